@@ -1,0 +1,57 @@
+#pragma once
+// Small read helpers over libpg_query's JSON parse tree. Absent fields read
+// as empty: the JSON output omits fields that hold their default value.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parser/parse.h"
+
+namespace migrasafe::ast {
+
+inline const Json* field(const Json& node, std::string_view key) {
+  if (!node.is_object()) return nullptr;
+  auto it = node.find(key);
+  return it == node.end() ? nullptr : &*it;
+}
+
+inline std::string_view str(const Json& node, std::string_view key) {
+  const Json* f = field(node, key);
+  return f && f->is_string() ? std::string_view(f->get_ref<const std::string&>()) : std::string_view();
+}
+
+inline bool flag(const Json& node, std::string_view key) {
+  const Json* f = field(node, key);
+  return f && f->is_boolean() && f->get<bool>();
+}
+
+inline long num(const Json& node, std::string_view key, long fallback = 0) {
+  const Json* f = field(node, key);
+  return f && f->is_number_integer() ? f->get<long>() : fallback;
+}
+
+// A wrapped node is {"Kind": {...}}; these read its kind and its fields.
+inline std::string_view kind(const Json& wrapped) {
+  return wrapped.is_object() && wrapped.size() == 1 ? std::string_view(wrapped.begin().key()) : std::string_view();
+}
+inline const Json& inner(const Json& wrapped) { return wrapped.begin().value(); }
+
+// The fields of `wrapped` when it is a node of the given kind, else nullptr.
+inline const Json* as(const Json& wrapped, std::string_view k) {
+  return kind(wrapped) == k ? &inner(wrapped) : nullptr;
+}
+
+// The elements of a list field (empty when absent).
+inline const Json& list(const Json& node, std::string_view key) {
+  static const Json empty = Json::array();
+  const Json* f = field(node, key);
+  return f && f->is_array() ? *f : empty;
+}
+
+// [{"String":{"sval":"a"}}, ...] -> {"a", ...}
+std::vector<std::string> strings(const Json& list);
+
+// Location of a node's "location" field, or -1.
+inline long location(const Json& node) { return num(node, "location", -1); }
+
+}  // namespace migrasafe::ast

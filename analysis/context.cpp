@@ -1,0 +1,363 @@
+#include "analysis/context.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "analysis/ast.h"
+
+namespace migrasafe {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The text of an A_Const (or a cast of one), as SET would see it.
+std::optional<std::string> const_text(const Json& wrapped) {
+  const Json* c = ast::as(wrapped, "A_Const");
+  if (!c) {
+    if (const Json* cast = ast::as(wrapped, "TypeCast")) {
+      if (const Json* arg = ast::field(*cast, "arg")) return const_text(*arg);
+    }
+    return std::nullopt;
+  }
+  if (const Json* v = ast::field(*c, "sval")) return std::string(ast::str(*v, "sval"));
+  if (const Json* v = ast::field(*c, "ival")) return std::to_string(ast::num(*v, "ival"));
+  if (const Json* v = ast::field(*c, "fval")) return std::string(ast::str(*v, "fval"));
+  if (const Json* v = ast::field(*c, "boolval")) return ast::flag(*v, "boolval") ? "true" : "false";
+  return std::nullopt;
+}
+
+// Columns a CHECK expression proves NOT NULL: `c IS NOT NULL`, and any
+// such term of a top-level AND (PostgreSQL's implication proof sees those).
+void collect_not_null_columns(const Json& expr, std::set<std::string>& out) {
+  if (const Json* nt = ast::as(expr, "NullTest")) {
+    if (ast::str(*nt, "nulltesttype") != "IS_NOT_NULL") return;
+    const Json* arg = ast::field(*nt, "arg");
+    if (!arg) return;
+    if (const Json* col = ast::as(*arg, "ColumnRef")) {
+      auto fields = ast::strings(ast::list(*col, "fields"));
+      if (fields.size() == 1) out.insert(fields[0]);
+    }
+  } else if (const Json* b = ast::as(expr, "BoolExpr")) {
+    if (ast::str(*b, "boolop") != "AND_EXPR") return;
+    for (const Json& arg : ast::list(*b, "args")) collect_not_null_columns(arg, out);
+  }
+}
+
+// First column an expression mentions (PostgreSQL names unnamed CHECKs after it).
+std::string first_column(const Json& node) {
+  if (node.is_object()) {
+    if (const Json* col = ast::as(node, "ColumnRef")) {
+      auto fields = ast::strings(ast::list(*col, "fields"));
+      if (!fields.empty()) return fields.back();
+    }
+    for (const auto& [k, v] : node.items()) {
+      std::string c = first_column(v);
+      if (!c.empty()) return c;
+    }
+  } else if (node.is_array()) {
+    for (const Json& v : node) {
+      std::string c = first_column(v);
+      if (!c.empty()) return c;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_is_ms) {
+  std::string v = lower(raw);
+  v.erase(std::remove_if(v.begin(), v.end(), [](unsigned char c) { return std::isspace(c); }), v.end());
+  if (v.empty()) return std::nullopt;
+  std::size_t i = 0;
+  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' || v[i] == '+')) ++i;
+  if (i == 0) return std::nullopt;
+  double number;
+  try {
+    number = std::stod(v.substr(0, i));
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = v.substr(i);
+  double factor;
+  if (unit.empty()) factor = bare_number_is_ms ? 1 : 1000;
+  else if (unit == "us") factor = 0.001;
+  else if (unit == "ms") factor = 1;
+  else if (unit == "s") factor = 1000;
+  else if (unit == "min") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else if (unit == "d") factor = 86'400'000;
+  else return std::nullopt;
+  return static_cast<long>(std::ceil(number * factor));
+}
+
+Context::Context(AnalysisOptions opts) : opts_(opts) {
+  if (opts_.assume_in_transaction) begin_transaction(false);
+}
+
+std::optional<std::string> Context::setting(const std::string& name) const {
+  if (auto it = local_.find(name); it != local_.end()) return it->second;
+  if (auto it = session_.find(name); it != session_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<long> Context::timeout_ms(const std::string& name) const {
+  auto value = setting(name);
+  if (!value) return std::nullopt;
+  auto ms = parse_duration_ms(*value);
+  if (!ms || *ms <= 0) return std::nullopt;
+  return ms;
+}
+
+QualifiedName Context::qualify(std::string schema, std::string name) const {
+  if (schema.empty()) {
+    schema = "public";
+    if (auto path = setting("search_path")) {
+      // The first listed schema is where unqualified names are created and
+      // (for this analysis) looked up. "$user" rarely exists as a schema.
+      std::string item;
+      for (std::size_t i = 0; i <= path->size(); ++i) {
+        if (i == path->size() || (*path)[i] == ',') {
+          item.erase(0, item.find_first_not_of(" \""));
+          item.erase(item.find_last_not_of(" \"") + 1);
+          if (!item.empty() && item != "$user" && item != "pg_temp") {
+            schema = item;
+            break;
+          }
+          item.clear();
+        } else {
+          item += (*path)[i];
+        }
+      }
+    }
+  }
+  return {std::move(schema), std::move(name)};
+}
+
+QualifiedName Context::qualify_range_var(const Json& rv) const {
+  const Json& fields = ast::kind(rv) == "RangeVar" ? ast::inner(rv) : rv;
+  return qualify(std::string(ast::str(fields, "schemaname")), std::string(ast::str(fields, "relname")));
+}
+
+QualifiedName Context::qualify_names(const std::vector<std::string>& names) const {
+  if (names.empty()) return {};
+  if (names.size() == 1) return qualify("", names[0]);
+  return qualify(names[names.size() - 2], names.back());
+}
+
+bool Context::created_in_migration(const QualifiedName& rel) const { return created_.count(rel) > 0; }
+
+bool Context::created_in_transaction(const QualifiedName& rel) const {
+  auto it = created_.find(rel);
+  return it != created_.end() && it->second == transaction_id_;
+}
+
+bool Context::has_valid_not_null_check(const QualifiedName& table, const std::string& column) const {
+  return std::any_of(checks_.begin(), checks_.end(), [&](const auto& entry) {
+    const CheckConstraint& c = entry.second;
+    return c.valid && c.table == table && c.not_null_columns.count(column);
+  });
+}
+
+std::optional<QualifiedName> Context::table_of_index(const QualifiedName& index) const {
+  auto it = index_table_.find(index);
+  if (it == index_table_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Context::begin_transaction(bool explicit_block) {
+  ++transaction_id_;
+  in_transaction_ = true;
+  explicit_block_ = explicit_block;
+  session_at_begin_ = session_;
+}
+
+void Context::end_transaction(bool commit) {
+  if (!commit) {
+    session_ = session_at_begin_;
+    std::erase_if(created_, [&](const auto& e) { return e.second == transaction_id_; });
+  }
+  local_.clear();
+  in_transaction_ = false;
+  explicit_block_ = false;
+  begin_offset_.reset();
+}
+
+void Context::set(const std::string& name, std::optional<std::string> value, bool local) {
+  if (local) {
+    // Outside a transaction block SET LOCAL has no effect (PostgreSQL warns).
+    if (!in_transaction_) return;
+    if (value) local_[name] = *value;
+    else local_[name] = "0";  // SET LOCAL x TO DEFAULT: the server default, assumed off
+    return;
+  }
+  local_.erase(name);
+  if (value) session_[name] = *value;
+  else session_.erase(name);
+}
+
+void Context::apply_set(const Json& n) {
+  std::string kind(ast::str(n, "kind"));
+  std::string name = lower(ast::str(n, "name"));
+  bool local = ast::flag(n, "is_local");
+  if (kind == "VAR_RESET_ALL") {
+    session_.clear();
+    local_.clear();
+  } else if (kind == "VAR_SET_DEFAULT" || kind == "VAR_RESET") {
+    set(name, std::nullopt, local);
+  } else if (kind == "VAR_SET_VALUE") {
+    std::string value;
+    for (const Json& arg : ast::list(n, "args")) {
+      auto text = const_text(arg);
+      if (!text) return;  // not a constant we can read: leave the state as is
+      if (!value.empty()) value += ",";
+      value += *text;
+    }
+    set(name, value, local);
+  }
+}
+
+// SELECT set_config('lock_timeout', '1s', is_local) anywhere in the target list.
+void Context::apply_set_config(const Json& n) {
+  for (const Json& target : ast::list(n, "targetList")) {
+    const Json* rt = ast::as(target, "ResTarget");
+    const Json* val = rt ? ast::field(*rt, "val") : nullptr;
+    const Json* call = val ? ast::as(*val, "FuncCall") : nullptr;
+    if (!call) continue;
+    auto fname = ast::strings(ast::list(*call, "funcname"));
+    if (fname.empty() || fname.back() != "set_config") continue;
+    const Json& args = ast::list(*call, "args");
+    if (args.size() != 3) continue;
+    auto name = const_text(args[0]);
+    auto value = const_text(args[1]);
+    auto is_local = const_text(args[2]);
+    if (!name || !value || !is_local) continue;
+    set(lower(*name), *value, *is_local == "true");
+  }
+}
+
+void Context::record_check(const QualifiedName& table, const Json& con, const std::string& default_column) {
+  const Json* expr = ast::field(con, "raw_expr");
+  if (!expr) return;
+  CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
+  collect_not_null_columns(*expr, c.not_null_columns);
+  std::string name(ast::str(con, "conname"));
+  if (name.empty()) {
+    std::string col = default_column.empty() ? first_column(*expr) : default_column;
+    name = table.name + (col.empty() ? "" : "_" + col) + "_check";
+  }
+  checks_[table.str() + "." + name] = std::move(c);
+}
+
+void Context::apply_create_table(const Json& n) {
+  QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
+  created_[table] = transaction_id_;
+  for (const Json& elt : ast::list(n, "tableElts")) {
+    if (const Json* col = ast::as(elt, "ColumnDef")) {
+      for (const Json& c : ast::list(*col, "constraints")) {
+        const Json* con = ast::as(c, "Constraint");
+        if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, std::string(ast::str(*col, "colname")));
+      }
+    } else if (const Json* con = ast::as(elt, "Constraint")) {
+      if (ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
+    }
+  }
+}
+
+void Context::apply_alter_table(const Json& n) {
+  const Json* rel = ast::field(n, "relation");
+  if (!rel) return;
+  QualifiedName table = qualify_range_var(*rel);
+  for (const Json& cmd_wrapped : ast::list(n, "cmds")) {
+    const Json* cmd = ast::as(cmd_wrapped, "AlterTableCmd");
+    if (!cmd) continue;
+    std::string_view sub = ast::str(*cmd, "subtype");
+    if (sub == "AT_AddConstraint") {
+      const Json* def = ast::field(*cmd, "def");
+      const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+      if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
+    } else if (sub == "AT_ValidateConstraint") {
+      auto it = checks_.find(table.str() + "." + std::string(ast::str(*cmd, "name")));
+      if (it != checks_.end()) it->second.valid = true;
+    } else if (sub == "AT_DropConstraint") {
+      checks_.erase(table.str() + "." + std::string(ast::str(*cmd, "name")));
+    }
+  }
+}
+
+void Context::apply_drop(const Json& n) {
+  for (const Json& obj : ast::list(n, "objects")) {
+    const Json* items = ast::as(obj, "List");
+    if (!items) continue;
+    QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
+    created_.erase(name);
+    index_table_.erase(name);
+  }
+}
+
+void Context::apply_rename(const Json& n) {
+  std::string_view type = ast::str(n, "renameType");
+  const Json* rel = ast::field(n, "relation");
+  if (!rel || (type != "OBJECT_TABLE" && type != "OBJECT_INDEX" && type != "OBJECT_VIEW" &&
+               type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE")) return;
+  QualifiedName from = qualify_range_var(*rel);
+  auto it = created_.find(from);
+  if (it == created_.end()) return;
+  int tx = it->second;
+  created_.erase(it);
+  created_[{from.schema, std::string(ast::str(n, "newname"))}] = tx;
+}
+
+void Context::apply(const Statement& stmt, const Effects&) {
+  const Json& n = stmt.node;
+  const std::string& k = stmt.kind;
+  if (k == "TransactionStmt") {
+    std::string_view kind = ast::str(n, "kind");
+    if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+      if (!in_transaction_) {
+        begin_transaction(true);
+        begin_offset_ = stmt.begin;
+      }
+      // BEGIN inside a block only warns; the outer transaction goes on.
+    } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_PREPARE") {
+      if (in_transaction_) end_transaction(true);
+    } else if (kind == "TRANS_STMT_ROLLBACK") {
+      if (in_transaction_) end_transaction(false);
+    }
+    return;  // a transaction statement is not itself an implicit transaction
+  }
+  if (k == "VariableSetStmt") apply_set(n);
+  else if (k == "SelectStmt") apply_set_config(n);
+  else if (k == "CreateStmt") apply_create_table(n);
+  else if (k == "CreateTableAsStmt") {
+    if (const Json* into = ast::field(n, "into"))
+      if (const Json* rel = ast::field(*into, "rel")) created_[qualify_range_var(*rel)] = transaction_id_;
+  } else if (k == "ViewStmt") {
+    if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
+  } else if (k == "CreateEnumStmt") {
+    created_[qualify_names(ast::strings(ast::list(n, "typeName")))] = transaction_id_;
+  } else if (k == "CreateSeqStmt") {
+    if (const Json* seq = ast::field(n, "sequence")) created_[qualify_range_var(*seq)] = transaction_id_;
+  } else if (k == "IndexStmt") {
+    const Json* rel = ast::field(n, "relation");
+    std::string_view idx = ast::str(n, "idxname");
+    if (rel && !idx.empty()) {
+      QualifiedName table = qualify_range_var(*rel);
+      QualifiedName index{table.schema, std::string(idx)};
+      created_[index] = transaction_id_;
+      index_table_[index] = table;
+    }
+  } else if (k == "AlterTableStmt") apply_alter_table(n);
+  else if (k == "DropStmt") apply_drop(n);
+  else if (k == "RenameStmt") apply_rename(n);
+
+  // Outside a transaction block every statement is its own transaction.
+  if (!in_transaction_) ++transaction_id_;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,97 @@
+#pragma once
+// The state a statement runs in, replayed statement by statement through a
+// migration: transaction state, session settings, search_path, and what the
+// migration itself created (which nobody else can be using yet).
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/effects.h"
+#include "analysis/names.h"
+#include "parser/parse.h"
+
+namespace migrasafe {
+
+struct AnalysisOptions {
+  int pg_version = 15;
+  bool assume_in_transaction = false;
+};
+
+class Context {
+ public:
+  explicit Context(AnalysisOptions opts);
+
+  const AnalysisOptions& options() const { return opts_; }
+  int pg_version() const { return opts_.pg_version; }
+
+  bool in_transaction() const { return in_transaction_; }
+  bool in_explicit_transaction() const { return explicit_block_; }
+  int transaction_id() const { return transaction_id_; }
+  // Where the open transaction block began (its BEGIN), when it was explicit.
+  std::optional<std::uint32_t> transaction_begin() const { return begin_offset_; }
+
+  // A session setting's value as SET left it; nullopt = server default.
+  std::optional<std::string> setting(const std::string& name) const;
+  // A timeout in milliseconds when one is in effect (set and non-zero); a
+  // server default is assumed to be off.
+  std::optional<long> timeout_ms(const std::string& name) const;
+
+  // Resolve a possibly unqualified name against the search_path in effect.
+  QualifiedName qualify(std::string schema, std::string name) const;
+  QualifiedName qualify_range_var(const Json& range_var) const;
+  // Names as libpg_query lists them: ["schema", "name"] or ["name"].
+  QualifiedName qualify_names(const std::vector<std::string>& names) const;
+
+  // Created earlier in this migration (file): nobody else can be using it.
+  bool created_in_migration(const QualifiedName& rel) const;
+  bool created_in_transaction(const QualifiedName& rel) const;
+
+  // A validated CHECK (column IS NOT NULL) exists on table.column.
+  bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
+
+  // Table an index belongs to, when the migration created that index.
+  std::optional<QualifiedName> table_of_index(const QualifiedName& index) const;
+
+  // Update the state with a statement that has been analysed.
+  void apply(const Statement& stmt, const Effects& effects);
+
+ private:
+  struct CheckConstraint {
+    QualifiedName table;
+    std::set<std::string> not_null_columns;
+    bool valid;
+  };
+
+  void begin_transaction(bool explicit_block);
+  void end_transaction(bool commit);
+  void apply_set(const Json& node);
+  void apply_set_config(const Json& node);
+  void set(const std::string& name, std::optional<std::string> value, bool local);
+  void apply_create_table(const Json& node);
+  void apply_alter_table(const Json& node);
+  void apply_drop(const Json& node);
+  void apply_rename(const Json& node);
+  void record_check(const QualifiedName& table, const Json& constraint, const std::string& default_column);
+
+  AnalysisOptions opts_;
+  bool in_transaction_ = false;
+  bool explicit_block_ = false;
+  std::optional<std::uint32_t> begin_offset_;
+  int transaction_id_ = 0;
+  // SET is transactional: ROLLBACK restores session values from the snapshot
+  // taken at BEGIN, and SET LOCAL values end with the transaction.
+  using Settings = std::map<std::string, std::string>;
+  Settings session_;
+  Settings local_;
+  Settings session_at_begin_;
+  std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
+  std::map<QualifiedName, QualifiedName> index_table_;
+  std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"
+};
+
+// Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.
+std::optional<long> parse_duration_ms(const std::string& value, bool bare_number_is_ms = true);
+
+}  // namespace migrasafe

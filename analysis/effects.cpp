@@ -1,0 +1,465 @@
+#include "analysis/effects.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "analysis/ast.h"
+#include "analysis/context.h"
+#include "analysis/volatility.h"
+
+namespace migrasafe {
+
+std::string_view pg_lock_name(LockMode m) {
+  switch (m) {
+    case LockMode::AccessShare: return "AccessShareLock";
+    case LockMode::RowShare: return "RowShareLock";
+    case LockMode::RowExclusive: return "RowExclusiveLock";
+    case LockMode::ShareUpdateExclusive: return "ShareUpdateExclusiveLock";
+    case LockMode::Share: return "ShareLock";
+    case LockMode::ShareRowExclusive: return "ShareRowExclusiveLock";
+    case LockMode::Exclusive: return "ExclusiveLock";
+    case LockMode::AccessExclusive: return "AccessExclusiveLock";
+  }
+  return "";
+}
+
+std::string_view sql_lock_name(LockMode m) {
+  switch (m) {
+    case LockMode::AccessShare: return "ACCESS SHARE";
+    case LockMode::RowShare: return "ROW SHARE";
+    case LockMode::RowExclusive: return "ROW EXCLUSIVE";
+    case LockMode::ShareUpdateExclusive: return "SHARE UPDATE EXCLUSIVE";
+    case LockMode::Share: return "SHARE";
+    case LockMode::ShareRowExclusive: return "SHARE ROW EXCLUSIVE";
+    case LockMode::Exclusive: return "EXCLUSIVE";
+    case LockMode::AccessExclusive: return "ACCESS EXCLUSIVE";
+  }
+  return "";
+}
+
+std::string_view lock_blocks(LockMode m) {
+  switch (m) {
+    case LockMode::AccessShare: return "only ACCESS EXCLUSIVE locks (DDL that rewrites or drops)";
+    case LockMode::RowShare: return "EXCLUSIVE and ACCESS EXCLUSIVE locks";
+    case LockMode::RowExclusive: return "CREATE INDEX and stronger DDL locks";
+    case LockMode::ShareUpdateExclusive: return "other DDL, VACUUM and ANALYZE, but not reads or writes";
+    case LockMode::Share: return "all writes (INSERT, UPDATE, DELETE); reads continue";
+    case LockMode::ShareRowExclusive: return "all writes (INSERT, UPDATE, DELETE); reads continue";
+    case LockMode::Exclusive: return "all writes and SELECT ... FOR UPDATE/SHARE; plain reads continue";
+    case LockMode::AccessExclusive: return "every read and write, including plain SELECT";
+  }
+  return "";
+}
+
+std::string_view tri_name(Tri t) {
+  switch (t) {
+    case Tri::No: return "no";
+    case Tri::Yes: return "yes";
+    case Tri::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<LockMode> Effects::lock_on(const QualifiedName& rel) const {
+  for (const auto& l : locks)
+    if (l.relation == rel) return l.mode;
+  return std::nullopt;
+}
+
+std::optional<LockMode> Effects::strongest_lock() const {
+  std::optional<LockMode> best;
+  for (const auto& l : locks)
+    if (!best || l.mode > *best) best = l.mode;
+  return best;
+}
+
+namespace {
+
+// Yes beats Unknown beats No: a statement rewrites if any part of it does.
+Tri combine(Tri a, Tri b) {
+  if (a == Tri::Yes || b == Tri::Yes) return Tri::Yes;
+  if (a == Tri::Unknown || b == Tri::Unknown) return Tri::Unknown;
+  return Tri::No;
+}
+
+bool has_option(const Json& options, std::string_view name) {
+  for (const Json& o : options) {
+    const Json* d = ast::as(o, "DefElem");
+    if (d && ast::str(*d, "defname") == name) {
+      // VACUUM (FULL false) is written with an explicit argument.
+      const Json* arg = ast::field(*d, "arg");
+      if (!arg) return true;
+      if (const Json* b = ast::as(*arg, "Boolean")) return ast::flag(*b, "boolval");
+      if (const Json* s = ast::as(*arg, "String")) {
+        std::string_view v = ast::str(*s, "sval");
+        return v != "false" && v != "off" && v != "0";
+      }
+      if (const Json* i = ast::as(*arg, "Integer")) return ast::num(*i, "ival") != 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_serial_type(const Json& column_def) {
+  const Json* type = ast::field(column_def, "typeName");
+  if (!type) return false;
+  auto names = ast::strings(ast::list(*type, "names"));
+  if (names.empty()) return false;
+  const std::string& n = names.back();
+  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" ||
+         n == "serial8";
+}
+
+bool is_null_constant(const Json& expr) {
+  const Json* c = ast::as(expr, "A_Const");
+  if (!c) {
+    const Json* cast = ast::as(expr, "TypeCast");
+    const Json* arg = cast ? ast::field(*cast, "arg") : nullptr;
+    return arg && is_null_constant(*arg);
+  }
+  return ast::flag(*c, "isnull");
+}
+
+class Builder {
+ public:
+  Builder(const Statement& stmt, const Context& ctx) : stmt_(stmt), ctx_(ctx) {}
+
+  Effects run() {
+    const Json& n = stmt_.node;
+    const std::string& k = stmt_.kind;
+    if (k == "AlterTableStmt") alter_table(n);
+    else if (k == "IndexStmt") create_index(n);
+    else if (k == "DropStmt") drop(n);
+    else if (k == "TruncateStmt") {
+      for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), LockMode::AccessExclusive);
+    } else if (k == "DeleteStmt" || k == "UpdateStmt" || k == "InsertStmt" || k == "MergeStmt") dml(n, k);
+    else if (k == "CreateStmt") create_table(n);
+    else if (k == "RenameStmt") rename(n);
+    else if (k == "VacuumStmt") vacuum(n);
+    else if (k == "ClusterStmt") {
+      if (const Json* rel = ast::field(n, "relation")) lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
+      e_.rewrite = Tri::Yes;
+    } else if (k == "ReindexStmt") reindex(n);
+    else if (k == "RefreshMatViewStmt") {
+      bool concurrent = ast::flag(n, "concurrent");
+      lock(ctx_.qualify_range_var(*ast::field(n, "relation")),
+           concurrent ? LockMode::Exclusive : LockMode::AccessExclusive);
+      e_.rewrite = Tri::Yes;
+    } else if (k == "LockStmt") {
+      auto mode = static_cast<LockMode>(std::clamp<long>(ast::num(n, "mode", 8), 1, 8));
+      for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), mode);
+    } else if (k == "CreateTrigStmt") {
+      lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::ShareRowExclusive);
+    } else if (k == "ViewStmt") {
+      if (ast::flag(n, "replace")) lock(ctx_.qualify_range_var(*ast::field(n, "view")), LockMode::AccessExclusive);
+    } else if (k == "CommentStmt") {
+      comment(n);
+    } else if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "AlterSystemStmt" ||
+               k == "CreateTableSpaceStmt" || k == "DropTableSpaceStmt") {
+      forbid(k == "CreatedbStmt" ? "CREATE DATABASE" : k == "DropdbStmt" ? "DROP DATABASE"
+             : k == "AlterSystemStmt" ? "ALTER SYSTEM" : k == "CreateTableSpaceStmt" ? "CREATE TABLESPACE"
+             : "DROP TABLESPACE");
+    } else if (k == "AlterEnumStmt") alter_enum(n);
+    // The statement's own action, for statements that are not ALTER TABLE.
+    if (e_.actions.empty() && !e_.locks.empty()) {
+      ActionEffect a;
+      a.mode = *e_.strongest_lock();
+      a.rewrite = e_.rewrite;
+      a.scan = e_.scan;
+      e_.actions.push_back(a);
+    }
+    return std::move(e_);
+  }
+
+ private:
+  void lock(const QualifiedName& rel, LockMode mode) {
+    if (rel.name.empty()) return;
+    if (!e_.target) e_.target = rel;
+    for (auto& l : e_.locks) {
+      if (l.relation == rel) {
+        l.mode = std::max(l.mode, mode);
+        return;
+      }
+    }
+    e_.locks.push_back({rel, mode});
+  }
+
+  void forbid(std::string what) {
+    e_.transaction_allowed = false;
+    e_.forbidden_in_transaction = std::move(what);
+  }
+
+  void add_action(const QualifiedName& table, ActionEffect a) {
+    lock(table, a.mode);
+    e_.rewrite = combine(e_.rewrite, a.rewrite);
+    e_.scan = combine(e_.scan, a.scan);
+    e_.actions.push_back(std::move(a));
+  }
+
+  // A constraint added to an existing table (ADD CONSTRAINT, or inline in ADD COLUMN).
+  void constraint(const Json& con, ActionEffect& a) {
+    std::string_view type = ast::str(con, "contype");
+    bool not_valid = ast::flag(con, "skip_validation");
+    if (type == "CONSTR_FOREIGN") {
+      a.mode = std::max(a.mode, LockMode::ShareRowExclusive);
+      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive);
+      if (!not_valid) {
+        a.scan = Tri::Yes;
+        a.reason = "checks every existing row against the referenced table";
+      }
+    } else if (type == "CONSTR_CHECK") {
+      a.mode = LockMode::AccessExclusive;
+      if (!not_valid) {
+        a.scan = Tri::Yes;
+        a.reason = "checks every existing row";
+      }
+    } else if (type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" || type == "CONSTR_EXCLUSION") {
+      a.mode = LockMode::AccessExclusive;
+      if (ast::str(con, "indexname").empty()) {
+        a.scan = Tri::Yes;
+        a.reason = "builds an index over the whole table";
+      }
+    } else {
+      a.mode = LockMode::AccessExclusive;
+    }
+  }
+
+  void add_column(const Json& def, ActionEffect& a) {
+    if (is_serial_type(def)) {
+      a.rewrite = Tri::Yes;
+      a.reason = "a serial column fills every existing row from a sequence";
+    }
+    for (const Json& c : ast::list(def, "constraints")) {
+      const Json* con = ast::as(c, "Constraint");
+      if (!con) continue;
+      std::string_view type = ast::str(*con, "contype");
+      if (type == "CONSTR_IDENTITY") {
+        a.rewrite = Tri::Yes;
+        a.reason = "an identity column fills every existing row from a sequence";
+      } else if (type == "CONSTR_GENERATED") {
+        a.rewrite = Tri::Yes;
+        a.reason = "a stored generated column is computed for every existing row";
+      } else if (type == "CONSTR_DEFAULT") {
+        const Json* expr = ast::field(*con, "raw_expr");
+        if (!expr || is_null_constant(*expr)) continue;
+        std::string culprit;
+        Volatility v = expression_volatility(*expr, &culprit);
+        if (v == Volatility::Volatile) {
+          a.rewrite = Tri::Yes;
+          a.reason = "the default calls " + culprit + ", which is VOLATILE, so it is evaluated for every existing row";
+        } else if (v == Volatility::Unknown) {
+          a.rewrite = combine(a.rewrite, Tri::Unknown);
+          if (a.reason.empty())
+            a.reason = "the default calls " + culprit + ", whose volatility is unknown; if it is VOLATILE every existing row is rewritten";
+        } else if (ctx_.pg_version() < 11) {
+          a.rewrite = Tri::Yes;
+          a.reason = "before PostgreSQL 11 any non-null default is written into every existing row";
+        }
+      } else if (type == "CONSTR_FOREIGN" || type == "CONSTR_CHECK" || type == "CONSTR_PRIMARY" ||
+                 type == "CONSTR_UNIQUE" || type == "CONSTR_EXCLUSION") {
+        std::string keep = a.reason;
+        Tri rewrite = a.rewrite;
+        constraint(*con, a);
+        a.rewrite = rewrite;
+        if (!keep.empty()) a.reason = keep;
+        a.mode = LockMode::AccessExclusive;
+      }
+    }
+  }
+
+  void alter_table(const Json& n) {
+    const Json* rel = ast::field(n, "relation");
+    if (!rel) return;
+    QualifiedName table = ctx_.qualify_range_var(*rel);
+    lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
+    const Json& cmds = ast::list(n, "cmds");
+    for (std::size_t i = 0; i < cmds.size(); ++i) {
+      const Json* cmd = ast::as(cmds[i], "AlterTableCmd");
+      if (!cmd) continue;
+      ActionEffect a;
+      a.command = static_cast<int>(i);
+      a.mode = LockMode::AccessExclusive;  // PostgreSQL's default for ALTER TABLE
+      std::string_view sub = ast::str(*cmd, "subtype");
+      const Json* def = ast::field(*cmd, "def");
+      if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
+        if (def && ast::as(*def, "ColumnDef")) add_column(*ast::as(*def, "ColumnDef"), a);
+      } else if (sub == "AT_AddConstraint") {
+        if (def && ast::as(*def, "Constraint")) constraint(*ast::as(*def, "Constraint"), a);
+      } else if (sub == "AT_SetNotNull") {
+        std::string column(ast::str(*cmd, "name"));
+        if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
+          a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
+        } else {
+          a.scan = Tri::Yes;
+          a.reason = "reads every row to prove " + column + " has no NULLs";
+        }
+      } else if (sub == "AT_AlterColumnType") {
+        a.rewrite = Tri::Unknown;
+        a.reason = "a type change rewrites the table and its indexes unless the new type is binary coercible";
+      } else if (sub == "AT_ValidateConstraint") {
+        a.mode = LockMode::ShareUpdateExclusive;
+        a.scan = Tri::Yes;
+        a.reason = "checks every existing row";
+      } else if (sub == "AT_SetStatistics" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||
+                 sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions" || sub == "AT_ClusterOn" ||
+                 sub == "AT_DropCluster" || sub == "AT_DetachPartitionFinalize") {
+        a.mode = LockMode::ShareUpdateExclusive;
+      } else if (sub.starts_with("AT_EnableTrig") || sub.starts_with("AT_DisableTrig") ||
+                 sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
+        a.mode = LockMode::ShareRowExclusive;
+      } else if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace" ||
+                 sub == "AT_SetAccessMethod") {
+        a.rewrite = Tri::Yes;
+        a.reason = sub == "AT_SetTableSpace" ? "copies the table's files to the new tablespace"
+                                             : "writes a new copy of the whole table";
+      } else if (sub == "AT_AttachPartition") {
+        a.mode = ctx_.pg_version() >= 12 ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
+        if (def && ast::as(*def, "PartitionCmd")) {
+          const Json& pc = *ast::as(*def, "PartitionCmd");
+          if (const Json* part = ast::field(pc, "name")) lock(ctx_.qualify_range_var(*part), LockMode::AccessExclusive);
+        }
+        a.scan = Tri::Yes;
+        a.reason = "reads the new partition to check its rows fit the bound";
+      } else if (sub == "AT_DetachPartition") {
+        const Json* pc = def ? ast::as(*def, "PartitionCmd") : nullptr;
+        bool concurrent = pc && ast::flag(*pc, "concurrent");
+        if (pc) {
+          if (const Json* part = ast::field(*pc, "name"))
+            lock(ctx_.qualify_range_var(*part), concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive);
+        }
+        if (concurrent) {
+          a.mode = LockMode::ShareUpdateExclusive;
+          forbid("DETACH PARTITION ... CONCURRENTLY");
+        }
+      }
+      add_action(table, std::move(a));
+    }
+  }
+
+  void create_index(const Json& n) {
+    QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
+    bool concurrent = ast::flag(n, "concurrent");
+    lock(table, concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share);
+    e_.scan = Tri::Yes;
+    if (concurrent) forbid("CREATE INDEX CONCURRENTLY");
+  }
+
+  void drop(const Json& n) {
+    std::string_view type = ast::str(n, "removeType");
+    bool concurrent = ast::flag(n, "concurrent");
+    bool relation = type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
+                    type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE" || type == "OBJECT_INDEX";
+    if (!relation) return;
+    LockMode mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
+    for (const Json& obj : ast::list(n, "objects")) {
+      const Json* items = ast::as(obj, "List");
+      if (!items) continue;
+      QualifiedName name = ctx_.qualify_names(ast::strings(ast::list(*items, "items")));
+      lock(name, mode);
+      if (type == "OBJECT_INDEX") {
+        if (auto table = ctx_.table_of_index(name)) lock(*table, mode);
+      }
+    }
+    if (concurrent) forbid("DROP INDEX CONCURRENTLY");
+  }
+
+  void dml(const Json& n, const std::string& kind) {
+    const Json* rel = ast::field(n, "relation");
+    if (!rel) return;
+    lock(ctx_.qualify_range_var(*rel), LockMode::RowExclusive);
+    if ((kind == "UpdateStmt" || kind == "DeleteStmt") && !ast::field(n, "whereClause")) e_.scan = Tri::Yes;
+  }
+
+  void create_table(const Json& n) {
+    // The new table is invisible to others until commit; the tables its
+    // foreign keys reference, and a partitioned parent, are not.
+    auto fk = [&](const Json& con) {
+      if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
+      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive);
+    };
+    QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
+    e_.target = table;
+    for (const Json& elt : ast::list(n, "tableElts")) {
+      if (const Json* col = ast::as(elt, "ColumnDef")) {
+        for (const Json& c : ast::list(*col, "constraints"))
+          if (const Json* con = ast::as(c, "Constraint")) fk(*con);
+      } else if (const Json* con = ast::as(elt, "Constraint")) {
+        fk(*con);
+      }
+    }
+    if (ast::field(n, "partbound")) {
+      for (const Json& parent : ast::list(n, "inhRelations")) lock(ctx_.qualify_range_var(parent), LockMode::AccessExclusive);
+    }
+  }
+
+  void rename(const Json& n) {
+    std::string_view type = ast::str(n, "renameType");
+    const Json* rel = ast::field(n, "relation");
+    if (!rel) return;
+    LockMode mode = LockMode::AccessExclusive;
+    if (type == "OBJECT_INDEX" && ctx_.pg_version() >= 12) mode = LockMode::ShareUpdateExclusive;
+    lock(ctx_.qualify_range_var(*rel), mode);
+  }
+
+  void vacuum(const Json& n) {
+    bool is_vacuum = ast::flag(n, "is_vacuumcmd");
+    bool full = is_vacuum && has_option(ast::list(n, "options"), "full");
+    for (const Json& v : ast::list(n, "rels")) {
+      const Json* vr = ast::as(v, "VacuumRelation");
+      if (vr && ast::field(*vr, "relation"))
+        lock(ctx_.qualify_range_var(*ast::field(*vr, "relation")),
+             full ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive);
+    }
+    if (full) e_.rewrite = Tri::Yes;
+    else e_.scan = Tri::Yes;
+    if (is_vacuum) forbid(full ? "VACUUM FULL" : "VACUUM");
+  }
+
+  void reindex(const Json& n) {
+    bool concurrent = has_option(ast::list(n, "params"), "concurrently");
+    std::string_view kind = ast::str(n, "kind");
+    if (const Json* rel = ast::field(n, "relation")) {
+      QualifiedName name = ctx_.qualify_range_var(*rel);
+      if (concurrent) {
+        lock(name, LockMode::ShareUpdateExclusive);
+      } else if (kind == "REINDEX_OBJECT_INDEX") {
+        lock(name, LockMode::AccessExclusive);
+        if (auto table = ctx_.table_of_index(name)) lock(*table, LockMode::Share);
+      } else {
+        lock(name, LockMode::Share);
+      }
+    }
+    e_.rewrite = Tri::Yes;  // the indexes are rebuilt
+    if (concurrent || kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" ||
+        kind == "REINDEX_OBJECT_SYSTEM")
+      forbid(concurrent ? "REINDEX CONCURRENTLY" : "REINDEX SCHEMA/DATABASE/SYSTEM");
+  }
+
+  void comment(const Json& n) {
+    std::string_view type = ast::str(n, "objtype");
+    const Json* obj = ast::field(n, "object");
+    if (!obj || (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW")) return;
+    if (const Json* items = ast::as(*obj, "List"))
+      lock(ctx_.qualify_names(ast::strings(ast::list(*items, "items"))), LockMode::ShareUpdateExclusive);
+  }
+
+  void alter_enum(const Json& n) {
+    if (ast::str(n, "newVal").empty() || !ast::str(n, "oldVal").empty()) return;  // RENAME VALUE is fine
+    if (ctx_.pg_version() < 12) {
+      QualifiedName type = ctx_.qualify_names(ast::strings(ast::list(n, "typeName")));
+      if (!ctx_.created_in_transaction(type)) forbid("ALTER TYPE ... ADD VALUE (before PostgreSQL 12)");
+    }
+  }
+
+  const Statement& stmt_;
+  const Context& ctx_;
+  Effects e_;
+};
+
+}  // namespace
+
+Effects compute_effects(const Statement& stmt, const Context& ctx) { return Builder(stmt, ctx).run(); }
+
+}  // namespace migrasafe

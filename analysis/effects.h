@@ -1,0 +1,67 @@
+#pragma once
+// What a statement does to a live database: the one place lock levels,
+// rewrites, scans and transaction restrictions are decided. Rules, the JSON
+// output and (later) the verifier all read these effects.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/names.h"
+#include "parser/parse.h"
+
+namespace migrasafe {
+
+class Context;
+
+// PostgreSQL's table lock modes, weakest to strongest.
+enum class LockMode {
+  AccessShare = 1,
+  RowShare,
+  RowExclusive,
+  ShareUpdateExclusive,
+  Share,
+  ShareRowExclusive,
+  Exclusive,
+  AccessExclusive,
+};
+
+std::string_view pg_lock_name(LockMode m);  // as pg_locks shows it: "AccessExclusiveLock"
+std::string_view sql_lock_name(LockMode m);  // as the docs write it: "ACCESS EXCLUSIVE"
+std::string_view lock_blocks(LockMode m);    // what ordinary traffic it blocks, for messages
+inline bool blocks_writes(LockMode m) { return m >= LockMode::Share; }
+inline bool blocks_reads(LockMode m) { return m == LockMode::AccessExclusive; }
+
+enum class Tri { No, Yes, Unknown };
+std::string_view tri_name(Tri t);  // "no" | "yes" | "unknown"
+
+struct RelationLock {
+  QualifiedName relation;
+  LockMode mode;
+};
+
+// The effect of one ALTER TABLE sub-command (or of the whole statement).
+struct ActionEffect {
+  int command = -1;  // index into AlterTableStmt.cmds; -1 for the statement itself
+  LockMode mode = LockMode::AccessShare;
+  Tri rewrite = Tri::No;
+  Tri scan = Tri::No;
+  std::string reason;  // why it rewrites or scans, for messages
+};
+
+struct Effects {
+  std::optional<QualifiedName> target;  // the relation the statement is about
+  std::vector<RelationLock> locks;      // strongest mode per relation, target first
+  Tri rewrite = Tri::No;                // table (and its indexes) rewritten
+  Tri scan = Tri::No;                   // whole table read while the lock is held
+  bool transaction_allowed = true;
+  std::string forbidden_in_transaction;  // what cannot run in a transaction block
+  std::vector<ActionEffect> actions;
+
+  std::optional<LockMode> lock_on(const QualifiedName& rel) const;
+  std::optional<LockMode> strongest_lock() const;
+};
+
+Effects compute_effects(const Statement& stmt, const Context& ctx);
+
+}  // namespace migrasafe

@@ -1,0 +1,259 @@
+// migrasafe command line: `check` (analyse migrations), `rules` (list rules).
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "reporters/reporters.h"
+#include "sources/discovery.h"
+
+using namespace migrasafe;
+
+namespace {
+
+// Exit codes (README, DESIGN.md): 0 clean, 1 findings at or above --fail-on,
+// 2 usage or configuration error, 3 input that could not be read.
+constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3;
+
+struct CheckArgs {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string output;
+  int pg_version = 15;
+  std::string fail_on = "warning";
+  std::vector<std::string> select, ignore;
+  bool assume_in_transaction = false;
+  std::string stdin_filename;
+};
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::stringstream ss(item);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      part.erase(0, part.find_first_not_of(" \t"));
+      part.erase(part.find_last_not_of(" \t") + 1);
+      if (!part.empty()) out.push_back(part);
+    }
+  }
+  return out;
+}
+
+// Resolves --select/--ignore; returns false (with a message) on an unknown name.
+bool resolve_rules(const CheckArgs& a, std::vector<bool>& enabled, std::string& error) {
+  auto lookup = [&](const std::string& name, std::vector<const RuleInfo*>& out) {
+    out = find_rules(name);
+    if (out.empty()) {
+      error = "unknown rule `" + name + "` (see `migrasafe rules`)";
+      return false;
+    }
+    return true;
+  };
+  std::vector<const RuleInfo*> found;
+  auto selected = split_list(a.select);
+  if (!selected.empty()) {
+    std::fill(enabled.begin(), enabled.end(), false);
+    for (const auto& name : selected) {
+      if (name == "all") {
+        std::fill(enabled.begin(), enabled.end(), true);
+        continue;
+      }
+      if (!lookup(name, found)) return false;
+      for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = true;
+    }
+  }
+  for (const auto& name : split_list(a.ignore)) {
+    if (!lookup(name, found)) return false;
+    for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = false;
+  }
+  return true;
+}
+
+int run_check(const CheckArgs& a) {
+  LintOptions options;
+  options.analysis.pg_version = a.pg_version;
+  options.analysis.assume_in_transaction = a.assume_in_transaction;
+  std::string error;
+  if (!resolve_rules(a, options.enabled, error)) {
+    std::cerr << "migrasafe: error: " << error << "\n";
+    return kExitUsage;
+  }
+  if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
+    std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
+    return kExitUsage;
+  }
+
+  std::vector<InputError> input_errors;
+  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+
+  RunResult run;
+  run.options = options.analysis;
+  run.files.resize(inputs.size());
+  // Read stdin up front; every other file is read by the worker that lints it.
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].from_stdin) continue;
+    std::string err;
+    preloaded[i] = read_input(inputs[i], err);
+    if (!preloaded[i]) run.files[i].input_error = err;
+  }
+
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < inputs.size();) {
+      FileResult& slot = run.files[i];
+      slot.path = inputs[i].path;
+      if (!slot.input_error.empty()) continue;
+      std::string err;
+      std::optional<std::string> text = inputs[i].from_stdin ? std::move(preloaded[i]) : read_input(inputs[i], err);
+      if (!text) {
+        slot.input_error = err;
+        slot.parsed.source = std::make_shared<SourceFile>(inputs[i].path, "");
+        continue;
+      }
+      auto source = std::make_shared<const SourceFile>(inputs[i].path, std::move(*text));
+      MigrationRole role = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
+      slot = lint_source(std::move(source), role, options);
+    }
+  };
+  unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (FileResult& f : run.files)
+    if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+
+  // Paths that named nothing are reported like unreadable files.
+  for (const InputError& e : input_errors) {
+    FileResult f;
+    f.path = e.path;
+    f.input_error = e.message;
+    f.parsed.source = std::make_shared<SourceFile>(e.path, "");
+    run.files.push_back(std::move(f));
+  }
+
+  std::ofstream file_out;
+  std::ostream* out = &std::cout;
+  if (!a.output.empty()) {
+    file_out.open(a.output, std::ios::binary);
+    if (!file_out) {
+      std::cerr << "migrasafe: error: cannot write --output file `" << a.output << "`\n";
+      return kExitUsage;
+    }
+    out = &file_out;
+  }
+  if (a.format == "json") {
+    write_json(*out, run);
+  } else if (a.format == "sarif") {
+    write_sarif(*out, run);
+  } else {
+    const char* no_color = std::getenv("NO_COLOR");
+    bool color = a.output.empty() && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+    write_text(*out, run, color);
+  }
+  out->flush();
+  if (a.format != "text") {
+    for (const FileResult& f : run.files)
+      if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
+  }
+
+  Counts c = count(run);
+  if (c.input_errors) return kExitInput;
+  std::size_t failing = a.fail_on == "never"     ? 0
+                        : a.fail_on == "error"   ? c.errors
+                        : a.fail_on == "warning" ? c.errors + c.warnings
+                                                 : c.findings();
+  return failing ? kExitFindings : kExitClean;
+}
+
+int run_rules(const std::string& format) {
+  if (format == "json") {
+    Json list = Json::array();
+    for (const RuleInfo& r : all_rules()) {
+      list.push_back({{"code", r.code},
+                      {"name", r.name},
+                      {"category", category_name(r.category)},
+                      {"severity", severity_name(r.severity)},
+                      {"fixable", r.fixable},
+                      {"since", r.since},
+                      {"summary", r.summary},
+                      {"aliases", r.aliases},
+                      {"help_uri", rule_doc_url(r)}});
+    }
+    std::cout << list.dump(2) << "\n";
+    return kExitClean;
+  }
+  for (const RuleInfo& r : all_rules()) {
+    std::string name(r.name), cat(category_name(r.category)), sev(severity_name(r.severity));
+    std::cout << r.code << "  " << name << std::string(name.size() < 30 ? 30 - name.size() : 1, ' ') << cat
+              << std::string(cat.size() < 15 ? 15 - cat.size() : 1, ' ') << sev
+              << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << r.summary << "\n";
+  }
+  return kExitClean;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
+  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 unreadable input.");
+
+  CheckArgs check;
+  CLI::App* check_cmd = app.add_subcommand("check", "Analyse migration files and report dangerous statements");
+  check_cmd->add_option("paths", check.paths, "Files, directories (searched for *.sql), globs, or - for stdin")
+      ->required();
+  check_cmd->add_option("-f,--format", check.format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->capture_default_str();
+  check_cmd->add_option("-o,--output", check.output, "Write the report to FILE instead of stdout");
+  check_cmd->add_option("--pg-version", check.pg_version, "PostgreSQL major version the migrations run on")
+      ->check(CLI::Range(10, 18))
+      ->capture_default_str();
+  check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
+      ->check(CLI::IsMember({"error", "warning", "note", "never"}))
+      ->capture_default_str();
+  check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)");
+  check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)");
+  check_cmd->add_flag("--assume-in-transaction", check.assume_in_transaction,
+                      "Treat each file as wrapped in a transaction by the migration runner");
+  check_cmd->add_option("--stdin-filename", check.stdin_filename, "Name to report for input read from -");
+
+  std::string rules_format = "text";
+  CLI::App* rules_cmd = app.add_subcommand("rules", "List every rule with its code, category and severity");
+  rules_cmd->add_option("-f,--format", rules_format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  try {
+    if (*check_cmd) return run_check(check);
+    if (*rules_cmd) return run_rules(rules_format);
+  } catch (const std::exception& e) {
+    std::cerr << "migrasafe: internal error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

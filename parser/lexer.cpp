@@ -1,0 +1,158 @@
+#include "parser/lexer.h"
+
+#include <cctype>
+
+namespace migrasafe {
+namespace {
+
+bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view s) : s_(s) {}
+
+  std::vector<Token> run() {
+    std::vector<Token> out;
+    out.reserve(s_.size() / 4);
+    while (i_ < s_.size()) {
+      unsigned char c = s_[i_];
+      if (c == '\n' || c == '\r') { at_line_start_ = true; ++i_; continue; }
+      if (std::isspace(c)) { ++i_; continue; }
+      std::size_t b = i_;
+      bool line_start = at_line_start_;
+      at_line_start_ = false;
+      Token t{TokenKind::Punct, 0, 0};
+      if (c == '-' && peek(1) == '-') {
+        while (i_ < s_.size() && s_[i_] != '\n' && s_[i_] != '\r') ++i_;
+        t.kind = TokenKind::LineComment;
+      } else if (c == '/' && peek(1) == '*') {
+        t.kind = TokenKind::BlockComment;
+        t.unterminated = !block_comment();
+      } else if (c == '\\' && line_start) {
+        while (i_ < s_.size() && s_[i_] != '\n' && s_[i_] != '\r') ++i_;
+        t.kind = TokenKind::MetaCommand;
+      } else if ((c == '$' && peek(1) == '{') || (c == '{' && peek(1) == '{')) {
+        t.kind = placeholder(c == '{') ? TokenKind::Placeholder : TokenKind::Punct;
+      } else if (c == '\'') {
+        t.kind = TokenKind::String;
+        t.unterminated = !quoted('\'', false);
+      } else if (c == '"') {
+        t.kind = TokenKind::QuotedIdent;
+        t.unterminated = !quoted('"', false);
+      } else if (c == '$' && std::isdigit(static_cast<unsigned char>(peek(1)))) {
+        ++i_;
+        while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
+        t.kind = TokenKind::Param;
+      } else if (c == '$' && dollar_quote(t)) {
+        // handled
+      } else if (ident_start(c)) {
+        while (i_ < s_.size() && ident_char(s_[i_])) ++i_;
+        t.kind = TokenKind::Word;
+        // A string prefix (E'', B'', X'', U&'') belongs to the string.
+        if (i_ < s_.size() && s_[i_] == '\'' && i_ - b <= 2) {
+          bool esc = (i_ - b == 1) && (c == 'e' || c == 'E');
+          t.kind = TokenKind::String;
+          t.unterminated = !quoted('\'', esc);
+        }
+      } else if (std::isdigit(c) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) {
+        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
+          if (s_[i_] == '.' && peek(1) == '.') break;  // 1..2 is not a number
+          ++i_;
+        }
+        t.kind = TokenKind::Number;
+      } else {
+        ++i_;
+        t.kind = TokenKind::Punct;
+      }
+      t.begin = static_cast<std::uint32_t>(b);
+      t.end = static_cast<std::uint32_t>(i_);
+      out.push_back(t);
+    }
+    return out;
+  }
+
+ private:
+  char peek(std::size_t k) const { return i_ + k < s_.size() ? s_[i_ + k] : '\0'; }
+
+  // i_ is on the opening quote. E'...' strings (backslash_escapes) also end
+  // only at an unescaped quote.
+  bool quoted(char q, bool backslash_escapes) {
+    ++i_;
+    while (i_ < s_.size()) {
+      char c = s_[i_];
+      if (backslash_escapes && c == '\\') { i_ += 2; continue; }
+      if (c == q) {
+        if (peek(1) == q) { i_ += 2; continue; }
+        ++i_;
+        return true;
+      }
+      ++i_;
+    }
+    i_ = s_.size();
+    return false;
+  }
+
+  bool block_comment() {
+    int depth = 0;
+    while (i_ < s_.size()) {
+      if (s_[i_] == '/' && peek(1) == '*') { ++depth; i_ += 2; continue; }
+      if (s_[i_] == '*' && peek(1) == '/') {
+        i_ += 2;
+        if (--depth == 0) return true;
+        continue;
+      }
+      ++i_;
+    }
+    return false;
+  }
+
+  bool placeholder(bool braces) {
+    std::string_view close = braces ? "}}" : "}";
+    std::size_t j = i_ + 2;
+    while (j < s_.size() && s_[j] != '\n' && s_[j] != '\r') {
+      if (s_.substr(j, close.size()) == close) {
+        i_ = j + close.size();
+        return true;
+      }
+      ++j;
+    }
+    ++i_;
+    return false;
+  }
+
+  bool dollar_quote(Token& t) {
+    std::size_t j = i_ + 1;
+    if (j < s_.size() && ident_start(s_[j])) {
+      while (j < s_.size() && ident_char(s_[j]) && s_[j] != '$') ++j;
+    }
+    if (j >= s_.size() || s_[j] != '$') return false;
+    std::string_view tag = s_.substr(i_, j - i_ + 1);
+    std::size_t close = s_.find(tag, j + 1);
+    t.kind = TokenKind::String;
+    if (close == std::string_view::npos) {
+      i_ = s_.size();
+      t.unterminated = true;
+    } else {
+      i_ = close + tag.size();
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+  bool at_line_start_ = true;
+};
+
+}  // namespace
+
+std::vector<Token> lex(std::string_view text) { return Lexer(text).run(); }
+
+bool token_is(std::string_view text, const Token& t, std::string_view keyword) {
+  if (t.kind != TokenKind::Word || t.end - t.begin != keyword.size()) return false;
+  for (std::size_t i = 0; i < keyword.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(text[t.begin + i])) != keyword[i]) return false;
+  return true;
+}
+
+}  // namespace migrasafe

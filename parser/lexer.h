@@ -1,0 +1,39 @@
+#pragma once
+// A small SQL lexer, used for what libpg_query's parse tree does not give:
+// comments (suppressions, fixture expectations), psql meta-commands and
+// template placeholders, exact token positions inside a statement, and
+// splitting a file into statements when the file as a whole does not parse.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace migrasafe {
+
+enum class TokenKind : std::uint8_t {
+  Word,          // identifier or keyword
+  QuotedIdent,   // "..."
+  String,        // '...', E'...', $tag$...$tag$
+  Number,
+  Param,         // $1
+  Punct,         // ( ) , ; . operators
+  LineComment,   // -- ...
+  BlockComment,  // /* ... */ (nested)
+  MetaCommand,   // psql backslash command, to the end of its line
+  Placeholder,   // {{ ... }} or ${ ... } template placeholder
+};
+
+struct Token {
+  TokenKind kind;
+  std::uint32_t begin;
+  std::uint32_t end;
+  bool unterminated = false;  // string, quoted identifier or comment hits end of input
+};
+
+std::vector<Token> lex(std::string_view text);
+
+inline bool is_comment(TokenKind k) { return k == TokenKind::LineComment || k == TokenKind::BlockComment; }
+
+// Case-insensitive comparison of a Word token with an upper-case keyword.
+bool token_is(std::string_view text, const Token& t, std::string_view keyword);
+
+}  // namespace migrasafe

@@ -1,0 +1,168 @@
+#include "parser/parse.h"
+
+#include <algorithm>
+
+#include <pg_query.h>
+
+namespace migrasafe {
+namespace {
+
+struct PgParse {
+  PgQueryParseResult r;
+  explicit PgParse(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
+  ~PgParse() { pg_query_free_parse_result(r); }
+  PgParse(const PgParse&) = delete;
+  PgParse& operator=(const PgParse&) = delete;
+};
+
+bool skippable(TokenKind k) { return is_comment(k) || k == TokenKind::MetaCommand; }
+
+class FileParser {
+ public:
+  FileParser(ParsedFile& out) : out_(out), text_(out.source->text) {}
+
+  void run() {
+    out_.tokens = lex(text_);
+    std::string sql = preprocess();
+    PgParse whole(sql);
+    if (!whole.r.error) {
+      add_statements(whole.r.parse_tree, 0, sql.size());
+      return;
+    }
+    // Parse statement by statement so one error does not hide the others.
+    for (auto [b, e] : split_statements()) {
+      std::string piece = sql.substr(b, e - b);
+      PgParse one(piece);
+      if (!one.r.error) {
+        add_statements(one.r.parse_tree, b, piece.size());
+      } else {
+        report_error(*one.r.error, piece, b, e);
+      }
+    }
+  }
+
+ private:
+  // psql meta-commands become blanks and template placeholders become
+  // identifiers of the same byte length, so every offset stays valid.
+  std::string preprocess() {
+    std::string sql = text_;
+    for (const Token& t : out_.tokens) {
+      if (t.kind == TokenKind::MetaCommand) {
+        std::fill(sql.begin() + t.begin, sql.begin() + t.end, ' ');
+        out_.problems.push_back({ProblemKind::MetaCommand, t.begin, t.end,
+                                 "psql meta-command `" + std::string(out_.text(t)) +
+                                     "` is not SQL; it was skipped and the rest of the file analysed"});
+      } else if (t.kind == TokenKind::Placeholder) {
+        std::fill(sql.begin() + t.begin, sql.begin() + t.end, 'x');
+        sql[t.begin] = '_';
+        out_.problems.push_back({ProblemKind::Placeholder, t.begin, t.end,
+                                 "template placeholder `" + std::string(out_.text(t)) +
+                                     "` was analysed as a plain identifier; findings that depend on its value may be missing"});
+      }
+    }
+    return sql;
+  }
+
+  // Byte spans between top-level semicolons (outside parentheses).
+  std::vector<std::pair<std::size_t, std::size_t>> split_statements() const {
+    std::vector<std::pair<std::size_t, std::size_t>> spans;
+    std::size_t start = 0;
+    int depth = 0;
+    for (const Token& t : out_.tokens) {
+      if (t.kind != TokenKind::Punct) continue;
+      char c = text_[t.begin];
+      if (c == '(') ++depth;
+      else if (c == ')' && depth > 0) --depth;
+      else if (c == ';' && depth == 0) {
+        spans.emplace_back(start, t.begin);
+        start = t.end;
+      }
+    }
+    spans.emplace_back(start, text_.size());
+    return spans;
+  }
+
+  void add_statements(const char* tree, std::size_t base, std::size_t len) {
+    Json parsed = Json::parse(tree);
+    for (Json& raw : parsed["stmts"]) {
+      std::size_t loc = base + raw.value("stmt_location", 0);
+      std::size_t n = raw.value("stmt_len", 0);
+      std::size_t end = n == 0 ? base + len : loc + n;
+      Statement st;
+      if (!trim(loc, end, st)) continue;
+      st.location_base = static_cast<std::uint32_t>(base);
+      auto it = raw["stmt"].begin();
+      st.kind = it.key();
+      st.node = std::move(it.value());
+      out_.statements.push_back(std::move(st));
+    }
+  }
+
+  // Narrow [begin, end) to its first and last real tokens.
+  bool trim(std::size_t begin, std::size_t end, Statement& st) const {
+    const auto& toks = out_.tokens;
+    auto first = std::lower_bound(toks.begin(), toks.end(), begin,
+                                  [](const Token& t, std::size_t off) { return t.begin < off; });
+    std::size_t i = static_cast<std::size_t>(first - toks.begin());
+    while (i < toks.size() && toks[i].begin < end && skippable(toks[i].kind)) ++i;
+    std::size_t j = i;
+    std::size_t last_real = i;
+    while (j < toks.size() && toks[j].begin < end) {
+      if (!skippable(toks[j].kind)) last_real = j;
+      ++j;
+    }
+    if (i >= toks.size() || i >= j) return false;
+    st.first_token = i;
+    st.end_token = last_real + 1;
+    st.begin = toks[i].begin;
+    st.end = toks[last_real].end;
+    return true;
+  }
+
+  void report_error(const PgQueryError& err, const std::string& piece, std::size_t b, std::size_t e) {
+    Statement probe;
+    if (!trim(b, e, probe)) {
+      probe.begin = static_cast<std::uint32_t>(b);
+      probe.end = static_cast<std::uint32_t>(e);
+    }
+    bool has_placeholder = std::any_of(out_.tokens.begin() + probe.first_token, out_.tokens.begin() + probe.end_token,
+                                       [](const Token& t) { return t.kind == TokenKind::Placeholder; });
+    std::size_t at = probe.begin;
+    if (err.cursorpos > 0) at = b + byte_offset_of_code_point(piece, static_cast<std::size_t>(err.cursorpos - 1));
+    std::uint32_t pos = static_cast<std::uint32_t>(std::min(at, text_.size()));
+    if (has_placeholder) {
+      out_.problems.push_back({ProblemKind::Placeholder, probe.begin, probe.end,
+                               "statement with a template placeholder does not parse once the placeholder is "
+                               "replaced by an identifier; it was not analysed"});
+      return;
+    }
+    // Mark the token the error is at (or the position itself at end of input).
+    std::uint32_t end = pos;
+    for (const Token& t : out_.tokens) {
+      if (t.begin == pos) { end = t.end; break; }
+      if (t.begin > pos) break;
+    }
+    out_.problems.push_back({ProblemKind::SyntaxError, pos, end, std::string(err.message)});
+  }
+
+  ParsedFile& out_;
+  const std::string& text_;
+};
+
+}  // namespace
+
+std::vector<const Token*> ParsedFile::comments() const {
+  std::vector<const Token*> out;
+  for (const Token& t : tokens)
+    if (is_comment(t.kind)) out.push_back(&t);
+  return out;
+}
+
+ParsedFile parse_file(std::shared_ptr<const SourceFile> source) {
+  ParsedFile out;
+  out.source = std::move(source);
+  FileParser(out).run();
+  return out;
+}
+
+}  // namespace migrasafe

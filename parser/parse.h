@@ -1,0 +1,56 @@
+#pragma once
+// Turns a SourceFile into statements with exact byte spans and parse trees.
+// A syntax error never hides the rest of the file: the file is then split by
+// the lexer and every statement is parsed on its own.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "parser/lexer.h"
+#include "parser/source.h"
+
+namespace migrasafe {
+
+using Json = nlohmann::json;
+
+struct Statement {
+  std::uint32_t begin = 0;          // first byte of the statement's first token
+  std::uint32_t end = 0;            // one past its last token (the ';' is not included)
+  std::uint32_t location_base = 0;  // add to a parse-tree "location" to get a file offset
+  std::string kind;                 // parse-tree node name, e.g. "AlterTableStmt"
+  Json node;                        // the node's fields
+  std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
+  std::size_t end_token = 0;
+};
+
+enum class ProblemKind { SyntaxError, MetaCommand, Placeholder };
+
+struct ParseProblem {
+  ProblemKind kind;
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::string message;
+};
+
+struct ParsedFile {
+  std::shared_ptr<const SourceFile> source;
+  std::vector<Token> tokens;
+  std::vector<Statement> statements;
+  std::vector<ParseProblem> problems;
+
+  // Comment tokens, in file order.
+  std::vector<const Token*> comments() const;
+  std::string_view text(const Token& t) const {
+    return std::string_view(source->text).substr(t.begin, t.end - t.begin);
+  }
+  std::string_view text(const Statement& s) const {
+    return std::string_view(source->text).substr(s.begin, s.end - s.begin);
+  }
+};
+
+ParsedFile parse_file(std::shared_ptr<const SourceFile> source);
+
+}  // namespace migrasafe

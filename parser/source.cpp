@@ -1,0 +1,68 @@
+#include "parser/source.h"
+
+#include <algorithm>
+
+namespace migrasafe {
+
+LineIndex::LineIndex(std::string_view text) : text_(text) {
+  line_starts_.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      line_starts_.push_back(i + 1);
+    } else if (c == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      line_starts_.push_back(i + 1);
+    }
+  }
+}
+
+std::size_t LineIndex::line_end(int line) const {
+  std::size_t end = static_cast<std::size_t>(line) < line_starts_.size() ? line_starts_[line] : text_.size();
+  std::size_t start = line_starts_[line - 1];
+  while (end > start && (text_[end - 1] == '\n' || text_[end - 1] == '\r')) --end;
+  return end;
+}
+
+Position LineIndex::position(std::size_t offset) const {
+  offset = std::min(offset, text_.size());
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  std::size_t line = static_cast<std::size_t>(it - line_starts_.begin());  // 1-based
+  std::size_t start = line_starts_[line - 1];
+  Position p;
+  p.line = static_cast<int>(line);
+  p.column = static_cast<int>(count_code_points(text_.substr(start, offset - start))) + 1;
+  return p;
+}
+
+std::size_t count_code_points(std::string_view text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::size_t byte_offset_of_code_point(std::string_view text, std::size_t n) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (seen == n) return i;
+      ++seen;
+    }
+  }
+  return text.size();
+}
+
+std::size_t find_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,37 @@
+#pragma once
+// Output formats. Every reporter takes the same RunResult and uses the same
+// byte-offset -> position mapping (LineIndex), so positions agree everywhere.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "rules/engine.h"
+
+namespace migrasafe {
+
+struct RunResult {
+  std::vector<FileResult> files;
+  AnalysisOptions options;
+};
+
+struct Counts {
+  std::size_t files = 0, statements = 0, errors = 0, warnings = 0, notes = 0, input_errors = 0;
+  std::size_t findings() const { return errors + warnings + notes; }
+};
+Counts count(const RunResult& run);
+
+// A finding's range as 1-based positions; `end` is exclusive (one past the
+// last character), as in SARIF.
+struct Range {
+  Position start, end;
+};
+Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end);
+
+void write_text(std::ostream& out, const RunResult& run, bool color);
+void write_json(std::ostream& out, const RunResult& run);
+void write_sarif(std::ostream& out, const RunResult& run);
+
+// Percent-encodes a path for use as a URI reference (SARIF artifactLocation).
+std::string path_to_uri(const std::string& path);
+
+}  // namespace migrasafe

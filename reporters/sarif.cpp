@@ -1,0 +1,99 @@
+// SARIF 2.1.0 for GitHub code scanning and editors. tool.driver.rules[] is
+// generated from the rule table; every result has a physical location.
+#include <functional>
+#include <sstream>
+
+#include "reporters/reporters.h"
+
+namespace migrasafe {
+namespace {
+
+std::string_view level(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "warning";
+}
+
+Json rule_json(const RuleInfo& r) {
+  std::string url = rule_doc_url(r);
+  std::string summary(r.summary);
+  Json j;
+  j["id"] = r.code;
+  j["name"] = r.name;
+  j["shortDescription"] = {{"text", summary + "."}};
+  j["fullDescription"] = {{"text", summary + ". Category: " + std::string(category_name(r.category)) + "."}};
+  j["helpUri"] = url;
+  j["help"] = {{"text", summary + ". See " + url + " for why it is dangerous and the safe recipe."},
+               {"markdown", "**" + summary + ".** See [the rule's page](" + url + ") for why it is dangerous and the safe recipe."}};
+  j["defaultConfiguration"] = {{"level", level(r.severity)}};
+  Json tags = Json::array({std::string(category_name(r.category)), "postgresql", "migrations"});
+  j["properties"] = {{"category", category_name(r.category)}, {"tags", tags}};
+  return j;
+}
+
+// Stable across runs and unrelated edits: rule, file and the finding's own text.
+std::string fingerprint(const FileResult& f, const Diagnostic& d) {
+  std::string_view text = std::string_view(f.parsed.source->text).substr(d.begin, d.end - d.begin);
+  std::size_t h = std::hash<std::string>{}(std::string(rule_info(d.rule).code) + "\n" + f.path + "\n" + std::string(text));
+  std::ostringstream s;
+  s << std::hex << h;
+  return s.str();
+}
+
+}  // namespace
+
+void write_sarif(std::ostream& out, const RunResult& run) {
+  Json rules = Json::array();
+  for (const RuleInfo& r : all_rules()) rules.push_back(rule_json(r));
+
+  Json results = Json::array();
+  Json notifications = Json::array();
+  for (const FileResult& f : run.files) {
+    std::string uri = path_to_uri(f.path);
+    if (!f.input_error.empty()) {
+      notifications.push_back({{"level", "error"},
+                               {"message", {{"text", f.path + ": cannot analyse: " + f.input_error}}},
+                               {"locations", Json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}}}}})}});
+      continue;
+    }
+    for (const Diagnostic& d : f.diagnostics) {
+      const RuleInfo& info = rule_info(d.rule);
+      Range r = range_of(f, d.begin, d.end);
+      Json region = {{"startLine", r.start.line}, {"startColumn", r.start.column},
+                     {"endLine", r.end.line},     {"endColumn", r.end.column}};
+      Json result;
+      result["ruleId"] = info.code;
+      result["ruleIndex"] = static_cast<std::size_t>(d.rule);
+      result["level"] = level(d.severity);
+      result["message"] = {{"text", d.message + ". " + d.help}};
+      result["locations"] = Json::array(
+          {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", std::move(region)}}}}});
+      result["partialFingerprints"] = {{"migrasafe/v1", fingerprint(f, d)}};
+      results.push_back(std::move(result));
+    }
+  }
+  Counts c = count(run);
+  Json invocation = {{"executionSuccessful", c.input_errors == 0}};
+  if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
+
+  Json doc;
+  doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  doc["version"] = "2.1.0";
+  doc["runs"] = Json::array({{
+      {"tool",
+       {{"driver",
+         {{"name", "migrasafe"},
+          {"version", MIGRASAFE_VERSION},
+          {"semanticVersion", MIGRASAFE_VERSION},
+          {"informationUri", "https://github.com/migrasafe/migrasafe"},
+          {"rules", std::move(rules)}}}}},
+      {"invocations", Json::array({std::move(invocation)})},
+      {"results", std::move(results)},
+  }});
+  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace migrasafe

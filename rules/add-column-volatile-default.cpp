@@ -1,0 +1,32 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = rules::alter_command(v.stmt, a.command);
+    if (!cmd || ast::str(*cmd, "subtype") != "AT_AddColumn" || a.rewrite == Tri::No) continue;
+    const Json* def = ast::field(*cmd, "def");
+    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    std::string column = col ? std::string(ast::str(*col, "colname")) : "?";
+    auto [b, e] = rules::alter_command_span(v, a.command);
+    std::string verb = a.rewrite == Tri::Yes ? "rewrites" : "may rewrite";
+    r.add(RuleId::add_column_volatile_default, b, e,
+          "ADD COLUMN `" + column + "` " + verb + " every row of `" + rules::display(table) + "` (" + a.reason +
+              ") while holding an ACCESS EXCLUSIVE lock, which blocks every read and write until it finishes",
+          "Add the column without a default (or with a constant one), then ALTER COLUMN " + column +
+              " SET DEFAULT ... so new rows get the value, backfill existing rows in batches (UPDATE ... WHERE id "
+              "BETWEEN ... outside the DDL transaction), and only then add NOT NULL through a validated CHECK. For "
+              "serial or identity columns, create the sequence, set the default to nextval() and backfill the same "
+              "way.");
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_add_column_volatile_default{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,58 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+// NOT NULL with nothing that fills existing rows: no default (or DEFAULT NULL),
+// and not an identity, generated or serial column.
+bool needs_value_for_existing_rows(const Json& col) {
+  const Json* type = ast::field(col, "typeName");
+  if (type) {
+    auto names = ast::strings(ast::list(*type, "names"));
+    if (!names.empty() && names.back().find("serial") != std::string::npos) return false;
+  }
+  bool not_null = false;
+  for (const Json& c : ast::list(col, "constraints")) {
+    const Json* con = ast::as(c, "Constraint");
+    if (!con) continue;
+    std::string_view t = ast::str(*con, "contype");
+    if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY") not_null = true;
+    if (t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return false;
+    if (t == "CONSTR_DEFAULT") {
+      const Json* expr = ast::field(*con, "raw_expr");
+      const Json* k = expr ? ast::as(*expr, "A_Const") : nullptr;
+      if (!(k && ast::flag(*k, "isnull"))) return false;
+    }
+  }
+  return not_null;
+}
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = rules::alter_command(v.stmt, a.command);
+    if (!cmd || ast::str(*cmd, "subtype") != "AT_AddColumn") continue;
+    const Json* def = ast::field(*cmd, "def");
+    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    if (!col || !needs_value_for_existing_rows(*col)) continue;
+    std::string column(ast::str(*col, "colname"));
+    auto [b, e] = rules::alter_command_span(v, a.command);
+    std::string fast_default = v.ctx.pg_version() >= 11
+                                   ? " (a constant default is stored in the catalog, no rewrite)"
+                                   : " (before PostgreSQL 11 a default rewrites the table; prefer the nullable path)";
+    r.add(RuleId::add_required_column, b, e,
+          "ADD COLUMN `" + column + "` is NOT NULL with no default: it fails with \"column contains null values\" "
+              "as soon as `" + rules::display(table) +
+              "` has a row, and INSERTs from application code that does not set it fail afterwards",
+          "Give it a DEFAULT" + fast_default +
+              ", or add it nullable, backfill existing rows in batches, deploy code that writes it, and then add "
+              "NOT NULL through a validated CHECK (" + column + " IS NOT NULL).");
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_add_required_column{check, nullptr};
+}  // namespace migrasafe

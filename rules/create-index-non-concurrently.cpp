@@ -1,0 +1,25 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind != "IndexStmt" || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;  // nobody else can be using it yet
+  LockMode mode = v.effects.lock_on(table).value_or(LockMode::Share);
+  auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
+  std::string unique = ast::flag(v.stmt.node, "unique") ? "UNIQUE " : "";
+  r.add(RuleId::create_index_non_concurrently, b, e,
+        "CREATE " + unique + "INDEX on `" + rules::display(table) + "` takes a " + std::string(sql_lock_name(mode)) +
+            " lock for the whole index build, which blocks " + std::string(lock_blocks(mode)),
+        "Build it with CREATE " + unique + "INDEX CONCURRENTLY IF NOT EXISTS ... in a migration that runs outside a "
+        "transaction block: it takes SHARE UPDATE EXCLUSIVE, so reads and writes continue. If a concurrent build "
+        "fails it leaves an INVALID index behind; IF NOT EXISTS alone will not rebuild it, so drop it "
+        "(DROP INDEX CONCURRENTLY) before retrying.");
+}
+
+}  // namespace
+const RuleHooks hooks_create_index_non_concurrently{check, nullptr};
+}  // namespace migrasafe

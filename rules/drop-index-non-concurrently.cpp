@@ -1,0 +1,28 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_INDEX" || ast::flag(n, "concurrent")) return;
+  for (const Json& obj : ast::list(n, "objects")) {
+    const Json* items = ast::as(obj, "List");
+    if (!items) continue;
+    QualifiedName index = v.ctx.qualify_names(ast::strings(ast::list(*items, "items")));
+    if (v.ctx.created_in_migration(index)) continue;
+    auto table = v.ctx.table_of_index(index);
+    std::string on = table ? "`" + rules::display(*table) + "`" : "the index's table";
+    r.add(RuleId::drop_index_non_concurrently, v.stmt.begin, v.stmt.end,
+          "DROP INDEX `" + rules::display(index) + "` takes an ACCESS EXCLUSIVE lock on " + on +
+              ", which blocks every read and write of it while the lock is waited for and held",
+          "Use DROP INDEX CONCURRENTLY IF EXISTS " + rules::display(index) +
+              " in a migration that runs outside a transaction block (one index per statement, no CASCADE): it "
+              "waits for running queries without blocking new ones.");
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_drop_index_non_concurrently{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,75 @@
+#include "rules/engine.h"
+
+#include <algorithm>
+
+namespace migrasafe {
+namespace {
+
+const RuleHooks& hooks(RuleId id) {
+  static const RuleHooks* table[] = {
+#define RULE(id, ...) &hooks_##id,
+#include "rules/rules.def"
+#undef RULE
+  };
+  return *table[static_cast<std::size_t>(id)];
+}
+
+RuleId problem_rule(ProblemKind k) {
+  return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
+}
+
+std::string problem_help(ProblemKind k) {
+  switch (k) {
+    case ProblemKind::SyntaxError:
+      return "Fix the SQL so PostgreSQL can parse it; the other statements of the file were still analysed.";
+    case ProblemKind::MetaCommand:
+      return "psql runs meta-commands itself; migration tools do not. Keep them out of migration files, or run "
+             "the file with psql deliberately.";
+    case ProblemKind::Placeholder:
+      return "Render the template before linting (e.g. lint the generated SQL) to get findings that depend on "
+             "the placeholder's value.";
+  }
+  return "";
+}
+
+}  // namespace
+
+FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options) {
+  FileResult result;
+  result.path = source->path;
+  result.parsed = parse_file(std::move(source));
+  const ParsedFile& file = result.parsed;
+  Report report;
+
+  for (const ParseProblem& p : file.problems)
+    report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind));
+
+  std::vector<RuleId> statement_rules, file_rules;
+  for (const RuleInfo& r : all_rules()) {
+    if (!options.enabled[static_cast<std::size_t>(r.id)]) continue;
+    if (hooks(r.id).statement) statement_rules.push_back(r.id);
+    if (hooks(r.id).file) file_rules.push_back(r.id);
+  }
+
+  Context ctx(options.analysis);
+  result.effects.reserve(file.statements.size());
+  for (const Statement& stmt : file.statements) {
+    Effects effects = compute_effects(stmt, ctx);
+    StatementView view{file, stmt, effects, ctx};
+    for (RuleId id : statement_rules) hooks(id).statement(view, report);
+    ctx.apply(stmt, effects);
+    result.effects.push_back(std::move(effects));
+  }
+  FileView fview{file, role};
+  for (RuleId id : file_rules) hooks(id).file(fview, report);
+
+  auto& diags = report.diagnostics();
+  std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
+  std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
+  });
+  result.diagnostics = std::move(diags);
+  return result;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,29 @@
+#pragma once
+// Runs one migration file through parse -> replay (context + effects) ->
+// rules, and returns everything the reporters need.
+#include <memory>
+#include <vector>
+
+#include "analysis/context.h"
+#include "analysis/effects.h"
+#include "parser/parse.h"
+#include "rules/rule.h"
+
+namespace migrasafe {
+
+struct LintOptions {
+  AnalysisOptions analysis;
+  std::vector<bool> enabled = std::vector<bool>(all_rules().size(), true);  // by RuleId
+};
+
+struct FileResult {
+  ParsedFile parsed;
+  std::vector<Effects> effects;  // one per parsed.statements entry
+  std::vector<Diagnostic> diagnostics;  // in file order
+  std::string input_error;  // set when the file could not be read (nothing else is)
+  std::string path;
+};
+
+FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options);
+
+}  // namespace migrasafe

@@ -1,0 +1,76 @@
+#include "rules/helpers.h"
+
+#include "analysis/ast.h"
+
+namespace migrasafe::rules {
+
+std::string display(const QualifiedName& n) { return n.schema == "public" || n.schema.empty() ? n.name : n.str(); }
+
+Span head_span(const StatementView& v, long location) {
+  const Statement& s = v.stmt;
+  if (location < 0) return {s.begin, s.end};
+  std::uint32_t off = at(s, location);
+  const auto& toks = v.file.tokens;
+  for (std::size_t i = s.first_token; i < s.end_token; ++i) {
+    if (toks[i].begin == off) {
+      // Include a schema qualifier's tail: "app" "." "orders".
+      std::size_t j = i;
+      while (j + 2 < s.end_token && v.file.text(toks[j + 1]) == "." &&
+             (toks[j + 2].kind == TokenKind::Word || toks[j + 2].kind == TokenKind::QuotedIdent))
+        j += 2;
+      return {s.begin, toks[j].end};
+    }
+  }
+  return {s.begin, s.end};
+}
+
+const Json* alter_command(const Statement& s, int index) {
+  const Json& cmds = ast::list(s.node, "cmds");
+  if (index < 0 || static_cast<std::size_t>(index) >= cmds.size()) return nullptr;
+  return ast::as(cmds[index], "AlterTableCmd");
+}
+
+Span alter_command_span(const StatementView& v, int index) {
+  const Statement& s = v.stmt;
+  const Json* rel = ast::field(s.node, "relation");
+  long loc = rel ? ast::location(*rel) : -1;
+  if (loc < 0) return {s.begin, s.end};
+  const auto& toks = v.file.tokens;
+  std::uint32_t off = at(s, loc);
+  std::size_t i = s.first_token;
+  while (i < s.end_token && toks[i].begin < off) ++i;
+  // Skip the relation name: ident ("." ident)* ["*"].
+  if (i < s.end_token) ++i;
+  while (i + 1 < s.end_token && v.file.text(toks[i]) == ".") i += 2;
+  if (i < s.end_token && v.file.text(toks[i]) == "*") ++i;
+  int depth = 0;
+  int current = 0;
+  std::size_t start = i;
+  for (std::size_t k = i; k <= s.end_token; ++k) {
+    bool at_end = k == s.end_token;
+    std::string_view t = at_end ? std::string_view() : v.file.text(toks[k]);
+    if (!at_end && is_comment(toks[k].kind)) continue;
+    if (!at_end && toks[k].kind == TokenKind::Punct) {
+      if (t == "(") ++depth;
+      else if (t == ")") --depth;
+    }
+    if (at_end || (depth == 0 && t == "," && toks[k].kind == TokenKind::Punct)) {
+      if (current == index && start < k) {
+        std::size_t last = k - 1;
+        while (last > start && is_comment(toks[last].kind)) --last;
+        return {toks[start].begin, toks[last].end};
+      }
+      ++current;
+      start = k + 1;
+    }
+  }
+  return {s.begin, s.end};
+}
+
+std::string transaction_origin(const StatementView& v) {
+  if (auto begin = v.ctx.transaction_begin())
+    return "the transaction block opened at line " + std::to_string(v.file.source->lines.position(*begin).line);
+  return "the transaction the migration runner wraps around the file (--assume-in-transaction)";
+}
+
+}  // namespace migrasafe::rules

@@ -1,0 +1,35 @@
+#pragma once
+// Shared pieces for rule implementations: spans inside a statement and how
+// object names are shown in messages.
+#include <string>
+#include <utility>
+
+#include "analysis/names.h"
+#include "rules/rule.h"
+
+namespace migrasafe::rules {
+
+using Span = std::pair<std::uint32_t, std::uint32_t>;
+
+// A name as messages show it: unqualified in public, qualified elsewhere.
+std::string display(const QualifiedName& n);
+
+// File offset of a parse-tree location in the statement.
+inline std::uint32_t at(const Statement& s, long location) {
+  return static_cast<std::uint32_t>(s.location_base + static_cast<std::uint32_t>(location));
+}
+
+// From the statement's start to the end of the token at `location` (e.g.
+// "CREATE INDEX i ON orders"); the whole statement if the location is unknown.
+Span head_span(const StatementView& v, long location);
+
+// The text of ALTER TABLE sub-command `index` ("ADD COLUMN c int ...").
+Span alter_command_span(const StatementView& v, int index);
+
+// The AlterTableCmd nodes with their index, for rules that look at actions.
+const Json* alter_command(const Statement& s, int index);
+
+// "the transaction opened at line 3" / "the transaction the runner wraps around the file"
+std::string transaction_origin(const StatementView& v);
+
+}  // namespace migrasafe::rules

@@ -1,0 +1,69 @@
+#pragma once
+// What a rule sees and how it reports. A rule is a RuleHooks value in its
+// own rules/<name>.cpp: a per-statement check, a whole-file check, or both.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis/context.h"
+#include "analysis/effects.h"
+#include "parser/parse.h"
+#include "rules/registry.h"
+
+namespace migrasafe {
+
+struct Diagnostic {
+  RuleId rule;
+  Severity severity;
+  std::uint32_t begin;  // byte span in the file
+  std::uint32_t end;
+  std::string message;  // names the object, the lock and the consequence
+  std::string help;     // the safe way to do it
+};
+
+// Where a file sits in its migration set (filled by sources/).
+struct MigrationRole {
+  enum class Kind { Plain, Up, Down };
+  Kind kind = Kind::Plain;
+  std::string down_path;     // the down script an up script pairs with
+  bool down_exists = false;
+};
+
+struct StatementView {
+  const ParsedFile& file;
+  const Statement& stmt;
+  const Effects& effects;
+  const Context& ctx;  // the state *before* the statement runs
+};
+
+struct FileView {
+  const ParsedFile& file;
+  const MigrationRole& role;
+};
+
+class Report {
+ public:
+  void add(RuleId id, std::uint32_t begin, std::uint32_t end, std::string message, std::string help) {
+    diagnostics_.push_back({id, rule_info(id).severity, begin, end, std::move(message), std::move(help)});
+  }
+  bool reported(RuleId id) const {
+    for (const auto& d : diagnostics_)
+      if (d.rule == id) return true;
+    return false;
+  }
+  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+struct RuleHooks {
+  void (*statement)(const StatementView&, Report&) = nullptr;
+  void (*file)(const FileView&, Report&) = nullptr;
+};
+
+#define RULE(id, ...) extern const RuleHooks hooks_##id;
+#include "rules/rules.def"
+#undef RULE
+
+}  // namespace migrasafe

@@ -1,0 +1,44 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+std::string recipe(const QualifiedName& table, const std::string& column, int pg_version) {
+  std::string t = rules::display(table);
+  std::string check = table.name + "_" + column + "_not_null";
+  if (pg_version < 12)
+    return "Before PostgreSQL 12 SET NOT NULL always scans the table. Keep a CHECK (" + column +
+           " IS NOT NULL) constraint instead (add it NOT VALID, then VALIDATE it in a later transaction), or run "
+           "this in a maintenance window.";
+  std::string steps = "In separate transactions: ALTER TABLE " + t + " ADD CONSTRAINT " + check + " CHECK (" +
+                      column + " IS NOT NULL) NOT VALID; then ALTER TABLE " + t + " VALIDATE CONSTRAINT " + check +
+                      "; (scans without blocking reads or writes), then ALTER TABLE " + t + " ALTER COLUMN " +
+                      column + " SET NOT NULL; (no scan: the valid CHECK proves it) and finally DROP CONSTRAINT " +
+                      check + ".";
+  if (pg_version >= 18)
+    steps += " On PostgreSQL 18 you can also add the constraint as NOT NULL " + column +
+             " NOT VALID and VALIDATE it.";
+  return steps;
+}
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = rules::alter_command(v.stmt, a.command);
+    if (!cmd || ast::str(*cmd, "subtype") != "AT_SetNotNull" || a.scan == Tri::No) continue;
+    std::string column(ast::str(*cmd, "name"));
+    auto [b, e] = rules::alter_command_span(v, a.command);
+    r.add(RuleId::set_not_null_scan, b, e,
+          "SET NOT NULL on `" + rules::display(table) + "." + column +
+              "` reads every row to prove there are no NULLs while holding an ACCESS EXCLUSIVE lock, which blocks "
+              "every read and write until the scan ends",
+          recipe(table, column, v.ctx.pg_version()));
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_set_not_null_scan{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,24 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind != "TruncateStmt") return;
+  bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
+  for (const RelationLock& l : v.effects.locks) {
+    if (v.ctx.created_in_migration(l.relation)) continue;
+    r.add(RuleId::truncate_table, v.stmt.begin, v.stmt.end,
+          "TRUNCATE `" + rules::display(l.relation) + "` deletes every row" +
+              (cascade ? ", and CASCADE also empties every table with a foreign key to it" : "") +
+              ", under an ACCESS EXCLUSIVE lock that blocks every read and write",
+          "If the rows must go, delete them in batches (DELETE ... WHERE id IN (SELECT ... LIMIT 1000)) so the "
+          "table stays available, and list dependent tables explicitly instead of CASCADE. Keep a copy first if "
+          "the data may be needed.");
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_truncate_table{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,36 @@
+#pragma once
+// Turns command-line paths (files, directories, globs, "-") into the list of
+// migration files to analyse, and works out each file's role (up/down).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/rule.h"
+
+namespace migrasafe {
+
+struct InputFile {
+  std::string path;  // as shown in reports
+  bool from_stdin = false;
+};
+
+struct InputError {
+  std::string path;
+  std::string message;
+};
+
+// Directories are searched recursively for *.sql files, in sorted order.
+// Paths that do not exist, globs that match nothing and directories without
+// SQL files are errors: nothing is skipped silently.
+std::vector<InputFile> discover(const std::vector<std::string>& args, const std::string& stdin_name,
+                                std::vector<InputError>& errors);
+
+// Reads a file (or stdin) as text. Fails on unreadable files, NUL bytes and
+// invalid UTF-8, naming the line.
+std::optional<std::string> read_input(const InputFile& f, std::string& error);
+
+// Up/down pairing for the two common layouts: NNN_name.up.sql beside
+// NNN_name.down.sql, and a directory holding up.sql and down.sql.
+MigrationRole migration_role(const std::string& path);
+
+}  // namespace migrasafe
