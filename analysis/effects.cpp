@@ -203,7 +203,7 @@ class Builder {
     std::string_view type = ast::str(con, "contype");
     bool not_valid = ast::flag(con, "skip_validation");
     if (type == "CONSTR_FOREIGN") {
-      a.mode = std::max(a.mode, LockMode::ShareRowExclusive);
+      a.mode = LockMode::ShareRowExclusive;
       if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive);
       if (!not_valid) {
         a.scan = Tri::Yes;

@@ -1,0 +1,146 @@
+// The command line as a user (or CI) meets it: exit codes, formats, inputs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/registry.h"
+#include "support.h"
+
+using testing::run_cli;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_dir() {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-cli-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+void write(const fs::path& p, const std::string& s) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << s;
+}
+}  // namespace
+
+TEST_CASE("exit codes: 0 clean, 1 findings at --fail-on, 2 usage, 3 unreadable input", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "clean.sql", "CREATE TABLE t (id bigint);\n");
+  write(d / "warn.sql", "SET lock_timeout = '1s';\nCREATE INDEX i ON t (a);\n");
+  write(d / "note.sql", "\\set x 1\nSELECT 1;\n");
+  write(d / "err.sql", "ALTER TABLE t DROP COLUMN a;\n");
+  std::string q = "'" + d.string() + "/";
+
+  CHECK(run_cli("check " + q + "clean.sql'").exit_code == 0);
+  CHECK(run_cli("check " + q + "warn.sql'").exit_code == 1);
+  CHECK(run_cli("check --fail-on error " + q + "warn.sql'").exit_code == 0);
+  CHECK(run_cli("check --fail-on error " + q + "err.sql'").exit_code == 1);
+  CHECK(run_cli("check --fail-on never " + q + "err.sql'").exit_code == 0);
+  CHECK(run_cli("check " + q + "note.sql'").exit_code == 0);
+  CHECK(run_cli("check --fail-on note " + q + "note.sql'").exit_code == 1);
+
+  CHECK(run_cli("check --ignore no-such-rule " + q + "clean.sql' 2>&1").exit_code == 2);
+  CHECK(run_cli("check --pg-version 9 " + q + "clean.sql' 2>&1").exit_code == 2);
+  CHECK(run_cli("check --format yaml " + q + "clean.sql' 2>&1").exit_code == 2);
+  CHECK(run_cli("check --no-such-flag " + q + "clean.sql' 2>&1").exit_code == 2);
+  CHECK(run_cli("check 2>&1").exit_code == 2);
+  CHECK(run_cli("2>&1").exit_code == 2);
+
+  auto missing = run_cli("check " + q + "missing.sql' 2>&1");
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.out, Catch::Contains("missing.sql") && Catch::Contains("no such file"));
+  // Unreadable input wins over findings, and the readable files are still reported.
+  auto mixed = run_cli("check " + q + "err.sql' " + q + "missing.sql' 2>&1");
+  CHECK(mixed.exit_code == 3);
+  CHECK_THAT(mixed.out, Catch::Contains("drop-column"));
+}
+
+TEST_CASE("bad input gets a message naming the file and line, never a crash", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "nul.sql", std::string("SELECT 1;\nSELECT\0 2;\n", 21));
+  write(d / "latin1.sql", "SELECT 1;\nCOMMENT ON TABLE t IS 'caf\xe9';\n");
+  write(d / "empty.sql", "");
+  write(d / "emptydir/readme.txt", "no sql here");
+  auto nul = run_cli("check '" + (d / "nul.sql").string() + "' 2>&1");
+  CHECK(nul.exit_code == 3);
+  CHECK_THAT(nul.out, Catch::Contains("nul.sql") && Catch::Contains("line 2") && Catch::Contains("NUL"));
+  auto latin = run_cli("check '" + (d / "latin1.sql").string() + "' 2>&1");
+  CHECK(latin.exit_code == 3);
+  CHECK_THAT(latin.out, Catch::Contains("line 2") && Catch::Contains("UTF-8"));
+  CHECK(run_cli("check '" + (d / "empty.sql").string() + "'").exit_code == 0);
+  auto dir = run_cli("check '" + (d / "emptydir").string() + "' 2>&1");
+  CHECK(dir.exit_code == 3);
+  CHECK_THAT(dir.out, Catch::Contains("no .sql files"));
+  auto glob = run_cli("check '" + d.string() + "/nothing-*.sql' 2>&1");
+  CHECK(glob.exit_code == 3);
+}
+
+TEST_CASE("paths: directories are searched, globs expand, - reads stdin", "[cli]") {
+  fs::path d = temp_dir() / "tree";
+  write(d / "a/001_one.sql", "DROP TABLE one;\n");
+  write(d / "b/c/002_two.sql", "DROP TABLE two;\n");
+  write(d / "b/notes.txt", "DROP TABLE not_sql;\n");
+  auto dir = run_cli("check --format json --select drop-table '" + d.string() + "'");
+  auto j = nlohmann::json::parse(dir.out);
+  REQUIRE(j["files"].size() == 2);
+  CHECK(j["files"][0]["path"].get<std::string>().find("001_one.sql") != std::string::npos);
+  CHECK(j["summary"]["findings"] == 2);
+
+  auto glob = run_cli("check --format json '" + d.string() + "/**/*.sql'");
+  CHECK(nlohmann::json::parse(glob.out)["files"].size() == 2);
+
+  auto in = run_cli("check --stdin-filename db/003_x.sql - <<< 'ALTER TABLE t DROP COLUMN c;'");
+  CHECK(in.exit_code == 1);
+  CHECK_THAT(in.out, Catch::Contains("db/003_x.sql:1:15: error[MS401 drop-column]"));
+}
+
+TEST_CASE("rule selection accepts names, codes and squawk aliases", "[cli]") {
+  std::string sql = " - <<< 'DROP TABLE t; ALTER TABLE u DROP COLUMN c;'";
+  auto only = run_cli("check --format json --select drop-column" + sql);
+  auto j = nlohmann::json::parse(only.out);
+  REQUIRE(j["files"][0]["findings"].size() == 1);
+  CHECK(j["files"][0]["findings"][0]["rule"] == "drop-column");
+  auto ignored = run_cli("check --format json --ignore ban-drop-column,MS402,missing-lock-timeout" + sql);
+  CHECK(nlohmann::json::parse(ignored.out)["files"][0]["findings"].empty());
+  CHECK(ignored.exit_code == 0);
+}
+
+TEST_CASE("--output writes the report to a file; --version and rules listing", "[cli]") {
+  fs::path out = temp_dir() / "report.sarif";
+  auto r = run_cli("check --format sarif --output '" + out.string() + "' - <<< 'DROP TABLE t;'");
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  auto sarif = nlohmann::json::parse(testing::read_file(out));
+  CHECK(sarif["version"] == "2.1.0");
+  CHECK(sarif["runs"][0]["results"].size() == 2);
+
+  auto v = run_cli("--version");
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.out, Catch::Contains(MIGRASAFE_VERSION));
+  CHECK(run_cli("check --help").exit_code == 0);
+  CHECK(run_cli("rules --help").exit_code == 0);
+
+  auto rules = nlohmann::json::parse(run_cli("rules --format json").out);
+  REQUIRE(rules.size() == migrasafe::all_rules().size());
+  for (const auto& rule : rules) {
+    CHECK(rule.contains("code"));
+    CHECK(rule.contains("category"));
+    CHECK(rule.contains("severity"));
+    CHECK(rule.contains("summary"));
+    CHECK(rule["aliases"].is_array());
+  }
+}
+
+TEST_CASE("colour only on a terminal and never with NO_COLOR", "[cli]") {
+  auto piped = run_cli("check - <<< 'DROP TABLE t;'");
+  CHECK(piped.out.find('\x1b') == std::string::npos);
+  // `script` gives the binary a pseudo-terminal when it is available.
+  if (std::system("command -v script >/dev/null 2>&1") == 0) {
+    std::string cmd = "script -qec \"" + std::string(MIGRASAFE_BINARY) + " check --stdin-filename x.sql - <<< 'DROP TABLE t;'\" /dev/null";
+    auto tty = run_cli("--version >/dev/null; " + cmd);
+    CHECK(tty.out.find('\x1b') != std::string::npos);
+    auto no_color = run_cli("--version >/dev/null; NO_COLOR=1 " + cmd);
+    CHECK(no_color.out.find('\x1b') == std::string::npos);
+  }
+}

@@ -1,0 +1,176 @@
+// Fixture-driven rule tests (DESIGN.md "A rule"): every fixtures/rules/<name>/
+// bad*/good* file runs with only that rule (and syntax-error) enabled.
+// `-- expect: a, b` binds to the next line with SQL on it (the whole statement
+// that starts there); any missing or unexpected finding fails the test.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "sources/discovery.h"
+#include "support.h"
+
+namespace fs = std::filesystem;
+using namespace migrasafe;
+
+namespace {
+
+struct Expectation {
+  std::string rule;
+  int first_line, last_line;
+  bool matched = false;
+};
+
+LintOptions options_for(const std::string& text, const RuleInfo& rule) {
+  LintOptions o;
+  std::fill(o.enabled.begin(), o.enabled.end(), false);
+  o.enabled[static_cast<std::size_t>(rule.id)] = true;
+  o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
+  std::size_t at = text.find("-- options:");
+  if (at != std::string::npos) {
+    std::istringstream words(text.substr(at + 11, text.find('\n', at) - at - 11));
+    std::string kv;
+    while (words >> kv) {
+      auto eq = kv.find('=');
+      std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+      if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
+      else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
+      else FAIL("unknown fixture option " << key);
+    }
+  }
+  return o;
+}
+
+std::vector<Expectation> expectations(const FileResult& r) {
+  const ParsedFile& f = r.parsed;
+  const LineIndex& lines = f.source->lines;
+  std::vector<Expectation> out;
+  for (std::size_t i = 0; i < f.tokens.size(); ++i) {
+    std::string_view text = f.text(f.tokens[i]);
+    if (f.tokens[i].kind != TokenKind::LineComment || text.rfind("-- expect:", 0) != 0) continue;
+    std::size_t j = i + 1;
+    while (j < f.tokens.size() && is_comment(f.tokens[j].kind)) ++j;
+    REQUIRE(j < f.tokens.size());
+    int first = lines.position(f.tokens[j].begin).line, last = first;
+    for (const Statement& s : f.statements)
+      if (s.begin == f.tokens[j].begin) last = lines.position(s.end).line;
+    std::stringstream names{std::string(text.substr(10))};
+    std::string name;
+    while (std::getline(names, name, ',')) {
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (!name.empty()) out.push_back({name, first, last});
+    }
+  }
+  return out;
+}
+
+// Returns a description of every mismatch (empty when the file is as expected).
+std::string check_file(const fs::path& path, const RuleInfo& rule) {
+  std::string text = testing::read_file(path);
+  auto src = std::make_shared<const SourceFile>(path.string(), text);
+  FileResult r = lint_source(src, migration_role(path.string()), options_for(text, rule));
+  auto expected = expectations(r);
+  std::ostringstream problems;
+  for (const Diagnostic& d : r.diagnostics) {
+    int line = src->lines.position(d.begin).line;
+    std::string_view name = rule_info(d.rule).name;
+    auto it = std::find_if(expected.begin(), expected.end(), [&](const Expectation& e) {
+      return !e.matched && e.rule == name && line >= e.first_line && line <= e.last_line;
+    });
+    if (it == expected.end()) problems << path.string() << ":" << line << ": unexpected " << name << ": " << d.message << "\n";
+    else it->matched = true;
+  }
+  for (const Expectation& e : expected)
+    if (!e.matched) problems << path.string() << ":" << e.first_line << ": expected " << e.rule << " did not fire\n";
+  return problems.str();
+}
+
+std::vector<fs::path> sql_files(const fs::path& p) {
+  std::vector<fs::path> out;
+  if (fs::is_directory(p)) {
+    for (const auto& e : fs::recursive_directory_iterator(p))
+      if (e.path().extension() == ".sql") out.push_back(e.path());
+  } else {
+    out.push_back(p);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) {
+  std::vector<fs::path> out;
+  fs::path dir = fs::path(testing::source_dir()) / "fixtures/rules" / rule;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
+  for (const RuleInfo& rule : all_rules()) {
+    for (const char* kind : {"bad", "good"}) {
+      for (const fs::path& c : cases(std::string(rule.name), kind)) {
+        for (const fs::path& file : sql_files(c)) {
+          INFO("rule " << rule.name << ", fixture " << file.string());
+          CHECK(check_file(file, rule) == "");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[inventory]") {
+  fs::path root = testing::source_dir();
+  const char* headings[] = {"## What it does", "## Why it is dangerous", "## Example", "## Use instead",
+                            "## When it is safe to ignore", "## References"};
+  for (const RuleInfo& rule : all_rules()) {
+    std::string name(rule.name);
+    INFO("rule " << name);
+    CHECK(fs::exists(root / "rules" / (name + ".cpp")));
+    fs::path doc = root / "docs/rules" / (name + ".md");
+    REQUIRE(fs::exists(doc));
+    std::string text = testing::read_file(doc);
+    std::size_t last = 0;
+    for (const char* h : headings) {
+      std::size_t at = text.find(std::string("\n") + h + "\n");
+      CHECK(at != std::string::npos);
+      if (at != std::string::npos) {
+        CHECK(at >= last);  // headings in the fixed order
+        last = at;
+      }
+    }
+    auto bad = cases(name, "bad"), good = cases(name, "good");
+    CHECK(!bad.empty());
+    CHECK(!good.empty());
+    // The bad fixtures must expect this rule somewhere.
+    bool expects_rule = false;
+    for (const auto& c : bad)
+      for (const auto& f : sql_files(c))
+        if (testing::read_file(f).find("-- expect: " + name) != std::string::npos ||
+            testing::read_file(f).find(", " + name) != std::string::npos)
+          expects_rule = true;
+    CHECK(expects_rule);
+  }
+  // No fixture or doc directory for a rule that is not in the table.
+  for (const auto& e : fs::directory_iterator(root / "fixtures/rules")) {
+    INFO("fixture dir " << e.path().filename().string());
+    CHECK(find_rule(e.path().filename().string()) != nullptr);
+  }
+}
+
+TEST_CASE("rule table: codes and names are unique and codes match categories", "[inventory]") {
+  std::set<std::string_view> codes, names;
+  for (const RuleInfo& r : all_rules()) {
+    INFO(r.name);
+    CHECK(codes.insert(r.code).second);
+    CHECK(names.insert(r.name).second);
+    REQUIRE(r.code.size() == 5);
+    int hundreds = r.code[2] - '0';
+    CHECK(hundreds == (r.category == Category::Syntax ? 0 : static_cast<int>(r.category) + 1));
+  }
+}

@@ -1,0 +1,53 @@
+#pragma once
+// Helpers shared by the test files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "rules/engine.h"
+
+namespace testing {
+
+inline std::string source_dir() { return MIGRASAFE_SOURCE_DIR; }
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Run {
+  int exit_code;
+  std::string out;
+};
+
+// Runs the migrasafe binary with `args` (bash syntax) from the source dir.
+inline Run run_cli(const std::string& args) {
+  static int counter = 0;
+  std::filesystem::path script = std::filesystem::temp_directory_path() /
+                                 ("migrasafe-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".sh");
+  std::ofstream(script) << "cd '" << source_dir() << "' && " << MIGRASAFE_BINARY << " " << args << "\n";
+  FILE* p = popen(("bash '" + script.string() + "'").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  std::filesystem::remove(script);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline migrasafe::FileResult lint_text(const std::string& sql, migrasafe::LintOptions opts = {},
+                                       const std::string& path = "test.sql") {
+  auto src = std::make_shared<const migrasafe::SourceFile>(path, sql);
+  return migrasafe::lint_source(src, {}, opts);
+}
+
+}  // namespace testing
