@@ -313,6 +313,23 @@ void Context::apply_rename(const Json& n) {
   created_[{from.schema, std::string(ast::str(n, "newname"))}] = tx;
 }
 
+void Context::record_undone_migration(const ParsedFile& up) {
+  Context replay(opts_);
+  for (const Statement& s : up.statements) {
+    if (s.kind == "AlterTableStmt" && ast::field(s.node, "relation")) {
+      QualifiedName table = replay.qualify_range_var(*ast::field(s.node, "relation"));
+      for (const Json& c : ast::list(s.node, "cmds")) {
+        const Json* cmd = ast::as(c, "AlterTableCmd");
+        const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
+        const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+        if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone_columns_.insert({table, std::string(ast::str(*col, "colname"))});
+      }
+    }
+    replay.apply(s, Effects{});
+  }
+  for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
+}
+
 void Context::apply(const Statement& stmt, const Effects&) {
   const Json& n = stmt.node;
   const std::string& k = stmt.kind;

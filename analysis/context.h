@@ -54,6 +54,14 @@ class Context {
   // Table an index belongs to, when the migration created that index.
   std::optional<QualifiedName> table_of_index(const QualifiedName& index) const;
 
+  // A down script undoes its up script: the tables and columns the up script
+  // created are expected to go, so dropping them is not a data-loss finding.
+  void record_undone_migration(const ParsedFile& up);
+  bool created_by_undone_migration(const QualifiedName& rel) const { return undone_relations_.count(rel) > 0; }
+  bool column_created_by_undone_migration(const QualifiedName& table, const std::string& column) const {
+    return undone_columns_.count({table, column}) > 0;
+  }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -89,6 +97,8 @@ class Context {
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::map<QualifiedName, QualifiedName> index_table_;
   std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"
+  std::set<QualifiedName> undone_relations_;
+  std::set<std::pair<QualifiedName, std::string>> undone_columns_;
 };
 
 // Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.

@@ -121,7 +121,7 @@ int run_check(const CheckArgs& a) {
       }
       auto source = std::make_shared<const SourceFile>(inputs[i].path, std::move(*text));
       MigrationRole role = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
-      slot = lint_source(std::move(source), role, options);
+      slot = lint_source(std::move(source), role, options, load_undone_up(role));
     }
   };
   unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));

@@ -12,6 +12,7 @@ void check(const StatementView& v, Report& r) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     if (!cmd || ast::str(*cmd, "subtype") != "AT_DropColumn") continue;
     std::string column(ast::str(*cmd, "name"));
+    if (v.ctx.column_created_by_undone_migration(table, column)) continue;  // a down script undoing its up
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string cascade = ast::str(*cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"

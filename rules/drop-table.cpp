@@ -10,7 +10,7 @@ void check(const StatementView& v, Report& r) {
   std::string_view type = ast::str(n, "removeType");
   if (type != "OBJECT_TABLE" && type != "OBJECT_FOREIGN_TABLE") return;
   for (const RelationLock& l : v.effects.locks) {
-    if (v.ctx.created_in_migration(l.relation)) continue;
+    if (v.ctx.created_in_migration(l.relation) || v.ctx.created_by_undone_migration(l.relation)) continue;
     std::string name = rules::display(l.relation);
     r.add(RuleId::drop_table, v.stmt.begin, v.stmt.end,
           "DROP TABLE `" + name + "` permanently deletes the table and all its rows" +

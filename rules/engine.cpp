@@ -34,7 +34,8 @@ std::string problem_help(ProblemKind k) {
 
 }  // namespace
 
-FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options) {
+FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
+                       std::shared_ptr<const SourceFile> undone_up) {
   FileResult result;
   result.path = source->path;
   result.parsed = parse_file(std::move(source));
@@ -52,6 +53,7 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   }
 
   Context ctx(options.analysis);
+  if (undone_up) ctx.record_undone_migration(parse_file(std::move(undone_up)));
   result.effects.reserve(file.statements.size());
   for (const Statement& stmt : file.statements) {
     Effects effects = compute_effects(stmt, ctx);

@@ -24,6 +24,8 @@ struct FileResult {
   std::string path;
 };
 
-FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options);
+// `undone_up` is the up script a down script reverses (nullptr otherwise).
+FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
+                       std::shared_ptr<const SourceFile> undone_up = nullptr);
 
 }  // namespace migrasafe

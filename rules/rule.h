@@ -27,6 +27,7 @@ struct MigrationRole {
   Kind kind = Kind::Plain;
   std::string down_path;     // the down script an up script pairs with
   bool down_exists = false;
+  std::string up_path;       // the up script a down script undoes
 };
 
 struct StatementView {

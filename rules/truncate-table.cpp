@@ -8,7 +8,7 @@ void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "TruncateStmt") return;
   bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
   for (const RelationLock& l : v.effects.locks) {
-    if (v.ctx.created_in_migration(l.relation)) continue;
+    if (v.ctx.created_in_migration(l.relation) || v.ctx.created_by_undone_migration(l.relation)) continue;
     r.add(RuleId::truncate_table, v.stmt.begin, v.stmt.end,
           "TRUNCATE `" + rules::display(l.relation) + "` deletes every row" +
               (cascade ? ", and CASCADE also empties every table with a foreign key to it" : "") +

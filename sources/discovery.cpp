@@ -157,6 +157,10 @@ MigrationRole migration_role(const std::string& path) {
     down = (p.parent_path() / (name.substr(0, name.size() - 7) + ".down.sql")).string();
   } else if (name == "down.sql" || ends_with(".down.sql")) {
     role.kind = MigrationRole::Kind::Down;
+    std::string up = name == "down.sql" ? (p.parent_path() / "up.sql").string()
+                                        : (p.parent_path() / (name.substr(0, name.size() - 9) + ".up.sql")).string();
+    std::error_code ec;
+    if (fs::is_regular_file(up, ec)) role.up_path = up;
     return role;
   } else {
     return role;
@@ -166,6 +170,18 @@ MigrationRole migration_role(const std::string& path) {
   std::error_code ec;
   role.down_exists = fs::is_regular_file(down, ec);
   return role;
+}
+
+}  // namespace migrasafe
+
+namespace migrasafe {
+
+std::shared_ptr<const SourceFile> load_undone_up(const MigrationRole& role) {
+  if (role.up_path.empty()) return nullptr;
+  std::string error;
+  auto text = read_input({role.up_path, false}, error);
+  if (!text) return nullptr;
+  return std::make_shared<const SourceFile>(role.up_path, std::move(*text));
 }
 
 }  // namespace migrasafe

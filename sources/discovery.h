@@ -1,10 +1,12 @@
 #pragma once
 // Turns command-line paths (files, directories, globs, "-") into the list of
 // migration files to analyse, and works out each file's role (up/down).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "parser/source.h"
 #include "rules/rule.h"
 
 namespace migrasafe {
@@ -32,5 +34,9 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error);
 // Up/down pairing for the two common layouts: NNN_name.up.sql beside
 // NNN_name.down.sql, and a directory holding up.sql and down.sql.
 MigrationRole migration_role(const std::string& path);
+
+// The up script a down script undoes, read from disk (nullptr when the role
+// is not a down script, or its up script cannot be read).
+std::shared_ptr<const SourceFile> load_undone_up(const MigrationRole& role);
 
 }  // namespace migrasafe

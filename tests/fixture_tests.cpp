@@ -70,7 +70,8 @@ std::vector<Expectation> expectations(const FileResult& r) {
 std::string check_file(const fs::path& path, const RuleInfo& rule) {
   std::string text = testing::read_file(path);
   auto src = std::make_shared<const SourceFile>(path.string(), text);
-  FileResult r = lint_source(src, migration_role(path.string()), options_for(text, rule));
+  MigrationRole role = migration_role(path.string());
+  FileResult r = lint_source(src, role, options_for(text, rule), load_undone_up(role));
   auto expected = expectations(r);
   std::ostringstream problems;
   for (const Diagnostic& d : r.diagnostics) {

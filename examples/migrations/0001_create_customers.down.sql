@@ -1,0 +1,2 @@
+DROP TABLE customers;
+SET lock_timeout = '5s';

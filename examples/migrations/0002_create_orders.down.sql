@@ -1,0 +1,2 @@
+DROP TABLE orders;
+SET lock_timeout = '5s';

@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+ALTER TABLE orders DROP COLUMN status;
