@@ -1,4 +1,4 @@
-// Machine output: the versioned JSON contract documented in docs/json-output.md.
+// Machine output: the versioned JSON contract documented in the README ("JSON output").
 #include "analysis/names.h"
 #include "reporters/reporters.h"
 
