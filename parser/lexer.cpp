@@ -34,6 +34,8 @@ class Lexer {
         t.kind = TokenKind::MetaCommand;
       } else if ((c == '$' && peek(1) == '{') || (c == '{' && peek(1) == '{')) {
         t.kind = placeholder(c == '{') ? TokenKind::Placeholder : TokenKind::Punct;
+      } else if (c == '"' && peek(1) == '{' && peek(2) == '{' && quoted_placeholder()) {
+        t.kind = TokenKind::Placeholder;  // "{{ .Schema "x" }}": Go templates quote inside
       } else if (c == '\'') {
         t.kind = TokenKind::String;
         t.unterminated = !quoted('\'', false);
@@ -118,6 +120,20 @@ class Lexer {
       ++j;
     }
     ++i_;
+    return false;
+  }
+
+  // A template placeholder written as a quoted identifier, "{{ ... }}", may
+  // itself contain quotes; it ends at the first `}}"` on the same line.
+  bool quoted_placeholder() {
+    std::size_t j = i_ + 3;
+    while (j + 2 < s_.size() && s_[j] != '\n' && s_[j] != '\r') {
+      if (s_.compare(j, 3, "}}\"") == 0) {
+        i_ = j + 3;
+        return true;
+      }
+      ++j;
+    }
     return false;
   }
 

@@ -18,9 +18,13 @@ RuleId problem_rule(ProblemKind k) {
   return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
 }
 
-std::string problem_help(ProblemKind k) {
+std::string problem_help(ProblemKind k, int pg_version) {
   switch (k) {
     case ProblemKind::SyntaxError:
+      if (pg_version > 15)
+        return "Fix the SQL so PostgreSQL can parse it; the other statements of the file were still analysed. "
+               "migrasafe parses with PostgreSQL 15's grammar (libpg_query 15), so syntax added in PostgreSQL " +
+               std::to_string(16) + "-" + std::to_string(pg_version) + " is reported here too.";
       return "Fix the SQL so PostgreSQL can parse it; the other statements of the file were still analysed.";
     case ProblemKind::MetaCommand:
       return "psql runs meta-commands itself; migration tools do not. Keep them out of migration files, or run "
@@ -43,7 +47,7 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   Report report;
 
   for (const ParseProblem& p : file.problems)
-    report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind));
+    report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind, options.analysis.pg_version));
 
   std::vector<RuleId> statement_rules, file_rules;
   for (const RuleInfo& r : all_rules()) {

@@ -87,3 +87,11 @@ TEST_CASE("lexer: dollar quotes, escapes, nested comments and quoted identifiers
   CHECK(comments == 1);
   CHECK(semicolons == 1);
 }
+
+TEST_CASE("a Go-template placeholder inside a quoted identifier is one placeholder", "[parser]") {
+  auto f = parse("CREATE INDEX IF NOT EXISTS i ON \"{{ index .Options \"Namespace\" }}\".identities (user_id);");
+  REQUIRE(f.statements.size() == 1);
+  CHECK(f.statements[0].kind == "IndexStmt");
+  REQUIRE(f.problems.size() == 1);
+  CHECK(f.problems[0].kind == ProblemKind::Placeholder);
+}
