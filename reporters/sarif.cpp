@@ -1,5 +1,6 @@
 // SARIF 2.1.0 for GitHub code scanning and editors. tool.driver.rules[] is
 // generated from the rule table; every result has a physical location.
+#include <cctype>
 #include <functional>
 #include <sstream>
 
@@ -17,12 +18,27 @@ std::string_view level(Severity s) {
   return "warning";
 }
 
+// SARIF wants a Pascal-case friendly name: drop-column -> DropColumn.
+std::string pascal_case(std::string_view kebab) {
+  std::string out;
+  bool upper = true;
+  for (char c : kebab) {
+    if (c == '-') {
+      upper = true;
+    } else {
+      out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    }
+  }
+  return out;
+}
+
 Json rule_json(const RuleInfo& r) {
   std::string url = rule_doc_url(r);
   std::string summary(r.summary);
   Json j;
   j["id"] = r.code;
-  j["name"] = r.name;
+  j["name"] = pascal_case(r.name);
   j["shortDescription"] = {{"text", summary + "."}};
   j["fullDescription"] = {{"text", summary + ". Category: " + std::string(category_name(r.category)) + "."}};
   j["helpUri"] = url;
@@ -30,7 +46,7 @@ Json rule_json(const RuleInfo& r) {
                {"markdown", "**" + summary + ".** See [the rule's page](" + url + ") for why it is dangerous and the safe recipe."}};
   j["defaultConfiguration"] = {{"level", level(r.severity)}};
   Json tags = Json::array({std::string(category_name(r.category)), "postgresql", "migrations"});
-  j["properties"] = {{"category", category_name(r.category)}, {"tags", tags}};
+  j["properties"] = {{"category", category_name(r.category)}, {"rule", r.name}, {"tags", tags}};
   return j;
 }
 
