@@ -175,3 +175,35 @@ TEST_CASE("rule table: codes and names are unique and codes match categories", "
     CHECK(hundreds == (r.category == Category::Syntax ? 0 : static_cast<int>(r.category) + 1));
   }
 }
+
+namespace {
+// The first ```sql block after `heading` in a doc page.
+std::string sql_block(const std::string& page, const std::string& heading) {
+  std::size_t h = page.find("\n" + heading + "\n");
+  if (h == std::string::npos) return "";
+  std::size_t b = page.find("```sql\n", h);
+  if (b == std::string::npos) return "";
+  b += 7;
+  return page.substr(b, page.find("```", b) - b);
+}
+}  // namespace
+
+TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]") {
+  for (const RuleInfo& rule : all_rules()) {
+    if (rule.id == RuleId::missing_down_script) continue;  // depends on file names, covered by fixtures
+    std::string page = testing::read_file(fs::path(testing::source_dir()) / "docs/rules" / (std::string(rule.name) + ".md"));
+    std::string bad = sql_block(page, "## Example"), good = sql_block(page, "## Use instead");
+    INFO("rule " << rule.name);
+    REQUIRE(!bad.empty());
+    REQUIRE(!good.empty());
+    LintOptions only;
+    std::fill(only.enabled.begin(), only.enabled.end(), false);
+    only.enabled[static_cast<std::size_t>(rule.id)] = true;
+    auto fired = [&](const std::string& sql) {
+      auto r = testing::lint_text(sql, only);
+      return std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule.id; });
+    };
+    CHECK(fired(bad) > 0);
+    CHECK(fired(good) == 0);
+  }
+}
