@@ -9,32 +9,28 @@
 
 namespace migrasafe::ast {
 
-inline const Json* field(const Json& node, std::string_view key) {
-  if (!node.is_object()) return nullptr;
-  auto it = node.find(key);
-  return it == node.end() ? nullptr : &*it;
-}
+inline const Json* field(const Json& node, std::string_view key) { return node.get(key); }
 
 inline std::string_view str(const Json& node, std::string_view key) {
   const Json* f = field(node, key);
-  return f && f->is_string() ? std::string_view(f->get_ref<const std::string&>()) : std::string_view();
+  return f ? f->as_string() : std::string_view();
 }
 
 inline bool flag(const Json& node, std::string_view key) {
   const Json* f = field(node, key);
-  return f && f->is_boolean() && f->get<bool>();
+  return f && f->as_bool();
 }
 
 inline long num(const Json& node, std::string_view key, long fallback = 0) {
   const Json* f = field(node, key);
-  return f && f->is_number_integer() ? f->get<long>() : fallback;
+  return f && f->is_number_integer() ? f->as_int() : fallback;
 }
 
 // A wrapped node is {"Kind": {...}}; these read its kind and its fields.
 inline std::string_view kind(const Json& wrapped) {
-  return wrapped.is_object() && wrapped.size() == 1 ? std::string_view(wrapped.begin().key()) : std::string_view();
+  return wrapped.is_object() && wrapped.size() == 1 ? wrapped.members_begin()->key : std::string_view();
 }
-inline const Json& inner(const Json& wrapped) { return wrapped.begin().value(); }
+inline const Json& inner(const Json& wrapped) { return wrapped.members_begin()->value; }
 
 // The fields of `wrapped` when it is a node of the given kind, else nullptr.
 inline const Json* as(const Json& wrapped, std::string_view k) {
@@ -43,7 +39,7 @@ inline const Json* as(const Json& wrapped, std::string_view k) {
 
 // The elements of a list field (empty when absent).
 inline const Json& list(const Json& node, std::string_view key) {
-  static const Json empty = Json::array();
+  static const Json empty;  // null: an empty range
   const Json* f = field(node, key);
   return f && f->is_array() ? *f : empty;
 }

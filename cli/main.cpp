@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
 
@@ -177,7 +179,7 @@ int run_check(const CheckArgs& a) {
 
 int run_rules(const std::string& format) {
   if (format == "json") {
-    Json list = Json::array();
+    nlohmann::json list = nlohmann::json::array();
     for (const RuleInfo& r : all_rules()) {
       list.push_back({{"code", r.code},
                       {"name", r.name},

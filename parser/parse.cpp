@@ -83,17 +83,23 @@ class FileParser {
   }
 
   void add_statements(const char* tree, std::size_t base, std::size_t len) {
-    Json parsed = Json::parse(tree);
-    for (Json& raw : parsed["stmts"]) {
-      std::size_t loc = base + raw.value("stmt_location", 0);
-      std::size_t n = raw.value("stmt_len", 0);
+    auto doc = JsonDocument::parse(tree);
+    out_.trees.push_back(doc);
+    const Json* stmts = doc->root().get("stmts");
+    if (!stmts) return;
+    for (const Json& raw : *stmts) {
+      const Json* at = raw.get("stmt_location");
+      const Json* length = raw.get("stmt_len");
+      std::size_t loc = base + (at ? at->as_int() : 0);
+      std::size_t n = length ? length->as_int() : 0;
       std::size_t end = n == 0 ? base + len : loc + n;
       Statement st;
       if (!trim(loc, end, st)) continue;
       st.location_base = static_cast<std::uint32_t>(base);
-      auto it = raw["stmt"].begin();
-      st.kind = it.key();
-      st.node = std::move(it.value());
+      const Json* stmt = raw.get("stmt");
+      if (!stmt || stmt->size() != 1) continue;
+      st.kind = std::string(stmt->members_begin()->key);
+      st.node = stmt->members_begin()->value;
       out_.statements.push_back(std::move(st));
     }
   }

@@ -7,21 +7,20 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "parser/json_tree.h"
 #include "parser/lexer.h"
 #include "parser/source.h"
 
 namespace migrasafe {
 
-using Json = nlohmann::json;
+using Json = JsonNode;
 
 struct Statement {
   std::uint32_t begin = 0;          // first byte of the statement's first token
   std::uint32_t end = 0;            // one past its last token (the ';' is not included)
   std::uint32_t location_base = 0;  // add to a parse-tree "location" to get a file offset
   std::string kind;                 // parse-tree node name, e.g. "AlterTableStmt"
-  Json node;                        // the node's fields
+  Json node;                        // the node's fields (points into ParsedFile::trees)
   std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
   std::size_t end_token = 0;
 };
@@ -40,6 +39,7 @@ struct ParsedFile {
   std::vector<Token> tokens;
   std::vector<Statement> statements;
   std::vector<ParseProblem> problems;
+  std::vector<std::shared_ptr<JsonDocument>> trees;  // own the statements' parse trees
 
   // Comment tokens, in file order.
   std::vector<const Token*> comments() const;

@@ -1,78 +1,115 @@
 // Machine output: the versioned JSON contract documented in the README ("JSON output").
-#include "analysis/names.h"
+#include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 
 namespace migrasafe {
 namespace {
 
-void put_range(Json& j, const Range& r) {
-  j["line"] = r.start.line;
-  j["column"] = r.start.column;
-  j["end_line"] = r.end.line;
-  j["end_column"] = r.end.column;
+void put_range(JsonWriter& w, const Range& r) {
+  w.field("line", r.start.line);
+  w.field("column", r.start.column);
+  w.field("end_line", r.end.line);
+  w.field("end_column", r.end.column);
 }
 
-Json statement_json(const FileResult& f, std::size_t i) {
+void write_statement(JsonWriter& w, const FileResult& f, std::size_t i) {
   const Statement& s = f.parsed.statements[i];
   const Effects& e = f.effects[i];
-  Json j;
-  put_range(j, range_of(f, s.begin, s.end));
-  j["kind"] = s.kind;
-  Json locks = Json::array();
-  for (const RelationLock& l : e.locks) locks.push_back({{"relation", l.relation.str()}, {"mode", pg_lock_name(l.mode)}});
-  j["effects"] = {{"locks", std::move(locks)},
-                  {"rewrite", tri_name(e.rewrite)},
-                  {"scan", tri_name(e.scan)},
-                  {"transaction", e.transaction_allowed ? "allowed" : "forbidden"}};
-  return j;
+  w.begin_object();
+  put_range(w, range_of(f, s.begin, s.end));
+  w.field("kind", s.kind);
+  w.key("effects");
+  w.begin_object();
+  w.key("locks");
+  w.begin_array();
+  for (const RelationLock& l : e.locks) {
+    w.begin_object();
+    w.field("relation", l.relation.str());
+    w.field("mode", pg_lock_name(l.mode));
+    w.end_object();
+  }
+  w.end_array();
+  w.field("rewrite", tri_name(e.rewrite));
+  w.field("scan", tri_name(e.scan));
+  w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
+  w.end_object();
+  w.end_object();
+}
+
+void write_file(JsonWriter& w, const FileResult& f) {
+  w.begin_object();
+  w.field("path", f.path);
+  w.field("statement_count", f.parsed.statements.size());
+  w.key("statements");
+  w.begin_array();
+  for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) write_statement(w, f, i);
+  w.end_array();
+  w.key("findings");
+  w.begin_array();
+  for (const Diagnostic& d : f.diagnostics) {
+    const RuleInfo& info = rule_info(d.rule);
+    w.begin_object();
+    w.field("code", info.code);
+    w.field("rule", info.name);
+    w.field("category", category_name(info.category));
+    w.field("severity", severity_name(d.severity));
+    put_range(w, range_of(f, d.begin, d.end));
+    w.field("message", d.message);
+    w.field("help", d.help);
+    w.end_object();
+  }
+  w.end_array();
+  // Errors: the file could not be read, or statements that do not parse.
+  w.key("errors");
+  w.begin_array();
+  if (!f.input_error.empty()) {
+    w.begin_object();
+    w.field("message", f.input_error);
+    w.end_object();
+  }
+  for (const Diagnostic& d : f.diagnostics) {
+    if (d.rule != RuleId::syntax_error) continue;
+    w.begin_object();
+    w.field("message", d.message);
+    put_range(w, range_of(f, d.begin, d.end));
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
 }
 
 }  // namespace
 
 void write_json(std::ostream& out, const RunResult& run) {
-  Json doc;
-  doc["schema_version"] = 1;
-  doc["tool"] = {{"name", "migrasafe"}, {"version", MIGRASAFE_VERSION}};
-  doc["options"] = {{"pg_version", run.options.pg_version}, {"assume_in_transaction", run.options.assume_in_transaction}};
-  Json files = Json::array();
-  for (const FileResult& f : run.files) {
-    Json jf;
-    jf["path"] = f.path;
-    Json statements = Json::array();
-    for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) statements.push_back(statement_json(f, i));
-    jf["statement_count"] = statements.size();
-    jf["statements"] = std::move(statements);
-    Json findings = Json::array();
-    Json errors = Json::array();
-    if (!f.input_error.empty()) errors.push_back({{"message", f.input_error}});
-    for (const Diagnostic& d : f.diagnostics) {
-      const RuleInfo& info = rule_info(d.rule);
-      Json jd;
-      jd["code"] = info.code;
-      jd["rule"] = info.name;
-      jd["category"] = category_name(info.category);
-      jd["severity"] = severity_name(d.severity);
-      Range r = range_of(f, d.begin, d.end);
-      put_range(jd, r);
-      jd["message"] = d.message;
-      jd["help"] = d.help;
-      if (d.rule == RuleId::syntax_error) {
-        Json je{{"message", d.message}};
-        put_range(je, r);
-        errors.push_back(std::move(je));
-      }
-      findings.push_back(std::move(jd));
-    }
-    jf["findings"] = std::move(findings);
-    jf["errors"] = std::move(errors);
-    files.push_back(std::move(jf));
-  }
-  doc["files"] = std::move(files);
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("schema_version", 1);
+  w.key("tool");
+  w.begin_object();
+  w.field("name", "migrasafe");
+  w.field("version", MIGRASAFE_VERSION);
+  w.end_object();
+  w.key("options");
+  w.begin_object();
+  w.field("pg_version", run.options.pg_version);
+  w.field("assume_in_transaction", run.options.assume_in_transaction);
+  w.end_object();
+  w.key("files");
+  w.begin_array();
+  for (const FileResult& f : run.files) write_file(w, f);
+  w.end_array();
   Counts c = count(run);
-  doc["summary"] = {{"files", c.files},       {"statements", c.statements}, {"findings", c.findings()},
-                    {"errors", c.errors},     {"warnings", c.warnings},     {"notes", c.notes},
-                    {"unreadable_files", c.input_errors}};
-  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  w.key("summary");
+  w.begin_object();
+  w.field("files", c.files);
+  w.field("statements", c.statements);
+  w.field("findings", c.findings());
+  w.field("errors", c.errors);
+  w.field("warnings", c.warnings);
+  w.field("notes", c.notes);
+  w.field("unreadable_files", c.input_errors);
+  w.end_object();
+  w.end_object();
 }
 
 }  // namespace migrasafe

@@ -4,6 +4,8 @@
 #include <functional>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "reporters/reporters.h"
 
 namespace migrasafe {
@@ -33,10 +35,10 @@ std::string pascal_case(std::string_view kebab) {
   return out;
 }
 
-Json rule_json(const RuleInfo& r) {
+nlohmann::json rule_json(const RuleInfo& r) {
   std::string url = rule_doc_url(r);
   std::string summary(r.summary);
-  Json j;
+  nlohmann::json j;
   j["id"] = r.code;
   j["name"] = pascal_case(r.name);
   j["shortDescription"] = {{"text", summary + "."}};
@@ -45,7 +47,7 @@ Json rule_json(const RuleInfo& r) {
   j["help"] = {{"text", summary + ". See " + url + " for why it is dangerous and the safe recipe."},
                {"markdown", "**" + summary + ".** See [the rule's page](" + url + ") for why it is dangerous and the safe recipe."}};
   j["defaultConfiguration"] = {{"level", level(r.severity)}};
-  Json tags = Json::array({std::string(category_name(r.category)), "postgresql", "migrations"});
+  nlohmann::json tags = nlohmann::json::array({std::string(category_name(r.category)), "postgresql", "migrations"});
   j["properties"] = {{"category", category_name(r.category)}, {"rule", r.name}, {"tags", tags}};
   return j;
 }
@@ -62,43 +64,43 @@ std::string fingerprint(const FileResult& f, const Diagnostic& d) {
 }  // namespace
 
 void write_sarif(std::ostream& out, const RunResult& run) {
-  Json rules = Json::array();
+  nlohmann::json rules = nlohmann::json::array();
   for (const RuleInfo& r : all_rules()) rules.push_back(rule_json(r));
 
-  Json results = Json::array();
-  Json notifications = Json::array();
+  nlohmann::json results = nlohmann::json::array();
+  nlohmann::json notifications = nlohmann::json::array();
   for (const FileResult& f : run.files) {
     std::string uri = path_to_uri(f.path);
     if (!f.input_error.empty()) {
       notifications.push_back({{"level", "error"},
                                {"message", {{"text", f.path + ": cannot analyse: " + f.input_error}}},
-                               {"locations", Json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}}}}})}});
+                               {"locations", nlohmann::json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}}}}})}});
       continue;
     }
     for (const Diagnostic& d : f.diagnostics) {
       const RuleInfo& info = rule_info(d.rule);
       Range r = range_of(f, d.begin, d.end);
-      Json region = {{"startLine", r.start.line}, {"startColumn", r.start.column},
+      nlohmann::json region = {{"startLine", r.start.line}, {"startColumn", r.start.column},
                      {"endLine", r.end.line},     {"endColumn", r.end.column}};
-      Json result;
+      nlohmann::json result;
       result["ruleId"] = info.code;
       result["ruleIndex"] = static_cast<std::size_t>(d.rule);
       result["level"] = level(d.severity);
       result["message"] = {{"text", d.message + ". " + d.help}};
-      result["locations"] = Json::array(
+      result["locations"] = nlohmann::json::array(
           {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", std::move(region)}}}}});
       result["partialFingerprints"] = {{"migrasafe/v1", fingerprint(f, d)}};
       results.push_back(std::move(result));
     }
   }
   Counts c = count(run);
-  Json invocation = {{"executionSuccessful", c.input_errors == 0}};
+  nlohmann::json invocation = {{"executionSuccessful", c.input_errors == 0}};
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
 
-  Json doc;
+  nlohmann::json doc;
   doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   doc["version"] = "2.1.0";
-  doc["runs"] = Json::array({{
+  doc["runs"] = nlohmann::json::array({{
       {"tool",
        {{"driver",
          {{"name", "migrasafe"},
@@ -106,10 +108,10 @@ void write_sarif(std::ostream& out, const RunResult& run) {
           {"semanticVersion", MIGRASAFE_VERSION},
           {"informationUri", "https://github.com/migrasafe/migrasafe"},
           {"rules", std::move(rules)}}}}},
-      {"invocations", Json::array({std::move(invocation)})},
+      {"invocations", nlohmann::json::array({std::move(invocation)})},
       {"results", std::move(results)},
   }});
-  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace migrasafe

@@ -1,0 +1,234 @@
+#include "parser/json_tree.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace migrasafe {
+
+const JsonNode* JsonNode::get(std::string_view key) const {
+  if (type_ != Type::Object) return nullptr;
+  for (const Member* m = u_.members; m != u_.members + size_; ++m)
+    if (m->key == key) return &m->value;
+  return nullptr;
+}
+
+class JsonParser {
+ public:
+  JsonParser(JsonDocument& doc) : doc_(doc), p_(doc.text_.data()), end_(p_ + doc.text_.size()) {}
+
+  void run() {
+    doc_.root_ = value();
+    skip_ws();
+    if (p_ != end_) fail("trailing characters");
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(std::string("malformed parse tree JSON: ") + what);
+  }
+
+  void skip_ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  template <class T>
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(doc_.arena_.allocate(n * sizeof(T), alignof(T)));
+  }
+
+  JsonNode value() {
+    skip_ws();
+    if (p_ == end_) fail("unexpected end");
+    JsonNode n;
+    switch (*p_) {
+      case '{': object(n); break;
+      case '[': array(n); break;
+      case '"': {
+        std::string_view s = string();
+        n.type_ = JsonNode::Type::String;
+        n.u_.s = s.data();
+        n.size_ = static_cast<std::uint32_t>(s.size());
+        break;
+      }
+      case 't': literal("true"); n.type_ = JsonNode::Type::Bool; n.u_.b = true; break;
+      case 'f': literal("false"); n.type_ = JsonNode::Type::Bool; n.u_.b = false; break;
+      case 'n': literal("null"); break;
+      default: number(n);
+    }
+    return n;
+  }
+
+  void literal(const char* word) {
+    std::size_t len = std::strlen(word);
+    if (static_cast<std::size_t>(end_ - p_) < len || std::memcmp(p_, word, len) != 0) fail("bad literal");
+    p_ += len;
+  }
+
+  void number(JsonNode& n) {
+    const char* start = p_;
+    bool integer = true;
+    while (p_ != end_ && (std::isdigit(static_cast<unsigned char>(*p_)) || *p_ == '-' || *p_ == '+' || *p_ == '.' ||
+                          *p_ == 'e' || *p_ == 'E')) {
+      if (*p_ == '.' || *p_ == 'e' || *p_ == 'E') integer = false;
+      ++p_;
+    }
+    if (p_ == start) fail("unexpected character");
+    std::string digits(start, p_);
+    if (integer) {
+      n.type_ = JsonNode::Type::Int;
+      n.u_.i = std::strtol(digits.c_str(), nullptr, 10);
+    } else {
+      n.type_ = JsonNode::Type::Double;
+      n.u_.d = std::strtod(digits.c_str(), nullptr);
+    }
+  }
+
+  // Returns the string's text: a view into the JSON when it has no escapes,
+  // else a decoded copy in the arena.
+  std::string_view string() {
+    ++p_;  // opening quote
+    const char* start = p_;
+    while (p_ != end_ && *p_ != '"' && *p_ != '\\') ++p_;
+    if (p_ == end_) fail("unterminated string");
+    if (*p_ == '"') return {start, static_cast<std::size_t>(p_++ - start)};
+    std::string decoded(start, p_);
+    while (p_ != end_ && *p_ != '"') {
+      if (*p_ != '\\') {
+        decoded += *p_++;
+        continue;
+      }
+      if (++p_ == end_) fail("bad escape");
+      char e = *p_++;
+      switch (e) {
+        case 'n': decoded += '\n'; break;
+        case 't': decoded += '\t'; break;
+        case 'r': decoded += '\r'; break;
+        case 'b': decoded += '\b'; break;
+        case 'f': decoded += '\f'; break;
+        case 'u': decoded += unicode_escape(); break;
+        default: decoded += e;  // \" \\ \/
+      }
+    }
+    if (p_ == end_) fail("unterminated string");
+    ++p_;
+    char* copy = allocate<char>(decoded.size() + 1);
+    std::memcpy(copy, decoded.data(), decoded.size());
+    return {copy, decoded.size()};
+  }
+
+  unsigned hex4() {
+    if (end_ - p_ < 4) fail("bad \\u escape");
+    unsigned v = 0;
+    for (int k = 0; k < 4; ++k) {
+      char c = *p_++;
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= c - '0';
+      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+      else fail("bad \\u escape");
+    }
+    return v;
+  }
+
+  std::string unicode_escape() {
+    unsigned cp = hex4();
+    if (cp >= 0xD800 && cp < 0xDC00 && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
+      p_ += 2;
+      unsigned low = hex4();
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    std::string out;
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return out;
+  }
+
+  void array(JsonNode& n) {
+    ++p_;
+    std::size_t mark = elems_.size();
+    skip_ws();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+    } else {
+      for (;;) {
+        JsonNode v = value();
+        elems_.push_back(v);
+        skip_ws();
+        if (p_ == end_) fail("unterminated array");
+        if (*p_ == ',') { ++p_; continue; }
+        if (*p_ == ']') { ++p_; break; }
+        fail("expected , or ]");
+      }
+    }
+    std::size_t count = elems_.size() - mark;
+    JsonNode* out = allocate<JsonNode>(count ? count : 1);
+    for (std::size_t k = 0; k < count; ++k) out[k] = elems_[mark + k];
+    elems_.resize(mark);
+    n.type_ = JsonNode::Type::Array;
+    n.u_.elems = out;
+    n.size_ = static_cast<std::uint32_t>(count);
+  }
+
+  void object(JsonNode& n) {
+    ++p_;
+    std::size_t mark = members_.size();
+    skip_ws();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+    } else {
+      for (;;) {
+        skip_ws();
+        if (p_ == end_ || *p_ != '"') fail("expected a key");
+        std::string_view key = string();
+        skip_ws();
+        if (p_ == end_ || *p_ != ':') fail("expected :");
+        ++p_;
+        JsonNode v = value();
+        members_.push_back({key, v});
+        skip_ws();
+        if (p_ == end_) fail("unterminated object");
+        if (*p_ == ',') { ++p_; continue; }
+        if (*p_ == '}') { ++p_; break; }
+        fail("expected , or }");
+      }
+    }
+    std::size_t count = members_.size() - mark;
+    auto* out = allocate<JsonNode::Member>(count ? count : 1);
+    for (std::size_t k = 0; k < count; ++k) new (&out[k]) JsonNode::Member(members_[mark + k]);
+    members_.resize(mark);
+    n.type_ = JsonNode::Type::Object;
+    n.u_.members = out;
+    n.size_ = static_cast<std::uint32_t>(count);
+  }
+
+  JsonDocument& doc_;
+  const char* p_;
+  const char* end_;
+  // Children of the arrays/objects being parsed, copied to the arena when they close.
+  std::vector<JsonNode> elems_;
+  std::vector<JsonNode::Member> members_;
+};
+
+std::shared_ptr<JsonDocument> JsonDocument::parse(std::string text) {
+  auto doc = std::make_shared<JsonDocument>();
+  doc->text_ = std::move(text);
+  JsonParser(*doc).run();
+  return doc;
+}
+
+}  // namespace migrasafe

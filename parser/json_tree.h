@@ -1,0 +1,86 @@
+#pragma once
+// A read-only JSON tree for libpg_query's parse output. The parse tree is
+// read many times and never modified, so it lives in one arena per parse:
+// no allocation per node, no destructor walk, and strings point into the
+// JSON text when they need no unescaping. (nlohmann::json spent most of the
+// analysis time allocating and freeing map nodes.)
+#include <cstdint>
+#include <memory>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+
+namespace migrasafe {
+
+class JsonNode {
+ public:
+  enum class Type : std::uint8_t { Null, Bool, Int, Double, String, Array, Object };
+  struct Member;
+
+  Type type() const { return type_; }
+  bool is_object() const { return type_ == Type::Object; }
+  bool is_array() const { return type_ == Type::Array; }
+  bool is_string() const { return type_ == Type::String; }
+  bool is_boolean() const { return type_ == Type::Bool; }
+  bool is_number_integer() const { return type_ == Type::Int; }
+
+  bool as_bool() const { return type_ == Type::Bool && u_.b; }
+  long as_int() const { return type_ == Type::Int ? u_.i : 0; }
+  std::string_view as_string() const { return type_ == Type::String ? std::string_view(u_.s, size_) : std::string_view(); }
+
+  // Elements of an array or members of an object.
+  std::size_t size() const { return type_ == Type::Array || type_ == Type::Object ? size_ : 0; }
+  const JsonNode* begin() const { return type_ == Type::Array ? u_.elems : nullptr; }
+  const JsonNode* end() const { return type_ == Type::Array ? u_.elems + size_ : nullptr; }
+  const JsonNode& operator[](std::size_t i) const { return u_.elems[i]; }
+
+  // Object access: the member named `key`, or nullptr.
+  const JsonNode* get(std::string_view key) const;
+  const Member* members_begin() const { return type_ == Type::Object ? u_.members : nullptr; }
+  const Member* members_end() const;
+  struct Members {
+    const Member* b;
+    const Member* e;
+    const Member* begin() const { return b; }
+    const Member* end() const { return e; }
+  };
+  Members items() const { return {members_begin(), members_end()}; }
+
+ private:
+  friend class JsonParser;
+  Type type_ = Type::Null;
+  std::uint32_t size_ = 0;
+  union {
+    bool b;
+    long i;
+    double d;
+    const char* s;
+    const JsonNode* elems;
+    const Member* members;
+  } u_{};
+};
+
+struct JsonNode::Member {
+  std::string_view key;
+  JsonNode value;
+};
+
+inline const JsonNode::Member* JsonNode::members_end() const {
+  return type_ == Type::Object ? u_.members + size_ : nullptr;
+}
+
+// Owns the arena and the JSON text every node of one parse points into.
+class JsonDocument {
+ public:
+  // Throws std::runtime_error on malformed JSON.
+  static std::shared_ptr<JsonDocument> parse(std::string text);
+  const JsonNode& root() const { return root_; }
+
+ private:
+  friend class JsonParser;
+  std::string text_;
+  std::pmr::monotonic_buffer_resource arena_{64 * 1024};
+  JsonNode root_;
+};
+
+}  // namespace migrasafe

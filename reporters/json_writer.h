@@ -1,0 +1,98 @@
+#pragma once
+// A small streaming JSON writer: reports with one entry per statement get
+// large, and building a DOM first cost more than the whole analysis.
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migrasafe {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  void key(std::string_view k) {
+    separator();
+    string_literal(k);
+    out_ << ": ";
+    after_key_ = true;
+  }
+  void value(std::string_view s) {
+    separator();
+    string_literal(s);
+  }
+  void value(const char* s) { value(std::string_view(s)); }
+  void value(const std::string& s) { value(std::string_view(s)); }
+  void value(bool b) {
+    separator();
+    out_ << (b ? "true" : "false");
+  }
+  void value(long long n) {
+    separator();
+    out_ << n;
+  }
+  void value(int n) { value(static_cast<long long>(n)); }
+  void value(std::size_t n) { value(static_cast<long long>(n)); }
+  template <class T>
+  void field(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
+
+ private:
+  void separator() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_.empty()) {
+      if (!first_.back()) out_ << ',';
+      first_.back() = false;
+      newline();
+    }
+  }
+  void open(char c) {
+    separator();
+    out_ << c;
+    first_.push_back(true);
+  }
+  void close(char c) {
+    bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) newline();
+    out_ << c;
+    if (first_.empty()) out_ << '\n';
+  }
+  void newline() {
+    out_ << '\n';
+    for (std::size_t i = 0; i < first_.size(); ++i) out_ << "  ";
+  }
+  void string_literal(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    out_ << '"';
+    for (unsigned char c : s) {
+      switch (c) {
+        case '"': out_ << "\\\""; break;
+        case '\\': out_ << "\\\\"; break;
+        case '\n': out_ << "\\n"; break;
+        case '\r': out_ << "\\r"; break;
+        case '\t': out_ << "\\t"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) out_ << "\\u00" << hex[c >> 4] << hex[c & 15];
+          else out_ << static_cast<char>(c);
+      }
+    }
+    out_ << '"';
+  }
+
+  std::ostream& out_;
+  std::vector<bool> first_;  // per open container: nothing written yet
+  bool after_key_ = false;
+};
+
+}  // namespace migrasafe
