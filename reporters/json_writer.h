@@ -10,7 +10,10 @@ namespace migrasafe {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {}
+  explicit JsonWriter(std::ostream& out) : sink_(out) {}
+  ~JsonWriter() { flush(); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
@@ -19,7 +22,7 @@ class JsonWriter {
   void key(std::string_view k) {
     separator();
     string_literal(k);
-    out_ << ": ";
+    out_ += ": ";
     after_key_ = true;
   }
   void value(std::string_view s) {
@@ -30,11 +33,11 @@ class JsonWriter {
   void value(const std::string& s) { value(std::string_view(s)); }
   void value(bool b) {
     separator();
-    out_ << (b ? "true" : "false");
+    out_ += b ? "true" : "false";
   }
   void value(long long n) {
     separator();
-    out_ << n;
+    out_ += std::to_string(n);
   }
   void value(int n) { value(static_cast<long long>(n)); }
   void value(std::size_t n) { value(static_cast<long long>(n)); }
@@ -51,46 +54,58 @@ class JsonWriter {
       return;
     }
     if (!first_.empty()) {
-      if (!first_.back()) out_ << ',';
+      if (!first_.back()) out_ += ',';
       first_.back() = false;
       newline();
     }
   }
   void open(char c) {
     separator();
-    out_ << c;
+    out_ += c;
     first_.push_back(true);
   }
   void close(char c) {
     bool empty = first_.back();
     first_.pop_back();
     if (!empty) newline();
-    out_ << c;
-    if (first_.empty()) out_ << '\n';
+    out_ += c;
+    if (first_.empty()) out_ += '\n';
+    if (out_.size() > (1 << 20)) flush();
   }
   void newline() {
-    out_ << '\n';
-    for (std::size_t i = 0; i < first_.size(); ++i) out_ << "  ";
+    out_ += '\n';
+    out_.append(2 * first_.size(), ' ');
   }
   void string_literal(std::string_view s) {
     static const char* hex = "0123456789abcdef";
-    out_ << '"';
+    out_ += '"';
     for (unsigned char c : s) {
       switch (c) {
-        case '"': out_ << "\\\""; break;
-        case '\\': out_ << "\\\\"; break;
-        case '\n': out_ << "\\n"; break;
-        case '\r': out_ << "\\r"; break;
-        case '\t': out_ << "\\t"; break;
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
         default:
-          if (c < 0x20 || c == 0x7f) out_ << "\\u00" << hex[c >> 4] << hex[c & 15];
-          else out_ << static_cast<char>(c);
+          if (c < 0x20 || c == 0x7f) {
+            out_ += "\\u00";
+            out_ += hex[c >> 4];
+            out_ += hex[c & 15];
+          } else {
+            out_ += static_cast<char>(c);
+          }
       }
     }
-    out_ << '"';
+    out_ += '"';
   }
 
-  std::ostream& out_;
+  void flush() {
+    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+
+  std::ostream& sink_;
+  std::string out_;  // buffered: writing to the stream char by char dominated the run time
   std::vector<bool> first_;  // per open container: nothing written yet
   bool after_key_ = false;
 };
