@@ -8,6 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${MIGRASAFE_CORPUS:-$root/../shared/corpus}
 if [[ ! -d $corpus ]]; then
   echo "corpus not found at $corpus (set MIGRASAFE_CORPUS)" >&2
+  # Outside the project's own CI (e.g. on GitHub) the corpus may be absent on purpose.
+  [[ ${MIGRASAFE_ALLOW_NO_CORPUS:-} == 1 ]] && exit 77
   exit 1
 fi
 tmp=$(mktemp -d)
