@@ -1,10 +1,13 @@
 // migrasafe command line: `check` (analyse migrations), `rules` (list rules).
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -23,6 +26,27 @@ namespace {
 // Exit codes (README, DESIGN.md): 0 clean, 1 findings at or above --fail-on,
 // 2 usage or configuration error, 3 input that could not be read.
 constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3;
+
+// Runs `fn` on `n` threads with 256 MiB stacks (address space only; pages are
+// touched as used), so deeply nested statements cannot overflow the recursive
+// tree walks. The parse tree depth is bounded too (JsonDocument::kMaxDepth).
+void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256u << 20);
+  std::vector<pthread_t> threads;
+  auto trampoline = [](void* f) -> void* {
+    (*static_cast<const std::function<void()>*>(f))();
+    return nullptr;
+  };
+  for (unsigned t = 0; t < n; ++t) {
+    pthread_t id;
+    if (pthread_create(&id, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) == 0) threads.push_back(id);
+  }
+  pthread_attr_destroy(&attr);
+  if (threads.empty()) fn();  // could not create threads: run here
+  for (pthread_t id : threads) pthread_join(id, nullptr);
+}
 
 struct CheckArgs {
   std::vector<std::string> paths;
@@ -109,6 +133,8 @@ int run_check(const CheckArgs& a) {
   }
 
   std::atomic<std::size_t> next{0};
+  std::atomic<int> internal_errors{0};
+  std::mutex stderr_mutex;
   auto worker = [&] {
     for (std::size_t i; (i = next++) < inputs.size();) {
       FileResult& slot = run.files[i];
@@ -123,14 +149,22 @@ int run_check(const CheckArgs& a) {
       }
       auto source = std::make_shared<const SourceFile>(inputs[i].path, std::move(*text));
       MigrationRole role = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
-      slot = lint_source(std::move(source), role, options, load_undone_up(role));
+      try {
+        slot = lint_source(source, role, options, load_undone_up(role));
+      } catch (const std::exception& e) {
+        // A bug, not bad input: say so loudly, keep the other files' results.
+        internal_errors++;
+        std::lock_guard<std::mutex> lock(stderr_mutex);
+        std::cerr << "migrasafe: internal error: " << inputs[i].path << ": " << e.what() << "\n";
+        slot = FileResult{};
+        slot.path = inputs[i].path;
+        slot.parsed.source = source;
+        slot.input_error = std::string("internal error: ") + e.what();
+      }
     }
   };
   unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  run_on_large_stacks(n_threads, worker);
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
 
@@ -169,6 +203,7 @@ int run_check(const CheckArgs& a) {
   }
 
   Counts c = count(run);
+  if (internal_errors) return kExitUsage;
   if (c.input_errors) return kExitInput;
   std::size_t failing = a.fail_on == "never"     ? 0
                         : a.fail_on == "error"   ? c.errors

@@ -41,6 +41,13 @@ class JsonParser {
   JsonNode value() {
     skip_ws();
     if (p_ == end_) fail("unexpected end");
+    // Bounded so that this parser and the recursive walks over its trees
+    // stay within the analysis threads' stacks (see cli/main.cpp).
+    if (++depth_ > JsonDocument::kMaxDepth) throw JsonTooDeep();
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     JsonNode n;
     switch (*p_) {
       case '{': object(n); break;
@@ -217,6 +224,7 @@ class JsonParser {
   }
 
   JsonDocument& doc_;
+  int depth_ = 0;
   const char* p_;
   const char* end_;
   // Children of the arrays/objects being parsed, copied to the arena when they close.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <memory_resource>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -69,9 +70,15 @@ inline const JsonNode::Member* JsonNode::members_end() const {
   return type_ == Type::Object ? u_.members + size_ : nullptr;
 }
 
+// Thrown when a parse tree nests deeper than JsonDocument::kMaxDepth.
+struct JsonTooDeep : std::runtime_error {
+  JsonTooDeep() : std::runtime_error("parse tree nested too deeply") {}
+};
+
 // Owns the arena and the JSON text every node of one parse points into.
 class JsonDocument {
  public:
+  static constexpr int kMaxDepth = 20000;
   // Throws std::runtime_error on malformed JSON.
   static std::shared_ptr<JsonDocument> parse(std::string text);
   const JsonNode& root() const { return root_; }

@@ -24,19 +24,34 @@ class FileParser {
   void run() {
     out_.tokens = lex(text_);
     std::string sql = preprocess();
-    PgParse whole(sql);
-    if (!whole.r.error) {
-      add_statements(whole.r.parse_tree, 0, sql.size());
-      return;
+    {
+      PgParse whole(sql);
+      if (!whole.r.error) {
+        try {
+          add_statements(whole.r.parse_tree, 0, sql.size());
+          return;
+        } catch (const JsonTooDeep&) {
+          out_.statements.clear();  // find the deep statement(s) below
+          out_.trees.clear();
+        }
+      }
     }
     // Parse statement by statement so one error does not hide the others.
     for (auto [b, e] : split_statements()) {
       std::string piece = sql.substr(b, e - b);
       PgParse one(piece);
-      if (!one.r.error) {
-        add_statements(one.r.parse_tree, b, piece.size());
-      } else {
+      if (one.r.error) {
         report_error(*one.r.error, piece, b, e);
+        continue;
+      }
+      try {
+        add_statements(one.r.parse_tree, b, piece.size());
+      } catch (const JsonTooDeep&) {
+        Statement probe;
+        if (!trim(b, e, probe)) continue;
+        out_.problems.push_back({ProblemKind::TooDeep, probe.begin, probe.end,
+                                 "statement is nested more than " + std::to_string(JsonDocument::kMaxDepth) +
+                                     " levels deep; it was not analysed"});
       }
     }
   }

@@ -25,7 +25,7 @@ struct Statement {
   std::size_t end_token = 0;
 };
 
-enum class ProblemKind { SyntaxError, MetaCommand, Placeholder };
+enum class ProblemKind { SyntaxError, MetaCommand, Placeholder, TooDeep };
 
 struct ParseProblem {
   ProblemKind kind;

@@ -32,6 +32,8 @@ std::string problem_help(ProblemKind k, int pg_version) {
     case ProblemKind::Placeholder:
       return "Render the template before linting (e.g. lint the generated SQL) to get findings that depend on "
              "the placeholder's value.";
+    case ProblemKind::TooDeep:
+      return "Review this statement by hand, or split the expression into smaller statements.";
   }
   return "";
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -143,4 +144,20 @@ TEST_CASE("colour only on a terminal and never with NO_COLOR", "[cli]") {
     auto no_color = run_cli("--version >/dev/null; NO_COLOR=1 " + cmd);
     CHECK(no_color.out.find('\x1b') == std::string::npos);
   }
+}
+
+TEST_CASE("pathologically deep statements are noted, not a crash", "[cli]") {
+  fs::path d = temp_dir();
+  std::string sum = "SELECT 1";
+  for (int i = 0; i < 60000; ++i) sum += "+1";
+  write(d / "deep.sql", "DROP TABLE t;\n" + sum + ";\nALTER TABLE t ADD COLUMN c int DEFAULT " + std::string(3000, '(') +
+                            "random()" + std::string(3000, ')') + ";\n");
+  auto r = run_cli("check --format json '" + (d / "deep.sql").string() + "'");
+  REQUIRE(r.exit_code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> rules;
+  for (const auto& f : j["files"][0]["findings"]) rules.insert(f["rule"]);
+  CHECK(rules.count("skipped-content"));               // the deep one, not analysed
+  CHECK(rules.count("drop-table"));                    // the statements around it still are
+  CHECK(rules.count("add-column-volatile-default"));
 }
