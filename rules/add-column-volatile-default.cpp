@@ -5,13 +5,10 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
-  for (const ActionEffect& a : v.effects.actions) {
-    const Json* cmd = rules::alter_command(v.stmt, a.command);
-    if (!cmd || ast::str(*cmd, "subtype") != "AT_AddColumn" || a.rewrite == Tri::No) continue;
-    const Json* def = ast::field(*cmd, "def");
+  rules::for_each_command(v, "AT_AddColumn", [&](const ActionEffect& a, const Json& cmd) {
+    if (a.rewrite == Tri::No) return;
+    const QualifiedName& table = *v.effects.target;
+    const Json* def = ast::field(cmd, "def");
     const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
     std::string column = col ? std::string(ast::str(*col, "colname")) : "?";
     auto [b, e] = rules::alter_command_span(v, a.command);
@@ -24,7 +21,7 @@ void check(const StatementView& v, Report& r) {
               "BETWEEN ... outside the DDL transaction), and only then add NOT NULL through a validated CHECK. For "
               "serial or identity columns, create the sequence, set the default to nextval() and backfill the same "
               "way.");
-  }
+  });
 }
 
 }  // namespace

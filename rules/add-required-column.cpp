@@ -29,15 +29,11 @@ bool needs_value_for_existing_rows(const Json& col) {
 }
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
-  for (const ActionEffect& a : v.effects.actions) {
-    const Json* cmd = rules::alter_command(v.stmt, a.command);
-    if (!cmd || ast::str(*cmd, "subtype") != "AT_AddColumn") continue;
-    const Json* def = ast::field(*cmd, "def");
+  rules::for_each_command(v, "AT_AddColumn", [&](const ActionEffect& a, const Json& cmd) {
+    const QualifiedName& table = *v.effects.target;
+    const Json* def = ast::field(cmd, "def");
     const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-    if (!col || !needs_value_for_existing_rows(*col)) continue;
+    if (!col || !needs_value_for_existing_rows(*col)) return;
     std::string column(ast::str(*col, "colname"));
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string fast_default = v.ctx.pg_version() >= 11
@@ -50,7 +46,7 @@ void check(const StatementView& v, Report& r) {
           "Give it a DEFAULT" + fast_default +
               ", or add it nullable, backfill existing rows in batches, deploy code that writes it, and then add "
               "NOT NULL through a validated CHECK (" + column + " IS NOT NULL).");
-  }
+  });
 }
 
 }  // namespace

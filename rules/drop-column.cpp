@@ -5,16 +5,12 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
-  for (const ActionEffect& a : v.effects.actions) {
-    const Json* cmd = rules::alter_command(v.stmt, a.command);
-    if (!cmd || ast::str(*cmd, "subtype") != "AT_DropColumn") continue;
-    std::string column(ast::str(*cmd, "name"));
-    if (v.ctx.column_created_by_undone_migration(table, column)) continue;  // a down script undoing its up
+  rules::for_each_command(v, "AT_DropColumn", [&](const ActionEffect& a, const Json& cmd) {
+    const QualifiedName& table = *v.effects.target;
+    std::string column(ast::str(cmd, "name"));
+    if (v.ctx.column_created_by_undone_migration(table, column)) return;  // a down script undoing its up
     auto [b, e] = rules::alter_command_span(v, a.command);
-    std::string cascade = ast::str(*cmd, "behavior") == "DROP_CASCADE"
+    std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
                               : "";
     r.add(RuleId::drop_column, b, e,
@@ -24,7 +20,7 @@ void check(const StatementView& v, Report& r) {
           "Contract in steps: first deploy code that no longer reads or writes `" + column +
               "` (ORMs that cache columns need it ignored explicitly), copy the data elsewhere if it may be needed, "
               "and drop the column in a later migration.");
-  }
+  });
 }
 
 }  // namespace

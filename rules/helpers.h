@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "analysis/ast.h"
 #include "analysis/names.h"
 #include "rules/rule.h"
 
@@ -26,8 +27,20 @@ Span head_span(const StatementView& v, long location);
 // The text of ALTER TABLE sub-command `index` ("ADD COLUMN c int ...").
 Span alter_command_span(const StatementView& v, int index);
 
-// The AlterTableCmd nodes with their index, for rules that look at actions.
+// The AlterTableCmd node at `index` of an ALTER TABLE statement.
 const Json* alter_command(const Statement& s, int index);
+
+// Calls fn(action_effect, alter_table_cmd) for every ALTER TABLE sub-command
+// of the given subtype ("AT_AddColumn", ...) on a table that existed before
+// this migration (tables the migration created are not in use yet).
+template <class Fn>
+void for_each_command(const StatementView& v, std::string_view subtype, Fn fn) {
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = alter_command(v.stmt, a.command);
+    if (cmd && ast::str(*cmd, "subtype") == subtype) fn(a, *cmd);
+  }
+}
 
 // "the transaction opened at line 3" / "the transaction the runner wraps around the file"
 std::string transaction_origin(const StatementView& v);

@@ -23,20 +23,17 @@ std::string recipe(const QualifiedName& table, const std::string& column, int pg
 }
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
-  for (const ActionEffect& a : v.effects.actions) {
-    const Json* cmd = rules::alter_command(v.stmt, a.command);
-    if (!cmd || ast::str(*cmd, "subtype") != "AT_SetNotNull" || a.scan == Tri::No) continue;
-    std::string column(ast::str(*cmd, "name"));
+  rules::for_each_command(v, "AT_SetNotNull", [&](const ActionEffect& a, const Json& cmd) {
+    if (a.scan == Tri::No) return;
+    const QualifiedName& table = *v.effects.target;
+    std::string column(ast::str(cmd, "name"));
     auto [b, e] = rules::alter_command_span(v, a.command);
     r.add(RuleId::set_not_null_scan, b, e,
           "SET NOT NULL on `" + rules::display(table) + "." + column +
               "` reads every row to prove there are no NULLs while holding an ACCESS EXCLUSIVE lock, which blocks "
               "every read and write until the scan ends",
           recipe(table, column, v.ctx.pg_version()));
-  }
+  });
 }
 
 }  // namespace
