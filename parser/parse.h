@@ -20,7 +20,7 @@ struct Statement {
   std::uint32_t end = 0;            // one past its last token (the ';' is not included)
   std::uint32_t location_base = 0;  // add to a parse-tree "location" to get a file offset
   std::string kind;                 // parse-tree node name, e.g. "AlterTableStmt"
-  Json node;                        // the node's fields (points into ParsedFile::trees)
+  Json node;                        // the node's fields (points into ParsedFile::trees; null after lint_source)
   std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
   std::size_t end_token = 0;
 };

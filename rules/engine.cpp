@@ -70,6 +70,10 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   }
   FileView fview{file, role};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
+  // Reporters need spans and kinds, not trees: free them now rather than
+  // keeping every file's trees until the report is written.
+  for (Statement& s : result.parsed.statements) s.node = Json{};
+  result.parsed.trees.clear();
 
   auto& diags = report.diagnostics();
   std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
