@@ -1,5 +1,7 @@
 #include "rules/engine.h"
 
+#include "rules/suppressions.h"
+
 #include <algorithm>
 
 namespace migrasafe {
@@ -77,6 +79,7 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
 
   auto& diags = report.diagnostics();
   std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
+  apply_suppressions(file, options.enabled, diags);
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });

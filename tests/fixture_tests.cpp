@@ -1,7 +1,9 @@
 // Fixture-driven rule tests (DESIGN.md "A rule"): every fixtures/rules/<name>/
 // bad*/good* file runs with only that rule (and syntax-error) enabled.
-// `-- expect: a, b` binds to the next line with SQL on it (the whole statement
-// that starts there); any missing or unexpected finding fails the test.
+// `-- expect: a, b` binds to the next line (and the whole statement that
+// starts there); any missing or unexpected finding fails the test. A header
+// `-- options: pg_version=N assume_in_transaction=true select=all` sets options
+// (select=all runs every rule, for the suppression rules).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -36,6 +38,7 @@ LintOptions options_for(const std::string& text, const RuleInfo& rule) {
       std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
       if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
       else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
+      else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
       else FAIL("unknown fixture option " << key);
     }
   }
@@ -49,8 +52,9 @@ std::vector<Expectation> expectations(const FileResult& r) {
   for (std::size_t i = 0; i < f.tokens.size(); ++i) {
     std::string_view text = f.text(f.tokens[i]);
     if (f.tokens[i].kind != TokenKind::LineComment || text.rfind("-- expect:", 0) != 0) continue;
+    // The next token, comments included: an expectation can point at an
+    // ignore comment as well as at a statement.
     std::size_t j = i + 1;
-    while (j < f.tokens.size() && is_comment(f.tokens[j].kind)) ++j;
     REQUIRE(j < f.tokens.size());
     int first = lines.position(f.tokens[j].begin).line, last = first;
     for (const Statement& s : f.statements)
@@ -196,11 +200,9 @@ TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]")
     INFO("rule " << rule.name);
     REQUIRE(!bad.empty());
     REQUIRE(!good.empty());
-    LintOptions only;
-    std::fill(only.enabled.begin(), only.enabled.end(), false);
-    only.enabled[static_cast<std::size_t>(rule.id)] = true;
+    // All rules run (the suppression rules need the others); only this rule's findings count.
     auto fired = [&](const std::string& sql) {
-      auto r = testing::lint_text(sql, only);
+      auto r = testing::lint_text(sql);
       return std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule.id; });
     };
     CHECK(fired(bad) > 0);
