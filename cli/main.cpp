@@ -1,4 +1,5 @@
-// migrasafe command line: `check` (analyse migrations), `rules` (list rules).
+// migrasafe command line: `check` (analyse migrations), `explain` (what each
+// statement does), `rules` (list rules).
 #include <pthread.h>
 #include <unistd.h>
 
@@ -57,6 +58,7 @@ struct CheckArgs {
   std::vector<std::string> select, ignore;
   bool assume_in_transaction = false;
   std::string stdin_filename;
+  bool explain = false;  // `explain`: per-statement effects report, findings do not fail
 };
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
@@ -187,7 +189,9 @@ int run_check(const CheckArgs& a) {
     }
     out = &file_out;
   }
-  if (a.format == "json") {
+  if (a.explain && a.format == "text") {
+    write_explain_text(*out, run);
+  } else if (a.format == "json") {
     write_json(*out, run);
   } else if (a.format == "sarif") {
     write_sarif(*out, run);
@@ -205,6 +209,7 @@ int run_check(const CheckArgs& a) {
   Counts c = count(run);
   if (internal_errors) return kExitUsage;
   if (c.input_errors) return kExitInput;
+  if (a.explain) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
                         : a.fail_on == "error"   ? c.errors
                         : a.fail_on == "warning" ? c.errors + c.warnings
@@ -246,25 +251,38 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 unreadable input.");
 
+  // Options shared by `check` and `explain`.
+  auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
+    cmd->add_option("paths", a.paths, "Files, directories (searched for *.sql), globs, or - for stdin")->required();
+    cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+    cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
+        ->check(CLI::Range(10, 18))
+        ->capture_default_str();
+    cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
+                  "Treat each file as wrapped in a transaction by the migration runner");
+    cmd->add_option("--stdin-filename", a.stdin_filename, "Name to report for input read from -");
+  };
+
   CheckArgs check;
   CLI::App* check_cmd = app.add_subcommand("check", "Analyse migration files and report dangerous statements");
-  check_cmd->add_option("paths", check.paths, "Files, directories (searched for *.sql), globs, or - for stdin")
-      ->required();
+  add_analysis_options(check_cmd, check);
   check_cmd->add_option("-f,--format", check.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
-      ->capture_default_str();
-  check_cmd->add_option("-o,--output", check.output, "Write the report to FILE instead of stdout");
-  check_cmd->add_option("--pg-version", check.pg_version, "PostgreSQL major version the migrations run on")
-      ->check(CLI::Range(10, 18))
       ->capture_default_str();
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
   check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)");
   check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)");
-  check_cmd->add_flag("--assume-in-transaction", check.assume_in_transaction,
-                      "Treat each file as wrapped in a transaction by the migration runner");
-  check_cmd->add_option("--stdin-filename", check.stdin_filename, "Name to report for input read from -");
+
+  CheckArgs explain;
+  explain.explain = true;
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain", "Per statement: the locks it takes and what they block, rewrite or scan, how long locks are held");
+  add_analysis_options(explain_cmd, explain);
+  explain_cmd->add_option("-f,--format", explain.format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   std::string rules_format = "text";
   CLI::App* rules_cmd = app.add_subcommand("rules", "List every rule with its code, category and severity");
@@ -287,6 +305,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*check_cmd) return run_check(check);
+    if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";

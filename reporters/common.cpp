@@ -24,6 +24,35 @@ Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
   return {lines.position(begin), lines.position(end)};
 }
 
+std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width) {
+  std::string out;
+  bool space = false;
+  for (char c : f.parsed.text(f.parsed.statements[index])) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  if (count_code_points(out) > width) {
+    out.resize(byte_offset_of_code_point(out, width - 1));
+    out += "…";
+  }
+  return out;
+}
+
+std::vector<const Diagnostic*> statement_findings(const FileResult& f, std::size_t index) {
+  const Statement& s = f.parsed.statements[index];
+  std::vector<const Diagnostic*> out;
+  for (const Diagnostic& d : f.diagnostics)
+    if (d.begin >= s.begin && d.begin <= s.end) out.push_back(&d);
+  return out;
+}
+
+std::string_view held_until_name(const LockHold& h) { return h.until_transaction_end ? "transaction" : "statement"; }
+
 std::string path_to_uri(const std::string& path) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

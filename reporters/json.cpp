@@ -18,6 +18,7 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i) {
   w.begin_object();
   put_range(w, range_of(f, s.begin, s.end));
   w.field("kind", s.kind);
+  w.field("summary", statement_summary(f, i));
   w.key("effects");
   w.begin_object();
   w.key("locks");
@@ -26,13 +27,19 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i) {
     w.begin_object();
     w.field("relation", l.relation.str());
     w.field("mode", pg_lock_name(l.mode));
+    w.field("blocks", lock_blocks(l.mode));
     w.end_object();
   }
   w.end_array();
   w.field("rewrite", tri_name(e.rewrite));
   w.field("scan", tri_name(e.scan));
   w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
+  w.field("held_until", held_until_name(f.holds[i]));
   w.end_object();
+  w.key("findings");
+  w.begin_array();
+  for (const Diagnostic* d : statement_findings(f, i)) w.value(rule_info(d->rule).name);
+  w.end_array();
   w.end_object();
 }
 

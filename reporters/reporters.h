@@ -28,6 +28,14 @@ struct Range {
 Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end);
 
 void write_text(std::ostream& out, const RunResult& run, bool color);
+void write_explain_text(std::ostream& out, const RunResult& run);
+
+// The statement on one line, shortened to about `width` characters.
+std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
+// Rule names of the findings that start inside statement `index`.
+std::vector<const Diagnostic*> statement_findings(const FileResult& f, std::size_t index);
+// "statement" or "transaction".
+std::string_view held_until_name(const LockHold& h);
 void write_json(std::ostream& out, const RunResult& run);
 void write_sarif(std::ostream& out, const RunResult& run);
 

@@ -63,11 +63,20 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   Context ctx(options.analysis);
   if (undone_up) ctx.record_undone_migration(parse_file(std::move(undone_up)));
   result.effects.reserve(file.statements.size());
-  for (const Statement& stmt : file.statements) {
+  std::vector<std::size_t> open_block;  // statements waiting for their transaction to end
+  for (std::size_t i = 0; i < file.statements.size(); ++i) {
+    const Statement& stmt = file.statements[i];
     Effects effects = compute_effects(stmt, ctx);
     StatementView view{file, stmt, effects, ctx};
     for (RuleId id : statement_rules) hooks(id).statement(view, report);
+    bool was_in_transaction = ctx.in_transaction();
     ctx.apply(stmt, effects);
+    result.holds.push_back({was_in_transaction && ctx.in_transaction(), std::nullopt});
+    if (was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
+    if (was_in_transaction && !ctx.in_transaction()) {  // this statement ended the block
+      for (std::size_t k : open_block) result.holds[k].transaction_end = stmt.begin;
+      open_block.clear();
+    }
     result.effects.push_back(std::move(effects));
   }
   FileView fview{file, role};

@@ -2,6 +2,7 @@
 // Runs one migration file through parse -> replay (context + effects) ->
 // rules, and returns everything the reporters need.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "analysis/context.h"
@@ -16,9 +17,17 @@ struct LintOptions {
   std::vector<bool> enabled = std::vector<bool>(all_rules().size(), true);  // by RuleId
 };
 
+// How long a statement's locks are held: to the end of the statement
+// (autocommit), or to the end of the transaction block it runs in.
+struct LockHold {
+  bool until_transaction_end = false;
+  std::optional<std::uint32_t> transaction_end;  // offset of the COMMIT/ROLLBACK; none = end of file (runner's commit)
+};
+
 struct FileResult {
   ParsedFile parsed;
   std::vector<Effects> effects;  // one per parsed.statements entry
+  std::vector<LockHold> holds;   // one per parsed.statements entry
   std::vector<Diagnostic> diagnostics;  // in file order
   std::string input_error;  // set when the file could not be read (nothing else is)
   std::string path;

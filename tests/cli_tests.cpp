@@ -161,3 +161,31 @@ TEST_CASE("pathologically deep statements are noted, not a crash", "[cli]") {
   CHECK(rules.count("drop-table"));                    // the statements around it still are
   CHECK(rules.count("add-column-volatile-default"));
 }
+
+TEST_CASE("explain: locks, what they block, how long they are held, findings; exit 0", "[cli]") {
+  fs::path f = temp_dir() / "explain.sql";
+  write(f, "BEGIN;\nALTER TABLE app.orders ADD COLUMN t uuid DEFAULT gen_random_uuid();\nCOMMIT;\n"
+           "CREATE INDEX i ON app.orders (t);\n");
+  auto text = run_cli("explain '" + f.string() + "'");
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("line 2: ALTER TABLE app.orders ADD COLUMN t uuid DEFAULT gen_random_uuid()"));
+  CHECK_THAT(text.out, Catch::Contains("app.orders: AccessExclusiveLock, blocks every read and write"));
+  CHECK_THAT(text.out, Catch::Contains("held until the end of the transaction (line 3)"));
+  CHECK_THAT(text.out, Catch::Contains("rewrites the table"));
+  CHECK_THAT(text.out, Catch::Contains("app.orders: ShareLock, blocks all writes"));
+  CHECK_THAT(text.out, Catch::Contains("held until the end of the statement"));
+
+  auto json = run_cli("explain --format json '" + f.string() + "'");
+  CHECK(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  const auto& st = j["files"][0]["statements"];
+  REQUIRE(st.size() == 4);
+  CHECK(st[1]["effects"]["held_until"] == "transaction");
+  CHECK(st[1]["effects"]["rewrite"] == "yes");
+  CHECK(st[1]["findings"] == nlohmann::json::array({"missing-lock-timeout", "add-column-volatile-default"}));
+  CHECK(st[3]["effects"]["held_until"] == "statement");
+  CHECK(st[3]["effects"]["locks"][0]["mode"] == "ShareLock");
+  // check's JSON carries the same per-statement report.
+  auto check = nlohmann::json::parse(run_cli("check --format json '" + f.string() + "'").out);
+  CHECK(check["files"][0]["statements"] == j["files"][0]["statements"]);
+}
