@@ -254,17 +254,48 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   checks_[table.str() + "." + name] = std::move(c);
 }
 
+std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
+  std::vector<QualifiedName> out;
+  if (auto it = foreign_keys_.find(table); it != foreign_keys_.end())
+    for (const auto& [name, target] : it->second)
+      if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
+  return out;
+}
+
+std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& table, const std::string& constraint) const {
+  auto it = foreign_keys_.find(table);
+  if (it == foreign_keys_.end()) return std::nullopt;
+  auto fk = it->second.find(constraint);
+  if (fk == it->second.end()) return std::nullopt;
+  return fk->second;
+}
+
+// PostgreSQL names an unnamed foreign key <table>_<first column>_fkey.
+void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
+  const Json* pk = ast::field(con, "pktable");
+  if (!pk) return;
+  std::string name(ast::str(con, "conname"));
+  if (name.empty()) {
+    auto cols = ast::strings(ast::list(con, "fk_attrs"));
+    name = table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
+  }
+  foreign_keys_[table][name] = qualify_range_var(*pk);
+}
+
 void Context::apply_create_table(const Json& n) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
   created_[table] = transaction_id_;
   for (const Json& elt : ast::list(n, "tableElts")) {
     if (const Json* col = ast::as(elt, "ColumnDef")) {
+      std::string column(ast::str(*col, "colname"));
       for (const Json& c : ast::list(*col, "constraints")) {
         const Json* con = ast::as(c, "Constraint");
-        if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, std::string(ast::str(*col, "colname")));
+        if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, column);
+        if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, column);
       }
     } else if (const Json* con = ast::as(elt, "Constraint")) {
       if (ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
+      if (ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
     }
   }
 }
@@ -277,15 +308,24 @@ void Context::apply_alter_table(const Json& n) {
     const Json* cmd = ast::as(cmd_wrapped, "AlterTableCmd");
     if (!cmd) continue;
     std::string_view sub = ast::str(*cmd, "subtype");
+    const Json* def = ast::field(*cmd, "def");
     if (sub == "AT_AddConstraint") {
-      const Json* def = ast::field(*cmd, "def");
       const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
       if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
+      if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
+    } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
+      const Json& col = *ast::as(*def, "ColumnDef");
+      for (const Json& c : ast::list(col, "constraints")) {
+        const Json* con = ast::as(c, "Constraint");
+        if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN")
+          record_foreign_key(table, *con, std::string(ast::str(col, "colname")));
+      }
     } else if (sub == "AT_ValidateConstraint") {
       auto it = checks_.find(table.str() + "." + std::string(ast::str(*cmd, "name")));
       if (it != checks_.end()) it->second.valid = true;
     } else if (sub == "AT_DropConstraint") {
       checks_.erase(table.str() + "." + std::string(ast::str(*cmd, "name")));
+      if (auto it = foreign_keys_.find(table); it != foreign_keys_.end()) it->second.erase(std::string(ast::str(*cmd, "name")));
     }
   }
 }
@@ -297,6 +337,7 @@ void Context::apply_drop(const Json& n) {
     QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
     created_.erase(name);
     index_table_.erase(name);
+    foreign_keys_.erase(name);
   }
 }
 

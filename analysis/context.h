@@ -54,6 +54,11 @@ class Context {
   // Table an index belongs to, when the migration created that index.
   std::optional<QualifiedName> table_of_index(const QualifiedName& index) const;
 
+  // Foreign keys seen so far: the tables `table` references, and the table a
+  // named foreign-key constraint of `table` references.
+  std::vector<QualifiedName> referenced_tables(const QualifiedName& table) const;
+  std::optional<QualifiedName> foreign_key_target(const QualifiedName& table, const std::string& constraint) const;
+
   // A down script undoes its up script: the tables and columns the up script
   // created are expected to go, so dropping them is not a data-loss finding.
   void record_undone_migration(const ParsedFile& up);
@@ -82,6 +87,7 @@ class Context {
   void apply_drop(const Json& node);
   void apply_rename(const Json& node);
   void record_check(const QualifiedName& table, const Json& constraint, const std::string& default_column);
+  void record_foreign_key(const QualifiedName& table, const Json& constraint, const std::string& column);
 
   AnalysisOptions opts_;
   bool in_transaction_ = false;
@@ -97,6 +103,7 @@ class Context {
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::map<QualifiedName, QualifiedName> index_table_;
   std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"
+  std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys_;  // table -> name -> referenced
   std::set<QualifiedName> undone_relations_;
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
 };

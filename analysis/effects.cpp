@@ -146,7 +146,9 @@ class Builder {
       bool concurrent = ast::flag(n, "concurrent");
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")),
            concurrent ? LockMode::Exclusive : LockMode::AccessExclusive);
-      e_.rewrite = Tri::Yes;
+      // CONCURRENTLY updates the existing file row by row after a full recompute.
+      if (concurrent) e_.scan = Tri::Yes;
+      else e_.rewrite = Tri::Yes;
     } else if (k == "LockStmt") {
       auto mode = static_cast<LockMode>(std::clamp<long>(ast::num(n, "mode", 8), 1, 8));
       for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), mode);
@@ -287,6 +289,9 @@ class Builder {
         if (def && ast::as(*def, "ColumnDef")) add_column(*ast::as(*def, "ColumnDef"), a);
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) constraint(*ast::as(*def, "Constraint"), a);
+      } else if (sub == "AT_DropConstraint") {
+        if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
+          lock(*referenced, LockMode::AccessExclusive);  // the FK's triggers on the other table go too
       } else if (sub == "AT_SetNotNull") {
         std::string column(ast::str(*cmd, "name"));
         if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
@@ -349,6 +354,18 @@ class Builder {
   void drop(const Json& n) {
     std::string_view type = ast::str(n, "removeType");
     bool concurrent = ast::flag(n, "concurrent");
+    if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
+      // DROP TRIGGER t ON tbl: the table is every name but the last.
+      for (const Json& obj : ast::list(n, "objects")) {
+        const Json* items = ast::as(obj, "List");
+        if (!items) continue;
+        auto names = ast::strings(ast::list(*items, "items"));
+        if (names.size() < 2) continue;
+        names.pop_back();
+        lock(ctx_.qualify_names(names), LockMode::AccessExclusive);
+      }
+      return;
+    }
     bool relation = type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
                     type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE" || type == "OBJECT_INDEX";
     if (!relation) return;
@@ -361,6 +378,9 @@ class Builder {
       if (type == "OBJECT_INDEX") {
         if (auto table = ctx_.table_of_index(name)) lock(*table, mode);
       }
+      // Dropping a table removes its foreign keys' triggers on the tables they reference.
+      if (type == "OBJECT_TABLE")
+        for (const QualifiedName& referenced : ctx_.referenced_tables(name)) lock(referenced, LockMode::AccessExclusive);
     }
     if (concurrent) forbid("DROP INDEX CONCURRENTLY");
   }
@@ -431,7 +451,10 @@ class Builder {
         lock(name, LockMode::Share);
       }
     }
-    e_.rewrite = Tri::Yes;  // the indexes are rebuilt
+    // An index is rebuilt into a new file; a table keeps its file while its
+    // indexes are rebuilt from a full read of it.
+    if (kind == "REINDEX_OBJECT_INDEX") e_.rewrite = Tri::Yes;
+    else e_.scan = Tri::Yes;
     if (concurrent || kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" ||
         kind == "REINDEX_OBJECT_SYSTEM")
       forbid(concurrent ? "REINDEX CONCURRENTLY" : "REINDEX SCHEMA/DATABASE/SYSTEM");
@@ -440,9 +463,13 @@ class Builder {
   void comment(const Json& n) {
     std::string_view type = ast::str(n, "objtype");
     const Json* obj = ast::field(n, "object");
-    if (!obj || (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW")) return;
-    if (const Json* items = ast::as(*obj, "List"))
-      lock(ctx_.qualify_names(ast::strings(ast::list(*items, "items"))), LockMode::ShareUpdateExclusive);
+    if (!obj) return;
+    const Json* items = ast::as(*obj, "List");
+    if (!items) return;
+    auto names = ast::strings(ast::list(*items, "items"));
+    if (type == "OBJECT_COLUMN" && names.size() >= 2) names.pop_back();  // COMMENT ON COLUMN tbl.col
+    else if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW") return;
+    lock(ctx_.qualify_names(names), LockMode::ShareUpdateExclusive);
   }
 
   void alter_enum(const Json& n) {

@@ -9,10 +9,11 @@ packages=(
   libpg-query-dev nlohmann-json3-dev libcli11-dev libre2-dev catch2
   libtomlplusplus-dev
 )
-# The test suite also needs a PostgreSQL server (verify tests) and Node.js/npm
-# (SARIF validator). `make demo` only needs the build packages.
+# The test suite also needs a PostgreSQL server (the differential test against
+# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 (test scripts).
+# `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 libpq-dev nodejs npm git)
+  packages+=(postgresql-15 libpq-dev nodejs npm git python3)
 fi
 
 missing=()

@@ -65,6 +65,19 @@ TEST_CASE("effects: lock modes as PostgreSQL 15 takes them", "[effects]") {
         LockMode::AccessExclusive);
 }
 
+TEST_CASE("effects: foreign keys lock the table they reference, also when dropped", "[effects]") {
+  std::string setup = "CREATE TABLE child (id int, order_id int REFERENCES app.orders (id), "
+                      "CONSTRAINT child_c_fk FOREIGN KEY (id) REFERENCES customers (id));";
+  CHECK(mode_on(last_effects(setup + "DROP TABLE child"), "app", "orders") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects(setup + "DROP TABLE child"), "public", "customers") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects(setup + "ALTER TABLE child DROP CONSTRAINT child_order_id_fkey"), "app", "orders") ==
+        LockMode::AccessExclusive);
+  CHECK(!last_effects(setup + "ALTER TABLE child DROP CONSTRAINT child_c_fk").lock_on({"app", "orders"}));
+  CHECK(mode_on(last_effects("DROP TRIGGER tr ON app.orders"), "app", "orders") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects("COMMENT ON COLUMN app.orders.total IS 'x'"), "app", "orders") ==
+        LockMode::ShareUpdateExclusive);
+}
+
 TEST_CASE("effects: rewrites, scans and transaction restrictions", "[effects]") {
   CHECK(last_effects("ALTER TABLE t ADD COLUMN a uuid DEFAULT gen_random_uuid()").rewrite == Tri::Yes);
   CHECK(last_effects("ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now()").rewrite == Tri::No);
@@ -74,6 +87,10 @@ TEST_CASE("effects: rewrites, scans and transaction restrictions", "[effects]") 
   CHECK(last_effects("ALTER TABLE t ADD COLUMN a int DEFAULT 0", pg10).rewrite == Tri::Yes);
   CHECK(last_effects("ALTER TABLE t SET TABLESPACE slow").rewrite == Tri::Yes);
   CHECK(last_effects("VACUUM FULL t").rewrite == Tri::Yes);
+  CHECK(last_effects("REINDEX INDEX i").rewrite == Tri::Yes);
+  CHECK(last_effects("REINDEX TABLE t").rewrite == Tri::No);
+  CHECK(last_effects("REFRESH MATERIALIZED VIEW CONCURRENTLY mv").rewrite == Tri::No);
+  CHECK(last_effects("REFRESH MATERIALIZED VIEW mv").rewrite == Tri::Yes);
   CHECK(!last_effects("VACUUM t").transaction_allowed);
   CHECK(last_effects("ANALYZE t").transaction_allowed);
   CHECK(!last_effects("REINDEX TABLE CONCURRENTLY t").transaction_allowed);
