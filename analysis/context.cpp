@@ -96,7 +96,7 @@ std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_i
   return static_cast<long>(std::ceil(number * factor));
 }
 
-Context::Context(AnalysisOptions opts) : opts_(opts) {
+Context::Context(AnalysisOptions opts, Catalog history) : opts_(opts), catalog_(std::move(history)) {
   if (opts_.assume_in_transaction) begin_transaction(false);
 }
 
@@ -175,11 +175,13 @@ void Context::begin_transaction(bool explicit_block) {
   in_transaction_ = true;
   explicit_block_ = explicit_block;
   session_at_begin_ = session_;
+  catalog_at_begin_ = catalog_;
 }
 
 void Context::end_transaction(bool commit) {
   if (!commit) {
     session_ = session_at_begin_;
+    catalog_ = catalog_at_begin_;
     std::erase_if(created_, [&](const auto& e) { return e.second == transaction_id_; });
   }
   local_.clear();
@@ -389,6 +391,7 @@ void Context::apply(const Statement& stmt, const Effects&) {
     }
     return;  // a transaction statement is not itself an implicit transaction
   }
+  catalog_.apply(stmt, *this);
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "SelectStmt") apply_set_config(n);
   else if (k == "CreateStmt") apply_create_table(n);

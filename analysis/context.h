@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/catalog.h"
 #include "analysis/effects.h"
 #include "analysis/names.h"
 #include "parser/parse.h"
@@ -21,7 +22,10 @@ struct AnalysisOptions {
 
 class Context {
  public:
-  explicit Context(AnalysisOptions opts);
+  // `history`: the schema as the migrations before this one left it.
+  explicit Context(AnalysisOptions opts, Catalog history = {});
+
+  const Catalog& catalog() const { return catalog_; }
 
   const AnalysisOptions& options() const { return opts_; }
   int pg_version() const { return opts_.pg_version; }
@@ -100,6 +104,8 @@ class Context {
   Settings session_;
   Settings local_;
   Settings session_at_begin_;
+  Catalog catalog_;
+  Catalog catalog_at_begin_;  // restored by ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::map<QualifiedName, QualifiedName> index_table_;
   std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"

@@ -5,7 +5,9 @@
 #include <unordered_map>
 
 #include "analysis/ast.h"
+#include "analysis/catalog.h"
 #include "analysis/context.h"
+#include "analysis/type_change.h"
 #include "analysis/volatility.h"
 
 namespace migrasafe {
@@ -271,6 +273,27 @@ class Builder {
     }
   }
 
+  void type_change(const QualifiedName& table, const Json& cmd, ActionEffect& a) {
+    std::string column(ast::str(cmd, "name"));
+    const ColumnInfo* old = ctx_.catalog().column(table, column);
+    const Json* def = ast::field(cmd, "def");
+    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    const Json* tn = col ? ast::field(*col, "typeName") : nullptr;
+    auto to = tn ? column_type(*tn) : std::nullopt;
+    if (!old || !to) {
+      a.rewrite = Tri::Unknown;
+      a.reason = "the current type of " + column +
+                 " is not known from the migrations analysed; the change rewrites the table and its indexes "
+                 "unless the new type is binary coercible";
+      return;
+    }
+    a.rewrite = type_change_rewrite(old->type, *to, ctx_.pg_version(), a.reason);
+    if (a.rewrite == Tri::No && col && ast::field(*col, "raw_default")) {
+      a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
+      a.reason += ", but a USING expression may still force a rewrite";
+    }
+  }
+
   void alter_table(const Json& n) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
@@ -301,8 +324,7 @@ class Builder {
           a.reason = "reads every row to prove " + column + " has no NULLs";
         }
       } else if (sub == "AT_AlterColumnType") {
-        a.rewrite = Tri::Unknown;
-        a.reason = "a type change rewrites the table and its indexes unless the new type is binary coercible";
+        type_change(table, *cmd, a);
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
         a.scan = Tri::Yes;

@@ -1,0 +1,54 @@
+#pragma once
+// The schema model: tables and their columns as the migration history so far
+// has defined them, replayed statement by statement across every file. What
+// it cannot model it leaves out, so lookups answer "unknown", never a wrong
+// certainty.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/names.h"
+#include "parser/parse.h"
+
+namespace migrasafe {
+
+// A column type as written, normalized: pg_catalog's internal name ("int4",
+// "varchar", "timestamptz"), its type modifiers (varchar(20) -> {20},
+// numeric(10,2) -> {10, 2}) and whether it is an array.
+struct ColumnType {
+  std::string name;
+  std::vector<long> typmods;
+  bool array = false;
+  std::string display() const;  // "varchar(20)", "int4[]"
+  bool operator==(const ColumnType&) const = default;
+};
+
+// From a TypeName parse node; nullopt when modifiers are not constants.
+std::optional<ColumnType> column_type(const Json& type_name);
+
+struct ColumnInfo {
+  ColumnType type;
+  bool not_null = false;
+};
+
+struct TableInfo {
+  std::map<std::string, ColumnInfo> columns;
+};
+
+class Context;
+
+class Catalog {
+ public:
+  const TableInfo* table(const QualifiedName& name) const;
+  const ColumnInfo* column(const QualifiedName& table, const std::string& column) const;
+  // Applies a statement's schema changes; `ctx` resolves unqualified names.
+  void apply(const Statement& stmt, const Context& ctx);
+
+ private:
+  void create_table(const Json& n, const Context& ctx);
+  void alter_table(const Json& n, const Context& ctx);
+  std::map<QualifiedName, TableInfo> tables_;
+};
+
+}  // namespace migrasafe

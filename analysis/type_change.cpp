@@ -1,0 +1,81 @@
+#include "analysis/type_change.h"
+
+#include <set>
+
+namespace migrasafe {
+namespace {
+
+const std::set<std::string>& builtin_types() {
+  static const std::set<std::string> names = {
+      "int2", "int4", "int8", "numeric", "float4", "float8", "text", "varchar", "bpchar", "bool", "date",
+      "timestamp", "timestamptz", "time", "timetz", "interval", "uuid", "json", "jsonb", "bytea", "inet",
+      "cidr", "varbit", "bit", "money", "xml", "macaddr", "macaddr8", "oid", "char", "name", "tsvector"};
+  return names;
+}
+
+// Length limit of varchar/varbit: 0 = unlimited.
+long limit(const ColumnType& t) { return t.typmods.empty() ? 0 : t.typmods[0]; }
+
+// Same type, different modifiers: widening (or dropping the limit) keeps the
+// stored bytes valid; anything else has to check or convert every value.
+Tri widening(const ColumnType& from, const ColumnType& to, std::string& reason) {
+  long f = limit(from), t = limit(to);
+  if (t == 0 || (f != 0 && t >= f)) {
+    reason = from.display() + " to " + to.display() + " only widens the type, so no row is rewritten";
+    return Tri::No;
+  }
+  reason = from.display() + " to " + to.display() + " narrows the type, so every row is checked and rewritten";
+  return Tri::Yes;
+}
+
+}  // namespace
+
+Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_version, std::string& reason) {
+  if (from == to) {
+    reason = "the type does not change";
+    return Tri::No;
+  }
+  const std::string& f = from.name;
+  const std::string& t = to.name;
+  if (!builtin_types().count(f) || !builtin_types().count(t)) {
+    reason = "a domain or extension type (" + from.display() + " to " + to.display() + ") may or may not be binary coercible";
+    return Tri::Unknown;
+  }
+  if (from.array != to.array) {
+    reason = from.display() + " to " + to.display() + " converts every value";
+    return Tri::Yes;
+  }
+  if (f == t && (f == "varchar" || f == "varbit")) return widening(from, to, reason);
+  if ((f == "varchar" && t == "text") || (f == "text" && t == "varchar" && to.typmods.empty()) || (f == "cidr" && t == "inet")) {
+    reason = from.display() + " to " + to.display() + " is binary coercible, so no row is rewritten";
+    return Tri::No;
+  }
+  if (f == t && f == "numeric") {
+    // numeric(p, s): same scale and no smaller precision, or no limit at all.
+    if (to.typmods.empty()) return widening(from, to, reason);
+    long fs = from.typmods.size() > 1 ? from.typmods[1] : 0, ts = to.typmods.size() > 1 ? to.typmods[1] : 0;
+    if (!from.typmods.empty() && fs == ts) return widening(from, to, reason);
+    reason = from.display() + " to " + to.display() + " changes the scale, so every value is converted";
+    return Tri::Yes;
+  }
+  if (f == t && (f == "timestamp" || f == "timestamptz" || f == "time" || f == "timetz")) {
+    // Precision: an absent modifier means full precision (6).
+    ColumnType a = from, b = to;
+    if (a.typmods.empty()) a.typmods = {6};
+    if (b.typmods.empty()) b.typmods = {6};
+    return widening(a, b, reason);
+  }
+  if ((f == "timestamp" && t == "timestamptz") || (f == "timestamptz" && t == "timestamp")) {
+    if (pg_version >= 12) {
+      reason = "since PostgreSQL 12, " + from.display() + " to " + to.display() +
+               " skips the rewrite only when the session TimeZone is UTC";
+      return Tri::Unknown;
+    }
+    reason = "before PostgreSQL 12, " + from.display() + " to " + to.display() + " rewrites every row";
+    return Tri::Yes;
+  }
+  reason = from.display() + " to " + to.display() + " converts every value";
+  return Tri::Yes;
+}
+
+}  // namespace migrasafe
