@@ -134,10 +134,22 @@ int run_check(const CheckArgs& a) {
     if (!preloaded[i]) run.files[i].input_error = err;
   }
 
+  // Reading and parsing dominate and files are independent: in parallel.
+  // The replay is sequential, in path order, so each file sees the schema
+  // the files before it left (the history).
+  std::vector<std::optional<ParsedFile>> parsed(inputs.size()), undone_ups(inputs.size());
+  std::vector<MigrationRole> roles(inputs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<int> internal_errors{0};
   std::mutex stderr_mutex;
-  auto worker = [&] {
+  auto internal_error = [&](std::size_t i, const std::exception& e) {
+    // A bug, not bad input: say so loudly, keep the other files' results.
+    internal_errors++;
+    std::lock_guard<std::mutex> lock(stderr_mutex);
+    std::cerr << "migrasafe: internal error: " << inputs[i].path << ": " << e.what() << "\n";
+    run.files[i].input_error = std::string("internal error: ") + e.what();
+  };
+  auto parse_worker = [&] {
     for (std::size_t i; (i = next++) < inputs.size();) {
       FileResult& slot = run.files[i];
       slot.path = inputs[i].path;
@@ -146,27 +158,38 @@ int run_check(const CheckArgs& a) {
       std::optional<std::string> text = inputs[i].from_stdin ? std::move(preloaded[i]) : read_input(inputs[i], err);
       if (!text) {
         slot.input_error = err;
-        slot.parsed.source = std::make_shared<SourceFile>(inputs[i].path, "");
         continue;
       }
-      auto source = std::make_shared<const SourceFile>(inputs[i].path, std::move(*text));
-      MigrationRole role = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
       try {
-        slot = lint_source(source, role, options, load_undone_up(role));
+        parsed[i] = parse_file(std::make_shared<const SourceFile>(inputs[i].path, std::move(*text)));
+        roles[i] = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
+        if (auto up = load_undone_up(roles[i])) undone_ups[i] = parse_file(std::move(up));
       } catch (const std::exception& e) {
-        // A bug, not bad input: say so loudly, keep the other files' results.
-        internal_errors++;
-        std::lock_guard<std::mutex> lock(stderr_mutex);
-        std::cerr << "migrasafe: internal error: " << inputs[i].path << ": " << e.what() << "\n";
-        slot = FileResult{};
-        slot.path = inputs[i].path;
-        slot.parsed.source = source;
-        slot.input_error = std::string("internal error: ") + e.what();
+        internal_error(i, e);
       }
     }
   };
   unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
-  run_on_large_stacks(n_threads, worker);
+  run_on_large_stacks(n_threads, parse_worker);
+
+  Catalog history;
+  run_on_large_stacks(1, [&] {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (!parsed[i]) continue;
+      auto source = parsed[i]->source;
+      try {
+        run.files[i] = analyse_file(std::move(*parsed[i]), roles[i], options,
+                                    undone_ups[i] ? &*undone_ups[i] : nullptr, &history);
+      } catch (const std::exception& e) {
+        run.files[i] = FileResult{};
+        run.files[i].path = inputs[i].path;
+        run.files[i].parsed.source = source;
+        internal_error(i, e);
+      }
+      parsed[i].reset();
+      undone_ups[i].reset();
+    }
+  });
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
 

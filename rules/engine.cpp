@@ -44,9 +44,16 @@ std::string problem_help(ProblemKind k, int pg_version) {
 
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
                        std::shared_ptr<const SourceFile> undone_up) {
+  if (!undone_up) return analyse_file(parse_file(std::move(source)), role, options);
+  ParsedFile up = parse_file(std::move(undone_up));
+  return analyse_file(parse_file(std::move(source)), role, options, &up);
+}
+
+FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
+                        const ParsedFile* undone_up, Catalog* history) {
   FileResult result;
-  result.path = source->path;
-  result.parsed = parse_file(std::move(source));
+  result.path = parsed.source->path;
+  result.parsed = std::move(parsed);
   const ParsedFile& file = result.parsed;
   Report report;
 
@@ -60,8 +67,8 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }
 
-  Context ctx(options.analysis);
-  if (undone_up) ctx.record_undone_migration(parse_file(std::move(undone_up)));
+  Context ctx(options.analysis, history ? *history : Catalog{});
+  if (undone_up) ctx.record_undone_migration(*undone_up);
   result.effects.reserve(file.statements.size());
   std::vector<std::size_t> open_block;  // statements waiting for their transaction to end
   for (std::size_t i = 0; i < file.statements.size(); ++i) {
@@ -81,6 +88,7 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   }
   FileView fview{file, role};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
+  if (history && role.kind != MigrationRole::Kind::Down) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
   for (Statement& s : result.parsed.statements) s.node = Json{};

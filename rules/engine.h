@@ -33,7 +33,15 @@ struct FileResult {
   std::string path;
 };
 
-// `undone_up` is the up script a down script reverses (nullptr otherwise).
+// Runs one parsed file through the replay and the rules.
+// `undone_up`: the up script a down script reverses (nullptr otherwise).
+// `history`: the schema as the earlier migrations left it (nullptr: none);
+// updated with this file's changes, except for down scripts, which undo
+// rather than extend the history.
+FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
+                        const ParsedFile* undone_up = nullptr, Catalog* history = nullptr);
+
+// parse_file + analyse_file, for one file on its own.
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
                        std::shared_ptr<const SourceFile> undone_up = nullptr);
 

@@ -1,5 +1,7 @@
 // Fixture-driven rule tests (DESIGN.md "A rule"): every fixtures/rules/<name>/
 // bad*/good* file runs with only that rule (and syntax-error) enabled.
+// A fixture directory is a migration history: its files run in name order,
+// each seeing the schema the earlier ones left.
 // `-- expect: a, b` binds to the next line (and the whole statement that
 // starts there); any missing or unexpected finding fails the test. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
@@ -71,11 +73,14 @@ std::vector<Expectation> expectations(const FileResult& r) {
 }
 
 // Returns a description of every mismatch (empty when the file is as expected).
-std::string check_file(const fs::path& path, const RuleInfo& rule) {
+// `history` carries the schema from the fixture's earlier files.
+std::string check_file(const fs::path& path, const RuleInfo& rule, Catalog& history) {
   std::string text = testing::read_file(path);
   auto src = std::make_shared<const SourceFile>(path.string(), text);
   MigrationRole role = migration_role(path.string());
-  FileResult r = lint_source(src, role, options_for(text, rule), load_undone_up(role));
+  std::optional<ParsedFile> up;
+  if (auto up_source = load_undone_up(role)) up = parse_file(up_source);
+  FileResult r = analyse_file(parse_file(src), role, options_for(text, rule), up ? &*up : nullptr, &history);
   auto expected = expectations(r);
   std::ostringstream problems;
   for (const Diagnostic& d : r.diagnostics) {
@@ -120,9 +125,10 @@ TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fix
   for (const RuleInfo& rule : all_rules()) {
     for (const char* kind : {"bad", "good"}) {
       for (const fs::path& c : cases(std::string(rule.name), kind)) {
+        Catalog history;  // a directory is a migration history, in file name order
         for (const fs::path& file : sql_files(c)) {
           INFO("rule " << rule.name << ", fixture " << file.string());
-          CHECK(check_file(file, rule) == "");
+          CHECK(check_file(file, rule, history) == "");
         }
       }
     }
