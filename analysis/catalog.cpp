@@ -39,8 +39,19 @@ std::optional<ColumnType> column_type(const Json& tn) {
 }
 
 const TableInfo* Catalog::table(const QualifiedName& name) const {
-  auto it = tables_.find(name);
-  return it == tables_.end() ? nullptr : &it->second;
+  auto it = tables_->find(name);
+  return it == tables_->end() ? nullptr : it->second.get();
+}
+
+Catalog::Tables& Catalog::tables_for_write() {
+  if (tables_.use_count() > 1) tables_ = std::make_shared<Tables>(*tables_);
+  return *tables_;
+}
+
+// `it` must come from tables_for_write().
+TableInfo& Catalog::table_for_write(Tables::iterator it) {
+  if (it->second.use_count() > 1) it->second = std::make_shared<TableInfo>(*it->second);
+  return *it->second;
 }
 
 const ColumnInfo* Catalog::column(const QualifiedName& t, const std::string& column) const {
@@ -75,15 +86,16 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
     if (!col) continue;
     if (auto info = column_info(*col)) t.columns[std::string(ast::str(*col, "colname"))] = *info;
   }
-  tables_[name] = std::move(t);  // replaces a table dropped and re-created
+  tables_for_write()[name] = std::make_shared<TableInfo>(std::move(t));  // replaces a dropped and re-created table
 }
 
 void Catalog::alter_table(const Json& n, const Context& ctx) {
   const Json* rel = ast::field(n, "relation");
   if (!rel) return;
-  auto it = tables_.find(ctx.qualify_range_var(*rel));
-  if (it == tables_.end()) return;  // unknown table: stays unknown
-  TableInfo& t = it->second;
+  QualifiedName name = ctx.qualify_range_var(*rel);
+  if (!table(name)) return;  // unknown table: stays unknown
+  auto it = tables_for_write().find(name);
+  TableInfo& t = table_for_write(it);
   for (const Json& c : ast::list(n, "cmds")) {
     const Json* cmd = ast::as(c, "AlterTableCmd");
     if (!cmd) continue;
@@ -116,26 +128,31 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     alter_table(n, ctx);
   } else if (stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_TABLE") {
     for (const Json& obj : ast::list(n, "objects"))
-      if (const Json* items = ast::as(obj, "List")) tables_.erase(ctx.qualify_names(ast::strings(ast::list(*items, "items"))));
+      if (const Json* items = ast::as(obj, "List")) {
+        QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
+        if (table(name)) tables_for_write().erase(name);
+      }
   } else if (stmt.kind == "RenameStmt") {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
-    auto it = tables_.find(ctx.qualify_range_var(*rel));
-    if (it == tables_.end()) return;
+    QualifiedName name = ctx.qualify_range_var(*rel);
     std::string_view type = ast::str(n, "renameType");
     std::string to(ast::str(n, "newname"));
+    if (!table(name) || (type != "OBJECT_TABLE" && type != "OBJECT_COLUMN")) return;
+    Tables& tables = tables_for_write();
+    auto it = tables.find(name);
     if (type == "OBJECT_TABLE") {
-      QualifiedName renamed{it->first.schema, to};
-      TableInfo info = std::move(it->second);
-      tables_.erase(it);
-      tables_[renamed] = std::move(info);
-    } else if (type == "OBJECT_COLUMN") {
-      auto col = it->second.columns.find(std::string(ast::str(n, "subname")));
-      if (col == it->second.columns.end()) return;
-      ColumnInfo info = col->second;
-      it->second.columns.erase(col);
-      it->second.columns[to] = info;
+      auto info = it->second;
+      tables.erase(it);
+      tables[{name.schema, to}] = std::move(info);
+      return;
     }
+    TableInfo& t = table_for_write(it);
+    auto col = t.columns.find(std::string(ast::str(n, "subname")));
+    if (col == t.columns.end()) return;
+    ColumnInfo info = col->second;
+    t.columns.erase(col);
+    t.columns[to] = info;
   }
 }
 

@@ -4,6 +4,7 @@
 // it cannot model it leaves out, so lookups answer "unknown", never a wrong
 // certainty.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct TableInfo {
 
 class Context;
 
+// Copies are cheap and share structure: the history is handed from file to
+// file and snapshotted at every BEGIN, and only what a statement changes is
+// copied (copy-on-write per table and for the table index).
 class Catalog {
  public:
   const TableInfo* table(const QualifiedName& name) const;
@@ -46,9 +50,12 @@ class Catalog {
   void apply(const Statement& stmt, const Context& ctx);
 
  private:
+  using Tables = std::map<QualifiedName, std::shared_ptr<TableInfo>>;
+  Tables& tables_for_write();
+  TableInfo& table_for_write(Tables::iterator it);
   void create_table(const Json& n, const Context& ctx);
   void alter_table(const Json& n, const Context& ctx);
-  std::map<QualifiedName, TableInfo> tables_;
+  std::shared_ptr<Tables> tables_ = std::make_shared<Tables>();
 };
 
 }  // namespace migrasafe

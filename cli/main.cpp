@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -134,11 +135,15 @@ int run_check(const CheckArgs& a) {
     if (!preloaded[i]) run.files[i].input_error = err;
   }
 
-  // Reading and parsing dominate and files are independent: in parallel.
-  // The replay is sequential, in path order, so each file sees the schema
-  // the files before it left (the history).
+  // Reading and parsing dominate and files are independent: parse workers
+  // take files in order. The replay is sequential, in path order, so each
+  // file sees the schema the files before it left (the history); it runs
+  // beside the parsers and frees each file's trees as soon as it is done.
   std::vector<std::optional<ParsedFile>> parsed(inputs.size()), undone_ups(inputs.size());
   std::vector<MigrationRole> roles(inputs.size());
+  std::vector<char> ready(inputs.size(), 0);
+  std::mutex ready_mutex;
+  std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
   std::atomic<int> internal_errors{0};
   std::mutex stderr_mutex;
@@ -149,32 +154,49 @@ int run_check(const CheckArgs& a) {
     std::cerr << "migrasafe: internal error: " << inputs[i].path << ": " << e.what() << "\n";
     run.files[i].input_error = std::string("internal error: ") + e.what();
   };
-  auto parse_worker = [&] {
-    for (std::size_t i; (i = next++) < inputs.size();) {
-      FileResult& slot = run.files[i];
-      slot.path = inputs[i].path;
-      if (!slot.input_error.empty()) continue;
-      std::string err;
-      std::optional<std::string> text = inputs[i].from_stdin ? std::move(preloaded[i]) : read_input(inputs[i], err);
-      if (!text) {
-        slot.input_error = err;
-        continue;
-      }
-      try {
-        parsed[i] = parse_file(std::make_shared<const SourceFile>(inputs[i].path, std::move(*text)));
-        roles[i] = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
-        if (auto up = load_undone_up(roles[i])) undone_ups[i] = parse_file(std::move(up));
-      } catch (const std::exception& e) {
-        internal_error(i, e);
-      }
+  auto parse_one = [&](std::size_t i) {
+    FileResult& slot = run.files[i];
+    slot.path = inputs[i].path;
+    if (!slot.input_error.empty()) return;
+    std::string err;
+    std::optional<std::string> text = inputs[i].from_stdin ? std::move(preloaded[i]) : read_input(inputs[i], err);
+    if (!text) {
+      slot.input_error = err;
+      return;
+    }
+    try {
+      parsed[i] = parse_file(std::make_shared<const SourceFile>(inputs[i].path, std::move(*text)));
+      roles[i] = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
+      if (auto up = load_undone_up(roles[i])) undone_ups[i] = parse_file(std::move(up));
+    } catch (const std::exception& e) {
+      internal_error(i, e);
     }
   };
-  unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
-  run_on_large_stacks(n_threads, parse_worker);
-
-  Catalog history;
-  run_on_large_stacks(1, [&] {
+  auto parse_next = [&]() -> bool {  // false when every file is taken
+    std::size_t i = next++;
+    if (i >= inputs.size()) return false;
+    parse_one(i);
+    {
+      std::lock_guard<std::mutex> lock(ready_mutex);
+      ready[i] = 1;
+    }
+    ready_cv.notify_all();
+    return true;
+  };
+  auto analyse_all = [&] {
+    Catalog history;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
+      // Help parse while file i is not ready; wait only when all are taken.
+      while (true) {
+        {
+          std::unique_lock<std::mutex> lock(ready_mutex);
+          if (ready[i]) break;
+        }
+        if (parse_next()) continue;
+        std::unique_lock<std::mutex> lock(ready_mutex);
+        ready_cv.wait(lock, [&] { return ready[i] != 0; });
+        break;
+      }
       if (!parsed[i]) continue;
       auto source = parsed[i]->source;
       try {
@@ -189,7 +211,16 @@ int run_check(const CheckArgs& a) {
       parsed[i].reset();
       undone_ups[i].reset();
     }
-  });
+  };
+  std::atomic<bool> analyser_started{false};
+  auto worker = [&] {
+    // The first thread in replays (and parses while it would wait); the others parse.
+    if (!analyser_started.exchange(true)) return analyse_all();
+    while (parse_next()) {
+    }
+  };
+  unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
+  run_on_large_stacks(n_threads, worker);
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
 

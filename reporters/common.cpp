@@ -43,11 +43,15 @@ std::string statement_summary(const FileResult& f, std::size_t index, std::size_
   return out;
 }
 
-std::vector<const Diagnostic*> statement_findings(const FileResult& f, std::size_t index) {
-  const Statement& s = f.parsed.statements[index];
-  std::vector<const Diagnostic*> out;
-  for (const Diagnostic& d : f.diagnostics)
-    if (d.begin >= s.begin && d.begin <= s.end) out.push_back(&d);
+std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f) {
+  const auto& statements = f.parsed.statements;
+  std::vector<std::vector<const Diagnostic*>> out(statements.size());
+  // Statements and diagnostics are both in file order.
+  std::size_t s = 0;
+  for (const Diagnostic& d : f.diagnostics) {
+    while (s < statements.size() && statements[s].end < d.begin) ++s;
+    if (s < statements.size() && d.begin >= statements[s].begin) out[s].push_back(&d);
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
       continue;
     }
     const LineIndex& lines = f.parsed.source->lines;
+    auto findings_of = findings_by_statement(f);
     for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) {
       const Effects& e = f.effects[i];
       const LockHold& hold = f.holds[i];
@@ -37,7 +38,7 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
             << "; held until " << held << "\n";
       if (!e.locks.empty()) out << "    work   " << work(e) << "\n";
       if (!e.transaction_allowed) out << "    note   cannot run inside a transaction block\n";
-      auto findings = statement_findings(f, i);
+      const auto& findings = findings_of[i];
       if (!findings.empty()) {
         out << "    finds  ";
         for (std::size_t k = 0; k < findings.size(); ++k)

@@ -12,7 +12,7 @@ void put_range(JsonWriter& w, const Range& r) {
   w.field("end_column", r.end.column);
 }
 
-void write_statement(JsonWriter& w, const FileResult& f, std::size_t i) {
+void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const std::vector<const Diagnostic*>& findings) {
   const Statement& s = f.parsed.statements[i];
   const Effects& e = f.effects[i];
   w.begin_object();
@@ -38,7 +38,7 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i) {
   w.end_object();
   w.key("findings");
   w.begin_array();
-  for (const Diagnostic* d : statement_findings(f, i)) w.value(rule_info(d->rule).name);
+  for (const Diagnostic* d : findings) w.value(rule_info(d->rule).name);
   w.end_array();
   w.end_object();
 }
@@ -49,7 +49,8 @@ void write_file(JsonWriter& w, const FileResult& f) {
   w.field("statement_count", f.parsed.statements.size());
   w.key("statements");
   w.begin_array();
-  for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) write_statement(w, f, i);
+  auto findings = findings_by_statement(f);
+  for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) write_statement(w, f, i, findings[i]);
   w.end_array();
   w.key("findings");
   w.begin_array();

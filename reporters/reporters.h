@@ -32,8 +32,8 @@ void write_explain_text(std::ostream& out, const RunResult& run);
 
 // The statement on one line, shortened to about `width` characters.
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
-// Rule names of the findings that start inside statement `index`.
-std::vector<const Diagnostic*> statement_findings(const FileResult& f, std::size_t index);
+// For each statement, the findings that start inside it (one pass over the file).
+std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f);
 // "statement" or "transaction".
 std::string_view held_until_name(const LockHold& h);
 void write_json(std::ostream& out, const RunResult& run);
