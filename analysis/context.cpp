@@ -68,6 +68,20 @@ std::string first_column(const Json& node) {
   return {};
 }
 
+// The name PostgreSQL gives a constraint: its own, or for an unnamed one
+// <table>_<first column>_check / _fkey.
+std::string constraint_name(const QualifiedName& table, const Json& con, const std::string& column) {
+  std::string name(ast::str(con, "conname"));
+  if (!name.empty()) return name;
+  if (ast::str(con, "contype") == "CONSTR_FOREIGN") {
+    auto cols = ast::strings(ast::list(con, "fk_attrs"));
+    return table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
+  }
+  const Json* expr = ast::field(con, "raw_expr");
+  std::string col = !column.empty() ? column : expr ? first_column(*expr) : "";
+  return table.name + (col.empty() ? "" : "_" + col) + "_check";
+}
+
 }  // namespace
 
 std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_is_ms) {
@@ -188,6 +202,16 @@ void Context::end_transaction(bool commit) {
   in_transaction_ = false;
   explicit_block_ = false;
   begin_offset_.reset();
+  held_.clear();
+  exclusive_since_.reset();
+  after_exclusive_ = 0;
+  not_valid_in_tx_.clear();
+}
+
+std::optional<LockMode> Context::held_lock(const QualifiedName& rel) const {
+  auto it = held_.find(rel);
+  if (it == held_.end()) return std::nullopt;
+  return it->second;
 }
 
 void Context::set(const std::string& name, std::optional<std::string> value, bool local) {
@@ -248,12 +272,7 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   if (!expr) return;
   CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
   collect_not_null_columns(*expr, c.not_null_columns);
-  std::string name(ast::str(con, "conname"));
-  if (name.empty()) {
-    std::string col = default_column.empty() ? first_column(*expr) : default_column;
-    name = table.name + (col.empty() ? "" : "_" + col) + "_check";
-  }
-  checks_[table.str() + "." + name] = std::move(c);
+  checks_[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
 }
 
 std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
@@ -272,16 +291,10 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
   return fk->second;
 }
 
-// PostgreSQL names an unnamed foreign key <table>_<first column>_fkey.
 void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
   const Json* pk = ast::field(con, "pktable");
   if (!pk) return;
-  std::string name(ast::str(con, "conname"));
-  if (name.empty()) {
-    auto cols = ast::strings(ast::list(con, "fk_attrs"));
-    name = table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
-  }
-  foreign_keys_[table][name] = qualify_range_var(*pk);
+  foreign_keys_[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
 }
 
 void Context::apply_create_table(const Json& n) {
@@ -313,6 +326,8 @@ void Context::apply_alter_table(const Json& n) {
     const Json* def = ast::field(*cmd, "def");
     if (sub == "AT_AddConstraint") {
       const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+      if (con && in_transaction_ && ast::flag(*con, "skip_validation"))
+        not_valid_in_tx_.insert(table.str() + "." + constraint_name(table, *con, ""));
       if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
       if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
     } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
@@ -373,7 +388,7 @@ void Context::record_undone_migration(const ParsedFile& up) {
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
 }
 
-void Context::apply(const Statement& stmt, const Effects&) {
+void Context::apply(const Statement& stmt, const Effects& effects) {
   const Json& n = stmt.node;
   const std::string& k = stmt.kind;
   if (k == "TransactionStmt") {
@@ -392,6 +407,17 @@ void Context::apply(const Statement& stmt, const Effects&) {
     return;  // a transaction statement is not itself an implicit transaction
   }
   catalog_.apply(stmt, *this);
+  if (in_transaction_) {
+    if (exclusive_since_) ++after_exclusive_;
+    for (const RelationLock& l : effects.locks) {
+      LockMode& held = held_.try_emplace(l.relation, l.mode).first->second;
+      held = std::max(held, l.mode);
+      if (l.mode == LockMode::AccessExclusive && !exclusive_since_ && !created_in_migration(l.relation)) {
+        exclusive_since_ = stmt.begin;
+        after_exclusive_ = 0;
+      }
+    }
+  }
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "SelectStmt") apply_set_config(n);
   else if (k == "CreateStmt") apply_create_table(n);

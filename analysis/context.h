@@ -71,6 +71,19 @@ class Context {
     return undone_columns_.count({table, column}) > 0;
   }
 
+  // The lock ledger: locks the open transaction holds (to its end), the
+  // statement that first took an ACCESS EXCLUSIVE lock in it, and how many
+  // statements have run since.
+  std::optional<LockMode> held_lock(const QualifiedName& rel) const;
+  const std::map<QualifiedName, LockMode>& held_locks() const { return held_; }
+  std::optional<std::uint32_t> exclusive_lock_since() const { return exclusive_since_; }
+  int statements_since_exclusive_lock() const { return after_exclusive_; }
+
+  // Constraints added NOT VALID in the open transaction ("schema.table.name").
+  bool added_not_valid_in_transaction(const QualifiedName& table, const std::string& constraint) const {
+    return not_valid_in_tx_.count(table.str() + "." + constraint) > 0;
+  }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -111,6 +124,10 @@ class Context {
   std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"
   std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys_;  // table -> name -> referenced
   std::set<QualifiedName> undone_relations_;
+  std::map<QualifiedName, LockMode> held_;
+  std::optional<std::uint32_t> exclusive_since_;
+  int after_exclusive_ = 0;
+  std::set<std::string> not_valid_in_tx_;
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
 };
 

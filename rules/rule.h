@@ -52,6 +52,12 @@ class Report {
       if (d.rule == id) return true;
     return false;
   }
+  // Whether rule `id` reported at or after byte offset `from`.
+  bool reported_since(RuleId id, std::uint32_t from) const {
+    for (const auto& d : diagnostics_)
+      if (d.rule == id && d.begin >= from) return true;
+    return false;
+  }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
  private:

@@ -1,0 +1,36 @@
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+// Work that takes time: a scan or rewrite, row changes, or a lock on another table.
+bool slow(const StatementView& v) {
+  const std::string& k = v.stmt.kind;
+  if (v.effects.rewrite != Tri::No || v.effects.scan != Tri::No) return true;
+  if (k == "UpdateStmt" || k == "DeleteStmt" || k == "InsertStmt" || k == "MergeStmt") return true;
+  for (const RelationLock& l : v.effects.locks)
+    if (blocks_writes(l.mode) && !v.ctx.held_lock(l.relation) && !v.ctx.created_in_migration(l.relation)) return true;
+  return false;
+}
+
+void check(const StatementView& v, Report& r) {
+  auto since = v.ctx.exclusive_lock_since();
+  // Once per transaction: at the first slow statement after the lock was taken.
+  if (!since || !v.ctx.in_transaction() || !slow(v) || r.reported_since(RuleId::lock_held_across_statements, *since))
+    return;
+  std::string locked;
+  for (const auto& [rel, mode] : v.ctx.held_locks())
+    if (mode == LockMode::AccessExclusive && !v.ctx.created_in_migration(rel))
+      locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
+  int line = v.file.source->lines.position(*since).line;
+  r.add(RuleId::lock_held_across_statements, v.stmt.begin, v.stmt.end,
+        "this statement runs while the transaction holds the ACCESS EXCLUSIVE lock on " + locked +
+            " taken at line " + std::to_string(line) +
+            "; the lock is kept until COMMIT, so every read and write of it waits for this work too",
+        "Commit right after the statement that takes the ACCESS EXCLUSIVE lock (end the transaction or split the "
+        "migration), and run backfills and other long work in their own transactions, in batches.");
+}
+
+}  // namespace
+const RuleHooks hooks_lock_held_across_statements{check, nullptr};
+}  // namespace migrasafe
