@@ -81,6 +81,7 @@ std::optional<ColumnInfo> column_info(const Json& def) {
 void Catalog::create_table(const Json& n, const Context& ctx) {
   QualifiedName name = ctx.qualify_range_var(*ast::field(n, "relation"));
   TableInfo t;
+  t.partitioned = ast::field(n, "partspec") != nullptr;
   for (const Json& elt : ast::list(n, "tableElts")) {
     const Json* col = ast::as(elt, "ColumnDef");
     if (!col) continue;

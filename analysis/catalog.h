@@ -35,6 +35,7 @@ struct ColumnInfo {
 
 struct TableInfo {
   std::map<std::string, ColumnInfo> columns;
+  bool partitioned = false;  // PARTITION BY: a parent without storage of its own
 };
 
 class Context;

@@ -178,6 +178,11 @@ bool Context::has_valid_not_null_check(const QualifiedName& table, const std::st
   });
 }
 
+bool Context::has_valid_check(const QualifiedName& table) const {
+  return std::any_of(checks_.begin(), checks_.end(),
+                     [&](const auto& entry) { return entry.second.valid && entry.second.table == table; });
+}
+
 std::optional<QualifiedName> Context::table_of_index(const QualifiedName& index) const {
   auto it = index_table_.find(index);
   if (it == index_table_.end()) return std::nullopt;

@@ -54,6 +54,8 @@ class Context {
 
   // A validated CHECK (column IS NOT NULL) exists on table.column.
   bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
+  // Any validated CHECK constraint is known on the table.
+  bool has_valid_check(const QualifiedName& table) const;
 
   // Table an index belongs to, when the migration created that index.
   std::optional<QualifiedName> table_of_index(const QualifiedName& index) const;

@@ -369,7 +369,10 @@ class Builder {
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     bool concurrent = ast::flag(n, "concurrent");
     lock(table, concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share);
-    e_.scan = Tri::Yes;
+    // ON ONLY a partitioned parent creates an invalid index without reading anything.
+    const TableInfo* info = ctx_.catalog().table(table);
+    bool only_parent = info && info->partitioned && !ast::flag(*ast::field(n, "relation"), "inh");
+    e_.scan = only_parent ? Tri::No : Tri::Yes;
     if (concurrent) forbid("CREATE INDEX CONCURRENTLY");
   }
 
