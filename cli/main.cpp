@@ -60,6 +60,7 @@ struct CheckArgs {
   bool assume_in_transaction = false;
   std::string stdin_filename;
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
+  std::string schema;    // pg_dump --schema-only of production: seeds the schema model
 };
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
@@ -118,6 +119,26 @@ int run_check(const CheckArgs& a) {
   if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
+  }
+
+  // --schema: replay the dump (no rules) so the first migration sees production's schema.
+  Catalog seed;
+  if (!a.schema.empty()) {
+    std::string err;
+    auto text = read_input({a.schema, false}, err);
+    if (!text) {
+      std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
+      return kExitInput;
+    }
+    LintOptions replay_only = options;
+    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
+    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
+                                   replay_only, nullptr, &seed);
+    for (const ParseProblem& p : dump.parsed.problems)
+      if (p.kind == ProblemKind::SyntaxError)
+        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
+                  << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
+                  << " (statement skipped)\n";
   }
 
   std::vector<InputError> input_errors;
@@ -184,7 +205,7 @@ int run_check(const CheckArgs& a) {
     return true;
   };
   auto analyse_all = [&] {
-    Catalog history;
+    Catalog history = std::move(seed);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       // Help parse while file i is not ready; wait only when all are taken.
       while (true) {
@@ -315,6 +336,9 @@ int main(int argc, char** argv) {
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");
     cmd->add_option("--stdin-filename", a.stdin_filename, "Name to report for input read from -");
+    cmd->add_option("--schema", a.schema,
+                    "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
+                    "outside the migrations are known");
   };
 
   CheckArgs check;

@@ -10,10 +10,10 @@ void check(const StatementView& v, Report& r) {
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     auto [b, e] = rules::alter_command_span(v, a.command);
-    std::string verb = a.rewrite == Tri::Yes ? "rewrites" : "may rewrite";
+    std::string verb = a.rewrite == Tri::Yes ? "rewrites the whole table and rebuilds its indexes"
+                                             : "may rewrite the whole table and rebuild its indexes";
     r.add(RuleId::alter_column_type, b, e,
-          "changing the type of `" + rules::display(table) + "." + column + "` " + verb +
-              " the whole table and rebuilds its indexes (" + a.reason +
+          "changing the type of `" + rules::display(table) + "." + column + "` " + verb + " (" + a.reason +
               ") while holding an ACCESS EXCLUSIVE lock, which blocks every read and write until it finishes; "
               "application code still running may also break on the new type",
           "Expand and contract instead: add a new column with the new type, keep it in sync from the old one "

@@ -189,3 +189,17 @@ TEST_CASE("explain: locks, what they block, how long they are held, findings; ex
   auto check = nlohmann::json::parse(run_cli("check --format json '" + f.string() + "'").out);
   CHECK(check["files"][0]["statements"] == j["files"][0]["statements"]);
 }
+
+TEST_CASE("--schema seeds the schema model from a dump", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "schema.sql", "SET search_path = '';\nCREATE TABLE public.orders (id integer NOT NULL, note character varying(20));\n");
+  write(d / "m.sql", "ALTER TABLE orders ALTER COLUMN note TYPE varchar(40);\nALTER TABLE orders ALTER COLUMN id TYPE bigint;\n");
+  std::string m = "'" + (d / "m.sql").string() + "'";
+  auto without = nlohmann::json::parse(run_cli("check --format json --select alter-column-type " + m).out);
+  CHECK(without["files"][0]["findings"].size() == 2);  // unknown types: both may rewrite
+  auto with = nlohmann::json::parse(
+      run_cli("check --format json --select alter-column-type --schema '" + (d / "schema.sql").string() + "' " + m).out);
+  REQUIRE(with["files"][0]["findings"].size() == 1);  // widening varchar is known to be free
+  CHECK(with["files"][0]["findings"][0]["line"] == 2);
+  CHECK(run_cli("check --schema '" + (d / "missing.sql").string() + "' " + m + " 2>&1").exit_code == 3);
+}
