@@ -121,9 +121,31 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
   }
 }
 
+std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return std::nullopt;
+  return it->second;
+}
+
 void Catalog::apply(const Statement& stmt, const Context& ctx) {
   const Json& n = stmt.node;
-  if (stmt.kind == "CreateStmt") {
+  if (stmt.kind == "CreateFunctionStmt") {
+    // VOLATILE unless the definition says otherwise, as in PostgreSQL.
+    Volatility v = Volatility::Volatile;
+    for (const Json& o : ast::list(n, "options")) {
+      const Json* d = ast::as(o, "DefElem");
+      const Json* arg = d && ast::str(*d, "defname") == "volatility" ? ast::field(*d, "arg") : nullptr;
+      const Json* word = arg ? ast::as(*arg, "String") : nullptr;
+      if (!word) continue;
+      std::string_view w = ast::str(*word, "sval");
+      v = w == "immutable" ? Volatility::Immutable : w == "stable" ? Volatility::Stable : Volatility::Volatile;
+    }
+    QualifiedName name = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
+    // Overloads that disagree cannot be told apart without argument types.
+    auto [it, inserted] = functions_.try_emplace(name, v);
+    if (!inserted && it->second != v && !ast::flag(n, "replace")) it->second = Volatility::Unknown;
+    else it->second = v;
+  } else if (stmt.kind == "CreateStmt") {
     create_table(n, ctx);
   } else if (stmt.kind == "AlterTableStmt") {
     alter_table(n, ctx);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/names.h"
+#include "analysis/volatility.h"
 #include "parser/parse.h"
 
 namespace migrasafe {
@@ -47,6 +48,8 @@ class Catalog {
  public:
   const TableInfo* table(const QualifiedName& name) const;
   const ColumnInfo* column(const QualifiedName& table, const std::string& column) const;
+  // Volatility of a function created by the migrations (any overload).
+  std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
 
@@ -57,6 +60,7 @@ class Catalog {
   void create_table(const Json& n, const Context& ctx);
   void alter_table(const Json& n, const Context& ctx);
   std::shared_ptr<Tables> tables_ = std::make_shared<Tables>();
+  std::map<QualifiedName, Volatility> functions_;
 };
 
 }  // namespace migrasafe

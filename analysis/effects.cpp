@@ -249,7 +249,9 @@ class Builder {
         const Json* expr = ast::field(*con, "raw_expr");
         if (!expr || is_null_constant(*expr)) continue;
         std::string culprit;
-        Volatility v = expression_volatility(*expr, &culprit);
+        Volatility v = expression_volatility(*expr, &culprit, [&](const std::vector<std::string>& names) {
+          return ctx_.catalog().function_volatility(ctx_.qualify_names(names));
+        });
         if (v == Volatility::Volatile) {
           a.rewrite = Tri::Yes;
           a.reason = "the default calls " + culprit + ", which is VOLATILE, so it is evaluated for every existing row";

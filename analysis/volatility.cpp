@@ -37,9 +37,9 @@ int rank(Volatility v) {
   return 2;
 }
 
-void walk(const Json& node, Volatility& worst, std::string* culprit) {
+void walk(const Json& node, Volatility& worst, std::string* culprit, const FunctionLookup& user) {
   if (node.is_array()) {
-    for (const Json& v : node) walk(v, worst, culprit);
+    for (const Json& v : node) walk(v, worst, culprit, user);
     return;
   }
   if (!node.is_object()) return;
@@ -48,6 +48,10 @@ void walk(const Json& node, Volatility& worst, std::string* culprit) {
     Volatility v = Volatility::Unknown;
     if (!names.empty() && (names.size() == 1 || names[names.size() - 2] == "pg_catalog")) {
       v = builtin_volatility(names.back());
+    }
+    // pg_catalog comes first on the search path; otherwise ask the schema model.
+    if (v == Volatility::Unknown && !names.empty() && user && (names.size() == 1 || names[names.size() - 2] != "pg_catalog")) {
+      if (auto known = user(names)) v = *known;
     }
     if (rank(v) > rank(worst)) {
       worst = v;
@@ -67,7 +71,7 @@ void walk(const Json& node, Volatility& worst, std::string* culprit) {
     // CURRENT_TIMESTAMP, CURRENT_USER, ...: stable for the transaction.
     if (rank(Volatility::Stable) > rank(worst)) worst = Volatility::Stable;
   }
-  for (const auto& [key, value] : node.items()) walk(value, worst, culprit);
+  for (const auto& [key, value] : node.items()) walk(value, worst, culprit, user);
 }
 
 }  // namespace
@@ -83,9 +87,9 @@ Volatility builtin_volatility(const std::string& name) {
   }
 }
 
-Volatility expression_volatility(const Json& expr, std::string* culprit) {
+Volatility expression_volatility(const Json& expr, std::string* culprit, const FunctionLookup& user_function) {
   Volatility worst = Volatility::Immutable;
-  walk(expr, worst, culprit);
+  walk(expr, worst, culprit, user_function);
   return worst;
 }
 

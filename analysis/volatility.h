@@ -1,7 +1,10 @@
 #pragma once
 // Function volatility, judged from PostgreSQL's own pg_proc (a generated
 // table of built-ins) rather than from a guess by name.
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "parser/parse.h"
 
@@ -16,6 +19,9 @@ Volatility builtin_volatility(const std::string& name);
 // Volatility of an expression: Volatile if any call in it is volatile,
 // Unknown if any call could not be judged, else the strongest of the rest.
 // `culprit` receives the call that decided a Volatile/Unknown answer.
-Volatility expression_volatility(const Json& expr, std::string* culprit = nullptr);
+// `user_function` answers for functions that are not built in (e.g. created
+// by an earlier migration); it receives the call's name parts.
+using FunctionLookup = std::function<std::optional<Volatility>(const std::vector<std::string>&)>;
+Volatility expression_volatility(const Json& expr, std::string* culprit = nullptr, const FunctionLookup& user_function = {});
 
 }  // namespace migrasafe
