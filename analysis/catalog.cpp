@@ -48,6 +48,11 @@ Catalog::Tables& Catalog::tables_for_write() {
   return *tables_;
 }
 
+Constraints& Catalog::constraints_for_write() {
+  if (constraints_.use_count() > 1) constraints_ = std::make_shared<Constraints>(*constraints_);
+  return *constraints_;
+}
+
 // `it` must come from tables_for_write().
 TableInfo& Catalog::table_for_write(Tables::iterator it) {
   if (it->second.use_count() > 1) it->second = std::make_shared<TableInfo>(*it->second);

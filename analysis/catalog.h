@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,21 @@ struct TableInfo {
 
 class Context;
 
+// Constraints the replay knows, by "schema.table.name": CHECKs (with the
+// columns they prove NOT NULL and whether they are validated) and foreign
+// keys (with the table they reference). Kept for tables the catalog has no
+// columns for too: a constraint can be added to a table created before the
+// migrations analysed.
+struct CheckConstraint {
+  QualifiedName table;
+  std::set<std::string> not_null_columns;
+  bool valid;
+};
+struct Constraints {
+  std::map<std::string, CheckConstraint> checks;
+  std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys;  // table -> name -> referenced
+};
+
 // Copies are cheap and share structure: the history is handed from file to
 // file and snapshotted at every BEGIN, and only what a statement changes is
 // copied (copy-on-write per table and for the table index).
@@ -50,6 +66,9 @@ class Catalog {
   const ColumnInfo* column(const QualifiedName& table, const std::string& column) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
+  const Constraints& constraints() const { return *constraints_; }
+  Constraints& constraints_for_write();
+
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
 
@@ -61,6 +80,7 @@ class Catalog {
   void alter_table(const Json& n, const Context& ctx);
   std::shared_ptr<Tables> tables_ = std::make_shared<Tables>();
   std::map<QualifiedName, Volatility> functions_;
+  std::shared_ptr<Constraints> constraints_ = std::make_shared<Constraints>();
 };
 
 }  // namespace migrasafe

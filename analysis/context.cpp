@@ -172,14 +172,16 @@ bool Context::created_in_transaction(const QualifiedName& rel) const {
 }
 
 bool Context::has_valid_not_null_check(const QualifiedName& table, const std::string& column) const {
-  return std::any_of(checks_.begin(), checks_.end(), [&](const auto& entry) {
+  const auto& checks = catalog_.constraints().checks;
+  return std::any_of(checks.begin(), checks.end(), [&](const auto& entry) {
     const CheckConstraint& c = entry.second;
     return c.valid && c.table == table && c.not_null_columns.count(column);
   });
 }
 
 bool Context::has_valid_check(const QualifiedName& table) const {
-  return std::any_of(checks_.begin(), checks_.end(),
+  const auto& checks = catalog_.constraints().checks;
+  return std::any_of(checks.begin(), checks.end(),
                      [&](const auto& entry) { return entry.second.valid && entry.second.table == table; });
 }
 
@@ -277,20 +279,22 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   if (!expr) return;
   CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
   collect_not_null_columns(*expr, c.not_null_columns);
-  checks_[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
+  catalog_.constraints_for_write().checks[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
 }
 
 std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
   std::vector<QualifiedName> out;
-  if (auto it = foreign_keys_.find(table); it != foreign_keys_.end())
+  const auto& fks = catalog_.constraints().foreign_keys;
+  if (auto it = fks.find(table); it != fks.end())
     for (const auto& [name, target] : it->second)
       if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
   return out;
 }
 
 std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& table, const std::string& constraint) const {
-  auto it = foreign_keys_.find(table);
-  if (it == foreign_keys_.end()) return std::nullopt;
+  const auto& fks = catalog_.constraints().foreign_keys;
+  auto it = fks.find(table);
+  if (it == fks.end()) return std::nullopt;
   auto fk = it->second.find(constraint);
   if (fk == it->second.end()) return std::nullopt;
   return fk->second;
@@ -299,7 +303,7 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
 void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
   const Json* pk = ast::field(con, "pktable");
   if (!pk) return;
-  foreign_keys_[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
+  catalog_.constraints_for_write().foreign_keys[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
 }
 
 void Context::apply_create_table(const Json& n) {
@@ -343,11 +347,13 @@ void Context::apply_alter_table(const Json& n) {
           record_foreign_key(table, *con, std::string(ast::str(col, "colname")));
       }
     } else if (sub == "AT_ValidateConstraint") {
-      auto it = checks_.find(table.str() + "." + std::string(ast::str(*cmd, "name")));
-      if (it != checks_.end()) it->second.valid = true;
+      std::string key = table.str() + "." + std::string(ast::str(*cmd, "name"));
+      if (catalog_.constraints().checks.count(key)) catalog_.constraints_for_write().checks[key].valid = true;
     } else if (sub == "AT_DropConstraint") {
-      checks_.erase(table.str() + "." + std::string(ast::str(*cmd, "name")));
-      if (auto it = foreign_keys_.find(table); it != foreign_keys_.end()) it->second.erase(std::string(ast::str(*cmd, "name")));
+      std::string name(ast::str(*cmd, "name"));
+      Constraints& c = catalog_.constraints_for_write();
+      c.checks.erase(table.str() + "." + name);
+      if (auto it = c.foreign_keys.find(table); it != c.foreign_keys.end()) it->second.erase(name);
     }
   }
 }
@@ -359,7 +365,7 @@ void Context::apply_drop(const Json& n) {
     QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
     created_.erase(name);
     index_table_.erase(name);
-    foreign_keys_.erase(name);
+    if (catalog_.constraints().foreign_keys.count(name)) catalog_.constraints_for_write().foreign_keys.erase(name);
   }
 }
 

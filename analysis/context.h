@@ -90,12 +90,6 @@ class Context {
   void apply(const Statement& stmt, const Effects& effects);
 
  private:
-  struct CheckConstraint {
-    QualifiedName table;
-    std::set<std::string> not_null_columns;
-    bool valid;
-  };
-
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
   void apply_set(const Json& node);
@@ -123,8 +117,6 @@ class Context {
   Catalog catalog_at_begin_;  // restored by ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::map<QualifiedName, QualifiedName> index_table_;
-  std::map<std::string, CheckConstraint> checks_;  // "schema.table.constraint"
-  std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys_;  // table -> name -> referenced
   std::set<QualifiedName> undone_relations_;
   std::map<QualifiedName, LockMode> held_;
   std::optional<std::uint32_t> exclusive_since_;
