@@ -213,6 +213,7 @@ void Context::end_transaction(bool commit) {
   exclusive_since_.reset();
   after_exclusive_ = 0;
   not_valid_in_tx_.clear();
+  enum_values_in_tx_.clear();
 }
 
 std::optional<LockMode> Context::held_lock(const QualifiedName& rel) const {
@@ -437,6 +438,10 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       if (const Json* rel = ast::field(*into, "rel")) created_[qualify_range_var(*rel)] = transaction_id_;
   } else if (k == "ViewStmt") {
     if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
+  } else if (k == "AlterEnumStmt") {
+    std::string value(ast::str(n, "newVal"));
+    if (in_transaction_ && !value.empty() && ast::str(n, "oldVal").empty())
+      enum_values_in_tx_[value] = qualify_names(ast::strings(ast::list(n, "typeName")));
   } else if (k == "CreateEnumStmt") {
     created_[qualify_names(ast::strings(ast::list(n, "typeName")))] = transaction_id_;
   } else if (k == "CreateSeqStmt") {

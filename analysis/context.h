@@ -86,6 +86,10 @@ class Context {
     return not_valid_in_tx_.count(table.str() + "." + constraint) > 0;
   }
 
+  // Enum values added by ALTER TYPE ... ADD VALUE in the open transaction:
+  // value -> the enum type.
+  const std::map<std::string, QualifiedName>& enum_values_added_in_transaction() const { return enum_values_in_tx_; }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -122,6 +126,7 @@ class Context {
   std::optional<std::uint32_t> exclusive_since_;
   int after_exclusive_ = 0;
   std::set<std::string> not_valid_in_tx_;
+  std::map<std::string, QualifiedName> enum_values_in_tx_;
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
 };
 
