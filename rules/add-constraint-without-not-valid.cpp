@@ -1,0 +1,32 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  rules::for_each_command(v, "AT_AddConstraint", [&](const ActionEffect& a, const Json& cmd) {
+    const Json* def = ast::field(cmd, "def");
+    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+    if (!con || a.scan != Tri::Yes) return;
+    std::string_view type = ast::str(*con, "contype");
+    if (type != "CONSTR_CHECK" && type != "CONSTR_FOREIGN") return;
+    bool fk = type == "CONSTR_FOREIGN";
+    std::string table = rules::display(*v.effects.target);
+    std::string name(ast::str(*con, "conname"));
+    if (name.empty()) name = "<name>";
+    auto [b, e] = rules::alter_command_span(v, a.command);
+    std::string blocks = fk ? "SHARE ROW EXCLUSIVE locks on `" + table + "` and the referenced table, which block all writes to both"
+                            : "an ACCESS EXCLUSIVE lock on `" + table + "`, which blocks every read and write";
+    r.add(RuleId::add_constraint_without_not_valid, b, e,
+          std::string("adding ") + (fk ? "a FOREIGN KEY" : "a CHECK constraint") + " to `" + table +
+              "` without NOT VALID checks every existing row while holding " + blocks + " until the scan ends",
+          "Add it with NOT VALID (only new and updated rows are checked; the lock is brief), commit, and in a "
+          "later transaction run ALTER TABLE " + table + " VALIDATE CONSTRAINT " + name +
+              "; which scans with SHARE UPDATE EXCLUSIVE and lets reads and writes continue.");
+  });
+}
+
+}  // namespace
+const RuleHooks hooks_add_constraint_without_not_valid{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,24 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_COLUMN" || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;
+  std::string from(ast::str(n, "subname")), to(ast::str(n, "newname")), t = rules::display(table);
+  r.add(RuleId::rename_column, v.stmt.begin, v.stmt.end,
+        "renaming `" + t + "." + from + "` to `" + to +
+            "` breaks every query of the application release still running that uses `" + from +
+            "` (they fail as soon as this commits)",
+        "Expand and contract: add `" + to + "`, write both columns (or sync them with a trigger), backfill, "
+        "switch reads to `" + to + "`, and drop `" + from + "` in a later release. Or keep the database name "
+        "and rename only in the application's mapping.");
+}
+
+}  // namespace
+const RuleHooks hooks_rename_column{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,28 @@
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+void check(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_TABLE" || !v.effects.target) return;
+  const QualifiedName& table = *v.effects.target;
+  if (v.ctx.created_in_migration(table)) return;
+  // A view with the old name created later in the file keeps old code working.
+  for (const Statement& later : v.file.statements) {
+    if (later.begin <= v.stmt.begin || later.kind != "ViewStmt" || !ast::field(later.node, "view")) continue;
+    if (v.ctx.qualify_range_var(*ast::field(later.node, "view")) == table) return;
+  }
+  std::string from = rules::display(table), to(ast::str(n, "newname"));
+  r.add(RuleId::rename_table, v.stmt.begin, v.stmt.end,
+        "renaming table `" + from + "` to `" + to +
+            "` breaks every query of the application release still running that uses `" + from + "`",
+        "Rename in steps: rename the table and create a view with the old name (CREATE VIEW " + from +
+            " AS SELECT * FROM " + to + "; simple views are updatable) in the same transaction, deploy code that "
+            "uses `" + to + "`, then drop the view in a later release.");
+}
+
+}  // namespace
+const RuleHooks hooks_rename_table{check, nullptr};
+}  // namespace migrasafe
