@@ -395,6 +395,14 @@ void Context::record_undone_migration(const ParsedFile& up) {
         if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone_columns_.insert({table, std::string(ast::str(*col, "colname"))});
       }
     }
+    // What the up script renamed to, its down script renames back.
+    if (s.kind == "RenameStmt" && ast::field(s.node, "relation")) {
+      QualifiedName rel = replay.qualify_range_var(*ast::field(s.node, "relation"));
+      std::string to(ast::str(s.node, "newname"));
+      std::string_view type = ast::str(s.node, "renameType");
+      if (type == "OBJECT_COLUMN") undone_columns_.insert({rel, to});
+      else if (type == "OBJECT_TABLE") undone_relations_.insert({rel.schema, to});
+    }
     replay.apply(s, Effects{});
   }
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);

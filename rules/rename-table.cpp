@@ -8,7 +8,7 @@ void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
   if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_TABLE" || !v.effects.target) return;
   const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
+  if (v.ctx.created_in_migration(table) || v.ctx.created_by_undone_migration(table)) return;
   // A view with the old name created later in the file keeps old code working.
   for (const Statement& later : v.file.statements) {
     if (later.begin <= v.stmt.begin || later.kind != "ViewStmt" || !ast::field(later.node, "view")) continue;

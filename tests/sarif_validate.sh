@@ -1,49 +1,184 @@
 #!/usr/bin/env bash
-# Runs Microsoft's SARIF validator (npm @microsoft/sarif-multitool 5.7.0, with
-# the SARIF and GitHub ingestion rule sets) on migrasafe's SARIF for the
-# fixtures, the examples and a few awkward inputs. Fails on any error or warning.
+# CTest `sarif-validator`: runs Microsoft's SARIF validator (npm @microsoft/sarif-multitool 5.7.0,
+# `validate` with the SARIF *and* GitHub ingestion rule sets) over migrasafe's SARIF for fixtures/,
+# examples/ and a few awkward generated inputs (CRLF, non-ASCII identifiers and file names, a syntax
+# error, a missing path). Fails if the validator reports any error (or, with
+# MIGRASAFE_SARIF_FAIL_ON_WARNINGS=1, any warning); prints the warning and note counts.
+#
+# Usage: tests/sarif_validate.sh MIGRASAFE_BIN
+# The multitool is installed once into ${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/sarif.
 set -euo pipefail
-bin=$(realpath "${1:?usage: sarif_validate.sh MIGRASAFE_BIN}")
-root=$(cd "$(dirname "$0")/.." && pwd)
+
+die() { echo "sarif_validate: $*" >&2; exit 1; }
+
+[[ $# -eq 1 ]] || die "usage: tests/sarif_validate.sh MIGRASAFE_BIN"
+[[ -x $1 && -f $1 ]] || die "migrasafe binary not found or not executable: $1"
+bin=$(realpath "$1")
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+for tool in npm npx node python3; do
+  command -v "$tool" >/dev/null || die "$tool is required (Debian: apt-get install nodejs npm python3)"
+done
+
+# --- the validator -------------------------------------------------------------------------------
+version=5.7.0
 cache=${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/sarif
-native=$cache/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
-if [[ ! -f $native ]]; then
+platform=$(node -p process.platform)  # the native package is @microsoft/sarif-multitool-<platform>
+installed() {  # prints the installed version of an npm package in $cache, or nothing
+  local pj=$cache/node_modules/$1/package.json
+  [[ -f $pj ]] && node -p "require(process.argv[1]).version" "$pj" 2>/dev/null || true
+}
+if [[ $(installed @microsoft/sarif-multitool) != "$version" ||
+      $(installed "@microsoft/sarif-multitool-$platform") != "$version" ]]; then
+  echo "installing @microsoft/sarif-multitool@$version into $cache"
   mkdir -p "$cache"
-  (cd "$cache" && npm install --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@5.7.0)
+  # The wrapper pulls its native package as an optional dependency with a ^ range: pin both.
+  npm install --prefix "$cache" --no-audit --no-fund --save-exact --loglevel=error \
+    "@microsoft/sarif-multitool@$version" "@microsoft/sarif-multitool-$platform@$version" \
+    || die "npm install of @microsoft/sarif-multitool@$version failed"
 fi
-chmod u+x "$native"  # npm may skip the package's postinstall chmod
+# npm skips the native package's postinstall (chmod u+x) under --ignore-scripts and some configs.
+native=$(find "$cache"/node_modules/@microsoft/sarif-multitool*/ -maxdepth 1 -type f \
+  \( -name Sarif.Multitool -o -name Sarif.Multitool.exe \) | head -n 1)
+[[ -n $native ]] || die "no Sarif.Multitool binary under $cache/node_modules/@microsoft/"
+chmod u+x "$native"
+
+# The package's bin.js re-runs the native tool through a shell (spawnSync with shell: true), so
+# every argument is joined into one /bin/sh command line: an unquoted "Gh;Sarif" would end the
+# command at the ';'. Quote each argument for that shell.
+shq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
+# Rule kinds: Sarif = the SARIF spec rules (SARIF1xxx/2xxx), Gh = GitHub code scanning ingestion
+# rules (GH1xxx/GH2xxx). --level includes notes so that everything is counted.
+validator_args=(--rule-kind "Gh;Sarif" --level "Error;Warning;Note")
+# run_validator SARIF_IN RESULT_LOG CONSOLE_LOG
+run_validator() {
+  local args=(validate "$1" "${validator_args[@]}" --output "$2" --log ForceOverwrite) quoted=() a
+  for a in "${args[@]}"; do quoted+=("$(shq "$a")"); done
+  rm -f "$2"
+  # The validator's own exit code is 0 even when it reports errors: the result log is the verdict.
+  npx --no --prefix "$cache" sarif-multitool "${quoted[@]}" >"$3" 2>&1 || true
+  [[ -s $2 ]]
+}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf 'SET lock_timeout = %s;\r\nALTER TABLE t\r\n  DROP COLUMN c;\r\n' "'1s'" > "$tmp/crlf.sql"
-printf 'ALTER TABLE "Bestellungen" DROP COLUMN "größe";\nALTER TABLE "注文" ADD COLUMN "合計" int NOT NULL;\n' > "$tmp/unicode.sql"
-printf 'CREATE TABLE a (id int);\nSELEC 1;\n\\set x 1\n' > "$tmp/broken.sql"
-printf 'SELECT 1;\n' > "$tmp/file with spaces#1.sql"
+
+# summarize RESULT_LOG NAME: prints counts and the errors and warnings; exit 1 when it must fail.
+summarize() {
+  python3 - "$1" "$2" "${MIGRASAFE_SARIF_FAIL_ON_WARNINGS:-0}" <<'PY'
+import collections, json, re, sys
+path, name, strict = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+log = json.load(open(path, encoding="utf-8"))
+counts, notes, shown = collections.Counter(), collections.Counter(), []
+ok = True
+for run in log.get("runs", []):
+    rules = run.get("tool", {}).get("driver", {}).get("rules", [])
+    by_id = {r.get("id"): r for r in rules}
+    for inv in run.get("invocations", []):
+        if not inv.get("executionSuccessful", True):
+            ok = False
+            shown.append(("error", "-", "the validator did not run to completion"))
+        for n in inv.get("toolExecutionNotifications", []):
+            if n.get("level", "warning") == "error":
+                ok = False
+                shown.append(("error", "-", n.get("message", {}).get("text", "")))
+    for r in run.get("results", []):
+        rule = rules[r["ruleIndex"]] if 0 <= r.get("ruleIndex", -1) < len(rules) else by_id.get(r.get("ruleId"), {})
+        # SARIF: an absent level comes from the rule's defaultConfiguration, else "warning".
+        level = r.get("level") or rule.get("defaultConfiguration", {}).get("level", "warning")
+        if r.get("kind", "fail") != "fail":
+            level = "none"
+        counts[level] += 1
+        msg = r.get("message", {})
+        text = msg.get("text")
+        if text is None:
+            tmpl = rule.get("messageStrings", {}).get(msg.get("id"), {}).get("text", msg.get("id", ""))
+            args = msg.get("arguments", [])
+            text = re.sub(r"\{(\d+)\}", lambda m: args[int(m.group(1))] if int(m.group(1)) < len(args) else m.group(0), tmpl)
+        if level in ("error", "warning"):
+            shown.append((level, r.get("ruleId"), text))
+        elif level == "note":
+            notes[r.get("ruleId")] += 1
+note_ids = ", ".join(f"{k} x{v}" for k, v in sorted(notes.items()))
+print(f"  {name:9} errors={counts['error']} warnings={counts['warning']} notes={counts['note']}"
+      + (f"  (notes: {note_ids})" if note_ids else ""))
+for level, rule_id, text in shown:
+    print(f"    {level} {rule_id}: {text}")
+fail = not ok or counts["error"] > 0 or (strict and counts["warning"] > 0)
+sys.exit(1 if fail else 0)
+PY
+}
+
+# --- canary: the rule sets are really on ----------------------------------------------------------
+# A log GitHub would reject (a result without locations or message text, a rule without a name) must
+# produce GH errors; otherwise the options did not reach the validator and a pass would mean nothing.
+cat >"$tmp/canary.sarif" <<'EOF'
+{"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+ "runs": [{"tool": {"driver": {"name": "canary", "rules": [{"id": "C1", "messageStrings": {"m": {"text": "x {0}"}}}]}},
+           "results": [{"ruleId": "C1", "message": {"id": "m", "arguments": ["a"]}}]}]}
+EOF
+run_validator "$tmp/canary.sarif" "$tmp/canary.result.sarif" "$tmp/canary.console" ||
+  { cat "$tmp/canary.console" >&2; die "the validator produced no result log for the canary"; }
+python3 - "$tmp/canary.result.sarif" <<'PY' || die "canary: the GitHub and SARIF rule sets did not both run (see above)"
+import json, sys
+ids = [r.get("ruleId", "") for run in json.load(open(sys.argv[1]))["runs"] for r in run.get("results", [])]
+gh, sarif = [i for i in ids if i.startswith("GH")], [i for i in ids if i.startswith("SARIF")]
+print(f"validator canary: {len(gh)} GitHub results ({', '.join(sorted(set(gh)))}), {len(sarif)} SARIF results")
+sys.exit(0 if gh and sarif else 1)
+PY
+
+# --- inputs ------------------------------------------------------------------------------------------
+mkdir -p "$tmp/in"
+printf 'SET lock_timeout = %s;\r\nALTER TABLE t\r\n  DROP COLUMN c;\r\nCREATE INDEX t_x ON t (x);\r\n' "'1s'" \
+  >"$tmp/in/crlf.sql"
+printf '%s\n' 'ALTER TABLE "Bestellungen" DROP COLUMN "größe";' \
+  'ALTER TABLE "注文" ADD COLUMN "合計" int NOT NULL; -- 🙂 non-BMP in a comment' \
+  'CREATE INDEX "idx_ü" ON "Bestellungen" ("straße");' >"$tmp/in/unicode.sql"
+printf 'CREATE TABLE a (id int);\nSELEC 1;\n\\set x 1\nALTER TABLE a ADD COLUMN b int;\n' >"$tmp/in/broken.sql"
+printf 'DROP TABLE "Größe";\n' >"$tmp/in/Größe #1 [x]%.sql"
+printf -- '-- nothing to report\nSELECT 1;\n' >"$tmp/in/clean.sql"
 
 cd "$root"
 status=0
-validate() {  # name, migrasafe args...
-  local name=$1; shift
-  local rc=0
-  "$bin" check --format sarif --output "$tmp/$name.sarif" "$@" 2>/dev/null || rc=$?
-  if [[ $rc -gt 3 ]]; then echo "FAIL $name: migrasafe exit code $rc"; status=1; return; fi
-  (cd "$tmp" && "$native" validate "$name.sarif" --rule-kind "Gh;Sarif" --level "Error;Warning;Note" \
-      -o "$name.result.sarif" --log ForceOverwrite >/dev/null 2>&1) || true
-  if [[ ! -f $tmp/$name.result.sarif ]]; then echo "FAIL $name: the validator produced no result"; status=1; return; fi
-  python3 - "$tmp/$name.result.sarif" "$name" <<'PY' || status=1
-import collections, json, sys
-log = json.load(open(sys.argv[1]))
-results = [r for run in log["runs"] for r in run.get("results", [])]
-levels = collections.Counter(r.get("level", "warning") for r in results)
-print(f"{sys.argv[2]:10} errors={levels['error']} warnings={levels['warning']} notes={levels['note']}")
-for r in results:
-    if r.get("level", "warning") in ("error", "warning"):
-        print("   ", r.get("ruleId"), r["message"].get("text", r["message"].get("id")))
-sys.exit(1 if levels["error"] or levels["warning"] else 0)
-PY
+validated=0
+# check NAME ALLOWED_EXIT_CODES DIR migrasafe-paths...: migrasafe --format sarif --output, then validate.
+check() {
+  local name=$1 allowed=$2 dir=$3; shift 3
+  local out=$tmp/$name.sarif rc=0
+  (cd "$dir" && "$bin" check --format sarif --output "$out" "$@") 2>"$tmp/$name.stderr" || rc=$?
+  if grep -q "internal error" "$tmp/$name.stderr"; then
+    echo "FAIL $name: migrasafe reported an internal error:"; sed 's/^/    /' "$tmp/$name.stderr"; status=1; return
+  fi
+  if [[ " $allowed " != *" $rc "* ]]; then
+    echo "FAIL $name: migrasafe exit code $rc, expected one of: $allowed"; sed 's/^/    /' "$tmp/$name.stderr"
+    status=1; return
+  fi
+  if [[ ! -s $out ]]; then echo "FAIL $name: migrasafe (exit $rc) wrote no SARIF to --output"; status=1; return; fi
+  if ! run_validator "$out" "$tmp/$name.result.sarif" "$tmp/$name.console"; then
+    echo "FAIL $name: the validator produced no result log:"; sed 's/^/    /' "$tmp/$name.console"; status=1; return
+  fi
+  summarize "$tmp/$name.result.sarif" "$name (migrasafe exit $rc)" || status=1
+  validated=$((validated + 1))
 }
-validate fixtures fixtures/
-validate examples examples/
-validate awkward "$tmp/crlf.sql" "$tmp/unicode.sql" "$tmp/broken.sql" "$tmp/file with spaces#1.sql"
-validate unreadable "$tmp/crlf.sql" "$tmp/does-not-exist.sql"
-exit $status
+
+echo "validator: npx --no --prefix $cache sarif-multitool validate FILE ${validator_args[*]} --output RESULT --log ForceOverwrite"
+for d in fixtures examples; do
+  if [[ -d $d ]]; then
+    check "$d" "0 1" "$root" "$d/"
+  else
+    echo "SKIP $d: $root/$d does not exist"
+  fi
+done
+# Relative paths (run from the temp dir), then the same files as absolute paths (file:// URIs).
+awkward=(crlf.sql unicode.sql broken.sql "Größe #1 [x]%.sql")
+check relative "1" "$tmp/in" "${awkward[@]}"
+check absolute "1" "$tmp/in" "${awkward[@]/#/$tmp/in/}"
+check clean "0" "$tmp/in" clean.sql
+# Unreadable input: exit 3, and the SARIF must still be valid.
+check missing "3" "$tmp/in" crlf.sql does-not-exist.sql
+check missing-only "3" "$tmp/in" "$tmp/in/no-such-dir/x.sql"
+
+if [[ $status -ne 0 ]]; then
+  echo "sarif_validate: FAILED"
+  exit 1
+fi
+echo "sarif_validate: OK ($validated SARIF logs valid under the SARIF and GitHub rule sets)"

@@ -1,2 +1,2 @@
-DROP TABLE customers;
 SET lock_timeout = '5s';
+DROP TABLE customers;

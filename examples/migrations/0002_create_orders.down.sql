@@ -1,2 +1,2 @@
-DROP TABLE orders;
 SET lock_timeout = '5s';
+DROP TABLE orders;
