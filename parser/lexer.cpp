@@ -15,6 +15,7 @@ class Lexer {
   std::vector<Token> run() {
     std::vector<Token> out;
     out.reserve(s_.size() / 4);
+    if (s_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a UTF-8 byte order mark is not part of the SQL
     while (i_ < s_.size()) {
       unsigned char c = s_[i_];
       if (c == '\n' || c == '\r') { at_line_start_ = true; ++i_; continue; }

@@ -61,6 +61,7 @@ class FileParser {
   // identifiers of the same byte length, so every offset stays valid.
   std::string preprocess() {
     std::string sql = text_;
+    if (sql.starts_with("\xEF\xBB\xBF")) sql.replace(0, 3, "   ");  // byte order mark
     for (const Token& t : out_.tokens) {
       if (t.kind == TokenKind::MetaCommand) {
         std::fill(sql.begin() + t.begin, sql.begin() + t.end, ' ');

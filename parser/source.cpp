@@ -32,6 +32,8 @@ Position LineIndex::position(std::size_t offset) const {
   Position p;
   p.line = static_cast<int>(line);
   p.column = static_cast<int>(count_code_points(text_.substr(start, offset - start))) + 1;
+  // Editors do not count a leading byte order mark as a column.
+  if (start == 0 && offset >= 3 && text_.starts_with("\xEF\xBB\xBF")) --p.column;
   return p;
 }
 

@@ -95,3 +95,11 @@ TEST_CASE("a Go-template placeholder inside a quoted identifier is one placehold
   REQUIRE(f.problems.size() == 1);
   CHECK(f.problems[0].kind == ProblemKind::Placeholder);
 }
+
+TEST_CASE("a UTF-8 byte order mark is ignored and not counted as a column", "[parser]") {
+  auto f = parse("\xEF\xBB\xBF" "ALTER TABLE t DROP COLUMN c;\nSELECT 1;");
+  CHECK(f.problems.empty());
+  REQUIRE(f.statements.size() == 2);
+  CHECK(f.statements[0].kind == "AlterTableStmt");
+  CHECK(f.source->lines.position(f.statements[0].begin).column == 1);
+}
