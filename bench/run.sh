@@ -1,77 +1,225 @@
 #!/usr/bin/env bash
-# `make bench`: migrasafe against squawk 2.66 and against the parse-only floor
-# (libpg_query alone), in one run, on ../shared/corpus and a generated 4 MB
-# file. Prints best-of-N wall time, peak RSS and the ratios.
+# `make bench`: migrasafe against squawk 2.66.0 and against the parse-only floor (bench/parse_floor:
+# libpg_query alone over the same files), in one run on one machine, on
+#   corpus  every .sql file of ${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}, passed as a file list
+#   big     a generated, deterministic ~4 MiB migration file
+#   single  one small corpus file (latency)
+# Wall time is the best of BENCH_RUNS (default 5) runs, 20 for `single` (BENCH_SINGLE_RUNS); peak
+# RSS comes from a separate run under /usr/bin/time -f %M. Prints a table and the ratios
+# migrasafe/squawk and migrasafe/parse_floor per dataset.
+#
+# Usage: bench/run.sh BUILD_DIR      (BUILD_DIR holds migrasafe and parse_floor)
+# squawk is installed once into ${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/squawk.
 set -euo pipefail
-build=$(realpath "${1:-build}")
-root=$(cd "$(dirname "$0")/.." && pwd)
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[[ $# -eq 1 ]] || die "usage: bench/run.sh BUILD_DIR"
+[[ -d $1 ]] || die "build directory not found: $1"
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+migrasafe=$build/migrasafe
+floor=$build/parse_floor
+for b in "$migrasafe" "$floor"; do
+  [[ -x $b ]] || die "$b is missing: build it (cmake --build $build --target migrasafe parse_floor)"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is required for peak RSS (Debian: apt-get install time)"
+for tool in npm python3; do command -v "$tool" >/dev/null || die "$tool is required"; done
+runs=${BENCH_RUNS:-5}
+single_runs=${BENCH_SINGLE_RUNS:-20}
+
 corpus=${MIGRASAFE_CORPUS:-$root/../shared/corpus}
+[[ -d $corpus ]] || die "corpus not found at $corpus (set MIGRASAFE_CORPUS)"
+corpus=$(cd "$corpus" && pwd)
+
+# --- squawk ------------------------------------------------------------------------------------------
+squawk_version=2.66.0
 cache=${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/squawk
 squawk=$cache/node_modules/@squawk-cli/linux-x64/bin/squawk
-if [[ ! -f $squawk ]]; then
-  mkdir -p "$cache"
-  (cd "$cache" && npm install --no-audit --no-fund --loglevel=error squawk-cli@2.66.0)
+installed=
+if [[ -f $cache/node_modules/squawk-cli/package.json ]]; then
+  installed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+    "$cache/node_modules/squawk-cli/package.json" || true)
 fi
-chmod u+x "$squawk"
-[[ -d $corpus ]] || { echo "corpus not found at $corpus (set MIGRASAFE_CORPUS)" >&2; exit 1; }
+if [[ ! -f $squawk || $installed != "$squawk_version" ]]; then
+  echo "installing squawk-cli@$squawk_version into $cache"
+  mkdir -p "$cache"
+  npm install --prefix "$cache" --no-audit --no-fund --save-exact --loglevel=error \
+    "squawk-cli@$squawk_version" || die "npm install of squawk-cli@$squawk_version failed"
+fi
+[[ -f $squawk ]] || die "squawk binary not found at $squawk (is this linux-x64?)"
+chmod u+x "$squawk"  # npm may skip the package's postinstall
+"$squawk" --version | grep -q " $squawk_version" || die "$squawk is not squawk $squawk_version"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# A deterministic ~4 MB migration of the statement kinds real migrations use.
-python3 - "$tmp/big.sql" <<'PY'
-import sys
-out, i = [], 0
-while sum(map(len, out)) < 4 * 1024 * 1024:
-    t = f"t{i % 500}"
-    out.append(f"-- step {i}\nCREATE TABLE IF NOT EXISTS {t}_{i} (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now());\n")
-    out.append(f"ALTER TABLE {t} ADD COLUMN c{i} integer DEFAULT 0, DROP COLUMN IF EXISTS d{i};\n")
-    out.append(f"CREATE INDEX {t}_c{i}_idx ON {t} (c{i}) WHERE c{i} > 10;\n")
-    out.append(f"ALTER TABLE {t} ALTER COLUMN c{i} SET NOT NULL;\n")
-    out.append(f"UPDATE {t} SET c{i} = c{i} + 1 WHERE id IN (SELECT id FROM {t} WHERE c{i} IS NULL LIMIT 1000);\n")
-    out.append(f"INSERT INTO audit (table_name, note) VALUES ('{t}', 'migrated step {i}');\n")
-    i += 1
-open(sys.argv[1], "w").write("".join(out))
-PY
-mapfile -t corpus_files < <(find "$corpus" -type f -iname '*.sql' | sort)
-small=$(find "$corpus" -type f -iname '*.sql' -size +1k | sort | head -1)
+cd "$tmp"  # no .squawk.toml or other config from the caller's directory
 
-best() {  # runs "$@" N times (N in $runs); prints "seconds peak_mb"
-  local b=999999 peak=0
-  for ((k = 0; k < runs; k++)); do
-    local s e rc=0
-    s=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
-    e=$(date +%s.%N)
-    if [[ $rc -gt 1 ]]; then echo "command failed ($rc): $*" >&2; cat "$tmp/err" >&2; exit 1; fi
-    b=$(python3 -c "print(min($b, $e - $s))")
-    peak=$(python3 -c "print(max($peak, $(tail -1 "$tmp/rss") / 1024))")
+# --- datasets ----------------------------------------------------------------------------------------
+# A deterministic ~4 MiB migration: tables are created before they are altered, with the statement
+# kinds real migrations use (DDL of every common shape, backfills, inserts, comments, a few
+# transactions, functions and DO blocks).
+python3 - "$tmp/big.sql" <<'PY'
+import random, sys
+rng = random.Random(20240601)
+target = 4 * 1024 * 1024
+types = ["integer", "bigint", "text", "varchar(255)", "boolean", "timestamptz", "numeric(12,2)", "jsonb", "uuid"]
+defaults = {"integer": "0", "bigint": "0", "text": "''", "varchar(255)": "''", "boolean": "false",
+            "timestamptz": "now()", "numeric(12,2)": "0", "jsonb": "'{}'::jsonb", "uuid": "gen_random_uuid()"}
+tables, columns, out, size, step = [], {}, [], 0, 0
+
+def emit(s):
+    global size
+    out.append(s)
+    size += len(s.encode())
+
+def col(t):
+    return rng.choice(columns[t])
+
+while size < target:
+    step += 1
+    emit(f"-- migration step {step}: {rng.choice(['add reporting fields', 'backfill', 'index hot paths', 'cleanup', 'new feature tables'])}\n")
+    if not tables or rng.random() < 0.12:
+        t = f"app_{rng.choice(['orders', 'users', 'events', 'invoices', 'items', 'accounts'])}_{step}"
+        cols = [f"c{j}_{rng.choice(['name', 'amount', 'status', 'ref', 'flag', 'at'])}" for j in range(rng.randint(3, 9))]
+        body = ",\n  ".join([f"id bigserial PRIMARY KEY"] + [f"{c} {rng.choice(types)}{' NOT NULL' if rng.random() < 0.3 else ''}" for c in cols]
+                             + ["created_at timestamptz NOT NULL DEFAULT now()"])
+        emit(f"CREATE TABLE IF NOT EXISTS {t} (\n  {body}\n);\n")
+        if tables and rng.random() < 0.5:
+            ref = rng.choice(tables)
+            emit(f"ALTER TABLE {t} ADD COLUMN {ref}_id bigint REFERENCES {ref} (id);\n")
+        tables.append(t)
+        columns[t] = cols + ["created_at"]
+        continue
+    t = rng.choice(tables)
+    k = rng.random()
+    if k < 0.05:
+        emit("BEGIN;\nSET LOCAL lock_timeout = '2s';\n")
+        emit(f"ALTER TABLE {t} ADD COLUMN note_{step} text;\nCOMMIT;\n")
+        columns[t].append(f"note_{step}")
+    elif k < 0.20:
+        ty = rng.choice(types)
+        nn = f" NOT NULL DEFAULT {defaults[ty]}" if rng.random() < 0.4 else (f" DEFAULT {defaults[ty]}" if rng.random() < 0.5 else "")
+        emit(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS x{step} {ty}{nn};\n")
+        columns[t].append(f"x{step}")
+    elif k < 0.27 and len(columns[t]) > 2:
+        c = columns[t].pop(rng.randrange(1, len(columns[t])))
+        emit(f"ALTER TABLE {t} DROP COLUMN IF EXISTS {c};\n")
+    elif k < 0.34:
+        emit(f"ALTER TABLE {t} ALTER COLUMN {col(t)} SET NOT NULL;\n")
+    elif k < 0.38:
+        c = col(t)
+        emit(f"ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_chk_{step} CHECK ({c} IS NOT NULL) NOT VALID;\n"
+             f"ALTER TABLE {t} VALIDATE CONSTRAINT {t}_{c}_chk_{step};\n")
+    elif k < 0.52:
+        c = col(t)
+        conc = " CONCURRENTLY" if rng.random() < 0.4 else ""
+        where = f" WHERE {c} IS NOT NULL" if rng.random() < 0.3 else ""
+        emit(f"CREATE INDEX{conc} IF NOT EXISTS {t}_{c}_idx_{step} ON {t} ({c}){where};\n")
+    elif k < 0.55:
+        emit(f"DROP INDEX{' CONCURRENTLY' if rng.random() < 0.5 else ''} IF EXISTS {t}_old_idx_{step};\n")
+    elif k < 0.58:
+        emit(f"ALTER TABLE {t} ALTER COLUMN {col(t)} TYPE text;\n")
+    elif k < 0.70:
+        c = col(t)
+        emit(f"UPDATE {t} SET {c} = DEFAULT WHERE id IN (SELECT id FROM {t} WHERE {c} IS NULL LIMIT {rng.choice([500, 1000, 5000])});\n")
+    elif k < 0.86:
+        rows = ", ".join(f"({rng.randint(1, 10**6)}, '{rng.choice(['a', 'b', 'c'])}{i}')" for i in range(rng.randint(1, 6)))
+        emit(f"INSERT INTO audit_log (ref, label) VALUES {rows} ON CONFLICT DO NOTHING;\n")
+    elif k < 0.90:
+        emit(f"COMMENT ON TABLE {t} IS 'owned by team {rng.randint(1, 40)}';\n")
+    elif k < 0.93:
+        emit(f"CREATE OR REPLACE FUNCTION {t}_touch_{step}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+             f"BEGIN\n  NEW.created_at := now();\n  IF NEW.id IS NULL THEN\n    RAISE EXCEPTION 'no id';\n  END IF;\n  RETURN NEW;\nEND;\n$$;\n")
+    elif k < 0.95:
+        emit(f"DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'st_{step}') THEN\n"
+             f"    CREATE TYPE st_{step} AS ENUM ('new', 'active', 'done');\n  END IF;\nEND\n$$;\n")
+    elif k < 0.97:
+        emit(f"ALTER TABLE {t} RENAME COLUMN {col(t)} TO {col(t)}_v{step};\n")
+    else:
+        emit(f"DELETE FROM {t} WHERE created_at < now() - interval '{rng.randint(30, 400)} days';\n")
+open(sys.argv[1], "w", encoding="utf-8").write("".join(out))
+PY
+mapfile -t corpus_files < <(find -L "$corpus" -type f -iname '*.sql' | LC_ALL=C sort)
+[[ ${#corpus_files[@]} -gt 0 ]] || die "no .sql files under $corpus"
+# The single-file latency input: the first corpus file (in path order) of 300 B to 2 KB that
+# libpg_query parses without error.
+single=
+while IFS= read -r f; do
+  if [[ $("$floor" "$f") == "1 files, 0 with parse errors" ]]; then single=$f; break; fi
+done < <(find -L "$corpus" -type f -iname '*.sql' -size +299c -size -2049c | LC_ALL=C sort | head -n 50)
+[[ -n $single ]] || single=${corpus_files[0]}
+
+# --- measurement -------------------------------------------------------------------------------------
+us() { local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"; }  # microseconds, without forking date
+check_rc() {  # check_rc RC COMMAND...: exit codes 0 and 1 (findings) are normal
+  if [[ $1 -gt 1 ]]; then
+    echo "bench: command failed with exit code $1: ${*:2:3} ..." >&2
+    sed 's/^/    /' "$tmp/err" | head -20 >&2
+    exit 1
+  fi
+}
+# measure N COMMAND...: sets $secs (best of N wall times) and $peak_mb (peak RSS of one extra run).
+measure() {
+  local n=$1 best=0 k s e rc; shift
+  for ((k = 0; k < n; k++)); do
+    rc=0
+    s=$(us); "$@" >/dev/null 2>"$tmp/err" || rc=$?; e=$(us)
+    check_rc "$rc" "$@"
+    if ((best == 0 || e - s < best)); then best=$((e - s)); fi
   done
-  printf '%.4f %.1f\n' "$b" "$peak"
+  rc=0
+  /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  check_rc "$rc" "$@"
+  secs=$(printf '%d.%06d' $((best / 1000000)) $((best % 1000000)))
+  peak_mb=$(awk '{ kb = $1 } END { printf "%.1f", kb / 1024 }' "$tmp/rss")
 }
 
-printf '%-22s %-14s %10s %9s\n' tool dataset seconds peak_MB
-declare -A T
+# Sanity first (not timed): every tool sees every file.
+rc=0; "$migrasafe" check --format json "${corpus_files[@]}" >"$tmp/m.json" 2>"$tmp/err" || rc=$?
+check_rc "$rc" migrasafe check
+rc=0; "$squawk" --reporter json "${corpus_files[@]}" >"$tmp/s.json" 2>"$tmp/err" || rc=$?
+check_rc "$rc" squawk
+rc=0; "$floor" "${corpus_files[@]}" >"$tmp/f.txt" 2>"$tmp/err" || rc=$?
+check_rc "$rc" parse_floor
+python3 - "$tmp/m.json" "$tmp/s.json" "$tmp/f.txt" "${#corpus_files[@]}" <<'PY' || die "sanity check failed"
+import json, sys
+m, s, f, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read(), int(sys.argv[4])
+ok = m["summary"]["files"] == n and f.startswith(f"{n} files")
+print(f"corpus: {n} files; migrasafe {m['summary']['findings']} findings, squawk {len(s)} violations, parse_floor: {f.strip()}")
+sys.exit(0 if ok else 1)
+PY
+[[ $("$floor" "$tmp/big.sql") == "1 files, 0 with parse errors" ]] ||
+  die "the generated big.sql does not parse cleanly: $("$floor" "$tmp/big.sql")"
+
+echo "machine: $(nproc) CPUs, $(uname -sr); best of $runs runs ($single_runs for single), wall seconds"
+echo "big: $(wc -c <"$tmp/big.sql") bytes, $(wc -l <"$tmp/big.sql") lines, sha256 $(sha256sum "$tmp/big.sql" | cut -c1-16)"
+echo "single: ${single#"$corpus"/} ($(wc -c <"$single") bytes)"
+echo
+printf '%-12s %-8s %10s %9s\n' tool dataset seconds peak_MB
+declare -A T M
 for dataset in corpus big single; do
   case $dataset in
-    corpus) args=("${corpus_files[@]}"); runs=5 ;;
-    big) args=("$tmp/big.sql"); runs=5 ;;
-    single) args=("$small"); runs=20 ;;
+    corpus) args=("${corpus_files[@]}"); n=$runs ;;
+    big) args=("$tmp/big.sql"); n=$runs ;;
+    single) args=("$single"); n=$single_runs ;;
   esac
   for tool in migrasafe squawk parse_floor; do
     case $tool in
-      migrasafe) cmd=("$build/migrasafe" check --format json "${args[@]}") ;;
+      migrasafe) cmd=("$migrasafe" check --format json "${args[@]}") ;;
       squawk) cmd=("$squawk" --reporter json "${args[@]}") ;;
-      parse_floor) cmd=("$build/parse_floor" "${args[@]}") ;;
+      parse_floor) cmd=("$floor" "${args[@]}") ;;
     esac
-    read -r secs mb < <(best "${cmd[@]}")
+    measure "$n" "${cmd[@]}"
     T[$tool.$dataset]=$secs
-    printf '%-22s %-14s %10s %9s\n' "$tool" "$dataset" "$secs" "$mb"
+    M[$tool.$dataset]=$peak_mb
+    printf '%-12s %-8s %10.4f %9s\n' "$tool" "$dataset" "$secs" "$peak_mb"
   done
 done
 echo
+printf '%-8s %18s %22s %16s %20s\n' dataset migrasafe/squawk migrasafe/parse_floor "RSS vs squawk" "RSS vs parse_floor"
 for dataset in corpus big single; do
-  python3 -c "
-m, s, f = ${T[migrasafe.$dataset]}, ${T[squawk.$dataset]}, ${T[parse_floor.$dataset]}
-print(f'$dataset: migrasafe/squawk = {m/s:.2f}  migrasafe/parse_floor = {m/f:.2f}')"
+  awk -v d="$dataset" -v m="${T[migrasafe.$dataset]}" -v s="${T[squawk.$dataset]}" -v f="${T[parse_floor.$dataset]}" \
+      -v mm="${M[migrasafe.$dataset]}" -v sm="${M[squawk.$dataset]}" -v fm="${M[parse_floor.$dataset]}" \
+      'BEGIN { printf "%-8s %18.2f %22.2f %16.2f %20.2f\n", d, m / s, m / f, mm / sm, mm / fm }'
 done
-echo "(corpus: ${#corpus_files[@]} files; big: $(wc -c < "$tmp/big.sql") bytes; single: $small)"

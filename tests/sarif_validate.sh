@@ -19,13 +19,16 @@ for tool in npm npx node python3; do
   command -v "$tool" >/dev/null || die "$tool is required (Debian: apt-get install nodejs npm python3)"
 done
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 # --- the validator -------------------------------------------------------------------------------
 version=5.7.0
 cache=${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/sarif
 platform=$(node -p process.platform)  # the native package is @microsoft/sarif-multitool-<platform>
 installed() {  # prints the installed version of an npm package in $cache, or nothing
   local pj=$cache/node_modules/$1/package.json
-  [[ -f $pj ]] && node -p "require(process.argv[1]).version" "$pj" 2>/dev/null || true
+  if [[ -f $pj ]]; then node -p "require(process.argv[1]).version" "$pj" 2>/dev/null || true; fi
 }
 if [[ $(installed @microsoft/sarif-multitool) != "$version" ||
       $(installed "@microsoft/sarif-multitool-$platform") != "$version" ]]; then
@@ -49,6 +52,20 @@ shq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 # Rule kinds: Sarif = the SARIF spec rules (SARIF1xxx/2xxx), Gh = GitHub code scanning ingestion
 # rules (GH1xxx/GH2xxx). --level includes notes so that everything is counted.
 validator_args=(--rule-kind "Gh;Sarif" --level "Error;Warning;Note")
+# SARIF2006 (a note, "URIs should be reachable") makes an HTTP GET per helpUri: without internet
+# each validation waits ~5 s and its notes depend on the network. Disabled through a policy file
+# unless MIGRASAFE_SARIF_CHECK_URIS=1.
+if [[ ${MIGRASAFE_SARIF_CHECK_URIS:-0} != 1 ]]; then
+  cat >"$tmp/validator-config.xml" <<'XML'
+<?xml version="1.0" encoding="utf-8"?>
+<Properties>
+  <Properties Key="SARIF2006.UrisShouldBeReachable.Options">
+    <Property Key="RuleEnabled" Value="Disabled" Type="Driver.RuleEnabledState" />
+  </Properties>
+</Properties>
+XML
+  validator_args+=(--config "$tmp/validator-config.xml")
+fi
 # run_validator SARIF_IN RESULT_LOG CONSOLE_LOG
 run_validator() {
   local args=(validate "$1" "${validator_args[@]}" --output "$2" --log ForceOverwrite) quoted=() a
@@ -58,9 +75,6 @@ run_validator() {
   npx --no --prefix "$cache" sarif-multitool "${quoted[@]}" >"$3" 2>&1 || true
   [[ -s $2 ]]
 }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # summarize RESULT_LOG NAME: prints counts and the errors and warnings; exit 1 when it must fail.
 summarize() {
@@ -160,7 +174,7 @@ check() {
   validated=$((validated + 1))
 }
 
-echo "validator: npx --no --prefix $cache sarif-multitool validate FILE ${validator_args[*]} --output RESULT --log ForceOverwrite"
+printf "validator: npx --no --prefix %q sarif-multitool validate FILE" "$cache"; printf " %q" "${validator_args[@]}" --output RESULT --log ForceOverwrite; echo
 for d in fixtures examples; do
   if [[ -d $d ]]; then
     check "$d" "0 1" "$root" "$d/"
