@@ -109,6 +109,8 @@ void write_sarif(std::ostream& out, const RunResult& run) {
           {"informationUri", "https://github.com/migrasafe/migrasafe"},
           {"rules", std::move(rules)}}}}},
       {"invocations", nlohmann::json::array({std::move(invocation)})},
+      // Columns count Unicode code points (SARIF's default would be UTF-16 code units).
+      {"columnKind", "unicodeCodePoints"},
       {"results", std::move(results)},
   }});
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

@@ -30,6 +30,11 @@ std::vector<std::string> sql_files_under(const fs::path& dir, std::error_code& e
   std::vector<std::string> out;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
+    // Hidden directories (.git, .venv, ...) hold no migrations.
+    if (it->is_directory(ec) && it->path().filename().string().starts_with(".")) {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_regular_file(ec) && is_sql(it->path())) out.push_back(it->path().string());
   }
   std::sort(out.begin(), out.end());

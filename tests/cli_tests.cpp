@@ -82,6 +82,7 @@ TEST_CASE("paths: directories are searched, globs expand, - reads stdin", "[cli]
   write(d / "a/001_one.sql", "DROP TABLE one;\n");
   write(d / "b/c/002_two.sql", "DROP TABLE two;\n");
   write(d / "b/notes.txt", "DROP TABLE not_sql;\n");
+  write(d / ".git/hooks/sample.sql", "DROP TABLE hidden;\n");  // hidden directories are skipped
   auto dir = run_cli("check --format json --select drop-table '" + d.string() + "'");
   auto j = nlohmann::json::parse(dir.out);
   REQUIRE(j["files"].size() == 2);
