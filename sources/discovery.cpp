@@ -26,17 +26,25 @@ bool is_sql(const fs::path& p) {
   return ext == ".sql";
 }
 
-std::vector<std::string> sql_files_under(const fs::path& dir, std::error_code& ec) {
-  std::vector<std::string> out;
+// Every regular file below `dir`, skipping hidden directories (.git, .venv,
+// ...), which hold no migrations; as a shell glob would, too.
+template <class Fn>
+void for_each_file(const fs::path& dir, std::error_code& ec, Fn fn) {
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
-    // Hidden directories (.git, .venv, ...) hold no migrations.
     if (it->is_directory(ec) && it->path().filename().string().starts_with(".")) {
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(ec) && is_sql(it->path())) out.push_back(it->path().string());
+    if (it->is_regular_file(ec)) fn(it->path());
   }
+}
+
+std::vector<std::string> sql_files_under(const fs::path& dir, std::error_code& ec) {
+  std::vector<std::string> out;
+  for_each_file(dir, ec, [&](const fs::path& p) {
+    if (is_sql(p)) out.push_back(p.string());
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -60,13 +68,11 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
   for (std::size_t p; (p = flat.find("**/")) != std::string::npos;) flat.replace(p, 3, "*");
   for (std::size_t p; (p = flat.find("**")) != std::string::npos;) flat.replace(p, 2, "*");
   std::error_code ec;
-  fs::recursive_directory_iterator it(base, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string path = it->path().string();
+  for_each_file(base, ec, [&](const fs::path& p) {
+    std::string path = p.string();
     if (base == "." && path.rfind("./", 0) == 0 && pattern.rfind("./", 0) != 0) path = path.substr(2);
     if (fnmatch(flat.c_str(), path.c_str(), 0) == 0) out.push_back(path);
-  }
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
