@@ -39,13 +39,25 @@ std::optional<ColumnType> column_type(const Json& tn) {
 }
 
 const TableInfo* Catalog::table(const QualifiedName& name) const {
-  auto it = tables_->find(name);
-  return it == tables_->end() ? nullptr : it->second.get();
+  const Tables& shard = *shards_[shard_of(name)];
+  auto it = shard.find(name);
+  return it == shard.end() ? nullptr : it->second.get();
 }
 
-Catalog::Tables& Catalog::tables_for_write() {
-  if (tables_.use_count() > 1) tables_ = std::make_shared<Tables>(*tables_);
-  return *tables_;
+std::size_t Catalog::shard_of(const QualifiedName& name) {
+  return std::hash<std::string>{}(name.name) % kShards;
+}
+
+std::array<std::shared_ptr<Catalog::Tables>, Catalog::kShards> Catalog::make_shards() {
+  std::array<std::shared_ptr<Tables>, kShards> shards;
+  for (auto& s : shards) s = std::make_shared<Tables>();
+  return shards;
+}
+
+Catalog::Tables& Catalog::tables_for_write(const QualifiedName& name) {
+  auto& shard = shards_[shard_of(name)];
+  if (shard.use_count() > 1) shard = std::make_shared<Tables>(*shard);
+  return *shard;
 }
 
 Constraints& Catalog::constraints_for_write() {
@@ -53,7 +65,7 @@ Constraints& Catalog::constraints_for_write() {
   return *constraints_;
 }
 
-// `it` must come from tables_for_write().
+// `it` must come from tables_for_write(name).
 TableInfo& Catalog::table_for_write(Tables::iterator it) {
   if (it->second.use_count() > 1) it->second = std::make_shared<TableInfo>(*it->second);
   return *it->second;
@@ -92,7 +104,7 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
     if (!col) continue;
     if (auto info = column_info(*col)) t.columns[std::string(ast::str(*col, "colname"))] = *info;
   }
-  tables_for_write()[name] = std::make_shared<TableInfo>(std::move(t));  // replaces a dropped and re-created table
+  tables_for_write(name)[name] = std::make_shared<TableInfo>(std::move(t));  // replaces a dropped and re-created table
 }
 
 void Catalog::alter_table(const Json& n, const Context& ctx) {
@@ -100,7 +112,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
   if (!rel) return;
   QualifiedName name = ctx.qualify_range_var(*rel);
   if (!table(name)) return;  // unknown table: stays unknown
-  auto it = tables_for_write().find(name);
+  auto it = tables_for_write(name).find(name);
   TableInfo& t = table_for_write(it);
   for (const Json& c : ast::list(n, "cmds")) {
     const Json* cmd = ast::as(c, "AlterTableCmd");
@@ -158,7 +170,7 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     for (const Json& obj : ast::list(n, "objects"))
       if (const Json* items = ast::as(obj, "List")) {
         QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
-        if (table(name)) tables_for_write().erase(name);
+        if (table(name)) tables_for_write(name).erase(name);
       }
   } else if (stmt.kind == "RenameStmt") {
     const Json* rel = ast::field(n, "relation");
@@ -167,12 +179,13 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     std::string_view type = ast::str(n, "renameType");
     std::string to(ast::str(n, "newname"));
     if (!table(name) || (type != "OBJECT_TABLE" && type != "OBJECT_COLUMN")) return;
-    Tables& tables = tables_for_write();
+    Tables& tables = tables_for_write(name);
     auto it = tables.find(name);
     if (type == "OBJECT_TABLE") {
       auto info = it->second;
       tables.erase(it);
-      tables[{name.schema, to}] = std::move(info);
+      QualifiedName renamed{name.schema, to};
+      tables_for_write(renamed)[renamed] = std::move(info);
       return;
     }
     TableInfo& t = table_for_write(it);

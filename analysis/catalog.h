@@ -3,6 +3,7 @@
 // has defined them, replayed statement by statement across every file. What
 // it cannot model it leaves out, so lookups answer "unknown", never a wrong
 // certainty.
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,11 +75,16 @@ class Catalog {
 
  private:
   using Tables = std::map<QualifiedName, std::shared_ptr<TableInfo>>;
-  Tables& tables_for_write();
+  // Tables are sharded by name so that the first change after a snapshot
+  // (every BEGIN takes one) copies one shard, not the whole index.
+  static constexpr std::size_t kShards = 64;
+  static std::size_t shard_of(const QualifiedName& name);
+  Tables& tables_for_write(const QualifiedName& name);
   TableInfo& table_for_write(Tables::iterator it);
   void create_table(const Json& n, const Context& ctx);
   void alter_table(const Json& n, const Context& ctx);
-  std::shared_ptr<Tables> tables_ = std::make_shared<Tables>();
+  std::array<std::shared_ptr<Tables>, kShards> shards_ = make_shards();
+  static std::array<std::shared_ptr<Tables>, kShards> make_shards();
   std::map<QualifiedName, Volatility> functions_;
   std::shared_ptr<Constraints> constraints_ = std::make_shared<Constraints>();
 };

@@ -2,6 +2,7 @@
 // What a rule sees and how it reports. A rule is a RuleHooks value in its
 // own rules/<name>.cpp: a per-statement check, a whole-file check, or both.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,22 +47,21 @@ class Report {
  public:
   void add(RuleId id, std::uint32_t begin, std::uint32_t end, std::string message, std::string help) {
     diagnostics_.push_back({id, rule_info(id).severity, begin, end, std::move(message), std::move(help)});
+    auto& last = last_begin_[static_cast<std::size_t>(id)];
+    if (!last || begin > *last) last = begin;
   }
-  bool reported(RuleId id) const {
-    for (const auto& d : diagnostics_)
-      if (d.rule == id) return true;
-    return false;
-  }
+  bool reported(RuleId id) const { return last_begin_[static_cast<std::size_t>(id)].has_value(); }
   // Whether rule `id` reported at or after byte offset `from`.
   bool reported_since(RuleId id, std::uint32_t from) const {
-    for (const auto& d : diagnostics_)
-      if (d.rule == id && d.begin >= from) return true;
-    return false;
+    const auto& last = last_begin_[static_cast<std::size_t>(id)];
+    return last && *last >= from;
   }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
  private:
   std::vector<Diagnostic> diagnostics_;
+  // Constant-time answers for rules that report once per file or transaction.
+  std::vector<std::optional<std::uint32_t>> last_begin_ = std::vector<std::optional<std::uint32_t>>(all_rules().size());
 };
 
 struct RuleHooks {
