@@ -60,9 +60,16 @@ Catalog::Tables& Catalog::tables_for_write(const QualifiedName& name) {
   return *shard;
 }
 
-Constraints& Catalog::constraints_for_write() {
-  if (constraints_.use_count() > 1) constraints_ = std::make_shared<Constraints>(*constraints_);
-  return *constraints_;
+Constraints& Catalog::constraints_for_write(const QualifiedName& table) {
+  auto& shard = constraint_shards_[shard_of(table)];
+  if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
+  return *shard;
+}
+
+std::array<std::shared_ptr<Constraints>, Catalog::kShards> Catalog::make_constraint_shards() {
+  std::array<std::shared_ptr<Constraints>, kShards> shards;
+  for (auto& s : shards) s = std::make_shared<Constraints>();
+  return shards;
 }
 
 // `it` must come from tables_for_write(name).

@@ -63,22 +63,24 @@ struct Constraints {
 // copied (copy-on-write per table and for the table index).
 class Catalog {
  public:
+  // Tables and constraints are sharded by table name so that the first
+  // change after a snapshot (every BEGIN takes one) copies one shard only.
+  static constexpr std::size_t kShards = 64;
+  static std::size_t shard_of(const QualifiedName& name);
+
   const TableInfo* table(const QualifiedName& name) const;
   const ColumnInfo* column(const QualifiedName& table, const std::string& column) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
-  const Constraints& constraints() const { return *constraints_; }
-  Constraints& constraints_for_write();
+  // The constraints of `table` (and of the other tables in its shard).
+  const Constraints& constraints(const QualifiedName& table) const { return *constraint_shards_[shard_of(table)]; }
+  Constraints& constraints_for_write(const QualifiedName& table);
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
 
  private:
   using Tables = std::map<QualifiedName, std::shared_ptr<TableInfo>>;
-  // Tables are sharded by name so that the first change after a snapshot
-  // (every BEGIN takes one) copies one shard, not the whole index.
-  static constexpr std::size_t kShards = 64;
-  static std::size_t shard_of(const QualifiedName& name);
   Tables& tables_for_write(const QualifiedName& name);
   TableInfo& table_for_write(Tables::iterator it);
   void create_table(const Json& n, const Context& ctx);
@@ -86,7 +88,8 @@ class Catalog {
   std::array<std::shared_ptr<Tables>, kShards> shards_ = make_shards();
   static std::array<std::shared_ptr<Tables>, kShards> make_shards();
   std::map<QualifiedName, Volatility> functions_;
-  std::shared_ptr<Constraints> constraints_ = std::make_shared<Constraints>();
+  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_ = make_constraint_shards();
+  static std::array<std::shared_ptr<Constraints>, kShards> make_constraint_shards();
 };
 
 }  // namespace migrasafe

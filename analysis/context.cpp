@@ -172,7 +172,7 @@ bool Context::created_in_transaction(const QualifiedName& rel) const {
 }
 
 bool Context::has_valid_not_null_check(const QualifiedName& table, const std::string& column) const {
-  const auto& checks = catalog_.constraints().checks;
+  const auto& checks = catalog_.constraints(table).checks;
   return std::any_of(checks.begin(), checks.end(), [&](const auto& entry) {
     const CheckConstraint& c = entry.second;
     return c.valid && c.table == table && c.not_null_columns.count(column);
@@ -180,7 +180,7 @@ bool Context::has_valid_not_null_check(const QualifiedName& table, const std::st
 }
 
 bool Context::has_valid_check(const QualifiedName& table) const {
-  const auto& checks = catalog_.constraints().checks;
+  const auto& checks = catalog_.constraints(table).checks;
   return std::any_of(checks.begin(), checks.end(),
                      [&](const auto& entry) { return entry.second.valid && entry.second.table == table; });
 }
@@ -280,12 +280,12 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   if (!expr) return;
   CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
   collect_not_null_columns(*expr, c.not_null_columns);
-  catalog_.constraints_for_write().checks[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
+  catalog_.constraints_for_write(table).checks[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
 }
 
 std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
   std::vector<QualifiedName> out;
-  const auto& fks = catalog_.constraints().foreign_keys;
+  const auto& fks = catalog_.constraints(table).foreign_keys;
   if (auto it = fks.find(table); it != fks.end())
     for (const auto& [name, target] : it->second)
       if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
@@ -293,7 +293,7 @@ std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table
 }
 
 std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& table, const std::string& constraint) const {
-  const auto& fks = catalog_.constraints().foreign_keys;
+  const auto& fks = catalog_.constraints(table).foreign_keys;
   auto it = fks.find(table);
   if (it == fks.end()) return std::nullopt;
   auto fk = it->second.find(constraint);
@@ -304,7 +304,7 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
 void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
   const Json* pk = ast::field(con, "pktable");
   if (!pk) return;
-  catalog_.constraints_for_write().foreign_keys[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
+  catalog_.constraints_for_write(table).foreign_keys[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
 }
 
 void Context::apply_create_table(const Json& n) {
@@ -349,10 +349,10 @@ void Context::apply_alter_table(const Json& n) {
       }
     } else if (sub == "AT_ValidateConstraint") {
       std::string key = table.str() + "." + std::string(ast::str(*cmd, "name"));
-      if (catalog_.constraints().checks.count(key)) catalog_.constraints_for_write().checks[key].valid = true;
+      if (catalog_.constraints(table).checks.count(key)) catalog_.constraints_for_write(table).checks[key].valid = true;
     } else if (sub == "AT_DropConstraint") {
       std::string name(ast::str(*cmd, "name"));
-      Constraints& c = catalog_.constraints_for_write();
+      Constraints& c = catalog_.constraints_for_write(table);
       c.checks.erase(table.str() + "." + name);
       if (auto it = c.foreign_keys.find(table); it != c.foreign_keys.end()) it->second.erase(name);
     }
@@ -366,7 +366,7 @@ void Context::apply_drop(const Json& n) {
     QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
     created_.erase(name);
     index_table_.erase(name);
-    if (catalog_.constraints().foreign_keys.count(name)) catalog_.constraints_for_write().foreign_keys.erase(name);
+    if (catalog_.constraints(name).foreign_keys.count(name)) catalog_.constraints_for_write(name).foreign_keys.erase(name);
   }
 }
 
