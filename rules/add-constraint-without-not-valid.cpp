@@ -5,15 +5,13 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  rules::for_each_command(v, "AT_AddConstraint", [&](const ActionEffect& a, const Json& cmd) {
-    const Json* def = ast::field(cmd, "def");
-    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
-    if (!con || a.scan != Tri::Yes) return;
-    std::string_view type = ast::str(*con, "contype");
+  rules::for_each_added_constraint(v, [&](const ActionEffect& a, const Json& con) {
+    if (a.scan != Tri::Yes) return;
+    std::string_view type = ast::str(con, "contype");
     if (type != "CONSTR_CHECK" && type != "CONSTR_FOREIGN") return;
     bool fk = type == "CONSTR_FOREIGN";
     std::string table = rules::display(*v.effects.target);
-    std::string name(ast::str(*con, "conname"));
+    std::string name(ast::str(con, "conname"));
     if (name.empty()) name = "<name>";
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string blocks = fk ? "SHARE ROW EXCLUSIVE locks on `" + table + "` and the referenced table, which block all writes to both"

@@ -5,11 +5,9 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  rules::for_each_command(v, "AT_AddConstraint", [&](const ActionEffect& a, const Json& cmd) {
-    const Json* def = ast::field(cmd, "def");
-    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
-    if (!con || a.scan == Tri::No) return;  // USING INDEX: the index already exists
-    std::string_view type = ast::str(*con, "contype");
+  rules::for_each_added_constraint(v, [&](const ActionEffect& a, const Json& con) {
+    if (a.scan == Tri::No) return;  // USING INDEX: the index already exists
+    std::string_view type = ast::str(con, "contype");
     const char* what = type == "CONSTR_PRIMARY" ? "PRIMARY KEY" : type == "CONSTR_UNIQUE" ? "UNIQUE" : type == "CONSTR_EXCLUSION" ? "EXCLUDE" : nullptr;
     if (!what) return;
     std::string table = rules::display(*v.effects.target);

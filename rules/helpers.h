@@ -42,6 +42,15 @@ void for_each_command(const StatementView& v, std::string_view subtype, Fn fn) {
   }
 }
 
+// Calls fn(action_effect, constraint) for every ADD CONSTRAINT on an existing table.
+template <class Fn>
+void for_each_added_constraint(const StatementView& v, Fn fn) {
+  for_each_command(v, "AT_AddConstraint", [&](const ActionEffect& a, const Json& cmd) {
+    const Json* def = ast::field(cmd, "def");
+    if (const Json* con = def ? ast::as(*def, "Constraint") : nullptr) fn(a, *con);
+  });
+}
+
 // "the transaction opened at line 3" / "the transaction the runner wraps around the file"
 std::string transaction_origin(const StatementView& v);
 
