@@ -47,6 +47,20 @@ inline const Json& list(const Json& node, std::string_view key) {
 // [{"String":{"sval":"a"}}, ...] -> {"a", ...}
 std::vector<std::string> strings(const Json& list);
 
+// Calls f(kind, fields) for every wrapped node under `node`, depth first.
+template <class F>
+void walk(const Json& node, F&& f) {
+  if (node.is_array()) {
+    for (const Json& e : node) walk(e, f);
+  } else if (node.is_object()) {
+    // Node kinds are capitalised ("ColumnRef"); field names are not.
+    const auto* m = node.members_begin();
+    if (node.size() == 1 && m->value.is_object() && !m->key.empty() && m->key[0] >= 'A' && m->key[0] <= 'Z')
+      f(m->key, m->value);
+    for (const auto& [key, value] : node.items()) walk(value, f);
+  }
+}
+
 // Location of a node's "location" field, or -1.
 inline long location(const Json& node) { return num(node, "location", -1); }
 

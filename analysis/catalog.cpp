@@ -1,5 +1,7 @@
 #include "analysis/catalog.h"
 
+#include <algorithm>
+
 #include "analysis/ast.h"
 #include "analysis/context.h"
 
@@ -38,28 +40,6 @@ std::optional<ColumnType> column_type(const Json& tn) {
   return t;
 }
 
-const TableInfo* Catalog::table(const QualifiedName& name) const {
-  const Tables& shard = *shards_[shard_of(name)];
-  auto it = shard.find(name);
-  return it == shard.end() ? nullptr : it->second.get();
-}
-
-std::size_t Catalog::shard_of(const QualifiedName& name) {
-  return std::hash<std::string>{}(name.name) % kShards;
-}
-
-std::array<std::shared_ptr<Catalog::Tables>, Catalog::kShards> Catalog::make_shards() {
-  std::array<std::shared_ptr<Tables>, kShards> shards;
-  for (auto& s : shards) s = std::make_shared<Tables>();
-  return shards;
-}
-
-Catalog::Tables& Catalog::tables_for_write(const QualifiedName& name) {
-  auto& shard = shards_[shard_of(name)];
-  if (shard.use_count() > 1) shard = std::make_shared<Tables>(*shard);
-  return *shard;
-}
-
 Constraints& Catalog::constraints_for_write(const QualifiedName& table) {
   auto& shard = constraint_shards_[shard_of(table)];
   if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
@@ -72,17 +52,48 @@ std::array<std::shared_ptr<Constraints>, Catalog::kShards> Catalog::make_constra
   return shards;
 }
 
-// `it` must come from tables_for_write(name).
-TableInfo& Catalog::table_for_write(Tables::iterator it) {
-  if (it->second.use_count() > 1) it->second = std::make_shared<TableInfo>(*it->second);
-  return *it->second;
-}
-
 const ColumnInfo* Catalog::column(const QualifiedName& t, const std::string& column) const {
   const TableInfo* info = table(t);
   if (!info) return nullptr;
   auto it = info->columns.find(column);
   return it == info->columns.end() ? nullptr : &it->second;
+}
+
+std::vector<QualifiedName> Catalog::views_using(const QualifiedName& table, const std::string& column) const {
+  std::vector<QualifiedName> out;
+  views_.for_each([&](const QualifiedName& name, const ViewInfo& v) {
+    if (!v.tables.count(table)) return;
+    if (column.empty() || v.all_columns_of.count(table) || v.columns.count({table, column})) out.push_back(name);
+  });
+  return out;
+}
+
+std::vector<QualifiedName> Catalog::owned_sequences(const QualifiedName& table, const std::string& column) const {
+  std::vector<QualifiedName> out;
+  sequences_.for_each([&](const QualifiedName& name, const SequenceInfo& s) {
+    if (s.owned_by && s.owned_by->first == table && (column.empty() || s.owned_by->second == column)) out.push_back(name);
+  });
+  return out;
+}
+
+bool Catalog::relation_exists(const QualifiedName& name) const {
+  return table(name) || index(name) || view(name) || sequence(name);
+}
+
+// PostgreSQL's makeObjectName and ChooseRelationName: "<table>_<part>_<label>",
+// the longer of table and part shortened until it fits in 63 bytes, and a
+// number appended to the label while the name is taken.
+QualifiedName Catalog::choose_name(const QualifiedName& table, const std::string& part, const std::string& label) const {
+  constexpr std::size_t kMaxName = 63;
+  for (int pass = 0;; ++pass) {
+    std::string suffix = pass ? label + std::to_string(pass) : label;
+    std::size_t n1 = table.name.size(), n2 = part.size();
+    std::size_t overhead = suffix.size() + 1 + (part.empty() ? 0 : 1);
+    while (n1 + n2 + overhead > kMaxName && (n1 || n2)) (n1 > n2 ? n1 : n2)--;
+    std::string name = table.name.substr(0, n1) + (part.empty() ? "" : "_" + part.substr(0, n2)) + "_" + suffix;
+    QualifiedName q{table.schema, name};
+    if (!relation_exists(q) || pass > 1000) return q;
+  }
 }
 
 namespace {
@@ -92,56 +103,336 @@ std::optional<ColumnInfo> column_info(const Json& def) {
   if (!tn) return std::nullopt;
   auto type = column_type(*tn);
   if (!type) return std::nullopt;
-  ColumnInfo c{*type, false};
+  ColumnInfo c{*type, false, ast::field(def, "raw_default") != nullptr};
   for (const Json& con : ast::list(def, "constraints")) {
-    std::string_view t = con.is_object() && ast::as(con, "Constraint") ? ast::str(*ast::as(con, "Constraint"), "contype") : "";
+    const Json* k = ast::as(con, "Constraint");
+    std::string_view t = k ? ast::str(*k, "contype") : "";
     if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY" || t == "CONSTR_IDENTITY") c.not_null = true;
+    if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") c.has_default = true;
   }
   return c;
 }
 
+bool is_serial(const Json& def) {
+  const Json* tn = ast::field(def, "typeName");
+  auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
+  if (names.empty()) return false;
+  const std::string& n = names.back();
+  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" || n == "serial8";
+}
+
+bool has_constraint(const Json& def, std::string_view type) {
+  for (const Json& c : ast::list(def, "constraints"))
+    if (const Json* con = ast::as(c, "Constraint"); con && ast::str(*con, "contype") == type) return true;
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "_") + (p.empty() ? std::string("expr") : p);
+  return out;
+}
+
+// "relation" -> the RangeVar's name as the view's FROM list binds it.
+void bind_range_vars(const Json& query, const Context& ctx, std::map<std::string, QualifiedName>& aliases,
+                     std::set<QualifiedName>& tables) {
+  std::set<std::string> ctes;
+  ast::walk(query, [&](std::string_view kind, const Json& n) {
+    if (kind == "CommonTableExpr") ctes.insert(std::string(ast::str(n, "ctename")));
+  });
+  ast::walk(query, [&](std::string_view kind, const Json& n) {
+    if (kind != "RangeVar") return;
+    std::string rel(ast::str(n, "relname"));
+    if (ast::str(n, "schemaname").empty() && ctes.count(rel)) return;
+    QualifiedName q = ctx.qualify_range_var(n);
+    tables.insert(q);
+    const Json* alias = ast::field(n, "alias");
+    aliases[alias ? std::string(ast::str(*alias, "aliasname")) : rel] = q;
+  });
+}
+
 }  // namespace
+
+void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& def) {
+  std::string name(ast::str(def, "colname"));
+  auto info = column_info(def);
+  if (!info) {
+    t.columns.erase(name);
+    t.columns_known = false;
+    return;
+  }
+  t.columns[name] = *info;
+  if (is_serial(def) || has_constraint(def, "CONSTR_IDENTITY"))
+    sequences_.put(choose_name(table, name, "seq"), SequenceInfo{std::pair{table, name}});
+  for (const Json& c : ast::list(def, "constraints"))
+    if (const Json* con = ast::as(c, "Constraint")) add_constraint_index(table, *con, {name});
+}
+
+// PRIMARY KEY, UNIQUE and EXCLUDE constraints are backed by an index of the
+// constraint's name.
+void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, const std::vector<std::string>& default_columns) {
+  std::string_view type = ast::str(con, "contype");
+  if (type != "CONSTR_PRIMARY" && type != "CONSTR_UNIQUE" && type != "CONSTR_EXCLUSION") return;
+  IndexInfo idx{table, type != "CONSTR_EXCLUSION", type == "CONSTR_PRIMARY", ast::field(con, "where_clause") != nullptr, {}};
+  idx.columns = ast::strings(ast::list(con, "keys"));
+  if (idx.columns.empty() && type != "CONSTR_EXCLUSION") idx.columns = default_columns;
+  std::string name(ast::str(con, "conname"));
+  QualifiedName qname = !name.empty() ? QualifiedName{table.schema, name}
+                        : type == "CONSTR_PRIMARY" ? choose_name(table, "", "pkey")
+                        : choose_name(table, joined(idx.columns), type == "CONSTR_UNIQUE" ? "key" : "excl");
+  // ADD CONSTRAINT ... USING INDEX renames the existing index to the constraint's name.
+  if (std::string_view existing = ast::str(con, "indexname"); !existing.empty()) {
+    QualifiedName old{table.schema, std::string(existing)};
+    if (const IndexInfo* found = index(old)) {
+      idx.columns = found->columns;
+      idx.partial = found->partial;
+    }
+    indexes_.erase(old);
+    if (TableInfo* t = tables_.find_for_write(table)) t->indexes.erase(old.name);
+  }
+  indexes_.put(qname, idx);
+  if (TableInfo* t = tables_.find_for_write(table)) {
+    t->indexes.insert(qname.name);
+    if (idx.primary)
+      for (const auto& c : idx.columns)
+        if (auto col = t->columns.find(c); col != t->columns.end()) col->second.not_null = true;
+  }
+}
 
 void Catalog::create_table(const Json& n, const Context& ctx) {
   QualifiedName name = ctx.qualify_range_var(*ast::field(n, "relation"));
-  TableInfo t;
+  if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;  // a no-op in PostgreSQL
+  drop_relation(name);  // a table dropped earlier and created again
+  TableInfo& t = tables_.put(name, {});
   t.partitioned = ast::field(n, "partspec") != nullptr;
+  bool partition = ast::field(n, "partbound") != nullptr;
+  // INHERITS, LIKE and OF type bring columns the model does not copy.
+  if ((!partition && ast::list(n, "inhRelations").size() > 0) || ast::field(n, "ofTypename")) t.columns_known = false;
+  std::vector<const Json*> constraints;
   for (const Json& elt : ast::list(n, "tableElts")) {
-    const Json* col = ast::as(elt, "ColumnDef");
-    if (!col) continue;
-    if (auto info = column_info(*col)) t.columns[std::string(ast::str(*col, "colname"))] = *info;
+    if (const Json* col = ast::as(elt, "ColumnDef")) add_column(name, *tables_.find_for_write(name), *col);
+    else if (const Json* con = ast::as(elt, "Constraint")) constraints.push_back(con);
+    else tables_.find_for_write(name)->columns_known = false;
   }
-  tables_for_write(name)[name] = std::make_shared<TableInfo>(std::move(t));  // replaces a dropped and re-created table
+  if (partition && ast::list(n, "inhRelations").size() > 0) {
+    QualifiedName parent = ctx.qualify_range_var(ast::list(n, "inhRelations")[0]);
+    if (const TableInfo* p = table(parent)) {
+      TableInfo& child = *tables_.find_for_write(name);
+      for (const auto& [col, info] : p->columns) child.columns.try_emplace(col, info);
+      child.columns_known = p->columns_known;
+    } else {
+      tables_.find_for_write(name)->columns_known = false;
+    }
+    attach(parent, name);
+  }
+  for (const Json* con : constraints) add_constraint_index(name, *con, {});
+}
+
+void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition) {
+  if (TableInfo* p = tables_.find_for_write(parent)) p->partitions.insert(partition);
+  if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of = parent;
+}
+
+void Catalog::detach(const QualifiedName& parent, const QualifiedName& partition) {
+  if (TableInfo* p = tables_.find_for_write(parent)) p->partitions.erase(partition);
+  if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of.reset();
 }
 
 void Catalog::alter_table(const Json& n, const Context& ctx) {
   const Json* rel = ast::field(n, "relation");
-  if (!rel) return;
+  if (!rel || ast::str(n, "objtype") == "OBJECT_INDEX") return;
   QualifiedName name = ctx.qualify_range_var(*rel);
-  if (!table(name)) return;  // unknown table: stays unknown
-  auto it = tables_for_write(name).find(name);
-  TableInfo& t = table_for_write(it);
   for (const Json& c : ast::list(n, "cmds")) {
     const Json* cmd = ast::as(c, "AlterTableCmd");
     if (!cmd) continue;
     std::string_view sub = ast::str(*cmd, "subtype");
-    std::string name(ast::str(*cmd, "name"));
+    std::string column(ast::str(*cmd, "name"));
     const Json* def = ast::field(*cmd, "def");
     const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    const Json* part = def ? ast::as(*def, "PartitionCmd") : nullptr;
+    // Indexes and partitions are known even for a table whose columns are not.
+    if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint")) add_constraint_index(name, *ast::as(*def, "Constraint"), {});
+    else if (sub == "AT_DropConstraint") {
+      if (const IndexInfo* idx = index({name.schema, column}); idx && idx->table == name) drop_relation({name.schema, column});
+    } else if (sub == "AT_AttachPartition" && part && ast::field(*part, "name")) attach(name, ctx.qualify_range_var(*ast::field(*part, "name")));
+    else if (sub == "AT_DetachPartition" && part && ast::field(*part, "name")) detach(name, ctx.qualify_range_var(*ast::field(*part, "name")));
+    TableInfo* t = tables_.find_for_write(name);
+    if (!t) continue;  // unknown table: its columns stay unknown
+    auto found = t->columns.find(column);
     if (sub == "AT_AddColumn" && col) {
-      if (auto info = column_info(*col)) t.columns[std::string(ast::str(*col, "colname"))] = *info;
+      if (!(ast::flag(*cmd, "missing_ok") && t->columns.count(std::string(ast::str(*col, "colname"))))) add_column(name, *t, *col);
     } else if (sub == "AT_DropColumn") {
-      t.columns.erase(name);
-    } else if (sub == "AT_AlterColumnType" && col) {
+      t->columns.erase(column);
+      for (const auto& seq : owned_sequences(name, column)) sequences_.erase(seq);
+      // Indexes on the column go with it; so do views with CASCADE (without, the DROP fails).
+      std::vector<std::string> gone;
+      for (const auto& i : t->indexes)
+        if (const IndexInfo* idx = index({name.schema, i}))
+          if (std::find(idx->columns.begin(), idx->columns.end(), column) != idx->columns.end()) gone.push_back(i);
+      for (const auto& i : gone) drop_relation({name.schema, i});
+      if (ast::str(*cmd, "behavior") == "DROP_CASCADE")
+        for (const auto& v : views_using(name, column)) views_.erase(v);
+    } else if (sub == "AT_AlterColumnType" && col && found != t->columns.end()) {
       const Json* tn = ast::field(*col, "typeName");
       auto type = tn ? column_type(*tn) : std::nullopt;
-      auto found = t.columns.find(name);
-      if (found == t.columns.end()) continue;
       if (type) found->second.type = *type;
-      else t.columns.erase(found);  // no longer known
-    } else if (sub == "AT_SetNotNull" || sub == "AT_DropNotNull") {
-      if (auto found = t.columns.find(name); found != t.columns.end()) found->second.not_null = sub == "AT_SetNotNull";
+      else {
+        t->columns.erase(found);  // no longer known
+        t->columns_known = false;
+      }
+    } else if ((sub == "AT_SetNotNull" || sub == "AT_DropNotNull") && found != t->columns.end()) {
+      found->second.not_null = sub == "AT_SetNotNull";
+    } else if (sub == "AT_ColumnDefault" && found != t->columns.end()) {
+      found->second.has_default = def != nullptr;
+    } else if (sub == "AT_AddIdentity" && found != t->columns.end()) {
+      found->second.has_default = found->second.not_null = true;
+      sequences_.put(choose_name(name, column, "seq"), SequenceInfo{std::pair{name, column}});
+    } else if (sub == "AT_DropIdentity" && found != t->columns.end()) {
+      found->second.has_default = false;
+      for (const auto& seq : owned_sequences(name, column)) sequences_.erase(seq);
     }
+  }
+}
+
+void Catalog::create_index(const Json& n, const Context& ctx) {
+  QualifiedName table = ctx.qualify_range_var(*ast::field(n, "relation"));
+  IndexInfo idx{table, ast::flag(n, "unique"), ast::flag(n, "primary"), ast::field(n, "whereClause") != nullptr, {}};
+  for (const Json& p : ast::list(n, "indexParams"))
+    if (const Json* e = ast::as(p, "IndexElem")) idx.columns.emplace_back(ast::str(*e, "name"));
+  std::string_view given = ast::str(n, "idxname");
+  QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
+                                      : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");
+  if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
+  indexes_.put(name, idx);
+  if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(name.name);
+}
+
+void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
+  ViewInfo v;
+  v.materialized = materialized;
+  std::map<std::string, QualifiedName> aliases;
+  bind_range_vars(query, ctx, aliases, v.tables);
+  ast::walk(query, [&](std::string_view kind, const Json& ref) {
+    if (kind != "ColumnRef") return;
+    const Json& fields = ast::list(ref, "fields");
+    if (fields.size() == 0) return;
+    bool star = ast::as(fields[fields.size() - 1], "A_Star") != nullptr;
+    std::vector<std::string> names = ast::strings(fields);
+    if (fields.size() >= 2) {
+      auto alias = aliases.find(ast::strings(fields)[0]);
+      if (alias == aliases.end()) {
+        v.columns_known = false;
+        return;
+      }
+      if (star) v.all_columns_of.insert(alias->second);
+      else v.columns.insert({alias->second, names.back()});
+      return;
+    }
+    if (star) {
+      v.all_columns_of.insert(v.tables.begin(), v.tables.end());
+      return;
+    }
+    // An unqualified column belongs to the FROM table that has it.
+    std::vector<QualifiedName> owners;
+    for (const auto& t : v.tables)
+      if (column(t, names.back()) || v.tables.size() == 1) owners.push_back(t);
+    if (owners.size() == 1) v.columns.insert({owners[0], names.back()});
+    else v.columns_known = false;
+  });
+  views_.put(name, std::move(v));
+}
+
+// A relation and what goes with it: a table's indexes, owned sequences and
+// partitions (a partitioned table's partitions are dropped with it).
+void Catalog::drop_relation(const QualifiedName& name) {
+  const Constraints& cons = constraints(name);
+  if (cons.foreign_keys.count(name) || std::any_of(cons.checks.begin(), cons.checks.end(), [&](const auto& c) { return c.second.table == name; })) {
+    Constraints& w = constraints_for_write(name);
+    w.foreign_keys.erase(name);
+    std::erase_if(w.checks, [&](const auto& c) { return c.second.table == name; });
+  }
+  if (const TableInfo* t = table(name)) {
+    TableInfo copy = *t;
+    tables_.erase(name);
+    for (const auto& i : copy.indexes) indexes_.erase({name.schema, i});
+    for (const auto& seq : owned_sequences(name)) sequences_.erase(seq);
+    for (const auto& p : copy.partitions) drop_relation(p);
+    if (copy.partition_of) detach(*copy.partition_of, name);
+  }
+  if (const IndexInfo* idx = index(name)) {
+    if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.erase(name.name);
+    indexes_.erase(name);
+  }
+  views_.erase(name);
+  sequences_.erase(name);
+}
+
+void Catalog::drop(const Json& n, const Context& ctx) {
+  std::string_view type = ast::str(n, "removeType");
+  bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
+  for (const Json& obj : ast::list(n, "objects")) {
+    if (type == "OBJECT_SCHEMA") {
+      std::string schema(ast::as(obj, "String") ? ast::str(*ast::as(obj, "String"), "sval") : "");
+      std::vector<QualifiedName> gone;
+      auto collect = [&](const QualifiedName& q, const auto&) { if (q.schema == schema) gone.push_back(q); };
+      tables_.for_each(collect);
+      views_.for_each(collect);
+      sequences_.for_each(collect);
+      for (const auto& q : gone) drop_relation(q);
+      continue;
+    }
+    const Json* items = ast::as(obj, "List");
+    if (type == "OBJECT_TYPE") {
+      // DROP TYPE takes TypeName nodes.
+      if (const Json* tn = ast::as(obj, "TypeName")) enums_.erase(ctx.qualify_names(ast::strings(ast::list(*tn, "names"))));
+      continue;
+    }
+    if (!items) continue;
+    QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
+    if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_INDEX" ||
+        type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE") {
+      if (cascade)
+        for (const auto& v : views_using(name, "")) views_.erase(v);
+      drop_relation(name);
+    }
+  }
+}
+
+void Catalog::rename(const Json& n, const Context& ctx) {
+  std::string_view type = ast::str(n, "renameType");
+  std::string to(ast::str(n, "newname"));
+  if (type == "OBJECT_TYPE") {
+    const Json* obj = ast::field(n, "object");
+    const Json* items = obj ? ast::as(*obj, "List") : nullptr;
+    if (!items) return;
+    QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
+    enums_.rename(name, {name.schema, to});
+    return;
+  }
+  const Json* rel = ast::field(n, "relation");
+  if (!rel) return;
+  QualifiedName name = ctx.qualify_range_var(*rel);
+  QualifiedName renamed{name.schema, to};
+  if (type == "OBJECT_COLUMN") {
+    TableInfo* t = tables_.find_for_write(name);
+    if (!t) return;
+    auto col = t->columns.find(std::string(ast::str(n, "subname")));
+    if (col == t->columns.end()) return;
+    ColumnInfo info = col->second;
+    t->columns.erase(col);
+    t->columns[to] = info;
+  } else if (type == "OBJECT_INDEX") {
+    if (const IndexInfo* idx = index(name)) {
+      if (TableInfo* t = tables_.find_for_write(idx->table)) {
+        t->indexes.erase(name.name);
+        t->indexes.insert(to);
+      }
+      indexes_.rename(name, renamed);
+    }
+  } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
+    tables_.rename(name, renamed);
+    views_.rename(name, renamed);
+    sequences_.rename(name, renamed);
   }
 }
 
@@ -171,36 +462,58 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     else it->second = v;
   } else if (stmt.kind == "CreateStmt") {
     create_table(n, ctx);
-  } else if (stmt.kind == "AlterTableStmt") {
-    alter_table(n, ctx);
-  } else if (stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_TABLE") {
-    for (const Json& obj : ast::list(n, "objects"))
-      if (const Json* items = ast::as(obj, "List")) {
-        QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
-        if (table(name)) tables_for_write(name).erase(name);
-      }
-  } else if (stmt.kind == "RenameStmt") {
-    const Json* rel = ast::field(n, "relation");
+  } else if (stmt.kind == "CreateTableAsStmt") {
+    const Json* into = ast::field(n, "into");
+    const Json* rel = into ? ast::field(*into, "rel") : nullptr;
     if (!rel) return;
     QualifiedName name = ctx.qualify_range_var(*rel);
-    std::string_view type = ast::str(n, "renameType");
-    std::string to(ast::str(n, "newname"));
-    if (!table(name) || (type != "OBJECT_TABLE" && type != "OBJECT_COLUMN")) return;
-    Tables& tables = tables_for_write(name);
-    auto it = tables.find(name);
-    if (type == "OBJECT_TABLE") {
-      auto info = it->second;
-      tables.erase(it);
-      QualifiedName renamed{name.schema, to};
-      tables_for_write(renamed)[renamed] = std::move(info);
-      return;
+    if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
+    if (ast::str(n, "objtype") == "OBJECT_MATVIEW") create_view(name, *ast::field(n, "query"), true, ctx);
+    else tables_.put(name, {}).columns_known = false;
+  } else if (stmt.kind == "ViewStmt") {
+    if (const Json* query = ast::field(n, "query")) create_view(ctx.qualify_range_var(*ast::field(n, "view")), *query, false, ctx);
+  } else if (stmt.kind == "IndexStmt") {
+    create_index(n, ctx);
+  } else if (stmt.kind == "CreateSeqStmt") {
+    QualifiedName name = ctx.qualify_range_var(*ast::field(n, "sequence"));
+    if (!(ast::flag(n, "if_not_exists") && relation_exists(name))) sequences_.put(name, {});
+  } else if (stmt.kind == "AlterSeqStmt") {
+    // OWNED BY table.column ties the sequence's life to the column.
+    QualifiedName name = ctx.qualify_range_var(*ast::field(n, "sequence"));
+    for (const Json& o : ast::list(n, "options")) {
+      const Json* d = ast::as(o, "DefElem");
+      const Json* arg = d && ast::str(*d, "defname") == "owned_by" ? ast::field(*d, "arg") : nullptr;
+      const Json* owner_list = arg ? ast::as(*arg, "List") : nullptr;
+      if (!owner_list || !sequences_.find(name)) continue;
+      auto owner = ast::strings(ast::list(*owner_list, "items"));
+      SequenceInfo& s = *sequences_.find_for_write(name);
+      if (owner.size() >= 2) {
+        std::string col = owner.back();
+        owner.pop_back();
+        s.owned_by = std::pair{ctx.qualify_names(owner), col};
+      } else {
+        s.owned_by.reset();  // OWNED BY NONE
+      }
     }
-    TableInfo& t = table_for_write(it);
-    auto col = t.columns.find(std::string(ast::str(n, "subname")));
-    if (col == t.columns.end()) return;
-    ColumnInfo info = col->second;
-    t.columns.erase(col);
-    t.columns[to] = info;
+  } else if (stmt.kind == "CreateEnumStmt") {
+    enums_.put(ctx.qualify_names(ast::strings(ast::list(n, "typeName"))), EnumInfo{ast::strings(ast::list(n, "vals"))});
+  } else if (stmt.kind == "AlterEnumStmt") {
+    EnumInfo* e = enums_.find_for_write(ctx.qualify_names(ast::strings(ast::list(n, "typeName"))));
+    if (!e) return;
+    std::string value(ast::str(n, "newVal")), old(ast::str(n, "oldVal")), neighbor(ast::str(n, "newValNeighbor"));
+    if (!old.empty()) {
+      std::replace(e->values.begin(), e->values.end(), old, value);
+    } else if (std::find(e->values.begin(), e->values.end(), value) == e->values.end()) {
+      auto at = std::find(e->values.begin(), e->values.end(), neighbor);
+      if (at == e->values.end()) e->values.push_back(value);
+      else e->values.insert(ast::flag(n, "newValIsAfter") ? at + 1 : at, value);
+    }
+  } else if (stmt.kind == "AlterTableStmt") {
+    alter_table(n, ctx);
+  } else if (stmt.kind == "DropStmt") {
+    drop(n, ctx);
+  } else if (stmt.kind == "RenameStmt") {
+    rename(n, ctx);
   }
 }
 

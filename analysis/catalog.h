@@ -1,8 +1,8 @@
 #pragma once
-// The schema model: tables and their columns as the migration history so far
-// has defined them, replayed statement by statement across every file. What
-// it cannot model it leaves out, so lookups answer "unknown", never a wrong
-// certainty.
+// The schema model: tables, columns, indexes, views, sequences, enums and
+// partitions as the migration history so far has defined them, replayed
+// statement by statement across every file. What it cannot model it leaves
+// out or marks unknown, so lookups answer "unknown", never a wrong certainty.
 #include <array>
 #include <map>
 #include <memory>
@@ -34,14 +34,46 @@ std::optional<ColumnType> column_type(const Json& type_name);
 struct ColumnInfo {
   ColumnType type;
   bool not_null = false;
+  bool has_default = false;  // DEFAULT, serial, identity or generated
 };
 
 struct TableInfo {
   std::map<std::string, ColumnInfo> columns;
-  bool partitioned = false;  // PARTITION BY: a parent without storage of its own
+  // false when the table has columns the model could not read (CREATE TABLE
+  // AS, LIKE, INHERITS, a type modifier that is not a constant): a column
+  // missing from `columns` may still exist.
+  bool columns_known = true;
+  bool partitioned = false;                  // PARTITION BY: a parent without storage of its own
+  std::optional<QualifiedName> partition_of; // the parent, for a partition
+  std::set<QualifiedName> partitions;        // the partitions known to the model
+  std::set<std::string> indexes;             // index names (same schema as the table)
 };
 
-class Context;
+struct IndexInfo {
+  QualifiedName table;
+  bool unique = false;
+  bool primary = false;
+  bool partial = false;                // has a WHERE clause
+  std::vector<std::string> columns;    // key columns; "" for an expression
+};
+
+// A view or materialized view and what it reads. A column of a table a view
+// reads cannot be dropped or change type without dropping the view first.
+struct ViewInfo {
+  bool materialized = false;
+  std::set<QualifiedName> tables;                             // relations in FROM
+  std::set<std::pair<QualifiedName, std::string>> columns;    // table.column it references
+  std::set<QualifiedName> all_columns_of;                     // SELECT * / t.*: every column at creation
+  bool columns_known = true;  // false when a column reference could not be attributed to one table
+};
+
+struct SequenceInfo {
+  std::optional<std::pair<QualifiedName, std::string>> owned_by;  // serial/identity column or OWNED BY
+};
+
+struct EnumInfo {
+  std::vector<std::string> values;  // in sort order
+};
 
 // Constraints the replay knows, by "schema.table.name": CHECKs (with the
 // columns they prove NOT NULL and whether they are validated) and foreign
@@ -58,18 +90,83 @@ struct Constraints {
   std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys;  // table -> name -> referenced
 };
 
-// Copies are cheap and share structure: the history is handed from file to
-// file and snapshotted at every BEGIN, and only what a statement changes is
-// copied (copy-on-write per table and for the table index).
+// A map from object name to a value shared between copies: the history is
+// handed from file to file and snapshotted at every BEGIN, so a copy costs
+// an array of pointers and the first change after it copies one shard and
+// one value only.
+template <class V>
+class ShardedMap {
+ public:
+  static constexpr std::size_t kShards = 64;
+  static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
+
+  const V* find(const QualifiedName& name) const {
+    const Map& shard = *shards_[shard_of(name)];
+    auto it = shard.find(name);
+    return it == shard.end() ? nullptr : it->second.get();
+  }
+  // The value to modify in place, or nullptr when absent.
+  V* find_for_write(const QualifiedName& name) {
+    if (!find(name)) return nullptr;
+    auto it = shard_for_write(name).find(name);
+    if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
+    return it->second.get();
+  }
+  V& put(const QualifiedName& name, V value) {
+    auto& slot = shard_for_write(name)[name];
+    slot = std::make_shared<V>(std::move(value));
+    return *slot;
+  }
+  void erase(const QualifiedName& name) {
+    if (find(name)) shard_for_write(name).erase(name);
+  }
+  void rename(const QualifiedName& from, const QualifiedName& to) {
+    const V* v = find(from);
+    if (!v) return;
+    V copy = *v;
+    erase(from);
+    put(to, std::move(copy));
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& shard : shards_)
+      for (const auto& [name, value] : *shard) f(name, *value);
+  }
+
+ private:
+  using Map = std::map<QualifiedName, std::shared_ptr<V>>;
+  Map& shard_for_write(const QualifiedName& name) {
+    auto& shard = shards_[shard_of(name)];
+    if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
+    return *shard;
+  }
+  static std::array<std::shared_ptr<Map>, kShards> make() {
+    std::array<std::shared_ptr<Map>, kShards> shards;
+    for (auto& s : shards) s = std::make_shared<Map>();
+    return shards;
+  }
+  std::array<std::shared_ptr<Map>, kShards> shards_ = make();
+};
+
+class Context;
+
 class Catalog {
  public:
-  // Tables and constraints are sharded by table name so that the first
-  // change after a snapshot (every BEGIN takes one) copies one shard only.
-  static constexpr std::size_t kShards = 64;
-  static std::size_t shard_of(const QualifiedName& name);
+  static constexpr std::size_t kShards = ShardedMap<TableInfo>::kShards;
+  static std::size_t shard_of(const QualifiedName& name) { return ShardedMap<TableInfo>::shard_of(name); }
 
-  const TableInfo* table(const QualifiedName& name) const;
+  const TableInfo* table(const QualifiedName& name) const { return tables_.find(name); }
   const ColumnInfo* column(const QualifiedName& table, const std::string& column) const;
+  const IndexInfo* index(const QualifiedName& name) const { return indexes_.find(name); }
+  const ViewInfo* view(const QualifiedName& name) const { return views_.find(name); }
+  const SequenceInfo* sequence(const QualifiedName& name) const { return sequences_.find(name); }
+  const EnumInfo* enum_type(const QualifiedName& name) const { return enums_.find(name); }
+  // Views and materialized views that reference table.column (or every
+  // column of the table when `column` is empty), by name.
+  std::vector<QualifiedName> views_using(const QualifiedName& table, const std::string& column) const;
+  // Sequences owned by a column of `table` (serial, identity, OWNED BY); all
+  // of the table's when `column` is empty.
+  std::vector<QualifiedName> owned_sequences(const QualifiedName& table, const std::string& column = "") const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // The constraints of `table` (and of the other tables in its shard).
@@ -80,13 +177,27 @@ class Catalog {
   void apply(const Statement& stmt, const Context& ctx);
 
  private:
-  using Tables = std::map<QualifiedName, std::shared_ptr<TableInfo>>;
-  Tables& tables_for_write(const QualifiedName& name);
-  TableInfo& table_for_write(Tables::iterator it);
+  bool relation_exists(const QualifiedName& name) const;
+  // PostgreSQL's name for an object it names itself ("orders_total_idx",
+  // "orders_pkey", "orders_id_seq"), including the number it adds on a clash.
+  QualifiedName choose_name(const QualifiedName& table, const std::string& part, const std::string& label) const;
   void create_table(const Json& n, const Context& ctx);
+  void add_column(const QualifiedName& table, TableInfo& t, const Json& column_def);
+  void add_constraint_index(const QualifiedName& table, const Json& con, const std::vector<std::string>& default_columns);
   void alter_table(const Json& n, const Context& ctx);
-  std::array<std::shared_ptr<Tables>, kShards> shards_ = make_shards();
-  static std::array<std::shared_ptr<Tables>, kShards> make_shards();
+  void create_index(const Json& n, const Context& ctx);
+  void create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx);
+  void drop(const Json& n, const Context& ctx);
+  void drop_relation(const QualifiedName& name);
+  void rename(const Json& n, const Context& ctx);
+  void attach(const QualifiedName& parent, const QualifiedName& partition);
+  void detach(const QualifiedName& parent, const QualifiedName& partition);
+
+  ShardedMap<TableInfo> tables_;
+  ShardedMap<IndexInfo> indexes_;
+  ShardedMap<ViewInfo> views_;
+  ShardedMap<SequenceInfo> sequences_;
+  ShardedMap<EnumInfo> enums_;
   std::map<QualifiedName, Volatility> functions_;
   std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_ = make_constraint_shards();
   static std::array<std::shared_ptr<Constraints>, kShards> make_constraint_shards();

@@ -186,9 +186,8 @@ bool Context::has_valid_check(const QualifiedName& table) const {
 }
 
 std::optional<QualifiedName> Context::table_of_index(const QualifiedName& index) const {
-  auto it = index_table_.find(index);
-  if (it == index_table_.end()) return std::nullopt;
-  return it->second;
+  if (const IndexInfo* idx = catalog_.index(index)) return idx->table;
+  return std::nullopt;
 }
 
 void Context::begin_transaction(bool explicit_block) {
@@ -365,7 +364,6 @@ void Context::apply_drop(const Json& n) {
     if (!items) continue;
     QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
     created_.erase(name);
-    index_table_.erase(name);
     if (catalog_.constraints(name).foreign_keys.count(name)) catalog_.constraints_for_write(name).foreign_keys.erase(name);
   }
 }
@@ -457,12 +455,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
   } else if (k == "IndexStmt") {
     const Json* rel = ast::field(n, "relation");
     std::string_view idx = ast::str(n, "idxname");
-    if (rel && !idx.empty()) {
-      QualifiedName table = qualify_range_var(*rel);
-      QualifiedName index{table.schema, std::string(idx)};
-      created_[index] = transaction_id_;
-      index_table_[index] = table;
-    }
+    if (rel && !idx.empty()) created_[{qualify_range_var(*rel).schema, std::string(idx)}] = transaction_id_;
   } else if (k == "AlterTableStmt") apply_alter_table(n);
   else if (k == "DropStmt") apply_drop(n);
   else if (k == "RenameStmt") apply_rename(n);

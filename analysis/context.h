@@ -57,7 +57,7 @@ class Context {
   // Any validated CHECK constraint is known on the table.
   bool has_valid_check(const QualifiedName& table) const;
 
-  // Table an index belongs to, when the migration created that index.
+  // Table an index belongs to, when the history defines that index.
   std::optional<QualifiedName> table_of_index(const QualifiedName& index) const;
 
   // Foreign keys seen so far: the tables `table` references, and the table a
@@ -120,7 +120,6 @@ class Context {
   Catalog catalog_;
   Catalog catalog_at_begin_;  // restored by ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
-  std::map<QualifiedName, QualifiedName> index_table_;
   std::set<QualifiedName> undone_relations_;
   std::map<QualifiedName, LockMode> held_;
   std::optional<std::uint32_t> exclusive_since_;

@@ -1,6 +1,7 @@
 #include "analysis/effects.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -124,6 +125,37 @@ bool is_null_constant(const Json& expr) {
   return ast::flag(*c, "isnull");
 }
 
+std::string rules_display(const QualifiedName& table, const std::string& column) {
+  return table.str() + "." + column;
+}
+
+// ADD COLUMN ... NOT NULL with nothing to fill existing or omitted values.
+bool requires_value(const Json& column_def) {
+  if (is_serial_type(column_def)) return false;
+  bool not_null = false;
+  for (const Json& c : ast::list(column_def, "constraints")) {
+    const Json* con = ast::as(c, "Constraint");
+    std::string_view t = con ? ast::str(*con, "contype") : "";
+    if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return false;
+    if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY") not_null = true;
+  }
+  return not_null;
+}
+
+// ALTER TABLE sub-commands that PostgreSQL applies to every partition of a
+// partitioned table too (checked against PostgreSQL 15 by the differential test).
+bool recurses_to_partitions(std::string_view sub) {
+  static const std::set<std::string_view> local = {
+      "AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize", "AT_SetRelOptions",
+      "AT_ResetRelOptions", "AT_ReplaceRelOptions", "AT_ClusterOn", "AT_DropCluster", "AT_SetTableSpace",
+      "AT_ReplicaIdentity", "AT_ChangeOwner", "AT_EnableRowSecurity", "AT_DisableRowSecurity",
+      "AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_SetOptions", "AT_ResetOptions", "AT_GenericOptions",
+      // Trigger enabling stays on the named table in PostgreSQL 15.
+      "AT_EnableTrig", "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig", "AT_DisableTrig", "AT_EnableTrigAll",
+      "AT_DisableTrigAll", "AT_EnableTrigUser", "AT_DisableTrigUser"};
+  return !local.count(sub);
+}
+
 class Builder {
  public:
   Builder(const Statement& stmt, const Context& ctx) : stmt_(stmt), ctx_(ctx) {}
@@ -134,9 +166,7 @@ class Builder {
     if (k == "AlterTableStmt") alter_table(n);
     else if (k == "IndexStmt") create_index(n);
     else if (k == "DropStmt") drop(n);
-    else if (k == "TruncateStmt") {
-      for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), LockMode::AccessExclusive);
-    } else if (k == "DeleteStmt" || k == "UpdateStmt" || k == "InsertStmt" || k == "MergeStmt") dml(n, k);
+    else if (k == "TruncateStmt") truncate(n); else if (k == "DeleteStmt" || k == "UpdateStmt" || k == "InsertStmt" || k == "MergeStmt") dml(n, k);
     else if (k == "CreateStmt") create_table(n);
     else if (k == "RenameStmt") rename(n);
     else if (k == "VacuumStmt") vacuum(n);
@@ -154,6 +184,8 @@ class Builder {
     } else if (k == "LockStmt") {
       auto mode = static_cast<LockMode>(std::clamp<long>(ast::num(n, "mode", 8), 1, 8));
       for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), mode);
+    } else if (k == "AlterSeqStmt") {
+      lock(ctx_.qualify_range_var(*ast::field(n, "sequence")), LockMode::ShareRowExclusive);
     } else if (k == "CreateTrigStmt") {
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::ShareRowExclusive);
     } else if (k == "ViewStmt") {
@@ -165,6 +197,7 @@ class Builder {
       forbid(k == "CreatedbStmt" ? "CREATE DATABASE" : k == "DropdbStmt" ? "DROP DATABASE"
              : k == "AlterSystemStmt" ? "ALTER SYSTEM" : k == "CreateTableSpaceStmt" ? "CREATE TABLESPACE"
              : "DROP TABLESPACE");
+      if (k == "DropdbStmt") lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
     } else if (k == "AlterEnumStmt") alter_enum(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
@@ -188,6 +221,23 @@ class Builder {
       }
     }
     e_.locks.push_back({rel, mode});
+  }
+
+  // A partitioned table's partitions are locked with it (recursively).
+  void lock_partitions(const QualifiedName& rel, LockMode mode) {
+    const TableInfo* t = ctx_.catalog().table(rel);
+    if (!t) return;
+    for (const QualifiedName& p : t->partitions) {
+      lock(p, mode);
+      lock_partitions(p, mode);
+    }
+  }
+
+  void lose(int command, const QualifiedName& object, std::string column, std::string what) {
+    e_.data_loss.push_back({command, object, std::move(column), std::move(what)});
+  }
+  void breaks(int command, const QualifiedName& object, std::string column, std::string what) {
+    e_.compat_breaks.push_back({command, object, std::move(column), std::move(what)});
   }
 
   void forbid(std::string what) {
@@ -290,6 +340,8 @@ class Builder {
       return;
     }
     a.rewrite = type_change_rewrite(old->type, *to, ctx_.pg_version(), a.reason);
+    if (std::string loss = type_change_loss(old->type, *to); !loss.empty())
+      lose(a.command, table, column, old->type.display() + " to " + to->display() + " " + loss + " of " + rules_display(table, column));
     if (a.rewrite == Tri::No && col && ast::field(*col, "raw_default")) {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
       a.reason += ", but a USING expression may still force a rewrite";
@@ -301,6 +353,7 @@ class Builder {
     if (!rel) return;
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
+    bool recurse = ast::flag(*rel, "inh");  // not ALTER TABLE ONLY
     const Json& cmds = ast::list(n, "cmds");
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       const Json* cmd = ast::as(cmds[i], "AlterTableCmd");
@@ -310,15 +363,28 @@ class Builder {
       a.mode = LockMode::AccessExclusive;  // PostgreSQL's default for ALTER TABLE
       std::string_view sub = ast::str(*cmd, "subtype");
       const Json* def = ast::field(*cmd, "def");
+      std::string column(ast::str(*cmd, "name"));
+      std::string where = rules_display(table, column);
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
-        if (def && ast::as(*def, "ColumnDef")) add_column(*ast::as(*def, "ColumnDef"), a);
+        if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
+          add_column(*col, a);
+          if (requires_value(*col))
+            breaks(a.command, table, std::string(ast::str(*col, "colname")),
+                   "INSERTs that do not set " + std::string(ast::str(*col, "colname")) + " fail (NOT NULL, no default)");
+        }
+      } else if (sub == "AT_DropColumn") {
+        lose(a.command, table, column, "deletes column " + where + " and its data");
+        breaks(a.command, table, column, "queries that read or write " + where + " fail");
+        for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive);
+      } else if (sub == "AT_ColumnDefault" && !def) {
+        breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) constraint(*ast::as(*def, "Constraint"), a);
       } else if (sub == "AT_DropConstraint") {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
           lock(*referenced, LockMode::AccessExclusive);  // the FK's triggers on the other table go too
       } else if (sub == "AT_SetNotNull") {
-        std::string column(ast::str(*cmd, "name"));
+        breaks(a.command, table, column, "writes of NULL to " + where + " fail");
         if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
           a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
         } else {
@@ -327,6 +393,7 @@ class Builder {
         }
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
+        breaks(a.command, table, column, "clients see " + where + " with its new type");
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
         a.scan = Tri::Yes;
@@ -363,6 +430,7 @@ class Builder {
           forbid("DETACH PARTITION ... CONCURRENTLY");
         }
       }
+      if (recurse && recurses_to_partitions(sub)) lock_partitions(table, a.mode);
       add_action(table, std::move(a));
     }
   }
@@ -371,6 +439,7 @@ class Builder {
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     bool concurrent = ast::flag(n, "concurrent");
     lock(table, concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share);
+    if (ast::flag(*ast::field(n, "relation"), "inh")) lock_partitions(table, concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share);
     // ON ONLY a partitioned parent creates an invalid index without reading anything.
     const TableInfo* info = ctx_.catalog().table(table);
     bool only_parent = info && info->partitioned && !ast::flag(*ast::field(n, "relation"), "inh");
@@ -395,13 +464,17 @@ class Builder {
     }
     bool relation = type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
                     type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE" || type == "OBJECT_INDEX";
-    if (!relation) return;
+    if (!relation) {
+      drop_object(n, type);
+      return;
+    }
     LockMode mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
     for (const Json& obj : ast::list(n, "objects")) {
       const Json* items = ast::as(obj, "List");
       if (!items) continue;
       QualifiedName name = ctx_.qualify_names(ast::strings(ast::list(*items, "items")));
       lock(name, mode);
+      relation_dropped(name, type);
       if (type == "OBJECT_INDEX") {
         if (auto table = ctx_.table_of_index(name)) lock(*table, mode);
       }
@@ -412,11 +485,58 @@ class Builder {
     if (concurrent) forbid("DROP INDEX CONCURRENTLY");
   }
 
+  // What goes with a dropped relation: its partitions and owned sequences
+  // (locked too), its rows, and the code that uses it.
+  void relation_dropped(const QualifiedName& name, std::string_view type) {
+    if (type == "OBJECT_INDEX") return;  // slower queries, nothing lost or broken
+    if (type == "OBJECT_TABLE") {
+      lock_partitions(name, LockMode::AccessExclusive);
+      for (const QualifiedName& seq : ctx_.catalog().owned_sequences(name)) lock(seq, LockMode::AccessExclusive);
+      const TableInfo* t = ctx_.catalog().table(name);
+      if (t && t->partition_of) lock(*t->partition_of, LockMode::AccessExclusive);  // the parent's partition bounds change
+      lose(-1, name, "", "deletes table " + name.str() + " and all its rows" +
+                             (t && !t->partitions.empty() ? ", including its partitions" : ""));
+    } else if (type == "OBJECT_SEQUENCE") {
+      lose(-1, name, "", "loses the current value of sequence " + name.str());
+    } else if (type == "OBJECT_FOREIGN_TABLE") {
+      lose(-1, name, "", "drops foreign table " + name.str() + " (the remote data stays)");
+    }
+    breaks(-1, name, "", "queries that use " + name.str() + " fail");
+  }
+
+  // DROP SCHEMA / TYPE / FUNCTION / ...: no relation lock to model, but
+  // consequences all the same.
+  void drop_object(const Json& n, std::string_view type) {
+    bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
+    for (const Json& obj : ast::list(n, "objects")) {
+      std::string name;
+      if (const Json* s = ast::as(obj, "String")) name = ast::str(*s, "sval");
+      else if (const Json* l = ast::as(obj, "List")) name = ctx_.qualify_names(ast::strings(ast::list(*l, "items"))).str();
+      else if (const Json* t = ast::as(obj, "TypeName")) name = ctx_.qualify_names(ast::strings(ast::list(*t, "names"))).str();
+      else if (const Json* f = ast::as(obj, "ObjectWithArgs")) name = ctx_.qualify_names(ast::strings(ast::list(*f, "objname"))).str();
+      if (name.empty()) continue;
+      QualifiedName q{"", name};
+      if (type == "OBJECT_SCHEMA") {
+        if (cascade) lose(-1, q, "", "deletes schema " + name + " and every table and row in it");
+        breaks(-1, q, "", "code that uses objects in schema " + name + " fails");
+      } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
+        if (cascade) lose(-1, q, "", "deletes every column of type " + name + " and its data");
+        breaks(-1, q, "", "code that uses type " + name + " fails");
+      } else if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
+        breaks(-1, q, "", "callers of " + name + " fail");
+      }
+    }
+  }
+
   void dml(const Json& n, const std::string& kind) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
-    lock(ctx_.qualify_range_var(*rel), LockMode::RowExclusive);
-    if ((kind == "UpdateStmt" || kind == "DeleteStmt") && !ast::field(n, "whereClause")) e_.scan = Tri::Yes;
+    QualifiedName table = ctx_.qualify_range_var(*rel);
+    lock(table, LockMode::RowExclusive);
+    bool everything = !ast::field(n, "whereClause");
+    if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
+    if (kind == "DeleteStmt" && everything && !ast::list(n, "usingClause").size())
+      lose(-1, table, "", "deletes every row of " + table.str());
   }
 
   void create_table(const Json& n) {
@@ -441,13 +561,34 @@ class Builder {
     }
   }
 
+  void truncate(const Json& n) {
+    bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
+    for (const Json& rv : ast::list(n, "relations")) {
+      QualifiedName table = ctx_.qualify_range_var(rv);
+      lock(table, LockMode::AccessExclusive);
+      const Json& fields = ast::kind(rv) == "RangeVar" ? ast::inner(rv) : rv;
+      if (ast::flag(fields, "inh")) lock_partitions(table, LockMode::AccessExclusive);
+      lose(-1, table, "", "deletes every row of " + table.str() +
+                              (cascade ? " and of every table with a foreign key to it" : ""));
+    }
+  }
+
   void rename(const Json& n) {
     std::string_view type = ast::str(n, "renameType");
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
     LockMode mode = LockMode::AccessExclusive;
     if (type == "OBJECT_INDEX" && ctx_.pg_version() >= 12) mode = LockMode::ShareUpdateExclusive;
-    lock(ctx_.qualify_range_var(*rel), mode);
+    QualifiedName name = ctx_.qualify_range_var(*rel);
+    lock(name, mode);
+    std::string to(ast::str(n, "newname"));
+    if (type == "OBJECT_COLUMN") {
+      std::string column(ast::str(n, "subname"));
+      if (ast::flag(*rel, "inh")) lock_partitions(name, mode);
+      breaks(-1, name, column, "queries that use the old name " + rules_display(name, column) + " fail");
+    } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
+      breaks(-1, name, "", "queries that use the old name " + name.str() + " fail");
+    }
   }
 
   void vacuum(const Json& n) {
@@ -500,7 +641,12 @@ class Builder {
   }
 
   void alter_enum(const Json& n) {
-    if (ast::str(n, "newVal").empty() || !ast::str(n, "oldVal").empty()) return;  // RENAME VALUE is fine
+    if (!ast::str(n, "oldVal").empty()) {
+      QualifiedName type = ctx_.qualify_names(ast::strings(ast::list(n, "typeName")));
+      breaks(-1, type, "", "code that writes the old label '" + std::string(ast::str(n, "oldVal")) + "' fails");
+      return;
+    }
+    if (ast::str(n, "newVal").empty()) return;
     if (ctx_.pg_version() < 12) {
       QualifiedName type = ctx_.qualify_names(ast::strings(ast::list(n, "typeName")));
       if (!ctx_.created_in_transaction(type)) forbid("ALTER TYPE ... ADD VALUE (before PostgreSQL 12)");

@@ -49,6 +49,15 @@ struct ActionEffect {
   std::string reason;  // why it rewrites or scans, for messages
 };
 
+// A consequence beyond locks, attached to the ALTER TABLE sub-command (or
+// the statement, command -1) that causes it.
+struct Consequence {
+  int command = -1;
+  QualifiedName object;
+  std::string column;  // empty: the whole object
+  std::string what;    // "deletes every row of public.orders", for explain and messages
+};
+
 struct Effects {
   std::optional<QualifiedName> target;  // the relation the statement is about
   std::vector<RelationLock> locks;      // strongest mode per relation, target first
@@ -57,6 +66,8 @@ struct Effects {
   bool transaction_allowed = true;
   std::string forbidden_in_transaction;  // what cannot run in a transaction block
   std::vector<ActionEffect> actions;
+  std::vector<Consequence> data_loss;      // data the statement destroys for good
+  std::vector<Consequence> compat_breaks;  // what breaks for application code of the previous release
 
   std::optional<LockMode> lock_on(const QualifiedName& rel) const;
   std::optional<LockMode> strongest_lock() const;

@@ -78,4 +78,27 @@ Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_ver
   return Tri::Yes;
 }
 
+std::string type_change_loss(const ColumnType& from, const ColumnType& to) {
+  if (from.array != to.array) return "";
+  const std::string& f = from.name;
+  const std::string& t = to.name;
+  auto integer = [](const std::string& n) { return n == "int2" || n == "int4" || n == "int8"; };
+  auto fractional = [](const std::string& n) { return n == "numeric" || n == "float4" || n == "float8" || n == "money"; };
+  if (fractional(f) && integer(t)) return "rounds away the fractional part of every value";
+  if (f == "numeric" && t == "numeric" && to.typmods.size() > 1 &&
+      (from.typmods.size() < 2 || to.typmods[1] < from.typmods[1]))
+    return "rounds every value to " + std::to_string(to.typmods[1]) + " decimal places";
+  if (f == "numeric" && t == "numeric" && to.typmods.size() == 1 && (from.typmods.size() != 1))
+    return "rounds every value to a whole number";
+  if ((f == "float8" && t == "float4") || (f == "numeric" && (t == "float4" || t == "float8")))
+    return "keeps only the precision of " + to.display();
+  if ((f == "timestamp" || f == "timestamptz") && t == "date") return "drops the time of day";
+  if ((f == "timestamptz" && t == "timestamp") || (f == "timetz" && t == "time")) return "drops the time zone offset";
+  bool temporal = f == t && (f == "timestamp" || f == "timestamptz" || f == "time" || f == "timetz" || f == "interval");
+  if (temporal && !to.typmods.empty() && (from.typmods.empty() ? 6 : from.typmods[0]) > to.typmods[0])
+    return "rounds fractional seconds to " + std::to_string(to.typmods[0]) + " digits";
+  if (f == "json" && t == "jsonb") return "drops duplicate keys, key order and whitespace";
+  return "";
+}
+
 }  // namespace migrasafe

@@ -11,4 +11,9 @@ namespace migrasafe {
 // `reason` says why (for messages), e.g. "int4 to int8 converts every value".
 Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_version, std::string& reason);
 
+// What a type change silently throws away from existing values ("rounds
+// values to 2 decimal places"), or "" when every value survives or the
+// change fails instead (a narrower varchar rejects longer values).
+std::string type_change_loss(const ColumnType& from, const ColumnType& to);
+
 }  // namespace migrasafe
