@@ -270,6 +270,16 @@ int run_check(const CheckArgs& a) {
     write_json(*out, run);
   } else if (a.format == "sarif") {
     write_sarif(*out, run);
+  } else if (a.format == "github") {
+    write_github(*out, run);
+  } else if (a.format == "gcc") {
+    write_gcc(*out, run);
+  } else if (a.format == "gitlab") {
+    write_gitlab(*out, run);
+  } else if (a.format == "markdown") {
+    write_markdown(*out, run);
+  } else if (a.format == "junit") {
+    write_junit(*out, run, a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on));
   } else {
     const char* no_color = std::getenv("NO_COLOR");
     bool color = a.output.empty() && isatty(STDOUT_FILENO) && !(no_color && *no_color);
@@ -345,7 +355,7 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand("check", "Analyse migration files and report dangerous statements");
   add_analysis_options(check_cmd, check);
   check_cmd->add_option("-f,--format", check.format, "Output format")
-      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"}))
       ->capture_default_str();
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))

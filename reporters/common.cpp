@@ -1,4 +1,8 @@
+#include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
+#include <unordered_map>
 
 #include "reporters/reporters.h"
 
@@ -25,9 +29,13 @@ Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
 }
 
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width) {
+  return one_line_summary(f.parsed.text(f.parsed.statements[index]), width);
+}
+
+std::string one_line_summary(std::string_view text, std::size_t width) {
   std::string out;
   bool space = false;
-  for (char c : f.parsed.text(f.parsed.statements[index])) {
+  for (char c : text) {
     if (std::isspace(static_cast<unsigned char>(c))) {
       space = !out.empty();
       continue;
@@ -69,6 +77,187 @@ std::string path_to_uri(const std::string& path) {
       out += hex[c >> 4];
       out += hex[c & 15];
     }
+  }
+  return out;
+}
+
+namespace {
+
+void append_hex_escape(std::string& out, unsigned char c) {
+  out += "\\x";
+  out += "0123456789abcdef"[c >> 4];
+  out += "0123456789abcdef"[c & 15];
+}
+
+// Length of the valid UTF-8 sequence at s[i] and its code point; 0 if invalid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n;
+  char32_t min;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  } else if ((c & 0xE0) == 0xC0) {
+    n = 2, cp = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, cp = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string visible_controls(std::string_view s, bool keep_line_breaks) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    std::size_t n = utf8_sequence(s, i, cp);
+    if (n == 0) {  // not UTF-8: show the byte
+      append_hex_escape(out, static_cast<unsigned char>(s[i]));
+      ++i;
+      continue;
+    }
+    if (cp < 0x20 || cp == 0x7f) {
+      if (cp == '\t' || (keep_line_breaks && (cp == '\n' || cp == '\r'))) out += static_cast<char>(cp);
+      else append_hex_escape(out, static_cast<unsigned char>(cp));
+    } else if (cp >= 0x80 && cp <= 0x9f) {
+      append_hex_escape(out, static_cast<unsigned char>(cp));
+    } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u{";
+      for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
+      out += '}';
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+// FIPS 180-4 SHA-256, written out here so fingerprints need no dependency.
+std::string sha256_hex(std::string_view data) {
+  static constexpr std::array<std::uint32_t, 64> k = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  std::array<std::uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+  // Message + 0x80 + zero padding + 64-bit big-endian bit length, in 64-byte blocks.
+  std::string msg(data);
+  std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+  msg += static_cast<char>(0x80);
+  while (msg.size() % 64 != 56) msg += '\0';
+  for (int i = 7; i >= 0; --i) msg += static_cast<char>((bits >> (8 * i)) & 0xff);
+  std::array<std::uint32_t, 64> w{};
+  for (std::size_t block = 0; block < msg.size(); block += 64) {
+    for (std::size_t i = 0; i < 16; ++i) {
+      w[i] = 0;
+      for (std::size_t j = 0; j < 4; ++j) w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[block + 4 * i + j]);
+    }
+    for (std::size_t i = 16; i < 64; ++i) {
+      std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (std::size_t i = 0; i < 64; ++i) {
+      std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::uint32_t v : h)
+    for (int shift = 28; shift >= 0; shift -= 4) out += hex[(v >> shift) & 15];
+  return out;
+}
+
+namespace {
+
+// Tokens [first, last) without comments, single-spaced, unquoted words in lower case.
+std::string normalized_tokens(const ParsedFile& p, std::size_t first, std::size_t last) {
+  std::string out;
+  for (std::size_t i = first; i < last && i < p.tokens.size(); ++i) {
+    const Token& t = p.tokens[i];
+    if (is_comment(t.kind)) continue;
+    if (!out.empty()) out += ' ';
+    std::string_view text = p.text(t);
+    if (t.kind == TokenKind::Word) {
+      for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += text;
+    }
+  }
+  return out;
+}
+
+// The normalized text of the tokens overlapping [begin, end); the raw text if none do.
+std::string normalized_span(const ParsedFile& p, std::uint32_t begin, std::uint32_t end) {
+  auto first = std::partition_point(p.tokens.begin(), p.tokens.end(), [&](const Token& t) { return t.end <= begin; });
+  auto last = first;
+  while (last != p.tokens.end() && last->begin < end) ++last;
+  if (first == last) {
+    std::string_view text = std::string_view(p.source->text);
+    return std::string(text.substr(std::min<std::size_t>(begin, text.size()), end > begin ? end - begin : 0));
+  }
+  return normalized_tokens(p, static_cast<std::size_t>(first - p.tokens.begin()),
+                           static_cast<std::size_t>(last - p.tokens.begin()));
+}
+
+}  // namespace
+
+std::vector<std::string> finding_fingerprints(const FileResult& f) {
+  const ParsedFile& p = f.parsed;
+  std::vector<std::string> out;
+  out.reserve(f.diagnostics.size());
+  std::unordered_map<std::string, std::size_t> seen;
+  std::size_t s = 0;
+  for (const Diagnostic& d : f.diagnostics) {
+    // The statement the finding is in (both are in file order); else the
+    // parse problem (e.g. the text that failed to parse) it is in.
+    while (s < p.statements.size() && p.statements[s].end < d.begin) ++s;
+    std::string context;
+    if (s < p.statements.size() && d.begin >= p.statements[s].begin) {
+      context = normalized_tokens(p, p.statements[s].first_token, p.statements[s].end_token);
+    } else {
+      for (const ParseProblem& problem : p.problems)
+        if (d.begin >= problem.begin && d.begin < std::max(problem.end, problem.begin + 1)) {
+          context = normalized_span(p, problem.begin, problem.end);
+          break;
+        }
+    }
+    std::string key = f.path;
+    key += '\0';
+    key += rule_info(d.rule).code;
+    key += '\0';
+    key += context;
+    key += '\0';
+    key += normalized_span(p, d.begin, d.end);
+    std::size_t occurrence = seen[key]++;
+    key += '\0';
+    key += std::to_string(occurrence);
+    out.push_back(sha256_hex(key));
   }
   return out;
 }

@@ -1,8 +1,10 @@
 #pragma once
 // Output formats. Every reporter takes the same RunResult and uses the same
 // byte-offset -> position mapping (LineIndex), so positions agree everywhere.
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/engine.h"
@@ -32,6 +34,8 @@ void write_explain_text(std::ostream& out, const RunResult& run);
 
 // The statement on one line, shortened to about `width` characters.
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
+// Any text on one line (whitespace runs collapsed), shortened the same way.
+std::string one_line_summary(std::string_view text, std::size_t width = 72);
 // For each statement, the findings that start inside it (one pass over the file).
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f);
 // "statement" or "transaction".
@@ -41,5 +45,32 @@ void write_sarif(std::ostream& out, const RunResult& run);
 
 // Percent-encodes a path for use as a URI reference (SARIF artifactLocation).
 std::string path_to_uri(const std::string& path);
+
+// CI and review formats. `fail_on` is the --fail-on level (nullopt: never);
+// JUnit fails a file's test case on findings at or above it.
+void write_github(std::ostream& out, const RunResult& run);
+void write_gcc(std::ostream& out, const RunResult& run);
+void write_gitlab(std::ostream& out, const RunResult& run);
+void write_markdown(std::ostream& out, const RunResult& run);
+void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity> fail_on);
+
+// Untrusted text (paths, messages quoting identifiers, SQL) made safe to show:
+// C0 control characters (all but tab, and \n and \r when keep_line_breaks),
+// DEL, C1 controls (U+0080..U+009F, e.g. the 8-bit CSI) and bytes that are not
+// UTF-8 become visible `\xNN`; bidirectional overrides and isolates
+// (U+202A..U+202E, U+2066..U+2069) become `\u{202e}`. The result is valid UTF-8.
+std::string visible_controls(std::string_view s, bool keep_line_breaks = false);
+
+// SHA-256 of `data` as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
+
+// One stable fingerprint per finding of `f` (same order as f.diagnostics):
+// SHA-256 of the path, the rule code, the normalized text of the statement the
+// finding is in (tokens without comments, single-spaced, unquoted words in
+// lower case), the normalized text of the finding's own range, and an index
+// among earlier findings with the same key. It does not depend on line
+// numbers, messages or the machine, so it survives unrelated edits above the
+// finding. Shared by the GitLab report (and meant for SARIF partialFingerprints).
+std::vector<std::string> finding_fingerprints(const FileResult& f);
 
 }  // namespace migrasafe

@@ -1,0 +1,302 @@
+// The CI and review formats (github, gcc, gitlab, markdown, junit): crafted
+// input cannot inject commands, markup or control characters, and GitLab
+// fingerprints are stable. Byte-exact output is covered by golden_tests.cpp.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "reporters/reporters.h"
+#include "support.h"
+
+namespace fs = std::filesystem;
+using namespace migrasafe;
+
+namespace {
+
+// SQL whose comments, identifiers and strings try to break out of every format.
+const std::string kEvil =
+    "-- ::error::from a comment %0A::warning::x \x1b[31m\n"
+    "ALTER TABLE \"t%0A::error::x\" DROP COLUMN \"a\n::error file=x::pwned\n\x1b[31mred\x07\r\n::notice::cr\";\n"
+    "ALTER TABLE orders /* ::error::c <script>alert(1)</script> | ` */ DROP COLUMN \"<script>alert(1)</script>|`x`\";\n"
+    "DELETE FROM \"x\r::error::cr\x1b]0;title\x07\x01\x7f\";\n"
+    "SELEC \"::warning::\x1b[31m\";\n"
+    "CREATE INDEX \"i\xc2\x9b" "2J\xe2\x80\xae\" ON \"t\" (c);\n";
+
+// A path with the characters GitHub property values must escape.
+const std::string kEvilPath = "db/evil,name:x\n::error::p.sql";
+
+RunResult evil_run() {
+  RunResult run;
+  run.files.push_back(testing::lint_text(kEvil, {}, kEvilPath));
+  return run;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+bool has_raw_control(const std::string& s, bool allow_line_breaks) {
+  for (unsigned char c : s) {
+    if (c == '\t' || (allow_line_breaks && c == '\n')) continue;
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+template <class F>
+std::string render(F&& write) {
+  std::ostringstream out;
+  write(out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("the evil input produces findings that quote the crafted identifiers", "[formats]") {
+  RunResult run = evil_run();
+  const FileResult& f = run.files[0];
+  REQUIRE(f.diagnostics.size() >= 5);
+  bool quoted = false;
+  for (const Diagnostic& d : f.diagnostics) quoted |= d.message.find("::error file=x::pwned") != std::string::npos;
+  CHECK(quoted);  // otherwise the tests below would prove nothing
+}
+
+TEST_CASE("github: only genuine workflow commands, no raw ESC or line breaks from the input", "[formats]") {
+  std::string out = render([&](std::ostream& o) { write_github(o, evil_run()); });
+  auto lines = lines_of(out);
+  CHECK(lines.size() == evil_run().files[0].diagnostics.size());
+  for (const std::string& line : lines) {
+    INFO(line);
+    bool genuine = line.rfind("::error file=", 0) == 0 || line.rfind("::warning file=", 0) == 0 ||
+                   line.rfind("::notice file=", 0) == 0;
+    CHECK(genuine);
+    // The path's ',' ':' and newline are escaped in the property value.
+    CHECK(line.find("file=db/evil%2Cname%3Ax%0A%3A%3Aerror%3A%3Ap.sql,") != std::string::npos);
+    CHECK(line.find('\r') == std::string::npos);
+    // The command is `::cmd props::data`: the props end at the first "::" after the start.
+    std::size_t data = line.find("::", 2);
+    REQUIRE(data != std::string::npos);
+    CHECK(line.substr(2, data - 2).find("title=MS") != std::string::npos);
+  }
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK_FALSE(has_raw_control(out, true));
+  CHECK(out.find("%0A::error file=x::pwned%0A\\x1b[31mred\\x07%0D%0A::notice::cr") != std::string::npos);
+  CHECK(out.find("`t%250A::error::x`") != std::string::npos);  // a literal %0A cannot decode to a newline
+  CHECK(out.find("\xc2\x9b") == std::string::npos);            // 8-bit CSI
+  CHECK(out.find("\xe2\x80\xae") == std::string::npos);        // right-to-left override
+}
+
+TEST_CASE("github: help follows the message after an escaped newline; notes are notices", "[formats]") {
+  RunResult run;
+  run.files.push_back(testing::lint_text("\\set x 1\nSET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN a;\n"));
+  std::string out = render([&](std::ostream& o) { write_github(o, run); });
+  auto lines = lines_of(out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].rfind("::notice file=test.sql,line=1,col=1,endLine=1,endColumn=8,title=MS002 skipped-content::", 0) == 0);
+  CHECK(lines[1].rfind("::error file=test.sql,line=3,col=15,endLine=3,endColumn=27,title=MS401 drop-column::DROP COLUMN `a`", 0) == 0);
+  CHECK(lines[1].find("%0AContract in steps") != std::string::npos);
+}
+
+TEST_CASE("gcc: exactly one line per finding, no control characters", "[formats]") {
+  RunResult run = evil_run();
+  std::string out = render([&](std::ostream& o) { write_gcc(o, run); });
+  auto lines = lines_of(out);
+  CHECK(lines.size() == run.files[0].diagnostics.size());
+  CHECK_FALSE(has_raw_control(out, true));
+  for (const std::string& line : lines) {
+    INFO(line);
+    CHECK(line.rfind("db/evil,name:x\\x0a::error::p.sql:", 0) == 0);
+    CHECK(line.back() == ']');
+  }
+  CHECK(out.find("DROP COLUMN `a\\x0a::error file=x::pwned\\x0a\\x1b[31mred\\x07\\x0d\\x0a::notice::cr`") !=
+        std::string::npos);
+}
+
+TEST_CASE("gitlab: valid JSON, no raw control characters, Code Quality fields", "[formats]") {
+  RunResult run = evil_run();
+  std::string out = render([&](std::ostream& o) { write_gitlab(o, run); });
+  CHECK_FALSE(has_raw_control(out, true));
+  nlohmann::json doc = nlohmann::json::parse(out);
+  REQUIRE(doc.is_array());
+  CHECK(doc.size() == run.files[0].diagnostics.size());
+  for (const auto& issue : doc) {
+    CHECK(issue["description"].is_string());
+    CHECK(issue["check_name"].is_string());
+    CHECK(issue["fingerprint"].get<std::string>().size() == 64);
+    std::string sev = issue["severity"];
+    CHECK((sev == "critical" || sev == "minor" || sev == "info"));
+    CHECK(issue["location"]["path"] == kEvilPath);  // exact, so GitLab can match it to the repository
+    CHECK(issue["location"]["lines"]["begin"].get<int>() >= 1);
+    CHECK(issue["location"]["lines"]["end"].get<int>() >= issue["location"]["lines"]["begin"].get<int>());
+    CHECK(issue["description"].get<std::string>().find('\x1b') == std::string::npos);
+  }
+}
+
+TEST_CASE("markdown: no HTML, code spans or table breaks from the input", "[formats]") {
+  RunResult run = evil_run();
+  std::string out = render([&](std::ostream& o) { write_markdown(o, run); });
+  CHECK(out.find("<script") == std::string::npos);
+  CHECK(out.find("&lt;script&gt;") != std::string::npos);
+  CHECK_FALSE(has_raw_control(out, true));
+  CHECK(out.find("\xc2\x9b") == std::string::npos);
+  // Every line is one the reporter wrote: a heading, table row, list item, help line, locks line or blank.
+  for (const std::string& line : lines_of(out)) {
+    INFO(line);
+    bool ours = line.empty() || line.rfind("## ", 0) == 0 || line.rfind("### <code>", 0) == 0 ||
+                line.rfind("#### Line ", 0) == 0 || line.rfind("| ", 0) == 0 || line.rfind("|---", 0) == 0 ||
+                line.rfind("- **", 0) == 0 || line.rfind("  <br>**Help:** ", 0) == 0 ||
+                line.rfind("Locks: ", 0) == 0 || line.rfind("**", 0) == 0 || line.rfind("No findings", 0) == 0;
+    CHECK(ours);
+    // Backticks and pipes from the input are escaped; only the reporter's own `MSnnn` / `Lock` spans remain.
+    std::size_t unescaped_ticks = 0;
+    for (std::size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '`' && (i == 0 || line[i - 1] != '\\')) ++unescaped_ticks;
+    CHECK(unescaped_ticks % 2 == 0);
+  }
+  // The summary table has exactly its five columns.
+  CHECK(out.find("| Files | Statements | Errors | Warnings | Notes |\n|---:|---:|---:|---:|---:|\n| 1 | ") !=
+        std::string::npos);
+}
+
+TEST_CASE("markdown: statements with locks and rewrite/scan, findings with help", "[formats]") {
+  RunResult run;
+  run.files.push_back(testing::lint_text("SET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN a;\n"));
+  std::string out = render([&](std::ostream& o) { write_markdown(o, run); });
+  CHECK(out.find("**1 error, 0 warnings, 0 notes** in 1 file.") != std::string::npos);
+  CHECK(out.find("### <code>test.sql</code>") != std::string::npos);
+  CHECK(out.find("#### Line 2: <code>ALTER TABLE t DROP COLUMN a</code>") != std::string::npos);
+  CHECK(out.find("Locks: `AccessExclusiveLock` on <code>public.t</code> (held until the end of the statement) · "
+                 "rewrite: no · scan: no") != std::string::npos);
+  CHECK(out.find("- **error** `MS401` [drop-column](") != std::string::npos);
+  CHECK(out.find("  <br>**Help:** Contract in steps") != std::string::npos);
+}
+
+TEST_CASE("junit: well-formed text, no raw control characters, failures follow --fail-on", "[formats]") {
+  RunResult run = evil_run();
+  std::string out = render([&](std::ostream& o) { write_junit(o, run, Severity::Warning); });
+  CHECK_FALSE(has_raw_control(out, true));
+  CHECK(out.find("<script") == std::string::npos);
+  CHECK(out.find("<testcase classname=\"migrasafe\" name=\"db/evil,name:x&#10;::error::p.sql\"") != std::string::npos);
+  CHECK(out.find("<failure message=\"") != std::string::npos);
+  // Every '<' starts one of the reporter's own tags.
+  for (std::size_t i = out.find('<'); i != std::string::npos; i = out.find('<', i + 1)) {
+    std::string tag = out.substr(i, 12);
+    INFO(tag);
+    bool ours = false;
+    for (const char* t : {"<?xml", "<testsuites", "<testsuite ", "<testcase ", "<failure ", "<system-out>", "<error ",
+                          "</testsuites", "</testsuite>", "</testcase>", "</failure>", "</system-out>", "</error>"})
+      ours |= tag.rfind(t, 0) == 0;
+    CHECK(ours);
+  }
+
+  RunResult notes;
+  notes.files.push_back(testing::lint_text("\\set x 1\nSELECT 1;\n"));
+  std::string warn = render([&](std::ostream& o) { write_junit(o, notes, Severity::Warning); });
+  CHECK(warn.find("failures=\"0\"") != std::string::npos);
+  CHECK(warn.find("<failure") == std::string::npos);
+  CHECK(warn.find("<system-out>test.sql:1:1: note [MS002 skipped-content]") != std::string::npos);
+  std::string note = render([&](std::ostream& o) { write_junit(o, notes, Severity::Note); });
+  CHECK(note.find("<failure message=\"1 finding at or above note: 1 note\" type=\"note\">") != std::string::npos);
+  std::string never = render([&](std::ostream& o) { write_junit(o, run, std::nullopt); });
+  CHECK(never.find("<failure") == std::string::npos);
+}
+
+TEST_CASE("sha256_hex matches FIPS 180-4 test vectors", "[formats]") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("visible_controls escapes C0, DEL, C1, bidi overrides and invalid UTF-8", "[formats]") {
+  CHECK(visible_controls("a\x1b[31mb\x7f") == "a\\x1b[31mb\\x7f");
+  CHECK(visible_controls("l1\nl2\r\tx") == "l1\\x0al2\\x0d\tx");
+  CHECK(visible_controls("l1\nl2\r", true) == "l1\nl2\r");
+  CHECK(visible_controls("\xc2\x9b" "2J") == "\\x9b2J");
+  CHECK(visible_controls("x\xe2\x80\xaey") == "x\\u{202e}y");
+  CHECK(visible_controls("\xff\xc3") == "\\xff\\xc3");
+  CHECK(visible_controls("größe 注文 😀") == "größe 注文 😀");
+}
+
+namespace {
+std::vector<std::string> fingerprints_of(const std::string& sql, const std::string& path = "db/1.sql") {
+  return finding_fingerprints(testing::lint_text(sql, {}, path));
+}
+}  // namespace
+
+TEST_CASE("gitlab fingerprints survive unrelated edits above a finding and tell findings apart", "[formats]") {
+  const std::string finding = "ALTER TABLE t DROP COLUMN a;\n";
+  auto base = fingerprints_of("SET lock_timeout = '1s';\n" + finding);
+  REQUIRE(base.size() == 1);
+  // Blank lines, comments and an unrelated statement added above; different whitespace and case.
+  auto moved = fingerprints_of("SET lock_timeout = '1s';\n\n\n-- a new comment\n/* and a block\n comment */\n"
+                               "CREATE TABLE u (id bigint);\n\n" + finding);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0] == base[0]);
+  auto reformatted = fingerprints_of("SET lock_timeout = '1s';\nalter table t\n  drop column a; -- why\n");
+  REQUIRE(reformatted.size() == 1);
+  CHECK(reformatted[0] == base[0]);
+
+  // Different column, table, rule or file: different fingerprints.
+  CHECK(fingerprints_of("SET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN b;\n")[0] != base[0]);
+  CHECK(fingerprints_of("SET lock_timeout = '1s';\nALTER TABLE u DROP COLUMN a;\n")[0] != base[0]);
+  CHECK(fingerprints_of("SET lock_timeout = '1s';\n" + finding, "db/2.sql")[0] != base[0]);
+  auto other_rule = fingerprints_of("SET lock_timeout = '1s';\nDELETE FROM t;\n");
+  REQUIRE(other_rule.size() == 1);
+  CHECK(other_rule[0] != base[0]);
+
+  // Identical findings in one file are told apart by their occurrence index.
+  auto twice = fingerprints_of("SET lock_timeout = '1s';\nDELETE FROM t;\nDELETE FROM t;\n");
+  REQUIRE(twice.size() == 2);
+  CHECK(twice[0] != twice[1]);
+  CHECK(twice[0] == other_rule[0]);
+
+  // Two findings of different rules in one statement differ.
+  auto two_rules = fingerprints_of("ALTER TABLE t DROP COLUMN a;\n");
+  REQUIRE(two_rules.size() == 2);
+  CHECK(two_rules[0] != two_rules[1]);
+
+  // The GitLab report carries exactly these fingerprints.
+  RunResult run;
+  run.files.push_back(testing::lint_text("SET lock_timeout = '1s';\nDELETE FROM t;\nDELETE FROM t;\n", {}, "db/1.sql"));
+  nlohmann::json doc = nlohmann::json::parse(render([&](std::ostream& o) { write_gitlab(o, run); }));
+  REQUIRE(doc.size() == 2);
+  CHECK(doc[0]["fingerprint"] == twice[0]);
+  CHECK(doc[1]["fingerprint"] == twice[1]);
+}
+
+TEST_CASE("new formats through the CLI: --output, unreadable input, exit codes", "[formats][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-formats-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "err.sql") << "ALTER TABLE t DROP COLUMN a;\n";
+  std::string file = "'" + (d / "err.sql").string() + "'";
+  std::string missing = "'" + (d / "missing.sql").string() + "'";
+  for (std::string format : {"github", "gcc", "gitlab", "markdown", "junit"}) {
+    INFO(format);
+    fs::path out = d / ("report." + format);
+    auto r = testing::run_cli("check --format " + format + " -o '" + out.string() + "' " + file);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.empty());
+    CHECK(fs::file_size(out) > 0);
+    CHECK(testing::run_cli("check --format " + format + " --fail-on never " + file).exit_code == 0);
+    auto unreadable = testing::run_cli("check --format " + format + " " + missing + " 2>/dev/null");
+    CHECK(unreadable.exit_code == 3);
+    CHECK(unreadable.out.find("missing.sql") != std::string::npos);
+  }
+  auto gh = testing::run_cli("check --format github " + missing + " 2>/dev/null");
+  CHECK(gh.out.rfind("::error file=" + (d / "missing.sql").string() + ",title=migrasafe%3A cannot analyse::", 0) == 0);
+  auto junit = testing::run_cli("check --format junit " + missing + " 2>/dev/null");
+  CHECK(junit.out.find("<error message=\"cannot analyse: ") != std::string::npos);
+  auto bad = testing::run_cli("check --format nope " + file + " 2>/dev/null");
+  CHECK(bad.exit_code == 2);
+  fs::remove_all(d);
+}
