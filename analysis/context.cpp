@@ -309,6 +309,7 @@ void Context::record_foreign_key(const QualifiedName& table, const Json& con, co
 void Context::apply_create_table(const Json& n) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
   created_[table] = transaction_id_;
+  for (const QualifiedName& seq : catalog_.owned_sequences(table)) created_[seq] = transaction_id_;  // serial, identity
   for (const Json& elt : ast::list(n, "tableElts")) {
     if (const Json* col = ast::as(elt, "ColumnDef")) {
       std::string column(ast::str(*col, "colname"));

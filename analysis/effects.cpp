@@ -55,6 +55,18 @@ std::string_view lock_blocks(LockMode m) {
   return "";
 }
 
+std::string_view lock_role_name(LockRole r) {
+  switch (r) {
+    case LockRole::Named: return "named";
+    case LockRole::ReferencedByKey: return "foreign key";
+    case LockRole::Partition: return "partition";
+    case LockRole::PartitionParent: return "partitioned parent";
+    case LockRole::OwnedSequence: return "owned sequence";
+    case LockRole::IndexTable: return "table of the index";
+  }
+  return "named";
+}
+
 std::string_view tri_name(Tri t) {
   switch (t) {
     case Tri::No: return "no";
@@ -211,7 +223,7 @@ class Builder {
   }
 
  private:
-  void lock(const QualifiedName& rel, LockMode mode) {
+  void lock(const QualifiedName& rel, LockMode mode, LockRole role = LockRole::Named) {
     if (rel.name.empty()) return;
     if (!e_.target) e_.target = rel;
     for (auto& l : e_.locks) {
@@ -220,7 +232,7 @@ class Builder {
         return;
       }
     }
-    e_.locks.push_back({rel, mode});
+    e_.locks.push_back({rel, mode, role});
   }
 
   // A partitioned table's partitions are locked with it (recursively).
@@ -228,7 +240,7 @@ class Builder {
     const TableInfo* t = ctx_.catalog().table(rel);
     if (!t) return;
     for (const QualifiedName& p : t->partitions) {
-      lock(p, mode);
+      lock(p, mode, LockRole::Partition);
       lock_partitions(p, mode);
     }
   }
@@ -258,7 +270,7 @@ class Builder {
     bool not_valid = ast::flag(con, "skip_validation");
     if (type == "CONSTR_FOREIGN") {
       a.mode = LockMode::ShareRowExclusive;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive);
+      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
       if (!not_valid) {
         a.scan = Tri::Yes;
         a.reason = "checks every existing row against the referenced table";
@@ -341,7 +353,8 @@ class Builder {
     }
     a.rewrite = type_change_rewrite(old->type, *to, ctx_.pg_version(), a.reason);
     if (std::string loss = type_change_loss(old->type, *to); !loss.empty())
-      lose(a.command, table, column, old->type.display() + " to " + to->display() + " " + loss + " of " + rules_display(table, column));
+      lose(a.command, table, column, "changing " + rules_display(table, column) + " from " + old->type.display() + " to " +
+                                         to->display() + " " + loss);
     if (a.rewrite == Tri::No && col && ast::field(*col, "raw_default")) {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
       a.reason += ", but a USING expression may still force a rewrite";
@@ -375,14 +388,14 @@ class Builder {
       } else if (sub == "AT_DropColumn") {
         lose(a.command, table, column, "deletes column " + where + " and its data");
         breaks(a.command, table, column, "queries that read or write " + where + " fail");
-        for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive);
+        for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
       } else if (sub == "AT_ColumnDefault" && !def) {
         breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) constraint(*ast::as(*def, "Constraint"), a);
       } else if (sub == "AT_DropConstraint") {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
-          lock(*referenced, LockMode::AccessExclusive);  // the FK's triggers on the other table go too
+          lock(*referenced, LockMode::AccessExclusive, LockRole::ReferencedByKey);  // the FK's triggers on the other table go too
       } else if (sub == "AT_SetNotNull") {
         breaks(a.command, table, column, "writes of NULL to " + where + " fail");
         if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
@@ -476,11 +489,11 @@ class Builder {
       lock(name, mode);
       relation_dropped(name, type);
       if (type == "OBJECT_INDEX") {
-        if (auto table = ctx_.table_of_index(name)) lock(*table, mode);
+        if (auto table = ctx_.table_of_index(name)) lock(*table, mode, LockRole::IndexTable);
       }
       // Dropping a table removes its foreign keys' triggers on the tables they reference.
       if (type == "OBJECT_TABLE")
-        for (const QualifiedName& referenced : ctx_.referenced_tables(name)) lock(referenced, LockMode::AccessExclusive);
+        for (const QualifiedName& referenced : ctx_.referenced_tables(name)) lock(referenced, LockMode::AccessExclusive, LockRole::ReferencedByKey);
     }
     if (concurrent) forbid("DROP INDEX CONCURRENTLY");
   }
@@ -491,9 +504,9 @@ class Builder {
     if (type == "OBJECT_INDEX") return;  // slower queries, nothing lost or broken
     if (type == "OBJECT_TABLE") {
       lock_partitions(name, LockMode::AccessExclusive);
-      for (const QualifiedName& seq : ctx_.catalog().owned_sequences(name)) lock(seq, LockMode::AccessExclusive);
+      for (const QualifiedName& seq : ctx_.catalog().owned_sequences(name)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
       const TableInfo* t = ctx_.catalog().table(name);
-      if (t && t->partition_of) lock(*t->partition_of, LockMode::AccessExclusive);  // the parent's partition bounds change
+      if (t && t->partition_of) lock(*t->partition_of, LockMode::AccessExclusive, LockRole::PartitionParent);  // the parent's partition bounds change
       lose(-1, name, "", "deletes table " + name.str() + " and all its rows" +
                              (t && !t->partitions.empty() ? ", including its partitions" : ""));
     } else if (type == "OBJECT_SEQUENCE") {
@@ -535,7 +548,7 @@ class Builder {
     lock(table, LockMode::RowExclusive);
     bool everything = !ast::field(n, "whereClause");
     if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
-    if (kind == "DeleteStmt" && everything && !ast::list(n, "usingClause").size())
+    if (kind == "DeleteStmt" && everything)
       lose(-1, table, "", "deletes every row of " + table.str());
   }
 
@@ -544,7 +557,7 @@ class Builder {
     // foreign keys reference, and a partitioned parent, are not.
     auto fk = [&](const Json& con) {
       if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive);
+      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
     };
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     e_.target = table;
@@ -557,7 +570,7 @@ class Builder {
       }
     }
     if (ast::field(n, "partbound")) {
-      for (const Json& parent : ast::list(n, "inhRelations")) lock(ctx_.qualify_range_var(parent), LockMode::AccessExclusive);
+      for (const Json& parent : ast::list(n, "inhRelations")) lock(ctx_.qualify_range_var(parent), LockMode::AccessExclusive, LockRole::PartitionParent);
     }
   }
 
@@ -614,7 +627,7 @@ class Builder {
         lock(name, LockMode::ShareUpdateExclusive);
       } else if (kind == "REINDEX_OBJECT_INDEX") {
         lock(name, LockMode::AccessExclusive);
-        if (auto table = ctx_.table_of_index(name)) lock(*table, LockMode::Share);
+        if (auto table = ctx_.table_of_index(name)) lock(*table, LockMode::Share, LockRole::IndexTable);
       } else {
         lock(name, LockMode::Share);
       }

@@ -35,9 +35,21 @@ inline bool blocks_reads(LockMode m) { return m == LockMode::AccessExclusive; }
 enum class Tri { No, Yes, Unknown };
 std::string_view tri_name(Tri t);  // "no" | "yes" | "unknown"
 
+// Why a statement locks a relation besides the one it names.
+enum class LockRole {
+  Named,             // the statement names it (or its index, trigger, ...)
+  ReferencedByKey,   // the other end of a foreign key
+  Partition,         // a partition of a partitioned table the statement works on
+  PartitionParent,   // the partitioned table of a partition being added or dropped
+  OwnedSequence,     // a sequence that belongs to a dropped table or column
+  IndexTable,        // the table of an index the statement works on
+};
+std::string_view lock_role_name(LockRole r);  // "named", "foreign key", ...
+
 struct RelationLock {
   QualifiedName relation;
   LockMode mode;
+  LockRole role = LockRole::Named;
 };
 
 // The effect of one ALTER TABLE sub-command (or of the whole statement).

@@ -38,6 +38,8 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
             << "; held until " << held << "\n";
       if (!e.locks.empty()) out << "    work   " << work(e) << "\n";
       if (!e.transaction_allowed) out << "    note   cannot run inside a transaction block\n";
+      for (const Consequence& c : e.data_loss) out << "    loses  " << c.what << "\n";
+      for (const Consequence& c : e.compat_breaks) out << "    breaks " << c.what << "\n";
       const auto& findings = findings_of[i];
       if (!findings.empty()) {
         out << "    finds  ";

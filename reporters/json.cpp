@@ -35,6 +35,12 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.field("scan", tri_name(e.scan));
   w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
   w.field("held_until", held_until_name(f.holds[i]));
+  for (const auto& [key, list] : {std::pair{"data_loss", &e.data_loss}, std::pair{"compat_breaks", &e.compat_breaks}}) {
+    w.key(key);
+    w.begin_array();
+    for (const Consequence& c : *list) w.value(c.what);
+    w.end_array();
+  }
   w.end_object();
   w.key("findings");
   w.begin_array();

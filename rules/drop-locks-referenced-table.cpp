@@ -18,18 +18,16 @@ void check(const StatementView& v, Report& r) {
   if ((!drop_table && !drop_constraint) || v.ctx.timeout_ms("lock_timeout")) return;
   std::string dropped;
   if (drop_table) {
-    for (const Json& obj : ast::list(v.stmt.node, "objects"))
-      if (const Json* items = ast::as(obj, "List"))
-        dropped += (dropped.empty() ? "" : ", ") + rules::display(v.ctx.qualify_names(ast::strings(ast::list(*items, "items"))));
+    for (const RelationLock& l : v.effects.locks)
+      if (l.role == LockRole::Named) dropped += (dropped.empty() ? "" : ", ") + rules::display(l.relation);
   } else {
     dropped = rules::display(*v.effects.target);
   }
   for (const RelationLock& l : v.effects.locks) {
-    if (l.mode != LockMode::AccessExclusive || v.ctx.created_in_migration(l.relation)) continue;
+    if (l.role != LockRole::ReferencedByKey || l.mode != LockMode::AccessExclusive || v.ctx.created_in_migration(l.relation)) continue;
     std::string name = rules::display(l.relation);
-    if (dropped.find(name) != std::string::npos) continue;  // one of the objects dropped, not the referenced one
     r.add(RuleId::drop_locks_referenced_table, v.stmt.begin, v.stmt.end,
-          std::string(drop_table ? "dropping a table" : "dropping a foreign key") + " of `" + dropped +
+          std::string(drop_table ? "dropping `" + dropped + "`" : "dropping a foreign key of `" + dropped + "`") +
               "` also takes an ACCESS EXCLUSIVE lock on `" + name +
               "`, the table its foreign key references, to remove the key's triggers there: every read and write "
               "of `" + name + "` waits while the lock is queued and held",

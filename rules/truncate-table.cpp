@@ -7,10 +7,10 @@ namespace {
 void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "TruncateStmt") return;
   bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
-  for (const RelationLock& l : v.effects.locks) {
-    if (v.ctx.created_in_migration(l.relation) || v.ctx.created_by_undone_migration(l.relation)) continue;
+  for (const Consequence& loss : v.effects.data_loss) {
+    if (v.ctx.created_in_migration(loss.object) || v.ctx.created_by_undone_migration(loss.object)) continue;
     r.add(RuleId::truncate_table, v.stmt.begin, v.stmt.end,
-          "TRUNCATE `" + rules::display(l.relation) + "` deletes every row" +
+          "TRUNCATE `" + rules::display(loss.object) + "` deletes every row" +
               (cascade ? ", and CASCADE also empties every table with a foreign key to it" : "") +
               ", under an ACCESS EXCLUSIVE lock that blocks every read and write",
           "If the rows must go, delete them in batches (DELETE ... WHERE id IN (SELECT ... LIMIT 1000)) so the "
