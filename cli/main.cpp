@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -20,6 +21,7 @@
 
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
+#include "sources/layouts.h"
 
 using namespace migrasafe;
 
@@ -61,7 +63,12 @@ struct CheckArgs {
   std::string stdin_filename;
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
+  std::string layout = "auto";  // migration-tool layout, or auto-detected
 };
+
+std::optional<Layout> forced_layout(const std::string& name) {
+  return name == "auto" ? std::nullopt : parse_layout(name);
+}
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
   std::vector<std::string> out;
@@ -144,93 +151,171 @@ int run_check(const CheckArgs& a) {
   std::vector<InputError> input_errors;
   std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
 
+  // The migration set orders the replay, pairs up and down scripts and says
+  // whether the tool wraps each migration in a transaction. Every file is
+  // analysed once (dbmate: once per section, merged); stdin and anything the
+  // set does not hold run last, as plain files.
+  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
+  enum class Part { Up, Down, Verify, Whole };
+  struct Unit {
+    std::size_t input;
+    const Migration* migration;
+    Part part;
+    bool transaction;
+  };
+  std::vector<Unit> units;
+  {
+    std::map<std::string, std::size_t> index_of;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (!inputs[i].from_stdin) index_of.emplace(inputs[i].path, i);
+    std::vector<char> covered(inputs.size(), 0);
+    auto add = [&](const std::string& path, const Migration& m, Part part, bool transaction) {
+      auto it = index_of.find(path);
+      if (it == index_of.end()) return;  // on disk, but not among the files asked about
+      units.push_back({it->second, &m, part, transaction});
+      covered[it->second] = 1;
+    };
+    for (const Migration& m : set.migrations) {
+      if (!m.up.empty()) add(m.up, m, Part::Up, m.transaction);
+      if (m.layout == Layout::Dbmate) {
+        if (m.down_section) add(m.up, m, Part::Down, m.down_transaction);
+      } else if (m.down) {
+        add(*m.down, m, Part::Down, m.down_transaction);
+      }
+      if (m.verify) add(*m.verify, m, Part::Verify, false);
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (!covered[i]) units.push_back({i, nullptr, Part::Whole, false});
+  }
+  LintOptions options_tx = options;
+  options_tx.analysis.assume_in_transaction = true;
+
   RunResult run;
   run.options = options.analysis;
-  run.files.resize(inputs.size());
+  std::vector<FileResult> results(units.size());
   // Read stdin up front; every other file is read by the worker that lints it.
   std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].from_stdin) continue;
-    std::string err;
-    preloaded[i] = read_input(inputs[i], err);
-    if (!preloaded[i]) run.files[i].input_error = err;
+    preloaded[i] = read_input(inputs[i], preload_errors[i]);
   }
 
   // Reading and parsing dominate and files are independent: parse workers
-  // take files in order. The replay is sequential, in path order, so each
-  // file sees the schema the files before it left (the history); it runs
+  // take units in order. The replay is sequential, in migration order, so each
+  // migration sees the schema the ones before it left (the history); it runs
   // beside the parsers and frees each file's trees as soon as it is done.
-  std::vector<std::optional<ParsedFile>> parsed(inputs.size()), undone_ups(inputs.size());
-  std::vector<MigrationRole> roles(inputs.size());
-  std::vector<char> ready(inputs.size(), 0);
+  std::vector<std::optional<ParsedFile>> parsed(units.size()), undone_ups(units.size());
+  std::vector<std::shared_ptr<const SourceFile>> originals(units.size());  // dbmate: the unblanked file
+  std::vector<MigrationRole> roles(units.size());
+  std::vector<char> ready(units.size(), 0);
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
   std::atomic<int> internal_errors{0};
   std::mutex stderr_mutex;
-  auto internal_error = [&](std::size_t i, const std::exception& e) {
+  auto internal_error = [&](std::size_t k, const std::exception& e) {
     // A bug, not bad input: say so loudly, keep the other files' results.
     internal_errors++;
     std::lock_guard<std::mutex> lock(stderr_mutex);
-    std::cerr << "migrasafe: internal error: " << inputs[i].path << ": " << e.what() << "\n";
-    run.files[i].input_error = std::string("internal error: ") + e.what();
+    std::cerr << "migrasafe: internal error: " << inputs[units[k].input].path << ": " << e.what() << "\n";
+    results[k].input_error = std::string("internal error: ") + e.what();
   };
-  auto parse_one = [&](std::size_t i) {
-    FileResult& slot = run.files[i];
-    slot.path = inputs[i].path;
-    if (!slot.input_error.empty()) return;
+  auto read_down = [](const std::string& path) -> std::optional<std::string> {
     std::string err;
-    std::optional<std::string> text = inputs[i].from_stdin ? std::move(preloaded[i]) : read_input(inputs[i], err);
+    return read_input({path, false}, err);
+  };
+  auto parse_one = [&](std::size_t k) {
+    const Unit& u = units[k];
+    const InputFile& in = inputs[u.input];
+    FileResult& slot = results[k];
+    slot.path = in.path;
+    std::string err;
+    std::optional<std::string> text;
+    if (in.from_stdin) {
+      text = std::move(preloaded[u.input]);
+      err = preload_errors[u.input];
+    } else {
+      text = read_input(in, err);
+    }
     if (!text) {
       slot.input_error = err;
       return;
     }
     try {
-      parsed[i] = parse_file(std::make_shared<const SourceFile>(inputs[i].path, std::move(*text)));
-      roles[i] = inputs[i].from_stdin ? MigrationRole{} : migration_role(inputs[i].path);
-      if (auto up = load_undone_up(roles[i])) undone_ups[i] = parse_file(std::move(up));
+      const Migration* m = u.migration;
+      if (m && m->layout == Layout::Dbmate && m->up_section) {
+        // One file, two scripts: each section is analysed with the other
+        // blanked out, so offsets, lines and columns are the file's own.
+        ByteRange up = *m->up_section;
+        std::optional<ByteRange> down = m->down_section;
+        ByteRange up_keep = up, down_keep = down.value_or(ByteRange{});
+        if (!down || up.begin < down->begin) up_keep.begin = 0;  // comments before the first marker go with it
+        else down_keep.begin = 0;
+        originals[k] = std::make_shared<const SourceFile>(in.path, *text);
+        if (u.part == Part::Down) {
+          roles[k] = down_role(*m);
+          undone_ups[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
+          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, down_keep)));
+        } else {
+          std::optional<std::string> down_text;
+          if (down) down_text = text->substr(down->begin, down->end - down->begin);
+          roles[k] = up_role(*m, std::move(down_text));
+          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
+        }
+        return;
+      }
+      parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, std::move(*text)));
+      switch (u.part) {
+        case Part::Up: roles[k] = up_role(*m, m->down ? read_down(*m->down) : std::nullopt); break;
+        case Part::Down: roles[k] = down_role(*m); break;
+        case Part::Verify: roles[k].kind = MigrationRole::Kind::Verify; break;
+        case Part::Whole: break;
+      }
+      if (auto up = load_undone_up(roles[k])) undone_ups[k] = parse_file(std::move(up));
     } catch (const std::exception& e) {
-      internal_error(i, e);
+      internal_error(k, e);
     }
   };
-  auto parse_next = [&]() -> bool {  // false when every file is taken
-    std::size_t i = next++;
-    if (i >= inputs.size()) return false;
-    parse_one(i);
+  auto parse_next = [&]() -> bool {  // false when every unit is taken
+    std::size_t k = next++;
+    if (k >= units.size()) return false;
+    parse_one(k);
     {
       std::lock_guard<std::mutex> lock(ready_mutex);
-      ready[i] = 1;
+      ready[k] = 1;
     }
     ready_cv.notify_all();
     return true;
   };
   auto analyse_all = [&] {
     Catalog history = std::move(seed);
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      // Help parse while file i is not ready; wait only when all are taken.
+    for (std::size_t k = 0; k < units.size(); ++k) {
+      // Help parse while unit k is not ready; wait only when all are taken.
       while (true) {
         {
           std::unique_lock<std::mutex> lock(ready_mutex);
-          if (ready[i]) break;
+          if (ready[k]) break;
         }
         if (parse_next()) continue;
         std::unique_lock<std::mutex> lock(ready_mutex);
-        ready_cv.wait(lock, [&] { return ready[i] != 0; });
+        ready_cv.wait(lock, [&] { return ready[k] != 0; });
         break;
       }
-      if (!parsed[i]) continue;
-      auto source = parsed[i]->source;
+      if (!parsed[k]) continue;
+      auto source = parsed[k]->source;
       try {
-        run.files[i] = analyse_file(std::move(*parsed[i]), roles[i], options,
-                                    undone_ups[i] ? &*undone_ups[i] : nullptr, &history);
+        const LintOptions& o = units[k].transaction ? options_tx : options;
+        results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
+                                  &history);
       } catch (const std::exception& e) {
-        run.files[i] = FileResult{};
-        run.files[i].path = inputs[i].path;
-        run.files[i].parsed.source = source;
-        internal_error(i, e);
+        results[k] = FileResult{};
+        results[k].path = inputs[units[k].input].path;
+        results[k].parsed.source = source;
+        internal_error(k, e);
       }
-      parsed[i].reset();
-      undone_ups[i].reset();
+      parsed[k].reset();
+      undone_ups[k].reset();
     }
   };
   std::atomic<bool> analyser_started{false};
@@ -240,8 +325,19 @@ int run_check(const CheckArgs& a) {
     while (parse_next()) {
     }
   };
-  unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(inputs.size())));
+  unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(units.size())));
   run_on_large_stacks(n_threads, worker);
+
+  // Reported per file, in the order the paths named them.
+  run.files.resize(inputs.size());
+  std::vector<char> filled(inputs.size(), 0);
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    std::size_t i = units[k].input;
+    if (originals[k] && results[k].input_error.empty()) results[k].parsed.source = originals[k];
+    if (!filled[i]) run.files[i] = std::move(results[k]);
+    else run.files[i] = merge_disjoint(std::move(run.files[i]), std::move(results[k]));
+    filled[i] = 1;
+  }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
 
@@ -328,6 +424,104 @@ int run_rules(const std::string& format) {
   return kExitClean;
 }
 
+// `sources`: the detected layout and the ordered migrations.
+int run_sources(const std::vector<std::string>& paths, const std::string& format, const std::string& layout) {
+  std::vector<InputError> errors;
+  std::vector<InputFile> inputs = discover(paths, "", errors);
+  if (std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; })) {
+    std::cerr << "migrasafe: error: `sources` reads files, not stdin (`-`)\n";
+    return kExitUsage;
+  }
+  MigrationSet set = build_migration_set(inputs, forced_layout(layout));
+  for (const InputError& e : errors) std::cerr << "migrasafe: error: " << e.path << ": " << e.message << "\n";
+  // dbmate sections as line ranges.
+  std::map<std::string, std::shared_ptr<const SourceFile>> texts;
+  auto lines_of = [&](const std::string& path, ByteRange r) -> std::pair<int, int> {
+    auto& src = texts[path];
+    if (!src) {
+      std::string err;
+      src = std::make_shared<const SourceFile>(path, read_input({path, false}, err).value_or(""));
+    }
+    int first = src->lines.position(r.begin).line;
+    int last = src->lines.position(r.end > r.begin ? r.end - 1 : r.begin).line;
+    return {first, std::max(first, last)};
+  };
+  auto section = [&](const std::string& path, const std::optional<ByteRange>& r) {
+    if (!r) return path;
+    auto [first, last] = lines_of(path, *r);
+    return path + ":" + std::to_string(first) + "-" + std::to_string(last);
+  };
+  std::size_t files = 0;
+  for (const auto& [l, n] : set.files_by_layout) files += n;
+  if (format == "json") {
+    nlohmann::json doc;
+    doc["layout"] = layout_name(set.layout);
+    doc["forced"] = set.forced;
+    doc["mixed"] = set.mixed();
+    doc["files"] = files;
+    doc["files_by_layout"] = nlohmann::json::object();
+    for (const auto& [l, n] : set.files_by_layout) doc["files_by_layout"][std::string(layout_name(l))] = n;
+    nlohmann::json list = nlohmann::json::array();
+    for (const Migration& m : set.migrations) {
+      nlohmann::json j{{"version", m.version},
+                       {"name", m.name},
+                       {"layout", layout_name(m.layout)},
+                       {"up", m.up.empty() ? nlohmann::json() : nlohmann::json(m.up)},
+                       {"down", m.down ? nlohmann::json(*m.down) : nlohmann::json()},
+                       {"transaction", m.transaction},
+                       {"down_transaction", m.down_transaction},
+                       {"repeatable", m.repeatable}};
+      if (m.verify) j["verify"] = *m.verify;
+      for (auto [key, r] : {std::pair{"up_section", m.up_section}, std::pair{"down_section", m.down_section}}) {
+        if (!r) continue;
+        auto [first, last] = lines_of(m.up, *r);
+        j[key] = {{"begin", r->begin}, {"end", r->end}, {"line", first}, {"end_line", last}};
+      }
+      list.push_back(std::move(j));
+    }
+    doc["migrations"] = std::move(list);
+    doc["notes"] = set.notes;
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << "layout: " << layout_name(set.layout) << (set.forced ? " (--layout)" : "");
+    if (set.mixed()) {
+      std::cout << ", mixed (";
+      bool first = true;
+      for (const auto& [l, n] : set.files_by_layout) {
+        std::cout << (first ? "" : ", ") << layout_name(l) << " " << n;
+        first = false;
+      }
+      std::cout << " files)";
+    }
+    std::cout << "\nmigrations: " << set.migrations.size() << " (" << files << " files)\n";
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"#", "version", "name", "tx", "up", "down"});
+    if (set.mixed()) rows.back().insert(rows.back().begin() + 1, "layout");
+    for (std::size_t i = 0; i < set.migrations.size(); ++i) {
+      const Migration& m = set.migrations[i];
+      std::vector<std::string> row{std::to_string(i + 1), m.repeatable ? "R" : m.version.empty() ? "-" : m.version,
+                                   m.name.empty() ? "-" : m.name, m.transaction ? "yes" : "no",
+                                   m.up.empty() ? "-" : section(m.up, m.up_section),
+                                   m.down ? section(*m.down, m.down_section) : "-"};
+      if (set.mixed()) row.insert(row.begin() + 1, std::string(layout_name(m.layout)));
+      rows.push_back(std::move(row));
+    }
+    std::vector<std::size_t> width(rows.front().size(), 0);
+    for (const auto& r : rows)
+      for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    for (const auto& r : rows) {
+      std::string line;
+      for (std::size_t c = 0; c < r.size(); ++c) {
+        line += r[c];
+        if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
+      }
+      std::cout << line << "\n";
+    }
+    for (const std::string& n : set.notes) std::cout << "note: " << n << "\n";
+  }
+  return errors.empty() ? kExitClean : kExitInput;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -346,6 +540,11 @@ int main(int argc, char** argv) {
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");
     cmd->add_option("--stdin-filename", a.stdin_filename, "Name to report for input read from -");
+    cmd->add_option("--layout", a.layout,
+                    "Migration-tool layout (default: detected from the file names): orders the replay, pairs down "
+                    "scripts and says whether each migration runs in a transaction")
+        ->check(CLI::IsMember(layout_choices()))
+        ->capture_default_str();
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");
@@ -372,6 +571,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  std::vector<std::string> sources_paths;
+  std::string sources_format = "text", sources_layout = "auto";
+  CLI::App* sources_cmd = app.add_subcommand(
+      "sources", "Show the detected migration-tool layout and the migrations in the order the tool runs them");
+  sources_cmd->add_option("paths", sources_paths, "Files, directories (searched for *.sql) or globs")->required();
+  sources_cmd->add_option("-f,--format", sources_format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sources_cmd->add_option("--layout", sources_layout, "Migration-tool layout (default: detected)")
+      ->check(CLI::IsMember(layout_choices()))
+      ->capture_default_str();
+
   std::string rules_format = "text";
   CLI::App* rules_cmd = app.add_subcommand("rules", "List every rule with its code, category and severity");
   rules_cmd->add_option("-f,--format", rules_format, "Output format")
@@ -395,6 +606,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return run_check(check);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
+    if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";
     return kExitUsage;

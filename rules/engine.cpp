@@ -88,7 +88,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
   FileView fview{file, role};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
-  if (history && role.kind != MigrationRole::Kind::Down) *history = ctx.catalog();
+  if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
   for (Statement& s : result.parsed.statements) s.node = Json{};
@@ -102,6 +102,31 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   });
   result.diagnostics = std::move(diags);
   return result;
+}
+
+FileResult merge_disjoint(FileResult a, FileResult b) {
+  if (!a.input_error.empty()) return a;
+  if (!b.input_error.empty()) return b;
+  auto first = [](const FileResult& r) {
+    return r.parsed.tokens.empty() ? UINT32_MAX : r.parsed.tokens.front().begin;
+  };
+  if (first(b) < first(a)) std::swap(a, b);
+  std::size_t offset = a.parsed.tokens.size();
+  a.parsed.tokens.insert(a.parsed.tokens.end(), b.parsed.tokens.begin(), b.parsed.tokens.end());
+  for (Statement& s : b.parsed.statements) {
+    s.first_token += offset;
+    s.end_token += offset;
+    a.parsed.statements.push_back(std::move(s));
+  }
+  a.parsed.problems.insert(a.parsed.problems.end(), b.parsed.problems.begin(), b.parsed.problems.end());
+  for (auto& t : b.parsed.trees) a.parsed.trees.push_back(std::move(t));
+  for (Effects& e : b.effects) a.effects.push_back(std::move(e));
+  a.holds.insert(a.holds.end(), b.holds.begin(), b.holds.end());
+  for (Diagnostic& d : b.diagnostics) a.diagnostics.push_back(std::move(d));
+  std::stable_sort(a.diagnostics.begin(), a.diagnostics.end(), [](const Diagnostic& x, const Diagnostic& y) {
+    return x.begin != y.begin ? x.begin < y.begin : x.rule < y.rule;
+  });
+  return a;
 }
 
 }  // namespace migrasafe

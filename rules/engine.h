@@ -41,6 +41,11 @@ struct FileResult {
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const ParsedFile* undone_up = nullptr, Catalog* history = nullptr);
 
+// One result from two analyses of the same file that cover disjoint parts
+// of it (dbmate's up and down sections, each analysed with the other blanked
+// out): statements, effects, tokens and findings in file order.
+FileResult merge_disjoint(FileResult a, FileResult b);
+
 // parse_file + analyse_file, for one file on its own.
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
                        std::shared_ptr<const SourceFile> undone_up = nullptr);

@@ -1,3 +1,4 @@
+#include <cctype>
 #include <filesystem>
 
 #include "rules/helpers.h"
@@ -5,19 +6,49 @@
 namespace migrasafe {
 namespace {
 
+// A down script that does nothing: only whitespace, semicolons and comments.
+// `irreversible`: one of its comments says the migration cannot be undone.
+bool is_empty_script(std::string_view text, bool& irreversible) {
+  irreversible = false;
+  bool empty = true;
+  for (const Token& t : lex(text)) {
+    if (is_comment(t.kind)) {
+      std::string comment(text.substr(t.begin, t.end - t.begin));
+      for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (comment.find("irreversible") != std::string::npos) irreversible = true;
+    } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
+      empty = false;
+    }
+  }
+  return empty;
+}
+
 void check(const FileView& v, Report& r) {
-  if (v.role.kind != MigrationRole::Kind::Up || v.role.down_exists) return;
+  if (v.role.kind != MigrationRole::Kind::Up) return;
+  bool same_file = v.role.down_path == v.file.source->path;  // dbmate: the down section of this file
+  std::string reason;
+  if (!v.role.down_exists) {
+    reason = same_file ? "This up migration has no `-- migrate:down` section"
+                       : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
+  } else if (v.role.down_text) {
+    bool irreversible = false;
+    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+    reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
+                       : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
+  } else {
+    return;
+  }
   std::uint32_t b = 0, e = 0;
   if (!v.file.statements.empty()) {
     b = v.file.statements.front().begin;
     e = v.file.statements.front().end;
   }
-  std::string down = std::filesystem::path(v.role.down_path).filename().string();
-  r.add(RuleId::missing_down_script, b, e,
-        "This up migration has no down script (`" + v.role.down_path +
-            "` does not exist), so it cannot be rolled back with the migration tool",
-        "Add `" + down + "` with the statements that undo this migration, in reverse order. If it cannot be "
-        "undone (it deletes data), say so in the down script with a comment and a statement that fails loudly.");
+  std::string down = same_file ? "the `-- migrate:down` section"
+                               : "`" + std::filesystem::path(v.role.down_path).filename().string() + "`";
+  r.add(RuleId::missing_down_script, b, e, reason + ", so it cannot be rolled back with the migration tool",
+        "Write in " + down + " the statements that undo this migration, in reverse order. If it cannot be "
+        "undone (it deletes data), say so there in a comment with the word `irreversible` (and, where the tool "
+        "runs it, a statement that fails loudly).");
 }
 
 }  // namespace

@@ -24,10 +24,15 @@ struct Diagnostic {
 
 // Where a file sits in its migration set (filled by sources/).
 struct MigrationRole {
-  enum class Kind { Plain, Up, Down };
+  // Up: an up script whose layout has down scripts (so a missing one is
+  // reported); Plain: any other migration; Down: a down (undo, revert)
+  // script; Verify: a sqitch verify script. Down and Verify scripts do not
+  // extend the schema history.
+  enum class Kind { Plain, Up, Down, Verify };
   Kind kind = Kind::Plain;
-  std::string down_path;     // the down script an up script pairs with
+  std::string down_path;     // the down script an up script pairs with (dbmate: the file itself)
   bool down_exists = false;
+  std::optional<std::string> down_text;  // its text (dbmate: its down section), when it was read
   std::string up_path;       // the up script a down script undoes
 };
 

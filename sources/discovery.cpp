@@ -180,6 +180,10 @@ MigrationRole migration_role(const std::string& path) {
   role.down_path = down;
   std::error_code ec;
   role.down_exists = fs::is_regular_file(down, ec);
+  if (role.down_exists) {
+    std::string err;
+    if (auto text = read_input({down, false}, err)) role.down_text = std::move(*text);
+  }
   return role;
 }
 

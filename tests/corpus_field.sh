@@ -4,7 +4,8 @@
 # For each project, `migrasafe check --format json DIR` under a 60 s timeout must exit 0 or 1, print
 # no "internal error", and report exactly as many files as the directory holds .sql files. Then the
 # whole corpus once as SARIF (exit 0 or 1, a parseable log). Prints per project: files, statements,
-# findings (top 5 rules) and seconds.
+# findings (top 5 rules) and seconds. Then per project `migrasafe sources --format json DIR` must exit 0
+# with a parseable document holding every .sql file; prints the detected layout and migration count.
 #
 # Usage: tests/corpus_field.sh MIGRASAFE_BIN
 # MIGRASAFE_ALLOW_NO_CORPUS=1 turns a missing corpus into a skip (exit 77, CTest SKIP_RETURN_CODE),
@@ -92,6 +93,35 @@ if len(set(paths)) != len(paths):
 for p in problems:
     print(f"FAIL {name}: {p}")
 sys.exit(1 if problems else 0)
+PY
+done
+
+# `migrasafe sources` per project: the detected layout and migration count (exit 0, a parseable document).
+echo
+printf '%-20s %-24s %10s %6s  %s\n' project layout migrations files "files by layout"
+for project in "${projects[@]}"; do
+  name=$(basename "$project")
+  rc=0
+  timeout -k 5 "$limit" "$bin" sources --format json "$project" >"$tmp/$name.sources.json" 2>"$tmp/stderr" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    echo "FAIL $name: migrasafe sources exit code $rc ($(why_exit $rc))"; sed 's/^/    /' "$tmp/stderr" | head -20
+    status=1; continue
+  fi
+  python3 - "$tmp/$name.sources.json" "$name" "$(find -L "$project" -type f -iname '*.sql' | wc -l)" <<'PY' || status=1
+import json, sys
+path, name, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    doc = json.load(open(path, encoding="utf-8"))
+    layout, migrations, by = doc["layout"], doc["migrations"], doc["files_by_layout"]
+except (ValueError, KeyError, TypeError) as e:
+    print(f"FAIL {name}: the sources JSON does not parse or lacks layout/migrations: {e!r}")
+    sys.exit(1)
+files = doc.get("files")
+print(f"{name:20} {layout + (' (mixed)' if doc.get('mixed') else ''):24} {len(migrations):10} {files:6}  "
+      + ", ".join(f"{k} {v}" for k, v in by.items()))
+if files != expected:
+    print(f"FAIL {name}: the set holds {files} files, {expected} .sql files on disk")
+    sys.exit(1)
 PY
 done
 

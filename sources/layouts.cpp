@@ -1,0 +1,540 @@
+#include "sources/layouts.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace migrasafe {
+namespace {
+
+// When layouts explain the same number of files, the more specific wins.
+constexpr std::array<Layout, 6> kPriority = {Layout::Sqitch, Layout::Dbmate,   Layout::Prisma,
+                                             Layout::Flyway, Layout::DirPairs, Layout::GolangMigrate};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+bool iends_with(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (std::size_t i = 0; i < suffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+  return true;
+}
+
+std::string strip_zeros(std::string_view digits) {
+  std::size_t i = 0;
+  while (i + 1 < digits.size() && digits[i] == '0') ++i;
+  return std::string(digits.substr(i));
+}
+
+int compare_numbers(std::string_view a, std::string_view b) {
+  std::string x = strip_zeros(a), y = strip_zeros(b);
+  if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+  return x.compare(y) < 0 ? -1 : x.compare(y) > 0 ? 1 : 0;
+}
+
+// Versions as runs of digits and runs of letters; everything else separates.
+std::vector<std::string_view> version_parts(std::string_view v) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    std::size_t j = i;
+    if (is_digit(v[i])) {
+      while (j < v.size() && is_digit(v[j])) ++j;
+    } else if (is_alpha(v[i])) {
+      while (j < v.size() && is_alpha(v[j])) ++j;
+    } else {
+      ++i;
+      continue;
+    }
+    out.push_back(v.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// "1.10.0" and "1_10" are the same Flyway version (trailing zero parts do not count).
+std::string normalized_version(std::string_view v) {
+  auto parts = version_parts(v);
+  while (parts.size() > 1 && is_digit(parts.back()[0]) && strip_zeros(parts.back()) == "0") parts.pop_back();
+  std::string out;
+  for (auto p : parts) out += (out.empty() ? "" : ".") + (is_digit(p[0]) ? strip_zeros(p) : std::string(p));
+  return out;
+}
+
+std::optional<std::string> read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::move(ss).str();
+}
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+// "<version>_<name>" (either part may be empty).
+std::pair<std::string, std::string> split_version(const std::string& s) {
+  std::size_t us = s.find('_');
+  if (us == std::string::npos) return {s, ""};
+  return {s.substr(0, us), s.substr(us + 1)};
+}
+
+std::string leading_digits(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return s.substr(0, i);
+}
+
+enum class Part { Up, Down, Verify };
+
+// One file as one layout sees it.
+struct Match {
+  Layout layout;
+  std::string group;    // the directory whose migrations form one sequence
+  std::string key;      // the migration within the group
+  std::string version, name;
+  Part part = Part::Up;
+  bool repeatable = false;
+  std::optional<DbmateSections> sections;
+};
+
+std::vector<Match> match_file(const std::string& path) {
+  std::vector<Match> out;
+  fs::path p(path);
+  std::string file = p.filename().string();
+  std::string dir = p.parent_path().string();
+  if (!iends_with(file, ".sql")) return out;
+  std::string stem = file.substr(0, file.size() - 4);
+
+  // Flyway: V<version>__<description>.sql, U<version>__..., R__<description>.sql
+  if (stem.size() > 3 && (stem[0] == 'V' || stem[0] == 'U') && is_digit(stem[1])) {
+    std::size_t sep = stem.find("__");
+    if (sep != std::string::npos &&
+        std::all_of(stem.begin() + 1, stem.begin() + static_cast<long>(sep),
+                    [](char c) { return is_digit(c) || c == '.' || c == '_'; })) {
+      std::string version = stem.substr(1, sep - 1);
+      out.push_back({Layout::Flyway, dir, "V" + normalized_version(version), version, stem.substr(sep + 2),
+                     stem[0] == 'V' ? Part::Up : Part::Down, false, std::nullopt});
+    }
+  } else if (stem.rfind("R__", 0) == 0 && stem.size() > 3) {
+    out.push_back({Layout::Flyway, dir, "R" + stem.substr(3), "", stem.substr(3), Part::Up, true, std::nullopt});
+  }
+
+  // golang-migrate / pop: <version>_<name>.up.sql, .down.sql
+  for (auto [suffix, part] : {std::pair{".up.sql", Part::Up}, std::pair{".down.sql", Part::Down}}) {
+    std::string_view sfx(suffix);
+    if (!iends_with(file, sfx)) continue;
+    std::string base = file.substr(0, file.size() - sfx.size());
+    auto [version, name] = split_version(base);
+    if (!version.empty() && std::all_of(version.begin(), version.end(), is_digit))
+      out.push_back({Layout::GolangMigrate, dir, base, version, name, part, false, std::nullopt});
+  }
+
+  std::string parent = p.parent_path().filename().string();
+  std::string grandparent = p.parent_path().parent_path().string();
+  // Directory pairs: <version>_<name>/up.sql + down.sql (diesel, sourcegraph, tern-like)
+  if ((file == "up.sql" || file == "down.sql") && !parent.empty()) {
+    auto [version, name] = split_version(parent);
+    out.push_back({Layout::DirPairs, grandparent, parent, version, name, file == "up.sql" ? Part::Up : Part::Down,
+                   false, std::nullopt});
+  }
+  // Prisma: migrations/<timestamp>_<name>/migration.sql
+  if (file == "migration.sql" && !parent.empty() && is_digit(parent[0])) {
+    auto [version, name] = split_version(parent);
+    out.push_back({Layout::Prisma, grandparent, parent, version, name, Part::Up, false, std::nullopt});
+  }
+  // sqitch: <top>/{deploy,revert,verify}/<change>.sql beside <top>/sqitch.plan
+  for (fs::path d = p.parent_path(); !d.empty() && d.has_filename(); d = d.parent_path()) {
+    std::string dn = d.filename().string();
+    if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
+      std::string change = fs::path(path).lexically_relative(d).replace_extension().generic_string();
+      Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
+      out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
+      break;
+    }
+    if (d == d.parent_path()) break;
+  }
+  return out;
+}
+
+// The plan's changes in order (pragmas, tags, blank lines and comments skipped;
+// a reworked change counts once, where it first appears).
+std::vector<std::string> sqitch_plan(const fs::path& plan) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto text = read_text(plan);
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string first;
+    if (!(words >> first) || first[0] == '%' || first[0] == '#' || first[0] == '@') continue;
+    if (first[0] == '+' || first[0] == '-') first = first.substr(1);  // old "+change" / "-change" syntax
+    if (!first.empty() && seen.insert(first).second) out.push_back(first);
+  }
+  return out;
+}
+
+// A migration directory's metadata says the tool runs it outside a transaction:
+// diesel's metadata.toml `run_in_transaction = false`, Sourcegraph's
+// metadata.yaml `createIndexConcurrently: true`.
+bool dir_metadata_disables_transaction(const fs::path& dir) {
+  auto compact = [](std::string s) {
+    std::erase_if(s, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
+    return s;
+  };
+  if (auto toml = read_text(dir / "metadata.toml"))
+    if (compact(*toml).find("run_in_transaction=false") != std::string::npos) return true;
+  if (auto yaml = read_text(dir / "metadata.yaml"))
+    if (compact(*yaml).find("createIndexConcurrently:true") != std::string::npos) return true;
+  return false;
+}
+
+struct GroupKey {
+  std::string dir;
+  Layout layout;
+  bool operator<(const GroupKey& o) const {
+    if (dir != o.dir) return natural_less(dir, o.dir);
+    return layout < o.layout;
+  }
+};
+
+// Orders a group's migrations in its layout's order.
+void sort_group(std::vector<Migration>& ms, Layout layout) {
+  std::stable_sort(ms.begin(), ms.end(), [&](const Migration& a, const Migration& b) {
+    if (a.repeatable != b.repeatable) return b.repeatable;  // Flyway: repeatables after every versioned one
+    if (a.repeatable) return a.name < b.name;               // ... by description
+    if (layout == Layout::Plain) {
+      std::string fa = fs::path(a.up).filename().string(), fb = fs::path(b.up).filename().string();
+      if (fa != fb) return natural_less(fa, fb);
+      return a.up < b.up;
+    }
+    if (int c = compare_versions(a.version, b.version)) return c < 0;
+    if (a.name != b.name) return a.name < b.name;
+    return (a.up.empty() ? a.down.value_or("") : a.up) < (b.up.empty() ? b.down.value_or("") : b.up);
+  });
+}
+
+}  // namespace
+
+std::string_view layout_name(Layout l) {
+  switch (l) {
+    case Layout::Plain: return "plain";
+    case Layout::Flyway: return "flyway";
+    case Layout::GolangMigrate: return "golang-migrate";
+    case Layout::DirPairs: return "dir-pairs";
+    case Layout::Dbmate: return "dbmate";
+    case Layout::Sqitch: return "sqitch";
+    case Layout::Prisma: return "prisma";
+  }
+  return "plain";
+}
+
+std::optional<Layout> parse_layout(std::string_view name) {
+  for (Layout l : {Layout::Plain, Layout::Flyway, Layout::GolangMigrate, Layout::DirPairs, Layout::Dbmate,
+                   Layout::Sqitch, Layout::Prisma})
+    if (name == layout_name(l)) return l;
+  if (name == "pop") return Layout::GolangMigrate;
+  if (name == "diesel" || name == "sourcegraph" || name == "tern") return Layout::DirPairs;
+  return std::nullopt;
+}
+
+std::vector<std::string> layout_choices() {
+  return {"auto",   "plain",  "flyway", "golang-migrate", "pop",         "dir-pairs", "diesel",
+          "sourcegraph", "tern", "dbmate", "sqitch",         "prisma"};
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  auto pa = version_parts(a), pb = version_parts(b);
+  for (std::size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
+    bool da = is_digit(pa[i][0]), db = is_digit(pb[i][0]);
+    if (da && db) {
+      if (int c = compare_numbers(pa[i], pb[i])) return c;
+    } else if (da != db) {
+      return da ? -1 : 1;  // numbers before words
+    } else if (int c = pa[i].compare(pb[i])) {
+      return c < 0 ? -1 : 1;
+    }
+  }
+  // "1" and "1.0" are equal; otherwise the shorter comes first.
+  auto rest_zero = [](const std::vector<std::string_view>& v, std::size_t from) {
+    for (std::size_t i = from; i < v.size(); ++i)
+      if (!is_digit(v[i][0]) || strip_zeros(v[i]) != "0") return false;
+    return true;
+  };
+  if (pa.size() < pb.size()) return rest_zero(pb, pa.size()) ? 0 : -1;
+  if (pb.size() < pa.size()) return rest_zero(pa, pb.size()) ? 0 : 1;
+  return 0;
+}
+
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      std::size_t ei = i, ej = j;
+      while (ei < a.size() && is_digit(a[ei])) ++ei;
+      while (ej < b.size() && is_digit(b[ej])) ++ej;
+      if (int c = compare_numbers(a.substr(i, ei - i), b.substr(j, ej - j))) return c < 0;
+      i = ei;
+      j = ej;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  if ((a.size() - i) != (b.size() - j)) return (a.size() - i) < (b.size() - j);
+  return a < b;  // e.g. "01" and "1": any fixed order
+}
+
+std::optional<DbmateSections> dbmate_sections(std::string_view text) {
+  DbmateSections s;
+  struct Marker {
+    bool up;
+    std::size_t line_start, body_start;
+    bool transaction;
+  };
+  std::vector<Marker> markers;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t eol = text.find('\n', pos);
+    std::size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
+    std::string_view line = text.substr(pos, (eol == std::string_view::npos ? text.size() : eol) - pos);
+    if (line.rfind("--", 0) == 0) {
+      std::size_t k = 2;
+      while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+      std::string_view rest = line.substr(k);
+      for (bool up : {true, false}) {
+        std::string_view tag = up ? "migrate:up" : "migrate:down";
+        if (rest.rfind(tag, 0) != 0) continue;
+        std::string_view opts = rest.substr(tag.size());
+        if (!opts.empty() && opts[0] != ' ' && opts[0] != '\t' && opts[0] != '\r') continue;
+        std::string compact;
+        for (char c : opts)
+          if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
+        markers.push_back({up, pos, next, compact.find("transaction:false") == std::string::npos});
+      }
+    }
+    pos = next;
+  }
+  for (std::size_t i = 0; i < markers.size(); ++i) {
+    const Marker& m = markers[i];
+    std::size_t end = i + 1 < markers.size() ? markers[i + 1].line_start : text.size();
+    ByteRange r{static_cast<std::uint32_t>(m.body_start), static_cast<std::uint32_t>(end)};
+    if (m.up && !s.up) {
+      s.up = r;
+      s.up_transaction = m.transaction;
+    } else if (!m.up && !s.down) {
+      s.down = r;
+      s.down_transaction = m.transaction;
+    }
+  }
+  if (!s.up) return std::nullopt;
+  return s;
+}
+
+std::string blank_outside(std::string_view text, ByteRange keep) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if ((i < keep.begin || i >= keep.end) && out[i] != '\n' && out[i] != '\r') out[i] = ' ';
+  return out;
+}
+
+MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force) {
+  MigrationSet set;
+  std::vector<std::string> paths;
+  for (const InputFile& f : files)
+    if (!f.from_stdin) paths.push_back(f.path);
+
+  // Every layout each file matches; dbmate needs the text, read only for
+  // files no name-based layout explains.
+  std::vector<std::vector<Match>> matches(paths.size());
+  std::map<Layout, std::size_t> explains;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    matches[i] = match_file(paths[i]);
+    bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
+    if (!named && iends_with(paths[i], ".sql")) {
+      if (auto text = read_text(paths[i])) {
+        if (auto sections = dbmate_sections(*text)) {
+          std::string stem = fs::path(paths[i]).stem().string();
+          std::string version = leading_digits(stem);
+          std::string name = stem.substr(version.size());
+          if (!name.empty() && (name[0] == '_' || name[0] == '-')) name = name.substr(1);
+          matches[i].push_back({Layout::Dbmate, fs::path(paths[i]).parent_path().string(), paths[i], version, name,
+                                Part::Up, false, sections});
+        }
+      }
+    }
+    for (const Match& m : matches[i]) explains[m.layout]++;
+  }
+
+  Layout dominant = Layout::Plain;
+  std::size_t best = 0;
+  for (Layout l : kPriority)
+    if (explains[l] > best) {
+      best = explains[l];
+      dominant = l;
+    }
+  set.layout = force.value_or(dominant);
+  set.forced = force.has_value();
+
+  // Each file: the set's layout when it explains the file; otherwise (unless
+  // forced) the most specific layout that does; otherwise plain.
+  std::map<GroupKey, std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>> groups;
+  std::vector<Match> plain(paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const Match* chosen = nullptr;
+    for (const Match& m : matches[i])
+      if (m.layout == set.layout) chosen = &m;
+    if (!chosen && !force) {
+      for (Layout l : kPriority)
+        for (const Match& m : matches[i])
+          if (!chosen && m.layout == l) chosen = &m;
+    }
+    if (!chosen) {
+      fs::path p(paths[i]);
+      std::string stem = p.stem().string();
+      plain[i] = {Layout::Plain, p.parent_path().string(), paths[i], leading_digits(stem), stem, Part::Up, false,
+                  std::nullopt};
+      chosen = &plain[i];
+    }
+    set.files_by_layout[chosen->layout]++;
+    groups[{chosen->group, chosen->layout}][chosen->key].push_back({i, chosen});
+  }
+
+  for (auto& [gk, members] : groups) {
+    std::vector<Migration> ms;
+    const fs::path group_dir(gk.dir);
+    bool flyway_has_undo = false;
+    if (gk.layout == Layout::Flyway)
+      for (auto& [key, files_] : members)
+        for (auto& [i, m] : files_)
+          if (m->part == Part::Down) flyway_has_undo = true;
+
+    auto build = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
+      Migration mig;
+      mig.layout = gk.layout;
+      const Match* first = fs_.front().second;
+      mig.version = first->version;
+      mig.name = first->name;
+      mig.repeatable = first->repeatable;
+      for (auto& [i, m] : fs_) {
+        if (m->part == Part::Up) {
+          mig.up = paths[i];
+          mig.name = m->name;  // the up script names the migration
+        } else if (m->part == Part::Down) {
+          mig.down = paths[i];
+        } else {
+          mig.verify = paths[i];
+        }
+      }
+      switch (gk.layout) {
+        case Layout::Flyway: {
+          mig.transaction = mig.down_transaction = true;
+          if (mig.repeatable) break;
+          std::string desc_file = "__" + mig.name + ".sql";
+          if (mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
+            mig.up = (group_dir / ("V" + mig.version + desc_file)).string();
+          if (!mig.down && is_file(group_dir / ("U" + mig.version + desc_file)))
+            mig.down = (group_dir / ("U" + mig.version + desc_file)).string();
+          if (flyway_has_undo || mig.down) mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          break;
+        }
+        case Layout::GolangMigrate: {
+          fs::path up = group_dir / (key + ".up.sql"), down = group_dir / (key + ".down.sql");
+          if (mig.up.empty() && is_file(up)) mig.up = up.string();
+          if (!mig.down && is_file(down)) mig.down = down.string();
+          mig.expected_down = down.string();
+          break;
+        }
+        case Layout::DirPairs: {
+          fs::path dir = group_dir / key;
+          if (mig.up.empty() && is_file(dir / "up.sql")) mig.up = (dir / "up.sql").string();
+          if (!mig.down && is_file(dir / "down.sql")) mig.down = (dir / "down.sql").string();
+          mig.expected_down = (dir / "down.sql").string();
+          mig.transaction = mig.down_transaction = !dir_metadata_disables_transaction(dir);
+          break;
+        }
+        case Layout::Dbmate: {
+          const DbmateSections& s = *first->sections;
+          mig.up_section = s.up;
+          mig.down_section = s.down;
+          if (s.down) mig.down = mig.up;
+          mig.expected_down = mig.up;
+          mig.transaction = s.up_transaction;
+          mig.down_transaction = s.down_transaction;
+          break;
+        }
+        case Layout::Sqitch: {
+          fs::path deploy = group_dir / "deploy" / (key + ".sql"), revert = group_dir / "revert" / (key + ".sql"),
+                   verify = group_dir / "verify" / (key + ".sql");
+          if (mig.up.empty() && is_file(deploy)) mig.up = deploy.string();
+          if (!mig.down && is_file(revert)) mig.down = revert.string();
+          if (!mig.verify && is_file(verify)) mig.verify = verify.string();
+          mig.expected_down = revert.string();
+          break;  // sqitch scripts carry their own BEGIN/COMMIT
+        }
+        case Layout::Prisma:  // no downs; no transaction block (see README)
+        case Layout::Plain:
+          break;
+      }
+      return mig;
+    };
+
+    if (gk.layout == Layout::Sqitch) {
+      // The plan's order; changes with files but not in the plan go last, by name.
+      std::vector<std::string> plan = sqitch_plan(group_dir / "sqitch.plan");
+      std::set<std::string> planned(plan.begin(), plan.end());
+      for (const std::string& change : plan) {
+        auto it = members.find(change);
+        if (it == members.end()) continue;
+        Migration mig = build(change, it->second);
+        mig.version = std::to_string(ms.size() + 1);  // position in the plan
+        if (mig.up.empty()) set.notes.push_back((group_dir / "sqitch.plan").string() + ": change `" + change +
+                                                "` has no deploy script");
+        ms.push_back(std::move(mig));
+      }
+      for (auto& [key, fs_] : members) {
+        if (planned.count(key)) continue;
+        set.notes.push_back((group_dir / "sqitch.plan").string() + ": `" + key +
+                            "` has scripts but is not in the plan; run after the planned changes");
+        Migration mig = build(key, fs_);
+        ms.push_back(std::move(mig));
+      }
+    } else {
+      for (auto& [key, fs_] : members) ms.push_back(build(key, fs_));
+      sort_group(ms, gk.layout);
+    }
+    for (Migration& m : ms) set.migrations.push_back(std::move(m));
+  }
+  return set;
+}
+
+MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {
+  MigrationRole role;
+  if (m.expected_down.empty() && !m.down) return role;
+  role.kind = MigrationRole::Kind::Up;
+  role.down_path = m.down.value_or(m.expected_down);
+  role.down_exists = m.down.has_value();
+  if (role.down_exists) role.down_text = std::move(down_text);
+  return role;
+}
+
+MigrationRole down_role(const Migration& m) {
+  MigrationRole role;
+  role.kind = MigrationRole::Kind::Down;
+  if (m.layout != Layout::Dbmate && !m.up.empty() && is_file(m.up)) role.up_path = m.up;
+  return role;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,97 @@
+#pragma once
+// Migration-tool layouts: which tool the files were written for, in which
+// order the tool runs them, which down script undoes which up script, and
+// whether the tool wraps each migration in a transaction.
+//
+// Detection is by file names (dbmate: by its `-- migrate:up` marker, sqitch:
+// by its sqitch.plan). Every file is first matched against every layout; the
+// layout that explains most files is the set's layout. Files it does not
+// explain keep the next layout that does, or are plain migrations, so nothing
+// the user named is skipped. A forced layout (--layout) explains the files
+// that match it; the others are plain.
+//
+// Order: migrations are grouped by the directory that holds them (for
+// directory layouts: the directory holding the migration directories; for
+// sqitch: the directory holding sqitch.plan); groups run in path order, and
+// each group in its layout's order.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.h"
+#include "sources/discovery.h"
+
+namespace migrasafe {
+
+enum class Layout { Plain, Flyway, GolangMigrate, DirPairs, Dbmate, Sqitch, Prisma };
+
+std::string_view layout_name(Layout l);
+// Canonical names (plain, flyway, golang-migrate, dir-pairs, dbmate, sqitch,
+// prisma) and tool aliases (pop, diesel, sourcegraph, tern).
+std::optional<Layout> parse_layout(std::string_view name);
+// Every name parse_layout accepts, plus "auto".
+std::vector<std::string> layout_choices();
+
+struct ByteRange {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+struct Migration {
+  std::string version;  // empty for repeatable and unversioned migrations
+  std::string name;
+  std::string up;                   // the up (deploy) script; empty for a down script whose up is missing
+  std::optional<std::string> down;  // the down (undo, revert) script when it exists (dbmate: the same file)
+  // Where the layout expects a down script (empty: the layout has no downs
+  // for this migration, so none is missing).
+  std::string expected_down;
+  std::optional<std::string> verify;  // sqitch verify script
+  Layout layout = Layout::Plain;
+  bool transaction = false;       // the tool wraps the up script in a transaction
+  bool down_transaction = false;  // ... and the down script
+  bool repeatable = false;        // Flyway R__: runs after every versioned migration
+  // dbmate: the sections of the one file (the text after the marker line up
+  // to the next marker line).
+  std::optional<ByteRange> up_section, down_section;
+};
+
+struct MigrationSet {
+  Layout layout = Layout::Plain;  // the layout that explains most files (or the forced one)
+  bool forced = false;
+  std::map<Layout, std::size_t> files_by_layout;  // how many files each layout took
+  bool mixed() const { return files_by_layout.size() > 1; }
+  std::vector<Migration> migrations;  // in the order the tools run them
+  std::vector<std::string> notes;     // e.g. sqitch.plan changes without a deploy script
+};
+
+// Builds the ordered set from discovered files (stdin entries are ignored).
+MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt);
+
+// Version order: runs of digits compare as numbers (any length), runs of
+// letters as text; '.', '_' and '-' only separate ("1_10" > "1_9", "2" > "1.5").
+int compare_versions(std::string_view a, std::string_view b);
+// Natural order for file names: digit runs as numbers, the rest byte-wise.
+bool natural_less(std::string_view a, std::string_view b);
+
+// dbmate: the up and down sections of a file with `-- migrate:up` /
+// `-- migrate:down` marker lines, and their `transaction:false` options.
+struct DbmateSections {
+  std::optional<ByteRange> up, down;
+  bool up_transaction = true, down_transaction = true;
+};
+std::optional<DbmateSections> dbmate_sections(std::string_view text);
+
+// `text` with every byte outside `keep` replaced by a space (line breaks are
+// kept), so offsets, lines and columns are those of the original file.
+std::string blank_outside(std::string_view text, ByteRange keep);
+
+// The role an up script plays in its migration (for missing-down-script and
+// the down script's undone up). `down_text`: the down script's (or section's)
+// text when it exists.
+MigrationRole up_role(const Migration& m, std::optional<std::string> down_text);
+MigrationRole down_role(const Migration& m);
+
+}  // namespace migrasafe

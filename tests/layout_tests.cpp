@@ -1,0 +1,280 @@
+// Migration-tool layouts (sources/layouts.h): detection, order, up/down
+// pairing, dbmate sections and transaction defaults, over fixtures/layouts/.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "sources/layouts.h"
+#include "support.h"
+
+namespace fs = std::filesystem;
+using namespace migrasafe;
+
+namespace {
+
+// The set for fixtures/layouts/<name>, with paths relative to the source dir.
+MigrationSet fixture_set(const std::string& name, std::optional<Layout> force = std::nullopt) {
+  fs::path old = fs::current_path();
+  fs::current_path(testing::source_dir());
+  std::vector<InputError> errors;
+  auto files = discover({"fixtures/layouts/" + name}, "", errors);
+  MigrationSet set = build_migration_set(files, force);
+  fs::current_path(old);
+  REQUIRE(errors.empty());
+  return set;
+}
+
+std::vector<std::string> names(const MigrationSet& set) {
+  std::vector<std::string> out;
+  for (const Migration& m : set.migrations) out.push_back(m.name);
+  return out;
+}
+
+std::string file_of(const std::string& path) { return fs::path(path).filename().string(); }
+
+nlohmann::json check_json(const std::string& args) {
+  auto r = testing::run_cli("check --format json " + args);
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  return nlohmann::json::parse(r.out);
+}
+
+const nlohmann::json& file_in(const nlohmann::json& doc, const std::string& suffix) {
+  for (const auto& f : doc["files"])
+    if (f["path"].get<std::string>().ends_with(suffix)) return f;
+  FAIL("no file ending in " << suffix);
+  static nlohmann::json none;
+  return none;
+}
+
+std::vector<std::string> rules_at(const nlohmann::json& file, int line) {
+  std::vector<std::string> out;
+  for (const auto& f : file["findings"])
+    if (f["line"] == line) out.push_back(f["rule"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("versions compare numerically by parts", "[layouts]") {
+  CHECK(compare_versions("1_10", "1_9") > 0);
+  CHECK(compare_versions("1.10", "1.9") > 0);
+  CHECK(compare_versions("2", "1.5") > 0);
+  CHECK(compare_versions("1_5", "1.5") == 0);
+  CHECK(compare_versions("1", "1.0") == 0);
+  CHECK(compare_versions("1", "1.1") < 0);
+  CHECK(compare_versions("10", "9") > 0);
+  CHECK(compare_versions("20240102090000", "20240101120000") > 0);
+  CHECK(compare_versions("0001", "2") < 0);
+  CHECK(compare_versions("2019-02-26-002946", "2026-07-08-184840-0000") < 0);
+  CHECK(natural_less("2_seed.sql", "10_indexes.sql"));
+  CHECK(!natural_less("10_indexes.sql", "2_seed.sql"));
+  CHECK(natural_less("a.sql", "b.sql"));
+}
+
+TEST_CASE("layout names and aliases", "[layouts]") {
+  CHECK(parse_layout("flyway") == Layout::Flyway);
+  CHECK(parse_layout("diesel") == Layout::DirPairs);
+  CHECK(parse_layout("pop") == Layout::GolangMigrate);
+  CHECK(!parse_layout("auto"));
+  CHECK(!parse_layout("liquibase"));
+  for (Layout l : {Layout::Plain, Layout::Flyway, Layout::GolangMigrate, Layout::DirPairs, Layout::Dbmate,
+                   Layout::Sqitch, Layout::Prisma})
+    CHECK(parse_layout(layout_name(l)) == l);
+}
+
+TEST_CASE("each fixture tree is detected as its layout", "[layouts]") {
+  for (const char* name : {"flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch", "prisma", "plain"}) {
+    INFO(name);
+    MigrationSet set = fixture_set(name);
+    CHECK(layout_name(set.layout) == name);
+    CHECK(!set.mixed());
+    CHECK(!set.forced);
+  }
+}
+
+TEST_CASE("flyway: numeric version order, undo pairing, repeatables last, transactional", "[layouts]") {
+  MigrationSet set = fixture_set("flyway");
+  CHECK(names(set) == std::vector<std::string>{"create_accounts", "create_invoices", "add_accounts_email",
+                                               "index_accounts_email", "invoice_status", "account_totals_view",
+                                               "active_accounts_view"});
+  REQUIRE(set.migrations.size() == 7);
+  const Migration& v1_10 = set.migrations[3];
+  CHECK(v1_10.version == "1_10");
+  REQUIRE(v1_10.down);
+  CHECK(file_of(*v1_10.down) == "U1_10__index_accounts_email.sql");
+  for (const Migration& m : set.migrations) {
+    CHECK(m.transaction);
+    // The directory has an undo migration, so every versioned one expects one.
+    CHECK(m.expected_down.empty() == m.repeatable);
+  }
+  CHECK(set.migrations[5].repeatable);
+  CHECK(up_role(set.migrations[0], std::nullopt).kind == MigrationRole::Kind::Up);
+  CHECK(up_role(set.migrations[5], std::nullopt).kind == MigrationRole::Kind::Plain);
+}
+
+TEST_CASE("flyway without undo migrations expects no down script", "[layouts]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-layout-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  for (const char* f : {"V1__a.sql", "V2__b.sql"}) std::ofstream(d / f) << "SELECT 1;\n";
+  std::vector<InputError> errors;
+  MigrationSet set = build_migration_set(discover({d.string()}, "", errors));
+  fs::remove_all(d);
+  CHECK(set.layout == Layout::Flyway);
+  REQUIRE(set.migrations.size() == 2);
+  for (const Migration& m : set.migrations) CHECK(up_role(m, std::nullopt).kind == MigrationRole::Kind::Plain);
+}
+
+TEST_CASE("golang-migrate: numeric order, pairs, no transaction", "[layouts]") {
+  MigrationSet set = fixture_set("golang-migrate");
+  CHECK(names(set) == std::vector<std::string>{"create_users", "create_sessions", "widen_login_count"});
+  REQUIRE(set.migrations.size() == 3);
+  CHECK(file_of(set.migrations[0].up) == "1_create_users.up.sql");
+  REQUIRE(set.migrations[0].down);
+  CHECK(file_of(*set.migrations[0].down) == "1_create_users.down.sql");
+  CHECK(!set.migrations[2].down);
+  CHECK(file_of(set.migrations[2].expected_down) == "10_widen_login_count.down.sql");
+  for (const Migration& m : set.migrations) CHECK(!m.transaction);
+}
+
+TEST_CASE("dir pairs: version order, pairs, transactional unless metadata says not", "[layouts]") {
+  MigrationSet set = fixture_set("dir-pairs");
+  CHECK(names(set) == std::vector<std::string>{"create_projects", "add_projects_owner", "index_projects_owner"});
+  REQUIRE(set.migrations.size() == 3);
+  CHECK(set.migrations[0].version == "2024-01-05-093000");
+  CHECK(set.migrations[0].transaction);
+  CHECK(set.migrations[1].transaction);
+  CHECK(!set.migrations[2].transaction);  // metadata.toml: run_in_transaction = false
+  for (const Migration& m : set.migrations) CHECK(m.down);
+}
+
+TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[layouts]") {
+  MigrationSet set = fixture_set("dbmate");
+  REQUIRE(set.migrations.size() == 3);
+  const Migration& create = set.migrations[0];
+  CHECK(create.name == "create_events");
+  REQUIRE(create.up_section);
+  REQUIRE(create.down_section);
+  CHECK(create.down == create.up);
+  std::string text = testing::read_file(fs::path(testing::source_dir()) / create.up);
+  CHECK(text.substr(create.up_section->begin, 12) == "CREATE TABLE");
+  CHECK(text.substr(create.down_section->begin) == "DROP TABLE events;\n");
+  CHECK(create.transaction);
+  CHECK(!set.migrations[1].transaction);  // -- migrate:up transaction:false
+  CHECK(!set.migrations[1].down_transaction);
+  CHECK(set.migrations[2].transaction);
+
+  auto s = dbmate_sections("-- a comment\n-- migrate:up\nSELECT 1;\n--migrate:down   transaction:false\n");
+  REQUIRE(s);
+  CHECK(s->up->begin == 27);
+  CHECK(s->up_transaction);
+  CHECK(!s->down_transaction);
+  CHECK(!dbmate_sections("-- migrate:upgrade\nSELECT 1;\n"));
+  std::string blanked = blank_outside("ab\r\ncd\nef", {4, 6});
+  CHECK(blanked == "  \r\ncd\n  ");
+
+  // Findings keep the file's own lines: the down section's DROP TABLE is on line 9.
+  auto doc = check_json("fixtures/layouts/dbmate");
+  const auto& f = file_in(doc, "20240101120000_create_events.sql");
+  REQUIRE(f["statements"].size() == 2);
+  CHECK(f["statements"][0]["line"] == 2);
+  CHECK(f["statements"][1]["line"] == 9);
+  CHECK(f["statements"][0]["effects"]["held_until"] == "transaction");
+  CHECK(rules_at(f, 9) == std::vector<std::string>{"missing-lock-timeout"});  // not drop-table: it undoes the up
+  // transaction:false: CREATE INDEX CONCURRENTLY is fine there.
+  const auto& idx = file_in(doc, "20240102090000_index_events_kind.sql");
+  CHECK(idx["findings"].empty());
+  CHECK(idx["statements"][0]["effects"]["held_until"] == "statement");
+  // An empty down section with an `irreversible` comment is accepted.
+  CHECK(file_in(doc, "20240103080000_events_created_at.sql")["findings"].empty());
+  CHECK(doc["summary"]["files"] == 3);
+}
+
+TEST_CASE("dbmate: an empty down section is a missing down script", "[layouts]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-dbmate-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "20240101000000_t.sql") << "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\n\n";
+  std::ofstream(d / "20240102000000_u.sql") << "-- migrate:up\nCREATE TABLE u (id int);\n";
+  auto doc = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  CHECK(rules_at(file_in(doc, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(rules_at(file_in(doc, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+}
+
+TEST_CASE("sqitch: plan order, revert and verify scripts, no transaction", "[layouts]") {
+  MigrationSet set = fixture_set("sqitch");
+  CHECK(names(set) == std::vector<std::string>{"appschema", "users", "flips"});
+  REQUIRE(set.migrations.size() == 3);
+  CHECK(set.migrations[0].down);
+  CHECK(set.migrations[0].verify);
+  CHECK(!set.migrations[2].down);  // flips has no revert script
+  for (const Migration& m : set.migrations) CHECK(!m.transaction);
+  auto doc = check_json("fixtures/layouts/sqitch");
+  CHECK(doc["summary"]["files"] == 8);
+  CHECK(rules_at(file_in(doc, "deploy/flips.sql"), 1) == std::vector<std::string>{"missing-down-script"});
+}
+
+TEST_CASE("prisma and plain: order, no downs, no transaction", "[layouts]") {
+  MigrationSet prisma = fixture_set("prisma");
+  CHECK(names(prisma) == std::vector<std::string>{"init", "add_post_slug"});
+  for (const Migration& m : prisma.migrations) {
+    CHECK(!m.transaction);
+    CHECK(up_role(m, std::nullopt).kind == MigrationRole::Kind::Plain);
+  }
+  MigrationSet plain = fixture_set("plain");
+  REQUIRE(plain.migrations.size() == 3);
+  CHECK(file_of(plain.migrations[0].up) == "1_schema.sql");
+  CHECK(file_of(plain.migrations[1].up) == "2_seed.sql");
+  CHECK(file_of(plain.migrations[2].up) == "10_tags_label_unique.sql");
+  for (const Migration& m : plain.migrations) CHECK(!m.transaction);
+}
+
+TEST_CASE("a forced layout; a mixed tree", "[layouts]") {
+  MigrationSet forced = fixture_set("golang-migrate", Layout::Plain);
+  CHECK(forced.forced);
+  CHECK(forced.layout == Layout::Plain);
+  CHECK(forced.migrations.size() == 5);  // every file on its own
+  MigrationSet all = fixture_set("");
+  CHECK(all.mixed());
+  CHECK(all.files_by_layout.size() == 7);
+}
+
+TEST_CASE("check replays in migration order with the layout's transaction default", "[layouts][cli]") {
+  // 10_widen_login_count sorts before 1_... by path; replayed after 1_create_users
+  // it knows login_count is an integer, so the type change rewrites the table.
+  auto doc = check_json("fixtures/layouts/golang-migrate");
+  const auto& widen = file_in(doc, "10_widen_login_count.up.sql");
+  CHECK(widen["statements"][1]["effects"]["rewrite"] == "yes");
+  CHECK(widen["statements"][1]["effects"]["held_until"] == "statement");  // golang-migrate: no transaction
+  auto forced_tx = check_json("--assume-in-transaction fixtures/layouts/golang-migrate");
+  CHECK(file_in(forced_tx, "10_widen_login_count.up.sql")["statements"][1]["effects"]["held_until"] == "transaction");
+  auto flyway = check_json("fixtures/layouts/flyway");
+  CHECK(file_in(flyway, "V2__invoice_status.sql")["statements"][0]["effects"]["held_until"] == "transaction");
+  auto as_plain = check_json("--layout plain fixtures/layouts/flyway");
+  CHECK(file_in(as_plain, "V2__invoice_status.sql")["statements"][0]["effects"]["held_until"] == "statement");
+  CHECK(rules_at(file_in(as_plain, "V2__invoice_status.sql"), 1) == std::vector<std::string>{"missing-lock-timeout"});
+}
+
+TEST_CASE("migrasafe sources: text and JSON", "[layouts][cli]") {
+  auto text = testing::run_cli("sources fixtures/layouts/flyway");
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.rfind("layout: flyway\nmigrations: 7 (8 files)\n", 0) == 0);
+  CHECK(text.out.find("4  1_10     index_accounts_email  yes  fixtures/layouts/flyway/V1_10__index_accounts_email.sql  "
+                      "fixtures/layouts/flyway/U1_10__index_accounts_email.sql\n") != std::string::npos);
+  auto json = testing::run_cli("sources --format json fixtures/layouts/dbmate");
+  CHECK(json.exit_code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["layout"] == "dbmate");
+  CHECK(doc["mixed"] == false);
+  REQUIRE(doc["migrations"].size() == 3);
+  CHECK(doc["migrations"][0]["up_section"]["line"] == 2);
+  CHECK(doc["migrations"][0]["down_section"]["line"] == 9);
+  CHECK(doc["migrations"][1]["transaction"] == false);
+  auto forced = nlohmann::json::parse(testing::run_cli("sources --format json --layout plain fixtures/layouts/dbmate").out);
+  CHECK(forced["layout"] == "plain");
+  CHECK(forced["forced"] == true);
+  CHECK(testing::run_cli("sources no/such/dir 2>/dev/null").exit_code == 3);
+  CHECK(testing::run_cli("sources --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
+  CHECK(testing::run_cli("check --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
+}
