@@ -211,3 +211,16 @@ TEST_CASE("--schema seeds the schema model from a dump", "[cli]") {
   CHECK(with["files"][0]["findings"][0]["line"] == 2);
   CHECK(run_cli("check --schema '" + (d / "missing.sql").string() + "' " + m + " 2>&1").exit_code == 3);
 }
+
+TEST_CASE("--select and --ignore take one value each, so paths after them stay paths", "[cli]") {
+  fs::path d = temp_dir() / "select";
+  fs::create_directories(d);
+  write(d / "a.sql", "DROP TABLE t;\nALTER TABLE u DROP COLUMN c;\n");
+  auto r = run_cli("check --format json --select drop-table '" + (d / "a.sql").string() + "'");
+  REQUIRE(r.exit_code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["files"].size() == 1);
+  for (const auto& f : j["files"][0]["findings"]) CHECK(f["rule"] == "drop-table");
+  auto ignored = run_cli("check --format json --ignore drop-table,drop-column,missing-lock-timeout '" + (d / "a.sql").string() + "'");
+  CHECK(ignored.exit_code == 0);
+}
