@@ -312,6 +312,15 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
   v.materialized = materialized;
   std::map<std::string, QualifiedName> aliases;
   bind_range_vars(query, ctx, aliases, v.tables);
+  // PostgreSQL expands * when the view is created: later columns are not part of it.
+  auto star_of = [&](const QualifiedName& t) {
+    const TableInfo* info = table(t);
+    if (!info || !info->columns_known) {
+      v.all_columns_of.insert(t);
+      return;
+    }
+    for (const auto& [name, col] : info->columns) v.columns.insert({t, name});
+  };
   ast::walk(query, [&](std::string_view kind, const Json& ref) {
     if (kind != "ColumnRef") return;
     const Json& fields = ast::list(ref, "fields");
@@ -324,12 +333,12 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
         v.columns_known = false;
         return;
       }
-      if (star) v.all_columns_of.insert(alias->second);
+      if (star) star_of(alias->second);
       else v.columns.insert({alias->second, names.back()});
       return;
     }
     if (star) {
-      v.all_columns_of.insert(v.tables.begin(), v.tables.end());
+      for (const auto& t : v.tables) star_of(t);
       return;
     }
     // An unqualified column belongs to the FROM table that has it.

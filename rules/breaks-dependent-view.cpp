@@ -1,0 +1,64 @@
+// Views (plain and materialized) that the schema model knows read a column
+// or table: PostgreSQL refuses to retype the column, and refuses to drop it
+// (or the table) unless CASCADE, which silently drops the views as well.
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+std::string names(const std::vector<QualifiedName>& views) {
+  std::string out;
+  for (const auto& v : views) out += (out.empty() ? "`" : ", `") + rules::display(v) + "`";
+  return out;
+}
+
+void report(Report& r, rules::Span span, const std::string& change, const std::vector<QualifiedName>& views, bool cascade,
+            bool retype) {
+  std::string consequence =
+      retype ? "PostgreSQL refuses to change the type of a column a view uses, so the migration fails"
+      : cascade ? "CASCADE drops " + std::string(views.size() > 1 ? "those views" : "that view") +
+                      " too, and every query that reads " + (views.size() > 1 ? "them" : "it") + " fails from then on"
+                : "PostgreSQL refuses to drop what a view depends on without CASCADE, so the migration fails";
+  r.add(RuleId::breaks_dependent_view, span.first, span.second, change + " is read by " + names(views) + ": " + consequence,
+        "In one transaction, drop the dependent view" + std::string(views.size() > 1 ? "s" : "") +
+            " explicitly, make the change, and create the view" + (views.size() > 1 ? "s" : "") +
+            " again with their current definition (adapted to the change); if the view is still in use, "
+            "replace it with a version that no longer reads what is going away first.");
+}
+
+void check(const StatementView& v, Report& r) {
+  const Catalog& catalog = v.ctx.catalog();
+  if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
+    const QualifiedName& table = *v.effects.target;
+    for (const ActionEffect& a : v.effects.actions) {
+      const Json* cmd = rules::alter_command(v.stmt, a.command);
+      std::string_view sub = cmd ? ast::str(*cmd, "subtype") : "";
+      if (sub != "AT_AlterColumnType" && sub != "AT_DropColumn") continue;
+      std::string column(ast::str(*cmd, "name"));
+      auto views = catalog.views_using(table, column);
+      if (views.empty()) continue;
+      report(r, rules::alter_command_span(v, a.command), "column `" + rules::display(table) + "." + column + "`", views,
+             ast::str(*cmd, "behavior") == "DROP_CASCADE", sub == "AT_AlterColumnType");
+    }
+    return;
+  }
+  if (v.stmt.kind != "DropStmt") return;
+  std::string_view type = ast::str(v.stmt.node, "removeType");
+  if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW") return;
+  std::set<QualifiedName> dropped;
+  for (const RelationLock& l : v.effects.locks)
+    if (l.role == LockRole::Named) dropped.insert(l.relation);
+  for (const QualifiedName& rel : dropped) {
+    std::vector<QualifiedName> views;
+    for (const auto& view : catalog.views_using(rel, ""))
+      if (!dropped.count(view)) views.push_back(view);  // dropped by this statement too
+    if (views.empty()) continue;
+    report(r, {v.stmt.begin, v.stmt.end}, "`" + rules::display(rel) + "`", views,
+           ast::str(v.stmt.node, "behavior") == "DROP_CASCADE", false);
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_breaks_dependent_view{check, nullptr};
+}  // namespace migrasafe
