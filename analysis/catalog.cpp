@@ -65,15 +65,26 @@ std::vector<QualifiedName> Catalog::views_using(const QualifiedName& table, cons
     if (!v.tables.count(table)) return;
     if (column.empty() || v.all_columns_of.count(table) || v.columns.count({table, column})) out.push_back(name);
   });
+  std::sort(out.begin(), out.end());  // shard order is not name order
   return out;
 }
 
 std::vector<QualifiedName> Catalog::owned_sequences(const QualifiedName& table, const std::string& column) const {
   std::vector<QualifiedName> out;
-  sequences_.for_each([&](const QualifiedName& name, const SequenceInfo& s) {
-    if (s.owned_by && s.owned_by->first == table && (column.empty() || s.owned_by->second == column)) out.push_back(name);
-  });
+  if (const TableInfo* t = this->table(table))
+    for (const auto& [col, seq] : t->owned_sequences)
+      if (column.empty() || col == column) out.push_back(seq);
   return out;
+}
+
+void Catalog::set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner) {
+  SequenceInfo* s = sequences_.find_for_write(sequence);
+  if (!s) return;
+  if (s->owned_by)
+    if (TableInfo* old = tables_.find_for_write(s->owned_by->first)) old->owned_sequences.erase({s->owned_by->second, sequence});
+  s->owned_by = owner;
+  if (owner)
+    if (TableInfo* t = tables_.find_for_write(owner->first)) t->owned_sequences.insert({owner->second, sequence});
 }
 
 bool Catalog::relation_exists(const QualifiedName& name) const {
@@ -162,8 +173,11 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     return;
   }
   t.columns[name] = *info;
-  if (is_serial(def) || has_constraint(def, "CONSTR_IDENTITY"))
-    sequences_.put(choose_name(table, name, "seq"), SequenceInfo{std::pair{table, name}});
+  if (is_serial(def) || has_constraint(def, "CONSTR_IDENTITY")) {
+    QualifiedName seq = choose_name(table, name, "seq");
+    sequences_.put(seq, SequenceInfo{std::pair{table, name}});
+    t.owned_sequences.insert({name, seq});
+  }
   for (const Json& c : ast::list(def, "constraints"))
     if (const Json* con = ast::as(c, "Constraint")) add_constraint_index(table, *con, {name});
 }
@@ -263,7 +277,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
       if (!(ast::flag(*cmd, "missing_ok") && t->columns.count(std::string(ast::str(*col, "colname"))))) add_column(name, *t, *col);
     } else if (sub == "AT_DropColumn") {
       t->columns.erase(column);
-      for (const auto& seq : owned_sequences(name, column)) sequences_.erase(seq);
+      for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
       // Indexes on the column go with it; so do views with CASCADE (without, the DROP fails).
       std::vector<std::string> gone;
       for (const auto& i : t->indexes)
@@ -286,10 +300,12 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
       found->second.has_default = def != nullptr;
     } else if (sub == "AT_AddIdentity" && found != t->columns.end()) {
       found->second.has_default = found->second.not_null = true;
-      sequences_.put(choose_name(name, column, "seq"), SequenceInfo{std::pair{name, column}});
+      QualifiedName seq = choose_name(name, column, "seq");
+      sequences_.put(seq, {});
+      set_owner(seq, std::pair{name, column});
     } else if (sub == "AT_DropIdentity" && found != t->columns.end()) {
       found->second.has_default = false;
-      for (const auto& seq : owned_sequences(name, column)) sequences_.erase(seq);
+      for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
     }
   }
 }
@@ -364,7 +380,7 @@ void Catalog::drop_relation(const QualifiedName& name) {
     TableInfo copy = *t;
     tables_.erase(name);
     for (const auto& i : copy.indexes) indexes_.erase({name.schema, i});
-    for (const auto& seq : owned_sequences(name)) sequences_.erase(seq);
+    for (const auto& [column, seq] : copy.owned_sequences) sequences_.erase(seq);
     for (const auto& p : copy.partitions) drop_relation(p);
     if (copy.partition_of) detach(*copy.partition_of, name);
   }
@@ -373,7 +389,10 @@ void Catalog::drop_relation(const QualifiedName& name) {
     indexes_.erase(name);
   }
   views_.erase(name);
-  sequences_.erase(name);
+  if (sequence(name)) {
+    set_owner(name, std::nullopt);
+    sequences_.erase(name);
+  }
 }
 
 void Catalog::drop(const Json& n, const Context& ctx) {
@@ -439,9 +458,16 @@ void Catalog::rename(const Json& n, const Context& ctx) {
       indexes_.rename(name, renamed);
     }
   } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
+    std::optional<std::pair<QualifiedName, std::string>> owner;
+    if (const SequenceInfo* seq = sequence(name)) owner = seq->owned_by;
+    set_owner(name, std::nullopt);
     tables_.rename(name, renamed);
     views_.rename(name, renamed);
     sequences_.rename(name, renamed);
+    set_owner(renamed, owner);
+    if (const TableInfo* t = table(renamed))
+      for (const auto& [column, seq] : t->owned_sequences)
+        if (SequenceInfo* s = sequences_.find_for_write(seq)) s->owned_by = std::pair{renamed, column};
   }
 }
 
@@ -495,13 +521,12 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       const Json* owner_list = arg ? ast::as(*arg, "List") : nullptr;
       if (!owner_list || !sequences_.find(name)) continue;
       auto owner = ast::strings(ast::list(*owner_list, "items"));
-      SequenceInfo& s = *sequences_.find_for_write(name);
       if (owner.size() >= 2) {
         std::string col = owner.back();
         owner.pop_back();
-        s.owned_by = std::pair{ctx.qualify_names(owner), col};
+        set_owner(name, std::pair{ctx.qualify_names(owner), col});
       } else {
-        s.owned_by.reset();  // OWNED BY NONE
+        set_owner(name, std::nullopt);  // OWNED BY NONE
       }
     }
   } else if (stmt.kind == "CreateEnumStmt") {

@@ -47,6 +47,7 @@ struct TableInfo {
   std::optional<QualifiedName> partition_of; // the parent, for a partition
   std::set<QualifiedName> partitions;        // the partitions known to the model
   std::set<std::string> indexes;             // index names (same schema as the table)
+  std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
 };
 
 struct IndexInfo {
@@ -191,6 +192,8 @@ class Catalog {
   void drop_relation(const QualifiedName& name);
   void rename(const Json& n, const Context& ctx);
   void attach(const QualifiedName& parent, const QualifiedName& partition);
+  // Ties a sequence to table.column (or to nothing), on both sides.
+  void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
   void detach(const QualifiedName& parent, const QualifiedName& partition);
 
   ShardedMap<TableInfo> tables_;

@@ -145,3 +145,132 @@ TEST_CASE("volatility comes from pg_proc, including qualified calls and calls wi
   std::string culprit;
   CHECK(expression_volatility(f.statements[0].node, &culprit) == Volatility::Volatile);
 }
+
+TEST_CASE("catalog: indexes with PostgreSQL's generated names, and the table they belong to", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE app.orders (id bigserial PRIMARY KEY, code text UNIQUE, total int);"
+      "CREATE INDEX ON app.orders (total);"
+      "CREATE INDEX ON app.orders (total);"  // a clash: PostgreSQL appends a number
+      "CREATE UNIQUE INDEX ON app.orders (lower(code)) WHERE total > 0;"
+      "ALTER TABLE app.orders ADD CONSTRAINT orders_total_code_uq UNIQUE (total, code);"
+      "CREATE INDEX named ON app.orders (code);"
+      "ALTER INDEX app.named RENAME TO renamed;");
+  const Catalog& c = ctx.catalog();
+  REQUIRE(c.index({"app", "orders_pkey"}));
+  CHECK(c.index({"app", "orders_pkey"})->primary);
+  CHECK(c.index({"app", "orders_code_key"})->unique);
+  CHECK(c.index({"app", "orders_total_idx"})->columns == std::vector<std::string>{"total"});
+  CHECK(c.index({"app", "orders_total_idx1"}));
+  REQUIRE(c.index({"app", "orders_expr_key"}));
+  CHECK(c.index({"app", "orders_expr_key"})->partial);
+  CHECK(c.index({"app", "orders_total_code_uq"})->columns == std::vector<std::string>{"total", "code"});
+  CHECK(!c.index({"app", "named"}));
+  CHECK(ctx.table_of_index({"app", "renamed"}) == QualifiedName{"app", "orders"});
+  // Long names are shortened to 63 bytes the way PostgreSQL does it.
+  Context long_names = replay("CREATE TABLE " + std::string(40, 't') + " (" + std::string(40, 'c') + " int);"
+                              "CREATE INDEX ON " + std::string(40, 't') + " (" + std::string(40, 'c') + ");");
+  QualifiedName expected{"public", std::string(29, 't') + "_" + std::string(29, 'c') + "_idx"};
+  CHECK(long_names.catalog().index(expected));
+  // The index moves with its table, and goes with it.
+  CHECK(mode_on(last_effects("CREATE TABLE t (a int); CREATE INDEX ON t (a); COMMIT; DROP INDEX t_a_idx"), "public", "t") ==
+        LockMode::AccessExclusive);
+  Context dropped = replay("CREATE TABLE t (a int); CREATE INDEX i ON t (a); DROP TABLE t;");
+  CHECK(!dropped.catalog().index({"public", "i"}));
+}
+
+TEST_CASE("catalog: serial and identity sequences, OWNED BY, and what a drop takes with it", "[catalog]") {
+  Context ctx = replay("CREATE TABLE t (id serial, n bigint GENERATED ALWAYS AS IDENTITY, x int DEFAULT 1, y int);"
+                       "CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY t.y;");
+  const Catalog& c = ctx.catalog();
+  CHECK(c.owned_sequences({"public", "t"}).size() == 3);
+  CHECK(c.owned_sequences({"public", "t"}, "id") == std::vector<QualifiedName>{{"public", "t_id_seq"}});
+  CHECK(c.column({"public", "t"}, "x")->has_default);
+  CHECK(!c.column({"public", "t"}, "y")->has_default);
+  CHECK(c.column({"public", "t"}, "n")->not_null);
+  Effects drop = last_effects("CREATE TABLE t (id serial); COMMIT; DROP TABLE t");
+  CHECK(drop.lock_on({"public", "t_id_seq"}) == LockMode::AccessExclusive);
+  CHECK(replay("CREATE TABLE t (id serial); DROP TABLE t;").catalog().sequence({"public", "t_id_seq"}) == nullptr);
+}
+
+TEST_CASE("catalog: enums keep their values in order", "[catalog]") {
+  Context ctx = replay("CREATE TYPE mood AS ENUM ('sad', 'ok');"
+                       "ALTER TYPE mood ADD VALUE 'happy';"
+                       "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';"
+                       "ALTER TYPE mood ADD VALUE 'blue' AFTER 'sad';"
+                       "ALTER TYPE mood RENAME VALUE 'sad' TO 'down';"
+                       "ALTER TYPE mood RENAME TO feeling;");
+  REQUIRE(ctx.catalog().enum_type({"public", "feeling"}));
+  CHECK(ctx.catalog().enum_type({"public", "feeling"})->values == std::vector<std::string>{"down", "blue", "meh", "ok", "happy"});
+  CHECK(!ctx.catalog().enum_type({"public", "mood"}));
+}
+
+TEST_CASE("catalog: views know which columns they read", "[catalog]") {
+  Context ctx = replay("CREATE TABLE a (id int, x int, y int); CREATE TABLE b (id int, z int);"
+                       "CREATE VIEW v AS SELECT a.x, z FROM a JOIN b USING (id) WHERE y > 0;"
+                       "CREATE VIEW w AS WITH c AS (SELECT * FROM a) SELECT * FROM c;"
+                       "ALTER TABLE a ADD COLUMN later int;");
+  const Catalog& c = ctx.catalog();
+  CHECK(c.views_using({"public", "a"}, "x") == std::vector<QualifiedName>{{"public", "v"}, {"public", "w"}});
+  CHECK(c.views_using({"public", "a"}, "y").size() == 2);
+  CHECK(c.views_using({"public", "b"}, "z") == std::vector<QualifiedName>{{"public", "v"}});
+  CHECK(c.views_using({"public", "a"}, "later").empty());  // * was expanded when w was created
+  CHECK(c.views_using({"public", "b"}, "").size() == 1);
+  CHECK(!c.view({"public", "c"}));  // a CTE is not a table
+}
+
+TEST_CASE("catalog and effects: partitions are locked with their parent", "[catalog]") {
+  std::string setup = "CREATE TABLE pt (id int, v text) PARTITION BY RANGE (id);"
+                      "CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);"
+                      "CREATE TABLE pt_2 (id int, v text);"
+                      "ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20);"
+                      "COMMIT;";
+  Context ctx = replay(setup);
+  CHECK(ctx.catalog().table({"public", "pt"})->partitions.size() == 2);
+  CHECK(ctx.catalog().column({"public", "pt_1"}, "v"));  // a partition has its parent's columns
+  Effects add = last_effects(setup + "ALTER TABLE pt ADD COLUMN c int");
+  CHECK(add.lock_on({"public", "pt_1"}) == LockMode::AccessExclusive);
+  CHECK(add.lock_on({"public", "pt_2"}) == LockMode::AccessExclusive);
+  CHECK(!last_effects(setup + "ALTER TABLE ONLY pt ALTER COLUMN v SET DEFAULT 'x'").lock_on({"public", "pt_1"}));
+  CHECK(last_effects(setup + "CREATE INDEX ON pt (v)").lock_on({"public", "pt_2"}) == LockMode::Share);
+  CHECK(last_effects(setup + "DROP TABLE pt_1").lock_on({"public", "pt"}) == LockMode::AccessExclusive);
+  Effects detach = last_effects(setup + "ALTER TABLE pt DETACH PARTITION pt_2; ALTER TABLE pt ADD COLUMN c int");
+  CHECK(!detach.lock_on({"public", "pt_2"}));
+}
+
+TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
+  Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
+                       "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
+  CHECK(!ctx.catalog().table({"public", "l"})->columns_known);
+  CHECK(!ctx.catalog().table({"public", "s"})->columns_known);
+  CHECK(!ctx.catalog().table({"public", "k"})->columns_known);
+  CHECK(ctx.catalog().table({"public", "ok"})->columns_known);
+  // CREATE TABLE IF NOT EXISTS on an existing table changes nothing.
+  Context kept = replay("CREATE TABLE t (a int); CREATE TABLE IF NOT EXISTS t (b text);");
+  CHECK(kept.catalog().column({"public", "t"}, "a"));
+}
+
+TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
+  std::string setup = "CREATE TABLE t (id int, n numeric(10,2), ts timestamptz, c text); COMMIT;";
+  auto loss = [&](const std::string& sql) { return last_effects(setup + sql).data_loss; };
+  auto breaks = [&](const std::string& sql) { return last_effects(setup + sql).compat_breaks; };
+  CHECK(loss("ALTER TABLE t DROP COLUMN c").size() == 1);
+  CHECK(loss("DROP TABLE t").size() == 1);
+  CHECK(loss("TRUNCATE t").size() == 1);
+  CHECK(loss("DELETE FROM t").size() == 1);
+  CHECK(loss("DELETE FROM t WHERE id = 1").empty());
+  CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE numeric(10,1)").size() == 1);
+  CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE int").size() == 1);
+  CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2)").empty());
+  CHECK(loss("ALTER TABLE t ALTER COLUMN ts TYPE date").size() == 1);
+  CHECK(loss("ALTER TABLE t ALTER COLUMN c TYPE varchar(10)").empty());  // fails instead of truncating
+  CHECK(loss("DROP SCHEMA app CASCADE").size() == 1);
+  CHECK(loss("DROP SCHEMA app").empty());
+  CHECK(loss("CREATE INDEX ON t (id)").empty());
+  CHECK(breaks("ALTER TABLE t RENAME COLUMN c TO d").size() == 1);
+  CHECK(breaks("ALTER TABLE t RENAME TO u").size() == 1);
+  CHECK(breaks("ALTER TABLE t ADD COLUMN r int NOT NULL").size() == 1);
+  CHECK(breaks("ALTER TABLE t ADD COLUMN r int NOT NULL DEFAULT 0").empty());
+  CHECK(breaks("ALTER TABLE t ALTER COLUMN c SET NOT NULL").size() == 1);
+  CHECK(breaks("ALTER TABLE t ADD COLUMN r int").empty());
+  CHECK(breaks("DROP FUNCTION f(int)").size() == 1);
+}
