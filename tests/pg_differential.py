@@ -107,15 +107,16 @@ def observe(cluster, stmt):
     return {"before": before, "after": after, "locks": locks}
 
 
-def predict(migrasafe, setup, statements, tmp):
-    """Each statement is predicted on its own, after setup.sql, so that no
-    statement's changes leak into the next one's schema model."""
+def predict(migrasafe, setup, statements, tmp, schema=None):
+    """Each statement is predicted on its own, after setup.sql (or, with
+    `schema`, seeded from that pg_dump file), so that no statement's changes
+    leak into the next one's schema model."""
     preds = []
     for i, stmt in enumerate(statements):
         path = os.path.join(tmp, f"s{i:04}.sql")
         with open(path, "w") as f:
-            f.write(setup + "\n" + stmt + "\n")
-        r = run([migrasafe, "explain", "--format", "json", path])
+            f.write((setup + "\n" if schema is None else "") + stmt + "\n")
+        r = run([migrasafe, "explain", "--format", "json", path] + (["--schema", schema] if schema else []))
         if r.returncode:
             sys.exit(f"migrasafe explain failed ({r.returncode}): {r.stderr}")
         preds.append(json.loads(r.stdout)["files"][0]["statements"][-1])
@@ -191,6 +192,23 @@ def main():
         if r.returncode:
             sys.exit(f"setup failed: {r.stderr}")
         preds = predict(migrasafe, setup, statements, tmp)
+        # The same predictions from a pg_dump of the server's schema (--schema)
+        # must agree: the schema model reads pg_dump output as well as migrations.
+        dump = os.path.join(tmp, "schema.sql")
+        r = run([f"{BIN}/pg_dump", "--schema-only", "-h", tmp, "-U", "postgres", "-f", dump, "postgres"])
+        if r.returncode:
+            sys.exit(f"pg_dump failed: {r.stderr}")
+        dumped = predict(migrasafe, setup, statements, tmp, schema=dump)
+        same = 0
+        seeded_failures = []
+        for stmt, a, b in zip(statements, preds, dumped):
+            keys = ("locks", "rewrite", "scan", "transaction", "data_loss", "compat_breaks")
+            ea = {k: a["effects"][k] for k in keys}
+            eb = {k: b["effects"][k] for k in keys}
+            if ea == eb:
+                same += 1
+            else:
+                seeded_failures.append(f"{stmt}\n    after setup.sql: {ea}\n    from pg_dump:    {eb}")
         totals = {k: [0, 0] for k in ("locks", "rewrite", "transaction")}
         unknown_rewrite, failures, explained = 0, [], 0
         for stmt, pred in zip(statements, preds):
@@ -215,6 +233,10 @@ def main():
             print(f"  {k:12} {ok}/{n} match ({100.0 * ok / max(n, 1):.1f}%)")
         print(f"  rewrite predicted 'unknown' (not compared): {unknown_rewrite}")
         print(f"  explained mismatches: {explained}")
+        print(f"  same effects when seeded from pg_dump --schema-only: {same}/{len(statements)}")
+        if seeded_failures:
+            print("\nPREDICTIONS FROM pg_dump DIFFER:\n  " + "\n  ".join(seeded_failures))
+            return 1
         if failures:
             print("\nUNEXPLAINED MISMATCHES:\n  " + "\n  ".join(failures))
             return 1
