@@ -21,6 +21,7 @@
 
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
+#include "sources/git.h"
 #include "sources/layouts.h"
 
 using namespace migrasafe;
@@ -64,6 +65,8 @@ struct CheckArgs {
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
   std::string layout = "auto";  // migration-tool layout, or auto-detected
+  std::string changed_since;    // report only files changed since this git ref
+  bool staged = false;          // report only files staged for commit
 };
 
 std::optional<Layout> forced_layout(const std::string& name) {
@@ -146,6 +149,17 @@ int run_check(const CheckArgs& a) {
         std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
                   << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
                   << " (statement skipped)\n";
+  }
+
+  // --changed-since / --staged narrow the report, not the replay.
+  std::optional<ChangedFiles> report_only;
+  if (!a.changed_since.empty() || a.staged) {
+    std::string error;
+    report_only = a.staged ? staged_files(error) : changed_since(a.changed_since, error);
+    if (!report_only) {
+      std::cerr << "migrasafe: error: " << (a.staged ? "--staged" : "--changed-since") << ": " << error << "\n";
+      return kExitUsage;
+    }
   }
 
   std::vector<InputError> input_errors;
@@ -340,6 +354,8 @@ int run_check(const CheckArgs& a) {
   }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+  if (report_only)
+    std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
 
   // Paths that named nothing are reported like unreadable files.
   for (const InputError& e : input_errors) {
@@ -545,6 +561,10 @@ int main(int argc, char** argv) {
                     "scripts and says whether each migration runs in a transaction")
         ->check(CLI::IsMember(layout_choices()))
         ->capture_default_str();
+    cmd->add_option("--changed-since", a.changed_since,
+                    "Report only on files added or modified since the merge base of REF and HEAD (committed, "
+                    "staged, unstaged or untracked); every migration is still replayed for context");
+    cmd->add_flag("--staged", a.staged, "Report only on files staged for commit (for pre-commit hooks)");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");

@@ -1,0 +1,139 @@
+#include "sources/git.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <vector>
+
+extern char** environ;
+
+namespace migrasafe {
+namespace fs = std::filesystem;
+namespace {
+
+struct Output {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs git with the given arguments (no shell: a ref cannot inject commands).
+Output git(std::vector<std::string> args) {
+  args.insert(args.begin(), "git");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out_pipe[2], err_pipe[2];
+  Output result;
+  if (pipe(out_pipe) != 0) return result;
+  if (pipe(err_pipe) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  pid_t pid;
+  int spawned = posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (spawned != 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    result.err = "cannot run git (is it installed?)";
+    return result;
+  }
+  // stderr is small; read stdout to the end first, then stderr.
+  std::array<char, 65536> buf;
+  for (auto [fd, dest] : {std::pair{out_pipe[0], &result.out}, std::pair{err_pipe[0], &result.err}}) {
+    ssize_t n;
+    while ((n = read(fd, buf.data(), buf.size())) > 0) dest->append(buf.data(), static_cast<std::size_t>(n));
+    close(fd);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string first_line(const std::string& s) {
+  std::string line = s.substr(0, s.find('\n'));
+  return line.empty() ? "git failed" : line;
+}
+
+std::optional<fs::path> repo_root(std::string& error) {
+  Output r = git({"rev-parse", "--show-toplevel"});
+  if (r.status != 0) {
+    error = "not inside a git repository (" + first_line(r.err) + ")";
+    return std::nullopt;
+  }
+  std::error_code ec;
+  fs::path root(r.out.substr(0, r.out.find('\n')));
+  fs::path canonical = fs::weakly_canonical(root, ec);  // compared with canonical input paths
+  return ec ? root : canonical;
+}
+
+// NUL-separated repository-relative paths (git -z output).
+void add_paths(const fs::path& root, const std::string& z, ChangedFiles& into) {
+  std::size_t start = 0;
+  while (start < z.size()) {
+    std::size_t end = z.find('\0', start);
+    if (end == std::string::npos) end = z.size();
+    if (end > start) into.paths.insert((root / z.substr(start, end - start)).lexically_normal());
+    start = end + 1;
+  }
+}
+
+fs::path normal_absolute(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+  return ec ? fs::absolute(path).lexically_normal() : p;
+}
+
+}  // namespace
+
+bool ChangedFiles::contains(const std::string& path) const { return paths.count(normal_absolute(path)) > 0; }
+
+std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error) {
+  auto root = repo_root(error);
+  if (!root) return std::nullopt;
+  Output base = git({"merge-base", "--end-of-options", ref, "HEAD"});
+  if (base.status != 0) {
+    error = "cannot find the merge base of `" + ref + "` and HEAD (" + first_line(base.err) + ")";
+    return std::nullopt;
+  }
+  std::string commit = base.out.substr(0, base.out.find('\n'));
+  ChangedFiles changed;
+  // Committed, staged and unstaged changes against the merge base...
+  Output diff = git({"-C", root->string(), "diff", "--name-only", "-z", "--no-renames", "--diff-filter=AM", commit, "--"});
+  // ...and new files not yet added.
+  Output untracked = git({"-C", root->string(), "ls-files", "-z", "--others", "--exclude-standard"});
+  if (diff.status != 0 || untracked.status != 0) {
+    error = first_line(diff.status != 0 ? diff.err : untracked.err);
+    return std::nullopt;
+  }
+  add_paths(*root, diff.out, changed);
+  add_paths(*root, untracked.out, changed);
+  return changed;
+}
+
+std::optional<ChangedFiles> staged_files(std::string& error) {
+  auto root = repo_root(error);
+  if (!root) return std::nullopt;
+  Output diff = git({"-C", root->string(), "diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=AM", "--"});
+  if (diff.status != 0) {
+    error = first_line(diff.err);
+    return std::nullopt;
+  }
+  ChangedFiles changed;
+  add_paths(*root, diff.out, changed);
+  return changed;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,23 @@
+#pragma once
+// Which migration files a change touches, from git: for `check --changed-since
+// REF` (added or modified since the merge base of REF and HEAD, including
+// uncommitted and untracked files) and `check --staged` (staged for commit).
+// Only the report is narrowed; every migration is still replayed.
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace migrasafe {
+
+struct ChangedFiles {
+  std::set<std::filesystem::path> paths;  // absolute, lexically normal
+  bool contains(const std::string& path) const;
+};
+
+// nullopt with `error` set when git is missing, the working directory is
+// not in a repository, or the ref does not resolve.
+std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error);
+std::optional<ChangedFiles> staged_files(std::string& error);
+
+}  // namespace migrasafe
