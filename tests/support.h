@@ -44,7 +44,7 @@ inline Run run_cli(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-inline migrasafe::FileResult lint_text(const std::string& sql, migrasafe::LintOptions opts = {},
+inline migrasafe::FileResult lint_text(const std::string& sql, const migrasafe::LintOptions& opts = {},
                                        const std::string& path = "test.sql") {
   auto src = std::make_shared<const migrasafe::SourceFile>(path, sql);
   return migrasafe::lint_source(src, {}, opts);
