@@ -1,5 +1,5 @@
 // migrasafe command line: `check` (analyse migrations), `explain` (what each
-// statement does), `rules` (list rules).
+// statement does), `rules` (list rules), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/config.h"
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
 
@@ -61,61 +63,34 @@ struct CheckArgs {
   std::string stdin_filename;
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
+  std::string config;    // --config FILE (else .migrasafe.toml above the working directory)
+  std::set<std::string> given;  // options given on the command line (they override the config file)
 };
 
-std::vector<std::string> split_list(const std::vector<std::string>& items) {
-  std::vector<std::string> out;
-  for (const std::string& item : items) {
-    std::stringstream ss(item);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      part.erase(0, part.find_first_not_of(" \t"));
-      part.erase(part.find_last_not_of(" \t") + 1);
-      if (!part.empty()) out.push_back(part);
-    }
-  }
-  return out;
-}
-
-// Resolves --select/--ignore; returns false (with a message) on an unknown name.
-bool resolve_rules(const CheckArgs& a, std::vector<bool>& enabled, std::string& error) {
-  auto lookup = [&](const std::string& name, std::vector<const RuleInfo*>& out) {
-    out = find_rules(name);
-    if (out.empty()) {
-      error = "unknown rule `" + name + "` (see `migrasafe rules`)";
-      return false;
-    }
-    return true;
-  };
-  std::vector<const RuleInfo*> found;
-  auto selected = split_list(a.select);
-  if (!selected.empty()) {
-    std::fill(enabled.begin(), enabled.end(), false);
-    for (const auto& name : selected) {
-      if (name == "all") {
-        std::fill(enabled.begin(), enabled.end(), true);
-        continue;
-      }
-      if (!lookup(name, found)) return false;
-      for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = true;
-    }
-  }
-  for (const auto& name : split_list(a.ignore)) {
-    if (!lookup(name, found)) return false;
-    for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = false;
-  }
-  return true;
-}
-
-int run_check(const CheckArgs& a) {
-  LintOptions options;
-  options.analysis.pg_version = a.pg_version;
-  options.analysis.assume_in_transaction = a.assume_in_transaction;
-  std::string error;
-  if (!resolve_rules(a, options.enabled, error)) {
-    std::cerr << "migrasafe: error: " << error << "\n";
+int run_check(CheckArgs a) {
+  // .migrasafe.toml (or --config) under the command line: per-file options.
+  std::optional<Settings> settings;
+  try {
+    Config config = load_run_config(a.config);
+    if (a.paths.empty()) a.paths = config.migration_paths();
+    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
+    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
+    CommandLine cli;
+    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
+    cli.assume_in_transaction = a.assume_in_transaction;
+    cli.select = a.select;
+    cli.ignore = a.ignore;
+    settings.emplace(std::move(config), std::move(cli));
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
     return kExitUsage;
   }
+  if (a.paths.empty()) {
+    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
+              << " (see `migrasafe init`)\n";
+    return kExitUsage;
+  }
+  LintOptions options = settings->base_options();
   if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
@@ -221,7 +196,7 @@ int run_check(const CheckArgs& a) {
       if (!parsed[i]) continue;
       auto source = parsed[i]->source;
       try {
-        run.files[i] = analyse_file(std::move(*parsed[i]), roles[i], options,
+        run.files[i] = analyse_file(std::move(*parsed[i]), roles[i], settings->options_for(inputs[i].path),
                                     undone_ups[i] ? &*undone_ups[i] : nullptr, &history);
       } catch (const std::exception& e) {
         run.files[i] = FileResult{};
@@ -338,7 +313,10 @@ int main(int argc, char** argv) {
 
   // Options shared by `check` and `explain`.
   auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
-    cmd->add_option("paths", a.paths, "Files, directories (searched for *.sql), globs, or - for stdin")->required();
+    cmd->add_option("paths", a.paths,
+                    "Files, directories (searched for *.sql), globs, or - for stdin (default: `migrations` of the "
+                    "configuration file)");
+    cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
         ->check(CLI::Range(10, 18))
@@ -378,6 +356,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  bool init_force = false;
+  CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
+  init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -391,7 +373,21 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Which options the command line gave: they override the configuration file.
+  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}})
+    for (const char* name : {"--pg-version", "--format", "--fail-on"})
+      if (const CLI::Option* o = cmd->get_option_no_throw(name); o && o->count()) args->given.insert(name);
+
   try {
+    if (*init_cmd) {
+      std::string error;
+      if (!write_starter_config(".", init_force, error)) {
+        std::cerr << "migrasafe: error: " << error << "\n";
+        return kExitUsage;
+      }
+      std::cout << "wrote " << kConfigFileName << "\n";
+      return kExitClean;
+    }
     if (*check_cmd) return run_check(check);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
