@@ -338,8 +338,10 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
-  check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)");
-  check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)");
+  check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)")
+      ->allow_extra_args(false);  // one list per --select: the paths stay positional
+  check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)")
+      ->allow_extra_args(false);
 
   CheckArgs explain;
   explain.explain = true;
