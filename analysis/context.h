@@ -3,6 +3,7 @@
 // migration: transaction state, session settings, search_path, and what the
 // migration itself created (which nobody else can be using yet).
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,11 +14,31 @@
 #include "analysis/names.h"
 #include "parser/parse.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace migrasafe {
+
+// A user-supplied name pattern ([naming] in .migrasafe.toml), compiled with RE2.
+struct NamePattern {
+  std::string source{};                    // as written, for messages
+  std::shared_ptr<const re2::RE2> regex{};  // null: no pattern configured
+  explicit operator bool() const { return regex != nullptr; }
+};
+
+struct NamingPatterns {
+  NamingPatterns() {}  // not an aggregate: GCC 12 warns (falsely) about `{}` temporaries otherwise
+  NamePattern table, column, index, constraint;
+};
 
 struct AnalysisOptions {
   int pg_version = 15;
   bool assume_in_transaction = false;
+  // max_lock_timeout: a lock_timeout longer than this before an ACCESS
+  // EXCLUSIVE lock is reported by missing-lock-timeout (none: any is fine).
+  std::optional<long> max_lock_timeout_ms;
+  NamingPatterns naming;  // naming-convention; silent when none is set
 };
 
 class Context {

@@ -1,5 +1,5 @@
 // migrasafe command line: `check` (analyse migrations), `explain` (what each
-// statement does), `rules` (list rules).
+// statement does), `rules` (list rules), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/config.h"
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
@@ -67,65 +69,40 @@ struct CheckArgs {
   std::string layout = "auto";  // migration-tool layout, or auto-detected
   std::string changed_since;    // report only files changed since this git ref
   bool staged = false;          // report only files staged for commit
+  std::string config;    // --config FILE (else .migrasafe.toml above the working directory)
+  std::set<std::string> given;  // options given on the command line (they override the config file)
 };
 
 std::optional<Layout> forced_layout(const std::string& name) {
   return name == "auto" ? std::nullopt : parse_layout(name);
 }
 
-std::vector<std::string> split_list(const std::vector<std::string>& items) {
-  std::vector<std::string> out;
-  for (const std::string& item : items) {
-    std::stringstream ss(item);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      part.erase(0, part.find_first_not_of(" \t"));
-      part.erase(part.find_last_not_of(" \t") + 1);
-      if (!part.empty()) out.push_back(part);
-    }
-  }
-  return out;
-}
 
-// Resolves --select/--ignore; returns false (with a message) on an unknown name.
-bool resolve_rules(const CheckArgs& a, std::vector<bool>& enabled, std::string& error) {
-  auto lookup = [&](const std::string& name, std::vector<const RuleInfo*>& out) {
-    out = find_rules(name);
-    if (out.empty()) {
-      error = "unknown rule `" + name + "` (see `migrasafe rules`)";
-      return false;
-    }
-    return true;
-  };
-  std::vector<const RuleInfo*> found;
-  auto selected = split_list(a.select);
-  if (!selected.empty()) {
-    std::fill(enabled.begin(), enabled.end(), false);
-    for (const auto& name : selected) {
-      if (name == "all") {
-        std::fill(enabled.begin(), enabled.end(), true);
-        continue;
-      }
-      if (!lookup(name, found)) return false;
-      for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = true;
-    }
-  }
-  for (const auto& name : split_list(a.ignore)) {
-    if (!lookup(name, found)) return false;
-    for (const RuleInfo* r : found) enabled[static_cast<std::size_t>(r->id)] = false;
-  }
-  return true;
-}
-
-int run_check(const CheckArgs& a) {
-  LintOptions options;
-  options.analysis.pg_version = a.pg_version;
-  options.analysis.assume_in_transaction = a.assume_in_transaction;
-  std::string error;
-  if (!resolve_rules(a, options.enabled, error)) {
-    std::cerr << "migrasafe: error: " << error << "\n";
+int run_check(CheckArgs a) {
+  // .migrasafe.toml (or --config) under the command line: per-file options.
+  std::optional<Settings> settings;
+  try {
+    Config config = load_run_config(a.config);
+    if (a.paths.empty()) a.paths = config.migration_paths();
+    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
+    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
+    if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
+    CommandLine cli;
+    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
+    cli.assume_in_transaction = a.assume_in_transaction;
+    cli.select = a.select;
+    cli.ignore = a.ignore;
+    settings.emplace(std::move(config), std::move(cli));
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
     return kExitUsage;
   }
+  if (a.paths.empty()) {
+    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
+              << " (see `migrasafe init`)\n";
+    return kExitUsage;
+  }
+  LintOptions options = settings->base_options();
   if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
@@ -201,8 +178,6 @@ int run_check(const CheckArgs& a) {
     for (std::size_t i = 0; i < inputs.size(); ++i)
       if (!covered[i]) units.push_back({i, nullptr, Part::Whole, false});
   }
-  LintOptions options_tx = options;
-  options_tx.analysis.assume_in_transaction = true;
 
   RunResult run;
   run.options = options.analysis;
@@ -319,7 +294,9 @@ int run_check(const CheckArgs& a) {
       if (!parsed[k]) continue;
       auto source = parsed[k]->source;
       try {
-        const LintOptions& o = units[k].transaction ? options_tx : options;
+        // Per-file options (config overrides), and the layout's transaction convention.
+        LintOptions o = settings->options_for(inputs[units[k].input].path);
+        if (units[k].transaction) o.analysis.assume_in_transaction = true;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {
@@ -548,7 +525,10 @@ int main(int argc, char** argv) {
 
   // Options shared by `check` and `explain`.
   auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
-    cmd->add_option("paths", a.paths, "Files, directories (searched for *.sql), globs, or - for stdin")->required();
+    cmd->add_option("paths", a.paths,
+                    "Files, directories (searched for *.sql), globs, or - for stdin (default: `migrations` of the "
+                    "configuration file)");
+    cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
         ->check(CLI::Range(10, 18))
@@ -580,7 +560,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
   check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)")
-      ->allow_extra_args(false);  // one value per --select, so paths after it stay paths
+      ->allow_extra_args(false);  // one list per --select: the paths stay positional
   check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)")
       ->allow_extra_args(false);
 
@@ -611,6 +591,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  bool init_force = false;
+  CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
+  init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -624,7 +608,21 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Which options the command line gave: they override the configuration file.
+  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}})
+    for (const char* name : {"--pg-version", "--format", "--fail-on", "--layout"})
+      if (const CLI::Option* o = cmd->get_option_no_throw(name); o && o->count()) args->given.insert(name);
+
   try {
+    if (*init_cmd) {
+      std::string error;
+      if (!write_starter_config(".", init_force, error)) {
+        std::cerr << "migrasafe: error: " << error << "\n";
+        return kExitUsage;
+      }
+      std::cout << "wrote " << kConfigFileName << "\n";
+      return kExitClean;
+    }
     if (*check_cmd) return run_check(check);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);

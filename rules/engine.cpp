@@ -40,6 +40,47 @@ std::string problem_help(ProblemKind k, int pg_version) {
   return "";
 }
 
+Severity raised(Severity s) { return s == Severity::Note ? Severity::Warning : Severity::Error; }
+
+bool is_hot(const QualifiedName& rel, const std::vector<std::string>& hot) {
+  return std::any_of(hot.begin(), hot.end(), [&](const std::string& h) {
+    return h.find('.') == std::string::npos ? h == rel.name : h == rel.str();
+  });
+}
+
+// Config re-levelling, after suppressions: [rules.severity] first, then one
+// level up for findings on statements that lock a hot table.
+void relevel(const FileResult& result, const LintOptions& options, std::vector<Diagnostic>& diags) {
+  for (Diagnostic& d : diags)
+    if (auto s = options.severity[static_cast<std::size_t>(d.rule)]) d.severity = *s;
+  if (options.hot_tables.empty()) return;
+  // Statements that lock a hot table, and the first such table.
+  std::vector<std::pair<std::size_t, const QualifiedName*>> hot;
+  for (std::size_t i = 0; i < result.effects.size(); ++i)
+    for (const RelationLock& l : result.effects[i].locks)
+      if (is_hot(l.relation, options.hot_tables)) {
+        hot.emplace_back(i, &l.relation);
+        break;
+      }
+  if (hot.empty()) return;
+  const auto& stmts = result.parsed.statements;
+  for (Diagnostic& d : diags) {
+    // The innermost statement whose span holds the finding.
+    const QualifiedName* table = nullptr;
+    std::uint32_t width = UINT32_MAX;
+    for (const auto& [i, rel] : hot) {
+      const Statement& s = stmts[i];
+      if (d.begin >= s.begin && d.begin <= s.end && s.end - s.begin < width) {
+        width = s.end - s.begin;
+        table = rel;
+      }
+    }
+    if (!table) continue;
+    d.severity = raised(d.severity);
+    d.message += " (`" + table->str() + "` is listed in hot_tables)";
+  }
+}
+
 }  // namespace
 
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
@@ -97,6 +138,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   auto& diags = report.diagnostics();
   std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
   apply_suppressions(file, options.enabled, diags);
+  relevel(result, options, diags);
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });

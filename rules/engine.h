@@ -15,6 +15,12 @@ namespace migrasafe {
 struct LintOptions {
   AnalysisOptions analysis;
   std::vector<bool> enabled = std::vector<bool>(all_rules().size(), true);  // by RuleId
+  // Re-levelled rules ([rules.severity] in .migrasafe.toml), by RuleId;
+  // nullopt keeps the rule's default. ("off" is enabled = false.)
+  std::vector<std::optional<Severity>> severity = std::vector<std::optional<Severity>>(all_rules().size());
+  // hot_tables: a finding on a statement that locks one of these is raised
+  // one level. "schema.table", or "table" for that name in any schema.
+  std::vector<std::string> hot_tables;
 };
 
 // How long a statement's locks are held: to the end of the statement

@@ -3,8 +3,27 @@
 namespace migrasafe {
 namespace {
 
+// "5s", "1min", "250ms": the shortest exact unit.
+std::string show_ms(long ms) {
+  if (ms % 60000 == 0) return std::to_string(ms / 60000) + "min";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// max_lock_timeout (.migrasafe.toml): the timeout in effect is longer than
+// the team allows before an ACCESS EXCLUSIVE lock.
+void check_too_long(const StatementView& v, Report& r, long timeout, long limit, const RelationLock& lock) {
+  r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
+        "This statement requests an ACCESS EXCLUSIVE lock on `" + rules::display(lock.relation) +
+            "` with lock_timeout = " + show_ms(timeout) + ", longer than the configured max_lock_timeout of " +
+            show_ms(limit) + ": while it waits for the lock, every query queued after it on the table waits too, "
+            "for up to " + show_ms(timeout) + " (reported once per file)",
+        "Lower the lock timeout before this statement, e.g. SET lock_timeout = '" + show_ms(limit) +
+            "'; and retry the migration if it times out.");
+}
+
 void check(const StatementView& v, Report& r) {
-  if (r.reported(RuleId::missing_lock_timeout) || v.ctx.timeout_ms("lock_timeout")) return;
+  if (r.reported(RuleId::missing_lock_timeout)) return;
   // The strongest lock that blocks traffic, on a table others can be using.
   const RelationLock* worst = nullptr;
   for (const RelationLock& l : v.effects.locks) {
@@ -12,6 +31,12 @@ void check(const StatementView& v, Report& r) {
     if (!worst || l.mode > worst->mode) worst = &l;
   }
   if (!worst) return;
+  if (auto timeout = v.ctx.timeout_ms("lock_timeout")) {
+    auto limit = v.ctx.options().max_lock_timeout_ms;
+    if (limit && *timeout > *limit && worst->mode == LockMode::AccessExclusive)
+      check_too_long(v, r, *timeout, *limit, *worst);
+    return;
+  }
   std::string state = v.ctx.setting("lock_timeout") ? "lock_timeout is set to 0 (off)" : "no lock_timeout is set";
   r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
         "This statement requests " + std::string(worst->mode == LockMode::AccessExclusive || worst->mode == LockMode::Exclusive ? "an " : "a ") +

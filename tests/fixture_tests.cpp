@@ -5,8 +5,11 @@
 // `-- expect: a, b` binds to the next line (and the whole statement that
 // starts there); any missing or unexpected finding fails the test. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
-// (select=all runs every rule, for the suppression rules).
+// (select=all runs every rule, for the suppression rules; max_lock_timeout=5s
+// and naming_table/naming_column/naming_index/naming_constraint=REGEX set
+// what .migrasafe.toml would).
 #include <catch2/catch.hpp>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -26,24 +29,39 @@ struct Expectation {
   bool matched = false;
 };
 
+NamePattern pattern(const std::string& source) {
+  auto re = std::make_shared<const re2::RE2>(source, re2::RE2::Quiet);
+  if (!re->ok()) FAIL("bad naming pattern in fixture options: " << source);
+  return {source, re};
+}
+
+// A header `-- options: key=value ...` (fixtures and doc examples).
+void apply_options(const std::string& text, LintOptions& o) {
+  std::size_t at = text.find("-- options:");
+  if (at == std::string::npos) return;
+  std::istringstream words(text.substr(at + 11, text.find('\n', at) - at - 11));
+  std::string kv;
+  while (words >> kv) {
+    auto eq = kv.find('=');
+    std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+    if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
+    else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
+    else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
+    else if (key == "max_lock_timeout") o.analysis.max_lock_timeout_ms = parse_duration_ms(value);
+    else if (key == "naming_table") o.analysis.naming.table = pattern(value);
+    else if (key == "naming_column") o.analysis.naming.column = pattern(value);
+    else if (key == "naming_index") o.analysis.naming.index = pattern(value);
+    else if (key == "naming_constraint") o.analysis.naming.constraint = pattern(value);
+    else FAIL("unknown fixture option " << key);
+  }
+}
+
 LintOptions options_for(const std::string& text, const RuleInfo& rule) {
   LintOptions o;
   std::fill(o.enabled.begin(), o.enabled.end(), false);
   o.enabled[static_cast<std::size_t>(rule.id)] = true;
   o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
-  std::size_t at = text.find("-- options:");
-  if (at != std::string::npos) {
-    std::istringstream words(text.substr(at + 11, text.find('\n', at) - at - 11));
-    std::string kv;
-    while (words >> kv) {
-      auto eq = kv.find('=');
-      std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
-      if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
-      else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
-      else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
-      else FAIL("unknown fixture option " << key);
-    }
-  }
+  apply_options(text, o);
   return o;
 }
 
@@ -207,8 +225,12 @@ TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]")
     REQUIRE(!bad.empty());
     REQUIRE(!good.empty());
     // All rules run (the suppression rules need the others); only this rule's findings count.
+    // A `-- options:` line in the block sets what the page says the example
+    // is configured with (naming-convention needs [naming] patterns).
     auto fired = [&](const std::string& sql) {
-      auto r = testing::lint_text(sql);
+      LintOptions o;
+      apply_options(sql, o);
+      auto r = testing::lint_text(sql, o);
       return std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule.id; });
     };
     CHECK(fired(bad) > 0);

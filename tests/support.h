@@ -28,12 +28,13 @@ struct Run {
   std::string out;
 };
 
-// Runs the migrasafe binary with `args` (bash syntax) from the source dir.
-inline Run run_cli(const std::string& args) {
+// Runs the migrasafe binary with `args` (bash syntax) from `dir` (default:
+// the source dir).
+inline Run run_cli(const std::string& args, const std::string& dir = source_dir()) {
   static int counter = 0;
   std::filesystem::path script = std::filesystem::temp_directory_path() /
                                  ("migrasafe-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".sh");
-  std::ofstream(script) << "cd '" << source_dir() << "' && " << MIGRASAFE_BINARY << " " << args << "\n";
+  std::ofstream(script) << "cd '" << dir << "' && " << MIGRASAFE_BINARY << " " << args << "\n";
   FILE* p = popen(("bash '" + script.string() + "'").c_str(), "r");
   std::string out;
   char buf[4096];
@@ -44,7 +45,7 @@ inline Run run_cli(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-inline migrasafe::FileResult lint_text(const std::string& sql, migrasafe::LintOptions opts = {},
+inline migrasafe::FileResult lint_text(const std::string& sql, const migrasafe::LintOptions& opts = {},
                                        const std::string& path = "test.sql") {
   auto src = std::make_shared<const migrasafe::SourceFile>(path, sql);
   return migrasafe::lint_source(src, {}, opts);

@@ -1,0 +1,550 @@
+#include "cli/config.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace fs = std::filesystem;
+
+namespace migrasafe {
+namespace {
+
+constexpr std::string_view kFormats[] = {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"};
+constexpr std::string_view kFailOn[] = {"error", "warning", "note", "never"};
+constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "dir-pairs",
+                                         "dbmate", "sqitch", "prisma",         "plain"};
+constexpr std::string_view kRuleSeverities[] = {"error", "warning", "note", "off"};
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+template <std::size_t N>
+std::string one_of(const std::string_view (&values)[N]) {
+  std::string out;
+  for (std::size_t i = 0; i < N; ++i) out += (i ? ", \"" : "\"") + std::string(values[i]) + "\"";
+  return out;
+}
+
+template <std::size_t N>
+bool is_one_of(const std::string_view (&values)[N], std::string_view v) {
+  return std::find(std::begin(values), std::end(values), v) != std::end(values);
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::stringstream ss(item);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      part.erase(0, part.find_first_not_of(" \t"));
+      part.erase(part.find_last_not_of(" \t") + 1);
+      if (!part.empty()) out.push_back(part);
+    }
+  }
+  return out;
+}
+
+// Reads one file's tables, with messages that name the file, line and key.
+class Reader {
+ public:
+  Reader(std::string path, fs::path dir) : path_(std::move(path)), dir_(std::move(dir)) {}
+
+  Config read(const toml::table& root) {
+    Config c;
+    c.path = path_;
+    c.dir = dir_;
+    for (auto&& [key, value] : root) {
+      std::string k(key.str());
+      if (k == "pg_version") c.pg_version = pg_version(value, k);
+      else if (k == "assume_in_transaction") c.assume_in_transaction = boolean(value, k);
+      else if (k == "fail_on") c.fail_on = choice(value, k, kFailOn);
+      else if (k == "format") c.format = choice(value, k, kFormats);
+      else if (k == "layout") c.layout = choice(value, k, kLayouts);
+      else if (k == "migrations") c.migrations = strings(value, k);
+      else if (k == "rules") c.rules = rules(table(value, k), "[rules]");
+      else if (k == "overrides") c.overrides = overrides(value);
+      else if (k == "hot_tables") c.hot_tables = hot_tables(value);
+      else if (k == "max_lock_timeout") c.max_lock_timeout_ms = duration(value, k);
+      else if (k == "naming") c.naming = naming(table(value, k));
+      else unknown(key, "");
+    }
+    return c;
+  }
+
+ private:
+  [[noreturn]] void fail(const toml::source_region& where, const std::string& message) const {
+    throw ConfigError(path_ + ":" + std::to_string(where.begin.line) + ": " + message);
+  }
+  [[noreturn]] void unknown(const toml::key& key, const std::string& in) const {
+    fail(key.source(), "unknown key \"" + std::string(key.str()) + "\"" + (in.empty() ? "" : " in " + in));
+  }
+  [[noreturn]] void wrong(const toml::node& v, const std::string& key, const std::string& expected) const {
+    fail(v.source(), "\"" + key + "\" must be " + expected + ", not " + type_name(v));
+  }
+
+  const toml::table& table(const toml::node& v, const std::string& key) const {
+    if (!v.is_table()) wrong(v, key, "a table");
+    return *v.as_table();
+  }
+
+  bool boolean(const toml::node& v, const std::string& key) const {
+    if (!v.is_boolean()) wrong(v, key, "true or false");
+    return v.as_boolean()->get();
+  }
+
+  std::string string(const toml::node& v, const std::string& key) const {
+    if (!v.is_string()) wrong(v, key, "a string");
+    return v.as_string()->get();
+  }
+
+  int pg_version(const toml::node& v, const std::string& key) const {
+    if (!v.is_integer()) wrong(v, key, "an integer from 10 to 18");
+    std::int64_t n = v.as_integer()->get();
+    if (n < 10 || n > 18) fail(v.source(), "\"" + key + "\" must be from 10 to 18, not " + std::to_string(n));
+    return static_cast<int>(n);
+  }
+
+  template <std::size_t N>
+  std::string choice(const toml::node& v, const std::string& key, const std::string_view (&values)[N]) const {
+    if (!v.is_string()) wrong(v, key, "one of " + one_of(values));
+    std::string s = v.as_string()->get();
+    if (!is_one_of(values, s)) fail(v.source(), "\"" + key + "\" must be one of " + one_of(values) + ", not \"" + s + "\"");
+    return s;
+  }
+
+  std::vector<std::string> strings(const toml::node& v, const std::string& key) const {
+    if (!v.is_array()) wrong(v, key, "an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& e : *v.as_array()) {
+      if (!e.is_string()) fail(e.source(), "\"" + key + "\" must be an array of strings, but holds " + type_name(e));
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+
+  long duration(const toml::node& v, const std::string& key) const {
+    std::optional<long> ms;
+    if (v.is_integer()) ms = static_cast<long>(v.as_integer()->get());  // milliseconds, as PostgreSQL reads a number
+    else if (v.is_string()) ms = parse_duration_ms(v.as_string()->get());
+    else wrong(v, key, "a duration such as \"5s\", \"500ms\" or \"1min\"");
+    if (!ms || *ms <= 0)
+      fail(v.source(), "\"" + key + "\" must be a positive duration such as \"5s\", \"500ms\" or \"1min\"");
+    return *ms;
+  }
+
+  // Rule names, codes or aliases; "all" (in select) means every rule.
+  std::vector<RuleId> rule_list(const toml::node& v, const std::string& key, const std::string& in, bool allow_all) const {
+    if (!v.is_array()) wrong(v, key, "an array of rule names");
+    std::vector<RuleId> out;
+    for (const toml::node& e : *v.as_array()) {
+      if (!e.is_string()) fail(e.source(), "\"" + key + "\" must be an array of rule names, but holds " + type_name(e));
+      std::string name = e.as_string()->get();
+      if (allow_all && name == "all") {
+        for (const RuleInfo& r : all_rules()) out.push_back(r.id);
+        continue;
+      }
+      auto found = find_rules(name);
+      if (found.empty()) fail(e.source(), "unknown rule \"" + name + "\" in " + in + " " + key + " (see `migrasafe rules`)");
+      for (const RuleInfo* r : found) out.push_back(r->id);
+    }
+    return out;
+  }
+
+  // select / ignore / severity; `extra` lets overrides accept their own keys.
+  RuleSettings rules(const toml::table& t, const std::string& in) const {
+    RuleSettings s;
+    for (auto&& [key, value] : t) {
+      std::string k(key.str());
+      if (k == "select") s.select = rule_list(value, k, in, true);
+      else if (k == "ignore") s.ignore = rule_list(value, k, in, false);
+      else if (k == "severity") s.severity = severities(table(value, k), in == "[rules]" ? "[rules.severity]" : in + " severity");
+      else unknown(key, in);
+    }
+    return s;
+  }
+
+  std::map<RuleId, std::optional<Severity>> severities(const toml::table& t, const std::string& in) const {
+    std::map<RuleId, std::optional<Severity>> out;
+    for (auto&& [key, value] : t) {
+      std::string name(key.str());
+      auto found = find_rules(name);
+      if (found.empty()) fail(key.source(), "unknown rule \"" + name + "\" in " + in + " (see `migrasafe rules`)");
+      std::string level = choice(value, name, kRuleSeverities);
+      for (const RuleInfo* r : found) out[r->id] = level == "off" ? std::nullopt : parse_severity(level);
+    }
+    return out;
+  }
+
+  std::vector<PathOverride> overrides(const toml::node& v) const {
+    if (!v.is_array_of_tables()) wrong(v, "overrides", "an array of tables ([[overrides]])");
+    std::vector<PathOverride> out;
+    for (const toml::node& e : *v.as_array()) {
+      const toml::table& t = *e.as_table();
+      PathOverride o;
+      RuleSettings& rs = o.rules;
+      bool has_paths = false;
+      for (auto&& [key, value] : t) {
+        std::string k(key.str());
+        if (k == "paths") {
+          has_paths = true;
+          o.paths = strings(value, k);
+          for (std::size_t i = 0; i < o.paths.size(); ++i) {
+            auto re = std::make_shared<const re2::RE2>(glob_to_regex(o.paths[i]), re2::RE2::Quiet);
+            if (!re->ok()) fail((*value.as_array())[i].source(), "invalid glob \"" + o.paths[i] + "\" in [[overrides]] paths");
+            o.regexes.push_back(std::move(re));
+          }
+        } else if (k == "select") {
+          rs.select = rule_list(value, k, "[[overrides]]", true);
+        } else if (k == "ignore") {
+          rs.ignore = rule_list(value, k, "[[overrides]]", false);
+        } else if (k == "severity") {
+          rs.severity = severities(table(value, k), "[[overrides]] severity");
+        } else if (k == "pg_version") {
+          o.pg_version = pg_version(value, k);
+        } else if (k == "assume_in_transaction") {
+          o.assume_in_transaction = boolean(value, k);
+        } else {
+          unknown(key, "[[overrides]]");
+        }
+      }
+      if (!has_paths || o.paths.empty()) fail(t.source(), "[[overrides]] needs \"paths\" (an array of globs)");
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  std::vector<std::string> hot_tables(const toml::node& v) const {
+    std::vector<std::string> out = strings(v, "hot_tables");
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      std::string& s = out[i];
+      auto dots = std::count(s.begin(), s.end(), '.');
+      if (s.empty() || dots > 1 || s.front() == '.' || s.back() == '.')
+        fail((*v.as_array())[i].source(), "\"hot_tables\" entries are \"table\" or \"schema.table\", not \"" + s + "\"");
+      // Unquoted identifiers fold to lower case in PostgreSQL.
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    }
+    return out;
+  }
+
+  NamingPatterns naming(const toml::table& t) const {
+    NamingPatterns n;
+    for (auto&& [key, value] : t) {
+      std::string k(key.str());
+      NamePattern* slot = k == "table"        ? &n.table
+                          : k == "column"     ? &n.column
+                          : k == "index"      ? &n.index
+                          : k == "constraint" ? &n.constraint
+                                              : nullptr;
+      if (!slot) unknown(key, "[naming]");
+      std::string source = string(value, k);
+      auto re = std::make_shared<const re2::RE2>(source, re2::RE2::Quiet);
+      if (!re->ok()) fail(value.source(), "invalid regular expression in [naming] " + k + ": " + re->error());
+      *slot = NamePattern{source, std::move(re)};
+    }
+    return n;
+  }
+
+  std::string path_;
+  fs::path dir_;
+};
+
+std::string shown_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return p.string();
+  fs::path rel = p.lexically_normal().lexically_relative(cwd);
+  return rel.empty() ? p.string() : rel.string();
+}
+
+void apply(const RuleSettings& s, LintOptions& o) {
+  if (s.select) {
+    std::fill(o.enabled.begin(), o.enabled.end(), false);
+    for (RuleId id : *s.select) o.enabled[static_cast<std::size_t>(id)] = true;
+  }
+  for (RuleId id : s.ignore) o.enabled[static_cast<std::size_t>(id)] = false;
+  for (const auto& [id, level] : s.severity) {
+    if (level) o.severity[static_cast<std::size_t>(id)] = *level;
+    else o.enabled[static_cast<std::size_t>(id)] = false;  // "off"
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Config::migration_paths() const {
+  std::vector<std::string> out;
+  for (const std::string& m : migrations) {
+    fs::path p = fs::path(m).is_absolute() ? fs::path(m) : dir / m;
+    out.push_back(shown_path(p));
+  }
+  return out;
+}
+
+std::optional<fs::path> find_config(const fs::path& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec).lexically_normal();
+  if (ec) return std::nullopt;
+  while (true) {
+    fs::path candidate = dir / kConfigFileName;
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+    if (!dir.has_relative_path()) return std::nullopt;  // the root
+    dir = dir.parent_path();
+  }
+}
+
+Config parse_config(std::string_view text, const std::string& display_path, const fs::path& dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, display_path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(display_path + ":" + std::to_string(e.source().begin.line) + ":" +
+                      std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+  }
+  return Reader(display_path, dir).read(root);
+}
+
+Config load_config(const fs::path& file) {
+  std::string shown = file.string();
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw ConfigError(shown + ": configuration file does not exist");
+  if (fs::is_directory(file, ec)) throw ConfigError(shown + ": configuration file is a directory");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(shown + ": cannot read the configuration file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  fs::path abs = fs::absolute(file, ec).lexically_normal();
+  return parse_config(ss.str(), shown, abs.parent_path());
+}
+
+Config load_run_config(const std::string& explicit_path) {
+  if (!explicit_path.empty()) return load_config(explicit_path);
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return {};
+  auto found = find_config(cwd);
+  if (!found) return {};
+  Config c = load_config(shown_path(*found));
+  return c;
+}
+
+std::string glob_to_regex(std::string_view glob) {
+  if (glob.starts_with("./")) glob.remove_prefix(2);
+  std::string re = "^";
+  int braces = 0;
+  for (std::size_t i = 0; i < glob.size(); ++i) {
+    char c = glob[i];
+    if (c == '*') {
+      if (i + 1 < glob.size() && glob[i + 1] == '*') {
+        ++i;
+        if (i + 1 < glob.size() && glob[i + 1] == '/') {
+          ++i;
+          re += "(?:.*/)?";  // **/ : zero or more directories
+        } else {
+          re += ".*";
+        }
+      } else {
+        re += "[^/]*";
+      }
+    } else if (c == '?') {
+      re += "[^/]";
+    } else if (c == '[') {
+      std::size_t close = glob.find(']', i + 2);
+      if (close == std::string_view::npos) {
+        re += "\\[";
+        continue;
+      }
+      std::string_view body = glob.substr(i + 1, close - i - 1);
+      re += '[';
+      if (!body.empty() && (body.front() == '!' || body.front() == '^')) {
+        re += '^';
+        body.remove_prefix(1);
+      }
+      for (char b : body) {
+        if (b == '\\' || b == '[') re += '\\';
+        re += b;
+      }
+      re += ']';
+      i = close;
+    } else if (c == '{') {
+      ++braces;
+      re += "(?:";
+    } else if (c == '}' && braces > 0) {
+      --braces;
+      re += ')';
+    } else if (c == ',' && braces > 0) {
+      re += '|';
+    } else {
+      re += RE2::QuoteMeta(std::string(1, c));
+    }
+  }
+  while (braces-- > 0) re += ')';
+  return re + "$";
+}
+
+Settings::Settings(Config config, CommandLine cli) : config_(std::move(config)), cli_(std::move(cli)) {
+  auto resolve = [](const std::vector<std::string>& names, std::vector<RuleId>& out, bool allow_all) {
+    for (const std::string& name : split_list(names)) {
+      if (allow_all && name == "all") {
+        for (const RuleInfo& r : all_rules()) out.push_back(r.id);
+        continue;
+      }
+      auto found = find_rules(name);
+      if (found.empty()) throw ConfigError("unknown rule `" + name + "` (see `migrasafe rules`)");
+      for (const RuleInfo* r : found) out.push_back(r->id);
+    }
+  };
+  resolve(cli_.select, cli_select_, true);
+  resolve(cli_.ignore, cli_ignore_, false);
+}
+
+bool Settings::matches(const PathOverride& o, const std::string& path) const {
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec).lexically_normal();
+  if (ec) return false;
+  fs::path rel = abs.lexically_relative(config_.dir);
+  if (rel.empty() || *rel.begin() == "..") return false;
+  // The file itself, or a directory it is in ("db/legacy" covers db/legacy/x.sql).
+  fs::path prefix;
+  std::vector<std::string> candidates;
+  for (const fs::path& part : rel) {
+    prefix /= part;
+    candidates.push_back(prefix.generic_string());
+  }
+  for (const auto& re : o.regexes)
+    for (const std::string& c : candidates)
+      if (RE2::FullMatch(c, *re)) return true;
+  return false;
+}
+
+LintOptions Settings::build(const std::string* path) const {
+  LintOptions o;
+  const Config& c = config_;
+  if (c.pg_version) o.analysis.pg_version = *c.pg_version;
+  if (c.assume_in_transaction) o.analysis.assume_in_transaction = *c.assume_in_transaction;
+  o.analysis.max_lock_timeout_ms = c.max_lock_timeout_ms;
+  o.analysis.naming = c.naming;
+  o.hot_tables = c.hot_tables;
+  apply(c.rules, o);
+  if (path) {
+    for (const PathOverride& ov : c.overrides) {
+      if (!matches(ov, *path)) continue;
+      if (ov.pg_version) o.analysis.pg_version = *ov.pg_version;
+      if (ov.assume_in_transaction) o.analysis.assume_in_transaction = *ov.assume_in_transaction;
+      apply(ov.rules, o);
+    }
+  }
+  if (cli_.pg_version) o.analysis.pg_version = *cli_.pg_version;
+  if (cli_.assume_in_transaction) o.analysis.assume_in_transaction = true;
+  if (!cli_.select.empty()) {
+    std::fill(o.enabled.begin(), o.enabled.end(), false);
+    for (RuleId id : cli_select_) o.enabled[static_cast<std::size_t>(id)] = true;
+  }
+  for (RuleId id : cli_ignore_) o.enabled[static_cast<std::size_t>(id)] = false;
+  return o;
+}
+
+LintOptions Settings::options_for(const std::string& path) const { return build(&path); }
+LintOptions Settings::base_options() const { return build(nullptr); }
+
+std::string starter_config() {
+  return R"(# migrasafe configuration (https://github.com/migrasafe/migrasafe#configuration).
+# migrasafe reads the nearest .migrasafe.toml in the working directory or a directory above it,
+# or the file given with --config. Command-line options override what is set here.
+# Relative paths and globs are relative to this file's directory.
+
+# PostgreSQL major version the migrations run on, 10 to 18 (default 15).
+pg_version = 15
+
+# true when the migration runner wraps each file in a transaction (Flyway, dbmate, Rails, Django).
+# assume_in_transaction = false
+
+# Lowest severity that makes `migrasafe check` exit with 1: "error", "warning", "note" or "never".
+fail_on = "warning"
+
+# Default output format of `migrasafe check`: "text", "json", "sarif", "github", "gcc", "gitlab",
+# "markdown" or "junit".
+# format = "text"
+
+# What `migrasafe check` and `migrasafe explain` analyse when no paths are given:
+# files, directories or globs.
+# migrations = ["db/migrations"]
+
+# Migration-tool layout: "auto", "flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch",
+# "prisma" or "plain".
+# layout = "auto"
+
+# Tables whose locks hurt most: findings on statements that lock one of them are raised one
+# level (note -> warning -> error). "schema.table", or "table" for that name in any schema.
+# hot_tables = ["public.orders", "users"]
+
+# Longest lock_timeout allowed before a statement that takes an ACCESS EXCLUSIVE lock
+# (reported by missing-lock-timeout). A string with a unit ("500ms", "5s", "1min") or a number
+# of milliseconds.
+# max_lock_timeout = "5s"
+
+[rules]
+# Run only these rules (names, MSnnn codes or squawk aliases; "all" for every rule).
+# select = ["all"]
+# Skip these rules.
+# ignore = ["missing-down-script"]
+
+# Per-rule severity: "error", "warning", "note" or "off".
+[rules.severity]
+# rename-column = "error"
+# skipped-content = "off"
+
+# RE2 patterns for the names migrations give (rule naming-convention; each is checked only
+# when set).
+[naming]
+# table = "^[a-z][a-z0-9_]*$"
+# column = "^[a-z][a-z0-9_]*$"
+# index = "^[a-z][a-z0-9_]*_(idx|key)$"
+# constraint = "^[a-z][a-z0-9_]*_(pkey|key|fkey|check|excl)$"
+
+# Settings for some files only: `paths` are globs (`*`, `?`, `**`, `[...]`, `{a,b}`); a
+# directory covers the files in it. Later overrides win over earlier ones.
+# [[overrides]]
+# paths = ["db/legacy/**"]
+# ignore = ["drop-column"]
+# select = ["all"]
+# severity = { rename-table = "note" }
+# pg_version = 12
+# assume_in_transaction = true
+)";
+}
+
+bool write_starter_config(const fs::path& dir, bool force, std::string& error) {
+  fs::path file = dir / kConfigFileName;
+  std::error_code ec;
+  if (fs::exists(file, ec) && !force) {
+    error = std::string(kConfigFileName) + " already exists in " + fs::absolute(dir, ec).lexically_normal().string() +
+            " (use --force to overwrite it)";
+    return false;
+  }
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << starter_config();
+  out.close();
+  if (!out) {
+    error = "cannot write " + file.string();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace migrasafe

@@ -1,0 +1,128 @@
+// naming-convention: names a migration gives to tables, columns, indexes and
+// constraints must match the RE2 patterns of [naming] in .migrasafe.toml.
+// Only names written in the statement are checked (PostgreSQL's generated
+// names for unnamed constraints and indexes are not); silent without patterns.
+#include <re2/re2.h>
+
+#include <cctype>
+
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+// The identifier a token spells: unquoted words fold to lower case.
+std::string ident_value(std::string_view text, TokenKind kind) {
+  std::string out;
+  if (kind == TokenKind::QuotedIdent) {
+    if (text.size() >= 2) text = text.substr(1, text.size() - 2);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      out += text[i];
+      if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
+    }
+    return out;
+  }
+  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The token that spells `name`, searched from file offset `from` (forwards)
+// or from the end (backwards); the whole statement when it is not found.
+rules::Span name_span(const StatementView& v, const std::string& name, std::uint32_t from, bool backwards = false) {
+  const Statement& s = v.stmt;
+  const auto& toks = v.file.tokens;
+  auto matches = [&](std::size_t i) {
+    const Token& t = toks[i];
+    return t.begin >= from && (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent) &&
+           ident_value(v.file.text(t), t.kind) == name;
+  };
+  if (backwards) {
+    for (std::size_t i = s.end_token; i-- > s.first_token;)
+      if (matches(i)) return {toks[i].begin, toks[i].end};
+  } else {
+    for (std::size_t i = s.first_token; i < s.end_token; ++i)
+      if (matches(i)) return {toks[i].begin, toks[i].end};
+  }
+  return {s.begin, s.end};
+}
+
+struct Checker {
+  const StatementView& v;
+  Report& r;
+  const NamingPatterns& p = v.ctx.options().naming;
+
+  std::uint32_t offset(long location) const { return location < 0 ? v.stmt.begin : rules::at(v.stmt, location); }
+
+  void name(const NamePattern& pattern, const char* key, const char* what, const std::string& value, rules::Span span) {
+    if (!pattern || value.empty() || RE2::PartialMatch(value, *pattern.regex)) return;
+    r.add(RuleId::naming_convention, span.first, span.second,
+          std::string(what) + " name `" + value + "` does not match the naming convention `" + pattern.source +
+              "` ([naming] " + key + " in the configuration)",
+          std::string("Choose a ") + key + " name that matches `" + pattern.source +
+              "`; if the convention itself is wrong, change [naming] " + key + " in .migrasafe.toml.");
+  }
+
+  void constraint(const Json& con) {
+    std::string n(ast::str(con, "conname"));
+    if (!n.empty()) name(p.constraint, "constraint", "constraint", n, name_span(v, n, offset(ast::location(con))));
+  }
+
+  void column(const Json& col) {
+    std::string n(ast::str(col, "colname"));
+    name(p.column, "column", "column", n, name_span(v, n, offset(ast::location(col))));
+    for (const Json& c : ast::list(col, "constraints"))
+      if (const Json* con = ast::as(c, "Constraint")) constraint(*con);
+  }
+
+  void table(const Json& range_var, const char* what) {
+    std::string n(ast::str(range_var, "relname"));
+    name(p.table, "table", what, n, name_span(v, n, offset(ast::location(range_var))));
+  }
+
+  void run() {
+    const Json& n = v.stmt.node;
+    const std::string& kind = v.stmt.kind;
+    if (kind == "CreateStmt") {
+      if (const Json* rel = ast::field(n, "relation")) table(*rel, "table");
+      for (const Json& elt : ast::list(n, "tableElts")) {
+        if (const Json* col = ast::as(elt, "ColumnDef")) column(*col);
+        else if (const Json* con = ast::as(elt, "Constraint")) constraint(*con);
+      }
+    } else if (kind == "AlterTableStmt" && ast::str(n, "objtype") == "OBJECT_TABLE") {
+      for (const Json& c : ast::list(n, "cmds")) {
+        const Json* cmd = ast::as(c, "AlterTableCmd");
+        const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
+        if (!def) continue;
+        std::string_view sub = ast::str(*cmd, "subtype");
+        if (sub == "AT_AddColumn") {
+          if (const Json* col = ast::as(*def, "ColumnDef")) column(*col);
+        } else if (sub == "AT_AddConstraint") {
+          if (const Json* con = ast::as(*def, "Constraint")) constraint(*con);
+        }
+      }
+    } else if (kind == "IndexStmt") {
+      std::string idx(ast::str(n, "idxname"));
+      if (!idx.empty()) name(p.index, "index", "index", idx, name_span(v, idx, v.stmt.begin));
+    } else if (kind == "RenameStmt") {
+      std::string_view type = ast::str(n, "renameType");
+      std::string to(ast::str(n, "newname"));
+      rules::Span span = name_span(v, to, v.stmt.begin, true);
+      if (type == "OBJECT_TABLE") name(p.table, "table", "new table", to, span);
+      else if (type == "OBJECT_COLUMN" && ast::str(n, "relationType") == "OBJECT_TABLE")
+        name(p.column, "column", "new column", to, span);
+      else if (type == "OBJECT_INDEX") name(p.index, "index", "new index", to, span);
+      else if (type == "OBJECT_TABCONSTRAINT") name(p.constraint, "constraint", "new constraint", to, span);
+    }
+  }
+};
+
+void check(const StatementView& v, Report& r) {
+  const NamingPatterns& p = v.ctx.options().naming;
+  if (!p.table && !p.column && !p.index && !p.constraint) return;
+  Checker{v, r}.run();
+}
+
+}  // namespace
+const RuleHooks hooks_naming_convention{check, nullptr};
+}  // namespace migrasafe
