@@ -354,7 +354,10 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
       return;
     }
     if (star) {
-      for (const auto& t : v.tables) star_of(t);
+      // An unqualified * covers its own SELECT's FROM only; without scopes,
+      // it is attributed only when the view reads a single table.
+      if (v.tables.size() == 1) star_of(*v.tables.begin());
+      else v.columns_known = false;
       return;
     }
     // An unqualified column belongs to the FROM table that has it.
