@@ -137,7 +137,7 @@ bool is_null_constant(const Json& expr) {
   return ast::flag(*c, "isnull");
 }
 
-std::string rules_display(const QualifiedName& table, const std::string& column) {
+std::string qualified_column(const QualifiedName& table, const std::string& column) {
   return table.str() + "." + column;
 }
 
@@ -353,7 +353,7 @@ class Builder {
     }
     a.rewrite = type_change_rewrite(old->type, *to, ctx_.pg_version(), a.reason);
     if (std::string loss = type_change_loss(old->type, *to); !loss.empty())
-      lose(a.command, table, column, "changing " + rules_display(table, column) + " from " + old->type.display() + " to " +
+      lose(a.command, table, column, "changing " + qualified_column(table, column) + " from " + old->type.display() + " to " +
                                          to->display() + " " + loss);
     if (a.rewrite == Tri::No && col && ast::field(*col, "raw_default")) {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
@@ -377,7 +377,7 @@ class Builder {
       std::string_view sub = ast::str(*cmd, "subtype");
       const Json* def = ast::field(*cmd, "def");
       std::string column(ast::str(*cmd, "name"));
-      std::string where = rules_display(table, column);
+      std::string where = qualified_column(table, column);
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
           add_column(*col, a);
@@ -598,7 +598,7 @@ class Builder {
     if (type == "OBJECT_COLUMN") {
       std::string column(ast::str(n, "subname"));
       if (ast::flag(*rel, "inh")) lock_partitions(name, mode);
-      breaks(-1, name, column, "queries that use the old name " + rules_display(name, column) + " fail");
+      breaks(-1, name, column, "queries that use the old name " + qualified_column(name, column) + " fail");
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
       breaks(-1, name, "", "queries that use the old name " + name.str() + " fail");
     }
