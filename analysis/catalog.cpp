@@ -449,9 +449,17 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     if (!t) return;
     auto col = t->columns.find(std::string(ast::str(n, "subname")));
     if (col == t->columns.end()) return;
+    std::string from = col->first;
     ColumnInfo info = col->second;
     t->columns.erase(col);
     t->columns[to] = info;
+    // Indexes and views follow a column by identity, as PostgreSQL's do.
+    for (const auto& i : std::set<std::string>(t->indexes))
+      if (IndexInfo* idx = indexes_.find_for_write({name.schema, i})) std::replace(idx->columns.begin(), idx->columns.end(), from, to);
+    for (const auto& v : views_using(name, from)) {
+      ViewInfo& view = *views_.find_for_write(v);
+      if (view.columns.erase({name, from})) view.columns.insert({name, to});
+    }
   } else if (type == "OBJECT_INDEX") {
     if (const IndexInfo* idx = index(name)) {
       if (TableInfo* t = tables_.find_for_write(idx->table)) {
@@ -468,10 +476,34 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     views_.rename(name, renamed);
     sequences_.rename(name, renamed);
     set_owner(renamed, owner);
-    if (const TableInfo* t = table(renamed))
-      for (const auto& [column, seq] : t->owned_sequences)
-        if (SequenceInfo* s = sequences_.find_for_write(seq)) s->owned_by = std::pair{renamed, column};
+    if (const TableInfo* t = table(renamed)) retarget_table(name, renamed, *t);
+    for (const auto& v : views_using(name, "")) retarget_view(v, name, renamed);
   }
+}
+
+// What points at a renamed table by name: its indexes, owned sequences,
+// partitions and partitioned parent.
+void Catalog::retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t) {
+  for (const auto& [column, seq] : t.owned_sequences)
+    if (SequenceInfo* s = sequences_.find_for_write(seq)) s->owned_by = std::pair{to, column};
+  for (const auto& i : t.indexes)
+    if (IndexInfo* idx = indexes_.find_for_write({to.schema, i})) idx->table = to;
+  for (const auto& p : t.partitions)
+    if (TableInfo* child = tables_.find_for_write(p)) child->partition_of = to;
+  if (t.partition_of)
+    if (TableInfo* parent = tables_.find_for_write(*t.partition_of)) {
+      parent->partitions.erase(from);
+      parent->partitions.insert(to);
+    }
+}
+
+void Catalog::retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to) {
+  ViewInfo& v = *views_.find_for_write(view);
+  if (v.tables.erase(from)) v.tables.insert(to);
+  if (v.all_columns_of.erase(from)) v.all_columns_of.insert(to);
+  std::set<std::pair<QualifiedName, std::string>> columns;
+  for (const auto& [table, column] : v.columns) columns.insert({table == from ? to : table, column});
+  v.columns = std::move(columns);
 }
 
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {

@@ -237,6 +237,22 @@ TEST_CASE("catalog and effects: partitions are locked with their parent", "[cata
   CHECK(!detach.lock_on({"public", "pt_2"}));
 }
 
+TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along", "[catalog]") {
+  Context ctx = replay("CREATE TABLE a (id serial, x int); CREATE INDEX ai ON a (x); CREATE VIEW v AS SELECT x FROM a;"
+                       "CREATE TABLE pt (id int) PARTITION BY RANGE (id);"
+                       "CREATE TABLE p1 PARTITION OF pt FOR VALUES FROM (0) TO (10);"
+                       "ALTER TABLE a RENAME TO b; ALTER TABLE b RENAME COLUMN x TO y;"
+                       "ALTER TABLE pt RENAME TO qt; ALTER TABLE p1 RENAME TO q1;");
+  const Catalog& c = ctx.catalog();
+  CHECK(ctx.table_of_index({"public", "ai"}) == QualifiedName{"public", "b"});
+  CHECK(c.index({"public", "ai"})->columns == std::vector<std::string>{"y"});
+  CHECK(c.views_using({"public", "b"}, "y") == std::vector<QualifiedName>{{"public", "v"}});
+  CHECK(c.views_using({"public", "a"}, "x").empty());
+  CHECK(c.owned_sequences({"public", "b"}).size() == 1);
+  CHECK(c.table({"public", "qt"})->partitions == std::set<QualifiedName>{{"public", "q1"}});
+  CHECK(c.table({"public", "q1"})->partition_of == QualifiedName{"public", "qt"});
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
