@@ -280,8 +280,10 @@ void apply(const RuleSettings& s, LintOptions& o) {
   }
   for (RuleId id : s.ignore) o.enabled[static_cast<std::size_t>(id)] = false;
   for (const auto& [id, level] : s.severity) {
-    if (level) o.severity[static_cast<std::size_t>(id)] = *level;
-    else o.enabled[static_cast<std::size_t>(id)] = false;  // "off"
+    if (level) {
+      o.severity[static_cast<std::size_t>(id)] = *level;
+      if (!rule_info(id).default_on) o.enabled[static_cast<std::size_t>(id)] = true;  // levelling an opt-in rule turns it on
+    } else o.enabled[static_cast<std::size_t>(id)] = false;  // "off"
   }
 }
 

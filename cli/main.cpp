@@ -399,6 +399,7 @@ int run_rules(const std::string& format) {
                       {"name", r.name},
                       {"category", category_name(r.category)},
                       {"severity", severity_name(r.severity)},
+                      {"enabled_by_default", r.default_on},
                       {"fixable", r.fixable},
                       {"since", r.since},
                       {"summary", r.summary},
@@ -412,7 +413,8 @@ int run_rules(const std::string& format) {
     std::string name(r.name), cat(category_name(r.category)), sev(severity_name(r.severity));
     std::cout << r.code << "  " << name << std::string(name.size() < 30 ? 30 - name.size() : 1, ' ') << cat
               << std::string(cat.size() < 15 ? 15 - cat.size() : 1, ' ') << sev
-              << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << r.summary << "\n";
+              << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << (r.default_on ? "" : "(opt-in) ")
+              << r.summary << "\n";
   }
   return kExitClean;
 }

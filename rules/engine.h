@@ -14,7 +14,7 @@ namespace migrasafe {
 
 struct LintOptions {
   AnalysisOptions analysis;
-  std::vector<bool> enabled = std::vector<bool>(all_rules().size(), true);  // by RuleId
+  std::vector<bool> enabled = default_enabled_rules();  // by RuleId
   // Re-levelled rules ([rules.severity] in .migrasafe.toml), by RuleId;
   // nullopt keeps the rule's default. ("off" is enabled = false.)
   std::vector<std::optional<Severity>> severity = std::vector<std::optional<Severity>>(all_rules().size());

@@ -60,12 +60,19 @@ std::optional<Severity> parse_severity(std::string_view s) {
 
 const std::vector<RuleInfo>& all_rules() {
   static const std::vector<RuleInfo> rules = {
-#define RULE(id, code, name, category, severity, fixable, since, summary, aliases) \
-  {RuleId::id, code, name, Category::category, Severity::severity, fixable, since, summary, split_aliases(aliases)},
+#define RULE(id, code, name, category, severity, enabled, fixable, since, summary, aliases)                     \
+  {RuleId::id, code,    name, Category::category, Severity::severity, std::string_view(#enabled) == "On", fixable, \
+   since,      summary, split_aliases(aliases)},
 #include "rules/rules.def"
 #undef RULE
   };
   return rules;
+}
+
+std::vector<bool> default_enabled_rules() {
+  std::vector<bool> on;
+  for (const RuleInfo& r : all_rules()) on.push_back(r.default_on);
+  return on;
 }
 
 const RuleInfo& rule_info(RuleId id) { return all_rules()[static_cast<std::size_t>(id)]; }

@@ -26,6 +26,7 @@ struct RuleInfo {
   std::string_view name;
   Category category;
   Severity severity;
+  bool default_on;  // false: opt-in, runs only when selected
   bool fixable;
   std::string_view since;
   std::string_view summary;
@@ -33,6 +34,8 @@ struct RuleInfo {
 };
 
 const std::vector<RuleInfo>& all_rules();
+// By RuleId: the rules that run when nothing is selected (opt-in ones are off).
+std::vector<bool> default_enabled_rules();
 const RuleInfo& rule_info(RuleId id);
 // By name, code or alias (case-insensitive); nullptr when unknown. An alias
 // may name several rules (squawk's require-timeout-settings): see find_rules.

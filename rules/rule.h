@@ -13,6 +13,18 @@
 
 namespace migrasafe {
 
+// A mechanical fix: byte-range replacements in the file, applied together
+// (`check --fix`, SARIF `fixes`, JSON `fix`). Edits do not overlap.
+struct TextEdit {
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::string replacement;
+};
+struct Fix {
+  std::string description;  // "Add CONCURRENTLY"
+  std::vector<TextEdit> edits;
+};
+
 struct Diagnostic {
   RuleId rule;
   Severity severity;
@@ -20,6 +32,7 @@ struct Diagnostic {
   std::uint32_t end;
   std::string message;  // names the object, the lock and the consequence
   std::string help;     // the safe way to do it
+  std::optional<Fix> fix = std::nullopt;
 };
 
 // Where a file sits in its migration set (filled by sources/).
@@ -50,10 +63,12 @@ struct FileView {
 
 class Report {
  public:
-  void add(RuleId id, std::uint32_t begin, std::uint32_t end, std::string message, std::string help) {
-    diagnostics_.push_back({id, rule_info(id).severity, begin, end, std::move(message), std::move(help)});
+  // Returns the new diagnostic so a rule can attach a fix to it.
+  Diagnostic& add(RuleId id, std::uint32_t begin, std::uint32_t end, std::string message, std::string help) {
+    diagnostics_.push_back({id, rule_info(id).severity, begin, end, std::move(message), std::move(help), std::nullopt});
     auto& last = last_begin_[static_cast<std::size_t>(id)];
     if (!last || begin > *last) last = begin;
+    return diagnostics_.back();
   }
   bool reported(RuleId id) const { return last_begin_[static_cast<std::size_t>(id)].has_value(); }
   // Whether rule `id` reported at or after byte offset `from`.
