@@ -22,6 +22,7 @@
 
 #include "cli/config.h"
 #include "reporters/reporters.h"
+#include "rules/docs.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/layouts.h"
@@ -419,6 +420,26 @@ int run_rules(const std::string& format) {
   return kExitClean;
 }
 
+// `rule NAME`: the rule's documentation page, from the binary. NAME may be a
+// code or an alias; an alias that stands for several rules prints each page.
+int run_rule(const std::string& name) {
+  std::vector<const RuleInfo*> found = find_rules(name);
+  if (found.empty()) {
+    std::cerr << "migrasafe: error: no rule named `" << name << "` (`migrasafe rules` lists them)\n";
+    return kExitUsage;
+  }
+  for (const RuleInfo* r : found) {
+    auto page = std::find_if(rule_docs().begin(), rule_docs().end(), [&](const RuleDoc& d) { return d.name == r->name; });
+    if (page == rule_docs().end()) {
+      std::cerr << "migrasafe: internal error: rule " << r->name << " has no embedded page\n";
+      return kExitUsage;
+    }
+    if (r != found.front()) std::cout << "\n";
+    std::cout << page->markdown;
+  }
+  return kExitClean;
+}
+
 // `sources`: the detected layout and the ordered migrations.
 int run_sources(const std::vector<std::string>& paths, const std::string& format, const std::string& layout) {
   std::vector<InputError> errors;
@@ -593,6 +614,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  std::string rule_name;
+  CLI::App* rule_cmd = app.add_subcommand("rule", "Print a rule's documentation (name, MSnnn code or squawk alias)");
+  rule_cmd->add_option("name", rule_name, "The rule")->required();
+
   bool init_force = false;
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
@@ -628,6 +653,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return run_check(check);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
+    if (*rule_cmd) return run_rule(rule_name);
     if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";
