@@ -42,14 +42,9 @@ std::optional<ColumnType> column_type(const Json& tn) {
 
 Constraints& Catalog::constraints_for_write(const QualifiedName& table) {
   auto& shard = constraint_shards_[shard_of(table)];
-  if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
+  if (!shard) shard = std::make_shared<Constraints>();
+  else if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
   return *shard;
-}
-
-std::array<std::shared_ptr<Constraints>, Catalog::kShards> Catalog::make_constraint_shards() {
-  std::array<std::shared_ptr<Constraints>, kShards> shards;
-  for (auto& s : shards) s = std::make_shared<Constraints>();
-  return shards;
 }
 
 const ColumnInfo* Catalog::column(const QualifiedName& t, const std::string& column) const {
