@@ -473,6 +473,44 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     set_owner(renamed, owner);
     if (const TableInfo* t = table(renamed)) retarget_table(name, renamed, *t);
     for (const auto& v : views_using(name, "")) retarget_view(v, name, renamed);
+    retarget_constraints(name, renamed);
+  }
+}
+
+// A renamed table keeps its CHECKs and foreign keys, and foreign keys that
+// reference it follow it (constraints are kept by table name, so they move
+// to the new name's shard).
+void Catalog::retarget_constraints(const QualifiedName& from, const QualifiedName& to) {
+  std::map<std::string, CheckConstraint> moved_checks;
+  std::optional<std::map<std::string, QualifiedName>> moved_fks;
+  const Constraints& old = constraints(from);
+  std::string old_prefix = from.str() + ".";
+  for (const auto& [key, check] : old.checks)
+    if (check.table == from) moved_checks.emplace(key.substr(old_prefix.size()), check);
+  if (auto it = old.foreign_keys.find(from); it != old.foreign_keys.end()) moved_fks = it->second;
+  if (!moved_checks.empty() || moved_fks) {
+    Constraints& w = constraints_for_write(from);
+    std::erase_if(w.checks, [&](const auto& entry) { return entry.second.table == from; });
+    w.foreign_keys.erase(from);
+  }
+  if (!moved_checks.empty() || moved_fks) {
+    Constraints& w = constraints_for_write(to);
+    for (auto& [name, check] : moved_checks) {
+      check.table = to;
+      w.checks[to.str() + "." + name] = std::move(check);
+    }
+    if (moved_fks) w.foreign_keys[to] = std::move(*moved_fks);
+  }
+  for (auto& shard : constraint_shards_) {
+    if (!shard) continue;
+    bool references = std::any_of(shard->foreign_keys.begin(), shard->foreign_keys.end(), [&](const auto& table) {
+      return std::any_of(table.second.begin(), table.second.end(), [&](const auto& fk) { return fk.second == from; });
+    });
+    if (!references) continue;
+    if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
+    for (auto& [table, fks] : shard->foreign_keys)
+      for (auto& [name, referenced] : fks)
+        if (referenced == from) referenced = to;
   }
 }
 

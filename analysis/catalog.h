@@ -197,6 +197,7 @@ class Catalog {
   void rename(const Json& n, const Context& ctx);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
+  void retarget_constraints(const QualifiedName& from, const QualifiedName& to);
   void attach(const QualifiedName& parent, const QualifiedName& partition);
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);

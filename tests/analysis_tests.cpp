@@ -253,6 +253,18 @@ TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along
   CHECK(c.table({"public", "q1"})->partition_of == QualifiedName{"public", "qt"});
 }
 
+TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to it follow", "[catalog]") {
+  Context ctx = replay("CREATE TABLE parent (id bigint PRIMARY KEY); CREATE TABLE child (pid bigint);"
+                       "ALTER TABLE child ADD CONSTRAINT child_pid_fk FOREIGN KEY (pid) REFERENCES parent;"
+                       "ALTER TABLE child ADD CONSTRAINT pid_set CHECK (pid IS NOT NULL);"
+                       "ALTER TABLE parent RENAME TO parents; ALTER TABLE child RENAME TO children;");
+  CHECK(ctx.referenced_tables({"public", "children"}) == std::vector<QualifiedName>{{"public", "parents"}});
+  CHECK(ctx.referenced_tables({"public", "child"}).empty());
+  CHECK(ctx.foreign_key_target({"public", "children"}, "child_pid_fk") == QualifiedName{"public", "parents"});
+  CHECK(ctx.has_valid_not_null_check({"public", "children"}, "pid"));
+  CHECK(!ctx.has_valid_not_null_check({"public", "child"}, "pid"));
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
