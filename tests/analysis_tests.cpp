@@ -216,6 +216,40 @@ TEST_CASE("catalog: views know which columns they read", "[catalog]") {
   CHECK(c.views_using({"public", "a"}, "later").empty());  // * was expanded when w was created
   CHECK(c.views_using({"public", "b"}, "").size() == 1);
   CHECK(!c.view({"public", "c"}));  // a CTE is not a table
+  CHECK(c.views_using({"public", "a"}, "id").size() == 2);  // USING (id) reads both sides
+  CHECK(c.views_using({"public", "b"}, "id").size() == 1);
+}
+
+TEST_CASE("catalog: view columns are resolved SELECT by SELECT", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE a (id int, x int, y int); CREATE TABLE b (id int, z int);"
+      // * over a subquery is the subquery's columns, not every column of a.
+      "CREATE VIEW sub AS SELECT * FROM (SELECT x FROM a) s;"
+      // A correlated subquery: `id` is b's inside, `x` is the outer a's.
+      "CREATE VIEW corr AS SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.id = a.id AND z > x);"
+      // ORDER BY an output name; a UNION reads both sides.
+      "CREATE VIEW ord AS SELECT x AS total FROM a UNION ALL SELECT z FROM b ORDER BY total;"
+      "CREATE VIEW lat AS SELECT l.m FROM a, LATERAL (SELECT max(z) AS m FROM b WHERE b.id = a.id) l;");
+  const Catalog& c = ctx.catalog();
+  auto uses = [&](const char* view, const char* table, const char* column) {
+    auto v = c.views_using({"public", table}, column);
+    return std::find(v.begin(), v.end(), QualifiedName{"public", view}) != v.end();
+  };
+  CHECK(uses("sub", "a", "x"));
+  CHECK(!uses("sub", "a", "y"));
+  CHECK(c.view({"public", "sub"})->columns_known);
+  CHECK(uses("corr", "a", "x"));
+  CHECK(uses("corr", "a", "id"));
+  CHECK(uses("corr", "b", "z"));
+  CHECK(!uses("corr", "a", "y"));
+  CHECK(c.view({"public", "corr"})->columns_known);
+  CHECK(uses("ord", "a", "x"));
+  CHECK(uses("ord", "b", "z"));
+  CHECK(c.view({"public", "ord"})->columns_known);
+  CHECK(uses("lat", "b", "z"));
+  CHECK(uses("lat", "a", "id"));
+  CHECK(!uses("lat", "a", "x"));
+  CHECK(c.view({"public", "lat"})->columns_known);
 }
 
 TEST_CASE("catalog and effects: partitions are locked with their parent", "[catalog]") {
