@@ -71,6 +71,30 @@ std::optional<Literal> execute_literal(std::string_view query) {
   return lit;
 }
 
+// Template placeholders in a body become identifiers of the same length, as
+// at the top level, so the body parses and every offset stays valid.
+bool blank_placeholders(std::string& code) {
+  if (code.find("{{") == std::string::npos && code.find("${") == std::string::npos) return false;
+  bool any = false;
+  for (const Token& t : lex(code)) {
+    if (t.kind != TokenKind::Placeholder) continue;
+    std::fill(code.begin() + t.begin, code.begin() + t.end, 'x');
+    code[t.begin] = '_';
+    any = true;
+  }
+  return any;
+}
+
+// Errors that do not depend on the schema: PL/pgSQL is parsed here without
+// the catalog, so a row variable's fields or a %ROWTYPE are unknown to it.
+bool certain_error(std::string_view message) {
+  if (message.starts_with("syntax error")) return true;
+  auto q1 = message.find('"');
+  auto q2 = q1 == std::string_view::npos ? q1 : message.find('"', q1 + 1);
+  return message.find("is not a known variable") != std::string_view::npos && q2 != std::string_view::npos &&
+         message.substr(q1, q2 - q1).find('.') == std::string_view::npos;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -183,12 +207,15 @@ class EmbeddedParser {
     Span whole{st.begin, st.end};
     std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
     Text code{body->code, false, 0};
+    bool placeholders = blank_placeholders(code.sql);
+    std::string function = own.sql;  // with the body's placeholders blanked when it is found verbatim
     Span literal = whole;  // where body-level problems are reported
     std::vector<Token> toks = lex(own.sql);
     for (const Token& t : toks) {
       if (t.begin < from || t.kind != TokenKind::String) continue;
       auto lit = read_literal(own.sql, t);
       if (!lit || lit->value != body->code) continue;
+      if (lit->verbatim) function.replace(lit->content, code.sql.size(), code.sql);
       if (own.exact) {
         literal = {own.base + static_cast<std::uint32_t>(t.begin), own.base + static_cast<std::uint32_t>(t.end)};
         code.exact = lit->verbatim;
@@ -198,14 +225,14 @@ class EmbeddedParser {
       break;
     }
     if (body->language == "sql") {
-      add_sql(idx, code, whole, literal, depth, false);
+      add_sql(idx, code, whole, literal, depth, false, placeholders);
       return;
     }
     bool is_do = st.kind == "DoStmt";
-    std::string function = is_do ? wrap_do(body->code) : own.sql;
-    PlpgsqlParse parsed(function);
+    PlpgsqlParse parsed(is_do ? wrap_do(code.sql) : function);
     if (parsed.r.error) {
-      report_plpgsql_error(*parsed.r.error, code, literal, is_do);
+      if (placeholders) unparsed_placeholder(literal);
+      else if (certain_error(parsed.r.error->message)) report_plpgsql_error(*parsed.r.error, code, literal, is_do);
       return;
     }
     std::shared_ptr<JsonDocument> doc;
@@ -238,19 +265,25 @@ class EmbeddedParser {
       }
       auto lit = execute_literal(b.query);
       if (!lit) continue;  // built at run time: nothing to analyse
+      bool placeholders = blank_placeholders(lit->value);
       Text piece{lit->value, placed && lit->verbatim, at + static_cast<std::uint32_t>(lit->content)};
       Span here = whole;
       if (placed) here = {at + static_cast<std::uint32_t>(lit->token_begin), at + static_cast<std::uint32_t>(lit->token_end)};
       if (piece.exact) verbatim_bodies_.push_back({here.first, here.second, piece.base});
-      add_sql(idx, piece, whole, here, depth, true);
+      add_sql(idx, piece, whole, here, depth, true, placeholders);
     }
   }
 
   // Parses `piece` and adds its statements under statement `parent`.
   // `whole`: the parent's span (for statements that cannot be placed);
   // `problem_at`: where a parse error is reported when it cannot be placed.
-  void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute) {
+  void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute,
+               bool placeholders = false) {
     PgParse parsed(piece.sql);
+    if (parsed.r.error && placeholders) {
+      unparsed_placeholder(problem_at);
+      return;
+    }
     if (parsed.r.error) {
       Span at = problem_at;
       if (piece.exact && parsed.r.error->cursorpos > 0) {
@@ -313,6 +346,12 @@ class EmbeddedParser {
     return out;
   }
 
+  void unparsed_placeholder(Span at) {
+    out_.problems.push_back({ProblemKind::Placeholder, at.first, at.second,
+                             "body with a template placeholder does not parse once the placeholder is replaced by an "
+                             "identifier; its statements were not analysed"});
+  }
+
   // A DO block's body as a function, which is how PostgreSQL compiles it.
   static std::string wrap_do(const std::string& code) {
     std::string tag = "$migrasafe_do$";
@@ -358,10 +397,12 @@ class EmbeddedParser {
     out.reserve(toks.size());
     std::string_view text = out_.source->text;
     for (const Token& t : toks) {
-      auto it = std::find_if(verbatim_bodies_.begin(), verbatim_bodies_.end(), [&](const VerbatimBody& b) {
-        return b.token_begin == t.begin && b.token_end == t.end;
-      });
-      if (t.kind != TokenKind::String || it == verbatim_bodies_.end()) {
+      auto it = verbatim_bodies_.end();
+      if (t.kind == TokenKind::String)
+        it = std::find_if(verbatim_bodies_.begin(), verbatim_bodies_.end(), [&](const VerbatimBody& b) {
+          return b.token_begin == t.begin && b.token_end == t.end;
+        });
+      if (it == verbatim_bodies_.end()) {
         out.push_back(t);
         continue;
       }

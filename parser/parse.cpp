@@ -194,6 +194,11 @@ std::size_t ParsedFile::statement_at(std::uint32_t offset) const {
                              [](std::uint32_t off, const Statement& s) { return off < s.begin; });
   if (it == statements.begin()) return std::string::npos;
   std::size_t i = static_cast<std::size_t>(it - statements.begin()) - 1;
+  // A body statement that could not be placed shares its parent's span: a
+  // finding there is taken to be the parent's.
+  while (!statements[i].exact && statements[i].parent >= 0 &&
+         statements[statements[i].parent].begin == statements[i].begin)
+    i = static_cast<std::size_t>(statements[i].parent);
   while (true) {
     if (statements[i].end >= offset) return i;
     if (statements[i].parent < 0) return std::string::npos;
