@@ -170,6 +170,21 @@ void collect_statements(const Json& node, std::vector<BodyStatement>& out) {
   });
 }
 
+// Where a statement's text starts in the body, from `start` on. PL/pgSQL
+// blanks an INTO clause in the middle of a statement with as many spaces
+// (and drops one at its end), so a space in `query` matches any byte.
+std::size_t find_statement(std::string_view code, std::string_view query, std::size_t start) {
+  std::size_t exact = code.find(query, start);
+  if (exact != std::string_view::npos || query.empty() || query.find("  ") == std::string_view::npos) return exact;
+  for (std::size_t p = code.find(query[0], start); p != std::string_view::npos && p + query.size() <= code.size();
+       p = code.find(query[0], p + 1)) {
+    std::size_t i = 0;
+    while (i < query.size() && (query[i] == ' ' || query[i] == code[p + i])) ++i;
+    if (i == query.size()) return p;
+  }
+  return std::string_view::npos;
+}
+
 std::vector<std::size_t> line_starts(std::string_view s) {
   std::vector<std::size_t> out{0};
   for (std::size_t i = 0; i < s.size(); ++i)
@@ -254,7 +269,7 @@ class EmbeddedParser {
     std::size_t search_from = 0;
     for (const BodyStatement& b : found) {
       std::size_t start = b.lineno > 0 && static_cast<std::size_t>(b.lineno) <= lines.size() ? lines[b.lineno - 1] : search_from;
-      std::size_t pos = code.sql.find(b.query, start);
+      std::size_t pos = find_statement(code.sql, b.query, start);
       bool placed = code.exact && pos != std::string::npos;
       if (pos != std::string::npos) search_from = pos + b.query.size();
       std::uint32_t at = placed ? code.base + static_cast<std::uint32_t>(pos) : 0;

@@ -134,3 +134,11 @@ TEST_CASE("embedded: findings in a function body say when it runs and carry no f
   }
   CHECK(found);
 }
+
+TEST_CASE("embedded: statements with an INTO clause are placed exactly", "[embedded]") {
+  auto f = parse("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE y int;\nBEGIN\n"
+                 "  SELECT a INTO y FROM t WHERE b = 1;\n  DELETE FROM t RETURNING id INTO y;\n  RETURN y;\nEND $$;");
+  REQUIRE(f.problems.empty());
+  CHECK(embedded_texts(f) == std::vector<std::string>{"SELECT a INTO y FROM t WHERE b = 1", "DELETE FROM t RETURNING id"});
+  for (const Statement& s : f.statements) CHECK(s.exact);
+}
