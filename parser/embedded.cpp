@@ -201,10 +201,11 @@ class EmbeddedParser {
     out_.statements.clear();
     for (Statement& st : top) {
       std::size_t idx = out_.statements.size();
-      Text own{sql_.substr(st.begin, st.end - st.begin), true, st.begin};
-      long origin = static_cast<long>(st.begin) - static_cast<long>(st.location_base);
       out_.statements.push_back(std::move(st));
-      expand(idx, own, origin, 0);
+      const Statement& s = out_.statements.back();
+      if (s.kind != "DoStmt" && s.kind != "CreateFunctionStmt") continue;  // the only statements with bodies
+      long origin = static_cast<long>(s.begin) - static_cast<long>(s.location_base);
+      expand(idx, Text{sql_.substr(s.begin, s.end - s.begin), true, s.begin}, origin, 0);
     }
     if (verbatim_bodies_.empty() && out_.statements.size() == top.size()) return;
     out_.tokens = splice(out_.tokens);
@@ -218,8 +219,8 @@ class EmbeddedParser {
     if (depth >= kMaxNesting) return;
     auto body = body_of(out_.statements[idx]);
     if (!body) return;
-    const Statement& st = out_.statements[idx];
-    Span whole{st.begin, st.end};
+    const std::string kind = out_.statements[idx].kind;
+    Span whole{out_.statements[idx].begin, out_.statements[idx].end};
     std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
     Text code{body->code, false, 0};
     bool placeholders = blank_placeholders(code.sql);
@@ -243,7 +244,7 @@ class EmbeddedParser {
       add_sql(idx, code, whole, literal, depth, false, placeholders);
       return;
     }
-    bool is_do = st.kind == "DoStmt";
+    bool is_do = kind == "DoStmt";
     PlpgsqlParse parsed(is_do ? wrap_do(code.sql) : function);
     if (parsed.r.error) {
       if (placeholders) unparsed_placeholder(literal);

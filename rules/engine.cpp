@@ -114,14 +114,10 @@ struct Replay {
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
     ctx.apply(stmt, effects);
-    result.holds[i] = {was_in_transaction && ctx.in_transaction(), std::nullopt};
-    if (stmt.deferred) {
-      result.holds[i] = {true, std::nullopt};  // until the caller's transaction ends
-    } else if (was_in_transaction && ctx.in_transaction()) {
-      open_block.push_back(i);
-    } else if (was_in_transaction && !ctx.in_transaction()) {  // this statement ended the block
-      close_block(stmt.begin);
-    }
+    // A function body's locks last until its caller's transaction ends.
+    result.holds[i] = {stmt.deferred || (was_in_transaction && ctx.in_transaction()), std::nullopt};
+    if (!stmt.deferred && was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
+    if (!stmt.deferred && was_in_transaction && !ctx.in_transaction()) close_block(stmt.begin);  // it ended the block
     result.effects[i] = std::move(effects);
     return run_body(i, ctx);
   }
