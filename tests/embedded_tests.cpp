@@ -2,7 +2,10 @@
 // their positions in the file, their parse problems, and what they change.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "parser/parse.h"
+#include "reporters/reporters.h"
 #include "rules/engine.h"
 #include "support.h"
 
@@ -141,4 +144,24 @@ TEST_CASE("embedded: statements with an INTO clause are placed exactly", "[embed
   REQUIRE(f.problems.empty());
   CHECK(embedded_texts(f) == std::vector<std::string>{"SELECT a INTO y FROM t WHERE b = 1", "DELETE FROM t RETURNING id"});
   for (const Statement& s : f.statements) CHECK(s.exact);
+}
+
+TEST_CASE("embedded: JSON marks where a statement comes from; explain nests it", "[embedded]") {
+  LintOptions options;
+  MigrationRole role;
+  auto file = std::make_shared<const SourceFile>(
+      "t.sql", "DO $$\nBEGIN\n  DROP TABLE a;\nEND $$;\nCREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM b $$;\n");
+  RunResult run;
+  run.files.push_back(analyse_file(parse_file(file), role, options));
+  std::ostringstream json, explain;
+  write_json(json, run);
+  write_explain_text(explain, run);
+  std::string compact;
+  for (char c : json.str())
+    if (c != ' ' && c != '\n') compact += c;
+  CHECK(compact.find(R"("embedded_in":{"line":1,"kind":"DoStmt","via":"body","runs":"now","exact_position":true})") !=
+        std::string::npos);
+  CHECK(compact.find(R"("runs":"when_called")") != std::string::npos);
+  CHECK(explain.str().find("\n    line 3: DROP TABLE a\n") != std::string::npos);
+  CHECK(explain.str().find("runs   when the function or procedure is called") != std::string::npos);
 }
