@@ -165,3 +165,18 @@ TEST_CASE("embedded: JSON marks where a statement comes from; explain nests it",
   CHECK(explain.str().find("\n    line 3: DROP TABLE a\n") != std::string::npos);
   CHECK(explain.str().find("runs   when the function or procedure is called") != std::string::npos);
 }
+
+TEST_CASE("embedded: an ignore comment at the end of a body covers nothing after the body", "[embedded]") {
+  LintOptions options;
+  MigrationRole role;
+  auto file = std::make_shared<const SourceFile>(
+      "t.sql", "DO $$\nBEGIN\n  DROP TABLE a;\n  -- migrasafe-ignore drop-table: nothing left\nEND $$;\nDROP TABLE b;\n");
+  FileResult r = analyse_file(parse_file(file), role, options);
+  int drops = 0, invalid = 0;
+  for (const Diagnostic& d : r.diagnostics) {
+    drops += d.rule == RuleId::drop_table;
+    invalid += d.rule == RuleId::invalid_suppression;
+  }
+  CHECK(drops == 2);
+  CHECK(invalid == 1);
+}
