@@ -219,10 +219,12 @@ FileResult merge_disjoint(FileResult a, FileResult b) {
   };
   if (first(b) < first(a)) std::swap(a, b);
   std::size_t offset = a.parsed.tokens.size();
+  int statements = static_cast<int>(a.parsed.statements.size());
   a.parsed.tokens.insert(a.parsed.tokens.end(), b.parsed.tokens.begin(), b.parsed.tokens.end());
   for (Statement& s : b.parsed.statements) {
     s.first_token += offset;
     s.end_token += offset;
+    if (s.parent >= 0) s.parent += statements;
     a.parsed.statements.push_back(std::move(s));
   }
   a.parsed.problems.insert(a.parsed.problems.end(), b.parsed.problems.begin(), b.parsed.problems.end());
