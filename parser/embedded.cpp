@@ -218,7 +218,10 @@ class EmbeddedParser {
   void expand(std::size_t idx, const Text& own, long origin, int depth) {
     if (depth >= kMaxNesting) return;
     auto body = body_of(out_.statements[idx]);
-    if (!body) return;
+    if (!body) {
+      add_atomic_body(idx, own, origin);
+      return;
+    }
     const std::string kind = out_.statements[idx].kind;
     Span whole{out_.statements[idx].begin, out_.statements[idx].end};
     std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
@@ -260,6 +263,47 @@ class EmbeddedParser {
     std::vector<BodyStatement> found;
     collect_statements(doc->root(), found);
     add_body_statements(idx, found, code, whole, depth);
+  }
+
+  // A BEGIN ATOMIC body (PostgreSQL 14) is parsed with the function: its
+  // statements are in the tree already, and the file's tokens between
+  // ATOMIC and the last END, split at semicolons, give their spans.
+  void add_atomic_body(std::size_t idx, const Text& own, long origin) {
+    const Json* body = ast::field(out_.statements[idx].node, "sql_body");
+    const Json* outer = body ? ast::as(*body, "List") : nullptr;
+    if (!outer || ast::list(*outer, "items").size() != 1) return;
+    const Json* inner = ast::as(ast::list(*outer, "items")[0], "List");
+    if (!inner) return;
+    std::vector<Span> spans;
+    std::vector<Token> toks = lex(own.sql);
+    std::erase_if(toks, [](const Token& t) { return is_comment(t.kind); });
+    auto atomic = std::find_if(toks.begin(), toks.end(), [&](const Token& t) { return token_is(own.sql, t, "ATOMIC"); });
+    int depth = 0;
+    for (auto t = atomic == toks.end() ? atomic : atomic + 1; t != toks.end() && t + 1 != toks.end(); ++t) {
+      std::string_view text = std::string_view(own.sql).substr(t->begin, t->end - t->begin);
+      depth += text == "(" ? 1 : text == ")" ? -1 : 0;
+      if (depth == 0 && text == ";" && t->kind == TokenKind::Punct) continue;
+      bool starts = spans.empty() || (depth == 0 && std::string_view(own.sql).substr((t - 1)->begin, 1) == ";");
+      if (starts) spans.push_back({t->begin, t->end});
+      spans.back().second = t->end;
+    }
+    const Json& stmts = ast::list(*inner, "items");
+    bool placed = own.exact && spans.size() == stmts.size();
+    const Statement& up = out_.statements[idx];
+    Span whole{up.begin, up.end};
+    for (std::size_t k = 0; k < stmts.size(); ++k) {
+      if (!stmts[k].is_object() || stmts[k].size() != 1) continue;
+      Statement st;
+      st.kind = std::string(stmts[k].members_begin()->key);
+      st.node = stmts[k].members_begin()->value;
+      st.parent = static_cast<int>(idx);
+      st.exact = placed;
+      st.deferred = true;
+      st.begin = placed ? own.base + spans[k].first : whole.first;
+      st.end = placed ? own.base + spans[k].second : whole.second;
+      st.location_base = placed ? static_cast<std::uint32_t>(static_cast<long>(own.base) - origin) : st.begin;
+      out_.statements.push_back(std::move(st));
+    }
   }
 
   // Places each statement the PL/pgSQL parser found at its text in the body

@@ -180,3 +180,13 @@ TEST_CASE("embedded: an ignore comment at the end of a body covers nothing after
   CHECK(drops == 2);
   CHECK(invalid == 1);
 }
+
+TEST_CASE("embedded: a BEGIN ATOMIC body's statements are placed from the file's tokens", "[embedded]") {
+  auto f = parse("CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  DELETE FROM t;\n  -- c\n"
+                 "  SELECT (1);\nEND;");
+  REQUIRE(f.problems.empty());
+  CHECK(embedded_texts(f) == std::vector<std::string>{"DELETE FROM t", "SELECT (1)"});
+  REQUIRE(f.statements.size() == 3);
+  CHECK(f.statements[1].deferred);
+  CHECK(f.statements[1].exact);
+}
