@@ -29,6 +29,11 @@ finish() {  # exit-code findings sarif-file
   exit 0
 }
 
+# In a container job the checkout belongs to another user, and git refuses to read it without this.
+if [[ ${GITHUB_ACTIONS:-} == true && -n ${GITHUB_WORKSPACE:-} ]]; then
+  git config --global --add safe.directory "$GITHUB_WORKSPACE"
+fi
+
 # Pull request: only the migrations changed since the base branch (the history is still replayed).
 if [[ -n ${INPUT_BASE_REF:-} ]]; then
   if [[ $(git rev-parse --is-shallow-repository 2>/dev/null) == true ]]; then
