@@ -1,5 +1,7 @@
-// migrasafe command line: `check` (analyse migrations), `explain` (what each
-// statement does), `rules` (list rules), `init` (write a starter .migrasafe.toml).
+// migrasafe command line: `check` (analyse migrations), `baseline` (record
+// today's findings), `explain` (what each statement does), `sources`, `rules`
+// (list rules), `install-hook` (git pre-commit hook), `init` (write a starter
+// .migrasafe.toml).
 #include <pthread.h>
 #include <unistd.h>
 

@@ -22,7 +22,7 @@ if [[ ! -x $bin ]]; then
   flock 9
   if [[ ! -x $bin ]]; then
     echo "migrasafe hook: building migrasafe once into $build (this takes a few minutes)" >&2
-    jobs=$(nproc 2>/dev/null || echo 2)
+    jobs=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
     { cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMIGRASAFE_TESTS=OFF &&
       cmake --build "$build" --target migrasafe -j "$jobs"; } >"$build/build.log" 2>&1 || {
       echo "migrasafe hook: the build failed; see $build/build.log" >&2
