@@ -389,6 +389,30 @@ class Builder {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
       a.reason += ", but a USING expression may still force a rewrite";
     }
+    // timestamp and timestamptz have different operator classes: without a
+    // rewrite the column's indexes are still rebuilt (observed on PostgreSQL 15).
+    bool opclass_changes = (old->type.name == "timestamp") != (to->name == "timestamp") &&
+                           (old->type.name == "timestamptz" || to->name == "timestamptz");
+    if (a.rewrite != Tri::Yes && opclass_changes) {
+      std::string names;
+      for (const QualifiedName& idx : indexes_on(table, column)) names += (names.empty() ? "" : ", ") + idx.name;
+      if (!names.empty()) {
+        a.scan = Tri::Yes;
+        a.reason += "; even then the index(es) " + names + " on the column are rebuilt, reading the whole table";
+      }
+    }
+  }
+
+  std::vector<QualifiedName> indexes_on(const QualifiedName& table, const std::string& column) const {
+    std::vector<QualifiedName> out;
+    const TableInfo* t = ctx_.catalog().table(table);
+    if (!t) return out;
+    for (const std::string& name : t->indexes) {
+      const IndexInfo* idx = ctx_.catalog().index({table.schema, name});
+      if (idx && std::find(idx->columns.begin(), idx->columns.end(), column) != idx->columns.end())
+        out.push_back({table.schema, name});
+    }
+    return out;
   }
 
   // Dependent CHECK constraints are dropped and re-added by ALTER COLUMN TYPE,
