@@ -85,6 +85,7 @@ struct CheckConstraint {
   QualifiedName table;
   std::set<std::string> not_null_columns;
   bool valid;
+  std::set<std::string> columns{};  // every column the expression reads
 };
 struct Constraints {
   std::map<std::string, CheckConstraint> checks;

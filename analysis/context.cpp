@@ -48,6 +48,15 @@ void collect_not_null_columns(const Json& expr, std::set<std::string>& out) {
   }
 }
 
+// Every column an expression reads (the last name of each column reference).
+void collect_columns(const Json& expr, std::set<std::string>& out) {
+  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
+    if (kind != "ColumnRef") return;
+    auto names = ast::strings(ast::list(fields, "fields"));
+    if (!names.empty()) out.insert(names.back());
+  });
+}
+
 // First column an expression mentions (PostgreSQL names unnamed CHECKs after it).
 std::string first_column(const Json& node) {
   if (node.is_object()) {
@@ -214,6 +223,7 @@ void Context::end_transaction(bool commit) {
   after_exclusive_ = 0;
   not_valid_in_tx_.clear();
   enum_values_in_tx_.clear();
+  backfilled_.clear();
 }
 
 void Context::begin_do_block(std::uint32_t at) {
@@ -304,6 +314,7 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   if (!expr) return;
   CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
   collect_not_null_columns(*expr, c.not_null_columns);
+  collect_columns(*expr, c.columns);
   catalog_.constraints_for_write(table).checks[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
 }
 
@@ -372,6 +383,10 @@ void Context::apply_alter_table(const Json& n) {
         if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN")
           record_foreign_key(table, *con, std::string(ast::str(col, "colname")));
       }
+    } else if (sub == "AT_SetNotNull") {
+      set_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
+    } else if (sub == "AT_DropNotNull") {
+      set_not_null_.erase({table, std::string(ast::str(*cmd, "name"))});
     } else if (sub == "AT_ValidateConstraint") {
       std::string key = table.str() + "." + std::string(ast::str(*cmd, "name"));
       if (catalog_.constraints(table).checks.count(key)) catalog_.constraints_for_write(table).checks[key].valid = true;
@@ -433,7 +448,24 @@ void Context::record_undone_migration(const ParsedFile& up) {
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
 }
 
+bool is_bulk_dml(const Statement& stmt) {
+  const std::string& k = stmt.kind;
+  if (k == "UpdateStmt" || k == "DeleteStmt" || k == "MergeStmt") return true;
+  if (k != "InsertStmt") return false;
+  const Json* select = ast::field(stmt.node, "selectStmt");
+  const Json* s = select ? ast::as(*select, "SelectStmt") : nullptr;
+  return s && ast::list(*s, "valuesLists").size() == 0;
+}
+
+void Context::remember(const Statement& stmt, const Effects& effects) {
+  PreviousStatement p{stmt.kind, effects.target, std::nullopt, effects.rewrite, effects.scan, stmt.begin};
+  if (effects.target) p.target_lock = effects.lock_on(*effects.target);
+  previous_ = std::move(p);
+  if (in_transaction_ && effects.target && is_bulk_dml(stmt)) backfilled_.try_emplace(*effects.target, stmt.begin);
+}
+
 void Context::apply(const Statement& stmt, const Effects& effects) {
+  remember(stmt, effects);
   const Json& n = stmt.node;
   const std::string& k = stmt.kind;
   if (k == "TransactionStmt") {

@@ -75,6 +75,11 @@ class Context {
 
   // A validated CHECK (column IS NOT NULL) exists on table.column.
   bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
+  // SET NOT NULL ran on table.column earlier in the migrations (kept for
+  // tables whose columns the catalog does not know).
+  bool set_not_null_earlier(const QualifiedName& table, const std::string& column) const {
+    return set_not_null_.count({table, column}) > 0;
+  }
   // Any validated CHECK constraint is known on the table.
   bool has_valid_check(const QualifiedName& table) const;
 
@@ -111,6 +116,26 @@ class Context {
   // value -> the enum type.
   const std::map<std::string, QualifiedName>& enum_values_added_in_transaction() const { return enum_values_in_tx_; }
 
+  // The statement just before this one in the file, as far as rules about
+  // consecutive statements need it.
+  struct PreviousStatement {
+    std::string kind;
+    std::optional<QualifiedName> target;
+    std::optional<LockMode> target_lock;  // the lock it took on its target
+    Tri rewrite = Tri::No;
+    Tri scan = Tri::No;
+    std::uint32_t begin = 0;
+  };
+  const std::optional<PreviousStatement>& previous() const { return previous_; }
+
+  // Rows of `table` changed in bulk (UPDATE, DELETE, MERGE, INSERT ... SELECT)
+  // in the open transaction: the first such statement's offset.
+  std::optional<std::uint32_t> backfilled_in_transaction(const QualifiedName& table) const {
+    auto it = backfilled_.find(table);
+    if (it == backfilled_.end()) return std::nullopt;
+    return it->second;
+  }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -131,6 +156,7 @@ class Context {
   bool in_function_body() const { return function_body_; }
 
  private:
+  void remember(const Statement& stmt, const Effects& effects);
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
   void apply_set(const Json& node);
@@ -166,7 +192,14 @@ class Context {
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
   std::optional<std::uint32_t> do_block_;
   bool function_body_ = false;
+  std::optional<PreviousStatement> previous_;
+  std::map<QualifiedName, std::uint32_t> backfilled_;
+  std::set<std::pair<QualifiedName, std::string>> set_not_null_;
 };
+
+// UPDATE, DELETE, MERGE or INSERT ... SELECT: a statement that changes rows
+// in bulk (a backfill), as opposed to INSERT ... VALUES.
+bool is_bulk_dml(const Statement& stmt);
 
 // Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.
 std::optional<long> parse_duration_ms(const std::string& value, bool bare_number_is_ms = true);

@@ -63,6 +63,7 @@ std::string_view lock_role_name(LockRole r) {
     case LockRole::PartitionParent: return "partitioned parent";
     case LockRole::OwnedSequence: return "owned sequence";
     case LockRole::IndexTable: return "table of the index";
+    case LockRole::TableIndex: return "index of the table";
   }
   return "named";
 }
@@ -152,6 +153,19 @@ bool requires_value(const Json& column_def) {
     if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY") not_null = true;
   }
   return not_null;
+}
+
+// ADD COLUMN that gives existing rows a value: a non-null default, serial,
+// identity or a generated column.
+bool fills_existing_rows(const Json& column_def) {
+  if (is_serial_type(column_def)) return true;
+  for (const Json& c : ast::list(column_def, "constraints")) {
+    const Json* con = ast::as(c, "Constraint");
+    std::string_view t = con ? ast::str(*con, "contype") : "";
+    if (t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return true;
+    if (t == "CONSTR_DEFAULT" && ast::field(*con, "raw_expr") && !is_null_constant(*ast::field(*con, "raw_expr"))) return true;
+  }
+  return false;
 }
 
 // ALTER TABLE sub-commands that PostgreSQL applies to every partition of a
@@ -292,6 +306,19 @@ class Builder {
     }
   }
 
+  // ADD PRIMARY KEY first makes its columns NOT NULL, scanning the table.
+  void primary_key_not_null(const QualifiedName& table, const Json& con, const Json& cmds, ActionEffect& a) {
+    if (ast::str(con, "contype") != "CONSTR_PRIMARY") return;
+    NullableKey key = primary_key_nullable_columns(con, table, cmds, ctx_);
+    if (key.columns.empty() && !key.unknown) return;
+    a.scan = combine(a.scan, key.columns.empty() ? Tri::Unknown : Tri::Yes);
+    std::string cols;
+    for (const auto& c : key.columns) cols += (cols.empty() ? "" : ", ") + c;
+    a.reason += std::string(a.reason.empty() ? "" : "; it also ") +
+                (key.columns.empty() ? "may read every row to make the key columns NOT NULL (their nullability is not known)"
+                                     : "reads every row to make " + cols + " NOT NULL");
+  }
+
   void add_column(const Json& def, ActionEffect& a) {
     if (is_serial_type(def)) {
       a.rewrite = Tri::Yes;
@@ -328,9 +355,12 @@ class Builder {
       } else if (type == "CONSTR_FOREIGN" || type == "CONSTR_CHECK" || type == "CONSTR_PRIMARY" ||
                  type == "CONSTR_UNIQUE" || type == "CONSTR_EXCLUSION") {
         std::string keep = a.reason;
-        Tri rewrite = a.rewrite;
+        Tri rewrite = a.rewrite, scan = a.scan;
         constraint(*con, a);
         a.rewrite = rewrite;
+        // A foreign key on a new column without a value is not validated:
+        // every row holds NULL (observed on PostgreSQL 15).
+        if (type == "CONSTR_FOREIGN" && !fills_existing_rows(def)) a.scan = scan;
         if (!keep.empty()) a.reason = keep;
         a.mode = LockMode::AccessExclusive;
       }
@@ -359,6 +389,44 @@ class Builder {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
       a.reason += ", but a USING expression may still force a rewrite";
     }
+    // timestamp and timestamptz have different operator classes: without a
+    // rewrite the column's indexes are still rebuilt (observed on PostgreSQL 15).
+    bool opclass_changes = (old->type.name == "timestamp") != (to->name == "timestamp") &&
+                           (old->type.name == "timestamptz" || to->name == "timestamptz");
+    if (a.rewrite != Tri::Yes && opclass_changes) {
+      std::string names;
+      for (const QualifiedName& idx : indexes_on(table, column)) names += (names.empty() ? "" : ", ") + idx.name;
+      if (!names.empty()) {
+        a.scan = Tri::Yes;
+        a.reason += "; even then the index(es) " + names + " on the column are rebuilt, reading the whole table";
+      }
+    }
+  }
+
+  std::vector<QualifiedName> indexes_on(const QualifiedName& table, const std::string& column) const {
+    std::vector<QualifiedName> out;
+    const TableInfo* t = ctx_.catalog().table(table);
+    if (!t) return out;
+    for (const std::string& name : t->indexes) {
+      const IndexInfo* idx = ctx_.catalog().index({table.schema, name});
+      if (idx && std::find(idx->columns.begin(), idx->columns.end(), column) != idx->columns.end())
+        out.push_back({table.schema, name});
+    }
+    return out;
+  }
+
+  // Dependent CHECK constraints are dropped and re-added by ALTER COLUMN TYPE,
+  // and a re-added valid CHECK is verified against every row (observed on
+  // PostgreSQL 15) - a scan of its own when the table is not rewritten.
+  void recheck_constraints(const QualifiedName& table, const std::string& column, ActionEffect& a) {
+    if (a.rewrite == Tri::Yes) return;
+    auto checks = checks_using_column(table, column, ctx_);
+    if (checks.empty()) return;
+    a.scan = Tri::Yes;
+    std::string names;
+    for (const auto& c : checks) names += (names.empty() ? "" : ", ") + c;
+    a.reason += "; the CHECK constraint" + std::string(checks.size() > 1 ? "s " : " ") + names +
+                " on the column " + (checks.size() > 1 ? "are" : "is") + " re-checked against every row";
   }
 
   void alter_table(const Json& n) {
@@ -392,7 +460,10 @@ class Builder {
       } else if (sub == "AT_ColumnDefault" && !def) {
         breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
-        if (def && ast::as(*def, "Constraint")) constraint(*ast::as(*def, "Constraint"), a);
+        if (def && ast::as(*def, "Constraint")) {
+          constraint(*ast::as(*def, "Constraint"), a);
+          primary_key_not_null(table, *ast::as(*def, "Constraint"), cmds, a);
+        }
       } else if (sub == "AT_DropConstraint") {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
           lock(*referenced, LockMode::AccessExclusive, LockRole::ReferencedByKey);  // the FK's triggers on the other table go too
@@ -406,6 +477,7 @@ class Builder {
         }
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
+        recheck_constraints(table, column, a);
         breaks(a.command, table, column, "clients see " + where + " with its new type");
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
@@ -621,24 +693,36 @@ class Builder {
   void reindex(const Json& n) {
     bool concurrent = has_option(ast::list(n, "params"), "concurrently");
     std::string_view kind = ast::str(n, "kind");
+    bool partitioned = false;
     if (const Json* rel = ast::field(n, "relation")) {
       QualifiedName name = ctx_.qualify_range_var(*rel);
-      if (concurrent) {
-        lock(name, LockMode::ShareUpdateExclusive);
-      } else if (kind == "REINDEX_OBJECT_INDEX") {
-        lock(name, LockMode::AccessExclusive);
-        if (auto table = ctx_.table_of_index(name)) lock(*table, LockMode::Share, LockRole::IndexTable);
+      LockMode index_mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
+      LockMode table_mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share;
+      if (kind == "REINDEX_OBJECT_INDEX") {
+        lock(name, index_mode);
+        if (auto table = ctx_.table_of_index(name)) {
+          lock(*table, table_mode, LockRole::IndexTable);
+          if (const TableInfo* t = ctx_.catalog().table(*table)) partitioned = t->partitioned;
+        }
       } else {
-        lock(name, LockMode::Share);
+        // The table keeps SHARE (blocks writes); each index is rebuilt under
+        // ACCESS EXCLUSIVE, which blocks every query the planner plans on it.
+        lock(name, table_mode);
+        if (const TableInfo* t = ctx_.catalog().table(name)) {
+          partitioned = t->partitioned;
+          for (const std::string& idx : t->indexes) lock({name.schema, idx}, index_mode, LockRole::TableIndex);
+        }
       }
     }
     // An index is rebuilt into a new file; a table keeps its file while its
     // indexes are rebuilt from a full read of it.
     if (kind == "REINDEX_OBJECT_INDEX") e_.rewrite = Tri::Yes;
     else e_.scan = Tri::Yes;
-    if (concurrent || kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" ||
-        kind == "REINDEX_OBJECT_SYSTEM")
-      forbid(concurrent ? "REINDEX CONCURRENTLY" : "REINDEX SCHEMA/DATABASE/SYSTEM");
+    if (concurrent) forbid("REINDEX CONCURRENTLY");
+    else if (kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM")
+      forbid("REINDEX SCHEMA/DATABASE/SYSTEM");
+    else if (partitioned)
+      forbid("REINDEX of a partitioned table or index");
   }
 
   void comment(const Json& n) {
@@ -674,5 +758,45 @@ class Builder {
 }  // namespace
 
 Effects compute_effects(const Statement& stmt, const Context& ctx) { return Builder(stmt, ctx).run(); }
+
+NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& cmds,
+                                         const Context& ctx) {
+  NullableKey out;
+  std::vector<std::string> keys = ast::strings(ast::list(con, "keys"));
+  if (std::string_view idx = ast::str(con, "indexname"); !idx.empty()) {
+    const IndexInfo* info = ctx.catalog().index({table.schema, std::string(idx)});
+    if (!info) {
+      out.unknown = true;
+      return out;
+    }
+    keys = info->columns;
+  }
+  std::set<std::string> set_here;  // SET NOT NULL earlier in the same ALTER TABLE
+  for (const Json& c : cmds) {
+    const Json* cmd = ast::as(c, "AlterTableCmd");
+    if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") set_here.insert(std::string(ast::str(*cmd, "name")));
+  }
+  for (const std::string& k : keys) {
+    bool proven = ctx.pg_version() >= 12 && ctx.has_valid_not_null_check(table, k);
+    if (k.empty() || set_here.count(k) || proven || ctx.set_not_null_earlier(table, k)) {
+      out.unknown |= k.empty();  // an expression: PostgreSQL refuses it anyway
+      continue;
+    }
+    const ColumnInfo* col = ctx.catalog().column(table, k);
+    if (col && col->not_null) continue;
+    if (col) out.columns.push_back(k);
+    else out.unknown = true;  // a table or column the migrations analysed do not define
+  }
+  return out;
+}
+
+std::vector<std::string> checks_using_column(const QualifiedName& table, const std::string& column, const Context& ctx) {
+  std::vector<std::string> out;
+  std::string prefix = table.str() + ".";
+  for (const auto& [key, c] : ctx.catalog().constraints(table).checks)
+    if (c.table == table && c.valid && c.columns.count(column) && key.starts_with(prefix))
+      out.push_back(key.substr(prefix.size()));
+  return out;
+}
 
 }  // namespace migrasafe

@@ -43,6 +43,7 @@ enum class LockRole {
   PartitionParent,   // the partitioned table of a partition being added or dropped
   OwnedSequence,     // a sequence that belongs to a dropped table or column
   IndexTable,        // the table of an index the statement works on
+  TableIndex,        // an index of a table the statement works on (REINDEX TABLE)
 };
 std::string_view lock_role_name(LockRole r);  // "named", "foreign key", ...
 
@@ -86,5 +87,23 @@ struct Effects {
 };
 
 Effects compute_effects(const Statement& stmt, const Context& ctx);
+
+// The key columns of ADD PRIMARY KEY (its column list, or the columns of its
+// USING INDEX index) that PostgreSQL must first make NOT NULL, which scans the
+// table. A column counts as NOT NULL when the catalog says so or an earlier
+// SET NOT NULL of the same ALTER TABLE (`cmds`) or earlier in the
+// migrations makes it so, or (PostgreSQL 12+) a validated CHECK (col IS NOT
+// NULL) proves it.
+// `unknown` is set when the columns or their nullability are not known.
+struct NullableKey {
+  std::vector<std::string> columns;  // known to be nullable
+  bool unknown = false;              // some column's nullability is not known
+};
+NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& cmds,
+                                         const Context& ctx);
+
+// Validated CHECK constraints of `table` that read `column`: ALTER COLUMN
+// TYPE re-checks them with a full scan even when the table is not rewritten.
+std::vector<std::string> checks_using_column(const QualifiedName& table, const std::string& column, const Context& ctx);
 
 }  // namespace migrasafe

@@ -6,7 +6,7 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_added_constraint(v, [&](const ActionEffect& a, const Json& con) {
-    if (a.scan == Tri::No) return;  // USING INDEX: the index already exists
+    if (!ast::str(con, "indexname").empty()) return;  // USING INDEX: the index already exists
     std::string_view type = ast::str(con, "contype");
     const char* what = type == "CONSTR_PRIMARY" ? "PRIMARY KEY" : type == "CONSTR_UNIQUE" ? "UNIQUE" : type == "CONSTR_EXCLUSION" ? "EXCLUDE" : nullptr;
     if (!what) return;
@@ -19,8 +19,8 @@ void check(const StatementView& v, Report& r) {
             : "Build the index first without blocking: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS <name> ON " +
                   table + " (...); (outside a transaction block), then ALTER TABLE " + table +
                   " ADD CONSTRAINT <name> " + what + " USING INDEX <name>; which only takes a brief lock." +
-                  (type == "CONSTR_PRIMARY" ? " Make the key columns NOT NULL first (through a validated CHECK), "
-                                              "or ADD PRIMARY KEY will scan the table to check them."
+                  (type == "CONSTR_PRIMARY" ? " Make the key columns NOT NULL first (see primary-key-on-nullable-columns), "
+                                              "or ADD PRIMARY KEY scans the table to check them."
                                             : "");
     r.add(RuleId::add_unique_constraint, b, e,
           std::string("ADD ") + what + " builds an index over all of `" + table +

@@ -11,14 +11,17 @@ std::string recipe(const QualifiedName& table, const std::string& column, int pg
     return "Before PostgreSQL 12 SET NOT NULL always scans the table. Keep a CHECK (" + column +
            " IS NOT NULL) constraint instead (add it NOT VALID, then VALIDATE it in a later transaction), or run "
            "this in a maintenance window.";
+  if (pg_version >= 18)
+    return "On PostgreSQL 18, in separate transactions: ALTER TABLE " + t + " ADD CONSTRAINT " + check +
+           " NOT NULL " + column + " NOT VALID; (instant; new rows are checked from then on), then ALTER TABLE " + t +
+           " VALIDATE CONSTRAINT " + check + "; which scans under SHARE UPDATE EXCLUSIVE, without blocking reads or "
+           "writes, and leaves the column NOT NULL. (The CHECK (" + column + " IS NOT NULL) NOT VALID, VALIDATE, SET "
+           "NOT NULL recipe of older versions works too.)";
   std::string steps = "In separate transactions: ALTER TABLE " + t + " ADD CONSTRAINT " + check + " CHECK (" +
                       column + " IS NOT NULL) NOT VALID; then ALTER TABLE " + t + " VALIDATE CONSTRAINT " + check +
                       "; (scans without blocking reads or writes), then ALTER TABLE " + t + " ALTER COLUMN " +
                       column + " SET NOT NULL; (no scan: the valid CHECK proves it) and finally DROP CONSTRAINT " +
                       check + ".";
-  if (pg_version >= 18)
-    steps += " On PostgreSQL 18 you can also add the constraint as NOT NULL " + column +
-             " NOT VALID and VALIDATE it.";
   return steps;
 }
 

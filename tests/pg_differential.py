@@ -16,7 +16,10 @@ statement replayed after setup.sql:
 - rewrite: a predicted yes/no must match whether the target's filenode changed
   ("unknown" predictions are counted, not compared);
 - transaction: "forbidden" must match PostgreSQL refusing the statement inside
-  a transaction block.
+  a transaction block;
+- scan, for ALTER TABLE predicted not to rewrite: a predicted yes/no must
+  match whether the target's sequential-scan count (pg_stat_xact_user_tables)
+  went up (catches implicit NOT NULL checks and re-checked constraints).
 
 Every mismatch must be listed in EXPLAINED with the reason; anything else
 fails the test. Usage: pg_differential.py MIGRASAFE_BIN
@@ -84,27 +87,30 @@ class Cluster:
 
 SNAPSHOT = """SELECT '{tag}', c.oid, n.nspname || '.' || c.relname, c.relkind, pg_relation_filenode(c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'app');"""
+STATS = "SELECT '{tag}', relid, seq_scan FROM pg_stat_xact_user_tables;"
 LOCKS = """SELECT 'L', l.relation, l.mode FROM pg_locks l
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.relation IS NOT NULL;"""
 
 
 def observe(cluster, stmt):
-    script = ("BEGIN;\n" + SNAPSHOT.format(tag="B") + "\n" + stmt + "\n" + LOCKS + "\n" +
-              SNAPSHOT.format(tag="A") + "\nROLLBACK;\n")
+    script = ("BEGIN;\n" + SNAPSHOT.format(tag="B") + "\n" + STATS.format(tag="SB") + "\n" + stmt + "\n" + LOCKS +
+              "\n" + SNAPSHOT.format(tag="A") + "\n" + STATS.format(tag="SA") + "\nROLLBACK;\n")
     r = cluster.psql(script)
     if r.returncode:
         return {"error": r.stderr.strip()}
-    before, after, locks = {}, {}, {}
+    before, after, locks, scans = {}, {}, {}, {}
     for line in r.stdout.splitlines():
         f = line.split("\t")
-        if f[0] == "B":
+        if f[0] in ("SB", "SA"):
+            scans.setdefault(f[1], [0, 0])[f[0] == "SA"] = int(f[2])
+        elif f[0] == "B":
             before[f[1]] = {"name": f[2], "kind": f[3], "filenode": f[4]}
         elif f[0] == "A":
             after[f[1]] = f[4]
         elif f[0] == "L":
             if RANK[f[2]] > RANK.get(locks.get(f[1]), 0):
                 locks[f[1]] = f[2]
-    return {"before": before, "after": after, "locks": locks}
+    return {"before": before, "after": after, "locks": locks, "scans": scans}
 
 
 def predict(migrasafe, setup, statements, tmp, schema=None):
@@ -125,7 +131,7 @@ def predict(migrasafe, setup, statements, tmp, schema=None):
 
 def compare(stmt, pred, obs):
     effects = pred["effects"]
-    problems, checks = [], {"locks": None, "rewrite": None, "transaction": None}
+    problems, checks = [], {"locks": None, "rewrite": None, "transaction": None, "scan": None}
     forbidden = effects["transaction"] == "forbidden"
     if "error" in obs:
         refused = "cannot run inside a transaction block" in obs["error"] or \
@@ -171,7 +177,22 @@ def compare(stmt, pred, obs):
             checks["rewrite"] = changed == (effects["rewrite"] == "yes")
             if not checks["rewrite"]:
                 problems.append(f"rewrite predicted {effects['rewrite']}, filenode {'changed' if changed else 'unchanged'}")
+    compare_scan(pred, obs, by_name, checks, problems)
     return problems, checks
+
+
+def compare_scan(pred, obs, by_name, checks, problems):
+    effects = pred["effects"]
+    if pred["kind"] != "AlterTableStmt" or effects["rewrite"] != "no" or effects["scan"] == "unknown" or not effects["locks"]:
+        return
+    target = by_name.get(effects["locks"][0]["relation"])
+    if not target or obs["before"][target]["kind"] != "r":
+        return
+    before, after = obs["scans"].get(target, [0, 0])
+    scanned = after > before
+    checks["scan"] = scanned == (effects["scan"] == "yes")
+    if not checks["scan"]:
+        problems.append(f"scan predicted {effects['scan']}, PostgreSQL {'scanned' if scanned else 'did not scan'} the table")
 
 
 def main():
@@ -209,7 +230,7 @@ def main():
                 same += 1
             else:
                 seeded_failures.append(f"{stmt}\n    after setup.sql: {ea}\n    from pg_dump:    {eb}")
-        totals = {k: [0, 0] for k in ("locks", "rewrite", "transaction")}
+        totals = {k: [0, 0] for k in ("locks", "rewrite", "transaction", "scan")}
         unknown_rewrite, failures, explained = 0, [], 0
         for stmt, pred in zip(statements, preds):
             problems, checks = compare(stmt, pred, observe(cluster, stmt))
