@@ -93,6 +93,15 @@ class Context {
   bool column_created_by_undone_migration(const QualifiedName& table, const std::string& column) const {
     return undone_columns_.count({table, column}) > 0;
   }
+  // ... and the columns it made NOT NULL, and the objects it renamed (by
+  // rename_key of their new name): setting them back is expected too.
+  bool not_null_set_by_undone_migration(const QualifiedName& table, const std::string& column) const {
+    return undone_not_null_.count({table, column}) > 0;
+  }
+  bool renamed_by_undone_migration(const std::string& key) const { return undone_renames_.count(key) > 0; }
+  // What a RenameStmt or ALTER TYPE ... RENAME VALUE renames, as "OBJECT_VIEW:app.v" or
+  // "VALUE:public.mood:happy", under its old name or (`new_name`) its new one; "" when unnamed.
+  std::string rename_key(const Statement& stmt, bool new_name) const;
 
   // The lock ledger: locks the open transaction holds (to its end), the
   // statement that first took an ACCESS EXCLUSIVE lock in it, and how many
@@ -148,6 +157,8 @@ class Context {
   std::set<std::string> not_valid_in_tx_;
   std::map<std::string, QualifiedName> enum_values_in_tx_;
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
+  std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
+  std::set<std::string> undone_renames_;
 };
 
 // Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.

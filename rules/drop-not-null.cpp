@@ -9,6 +9,7 @@ void check(const StatementView& v, Report& r) {
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     if (rules::column_new_in_migration(v, table, column)) return;  // no reader relies on it yet
+    if (v.ctx.not_null_set_by_undone_migration(table, column)) return;  // a down script undoing its up
     std::string where = rules::display(table) + "." + column;
     auto [b, e] = rules::alter_command_span(v, a.command);
     r.add(RuleId::drop_not_null, b, e,

@@ -101,6 +101,8 @@ void check_enum_value(const StatementView& v, Report& r) {
 }
 
 void check(const StatementView& v, Report& r) {
+  // A down script renaming back what its up script renamed.
+  if (v.ctx.renamed_by_undone_migration(v.ctx.rename_key(v.stmt, false))) return;
   if (v.stmt.kind == "AlterEnumStmt") return check_enum_value(v, r);
   if (v.stmt.kind != "RenameStmt") return;
   std::string_view type = ast::str(v.stmt.node, "renameType");
