@@ -27,14 +27,15 @@ std::string created_name(const StatementView& v, const Statement& s) {
 }
 
 // Created earlier in this file (so nothing uses it yet), or re-created under
-// the old name later (a compatibility view or wrapper function).
+// the old name later (a compatibility view or wrapper function, or the enum
+// rebuild: rename the old type away, create the new one, convert columns).
 bool exempt(const StatementView& v, const std::string& key, bool relation) {
   for (const Statement& s : v.file.statements) {
     if (s.begin < v.stmt.begin && created_name(v, s) == key) return true;
     if (s.begin > v.stmt.begin && relation && s.kind == "ViewStmt" && ast::field(s.node, "view") &&
         v.ctx.qualify_range_var(*ast::field(s.node, "view")).str() == key)
       return true;
-    if (s.begin > v.stmt.begin && !relation && s.kind == "CreateFunctionStmt" && created_name(v, s) == key) return true;
+    if (s.begin > v.stmt.begin && !relation && created_name(v, s) == key) return true;
   }
   return false;
 }

@@ -12,6 +12,13 @@ void check(const StatementView& v, Report& r) {
   if (keys.size() <= 3) return;
   std::string_view method = ast::str(n, "accessMethod");
   if (!method.empty() && method != "btree") return;  // GIN/GiST/BRIN combine columns differently
+  // Explicit ASC/DESC or NULLS FIRST/LAST: built to serve an ORDER BY, which uses every column.
+  for (const Json& k : keys) {
+    const Json* el = ast::as(k, "IndexElem");
+    if (el && ((!ast::str(*el, "ordering").empty() && ast::str(*el, "ordering") != "SORTBY_DEFAULT") ||
+               (!ast::str(*el, "nulls_ordering").empty() && ast::str(*el, "nulls_ordering") != "SORTBY_NULLS_DEFAULT")))
+      return;
+  }
   std::string name(ast::str(n, "idxname"));
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(n, "relation")));
   r.add(RuleId::wide_index, b, e,
