@@ -134,7 +134,7 @@ std::string type_change_failure(const ColumnType& from, const ColumnType& to, bo
   if (fractional && td) return "values outside the range of " + to.display() + " overflow";
   if (t == "numeric" && integer_digits(to) != 0) {
     long have = f == "numeric" ? integer_digits(from) : fd;
-    if (have == 0 || (f != "numeric" && !fd) || have > integer_digits(to))
+    if (have == 0 || have > integer_digits(to))
       return "values with more than " + std::to_string(integer_digits(to)) + " digits before the decimal point overflow";
   }
   return "";
