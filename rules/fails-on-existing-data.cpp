@@ -103,6 +103,7 @@ void report(Report& r, std::uint32_t b, std::uint32_t e, const Failure& f, bool 
 void check_index(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
   if (!ast::flag(n, "unique") || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (v.effects.scan == Tri::No) return;  // ON ONLY a partitioned parent: an invalid index, nothing read
   std::vector<std::string> cols;
   for (const Json& p : ast::list(n, "indexParams")) {
     const Json* el = ast::as(p, "IndexElem");
