@@ -292,6 +292,7 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
   IndexInfo idx{table, ast::flag(n, "unique"), ast::flag(n, "primary"), ast::field(n, "whereClause") != nullptr, {}};
   for (const Json& p : ast::list(n, "indexParams"))
     if (const Json* e = ast::as(p, "IndexElem")) idx.columns.emplace_back(ast::str(*e, "name"));
+  if (std::string_view method = ast::str(n, "accessMethod"); !method.empty()) idx.method = method;
   std::string_view given = ast::str(n, "idxname");
   QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
                                       : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");

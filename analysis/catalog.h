@@ -56,6 +56,7 @@ struct IndexInfo {
   bool primary = false;
   bool partial = false;                // has a WHERE clause
   std::vector<std::string> columns;    // key columns; "" for an expression
+  std::string method = "btree";        // access method (USING ...)
 };
 
 // A view or materialized view and what it reads. A column of a table a view

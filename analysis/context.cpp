@@ -433,6 +433,7 @@ void Context::record_undone_migration(const ParsedFile& up) {
         const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
         const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
         if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone_columns_.insert({table, std::string(ast::str(*col, "colname"))});
+        if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") undone_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
       }
     }
     // What the up script renamed to, its down script renames back.
@@ -443,6 +444,7 @@ void Context::record_undone_migration(const ParsedFile& up) {
       if (type == "OBJECT_COLUMN") undone_columns_.insert({rel, to});
       else if (type == "OBJECT_TABLE") undone_relations_.insert({rel.schema, to});
     }
+    if (std::string key = replay.rename_key(s, true); !key.empty()) undone_renames_.insert(key);
     replay.apply(s, Effects{});
   }
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
@@ -462,6 +464,32 @@ void Context::remember(const Statement& stmt, const Effects& effects) {
   if (effects.target) p.target_lock = effects.lock_on(*effects.target);
   previous_ = std::move(p);
   if (in_transaction_ && effects.target && is_bulk_dml(stmt)) backfilled_.try_emplace(*effects.target, stmt.begin);
+}
+
+std::string Context::rename_key(const Statement& stmt, bool new_name) const {
+  const Json& n = stmt.node;
+  if (stmt.kind == "AlterEnumStmt") {
+    std::string_view value = ast::str(n, new_name ? "newVal" : "oldVal");
+    if (ast::str(n, "oldVal").empty()) return "";  // ADD VALUE
+    return "VALUE:" + qualify_names(ast::strings(ast::list(n, "typeName"))).str() + ":" + std::string(value);
+  }
+  if (stmt.kind != "RenameStmt") return "";
+  std::string type(ast::str(n, "renameType")), to(ast::str(n, "newname"));
+  if (type == "OBJECT_SCHEMA") return type + ":" + (new_name ? to : std::string(ast::str(n, "subname")));
+  QualifiedName name;
+  if (const Json* rel = ast::field(n, "relation")) {
+    name = qualify_range_var(*rel);
+    if (!ast::str(n, "subname").empty()) name.name += "." + std::string(ast::str(n, new_name ? "newname" : "subname"));  // a column
+    else if (new_name) name.name = to;
+  } else if (const Json* obj = ast::field(n, "object")) {
+    std::vector<std::string> names;
+    if (const Json* l = ast::as(*obj, "List")) names = ast::strings(ast::list(*l, "items"));
+    else if (const Json* f = ast::as(*obj, "ObjectWithArgs")) names = ast::strings(ast::list(*f, "objname"));
+    if (names.empty()) return "";
+    name = qualify_names(names);
+    if (new_name) name.name = to;
+  }
+  return name.name.empty() ? "" : type + ":" + name.str();
 }
 
 void Context::apply(const Statement& stmt, const Effects& effects) {

@@ -98,6 +98,15 @@ class Context {
   bool column_created_by_undone_migration(const QualifiedName& table, const std::string& column) const {
     return undone_columns_.count({table, column}) > 0;
   }
+  // ... and the columns it made NOT NULL, and the objects it renamed (by
+  // rename_key of their new name): setting them back is expected too.
+  bool not_null_set_by_undone_migration(const QualifiedName& table, const std::string& column) const {
+    return undone_not_null_.count({table, column}) > 0;
+  }
+  bool renamed_by_undone_migration(const std::string& key) const { return undone_renames_.count(key) > 0; }
+  // What a RenameStmt or ALTER TYPE ... RENAME VALUE renames, as "OBJECT_VIEW:app.v" or
+  // "VALUE:public.mood:happy", under its old name or (`new_name`) its new one; "" when unnamed.
+  std::string rename_key(const Statement& stmt, bool new_name) const;
 
   // The lock ledger: locks the open transaction holds (to its end), the
   // statement that first took an ACCESS EXCLUSIVE lock in it, and how many
@@ -195,6 +204,8 @@ class Context {
   std::optional<PreviousStatement> previous_;
   std::map<QualifiedName, std::uint32_t> backfilled_;
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
+  std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
+  std::set<std::string> undone_renames_;
 };
 
 // UPDATE, DELETE, MERGE or INSERT ... SELECT: a statement that changes rows

@@ -622,6 +622,13 @@ class Builder {
     if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
     if (kind == "DeleteStmt" && everything)
       lose(-1, table, "", "deletes every row of " + table.str());
+    if (kind == "UpdateStmt" && everything) {
+      for (const Json& t : ast::list(n, "targetList")) {
+        const Json* rt = ast::as(t, "ResTarget");
+        std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
+        if (!column.empty()) lose(-1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
+      }
+    }
   }
 
   void create_table(const Json& n) {

@@ -101,4 +101,43 @@ std::string type_change_loss(const ColumnType& from, const ColumnType& to) {
   return "";
 }
 
+namespace {
+
+bool string_type(const std::string& n) { return n == "text" || n == "varchar" || n == "bpchar" || n == "name"; }
+
+// Digits left of the decimal point a numeric type keeps (0: unlimited).
+long integer_digits(const ColumnType& t) {
+  if (t.typmods.empty()) return 0;
+  return t.typmods[0] - (t.typmods.size() > 1 ? t.typmods[1] : 0);
+}
+
+// How many digits an integer type's values can have.
+long digits_of(const std::string& n) { return n == "int2" ? 5 : n == "int4" ? 10 : n == "int8" ? 19 : 0; }
+
+}  // namespace
+
+std::string type_change_failure(const ColumnType& from, const ColumnType& to, bool using_expr) {
+  if (from == to || from.array != to.array) return "";
+  const std::string& f = from.name;
+  const std::string& t = to.name;
+  if (!builtin_types().count(f) || !builtin_types().count(t)) return "";
+  if (string_type(f) && !string_type(t))
+    return using_expr ? "values that do not parse as " + to.display() + " make it fail"
+                      : "there is no automatic cast from " + from.display() + " to " + to.display() +
+                            ", so it fails unless a USING expression converts the values (which may then fail on "
+                            "values that do not parse)";
+  if (string_type(t) && !to.typmods.empty() && (!string_type(f) || from.typmods.empty() || to.typmods[0] < from.typmods[0]))
+    return "values longer than " + std::to_string(to.typmods[0]) + " characters do not fit";
+  long fd = digits_of(f), td = digits_of(t);
+  if (fd && td && td < fd) return "values outside the range of " + to.display() + " overflow";
+  bool fractional = f == "numeric" || f == "float4" || f == "float8";
+  if (fractional && td) return "values outside the range of " + to.display() + " overflow";
+  if (t == "numeric" && integer_digits(to) != 0) {
+    long have = f == "numeric" ? integer_digits(from) : fd;
+    if (have == 0 || have > integer_digits(to))
+      return "values with more than " + std::to_string(integer_digits(to)) + " digits before the decimal point overflow";
+  }
+  return "";
+}
+
 }  // namespace migrasafe

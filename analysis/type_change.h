@@ -16,4 +16,10 @@ Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_ver
 // change fails instead (a narrower varchar rejects longer values).
 std::string type_change_loss(const ColumnType& from, const ColumnType& to);
 
+// Why converting existing values can fail, making the ALTER fail ("values
+// longer than 20 characters do not fit"), or "" when every value converts.
+// `using_expr`: the change has a USING expression (without one, PostgreSQL
+// has no automatic cast from text types to most others).
+std::string type_change_failure(const ColumnType& from, const ColumnType& to, bool using_expr);
+
 }  // namespace migrasafe

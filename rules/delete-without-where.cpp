@@ -5,9 +5,9 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "DeleteStmt" || ast::field(v.stmt.node, "whereClause") || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;
+  auto target = rules::unfiltered_dml_target(v, "DeleteStmt");
+  if (!target) return;
+  const QualifiedName& table = *target;
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
   r.add(RuleId::delete_without_where, b, e,
         "DELETE FROM `" + rules::display(table) + "` has no WHERE clause: it deletes every row in one transaction",

@@ -67,6 +67,28 @@ Span alter_command_span(const StatementView& v, int index) {
   return {s.begin, s.end};
 }
 
+std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind) {
+  if (v.stmt.kind != kind || ast::field(v.stmt.node, "whereClause") || !v.effects.target) return std::nullopt;
+  if (v.ctx.created_in_migration(*v.effects.target)) return std::nullopt;
+  return v.effects.target;
+}
+
+bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  if (v.ctx.created_in_migration(table)) return true;
+  for (const Statement& s : v.file.statements) {
+    if (s.begin >= v.stmt.begin) break;
+    const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
+    if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
+    for (const Json& c : ast::list(s.node, "cmds")) {
+      const Json* cmd = ast::as(c, "AlterTableCmd");
+      const Json* def = cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" ? ast::field(*cmd, "def") : nullptr;
+      const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+      if (col && ast::str(*col, "colname") == column) return true;
+    }
+  }
+  return false;
+}
+
 std::string transaction_origin(const StatementView& v) {
   if (v.ctx.in_function_body())
     return "the transaction of whatever calls this function or procedure (a function body always runs in one)";

@@ -1,7 +1,9 @@
 #pragma once
 // Shared pieces for rule implementations: spans inside a statement and how
 // object names are shown in messages.
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "analysis/ast.h"
@@ -52,6 +54,15 @@ void for_each_added_constraint(const StatementView& v, Fn fn) {
     if (const Json* con = def ? ast::as(*def, "Constraint") : nullptr) fn(a, *con);
   });
 }
+
+// The table an UPDATE or DELETE (`kind`: "UpdateStmt", "DeleteStmt") changes
+// in every row because it has no WHERE clause, when the table existed before
+// this migration; nullopt otherwise.
+std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind);
+
+// Whether an earlier statement of this file created `table` or added
+// `column` to it: it holds no data the running release wrote yet.
+bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column);
 
 // "the transaction opened at line 3" / "the transaction the runner wraps around the file"
 std::string transaction_origin(const StatementView& v);

@@ -2,6 +2,7 @@
 
 #include "analysis/context.h"
 #include "analysis/effects.h"
+#include "analysis/type_change.h"
 #include "analysis/volatility.h"
 #include "support.h"
 
@@ -320,6 +321,8 @@ TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
   CHECK(loss("TRUNCATE t").size() == 1);
   CHECK(loss("DELETE FROM t").size() == 1);
   CHECK(loss("DELETE FROM t WHERE id = 1").empty());
+  CHECK(loss("UPDATE t SET c = 'x', id = 0").size() == 2);  // one per overwritten column
+  CHECK(loss("UPDATE t SET c = 'x' WHERE id = 1").empty());
   CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE numeric(10,1)").size() == 1);
   CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE int").size() == 1);
   CHECK(loss("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2)").empty());
@@ -335,4 +338,26 @@ TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
   CHECK(breaks("ALTER TABLE t ALTER COLUMN c SET NOT NULL").size() == 1);
   CHECK(breaks("ALTER TABLE t ADD COLUMN r int").empty());
   CHECK(breaks("DROP FUNCTION f(int)").size() == 1);
+}
+
+TEST_CASE("type changes that fail on values that do not convert", "[effects]") {
+  auto t = [](const char* name, std::vector<long> mods = {}) { return ColumnType{name, std::move(mods), false}; };
+  auto fails = [&](const ColumnType& from, const ColumnType& to, bool using_expr = false) {
+    return !type_change_failure(from, to, using_expr).empty();
+  };
+  CHECK(fails(t("varchar", {40}), t("varchar", {10})));
+  CHECK(fails(t("text"), t("varchar", {10})));
+  CHECK(fails(t("text"), t("int4")));  // no automatic cast
+  CHECK(fails(t("text"), t("int4"), true));  // values may not parse
+  CHECK(fails(t("int8"), t("int4")));
+  CHECK(fails(t("numeric", {12, 2}), t("numeric", {6, 2})));
+  CHECK(fails(t("float8"), t("int8")));
+  CHECK(fails(t("int4"), t("numeric", {5, 0})));
+  CHECK_FALSE(fails(t("varchar", {10}), t("varchar", {40})));
+  CHECK_FALSE(fails(t("varchar", {10}), t("text")));
+  CHECK_FALSE(fails(t("int4"), t("int8")));
+  CHECK_FALSE(fails(t("int2"), t("numeric", {10, 2})));
+  CHECK_FALSE(fails(t("numeric", {12, 2}), t("numeric", {14, 2})));
+  CHECK_FALSE(fails(t("int8"), t("text")));
+  CHECK_FALSE(fails(t("timestamptz"), t("date")));  // loses the time instead (type_change_loss)
 }

@@ -1,0 +1,134 @@
+// One finding per statement that can fail because of the rows already in an
+// existing table. The lock rules (add-unique-constraint, set-not-null-scan,
+// add-constraint-without-not-valid, alter-column-type) say what it blocks;
+// this says what makes the deploy fail and how to find those rows first.
+// VALIDATE CONSTRAINT is left out: it is the safe recipe's last step, and
+// when it fails nothing was blocked and the NOT VALID constraint stays.
+#include "analysis/ast.h"
+#include "analysis/type_change.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+struct Failure {
+  std::string what;   // "fails if ... "
+  std::string query;  // the SELECT that finds the offending rows
+};
+
+std::string joined(const std::vector<std::string>& names, const char* sep = ", ") {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : sep) + n;
+  return out;
+}
+
+Failure duplicates(const std::string& verb, const std::string& table, const std::vector<std::string>& cols, bool primary) {
+  std::string list = joined(cols);
+  Failure f{verb + " fails if existing rows of `" + table + "` have duplicate (" + list + ") values" +
+                (primary ? " or NULLs" : ""),
+            "SELECT " + list + ", count(*) FROM " + table + " GROUP BY " + list + " HAVING count(*) > 1 LIMIT 10;"};
+  if (primary) f.query += " and SELECT count(*) FROM " + table + " WHERE " + joined(cols, " IS NULL OR ") + " IS NULL;";
+  return f;
+}
+
+std::optional<Failure> constraint_failure(const StatementView& v, const std::string& t, const Json& con) {
+  std::string_view type = ast::str(con, "contype");
+  bool not_valid = ast::flag(con, "skip_validation");
+  if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && ast::str(con, "indexname").empty()) {
+    auto cols = ast::strings(ast::list(con, "keys"));
+    if (!cols.empty()) return duplicates(type == "CONSTR_PRIMARY" ? "ADD PRIMARY KEY" : "ADD UNIQUE", t, cols, type == "CONSTR_PRIMARY");
+  } else if (type == "CONSTR_CHECK" && !not_valid) {
+    return Failure{"ADD CHECK fails if any existing row of `" + t + "` violates the CHECK",
+                   "SELECT count(*) FROM " + t + " WHERE NOT (<the CHECK expression>);"};
+  } else if (type == "CONSTR_FOREIGN" && !not_valid) {
+    auto fk = ast::strings(ast::list(con, "fk_attrs")), pk = ast::strings(ast::list(con, "pk_attrs"));
+    const Json* pkt = ast::field(con, "pktable");
+    if (fk.empty() || !pkt) return std::nullopt;
+    std::string ref = rules::display(v.ctx.qualify_range_var(*pkt)), on;
+    for (std::size_t i = 0; i < fk.size(); ++i)
+      on += (i ? " AND " : "") + std::string("r.") + (i < pk.size() ? pk[i] : "<key>") + " = t." + fk[i];
+    return Failure{"ADD FOREIGN KEY fails if a row of `" + t + "` references a key missing from `" + ref + "`",
+                   "SELECT t." + joined(fk, ", t.") + " FROM " + t + " t LEFT JOIN " + ref + " r ON " + on +
+                       " WHERE t." + fk[0] + " IS NOT NULL AND r." + (pk.empty() ? "<key>" : pk[0]) + " IS NULL LIMIT 10;"};
+  }
+  return std::nullopt;
+}
+
+// An explicit cast to a shorter text type truncates instead of failing, so
+// lengths are checked; any other cast fails on the first value it cannot convert.
+std::string conversion_query(const std::string& t, const std::string& column, const ColumnType& to) {
+  bool text = to.name == "varchar" || to.name == "bpchar" || to.name == "text";
+  if (text && !to.typmods.empty())
+    return "SELECT count(*) FROM " + t + " WHERE length(" + column + "::text) > " + std::to_string(to.typmods[0]) + ";";
+  return "SELECT count(" + column + "::" + to.display() + ") FROM " + t +
+         "; (with the USING expression if there is one; it fails on the first value that does not convert)";
+}
+
+// What can fail in one ALTER TABLE sub-command.
+std::optional<Failure> command_failure(const StatementView& v, const ActionEffect& a, const Json& cmd) {
+  std::string t = rules::display(*v.effects.target);
+  std::string_view sub = ast::str(cmd, "subtype");
+  std::string column(ast::str(cmd, "name"));
+  const Json* def = ast::field(cmd, "def");
+  if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint"))
+    return constraint_failure(v, t, *ast::as(*def, "Constraint"));
+  if (sub == "AT_SetNotNull" && a.scan != Tri::No)
+    return Failure{"SET NOT NULL fails if `" + t + "." + column + "` holds NULLs",
+                   "SELECT count(*) FROM " + t + " WHERE " + column + " IS NULL;"};
+  if (sub == "AT_AlterColumnType") {
+    const ColumnInfo* old = v.ctx.catalog().column(*v.effects.target, column);
+    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    const Json* tn = col ? ast::field(*col, "typeName") : nullptr;
+    auto to = tn ? column_type(*tn) : std::nullopt;
+    if (!old || !to) return std::nullopt;
+    std::string why = type_change_failure(old->type, *to, ast::field(*col, "raw_default") != nullptr);
+    if (why.empty()) return std::nullopt;
+    return Failure{"changing `" + t + "." + column + "` from " + old->type.display() + " to " + to->display() +
+                       " fails if existing values cannot be converted (" + why + ")",
+                   conversion_query(t, column, *to)};
+  }
+  return std::nullopt;
+}
+
+void report(Report& r, std::uint32_t b, std::uint32_t e, const Failure& f, bool concurrent) {
+  r.add(RuleId::fails_on_existing_data, b, e,
+        f.what + ": the migration then stops with an error" +
+            (concurrent ? ", and a failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind that must be dropped"
+                        : " (and what its transaction did is rolled back)"),
+        "Find and fix the offending rows in the production database before deploying: " + f.query +
+            " Then run the migration, and keep new writes from adding such rows meanwhile (in the application, or "
+            "for a CHECK or FOREIGN KEY by adding it NOT VALID first).");
+}
+
+void check_index(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (!ast::flag(n, "unique") || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (v.effects.scan == Tri::No) return;  // ON ONLY a partitioned parent: an invalid index, nothing read
+  std::vector<std::string> cols;
+  for (const Json& p : ast::list(n, "indexParams")) {
+    const Json* el = ast::as(p, "IndexElem");
+    cols.push_back(el && !ast::str(*el, "name").empty() ? std::string(ast::str(*el, "name")) : "(expression)");
+  }
+  Failure f = duplicates("CREATE UNIQUE INDEX", rules::display(*v.effects.target), cols, false);
+  if (ast::field(n, "whereClause")) f.query.insert(f.query.find(" GROUP BY"), " WHERE <the index's predicate>");
+  auto [b, e] = rules::head_span(v, ast::location(*ast::field(n, "relation")));
+  report(r, b, e, f, ast::flag(n, "concurrent"));
+}
+
+void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind == "IndexStmt") return check_index(v, r);
+  bool reported = false;
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = rules::alter_command(v.stmt, a.command);
+    auto f = cmd && !reported ? command_failure(v, a, *cmd) : std::nullopt;
+    if (!f) continue;
+    auto [b, e] = rules::alter_command_span(v, a.command);
+    report(r, b, e, *f, false);
+    reported = true;  // one finding per statement: the first failure is enough to check for
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_fails_on_existing_data{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,155 @@
+// A foreign key whose referencing columns lead no index: PostgreSQL indexes
+// the referenced side (it must be unique) but not the referencing one, so
+// every DELETE or key UPDATE on the referenced table scans this table.
+#include <algorithm>
+#include <set>
+
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+using Columns = std::vector<std::string>;
+
+struct ForeignKey {
+  Columns columns;
+  const Json* constraint;
+  long location;
+};
+
+// Key columns of an index-backed constraint (PRIMARY KEY, UNIQUE), or of a
+// column constraint on `column`.
+void constraint_index(const Json& con, const std::string& column, std::vector<Columns>& out) {
+  std::string_view t = ast::str(con, "contype");
+  if (t != "CONSTR_PRIMARY" && t != "CONSTR_UNIQUE") return;
+  Columns keys = ast::strings(ast::list(con, "keys"));
+  if (keys.empty() && !column.empty()) keys = {column};
+  if (!keys.empty()) out.push_back(keys);
+}
+
+// Calls fn(column, constraint) for every constraint of a table element list
+// (CREATE TABLE elements, or the def of an ALTER TABLE sub-command): column
+// constraints carry their column's name, table constraints an empty one.
+template <class Fn>
+void for_each_constraint(const Json& element, Fn fn) {
+  if (const Json* col = ast::as(element, "ColumnDef")) {
+    for (const Json& c : ast::list(*col, "constraints"))
+      if (const Json* con = ast::as(c, "Constraint")) fn(std::string(ast::str(*col, "colname")), *con);
+  } else if (const Json* con = ast::as(element, "Constraint")) {
+    fn(std::string(), *con);
+  }
+}
+
+// The table elements a CREATE TABLE or ALTER TABLE statement adds.
+std::vector<const Json*> elements(const Statement& s) {
+  std::vector<const Json*> out;
+  if (s.kind == "CreateStmt") {
+    for (const Json& e : ast::list(s.node, "tableElts")) out.push_back(&e);
+  } else if (s.kind == "AlterTableStmt") {
+    for (const Json& c : ast::list(s.node, "cmds")) {
+      const Json* cmd = ast::as(c, "AlterTableCmd");
+      std::string_view sub = cmd ? ast::str(*cmd, "subtype") : "";
+      if ((sub == "AT_AddColumn" || sub == "AT_AddConstraint") && ast::field(*cmd, "def")) out.push_back(ast::field(*cmd, "def"));
+    }
+  }
+  return out;
+}
+
+const Json* relation_of(const Statement& s) {
+  if (s.kind == "CreateStmt" || s.kind == "AlterTableStmt" || s.kind == "IndexStmt") return ast::field(s.node, "relation");
+  return nullptr;
+}
+
+// Key column lists of the non-partial indexes `table` has: in the catalog,
+// made by this statement, or made later in the file (an index built right
+// after the foreign key counts).
+std::vector<Columns> indexes_of(const StatementView& v, const QualifiedName& table) {
+  std::vector<Columns> out;
+  if (const TableInfo* t = v.ctx.catalog().table(table))
+    for (const std::string& name : t->indexes)
+      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(i->columns);
+  for (const Statement& s : v.file.statements) {
+    const Json* rel = relation_of(s);
+    if (s.begin < v.stmt.begin || !rel || v.ctx.qualify_range_var(*rel) != table) continue;
+    if (s.kind == "IndexStmt" && !ast::field(s.node, "whereClause")) {
+      Columns cols;
+      for (const Json& p : ast::list(s.node, "indexParams")) {
+        const Json* el = ast::as(p, "IndexElem");
+        cols.push_back(el ? std::string(ast::str(*el, "name")) : "");
+      }
+      out.push_back(cols);
+    }
+    for (const Json* e : elements(s))
+      for_each_constraint(*e, [&](const std::string& column, const Json& con) { constraint_index(con, column, out); });
+  }
+  return out;
+}
+
+// An index serves the key when its leading columns are the key's columns (in any order).
+bool covers(const Columns& index, const Columns& key) {
+  if (index.size() < key.size()) return false;
+  std::set<std::string> lead(index.begin(), index.begin() + static_cast<long>(key.size()));
+  return lead == std::set<std::string>(key.begin(), key.end());
+}
+
+std::vector<ForeignKey> foreign_keys(const Statement& s) {
+  std::vector<ForeignKey> out;
+  for (const Json* e : elements(s))
+    for_each_constraint(*e, [&](const std::string& column, const Json& con) {
+      if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
+      Columns cols = ast::strings(ast::list(con, "fk_attrs"));
+      if (cols.empty() && !column.empty()) cols = {column};
+      if (!cols.empty()) out.push_back({cols, &con, ast::location(con)});
+    });
+  return out;
+}
+
+// From the constraint to the end of its table element (next top-level comma or closing parenthesis).
+rules::Span element_span(const StatementView& v, long location) {
+  const Statement& s = v.stmt;
+  if (location < 0) return {s.begin, s.end};
+  const auto& toks = v.file.tokens;
+  std::uint32_t off = rules::at(s, location);
+  std::size_t i = s.first_token;
+  while (i < s.end_token && toks[i].begin < off) ++i;
+  std::size_t last = i;
+  int depth = 0;
+  for (std::size_t k = i; k < s.end_token; ++k) {
+    std::string_view t = v.file.text(toks[k]);
+    if (toks[k].kind == TokenKind::Punct && t == "(") ++depth;
+    if (toks[k].kind == TokenKind::Punct && ((t == ")" && --depth < 0) || (t == "," && depth == 0) || t == ";")) break;
+    if (!is_comment(toks[k].kind)) last = k;
+  }
+  return i < s.end_token ? rules::Span{toks[i].begin, toks[last].end} : rules::Span{s.begin, s.end};
+}
+
+void check(const StatementView& v, Report& r) {
+  const Json* rel = relation_of(v.stmt);
+  if (!rel || v.stmt.kind == "IndexStmt") return;
+  QualifiedName table = v.ctx.qualify_range_var(*rel);
+  // An existing table the history does not define may have indexes we cannot see.
+  if (v.stmt.kind == "AlterTableStmt" && !v.ctx.catalog().table(table)) return;
+  auto fks = foreign_keys(v.stmt);
+  if (fks.empty()) return;
+  auto indexes = indexes_of(v, table);
+  std::string t = rules::display(table);
+  for (const ForeignKey& fk : fks) {
+    if (std::any_of(indexes.begin(), indexes.end(), [&](const Columns& i) { return covers(i, fk.columns); })) continue;
+    const Json* pk = ast::field(*fk.constraint, "pktable");
+    std::string ref = pk ? rules::display(v.ctx.qualify_range_var(*pk)) : "the referenced table";
+    std::string cols;
+    for (const std::string& c : fk.columns) cols += (cols.empty() ? "" : ", ") + c;
+    auto [b, e] = element_span(v, fk.location);
+    r.add(RuleId::foreign_key_without_index, b, e,
+          "no index on `" + t + "` starts with the foreign key's columns (" + cols + "): every DELETE or key UPDATE on `" +
+              ref + "` scans `" + t + "` for referencing rows (ON DELETE CASCADE or SET NULL too), holding its locks meanwhile",
+          "Index the referencing columns: CREATE INDEX CONCURRENTLY " + table.name + "_" + fk.columns.front() +
+              "_idx ON " + t + " (" + cols + "); (a plain CREATE INDEX right after CREATE TABLE for a new table). "
+              "An index whose leading columns are these serves too.");
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_foreign_key_without_index{check, nullptr};
+}  // namespace migrasafe

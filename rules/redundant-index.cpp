@@ -1,0 +1,71 @@
+// A B-tree index whose key columns are the leading columns of another B-tree
+// index on the same table answers no query the longer one cannot, while
+// every write maintains both.
+#include <algorithm>
+
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+using Columns = std::vector<std::string>;
+
+bool is_prefix(const Columns& shorter, const Columns& longer) {
+  return shorter.size() <= longer.size() && std::equal(shorter.begin(), shorter.end(), longer.begin());
+}
+
+// Plain B-tree on plain columns: expressions, partial indexes and other
+// access methods answer different queries, so they are never compared.
+bool comparable(const IndexInfo& i) {
+  return i.method == "btree" && !i.partial && !i.columns.empty() &&
+         std::find(i.columns.begin(), i.columns.end(), "") == i.columns.end();
+}
+
+std::string list(const Columns& cols) {
+  std::string out;
+  for (const std::string& c : cols) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+void check(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (v.stmt.kind != "IndexStmt" || !v.effects.target) return;
+  const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
+  if (!table) return;
+  IndexInfo added{*v.effects.target, ast::flag(n, "unique"), false, ast::field(n, "whereClause") != nullptr, {}};
+  if (std::string_view m = ast::str(n, "accessMethod"); !m.empty()) added.method = m;
+  for (const Json& p : ast::list(n, "indexParams"))
+    if (const Json* e = ast::as(p, "IndexElem")) added.columns.emplace_back(ast::str(*e, "name"));
+  if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;
+  std::string t = rules::display(*v.effects.target);
+  auto [b, e] = rules::head_span(v, ast::location(*ast::field(n, "relation")));
+  for (const std::string& name : table->indexes) {
+    const IndexInfo* other = v.ctx.catalog().index({v.effects.target->schema, name});
+    if (!other || !comparable(*other) || name == ast::str(n, "idxname")) continue;  // IF NOT EXISTS of itself
+    // The new index is covered: a prefix of (or equal to) the other, and enforces nothing the other does not.
+    bool same = added.columns == other->columns;
+    if (is_prefix(added.columns, other->columns) && (!added.unique || (same && (other->unique || other->primary)))) {
+      r.add(RuleId::redundant_index, b, e,
+            "this index on `" + t + "` (" + list(added.columns) + ") is redundant: index `" + name + "` on (" +
+                list(other->columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +
+                " and serves the same queries, while every write would maintain both",
+            "Leave it out and rely on `" + name + "`; check with EXPLAIN that the queries use it.");
+      return;
+    }
+    // The new index makes an older, non-unique one redundant.
+    if (!same && is_prefix(other->columns, added.columns) && !other->unique && !other->primary) {
+      r.add(RuleId::redundant_index, b, e,
+            "index `" + name + "` on `" + t + "` (" + list(other->columns) +
+                ") becomes redundant: this index starts with the same columns and serves the same queries, while "
+                "every write maintains both",
+            "Drop `" + name + "` once this index is built (DROP INDEX CONCURRENTLY " + name +
+                "), after checking with EXPLAIN that its queries use the new one.");
+      return;
+    }
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_redundant_index{check, nullptr};
+}  // namespace migrasafe

@@ -1,0 +1,122 @@
+// Renames other than tables (rename-table) and columns (rename-column): the
+// database follows a rename by OID (views, triggers, defaults keep working),
+// but application code and function bodies name objects by text.
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+struct Renamed {
+  const char* kind;  // "view", "schema", ...
+  std::string from;  // as messages show it
+  std::string key;   // how earlier CREATE statements are matched
+  std::string help;
+};
+
+// The qualified name a CREATE statement of a schema, type, domain or function makes.
+std::string created_name(const StatementView& v, const Statement& s) {
+  const Json& n = s.node;
+  if (s.kind == "CreateSchemaStmt") return std::string(ast::str(n, "schemaname"));
+  if (s.kind == "CreateDomainStmt") return v.ctx.qualify_names(ast::strings(ast::list(n, "domainname"))).str();
+  if (s.kind == "CreateEnumStmt" || s.kind == "CreateRangeStmt")
+    return v.ctx.qualify_names(ast::strings(ast::list(n, "typeName"))).str();
+  if (s.kind == "CompositeTypeStmt" && ast::field(n, "typevar")) return v.ctx.qualify_range_var(*ast::field(n, "typevar")).str();
+  if (s.kind == "CreateFunctionStmt") return v.ctx.qualify_names(ast::strings(ast::list(n, "funcname"))).str();
+  return "";
+}
+
+// Created earlier in this file (so nothing uses it yet), or re-created under
+// the old name later (a compatibility view or wrapper function, or the enum
+// rebuild: rename the old type away, create the new one, convert columns).
+bool exempt(const StatementView& v, const std::string& key, bool relation) {
+  for (const Statement& s : v.file.statements) {
+    if (s.begin < v.stmt.begin && created_name(v, s) == key) return true;
+    if (s.begin > v.stmt.begin && relation && s.kind == "ViewStmt" && ast::field(s.node, "view") &&
+        v.ctx.qualify_range_var(*ast::field(s.node, "view")).str() == key)
+      return true;
+    if (s.begin > v.stmt.begin && !relation && created_name(v, s) == key) return true;
+  }
+  return false;
+}
+
+std::optional<Renamed> relation_rename(const StatementView& v, std::string_view type) {
+  const char* kind = type == "OBJECT_VIEW" ? "view" : type == "OBJECT_MATVIEW" ? "materialized view"
+                   : type == "OBJECT_SEQUENCE" ? "sequence" : type == "OBJECT_FOREIGN_TABLE" ? "foreign table" : nullptr;
+  if (!kind || !v.effects.target) return std::nullopt;
+  const QualifiedName& rel = *v.effects.target;
+  if (v.ctx.created_in_migration(rel) || v.ctx.created_by_undone_migration(rel)) return std::nullopt;
+  // An owned (serial, identity) sequence is used through its column's default, which follows the rename.
+  const SequenceInfo* seq = v.ctx.catalog().sequence(rel);
+  if (seq && seq->owned_by) return std::nullopt;
+  std::string from = rules::display(rel), to(ast::str(v.stmt.node, "newname"));
+  std::string help = std::string(kind) == "sequence"
+      ? "Keep the old name, or deploy code that no longer names `" + from + "` (nextval('" + from + "')) first."
+      : "Rename in steps: rename it and, in the same transaction, CREATE VIEW " + from + " AS SELECT * FROM " + to +
+            "; deploy code that uses `" + to + "`, then drop the old-name view in a later release.";
+  return Renamed{kind, from, rel.str(), help};
+}
+
+std::optional<Renamed> named_rename(const StatementView& v, std::string_view type) {
+  const Json& n = v.stmt.node;
+  if (type == "OBJECT_SCHEMA") {
+    std::string from(ast::str(n, "subname"));
+    return Renamed{"schema", from, from,
+                   "Keep the old schema name, or move in steps: create the new schema, move objects with ALTER ... "
+                   "SET SCHEMA (or add views in the old one), deploy code and search_path settings that use the new "
+                   "name, then drop the old schema in a later release."};
+  }
+  const Json* obj = ast::field(n, "object");
+  if (!obj) return std::nullopt;
+  std::vector<std::string> names;
+  if (const Json* l = ast::as(*obj, "List")) names = ast::strings(ast::list(*l, "items"));
+  else if (const Json* f = ast::as(*obj, "ObjectWithArgs")) names = ast::strings(ast::list(*f, "objname"));
+  if (names.empty()) return std::nullopt;
+  QualifiedName q = v.ctx.qualify_names(names);
+  if (v.ctx.created_in_migration(q)) return std::nullopt;
+  if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN")
+    return Renamed{type == "OBJECT_TYPE" ? "type" : "domain", rules::display(q), q.str(),
+                   "Columns of the type follow the rename, but casts (::" + q.name +
+                       ") and function signatures in code do not: deploy code that no longer names it first, or "
+                       "keep the old name."};
+  if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE")
+    return Renamed{type == "OBJECT_FUNCTION" ? "function" : "procedure", rules::display(q), q.str(),
+                   "Views and triggers follow the rename, but callers in code and in other function bodies do not: "
+                   "create the function under the new name, keep the old one as a wrapper that calls it, switch "
+                   "callers, and drop the wrapper in a later release."};
+  return std::nullopt;
+}
+
+void check_enum_value(const StatementView& v, Report& r) {
+  const Json& n = v.stmt.node;
+  if (ast::str(n, "oldVal").empty()) return;
+  QualifiedName type = v.ctx.qualify_names(ast::strings(ast::list(n, "typeName")));
+  if (v.ctx.created_in_migration(type)) return;
+  std::string from(ast::str(n, "oldVal")), to(ast::str(n, "newVal")), t = rules::display(type);
+  r.add(RuleId::rename_object, v.stmt.begin, v.stmt.end,
+        "renaming value '" + from + "' of enum `" + t + "` to '" + to + "' makes writes of '" + from +
+            "' by the release still running fail, and its comparisons with '" + from + "' match nothing",
+        "Add the new value instead (ALTER TYPE " + t + " ADD VALUE '" + to + "'), deploy code that writes '" + to +
+            "' and reads both, UPDATE the rows from '" + from + "' to '" + to +
+            "', and stop using '" + from + "' (a value cannot be dropped, so it stays unused).");
+}
+
+void check(const StatementView& v, Report& r) {
+  // A down script renaming back what its up script renamed.
+  if (v.ctx.renamed_by_undone_migration(v.ctx.rename_key(v.stmt, false))) return;
+  if (v.stmt.kind == "AlterEnumStmt") return check_enum_value(v, r);
+  if (v.stmt.kind != "RenameStmt") return;
+  std::string_view type = ast::str(v.stmt.node, "renameType");
+  bool relation = ast::field(v.stmt.node, "relation") != nullptr;
+  auto renamed = relation ? relation_rename(v, type) : named_rename(v, type);
+  if (!renamed || exempt(v, renamed->key, relation)) return;
+  std::string to(ast::str(v.stmt.node, "newname"));
+  r.add(RuleId::rename_object, v.stmt.begin, v.stmt.end,
+        "renaming " + std::string(renamed->kind) + " `" + renamed->from + "` to `" + to +
+            "` breaks every query and function body of the release still running that uses the old name",
+        renamed->help);
+}
+
+}  // namespace
+const RuleHooks hooks_rename_object{check, nullptr};
+}  // namespace migrasafe
