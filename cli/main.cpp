@@ -1,10 +1,14 @@
 // migrasafe command line: `check` (analyse migrations), `explain` (what each
 // statement does), `rules` (list rules), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +27,7 @@
 #include "cli/config.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
+#include "rules/fix.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/layouts.h"
@@ -65,6 +70,7 @@ struct CheckArgs {
   std::vector<std::string> select, ignore;
   bool assume_in_transaction = false;
   std::string stdin_filename;
+  bool fix = false;      // --fix: apply the findings' fixes, then report what remains
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
   std::string layout = "auto";  // migration-tool layout, or auto-detected
@@ -79,75 +85,106 @@ std::optional<Layout> forced_layout(const std::string& name) {
 }
 
 
-int run_check(CheckArgs a) {
-  // .migrasafe.toml (or --config) under the command line: per-file options.
-  std::optional<Settings> settings;
-  try {
-    Config config = load_run_config(a.config);
-    if (a.paths.empty()) a.paths = config.migration_paths();
-    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
-    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
-    if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
-    CommandLine cli;
-    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
-    cli.assume_in_transaction = a.assume_in_transaction;
-    cli.select = a.select;
-    cli.ignore = a.ignore;
-    settings.emplace(std::move(config), std::move(cli));
-  } catch (const ConfigError& e) {
-    std::cerr << "migrasafe: error: " << e.what() << "\n";
-    return kExitUsage;
+// Replaces `path`'s content with `text` atomically: a temporary file in the
+// same directory, with the same permissions, synced and renamed over it (the
+// target of a symlink is replaced, not the link).
+bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::canonical(path, ec);
+  if (ec) {
+    error = ec.message();
+    return false;
   }
-  if (a.paths.empty()) {
-    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
-              << " (see `migrasafe init`)\n";
-    return kExitUsage;
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) {
+    error = std::strerror(errno);
+    return false;
   }
-  LintOptions options = settings->base_options();
-  if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
-    std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
-    return kExitUsage;
+  std::string tmp = (target.parent_path() / ("." + target.filename().string() + ".migrasafe-XXXXXX")).string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
   }
+  bool ok = ::fchmod(fd, st.st_mode & 07777) == 0;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  if (!ok) error = std::strerror(errno);
+  ok = ::close(fd) == 0 && ok;
+  if (ok && ::rename(tmp.c_str(), target.c_str()) != 0) {
+    error = std::strerror(errno);
+    ok = false;
+  }
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
+}
 
-  // --schema: replay the dump (no rules) so the first migration sees production's schema.
-  Catalog seed;
-  if (!a.schema.empty()) {
-    std::string err;
-    auto text = read_input({a.schema, false}, err);
-    if (!text) {
-      std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
-      return kExitInput;
+std::string plural(std::size_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+// `check --fix`: applies the fixes of the reported findings (`run`, one
+// FileResult per input). A file is rewritten in place unless the fixed SQL
+// would have more syntax errors than before. With stdin among the inputs only
+// stdin is fixed, into `preloaded`, and the other files are context. The
+// summary goes to stderr. Returns kExitInput if a file could not be written.
+int fix_inputs(const std::vector<InputFile>& inputs, const std::optional<ChangedFiles>& report_only, const RunResult& run,
+               std::vector<std::optional<std::string>>& preloaded) {
+  bool stdin_only = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  std::size_t fixed = 0, files = 0, overlapping = 0;
+  int status = kExitClean;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const FileResult& f = run.files[i];
+    if (inputs[i].from_stdin != stdin_only || !f.input_error.empty()) continue;
+    if (report_only && !inputs[i].from_stdin && !report_only->contains(f.path)) continue;
+    const std::string& original = f.parsed.source->text;
+    FixOutcome o = apply_fixes(original, f.diagnostics);
+    overlapping += o.skipped;
+    if (o.applied == 0) continue;
+    std::size_t before = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, original)));
+    std::size_t after = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, o.text)));
+    if (after > before) {
+      std::cerr << "migrasafe: warning: " << f.path << ": not fixed: with its " << plural(o.applied, "fix")
+                << " the file would have " << plural(after - before, "new syntax error") << "\n";
+      continue;
     }
-    LintOptions replay_only = options;
-    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
-    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
-                                   replay_only, nullptr, &seed);
-    for (const ParseProblem& p : dump.parsed.problems)
-      if (p.kind == ProblemKind::SyntaxError)
-        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
-                  << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
-                  << " (statement skipped)\n";
-  }
-
-  // --changed-since / --staged narrow the report, not the replay.
-  std::optional<ChangedFiles> report_only;
-  if (!a.changed_since.empty() || a.staged) {
     std::string error;
-    report_only = a.staged ? staged_files(error) : changed_since(a.changed_since, error);
-    if (!report_only) {
-      std::cerr << "migrasafe: error: " << (a.staged ? "--staged" : "--changed-since") << ": " << error << "\n";
-      return kExitUsage;
+    if (inputs[i].from_stdin) {
+      preloaded[i] = std::move(o.text);
+    } else if (!write_atomically(f.path, o.text, error)) {
+      std::cerr << "migrasafe: error: " << f.path << ": cannot write the fixed file: " << error << "\n";
+      status = kExitInput;
+      continue;
     }
+    fixed += o.applied;
+    ++files;
   }
+  std::cerr << "migrasafe: fixed " << plural(fixed, "finding") << " in " << plural(files, "file");
+  if (overlapping) std::cerr << "; " << plural(overlapping, "fix") << " left out because it overlaps another (run --fix again)";
+  std::cerr << "\n";
+  return status;
+}
 
-  std::vector<InputError> input_errors;
-  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+// One analysis of the inputs: every file parsed (in parallel) and replayed
+// in migration order, one FileResult per input, in input order. `preloaded`
+// holds stdin's text (the only input not read from disk).
+struct Analysis {
+  RunResult run;
+  int internal_errors = 0;
+};
 
+Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet& set, const Settings& settings,
+                        const LintOptions& options, const Catalog& seed,
+                        std::vector<std::optional<std::string>> preloaded, std::vector<std::string> preload_errors) {
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
   // analysed once (dbmate: once per section, merged); stdin and anything the
   // set does not hold run last, as plain files.
-  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
   enum class Part { Up, Down, Verify, Whole };
   struct Unit {
     std::size_t input;
@@ -180,17 +217,10 @@ int run_check(CheckArgs a) {
       if (!covered[i]) units.push_back({i, nullptr, Part::Whole, false});
   }
 
-  RunResult run;
+  Analysis result;
+  RunResult& run = result.run;
   run.options = options.analysis;
   std::vector<FileResult> results(units.size());
-  // Read stdin up front; every other file is read by the worker that lints it.
-  std::vector<std::optional<std::string>> preloaded(inputs.size());
-  std::vector<std::string> preload_errors(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].from_stdin) continue;
-    preloaded[i] = read_input(inputs[i], preload_errors[i]);
-  }
-
   // Reading and parsing dominate and files are independent: parse workers
   // take units in order. The replay is sequential, in migration order, so each
   // migration sees the schema the ones before it left (the history); it runs
@@ -202,7 +232,7 @@ int run_check(CheckArgs a) {
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
-  std::atomic<int> internal_errors{0};
+  std::atomic<int> internal_errors{0};  // copied into the result at the end
   std::mutex stderr_mutex;
   auto internal_error = [&](std::size_t k, const std::exception& e) {
     // A bug, not bad input: say so loudly, keep the other files' results.
@@ -279,7 +309,7 @@ int run_check(CheckArgs a) {
     return true;
   };
   auto analyse_all = [&] {
-    Catalog history = std::move(seed);
+    Catalog history = seed;
     for (std::size_t k = 0; k < units.size(); ++k) {
       // Help parse while unit k is not ready; wait only when all are taken.
       while (true) {
@@ -296,7 +326,7 @@ int run_check(CheckArgs a) {
       auto source = parsed[k]->source;
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
-        LintOptions o = settings->options_for(inputs[units[k].input].path);
+        LintOptions o = settings.options_for(inputs[units[k].input].path);
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
@@ -332,6 +362,94 @@ int run_check(CheckArgs a) {
   }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+  result.internal_errors = internal_errors;
+  return result;
+}
+
+int run_check(CheckArgs a) {
+  // .migrasafe.toml (or --config) under the command line: per-file options.
+  std::optional<Settings> settings;
+  try {
+    Config config = load_run_config(a.config);
+    if (a.paths.empty()) a.paths = config.migration_paths();
+    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
+    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
+    if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
+    CommandLine cli;
+    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
+    cli.assume_in_transaction = a.assume_in_transaction;
+    cli.select = a.select;
+    cli.ignore = a.ignore;
+    settings.emplace(std::move(config), std::move(cli));
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (a.paths.empty()) {
+    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
+              << " (see `migrasafe init`)\n";
+    return kExitUsage;
+  }
+  LintOptions options = settings->base_options();
+  if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
+    std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
+    return kExitUsage;
+  }
+
+  // --schema: replay the dump (no rules) so the first migration sees production's schema.
+  Catalog seed;
+  if (!a.schema.empty()) {
+    std::string err;
+    auto text = read_input({a.schema, false}, err);
+    if (!text) {
+      std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
+      return kExitInput;
+    }
+    LintOptions replay_only = options;
+    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
+    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
+                                   replay_only, nullptr, &seed);
+    for (const ParseProblem& p : dump.parsed.problems)
+      if (p.kind == ProblemKind::SyntaxError)
+        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
+                  << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
+                  << " (statement skipped)\n";
+  }
+
+  // --changed-since / --staged narrow the report, not the replay.
+  std::optional<ChangedFiles> report_only;
+  if (!a.changed_since.empty() || a.staged) {
+    std::string error;
+    report_only = a.staged ? staged_files(error) : changed_since(a.changed_since, error);
+    if (!report_only) {
+      std::cerr << "migrasafe: error: " << (a.staged ? "--staged" : "--changed-since") << ": " << error << "\n";
+      return kExitUsage;
+    }
+  }
+
+  std::vector<InputError> input_errors;
+  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+
+  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
+  // Read stdin up front; every other file is read by the worker that lints it.
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].from_stdin) continue;
+    preloaded[i] = read_input(inputs[i], preload_errors[i]);
+  }
+
+  Analysis analysis = analyse_inputs(inputs, set, *settings, options, seed, preloaded, preload_errors);
+  int fix_status = kExitClean;
+  std::optional<std::size_t> fixed_stdin;  // --fix on stdin: print its fixed SQL instead of the report
+  if (a.fix) {
+    fix_status = fix_inputs(inputs, report_only, analysis.run, preloaded);
+    analysis = analyse_inputs(inputs, set, *settings, options, seed, preloaded, preload_errors);  // what remains
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i].from_stdin && preloaded[i]) fixed_stdin = i;
+  }
+  RunResult& run = analysis.run;
+  int internal_errors = analysis.internal_errors;
   if (report_only)
     std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
 
@@ -354,7 +472,9 @@ int run_check(CheckArgs a) {
     }
     out = &file_out;
   }
-  if (a.explain && a.format == "text") {
+  if (fixed_stdin) {
+    *out << *preloaded[*fixed_stdin];
+  } else if (a.explain && a.format == "text") {
     write_explain_text(*out, run);
   } else if (a.format == "json") {
     write_json(*out, run);
@@ -376,14 +496,14 @@ int run_check(CheckArgs a) {
     write_text(*out, run, color);
   }
   out->flush();
-  if (a.format != "text") {
+  if (a.format != "text" || fixed_stdin) {
     for (const FileResult& f : run.files)
       if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
   }
 
   Counts c = count(run);
   if (internal_errors) return kExitUsage;
-  if (c.input_errors) return kExitInput;
+  if (c.input_errors || fix_status == kExitInput) return kExitInput;
   if (a.explain) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
                         : a.fail_on == "error"   ? c.errors
@@ -582,6 +702,10 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
+  check_cmd->add_flag("--fix", check.fix,
+                      "Apply the mechanical fixes of the reported findings to the files in place (each file written "
+                      "atomically, and only if it still parses), then report what remains; with - (stdin), print the "
+                      "fixed SQL instead of the report");
   check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)")
       ->allow_extra_args(false);  // one list per --select: the paths stay positional
   check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)")

@@ -15,13 +15,15 @@
 #include <filesystem>
 #include <sstream>
 
+#include "fixtures.h"
 #include "sources/discovery.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
 using namespace migrasafe;
 
-namespace {
+// Shared with the fix test (fixtures.h).
+namespace fixtures {
 
 struct Expectation {
   std::string rule;
@@ -137,7 +139,8 @@ std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) 
   return out;
 }
 
-}  // namespace
+}  // namespace fixtures
+using namespace fixtures;
 
 TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
   for (const RuleInfo& rule : all_rules()) {
