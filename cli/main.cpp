@@ -71,6 +71,8 @@ struct CheckArgs {
   bool assume_in_transaction = false;
   std::string stdin_filename;
   bool fix = false;      // --fix: apply the findings' fixes, then report what remains
+  std::optional<std::string> stdin_text;  // --fix: stdin's fixed text, read instead of stdin
+  bool print_stdin = false;               // --fix on stdin: print stdin_text instead of the report
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
   std::string layout = "auto";  // migration-tool layout, or auto-detected
@@ -128,23 +130,23 @@ std::string plural(std::size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// `check --fix`: applies the fixes of the reported findings (`run`, one
+// `check --fix`: applies the fixes of the reported findings to `files` (one
 // FileResult per input). A file is rewritten in place unless the fixed SQL
 // would have more syntax errors than before. With stdin among the inputs only
-// stdin is fixed, into `preloaded`, and the other files are context. The
+// stdin is fixed, into `stdin_text`, and the other files are context. The
 // summary goes to stderr. Returns kExitInput if a file could not be written.
-int fix_inputs(const std::vector<InputFile>& inputs, const std::optional<ChangedFiles>& report_only, const RunResult& run,
-               std::vector<std::optional<std::string>>& preloaded) {
+int fix_inputs(const std::vector<InputFile>& inputs, const std::vector<FileResult>& files,
+               std::optional<std::string>& stdin_text) {
   bool stdin_only = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
-  std::size_t fixed = 0, files = 0, overlapping = 0;
+  std::size_t fixed = 0, changed = 0, overlapping = 0;
   int status = kExitClean;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const FileResult& f = run.files[i];
-    if (inputs[i].from_stdin != stdin_only || !f.input_error.empty()) continue;
-    if (report_only && !inputs[i].from_stdin && !report_only->contains(f.path)) continue;
+  for (const FileResult& f : files) {
+    bool from_stdin = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& in) { return in.from_stdin && in.path == f.path; });
+    if (from_stdin != stdin_only || !f.input_error.empty()) continue;
     const std::string& original = f.parsed.source->text;
     FixOutcome o = apply_fixes(original, f.diagnostics);
     overlapping += o.skipped;
+    if (from_stdin) stdin_text = original;
     if (o.applied == 0) continue;
     std::size_t before = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, original)));
     std::size_t after = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, o.text)));
@@ -154,37 +156,91 @@ int fix_inputs(const std::vector<InputFile>& inputs, const std::optional<Changed
       continue;
     }
     std::string error;
-    if (inputs[i].from_stdin) {
-      preloaded[i] = std::move(o.text);
+    if (from_stdin) {
+      stdin_text = std::move(o.text);
     } else if (!write_atomically(f.path, o.text, error)) {
       std::cerr << "migrasafe: error: " << f.path << ": cannot write the fixed file: " << error << "\n";
       status = kExitInput;
       continue;
     }
     fixed += o.applied;
-    ++files;
+    ++changed;
   }
-  std::cerr << "migrasafe: fixed " << plural(fixed, "finding") << " in " << plural(files, "file");
+  std::cerr << "migrasafe: fixed " << plural(fixed, "finding") << " in " << plural(changed, "file");
   if (overlapping) std::cerr << "; " << plural(overlapping, "fix") << " left out because it overlaps another (run --fix again)";
   std::cerr << "\n";
   return status;
 }
 
-// One analysis of the inputs: every file parsed (in parallel) and replayed
-// in migration order, one FileResult per input, in input order. `preloaded`
-// holds stdin's text (the only input not read from disk).
-struct Analysis {
-  RunResult run;
-  int internal_errors = 0;
-};
+int run_check(CheckArgs a) {
+  // .migrasafe.toml (or --config) under the command line: per-file options.
+  std::optional<Settings> settings;
+  try {
+    Config config = load_run_config(a.config);
+    if (a.paths.empty()) a.paths = config.migration_paths();
+    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
+    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
+    if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
+    CommandLine cli;
+    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
+    cli.assume_in_transaction = a.assume_in_transaction;
+    cli.select = a.select;
+    cli.ignore = a.ignore;
+    settings.emplace(std::move(config), std::move(cli));
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (a.paths.empty()) {
+    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
+              << " (see `migrasafe init`)\n";
+    return kExitUsage;
+  }
+  LintOptions options = settings->base_options();
+  if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
+    std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
+    return kExitUsage;
+  }
 
-Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet& set, const Settings& settings,
-                        const LintOptions& options, const Catalog& seed,
-                        std::vector<std::optional<std::string>> preloaded, std::vector<std::string> preload_errors) {
+  // --schema: replay the dump (no rules) so the first migration sees production's schema.
+  Catalog seed;
+  if (!a.schema.empty()) {
+    std::string err;
+    auto text = read_input({a.schema, false}, err);
+    if (!text) {
+      std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
+      return kExitInput;
+    }
+    LintOptions replay_only = options;
+    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
+    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
+                                   replay_only, nullptr, &seed);
+    for (const ParseProblem& p : dump.parsed.problems)
+      if (p.kind == ProblemKind::SyntaxError)
+        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
+                  << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
+                  << " (statement skipped)\n";
+  }
+
+  // --changed-since / --staged narrow the report, not the replay.
+  std::optional<ChangedFiles> report_only;
+  if (!a.changed_since.empty() || a.staged) {
+    std::string error;
+    report_only = a.staged ? staged_files(error) : changed_since(a.changed_since, error);
+    if (!report_only) {
+      std::cerr << "migrasafe: error: " << (a.staged ? "--staged" : "--changed-since") << ": " << error << "\n";
+      return kExitUsage;
+    }
+  }
+
+  std::vector<InputError> input_errors;
+  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
   // analysed once (dbmate: once per section, merged); stdin and anything the
   // set does not hold run last, as plain files.
+  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
   enum class Part { Up, Down, Verify, Whole };
   struct Unit {
     std::size_t input;
@@ -217,10 +273,17 @@ Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet
       if (!covered[i]) units.push_back({i, nullptr, Part::Whole, false});
   }
 
-  Analysis result;
-  RunResult& run = result.run;
+  RunResult run;
   run.options = options.analysis;
   std::vector<FileResult> results(units.size());
+  // Read stdin up front; every other file is read by the worker that lints it.
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].from_stdin) continue;
+    preloaded[i] = a.stdin_text ? a.stdin_text : read_input(inputs[i], preload_errors[i]);
+  }
+
   // Reading and parsing dominate and files are independent: parse workers
   // take units in order. The replay is sequential, in migration order, so each
   // migration sees the schema the ones before it left (the history); it runs
@@ -232,7 +295,7 @@ Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
-  std::atomic<int> internal_errors{0};  // copied into the result at the end
+  std::atomic<int> internal_errors{0};
   std::mutex stderr_mutex;
   auto internal_error = [&](std::size_t k, const std::exception& e) {
     // A bug, not bad input: say so loudly, keep the other files' results.
@@ -309,7 +372,7 @@ Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet
     return true;
   };
   auto analyse_all = [&] {
-    Catalog history = seed;
+    Catalog history = std::move(seed);
     for (std::size_t k = 0; k < units.size(); ++k) {
       // Help parse while unit k is not ready; wait only when all are taken.
       while (true) {
@@ -326,8 +389,10 @@ Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet
       auto source = parsed[k]->source;
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
-        LintOptions o = settings.options_for(inputs[units[k].input].path);
+        LintOptions o = settings->options_for(inputs[units[k].input].path);
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
+        if (const Migration* m = units[k].migration)
+          o.analysis.one_query_per_file = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {
@@ -362,96 +427,23 @@ Analysis analyse_inputs(const std::vector<InputFile>& inputs, const MigrationSet
   }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
-  result.internal_errors = internal_errors;
-  return result;
-}
-
-int run_check(CheckArgs a) {
-  // .migrasafe.toml (or --config) under the command line: per-file options.
-  std::optional<Settings> settings;
-  try {
-    Config config = load_run_config(a.config);
-    if (a.paths.empty()) a.paths = config.migration_paths();
-    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
-    if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
-    if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
-    CommandLine cli;
-    if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
-    cli.assume_in_transaction = a.assume_in_transaction;
-    cli.select = a.select;
-    cli.ignore = a.ignore;
-    settings.emplace(std::move(config), std::move(cli));
-  } catch (const ConfigError& e) {
-    std::cerr << "migrasafe: error: " << e.what() << "\n";
-    return kExitUsage;
-  }
-  if (a.paths.empty()) {
-    std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
-              << " (see `migrasafe init`)\n";
-    return kExitUsage;
-  }
-  LintOptions options = settings->base_options();
-  if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
-    std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
-    return kExitUsage;
-  }
-
-  // --schema: replay the dump (no rules) so the first migration sees production's schema.
-  Catalog seed;
-  if (!a.schema.empty()) {
-    std::string err;
-    auto text = read_input({a.schema, false}, err);
-    if (!text) {
-      std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
-      return kExitInput;
-    }
-    LintOptions replay_only = options;
-    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
-    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
-                                   replay_only, nullptr, &seed);
-    for (const ParseProblem& p : dump.parsed.problems)
-      if (p.kind == ProblemKind::SyntaxError)
-        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
-                  << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
-                  << " (statement skipped)\n";
-  }
-
-  // --changed-since / --staged narrow the report, not the replay.
-  std::optional<ChangedFiles> report_only;
-  if (!a.changed_since.empty() || a.staged) {
-    std::string error;
-    report_only = a.staged ? staged_files(error) : changed_since(a.changed_since, error);
-    if (!report_only) {
-      std::cerr << "migrasafe: error: " << (a.staged ? "--staged" : "--changed-since") << ": " << error << "\n";
-      return kExitUsage;
-    }
-  }
-
-  std::vector<InputError> input_errors;
-  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
-
-  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
-  // Read stdin up front; every other file is read by the worker that lints it.
-  std::vector<std::optional<std::string>> preloaded(inputs.size());
-  std::vector<std::string> preload_errors(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].from_stdin) continue;
-    preloaded[i] = read_input(inputs[i], preload_errors[i]);
-  }
-
-  Analysis analysis = analyse_inputs(inputs, set, *settings, options, seed, preloaded, preload_errors);
-  int fix_status = kExitClean;
-  std::optional<std::size_t> fixed_stdin;  // --fix on stdin: print its fixed SQL instead of the report
-  if (a.fix) {
-    fix_status = fix_inputs(inputs, report_only, analysis.run, preloaded);
-    analysis = analyse_inputs(inputs, set, *settings, options, seed, preloaded, preload_errors);  // what remains
-    for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (inputs[i].from_stdin && preloaded[i]) fixed_stdin = i;
-  }
-  RunResult& run = analysis.run;
-  int internal_errors = analysis.internal_errors;
   if (report_only)
     std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
+
+  // --fix: fix the reported findings, then run again on the fixed files
+  // (and stdin's fixed text) for the report of what remains.
+  // (Unreadable stdin: nothing was fixed, and it cannot be read again.)
+  bool has_stdin = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  if (a.fix) {
+    CheckArgs again = a;
+    again.fix = false;
+    int status = fix_inputs(inputs, run.files, again.stdin_text);
+    if (!has_stdin || again.stdin_text) {
+      again.print_stdin = has_stdin;
+      int remaining = run_check(std::move(again));
+      return status == kExitInput && remaining != kExitUsage ? kExitInput : remaining;
+    }
+  }
 
   // Paths that named nothing are reported like unreadable files.
   for (const InputError& e : input_errors) {
@@ -472,8 +464,8 @@ int run_check(CheckArgs a) {
     }
     out = &file_out;
   }
-  if (fixed_stdin) {
-    *out << *preloaded[*fixed_stdin];
+  if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
+    *out << *a.stdin_text;
   } else if (a.explain && a.format == "text") {
     write_explain_text(*out, run);
   } else if (a.format == "json") {
@@ -496,14 +488,14 @@ int run_check(CheckArgs a) {
     write_text(*out, run, color);
   }
   out->flush();
-  if (a.format != "text" || fixed_stdin) {
+  if (a.format != "text" || a.print_stdin) {
     for (const FileResult& f : run.files)
       if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
   }
 
   Counts c = count(run);
   if (internal_errors) return kExitUsage;
-  if (c.input_errors || fix_status == kExitInput) return kExitInput;
+  if (c.input_errors) return kExitInput;
   if (a.explain) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
                         : a.fail_on == "error"   ? c.errors

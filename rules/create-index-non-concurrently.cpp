@@ -8,7 +8,7 @@ namespace {
 // CONCURRENTLY cannot run in a transaction block or a function body, and is
 // refused on a partitioned table: no fix there.
 std::optional<Fix> fix(const StatementView& v, const TableInfo* info) {
-  if (v.ctx.in_transaction() || (info && info->partitioned) || !fixes::top_level(v)) return std::nullopt;
+  if (!fixes::outside_transaction(v) || (info && info->partitioned)) return std::nullopt;
   auto at = fixes::after_leading_keywords(v, {"CREATE", "INDEX"});
   if (!at) at = fixes::after_leading_keywords(v, {"CREATE", "UNIQUE", "INDEX"});
   if (!at) return std::nullopt;

@@ -10,7 +10,7 @@ namespace {
 // keeps DETACH the only sub-command of its ALTER TABLE.)
 std::optional<Fix> fix(const StatementView& v, std::uint32_t command_end) {
   const TableInfo* parent = v.ctx.catalog().table(*v.effects.target);
-  if (v.ctx.in_transaction() || (parent && parent->default_partition) || !fixes::top_level(v)) return std::nullopt;
+  if (!fixes::outside_transaction(v) || (parent && parent->default_partition)) return std::nullopt;
   return fixes::add_concurrently(command_end);
 }
 

@@ -11,7 +11,7 @@ std::optional<Fix> fix(const StatementView& v, const std::optional<QualifiedName
   const Json& n = v.stmt.node;
   if (ast::list(n, "objects").size() != 1 || ast::str(n, "behavior") == "DROP_CASCADE") return std::nullopt;
   const TableInfo* info = table ? v.ctx.catalog().table(*table) : nullptr;
-  if (v.ctx.in_transaction() || (info && info->partitioned) || !fixes::top_level(v)) return std::nullopt;
+  if (!fixes::outside_transaction(v) || (info && info->partitioned)) return std::nullopt;
   auto at = fixes::after_leading_keywords(v, {"DROP", "INDEX"});
   if (!at) return std::nullopt;
   return fixes::add_concurrently(*at);

@@ -68,6 +68,23 @@ bool top_level(const StatementView& v) {
   return true;
 }
 
+namespace {
+// Another top-level statement exists besides the top-level `v.stmt`.
+bool has_other_statement(const StatementView& v) {
+  return std::any_of(v.file.statements.begin(), v.file.statements.end(),
+                     [&](const Statement& s) { return s.end <= v.stmt.begin || s.begin >= v.stmt.end; });
+}
+}  // namespace
+
+bool outside_transaction(const StatementView& v) {
+  if (v.ctx.in_transaction() || !top_level(v)) return false;
+  return !(v.ctx.options().one_query_per_file && has_other_statement(v));
+}
+
+bool lone_query(const StatementView& v) {
+  return v.ctx.options().one_query_per_file && !has_other_statement(v);
+}
+
 std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std::initializer_list<std::string_view> words) {
   const auto& toks = v.file.tokens;
   const std::string& text = v.file.source->text;

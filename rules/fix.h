@@ -39,6 +39,16 @@ bool top_level(const StatementView& v);
 // match; "" matches any one token). nullopt when it does not.
 std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std::initializer_list<std::string_view> words);
 
+// The statement runs outside any transaction block: not in an explicit or
+// assumed one, at the top level, and not in the implicit transaction of a
+// file of several statements sent as one query (one_query_per_file), so the
+// CONCURRENTLY forms can run there.
+bool outside_transaction(const StatementView& v);
+
+// The file is one top-level statement sent as one query: adding a statement
+// to it would put both in an implicit transaction.
+bool lone_query(const StatementView& v);
+
 // "Add CONCURRENTLY": inserts " CONCURRENTLY" at `at`.
 Fix add_concurrently(std::uint32_t at);
 

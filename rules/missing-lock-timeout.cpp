@@ -54,7 +54,7 @@ void check_too_long(const StatementView& v, Report& r, long timeout, long limit,
             "for up to " + show_ms(timeout) + " (reported once per file)",
         "Lower the lock timeout before this statement, e.g. SET lock_timeout = '" + show_ms(limit) +
             "'; and retry the migration if it times out.");
-  d.fix = set_timeout(v, insertion_point(v, v.stmt.begin), show_ms(limit));
+  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, v.stmt.begin), show_ms(limit));
 }
 
 void check(const StatementView& v, Report& r) {
@@ -88,7 +88,8 @@ void check(const StatementView& v, Report& r) {
   std::uint32_t at = v.stmt.begin;
   if (v.ctx.in_explicit_transaction() && !v.ctx.setting("lock_timeout") && v.ctx.transaction_begin()) at = *v.ctx.transaction_begin();
   auto limit = v.ctx.options().max_lock_timeout_ms;
-  d.fix = set_timeout(v, insertion_point(v, at), limit ? show_ms(*limit) : "5s");
+  // A SET would make a lone statement sent as one query an implicit transaction.
+  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, at), limit ? show_ms(*limit) : "5s");
 }
 
 }  // namespace
