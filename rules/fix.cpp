@@ -58,26 +58,23 @@ std::size_t syntax_error_count(const ParsedFile& file) {
 
 namespace fixes {
 
-bool top_level(const StatementView& v) {
-  const auto& all = v.file.statements;
-  const Statement* self = &v.stmt;
-  for (const Statement& s : all) {
-    if (&s == self) return true;  // every enclosing statement comes before the ones inside it
-    if (s.begin <= self->begin && self->end <= s.end) return false;
-  }
-  return true;
+const Statement& outermost(const StatementView& v) {
+  const Statement* s = &v.stmt;
+  while (s->embedded()) s = &v.file.statements[static_cast<std::size_t>(s->parent)];
+  return *s;
 }
 
 namespace {
-// Another top-level statement exists besides the top-level `v.stmt`.
+// The file has a top-level statement besides the one holding `v.stmt`.
 bool has_other_statement(const StatementView& v) {
+  const Statement* top = &outermost(v);
   return std::any_of(v.file.statements.begin(), v.file.statements.end(),
-                     [&](const Statement& s) { return s.end <= v.stmt.begin || s.begin >= v.stmt.end; });
+                     [&](const Statement& s) { return !s.embedded() && &s != top; });
 }
 }  // namespace
 
 bool outside_transaction(const StatementView& v) {
-  if (v.ctx.in_transaction() || !top_level(v)) return false;
+  if (v.ctx.in_transaction() || v.stmt.embedded()) return false;
   return !(v.ctx.options().one_query_per_file && has_other_statement(v));
 }
 

@@ -29,10 +29,9 @@ std::size_t syntax_error_count(const ParsedFile& file);
 
 namespace fixes {
 
-// The statement runs at the top level of the file, not inside another
-// statement's body (a DO block or function), where the CONCURRENTLY forms
-// and session settings would not run as written.
-bool top_level(const StatementView& v);
+// The top-level statement that holds `v.stmt` (a DO block or CREATE FUNCTION
+// for a statement of its body), or `v.stmt` itself.
+const Statement& outermost(const StatementView& v);
 
 // The byte offset just past the keyword sequence `words` when the statement
 // starts with it (comments skipped; upper-case keywords, case-insensitive
@@ -40,7 +39,8 @@ bool top_level(const StatementView& v);
 std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std::initializer_list<std::string_view> words);
 
 // The statement runs outside any transaction block: not in an explicit or
-// assumed one, at the top level, and not in the implicit transaction of a
+// assumed one, not in a body (DO blocks and functions run in one), and not
+// in the implicit transaction of a
 // file of several statements sent as one query (one_query_per_file), so the
 // CONCURRENTLY forms can run there.
 bool outside_transaction(const StatementView& v);

@@ -14,15 +14,10 @@ std::string show_ms(long ms) {
   return std::to_string(ms) + "ms";
 }
 
-// Where the SET goes: before the outermost statement holding `at` (never
-// inside a function body), and above the ignore comments that cover it, so
-// they keep covering it rather than the SET.
+// Where the SET goes: at `at` (the start of a top-level statement), moved
+// above the ignore comments that cover that statement, so they keep covering
+// it rather than the SET.
 std::uint32_t insertion_point(const StatementView& v, std::uint32_t at) {
-  for (const Statement& s : v.file.statements)
-    if (s.begin <= at && (at < s.end || s.begin == at)) {
-      at = s.begin;
-      break;
-    }
   const auto& toks = v.file.tokens;
   auto i = std::lower_bound(toks.begin(), toks.end(), at, [](const Token& t, std::uint32_t off) { return t.begin < off; });
   // An ignore comment covers the next statement even across other comments.
@@ -54,7 +49,7 @@ void check_too_long(const StatementView& v, Report& r, long timeout, long limit,
             "for up to " + show_ms(timeout) + " (reported once per file)",
         "Lower the lock timeout before this statement, e.g. SET lock_timeout = '" + show_ms(limit) +
             "'; and retry the migration if it times out.");
-  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, v.stmt.begin), show_ms(limit));
+  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, fixes::outermost(v).begin), show_ms(limit));
 }
 
 void check(const StatementView& v, Report& r) {
@@ -85,7 +80,7 @@ void check(const StatementView& v, Report& r) {
         "times out.");
   // Before the BEGIN of an explicit block, unless a SET in it turned the
   // timeout off: a ROLLBACK would undo a SET made inside the block.
-  std::uint32_t at = v.stmt.begin;
+  std::uint32_t at = fixes::outermost(v).begin;  // never inside a body
   if (v.ctx.in_explicit_transaction() && !v.ctx.setting("lock_timeout") && v.ctx.transaction_begin()) at = *v.ctx.transaction_begin();
   auto limit = v.ctx.options().max_lock_timeout_ms;
   // A SET would make a lone statement sent as one query an implicit transaction.

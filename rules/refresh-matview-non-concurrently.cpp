@@ -7,10 +7,11 @@ namespace {
 
 // REFRESH ... CONCURRENTLY may run in a transaction block, but needs a
 // populated view with a unique index on plain columns and no WHERE, and
-// cannot be combined with WITH NO DATA: fix only when the catalog knows all that.
+// cannot be combined with WITH NO DATA: fix only when the catalog knows all
+// that (and not in a body, which runs against a schema not known then).
 std::optional<Fix> fix(const StatementView& v, const QualifiedName& view) {
   const ViewInfo* info = v.ctx.catalog().view(view);
-  if (!info || !info->materialized || !info->populated || ast::flag(v.stmt.node, "skipData")) return std::nullopt;
+  if (v.stmt.embedded() || !info || !info->materialized || !info->populated || ast::flag(v.stmt.node, "skipData")) return std::nullopt;
   if (!v.ctx.catalog().has_plain_unique_index(view)) return std::nullopt;
   auto at = fixes::after_leading_keywords(v, {"REFRESH", "MATERIALIZED", "VIEW"});
   if (!at) return std::nullopt;
