@@ -214,18 +214,25 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
     } else {
       tables_.find_for_write(name)->columns_known = false;
     }
-    attach(parent, name);
+    const Json* bound = ast::field(n, "partbound");  // a PartitionBoundSpec, without a node wrapper
+    attach(parent, name, bound && ast::flag(*bound, "is_default"));
   }
   for (const Json* con : constraints) add_constraint_index(name, *con, {});
 }
 
-void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition) {
-  if (TableInfo* p = tables_.find_for_write(parent)) p->partitions.insert(partition);
+void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition, bool is_default) {
+  if (TableInfo* p = tables_.find_for_write(parent)) {
+    p->partitions.insert(partition);
+    if (is_default) p->default_partition = partition;
+  }
   if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of = parent;
 }
 
 void Catalog::detach(const QualifiedName& parent, const QualifiedName& partition) {
-  if (TableInfo* p = tables_.find_for_write(parent)) p->partitions.erase(partition);
+  if (TableInfo* p = tables_.find_for_write(parent)) {
+    p->partitions.erase(partition);
+    if (p->default_partition == partition) p->default_partition.reset();
+  }
   if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of.reset();
 }
 
@@ -245,7 +252,10 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint")) add_constraint_index(name, *ast::as(*def, "Constraint"), {});
     else if (sub == "AT_DropConstraint") {
       if (const IndexInfo* idx = index({name.schema, column}); idx && idx->table == name) drop_relation({name.schema, column});
-    } else if (sub == "AT_AttachPartition" && part && ast::field(*part, "name")) attach(name, ctx.qualify_range_var(*ast::field(*part, "name")));
+    } else if (sub == "AT_AttachPartition" && part && ast::field(*part, "name")) {
+      const Json* bound = ast::field(*part, "bound");
+      attach(name, ctx.qualify_range_var(*ast::field(*part, "name")), bound && ast::flag(*bound, "is_default"));
+    }
     else if (sub == "AT_DetachPartition" && part && ast::field(*part, "name")) detach(name, ctx.qualify_range_var(*ast::field(*part, "name")));
     TableInfo* t = tables_.find_for_write(name);
     if (!t) continue;  // unknown table: its columns stay unknown
@@ -635,6 +645,7 @@ void Catalog::retarget_table(const QualifiedName& from, const QualifiedName& to,
     if (TableInfo* parent = tables_.find_for_write(*t.partition_of)) {
       parent->partitions.erase(from);
       parent->partitions.insert(to);
+      if (parent->default_partition == from) parent->default_partition = to;
     }
 }
 
@@ -645,6 +656,16 @@ void Catalog::retarget_view(const QualifiedName& view, const QualifiedName& from
   std::set<std::pair<QualifiedName, std::string>> columns;
   for (const auto& [table, column] : v.columns) columns.insert({table == from ? to : table, column});
   v.columns = std::move(columns);
+}
+
+bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
+  bool found = false;
+  indexes_.for_each([&](const QualifiedName&, const IndexInfo& i) {
+    if (i.table == rel && i.unique && !i.partial && !i.columns.empty() &&
+        std::none_of(i.columns.begin(), i.columns.end(), [](const std::string& c) { return c.empty(); }))
+      found = true;
+  });
+  return found;
 }
 
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
@@ -679,8 +700,13 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     if (!rel) return;
     QualifiedName name = ctx.qualify_range_var(*rel);
     if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
-    if (ast::str(n, "objtype") == "OBJECT_MATVIEW") create_view(name, *ast::field(n, "query"), true, ctx);
-    else tables_.put(name, {}).columns_known = false;
+    if (ast::str(n, "objtype") == "OBJECT_MATVIEW") {
+      create_view(name, *ast::field(n, "query"), true, ctx);
+      if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
+    } else tables_.put(name, {}).columns_known = false;
+  } else if (stmt.kind == "RefreshMatViewStmt") {
+    const Json* rel = ast::field(n, "relation");
+    if (ViewInfo* v = rel ? views_.find_for_write(ctx.qualify_range_var(*rel)) : nullptr) v->populated = !ast::flag(n, "skipData");
   } else if (stmt.kind == "ViewStmt") {
     if (const Json* query = ast::field(n, "query")) create_view(ctx.qualify_range_var(*ast::field(n, "view")), *query, false, ctx);
   } else if (stmt.kind == "IndexStmt") {

@@ -46,6 +46,7 @@ struct TableInfo {
   bool partitioned = false;                  // PARTITION BY: a parent without storage of its own
   std::optional<QualifiedName> partition_of; // the parent, for a partition
   std::set<QualifiedName> partitions;        // the partitions known to the model
+  std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
   std::set<std::string> indexes;             // index names (same schema as the table)
   std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
 };
@@ -67,6 +68,7 @@ struct ViewInfo {
   std::set<std::pair<QualifiedName, std::string>> columns;    // table.column it references
   std::set<QualifiedName> all_columns_of;                     // SELECT * / t.*: every column at creation
   bool columns_known = true;  // false when a column reference could not be attributed to one table
+  bool populated = true;      // false after WITH NO DATA, until a REFRESH fills it
 };
 
 struct SequenceInfo {
@@ -170,6 +172,9 @@ class Catalog {
   // Sequences owned by a column of `table` (serial, identity, OWNED BY); all
   // of the table's when `column` is empty.
   std::vector<QualifiedName> owned_sequences(const QualifiedName& table, const std::string& column = "") const;
+  // A unique index REFRESH MATERIALIZED VIEW CONCURRENTLY can use is known
+  // on `rel`: unique, without WHERE, on plain columns only.
+  bool has_plain_unique_index(const QualifiedName& rel) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // The constraints of `table` (and of the other tables in its shard).
@@ -200,7 +205,7 @@ class Catalog {
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
   void retarget_constraints(const QualifiedName& from, const QualifiedName& to);
-  void attach(const QualifiedName& parent, const QualifiedName& partition);
+  void attach(const QualifiedName& parent, const QualifiedName& partition, bool is_default = false);
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
   void detach(const QualifiedName& parent, const QualifiedName& partition);

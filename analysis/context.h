@@ -35,6 +35,10 @@ struct NamingPatterns {
 struct AnalysisOptions {
   int pg_version = 15;
   bool assume_in_transaction = false;
+  // The tool sends the whole file as one query string (golang-migrate,
+  // Prisma): PostgreSQL runs a file of several statements as one implicit
+  // transaction, where the CONCURRENTLY forms fail.
+  bool one_query_per_file = false;
   // max_lock_timeout: a lock_timeout longer than this before an ACCESS
   // EXCLUSIVE lock is reported by missing-lock-timeout (none: any is fine).
   std::optional<long> max_lock_timeout_ms;

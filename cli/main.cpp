@@ -3,10 +3,14 @@
 // (list rules), `install-hook` (git pre-commit hook), `init` (write a starter
 // .migrasafe.toml).
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +31,7 @@
 #include "cli/hook.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
+#include "rules/fix.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/layouts.h"
@@ -69,6 +74,9 @@ struct CheckArgs {
   std::vector<std::string> select, ignore;
   bool assume_in_transaction = false;
   std::string stdin_filename;
+  bool fix = false;      // --fix: apply the findings' fixes, then report what remains
+  std::optional<std::string> stdin_text;  // --fix: stdin's fixed text, read instead of stdin
+  bool print_stdin = false;               // --fix on stdin: print stdin_text instead of the report
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
   std::string layout = "auto";  // migration-tool layout, or auto-detected
@@ -84,6 +92,91 @@ std::optional<Layout> forced_layout(const std::string& name) {
   return name == "auto" ? std::nullopt : parse_layout(name);
 }
 
+
+// Replaces `path`'s content with `text` atomically: a temporary file in the
+// same directory, with the same permissions, synced and renamed over it (the
+// target of a symlink is replaced, not the link).
+bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::canonical(path, ec);
+  if (ec) {
+    error = ec.message();
+    return false;
+  }
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  std::string tmp = (target.parent_path() / ("." + target.filename().string() + ".migrasafe-XXXXXX")).string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  bool ok = ::fchmod(fd, st.st_mode & 07777) == 0;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  if (!ok) error = std::strerror(errno);
+  ok = ::close(fd) == 0 && ok;
+  if (ok && ::rename(tmp.c_str(), target.c_str()) != 0) {
+    error = std::strerror(errno);
+    ok = false;
+  }
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
+}
+
+std::string plural(std::size_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+// `check --fix`: applies the fixes of the reported findings to `files` (one
+// FileResult per input). A file is rewritten in place unless the fixed SQL
+// would have more syntax errors than before. With stdin among the inputs only
+// stdin is fixed, into `stdin_text`, and the other files are context. The
+// summary goes to stderr. Returns kExitInput if a file could not be written.
+int fix_inputs(const std::vector<InputFile>& inputs, const std::vector<FileResult>& files,
+               std::optional<std::string>& stdin_text) {
+  bool stdin_only = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  std::size_t fixed = 0, changed = 0, overlapping = 0;
+  int status = kExitClean;
+  for (const FileResult& f : files) {
+    bool from_stdin = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& in) { return in.from_stdin && in.path == f.path; });
+    if (from_stdin != stdin_only || !f.input_error.empty()) continue;
+    const std::string& original = f.parsed.source->text;
+    FixOutcome o = apply_fixes(original, f.diagnostics);
+    overlapping += o.skipped;
+    if (from_stdin) stdin_text = original;
+    if (o.applied == 0) continue;
+    std::size_t before = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, original)));
+    std::size_t after = syntax_error_count(parse_file(std::make_shared<const SourceFile>(f.path, o.text)));
+    if (after > before) {
+      std::cerr << "migrasafe: warning: " << f.path << ": not fixed: with its " << plural(o.applied, "fix")
+                << " the file would have " << plural(after - before, "new syntax error") << "\n";
+      continue;
+    }
+    std::string error;
+    if (from_stdin) {
+      stdin_text = std::move(o.text);
+    } else if (!write_atomically(f.path, o.text, error)) {
+      std::cerr << "migrasafe: error: " << f.path << ": cannot write the fixed file: " << error << "\n";
+      status = kExitInput;
+      continue;
+    }
+    fixed += o.applied;
+    ++changed;
+  }
+  std::cerr << "migrasafe: fixed " << plural(fixed, "finding") << " in " << plural(changed, "file");
+  if (overlapping) std::cerr << "; " << plural(overlapping, "fix") << " left out because it overlaps another (run --fix again)";
+  std::cerr << "\n";
+  return status;
+}
 
 // `baseline`: today's findings to FILE; nothing is written when an input could not be read.
 int record_baseline(const RunResult& run, const std::string& file) {
@@ -237,7 +330,7 @@ int run_check(CheckArgs a) {
   std::vector<std::string> preload_errors(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].from_stdin) continue;
-    preloaded[i] = read_input(inputs[i], preload_errors[i]);
+    preloaded[i] = a.stdin_text ? a.stdin_text : read_input(inputs[i], preload_errors[i]);
   }
 
   // Reading and parsing dominate and files are independent: parse workers
@@ -347,6 +440,8 @@ int run_check(CheckArgs a) {
         // Per-file options (config overrides), and the layout's transaction convention.
         LintOptions o = settings->options_for(inputs[units[k].input].path);
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
+        if (const Migration* m = units[k].migration)
+          o.analysis.one_query_per_file = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {
@@ -384,6 +479,22 @@ int run_check(CheckArgs a) {
   if (report_only)
     std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
 
+  // --fix: fix the reported findings (not the baselined ones), then run again on the fixed files
+  // (and stdin's fixed text) for the report of what remains.
+  // (Unreadable stdin: nothing was fixed, and it cannot be read again.)
+  bool has_stdin = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  if (a.fix) {
+    CheckArgs again = a;
+    again.fix = false;
+    if (baseline) apply_baseline(*baseline, run, baseline_root());  // not reported: not fixed (the re-run says so)
+    int status = fix_inputs(inputs, run.files, again.stdin_text);
+    if (!has_stdin || again.stdin_text) {
+      again.print_stdin = has_stdin;
+      int remaining = run_check(std::move(again));
+      return status == kExitInput && remaining != kExitUsage ? kExitInput : remaining;
+    }
+  }
+
   // Paths that named nothing are reported like unreadable files.
   for (const InputError& e : input_errors) {
     FileResult f;
@@ -414,7 +525,9 @@ int run_check(CheckArgs a) {
     }
     out = &file_out;
   }
-  if (a.explain && a.format == "text") {
+  if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
+    *out << *a.stdin_text;
+  } else if (a.explain && a.format == "text") {
     write_explain_text(*out, run);
   } else if (a.format == "json") {
     write_json(*out, run);
@@ -436,7 +549,7 @@ int run_check(CheckArgs a) {
     write_text(*out, run, color);
   }
   out->flush();
-  if (a.format != "text") {
+  if (a.format != "text" || a.print_stdin) {
     for (const FileResult& f : run.files)
       if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
   }
@@ -661,6 +774,10 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
+  check_cmd->add_flag("--fix", check.fix,
+                      "Apply the mechanical fixes of the reported findings to the files in place (each file written "
+                      "atomically, and only if it still parses), then report what remains; with - (stdin), print the "
+                      "fixed SQL instead of the report");
   check_cmd->add_option("--select", check.select, "Only these rules (names, codes or aliases; comma-separated)")
       ->allow_extra_args(false);  // one list per --select: the paths stay positional
   check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)")

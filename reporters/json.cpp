@@ -12,6 +12,23 @@ void put_range(JsonWriter& w, const Range& r) {
   w.field("end_column", r.end.column);
 }
 
+// The finding's fix: what it does, and each edit as a range to replace.
+void put_fix(JsonWriter& w, const FileResult& f, const Fix& fix) {
+  w.key("fix");
+  w.begin_object();
+  w.field("description", fix.description);
+  w.key("edits");
+  w.begin_array();
+  for (const TextEdit& e : fix.edits) {
+    w.begin_object();
+    put_range(w, range_of(f, e.begin, e.end));
+    w.field("replacement", e.replacement);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const std::vector<const Diagnostic*>& findings) {
   const Statement& s = f.parsed.statements[i];
   const Effects& e = f.effects[i];
@@ -81,6 +98,7 @@ void write_file(JsonWriter& w, const FileResult& f) {
     put_range(w, range_of(f, d.begin, d.end));
     w.field("message", d.message);
     w.field("help", d.help);
+    if (d.fix) put_fix(w, f, *d.fix);
     w.end_object();
   }
   w.end_array();

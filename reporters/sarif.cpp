@@ -52,6 +52,22 @@ nlohmann::json rule_json(const RuleInfo& r) {
   return j;
 }
 
+nlohmann::json region_json(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
+  Range r = range_of(f, begin, end);
+  return {{"startLine", r.start.line}, {"startColumn", r.start.column}, {"endLine", r.end.line}, {"endColumn", r.end.column}};
+}
+
+// SARIF `fixes`: one fix with one artifactChange on the result's own file; an
+// insertion is an empty deletedRegion.
+nlohmann::json fixes_json(const FileResult& f, const std::string& uri, const Fix& fix) {
+  nlohmann::json replacements = nlohmann::json::array();
+  for (const TextEdit& e : fix.edits)
+    replacements.push_back({{"deletedRegion", region_json(f, e.begin, e.end)}, {"insertedContent", {{"text", e.replacement}}}});
+  nlohmann::json change = {{"artifactLocation", {{"uri", uri}}}, {"replacements", std::move(replacements)}};
+  return nlohmann::json::array(
+      {{{"description", {{"text", fix.description}}}, {"artifactChanges", nlohmann::json::array({std::move(change)})}}});
+}
+
 }  // namespace
 
 void write_sarif(std::ostream& out, const RunResult& run) {
@@ -73,9 +89,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
     std::size_t index = 0;
     for (const Diagnostic& d : f.diagnostics) {
       const RuleInfo& info = rule_info(d.rule);
-      Range r = range_of(f, d.begin, d.end);
-      nlohmann::json region = {{"startLine", r.start.line}, {"startColumn", r.start.column},
-                     {"endLine", r.end.line},     {"endColumn", r.end.column}};
+      nlohmann::json region = region_json(f, d.begin, d.end);
       nlohmann::json result;
       result["ruleId"] = info.code;
       result["ruleIndex"] = static_cast<std::size_t>(d.rule);
@@ -84,6 +98,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
       result["locations"] = nlohmann::json::array(
           {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", std::move(region)}}}}});
       result["partialFingerprints"] = {{"migrasafe/v1", fingerprints[index++]}};
+      if (d.fix) result["fixes"] = fixes_json(f, uri, *d.fix);
       results.push_back(std::move(result));
     }
   }

@@ -1,5 +1,6 @@
 // Human output: `path:line:col: severity[code name]: message`, the source
 // line with the range underlined, the recipe, and a summary line.
+#include <algorithm>
 #include <string>
 
 #include "reporters/reporters.h"
@@ -61,6 +62,41 @@ void write_snippet(std::ostream& out, const FileResult& f, const Diagnostic& d, 
       << "\n";
 }
 
+// The fix under its finding: what it does, then the lines it changes as
+// they are (-) and as they would be (+), when that is a few lines.
+void write_fix(std::ostream& out, const FileResult& f, const Fix& fix, const Style& st) {
+  out << "  " << st.wrap("1;32", "fix") << ": " << printable(fix.description) << "\n";
+  if (fix.edits.empty()) return;
+  const SourceFile& src = *f.parsed.source;
+  std::vector<TextEdit> edits = fix.edits;
+  std::sort(edits.begin(), edits.end(), [](const TextEdit& a, const TextEdit& b) { return a.begin < b.begin; });
+  int first = src.lines.position(edits.front().begin).line, last = src.lines.position(edits.back().end).line;
+  if (edits.back().end > src.text.size() || last - first > 4) return;
+  std::size_t from = src.lines.line_start(first), to = src.lines.line_end(last);
+  std::string after;
+  std::size_t at = from;
+  for (const TextEdit& e : edits) {
+    if (e.begin < at) return;  // overlapping edits: nothing sensible to show
+    after.append(src.text, at, e.begin - at);
+    after += e.replacement;
+    at = e.end;
+  }
+  after.append(src.text, at, to - at);
+  auto show = [&](std::string_view text, std::string_view sign, std::string_view color) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t nl = text.find('\n', start);
+      std::string_view line = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      out << "    " << st.wrap(color, std::string(sign) + " " + printable(line)) << "\n";
+      if (nl == std::string_view::npos) break;
+      start = nl + 1;
+    }
+  };
+  show(std::string_view(src.text).substr(from, to - from), "-", "31");
+  show(after, "+", "32");
+}
+
 }  // namespace
 
 void write_text(std::ostream& out, const RunResult& run, bool color) {
@@ -79,6 +115,7 @@ void write_text(std::ostream& out, const RunResult& run, bool color) {
           << "[" << info.code << " " << info.name << "]: " << printable(d.message) << "\n";
       write_snippet(out, f, d, r, st);
       if (!d.help.empty()) out << "  " << st.wrap("1;32", "help") << ": " << printable(d.help) << "\n";
+      if (d.fix) write_fix(out, f, *d.fix, st);
       out << "\n";
     }
   }

@@ -1,8 +1,19 @@
 #include "analysis/ast.h"
+#include "rules/fix.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
+
+// CONCURRENTLY cannot run in a transaction block or a function body, and is
+// refused on a partitioned table: no fix there.
+std::optional<Fix> fix(const StatementView& v, const TableInfo* info) {
+  if (!fixes::outside_transaction(v) || (info && info->partitioned)) return std::nullopt;
+  auto at = fixes::after_leading_keywords(v, {"CREATE", "INDEX"});
+  if (!at) at = fixes::after_leading_keywords(v, {"CREATE", "UNIQUE", "INDEX"});
+  if (!at) return std::nullopt;
+  return fixes::add_concurrently(*at);
+}
 
 void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "IndexStmt" || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
@@ -22,10 +33,11 @@ void check(const StatementView& v, Report& r) {
             "a transaction block: it takes SHARE UPDATE EXCLUSIVE, so reads and writes continue. If a concurrent "
             "build fails it leaves an INVALID index behind; IF NOT EXISTS alone will not rebuild it, so drop it "
             "(DROP INDEX CONCURRENTLY) before retrying.";
-  r.add(RuleId::create_index_non_concurrently, b, e,
+  Diagnostic& d = r.add(RuleId::create_index_non_concurrently, b, e,
         "CREATE " + unique + "INDEX on `" + rules::display(table) + "` takes a " + std::string(sql_lock_name(mode)) +
             " lock for the whole index build, which blocks " + std::string(lock_blocks(mode)),
         help);
+  d.fix = fix(v, info);
 }
 
 }  // namespace

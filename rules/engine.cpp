@@ -143,15 +143,20 @@ struct Replay {
     open_block.clear();
   }
 
-  // Findings on a body statement: a fix is not offered (CONCURRENTLY, say,
-  // cannot run in a DO block or function either), and in a function body the
-  // message says when the statement runs.
+  // Findings on a body statement: a fix that edits the body is not offered
+  // (CONCURRENTLY, say, cannot run in a DO block or function either); one
+  // outside it (a SET before a DO block) is kept when the body runs now. In a
+  // function body the message says when the statement runs.
   void annotate(const Statement& stmt, std::size_t from) {
     const Statement* fn = &stmt;
     while (fn->parent >= 0 && fn->kind != "CreateFunctionStmt") fn = &file.statements[fn->parent];
+    const Statement* top = &stmt;
+    while (top->parent >= 0) top = &file.statements[top->parent];
+    auto outside = [&](const TextEdit& e) { return e.end <= top->begin || e.begin >= top->end; };
     auto& diags = report.diagnostics();
     for (std::size_t k = from; k < diags.size(); ++k) {
-      diags[k].fix.reset();
+      auto& fix = diags[k].fix;
+      if (stmt.deferred || (fix && !std::all_of(fix->edits.begin(), fix->edits.end(), outside))) fix.reset();
       if (stmt.deferred)
         diags[k].message += " (in the body of " + std::string(ast::flag(fn->node, "is_procedure") ? "procedure" : "function") +
                             " `" + function_name(*fn) + "`: this runs each time it is called, not when the migration runs)";

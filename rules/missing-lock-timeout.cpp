@@ -1,4 +1,8 @@
+#include <algorithm>
+
+#include "rules/fix.h"
 #include "rules/helpers.h"
+#include "rules/suppressions.h"
 
 namespace migrasafe {
 namespace {
@@ -10,16 +14,42 @@ std::string show_ms(long ms) {
   return std::to_string(ms) + "ms";
 }
 
+// Where the SET goes: at `at` (the start of a top-level statement), moved
+// above the ignore comments that cover that statement, so they keep covering
+// it rather than the SET.
+std::uint32_t insertion_point(const StatementView& v, std::uint32_t at) {
+  const auto& toks = v.file.tokens;
+  auto i = std::lower_bound(toks.begin(), toks.end(), at, [](const Token& t, std::uint32_t off) { return t.begin < off; });
+  // An ignore comment covers the next statement even across other comments.
+  while (i != toks.begin() && is_comment((i - 1)->kind))
+    if (is_statement_ignore(v.file.text(*--i))) at = i->begin;
+  return at;
+}
+
+// `SET lock_timeout = '<value>';` on its own line at `at`, indented as that line.
+Fix set_timeout(const StatementView& v, std::uint32_t at, const std::string& value) {
+  std::string_view text = v.file.source->text;
+  std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+  line_start = line_start == std::string_view::npos || at == 0 ? 0 : line_start + 1;
+  std::string_view before = text.substr(line_start, at - line_start);
+  std::string set = "SET lock_timeout = '" + value + "';";
+  bool own_line = std::all_of(before.begin(), before.end(), [](char c) { return c == ' ' || c == '\t'; });
+  std::string nl = text.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";  // the file's line breaks
+  return Fix{"Set lock_timeout to " + value + " first",
+             {TextEdit{at, at, own_line ? set + nl + std::string(before) : nl + set + nl}}};
+}
+
 // max_lock_timeout (.migrasafe.toml): the timeout in effect is longer than
 // the team allows before an ACCESS EXCLUSIVE lock.
 void check_too_long(const StatementView& v, Report& r, long timeout, long limit, const RelationLock& lock) {
-  r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
+  Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
         "This statement requests an ACCESS EXCLUSIVE lock on `" + rules::display(lock.relation) +
             "` with lock_timeout = " + show_ms(timeout) + ", longer than the configured max_lock_timeout of " +
             show_ms(limit) + ": while it waits for the lock, every query queued after it on the table waits too, "
             "for up to " + show_ms(timeout) + " (reported once per file)",
         "Lower the lock timeout before this statement, e.g. SET lock_timeout = '" + show_ms(limit) +
             "'; and retry the migration if it times out.");
+  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, fixes::outermost(v).begin), show_ms(limit));
 }
 
 void check(const StatementView& v, Report& r) {
@@ -38,7 +68,7 @@ void check(const StatementView& v, Report& r) {
     return;
   }
   std::string state = v.ctx.setting("lock_timeout") ? "lock_timeout is set to 0 (off)" : "no lock_timeout is set";
-  r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
+  Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
         "This statement requests " + std::string(worst->mode == LockMode::AccessExclusive || worst->mode == LockMode::Exclusive ? "an " : "a ") +
             std::string(sql_lock_name(worst->mode)) + " lock on `" +
             rules::display(worst->relation) + "` and " + state +
@@ -48,6 +78,13 @@ void check(const StatementView& v, Report& r) {
         "Set a short lock timeout before the first such statement, e.g. SET lock_timeout = '5s'; (SET LOCAL inside "
         "a transaction, which also works behind PgBouncer in transaction mode), and retry the migration if it "
         "times out.");
+  // Before the BEGIN of an explicit block, unless a SET in it turned the
+  // timeout off: a ROLLBACK would undo a SET made inside the block.
+  std::uint32_t at = fixes::outermost(v).begin;  // never inside a body
+  if (v.ctx.in_explicit_transaction() && !v.ctx.setting("lock_timeout") && v.ctx.transaction_begin()) at = *v.ctx.transaction_begin();
+  auto limit = v.ctx.options().max_lock_timeout_ms;
+  // A SET would make a lone statement sent as one query an implicit transaction.
+  if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, at), limit ? show_ms(*limit) : "5s");
 }
 
 }  // namespace

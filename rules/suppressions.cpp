@@ -37,6 +37,17 @@ bool take_prefix(std::string_view& s, std::string_view prefix) {
   return true;
 }
 
+}  // namespace
+
+bool is_statement_ignore(std::string_view comment) {
+  std::string_view body = comment_body(comment);
+  std::string_view probe = body;
+  if (take_prefix(probe, "migrasafe-ignore-file") || take_prefix(probe, "squawk-ignore-file")) return false;
+  return take_prefix(body, "migrasafe-ignore") || take_prefix(body, "squawk-ignore");
+}
+
+namespace {
+
 class Reader {
  public:
   Reader(const ParsedFile& file, std::vector<Diagnostic>& out, bool report_invalid)

@@ -15,6 +15,11 @@ namespace migrasafe {
 // Removes the diagnostics the file's comments suppress, and adds
 // invalid-suppression and unused-suppression findings (when those rules are
 // enabled). `enabled` is indexed by RuleId.
+// Whether a comment's text is an ignore comment for the next statement
+// (`-- migrasafe-ignore ...` or `-- squawk-ignore ...`, not the -file forms):
+// text inserted between it and its statement would take its cover.
+bool is_statement_ignore(std::string_view comment);
+
 void apply_suppressions(const ParsedFile& file, const std::vector<bool>& enabled, std::vector<Diagnostic>& diagnostics);
 
 }  // namespace migrasafe

@@ -5,6 +5,7 @@
 // `-- expect: a, b` binds to the next line (and the whole statement that
 // starts there); any missing or unexpected finding fails the test. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
+// (one_query_per_file=true: the golang-migrate/Prisma way of sending a file)
 // (select=all runs every rule, for the suppression rules; max_lock_timeout=5s
 // and naming_table/naming_column/naming_index/naming_constraint=REGEX set
 // what .migrasafe.toml would).
@@ -15,13 +16,15 @@
 #include <filesystem>
 #include <sstream>
 
+#include "fixtures.h"
 #include "sources/discovery.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
 using namespace migrasafe;
 
-namespace {
+// Shared with the fix test (fixtures.h).
+namespace fixtures {
 
 struct Expectation {
   std::string rule;
@@ -46,6 +49,7 @@ void apply_options(const std::string& text, LintOptions& o) {
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
     else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
+    else if (key == "one_query_per_file") o.analysis.one_query_per_file = value == "true";
     else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
     else if (key == "max_lock_timeout") o.analysis.max_lock_timeout_ms = parse_duration_ms(value);
     else if (key == "naming_table") o.analysis.naming.table = pattern(value);
@@ -137,7 +141,8 @@ std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) 
   return out;
 }
 
-}  // namespace
+}  // namespace fixtures
+using namespace fixtures;
 
 TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
   for (const RuleInfo& rule : all_rules()) {
