@@ -298,6 +298,8 @@ int run_check(CheckArgs a) {
         // Per-file options (config overrides), and the layout's transaction convention.
         LintOptions o = settings->options_for(inputs[units[k].input].path);
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
+        if (const Migration* m = units[k].migration)
+          o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {

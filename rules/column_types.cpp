@@ -1,22 +1,6 @@
 #include "rules/column_types.h"
 
-#include <cctype>
-
 namespace migrasafe::rules {
-
-std::string ident_value(std::string_view text, TokenKind kind) {
-  std::string out;
-  if (kind == TokenKind::QuotedIdent) {
-    if (text.size() >= 2) text = text.substr(1, text.size() - 2);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      out += text[i];
-      if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
-    }
-    return out;
-  }
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string builtin_type(const Json& type_name) {
   auto names = ast::strings(ast::list(type_name, "names"));

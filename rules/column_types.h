@@ -12,10 +12,6 @@
 
 namespace migrasafe::rules {
 
-// The identifier a Word or QuotedIdent token spells: unquoted words fold to
-// lower case, quoted ones keep their case and lose their quotes.
-std::string ident_value(std::string_view text, TokenKind kind);
-
 // A column type written in CREATE TABLE, ADD COLUMN or ALTER COLUMN ... TYPE.
 struct ColumnTypeUse {
   const Json& type;          // the TypeName node's fields

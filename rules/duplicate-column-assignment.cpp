@@ -78,6 +78,7 @@ struct Checker {
       return names.empty() ? "" : names.back();
     }
     if (ast::as(val, "CaseExpr")) return "case";
+    if (ast::as(val, "CoalesceExpr")) return "coalesce";
     if (ast::as(val, "A_Const")) return "?column?";
     if (const Json* a = ast::as(val, "A_Expr"); a && ast::str(*a, "kind") == "AEXPR_OP") return "?column?";
     return "";

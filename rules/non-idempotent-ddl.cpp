@@ -5,6 +5,7 @@
 // later statement fails, re-running the file fails here ("already exists",
 // "does not exist"). A file that runs as one transaction rolls back whole,
 // and the last statement of a file cannot be followed by a failure.
+#include <algorithm>
 #include <map>
 
 #include "analysis/ast.h"
@@ -19,6 +20,10 @@ bool followed_by_other_transaction(const StatementView& v) {
   std::size_t i = 0;
   while (i < all.size() && all[i].begin != v.stmt.begin) ++i;
   if (i >= all.size()) return false;  // not a top-level statement (a DO block's body)
+  // One multi-statement query without transaction statements is atomic.
+  if (v.ctx.options().single_query &&
+      std::none_of(all.begin(), all.end(), [](const Statement& s) { return s.kind == "TransactionStmt"; }))
+    return false;
   if (!v.ctx.in_transaction()) return i + 1 < all.size();
   if (!v.ctx.in_explicit_transaction()) return false;  // the runner wraps the whole file
   for (std::size_t k = i + 1; k < all.size(); ++k) {
