@@ -102,9 +102,10 @@ class ShardedMap {
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
 
   const V* find(const QualifiedName& name) const {
-    const Map& shard = *shards_[shard_of(name)];
-    auto it = shard.find(name);
-    return it == shard.end() ? nullptr : it->second.get();
+    const Map* shard = shards_[shard_of(name)].get();
+    if (!shard) return nullptr;
+    auto it = shard->find(name);
+    return it == shard->end() ? nullptr : it->second.get();
   }
   // The value to modify in place, or nullptr when absent.
   V* find_for_write(const QualifiedName& name) {
@@ -131,22 +132,21 @@ class ShardedMap {
   template <class F>
   void for_each(F&& f) const {
     for (const auto& shard : shards_)
-      for (const auto& [name, value] : *shard) f(name, *value);
+      if (shard)
+        for (const auto& [name, value] : *shard) f(name, *value);
   }
 
  private:
   using Map = std::map<QualifiedName, std::shared_ptr<V>>;
   Map& shard_for_write(const QualifiedName& name) {
     auto& shard = shards_[shard_of(name)];
-    if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
+    if (!shard) shard = std::make_shared<Map>();
+    else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
     return *shard;
   }
-  static std::array<std::shared_ptr<Map>, kShards> make() {
-    std::array<std::shared_ptr<Map>, kShards> shards;
-    for (auto& s : shards) s = std::make_shared<Map>();
-    return shards;
-  }
-  std::array<std::shared_ptr<Map>, kShards> shards_ = make();
+  // A shard is allocated on its first write: most migrations touch few
+  // names, and a catalog is constructed for every file.
+  std::array<std::shared_ptr<Map>, kShards> shards_;
 };
 
 class Context;
@@ -171,7 +171,11 @@ class Catalog {
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // The constraints of `table` (and of the other tables in its shard).
-  const Constraints& constraints(const QualifiedName& table) const { return *constraint_shards_[shard_of(table)]; }
+  const Constraints& constraints(const QualifiedName& table) const {
+    static const Constraints kNone;
+    const auto& shard = constraint_shards_[shard_of(table)];
+    return shard ? *shard : kNone;
+  }
   Constraints& constraints_for_write(const QualifiedName& table);
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
@@ -193,6 +197,7 @@ class Catalog {
   void rename(const Json& n, const Context& ctx);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
+  void retarget_constraints(const QualifiedName& from, const QualifiedName& to);
   void attach(const QualifiedName& parent, const QualifiedName& partition);
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
@@ -204,8 +209,7 @@ class Catalog {
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;
   std::map<QualifiedName, Volatility> functions_;
-  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_ = make_constraint_shards();
-  static std::array<std::shared_ptr<Constraints>, kShards> make_constraint_shards();
+  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_;  // allocated on first write
 };
 
 }  // namespace migrasafe

@@ -19,8 +19,10 @@ std::string display(const QualifiedName& n);
 // lower case, quoted ones keep their case and lose their quotes.
 std::string ident_value(std::string_view text, TokenKind kind);
 
-// File offset of a parse-tree location in the statement.
+// File offset of a parse-tree location in the statement (its start when the
+// statement's text could not be placed exactly, as in a quoted body).
 inline std::uint32_t at(const Statement& s, long location) {
+  if (!s.exact) return s.begin;
   return static_cast<std::uint32_t>(s.location_base + static_cast<std::uint32_t>(location));
 }
 
