@@ -28,6 +28,8 @@ void check(const FileView& v, Report& r) {
   std::vector<Long> found;
   std::map<std::string, std::set<std::string>> by_prefix;  // truncated -> names written
   for (const Statement& s : v.file.statements) {
+    // A top-level statement's tokens include its DO or function body's.
+    if (s.embedded()) continue;
     std::set<std::string> seen;  // once per statement and name
     for (std::size_t i = s.first_token; i < s.end_token; ++i) {
       const Token& t = v.file.tokens[i];

@@ -14,23 +14,29 @@
 namespace migrasafe {
 namespace {
 
-// Whether a statement after this one runs in a different transaction.
+// Whether a top-level statement after this one runs in a different
+// transaction. A statement in a DO block or function body runs within its
+// enclosing statement, so it is left to that one.
 bool followed_by_other_transaction(const StatementView& v) {
   const auto& all = v.file.statements;
+  if (v.stmt.embedded()) return false;
   std::size_t i = 0;
-  while (i < all.size() && all[i].begin != v.stmt.begin) ++i;
-  if (i >= all.size()) return false;  // not a top-level statement (a DO block's body)
+  while (i < all.size() && &all[i] != &v.stmt && all[i].begin != v.stmt.begin) ++i;
+  if (i >= all.size()) return false;
+  auto top_level_after = [&](std::size_t k) {
+    return std::any_of(all.begin() + static_cast<long>(k) + 1, all.end(), [](const Statement& s) { return !s.embedded(); });
+  };
   // One multi-statement query without transaction statements is atomic.
   if (v.ctx.options().single_query &&
       std::none_of(all.begin(), all.end(), [](const Statement& s) { return s.kind == "TransactionStmt"; }))
     return false;
-  if (!v.ctx.in_transaction()) return i + 1 < all.size();
+  if (!v.ctx.in_transaction()) return top_level_after(i);
   if (!v.ctx.in_explicit_transaction()) return false;  // the runner wraps the whole file
   for (std::size_t k = i + 1; k < all.size(); ++k) {
-    if (all[k].kind != "TransactionStmt") continue;
+    if (all[k].kind != "TransactionStmt" || all[k].embedded()) continue;
     std::string_view kind = ast::str(all[k].node, "kind");
     if (kind == "TRANS_STMT_ROLLBACK") return false;
-    if (kind == "TRANS_STMT_COMMIT") return k + 1 < all.size();
+    if (kind == "TRANS_STMT_COMMIT") return top_level_after(k);
   }
   return false;
 }
