@@ -26,12 +26,12 @@ bool followed_by_other_transaction(const StatementView& v) {
   auto top_level_after = [&](std::size_t k) {
     return std::any_of(all.begin() + static_cast<long>(k) + 1, all.end(), [](const Statement& s) { return !s.embedded(); });
   };
-  // One multi-statement query without transaction statements is atomic.
-  if (v.ctx.options().single_query &&
-      std::none_of(all.begin(), all.end(), [](const Statement& s) { return s.kind == "TransactionStmt"; }))
-    return false;
-  if (!v.ctx.in_transaction()) return top_level_after(i);
-  if (!v.ctx.in_explicit_transaction()) return false;  // the runner wraps the whole file
+  // One multi-statement query runs as an implicit transaction up to its
+  // first COMMIT or ROLLBACK, like an explicit block.
+  if (!v.ctx.options().single_query) {
+    if (!v.ctx.in_transaction()) return top_level_after(i);
+    if (!v.ctx.in_explicit_transaction()) return false;  // the runner wraps the whole file
+  }
   for (std::size_t k = i + 1; k < all.size(); ++k) {
     if (all[k].kind != "TransactionStmt" || all[k].embedded()) continue;
     std::string_view kind = ast::str(all[k].node, "kind");
