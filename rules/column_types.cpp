@@ -96,6 +96,10 @@ std::string word_value(const StatementView& v, const TypeText& t) {
   return ident_value(v.file.text(tok), tok.kind);
 }
 
+std::string mods_text(const StatementView& v, const TypeText& t) {
+  return t.mods ? std::string(v.file.source->text.substr(t.mods->first, t.mods->second - t.mods->first)) : "";
+}
+
 TextEdit rename_type_word(const StatementView& v, const TypeText& t, const std::string& name, std::uint32_t end) {
   const Token& tok = v.file.tokens[t.word];
   std::string text = tok.kind == TokenKind::QuotedIdent ? "\"" + name + "\"" : name;

@@ -72,8 +72,11 @@ std::optional<TypeText> type_text(const StatementView& v, const Json& type_name)
 // The type's whole span, or the statement when the text cannot be found.
 Span type_span(const StatementView& v, const Json& type_name);
 
-// The word token as written (quotes kept) and its identifier value.
+// The identifier value of the type's name word ("int4" for "int4" or INT4).
 std::string word_value(const StatementView& v, const TypeText& t);
+
+// The modifier text as written ("(3)"), or "".
+std::string mods_text(const StatementView& v, const TypeText& t);
 
 // Replaces the type's name word by `name`, quoted when the original was, from
 // the word to `end` (the end of the word when 0).

@@ -6,16 +6,12 @@
 namespace migrasafe {
 namespace {
 
-std::string typmod_text(const StatementView& v, const rules::TypeText& t) {
-  return t.mods ? std::string(v.file.source->text.substr(t.mods->first, t.mods->second - t.mods->first)) : "";
-}
-
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
     if (rules::builtin_type(u.type) != "varchar" || !rules::has_typmods(u.type)) return;
     auto text = rules::type_text(v, u.type);
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
-    std::string len = text ? typmod_text(v, *text) : "(n)";
+    std::string len = text ? rules::mods_text(v, *text) : "(n)";
     r.add(RuleId::prefer_text_over_varchar, span.first, span.second,
           "Column `" + u.column_name + "` of `" + rules::display(u.table) + "` is varchar" + len +
               ": the length is part of the type, so lowering it later rewrites the table under an ACCESS EXCLUSIVE "

@@ -21,9 +21,8 @@ void check(const StatementView& v, Report& r) {
     if (!text) return;
     // "timestamp(3) without time zone" -> "timestamptz(3)"; the modifier stays.
     if (text->zone) {
-      std::string mods = text->mods ? std::string(v.file.source->text.substr(text->mods->first, text->mods->second - text->mods->first)) : "";
       TextEdit e = rules::rename_type_word(v, *text, "timestamptz", text->zone->second);
-      e.replacement += mods;
+      e.replacement += rules::mods_text(v, *text);
       d.fix = Fix{"Use timestamptz", {e}};
     } else {
       d.fix = Fix{"Use timestamptz", {rules::rename_type_word(v, *text, "timestamptz")}};
