@@ -151,7 +151,8 @@ struct Checker {
       const Json* into = ast::field(n, "into");
       const Json* q = ast::field(n, "query");
       if (into && q && ast::as(*q, "SelectStmt"))
-        relation_columns(ast::list(*into, "colNames"), q, ast::location(*ast::field(*into, "rel")), "CREATE TABLE AS");
+        relation_columns(ast::list(*into, "colNames"), q, ast::location(*ast::field(*into, "rel")),
+                         ast::str(n, "objtype") == "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
     } else if (k == "SelectStmt" && ast::field(n, "intoClause")) {
       check(output_columns(&n, 0), "SELECT ... INTO", "column specified more than once");
     }
