@@ -223,7 +223,9 @@ std::string normalized_span(const ParsedFile& p, std::uint32_t begin, std::uint3
 
 }  // namespace
 
-std::vector<std::string> finding_fingerprints(const FileResult& f) {
+std::vector<std::string> finding_fingerprints(const FileResult& f) { return finding_fingerprints(f, f.path); }
+
+std::vector<std::string> finding_fingerprints(const FileResult& f, std::string_view path) {
   const ParsedFile& p = f.parsed;
   std::vector<std::string> out;
   out.reserve(f.diagnostics.size());
@@ -242,7 +244,7 @@ std::vector<std::string> finding_fingerprints(const FileResult& f) {
           break;
         }
     }
-    std::string key = f.path;
+    std::string key(path);
     key += '\0';
     key += rule_info(d.rule).code;
     key += '\0';

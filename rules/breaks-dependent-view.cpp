@@ -40,7 +40,7 @@ bool cascade_harmless(const StatementView& v, const QualifiedName& view) {
     if (s->kind == "ViewStmt") rel = ast::field(s->node, "view");
     else if (s->kind == "CreateTableAsStmt")
       if (const Json* into = ast::field(s->node, "into")) rel = ast::field(*into, "rel");
-    if (rel && v.ctx.qualify_range_var(*rel) == view) return true;
+    if (rel && !s->deferred && v.ctx.qualify_range_var(*rel) == view) return true;  // not in a function body
   }
   return false;
 }
