@@ -35,10 +35,10 @@ struct NamingPatterns {
 struct AnalysisOptions {
   int pg_version = 15;
   bool assume_in_transaction = false;
-  // The tool sends the whole file as one query string (golang-migrate,
-  // Prisma): PostgreSQL runs a file of several statements as one implicit
-  // transaction, where the CONCURRENTLY forms fail.
-  bool one_query_per_file = false;
+  // The tool sends the whole file as one multi-statement query (golang-migrate,
+  // Prisma), which PostgreSQL runs as one implicit transaction unless the file
+  // has its own BEGIN/COMMIT: a failure undoes every statement before it.
+  bool single_query = false;
   // max_lock_timeout: a lock_timeout longer than this before an ACCESS
   // EXCLUSIVE lock is reported by missing-lock-timeout (none: any is fine).
   std::optional<long> max_lock_timeout_ms;

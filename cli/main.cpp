@@ -65,6 +65,16 @@ void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
   for (pthread_t id : threads) pthread_join(id, nullptr);
 }
 
+// What `check --fix` changed over its passes: a fix can make another rule's
+// fix applicable (CONCURRENTLY, then the retry-safe DROP before it), so it
+// runs again on the fixed files until nothing changes, like other linters.
+struct FixTally {
+  static constexpr int kMaxPasses = 10;
+  int passes = 0;
+  std::size_t fixes = 0, overlapping = 0;
+  std::set<std::string> files;
+};
+
 struct CheckArgs {
   std::vector<std::string> paths;
   std::string format = "text";
@@ -75,6 +85,7 @@ struct CheckArgs {
   bool assume_in_transaction = false;
   std::string stdin_filename;
   bool fix = false;      // --fix: apply the findings' fixes, then report what remains
+  FixTally fixed;        // --fix: what the passes so far changed
   std::optional<std::string> stdin_text;  // --fix: stdin's fixed text, read instead of stdin
   bool print_stdin = false;               // --fix on stdin: print stdin_text instead of the report
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
@@ -142,9 +153,10 @@ std::string plural(std::size_t n, const std::string& word) {
 // stdin is fixed, into `stdin_text`, and the other files are context. The
 // summary goes to stderr. Returns kExitInput if a file could not be written.
 int fix_inputs(const std::vector<InputFile>& inputs, const std::vector<FileResult>& files,
-               std::optional<std::string>& stdin_text) {
+               std::optional<std::string>& stdin_text, FixTally& tally, std::size_t& applied) {
   bool stdin_only = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
-  std::size_t fixed = 0, changed = 0, overlapping = 0;
+  std::size_t overlapping = 0;
+  applied = 0;
   int status = kExitClean;
   for (const FileResult& f : files) {
     bool from_stdin = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& in) { return in.from_stdin && in.path == f.path; });
@@ -169,13 +181,19 @@ int fix_inputs(const std::vector<InputFile>& inputs, const std::vector<FileResul
       status = kExitInput;
       continue;
     }
-    fixed += o.applied;
-    ++changed;
+    applied += o.applied;
+    tally.files.insert(f.path);
   }
-  std::cerr << "migrasafe: fixed " << plural(fixed, "finding") << " in " << plural(changed, "file");
-  if (overlapping) std::cerr << "; " << plural(overlapping, "fix") << " left out because it overlaps another (run --fix again)";
-  std::cerr << "\n";
+  tally.fixes += applied;
+  tally.overlapping = overlapping;  // the last pass's: earlier ones were retried
+  ++tally.passes;
   return status;
+}
+
+void print_fix_summary(const FixTally& t) {
+  std::cerr << "migrasafe: fixed " << plural(t.fixes, "finding") << " in " << plural(t.files.size(), "file");
+  if (t.overlapping) std::cerr << "; " << plural(t.overlapping, "fix") << " left out because it overlaps another";
+  std::cerr << "\n";
 }
 
 // `baseline`: today's findings to FILE; nothing is written when an input could not be read.
@@ -441,7 +459,7 @@ int run_check(CheckArgs a) {
         LintOptions o = settings->options_for(inputs[units[k].input].path);
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
         if (const Migration* m = units[k].migration)
-          o.analysis.one_query_per_file = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
+          o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {
@@ -485,11 +503,13 @@ int run_check(CheckArgs a) {
   bool has_stdin = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
   if (a.fix) {
     CheckArgs again = a;
-    again.fix = false;
     if (baseline) apply_baseline(*baseline, run, baseline_root());  // not reported: not fixed (the re-run says so)
-    int status = fix_inputs(inputs, run.files, again.stdin_text);
+    std::size_t applied = 0;
+    int status = fix_inputs(inputs, run.files, again.stdin_text, again.fixed, applied);
+    again.fix = applied > 0 && again.fixed.passes < FixTally::kMaxPasses && status == kExitClean;
+    if (!again.fix) print_fix_summary(again.fixed);
     if (!has_stdin || again.stdin_text) {
-      again.print_stdin = has_stdin;
+      again.print_stdin = has_stdin && !again.fix;
       int remaining = run_check(std::move(again));
       return status == kExitInput && remaining != kExitUsage ? kExitInput : remaining;
     }

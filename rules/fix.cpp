@@ -75,11 +75,11 @@ bool has_other_statement(const StatementView& v) {
 
 bool outside_transaction(const StatementView& v) {
   if (v.ctx.in_transaction() || v.stmt.embedded()) return false;
-  return !(v.ctx.options().one_query_per_file && has_other_statement(v));
+  return !(v.ctx.options().single_query && has_other_statement(v));
 }
 
 bool lone_query(const StatementView& v) {
-  return v.ctx.options().one_query_per_file && !has_other_statement(v);
+  return v.ctx.options().single_query && !has_other_statement(v);
 }
 
 std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std::initializer_list<std::string_view> words) {

@@ -41,7 +41,7 @@ std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std:
 // The statement runs outside any transaction block: not in an explicit or
 // assumed one, not in a body (DO blocks and functions run in one), and not
 // in the implicit transaction of a
-// file of several statements sent as one query (one_query_per_file), so the
+// file of several statements sent as one query (single_query), so the
 // CONCURRENTLY forms can run there.
 bool outside_transaction(const StatementView& v);
 

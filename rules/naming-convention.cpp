@@ -4,28 +4,11 @@
 // names for unnamed constraints and indexes are not); silent without patterns.
 #include <re2/re2.h>
 
-#include <cctype>
-
 #include "analysis/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
-
-// The identifier a token spells: unquoted words fold to lower case.
-std::string ident_value(std::string_view text, TokenKind kind) {
-  std::string out;
-  if (kind == TokenKind::QuotedIdent) {
-    if (text.size() >= 2) text = text.substr(1, text.size() - 2);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      out += text[i];
-      if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
-    }
-    return out;
-  }
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The token that spells `name`, searched from file offset `from` (forwards)
 // or from the end (backwards); the whole statement when it is not found.
@@ -35,7 +18,7 @@ rules::Span name_span(const StatementView& v, const std::string& name, std::uint
   auto matches = [&](std::size_t i) {
     const Token& t = toks[i];
     return t.begin >= from && (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent) &&
-           ident_value(v.file.text(t), t.kind) == name;
+           rules::ident_value(v.file.text(t), t.kind) == name;
   };
   if (backwards) {
     for (std::size_t i = s.end_token; i-- > s.first_token;)

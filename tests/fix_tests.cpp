@@ -138,9 +138,11 @@ TEST_CASE("check --fix rewrites files, reports what remains, and fixes stdin to 
   std::string q = "'" + d.string() + "'";
 
   auto r = testing::run_cli("check --fix --format json " + q + " 2>'" + (d / "stderr").string() + "'");
-  CHECK(testing::read_file(d / "stderr") == "migrasafe: fixed 2 findings in 2 files\n");
+  // Two passes: CONCURRENTLY first, which makes concurrent-index-retry's fix (the DROP before it) apply.
+  CHECK(testing::read_file(d / "stderr") == "migrasafe: fixed 3 findings in 2 files\n");
   CHECK(testing::read_file(d / "001_index.sql") ==
-        "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\n");
+        "SET lock_timeout = '2s';\nDROP INDEX CONCURRENTLY IF EXISTS orders_total_idx;\n"
+        "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\n");
   CHECK_THAT(testing::read_file(d / "002_fk.sql"), Catch::Contains("REFERENCES customers (id) NOT VALID;"));
   CHECK(testing::read_file(d / "003_clean.sql") == "SELECT 1;\n");
   CHECK(r.exit_code == 1);  // drop-column remains

@@ -5,7 +5,7 @@
 // `-- expect: a, b` binds to the next line (and the whole statement that
 // starts there); any missing or unexpected finding fails the test. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
-// (one_query_per_file=true: the golang-migrate/Prisma way of sending a file)
+// (single_query=true: the file is sent as one query, as golang-migrate does)
 // (select=all runs every rule, for the suppression rules; max_lock_timeout=5s
 // and naming_table/naming_column/naming_index/naming_constraint=REGEX set
 // what .migrasafe.toml would).
@@ -49,7 +49,7 @@ void apply_options(const std::string& text, LintOptions& o) {
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     if (key == "pg_version") o.analysis.pg_version = std::stoi(value);
     else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
-    else if (key == "one_query_per_file") o.analysis.one_query_per_file = value == "true";
+    else if (key == "single_query") o.analysis.single_query = value == "true";
     else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
     else if (key == "max_lock_timeout") o.analysis.max_lock_timeout_ms = parse_duration_ms(value);
     else if (key == "naming_table") o.analysis.naming.table = pattern(value);

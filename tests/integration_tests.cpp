@@ -45,7 +45,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-const std::string kCreate = "CREATE TABLE t (id int, c text, d text);\nCREATE TABLE u (id int);\n";
+const std::string kCreate = "CREATE TABLE t (id bigint, c text, d text);\nCREATE TABLE u (id bigint);\n";
 const std::string kLegacy = "SET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN c;\nDELETE FROM u;\nDELETE FROM u;\n";
 
 }  // namespace

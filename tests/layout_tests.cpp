@@ -194,8 +194,8 @@ TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[la
 TEST_CASE("dbmate: an empty down section is a missing down script", "[layouts]") {
   fs::path d = fs::temp_directory_path() / ("migrasafe-dbmate-" + std::to_string(::getpid()));
   fs::create_directories(d);
-  std::ofstream(d / "20240101000000_t.sql") << "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\n\n";
-  std::ofstream(d / "20240102000000_u.sql") << "-- migrate:up\nCREATE TABLE u (id int);\n";
+  std::ofstream(d / "20240101000000_t.sql") << "-- migrate:up\nCREATE TABLE t (id bigint);\n\n-- migrate:down\n\n";
+  std::ofstream(d / "20240102000000_u.sql") << "-- migrate:up\nCREATE TABLE u (id bigint);\n";
   auto doc = check_json("'" + d.string() + "'");
   fs::remove_all(d);
   CHECK(rules_at(file_in(doc, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});

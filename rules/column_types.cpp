@@ -1,0 +1,149 @@
+#include "rules/column_types.h"
+
+namespace migrasafe::rules {
+
+std::string builtin_type(const Json& type_name) {
+  auto names = ast::strings(ast::list(type_name, "names"));
+  if (names.size() == 1) return names[0];
+  if (names.size() == 2 && names[0] == "pg_catalog") return names[1];
+  return "";
+}
+
+bool has_typmods(const Json& type_name) { return ast::list(type_name, "typmods").size() > 0; }
+
+namespace {
+
+bool is_name(const Token& t) { return t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent; }
+
+// The next non-comment token index after i, or end.
+std::size_t next(const StatementView& v, std::size_t i) {
+  const auto& toks = v.file.tokens;
+  do ++i;
+  while (i < v.stmt.end_token && is_comment(toks[i].kind));
+  return i;
+}
+
+// Index one past the parenthesised group that starts at i.
+std::size_t skip_parens(const StatementView& v, std::size_t i) {
+  int depth = 0;
+  for (; i < v.stmt.end_token; ++i) {
+    std::string_view t = v.file.text(v.file.tokens[i]);
+    if (v.file.tokens[i].kind != TokenKind::Punct) continue;
+    if (t == "(") ++depth;
+    else if (t == ")" && --depth == 0) return i + 1;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::optional<TypeText> type_text(const StatementView& v, const Json& type_name) {
+  long loc = ast::location(type_name);
+  if (loc < 0) return std::nullopt;
+  const auto& toks = v.file.tokens;
+  const std::string_view src = v.file.source->text;
+  std::uint32_t off = at(v.stmt, loc);
+  std::size_t i = v.stmt.first_token;
+  while (i < v.stmt.end_token && toks[i].begin < off) ++i;
+  if (i >= v.stmt.end_token || toks[i].begin != off || !is_name(toks[i])) return std::nullopt;
+  auto text = [&](std::size_t k) { return k < v.stmt.end_token ? v.file.text(toks[k]) : std::string_view(); };
+  auto word_is = [&](std::size_t k, std::string_view kw) { return k < v.stmt.end_token && token_is(src, toks[k], kw); };
+  TypeText t{i, std::nullopt, std::nullopt, {toks[i].begin, toks[i].end}};
+  std::size_t last = i;
+  // Qualified names (pg_catalog.int4) and the SQL multi-word spellings
+  // (character varying, double precision, national char).
+  for (std::size_t k = next(v, last); k < v.stmt.end_token; k = next(v, last)) {
+    if (text(k) == "." && next(v, k) < v.stmt.end_token && is_name(toks[next(v, k)])) last = next(v, k);
+    else if (word_is(k, "VARYING") || word_is(k, "PRECISION") || word_is(k, "CHARACTER") || word_is(k, "CHAR")) last = k;
+    else break;
+  }
+  t.word = last;
+  std::size_t k = next(v, last);
+  if (text(k) == "(") {
+    std::size_t close = skip_parens(v, k);
+    t.mods = Span{toks[k].begin, toks[close - 1].end};
+    last = close - 1;
+    k = next(v, last);
+  }
+  if ((word_is(k, "WITH") || word_is(k, "WITHOUT")) && word_is(next(v, k), "TIME") && word_is(next(v, next(v, k)), "ZONE")) {
+    std::size_t zone_end = next(v, next(v, k));
+    t.zone = Span{toks[k].begin, toks[zone_end].end};
+    last = zone_end;
+    k = next(v, last);
+  }
+  // Array bounds: [] [3] or ARRAY / ARRAY[3].
+  if (word_is(k, "ARRAY")) {
+    last = k;
+    k = next(v, k);
+  }
+  while (text(k) == "[") {
+    while (k < v.stmt.end_token && text(k) != "]") ++k;
+    if (k >= v.stmt.end_token) break;
+    last = k;
+    k = next(v, k);
+  }
+  t.all.second = toks[last].end;
+  return t;
+}
+
+Span type_span(const StatementView& v, const Json& type_name) {
+  auto t = type_text(v, type_name);
+  return t ? t->all : Span{v.stmt.begin, v.stmt.end};
+}
+
+std::string word_value(const StatementView& v, const TypeText& t) {
+  const Token& tok = v.file.tokens[t.word];
+  return ident_value(v.file.text(tok), tok.kind);
+}
+
+std::string mods_text(const StatementView& v, const TypeText& t) {
+  return t.mods ? std::string(v.file.source->text.substr(t.mods->first, t.mods->second - t.mods->first)) : "";
+}
+
+TextEdit rename_type_word(const StatementView& v, const TypeText& t, const std::string& name, std::uint32_t end) {
+  const Token& tok = v.file.tokens[t.word];
+  std::string text = tok.kind == TokenKind::QuotedIdent ? "\"" + name + "\"" : name;
+  return TextEdit{tok.begin, end ? end : tok.end, text};
+}
+
+namespace {
+
+bool lists_column(const Json& names, const std::string& column) {
+  for (const std::string& n : ast::strings(names))
+    if (n == column) return true;
+  return false;
+}
+
+bool calls_nextval(const Json& expr) {
+  bool found = false;
+  ast::walk(expr, [&](std::string_view kind, const Json& n) {
+    if (kind != "FuncCall") return;
+    auto names = ast::strings(ast::list(n, "funcname"));
+    if (!names.empty() && names.back() == "nextval") found = true;
+  });
+  return found;
+}
+
+}  // namespace
+
+bool declared_key(const ColumnTypeUse& u) {
+  for (const Json& c : ast::list(u.column, "constraints")) {
+    const Json* con = ast::as(c, "Constraint");
+    if (!con) continue;
+    std::string_view type = ast::str(*con, "contype");
+    if (type == "CONSTR_PRIMARY" || type == "CONSTR_FOREIGN" || type == "CONSTR_IDENTITY") return true;
+    if (type == "CONSTR_DEFAULT")
+      if (const Json* e = ast::field(*con, "raw_expr"); e && calls_nextval(*e)) return true;
+  }
+  if (!u.create) return false;
+  for (const Json& elt : ast::list(*u.create, "tableElts")) {
+    const Json* con = ast::as(elt, "Constraint");
+    if (!con) continue;
+    std::string_view type = ast::str(*con, "contype");
+    if (type == "CONSTR_PRIMARY" && lists_column(ast::list(*con, "keys"), u.column_name)) return true;
+    if (type == "CONSTR_FOREIGN" && lists_column(ast::list(*con, "fk_attrs"), u.column_name)) return true;
+  }
+  return false;
+}
+
+}  // namespace migrasafe::rules

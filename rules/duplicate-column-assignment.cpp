@@ -1,0 +1,167 @@
+// duplicate-column-assignment: a column assigned or listed twice in one
+// statement. PostgreSQL rejects all of these when the statement runs:
+// "multiple assignments to same column" (UPDATE SET, ON CONFLICT DO UPDATE
+// SET, MERGE UPDATE SET) and "column specified more than once" (INSERT and
+// MERGE INSERT column lists, CREATE TABLE, CREATE VIEW, CREATE TABLE AS,
+// SELECT INTO). Names are compared as the parse tree has them: folded and
+// truncated to 63 bytes. Assignments to parts of a column (a.x, a[1]) may
+// repeat as long as each is partial.
+#include <map>
+
+#include "analysis/ast.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+struct Target {
+  std::string name;
+  bool partial;  // a[1] or a.x
+  long location;
+};
+
+struct Checker {
+  const StatementView& v;
+  Report& r;
+
+  void report(const Target& t, const std::string& where, const char* error) {
+    std::uint32_t b = t.location >= 0 ? rules::at(v.stmt, t.location) : v.stmt.begin;
+    std::uint32_t e = t.location >= 0 ? b + 1 : v.stmt.end;
+    // Widen to the token at the location.
+    for (std::size_t i = v.stmt.first_token; i < v.stmt.end_token; ++i)
+      if (v.file.tokens[i].begin == b) e = v.file.tokens[i].end;
+    r.add(RuleId::duplicate_column_assignment, b, e,
+          where + " names column `" + t.name + "` more than once; PostgreSQL rejects the statement (" + error + ")",
+          "Keep one entry for `" + t.name + "` and remove the other. If the two names differ only after the 63rd "
+          "byte, PostgreSQL truncated them to the same name: shorten them.");
+  }
+
+  // Reports each later duplicate of a name; two partial targets are fine.
+  void check(const std::vector<Target>& targets, const std::string& where, const char* error) {
+    std::map<std::string, const Target*> first;
+    for (const Target& t : targets) {
+      auto [it, inserted] = first.emplace(t.name, &t);
+      if (!inserted && !(it->second->partial && t.partial)) report(t, where, error);
+    }
+  }
+
+  static std::vector<Target> res_targets(const Json& list) {
+    std::vector<Target> out;
+    for (const Json& e : list)
+      if (const Json* rt = ast::as(e, "ResTarget"))
+        out.push_back({std::string(ast::str(*rt, "name")), ast::list(*rt, "indirection").size() > 0, ast::location(*rt)});
+    return out;
+  }
+
+  void assignments(const Json& list, const std::string& where) {
+    check(res_targets(list), where, "multiple assignments to same column");
+  }
+  void columns(const Json& list, const std::string& where) { check(res_targets(list), where, "column specified more than once"); }
+
+  // The column name a SELECT output gets when it has no alias (FigureColname),
+  // for the expressions whose name is certain; "" when unsure.
+  static std::string output_name(const Json& val) {
+    if (const Json* c = ast::as(val, "ColumnRef")) {
+      const Json& f = ast::list(*c, "fields");
+      return f.size() && ast::as(f[f.size() - 1], "String") ? std::string(ast::str(*ast::as(f[f.size() - 1], "String"), "sval")) : "";
+    }
+    if (const Json* f = ast::as(val, "FuncCall")) {
+      auto names = ast::strings(ast::list(*f, "funcname"));
+      return names.empty() ? "" : names.back();
+    }
+    if (const Json* t = ast::as(val, "TypeCast")) {
+      std::string inner = ast::field(*t, "arg") ? output_name(*ast::field(*t, "arg")) : "";
+      if (inner.empty()) return "";  // an expression we do not name may win over the type
+      if (inner != "?column?") return inner;
+      const Json* tn = ast::field(*t, "typeName");
+      auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
+      return names.empty() ? "" : names.back();
+    }
+    if (ast::as(val, "CaseExpr")) return "case";
+    if (ast::as(val, "CoalesceExpr")) return "coalesce";
+    if (ast::as(val, "A_Const")) return "?column?";
+    if (const Json* a = ast::as(val, "A_Expr"); a && ast::str(*a, "kind") == "AEXPR_OP") return "?column?";
+    return "";
+  }
+
+  // The names a SELECT's output columns get (its fields; set operations
+  // take the left-most branch's), after the first `skip`, which a column
+  // list renames. Empty when a * hides the names.
+  static std::vector<Target> output_columns(const Json* sel, std::size_t skip) {
+    while (sel && ast::str(*sel, "op") != "SETOP_NONE" && !ast::str(*sel, "op").empty()) sel = ast::field(*sel, "larg");
+    std::vector<Target> out;
+    if (!sel) return out;
+    const Json& list = ast::list(*sel, "targetList");
+    for (std::size_t i = skip; i < list.size(); ++i) {
+      const Json* rt = ast::as(list[i], "ResTarget");
+      if (!rt) continue;
+      std::string name(ast::str(*rt, "name"));
+      const Json* val = ast::field(*rt, "val");
+      if (name.empty() && val) {
+        if (const Json* c = ast::as(*val, "ColumnRef"))
+          for (const Json& f : ast::list(*c, "fields"))
+            if (ast::as(f, "A_Star")) return {};
+        name = output_name(*val);
+      }
+      if (!name.empty()) out.push_back({name, false, ast::location(*rt)});
+    }
+    return out;
+  }
+
+  static std::vector<Target> names_list(const Json& list, long location) {
+    std::vector<Target> out;
+    for (const std::string& s : ast::strings(list)) out.push_back({s, false, location});
+    return out;
+  }
+
+  // A column list (aliases) and the query's remaining output names.
+  void relation_columns(const Json& aliases, const Json* query, long location, const std::string& where) {
+    auto all = names_list(aliases, location);
+    if (query) {
+      auto rest = output_columns(ast::as(*query, "SelectStmt"), aliases.size());
+      all.insert(all.end(), rest.begin(), rest.end());
+    }
+    check(all, where, "column specified more than once");
+  }
+
+  void run() {
+    const Json& n = v.stmt.node;
+    const std::string& k = v.stmt.kind;
+    if (k == "UpdateStmt") {
+      assignments(ast::list(n, "targetList"), "UPDATE ... SET");
+    } else if (k == "InsertStmt") {
+      columns(ast::list(n, "cols"), "The INSERT column list");
+      if (const Json* oc = ast::field(n, "onConflictClause")) assignments(ast::list(*oc, "targetList"), "ON CONFLICT DO UPDATE SET");
+    } else if (k == "MergeStmt") {
+      for (const Json& w : ast::list(n, "mergeWhenClauses")) {
+        const Json* c = ast::as(w, "MergeWhenClause");
+        if (!c) continue;
+        if (ast::str(*c, "commandType") == "CMD_UPDATE") assignments(ast::list(*c, "targetList"), "MERGE ... UPDATE SET");
+        else if (ast::str(*c, "commandType") == "CMD_INSERT") columns(ast::list(*c, "targetList"), "The MERGE ... INSERT column list");
+      }
+    } else if (k == "CreateStmt") {
+      std::vector<Target> cols;
+      for (const Json& e : ast::list(n, "tableElts"))
+        if (const Json* c = ast::as(e, "ColumnDef")) cols.push_back({std::string(ast::str(*c, "colname")), false, ast::location(*c)});
+      check(cols, "CREATE TABLE", "column specified more than once");
+    } else if (k == "ViewStmt") {
+      const Json* q = ast::field(n, "query");
+      relation_columns(ast::list(n, "aliases"), q, ast::location(*ast::field(n, "view")), "CREATE VIEW");
+    } else if (k == "CreateTableAsStmt") {
+      const Json* into = ast::field(n, "into");
+      const Json* q = ast::field(n, "query");
+      if (into && q && ast::as(*q, "SelectStmt"))
+        relation_columns(ast::list(*into, "colNames"), q, ast::location(*ast::field(*into, "rel")),
+                         ast::str(n, "objtype") == "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
+    } else if (k == "SelectStmt" && ast::field(n, "intoClause")) {
+      check(output_columns(&n, 0), "SELECT ... INTO", "column specified more than once");
+    }
+  }
+
+};
+
+void check(const StatementView& v, Report& r) { Checker{v, r}.run(); }
+
+}  // namespace
+const RuleHooks hooks_duplicate_column_assignment{check, nullptr};
+}  // namespace migrasafe
