@@ -133,6 +133,25 @@ class ShardedMap {
     for (const auto& shard : shards_)
       for (const auto& [name, value] : *shard) f(name, *value);
   }
+  // Calls f(name, mine, theirs) for every name whose value may differ between
+  // this map and `other` (a pointer is null where the name is absent). Shards
+  // and values the two copies still share are skipped, so comparing a copy
+  // with its original costs what was changed since the copy.
+  template <class F>
+  void for_each_difference(const ShardedMap& other, F&& f) const {
+    for (std::size_t s = 0; s < kShards; ++s) {
+      if (shards_[s] == other.shards_[s]) continue;
+      const Map& a = *shards_[s];
+      const Map& b = *other.shards_[s];
+      for (const auto& [name, value] : a) {
+        auto it = b.find(name);
+        if (it == b.end()) f(name, value.get(), static_cast<const V*>(nullptr));
+        else if (it->second != value) f(name, value.get(), it->second.get());
+      }
+      for (const auto& [name, value] : b)
+        if (!a.count(name)) f(name, static_cast<const V*>(nullptr), value.get());
+    }
+  }
 
  private:
   using Map = std::map<QualifiedName, std::shared_ptr<V>>;
@@ -173,6 +192,14 @@ class Catalog {
   // The constraints of `table` (and of the other tables in its shard).
   const Constraints& constraints(const QualifiedName& table) const { return *constraint_shards_[shard_of(table)]; }
   Constraints& constraints_for_write(const QualifiedName& table);
+
+  // The whole model, read-only (compare_catalogs).
+  const ShardedMap<TableInfo>& tables() const { return tables_; }
+  const ShardedMap<IndexInfo>& indexes() const { return indexes_; }
+  const ShardedMap<ViewInfo>& views() const { return views_; }
+  const ShardedMap<SequenceInfo>& sequences() const { return sequences_; }
+  const ShardedMap<EnumInfo>& enums() const { return enums_; }
+  const std::shared_ptr<Constraints>& constraint_shard(std::size_t i) const { return constraint_shards_[i]; }
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);

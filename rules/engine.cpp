@@ -109,6 +109,16 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   Context ctx(options.analysis, history ? *history : Catalog{});
+  // The reversal check compares the schema before the up script with the
+  // schema after it and its down script, and finds the up statement behind
+  // each difference: keep the schema after every statement (copies share
+  // everything but what changed).
+  const bool keep_schema = role.kind == MigrationRole::Kind::Up && role.down_text &&
+                           (options.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] ||
+                            options.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)]);
+  std::optional<Catalog> before;
+  if (keep_schema) before = ctx.catalog();
+  std::vector<Catalog> after_statement;
   if (undone_up) ctx.record_undone_migration(*undone_up);
   result.effects.reserve(file.statements.size());
   std::vector<std::size_t> open_block;  // statements waiting for their transaction to end
@@ -126,8 +136,11 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
       open_block.clear();
     }
     result.effects.push_back(std::move(effects));
+    if (keep_schema) after_statement.push_back(ctx.catalog());
   }
-  FileView fview{file, role};
+  std::optional<SchemaReplay> replay;
+  if (before) replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
+  FileView fview{file, role, &result.effects, replay ? &*replay : nullptr};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
