@@ -89,6 +89,9 @@ struct CheckConstraint {
 struct Constraints {
   std::map<std::string, CheckConstraint> checks;
   std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys;  // table -> name -> referenced
+  // "schema.table.name" -> the columns of the table a check or foreign key
+  // uses: dropping one of them drops the constraint.
+  std::map<std::string, std::set<std::string>> columns;
 };
 
 // A map from object name to a value shared between copies: the history is
@@ -218,6 +221,8 @@ class Catalog {
   void drop(const Json& n, const Context& ctx);
   void drop_relation(const QualifiedName& name);
   void rename(const Json& n, const Context& ctx);
+  void retype_columns(const QualifiedName& type, const std::string& to);
+  void rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
   void attach(const QualifiedName& parent, const QualifiedName& partition);

@@ -75,7 +75,9 @@ std::string help(const SchemaDifference& d) {
 void check(const FileView& v, Report& r) {
   if (!v.replay || !v.role.down_text || v.file.statements.empty()) return;
   bool irreversible = false;
-  if (rules::is_empty_script(*v.role.down_text, irreversible)) return;  // missing-down-script says so
+  // An empty down script is missing-down-script's; an `irreversible` comment
+  // says the author knows the down script does not undo everything.
+  if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
   ParsedFile down = parse_file(std::make_shared<const SourceFile>(v.role.down_path, *v.role.down_text));
   for (const ParseProblem& p : down.problems)
     if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything
