@@ -41,7 +41,10 @@ std::string group_of(const Migration& m) {
 
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
 
+// Tool layouts only: plain files follow no tool's versioning (a project's
+// `10/10_fill.sql` and `10/10_update.sql` are steps of one numbered change).
 void duplicates(const std::vector<const Migration*>& group, HistoryResult& out) {
+  if (group.empty() || group.front()->layout == Layout::Plain) return;
   std::map<std::string, std::vector<const Migration*>> by_version;
   for (const Migration* m : group) by_version[m->version].push_back(m);
   for (const auto& [version, ms] : by_version) {

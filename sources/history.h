@@ -3,11 +3,13 @@
 // the git base branch and against migrasafe.sum.
 //
 // - duplicate-version: two migrations of one set (one directory of one
-//   layout) with the same version.
+//   tool layout; not plain files, which follow no tool's versioning) with
+//   the same version.
 // - version-out-of-order (with --changed-since): a migration added since the
 //   merge base whose version is older than the newest version there.
-// - version-gap: only for plain numbered files (001_x.sql, 002_y.sql), the
-//   layout of hand-run scripts and of tools such as tern that refuse a gap.
+// - version-gap (opt-in): only for plain numbered files (001_x.sql,
+//   002_y.sql), the layout of hand-run scripts and of tools such as tern that
+//   refuse a gap; opt-in because plain files are often not such a sequence.
 //   Flyway, golang-migrate, dbmate, diesel and prisma accept gaps (versions
 //   are usually timestamps), and sqitch has no versions.
 // - migrasafe.sum (`migrasafe lock`): one line per migration,

@@ -78,6 +78,11 @@ TEST_CASE("history: duplicate versions in one set, on every file that has them",
   auto gm = issues(check_history(t.set("gm"), {}, nullptr));
   CHECK(gm == std::multimap<std::string, std::string>{{"duplicate-version", "001_a.up.sql"}, {"duplicate-version", "001_b.up.sql"}});
 
+  // Plain files follow no tool's versioning: numbered sub-steps are not duplicates.
+  t.write("plain/10/10_fill.sql", "SELECT 1;\n");
+  t.write("plain/10/10_update.sql", "SELECT 1;\n");
+  CHECK(issues(check_history(t.set("plain"), {}, nullptr)).empty());
+
   // The same version in two directories (two sets) is fine.
   t.write("two/a/001_x.up.sql", "SELECT 1;\n");
   t.write("two/b/001_x.up.sql", "SELECT 1;\n");
@@ -98,6 +103,11 @@ TEST_CASE("history: gaps only in plain numbered files, not in timestamps or tool
   t.write("flyway/V1__a.sql", "SELECT 1;\n");
   t.write("flyway/V5__b.sql", "SELECT 1;\n");
   CHECK(issues(check_history(t.set("flyway"), {}, nullptr)).empty());
+  // Opt-in: `check` reports it only when selected.
+  std::string plain_dir = "'" + (t.root / "plain").string() + "'";
+  CHECK(findings(run_cli("check --format json " + plain_dir).out).empty());
+  CHECK(findings(run_cli("check --format json --select version-gap " + plain_dir).out) ==
+        std::multimap<std::string, std::string>{{"version-gap", "005_c.sql"}});
 }
 
 TEST_CASE("history: migration_hash ignores CRLF and a byte order mark, nothing else", "[history]") {
