@@ -618,7 +618,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--changed-since", a.changed_since,
                     "Report only on files added or modified since the merge base of REF and HEAD (committed, "
-                    "staged, unstaged or untracked); every migration is still replayed for context");
+                    "staged, unstaged or untracked); every migration is still replayed for context. Also reports "
+                    "migrations edited since then (edited-migration) and new ones older than the newest there "
+                    "(version-out-of-order)");
     cmd->add_flag("--staged", a.staged, "Report only on files staged for commit (for pre-commit hooks)");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
