@@ -42,14 +42,9 @@ std::optional<ColumnType> column_type(const Json& tn) {
 
 Constraints& Catalog::constraints_for_write(const QualifiedName& table) {
   auto& shard = constraint_shards_[shard_of(table)];
-  if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
+  if (!shard) shard = std::make_shared<Constraints>();
+  else if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
   return *shard;
-}
-
-std::array<std::shared_ptr<Constraints>, Catalog::kShards> Catalog::make_constraint_shards() {
-  std::array<std::shared_ptr<Constraints>, kShards> shards;
-  for (auto& s : shards) s = std::make_shared<Constraints>();
-  return shards;
 }
 
 const ColumnInfo* Catalog::column(const QualifiedName& t, const std::string& column) const {
@@ -142,24 +137,6 @@ std::string joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "_") + (p.empty() ? std::string("expr") : p);
   return out;
-}
-
-// "relation" -> the RangeVar's name as the view's FROM list binds it.
-void bind_range_vars(const Json& query, const Context& ctx, std::map<std::string, QualifiedName>& aliases,
-                     std::set<QualifiedName>& tables) {
-  std::set<std::string> ctes;
-  ast::walk(query, [&](std::string_view kind, const Json& n) {
-    if (kind == "CommonTableExpr") ctes.insert(std::string(ast::str(n, "ctename")));
-  });
-  ast::walk(query, [&](std::string_view kind, const Json& n) {
-    if (kind != "RangeVar") return;
-    std::string rel(ast::str(n, "relname"));
-    if (ast::str(n, "schemaname").empty() && ctes.count(rel)) return;
-    QualifiedName q = ctx.qualify_range_var(n);
-    tables.insert(q);
-    const Json* alias = ast::field(n, "alias");
-    aliases[alias ? std::string(ast::str(*alias, "aliasname")) : rel] = q;
-  });
 }
 
 }  // namespace
@@ -323,50 +300,175 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
   if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(name.name);
 }
 
-void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
-  ViewInfo v;
-  v.materialized = materialized;
-  std::map<std::string, QualifiedName> aliases;
-  bind_range_vars(query, ctx, aliases, v.tables);
-  // PostgreSQL expands * when the view is created: later columns are not part of it.
-  auto star_of = [&](const QualifiedName& t) {
-    const TableInfo* info = table(t);
-    if (!info || !info->columns_known) {
-      v.all_columns_of.insert(t);
+// Which table columns a view's query reads, resolved SELECT by SELECT as
+// PostgreSQL does: a name is looked up in its own SELECT's FROM list first,
+// then in the enclosing ones (correlated subqueries). Subqueries, CTEs and
+// functions in FROM are "derived": their own SELECTs record what they read.
+class ViewReader {
+ public:
+  struct Source {
+    std::optional<QualifiedName> table;  // nullopt: derived
+  };
+  using Scope = std::map<std::string, Source>;
+
+  ViewReader(const Catalog& catalog, const Context& ctx, ViewInfo& view) : catalog_(catalog), ctx_(ctx), view_(view) {}
+
+  void select(const Json& s, const std::vector<const Scope*>& outer, std::set<std::string> ctes) {
+    if (const Json* with = ast::field(s, "withClause"))
+      for (const Json& cte : ast::list(*with, "ctes"))
+        if (const Json* c = ast::as(cte, "CommonTableExpr")) {
+          ctes.insert(std::string(ast::str(*c, "ctename")));  // before its query: WITH RECURSIVE reads itself
+          if (const Json* q = ast::field(*c, "ctequery")) query(*q, outer, ctes);
+        }
+    if (ast::field(s, "larg")) {  // UNION / INTERSECT / EXCEPT
+      select(*ast::field(s, "larg"), outer, ctes);  // typed fields: not wrapped
+      if (const Json* r = ast::field(s, "rarg")) select(*r, outer, ctes);
       return;
     }
-    for (const auto& [name, col] : info->columns) v.columns.insert({t, name});
-  };
-  ast::walk(query, [&](std::string_view kind, const Json& ref) {
-    if (kind != "ColumnRef") return;
+    Scope scope;
+    std::vector<const Json*> deferred;  // JOIN conditions, read once the scope is complete
+    for (const Json& item : ast::list(s, "fromClause")) add_from(item, scope, outer, ctes, deferred);
+    std::vector<const Scope*> chain{&scope};
+    chain.insert(chain.end(), outer.begin(), outer.end());
+    std::set<std::string> outputs;  // ORDER BY may name an output column
+    for (const Json& t : ast::list(s, "targetList"))
+      if (const Json* rt = ast::as(t, "ResTarget")) outputs.insert(std::string(ast::str(*rt, "name")));
+    for (const Json* q : deferred) expression(*q, chain, ctes, outputs);
+    for (const auto& [key, value] : s.items())
+      if (key != "fromClause" && key != "withClause") expression(value, chain, ctes, outputs);
+  }
+
+ private:
+  void query(const Json& wrapped, const std::vector<const Scope*>& outer, const std::set<std::string>& ctes) {
+    if (const Json* s = ast::as(wrapped, "SelectStmt")) select(*s, outer, ctes);
+    else view_.columns_known = false;  // a data-modifying CTE, say
+  }
+
+  void add_from(const Json& item, Scope& scope, const std::vector<const Scope*>& outer, const std::set<std::string>& ctes,
+                std::vector<const Json*>& deferred) {
+    auto alias_of = [](const Json& n, std::string fallback) {
+      const Json* a = ast::field(n, "alias");
+      return a ? std::string(ast::str(*a, "aliasname")) : fallback;
+    };
+    if (const Json* rv = ast::as(item, "RangeVar")) {
+      std::string rel(ast::str(*rv, "relname"));
+      if (ast::str(*rv, "schemaname").empty() && ctes.count(rel)) {
+        scope[alias_of(*rv, rel)] = {};
+        return;
+      }
+      QualifiedName q = ctx_.qualify_range_var(*rv);
+      view_.tables.insert(q);
+      scope[alias_of(*rv, rel)] = {q};
+    } else if (const Json* sub = ast::as(item, "RangeSubselect")) {
+      std::vector<const Scope*> visible = outer;
+      if (ast::flag(*sub, "lateral")) visible.insert(visible.begin(), &scope);
+      if (const Json* q = ast::field(*sub, "subquery")) query(*q, visible, ctes);
+      scope[alias_of(*sub, "")] = {};
+    } else if (const Json* join = ast::as(item, "JoinExpr")) {
+      if (const Json* l = ast::field(*join, "larg")) add_from(*l, scope, outer, ctes, deferred);
+      if (const Json* r = ast::field(*join, "rarg")) add_from(*r, scope, outer, ctes, deferred);
+      if (const Json* q = ast::field(*join, "quals")) deferred.push_back(q);
+      for (const std::string& c : ast::strings(ast::list(*join, "usingClause"))) using_column(scope, c);
+    } else if (const Json* fn = ast::as(item, "RangeFunction")) {
+      if (const Json* f = ast::field(*fn, "functions")) deferred.push_back(f);
+      scope[alias_of(*fn, "")] = {};
+    } else {
+      view_.columns_known = false;
+    }
+  }
+
+  // JOIN ... USING (c): the view reads c of both sides.
+  void using_column(const Scope& scope, const std::string& column) {
+    for (const auto& [alias, source] : scope)
+      if (source.table && catalog_.column(*source.table, column)) view_.columns.insert({*source.table, column});
+  }
+
+  void expression(const Json& n, const std::vector<const Scope*>& chain, const std::set<std::string>& ctes,
+                  const std::set<std::string>& outputs) {
+    if (n.is_array()) {
+      for (const Json& e : n) expression(e, chain, ctes, outputs);
+      return;
+    }
+    if (!n.is_object()) return;
+    if (const Json* ref = ast::as(n, "ColumnRef")) return column_ref(*ref, chain, outputs);
+    if (const Json* link = ast::as(n, "SubLink")) {
+      if (const Json* q = ast::field(*link, "subselect")) query(*q, chain, ctes);
+      if (const Json* t = ast::field(*link, "testexpr")) expression(*t, chain, ctes, outputs);
+      return;
+    }
+    if (const Json* s = ast::as(n, "SelectStmt")) return select(*s, chain, ctes);
+    for (const auto& [key, value] : n.items()) expression(value, chain, ctes, outputs);
+  }
+
+  // PostgreSQL expands * when the view is created: later columns are not part of it.
+  void star_of(const QualifiedName& t) {
+    const TableInfo* info = catalog_.table(t);
+    if (!info || !info->columns_known) {
+      view_.all_columns_of.insert(t);
+      return;
+    }
+    for (const auto& [name, col] : info->columns) view_.columns.insert({t, name});
+  }
+
+  void column_ref(const Json& ref, const std::vector<const Scope*>& chain, const std::set<std::string>& outputs) {
     const Json& fields = ast::list(ref, "fields");
     if (fields.size() == 0) return;
     bool star = ast::as(fields[fields.size() - 1], "A_Star") != nullptr;
     std::vector<std::string> names = ast::strings(fields);
-    if (fields.size() >= 2) {
-      auto alias = aliases.find(ast::strings(fields)[0]);
-      if (alias == aliases.end()) {
-        v.columns_known = false;
+    if (fields.size() >= 2) {  // alias.column or alias.*
+      const std::string& qualifier = names[fields.size() - 2];
+      for (const Scope* scope : chain)
+        if (auto it = scope->find(qualifier); it != scope->end()) {
+          if (!it->second.table) return;  // derived: its SELECT recorded what it reads
+          if (star) star_of(*it->second.table);
+          else view_.columns.insert({*it->second.table, names.back()});
+          return;
+        }
+      view_.columns_known = false;
+      return;
+    }
+    if (star) {  // an unqualified * is its own SELECT's FROM list
+      if (!chain.empty())
+        for (const auto& [alias, source] : *chain.front())
+          if (source.table) star_of(*source.table);
+      return;
+    }
+    const std::string& column = names.back();
+    for (const Scope* scope : chain) {
+      std::vector<QualifiedName> owners, unreadable;
+      bool derived = false;
+      for (const auto& [alias, source] : *scope) {
+        if (!source.table) derived = true;
+        else if (catalog_.column(*source.table, column)) owners.push_back(*source.table);
+        else if (const TableInfo* t = catalog_.table(*source.table); !t || !t->columns_known) unreadable.push_back(*source.table);
+      }
+      if (!owners.empty()) {  // several only for a JOIN ... USING column, which is both
+        for (const auto& o : owners) view_.columns.insert({o, column});
         return;
       }
-      if (star) star_of(alias->second);
-      else v.columns.insert({alias->second, names.back()});
-      return;
+      if (unreadable.size() == 1 && scope->size() == 1) {
+        view_.columns.insert({unreadable[0], column});
+        return;
+      }
+      if (!unreadable.empty()) {
+        view_.columns_known = false;
+        return;
+      }
+      if (derived) return;  // a subquery's or function's output column
     }
-    if (star) {
-      // An unqualified * covers its own SELECT's FROM only; without scopes,
-      // it is attributed only when the view reads a single table.
-      if (v.tables.size() == 1) star_of(*v.tables.begin());
-      else v.columns_known = false;
-      return;
-    }
-    // An unqualified column belongs to the FROM table that has it.
-    std::vector<QualifiedName> owners;
-    for (const auto& t : v.tables)
-      if (column(t, names.back()) || v.tables.size() == 1) owners.push_back(t);
-    if (owners.size() == 1) v.columns.insert({owners[0], names.back()});
-    else v.columns_known = false;
-  });
+    if (!outputs.count(column)) view_.columns_known = false;
+  }
+
+  const Catalog& catalog_;
+  const Context& ctx_;
+  ViewInfo& view_;
+};
+
+void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
+  ViewInfo v;
+  v.materialized = materialized;
+  if (const Json* s = ast::as(query, "SelectStmt")) ViewReader(*this, ctx, v).select(*s, {}, {});
+  else v.columns_known = false;
   views_.put(name, std::move(v));
 }
 
@@ -539,6 +641,44 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     set_owner(renamed, owner);
     if (const TableInfo* t = table(renamed)) retarget_table(name, renamed, *t);
     for (const auto& v : views_using(name, "")) retarget_view(v, name, renamed);
+    retarget_constraints(name, renamed);
+  }
+}
+
+// A renamed table keeps its CHECKs and foreign keys, and foreign keys that
+// reference it follow it (constraints are kept by table name, so they move
+// to the new name's shard).
+void Catalog::retarget_constraints(const QualifiedName& from, const QualifiedName& to) {
+  std::map<std::string, CheckConstraint> moved_checks;
+  std::optional<std::map<std::string, QualifiedName>> moved_fks;
+  const Constraints& old = constraints(from);
+  std::string old_prefix = from.str() + ".";
+  for (const auto& [key, check] : old.checks)
+    if (check.table == from) moved_checks.emplace(key.substr(old_prefix.size()), check);
+  if (auto it = old.foreign_keys.find(from); it != old.foreign_keys.end()) moved_fks = it->second;
+  if (!moved_checks.empty() || moved_fks) {
+    Constraints& w = constraints_for_write(from);
+    std::erase_if(w.checks, [&](const auto& entry) { return entry.second.table == from; });
+    w.foreign_keys.erase(from);
+  }
+  if (!moved_checks.empty() || moved_fks) {
+    Constraints& w = constraints_for_write(to);
+    for (auto& [name, check] : moved_checks) {
+      check.table = to;
+      w.checks[to.str() + "." + name] = std::move(check);
+    }
+    if (moved_fks) w.foreign_keys[to] = std::move(*moved_fks);
+  }
+  for (auto& shard : constraint_shards_) {
+    if (!shard) continue;
+    bool references = std::any_of(shard->foreign_keys.begin(), shard->foreign_keys.end(), [&](const auto& table) {
+      return std::any_of(table.second.begin(), table.second.end(), [&](const auto& fk) { return fk.second == from; });
+    });
+    if (!references) continue;
+    if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
+    for (auto& [table, fks] : shard->foreign_keys)
+      for (auto& [name, referenced] : fks)
+        if (referenced == from) referenced = to;
   }
 }
 

@@ -105,9 +105,10 @@ class ShardedMap {
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
 
   const V* find(const QualifiedName& name) const {
-    const Map& shard = *shards_[shard_of(name)];
-    auto it = shard.find(name);
-    return it == shard.end() ? nullptr : it->second.get();
+    const Map* shard = shards_[shard_of(name)].get();
+    if (!shard) return nullptr;
+    auto it = shard->find(name);
+    return it == shard->end() ? nullptr : it->second.get();
   }
   // The value to modify in place, or nullptr when absent.
   V* find_for_write(const QualifiedName& name) {
@@ -134,7 +135,8 @@ class ShardedMap {
   template <class F>
   void for_each(F&& f) const {
     for (const auto& shard : shards_)
-      for (const auto& [name, value] : *shard) f(name, *value);
+      if (shard)
+        for (const auto& [name, value] : *shard) f(name, *value);
   }
   // Calls f(name, mine, theirs) for every name whose value may differ between
   // this map and `other` (a pointer is null where the name is absent). Shards
@@ -144,8 +146,9 @@ class ShardedMap {
   void for_each_difference(const ShardedMap& other, F&& f) const {
     for (std::size_t s = 0; s < kShards; ++s) {
       if (shards_[s] == other.shards_[s]) continue;
-      const Map& a = *shards_[s];
-      const Map& b = *other.shards_[s];
+      static const Map kEmpty;  // a shard not allocated yet
+      const Map& a = shards_[s] ? *shards_[s] : kEmpty;
+      const Map& b = other.shards_[s] ? *other.shards_[s] : kEmpty;
       for (const auto& [name, value] : a) {
         auto it = b.find(name);
         if (it == b.end()) f(name, value.get(), static_cast<const V*>(nullptr));
@@ -160,15 +163,13 @@ class ShardedMap {
   using Map = std::map<QualifiedName, std::shared_ptr<V>>;
   Map& shard_for_write(const QualifiedName& name) {
     auto& shard = shards_[shard_of(name)];
-    if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
+    if (!shard) shard = std::make_shared<Map>();
+    else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
     return *shard;
   }
-  static std::array<std::shared_ptr<Map>, kShards> make() {
-    std::array<std::shared_ptr<Map>, kShards> shards;
-    for (auto& s : shards) s = std::make_shared<Map>();
-    return shards;
-  }
-  std::array<std::shared_ptr<Map>, kShards> shards_ = make();
+  // A shard is allocated on its first write: most migrations touch few
+  // names, and a catalog is constructed for every file.
+  std::array<std::shared_ptr<Map>, kShards> shards_;
 };
 
 class Context;
@@ -193,7 +194,11 @@ class Catalog {
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // The constraints of `table` (and of the other tables in its shard).
-  const Constraints& constraints(const QualifiedName& table) const { return *constraint_shards_[shard_of(table)]; }
+  const Constraints& constraints(const QualifiedName& table) const {
+    static const Constraints kNone;
+    const auto& shard = constraint_shards_[shard_of(table)];
+    return shard ? *shard : kNone;
+  }
   Constraints& constraints_for_write(const QualifiedName& table);
 
   // The whole model, read-only (compare_catalogs).
@@ -225,6 +230,7 @@ class Catalog {
   void rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
+  void retarget_constraints(const QualifiedName& from, const QualifiedName& to);
   void attach(const QualifiedName& parent, const QualifiedName& partition);
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
@@ -236,8 +242,7 @@ class Catalog {
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;
   std::map<QualifiedName, Volatility> functions_;
-  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_ = make_constraint_shards();
-  static std::array<std::shared_ptr<Constraints>, kShards> make_constraint_shards();
+  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_;  // allocated on first write
 };
 
 }  // namespace migrasafe

@@ -72,9 +72,12 @@ class Comparison {
       for (const std::string& v : b->values)
         if (!av.count(v)) out_.push_back({SchemaObject::EnumValue, n, v, SchemaChange::Removed, "", "", ""});
     });
-    for (std::size_t s = 0; s < Catalog::kShards; ++s)
-      if (before_.constraint_shard(s) != after_.constraint_shard(s))
-        constraints(*before_.constraint_shard(s), *after_.constraint_shard(s));
+    static const Constraints kNone;  // a shard not allocated yet
+    for (std::size_t s = 0; s < Catalog::kShards; ++s) {
+      const auto& b = before_.constraint_shard(s);
+      const auto& a = after_.constraint_shard(s);
+      if (a != b) constraints(b ? *b : kNone, a ? *a : kNone);
+    }
     return std::move(out_);
   }
 
@@ -150,7 +153,8 @@ std::vector<SchemaDifference> compare_catalogs(const Catalog& before, const Cata
 
 Catalog replay_schema(const ParsedFile& file, Catalog start, const AnalysisOptions& options) {
   Context ctx(options, std::move(start));
-  for (const Statement& stmt : file.statements) ctx.apply(stmt, compute_effects(stmt, ctx));
+  for (const Statement& stmt : file.statements)
+    if (!stmt.deferred) ctx.apply(stmt, compute_effects(stmt, ctx));  // a function body runs when called
   return ctx.catalog();
 }
 

@@ -208,11 +208,36 @@ void Context::end_transaction(bool commit) {
   in_transaction_ = false;
   explicit_block_ = false;
   begin_offset_.reset();
+  do_block_.reset();
   held_.clear();
   exclusive_since_.reset();
   after_exclusive_ = 0;
   not_valid_in_tx_.clear();
   enum_values_in_tx_.clear();
+}
+
+void Context::begin_do_block(std::uint32_t at) {
+  if (in_transaction_) return;
+  begin_transaction(false);
+  do_block_ = at;
+}
+
+bool Context::end_do_block() {
+  if (!do_block_) return false;
+  end_transaction(true);
+  return true;
+}
+
+Context Context::for_function_body() const {
+  Context body(*this);
+  if (body.in_transaction_) body.end_transaction(true);
+  body.created_.clear();
+  auto search_path = setting("search_path");
+  body.session_.clear();
+  if (search_path) body.session_["search_path"] = *search_path;
+  body.begin_transaction(false);
+  body.function_body_ = true;
+  return body;
 }
 
 std::optional<LockMode> Context::held_lock(const QualifiedName& rel) const {
@@ -418,6 +443,7 @@ void Context::apply_rename(const Json& n) {
 void Context::record_undone_migration(const ParsedFile& up) {
   Context replay(opts_);
   for (const Statement& s : up.statements) {
+    if (s.deferred) continue;  // a function body changes nothing when the up script runs
     if (s.kind == "AlterTableStmt" && ast::field(s.node, "relation")) {
       QualifiedName table = replay.qualify_range_var(*ast::field(s.node, "relation"));
       for (const Json& c : ast::list(s.node, "cmds")) {

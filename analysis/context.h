@@ -114,6 +114,22 @@ class Context {
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
+  // A DO block runs as one statement: its statements run in the open
+  // transaction block, or else in a transaction of their own that ends with
+  // the block. end_do_block returns whether it ended that transaction.
+  void begin_do_block(std::uint32_t at);
+  bool end_do_block();
+  // Where the DO block whose own transaction is open began.
+  std::optional<std::uint32_t> do_block() const { return do_block_; }
+
+  // The state a function or procedure body's statements are checked in: they
+  // run when it is called, later, inside the caller's transaction, so nothing
+  // counts as created by this migration, no lock is held yet and only
+  // search_path of the session settings is kept. The migration's own state is
+  // left alone: a body changes nothing when the function is created.
+  Context for_function_body() const;
+  bool in_function_body() const { return function_body_; }
+
  private:
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
@@ -149,6 +165,8 @@ class Context {
   std::set<std::string> not_valid_in_tx_;
   std::map<std::string, QualifiedName> enum_values_in_tx_;
   std::set<std::pair<QualifiedName, std::string>> undone_columns_;
+  std::optional<std::uint32_t> do_block_;
+  bool function_body_ = false;
 };
 
 // Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.

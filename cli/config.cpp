@@ -78,6 +78,7 @@ class Reader {
       else if (k == "format") c.format = choice(value, k, kFormats);
       else if (k == "layout") c.layout = choice(value, k, kLayouts);
       else if (k == "migrations") c.migrations = strings(value, k);
+      else if (k == "baseline") c.baseline = nonempty_string(value, k);
       else if (k == "rules") c.rules = rules(table(value, k), "[rules]");
       else if (k == "overrides") c.overrides = overrides(value);
       else if (k == "hot_tables") c.hot_tables = hot_tables(value);
@@ -112,6 +113,12 @@ class Reader {
   std::string string(const toml::node& v, const std::string& key) const {
     if (!v.is_string()) wrong(v, key, "a string");
     return v.as_string()->get();
+  }
+
+  std::string nonempty_string(const toml::node& v, const std::string& key) const {
+    std::string s = string(v, key);
+    if (s.empty()) fail(v.source(), "\"" + key + "\" must not be empty");
+    return s;
   }
 
   int pg_version(const toml::node& v, const std::string& key) const {
@@ -296,6 +303,11 @@ std::vector<std::string> Config::migration_paths() const {
     out.push_back(shown_path(p));
   }
   return out;
+}
+
+std::optional<std::string> Config::baseline_path() const {
+  if (!baseline) return std::nullopt;
+  return shown_path(fs::path(*baseline).is_absolute() ? fs::path(*baseline) : dir / *baseline);
 }
 
 std::optional<fs::path> find_config(const fs::path& start) {
@@ -486,6 +498,10 @@ fail_on = "warning"
 # What `migrasafe check` and `migrasafe explain` analyse when no paths are given:
 # files, directories or globs.
 # migrations = ["db/migrations"]
+
+# Findings recorded by `migrasafe baseline` that `migrasafe check` no longer reports
+# (the file `migrasafe baseline` writes when given no -o).
+# baseline = ".migrasafe-baseline.json"
 
 # Migration-tool layout: "auto", "flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch",
 # "prisma" or "plain".

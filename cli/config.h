@@ -57,6 +57,7 @@ struct Config {
   // reads it (a command-line --layout wins).
   std::optional<std::string> layout;
   std::vector<std::string> migrations;  // as written, relative to dir
+  std::optional<std::string> baseline;  // baseline file, as written, relative to dir
   RuleSettings rules;
   std::vector<PathOverride> overrides;
   std::vector<std::string> hot_tables;  // lower-cased, "schema.table" or "table"
@@ -66,6 +67,8 @@ struct Config {
   // `migrations` as paths to analyse: relative to the working directory
   // when that is shorter, else absolute.
   std::vector<std::string> migration_paths() const;
+  // `baseline` as a path, the same way (nullopt when not set).
+  std::optional<std::string> baseline_path() const;
 };
 
 // The nearest .migrasafe.toml in `start` or a directory above it.

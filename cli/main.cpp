@@ -1,6 +1,7 @@
-// migrasafe command line: `check` (analyse migrations), `explain` (what each
-// statement does), `sources` (the migration set), `lock` (write migrasafe.sum),
-// `rules` (list rules), `init` (write a starter .migrasafe.toml).
+// migrasafe command line: `check` (analyse migrations), `baseline` (record
+// today's findings), `explain` (what each statement does), `sources` (the
+// migration set), `lock` (write migrasafe.sum), `rules` (list rules),
+// `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
 #include <unistd.h>
 
@@ -22,8 +23,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/baseline.h"
 #include "cli/config.h"
+#include "cli/hook.h"
 #include "reporters/reporters.h"
+#include "rules/docs.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/history.h"
@@ -73,6 +77,8 @@ struct CheckArgs {
   std::string changed_since;    // report only files changed since this git ref
   bool staged = false;          // report only files staged for commit
   std::string config;    // --config FILE (else .migrasafe.toml above the working directory)
+  std::string baseline;  // check --baseline FILE: hide the findings recorded in it
+  bool record_baseline = false;  // `baseline`: write the findings to --output instead of reporting
   std::set<std::string> given;  // options given on the command line (they override the config file)
 };
 
@@ -105,6 +111,31 @@ FileResult sum_file_result(SumFileResult sum, const LintOptions& options) {
   return f;
 }
 
+// `baseline`: today's findings to FILE; nothing is written when an input could not be read.
+int record_baseline(const RunResult& run, const std::string& file) {
+  Counts c = count(run);
+  if (c.input_errors) {
+    for (const FileResult& f : run.files)
+      if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
+    std::cerr << "migrasafe: error: baseline not written to " << file << ": every input must be readable\n";
+    return kExitInput;
+  }
+  std::vector<BaselineEntry> entries = baseline_entries(run, baseline_root());
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << baseline_json(entries);
+  out.close();
+  if (!out) {
+    std::cerr << "migrasafe: error: cannot write the baseline file `" << file << "`\n";
+    return kExitUsage;
+  }
+  std::set<std::string> files;
+  for (const BaselineEntry& e : entries) files.insert(e.path);
+  std::cerr << "migrasafe: recorded " << entries.size() << (entries.size() == 1 ? " finding" : " findings") << " in "
+            << files.size() << (files.size() == 1 ? " file" : " files") << " to " << file
+            << " (`migrasafe check --baseline " << file << "` reports only new ones)\n";
+  return kExitClean;
+}
+
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
@@ -114,6 +145,10 @@ int run_check(CheckArgs a) {
     if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
     if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
+    if (auto file = config.baseline_path()) {
+      if (a.record_baseline && a.output.empty()) a.output = *file;
+      if (!a.record_baseline && !a.explain && a.baseline.empty()) a.baseline = *file;
+    }
     CommandLine cli;
     if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
     cli.assume_in_transaction = a.assume_in_transaction;
@@ -128,6 +163,20 @@ int run_check(CheckArgs a) {
     std::cerr << "migrasafe: error: no paths given, and no `migrations` in a " << kConfigFileName
               << " (see `migrasafe init`)\n";
     return kExitUsage;
+  }
+  if (a.record_baseline && a.output.empty()) {
+    std::cerr << "migrasafe: error: give the baseline file with -o FILE, or set `baseline` in a " << kConfigFileName
+              << "\n";
+    return kExitUsage;
+  }
+  std::optional<std::vector<BaselineEntry>> baseline;
+  if (!a.baseline.empty()) {
+    try {
+      baseline = load_baseline(a.baseline);
+    } catch (const BaselineError& e) {
+      std::cerr << "migrasafe: error: " << e.what() << "\n";
+      return kExitUsage;
+    }
   }
   LintOptions options = settings->base_options();
   if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
@@ -381,6 +430,17 @@ int run_check(CheckArgs a) {
     run.files.push_back(std::move(f));
   }
 
+  if (a.record_baseline) return internal_errors ? kExitUsage : record_baseline(run, a.output);
+  if (baseline) {
+    BaselineSummary b = apply_baseline(*baseline, run, baseline_root());
+    std::cerr << "migrasafe: baseline " << a.baseline << ": " << b.hidden << (b.hidden == 1 ? " finding" : " findings")
+              << " hidden";
+    if (b.stale)
+      std::cerr << ", " << b.stale << (b.stale == 1 ? " entry no longer matches" : " entries no longer match")
+                << " (fixed: `migrasafe baseline` rewrites the file without them)";
+    std::cerr << "\n";
+  }
+
   std::ofstream file_out;
   std::ostream* out = &std::cout;
   if (!a.output.empty()) {
@@ -429,6 +489,24 @@ int run_check(CheckArgs a) {
   return failing ? kExitFindings : kExitClean;
 }
 
+int run_install_hook(HookRequest request) {
+  std::error_code ec;
+  request.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) request.binary = "migrasafe";
+  std::string written, error;
+  try {
+    if (!install_hook(request, written, error)) {
+      std::cerr << "migrasafe: error: install-hook: " << error << "\n";
+      return kExitUsage;
+    }
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::cout << "wrote " << written << ": `git commit` now runs `migrasafe check --staged`\n";
+  return kExitClean;
+}
+
 int run_rules(const std::string& format) {
   if (format == "json") {
     nlohmann::json list = nlohmann::json::array();
@@ -453,6 +531,26 @@ int run_rules(const std::string& format) {
               << std::string(cat.size() < 15 ? 15 - cat.size() : 1, ' ') << sev
               << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << (r.default_on ? "" : "(opt-in) ")
               << r.summary << "\n";
+  }
+  return kExitClean;
+}
+
+// `rule NAME`: the rule's documentation page, from the binary. NAME may be a
+// code or an alias; an alias that stands for several rules prints each page.
+int run_rule(const std::string& name) {
+  std::vector<const RuleInfo*> found = find_rules(name);
+  if (found.empty()) {
+    std::cerr << "migrasafe: error: no rule named `" << name << "` (`migrasafe rules` lists them)\n";
+    return kExitUsage;
+  }
+  for (const RuleInfo* r : found) {
+    auto page = std::find_if(rule_docs().begin(), rule_docs().end(), [&](const RuleDoc& d) { return d.name == r->name; });
+    if (page == rule_docs().end()) {
+      std::cerr << "migrasafe: internal error: rule " << r->name << " has no embedded page\n";
+      return kExitUsage;
+    }
+    if (r != found.front()) std::cout << "\n";
+    std::cout << page->markdown;
   }
   return kExitClean;
 }
@@ -596,7 +694,8 @@ int main(int argc, char** argv) {
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
   app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 unreadable input.");
+  app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
+             "3 unreadable input.");
 
   // Options shared by `check` and `explain`.
   auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
@@ -640,6 +739,19 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);  // one list per --select: the paths stay positional
   check_cmd->add_option("--ignore", check.ignore, "Skip these rules (names, codes or aliases; comma-separated)")
       ->allow_extra_args(false);
+  check_cmd->add_option("--baseline", check.baseline,
+                        "Report only findings that are not in this baseline file (written by `migrasafe baseline`; "
+                        "default: `baseline` of the configuration file)");
+
+  CheckArgs record;
+  record.record_baseline = true;
+  CLI::App* baseline_cmd = app.add_subcommand(
+      "baseline", "Record today's findings in a baseline file (-o FILE) that `check --baseline FILE` then hides");
+  add_analysis_options(baseline_cmd, record);
+  baseline_cmd->get_option("--output")->description(
+      "The baseline file to write (default: `baseline` of the configuration file)");
+  baseline_cmd->add_option("--select", record.select, "Only these rules")->allow_extra_args(false);
+  baseline_cmd->add_option("--ignore", record.ignore, "Skip these rules")->allow_extra_args(false);
 
   CheckArgs explain;
   explain.explain = true;
@@ -679,6 +791,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   lock_cmd->add_option("--config", lock_config, "Configuration file (default: the nearest .migrasafe.toml)");
 
+  std::string rule_name;
+  CLI::App* rule_cmd = app.add_subcommand("rule", "Print a rule's documentation (name, MSnnn code or squawk alias)");
+  rule_cmd->add_option("name", rule_name, "The rule")->required();
+
+  HookRequest hook;
+  CLI::App* hook_cmd = app.add_subcommand(
+      "install-hook", "Write a git pre-commit hook (.git/hooks/pre-commit, or core.hooksPath) that runs `migrasafe "
+                      "check --staged`");
+  hook_cmd->add_option("paths", hook.paths,
+                       "Migration files, directories or globs the hook checks (default: `migrations` of the "
+                       ".migrasafe.toml at the repository root)");
+  hook_cmd->add_flag("--force", hook.force, "Replace an existing pre-commit hook that migrasafe did not write");
+
   bool init_force = false;
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
@@ -697,7 +822,7 @@ int main(int argc, char** argv) {
   }
 
   // Which options the command line gave: they override the configuration file.
-  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}})
+  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}, std::pair{baseline_cmd, &record}})
     for (const char* name : {"--pg-version", "--format", "--fail-on", "--layout"})
       if (const CLI::Option* o = cmd->get_option_no_throw(name); o && o->count()) args->given.insert(name);
 
@@ -712,9 +837,12 @@ int main(int argc, char** argv) {
       return kExitClean;
     }
     if (*check_cmd) return run_check(check);
+    if (*baseline_cmd) return run_check(record);
+    if (*hook_cmd) return run_install_hook(hook);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
     if (*lock_cmd) return run_lock(lock_dir, lock_layout, lock_config);
+    if (*rule_cmd) return run_rule(rule_name);
     if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";

@@ -4,6 +4,8 @@
 
 #include <pg_query.h>
 
+#include "parser/embedded.h"
+
 namespace migrasafe {
 namespace {
 
@@ -24,6 +26,12 @@ class FileParser {
   void run() {
     out_.tokens = lex(text_);
     std::string sql = preprocess();
+    parse_statements(sql);
+    add_embedded_statements(out_, sql);
+  }
+
+ private:
+  void parse_statements(const std::string& sql) {
     {
       PgParse whole(sql);
       if (!whole.r.error) {
@@ -56,7 +64,6 @@ class FileParser {
     }
   }
 
- private:
   // psql meta-commands become blanks and template placeholders become
   // identifiers of the same byte length, so every offset stays valid.
   std::string preprocess() {
@@ -178,6 +185,25 @@ std::vector<const Token*> ParsedFile::comments() const {
   for (const Token& t : tokens)
     if (is_comment(t.kind)) out.push_back(&t);
   return out;
+}
+
+std::size_t ParsedFile::statement_at(std::uint32_t offset) const {
+  // The last statement that begins at or before `offset`; statements that
+  // hold it are that one or its enclosing ones (spans nest or are disjoint).
+  auto it = std::upper_bound(statements.begin(), statements.end(), offset,
+                             [](std::uint32_t off, const Statement& s) { return off < s.begin; });
+  if (it == statements.begin()) return std::string::npos;
+  std::size_t i = static_cast<std::size_t>(it - statements.begin()) - 1;
+  // A body statement that could not be placed shares its parent's span: a
+  // finding there is taken to be the parent's.
+  while (!statements[i].exact && statements[i].parent >= 0 &&
+         statements[statements[i].parent].begin == statements[i].begin)
+    i = static_cast<std::size_t>(statements[i].parent);
+  while (true) {
+    if (statements[i].end >= offset) return i;
+    if (statements[i].parent < 0) return std::string::npos;
+    i = static_cast<std::size_t>(statements[i].parent);
+  }
 }
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source) {

@@ -23,6 +23,18 @@ struct Statement {
   Json node;                        // the node's fields (points into ParsedFile::trees; null after lint_source)
   std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
   std::size_t end_token = 0;
+  // A statement inside another's body (a DO block, a function or procedure
+  // body, or a literal EXECUTE string in one): its enclosing statement's
+  // index in ParsedFile::statements, which comes before it. -1: top level.
+  int parent = -1;
+  // Whether begin/end and location_base are this statement's own. False when
+  // its text could not be placed in the file exactly (a body in a string with
+  // doubled quotes or escapes): the span is then the enclosing statement's,
+  // and the token range is empty.
+  bool exact = true;
+  bool deferred = false;     // in a function or procedure body: runs when it is called, not now
+  bool via_execute = false;  // parsed from a literal EXECUTE string
+  bool embedded() const { return parent >= 0; }
 };
 
 enum class ProblemKind { SyntaxError, MetaCommand, Placeholder, TooDeep };
@@ -49,6 +61,9 @@ struct ParsedFile {
   std::string_view text(const Statement& s) const {
     return std::string_view(source->text).substr(s.begin, s.end - s.begin);
   }
+  // The innermost statement whose span holds `offset` (an embedded statement
+  // rather than the DO block around it), or npos.
+  std::size_t statement_at(std::uint32_t offset) const;
 };
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source);

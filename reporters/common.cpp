@@ -13,7 +13,7 @@ Counts count(const RunResult& run) {
   for (const FileResult& f : run.files) {
     ++c.files;
     if (!f.input_error.empty()) ++c.input_errors;
-    c.statements += f.parsed.statements.size();
+    for (const Statement& s : f.parsed.statements) c.statements += !s.embedded();
     for (const Diagnostic& d : f.diagnostics) {
       if (d.severity == Severity::Error) ++c.errors;
       else if (d.severity == Severity::Warning) ++c.warnings;
@@ -54,12 +54,8 @@ std::string one_line_summary(std::string_view text, std::size_t width) {
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f) {
   const auto& statements = f.parsed.statements;
   std::vector<std::vector<const Diagnostic*>> out(statements.size());
-  // Statements and diagnostics are both in file order.
-  std::size_t s = 0;
-  for (const Diagnostic& d : f.diagnostics) {
-    while (s < statements.size() && statements[s].end < d.begin) ++s;
-    if (s < statements.size() && d.begin >= statements[s].begin) out[s].push_back(&d);
-  }
+  for (const Diagnostic& d : f.diagnostics)
+    if (std::size_t s = f.parsed.statement_at(d.begin); s < statements.size()) out[s].push_back(&d);
   return out;
 }
 
@@ -181,18 +177,19 @@ std::string normalized_span(const ParsedFile& p, std::uint32_t begin, std::uint3
 
 }  // namespace
 
-std::vector<std::string> finding_fingerprints(const FileResult& f) {
+std::vector<std::string> finding_fingerprints(const FileResult& f) { return finding_fingerprints(f, f.path); }
+
+std::vector<std::string> finding_fingerprints(const FileResult& f, std::string_view path) {
   const ParsedFile& p = f.parsed;
   std::vector<std::string> out;
   out.reserve(f.diagnostics.size());
   std::unordered_map<std::string, std::size_t> seen;
-  std::size_t s = 0;
   for (const Diagnostic& d : f.diagnostics) {
-    // The statement the finding is in (both are in file order); else the
-    // parse problem (e.g. the text that failed to parse) it is in.
-    while (s < p.statements.size() && p.statements[s].end < d.begin) ++s;
+    // The statement the finding is in; else the parse problem (e.g. the
+    // text that failed to parse) it is in.
+    std::size_t s = p.statement_at(d.begin);
     std::string context;
-    if (s < p.statements.size() && d.begin >= p.statements[s].begin) {
+    if (s < p.statements.size()) {
       context = normalized_tokens(p, p.statements[s].first_token, p.statements[s].end_token);
     } else {
       for (const ParseProblem& problem : p.problems)
@@ -201,7 +198,7 @@ std::vector<std::string> finding_fingerprints(const FileResult& f) {
           break;
         }
     }
-    std::string key = f.path;
+    std::string key(path);
     key += '\0';
     key += rule_info(d.rule).code;
     key += '\0';

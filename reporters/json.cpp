@@ -19,6 +19,17 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   put_range(w, range_of(f, s.begin, s.end));
   w.field("kind", s.kind);
   w.field("summary", statement_summary(f, i));
+  if (s.embedded()) {
+    const Statement& up = f.parsed.statements[static_cast<std::size_t>(s.parent)];
+    w.key("embedded_in");
+    w.begin_object();
+    w.field("line", range_of(f, up.begin, up.end).start.line);
+    w.field("kind", up.kind);
+    w.field("via", s.via_execute ? "execute" : "body");
+    w.field("runs", s.deferred ? "when_called" : "now");
+    w.field("exact_position", s.exact);
+    w.end_object();
+  }
   w.key("effects");
   w.begin_object();
   w.key("locks");

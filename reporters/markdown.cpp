@@ -48,11 +48,9 @@ struct Group {
 std::vector<Group> groups_of(const FileResult& f) {
   const auto& statements = f.parsed.statements;
   std::vector<Group> out;
-  std::size_t s = 0;
   for (const Diagnostic& d : f.diagnostics) {
-    while (s < statements.size() && statements[s].end < d.begin) ++s;
     std::optional<std::size_t> in;
-    if (s < statements.size() && d.begin >= statements[s].begin) in = s;
+    if (std::size_t s = f.parsed.statement_at(d.begin); s < statements.size()) in = s;
     if (in && !out.empty() && out.back().statement == in) out.back().findings.push_back(&d);
     else out.push_back({in, {&d}});
   }

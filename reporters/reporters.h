@@ -69,7 +69,9 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks = false);
 // lower case), the normalized text of the finding's own range, and an index
 // among earlier findings with the same key. It does not depend on line
 // numbers, messages or the machine, so it survives unrelated edits above the
-// finding. Shared by the GitLab report (and meant for SARIF partialFingerprints).
+// finding. Shared by the GitLab report, SARIF partialFingerprints and baselines.
 std::vector<std::string> finding_fingerprints(const FileResult& f);
+// The same with `path` in place of f.path (baselines: the repository-relative path).
+std::vector<std::string> finding_fingerprints(const FileResult& f, std::string_view path);
 
 }  // namespace migrasafe

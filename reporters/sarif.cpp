@@ -52,15 +52,6 @@ nlohmann::json rule_json(const RuleInfo& r) {
   return j;
 }
 
-// Stable across runs and unrelated edits: rule, file and the finding's own text.
-std::string fingerprint(const FileResult& f, const Diagnostic& d) {
-  std::string_view text = std::string_view(f.parsed.source->text).substr(d.begin, d.end - d.begin);
-  std::size_t h = std::hash<std::string>{}(std::string(rule_info(d.rule).code) + "\n" + f.path + "\n" + std::string(text));
-  std::ostringstream s;
-  s << std::hex << h;
-  return s.str();
-}
-
 }  // namespace
 
 void write_sarif(std::ostream& out, const RunResult& run) {
@@ -77,6 +68,9 @@ void write_sarif(std::ostream& out, const RunResult& run) {
                                {"locations", nlohmann::json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}}}}})}});
       continue;
     }
+    // Stable across runs, machines and unrelated edits above the finding.
+    std::vector<std::string> fingerprints = finding_fingerprints(f);
+    std::size_t index = 0;
     for (const Diagnostic& d : f.diagnostics) {
       const RuleInfo& info = rule_info(d.rule);
       Range r = range_of(f, d.begin, d.end);
@@ -89,7 +83,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
       result["message"] = {{"text", d.message + ". " + d.help}};
       result["locations"] = nlohmann::json::array(
           {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", std::move(region)}}}}});
-      result["partialFingerprints"] = {{"migrasafe/v1", fingerprint(f, d)}};
+      result["partialFingerprints"] = {{"migrasafe/v1", fingerprints[index++]}};
       results.push_back(std::move(result));
     }
   }

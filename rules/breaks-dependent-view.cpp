@@ -27,6 +27,24 @@ void report(Report& r, rules::Span span, const std::string& change, const std::v
             "replace it with a version that no longer reads what is going away first.");
 }
 
+// Whether losing `view` to CASCADE costs nothing: the migration (or, in a
+// down script, the up script it undoes) created it, or a later statement of
+// the file creates it again, adapted to the change — the safe recipe.
+bool cascade_harmless(const StatementView& v, const QualifiedName& view) {
+  if (v.ctx.created_in_migration(view) || v.ctx.created_by_undone_migration(view)) return true;
+  const Statement* first = v.file.statements.data();
+  const Statement* last = first + v.file.statements.size();
+  if (&v.stmt < first || &v.stmt >= last) return false;  // not one of the file's own statements
+  for (const Statement* s = &v.stmt + 1; s < last; ++s) {
+    const Json* rel = nullptr;
+    if (s->kind == "ViewStmt") rel = ast::field(s->node, "view");
+    else if (s->kind == "CreateTableAsStmt")
+      if (const Json* into = ast::field(s->node, "into")) rel = ast::field(*into, "rel");
+    if (rel && !s->deferred && v.ctx.qualify_range_var(*rel) == view) return true;  // not in a function body
+  }
+  return false;
+}
+
 void check(const StatementView& v, Report& r) {
   const Catalog& catalog = v.ctx.catalog();
   if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
@@ -36,10 +54,12 @@ void check(const StatementView& v, Report& r) {
       std::string_view sub = cmd ? ast::str(*cmd, "subtype") : "";
       if (sub != "AT_AlterColumnType" && sub != "AT_DropColumn") continue;
       std::string column(ast::str(*cmd, "name"));
+      bool cascade = ast::str(*cmd, "behavior") == "DROP_CASCADE";
       auto views = catalog.views_using(table, column);
+      if (cascade) std::erase_if(views, [&](const QualifiedName& view) { return cascade_harmless(v, view); });
       if (views.empty()) continue;
       report(r, rules::alter_command_span(v, a.command), "column `" + rules::display(table) + "." + column + "`", views,
-             ast::str(*cmd, "behavior") == "DROP_CASCADE", sub == "AT_AlterColumnType");
+             cascade, sub == "AT_AlterColumnType");
     }
     return;
   }
@@ -51,11 +71,12 @@ void check(const StatementView& v, Report& r) {
     if (l.role == LockRole::Named) dropped.insert(l.relation);
   for (const QualifiedName& rel : dropped) {
     std::vector<QualifiedName> views;
+    bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
     for (const auto& view : catalog.views_using(rel, ""))
-      if (!dropped.count(view)) views.push_back(view);  // dropped by this statement too
+      if (!dropped.count(view) && !(cascade && cascade_harmless(v, view)))  // dropped by this statement too, or rebuilt
+        views.push_back(view);
     if (views.empty()) continue;
-    report(r, {v.stmt.begin, v.stmt.end}, "`" + rules::display(rel) + "`", views,
-           ast::str(v.stmt.node, "behavior") == "DROP_CASCADE", false);
+    report(r, {v.stmt.begin, v.stmt.end}, "`" + rules::display(rel) + "`", views, cascade, false);
   }
 }
 

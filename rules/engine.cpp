@@ -2,6 +2,8 @@
 
 #include "rules/suppressions.h"
 
+#include "analysis/ast.h"
+
 #include <algorithm>
 
 namespace migrasafe {
@@ -81,6 +83,82 @@ void relevel(const FileResult& result, const LintOptions& options, std::vector<D
   }
 }
 
+// The name a function body's findings mention.
+std::string function_name(const Statement& s) {
+  std::string name;
+  for (const std::string& part : ast::strings(ast::list(s.node, "funcname"))) name += (name.empty() ? "" : ".") + part;
+  return name;
+}
+
+// Statements in file order through effects, rules and the context; a DO
+// block's and a function's body statements right after it, in the context
+// they run in.
+struct Replay {
+  const ParsedFile& file;
+  FileResult& result;
+  Report& report;
+  const std::vector<RuleId>& rules;
+  std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
+
+  // Analyses statement i and its body; returns the index after them.
+  std::size_t run(std::size_t i, Context& ctx) {
+    const Statement& stmt = file.statements[i];
+    Effects effects = compute_effects(stmt, ctx);
+    StatementView view{file, stmt, effects, ctx};
+    std::size_t before = report.diagnostics().size();
+    for (RuleId id : rules) {
+      // A function runs under the caller's settings, not the migration's.
+      if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
+      hooks(id).statement(view, report);
+    }
+    if (stmt.embedded()) annotate(stmt, before);
+    bool was_in_transaction = ctx.in_transaction();
+    ctx.apply(stmt, effects);
+    // A function body's locks last until its caller's transaction ends.
+    result.holds[i] = {stmt.deferred || (was_in_transaction && ctx.in_transaction()), std::nullopt};
+    if (!stmt.deferred && was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
+    if (!stmt.deferred && was_in_transaction && !ctx.in_transaction()) close_block(stmt.begin);  // it ended the block
+    result.effects[i] = std::move(effects);
+    return run_body(i, ctx);
+  }
+
+  std::size_t run_body(std::size_t i, Context& ctx) {
+    const Statement& stmt = file.statements[i];
+    std::size_t j = i + 1;
+    auto in_body = [&] { return j < file.statements.size() && file.statements[j].parent == static_cast<int>(i); };
+    if (!in_body()) return j;
+    if (stmt.kind == "CreateFunctionStmt") {
+      Context body = ctx.for_function_body();
+      while (in_body()) j = run(j, body);
+      return j;
+    }
+    ctx.begin_do_block(stmt.begin);
+    while (in_body()) j = run(j, ctx);
+    if (ctx.end_do_block()) close_block(stmt.end);
+    return j;
+  }
+
+  void close_block(std::uint32_t at) {
+    for (std::size_t k : open_block) result.holds[k].transaction_end = at;
+    open_block.clear();
+  }
+
+  // Findings on a body statement: a fix is not offered (CONCURRENTLY, say,
+  // cannot run in a DO block or function either), and in a function body the
+  // message says when the statement runs.
+  void annotate(const Statement& stmt, std::size_t from) {
+    const Statement* fn = &stmt;
+    while (fn->parent >= 0 && fn->kind != "CreateFunctionStmt") fn = &file.statements[fn->parent];
+    auto& diags = report.diagnostics();
+    for (std::size_t k = from; k < diags.size(); ++k) {
+      diags[k].fix.reset();
+      if (stmt.deferred)
+        diags[k].message += " (in the body of " + std::string(ast::flag(fn->node, "is_procedure") ? "procedure" : "function") +
+                            " `" + function_name(*fn) + "`: this runs each time it is called, not when the migration runs)";
+    }
+  }
+};
+
 }  // namespace
 
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
@@ -120,27 +198,18 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   if (keep_schema) before = ctx.catalog();
   std::vector<Catalog> after_statement;
   if (undone_up) ctx.record_undone_migration(*undone_up);
-  result.effects.reserve(file.statements.size());
-  std::vector<std::size_t> open_block;  // statements waiting for their transaction to end
-  for (std::size_t i = 0; i < file.statements.size(); ++i) {
-    const Statement& stmt = file.statements[i];
-    Effects effects = compute_effects(stmt, ctx);
-    StatementView view{file, stmt, effects, ctx};
-    for (RuleId id : statement_rules) hooks(id).statement(view, report);
-    bool was_in_transaction = ctx.in_transaction();
-    ctx.apply(stmt, effects);
-    result.holds.push_back({was_in_transaction && ctx.in_transaction(), std::nullopt});
-    if (was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
-    if (was_in_transaction && !ctx.in_transaction()) {  // this statement ended the block
-      for (std::size_t k : open_block) result.holds[k].transaction_end = stmt.begin;
-      open_block.clear();
-    }
-    result.effects.push_back(std::move(effects));
-    if (keep_schema) after_statement.push_back(ctx.catalog());
+  result.effects.resize(file.statements.size());
+  result.holds.resize(file.statements.size());
+  Replay replay{file, result, report, statement_rules};
+  for (std::size_t i = 0; i < file.statements.size();) {
+    std::size_t next = replay.run(i, ctx);
+    // A statement and its body (DO block, function) share the schema after them.
+    if (keep_schema) after_statement.insert(after_statement.end(), next - i, ctx.catalog());
+    i = next;
   }
-  std::optional<SchemaReplay> replay;
-  if (before) replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
-  FileView fview{file, role, &result.effects, replay ? &*replay : nullptr};
+  std::optional<SchemaReplay> schema_replay;
+  if (before) schema_replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
+  FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
@@ -167,10 +236,12 @@ FileResult merge_disjoint(FileResult a, FileResult b) {
   };
   if (first(b) < first(a)) std::swap(a, b);
   std::size_t offset = a.parsed.tokens.size();
+  int statements = static_cast<int>(a.parsed.statements.size());
   a.parsed.tokens.insert(a.parsed.tokens.end(), b.parsed.tokens.begin(), b.parsed.tokens.end());
   for (Statement& s : b.parsed.statements) {
     s.first_token += offset;
     s.end_token += offset;
+    if (s.parent >= 0) s.parent += statements;
     a.parsed.statements.push_back(std::move(s));
   }
   a.parsed.problems.insert(a.parsed.problems.end(), b.parsed.problems.begin(), b.parsed.problems.end());

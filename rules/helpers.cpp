@@ -85,6 +85,11 @@ Span alter_command_span(const StatementView& v, int index) {
 }
 
 std::string transaction_origin(const StatementView& v) {
+  if (v.ctx.in_function_body())
+    return "the transaction of whatever calls this function or procedure (a function body always runs in one)";
+  if (auto block = v.ctx.do_block())
+    return "the transaction of the DO block at line " + std::to_string(v.file.source->lines.position(*block).line) +
+           " (a DO block runs as one statement)";
   if (auto begin = v.ctx.transaction_begin())
     return "the transaction block opened at line " + std::to_string(v.file.source->lines.position(*begin).line);
   return "the transaction the migration runner wraps around the file (--assume-in-transaction)";

@@ -15,8 +15,10 @@ using Span = std::pair<std::uint32_t, std::uint32_t>;
 // A name as messages show it: unqualified in public, qualified elsewhere.
 std::string display(const QualifiedName& n);
 
-// File offset of a parse-tree location in the statement.
+// File offset of a parse-tree location in the statement (its start when the
+// statement's text could not be placed exactly, as in a quoted body).
 inline std::uint32_t at(const Statement& s, long location) {
+  if (!s.exact) return s.begin;
   return static_cast<std::uint32_t>(s.location_base + static_cast<std::uint32_t>(location));
 }
 

@@ -11,7 +11,7 @@ void check(const StatementView& v, Report& r) {
   if (v.ctx.created_in_migration(table) || v.ctx.created_by_undone_migration(table)) return;
   // A view with the old name created later in the file keeps old code working.
   for (const Statement& later : v.file.statements) {
-    if (later.begin <= v.stmt.begin || later.kind != "ViewStmt" || !ast::field(later.node, "view")) continue;
+    if (later.begin <= v.stmt.begin || later.deferred || later.kind != "ViewStmt" || !ast::field(later.node, "view")) continue;
     if (v.ctx.qualify_range_var(*ast::field(later.node, "view")) == table) return;
   }
   std::string from = rules::display(table), to(ast::str(n, "newname"));

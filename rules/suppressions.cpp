@@ -109,7 +109,14 @@ class Reader {
   }
 
   bool cover_next_statement(Suppression& s) {
+    // In a DO block's or function's body, the next statement of that body.
+    std::uint32_t limit = UINT32_MAX;
+    std::size_t in = file_.statement_at(s.comment_begin);
+    if (in < file_.statements.size() && in + 1 < file_.statements.size() &&
+        file_.statements[in + 1].parent == static_cast<int>(in))
+      limit = file_.statements[in].end;
     for (const Statement& st : file_.statements) {
+      if (st.begin >= limit) return false;
       if (st.begin >= s.comment_end) {
         s.covers_begin = st.begin;
         s.covers_end = st.end;

@@ -10,10 +10,10 @@ packages=(
   libtomlplusplus-dev
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 (test scripts).
+# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 libpq-dev nodejs npm git python3)
+  packages+=(postgresql-15 libpq-dev nodejs npm git python3 python3-yaml)
 fi
 
 missing=()

@@ -98,6 +98,18 @@ fs::path normal_absolute(const std::string& path) {
 
 }  // namespace
 
+std::optional<fs::path> repository_root(std::string& error) { return repo_root(error); }
+
+std::optional<fs::path> hooks_directory(std::string& error) {
+  if (!repo_root(error)) return std::nullopt;
+  Output r = git({"rev-parse", "--git-path", "hooks"});
+  if (r.status != 0) {
+    error = first_line(r.err);
+    return std::nullopt;
+  }
+  return normal_absolute(r.out.substr(0, r.out.find('\n')));
+}
+
 bool ChangedFiles::contains(const std::string& path) const { return paths.count(normal_absolute(path)) > 0; }
 bool ChangedFiles::was_modified(const std::string& path) const { return modified.count(normal_absolute(path)) > 0; }
 bool ChangedFiles::existed_at_base(const std::string& path) const { return at_base.count(normal_absolute(path)) > 0; }

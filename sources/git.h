@@ -27,4 +27,9 @@ struct ChangedFiles {
 std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error);
 std::optional<ChangedFiles> staged_files(std::string& error);
 
+// The top directory of the working tree the working directory is in.
+std::optional<std::filesystem::path> repository_root(std::string& error);
+// Where git looks for hooks (honours core.hooksPath), absolute.
+std::optional<std::filesystem::path> hooks_directory(std::string& error);
+
 }  // namespace migrasafe

@@ -216,6 +216,40 @@ TEST_CASE("catalog: views know which columns they read", "[catalog]") {
   CHECK(c.views_using({"public", "a"}, "later").empty());  // * was expanded when w was created
   CHECK(c.views_using({"public", "b"}, "").size() == 1);
   CHECK(!c.view({"public", "c"}));  // a CTE is not a table
+  CHECK(c.views_using({"public", "a"}, "id").size() == 2);  // USING (id) reads both sides
+  CHECK(c.views_using({"public", "b"}, "id").size() == 1);
+}
+
+TEST_CASE("catalog: view columns are resolved SELECT by SELECT", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE a (id int, x int, y int); CREATE TABLE b (id int, z int);"
+      // * over a subquery is the subquery's columns, not every column of a.
+      "CREATE VIEW sub AS SELECT * FROM (SELECT x FROM a) s;"
+      // A correlated subquery: `id` is b's inside, `x` is the outer a's.
+      "CREATE VIEW corr AS SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.id = a.id AND z > x);"
+      // ORDER BY an output name; a UNION reads both sides.
+      "CREATE VIEW ord AS SELECT x AS total FROM a UNION ALL SELECT z FROM b ORDER BY total;"
+      "CREATE VIEW lat AS SELECT l.m FROM a, LATERAL (SELECT max(z) AS m FROM b WHERE b.id = a.id) l;");
+  const Catalog& c = ctx.catalog();
+  auto uses = [&](const char* view, const char* table, const char* column) {
+    auto v = c.views_using({"public", table}, column);
+    return std::find(v.begin(), v.end(), QualifiedName{"public", view}) != v.end();
+  };
+  CHECK(uses("sub", "a", "x"));
+  CHECK(!uses("sub", "a", "y"));
+  CHECK(c.view({"public", "sub"})->columns_known);
+  CHECK(uses("corr", "a", "x"));
+  CHECK(uses("corr", "a", "id"));
+  CHECK(uses("corr", "b", "z"));
+  CHECK(!uses("corr", "a", "y"));
+  CHECK(c.view({"public", "corr"})->columns_known);
+  CHECK(uses("ord", "a", "x"));
+  CHECK(uses("ord", "b", "z"));
+  CHECK(c.view({"public", "ord"})->columns_known);
+  CHECK(uses("lat", "b", "z"));
+  CHECK(uses("lat", "a", "id"));
+  CHECK(!uses("lat", "a", "x"));
+  CHECK(c.view({"public", "lat"})->columns_known);
 }
 
 TEST_CASE("catalog and effects: partitions are locked with their parent", "[catalog]") {
@@ -251,6 +285,18 @@ TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along
   CHECK(c.owned_sequences({"public", "b"}).size() == 1);
   CHECK(c.table({"public", "qt"})->partitions == std::set<QualifiedName>{{"public", "q1"}});
   CHECK(c.table({"public", "q1"})->partition_of == QualifiedName{"public", "qt"});
+}
+
+TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to it follow", "[catalog]") {
+  Context ctx = replay("CREATE TABLE parent (id bigint PRIMARY KEY); CREATE TABLE child (pid bigint);"
+                       "ALTER TABLE child ADD CONSTRAINT child_pid_fk FOREIGN KEY (pid) REFERENCES parent;"
+                       "ALTER TABLE child ADD CONSTRAINT pid_set CHECK (pid IS NOT NULL);"
+                       "ALTER TABLE parent RENAME TO parents; ALTER TABLE child RENAME TO children;");
+  CHECK(ctx.referenced_tables({"public", "children"}) == std::vector<QualifiedName>{{"public", "parents"}});
+  CHECK(ctx.referenced_tables({"public", "child"}).empty());
+  CHECK(ctx.foreign_key_target({"public", "children"}, "child_pid_fk") == QualifiedName{"public", "parents"});
+  CHECK(ctx.has_valid_not_null_check({"public", "children"}, "pid"));
+  CHECK(!ctx.has_valid_not_null_check({"public", "child"}, "pid"));
 }
 
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {

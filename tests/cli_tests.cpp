@@ -224,3 +224,18 @@ TEST_CASE("--select and --ignore take one value each, so paths after them stay p
   auto ignored = run_cli("check --format json --ignore drop-table,drop-column,missing-lock-timeout '" + (d / "a.sql").string() + "'");
   CHECK(ignored.exit_code == 0);
 }
+
+TEST_CASE("rule NAME prints the embedded page; codes and aliases work; unknown names exit 2", "[cli]") {
+  for (const migrasafe::RuleInfo& r : migrasafe::all_rules()) {
+    auto page = run_cli("rule " + std::string(r.code));
+    CHECK(page.exit_code == 0);
+    // The binary carries the page exactly as docs/rules/<name>.md has it.
+    CHECK(page.out == testing::read_file(fs::path(testing::source_dir()) / "docs/rules" / (std::string(r.name) + ".md")));
+  }
+  auto alias = run_cli("rule ban-drop-column");
+  CHECK(alias.exit_code == 0);
+  CHECK_THAT(alias.out, Catch::StartsWith("# drop-column (MS401)"));
+  auto unknown = run_cli("rule no-such-rule 2>&1");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.out, Catch::Contains("no-such-rule"));
+}

@@ -2,8 +2,10 @@
 # CTest `sarif-validator`: runs Microsoft's SARIF validator (npm @microsoft/sarif-multitool 5.7.0,
 # `validate` with the SARIF *and* GitHub ingestion rule sets) over migrasafe's SARIF for fixtures/,
 # examples/ and a few awkward generated inputs (CRLF, non-ASCII identifiers and file names, a syntax
-# error, a missing path). Fails if the validator reports any error (or, with
-# MIGRASAFE_SARIF_FAIL_ON_WARNINGS=1, any warning); prints the warning and note counts.
+# error, a missing path). Fails if the validator reports any error or warning (with
+# MIGRASAFE_SARIF_FAIL_ON_WARNINGS=0, errors only); prints the warning and note counts. Also checks
+# invocations[0].executionSuccessful and that partialFingerprints are present and survive edits
+# above a finding.
 #
 # Usage: tests/sarif_validate.sh MIGRASAFE_BIN
 # The multitool is installed once into ${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/sarif.
@@ -78,7 +80,7 @@ run_validator() {
 
 # summarize RESULT_LOG NAME: prints counts and the errors and warnings; exit 1 when it must fail.
 summarize() {
-  python3 - "$1" "$2" "${MIGRASAFE_SARIF_FAIL_ON_WARNINGS:-0}" <<'PY'
+  python3 - "$1" "$2" "${MIGRASAFE_SARIF_FAIL_ON_WARNINGS:-1}" <<'PY'
 import collections, json, re, sys
 path, name, strict = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 log = json.load(open(path, encoding="utf-8"))
@@ -190,6 +192,44 @@ check clean "0" "$tmp/in" clean.sql
 # Unreadable input: exit 3, and the SARIF must still be valid.
 check missing "3" "$tmp/in" crlf.sql does-not-exist.sql
 check missing-only "3" "$tmp/in" "$tmp/in/no-such-dir/x.sql"
+
+# migrasafe's own promises: the invocation's success, and fingerprints on every result that stay the
+# same when lines are added above the findings, and differ between two identical findings.
+mkdir -p "$tmp/fp"
+fp_run() { (cd "$tmp/fp" && "$bin" check --format sarif --output "$tmp/$1.sarif" m.sql) || true; }
+{ cat "$tmp/in/crlf.sql"; printf 'DELETE FROM t;\nDELETE FROM t;\n'; } >"$tmp/fp/m.sql"
+fp_run fp-before
+{ printf -- '-- a new comment\n\n\nSET statement_timeout = %s;\n' "'5s'"; cat "$tmp/in/crlf.sql";
+  printf '\n\nDELETE   FROM t;\n-- between\ndelete from t;\n'; } >"$tmp/fp/m.sql"
+fp_run fp-after
+python3 - "$tmp/fp-before.sarif" "$tmp/fp-after.sarif" "$tmp/relative.sarif" "$tmp/missing.sarif" "$tmp/clean.sarif" <<'PY' || status=1
+import json, re, sys
+def run(path):
+    return json.load(open(path, encoding="utf-8"))["runs"][0]
+ok = True
+def fail(msg):
+    global ok
+    ok = False
+    print("FAIL " + msg)
+prints = []
+for path in sys.argv[1:]:
+    for r in run(path)["results"]:
+        fp = r.get("partialFingerprints", {}).get("migrasafe/v1", "")
+        if not re.fullmatch(r"[0-9a-f]{64}", fp):
+            fail(f"{path}: a result without a 64-hex partialFingerprints value: {r['ruleId']}")
+before = [(r["ruleId"], r["partialFingerprints"]["migrasafe/v1"]) for r in run(sys.argv[1])["results"]]
+after = [(r["ruleId"], r["partialFingerprints"]["migrasafe/v1"]) for r in run(sys.argv[2])["results"]]
+if before != after:
+    fail(f"fingerprints changed after edits above the findings:\n  {before}\n  {after}")
+deletes = [fp for rule, fp in before if rule == "MS406"]
+if len(deletes) != 2 or deletes[0] == deletes[1]:
+    fail(f"two identical findings must have two fingerprints: {deletes}")
+success = [run(p)["invocations"][0]["executionSuccessful"] for p in sys.argv[3:]]
+if success != [True, False, True]:
+    fail(f"executionSuccessful for relative, missing, clean: {success} (expected True, False, True)")
+print(f"  fingerprints ({len(before)} results) and executionSuccessful:", "OK" if ok else "FAILED")
+sys.exit(0 if ok else 1)
+PY
 
 if [[ $status -ne 0 ]]; then
   echo "sarif_validate: FAILED"

@@ -1,0 +1,152 @@
+#include "cli/baseline.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "sources/git.h"
+
+namespace fs = std::filesystem;
+
+namespace migrasafe {
+namespace {
+
+fs::path normal_absolute(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  fs::path canonical = fs::weakly_canonical(abs, ec);
+  return ec ? abs.lexically_normal() : canonical;
+}
+
+// Per file of the run: its recorded path and one fingerprint per finding.
+template <typename Fn>
+void for_each_fingerprint(const RunResult& run, const fs::path& root, Fn&& fn) {
+  for (const FileResult& f : run.files) {
+    if (!f.input_error.empty()) continue;
+    std::string path = baseline_path(f.path, root);
+    std::vector<std::string> prints = finding_fingerprints(f, path);
+    for (std::size_t i = 0; i < f.diagnostics.size(); ++i) fn(f, path, i, prints[i]);
+  }
+}
+
+[[noreturn]] void bad(const std::string& file, const std::string& why) {
+  throw BaselineError("baseline " + file + ": " + why);
+}
+
+}  // namespace
+
+fs::path baseline_root() {
+  std::string error;
+  if (auto root = repository_root(error)) return *root;
+  return normal_absolute(fs::current_path());
+}
+
+std::string baseline_path(const std::string& path, const fs::path& root) {
+  fs::path abs = normal_absolute(path);
+  fs::path rel = abs.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return abs.generic_string();
+  return rel.generic_string();
+}
+
+std::vector<BaselineEntry> baseline_entries(const RunResult& run, const fs::path& root) {
+  std::vector<BaselineEntry> out;
+  for_each_fingerprint(run, root, [&](const FileResult& f, const std::string& path, std::size_t i, const std::string& print) {
+    const Diagnostic& d = f.diagnostics[i];
+    const RuleInfo& info = rule_info(d.rule);
+    std::string statement;
+    for (std::size_t s = 0; s < f.parsed.statements.size(); ++s)
+      if (d.begin >= f.parsed.statements[s].begin && d.begin <= f.parsed.statements[s].end) {
+        statement = visible_controls(statement_summary(f, s, 100));
+        break;
+      }
+    out.push_back({path, std::string(info.code), std::string(info.name), print, statement});
+  });
+  std::sort(out.begin(), out.end(), [](const BaselineEntry& a, const BaselineEntry& b) {
+    return std::tie(a.path, a.code, a.fingerprint) < std::tie(b.path, b.code, b.fingerprint);
+  });
+  return out;
+}
+
+std::string baseline_json(const std::vector<BaselineEntry>& entries) {
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (const BaselineEntry& e : entries) {
+    nlohmann::ordered_json j;
+    j["path"] = e.path;
+    j["code"] = e.code;
+    j["rule"] = e.rule;
+    j["fingerprint"] = e.fingerprint;
+    j["statement"] = e.statement;
+    findings.push_back(std::move(j));
+  }
+  nlohmann::ordered_json doc;
+  doc["migrasafe_baseline"] = kBaselineVersion;
+  doc["paths_relative_to"] = "the git repository root (or the working directory outside a repository)";
+  doc["findings"] = std::move(findings);
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::vector<BaselineEntry> load_baseline(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || fs::is_directory(file)) bad(file, "cannot read the file (create it with `migrasafe baseline -o " + file + "`)");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded()) bad(file, "not valid JSON");
+  if (!doc.is_object() || !doc.contains("migrasafe_baseline")) bad(file, "not a migrasafe baseline (no \"migrasafe_baseline\" key)");
+  if (doc["migrasafe_baseline"] != kBaselineVersion)
+    bad(file, "baseline format " + doc["migrasafe_baseline"].dump() + " is not supported (this migrasafe reads format " +
+                  std::to_string(kBaselineVersion) + ")");
+  if (!doc.contains("findings") || !doc["findings"].is_array()) bad(file, "\"findings\" must be an array");
+  std::vector<BaselineEntry> out;
+  for (const nlohmann::json& j : doc["findings"]) {
+    std::string where = "findings[" + std::to_string(out.size()) + "]";
+    if (!j.is_object()) bad(file, where + " must be an object");
+    auto field = [&](const char* key, bool required) -> std::string {
+      if (!j.contains(key)) {
+        if (required) bad(file, where + " has no \"" + key + "\"");
+        return "";
+      }
+      if (!j[key].is_string()) bad(file, where + "." + key + " must be a string");
+      return j[key].get<std::string>();
+    };
+    out.push_back({field("path", true), field("code", false), field("rule", false), field("fingerprint", true),
+                   field("statement", false)});
+  }
+  return out;
+}
+
+BaselineSummary apply_baseline(const std::vector<BaselineEntry>& baseline, RunResult& run, const fs::path& root) {
+  std::map<std::string, const BaselineEntry*> by_print;
+  for (const BaselineEntry& e : baseline) by_print.emplace(e.fingerprint, &e);
+  std::set<std::string> matched, analysed;
+  std::map<const FileResult*, std::vector<char>> drop;
+  for_each_fingerprint(run, root, [&](const FileResult& f, const std::string& path, std::size_t i, const std::string& print) {
+    analysed.insert(path);
+    auto& flags = drop[&f];
+    flags.resize(f.diagnostics.size(), 0);
+    if (by_print.count(print) && matched.insert(print).second) flags[i] = 1;
+  });
+  BaselineSummary summary;
+  for (FileResult& f : run.files) {
+    auto it = drop.find(&f);
+    if (it == drop.end()) continue;
+    std::vector<Diagnostic> kept;
+    for (std::size_t i = 0; i < f.diagnostics.size(); ++i)
+      if (!it->second[i]) kept.push_back(std::move(f.diagnostics[i]));
+    f.diagnostics = std::move(kept);
+  }
+  summary.hidden = matched.size();
+  for (const BaselineEntry& e : baseline) {
+    if (matched.count(e.fingerprint)) continue;
+    std::error_code ec;
+    fs::path file = fs::path(e.path).is_absolute() ? fs::path(e.path) : root / e.path;
+    if (analysed.count(e.path) || !fs::exists(file, ec)) ++summary.stale;
+  }
+  return summary;
+}
+
+}  // namespace migrasafe

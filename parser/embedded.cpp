@@ -1,0 +1,504 @@
+#include "parser/embedded.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include <pg_query.h>
+
+#include "analysis/ast.h"
+
+namespace migrasafe {
+namespace {
+
+constexpr int kMaxNesting = 4;  // a DO block creating a function that EXECUTEs ... is deep enough
+
+using Span = std::pair<std::uint32_t, std::uint32_t>;
+
+// A piece of SQL and where it sits in the file: when `exact`, sql is
+// byte for byte the file's text at [base, base + sql.size()).
+struct Text {
+  std::string sql;
+  bool exact = false;
+  std::uint32_t base = 0;
+};
+
+// A string literal found in a piece of SQL.
+struct Literal {
+  std::string value;         // what PostgreSQL reads
+  std::size_t token_begin;   // the literal with its quotes, relative to the piece
+  std::size_t token_end;
+  std::size_t content;       // where `value` starts, relative to the piece
+  bool verbatim;             // the text at `content` is `value` byte for byte
+};
+
+// Reads a '...' or $tag$...$tag$ literal token; nullopt for E'', U&'' and
+// other forms whose value this does not decode.
+std::optional<Literal> read_literal(std::string_view sql, const Token& t) {
+  std::string_view raw = sql.substr(t.begin, t.end - t.begin);
+  if (t.unterminated || raw.size() < 2) return std::nullopt;
+  if (raw.front() == '$') {
+    std::size_t tag = raw.find('$', 1) + 1;
+    if (raw.size() < 2 * tag) return std::nullopt;
+    std::string_view inner = raw.substr(tag, raw.size() - 2 * tag);
+    return Literal{std::string(inner), t.begin, t.end, t.begin + tag, true};
+  }
+  if (raw.front() != '\'') return std::nullopt;
+  std::string_view inner = raw.substr(1, raw.size() - 2);
+  std::string value;
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    value += inner[i];
+    if (inner[i] == '\'') ++i;  // '' is one quote
+  }
+  bool verbatim = value.size() == inner.size();
+  return Literal{std::move(value), t.begin, t.end, t.begin + 1, verbatim};
+}
+
+// The literal an EXECUTE runs when its argument is a constant: 'sql', $q$sql$q$,
+// or format('sql') without % directives.
+std::optional<Literal> execute_literal(std::string_view query) {
+  std::vector<Token> toks = lex(query);
+  std::erase_if(toks, [](const Token& t) { return is_comment(t.kind); });
+  auto text = [&](std::size_t i) { return query.substr(toks[i].begin, toks[i].end - toks[i].begin); };
+  std::optional<Literal> lit;
+  if (toks.size() == 1 && toks[0].kind == TokenKind::String) {
+    lit = read_literal(query, toks[0]);
+  } else if (toks.size() == 4 && token_is(query, toks[0], "FORMAT") && text(1) == "(" &&
+             toks[2].kind == TokenKind::String && text(3) == ")") {
+    lit = read_literal(query, toks[2]);
+    if (lit && lit->value.find('%') != std::string::npos) return std::nullopt;
+  }
+  return lit;
+}
+
+// Template placeholders in a body become identifiers of the same length, as
+// at the top level, so the body parses and every offset stays valid.
+bool blank_placeholders(std::string& code) {
+  if (code.find("{{") == std::string::npos && code.find("${") == std::string::npos) return false;
+  bool any = false;
+  for (const Token& t : lex(code)) {
+    if (t.kind != TokenKind::Placeholder) continue;
+    std::fill(code.begin() + t.begin, code.begin() + t.end, 'x');
+    code[t.begin] = '_';
+    any = true;
+  }
+  return any;
+}
+
+// Errors that do not depend on the schema: PL/pgSQL is parsed here without
+// the catalog, so a row variable's fields or a %ROWTYPE are unknown to it.
+bool certain_error(std::string_view message) {
+  if (message.starts_with("syntax error")) return true;
+  auto q1 = message.find('"');
+  auto q2 = q1 == std::string_view::npos ? q1 : message.find('"', q1 + 1);
+  return message.find("is not a known variable") != std::string_view::npos && q2 != std::string_view::npos &&
+         message.substr(q1, q2 - q1).find('.') == std::string_view::npos;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The language and the body text of a DO block or CREATE FUNCTION/PROCEDURE.
+struct Body {
+  std::string language;
+  std::string code;
+  long as_location = -1;  // the AS option (where the body literal follows)
+};
+
+std::optional<Body> body_of(const Statement& st) {
+  bool is_do = st.kind == "DoStmt";
+  if (!is_do && st.kind != "CreateFunctionStmt") return std::nullopt;
+  Body b;
+  if (is_do) b.language = "plpgsql";
+  bool has_code = false;
+  for (const Json& o : ast::list(st.node, is_do ? "args" : "options")) {
+    const Json* d = ast::as(o, "DefElem");
+    const Json* arg = d ? ast::field(*d, "arg") : nullptr;
+    if (!arg) continue;
+    std::string_view name = ast::str(*d, "defname");
+    if (name == "language") {
+      if (const Json* s = ast::as(*arg, "String")) b.language = lower(ast::str(*s, "sval"));
+    } else if (name == "as") {
+      const Json* s = ast::as(*arg, "String");
+      if (const Json* l = ast::as(*arg, "List")) {
+        const Json& items = ast::list(*l, "items");
+        s = items.size() == 1 ? ast::as(items[0], "String") : nullptr;  // two items: a C function's file and symbol
+      }
+      if (!s) continue;
+      b.code = std::string(ast::str(*s, "sval"));
+      b.as_location = ast::location(*d);
+      has_code = true;
+    }
+  }
+  if (!has_code || (b.language != "plpgsql" && b.language != "sql")) return std::nullopt;
+  return b;
+}
+
+struct PgParse {
+  PgQueryParseResult r;
+  explicit PgParse(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
+  ~PgParse() { pg_query_free_parse_result(r); }
+  PgParse(const PgParse&) = delete;
+  PgParse& operator=(const PgParse&) = delete;
+};
+
+struct PlpgsqlParse {
+  PgQueryPlpgsqlParseResult r;
+  explicit PlpgsqlParse(const std::string& sql) : r(pg_query_parse_plpgsql(sql.c_str())) {}
+  ~PlpgsqlParse() { pg_query_free_plpgsql_parse_result(r); }
+  PlpgsqlParse(const PlpgsqlParse&) = delete;
+  PlpgsqlParse& operator=(const PlpgsqlParse&) = delete;
+};
+
+// An SQL statement in a PL/pgSQL body, as the PL/pgSQL parser gives it.
+struct BodyStatement {
+  long lineno;         // 1-based line in the body; 0 unknown
+  std::string_view query;
+  bool dynamic;        // EXECUTE's argument, not a statement
+};
+
+void collect_statements(const Json& node, std::vector<BodyStatement>& out) {
+  ast::walk(node, [&](std::string_view kind, const Json& fields) {
+    const Json* expr = nullptr;
+    if (kind == "PLpgSQL_stmt_execsql") expr = ast::field(fields, "sqlstmt");
+    else if (kind == "PLpgSQL_stmt_dynexecute") expr = ast::field(fields, "query");
+    const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
+    if (e) out.push_back({ast::num(fields, "lineno"), ast::str(*e, "query"), kind == "PLpgSQL_stmt_dynexecute"});
+  });
+}
+
+// Where a statement's text starts in the body, from `start` on. PL/pgSQL
+// blanks an INTO clause in the middle of a statement with as many spaces
+// (and drops one at its end), so a space in `query` matches any byte.
+std::size_t find_statement(std::string_view code, std::string_view query, std::size_t start) {
+  std::size_t exact = code.find(query, start);
+  if (exact != std::string_view::npos || query.empty() || query.find("  ") == std::string_view::npos) return exact;
+  for (std::size_t p = code.find(query[0], start); p != std::string_view::npos && p + query.size() <= code.size();
+       p = code.find(query[0], p + 1)) {
+    std::size_t i = 0;
+    while (i < query.size() && (query[i] == ' ' || query[i] == code[p + i])) ++i;
+    if (i == query.size()) return p;
+  }
+  return std::string_view::npos;
+}
+
+std::vector<std::size_t> line_starts(std::string_view s) {
+  std::vector<std::size_t> out{0};
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '\n') out.push_back(i + 1);
+  return out;
+}
+
+class EmbeddedParser {
+ public:
+  EmbeddedParser(ParsedFile& out, const std::string& sql) : out_(out), sql_(sql) {}
+
+  void run() {
+    std::vector<Statement> top = std::move(out_.statements);
+    out_.statements.clear();
+    for (Statement& st : top) {
+      std::size_t idx = out_.statements.size();
+      out_.statements.push_back(std::move(st));
+      const Statement& s = out_.statements.back();
+      if (s.kind != "DoStmt" && s.kind != "CreateFunctionStmt") continue;  // the only statements with bodies
+      long origin = static_cast<long>(s.begin) - static_cast<long>(s.location_base);
+      expand(idx, Text{sql_.substr(s.begin, s.end - s.begin), true, s.begin}, origin, 0);
+    }
+    if (verbatim_bodies_.empty() && out_.statements.size() == top.size()) return;
+    out_.tokens = splice(out_.tokens);
+    reindex_tokens();
+  }
+
+ private:
+  // Adds the statements in statement `idx`'s body. `own` is its text, and a
+  // parse-tree location L is at own.sql[L - origin].
+  void expand(std::size_t idx, const Text& own, long origin, int depth) {
+    if (depth >= kMaxNesting) return;
+    auto body = body_of(out_.statements[idx]);
+    if (!body) {
+      add_atomic_body(idx, own, origin);
+      return;
+    }
+    const std::string kind = out_.statements[idx].kind;
+    Span whole{out_.statements[idx].begin, out_.statements[idx].end};
+    std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
+    Text code{body->code, false, 0};
+    bool placeholders = blank_placeholders(code.sql);
+    std::string function = own.sql;  // with the body's placeholders blanked when it is found verbatim
+    Span literal = whole;  // where body-level problems are reported
+    std::vector<Token> toks = lex(own.sql);
+    for (const Token& t : toks) {
+      if (t.begin < from || t.kind != TokenKind::String) continue;
+      auto lit = read_literal(own.sql, t);
+      if (!lit || lit->value != body->code) continue;
+      if (lit->verbatim) function.replace(lit->content, code.sql.size(), code.sql);
+      if (own.exact) {
+        literal = {own.base + static_cast<std::uint32_t>(t.begin), own.base + static_cast<std::uint32_t>(t.end)};
+        code.exact = lit->verbatim;
+        code.base = own.base + static_cast<std::uint32_t>(lit->content);
+        if (code.exact) verbatim_bodies_.push_back({literal.first, literal.second, code.base});
+      }
+      break;
+    }
+    if (body->language == "sql") {
+      add_sql(idx, code, whole, literal, depth, false, placeholders);
+      return;
+    }
+    bool is_do = kind == "DoStmt";
+    PlpgsqlParse parsed(is_do ? wrap_do(code.sql) : function);
+    if (parsed.r.error) {
+      if (placeholders) unparsed_placeholder(literal);
+      else if (certain_error(parsed.r.error->message)) report_plpgsql_error(*parsed.r.error, code, literal, is_do);
+      return;
+    }
+    std::shared_ptr<JsonDocument> doc;
+    try {
+      doc = JsonDocument::parse(parsed.r.plpgsql_funcs);
+    } catch (const std::exception&) {
+      return;  // nested beyond the JSON depth limit: the top-level statement is still analysed
+    }
+    std::vector<BodyStatement> found;
+    collect_statements(doc->root(), found);
+    add_body_statements(idx, found, code, whole, depth);
+  }
+
+  // A BEGIN ATOMIC body (PostgreSQL 14) is parsed with the function: its
+  // statements are in the tree already, and the file's tokens between
+  // ATOMIC and the last END, split at semicolons, give their spans.
+  void add_atomic_body(std::size_t idx, const Text& own, long origin) {
+    const Json* body = ast::field(out_.statements[idx].node, "sql_body");
+    const Json* outer = body ? ast::as(*body, "List") : nullptr;
+    if (!outer || ast::list(*outer, "items").size() != 1) return;
+    const Json* inner = ast::as(ast::list(*outer, "items")[0], "List");
+    if (!inner) return;
+    std::vector<Span> spans;
+    std::vector<Token> toks = lex(own.sql);
+    std::erase_if(toks, [](const Token& t) { return is_comment(t.kind); });
+    auto atomic = std::find_if(toks.begin(), toks.end(), [&](const Token& t) { return token_is(own.sql, t, "ATOMIC"); });
+    int depth = 0;
+    for (auto t = atomic == toks.end() ? atomic : atomic + 1; t != toks.end() && t + 1 != toks.end(); ++t) {
+      std::string_view text = std::string_view(own.sql).substr(t->begin, t->end - t->begin);
+      depth += text == "(" ? 1 : text == ")" ? -1 : 0;
+      if (depth == 0 && text == ";" && t->kind == TokenKind::Punct) continue;
+      bool starts = spans.empty() || (depth == 0 && std::string_view(own.sql).substr((t - 1)->begin, 1) == ";");
+      if (starts) spans.push_back({t->begin, t->end});
+      spans.back().second = t->end;
+    }
+    const Json& stmts = ast::list(*inner, "items");
+    bool placed = own.exact && spans.size() == stmts.size();
+    const Statement& up = out_.statements[idx];
+    Span whole{up.begin, up.end};
+    for (std::size_t k = 0; k < stmts.size(); ++k) {
+      if (!stmts[k].is_object() || stmts[k].size() != 1) continue;
+      Statement st;
+      st.kind = std::string(stmts[k].members_begin()->key);
+      st.node = stmts[k].members_begin()->value;
+      st.parent = static_cast<int>(idx);
+      st.exact = placed;
+      st.deferred = true;
+      st.begin = placed ? own.base + spans[k].first : whole.first;
+      st.end = placed ? own.base + spans[k].second : whole.second;
+      st.location_base = placed ? static_cast<std::uint32_t>(static_cast<long>(own.base) - origin) : st.begin;
+      out_.statements.push_back(std::move(st));
+    }
+  }
+
+  // Places each statement the PL/pgSQL parser found at its text in the body
+  // (searched from the start of its line), then parses it as SQL.
+  void add_body_statements(std::size_t idx, const std::vector<BodyStatement>& found, const Text& code, Span whole,
+                           int depth) {
+    std::vector<std::size_t> lines = line_starts(code.sql);
+    std::size_t search_from = 0;
+    for (const BodyStatement& b : found) {
+      std::size_t start = b.lineno > 0 && static_cast<std::size_t>(b.lineno) <= lines.size() ? lines[b.lineno - 1] : search_from;
+      std::size_t pos = find_statement(code.sql, b.query, start);
+      bool placed = code.exact && pos != std::string::npos;
+      if (pos != std::string::npos) search_from = pos + b.query.size();
+      std::uint32_t at = placed ? code.base + static_cast<std::uint32_t>(pos) : 0;
+      if (!b.dynamic) {
+        Span here = placed ? Span{at, at + static_cast<std::uint32_t>(b.query.size())} : whole;
+        add_sql(idx, Text{std::string(b.query), placed, at}, whole, here, depth, false);
+        continue;
+      }
+      auto lit = execute_literal(b.query);
+      if (!lit) continue;  // built at run time: nothing to analyse
+      bool placeholders = blank_placeholders(lit->value);
+      Text piece{lit->value, placed && lit->verbatim, at + static_cast<std::uint32_t>(lit->content)};
+      Span here = whole;
+      if (placed) here = {at + static_cast<std::uint32_t>(lit->token_begin), at + static_cast<std::uint32_t>(lit->token_end)};
+      if (piece.exact) verbatim_bodies_.push_back({here.first, here.second, piece.base});
+      add_sql(idx, piece, whole, here, depth, true, placeholders);
+    }
+  }
+
+  // Parses `piece` and adds its statements under statement `parent`.
+  // `whole`: the parent's span (for statements that cannot be placed);
+  // `problem_at`: where a parse error is reported when it cannot be placed.
+  void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute,
+               bool placeholders = false) {
+    PgParse parsed(piece.sql);
+    if (parsed.r.error && placeholders) {
+      unparsed_placeholder(problem_at);
+      return;
+    }
+    if (parsed.r.error) {
+      Span at = problem_at;
+      if (piece.exact && parsed.r.error->cursorpos > 0) {
+        std::uint32_t pos = piece.base + static_cast<std::uint32_t>(byte_offset_of_code_point(
+                                             piece.sql, static_cast<std::size_t>(parsed.r.error->cursorpos - 1)));
+        at = {pos, pos};
+      }
+      std::string where = via_execute ? " (in this EXECUTE string: it fails when it runs)"
+                                      : " (in this body: PostgreSQL rejects it when the function is created)";
+      out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, parsed.r.error->message + where});
+      return;
+    }
+    std::shared_ptr<JsonDocument> doc;
+    try {
+      doc = JsonDocument::parse(parsed.r.parse_tree);
+    } catch (const std::exception&) {
+      return;
+    }
+    out_.trees.push_back(doc);
+    const Json* stmts = doc->root().get("stmts");
+    if (!stmts) return;
+    std::vector<Token> toks = lex(piece.sql);
+    const Statement& up = out_.statements[parent];
+    bool deferred = up.deferred || up.kind == "CreateFunctionStmt";
+    for (const Json& raw : *stmts) {
+      const Json* stmt = raw.get("stmt");
+      if (!stmt || stmt->size() != 1) continue;
+      std::size_t loc = static_cast<std::size_t>(ast::num(raw, "stmt_location"));
+      std::size_t len = static_cast<std::size_t>(ast::num(raw, "stmt_len"));
+      auto span = trim(toks, loc, len == 0 ? piece.sql.size() : loc + len);
+      if (!span) continue;
+      Statement st;
+      st.kind = std::string(stmt->members_begin()->key);
+      st.node = stmt->members_begin()->value;
+      st.parent = static_cast<int>(parent);
+      st.exact = piece.exact;
+      st.deferred = deferred;
+      st.via_execute = via_execute;
+      st.begin = piece.exact ? piece.base + static_cast<std::uint32_t>(span->first) : whole.first;
+      st.end = piece.exact ? piece.base + static_cast<std::uint32_t>(span->second) : whole.second;
+      st.location_base = piece.exact ? piece.base : st.begin;
+      std::size_t idx = out_.statements.size();
+      out_.statements.push_back(std::move(st));
+      Text own{piece.sql.substr(span->first, span->second - span->first), piece.exact,
+               piece.base + static_cast<std::uint32_t>(span->first)};
+      expand(idx, own, static_cast<long>(span->first), depth + 1);
+    }
+  }
+
+  // [begin, end) narrowed to its first and last tokens that are not comments.
+  static std::optional<std::pair<std::size_t, std::size_t>> trim(const std::vector<Token>& toks, std::size_t begin,
+                                                                 std::size_t end) {
+    std::optional<std::pair<std::size_t, std::size_t>> out;
+    for (const Token& t : toks) {
+      if (t.begin < begin || is_comment(t.kind)) continue;
+      if (t.begin >= end) break;
+      if (!out) out = {t.begin, t.end};
+      out->second = t.end;
+    }
+    return out;
+  }
+
+  void unparsed_placeholder(Span at) {
+    out_.problems.push_back({ProblemKind::Placeholder, at.first, at.second,
+                             "body with a template placeholder does not parse once the placeholder is replaced by an "
+                             "identifier; its statements were not analysed"});
+  }
+
+  // A DO block's body as a function, which is how PostgreSQL compiles it.
+  static std::string wrap_do(const std::string& code) {
+    std::string tag = "$migrasafe_do$";
+    while (code.find(tag) != std::string::npos) tag.insert(tag.size() - 1, "_");
+    return "CREATE FUNCTION migrasafe_do() RETURNS void LANGUAGE plpgsql AS " + tag + code + tag;
+  }
+
+  // The PL/pgSQL parser gives no position, only "near line N" of the body
+  // and usually the offending word: point at that word from line N on, else
+  // at the whole body.
+  void report_plpgsql_error(const PgQueryError& err, const Text& code, Span literal, bool is_do) {
+    std::string message = err.message;
+    message += is_do ? " (in this DO block's PL/pgSQL body: the DO block fails)"
+                     : " (in this PL/pgSQL body: PostgreSQL rejects the function when it is created)";
+    Span at = literal;
+    std::string_view context = err.context ? err.context : "";
+    std::string_view msg = err.message;
+    auto near = context.find("near line ");
+    auto q1 = msg.find('"');
+    auto q2 = q1 == std::string_view::npos ? q1 : msg.find('"', q1 + 1);
+    if (code.exact && near != std::string_view::npos && q2 != std::string_view::npos) {
+      long line = std::atol(std::string(context.substr(near + 10)).c_str());
+      std::string word = lower(msg.substr(q1 + 1, q2 - q1 - 1));
+      std::vector<std::size_t> lines = line_starts(code.sql);
+      std::size_t from = line >= 1 && static_cast<std::size_t>(line) <= lines.size() ? lines[line - 1] : 0;
+      for (const Token& t : lex(code.sql)) {
+        if (t.begin < from || lower(std::string_view(code.sql).substr(t.begin, t.end - t.begin)) != word) continue;
+        at = {code.base + t.begin, code.base + t.end};
+        break;
+      }
+    }
+    out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, std::move(message)});
+  }
+
+  // A literal whose value is in the file verbatim: its tokens replace it in
+  // ParsedFile::tokens, between tokens for its opening and closing quotes.
+  struct VerbatimBody {
+    std::uint32_t token_begin, token_end, content;
+  };
+
+  std::vector<Token> splice(const std::vector<Token>& toks) const {
+    std::vector<Token> out;
+    out.reserve(toks.size());
+    std::string_view text = out_.source->text;
+    for (const Token& t : toks) {
+      auto it = verbatim_bodies_.end();
+      if (t.kind == TokenKind::String)
+        it = std::find_if(verbatim_bodies_.begin(), verbatim_bodies_.end(), [&](const VerbatimBody& b) {
+          return b.token_begin == t.begin && b.token_end == t.end;
+        });
+      if (it == verbatim_bodies_.end()) {
+        out.push_back(t);
+        continue;
+      }
+      std::uint32_t close = t.end - (it->content - t.begin);  // the closing quote is as long as the opening one
+      std::vector<Token> inner = lex(text.substr(it->content, close - it->content));
+      for (Token& i : inner) {
+        i.begin += it->content;
+        i.end += it->content;
+      }
+      out.push_back({TokenKind::Punct, t.begin, it->content});
+      for (const Token& i : splice(inner)) out.push_back(i);
+      out.push_back({TokenKind::Punct, close, t.end});
+    }
+    return out;
+  }
+
+  void reindex_tokens() {
+    const auto& toks = out_.tokens;
+    auto index = [&](std::uint32_t off) {
+      return static_cast<std::size_t>(
+          std::lower_bound(toks.begin(), toks.end(), off, [](const Token& t, std::uint32_t o) { return t.begin < o; }) -
+          toks.begin());
+    };
+    for (Statement& st : out_.statements) {
+      st.first_token = index(st.begin);
+      st.end_token = st.exact ? index(st.end) : st.first_token;
+    }
+  }
+
+  ParsedFile& out_;
+  const std::string& sql_;
+  std::vector<VerbatimBody> verbatim_bodies_;
+};
+
+}  // namespace
+
+void add_embedded_statements(ParsedFile& out, const std::string& sql) { EmbeddedParser(out, sql).run(); }
+
+}  // namespace migrasafe
