@@ -504,6 +504,14 @@ void Catalog::drop_relation(const QualifiedName& name) {
     if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.erase(name.name);
     indexes_.erase(name);
   }
+  if (const ViewInfo* v = view(name); v && v->materialized) {
+    // A materialized view's indexes go with it (they are not listed on a table).
+    std::vector<QualifiedName> gone;
+    indexes_.for_each([&](const QualifiedName& i, const IndexInfo& info) {
+      if (info.table == name) gone.push_back(i);
+    });
+    for (const QualifiedName& i : gone) indexes_.erase(i);
+  }
   views_.erase(name);
   if (sequence(name)) {
     set_owner(name, std::nullopt);
@@ -542,6 +550,46 @@ void Catalog::drop(const Json& n, const Context& ctx) {
   }
 }
 
+// Columns refer to their type by identity: a renamed type renames theirs.
+void Catalog::retype_columns(const QualifiedName& type, const std::string& to) {
+  std::string qualified = type.schema + "." + type.name;
+  std::vector<QualifiedName> affected;
+  tables_.for_each([&](const QualifiedName& t, const TableInfo& info) {
+    for (const auto& [c, col] : info.columns)
+      if (col.type.name == type.name || col.type.name == qualified) {
+        affected.push_back(t);
+        return;
+      }
+  });
+  for (const QualifiedName& t : affected)
+    for (auto& [c, col] : tables_.find_for_write(t)->columns) {
+      if (col.type.name == type.name) col.type.name = to;
+      else if (col.type.name == qualified) col.type.name = type.schema + "." + to;
+    }
+}
+
+void Catalog::rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to) {
+  const Constraints& c = constraints(table);
+  std::string prefix = table.str() + ".";
+  auto fks = c.foreign_keys.find(table);
+  bool is_fk = fks != c.foreign_keys.end() && fks->second.count(from);
+  if (!c.checks.count(prefix + from) && !is_fk) return;
+  Constraints& w = constraints_for_write(table);
+  if (auto it = w.checks.find(prefix + from); it != w.checks.end()) {
+    w.checks[prefix + to] = it->second;
+    w.checks.erase(prefix + from);
+  }
+  if (is_fk) {
+    auto& named = w.foreign_keys[table];
+    named[to] = named[from];
+    named.erase(from);
+  }
+  if (auto it = w.columns.find(prefix + from); it != w.columns.end()) {
+    w.columns[prefix + to] = it->second;
+    w.columns.erase(prefix + from);
+  }
+}
+
 void Catalog::rename(const Json& n, const Context& ctx) {
   std::string_view type = ast::str(n, "renameType");
   std::string to(ast::str(n, "newname"));
@@ -551,6 +599,7 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     if (!items) return;
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
     enums_.rename(name, {name.schema, to});
+    retype_columns(name, to);
     return;
   }
   const Json* rel = ast::field(n, "relation");
@@ -573,6 +622,18 @@ void Catalog::rename(const Json& n, const Context& ctx) {
       ViewInfo& view = *views_.find_for_write(v);
       if (view.columns.erase({name, from})) view.columns.insert({name, to});
     }
+  } else if (type == "OBJECT_TABCONSTRAINT") {
+    // A unique or primary-key constraint's index is renamed with it.
+    std::string from(ast::str(n, "subname"));
+    QualifiedName index_name{name.schema, from};
+    if (const IndexInfo* idx = index(index_name); idx && idx->table == name) {
+      if (TableInfo* t = tables_.find_for_write(name)) {
+        t->indexes.erase(from);
+        t->indexes.insert(to);
+      }
+      indexes_.rename(index_name, renamed);
+    }
+    rename_constraint(name, from, to);
   } else if (type == "OBJECT_INDEX") {
     if (const IndexInfo* idx = index(name)) {
       if (TableInfo* t = tables_.find_for_write(idx->table)) {

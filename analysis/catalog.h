@@ -93,6 +93,9 @@ struct CheckConstraint {
 struct Constraints {
   std::map<std::string, CheckConstraint> checks;
   std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys;  // table -> name -> referenced
+  // "schema.table.name" -> the columns of the table a check or foreign key
+  // uses: dropping one of them drops the constraint.
+  std::map<std::string, std::set<std::string>> columns;
 };
 
 // A map from object name to a value shared between copies: the history is
@@ -138,6 +141,26 @@ class ShardedMap {
     for (const auto& shard : shards_)
       if (shard)
         for (const auto& [name, value] : *shard) f(name, *value);
+  }
+  // Calls f(name, mine, theirs) for every name whose value may differ between
+  // this map and `other` (a pointer is null where the name is absent). Shards
+  // and values the two copies still share are skipped, so comparing a copy
+  // with its original costs what was changed since the copy.
+  template <class F>
+  void for_each_difference(const ShardedMap& other, F&& f) const {
+    for (std::size_t s = 0; s < kShards; ++s) {
+      if (shards_[s] == other.shards_[s]) continue;
+      static const Map kEmpty;  // a shard not allocated yet
+      const Map& a = shards_[s] ? *shards_[s] : kEmpty;
+      const Map& b = other.shards_[s] ? *other.shards_[s] : kEmpty;
+      for (const auto& [name, value] : a) {
+        auto it = b.find(name);
+        if (it == b.end()) f(name, value.get(), static_cast<const V*>(nullptr));
+        else if (it->second != value) f(name, value.get(), it->second.get());
+      }
+      for (const auto& [name, value] : b)
+        if (!a.count(name)) f(name, static_cast<const V*>(nullptr), value.get());
+    }
   }
 
  private:
@@ -185,6 +208,14 @@ class Catalog {
   }
   Constraints& constraints_for_write(const QualifiedName& table);
 
+  // The whole model, read-only (compare_catalogs).
+  const ShardedMap<TableInfo>& tables() const { return tables_; }
+  const ShardedMap<IndexInfo>& indexes() const { return indexes_; }
+  const ShardedMap<ViewInfo>& views() const { return views_; }
+  const ShardedMap<SequenceInfo>& sequences() const { return sequences_; }
+  const ShardedMap<EnumInfo>& enums() const { return enums_; }
+  const std::shared_ptr<Constraints>& constraint_shard(std::size_t i) const { return constraint_shards_[i]; }
+
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
 
@@ -202,6 +233,8 @@ class Catalog {
   void drop(const Json& n, const Context& ctx);
   void drop_relation(const QualifiedName& name);
   void rename(const Json& n, const Context& ctx);
+  void retype_columns(const QualifiedName& type, const std::string& to);
+  void rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
   void retarget_constraints(const QualifiedName& from, const QualifiedName& to);

@@ -315,7 +315,12 @@ void Context::record_check(const QualifiedName& table, const Json& con, const st
   CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
   collect_not_null_columns(*expr, c.not_null_columns);
   collect_columns(*expr, c.columns);
-  catalog_.constraints_for_write(table).checks[table.str() + "." + constraint_name(table, con, default_column)] = std::move(c);
+  std::string key = table.str() + "." + constraint_name(table, con, default_column);
+  std::set<std::string> used = c.columns;  // what dropping a column takes with it
+  if (!default_column.empty()) used.insert(default_column);
+  Constraints& w = catalog_.constraints_for_write(table);
+  w.checks[key] = std::move(c);
+  w.columns[key] = std::move(used);
 }
 
 std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
@@ -339,7 +344,12 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
 void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
   const Json* pk = ast::field(con, "pktable");
   if (!pk) return;
-  catalog_.constraints_for_write(table).foreign_keys[table][constraint_name(table, con, column)] = qualify_range_var(*pk);
+  std::string name = constraint_name(table, con, column);
+  Constraints& w = catalog_.constraints_for_write(table);
+  w.foreign_keys[table][name] = qualify_range_var(*pk);
+  std::vector<std::string> cols = ast::strings(ast::list(con, "fk_attrs"));
+  if (!column.empty()) cols.push_back(column);
+  w.columns[table.str() + "." + name] = std::set<std::string>(cols.begin(), cols.end());
 }
 
 void Context::apply_create_table(const Json& n) {
@@ -390,12 +400,30 @@ void Context::apply_alter_table(const Json& n) {
     } else if (sub == "AT_ValidateConstraint") {
       std::string key = table.str() + "." + std::string(ast::str(*cmd, "name"));
       if (catalog_.constraints(table).checks.count(key)) catalog_.constraints_for_write(table).checks[key].valid = true;
+    } else if (sub == "AT_DropColumn") {
+      drop_constraints_using(table, std::string(ast::str(*cmd, "name")));
     } else if (sub == "AT_DropConstraint") {
       std::string name(ast::str(*cmd, "name"));
       Constraints& c = catalog_.constraints_for_write(table);
       c.checks.erase(table.str() + "." + name);
       if (auto it = c.foreign_keys.find(table); it != c.foreign_keys.end()) it->second.erase(name);
     }
+  }
+}
+
+// PostgreSQL drops the checks and foreign keys that use a dropped column.
+void Context::drop_constraints_using(const QualifiedName& table, const std::string& column) {
+  const Constraints& c = catalog_.constraints(table);
+  std::vector<std::string> gone;
+  std::string prefix = table.str() + ".";
+  for (const auto& [key, cols] : c.columns)
+    if (key.compare(0, prefix.size(), prefix) == 0 && cols.count(column)) gone.push_back(key.substr(prefix.size()));
+  if (gone.empty()) return;
+  Constraints& w = catalog_.constraints_for_write(table);
+  for (const std::string& name : gone) {
+    w.checks.erase(prefix + name);
+    w.columns.erase(prefix + name);
+    if (auto it = w.foreign_keys.find(table); it != w.foreign_keys.end()) it->second.erase(name);
   }
 }
 

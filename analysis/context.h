@@ -178,6 +178,7 @@ class Context {
   void apply_create_table(const Json& node);
   void apply_alter_table(const Json& node);
   void apply_drop(const Json& node);
+  void drop_constraints_using(const QualifiedName& table, const std::string& column);
   void apply_rename(const Json& node);
   void record_check(const QualifiedName& table, const Json& constraint, const std::string& default_column);
   void record_foreign_key(const QualifiedName& table, const Json& constraint, const std::string& column);

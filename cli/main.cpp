@@ -1,7 +1,7 @@
 // migrasafe command line: `check` (analyse migrations), `baseline` (record
-// today's findings), `explain` (what each statement does), `sources`, `rules`
-// (list rules), `install-hook` (git pre-commit hook), `init` (write a starter
-// .migrasafe.toml).
+// today's findings), `explain` (what each statement does), `sources` (the
+// migration set), `lock` (write migrasafe.sum), `rules` (list rules),
+// `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include "rules/fix.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
+#include "sources/history.h"
 #include "sources/layouts.h"
 
 using namespace migrasafe;
@@ -196,6 +198,30 @@ void print_fix_summary(const FixTally& t) {
   std::cerr << "\n";
 }
 
+// The directories among the paths: where check looks for migrasafe.sum.
+std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  for (const std::string& p : paths)
+    if (p != "-" && std::filesystem::is_directory(p, ec)) dirs.emplace_back(p);
+  return dirs;
+}
+
+// A sum file's findings as a file of the report (enabled rules only, with
+// the configured severities).
+FileResult sum_file_result(SumFileResult sum, const LintOptions& options) {
+  FileResult f;
+  f.path = sum.path;
+  f.parsed.source = std::make_shared<const SourceFile>(sum.path, std::move(sum.text));
+  for (SumFinding& s : sum.findings) {
+    std::size_t id = static_cast<std::size_t>(s.rule);
+    if (!options.enabled[id]) continue;
+    f.diagnostics.push_back({s.rule, options.severity[id].value_or(rule_info(s.rule).severity), s.begin, s.end,
+                             std::move(s.message), std::move(s.help)});
+  }
+  return f;
+}
+
 // `baseline`: today's findings to FILE; nothing is written when an input could not be read.
 int record_baseline(const RunResult& run, const std::string& file) {
   Counts c = count(run);
@@ -308,6 +334,9 @@ int run_check(CheckArgs a) {
   // analysed once (dbmate: once per section, merged); stdin and anything the
   // set does not hold run last, as plain files.
   MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
+  // History integrity: the set against itself, the git base and migrasafe.sum
+  // in each directory named.
+  HistoryResult history = check_history(set, sum_dirs(a.paths), a.changed_since.empty() ? nullptr : &*report_only);
   enum class Part { Up, Down, Verify, Whole };
   struct Unit {
     std::size_t input;
@@ -426,6 +455,8 @@ int run_check(CheckArgs a) {
     } catch (const std::exception& e) {
       internal_error(k, e);
     }
+    if (u.part == Part::Up || u.part == Part::Whole)
+      if (auto it = history.by_file.find(in.path); it != history.by_file.end()) roles[k].history = it->second;
   };
   auto parse_next = [&]() -> bool {  // false when every unit is taken
     std::size_t k = next++;
@@ -513,6 +544,12 @@ int run_check(CheckArgs a) {
       int remaining = run_check(std::move(again));
       return status == kExitInput && remaining != kExitUsage ? kExitInput : remaining;
     }
+  }
+
+  // Findings on migrasafe.sum itself (vanished migrations, a bad total).
+  for (SumFileResult& sum : history.sum_files) {
+    FileResult f = sum_file_result(std::move(sum), options);
+    if (!f.diagnostics.empty()) run.files.push_back(std::move(f));
   }
 
   // Paths that named nothing are reported like unreadable files.
@@ -749,6 +786,41 @@ int run_sources(const std::vector<std::string>& paths, const std::string& format
   return errors.empty() ? kExitClean : kExitInput;
 }
 
+// `lock`: writes migrasafe.sum for the migrations in `dir`.
+int run_lock(std::string dir, const std::string& layout, const std::string& config_path) {
+  if (dir.empty()) {
+    try {
+      auto paths = load_run_config(config_path).migration_paths();
+      dir = paths.size() == 1 ? paths.front() : ".";
+    } catch (const ConfigError& e) {
+      std::cerr << "migrasafe: error: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::cerr << "migrasafe: error: `lock` needs a directory of migrations, and `" << dir << "` is not one\n";
+    return kExitUsage;
+  }
+  std::vector<InputError> errors;
+  MigrationSet set = build_migration_set(discover({dir}, "", errors), forced_layout(layout));
+  std::string error;
+  auto text = sum_file_text(set, dir, error);
+  if (!text) {
+    std::cerr << "migrasafe: error: " << error << "\n";
+    return kExitInput;
+  }
+  std::filesystem::path out = std::filesystem::path(dir) / kSumFileName;
+  std::ofstream file(out, std::ios::binary);
+  if (!(file << *text) || !file.flush()) {
+    std::cerr << "migrasafe: error: cannot write `" << out.string() << "`\n";
+    return kExitInput;
+  }
+  std::size_t n = static_cast<std::size_t>(std::count(text->begin(), text->end(), '\n')) - 1;
+  std::cout << "wrote " << out.string() << " (" << n << " migration" << (n == 1 ? "" : "s") << ")\n";
+  return kExitClean;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -778,7 +850,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--changed-since", a.changed_since,
                     "Report only on files added or modified since the merge base of REF and HEAD (committed, "
-                    "staged, unstaged or untracked); every migration is still replayed for context");
+                    "staged, unstaged or untracked); every migration is still replayed for context. Also reports "
+                    "migrations edited since then (edited-migration) and new ones older than the newest there "
+                    "(version-out-of-order)");
     cmd->add_flag("--staged", a.staged, "Report only on files staged for commit (for pre-commit hooks)");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
@@ -843,6 +917,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  std::string lock_dir, lock_layout = "auto", lock_config;
+  CLI::App* lock_cmd = app.add_subcommand(
+      "lock", "Record every migration's SHA-256 in DIR/migrasafe.sum, so `check` reports later edits to them");
+  lock_cmd->add_option("dir", lock_dir,
+                       "Directory of migrations (default: `migrations` of the configuration file when it names one "
+                       "directory, else the current directory)");
+  lock_cmd->add_option("--layout", lock_layout, "Migration-tool layout (default: detected)")
+      ->check(CLI::IsMember(layout_choices()))
+      ->capture_default_str();
+  lock_cmd->add_option("--config", lock_config, "Configuration file (default: the nearest .migrasafe.toml)");
+
   std::string rule_name;
   CLI::App* rule_cmd = app.add_subcommand("rule", "Print a rule's documentation (name, MSnnn code or squawk alias)");
   rule_cmd->add_option("name", rule_name, "The rule")->required();
@@ -893,6 +978,7 @@ int main(int argc, char** argv) {
     if (*hook_cmd) return run_install_hook(hook);
     if (*explain_cmd) return run_check(explain);
     if (*rules_cmd) return run_rules(rules_format);
+    if (*lock_cmd) return run_lock(lock_dir, lock_layout, lock_config);
     if (*rule_cmd) return run_rule(rule_name);
     if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
   } catch (const std::exception& e) {

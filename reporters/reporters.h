@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parser/sha256.h"
 #include "rules/engine.h"
 
 namespace migrasafe {
@@ -61,8 +62,6 @@ void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity
 // (U+202A..U+202E, U+2066..U+2069) become `\u{202e}`. The result is valid UTF-8.
 std::string visible_controls(std::string_view s, bool keep_line_breaks = false);
 
-// SHA-256 of `data` as 64 lowercase hex digits.
-std::string sha256_hex(std::string_view data);
 
 // One stable fingerprint per finding of `f` (same order as f.diagnostics):
 // SHA-256 of the path, the rule code, the normalized text of the statement the

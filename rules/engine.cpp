@@ -192,12 +192,29 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   Context ctx(options.analysis, history ? *history : Catalog{});
+  // The reversal check compares the schema before the up script with the
+  // schema after it and its down script, and finds the up statement behind
+  // each difference: keep the schema after every statement (copies share
+  // everything but what changed).
+  const bool keep_schema = role.kind == MigrationRole::Kind::Up && role.down_text &&
+                           (options.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] ||
+                            options.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)]);
+  std::optional<Catalog> before;
+  if (keep_schema) before = ctx.catalog();
+  std::vector<Catalog> after_statement;
   if (undone_up) ctx.record_undone_migration(*undone_up);
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
   Replay replay{file, result, report, statement_rules};
-  for (std::size_t i = 0; i < file.statements.size();) i = replay.run(i, ctx);
-  FileView fview{file, role};
+  for (std::size_t i = 0; i < file.statements.size();) {
+    std::size_t next = replay.run(i, ctx);
+    // A statement and its body (DO block, function) share the schema after them.
+    if (keep_schema) after_statement.insert(after_statement.end(), next - i, ctx.catalog());
+    i = next;
+  }
+  std::optional<SchemaReplay> schema_replay;
+  if (before) schema_replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
+  FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
   for (RuleId id : file_rules) hooks(id).file(fview, report);
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than

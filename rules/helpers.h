@@ -67,6 +67,21 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 // Whether an earlier statement of this file created `table` or added
 // `column` to it: it holds no data the running release wrote yet.
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column);
+// A down script that does nothing: only whitespace, semicolons and comments.
+// `irreversible`: one of its comments says the migration cannot be undone.
+bool is_empty_script(std::string_view text, bool& irreversible);
+
+// The file hook of a history rule (sources/history.h): reports the issues
+// the history check attached to the file's role, on its first line.
+template <RuleId id>
+void report_history_issues(const FileView& v, Report& r) {
+  const std::string& text = v.file.source->text;
+  std::size_t eol = text.find('\n');
+  std::uint32_t end = static_cast<std::uint32_t>(eol == std::string::npos ? text.size() : eol);
+  if (end > 0 && text[end - 1] == '\r') --end;
+  for (const HistoryIssue& issue : v.role.history)
+    if (issue.rule == id) r.add(id, 0, end, issue.message, issue.help);
+}
 
 // "the transaction opened at line 3" / "the transaction the runner wraps around the file"
 std::string transaction_origin(const StatementView& v);

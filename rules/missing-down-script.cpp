@@ -1,27 +1,9 @@
-#include <cctype>
 #include <filesystem>
 
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
-
-// A down script that does nothing: only whitespace, semicolons and comments.
-// `irreversible`: one of its comments says the migration cannot be undone.
-bool is_empty_script(std::string_view text, bool& irreversible) {
-  irreversible = false;
-  bool empty = true;
-  for (const Token& t : lex(text)) {
-    if (is_comment(t.kind)) {
-      std::string comment(text.substr(t.begin, t.end - t.begin));
-      for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (comment.find("irreversible") != std::string::npos) irreversible = true;
-    } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
-      empty = false;
-    }
-  }
-  return empty;
-}
 
 void check(const FileView& v, Report& r) {
   if (v.role.kind != MigrationRole::Kind::Up) return;
@@ -32,7 +14,7 @@ void check(const FileView& v, Report& r) {
                        : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
   } else if (v.role.down_text) {
     bool irreversible = false;
-    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+    if (!rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
     reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
                        : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
   } else {

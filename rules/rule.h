@@ -35,6 +35,14 @@ struct Diagnostic {
   std::optional<Fix> fix = std::nullopt;
 };
 
+// A finding about a file's place in the migration history (sources/history.h):
+// reported on line 1 of the file by the history rule it names.
+struct HistoryIssue {
+  RuleId rule;
+  std::string message;
+  std::string help;
+};
+
 // Where a file sits in its migration set (filled by sources/).
 struct MigrationRole {
   // Up: an up script whose layout has down scripts (so a missing one is
@@ -47,6 +55,7 @@ struct MigrationRole {
   bool down_exists = false;
   std::optional<std::string> down_text;  // its text (dbmate: its down section), when it was read
   std::string up_path;       // the up script a down script undoes
+  std::vector<HistoryIssue> history;  // duplicate or out-of-order version, edited after it was recorded, ...
 };
 
 struct StatementView {
@@ -56,9 +65,19 @@ struct StatementView {
   const Context& ctx;  // the state *before* the statement runs
 };
 
+// What an up script did to the schema, for the reversal check: the schema
+// before it, after each of its statements, and the options it ran with.
+struct SchemaReplay {
+  const Catalog& before;
+  const std::vector<Catalog>& after_statement;  // one per file.statements entry
+  const AnalysisOptions& options;
+};
+
 struct FileView {
   const ParsedFile& file;
   const MigrationRole& role;
+  const std::vector<Effects>* effects = nullptr;  // one per file.statements entry
+  const SchemaReplay* replay = nullptr;           // up scripts with a down script, when a rule needs it
 };
 
 class Report {

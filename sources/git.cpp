@@ -111,6 +111,8 @@ std::optional<fs::path> hooks_directory(std::string& error) {
 }
 
 bool ChangedFiles::contains(const std::string& path) const { return paths.count(normal_absolute(path)) > 0; }
+bool ChangedFiles::was_modified(const std::string& path) const { return modified.count(normal_absolute(path)) > 0; }
+bool ChangedFiles::existed_at_base(const std::string& path) const { return at_base.count(normal_absolute(path)) > 0; }
 
 std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error) {
   auto root = repo_root(error);
@@ -122,16 +124,32 @@ std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& e
   }
   std::string commit = base.out.substr(0, base.out.find('\n'));
   ChangedFiles changed;
-  // Committed, staged and unstaged changes against the merge base...
-  Output diff = git({"-C", root->string(), "diff", "--name-only", "-z", "--no-renames", "--diff-filter=AM", commit, "--"});
-  // ...and new files not yet added.
+  // Committed, staged and unstaged changes against the merge base (status
+  // and path pairs)...
+  Output diff = git({"-C", root->string(), "diff", "--name-status", "-z", "--no-renames", "--diff-filter=AM", commit, "--"});
+  // ...new files not yet added, and what the merge base holds.
   Output untracked = git({"-C", root->string(), "ls-files", "-z", "--others", "--exclude-standard"});
-  if (diff.status != 0 || untracked.status != 0) {
-    error = first_line(diff.status != 0 ? diff.err : untracked.err);
-    return std::nullopt;
+  Output tree = git({"-C", root->string(), "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit});
+  for (const Output* o : {&diff, &untracked, &tree})
+    if (o->status != 0) {
+      error = first_line(o->err);
+      return std::nullopt;
+    }
+  std::size_t start = 0;
+  while (start < diff.out.size()) {
+    std::size_t status_end = diff.out.find('\0', start);
+    if (status_end == std::string::npos) break;
+    std::size_t path_end = diff.out.find('\0', status_end + 1);
+    if (path_end == std::string::npos) path_end = diff.out.size();
+    fs::path p = (*root / diff.out.substr(status_end + 1, path_end - status_end - 1)).lexically_normal();
+    changed.paths.insert(p);
+    if (diff.out.compare(start, status_end - start, "M") == 0) changed.modified.insert(p);
+    start = path_end + 1;
   }
-  add_paths(*root, diff.out, changed);
   add_paths(*root, untracked.out, changed);
+  ChangedFiles at_base;
+  add_paths(*root, tree.out, at_base);
+  changed.at_base = std::move(at_base.paths);
   return changed;
 }
 

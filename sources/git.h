@@ -13,6 +13,13 @@ namespace migrasafe {
 struct ChangedFiles {
   std::set<std::filesystem::path> paths;  // absolute, lexically normal
   bool contains(const std::string& path) const;
+  // changed_since only: the files among `paths` that existed at the merge
+  // base (modified, not added), and every file the merge base holds (the
+  // history integrity checks: edited and out-of-order migrations).
+  std::set<std::filesystem::path> modified;
+  std::set<std::filesystem::path> at_base;
+  bool was_modified(const std::string& path) const;
+  bool existed_at_base(const std::string& path) const;
 };
 
 // nullopt with `error` set when git is missing, the working directory is

@@ -512,7 +512,20 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         ms.push_back(std::move(mig));
       }
     } else {
-      for (auto& [key, fs_] : members) ms.push_back(build(key, fs_));
+      for (auto& [key, fs_] : members) {
+        // Two up scripts under one key (Flyway V2__a.sql and V2__b.sql): each
+        // is a migration of its own, so that duplicate-version sees both.
+        std::vector<std::pair<std::size_t, const Match*>> first, extra;
+        bool has_up = false;
+        for (const auto& f : fs_) {
+          bool up = f.second->part == Part::Up;
+          if (up && has_up) extra.push_back(f);
+          else first.push_back(f);
+          has_up = has_up || up;
+        }
+        ms.push_back(build(key, first));
+        for (const auto& f : extra) ms.push_back(build(key, {f}));
+      }
       sort_group(ms, gk.layout);
     }
     for (Migration& m : ms) set.migrations.push_back(std::move(m));

@@ -5,7 +5,8 @@
 # no "internal error", and report exactly as many files as the directory holds .sql files. Then the
 # whole corpus once as SARIF (exit 0 or 1, a parseable log). Prints per project: files, statements,
 # findings (top 5 rules) and seconds. Then per project `migrasafe sources --format json DIR` must exit 0
-# with a parseable document holding every .sql file; prints the detected layout and migration count.
+# with a parseable document holding every .sql file; prints the detected layout, the migration count,
+# how many have a down script, and the reversibility and history findings of the check above.
 #
 # Usage: tests/corpus_field.sh MIGRASAFE_BIN
 # MIGRASAFE_ALLOW_NO_CORPUS=1 turns a missing corpus into a skip (exit 77, CTest SKIP_RETURN_CODE),
@@ -98,7 +99,7 @@ done
 
 # `migrasafe sources` per project: the detected layout and migration count (exit 0, a parseable document).
 echo
-printf '%-20s %-24s %10s %6s  %s\n' project layout migrations files "files by layout"
+printf '%-20s %-24s %10s %6s %6s  %-40s %s\n' project layout migrations downs files "down-script findings" "files by layout / history findings"
 for project in "${projects[@]}"; do
   name=$(basename "$project")
   rc=0
@@ -107,9 +108,9 @@ for project in "${projects[@]}"; do
     echo "FAIL $name: migrasafe sources exit code $rc ($(why_exit $rc))"; sed 's/^/    /' "$tmp/stderr" | head -20
     status=1; continue
   fi
-  python3 - "$tmp/$name.sources.json" "$name" "$(find -L "$project" -type f -iname '*.sql' | wc -l)" <<'PY' || status=1
-import json, sys
-path, name, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
+  python3 - "$tmp/$name.sources.json" "$name" "$(find -L "$project" -type f -iname '*.sql' | wc -l)" "$tmp/$name.json" <<'PY' || status=1
+import collections, json, os, sys
+path, name, expected, check = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 try:
     doc = json.load(open(path, encoding="utf-8"))
     layout, migrations, by = doc["layout"], doc["migrations"], doc["files_by_layout"]
@@ -117,8 +118,19 @@ except (ValueError, KeyError, TypeError) as e:
     print(f"FAIL {name}: the sources JSON does not parse or lacks layout/migrations: {e!r}")
     sys.exit(1)
 files = doc.get("files")
-print(f"{name:20} {layout + (' (mixed)' if doc.get('mixed') else ''):24} {len(migrations):10} {files:6}  "
-      + ", ".join(f"{k} {v}" for k, v in by.items()))
+downs = sum(1 for m in migrations if m.get("down"))
+# Reversibility and history findings of the check run above (when it ran).
+found = collections.Counter()
+if os.path.exists(check):
+    for x in json.load(open(check, encoding="utf-8"))["files"]:
+        for f in x.get("findings", []):
+            if f.get("category") in ("reversibility", "history"):
+                found[(f["category"], f["rule"])] += 1
+def counts(category):
+    return ", ".join(f"{r} {n}" for (c, r), n in sorted(found.items()) if c == category) or "-"
+print(f"{name:20} {layout + (' (mixed)' if doc.get('mixed') else ''):24} {len(migrations):10} {downs:6} {files:6}  "
+      f"{counts('reversibility'):40} " + ", ".join(f"{k} {v}" for k, v in by.items())
+      + (f" / history: {counts('history')}" if counts('history') != "-" else ""))
 if files != expected:
     print(f"FAIL {name}: the set holds {files} files, {expected} .sql files on disk")
     sys.exit(1)

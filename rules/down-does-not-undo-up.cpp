@@ -1,0 +1,109 @@
+// Applies the up script and then its down script to a copy of the schema
+// model and compares the result with the schema before the up script. Each
+// difference is reported at the up statement that caused it: the first
+// statement after which the same difference appears.
+#include <map>
+
+#include "analysis/catalog_diff.h"
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+std::string subject(const SchemaDifference& d) {
+  std::string obj = "`" + rules::display(d.object) + "`";
+  switch (d.kind) {
+    case SchemaObject::Table: return "table " + obj;
+    case SchemaObject::Column: return "column `" + rules::display(d.object) + "." + d.part + "`";
+    case SchemaObject::Index: return "index " + obj;
+    case SchemaObject::Constraint: return "constraint `" + d.part + "` on " + obj;
+    case SchemaObject::View: return "view " + obj;
+    case SchemaObject::Sequence: return "sequence " + obj;
+    case SchemaObject::Enum: return "enum type " + obj;
+    case SchemaObject::EnumValue: return "value '" + d.part + "' of enum type " + obj;
+  }
+  return obj;
+}
+
+std::string capitalized(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+// Message for a difference the up statement caused (`by_up`), or one only
+// the down script explains.
+std::string message(const SchemaDifference& d, bool by_up) {
+  std::string what = capitalized(subject(d));
+  if (!by_up) {
+    switch (d.change) {
+      case SchemaChange::Added: return "The down script creates " + subject(d) + ", which did not exist before this migration";
+      case SchemaChange::Removed:
+        return "The down script drops " + subject(d) + ", which existed before this migration and which this up script does not create";
+      case SchemaChange::Changed:
+        return "The down script changes the " + d.aspect + " of " + subject(d) + (d.before.empty() ? "" : " from " + d.before + " to " + d.after) +
+               ", which this up script does not change";
+    }
+  }
+  switch (d.change) {
+    case SchemaChange::Added:
+      if (d.kind == SchemaObject::EnumValue)
+        return what + " is added here and the down script does not remove it: after a rollback the value stays "
+                      "(PostgreSQL cannot drop a value from an enum)";
+      return what + " is created here, but the down script does not drop it: after a rollback it is left behind, "
+                    "and running this migration again fails because it already exists";
+    case SchemaChange::Removed:
+      return what + " is dropped here, but the down script does not recreate it: a rollback does not bring it back";
+    case SchemaChange::Changed:
+      if (d.aspect == "definition")
+        return what + " is redefined here, and the down script does not restore its previous definition";
+      return what + " changes here, and the down script does not restore its " + d.aspect + ": " + d.before +
+             " before this migration, " + d.after + " after its down script";
+  }
+  return what;
+}
+
+std::string help(const SchemaDifference& d) {
+  if (d.kind == SchemaObject::EnumValue)
+    return "PostgreSQL has no ALTER TYPE ... DROP VALUE. To undo ADD VALUE the down script must rebuild the type: "
+           "rename it, create it again with the old values, ALTER each column using it TYPE the new type USING "
+           "column::text::new_type (after removing rows with the new value), and drop the renamed type. If keeping the "
+           "value is fine, say so with a `migrasafe-ignore` comment.";
+  return "Make the down script undo every change of the up script, in reverse order, so that after up and down the "
+         "schema is exactly as before (same columns, types, NULL constraints, defaults, indexes and constraints).";
+}
+
+void check(const FileView& v, Report& r) {
+  if (!v.replay || !v.role.down_text || v.file.statements.empty()) return;
+  bool irreversible = false;
+  // An empty down script is missing-down-script's; an `irreversible` comment
+  // says the author knows the down script does not undo everything.
+  if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  ParsedFile down = parse_file(std::make_shared<const SourceFile>(v.role.down_path, *v.role.down_text));
+  for (const ParseProblem& p : down.problems)
+    if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything
+  const SchemaReplay& up = *v.replay;
+  Catalog after_down = replay_schema(down, up.after_statement.back(), up.options);
+  std::vector<SchemaDifference> diffs = compare_catalogs(up.before, after_down);
+  if (diffs.empty()) return;
+  // The first up statement after which each difference shows.
+  std::map<std::string, std::size_t> cause;
+  for (const SchemaDifference& d : diffs) cause.emplace(d.key(), SIZE_MAX);
+  std::size_t open = cause.size();
+  for (std::size_t i = 0; i < up.after_statement.size() && open > 0; ++i)
+    for (const SchemaDifference& d : compare_catalogs(up.before, up.after_statement[i])) {
+      auto it = cause.find(d.key());
+      if (it != cause.end() && it->second == SIZE_MAX) {
+        it->second = i;
+        --open;
+      }
+    }
+  for (const SchemaDifference& d : diffs) {
+    std::size_t i = cause[d.key()];
+    const Statement& s = v.file.statements[i == SIZE_MAX ? 0 : i];
+    r.add(RuleId::down_does_not_undo_up, s.begin, s.end, message(d, i != SIZE_MAX), help(d));
+  }
+}
+
+}  // namespace
+const RuleHooks hooks_down_does_not_undo_up{nullptr, check};
+}  // namespace migrasafe

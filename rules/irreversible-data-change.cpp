@@ -1,0 +1,50 @@
+// An up script that destroys data has a down script that can bring back the
+// structure but not the rows: report it once per up script, at the first
+// statement that destroys data, for the rollback plan. (The data-loss rules
+// report each statement; this one is about what a rollback can restore.)
+#include "rules/helpers.h"
+
+namespace migrasafe {
+namespace {
+
+// Whether the object a consequence destroys existed before this up script:
+// dropping what the script itself created earlier loses nothing. Objects the
+// model does not know count as existing.
+bool existed_before(const SchemaReplay& replay, std::size_t i, const Consequence& loss) {
+  const Catalog& before = replay.before;
+  auto created_earlier = [&] {
+    if (i == 0) return false;
+    const Catalog& prev = replay.after_statement[i - 1];
+    return prev.table(loss.object) || prev.sequence(loss.object);
+  };
+  if (!loss.column.empty()) {
+    const TableInfo* t = before.table(loss.object);
+    if (!t) return !created_earlier();
+    return !t->columns_known || t->columns.count(loss.column) > 0;
+  }
+  return before.table(loss.object) || before.sequence(loss.object) || !created_earlier();
+}
+
+void check(const FileView& v, Report& r) {
+  if (v.role.kind != MigrationRole::Kind::Up || !v.role.down_text || !v.effects || !v.replay) return;
+  bool irreversible = false;
+  // An empty down is missing-down-script's; an `irreversible` comment says the author knows.
+  if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  for (std::size_t i = 0; i < v.effects->size() && i < v.file.statements.size(); ++i)
+    for (const Consequence& loss : (*v.effects)[i].data_loss) {
+      if (!existed_before(*v.replay, i, loss)) continue;
+      const Statement& s = v.file.statements[i];
+      r.add(RuleId::irreversible_data_change, s.begin, s.end,
+            "This statement " + loss.what + ": the down script can recreate the structure, but a rollback cannot "
+            "bring the data back (the first statement of this migration that destroys data)",
+            "Keep the data until the change is proven: rename the column or table (or copy the rows to an archive "
+            "table) in this migration, and drop it in a later release, once rolling back is no longer an option. "
+            "If losing the data on rollback is acceptable, say so in the down script with a comment containing "
+            "`irreversible`.");
+      return;
+    }
+}
+
+}  // namespace
+const RuleHooks hooks_irreversible_data_change{nullptr, check};
+}  // namespace migrasafe

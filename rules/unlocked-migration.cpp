@@ -1,0 +1,7 @@
+// History rule: the check is in sources/history.cpp (it needs the whole
+// migration set); this hook reports its findings on line 1 of the file.
+#include "rules/helpers.h"
+
+namespace migrasafe {
+const RuleHooks hooks_unlocked_migration{nullptr, rules::report_history_issues<RuleId::unlocked_migration>};
+}  // namespace migrasafe

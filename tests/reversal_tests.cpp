@@ -1,0 +1,160 @@
+// compare_catalogs (analysis/catalog_diff.*) and the reversal rules on
+// up/down pairs given as text, in every layout that pairs them.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "analysis/catalog_diff.h"
+#include "sources/layouts.h"
+#include "support.h"
+
+using namespace migrasafe;
+
+namespace {
+
+Catalog schema(const std::string& sql, Catalog start = {}) {
+  auto f = parse_file(std::make_shared<const SourceFile>("t.sql", sql));
+  REQUIRE(f.problems.empty());
+  return replay_schema(f, std::move(start), {});
+}
+
+// "kind object part aspect change" for each difference, sorted.
+std::vector<std::string> describe(const std::vector<SchemaDifference>& diffs) {
+  std::vector<std::string> out;
+  const char* changes[] = {"added", "removed", "changed"};
+  const char* kinds[] = {"table", "column", "index", "constraint", "view", "sequence", "enum", "enum-value"};
+  for (const auto& d : diffs) {
+    std::string s = std::string(kinds[static_cast<int>(d.kind)]) + " " + d.object.str();
+    if (!d.part.empty()) s += " " + d.part;
+    if (!d.aspect.empty()) s += " " + d.aspect;
+    s += std::string(" ") + changes[static_cast<int>(d.change)];
+    if (!d.before.empty()) s += " " + d.before + "->" + d.after;
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const char* kBase =
+    "CREATE TYPE mood AS ENUM ('sad', 'happy');"
+    "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL DEFAULT 0, b text, m mood);"
+    "CREATE UNIQUE INDEX t_b_idx ON t (b);"
+    "CREATE VIEW v AS SELECT id, a FROM t;";
+
+std::vector<std::string> after(const std::string& sql) {
+  Catalog before = schema(kBase);
+  return describe(compare_catalogs(before, schema(sql, before)));
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("compare_catalogs: a copy compares equal, and each kind of change is one difference", "[catalog]") {
+  Catalog before = schema(kBase);
+  CHECK(compare_catalogs(before, before).empty());
+  CHECK(after("SELECT 1;").empty());
+  CHECK(after("CREATE TABLE u (id serial PRIMARY KEY, x text); CREATE INDEX u_x ON u (x);") == V{"table public.u added"});
+  CHECK(after("DROP VIEW v; DROP TABLE t;") == V{"table public.t removed", "view public.v removed"});
+  CHECK(after("ALTER TABLE t ADD COLUMN c int;") == V{"column public.t c added"});
+  CHECK(after("ALTER TABLE t ALTER COLUMN a TYPE bigint;") == V{"column public.t a type changed int4->int8"});
+  CHECK(after("ALTER TABLE t ALTER COLUMN a DROP NOT NULL, ALTER COLUMN a DROP DEFAULT;") ==
+        V{"column public.t a default changed a default->no default", "column public.t a nullability changed NOT NULL->nullable"});
+  CHECK(after("DROP INDEX t_b_idx; CREATE INDEX t_b_idx ON t (b);") == V{"index public.t_b_idx uniqueness changed unique->not unique"});
+  CHECK(after("DROP INDEX t_b_idx; CREATE UNIQUE INDEX t_b_idx ON t (b, id);") ==
+        V{"index public.t_b_idx columns changed public.t (b)->public.t (b, id)"});
+  CHECK(after("ALTER TABLE t ADD CONSTRAINT t_a_pos CHECK (a > 0);") == V{"constraint public.t t_a_pos added"});
+  CHECK(after("ALTER TYPE mood ADD VALUE 'meh';") == V{"enum-value public.mood meh added"});
+  CHECK(after("CREATE SEQUENCE s;") == V{"sequence public.s added"});
+  CHECK(after("CREATE OR REPLACE VIEW v AS SELECT id, a, b FROM t;") == V{"view public.v definition changed"});
+  // Undone in full: no difference, whatever the route.
+  CHECK(after("ALTER TABLE t RENAME TO t2; ALTER TABLE t2 RENAME TO t;").empty());
+  CHECK(after("ALTER TABLE t ADD COLUMN c int; ALTER TABLE t DROP COLUMN c;").empty());
+}
+
+TEST_CASE("compare_catalogs: nothing is claimed about what the model does not know", "[catalog]") {
+  Catalog before = schema(kBase);
+  // A table created before the migrations: no model, no difference.
+  CHECK(describe(compare_catalogs(before, schema("ALTER TABLE legacy ADD COLUMN c int;", before))).empty());
+  // CREATE TABLE AS: its columns are unknown, so added columns are not compared.
+  Catalog ctas = schema("CREATE TABLE r AS SELECT * FROM t;", before);
+  CHECK(describe(compare_catalogs(ctas, schema("ALTER TABLE r ADD COLUMN c int;", ctas))).empty());
+}
+
+namespace {
+
+// The reversal rules' findings on an up script (line: message start).
+std::vector<std::pair<int, std::string>> reversal(const std::string& up, const std::string& down,
+                                                  const std::string& history = kBase) {
+  LintOptions o;
+  std::fill(o.enabled.begin(), o.enabled.end(), false);
+  o.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] = true;
+  o.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)] = true;
+  Catalog h = schema(history);
+  MigrationRole role;
+  role.kind = MigrationRole::Kind::Up;
+  role.down_path = "x.down.sql";
+  role.down_exists = true;
+  role.down_text = down;
+  auto r = analyse_file(parse_file(std::make_shared<const SourceFile>("x.up.sql", up)), role, o, nullptr, &h);
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& d : r.diagnostics)
+    out.emplace_back(r.parsed.source->lines.position(d.begin).line, std::string(rule_info(d.rule).name) + ": " + d.message);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("reversal: each difference at the up statement behind it", "[catalog][reversal]") {
+  auto r = reversal("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX t_c ON t (c);\nALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                    "DROP INDEX t_c;\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].first == 1);
+  CHECK_THAT(r[0].second, Catch::StartsWith("down-does-not-undo-up: Column `t.c` is created here"));
+  CHECK(r[1].first == 3);
+  CHECK_THAT(r[1].second, Catch::Contains("int8 after its down script"));
+  // A correct down script: nothing.
+  CHECK(reversal("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX t_c ON t (c);\n", "DROP INDEX t_c;\nALTER TABLE t DROP COLUMN c;\n").empty());
+  // The down script drops what the up script never created: on the first statement.
+  auto extra = reversal("SELECT 1;\nALTER TABLE t ADD COLUMN c int;\n", "ALTER TABLE t DROP COLUMN c;\nDROP VIEW v;\n");
+  REQUIRE(extra.size() == 1);
+  CHECK(extra[0].first == 1);
+  CHECK_THAT(extra[0].second, Catch::Contains("The down script drops view `v`"));
+  // Enum values: the recipe says PostgreSQL cannot drop them.
+  auto e = reversal("ALTER TYPE mood ADD VALUE 'meh';\n", "SELECT 1;\n");
+  REQUIRE(e.size() == 1);
+  CHECK_THAT(e[0].second, Catch::Contains("cannot drop a value from an enum"));
+  // A down script that does not parse is not compared; an empty one is missing-down-script's.
+  CHECK(reversal("ALTER TABLE t ADD COLUMN c int;\n", "ALTER TABLE t DROP COLUMN c int int;\n").empty());
+  CHECK(reversal("ALTER TABLE t ADD COLUMN c int;\n", "-- nothing\n").empty());
+}
+
+TEST_CASE("reversal: irreversible data change once per up script, not for what it created", "[catalog][reversal]") {
+  auto r = reversal("ALTER TABLE t ADD COLUMN tmp int;\nALTER TABLE t DROP COLUMN tmp;\nALTER TABLE t DROP COLUMN b;\nTRUNCATE t;\n",
+                    "ALTER TABLE t ADD COLUMN b text;\n");
+  std::erase_if(r, [](const auto& f) { return f.second.rfind("irreversible-data-change", 0) != 0; });
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].first == 3);
+  CHECK_THAT(r[0].second, Catch::StartsWith("irreversible-data-change: This statement deletes column"));
+  CHECK(reversal("ALTER TABLE t DROP COLUMN b;\n",
+                 "-- irreversible: restore b from the archive\nALTER TABLE t ADD COLUMN b text;\nCREATE UNIQUE INDEX t_b_idx ON t (b);\n")
+            .empty());
+}
+
+TEST_CASE("reversal in check: dbmate sections and golang-migrate pairs", "[reversal][cli]") {
+  auto dir = std::filesystem::temp_directory_path() / ("migrasafe-reversal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "dbmate");
+  std::filesystem::create_directories(dir / "gm");
+  std::ofstream(dir / "dbmate" / "20240101000000_orders.sql")
+      << "-- migrate:up\nCREATE TABLE events (id bigint);\nCREATE INDEX events_id ON events (id);\n\n-- migrate:down\nDROP INDEX events_id;\n";
+  std::ofstream(dir / "gm" / "001_orders.up.sql") << "CREATE TABLE orders (id bigint, note text);\n";
+  std::ofstream(dir / "gm" / "001_orders.down.sql") << "DROP TABLE orders;\n";
+  std::ofstream(dir / "gm" / "002_note.up.sql") << "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n";
+  std::ofstream(dir / "gm" / "002_note.down.sql") << "SELECT 1;\n";
+  auto r = testing::run_cli("check --format gcc --select down-does-not-undo-up '" + dir.string() + "'");
+  CHECK_THAT(r.out, Catch::Contains("20240101000000_orders.sql:2:1: warning: Table `events` is created here"));
+  CHECK_THAT(r.out, Catch::Contains("002_note.up.sql:1:1: warning: Column `orders.note` changes here"));
+  CHECK(r.out.find("001_orders") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
