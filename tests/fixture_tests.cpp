@@ -247,3 +247,28 @@ TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]")
     CHECK(fired(good) == 0);
   }
 }
+
+TEST_CASE("squawk: every squawk 2.66 rule name selects a migrasafe rule", "[inventory]") {
+  // squawk's 38 rules, its deprecated alias and its two pseudo-rules
+  // (reference: squawk.md section 1), so squawk users' --exclude lists,
+  // configuration and squawk-ignore comments keep working.
+  const char* squawk_rules[] = {
+      "adding-field-with-default", "adding-foreign-key-constraint", "adding-not-nullable-field",
+      "adding-required-field", "adding-serial-primary-key-field", "ban-alter-domain-with-add-constraint",
+      "ban-char-field", "ban-concurrent-index-creation-in-transaction", "ban-create-domain-with-constraint",
+      "ban-drop-column", "ban-drop-database", "ban-drop-not-null", "ban-drop-table",
+      "ban-duplicate-column-assignments", "ban-truncate-cascade", "ban-uncommitted-transaction",
+      "changing-column-type", "constraint-missing-not-valid", "disallowed-unique-constraint",
+      "identifier-too-long", "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity",
+      "prefer-repack", "prefer-robust-stmts", "prefer-text-field", "prefer-timestamp-tz", "prefer-timestamptz",
+      "renaming-column", "renaming-table", "require-concurrent-index-creation",
+      "require-concurrent-index-deletion", "require-concurrent-partition-detach", "require-concurrent-reindex",
+      "require-enum-value-ordering", "require-table-schema", "require-lock-timeout", "require-statement-timeout",
+      "require-timeout-settings", "transaction-nesting", "unused-ignore", "syntax-error"};
+  for (const char* name : squawk_rules) {
+    INFO(name);
+    CHECK(!find_rules(name).empty());
+  }
+  // The deprecated alias stands for both timeout rules, as in squawk.
+  CHECK(find_rules("require-timeout-settings").size() == 2);
+}
