@@ -207,6 +207,14 @@ void Context::begin_transaction(bool explicit_block) {
   catalog_at_begin_ = catalog_;
 }
 
+// PostgreSQL runs a query of several statements as one implicit transaction
+// block; a BEGIN in it makes the block explicit, and after a COMMIT or
+// ROLLBACK the statements that follow start a new implicit block.
+void Context::begin_implicit_block() {
+  implicit_block_ = true;
+  if (!in_transaction_) begin_transaction(false);
+}
+
 void Context::end_transaction(bool commit) {
   if (!commit) {
     session_ = session_at_begin_;
@@ -530,12 +538,17 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       if (!in_transaction_) {
         begin_transaction(true);
         begin_offset_ = stmt.begin;
+      } else if (in_implicit_block()) {  // the implicit block becomes explicit, statements before it included
+        explicit_block_ = true;
+        begin_offset_ = stmt.begin;
       }
       // BEGIN inside a block only warns; the outer transaction goes on.
     } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_PREPARE") {
       if (in_transaction_) end_transaction(true);
+      if (implicit_block_) begin_transaction(false);
     } else if (kind == "TRANS_STMT_ROLLBACK") {
       if (in_transaction_) end_transaction(false);
+      if (implicit_block_) begin_transaction(false);
     }
     return;  // a transaction statement is not itself an implicit transaction
   }

@@ -57,6 +57,10 @@ class Context {
 
   bool in_transaction() const { return in_transaction_; }
   bool in_explicit_transaction() const { return explicit_block_; }
+  // In the implicit transaction block PostgreSQL runs a multi-statement query
+  // in (golang-migrate and Prisma send a file as one query), with no BEGIN yet.
+  bool in_implicit_block() const { return implicit_block_ && in_transaction_ && !explicit_block_; }
+  void begin_implicit_block();
   int transaction_id() const { return transaction_id_; }
   // Where the open transaction block began (its BEGIN), when it was explicit.
   std::optional<std::uint32_t> transaction_begin() const { return begin_offset_; }
@@ -186,6 +190,7 @@ class Context {
   AnalysisOptions opts_;
   bool in_transaction_ = false;
   bool explicit_block_ = false;
+  bool implicit_block_ = false;  // the file is one multi-statement query
   std::optional<std::uint32_t> begin_offset_;
   int transaction_id_ = 0;
   // SET is transactional: ROLLBACK restores session values from the snapshot

@@ -63,13 +63,18 @@ void check(const StatementView& v, Report& r) {
       if_not_exists ? "IF NOT EXISTS then finds the INVALID index and skips the build, so the migration succeeds "
                       "without a usable index (the INVALID one is never used by queries but still slows every write)"
                     : "the re-run fails with \"relation already exists\"";
+  bool one_query = v.ctx.options().single_query;
   auto& d = r.add(RuleId::concurrent_index_retry, b, e,
                   "If CREATE INDEX CONCURRENTLY `" + shown + "` fails (duplicate key, deadlock, lock or statement "
                   "timeout, cancelled session), it leaves an INVALID index `" + shown + "` behind; on a re-run " +
                       consequence,
-                  "Drop any leftover first: put `DROP INDEX CONCURRENTLY IF EXISTS " + shown +
-                      ";` right before the CREATE INDEX CONCURRENTLY (it does nothing when the index does not exist, and "
-                      "takes no lock that blocks reads or writes).");
+                  "Drop any leftover first: put `DROP INDEX CONCURRENTLY IF EXISTS " + shown + ";` " +
+                      (one_query ? "in a migration of its own just before this one (this tool sends a file as one "
+                                   "query, which PostgreSQL runs as a transaction where CONCURRENTLY fails)"
+                                 : "right before the CREATE INDEX CONCURRENTLY") +
+                      " (it does nothing when the index does not exist, and takes no lock that blocks reads or "
+                      "writes).");
+  if (one_query) return;  // a second statement would make the file one transaction: no fix
   if (auto written = written_name(v))
     d.fix = Fix{"Drop a leftover INVALID index first",
                 {TextEdit{v.stmt.begin, v.stmt.begin, "DROP INDEX CONCURRENTLY IF EXISTS " + *written + ";\n"}}};

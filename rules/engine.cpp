@@ -192,6 +192,9 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   Context ctx(options.analysis, history ? *history : Catalog{});
+  if (options.analysis.single_query &&
+      std::count_if(file.statements.begin(), file.statements.end(), [](const Statement& s) { return !s.embedded(); }) > 1)
+    ctx.begin_implicit_block();
   // The reversal check compares the schema before the up script with the
   // schema after it and its down script, and finds the up statement behind
   // each difference: keep the schema after every statement (copies share

@@ -128,6 +128,9 @@ std::string transaction_origin(const StatementView& v) {
   if (auto block = v.ctx.do_block())
     return "the transaction of the DO block at line " + std::to_string(v.file.source->lines.position(*block).line) +
            " (a DO block runs as one statement)";
+  if (v.ctx.in_implicit_block())
+    return "the implicit transaction PostgreSQL runs a query of several statements in (golang-migrate and Prisma "
+           "send the whole file as one query)";
   if (auto begin = v.ctx.transaction_begin())
     return "the transaction block opened at line " + std::to_string(v.file.source->lines.position(*begin).line);
   return "the transaction the migration runner wraps around the file (--assume-in-transaction)";

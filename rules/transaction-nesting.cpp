@@ -42,6 +42,15 @@ void stray_end(const StatementView& v, Report& r, std::string_view kind) {
   }
   // Inside the runner's transaction; a BEGIN earlier in the file was already reported.
   if (v.ctx.in_explicit_transaction() || begin_before(v)) return;
+  if (v.ctx.in_implicit_block()) {
+    r.add(RuleId::transaction_nesting, v.stmt.begin, v.stmt.end,
+          word + " with no BEGIN in a file sent as one query: PostgreSQL " +
+              (word == "COMMIT" ? "commits" : "rolls back") +
+              " the statements before it as one implicit transaction and warns that no transaction is in progress; "
+              "the statements after it run in a new implicit transaction",
+          "Remove the " + word + ", or put BEGIN before the statements it is meant to close.");
+    return;
+  }
   r.add(RuleId::transaction_nesting, v.stmt.begin, v.stmt.end,
         word + " ends the transaction the migration runner wraps around the file (--assume-in-transaction): the "
         "statements after it run in autocommit, outside the runner's transaction, and the runner's own COMMIT then "
@@ -52,7 +61,9 @@ void stray_end(const StatementView& v, Report& r, std::string_view kind) {
 
 void check(const StatementView& v, Report& r) {
   std::string_view k = transaction_kind(v.stmt);
-  if ((k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") && v.ctx.in_transaction()) nested_begin(v, r);
+  // A BEGIN in a multi-statement query's implicit block just makes it explicit.
+  if ((k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") && v.ctx.in_transaction() && !v.ctx.in_implicit_block())
+    nested_begin(v, r);
   else if (k == "TRANS_STMT_COMMIT" || k == "TRANS_STMT_ROLLBACK") stray_end(v, r, k);
 }
 
