@@ -61,28 +61,48 @@ const Json* relation_of(const Statement& s) {
   return nullptr;
 }
 
-// Key column lists of the non-partial indexes `table` has: in the catalog,
-// made by this statement, or made later in the file (an index built right
-// after the foreign key counts).
-std::vector<Columns> indexes_of(const StatementView& v, const QualifiedName& table) {
-  std::vector<Columns> out;
-  if (const TableInfo* t = v.ctx.catalog().table(table))
-    for (const std::string& name : t->indexes)
-      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(i->columns);
+// The key column lists of the non-partial indexes each statement of the file
+// creates (CREATE INDEX, PRIMARY KEY, UNIQUE), by table, with the statement's
+// offset: built once per file, on the first foreign key.
+struct FileIndexes {
+  bool built = false;
+  std::map<QualifiedName, std::vector<std::pair<std::uint32_t, Columns>>> by_table;
+};
+
+void index_file(const StatementView& v, FileIndexes& f) {
+  f.built = true;
   for (const Statement& s : v.file.statements) {
     const Json* rel = relation_of(s);
-    if (s.begin < v.stmt.begin || !rel || v.ctx.qualify_range_var(*rel) != table) continue;
+    if (!rel) continue;
+    std::vector<Columns> made;
     if (s.kind == "IndexStmt" && !ast::field(s.node, "whereClause")) {
       Columns cols;
       for (const Json& p : ast::list(s.node, "indexParams")) {
         const Json* el = ast::as(p, "IndexElem");
         cols.push_back(el ? std::string(ast::str(*el, "name")) : "");
       }
-      out.push_back(cols);
+      made.push_back(cols);
     }
     for (const Json* e : elements(s))
-      for_each_constraint(*e, [&](const std::string& column, const Json& con) { constraint_index(con, column, out); });
+      for_each_constraint(*e, [&](const std::string& column, const Json& con) { constraint_index(con, column, made); });
+    auto& list = f.by_table[v.ctx.qualify_range_var(*rel)];
+    for (Columns& c : made) list.emplace_back(s.begin, std::move(c));
   }
+}
+
+// Key column lists of the non-partial indexes `table` has: in the catalog,
+// made by this statement, or made later in the file (an index built right
+// after the foreign key counts).
+std::vector<Columns> indexes_of(const StatementView& v, Report& r, const QualifiedName& table) {
+  std::vector<Columns> out;
+  if (const TableInfo* t = v.ctx.catalog().table(table))
+    for (const std::string& name : t->indexes)
+      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(i->columns);
+  FileIndexes& f = r.file_state<FileIndexes>(RuleId::foreign_key_without_index);
+  if (!f.built) index_file(v, f);
+  if (auto it = f.by_table.find(table); it != f.by_table.end())
+    for (const auto& [begin, cols] : it->second)
+      if (begin >= v.stmt.begin) out.push_back(cols);
   return out;
 }
 
@@ -132,7 +152,7 @@ void check(const StatementView& v, Report& r) {
   if (v.stmt.kind == "AlterTableStmt" && !v.ctx.catalog().table(table)) return;
   auto fks = foreign_keys(v.stmt);
   if (fks.empty()) return;
-  auto indexes = indexes_of(v, table);
+  auto indexes = indexes_of(v, r, table);
   std::string t = rules::display(table);
   for (const ForeignKey& fk : fks) {
     if (std::any_of(indexes.begin(), indexes.end(), [&](const Columns& i) { return covers(i, fk.columns); })) continue;

@@ -2,6 +2,7 @@
 // What a rule sees and how it reports. A rule is a RuleHooks value in its
 // own rules/<name>.cpp: a per-statement check, a whole-file check, or both.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,10 +98,21 @@ class Report {
   }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
+  // Working state a rule builds once per file (an index of the file's
+  // statements, say), so its per-statement check does not rescan the file:
+  // a default-constructed T on the first call, the same object after.
+  template <class T>
+  T& file_state(RuleId id) {
+    auto& slot = state_[static_cast<std::size_t>(id)];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
  private:
   std::vector<Diagnostic> diagnostics_;
   // Constant-time answers for rules that report once per file or transaction.
   std::vector<std::optional<std::uint32_t>> last_begin_ = std::vector<std::optional<std::uint32_t>>(all_rules().size());
+  std::vector<std::shared_ptr<void>> state_ = std::vector<std::shared_ptr<void>>(all_rules().size());
 };
 
 struct RuleHooks {
