@@ -730,8 +730,8 @@ bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
 }
 
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
-  auto it = functions_.find(name);
-  if (it == functions_.end()) return std::nullopt;
+  auto it = functions_->find(name);
+  if (it == functions_->end()) return std::nullopt;
   return it->second;
 }
 
@@ -750,7 +750,8 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     }
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
     // Overloads that disagree cannot be told apart without argument types.
-    auto [it, inserted] = functions_.try_emplace(name, v);
+    if (functions_.use_count() > 1) functions_ = std::make_shared<std::map<QualifiedName, Volatility>>(*functions_);
+    auto [it, inserted] = functions_->try_emplace(name, v);
     if (!inserted && it->second != v && !ast::flag(n, "replace")) it->second = Volatility::Unknown;
     else it->second = v;
   } else if (stmt.kind == "CreateStmt") {

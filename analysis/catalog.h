@@ -248,7 +248,8 @@ class Catalog {
   ShardedMap<ViewInfo> views_;
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;
-  std::map<QualifiedName, Volatility> functions_;
+  // Shared between copies like the shards: a catalog is copied per statement for the reversal check.
+  std::shared_ptr<std::map<QualifiedName, Volatility>> functions_ = std::make_shared<std::map<QualifiedName, Volatility>>();
   std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_;  // allocated on first write
 };
 
