@@ -109,7 +109,7 @@ class ShardedMap {
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
 
   const V* find(const QualifiedName& name) const {
-    const Map* shard = shards_[shard_of(name)].get();
+    const Map* shard = shard_ptr(shard_of(name)).get();
     if (!shard) return nullptr;
     auto it = shard->find(name);
     return it == shard->end() ? nullptr : it->second.get();
@@ -138,7 +138,8 @@ class ShardedMap {
   }
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& shard : shards_)
+    if (!shards_) return;
+    for (const auto& shard : *shards_)
       if (shard)
         for (const auto& [name, value] : *shard) f(name, *value);
   }
@@ -148,11 +149,12 @@ class ShardedMap {
   // with its original costs what was changed since the copy.
   template <class F>
   void for_each_difference(const ShardedMap& other, F&& f) const {
+    if (shards_ == other.shards_) return;
     for (std::size_t s = 0; s < kShards; ++s) {
-      if (shards_[s] == other.shards_[s]) continue;
+      if (shard_ptr(s) == other.shard_ptr(s)) continue;
       static const Map kEmpty;  // a shard not allocated yet
-      const Map& a = shards_[s] ? *shards_[s] : kEmpty;
-      const Map& b = other.shards_[s] ? *other.shards_[s] : kEmpty;
+      const Map& a = shard_ptr(s) ? *shard_ptr(s) : kEmpty;
+      const Map& b = other.shard_ptr(s) ? *other.shard_ptr(s) : kEmpty;
       for (const auto& [name, value] : a) {
         auto it = b.find(name);
         if (it == b.end()) f(name, value.get(), static_cast<const V*>(nullptr));
@@ -165,15 +167,24 @@ class ShardedMap {
 
  private:
   using Map = std::map<QualifiedName, std::shared_ptr<V>>;
+  using Shards = std::array<std::shared_ptr<Map>, kShards>;
+  const std::shared_ptr<Map>& shard_ptr(std::size_t s) const {
+    static const std::shared_ptr<Map> kNone;
+    return shards_ ? (*shards_)[s] : kNone;
+  }
   Map& shard_for_write(const QualifiedName& name) {
-    auto& shard = shards_[shard_of(name)];
+    if (!shards_) shards_ = std::make_shared<Shards>();
+    else if (shards_.use_count() > 1) shards_ = std::make_shared<Shards>(*shards_);
+    auto& shard = (*shards_)[shard_of(name)];
     if (!shard) shard = std::make_shared<Map>();
     else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
     return *shard;
   }
-  // A shard is allocated on its first write: most migrations touch few
-  // names, and a catalog is constructed for every file.
-  std::array<std::shared_ptr<Map>, kShards> shards_;
+  // Two levels of sharing: copying the map copies one pointer (the catalog
+  // is copied after every statement for the reversal check), and a write
+  // copies the array of shards, then the one shard it changes. Both are
+  // allocated on the first write: a catalog is constructed for every file.
+  std::shared_ptr<Shards> shards_;
 };
 
 class Context;
