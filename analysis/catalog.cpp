@@ -667,13 +667,16 @@ void Catalog::retarget_constraints(const QualifiedName& from, const QualifiedNam
   for (const auto& [key, check] : old.checks)
     if (check.table == from) moved_checks.emplace(key.substr(old_prefix.size()), check);
   if (auto it = old.foreign_keys.find(from); it != old.foreign_keys.end()) moved_fks = it->second;
-  if (!moved_checks.empty() || moved_fks) {
-    Constraints& w = constraints_for_write(from);
-    std::erase_if(w.checks, [&](const auto& entry) { return entry.second.table == from; });
-    w.foreign_keys.erase(from);
-  }
-  if (!moved_checks.empty() || moved_fks) {
-    Constraints& w = constraints_for_write(to);
+  std::map<std::string, std::set<std::string>> moved_columns;  // what dropping a column takes along
+  for (const auto& [key, columns] : old.columns)
+    if (key.starts_with(old_prefix)) moved_columns.emplace(key.substr(old_prefix.size()), columns);
+  if (!moved_checks.empty() || moved_fks || !moved_columns.empty()) {
+    Constraints& old_shard = constraints_for_write(from);
+    std::erase_if(old_shard.checks, [&](const auto& entry) { return entry.second.table == from; });
+    old_shard.foreign_keys.erase(from);
+    std::erase_if(old_shard.columns, [&](const auto& entry) { return entry.first.starts_with(old_prefix); });
+    Constraints& w = constraints_for_write(to);  // the same shard, or another
+    for (auto& [name, columns] : moved_columns) w.columns[to.str() + "." + name] = std::move(columns);
     for (auto& [name, check] : moved_checks) {
       check.table = to;
       w.checks[to.str() + "." + name] = std::move(check);

@@ -298,6 +298,13 @@ TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to i
   CHECK(ctx.foreign_key_target({"public", "children"}, "child_pid_fk") == QualifiedName{"public", "parents"});
   CHECK(ctx.has_valid_not_null_check({"public", "children"}, "pid"));
   CHECK(!ctx.has_valid_not_null_check({"public", "child"}, "pid"));
+  // Dropping the column after the rename still drops the constraints that use it.
+  Context dropped = replay("CREATE TABLE parent (id bigint PRIMARY KEY); CREATE TABLE child (pid bigint);"
+                           "ALTER TABLE child ADD CONSTRAINT child_pid_fk FOREIGN KEY (pid) REFERENCES parent;"
+                           "ALTER TABLE child ADD CONSTRAINT pid_set CHECK (pid IS NOT NULL);"
+                           "ALTER TABLE child RENAME TO children; ALTER TABLE children DROP COLUMN pid;");
+  CHECK(!dropped.has_valid_not_null_check({"public", "children"}, "pid"));
+  CHECK(dropped.referenced_tables({"public", "children"}).empty());
 }
 
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
