@@ -1,3 +1,4 @@
 SET lock_timeout = '5s';
-DROP INDEX CONCURRENTLY IF EXISTS orders_tracking_id_idx;
+-- Dropping the column drops its index too. (golang-migrate sends this file as one query, which
+-- PostgreSQL runs as one transaction: DROP INDEX CONCURRENTLY would fail here.)
 ALTER TABLE orders DROP COLUMN tracking_id;
