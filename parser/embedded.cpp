@@ -7,6 +7,7 @@
 #include <pg_query.h>
 
 #include "analysis/ast.h"
+#include "parser/pg_parse.h"
 
 namespace migrasafe {
 namespace {
@@ -136,14 +137,6 @@ std::optional<Body> body_of(const Statement& st) {
   if (!has_code || (b.language != "plpgsql" && b.language != "sql")) return std::nullopt;
   return b;
 }
-
-struct PgParse {
-  PgQueryParseResult r;
-  explicit PgParse(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
-  ~PgParse() { pg_query_free_parse_result(r); }
-  PgParse(const PgParse&) = delete;
-  PgParse& operator=(const PgParse&) = delete;
-};
 
 struct PlpgsqlParse {
   PgQueryPlpgsqlParseResult r;

@@ -5,17 +5,10 @@
 #include <pg_query.h>
 
 #include "parser/embedded.h"
+#include "parser/pg_parse.h"
 
 namespace migrasafe {
 namespace {
-
-struct PgParse {
-  PgQueryParseResult r;
-  explicit PgParse(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
-  ~PgParse() { pg_query_free_parse_result(r); }
-  PgParse(const PgParse&) = delete;
-  PgParse& operator=(const PgParse&) = delete;
-};
 
 bool skippable(TokenKind k) { return is_comment(k) || k == TokenKind::MetaCommand; }
 
