@@ -5,7 +5,7 @@
 # error, a missing path). Fails if the validator reports any error or warning (with
 # MIGRASAFE_SARIF_FAIL_ON_WARNINGS=0, errors only); prints the warning and note counts. Also checks
 # invocations[0].executionSuccessful and that partialFingerprints are present and survive edits
-# above a finding.
+# above a finding. The validator (a .NET program that takes seconds to start) runs once, over every log.
 #
 # Usage: tests/sarif_validate.sh MIGRASAFE_BIN
 # The multitool is installed once into ${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/sarif.
@@ -68,21 +68,30 @@ if [[ ${MIGRASAFE_SARIF_CHECK_URIS:-0} != 1 ]]; then
 XML
   validator_args+=(--config "$tmp/validator-config.xml")
 fi
-# run_validator SARIF_IN RESULT_LOG CONSOLE_LOG
+# run_validator RESULT_LOG CONSOLE_LOG SARIF_IN...: one validator run over every input (starting .NET
+# costs seconds, so the whole suite validates in one call); results name their input file.
 run_validator() {
-  local args=(validate "$1" "${validator_args[@]}" --output "$2" --log ForceOverwrite) quoted=() a
+  local result=$1 console=$2; shift 2
+  local args=(validate "$@" "${validator_args[@]}" --output "$result" --log ForceOverwrite) quoted=() a
   for a in "${args[@]}"; do quoted+=("$(shq "$a")"); done
-  rm -f "$2"
+  rm -f "$result"
   # The validator's own exit code is 0 even when it reports errors: the result log is the verdict.
-  npx --no --prefix "$cache" sarif-multitool "${quoted[@]}" >"$3" 2>&1 || true
-  [[ -s $2 ]]
+  npx --no --prefix "$cache" sarif-multitool "${quoted[@]}" >"$console" 2>&1 || true
+  [[ -s $result ]]
 }
 
-# summarize RESULT_LOG NAME: prints counts and the errors and warnings; exit 1 when it must fail.
+# summarize RESULT_LOG SARIF_IN NAME: prints the counts, errors and warnings the validator reported
+# for the input SARIF_IN; exit 1 when it must fail.
 summarize() {
-  python3 - "$1" "$2" "${MIGRASAFE_SARIF_FAIL_ON_WARNINGS:-1}" <<'PY'
-import collections, json, re, sys
-path, name, strict = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+  python3 - "$1" "$2" "$3" "${MIGRASAFE_SARIF_FAIL_ON_WARNINGS:-1}" <<'PY'
+import collections, json, os, re, sys, urllib.parse
+path, validated, name, strict = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+def about_input(result):
+    for loc in result.get("locations", []):
+        uri = loc.get("physicalLocation", {}).get("artifactLocation", {}).get("uri", "")
+        if os.path.realpath(urllib.parse.unquote(urllib.parse.urlparse(uri).path)) == os.path.realpath(validated):
+            return True
+    return False
 log = json.load(open(path, encoding="utf-8"))
 counts, notes, shown = collections.Counter(), collections.Counter(), []
 ok = True
@@ -98,6 +107,8 @@ for run in log.get("runs", []):
                 ok = False
                 shown.append(("error", "-", n.get("message", {}).get("text", "")))
     for r in run.get("results", []):
+        if not about_input(r):
+            continue
         rule = rules[r["ruleIndex"]] if 0 <= r.get("ruleIndex", -1) < len(rules) else by_id.get(r.get("ruleId"), {})
         # SARIF: an absent level comes from the rule's defaultConfiguration, else "warning".
         level = r.get("level") or rule.get("defaultConfiguration", {}).get("level", "warning")
@@ -132,15 +143,19 @@ cat >"$tmp/canary.sarif" <<'EOF'
  "runs": [{"tool": {"driver": {"name": "canary", "rules": [{"id": "C1", "messageStrings": {"m": {"text": "x {0}"}}}]}},
            "results": [{"ruleId": "C1", "message": {"id": "m", "arguments": ["a"]}}]}]}
 EOF
-run_validator "$tmp/canary.sarif" "$tmp/canary.result.sarif" "$tmp/canary.console" ||
-  { cat "$tmp/canary.console" >&2; die "the validator produced no result log for the canary"; }
-python3 - "$tmp/canary.result.sarif" <<'PY' || die "canary: the GitHub and SARIF rule sets did not both run (see above)"
-import json, sys
-ids = [r.get("ruleId", "") for run in json.load(open(sys.argv[1]))["runs"] for r in run.get("results", [])]
+check_canary() {
+python3 - "$tmp/all.result.sarif" "$tmp/canary.sarif" <<'PY' || die "canary: the GitHub and SARIF rule sets did not both run (see above)"
+import json, os, sys, urllib.parse
+def uri_path(r):
+    uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    return os.path.realpath(urllib.parse.unquote(urllib.parse.urlparse(uri).path))
+ids = [r.get("ruleId", "") for run in json.load(open(sys.argv[1]))["runs"] for r in run.get("results", [])
+       if r.get("locations") and uri_path(r) == os.path.realpath(sys.argv[2])]
 gh, sarif = [i for i in ids if i.startswith("GH")], [i for i in ids if i.startswith("SARIF")]
 print(f"validator canary: {len(gh)} GitHub results ({', '.join(sorted(set(gh)))}), {len(sarif)} SARIF results")
 sys.exit(0 if gh and sarif else 1)
 PY
+}
 
 # --- inputs ------------------------------------------------------------------------------------------
 mkdir -p "$tmp/in"
@@ -169,12 +184,9 @@ check() {
     status=1; return
   fi
   if [[ ! -s $out ]]; then echo "FAIL $name: migrasafe (exit $rc) wrote no SARIF to --output"; status=1; return; fi
-  if ! run_validator "$out" "$tmp/$name.result.sarif" "$tmp/$name.console"; then
-    echo "FAIL $name: the validator produced no result log:"; sed 's/^/    /' "$tmp/$name.console"; status=1; return
-  fi
-  summarize "$tmp/$name.result.sarif" "$name (migrasafe exit $rc)" || status=1
-  validated=$((validated + 1))
+  logs+=("$out"); log_names+=("$name (migrasafe exit $rc)")
 }
+logs=() log_names=()
 
 printf "validator: npx --no --prefix %q sarif-multitool validate FILE" "$cache"; printf " %q" "${validator_args[@]}" --output RESULT --log ForceOverwrite; echo
 for d in fixtures examples; do
@@ -192,6 +204,15 @@ check clean "0" "$tmp/in" clean.sql
 # Unreadable input: exit 3, and the SARIF must still be valid.
 check missing "3" "$tmp/in" crlf.sql does-not-exist.sql
 check missing-only "3" "$tmp/in" "$tmp/in/no-such-dir/x.sql"
+
+# One validator run over the canary and every log, then a verdict per log.
+run_validator "$tmp/all.result.sarif" "$tmp/all.console" "$tmp/canary.sarif" "${logs[@]}" ||
+  { cat "$tmp/all.console" >&2; die "the validator produced no result log"; }
+check_canary
+for i in "${!logs[@]}"; do
+  summarize "$tmp/all.result.sarif" "${logs[$i]}" "${log_names[$i]}" || status=1
+  validated=$((validated + 1))
+done
 
 # migrasafe's own promises: the invocation's success, and fingerprints on every result that stay the
 # same when lines are added above the findings, and differ between two identical findings.
