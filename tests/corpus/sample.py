@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Draws the stratified sample that labels.tsv was built from, out of a collect.py output.
 
-Every rule that fires gets a quota by its severity and how often it fires: error rules 10 (all of them
-when they fire 10 times or fewer), warning rules 7 (5 when they fire 30 times or fewer), note rules 3
-(2 when they fire 20 times or fewer). Within a rule the draw goes round-robin over the projects in a
+Every rule that fires gets a quota by its severity and how often it fires: error rules 15 when they
+fire over 100 times, else 10 (all of them when they fire 10 times or fewer); warning rules 10 over 100
+times, 7 over 30, else up to 5; note rules 5 over 300 times, 3 over 20, else up to 2. Within a rule the draw goes round-robin over the projects in a
 shuffled order, picking a random finding of each, so one large project does not fill the quota.
-The shuffles use a fixed seed, so the same findings give the same sample.
+The shuffles use a fixed seed, so the same findings give the same sample, and a larger quota only
+adds findings after the ones a smaller quota drew.
 
 Usage: tests/corpus/sample.py FINDINGS.tsv [--seed N] [--unlabelled labels.tsv]
   --unlabelled: leave out findings that labels.tsv already judges (to extend the sample after the
@@ -21,10 +22,10 @@ SEED = 10
 
 def quota(severity, fired):
     if severity == "error":
-        return min(fired, 10)
+        return 15 if fired > 100 else min(fired, 10)
     if severity == "warning":
-        return 7 if fired > 30 else min(fired, 5)
-    return 3 if fired > 20 else min(fired, 2)
+        return 10 if fired > 100 else 7 if fired > 30 else min(fired, 5)
+    return 5 if fired > 300 else 3 if fired > 20 else min(fired, 2)
 
 
 def draw(findings, seed=SEED):
