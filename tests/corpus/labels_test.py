@@ -67,23 +67,40 @@ def read_findings(path):
 
 
 def rule_table(labels, reported, fired):
-    """Per rule: counts of the labelled findings still reported, and what changed since labelling."""
+    """Per rule: counts of the labelled findings still reported (also per project, for the weighted
+    rates), and what changed since labelling. fired counts findings per (rule, project)."""
     table = {}
     for label in labels:
         row = table.setdefault(label.rule, collections.Counter(severity=0))
+        row.setdefault("projects", collections.defaultdict(collections.Counter))
         row["severity"] = min(row["severity"] or 9, SEVERITY_ORDER[label.severity] + 1)
         row["labelled"] += 1
         if label.key in reported:
             row[label.verdict] += 1
+            row["projects"][label.project][label.verdict] += 1
         elif label.verdict == "TP":
             row["lost"] += 1
         else:
             row["fixed"] += 1
     for rule, row in table.items():
-        row["fired"] = fired.get(rule, 0)
-        judged = row["TP"] + row["FP"] + row["noise"]
-        row["judged"] = judged
+        row["fired_by_project"] = {p: n for (r, p), n in fired.items() if r == rule}
+        row["fired"] = sum(row["fired_by_project"].values())
+        row["judged"] = row["TP"] + row["FP"] + row["noise"]
     return table
+
+
+def weighted(row, verdict):
+    """The expected number of `verdict` findings among all the rule reports on the corpus: each
+    project's findings count at the rate of that project's labels, or of the rule's labels when
+    none of that project's findings are labelled (the sample spreads over projects instead of
+    following their share)."""
+    total = 0.0
+    for project, n in row["fired_by_project"].items():
+        labels = row["projects"].get(project)
+        judged = sum(labels.values()) if labels else 0
+        source = labels if judged else row
+        total += n * source[verdict] / (judged or row["judged"])
+    return total
 
 
 def pct(part, whole):
@@ -96,13 +113,13 @@ def severity_name(row):
 
 def rates(table, severities):
     """(FP, noise, judged, weighted FP rate, weighted noise rate) over the rules of these severities
-    (1 error, 2 warning, 3 note); the weighted rates count each rule's sample rate once per finding it
-    reports on the corpus."""
+    (1 error, 2 warning, 3 note); the weighted rates estimate the rates over every finding the rules
+    report on the corpus (see weighted)."""
     rows = [r for r in table.values() if r["severity"] in severities and r["judged"]]
     judged = sum(r["judged"] for r in rows)
     weight = sum(r["fired"] for r in rows)
-    w_fp = sum(r["fired"] * r["FP"] / r["judged"] for r in rows)
-    w_noise = sum(r["fired"] * r["noise"] / r["judged"] for r in rows)
+    w_fp = sum(weighted(r, "FP") for r in rows)
+    w_noise = sum(weighted(r, "noise") for r in rows)
     return (sum(r["FP"] for r in rows), sum(r["noise"] for r in rows), judged,
             w_fp / weight if weight else 0.0, w_noise / weight if weight else 0.0)
 
@@ -115,7 +132,7 @@ def rate_lines(table):
     for name, severities in RATE_GROUPS:
         fp, noise, judged, w_fp, w_noise = rates(table, severities)
         lines.append(f"{name}: false positives {fp}/{judged} = {pct(fp, judged)} of the sample "
-                     f"({100 * w_fp:.0f}% weighted by how often each rule fires), noise {noise}/{judged} = "
+                     f"({100 * w_fp:.0f}% weighted to the corpus), noise {noise}/{judged} = "
                      f"{pct(noise, judged)} ({100 * w_noise:.0f}% weighted)")
     return lines
 
@@ -141,16 +158,17 @@ def print_text(table):
 
 
 def print_markdown(table):
-    print("| rule | severity | findings on the corpus | labelled | TP | FP | noise | precision |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| rule | severity | findings on the corpus | labelled | TP | FP | noise | no longer reported | precision |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for rule, r in ordered(table):
-        print(f"| {rule} | {severity_name(r)} | {r['fired']} | {r['judged']} | {r['TP']} | {r['FP']} | "
-              f"{r['noise']} | {pct(r['TP'], r['judged'])} |")
+        print(f"| {rule} | {severity_name(r)} | {r['fired']} | {r['labelled']} | {r['TP']} | {r['FP']} | "
+              f"{r['noise']} | {r['fixed'] + r['lost']} | {pct(r['TP'], r['judged'])} |")
     tp = sum(r["TP"] for r in table.values())
     total = sum(r["judged"] for r in table.values())
-    print(f"| **all rules** | | {sum(r['fired'] for r in table.values())} | {total} | {tp} | "
-          f"{sum(r['FP'] for r in table.values())} | {sum(r['noise'] for r in table.values())} | "
-          f"{pct(tp, total)} |")
+    print(f"| **all rules** | | {sum(r['fired'] for r in table.values())} | "
+          f"{sum(r['labelled'] for r in table.values())} | {tp} | {sum(r['FP'] for r in table.values())} | "
+          f"{sum(r['noise'] for r in table.values())} | "
+          f"{sum(r['fixed'] + r['lost'] for r in table.values())} | {pct(tp, total)} |")
     print()
     for line in rate_lines(table):
         print(f"- {line[0].upper()}{line[1:]}")
@@ -192,7 +210,7 @@ def main():
             return 1
 
     reported = {(f[0], f[1], int(f[2]), f[3]) for f in findings}
-    fired = collections.Counter(f[3] for f in findings)
+    fired = collections.Counter((f[3], f[0]) for f in findings)
     table = rule_table(labels, reported, fired)
     if args.report:
         print_markdown(table)
