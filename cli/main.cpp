@@ -348,7 +348,7 @@ int run_check(CheckArgs a) {
   {
     std::map<std::string, std::size_t> index_of;
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (!inputs[i].from_stdin) index_of.emplace(inputs[i].path, i);
+      if (!inputs[i].from_stdin || inputs[i].named) index_of.emplace(inputs[i].path, i);
     std::vector<char> covered(inputs.size(), 0);
     auto add = [&](const std::string& path, const Migration& m, Part part, bool transaction) {
       auto it = index_of.find(path);

@@ -67,7 +67,8 @@ struct MigrationSet {
   std::vector<std::string> notes;     // e.g. sqitch.plan changes without a deploy script
 };
 
-// Builds the ordered set from discovered files (stdin entries are ignored).
+// Builds the ordered set from discovered files (stdin only when named with
+// --stdin-filename; its layout is known from that name, not its text).
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt);
 
 // Version order: runs of digits compare as numbers (any length), runs of
