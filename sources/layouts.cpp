@@ -361,14 +361,15 @@ std::string blank_outside(std::string_view text, ByteRange keep) {
   return out;
 }
 
-MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force) {
+MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
+                                 const std::string* stdin_text) {
   MigrationSet set;
   std::vector<std::string> paths;
-  std::set<std::string> from_stdin;  // not read here: stdin can be read once
+  std::optional<std::string> stdin_path;
   for (const InputFile& f : files) {
     if (f.from_stdin && !f.named) continue;
     paths.push_back(f.path);
-    if (f.from_stdin) from_stdin.insert(f.path);
+    if (f.from_stdin) stdin_path = f.path;
   }
 
   // Every layout each file matches; dbmate needs the text, read only for
@@ -378,8 +379,11 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   for (std::size_t i = 0; i < paths.size(); ++i) {
     matches[i] = match_file(paths[i]);
     bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
-    if (!named && iends_with(paths[i], ".sql") && !from_stdin.count(paths[i])) {
-      if (auto text = read_text(paths[i])) {
+    if (!named && iends_with(paths[i], ".sql")) {
+      std::optional<std::string> text;
+      if (paths[i] != stdin_path) text = read_text(paths[i]);
+      else if (stdin_text) text = *stdin_text;
+      if (text) {
         if (auto sections = dbmate_sections(*text)) {
           std::string stem = fs::path(paths[i]).stem().string();
           std::string version = leading_digits(stem);

@@ -164,6 +164,15 @@ TEST_CASE("--stdin-filename: the buffer replaces the file of that name on disk",
   auto r = run_cli("check --format json --select drop-column --stdin-filename st/0002_b.up.sql - st <<< "
                    "'ALTER TABLE t DROP COLUMN id;'", d.string());
   CHECK(findings_of(r) == V{"st/0002_b.up.sql drop-column"});
+  // A dbmate buffer is split into its sections from its own text: dbmate runs the up
+  // section in a transaction, where CREATE INDEX CONCURRENTLY fails.
+  write(d / "dbmate/20240101_a.sql", "-- migrate:up\nCREATE TABLE t (id bigint, a int);\n-- migrate:down\nDROP TABLE t;\n");
+  write(d / "dbmate/20240102_b.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n");
+  auto dbmate = run_cli("check --format json --select forbidden-in-transaction,drop-table --stdin-filename "
+                        "dbmate/20240102_b.sql - dbmate <<< $'-- migrate:up\\nCREATE INDEX CONCURRENTLY i ON t (a);\\n"
+                        "-- migrate:down\\nDROP INDEX i;'", d.string());
+  CHECK(files_of(dbmate) == V{"dbmate/20240101_a.sql", "dbmate/20240102_b.sql"});
+  CHECK(findings_of(dbmate) == V{"dbmate/20240102_b.sql forbidden-in-transaction"});
   // A new file the disk does not have yet is simply added.
   auto added = run_cli("check --format json --select drop-table --stdin-filename st/0003_c.up.sql" + buffer, d.string());
   CHECK(files_of(added) == V{"st/0003_c.up.sql", "st/0001_a.up.sql", "st/0002_b.up.sql"});
