@@ -341,8 +341,8 @@ int run_check(CheckArgs a) {
 
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
-  // analysed once (dbmate: once per section, merged); stdin and anything the
-  // set does not hold run last, as plain files.
+  // analysed once (dbmate: once per section, merged); unnamed stdin and
+  // anything the set does not hold run last, as plain files.
   MigrationSet set = build_migration_set(inputs, forced_layout(a.layout), stdin_text);
   // History integrity: the set against itself, the git base and migrasafe.sum
   // in each directory named.

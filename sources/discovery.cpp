@@ -155,7 +155,10 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
       return std::nullopt;
     }
   } else {
-    if (auto why = not_a_file(f.path)) {
+    // A named pipe is read once here (`--schema <(pg_dump -s db)`); discover()
+    // refuses it among the migrations, which are read more than once.
+    std::error_code ec;
+    if (auto why = not_a_file(f.path); why && !fs::is_fifo(f.path, ec)) {
       error = *why;
       return std::nullopt;
     }

@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <re2/re2.h>
+
+#include "sources/glob.h"
 #include "support.h"
 
 using testing::run_cli;
@@ -258,6 +261,8 @@ TEST_CASE("paths: FIFOs, devices and symlink loops are refused by name; the rest
   auto schema = guarded("check --schema /dev/zero ok.sql 2>&1");
   CHECK(schema.exit_code == 3);
   CHECK_THAT(schema.out, Catch::Contains("/dev/zero") && Catch::Contains("device"));
+  // --schema reads its file once, so process substitution (a pipe) still works there.
+  CHECK(guarded("check --select drop-table --schema <(echo 'CREATE TABLE t (id int);') ok.sql").exit_code == 1);
   // Standard input still works; an endless binary one stops at its first NUL.
   auto zero_stdin = guarded("check - < /dev/zero 2>&1");
   CHECK(zero_stdin.exit_code == 3);
@@ -275,4 +280,27 @@ TEST_CASE("paths: FIFOs, devices and symlink loops are refused by name; the rest
   auto dir = run_cli("check . 2>&1", d.string());
   CHECK(dir.exit_code == 3);
   CHECK_THAT(dir.out, Catch::Contains("fifo.sql") && Catch::Contains("dangling.sql") && Catch::Contains("drop-table"));
+}
+
+TEST_CASE("globs: the translation and its errors", "[paths]") {
+  auto full = [](const std::string& glob, const std::string& path) {
+    return RE2::FullMatch(path, RE2(migrasafe::glob_to_regex(glob)));
+  };
+  CHECK(full("db/**/up.sql", "db/up.sql"));
+  CHECK(full("db/**/up.sql", "db/a/b/up.sql"));
+  CHECK_FALSE(full("db/**/up.sql", "db/0001_setup.sql"));
+  CHECK(full("db/**.sql", "db/a.sql"));
+  CHECK_FALSE(full("db/**.sql", "db/x/a.sql"));  // not a whole segment: the same as *
+  CHECK(full("**", "a/b/c.sql"));
+  CHECK(full("db/{a,b/*}.sql", "db/b/x.sql"));
+  CHECK(full("db/[]a].sql", "db/].sql"));
+  CHECK_FALSE(full("db/[!a].sql", "db//.sql"));
+  CHECK(full("db/\\*.sql", "db/*.sql"));
+  CHECK_FALSE(full("db/\\*.sql", "db/a.sql"));
+  CHECK_FALSE(migrasafe::glob_error("db/{a,{b,c}}/[a-z]?.sql"));
+  CHECK(migrasafe::glob_error("").value_or("") == "empty pattern");
+  CHECK_THAT(migrasafe::glob_error("[a-").value_or(""), Catch::Contains("not closed"));
+  CHECK_THAT(migrasafe::glob_error("{a,b").value_or(""), Catch::Contains("not closed"));
+  CHECK_THAT(migrasafe::glob_error("a\\").value_or(""), Catch::Contains("\\"));
+  CHECK(migrasafe::glob_error("[z-a]").has_value());
 }
