@@ -238,7 +238,9 @@ HistoryResult check_history(const MigrationSet& set, const std::vector<fs::path>
     gaps(group, out);
     if (since) out_of_order(group, *since, out);
   }
-  for (const fs::path& dir : sum_dirs) check_sum(dir, recorded_under(set, dir), out);
+  std::set<fs::path> checked;  // a directory named twice ("db", "$PWD/db") has one sum file
+  for (const fs::path& dir : sum_dirs)
+    if (checked.insert(real_path(dir)).second) check_sum(dir, recorded_under(set, dir), out);
   if (since)
     for (const Migration& m : set.migrations)
       if (recorded_kind(m) && since->was_modified(m.up))

@@ -1,6 +1,6 @@
 // Paths as users type them: bare names, ./, ../, absolute, symlinks, spaces,
 // globs, one directory named twice, stdin buffers, files that are not files.
-// Every test runs the real binary.
+// The [cli] tests run the real binary.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
 #include <re2/re2.h>
 
 #include "sources/glob.h"
@@ -147,6 +146,12 @@ TEST_CASE("paths: one directory named twice is analysed once, under its first sp
     CHECK(files_of(r) == V{"db/0001_a.up.sql", "db/0002_b.up.sql"});
     CHECK(findings_of(r).empty());
   }
+  // Its migrasafe.sum is checked once too.
+  REQUIRE(run_cli("lock db 2>&1", d.string()).exit_code == 0);
+  write(d / "db/0003_c.up.sql", kCreate);
+  fs::remove(d / "db/0001_a.up.sql");
+  auto sum = run_cli("check --format json --select unlocked-migration,vanished-migration db \"$PWD/db\" link", d.string());
+  CHECK(findings_of(sum) == V{"db/0003_c.up.sql unlocked-migration", "db/migrasafe.sum vanished-migration"});
 }
 
 TEST_CASE("--stdin-filename: the buffer replaces the file of that name on disk", "[cli][paths]") {
