@@ -61,6 +61,15 @@ std::vector<std::string> split_list(const std::vector<std::string>& items) {
   return out;
 }
 
+// An override's glob as it matches: a directory ("db/legacy", "db/legacy/",
+// ".") covers everything under it.
+std::string covering_glob(std::string glob) {
+  while (glob.starts_with("./")) glob.erase(0, 2);
+  while (glob.size() > 1 && glob.ends_with("/")) glob.pop_back();
+  if (glob.empty() || glob == ".") return "**";
+  return glob;
+}
+
 // Reads one file's tables, with messages that name the file, line and key.
 class Reader {
  public:
@@ -77,7 +86,7 @@ class Reader {
       else if (k == "fail_on") c.fail_on = choice(value, k, kFailOn);
       else if (k == "format") c.format = choice(value, k, kFormats);
       else if (k == "layout") c.layout = choice(value, k, kLayouts);
-      else if (k == "migrations") c.migrations = strings(value, k);
+      else if (k == "migrations") c.migrations = globs(value, k, "", true);
       else if (k == "baseline") c.baseline = nonempty_string(value, k);
       else if (k == "rules") c.rules = rules(table(value, k), "[rules]");
       else if (k == "overrides") c.overrides = overrides(value);
@@ -142,6 +151,23 @@ class Reader {
     for (const toml::node& e : *v.as_array()) {
       if (!e.is_string()) fail(e.source(), "\"" + key + "\" must be an array of strings, but holds " + type_name(e));
       out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+
+  // Paths and globs (sources/glob.h). `paths_first`: a path that exists is
+  // taken as it is, even with glob characters in its name (as on the
+  // command line).
+  std::vector<std::string> globs(const toml::node& v, const std::string& key, const std::string& in,
+                                 bool paths_first) const {
+    std::vector<std::string> out = strings(v, key);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const toml::source_region& where = (*v.as_array())[i].source();
+      if (out[i].empty()) fail(where, "\"" + key + "\"" + in + " holds an empty path");
+      std::error_code ec;
+      if (!has_glob_syntax(out[i]) || (paths_first && fs::exists(dir_ / out[i], ec))) continue;
+      if (auto why = glob_error(out[i]))
+        fail(where, "invalid glob \"" + out[i] + "\" in \"" + key + "\"" + in + ": " + *why);
     }
     return out;
   }
@@ -211,12 +237,9 @@ class Reader {
         std::string k(key.str());
         if (k == "paths") {
           has_paths = true;
-          o.paths = strings(value, k);
-          for (std::size_t i = 0; i < o.paths.size(); ++i) {
-            auto re = std::make_shared<const re2::RE2>(glob_to_regex(o.paths[i]), re2::RE2::Quiet);
-            if (!re->ok()) fail((*value.as_array())[i].source(), "invalid glob \"" + o.paths[i] + "\" in [[overrides]] paths");
-            o.regexes.push_back(std::move(re));
-          }
+          o.paths = globs(value, k, " in [[overrides]]", false);
+          for (const std::string& glob : o.paths)
+            o.regexes.push_back(std::make_shared<const re2::RE2>(glob_to_regex(covering_glob(glob)), re2::RE2::Quiet));
         } else if (k == "select") {
           rs.select = rule_list(value, k, "[[overrides]]", true);
         } else if (k == "ignore") {
@@ -355,60 +378,6 @@ Config load_run_config(const std::string& explicit_path) {
   if (!found) return {};
   Config c = load_config(shown_path(*found));
   return c;
-}
-
-std::string glob_to_regex(std::string_view glob) {
-  if (glob.starts_with("./")) glob.remove_prefix(2);
-  std::string re = "^";
-  int braces = 0;
-  for (std::size_t i = 0; i < glob.size(); ++i) {
-    char c = glob[i];
-    if (c == '*') {
-      if (i + 1 < glob.size() && glob[i + 1] == '*') {
-        ++i;
-        if (i + 1 < glob.size() && glob[i + 1] == '/') {
-          ++i;
-          re += "(?:.*/)?";  // **/ : zero or more directories
-        } else {
-          re += ".*";
-        }
-      } else {
-        re += "[^/]*";
-      }
-    } else if (c == '?') {
-      re += "[^/]";
-    } else if (c == '[') {
-      std::size_t close = glob.find(']', i + 2);
-      if (close == std::string_view::npos) {
-        re += "\\[";
-        continue;
-      }
-      std::string_view body = glob.substr(i + 1, close - i - 1);
-      re += '[';
-      if (!body.empty() && (body.front() == '!' || body.front() == '^')) {
-        re += '^';
-        body.remove_prefix(1);
-      }
-      for (char b : body) {
-        if (b == '\\' || b == '[') re += '\\';
-        re += b;
-      }
-      re += ']';
-      i = close;
-    } else if (c == '{') {
-      ++braces;
-      re += "(?:";
-    } else if (c == '}' && braces > 0) {
-      --braces;
-      re += ')';
-    } else if (c == ',' && braces > 0) {
-      re += '|';
-    } else {
-      re += RE2::QuoteMeta(std::string(1, c));
-    }
-  }
-  while (braces-- > 0) re += ')';
-  return re + "$";
 }
 
 Settings::Settings(Config config, CommandLine cli) : config_(std::move(config)), cli_(std::move(cli)) {

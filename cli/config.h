@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rules/engine.h"
+#include "sources/glob.h"  // glob_to_regex: the one glob syntax
 
 namespace re2 {
 class RE2;
@@ -85,10 +86,6 @@ Config load_config(const std::filesystem::path& file);
 // given, else the nearest .migrasafe.toml above the working directory, else
 // none (an empty Config).
 Config load_run_config(const std::string& explicit_path);
-
-// Translates a path glob (`*`, `?`, `**`, `[...]`, `{a,b}`) into an RE2
-// pattern that matches the whole path.
-std::string glob_to_regex(std::string_view glob);
 
 // What the command line said; it overrides the configuration file.
 struct CommandLine {

@@ -328,12 +328,22 @@ int run_check(CheckArgs a) {
 
   std::vector<InputError> input_errors;
   std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+  // Read stdin up front (a named one's layout may depend on its text); every
+  // other file is read by the worker that lints it.
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
+  const std::string* stdin_text = nullptr;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].from_stdin) continue;
+    preloaded[i] = a.stdin_text ? a.stdin_text : read_input(inputs[i], preload_errors[i]);
+    if (preloaded[i]) stdin_text = &*preloaded[i];
+  }
 
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
-  // analysed once (dbmate: once per section, merged); stdin and anything the
-  // set does not hold run last, as plain files.
-  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
+  // analysed once (dbmate: once per section, merged); unnamed stdin and
+  // anything the set does not hold run last, as plain files.
+  MigrationSet set = build_migration_set(inputs, forced_layout(a.layout), stdin_text);
   // History integrity: the set against itself, the git base and migrasafe.sum
   // in each directory named.
   HistoryResult history = check_history(set, sum_dirs(a.paths), a.changed_since.empty() ? nullptr : &*report_only);
@@ -348,7 +358,7 @@ int run_check(CheckArgs a) {
   {
     std::map<std::string, std::size_t> index_of;
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (!inputs[i].from_stdin) index_of.emplace(inputs[i].path, i);
+      if (!inputs[i].from_stdin || inputs[i].named) index_of.emplace(inputs[i].path, i);
     std::vector<char> covered(inputs.size(), 0);
     auto add = [&](const std::string& path, const Migration& m, Part part, bool transaction) {
       auto it = index_of.find(path);
@@ -372,13 +382,6 @@ int run_check(CheckArgs a) {
   RunResult run;
   run.options = options.analysis;
   std::vector<FileResult> results(units.size());
-  // Read stdin up front; every other file is read by the worker that lints it.
-  std::vector<std::optional<std::string>> preloaded(inputs.size());
-  std::vector<std::string> preload_errors(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].from_stdin) continue;
-    preloaded[i] = a.stdin_text ? a.stdin_text : read_input(inputs[i], preload_errors[i]);
-  }
 
   // Reading and parsing dominate and files are independent: parse workers
   // take units in order. The replay is sequential, in migration order, so each
@@ -412,7 +415,7 @@ int run_check(CheckArgs a) {
     std::string err;
     std::optional<std::string> text;
     if (in.from_stdin) {
-      text = std::move(preloaded[u.input]);
+      text = preloaded[u.input];  // a copy: a dbmate file's two sections are two units
       err = preload_errors[u.input];
     } else {
       text = read_input(in, err);

@@ -1,9 +1,7 @@
 #include "sources/discovery.h"
 
-#include <fnmatch.h>
-#include <glob.h>
-
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,13 +10,13 @@
 #include <sstream>
 
 #include "parser/source.h"
+#include "sources/glob.h"
+#include "sources/paths.h"
 
 namespace fs = std::filesystem;
 
 namespace migrasafe {
 namespace {
-
-bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
 bool is_sql(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -26,53 +24,46 @@ bool is_sql(const fs::path& p) {
   return ext == ".sql";
 }
 
-// Every regular file below `dir`, skipping hidden directories (.git, .venv,
-// ...), which hold no migrations; as a shell glob would, too.
-template <class Fn>
-void for_each_file(const fs::path& dir, std::error_code& ec, Fn fn) {
+// Why `p` cannot be read as a migration, or nullopt for a regular file (or a
+// symlink to one). FIFOs, devices and sockets are refused: a device such as
+// /dev/zero never ends, and a FIFO can be read only once.
+std::optional<std::string> not_a_file(const fs::path& p) {
+  std::error_code ec;
+  fs::file_status st = fs::status(p, ec);
+  if (ec == std::errc::too_many_symbolic_link_levels) return "symbolic link loop (too many levels of symbolic links)";
+  switch (st.type()) {
+    case fs::file_type::regular: return std::nullopt;
+    case fs::file_type::directory: return "is a directory";
+    case fs::file_type::fifo: return "is a named pipe (FIFO), not a regular file; pipe it to - (stdin) instead";
+    case fs::file_type::character:
+    case fs::file_type::block: return "is a device, not a regular file";
+    case fs::file_type::socket: return "is a socket, not a regular file";
+    case fs::file_type::not_found:
+      if (fs::is_symlink(fs::symlink_status(p, ec))) return "dangling symbolic link (its target does not exist)";
+      return "no such file or directory";
+    default: return ec ? ec.message() : "not a regular file";
+  }
+}
+
+// The *.sql files below `dir`, in sorted order, skipping hidden directories
+// (.git, .venv, ...), which hold no migrations. A .sql entry that is not a
+// readable file (a FIFO, a dangling or looping symlink) is an error, not
+// skipped.
+std::vector<std::string> sql_files_under(const fs::path& dir, std::vector<InputError>& errors) {
+  std::vector<std::string> out;
+  std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
-    if (it->is_directory(ec) && it->path().filename().string().starts_with(".")) {
-      it.disable_recursion_pending();
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
+      if (it->path().filename().string().starts_with(".")) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(ec)) fn(it->path());
+    if (!is_sql(it->path())) continue;
+    if (auto why = not_a_file(it->path())) errors.push_back({it->path().string(), *why});
+    else out.push_back(it->path().string());
   }
-}
-
-std::vector<std::string> sql_files_under(const fs::path& dir, std::error_code& ec) {
-  std::vector<std::string> out;
-  for_each_file(dir, ec, [&](const fs::path& p) {
-    if (is_sql(p)) out.push_back(p.string());
-  });
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// "db/**/*.sql": walk the fixed prefix and match whole relative paths, with
-// `*` allowed to cross directories.
-std::vector<std::string> expand_glob(const std::string& pattern) {
-  std::vector<std::string> out;
-  if (pattern.find("**") == std::string::npos) {
-    glob_t g{};
-    if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
-    }
-    globfree(&g);
-    return out;
-  }
-  std::size_t wild = pattern.find_first_of("*?[");
-  std::size_t slash = pattern.rfind('/', wild);
-  std::string base = slash == std::string::npos ? "." : pattern.substr(0, slash == 0 ? 1 : slash);
-  std::string flat = pattern;
-  for (std::size_t p; (p = flat.find("**/")) != std::string::npos;) flat.replace(p, 3, "*");
-  for (std::size_t p; (p = flat.find("**")) != std::string::npos;) flat.replace(p, 2, "*");
-  std::error_code ec;
-  for_each_file(base, ec, [&](const fs::path& p) {
-    std::string path = p.string();
-    if (base == "." && path.rfind("./", 0) == 0 && pattern.rfind("./", 0) != 0) path = path.substr(2);
-    if (fnmatch(flat.c_str(), path.c_str(), 0) == 0) out.push_back(path);
-  });
+  if (ec) errors.push_back({dir.string(), "cannot read directory: " + ec.message()});
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -82,49 +73,93 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
 std::vector<InputFile> discover(const std::vector<std::string>& args, const std::string& stdin_name,
                                 std::vector<InputError>& errors) {
   std::vector<InputFile> files;
-  std::set<std::string> seen;
-  auto add = [&](const std::string& p) {
-    if (seen.insert(fs::path(p).lexically_normal().string()).second) files.push_back({p, false});
+  // One file named twice ("db" and "$PWD/db", or through a symlink) is
+  // analysed once, under the first spelling given.
+  std::set<fs::path> seen;
+  auto add_file = [&](const std::string& p) {
+    if (auto why = not_a_file(p)) errors.push_back({p, *why});
+    else if (seen.insert(real_path(p)).second) files.push_back({p, false});
   };
+  auto add_directory = [&](const std::string& dir) {
+    std::size_t errors_before = errors.size();
+    auto found = sql_files_under(dir, errors);
+    if (found.empty() && errors.size() == errors_before) errors.push_back({dir, "directory contains no .sql files"});
+    for (const auto& f : found) add_file(f);
+  };
+  std::optional<std::size_t> stdin_at;
   for (const std::string& arg : args) {
     if (arg == "-") {
-      files.push_back({stdin_name.empty() ? "<stdin>" : stdin_name, true});
+      stdin_at = files.size();
+      files.push_back({stdin_name.empty() ? "<stdin>" : stdin_name, true, !stdin_name.empty()});
       continue;
     }
     std::error_code ec;
-    fs::file_status st = fs::status(arg, ec);
-    if (fs::is_directory(st)) {
-      auto found = sql_files_under(arg, ec);
-      if (ec) errors.push_back({arg, "cannot read directory: " + ec.message()});
-      else if (found.empty()) errors.push_back({arg, "directory contains no .sql files"});
-      for (const auto& f : found) add(f);
-    } else if (fs::exists(st)) {
-      add(arg);
-    } else if (has_wildcard(arg)) {
-      auto found = expand_glob(arg);
-      if (found.empty()) errors.push_back({arg, "pattern matches no files"});
-      for (const auto& f : found) {
-        if (fs::is_directory(f, ec)) {
-          for (const auto& g : sql_files_under(f, ec)) add(g);
-        } else {
-          add(f);
-        }
-      }
+    bool present = fs::exists(fs::symlink_status(arg, ec));
+    if (fs::is_directory(arg, ec)) {
+      add_directory(arg);
+    } else if (present || !has_glob_syntax(arg)) {
+      add_file(arg);  // or the reason it cannot be read
     } else {
-      errors.push_back({arg, "no such file or directory"});
+      std::string error;
+      auto found = expand_glob(arg, error);
+      if (!error.empty()) errors.push_back({arg, error});
+      else if (found.empty()) errors.push_back({arg, "pattern matches no files"});
+      for (const auto& f : found) {
+        if (fs::is_directory(f, ec)) add_directory(f);
+        else add_file(f);
+      }
+    }
+  }
+  // The editor's unsaved buffer (--stdin-filename NAME -) takes the place of
+  // the file NAME on disk, so it is judged with the rest of the set.
+  if (stdin_at && !stdin_name.empty()) {
+    fs::path buffer = real_path(stdin_name);
+    auto on_disk = std::find_if(files.begin(), files.end(),
+                                [&](const InputFile& f) { return !f.from_stdin && real_path(f.path) == buffer; });
+    if (on_disk != files.end()) {
+      *on_disk = files[*stdin_at];
+      files.erase(files.begin() + static_cast<long>(*stdin_at));
     }
   }
   return files;
 }
 
+namespace {
+
+// Appends `in` to `text` a block at a time, and stops at the first NUL byte
+// (a binary file, or a device that never ends); its offset, or npos.
+std::size_t read_until_nul(std::istream& in, std::string& text) {
+  char block[1 << 16];
+  while (in) {
+    in.read(block, sizeof block);
+    std::size_t n = static_cast<std::size_t>(in.gcount());
+    if (const void* nul = std::memchr(block, '\0', n)) {
+      std::size_t at = text.size() + static_cast<std::size_t>(static_cast<const char*>(nul) - block);
+      text.append(block, n);
+      return at;
+    }
+    text.append(block, n);
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
 std::optional<std::string> read_input(const InputFile& f, std::string& error) {
   std::string text;
+  std::size_t nul = std::string::npos;
   if (f.from_stdin) {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    nul = read_until_nul(std::cin, text);
+    if (std::cin.bad()) {
+      error = "read error";
+      return std::nullopt;
+    }
   } else {
+    // A named pipe is read once here (`--schema <(pg_dump -s db)`); discover()
+    // refuses it among the migrations, which are read more than once.
     std::error_code ec;
-    if (fs::is_directory(f.path, ec)) {
-      error = "is a directory";
+    if (auto why = not_a_file(f.path); why && !fs::is_fifo(f.path, ec)) {
+      error = *why;
       return std::nullopt;
     }
     std::ifstream in(f.path, std::ios::binary);
@@ -132,16 +167,14 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
       error = "cannot open file";
       return std::nullopt;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    nul = read_until_nul(in, text);
     if (in.bad()) {
       error = "read error";
       return std::nullopt;
     }
-    text = std::move(ss).str();
   }
   LineIndex lines(text);
-  if (auto nul = text.find('\0'); nul != std::string::npos) {
+  if (nul != std::string::npos) {
     error = "line " + std::to_string(lines.position(nul).line) + ": contains a NUL byte (binary file?)";
     return std::nullopt;
   }

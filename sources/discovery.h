@@ -14,6 +14,9 @@ namespace migrasafe {
 struct InputFile {
   std::string path;  // as shown in reports
   bool from_stdin = false;
+  // Stdin named with --stdin-filename: it belongs to the migration set under
+  // that name (an editor's unsaved buffer), in place of the file on disk.
+  bool named = false;
 };
 
 struct InputError {
@@ -21,14 +24,19 @@ struct InputError {
   std::string message;
 };
 
-// Directories are searched recursively for *.sql files, in sorted order.
-// Paths that do not exist, globs that match nothing and directories without
-// SQL files are errors: nothing is skipped silently.
+// Directories are searched recursively for *.sql files, in sorted order;
+// globs follow sources/glob.h. Paths that do not exist, globs that match
+// nothing, directories without SQL files and paths that are not regular files
+// (FIFOs, devices, sockets, symlink loops) are errors: nothing is skipped
+// silently. A file named twice (also through another spelling or a symlink)
+// is listed once, under its first spelling. "-" is stdin, named `stdin_name`
+// when given; it then replaces the file of that name.
 std::vector<InputFile> discover(const std::vector<std::string>& args, const std::string& stdin_name,
                                 std::vector<InputError>& errors);
 
-// Reads a file (or stdin) as text. Fails on unreadable files, NUL bytes and
-// invalid UTF-8, naming the line.
+// Reads a file (or stdin) as text. Fails on unreadable and non-regular
+// files, NUL bytes (reading stops at the first) and invalid UTF-8, naming the
+// line.
 std::optional<std::string> read_input(const InputFile& f, std::string& error);
 
 // Up/down pairing for the two common layouts: NNN_name.up.sql beside

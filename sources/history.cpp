@@ -6,6 +6,7 @@
 
 #include "parser/sha256.h"
 #include "sources/discovery.h"
+#include "sources/paths.h"
 
 namespace migrasafe {
 namespace fs = std::filesystem;
@@ -21,12 +22,6 @@ std::string normalized(std::string_view text) {
   return out;
 }
 
-fs::path normal(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(fs::absolute(p), ec);
-  return ec ? fs::absolute(p).lexically_normal() : c;
-}
-
 // Migrations whose history is fixed once applied: versioned up scripts (and
 // plain files), not repeatable ones or down scripts without an up.
 bool recorded_kind(const Migration& m) { return !m.up.empty() && !m.repeatable; }
@@ -34,9 +29,9 @@ bool recorded_kind(const Migration& m) { return !m.up.empty() && !m.repeatable; 
 // The set a version is unique in: one layout in one directory (directory
 // layouts: the directory holding the migration directories).
 std::string group_of(const Migration& m) {
-  fs::path dir = fs::path(m.up).parent_path();
+  fs::path dir = real_path(directory_of(m.up));
   if (m.layout == Layout::DirPairs || m.layout == Layout::Prisma) dir = dir.parent_path();
-  return std::string(layout_name(m.layout)) + '\0' + normal(dir).string();
+  return std::string(layout_name(m.layout)) + '\0' + dir.string();
 }
 
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
@@ -170,10 +165,10 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
                             mismatch_help});
   }
   std::map<fs::path, const Migration*> by_path;
-  for (const Migration* m : recorded) by_path[normal(m->up)] = m;
+  for (const Migration* m : recorded) by_path[real_path(m->up)] = m;
   std::set<fs::path> listed;
   for (const SumLine& l : lines) {
-    fs::path file = normal(dir / l.path);
+    fs::path file = real_path(dir / l.path);
     listed.insert(file);
     auto it = by_path.find(file);
     if (!fs::exists(file, ec)) {
@@ -204,7 +199,7 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
 }
 
 bool under(const fs::path& file, const fs::path& dir) {
-  auto rel = normal(file).lexically_relative(normal(dir));
+  auto rel = real_path(file).lexically_relative(real_path(dir));
   return !rel.empty() && *rel.begin() != "..";
 }
 
@@ -228,7 +223,7 @@ std::optional<std::string> sum_file_text(const MigrationSet& set, const fs::path
       return std::nullopt;
     }
     out += (m->version.empty() ? std::string("-") : m->version) + " " + migration_hash(*text) + " " +
-           normal(m->up).lexically_relative(normal(dir)).generic_string() + "\n";
+           real_path(m->up).lexically_relative(real_path(dir)).generic_string() + "\n";
   }
   return out + "total " + sha256_hex(out) + "\n";
 }
@@ -243,7 +238,9 @@ HistoryResult check_history(const MigrationSet& set, const std::vector<fs::path>
     gaps(group, out);
     if (since) out_of_order(group, *since, out);
   }
-  for (const fs::path& dir : sum_dirs) check_sum(dir, recorded_under(set, dir), out);
+  std::set<fs::path> checked;  // a directory named twice ("db", "$PWD/db") has one sum file
+  for (const fs::path& dir : sum_dirs)
+    if (checked.insert(real_path(dir)).second) check_sum(dir, recorded_under(set, dir), out);
   if (since)
     for (const Migration& m : set.migrations)
       if (recorded_kind(m) && since->was_modified(m.up))

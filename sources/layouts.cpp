@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "sources/paths.h"
+
 namespace fs = std::filesystem;
 
 namespace migrasafe {
@@ -139,8 +141,15 @@ std::vector<Match> match_file(const std::string& path) {
       out.push_back({Layout::GolangMigrate, dir, base, version, name, part, false, std::nullopt});
   }
 
-  std::string parent = p.parent_path().filename().string();
-  std::string grandparent = p.parent_path().parent_path().string();
+  // Directory layouts name migrations by the directory holding the file;
+  // "up.sql", "./up.sql" and "../up.sql" are named by the real directory.
+  fs::path parent_dir = p.parent_path(), grandparent_dir = parent_dir.parent_path();
+  if (std::string n = parent_dir.filename().string(); n.empty() || n == "." || n == "..") {
+    parent_dir = real_path(directory_of(p));
+    grandparent_dir = (directory_of(p) / "..").lexically_normal();
+  }
+  std::string parent = parent_dir.filename().string();
+  std::string grandparent = grandparent_dir.string();
   // Directory pairs: <version>_<name>/up.sql + down.sql (diesel, sourcegraph, tern-like)
   if ((file == "up.sql" || file == "down.sql") && !parent.empty()) {
     auto [version, name] = split_version(parent);
@@ -153,10 +162,10 @@ std::vector<Match> match_file(const std::string& path) {
     out.push_back({Layout::Prisma, grandparent, parent, version, name, Part::Up, false, std::nullopt});
   }
   // sqitch: <top>/{deploy,revert,verify}/<change>.sql beside <top>/sqitch.plan
-  for (fs::path d = p.parent_path(); !d.empty() && d.has_filename(); d = d.parent_path()) {
+  for (fs::path d = parent_dir; !d.empty() && d.has_filename(); d = d.parent_path()) {
     std::string dn = d.filename().string();
     if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
-      std::string change = fs::path(path).lexically_relative(d).replace_extension().generic_string();
+      std::string change = (parent_dir / file).lexically_relative(d).replace_extension().generic_string();
       Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
       out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
       break;
@@ -200,6 +209,8 @@ bool dir_metadata_disables_transaction(const fs::path& dir) {
   return false;
 }
 
+// A group is one directory, however the paths spell it ("db", "./db",
+// "$PWD/db", a symlink to it): its real path.
 struct GroupKey {
   std::string dir;
   Layout layout;
@@ -350,11 +361,16 @@ std::string blank_outside(std::string_view text, ByteRange keep) {
   return out;
 }
 
-MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force) {
+MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
+                                 const std::string* stdin_text) {
   MigrationSet set;
   std::vector<std::string> paths;
-  for (const InputFile& f : files)
-    if (!f.from_stdin) paths.push_back(f.path);
+  std::optional<std::string> stdin_path;
+  for (const InputFile& f : files) {
+    if (f.from_stdin && !f.named) continue;
+    paths.push_back(f.path);
+    if (f.from_stdin) stdin_path = f.path;
+  }
 
   // Every layout each file matches; dbmate needs the text, read only for
   // files no name-based layout explains.
@@ -364,7 +380,10 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     matches[i] = match_file(paths[i]);
     bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
     if (!named && iends_with(paths[i], ".sql")) {
-      if (auto text = read_text(paths[i])) {
+      std::optional<std::string> text;
+      if (paths[i] != stdin_path) text = read_text(paths[i]);
+      else if (stdin_text) text = *stdin_text;
+      if (text) {
         if (auto sections = dbmate_sections(*text)) {
           std::string stem = fs::path(paths[i]).stem().string();
           std::string version = leading_digits(stem);
@@ -391,6 +410,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // Each file: the set's layout when it explains the file; otherwise (unless
   // forced) the most specific layout that does; otherwise plain.
   std::map<GroupKey, std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>> groups;
+  std::map<std::string, std::string> shown_dir;  // real group directory -> as the first path spells it
   std::vector<Match> plain(paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const Match* chosen = nullptr;
@@ -409,12 +429,14 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       chosen = &plain[i];
     }
     set.files_by_layout[chosen->layout]++;
-    groups[{chosen->group, chosen->layout}][chosen->key].push_back({i, chosen});
+    GroupKey key{real_path(chosen->group).string(), chosen->layout};
+    shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
+    groups[key][chosen->key].push_back({i, chosen});
   }
 
   for (auto& [gk, members] : groups) {
     std::vector<Migration> ms;
-    const fs::path group_dir(gk.dir);
+    const fs::path group_dir(shown_dir.at(gk.dir));
     bool flyway_has_undo = false;
     if (gk.layout == Layout::Flyway)
       for (auto& [key, files_] : members)

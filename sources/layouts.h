@@ -67,8 +67,10 @@ struct MigrationSet {
   std::vector<std::string> notes;     // e.g. sqitch.plan changes without a deploy script
 };
 
-// Builds the ordered set from discovered files (stdin entries are ignored).
-MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt);
+// Builds the ordered set from discovered files (stdin only when named with
+// --stdin-filename; `stdin_text` is its text, which stdin cannot give twice).
+MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt,
+                                 const std::string* stdin_text = nullptr);
 
 // Version order: runs of digits compare as numbers (any length), runs of
 // letters as text; '.', '_' and '-' only separate ("1_10" > "1_9", "2" > "1.5").
