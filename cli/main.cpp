@@ -247,6 +247,36 @@ int record_baseline(const RunResult& run, const std::string& file) {
   return kExitClean;
 }
 
+// `check --staged`: the paths to read in the index snapshot. A path outside
+// the repository is read as it is; one that exists only in the working tree
+// (untracked, or deleted from the index) holds nothing staged and is dropped.
+std::vector<std::string> paths_in_snapshot(const std::vector<std::string>& paths, const IndexSnapshot& snapshot) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const std::string& p : paths) {
+    auto copy = p == "-" ? std::nullopt : snapshot.copy_of(std::filesystem::weakly_canonical(std::filesystem::absolute(p), ec));
+    bool glob = p.find_first_of("*?[") != std::string::npos;
+    if (!copy) out.push_back(p);
+    else if (glob || std::filesystem::exists(*copy, ec) || !std::filesystem::exists(p, ec)) out.push_back(copy->string());
+  }
+  return out;
+}
+
+// The directories whose index entries `check --staged` needs: each path's
+// directory (a glob's fixed prefix), where its migrations, their down scripts
+// and migrasafe.sum are.
+std::vector<std::filesystem::path> snapshot_dirs(const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  for (const std::string& p : paths) {
+    if (p == "-") continue;
+    std::filesystem::path dir = std::filesystem::absolute(p.substr(0, p.find_first_of("*?[")), ec);
+    if (dir.filename().empty() || !std::filesystem::is_directory(dir, ec)) dir = dir.parent_path();
+    dirs.push_back(std::filesystem::weakly_canonical(dir, ec));
+  }
+  return dirs;
+}
+
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
@@ -294,6 +324,20 @@ int run_check(CheckArgs a) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
   }
+  if (!a.stdin_filename.empty() && std::count(a.paths.begin(), a.paths.end(), "-") == 0) {
+    std::cerr << "migrasafe: error: --stdin-filename names the input read from `-`, and `-` is not among the paths\n";
+    return kExitUsage;
+  }
+  if (a.staged && !a.changed_since.empty()) {
+    std::cerr << "migrasafe: error: --staged and --changed-since cannot be combined: --staged checks what the next "
+                 "commit records, --changed-since what a branch changed\n";
+    return kExitUsage;
+  }
+  if (a.staged && a.fix) {
+    std::cerr << "migrasafe: error: --fix cannot be combined with --staged: it fixes the files of the working tree, "
+                 "--staged checks the index\n";
+    return kExitUsage;
+  }
 
   // --schema: replay the dump (no rules) so the first migration sees production's schema.
   Catalog seed;
@@ -326,8 +370,29 @@ int run_check(CheckArgs a) {
     }
   }
 
+  // --staged: read the migrations as the index has them; report them under their own names.
+  std::optional<IndexSnapshot> snapshot;
+  std::vector<std::string> read_paths = a.paths;
+  std::function<std::string(const std::string&)> shown = [](const std::string& p) { return p; };
+  if (a.staged) {
+    std::string error;
+    if (auto taken = IndexSnapshot::take(snapshot_dirs(a.paths), error)) snapshot.emplace(std::move(*taken));
+    if (!snapshot) {
+      std::cerr << "migrasafe: error: --staged: " << error << "\n";
+      return kExitUsage;
+    }
+    read_paths = paths_in_snapshot(a.paths, *snapshot);
+    bool relative = std::none_of(a.paths.begin(), a.paths.end(), [](const std::string& p) { return std::filesystem::path(p).is_absolute(); });
+    std::error_code ec;
+    std::filesystem::path cwd = std::filesystem::weakly_canonical(std::filesystem::current_path(ec), ec);
+    shown = [&snapshot, relative, cwd](const std::string& p) {
+      std::string original = snapshot->original_of(p);
+      return relative && original != p ? std::filesystem::path(original).lexically_relative(cwd).string() : original;
+    };
+  }
+
   std::vector<InputError> input_errors;
-  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+  std::vector<InputFile> inputs = discover(read_paths, a.stdin_filename, input_errors);
 
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
@@ -336,7 +401,7 @@ int run_check(CheckArgs a) {
   MigrationSet set = build_migration_set(inputs, forced_layout(a.layout));
   // History integrity: the set against itself, the git base and migrasafe.sum
   // in each directory named.
-  HistoryResult history = check_history(set, sum_dirs(a.paths), a.changed_since.empty() ? nullptr : &*report_only);
+  HistoryResult history = check_history(set, sum_dirs(read_paths), a.changed_since.empty() ? nullptr : &*report_only);
   enum class Part { Up, Down, Verify, Whole };
   struct Unit {
     std::size_t input;
@@ -397,7 +462,7 @@ int run_check(CheckArgs a) {
     // A bug, not bad input: say so loudly, keep the other files' results.
     internal_errors++;
     std::lock_guard<std::mutex> lock(stderr_mutex);
-    std::cerr << "migrasafe: internal error: " << inputs[units[k].input].path << ": " << e.what() << "\n";
+    std::cerr << "migrasafe: internal error: " << shown(inputs[units[k].input].path) << ": " << e.what() << "\n";
     results[k].input_error = std::string("internal error: ") + e.what();
   };
   auto read_down = [](const std::string& path) -> std::optional<std::string> {
@@ -487,7 +552,7 @@ int run_check(CheckArgs a) {
       auto source = parsed[k]->source;
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
-        LintOptions o = settings->options_for(inputs[units[k].input].path);
+        LintOptions o = settings->options_for(shown(inputs[units[k].input].path));
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
         if (const Migration* m = units[k].migration)
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
@@ -525,6 +590,8 @@ int run_check(CheckArgs a) {
   }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+  if (snapshot)
+    for (FileResult& f : run.files) f.path = shown(f.path);
   if (report_only)
     std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
 
@@ -549,13 +616,14 @@ int run_check(CheckArgs a) {
   // Findings on migrasafe.sum itself (vanished migrations, a bad total).
   for (SumFileResult& sum : history.sum_files) {
     FileResult f = sum_file_result(std::move(sum), options);
+    f.path = shown(f.path);
     if (!f.diagnostics.empty()) run.files.push_back(std::move(f));
   }
 
   // Paths that named nothing are reported like unreadable files.
   for (const InputError& e : input_errors) {
     FileResult f;
-    f.path = e.path;
+    f.path = shown(e.path);
     f.input_error = e.message;
     f.parsed.source = std::make_shared<SourceFile>(e.path, "");
     run.files.push_back(std::move(f));

@@ -1,0 +1,120 @@
+// The CLI as a gate (pre-commit hook, CI step): it judges what will be
+// committed, reports every file it could analyse, never loses a report
+// silently, and refuses options and paths that cannot do what they say.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support.h"
+
+namespace fs = std::filesystem;
+using testing::run_cli;
+
+namespace {
+
+bool have_git() { return std::system("command -v git >/dev/null 2>&1") == 0; }
+
+// A throwaway directory (a git repository when asked), removed afterwards.
+struct Dir {
+  fs::path dir;
+  explicit Dir(const std::string& name, bool repo = false) {
+    dir = fs::temp_directory_path() / ("migrasafe-gate-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "db" / "sub");
+    if (repo) REQUIRE(git("init -q -b main") == 0);
+  }
+  ~Dir() { fs::remove_all(dir); }
+  void write(const std::string& rel, const std::string& text) const {
+    std::ofstream(dir / rel, std::ios::binary) << text;
+  }
+  int git(const std::string& args) const {
+    return std::system(("cd '" + dir.string() + "' && git -c user.email=t@t -c user.name=t " + args + " >/dev/null 2>&1").c_str());
+  }
+  // migrasafe ARGS (bash syntax) from the subdirectory `in`, stderr merged.
+  testing::Run run(const std::string& args, const std::string& in = ".") const {
+    return run_cli(args + " 2>&1", (dir / in).string());
+  }
+  // Any shell command from the directory (MIGRASAFE is the binary), stderr merged.
+  testing::Run shell(const std::string& command) const {
+    return run_cli("--version >/dev/null; MIGRASAFE=" + std::string(MIGRASAFE_BINARY) + "; " + command + " 2>&1",
+                   dir.string());
+  }
+};
+
+std::set<std::string> reported(const std::string& json) {
+  std::set<std::string> files;
+  auto doc = nlohmann::json::parse(json);
+  for (const auto& f : doc["files"]) files.insert(f["path"].get<std::string>());
+  return files;
+}
+
+std::size_t temp_snapshots() {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
+    n += e.path().filename().string().starts_with("migrasafe-index-");
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("--staged and the git hook judge the index, not the working tree", "[cli][git][gate]") {
+  if (!have_git()) {
+    WARN("git not installed; skipped");
+    return;
+  }
+  Dir repo("staged", true);
+  repo.write("db/001_create.sql", "CREATE TABLE t (id int);\n");
+  REQUIRE(repo.git("add . && git -c user.email=t@t -c user.name=t commit -qm init") == 0);
+  REQUIRE(repo.run("install-hook db").exit_code == 0);
+  std::size_t snapshots_before = temp_snapshots();
+
+  // A DROP TABLE staged, then edited back to something harmless without staging.
+  repo.write("db/002_drop.sql", "DROP TABLE t;\n");
+  REQUIRE(repo.git("add db/002_drop.sql") == 0);
+  repo.write("db/002_drop.sql", "SELECT 1;\n");
+  auto staged = repo.run("check --staged --format json db");
+  CHECK(staged.exit_code == 1);
+  CHECK_THAT(staged.out, Catch::Contains("drop-table"));
+  CHECK(reported(staged.out) == std::set<std::string>{"db/002_drop.sql"});
+  // The same from a subdirectory, with a relative and with an absolute path.
+  CHECK(reported(repo.run("check --staged --format json ..", "db/sub").out) == std::set<std::string>{"../002_drop.sql"});
+  CHECK(reported(repo.run("check --staged --format json '" + (repo.dir / "db").string() + "'", "db/sub").out) ==
+        std::set<std::string>{(repo.dir / "db" / "002_drop.sql").string()});
+  // The commit through the installed hook is blocked.
+  auto commit = repo.shell("git -c user.email=t@t -c user.name=t commit -qm drop");
+  CHECK(commit.exit_code != 0);
+  CHECK_THAT(commit.out, Catch::Contains("db/002_drop.sql:1:1") && Catch::Contains("drop-table"));
+  CHECK(repo.git("rev-parse -q --verify HEAD~1") != 0);  // still one commit
+
+  // The other way round: the staged version is harmless, the working tree's is not.
+  REQUIRE(repo.git("add db/002_drop.sql") == 0);
+  repo.write("db/002_drop.sql", "DROP TABLE t;\n");
+  CHECK(repo.run("check --staged db").exit_code == 0);
+  CHECK(repo.git("commit -qm select") == 0);
+
+  // A staged new file deleted from the working tree is still judged; history
+  // deleted from the index is gone (the column type from 001 is unknown).
+  repo.write("db/003_type.sql", "ALTER TABLE t ALTER COLUMN id TYPE bigint;\n");
+  REQUIRE(repo.git("add db/003_type.sql") == 0);
+  fs::remove(repo.dir / "db" / "003_type.sql");
+  auto with_history = repo.run("check --staged --format json db");
+  CHECK(with_history.exit_code == 1);
+  CHECK_THAT(with_history.out, Catch::Contains("int4 to int8"));
+  REQUIRE(repo.git("rm -q --cached db/001_create.sql") == 0);
+  auto without_history = repo.run("check --staged --format json db");
+  CHECK(reported(without_history.out) == std::set<std::string>{"db/003_type.sql"});
+  CHECK_THAT(without_history.out, !Catch::Contains("int4 to int8"));
+
+  // An untracked directory holds nothing staged: nothing to report.
+  fs::create_directories(repo.dir / "other");
+  repo.write("other/001.sql", "DROP TABLE t;\n");
+  CHECK(repo.run("check --staged other").exit_code == 0);
+
+  // The snapshot of the index is removed afterwards.
+  CHECK(temp_snapshots() == snapshots_before);
+}
