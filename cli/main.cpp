@@ -43,8 +43,19 @@ using namespace migrasafe;
 namespace {
 
 // Exit codes (README, DESIGN.md): 0 clean, 1 findings at or above --fail-on,
-// 2 usage or configuration error, 3 input that could not be read.
-constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3;
+// 2 usage or configuration error, 3 input that could not be read, 4 internal
+// error (a bug in migrasafe: the other files are still reported).
+constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3, kExitInternal = 4;
+
+// For tests only: MIGRASAFE_TEST_INTERNAL_ERROR=TEXT makes the analysis of
+// every file whose path contains TEXT throw, as a bug in a rule would, so
+// that the handling of internal errors (exit 4, the other files reported)
+// can be tested with the real binary.
+void throw_if_test_internal_error(const std::string& path) {
+  const char* text = std::getenv("MIGRASAFE_TEST_INTERNAL_ERROR");
+  if (text && *text && path.find(text) != std::string::npos)
+    throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
+}
 
 // Runs `fn` on `n` threads with 256 MiB stacks (address space only; pages are
 // touched as used), so deeply nested statements cannot overflow the recursive
@@ -456,12 +467,12 @@ int run_check(CheckArgs a) {
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
-  std::atomic<int> internal_errors{0};
+  std::set<std::string> internal_errors;  // the files (as shown), said on stderr already
   std::mutex stderr_mutex;
   auto internal_error = [&](std::size_t k, const std::exception& e) {
     // A bug, not bad input: say so loudly, keep the other files' results.
-    internal_errors++;
     std::lock_guard<std::mutex> lock(stderr_mutex);
+    internal_errors.insert(shown(inputs[units[k].input].path));
     std::cerr << "migrasafe: internal error: " << shown(inputs[units[k].input].path) << ": " << e.what() << "\n";
     results[k].input_error = std::string("internal error: ") + e.what();
   };
@@ -552,6 +563,7 @@ int run_check(CheckArgs a) {
       auto source = parsed[k]->source;
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
+        throw_if_test_internal_error(inputs[units[k].input].path);
         LintOptions o = settings->options_for(shown(inputs[units[k].input].path));
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
         if (const Migration* m = units[k].migration)
@@ -629,7 +641,11 @@ int run_check(CheckArgs a) {
     run.files.push_back(std::move(f));
   }
 
-  if (a.record_baseline) return internal_errors ? kExitUsage : record_baseline(run, a.output);
+  if (a.record_baseline && !internal_errors.empty()) {
+    std::cerr << "migrasafe: error: baseline not written to " << a.output << ": a file could not be analysed\n";
+    return kExitInternal;
+  }
+  if (a.record_baseline) return record_baseline(run, a.output);
   if (baseline) {
     BaselineSummary b = apply_baseline(*baseline, run, baseline_root());
     std::cerr << "migrasafe: baseline " << a.baseline << ": " << b.hidden << (b.hidden == 1 ? " finding" : " findings")
@@ -676,11 +692,12 @@ int run_check(CheckArgs a) {
   out->flush();
   if (a.format != "text" || a.print_stdin) {
     for (const FileResult& f : run.files)
-      if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
+      if (!f.input_error.empty() && !internal_errors.count(f.path))
+        std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
   }
 
   Counts c = count(run);
-  if (internal_errors) return kExitUsage;
+  if (!internal_errors.empty()) return kExitInternal;
   if (c.input_errors) return kExitInput;
   if (a.explain) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
@@ -748,7 +765,7 @@ int run_rule(const std::string& name) {
     auto page = std::find_if(rule_docs().begin(), rule_docs().end(), [&](const RuleDoc& d) { return d.name == r->name; });
     if (page == rule_docs().end()) {
       std::cerr << "migrasafe: internal error: rule " << r->name << " has no embedded page\n";
-      return kExitUsage;
+      return kExitInternal;
     }
     if (r != found.front()) std::cout << "\n";
     std::cout << page->markdown;
@@ -896,7 +913,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
-             "3 unreadable input.");
+             "3 unreadable input, 4 internal error.");
 
   // Options shared by `check` and `explain`.
   auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
@@ -1051,7 +1068,7 @@ int main(int argc, char** argv) {
     if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";
-    return kExitUsage;
+    return kExitInternal;
   }
   return kExitUsage;
 }

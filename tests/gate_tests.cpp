@@ -41,7 +41,7 @@ struct Dir {
   }
   // Any shell command from the directory (MIGRASAFE is the binary), stderr merged.
   testing::Run shell(const std::string& command) const {
-    return run_cli("--version >/dev/null; MIGRASAFE=" + std::string(MIGRASAFE_BINARY) + "; " + command + " 2>&1",
+    return run_cli("--version >/dev/null; MIGRASAFE=" + std::string(MIGRASAFE_BINARY) + "; { " + command + "; } 2>&1",
                    dir.string());
   }
 };
@@ -117,4 +117,29 @@ TEST_CASE("--staged and the git hook judge the index, not the working tree", "[c
 
   // The snapshot of the index is removed afterwards.
   CHECK(temp_snapshots() == snapshots_before);
+}
+
+TEST_CASE("an internal error is reported for its file only, with exit code 4", "[cli][gate]") {
+  Dir d("internal");
+  d.write("db/001_a.sql", "CREATE TABLE a (id int);\n");
+  d.write("db/002_b.sql", "DROP TABLE a;\n");
+  d.write("db/003_c.sql", "DROP TABLE c;\n");
+  for (const std::string format : {"text", "json", "sarif", "gcc"}) {
+    INFO(format);
+    auto r = d.shell("MIGRASAFE_TEST_INTERNAL_ERROR=002_b $MIGRASAFE check --format " + format +
+                     " -o report db; echo \"exit=$?\"; cat report");
+    CHECK_THAT(r.out, Catch::Contains("exit=4"));
+    CHECK_THAT(r.out, Catch::Contains("migrasafe: internal error: db/002_b.sql: MIGRASAFE_TEST_INTERNAL_ERROR is set"));
+    // Said once, and the other files are in the report.
+    CHECK(r.out.find("MIGRASAFE_TEST_INTERNAL_ERROR is set\nmigrasafe: error: db/002_b.sql") == std::string::npos);
+    CHECK_THAT(r.out, Catch::Contains("003_c.sql") && Catch::Contains("drop-table"));
+    CHECK_THAT(r.out, Catch::Contains("001_a.sql"));
+  }
+  // The variable only breaks the files it names; without it the run is clean of internal errors.
+  CHECK(d.shell("MIGRASAFE_TEST_INTERNAL_ERROR=nomatch $MIGRASAFE check db").exit_code == 1);
+  // A baseline is not recorded from an incomplete run.
+  auto baseline = d.shell("MIGRASAFE_TEST_INTERNAL_ERROR=002_b $MIGRASAFE baseline -o base.json db");
+  CHECK(baseline.exit_code == 4);
+  CHECK_THAT(baseline.out, Catch::Contains("baseline not written"));
+  CHECK(!fs::exists(d.dir / "base.json"));
 }
