@@ -3,6 +3,7 @@
 // migration set), `lock` (write migrasafe.sum), `rules` (list rules),
 // `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "cli/baseline.h"
 #include "cli/config.h"
 #include "cli/hook.h"
+#include "cli/output.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -111,6 +113,26 @@ struct CheckArgs {
   bool record_baseline = false;  // `baseline`: write the findings to --output instead of reporting
   std::set<std::string> given;  // options given on the command line (they override the config file)
 };
+
+// Standard output, through a buffer that keeps the reason of a failed
+// write (cli/output.h); installed by main. What write errors call it:
+FdStreamBuf stdout_buffer(STDOUT_FILENO);
+constexpr const char* kStdoutName = "<stdout>";
+
+// A report, list or file that could not be written (a full disk, a closed
+// pipe, /dev/full): said, with exit code 2, never lost silently.
+int write_error(const std::string& file, int error) {
+  std::cerr << "migrasafe: error: cannot write " << file << ": " << std::strerror(error) << "\n";
+  return kExitUsage;
+}
+
+// Whether everything sent to stdout was written (after a flush); says why not.
+bool stdout_written() {
+  std::cout.flush();
+  if (!stdout_buffer.error()) return true;
+  write_error(kStdoutName, stdout_buffer.error());
+  return false;
+}
 
 std::optional<Layout> forced_layout(const std::string& name) {
   return name == "auto" ? std::nullopt : parse_layout(name);
@@ -404,6 +426,21 @@ int run_check(CheckArgs a) {
 
   std::vector<InputError> input_errors;
   std::vector<InputFile> inputs = discover(read_paths, a.stdin_filename, input_errors);
+  // The report must not overwrite what it reports on (under any spelling of its path).
+  if (!a.output.empty()) {
+    std::vector<std::string> read;
+    for (const InputFile& in : inputs)
+      if (!in.from_stdin) read.push_back(shown(in.path));
+    for (const std::string* p : {&a.schema, &a.baseline})
+      if (!p->empty()) read.push_back(*p);
+    for (const std::string& p : read) {
+      std::error_code ec;
+      if (!std::filesystem::equivalent(a.output, p, ec)) continue;
+      std::cerr << "migrasafe: error: --output " << a.output << " is the input file " << p
+                << ": refusing to overwrite it\n";
+      return kExitUsage;
+    }
+  }
 
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
@@ -656,14 +693,14 @@ int run_check(CheckArgs a) {
     std::cerr << "\n";
   }
 
-  std::ofstream file_out;
+  std::optional<FdStreamBuf> file_buffer;
+  std::ostream file_out(nullptr);
   std::ostream* out = &std::cout;
   if (!a.output.empty()) {
-    file_out.open(a.output, std::ios::binary);
-    if (!file_out) {
-      std::cerr << "migrasafe: error: cannot write --output file `" << a.output << "`\n";
-      return kExitUsage;
-    }
+    int fd = ::open(a.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return write_error(a.output, errno);
+    file_buffer.emplace(fd);
+    file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
@@ -690,6 +727,13 @@ int run_check(CheckArgs a) {
     write_text(*out, run, color);
   }
   out->flush();
+  if (file_buffer) {
+    int error = file_buffer->error();
+    if (::close(file_buffer->fd()) != 0 && !error) error = errno;
+    if (error) return write_error(a.output, error);
+  } else if (!stdout_written()) {
+    return kExitUsage;
+  }
   if (a.format != "text" || a.print_stdin) {
     for (const FileResult& f : run.files)
       if (!f.input_error.empty() && !internal_errors.count(f.path))
@@ -897,10 +941,7 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
   }
   std::filesystem::path out = std::filesystem::path(dir) / kSumFileName;
   std::ofstream file(out, std::ios::binary);
-  if (!(file << *text) || !file.flush()) {
-    std::cerr << "migrasafe: error: cannot write `" << out.string() << "`\n";
-    return kExitInput;
-  }
+  if (!(file << *text) || !file.flush()) return write_error(out.string(), errno ? errno : EIO);
   std::size_t n = static_cast<std::size_t>(std::count(text->begin(), text->end(), '\n')) - 1;
   std::cout << "wrote " << out.string() << " (" << n << " migration" << (n == 1 ? "" : "s") << ")\n";
   return kExitClean;
@@ -1030,6 +1071,14 @@ int main(int argc, char** argv) {
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
 
+  // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
+  struct StdoutGuard {
+    std::streambuf* original = std::cout.rdbuf(&stdout_buffer);
+    ~StdoutGuard() {
+      std::cout.flush();
+      std::cout.rdbuf(original);
+    }
+  } stdout_guard;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -1058,14 +1107,16 @@ int main(int argc, char** argv) {
       std::cout << "wrote " << kConfigFileName << "\n";
       return kExitClean;
     }
-    if (*check_cmd) return run_check(check);
-    if (*baseline_cmd) return run_check(record);
-    if (*hook_cmd) return run_install_hook(hook);
-    if (*explain_cmd) return run_check(explain);
-    if (*rules_cmd) return run_rules(rules_format);
-    if (*lock_cmd) return run_lock(lock_dir, lock_layout, lock_config);
-    if (*rule_cmd) return run_rule(rule_name);
-    if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
+    int status = kExitUsage;
+    if (*check_cmd) status = run_check(check);
+    else if (*baseline_cmd) status = run_check(record);
+    else if (*hook_cmd) status = run_install_hook(hook);
+    else if (*explain_cmd) status = run_check(explain);
+    else if (*rules_cmd) status = run_rules(rules_format);
+    else if (*lock_cmd) status = run_lock(lock_dir, lock_layout, lock_config);
+    else if (*rule_cmd) status = run_rule(rule_name);
+    else if (*sources_cmd) status = run_sources(sources_paths, sources_format, sources_layout);
+    return status == kExitUsage || stdout_written() ? status : kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";
     return kExitInternal;

@@ -143,3 +143,46 @@ TEST_CASE("an internal error is reported for its file only, with exit code 4", "
   CHECK_THAT(baseline.out, Catch::Contains("baseline not written"));
   CHECK(!fs::exists(d.dir / "base.json"));
 }
+
+TEST_CASE("a report that cannot be written is an error, and --output never overwrites an input", "[cli][gate]") {
+  Dir d("write");
+  d.write("db/001_a.sql", "DROP TABLE a;\n");
+  if (fs::exists("/dev/full")) {
+    for (const std::string format : {"text", "json", "sarif"}) {
+      INFO(format);
+      auto to_file = d.run("check --format " + format + " -o /dev/full db");
+      CHECK(to_file.exit_code == 2);
+      CHECK_THAT(to_file.out, Catch::Contains("migrasafe: error: cannot write /dev/full: No space left on device"));
+      auto to_stdout = run_cli("check --format " + format + " db 2>&1 >/dev/full", d.dir.string());
+      CHECK(to_stdout.exit_code == 2);
+      CHECK_THAT(to_stdout.out, Catch::Contains("migrasafe: error: cannot write <stdout>: No space left on device"));
+    }
+    // Other commands' output too, and a clean run is no exception.
+    CHECK(d.run("rules --format json >/dev/full").exit_code == 2);
+    CHECK(d.run("sources db >/dev/full").exit_code == 2);
+    d.write("db/002_b.sql", "SELECT 1;\n");
+    CHECK(d.run("check db/002_b.sql >/dev/full").exit_code == 2);
+  } else {
+    WARN("no /dev/full; write errors not tested");
+  }
+  auto no_dir = d.run("check -o no/such/dir/report.txt db");
+  CHECK(no_dir.exit_code == 2);
+  CHECK_THAT(no_dir.out, Catch::Contains("migrasafe: error: cannot write no/such/dir/report.txt: No such file or directory"));
+
+  // -o naming an input file, under any spelling, is refused before anything is written.
+  for (const std::string& output : std::vector<std::string>{"db/001_a.sql", "./db/001_a.sql", "db/sub/../001_a.sql", "'" + (d.dir / "db/001_a.sql").string() + "'"}) {
+    INFO(output);
+    auto r = d.run("check -o " + output + " db");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out, Catch::Contains("is the input file") && Catch::Contains("001_a.sql"));
+    CHECK(testing::read_file(d.dir / "db/001_a.sql") == "DROP TABLE a;\n");
+  }
+  fs::create_symlink(d.dir / "db/001_a.sql", d.dir / "link.sql");
+  CHECK(d.run("check -o link.sql db").exit_code == 2);
+  CHECK(d.run("check --schema db/001_a.sql -o db/001_a.sql db/002_b.sql").exit_code == 2);
+  CHECK(d.run("baseline -o db/001_a.sql db").exit_code == 2);
+  CHECK(testing::read_file(d.dir / "db/001_a.sql") == "DROP TABLE a;\n");
+  // A new file beside the inputs is fine.
+  CHECK(d.run("check -o report.txt db").exit_code == 1);
+  CHECK_THAT(testing::read_file(d.dir / "report.txt"), Catch::Contains("drop-table"));
+}
