@@ -755,7 +755,24 @@ int run_install_hook(HookRequest request) {
   std::error_code ec;
   request.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   if (ec) request.binary = "migrasafe";
-  std::string written, error;
+  // A hook over paths that name nothing would fail every commit: check them first.
+  if (std::count(request.paths.begin(), request.paths.end(), "-")) {
+    std::cerr << "migrasafe: error: install-hook: the hook checks files, not stdin (`-`)\n";
+    return kExitUsage;
+  }
+  std::string error;
+  if (!repository_root(error)) {
+    std::cerr << "migrasafe: error: install-hook: " << error << "\n";
+    return kExitUsage;
+  }
+  std::vector<InputError> missing;
+  discover(request.paths, "", missing);
+  for (const InputError& e : missing) std::cerr << "migrasafe: error: " << e.path << ": " << e.message << "\n";
+  if (!missing.empty()) {
+    std::cerr << "migrasafe: error: install-hook: no hook written\n";
+    return kExitInput;
+  }
+  std::string written;
   try {
     if (!install_hook(request, written, error)) {
       std::cerr << "migrasafe: error: install-hook: " << error << "\n";
@@ -927,6 +944,10 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
     }
   }
   std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::cerr << "migrasafe: error: " << dir << ": no such file or directory\n";
+    return kExitInput;
+  }
   if (!std::filesystem::is_directory(dir, ec)) {
     std::cerr << "migrasafe: error: `lock` needs a directory of migrations, and `" << dir << "` is not one\n";
     return kExitUsage;
@@ -947,6 +968,40 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
   return kExitClean;
 }
 
+// --pg-version's check: why VALUE is not a supported major version ("" if it is).
+std::string pg_version_problem(std::string& value) {
+  if (value.empty()) return "the value is empty: give the PostgreSQL major version, 10 to 18";
+  bool digits = value.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits && value.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(value[0]))
+    return "`" + value + "` is not a major version: give the number before the dot, 10 to 18";
+  if (!digits) return "`" + value + "` is not a number: give the PostgreSQL major version, 10 to 18";
+  if (value.size() > 2 || std::stoi(value) < 10 || std::stoi(value) > 18)
+    return "PostgreSQL " + value + " is not supported: give a major version from 10 to 18";
+  return "";
+}
+
+// `--pg-version= x.sql`: CLI11 would take x.sql as the value. An option
+// written with `=` and nothing after it is named here (options before `--`).
+std::optional<std::string> option_with_empty_value(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("--") && arg.find('=') == arg.size() - 1) return std::string(arg.substr(0, arg.size() - 1));
+  }
+  return std::nullopt;
+}
+
+// `--output ''` and the like: an option given an empty value (a flag takes
+// none). nullopt if there is none.
+std::optional<std::string> option_given_empty(const CLI::App& app) {
+  for (const CLI::App* cmd : app.get_subcommands())
+    for (const CLI::Option* o : cmd->get_options())
+      if (!o->get_positional() && o->get_type_size() > 0 && o->count())
+        for (const std::string& r : o->results())
+          if (r.empty()) return o->get_name();
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -964,7 +1019,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
-        ->check(CLI::Range(10, 18))
+        ->check(CLI::Validator(pg_version_problem, "10-18"))
         ->capture_default_str();
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");
@@ -1079,6 +1134,10 @@ int main(int argc, char** argv) {
       std::cout.rdbuf(original);
     }
   } stdout_guard;
+  if (auto option = option_with_empty_value(argc, argv)) {
+    std::cerr << "migrasafe: error: " << *option << "= has an empty value (write " << *option << "=VALUE)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -1088,7 +1147,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "migrasafe: error: " << e.what() << " (see `migrasafe --help`)\n";
+    return kExitUsage;
+  }
+  if (auto option = option_given_empty(app)) {
+    std::cerr << "migrasafe: error: " << *option << " has an empty value\n";
     return kExitUsage;
   }
 

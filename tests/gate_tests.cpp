@@ -186,3 +186,91 @@ TEST_CASE("a report that cannot be written is an error, and --output never overw
   CHECK(d.run("check -o report.txt db").exit_code == 1);
   CHECK_THAT(testing::read_file(d.dir / "report.txt"), Catch::Contains("drop-table"));
 }
+
+TEST_CASE("install-hook checks its paths: a missing one is exit 3 and no hook", "[cli][git][gate]") {
+  if (!have_git()) {
+    WARN("git not installed; skipped");
+    return;
+  }
+  Dir repo("hookpaths", true);
+  repo.write("db/001_create.sql", "CREATE TABLE t (id bigint);\n");
+  fs::path hook = repo.dir / ".git" / "hooks" / "pre-commit";
+  auto missing = repo.run("install-hook nonexist");
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.out, Catch::Contains("migrasafe: error: nonexist: no such file or directory") &&
+                              Catch::Contains("no hook written"));
+  CHECK(!fs::exists(hook));
+  CHECK(repo.run("install-hook db 'nomatch/*.sql'").exit_code == 3);
+  CHECK(repo.run("install-hook ../nonexist", "db/sub").exit_code == 3);
+  CHECK(!fs::exists(hook));
+  CHECK(repo.run("install-hook -").exit_code == 2);
+  CHECK(!fs::exists(hook));
+  // Paths that exist (a directory, a glob), from a subdirectory: written, and the commit goes through.
+  CHECK(repo.run("install-hook .. '../*.sql'", "db/sub").exit_code == 0);
+  CHECK(fs::exists(hook));
+  REQUIRE(repo.git("add db") == 0);
+  CHECK(repo.shell("git -c user.email=t@t -c user.name=t commit -qm init").exit_code == 0);
+}
+
+TEST_CASE("an empty rule selection is an error, not every rule off", "[cli][gate]") {
+  Dir d("select");
+  d.write("db/001.sql", "DROP TABLE t;\n");
+  auto spaces = d.run("check --select ' , ' db");
+  CHECK(spaces.exit_code == 2);
+  CHECK_THAT(spaces.out, Catch::Contains("migrasafe: error: --select is empty, which would turn every rule off"));
+  for (const std::string empty : {"--select ''", "--select= db"}) {
+    INFO(empty);
+    auto r = d.run("check " + empty + " db");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out, Catch::Contains("migrasafe: error: --select") && Catch::Contains("empty value"));
+  }
+  CHECK(d.run("check --select all db").exit_code == 1);
+  d.write(".migrasafe.toml", "[rules]\nselect = []\n");
+  auto config = d.run("check db");
+  CHECK(config.exit_code == 2);
+  CHECK_THAT(config.out, Catch::Contains("migrasafe: error: .migrasafe.toml:2:") &&
+                             Catch::Contains("\"select\" in [rules] is empty"));
+  d.write(".migrasafe.toml", "[[overrides]]\npaths = [\"db\"]\nselect = []\n");
+  CHECK(d.run("check db").exit_code == 2);
+  d.write(".migrasafe.toml", "[rules]\nselect = [\"drop-table\"]\n");
+  auto selected = d.run("check db");
+  CHECK(selected.exit_code == 1);
+  CHECK_THAT(selected.out, Catch::Contains("drop-table") && !Catch::Contains("missing-lock-timeout"));
+}
+
+TEST_CASE("usage errors: one prefix, a clear message, exit 2; a missing path is exit 3", "[cli][gate]") {
+  Dir d("usage");
+  d.write("db/001.sql", "DROP TABLE t;\n");
+  struct Case {
+    std::string args, message;
+    int exit_code;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"check --pg-version abc db", "--pg-version: `abc` is not a number", 2},
+           {"check --pg-version 15.2 db", "`15.2` is not a major version", 2},
+           {"check --pg-version 9 db", "PostgreSQL 9 is not supported", 2},
+           {"check --pg-version= db", "--pg-version= has an empty value", 2},
+           {"check --pg-version '' db", "--pg-version: the value is empty", 2},
+           {"check --output= db", "--output= has an empty value", 2},
+           {"check --config '' db", "--config has an empty value", 2},
+           {"explain --pg-version= db", "--pg-version= has an empty value", 2},
+           {"check --bogus db", "The following argument was not expected: --bogus", 2},
+           {"check --format xml db", "--format: xml not in", 2},
+           {"nosuchcommand", "subcommand", 2},
+           {"", "A subcommand is required", 2},
+           {"check --stdin-filename x.sql db", "--stdin-filename names the input read from `-`", 2},
+           {"check --staged --changed-since main db", "--staged and --changed-since cannot be combined", 2},
+           {"check --staged --fix db", "--fix cannot be combined with --staged", 2},
+           {"lock nonexist", "nonexist: no such file or directory", 3},
+           {"lock db/001.sql", "`lock` needs a directory of migrations", 2},
+       }) {
+    INFO(c.args);
+    auto r = d.run(c.args);
+    CHECK(r.exit_code == c.exit_code);
+    CHECK_THAT(r.out, Catch::StartsWith("migrasafe: error: ") && Catch::Contains(c.message));
+  }
+  // `--pg-version=` did not swallow the path; these are fine.
+  CHECK(d.run("check --pg-version=16 db").exit_code == 1);
+  CHECK(d.run("check --stdin-filename db/x.sql - < db/001.sql").exit_code == 1);
+  CHECK(d.run("check -- db").exit_code == 1);
+}
