@@ -245,6 +245,7 @@ std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& path
 FileResult sum_file_result(SumFileResult sum, const LintOptions& options) {
   FileResult f;
   f.path = sum.path;
+  f.input_error = std::move(sum.error);
   f.parsed.source = std::make_shared<const SourceFile>(sum.path, std::move(sum.text));
   for (SumFinding& s : sum.findings) {
     std::size_t id = static_cast<std::size_t>(s.rule);
@@ -666,7 +667,7 @@ int run_check(CheckArgs a) {
   for (SumFileResult& sum : history.sum_files) {
     FileResult f = sum_file_result(std::move(sum), options);
     f.path = shown(f.path);
-    if (!f.diagnostics.empty()) run.files.push_back(std::move(f));
+    if (!f.diagnostics.empty() || !f.input_error.empty()) run.files.push_back(std::move(f));
   }
 
   // Paths that named nothing are reported like unreadable files.

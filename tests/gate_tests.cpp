@@ -274,3 +274,39 @@ TEST_CASE("usage errors: one prefix, a clear message, exit 2; a missing path is 
   CHECK(d.run("check --stdin-filename db/x.sql - < db/001.sql").exit_code == 1);
   CHECK(d.run("check -- db").exit_code == 1);
 }
+
+TEST_CASE("a damaged migrasafe.sum is reported, never silently ignored", "[cli][history][gate]") {
+  Dir d("sum");
+  d.write("db/001_a.sql", "CREATE TABLE t (id bigint);\n");
+  d.write("db/002_b.sql", "CREATE TABLE u (id bigint);\n");
+  REQUIRE(d.run("lock db").exit_code == 0);
+  std::string good = testing::read_file(d.dir / "db/migrasafe.sum");
+  REQUIRE(d.run("check db").exit_code == 0);
+  // An edited migration under a damaged sum file: the damage is reported (the edit may be too).
+  d.write("db/001_a.sql", "CREATE TABLE t (id bigint, c text);\n");
+  struct Damage {
+    std::string name, appended;
+    int exit_code;
+    std::string message;
+  };
+  for (const Damage& damage : std::vector<Damage>{
+           {"NUL byte", std::string(1, '\0'), 3, "migrasafe.sum: line 4: contains a NUL byte"},
+           {"0xFF byte", "\xff", 3, "migrasafe.sum: line 4, column 1: invalid UTF-8"},
+           {"malformed line", "garbage\n", 1, "migrasafe.sum:4:1: error: Line 4 of migrasafe.sum is not"},
+           {"short hash", "003 abc 003_c.sql\n", 1, "migrasafe.sum:4:1: error: Line 4 of migrasafe.sum is not"},
+       }) {
+    INFO(damage.name);
+    d.write("db/migrasafe.sum", good + damage.appended);
+    auto r = d.run("check --format gcc db");
+    CHECK(r.exit_code == damage.exit_code);
+    CHECK_THAT(r.out, Catch::Contains(damage.message));
+  }
+  // A line damaged in place: reported on that line, and the total no longer matches.
+  std::string damaged = good;
+  damaged[10] = 'x';
+  d.write("db/migrasafe.sum", damaged);
+  auto r = d.run("check --format gcc db");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("migrasafe.sum:1:1: error: Line 1 of migrasafe.sum is not") &&
+                        Catch::Contains("sum-file-mismatch"));
+}
