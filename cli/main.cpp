@@ -1035,7 +1035,9 @@ int main(int argc, char** argv) {
                     "staged, unstaged or untracked); every migration is still replayed for context. Also reports "
                     "migrations edited since then (edited-migration) and new ones older than the newest there "
                     "(version-out-of-order)");
-    cmd->add_flag("--staged", a.staged, "Report only on files staged for commit (for pre-commit hooks)");
+    cmd->add_flag("--staged", a.staged,
+                  "Judge what the next commit records (for pre-commit hooks): the migrations are read from the git "
+                  "index, and only the files staged as added or modified are reported");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");
