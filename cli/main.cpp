@@ -314,8 +314,10 @@ std::vector<std::filesystem::path> snapshot_dirs(const std::vector<std::string>&
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
+  std::string config_file;  // the configuration file read, if any
   try {
     Config config = load_run_config(a.config);
+    config_file = config.path;
     if (a.paths.empty()) a.paths = config.migration_paths();
     if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
@@ -432,8 +434,9 @@ int run_check(CheckArgs a) {
     std::vector<std::string> read;
     for (const InputFile& in : inputs)
       if (!in.from_stdin) read.push_back(shown(in.path));
-    for (const std::string* p : {&a.schema, &a.baseline})
+    for (const std::string* p : {&a.schema, &a.baseline, &config_file})
       if (!p->empty()) read.push_back(*p);
+    for (const std::filesystem::path& dir : sum_dirs(a.paths)) read.push_back((dir / kSumFileName).string());
     for (const std::string& p : read) {
       std::error_code ec;
       if (!std::filesystem::equivalent(a.output, p, ec)) continue;
@@ -575,7 +578,11 @@ int run_check(CheckArgs a) {
   auto parse_next = [&]() -> bool {  // false when every unit is taken
     std::size_t k = next++;
     if (k >= units.size()) return false;
-    parse_one(k);
+    try {
+      parse_one(k);
+    } catch (const std::exception& e) {  // nothing may escape a worker thread: it would end the whole run
+      internal_error(k, e);
+    }
     {
       std::lock_guard<std::mutex> lock(ready_mutex);
       ready[k] = 1;

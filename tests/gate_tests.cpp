@@ -181,6 +181,14 @@ TEST_CASE("a report that cannot be written is an error, and --output never overw
   CHECK(d.run("check -o link.sql db").exit_code == 2);
   CHECK(d.run("check --schema db/001_a.sql -o db/001_a.sql db/002_b.sql").exit_code == 2);
   CHECK(d.run("baseline -o db/001_a.sql db").exit_code == 2);
+  d.write("db/migrasafe.sum", "total e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
+  CHECK(d.run("check -o db/migrasafe.sum db").exit_code == 2);
+  CHECK(testing::read_file(d.dir / "db/migrasafe.sum").starts_with("total "));
+  fs::remove(d.dir / "db/migrasafe.sum");
+  d.write(".migrasafe.toml", "fail_on = \"warning\"\n");
+  CHECK(d.run("check -o .migrasafe.toml db").exit_code == 2);
+  CHECK(testing::read_file(d.dir / ".migrasafe.toml") == "fail_on = \"warning\"\n");
+  fs::remove(d.dir / ".migrasafe.toml");
   CHECK(testing::read_file(d.dir / "db/001_a.sql") == "DROP TABLE a;\n");
   // A new file beside the inputs is fine.
   CHECK(d.run("check -o report.txt db").exit_code == 1);
