@@ -281,36 +281,6 @@ int record_baseline(const RunResult& run, const std::string& file) {
   return kExitClean;
 }
 
-// `check --staged`: the paths to read in the index snapshot. A path outside
-// the repository is read as it is; one that exists only in the working tree
-// (untracked, or deleted from the index) holds nothing staged and is dropped.
-std::vector<std::string> paths_in_snapshot(const std::vector<std::string>& paths, const IndexSnapshot& snapshot) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const std::string& p : paths) {
-    auto copy = p == "-" ? std::nullopt : snapshot.copy_of(std::filesystem::weakly_canonical(std::filesystem::absolute(p), ec));
-    bool glob = p.find_first_of("*?[") != std::string::npos;
-    if (!copy) out.push_back(p);
-    else if (glob || std::filesystem::exists(*copy, ec) || !std::filesystem::exists(p, ec)) out.push_back(copy->string());
-  }
-  return out;
-}
-
-// The directories whose index entries `check --staged` needs: each path's
-// directory (a glob's fixed prefix), where its migrations, their down scripts
-// and migrasafe.sum are.
-std::vector<std::filesystem::path> snapshot_dirs(const std::vector<std::string>& paths) {
-  std::vector<std::filesystem::path> dirs;
-  std::error_code ec;
-  for (const std::string& p : paths) {
-    if (p == "-") continue;
-    std::filesystem::path dir = std::filesystem::absolute(p.substr(0, p.find_first_of("*?[")), ec);
-    if (dir.filename().empty() || !std::filesystem::is_directory(dir, ec)) dir = dir.parent_path();
-    dirs.push_back(std::filesystem::weakly_canonical(dir, ec));
-  }
-  return dirs;
-}
-
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
@@ -409,23 +379,17 @@ int run_check(CheckArgs a) {
   // --staged: read the migrations as the index has them; report them under their own names.
   std::optional<IndexSnapshot> snapshot;
   std::vector<std::string> read_paths = a.paths;
-  std::function<std::string(const std::string&)> shown = [](const std::string& p) { return p; };
   if (a.staged) {
     std::string error;
-    if (auto taken = IndexSnapshot::take(snapshot_dirs(a.paths), error)) snapshot.emplace(std::move(*taken));
+    if (auto taken = IndexSnapshot::take(a.paths, error)) snapshot.emplace(std::move(*taken));
     if (!snapshot) {
       std::cerr << "migrasafe: error: --staged: " << error << "\n";
       return kExitUsage;
     }
-    read_paths = paths_in_snapshot(a.paths, *snapshot);
-    bool relative = std::none_of(a.paths.begin(), a.paths.end(), [](const std::string& p) { return std::filesystem::path(p).is_absolute(); });
-    std::error_code ec;
-    std::filesystem::path cwd = std::filesystem::weakly_canonical(std::filesystem::current_path(ec), ec);
-    shown = [&snapshot, relative, cwd](const std::string& p) {
-      std::string original = snapshot->original_of(p);
-      return relative && original != p ? std::filesystem::path(original).lexically_relative(cwd).string() : original;
-    };
+    read_paths = snapshot->paths_to_read();
   }
+  auto shown = [&snapshot](const std::string& path) { return snapshot ? snapshot->shown(path) : path; };
+
 
   std::vector<InputError> input_errors;
   std::vector<InputFile> inputs = discover(read_paths, a.stdin_filename, input_errors);

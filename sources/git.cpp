@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
@@ -155,14 +156,28 @@ std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& e
   return changed;
 }
 
-std::optional<IndexSnapshot> IndexSnapshot::take(const std::vector<fs::path>& dirs, std::string& error) {
+namespace {
+bool has_wildcard(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+}  // namespace
+
+IndexSnapshot::IndexSnapshot(fs::path repository, fs::path root, std::vector<std::string> paths)
+    : repository_(std::move(repository)), root_(std::move(root)), paths_(std::move(paths)) {
+  std::error_code ec;
+  cwd_ = fs::weakly_canonical(fs::current_path(ec), ec);
+  relative_ = std::none_of(paths_.begin(), paths_.end(), [](const std::string& p) { return fs::path(p).is_absolute(); });
+}
+
+std::optional<IndexSnapshot> IndexSnapshot::take(const std::vector<std::string>& paths, std::string& error) {
   auto root = repo_root(error);
   if (!root) return std::nullopt;
   std::vector<std::string> list{"-C", root->string(), "ls-files", "-z", "--"};
-  for (const fs::path& d : dirs) {
-    fs::path rel = d.lexically_relative(*root);
-    if (rel.empty() || *rel.begin() == "..") continue;
-    list.push_back(":(literal)" + rel.generic_string());
+  for (const std::string& p : paths) {
+    if (p == "-") continue;
+    std::error_code ec;
+    fs::path dir = fs::absolute(p.substr(0, p.find_first_of("*?[")), ec);
+    if (dir.filename().empty() || !fs::is_directory(dir, ec)) dir = dir.parent_path();
+    fs::path rel = fs::weakly_canonical(dir, ec).lexically_relative(*root);
+    if (!rel.empty() && *rel.begin() != "..") list.push_back(":(literal)" + rel.generic_string());
   }
   if (list.size() == 5) list.push_back(":(literal).");  // nothing inside: an empty pathspec would match everything anyway
   Output files = git(list);
@@ -176,7 +191,7 @@ std::optional<IndexSnapshot> IndexSnapshot::take(const std::vector<fs::path>& di
     return std::nullopt;
   }
   std::error_code ec;
-  IndexSnapshot snapshot(*root, fs::weakly_canonical(tmpl, ec));
+  IndexSnapshot snapshot(*root, fs::weakly_canonical(tmpl, ec), paths);
   // checkout-index takes file names, not pathspecs: in batches, to stay under the argument size limit.
   std::vector<std::string> batch;
   auto flush = [&]() -> bool {
@@ -205,23 +220,41 @@ std::optional<IndexSnapshot> IndexSnapshot::take(const std::vector<fs::path>& di
 }
 
 IndexSnapshot::IndexSnapshot(IndexSnapshot&& other) noexcept
-    : repository_(std::move(other.repository_)), root_(std::exchange(other.root_, {})) {}
+    : repository_(std::move(other.repository_)),
+      root_(std::exchange(other.root_, {})),
+      paths_(std::move(other.paths_)),
+      cwd_(std::move(other.cwd_)),
+      relative_(other.relative_) {}
 
 IndexSnapshot::~IndexSnapshot() {
   std::error_code ec;
   if (!root_.empty()) fs::remove_all(root_, ec);
 }
 
-std::optional<fs::path> IndexSnapshot::copy_of(const fs::path& absolute) const {
-  fs::path rel = absolute.lexically_normal().lexically_relative(repository_);
-  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+std::optional<fs::path> IndexSnapshot::copy_of(const std::string& path) const {
+  if (path == "-") return std::nullopt;
+  std::error_code ec;
+  fs::path rel = fs::weakly_canonical(fs::absolute(path), ec).lexically_relative(repository_);
+  if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
   return rel == "." ? root_ : (root_ / rel).lexically_normal();
 }
 
-std::string IndexSnapshot::original_of(const std::string& path) const {
+std::vector<std::string> IndexSnapshot::paths_to_read() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const std::string& p : paths_) {
+    auto copy = copy_of(p);
+    if (!copy) out.push_back(p);
+    else if (has_wildcard(p) || fs::exists(*copy, ec) || !fs::exists(p, ec)) out.push_back(copy->string());
+  }
+  return out;
+}
+
+std::string IndexSnapshot::shown(const std::string& path) const {
   fs::path rel = fs::path(path).lexically_relative(root_);
   if (!fs::path(path).is_absolute() || rel.empty() || *rel.begin() == "..") return path;
-  return (repository_ / rel).lexically_normal().string();
+  fs::path original = (repository_ / rel).lexically_normal();
+  return (relative_ ? original.lexically_relative(cwd_) : original).string();
 }
 
 std::optional<ChangedFiles> staged_files(std::string& error) {

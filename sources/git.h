@@ -37,23 +37,31 @@ std::optional<ChangedFiles> staged_files(std::string& error);
 // when deleted from the working tree.
 class IndexSnapshot {
  public:
-  // `dirs`: absolute directories inside the repository (the index entries
-  // under them are written). nullopt with `error` when git fails.
-  static std::optional<IndexSnapshot> take(const std::vector<std::filesystem::path>& dirs, std::string& error);
+  // The index entries the command-line `paths` need (each path's directory,
+  // a glob's fixed prefix: its migrations, their down scripts, migrasafe.sum).
+  // nullopt with `error` when git fails or the working directory is not in a repository.
+  static std::optional<IndexSnapshot> take(const std::vector<std::string>& paths, std::string& error);
   IndexSnapshot(IndexSnapshot&& other) noexcept;
   IndexSnapshot& operator=(IndexSnapshot&&) = delete;
   ~IndexSnapshot();
 
-  const std::filesystem::path& repository() const { return repository_; }
-  // The snapshot's copy of an absolute path inside the repository (nullopt outside it).
-  std::optional<std::filesystem::path> copy_of(const std::filesystem::path& absolute) const;
-  // The repository path a snapshot path stands for; other paths unchanged.
-  std::string original_of(const std::string& path) const;
+  // The paths to read instead of `paths`: inside the repository, their copies
+  // in the snapshot; one that exists only in the working tree (untracked, or
+  // deleted from the index) holds nothing staged and is left out; a path
+  // outside the repository, or `-`, is kept as it is.
+  std::vector<std::string> paths_to_read() const;
+  // The name to report for a path read from the snapshot: the path in the
+  // working tree it stands for, spelled as the command line spelled paths
+  // (relative to the working directory, unless a path was absolute).
+  std::string shown(const std::string& path) const;
 
  private:
-  IndexSnapshot(std::filesystem::path repository, std::filesystem::path root)
-      : repository_(std::move(repository)), root_(std::move(root)) {}
+  IndexSnapshot(std::filesystem::path repository, std::filesystem::path root, std::vector<std::string> paths);
+  std::optional<std::filesystem::path> copy_of(const std::string& path) const;
   std::filesystem::path repository_, root_;  // root_: the temporary directory ("" once moved from)
+  std::vector<std::string> paths_;           // as given
+  std::filesystem::path cwd_;                // where relative paths start
+  bool relative_ = true;                     // every path given was relative
 };
 
 // The top directory of the working tree the working directory is in.
