@@ -185,6 +185,9 @@ class Reader {
   // Rule names, codes or aliases; "all" (in select) means every rule.
   std::vector<RuleId> rule_list(const toml::node& v, const std::string& key, const std::string& in, bool allow_all) const {
     if (!v.is_array()) wrong(v, key, "an array of rule names");
+    if (allow_all && v.as_array()->empty())  // `select = []` would silently turn every rule off
+      fail(v.source(), "\"" + key + "\" in " + in + " is empty, which would turn every rule off: list the rules to "
+                       "run, [\"all\"] for every rule, or remove the key for the default rules");
     std::vector<RuleId> out;
     for (const toml::node& e : *v.as_array()) {
       if (!e.is_string()) fail(e.source(), "\"" + key + "\" must be an array of rule names, but holds " + type_name(e));
@@ -392,6 +395,9 @@ Settings::Settings(Config config, CommandLine cli) : config_(std::move(config)),
       for (const RuleInfo* r : found) out.push_back(r->id);
     }
   };
+  if (!cli_.select.empty() && split_list(cli_.select).empty())  // `--select ''` would silently turn every rule off
+    throw ConfigError("--select is empty, which would turn every rule off: name the rules to run (`--select all` for "
+                      "every rule), or leave --select out for the default rules");
   resolve(cli_.select, cli_select_, true);
   resolve(cli_.ignore, cli_ignore_, false);
 }

@@ -3,6 +3,7 @@
 // migration set), `lock` (write migrasafe.sum), `rules` (list rules),
 // `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml).
 #include <pthread.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "cli/baseline.h"
 #include "cli/config.h"
 #include "cli/hook.h"
+#include "cli/output.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -43,8 +45,19 @@ using namespace migrasafe;
 namespace {
 
 // Exit codes (README, DESIGN.md): 0 clean, 1 findings at or above --fail-on,
-// 2 usage or configuration error, 3 input that could not be read.
-constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3;
+// 2 usage or configuration error, 3 input that could not be read, 4 internal
+// error (a bug in migrasafe: the other files are still reported).
+constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3, kExitInternal = 4;
+
+// For tests only: MIGRASAFE_TEST_INTERNAL_ERROR=TEXT makes the analysis of
+// every file whose path contains TEXT throw, as a bug in a rule would, so
+// that the handling of internal errors (exit 4, the other files reported)
+// can be tested with the real binary.
+void throw_if_test_internal_error(const std::string& path) {
+  const char* text = std::getenv("MIGRASAFE_TEST_INTERNAL_ERROR");
+  if (text && *text && path.find(text) != std::string::npos)
+    throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
+}
 
 // Runs `fn` on `n` threads with 256 MiB stacks (address space only; pages are
 // touched as used), so deeply nested statements cannot overflow the recursive
@@ -100,6 +113,26 @@ struct CheckArgs {
   bool record_baseline = false;  // `baseline`: write the findings to --output instead of reporting
   std::set<std::string> given;  // options given on the command line (they override the config file)
 };
+
+// Standard output, through a buffer that keeps the reason of a failed
+// write (cli/output.h); installed by main. What write errors call it:
+FdStreamBuf stdout_buffer(STDOUT_FILENO);
+constexpr const char* kStdoutName = "<stdout>";
+
+// A report, list or file that could not be written (a full disk, a closed
+// pipe, /dev/full): said, with exit code 2, never lost silently.
+int write_error(const std::string& file, int error) {
+  std::cerr << "migrasafe: error: cannot write " << file << ": " << std::strerror(error) << "\n";
+  return kExitUsage;
+}
+
+// Whether everything sent to stdout was written (after a flush); says why not.
+bool stdout_written() {
+  std::cout.flush();
+  if (!stdout_buffer.error()) return true;
+  write_error(kStdoutName, stdout_buffer.error());
+  return false;
+}
 
 std::optional<Layout> forced_layout(const std::string& name) {
   return name == "auto" ? std::nullopt : parse_layout(name);
@@ -212,6 +245,7 @@ std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& path
 FileResult sum_file_result(SumFileResult sum, const LintOptions& options) {
   FileResult f;
   f.path = sum.path;
+  f.input_error = std::move(sum.error);
   f.parsed.source = std::make_shared<const SourceFile>(sum.path, std::move(sum.text));
   for (SumFinding& s : sum.findings) {
     std::size_t id = static_cast<std::size_t>(s.rule);
@@ -250,8 +284,10 @@ int record_baseline(const RunResult& run, const std::string& file) {
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
+  std::string config_file;  // the configuration file read, if any
   try {
     Config config = load_run_config(a.config);
+    config_file = config.path;
     if (a.paths.empty()) a.paths = config.migration_paths();
     if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
@@ -294,6 +330,20 @@ int run_check(CheckArgs a) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
   }
+  if (!a.stdin_filename.empty() && std::count(a.paths.begin(), a.paths.end(), "-") == 0) {
+    std::cerr << "migrasafe: error: --stdin-filename names the input read from `-`, and `-` is not among the paths\n";
+    return kExitUsage;
+  }
+  if (a.staged && !a.changed_since.empty()) {
+    std::cerr << "migrasafe: error: --staged and --changed-since cannot be combined: --staged checks what the next "
+                 "commit records, --changed-since what a branch changed\n";
+    return kExitUsage;
+  }
+  if (a.staged && a.fix) {
+    std::cerr << "migrasafe: error: --fix cannot be combined with --staged: it fixes the files of the working tree, "
+                 "--staged checks the index\n";
+    return kExitUsage;
+  }
 
   // --schema: replay the dump (no rules) so the first migration sees production's schema.
   Catalog seed;
@@ -326,8 +376,22 @@ int run_check(CheckArgs a) {
     }
   }
 
+  // --staged: read the migrations as the index has them; report them under their own names.
+  std::optional<IndexSnapshot> snapshot;
+  std::vector<std::string> read_paths = a.paths;
+  if (a.staged) {
+    std::string error;
+    if (auto taken = IndexSnapshot::take(a.paths, error)) snapshot.emplace(std::move(*taken));
+    if (!snapshot) {
+      std::cerr << "migrasafe: error: --staged: " << error << "\n";
+      return kExitUsage;
+    }
+    read_paths = snapshot->paths_to_read();
+  }
+  auto shown = [&snapshot](const std::string& path) { return snapshot ? snapshot->shown(path) : path; };
+
   std::vector<InputError> input_errors;
-  std::vector<InputFile> inputs = discover(a.paths, a.stdin_filename, input_errors);
+  std::vector<InputFile> inputs = discover(read_paths, a.stdin_filename, input_errors);
   // Read stdin up front (a named one's layout may depend on its text); every
   // other file is read by the worker that lints it.
   std::vector<std::optional<std::string>> preloaded(inputs.size());
@@ -338,6 +402,22 @@ int run_check(CheckArgs a) {
     preloaded[i] = a.stdin_text ? a.stdin_text : read_input(inputs[i], preload_errors[i]);
     if (preloaded[i]) stdin_text = &*preloaded[i];
   }
+  // The report must not overwrite what it reports on (under any spelling of its path).
+  if (!a.output.empty()) {
+    std::vector<std::string> read;
+    for (const InputFile& in : inputs)
+      if (!in.from_stdin) read.push_back(shown(in.path));
+    for (const std::string* p : {&a.schema, &a.baseline, &config_file})
+      if (!p->empty()) read.push_back(*p);
+    for (const std::filesystem::path& dir : sum_dirs(a.paths)) read.push_back((dir / kSumFileName).string());
+    for (const std::string& p : read) {
+      std::error_code ec;
+      if (!std::filesystem::equivalent(a.output, p, ec)) continue;
+      std::cerr << "migrasafe: error: --output " << a.output << " is the input file " << p
+                << ": refusing to overwrite it\n";
+      return kExitUsage;
+    }
+  }
 
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
@@ -346,7 +426,7 @@ int run_check(CheckArgs a) {
   MigrationSet set = build_migration_set(inputs, forced_layout(a.layout), stdin_text);
   // History integrity: the set against itself, the git base and migrasafe.sum
   // in each directory named.
-  HistoryResult history = check_history(set, sum_dirs(a.paths), a.changed_since.empty() ? nullptr : &*report_only);
+  HistoryResult history = check_history(set, sum_dirs(read_paths), a.changed_since.empty() ? nullptr : &*report_only);
   enum class Part { Up, Down, Verify, Whole };
   struct Unit {
     std::size_t input;
@@ -394,13 +474,13 @@ int run_check(CheckArgs a) {
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
-  std::atomic<int> internal_errors{0};
+  std::set<std::string> internal_errors;  // the files (as shown), said on stderr already
   std::mutex stderr_mutex;
   auto internal_error = [&](std::size_t k, const std::exception& e) {
     // A bug, not bad input: say so loudly, keep the other files' results.
-    internal_errors++;
     std::lock_guard<std::mutex> lock(stderr_mutex);
-    std::cerr << "migrasafe: internal error: " << inputs[units[k].input].path << ": " << e.what() << "\n";
+    internal_errors.insert(shown(inputs[units[k].input].path));
+    std::cerr << "migrasafe: internal error: " << shown(inputs[units[k].input].path) << ": " << e.what() << "\n";
     results[k].input_error = std::string("internal error: ") + e.what();
   };
   auto read_down = [](const std::string& path) -> std::optional<std::string> {
@@ -464,7 +544,11 @@ int run_check(CheckArgs a) {
   auto parse_next = [&]() -> bool {  // false when every unit is taken
     std::size_t k = next++;
     if (k >= units.size()) return false;
-    parse_one(k);
+    try {
+      parse_one(k);
+    } catch (const std::exception& e) {  // nothing may escape a worker thread: it would end the whole run
+      internal_error(k, e);
+    }
     {
       std::lock_guard<std::mutex> lock(ready_mutex);
       ready[k] = 1;
@@ -490,7 +574,8 @@ int run_check(CheckArgs a) {
       auto source = parsed[k]->source;
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
-        LintOptions o = settings->options_for(inputs[units[k].input].path);
+        throw_if_test_internal_error(inputs[units[k].input].path);
+        LintOptions o = settings->options_for(shown(inputs[units[k].input].path));
         if (units[k].transaction) o.analysis.assume_in_transaction = true;
         if (const Migration* m = units[k].migration)
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
@@ -528,6 +613,8 @@ int run_check(CheckArgs a) {
   }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+  if (snapshot)
+    for (FileResult& f : run.files) f.path = shown(f.path);
   if (report_only)
     std::erase_if(run.files, [&](const FileResult& f) { return f.path != a.stdin_filename && !report_only->contains(f.path); });
 
@@ -552,19 +639,24 @@ int run_check(CheckArgs a) {
   // Findings on migrasafe.sum itself (vanished migrations, a bad total).
   for (SumFileResult& sum : history.sum_files) {
     FileResult f = sum_file_result(std::move(sum), options);
-    if (!f.diagnostics.empty()) run.files.push_back(std::move(f));
+    f.path = shown(f.path);
+    if (!f.diagnostics.empty() || !f.input_error.empty()) run.files.push_back(std::move(f));
   }
 
   // Paths that named nothing are reported like unreadable files.
   for (const InputError& e : input_errors) {
     FileResult f;
-    f.path = e.path;
+    f.path = shown(e.path);
     f.input_error = e.message;
     f.parsed.source = std::make_shared<SourceFile>(e.path, "");
     run.files.push_back(std::move(f));
   }
 
-  if (a.record_baseline) return internal_errors ? kExitUsage : record_baseline(run, a.output);
+  if (a.record_baseline && !internal_errors.empty()) {
+    std::cerr << "migrasafe: error: baseline not written to " << a.output << ": a file could not be analysed\n";
+    return kExitInternal;
+  }
+  if (a.record_baseline) return record_baseline(run, a.output);
   if (baseline) {
     BaselineSummary b = apply_baseline(*baseline, run, baseline_root());
     std::cerr << "migrasafe: baseline " << a.baseline << ": " << b.hidden << (b.hidden == 1 ? " finding" : " findings")
@@ -575,14 +667,14 @@ int run_check(CheckArgs a) {
     std::cerr << "\n";
   }
 
-  std::ofstream file_out;
+  std::optional<FdStreamBuf> file_buffer;
+  std::ostream file_out(nullptr);
   std::ostream* out = &std::cout;
   if (!a.output.empty()) {
-    file_out.open(a.output, std::ios::binary);
-    if (!file_out) {
-      std::cerr << "migrasafe: error: cannot write --output file `" << a.output << "`\n";
-      return kExitUsage;
-    }
+    int fd = ::open(a.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return write_error(a.output, errno);
+    file_buffer.emplace(fd);
+    file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
@@ -609,13 +701,21 @@ int run_check(CheckArgs a) {
     write_text(*out, run, color);
   }
   out->flush();
+  if (file_buffer) {
+    int error = file_buffer->error();
+    if (::close(file_buffer->fd()) != 0 && !error) error = errno;
+    if (error) return write_error(a.output, error);
+  } else if (!stdout_written()) {
+    return kExitUsage;
+  }
   if (a.format != "text" || a.print_stdin) {
     for (const FileResult& f : run.files)
-      if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
+      if (!f.input_error.empty() && !internal_errors.count(f.path))
+        std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
   }
 
   Counts c = count(run);
-  if (internal_errors) return kExitUsage;
+  if (!internal_errors.empty()) return kExitInternal;
   if (c.input_errors) return kExitInput;
   if (a.explain) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
@@ -629,7 +729,24 @@ int run_install_hook(HookRequest request) {
   std::error_code ec;
   request.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   if (ec) request.binary = "migrasafe";
-  std::string written, error;
+  // A hook over paths that name nothing would fail every commit: check them first.
+  if (std::count(request.paths.begin(), request.paths.end(), "-")) {
+    std::cerr << "migrasafe: error: install-hook: the hook checks files, not stdin (`-`)\n";
+    return kExitUsage;
+  }
+  std::string error;
+  if (!repository_root(error)) {
+    std::cerr << "migrasafe: error: install-hook: " << error << "\n";
+    return kExitUsage;
+  }
+  std::vector<InputError> missing;
+  discover(request.paths, "", missing);
+  for (const InputError& e : missing) std::cerr << "migrasafe: error: " << e.path << ": " << e.message << "\n";
+  if (!missing.empty()) {
+    std::cerr << "migrasafe: error: install-hook: no hook written\n";
+    return kExitInput;
+  }
+  std::string written;
   try {
     if (!install_hook(request, written, error)) {
       std::cerr << "migrasafe: error: install-hook: " << error << "\n";
@@ -683,7 +800,7 @@ int run_rule(const std::string& name) {
     auto page = std::find_if(rule_docs().begin(), rule_docs().end(), [&](const RuleDoc& d) { return d.name == r->name; });
     if (page == rule_docs().end()) {
       std::cerr << "migrasafe: internal error: rule " << r->name << " has no embedded page\n";
-      return kExitUsage;
+      return kExitInternal;
     }
     if (r != found.front()) std::cout << "\n";
     std::cout << page->markdown;
@@ -801,6 +918,10 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
     }
   }
   std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::cerr << "migrasafe: error: " << dir << ": no such file or directory\n";
+    return kExitInput;
+  }
   if (!std::filesystem::is_directory(dir, ec)) {
     std::cerr << "migrasafe: error: `lock` needs a directory of migrations, and `" << dir << "` is not one\n";
     return kExitUsage;
@@ -815,13 +936,44 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
   }
   std::filesystem::path out = std::filesystem::path(dir) / kSumFileName;
   std::ofstream file(out, std::ios::binary);
-  if (!(file << *text) || !file.flush()) {
-    std::cerr << "migrasafe: error: cannot write `" << out.string() << "`\n";
-    return kExitInput;
-  }
+  if (!(file << *text) || !file.flush()) return write_error(out.string(), errno ? errno : EIO);
   std::size_t n = static_cast<std::size_t>(std::count(text->begin(), text->end(), '\n')) - 1;
   std::cout << "wrote " << out.string() << " (" << n << " migration" << (n == 1 ? "" : "s") << ")\n";
   return kExitClean;
+}
+
+// --pg-version's check: why VALUE is not a supported major version ("" if it is).
+std::string pg_version_problem(std::string& value) {
+  if (value.empty()) return "the value is empty: give the PostgreSQL major version, 10 to 18";
+  bool digits = value.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits && value.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(value[0]))
+    return "`" + value + "` is not a major version: give the number before the dot, 10 to 18";
+  if (!digits) return "`" + value + "` is not a number: give the PostgreSQL major version, 10 to 18";
+  if (value.size() > 2 || std::stoi(value) < 10 || std::stoi(value) > 18)
+    return "PostgreSQL " + value + " is not supported: give a major version from 10 to 18";
+  return "";
+}
+
+// `--pg-version= x.sql`: CLI11 would take x.sql as the value. An option
+// written with `=` and nothing after it is named here (options before `--`).
+std::optional<std::string> option_with_empty_value(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("--") && arg.find('=') == arg.size() - 1) return std::string(arg.substr(0, arg.size() - 1));
+  }
+  return std::nullopt;
+}
+
+// `--output ''` and the like: an option given an empty value (a flag takes
+// none). nullopt if there is none.
+std::optional<std::string> option_given_empty(const CLI::App& app) {
+  for (const CLI::App* cmd : app.get_subcommands())
+    for (const CLI::Option* o : cmd->get_options())
+      if (!o->get_positional() && o->get_type_size() > 0 && o->count())
+        for (const std::string& r : o->results())
+          if (r.empty()) return o->get_name();
+  return std::nullopt;
 }
 
 }  // namespace
@@ -831,7 +983,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
-             "3 unreadable input.");
+             "3 unreadable input, 4 internal error.");
 
   // Options shared by `check` and `explain`.
   auto add_analysis_options = [](CLI::App* cmd, CheckArgs& a) {
@@ -841,7 +993,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
-        ->check(CLI::Range(10, 18))
+        ->check(CLI::Validator(pg_version_problem, "10-18"))
         ->capture_default_str();
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");
@@ -856,7 +1008,9 @@ int main(int argc, char** argv) {
                     "staged, unstaged or untracked); every migration is still replayed for context. Also reports "
                     "migrations edited since then (edited-migration) and new ones older than the newest there "
                     "(version-out-of-order)");
-    cmd->add_flag("--staged", a.staged, "Report only on files staged for commit (for pre-commit hooks)");
+    cmd->add_flag("--staged", a.staged,
+                  "Judge what the next commit records (for pre-commit hooks): the migrations are read from the git "
+                  "index, and only the files staged as added or modified are reported");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");
@@ -948,6 +1102,18 @@ int main(int argc, char** argv) {
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
 
+  // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
+  struct StdoutGuard {
+    std::streambuf* original = std::cout.rdbuf(&stdout_buffer);
+    ~StdoutGuard() {
+      std::cout.flush();
+      std::cout.rdbuf(original);
+    }
+  } stdout_guard;
+  if (auto option = option_with_empty_value(argc, argv)) {
+    std::cerr << "migrasafe: error: " << *option << "= has an empty value (write " << *option << "=VALUE)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -957,7 +1123,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "migrasafe: error: " << e.what() << " (see `migrasafe --help`)\n";
+    return kExitUsage;
+  }
+  if (auto option = option_given_empty(app)) {
+    std::cerr << "migrasafe: error: " << *option << " has an empty value\n";
     return kExitUsage;
   }
 
@@ -976,17 +1146,19 @@ int main(int argc, char** argv) {
       std::cout << "wrote " << kConfigFileName << "\n";
       return kExitClean;
     }
-    if (*check_cmd) return run_check(check);
-    if (*baseline_cmd) return run_check(record);
-    if (*hook_cmd) return run_install_hook(hook);
-    if (*explain_cmd) return run_check(explain);
-    if (*rules_cmd) return run_rules(rules_format);
-    if (*lock_cmd) return run_lock(lock_dir, lock_layout, lock_config);
-    if (*rule_cmd) return run_rule(rule_name);
-    if (*sources_cmd) return run_sources(sources_paths, sources_format, sources_layout);
+    int status = kExitUsage;
+    if (*check_cmd) status = run_check(check);
+    else if (*baseline_cmd) status = run_check(record);
+    else if (*hook_cmd) status = run_install_hook(hook);
+    else if (*explain_cmd) status = run_check(explain);
+    else if (*rules_cmd) status = run_rules(rules_format);
+    else if (*lock_cmd) status = run_lock(lock_dir, lock_layout, lock_config);
+    else if (*rule_cmd) status = run_rule(rule_name);
+    else if (*sources_cmd) status = run_sources(sources_paths, sources_format, sources_layout);
+    return status == kExitUsage || stdout_written() ? status : kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";
-    return kExitUsage;
+    return kExitInternal;
   }
   return kExitUsage;
 }

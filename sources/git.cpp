@@ -4,7 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -151,6 +154,107 @@ std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& e
   add_paths(*root, tree.out, at_base);
   changed.at_base = std::move(at_base.paths);
   return changed;
+}
+
+namespace {
+bool has_wildcard(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+}  // namespace
+
+IndexSnapshot::IndexSnapshot(fs::path repository, fs::path root, std::vector<std::string> paths)
+    : repository_(std::move(repository)), root_(std::move(root)), paths_(std::move(paths)) {
+  std::error_code ec;
+  cwd_ = fs::weakly_canonical(fs::current_path(ec), ec);
+  relative_ = std::none_of(paths_.begin(), paths_.end(), [](const std::string& p) { return fs::path(p).is_absolute(); });
+}
+
+std::optional<IndexSnapshot> IndexSnapshot::take(const std::vector<std::string>& paths, std::string& error) {
+  auto root = repo_root(error);
+  if (!root) return std::nullopt;
+  std::vector<std::string> list{"-C", root->string(), "ls-files", "-z", "--"};
+  for (const std::string& p : paths) {
+    if (p == "-") continue;
+    std::error_code ec;
+    fs::path dir = fs::absolute(p.substr(0, p.find_first_of("*?[")), ec);
+    if (dir.filename().empty() || !fs::is_directory(dir, ec)) dir = dir.parent_path();
+    fs::path rel = fs::weakly_canonical(dir, ec).lexically_relative(*root);
+    if (!rel.empty() && *rel.begin() != "..") list.push_back(":(literal)" + rel.generic_string());
+  }
+  if (list.size() == 5) list.push_back(":(literal).");  // nothing inside: an empty pathspec would match everything anyway
+  Output files = git(list);
+  if (files.status != 0) {
+    error = "cannot list the index (" + first_line(files.err) + ")";
+    return std::nullopt;
+  }
+  std::string tmpl = (fs::temp_directory_path() / "migrasafe-index-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) {
+    error = "cannot create a temporary directory for the staged files";
+    return std::nullopt;
+  }
+  std::error_code ec;
+  IndexSnapshot snapshot(*root, fs::weakly_canonical(tmpl, ec), paths);
+  // checkout-index takes file names, not pathspecs: in batches, to stay under the argument size limit.
+  std::vector<std::string> batch;
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    std::vector<std::string> args{"-C", root->string(), "checkout-index", "-f",
+                                  "--prefix=" + snapshot.root_.string() + "/", "--"};
+    args.insert(args.end(), batch.begin(), batch.end());
+    batch.clear();
+    Output r = git(args);
+    if (r.status != 0) error = "cannot read the staged files (" + first_line(r.err) + ")";
+    return r.status == 0;
+  };
+  std::string prev;
+  for (std::size_t start = 0; start < files.out.size();) {
+    std::size_t end = files.out.find('\0', start);
+    if (end == std::string::npos) end = files.out.size();
+    std::string name = files.out.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || name == prev) continue;  // unmerged paths are listed once per stage
+    prev = name;
+    batch.push_back(std::move(name));
+    if (batch.size() == 500 && !flush()) return std::nullopt;
+  }
+  if (!flush()) return std::nullopt;
+  return snapshot;
+}
+
+IndexSnapshot::IndexSnapshot(IndexSnapshot&& other) noexcept
+    : repository_(std::move(other.repository_)),
+      root_(std::exchange(other.root_, {})),
+      paths_(std::move(other.paths_)),
+      cwd_(std::move(other.cwd_)),
+      relative_(other.relative_) {}
+
+IndexSnapshot::~IndexSnapshot() {
+  std::error_code ec;
+  if (!root_.empty()) fs::remove_all(root_, ec);
+}
+
+std::optional<fs::path> IndexSnapshot::copy_of(const std::string& path) const {
+  if (path == "-") return std::nullopt;
+  std::error_code ec;
+  fs::path rel = fs::weakly_canonical(fs::absolute(path), ec).lexically_relative(repository_);
+  if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
+  return rel == "." ? root_ : (root_ / rel).lexically_normal();
+}
+
+std::vector<std::string> IndexSnapshot::paths_to_read() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const std::string& p : paths_) {
+    auto copy = copy_of(p);
+    if (!copy) out.push_back(p);
+    else if (has_wildcard(p) || fs::exists(*copy, ec) || !fs::exists(p, ec)) out.push_back(copy->string());
+  }
+  return out;
+}
+
+std::string IndexSnapshot::shown(const std::string& path) const {
+  fs::path rel = fs::path(path).lexically_relative(root_);
+  if (!fs::path(path).is_absolute() || rel.empty() || *rel.begin() == "..") return path;
+  fs::path original = (repository_ / rel).lexically_normal();
+  return (relative_ ? original.lexically_relative(cwd_) : original).string();
 }
 
 std::optional<ChangedFiles> staged_files(std::string& error) {

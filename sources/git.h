@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace migrasafe {
 
@@ -26,6 +27,42 @@ struct ChangedFiles {
 // not in a repository, or the ref does not resolve.
 std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error);
 std::optional<ChangedFiles> staged_files(std::string& error);
+
+// `check --staged`: what `git commit` would record, as files. The index
+// entries under the given directories are written (with git's own checkout
+// conversions) to a temporary directory that mirrors the repository, removed
+// again when the snapshot is destroyed. Reading the migrations from there
+// judges the staged content, not the working tree: unstaged edits do not
+// count, files deleted from the index are gone, staged files are there even
+// when deleted from the working tree.
+class IndexSnapshot {
+ public:
+  // The index entries the command-line `paths` need (each path's directory,
+  // a glob's fixed prefix: its migrations, their down scripts, migrasafe.sum).
+  // nullopt with `error` when git fails or the working directory is not in a repository.
+  static std::optional<IndexSnapshot> take(const std::vector<std::string>& paths, std::string& error);
+  IndexSnapshot(IndexSnapshot&& other) noexcept;
+  IndexSnapshot& operator=(IndexSnapshot&&) = delete;
+  ~IndexSnapshot();
+
+  // The paths to read instead of `paths`: inside the repository, their copies
+  // in the snapshot; one that exists only in the working tree (untracked, or
+  // deleted from the index) holds nothing staged and is left out; a path
+  // outside the repository, or `-`, is kept as it is.
+  std::vector<std::string> paths_to_read() const;
+  // The name to report for a path read from the snapshot: the path in the
+  // working tree it stands for, spelled as the command line spelled paths
+  // (relative to the working directory, unless a path was absolute).
+  std::string shown(const std::string& path) const;
+
+ private:
+  IndexSnapshot(std::filesystem::path repository, std::filesystem::path root, std::vector<std::string> paths);
+  std::optional<std::filesystem::path> copy_of(const std::string& path) const;
+  std::filesystem::path repository_, root_;  // root_: the temporary directory ("" once moved from)
+  std::vector<std::string> paths_;           // as given
+  std::filesystem::path cwd_;                // where relative paths start
+  bool relative_ = true;                     // every path given was relative
+};
 
 // The top directory of the working tree the working directory is in.
 std::optional<std::filesystem::path> repository_root(std::string& error);

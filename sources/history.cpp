@@ -124,6 +124,10 @@ void add_once(HistoryResult& out, const std::string& path, HistoryIssue issue) {
   list.push_back(std::move(issue));
 }
 
+bool is_sha256(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 struct SumLine {
   std::string version, hash, path;
   std::uint32_t begin, end;
@@ -136,9 +140,15 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
   if (!fs::is_regular_file(sum_path, ec)) return;
   std::string err;
   auto raw = read_input({sum_path.string(), false}, err);
-  if (!raw) return;
+  if (!raw) {  // a damaged sum file must not turn the checks off silently: unreadable input
+    out.sum_files.push_back({sum_path.string(), "", {}, err});
+    return;
+  }
   auto text = std::optional<std::string>(normalized(*raw));
-  SumFileResult sum{sum_path.string(), *text, {}};
+  SumFileResult sum{sum_path.string(), *text, {}, {}};
+  const std::string mismatch_help =
+      "Do not edit migrasafe.sum by hand: it records what each migration contained when it was locked. Restore it "
+      "from version control, or run `migrasafe lock` to record the migrations as they are now.";
   std::vector<SumLine> lines;
   std::optional<SumLine> total;
   std::uint32_t pos = 0;
@@ -149,14 +159,18 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
     SumLine l{"", "", "", pos, end};
     words >> l.version >> l.hash;
     std::getline(words >> std::ws, l.path);
-    if (l.version == "total" && l.path.empty() && !total) total = l;
+    bool blank = l.version.empty();
+    if (!blank && (!is_sha256(l.hash) || (l.version == "total") == !l.path.empty()))
+      sum.findings.push_back({RuleId::sum_file_mismatch, pos, end,
+                              "Line " + std::to_string(std::count(text->begin(), text->begin() + pos, '\n') + 1) +
+                                  " of migrasafe.sum is not `<version> <sha256> <path>` or `total <sha256>`: the "
+                                  "file was edited by hand or damaged, and the line is not checked",
+                              mismatch_help});
+    else if (l.version == "total" && !total) total = l;
     else if (!l.version.empty() && !total) lines.push_back(l);
     else if (!l.version.empty()) total = SumLine{"", "", "", pos, end};  // anything after the total: tampered
     pos = end + 1;
   }
-  const std::string mismatch_help =
-      "Do not edit migrasafe.sum by hand: it records what each migration contained when it was locked. Restore it "
-      "from version control, or run `migrasafe lock` to record the migrations as they are now.";
   if (!total || total->hash != sha256_hex(std::string_view(*text).substr(0, total->begin)) || !total->path.empty()) {
     SumLine at = total ? *total : (lines.empty() ? SumLine{"", "", "", 0, 0} : lines.back());
     sum.findings.push_back({RuleId::sum_file_mismatch, at.begin, at.end,

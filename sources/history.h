@@ -56,6 +56,7 @@ struct SumFileResult {
   std::string path;
   std::string text;
   std::vector<SumFinding> findings;
+  std::string error;  // why the file could not be read (naming the line); then nothing was checked against it
 };
 
 struct HistoryResult {

@@ -41,6 +41,7 @@ why_exit() {
     124) echo "timed out after ${limit}s" ;;
     2) echo "usage error" ;;
     3) echo "unreadable input" ;;
+    4) echo "internal error" ;;
     *) if (($1 > 128)); then echo "killed by signal $(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"
        else echo "unexpected exit code"; fi ;;
   esac

@@ -170,7 +170,7 @@ TEST_CASE("lock: writes migrasafe.sum; check reports edits, vanished files, a ta
   // Relocking records the present state.
   CHECK(run_cli("lock '" + dir + "'").exit_code == 0);
   CHECK(findings(run_cli("check --format json '" + dir + "'").out).empty());
-  CHECK(run_cli("lock '" + (t.root / "nope").string() + "' 2>&1").exit_code == 2);
+  CHECK(run_cli("lock '" + (t.root / "nope").string() + "' 2>&1").exit_code == 3);  // a missing path: input
 }
 
 TEST_CASE("history with git: out-of-order versions and migrations edited since the base", "[history][git]") {

@@ -203,7 +203,7 @@ TEST_CASE("install-hook writes a pre-commit hook that blocks a dangerous staged 
 
   // core.hooksPath is honoured (relative to the top of the working tree).
   REQUIRE(repo.git("config core.hooksPath .githooks") == 0);
-  CHECK(repo.run("install-hook db", "db/sub").exit_code == 0);
+  CHECK(repo.run("install-hook ..", "db/sub").exit_code == 0);
   CHECK(fs::exists(repo.dir / ".githooks" / "pre-commit"));
 
   // Outside a repository: exit 2.
