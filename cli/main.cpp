@@ -825,7 +825,8 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
 
 int main(int argc, char** argv) {
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
-  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
+  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + " (parses with the PostgreSQL " +
+                                           std::to_string(grammar_version()) + " grammar, libpg_query)");
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
              "3 unreadable input.");
@@ -838,7 +839,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
-        ->check(CLI::Range(10, 18))
+        ->check(CLI::Range(kMinPgVersion, kMaxPgVersion))
         ->capture_default_str();
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");
