@@ -445,3 +445,19 @@ TEST_CASE("newer syntax: the syntax-error finding is a note naming the grammar a
     CHECK_THAT(d.message, !Catch::Contains("not analysed"));
   }
 }
+
+TEST_CASE("table-rewrite recommends REPACK (CONCURRENTLY) from PostgreSQL 19 on", "[rules][newer-syntax]") {
+  auto help = [](int pg_version, const std::string& sql) {
+    LintOptions opts;
+    opts.analysis.pg_version = pg_version;
+    auto r = testing::lint_text(sql, opts);
+    for (const auto& d : r.diagnostics)
+      if (d.rule == RuleId::table_rewrite) return d.help;
+    return std::string("(no table-rewrite finding)");
+  };
+  CHECK_THAT(help(19, "VACUUM FULL orders;"), Catch::StartsWith("On PostgreSQL 19 use REPACK (CONCURRENTLY) orders; instead"));
+  CHECK_THAT(help(19, "CLUSTER app.orders USING orders_pkey;"),
+             Catch::StartsWith("On PostgreSQL 19 use REPACK (CONCURRENTLY) app.orders USING INDEX orders_pkey; instead"));
+  CHECK_THAT(help(19, "ALTER TABLE orders SET TABLESPACE fast;"), !Catch::Contains("REPACK"));
+  CHECK_THAT(help(18, "VACUUM FULL orders;"), !Catch::Contains("REPACK"));
+}
