@@ -635,24 +635,80 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     }
     rename_constraint(name, from, to);
   } else if (type == "OBJECT_INDEX") {
-    if (const IndexInfo* idx = index(name)) {
-      if (TableInfo* t = tables_.find_for_write(idx->table)) {
-        t->indexes.erase(name.name);
-        t->indexes.insert(to);
-      }
-      indexes_.rename(name, renamed);
-    }
+    rename_index(name, to);
   } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
-    std::optional<std::pair<QualifiedName, std::string>> owner;
-    if (const SequenceInfo* seq = sequence(name)) owner = seq->owned_by;
-    set_owner(name, std::nullopt);
-    tables_.rename(name, renamed);
-    views_.rename(name, renamed);
-    sequences_.rename(name, renamed);
-    set_owner(renamed, owner);
-    if (const TableInfo* t = table(renamed)) retarget_table(name, renamed, *t);
-    for (const auto& v : views_using(name, "")) retarget_view(v, name, renamed);
-    retarget_constraints(name, renamed);
+    rename_relation(name, to);
+  }
+}
+
+void Catalog::rename_index(const QualifiedName& name, const std::string& to) {
+  const IndexInfo* idx = index(name);
+  if (!idx) return;
+  if (TableInfo* t = tables_.find_for_write(idx->table)) {
+    t->indexes.erase(name.name);
+    t->indexes.insert(to);
+  }
+  indexes_.rename(name, {name.schema, to});
+}
+
+void Catalog::rename_relation(const QualifiedName& name, const std::string& to) {
+  QualifiedName renamed{name.schema, to};
+  std::optional<std::pair<QualifiedName, std::string>> owner;
+  if (const SequenceInfo* seq = sequence(name)) owner = seq->owned_by;
+  set_owner(name, std::nullopt);
+  tables_.rename(name, renamed);
+  views_.rename(name, renamed);
+  sequences_.rename(name, renamed);
+  set_owner(renamed, owner);
+  if (const TableInfo* t = table(renamed)) retarget_table(name, renamed, *t);
+  for (const auto& v : views_using(name, "")) retarget_view(v, name, renamed);
+  retarget_constraints(name, renamed);
+}
+
+void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
+  using Action = TokenReading::Action;
+  using Object = TokenReading::Object;
+  if (r.empty()) return;
+  QualifiedName name = ctx.qualify_names(r.names[0]);
+  switch (r.action) {
+    case Action::None:
+      return;
+    case Action::Create:
+      if (r.object == Object::Index) {
+        if (r.names[0].empty()) return;  // PostgreSQL names it from columns the reading does not know
+        QualifiedName table = ctx.qualify_names(r.index_table);
+        QualifiedName index_name{table.schema, r.names[0].back()};
+        if (r.if_not_exists && relation_exists(index_name)) return;
+        IndexInfo info;
+        info.table = table;
+        info.unique = r.unique;
+        info.columns = {""};  // unknown, as an expression is
+        indexes_.put(index_name, std::move(info));
+        if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(index_name.name);
+        return;
+      }
+      if (r.if_not_exists && relation_exists(name)) return;
+      if (r.object == Object::Table) {
+        TableInfo t;
+        t.columns_known = false;
+        t.created_unparsed = true;
+        tables_.put(name, std::move(t));
+      } else if (r.object == Object::Sequence) {
+        sequences_.put(name, {});
+      }
+      return;
+    case Action::Drop:
+      for (const NameParts& n : r.names) drop_relation(ctx.qualify_names(n));
+      return;
+    case Action::Rename:
+      if (r.object == Object::Index) rename_index(name, r.new_name);
+      else rename_relation(name, r.new_name);
+      return;
+    case Action::Alter:
+      if (TableInfo* t = tables_.find_for_write(name))
+        for (const auto& nn : r.not_null)
+          if (auto col = t->columns.find(nn.column); col != t->columns.end() && !nn.not_valid) col->second.not_null = true;
+      return;
   }
 }
 
@@ -815,6 +871,8 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     drop(n, ctx);
   } else if (stmt.kind == "RenameStmt") {
     rename(n, ctx);
+  } else if (stmt.kind == kUnparsedKind && stmt.reading && ctx.pg_version() > grammar_version()) {
+    apply_unparsed(*stmt.reading, ctx);
   }
 }
 

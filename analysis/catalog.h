@@ -49,6 +49,10 @@ struct TableInfo {
   std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
   std::set<std::string> indexes;             // index names (same schema as the table)
   std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
+  // Created by a statement the grammar could not parse (newer PostgreSQL
+  // syntax): created in these migrations, but its columns are unknown
+  // (columns_known is false).
+  bool created_unparsed = false;
 };
 
 struct IndexInfo {
@@ -244,6 +248,10 @@ class Catalog {
   void drop(const Json& n, const Context& ctx);
   void drop_relation(const QualifiedName& name);
   void rename(const Json& n, const Context& ctx);
+  void rename_index(const QualifiedName& name, const std::string& to);
+  void rename_relation(const QualifiedName& name, const std::string& to);  // table, view or sequence
+  // What the words of a statement the grammar rejects establish (parser/token_reading.h).
+  void apply_unparsed(const TokenReading& r, const Context& ctx);
   void retype_columns(const QualifiedName& type, const std::string& to);
   void rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);

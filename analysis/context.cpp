@@ -450,12 +450,32 @@ void Context::apply_rename(const Json& n) {
   const Json* rel = ast::field(n, "relation");
   if (!rel || (type != "OBJECT_TABLE" && type != "OBJECT_INDEX" && type != "OBJECT_VIEW" &&
                type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE")) return;
-  QualifiedName from = qualify_range_var(*rel);
+  move_created(qualify_range_var(*rel), std::string(ast::str(n, "newname")));
+}
+
+void Context::move_created(const QualifiedName& from, const std::string& to) {
   auto it = created_.find(from);
   if (it == created_.end()) return;
   int tx = it->second;
   created_.erase(it);
-  created_[{from.schema, std::string(ast::str(n, "newname"))}] = tx;
+  created_[{from.schema, to}] = tx;
+}
+
+// A statement the grammar rejects, on a newer target: what it creates is new
+// in this migration (even though its columns are unknown).
+void Context::apply_unparsed(const TokenReading& r) {
+  using Action = TokenReading::Action;
+  if (r.empty() || r.names[0].empty()) return;  // nothing read, or an unnamed index
+  QualifiedName name = qualify_names(r.names[0]);
+  if (r.object == TokenReading::Object::Index && r.action == Action::Create)
+    name = {qualify_names(r.index_table).schema, r.names[0].back()};
+  if (r.action == Action::Create) created_.try_emplace(name, transaction_id_);
+  else if (r.action == Action::Drop)
+    for (const NameParts& n : r.names) created_.erase(qualify_names(n));
+  else if (r.action == Action::Rename) move_created(name, r.new_name);
+  else if (r.action == Action::Alter)
+    for (const auto& nn : r.not_null)
+      if (!nn.not_valid) set_not_null_.insert({name, nn.column});
 }
 
 void Context::record_undone_migration(const ParsedFile& up) {
@@ -471,6 +491,11 @@ void Context::record_undone_migration(const ParsedFile& up) {
         if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone_columns_.insert({table, std::string(ast::str(*col, "colname"))});
         if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") undone_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
       }
+    }
+    if (s.kind == kUnparsedKind && s.reading && opts_.pg_version > grammar_version() &&
+        s.reading->action == TokenReading::Action::Alter) {
+      QualifiedName table = replay.qualify_names(s.reading->names[0]);
+      for (const auto& nn : s.reading->not_null) undone_not_null_.insert({table, nn.column});
     }
     // What the up script renamed to, its down script renames back.
     if (s.kind == "RenameStmt" && ast::field(s.node, "relation")) {
@@ -587,6 +612,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
   } else if (k == "AlterTableStmt") apply_alter_table(n);
   else if (k == "DropStmt") apply_drop(n);
   else if (k == "RenameStmt") apply_rename(n);
+  else if (k == kUnparsedKind && stmt.reading && pg_version() > grammar_version()) apply_unparsed(*stmt.reading);
 
   // Outside a transaction block every statement is its own transaction.
   if (!in_transaction_) ++transaction_id_;

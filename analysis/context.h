@@ -32,6 +32,12 @@ struct NamingPatterns {
   NamePattern table, column, index, constraint;
 };
 
+// The PostgreSQL major versions --pg-version accepts. Versions newer than
+// the grammar (grammar_version()) are analysed with it; statements it
+// rejects are then notes, read from their words (parser/token_reading.h).
+inline constexpr int kMinPgVersion = 10;
+inline constexpr int kMaxPgVersion = 19;
+
 struct AnalysisOptions {
   int pg_version = 15;
   bool assume_in_transaction = false;
@@ -184,6 +190,8 @@ class Context {
   void apply_drop(const Json& node);
   void drop_constraints_using(const QualifiedName& table, const std::string& column);
   void apply_rename(const Json& node);
+  void move_created(const QualifiedName& from, const std::string& to);
+  void apply_unparsed(const TokenReading& reading);
   void record_check(const QualifiedName& table, const Json& constraint, const std::string& default_column);
   void record_foreign_key(const QualifiedName& table, const Json& constraint, const std::string& column);
 

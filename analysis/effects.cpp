@@ -225,6 +225,7 @@ class Builder {
              : "DROP TABLESPACE");
       if (k == "DropdbStmt") lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
     } else if (k == "AlterEnumStmt") alter_enum(n);
+    else if (k == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
       ActionEffect a;
@@ -754,6 +755,49 @@ class Builder {
     if (ctx_.pg_version() < 12) {
       QualifiedName type = ctx_.qualify_names(ast::strings(ast::list(n, "typeName")));
       if (!ctx_.created_in_transaction(type)) forbid("ALTER TYPE ... ADD VALUE (before PostgreSQL 12)");
+    }
+  }
+
+  // A statement the grammar rejects, on a target version newer than the
+  // grammar: only what its words establish (TokenReading). An ALTER TABLE
+  // takes ACCESS EXCLUSIVE, the strongest lock, unless all it does is known.
+  void unparsed(const TokenReading& r) {
+    using Action = TokenReading::Action;
+    using Object = TokenReading::Object;
+    if (r.empty()) {  // its words say nothing certain: neither does this
+      e_.rewrite = e_.scan = Tri::Unknown;
+      return;
+    }
+    QualifiedName name = ctx_.qualify_names(r.names[0]);
+    if (r.action == Action::Create && r.object == Object::Index) {
+      QualifiedName table = ctx_.qualify_names(r.index_table);
+      lock(table, r.concurrently ? LockMode::ShareUpdateExclusive : LockMode::Share);
+      e_.scan = Tri::Yes;  // the build reads the whole table
+      if (r.concurrently) forbid("CREATE INDEX CONCURRENTLY");
+    } else if ((r.action == Action::Drop || r.action == Action::Rename) && r.object == Object::Table) {
+      for (const NameParts& n : r.names) lock(ctx_.qualify_names(n), LockMode::AccessExclusive);
+    } else if (r.action == Action::Alter) {
+      lock(name, LockMode::AccessExclusive);
+      lock_partitions(name, LockMode::AccessExclusive);
+      bool all_known = r.commands == r.not_null.size();
+      e_.rewrite = all_known ? Tri::No : Tri::Unknown;
+      e_.scan = all_known ? Tri::No : Tri::Unknown;
+      // One action per added NOT NULL, in order (set-not-null-scan reads them so).
+      for (const TokenReading::AddedNotNull& nn : r.not_null) {
+        ActionEffect a;
+        a.mode = LockMode::AccessExclusive;
+        breaks(-1, name, nn.column, "writes of NULL to " + name.str() + "." + nn.column + " fail");
+        if (nn.not_valid) {
+          a.reason = "NOT VALID: existing rows are not checked";
+        } else if (ctx_.has_valid_not_null_check(name, nn.column)) {
+          a.reason = "a validated CHECK (" + nn.column + " IS NOT NULL) lets PostgreSQL skip the scan";
+        } else {
+          a.scan = Tri::Yes;
+          a.reason = "reads every row to prove " + nn.column + " has no NULLs";
+        }
+        e_.scan = combine(e_.scan, a.scan);
+        e_.actions.push_back(std::move(a));
+      }
     }
   }
 

@@ -131,9 +131,11 @@ class Reader {
   }
 
   int pg_version(const toml::node& v, const std::string& key) const {
-    if (!v.is_integer()) wrong(v, key, "an integer from 10 to 18");
+    std::string range = std::to_string(kMinPgVersion) + " to " + std::to_string(kMaxPgVersion);
+    if (!v.is_integer()) wrong(v, key, "an integer from " + range);
     std::int64_t n = v.as_integer()->get();
-    if (n < 10 || n > 18) fail(v.source(), "\"" + key + "\" must be from 10 to 18, not " + std::to_string(n));
+    if (n < kMinPgVersion || n > kMaxPgVersion)
+      fail(v.source(), "\"" + key + "\" must be from " + range + ", not " + std::to_string(n));
     return static_cast<int>(n);
   }
 
@@ -457,7 +459,7 @@ std::string starter_config() {
 # or the file given with --config. Command-line options override what is set here.
 # Relative paths and globs are relative to this file's directory.
 
-# PostgreSQL major version the migrations run on, 10 to 18 (default 15).
+# PostgreSQL major version the migrations run on, 10 to 19 (default 15).
 pg_version = 15
 
 # true when the migration runner wraps each file in a transaction (Flyway, dbmate, Rails, Django).

@@ -944,13 +944,14 @@ int run_lock(std::string dir, const std::string& layout, const std::string& conf
 
 // --pg-version's check: why VALUE is not a supported major version ("" if it is).
 std::string pg_version_problem(std::string& value) {
-  if (value.empty()) return "the value is empty: give the PostgreSQL major version, 10 to 18";
+  const std::string range = std::to_string(kMinPgVersion) + " to " + std::to_string(kMaxPgVersion);
+  if (value.empty()) return "the value is empty: give the PostgreSQL major version, " + range;
   bool digits = value.find_first_not_of("0123456789") == std::string::npos;
   if (!digits && value.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(value[0]))
-    return "`" + value + "` is not a major version: give the number before the dot, 10 to 18";
-  if (!digits) return "`" + value + "` is not a number: give the PostgreSQL major version, 10 to 18";
-  if (value.size() > 2 || std::stoi(value) < 10 || std::stoi(value) > 18)
-    return "PostgreSQL " + value + " is not supported: give a major version from 10 to 18";
+    return "`" + value + "` is not a major version: give the number before the dot, " + range;
+  if (!digits) return "`" + value + "` is not a number: give the PostgreSQL major version, " + range;
+  if (value.size() > 2 || std::stoi(value) < kMinPgVersion || std::stoi(value) > kMaxPgVersion)
+    return "PostgreSQL " + value + " is not supported: give a major version from " + range;
   return "";
 }
 
@@ -980,7 +981,8 @@ std::optional<std::string> option_given_empty(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
-  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION);
+  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + " (parses with the PostgreSQL " +
+                                           std::to_string(grammar_version()) + " grammar, libpg_query)");
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
              "3 unreadable input, 4 internal error.");
@@ -993,7 +995,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--config", a.config, "Configuration file (default: the nearest .migrasafe.toml above the working directory)");
     cmd->add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
     cmd->add_option("--pg-version", a.pg_version, "PostgreSQL major version the migrations run on")
-        ->check(CLI::Validator(pg_version_problem, "10-18"))
+        ->check(CLI::Validator(pg_version_problem, std::to_string(kMinPgVersion) + "-" + std::to_string(kMaxPgVersion)))
         ->capture_default_str();
     cmd->add_flag("--assume-in-transaction", a.assume_in_transaction,
                   "Treat each file as wrapped in a transaction by the migration runner");

@@ -346,7 +346,7 @@ class EmbeddedParser {
       }
       std::string where = via_execute ? " (in this EXECUTE string: it fails when it runs)"
                                       : " (in this body: PostgreSQL rejects it when the function is created)";
-      out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, parsed.r.error->message + where});
+      out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, parsed.r.error->message + where, true});
       return;
     }
     std::shared_ptr<JsonDocument> doc;
@@ -436,7 +436,9 @@ class EmbeddedParser {
         break;
       }
     }
-    out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, std::move(message)});
+    // A syntax error may be SQL newer than the grammar in one of the body's statements.
+    bool grammar = msg.starts_with("syntax error");
+    out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, std::move(message), grammar});
   }
 
   // A literal whose value is in the file verbatim: its tokens replace it in

@@ -172,4 +172,18 @@ bool token_is(std::string_view text, const Token& t, std::string_view keyword) {
   return true;
 }
 
+std::string ident_value(std::string_view text, TokenKind kind) {
+  std::string out;
+  if (kind == TokenKind::QuotedIdent) {
+    if (text.size() >= 2) text = text.substr(1, text.size() - 2);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      out += text[i];
+      if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
+    }
+    return out;
+  }
+  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace migrasafe

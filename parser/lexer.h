@@ -4,6 +4,7 @@
 // template placeholders, exact token positions inside a statement, and
 // splitting a file into statements when the file as a whole does not parse.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,5 +36,9 @@ inline bool is_comment(TokenKind k) { return k == TokenKind::LineComment || k ==
 
 // Case-insensitive comparison of a Word token with an upper-case keyword.
 bool token_is(std::string_view text, const Token& t, std::string_view keyword);
+
+// The identifier a Word or QuotedIdent token spells: unquoted words fold to
+// lower case, quoted ones keep their case and lose their quotes.
+std::string ident_value(std::string_view text, TokenKind kind);
 
 }  // namespace migrasafe

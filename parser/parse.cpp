@@ -143,7 +143,8 @@ class FileParser {
 
   void report_error(const PgQueryError& err, const std::string& piece, std::size_t b, std::size_t e) {
     Statement probe;
-    if (!trim(b, e, probe)) {
+    bool placed = trim(b, e, probe);
+    if (!placed) {
       probe.begin = static_cast<std::uint32_t>(b);
       probe.end = static_cast<std::uint32_t>(e);
     }
@@ -164,7 +165,20 @@ class FileParser {
       if (t.begin == pos) { end = t.end; break; }
       if (t.begin > pos) break;
     }
-    out_.problems.push_back({ProblemKind::SyntaxError, pos, end, std::string(err.message)});
+    ParseProblem problem{ProblemKind::SyntaxError, pos, end, std::string(err.message), true};
+    if (placed) add_unparsed(probe, problem);
+    out_.problems.push_back(std::move(problem));
+  }
+
+  // The statement stays in the replay with what its words establish, for
+  // targets newer than the grammar (see Statement::reading).
+  void add_unparsed(Statement st, ParseProblem& problem) {
+    st.kind = kUnparsedKind;
+    st.location_base = st.begin;
+    auto reading = std::make_shared<TokenReading>(read_tokens(text_, out_.tokens, st.first_token, st.end_token));
+    problem.read_from_words = describe(*reading);
+    st.reading = std::move(reading);
+    out_.statements.push_back(std::move(st));
   }
 
   ParsedFile& out_;

@@ -10,6 +10,7 @@
 #include "parser/json_tree.h"
 #include "parser/lexer.h"
 #include "parser/source.h"
+#include "parser/token_reading.h"
 
 namespace migrasafe {
 
@@ -34,8 +35,14 @@ struct Statement {
   bool exact = true;
   bool deferred = false;     // in a function or procedure body: runs when it is called, not now
   bool via_execute = false;  // parsed from a literal EXECUTE string
+  // kind == kUnparsedKind: a statement PostgreSQL 15's grammar rejects (node
+  // is null), with what its words establish; the analysis uses it only when
+  // the target version is newer than the grammar.
+  std::shared_ptr<const TokenReading> reading;
   bool embedded() const { return parent >= 0; }
 };
+
+inline constexpr std::string_view kUnparsedKind = "UnparsedStmt";
 
 enum class ProblemKind { SyntaxError, MetaCommand, Placeholder, TooDeep };
 
@@ -44,6 +51,10 @@ struct ParseProblem {
   std::uint32_t begin;
   std::uint32_t end;
   std::string message;
+  // A SyntaxError from the SQL grammar (not a PL/pgSQL compile error): on a
+  // newer PostgreSQL the statement may be valid syntax the grammar predates.
+  bool grammar = false;
+  std::string read_from_words = {};  // describe() of the statement's TokenReading
 };
 
 struct ParsedFile {

@@ -22,13 +22,9 @@ RuleId problem_rule(ProblemKind k) {
   return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
 }
 
-std::string problem_help(ProblemKind k, int pg_version) {
+std::string problem_help(ProblemKind k) {
   switch (k) {
     case ProblemKind::SyntaxError:
-      if (pg_version > 15)
-        return "Fix the SQL so PostgreSQL can parse it; the other statements of the file were still analysed. "
-               "migrasafe parses with PostgreSQL 15's grammar (libpg_query 15), so syntax added in PostgreSQL " +
-               std::to_string(16) + "-" + std::to_string(pg_version) + " is reported here too.";
       return "Fix the SQL so PostgreSQL can parse it; the other statements of the file were still analysed.";
     case ProblemKind::MetaCommand:
       return "psql runs meta-commands itself; migration tools do not. Keep them out of migration files, or run "
@@ -40,6 +36,22 @@ std::string problem_help(ProblemKind k, int pg_version) {
       return "Review this statement by hand, or split the expression into smaller statements.";
   }
   return "";
+}
+
+// The target runs a newer PostgreSQL than the grammar: what the grammar
+// rejects may be valid there, so it is a note, not an error.
+void report_newer_syntax(const ParseProblem& p, int pg_version, Report& report) {
+  std::string grammar = std::to_string(grammar_version()), target = std::to_string(pg_version);
+  std::string message = "not analysed: PostgreSQL " + target + " syntax that the PostgreSQL " + grammar +
+                        " grammar cannot parse (" + p.message + ")";
+  if (!p.read_from_words.empty()) message += "; from its words migrasafe infers that it " + p.read_from_words;
+  report.add(RuleId::syntax_error, p.begin, p.end, std::move(message),
+             "migrasafe parses with PostgreSQL " + grammar + "'s grammar (libpg_query " + grammar +
+                 "), so the locks, rewrites and data loss of this statement were not analysed: review it by hand. "
+                 "The statements after it are judged with what its words establish (the tables, indexes and "
+                 "sequences it creates, drops or renames; the table an ALTER TABLE locks). If PostgreSQL " + target +
+                 " rejects it too, fix the SQL.")
+      .severity = Severity::Note;
 }
 
 Severity raised(Severity s) { return s == Severity::Note ? Severity::Warning : Severity::Error; }
@@ -181,8 +193,13 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   const ParsedFile& file = result.parsed;
   Report report;
 
-  for (const ParseProblem& p : file.problems)
-    report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind, options.analysis.pg_version));
+  for (const ParseProblem& p : file.problems) {
+    if (p.kind == ProblemKind::SyntaxError && p.grammar && options.analysis.pg_version > grammar_version()) {
+      report_newer_syntax(p, options.analysis.pg_version, report);
+      continue;
+    }
+    report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind));
+  }
 
   std::vector<RuleId> statement_rules, file_rules;
   for (const RuleInfo& r : all_rules()) {

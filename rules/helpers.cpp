@@ -25,20 +25,6 @@ bool is_empty_script(std::string_view text, bool& irreversible) {
 
 std::string display(const QualifiedName& n) { return n.schema == "public" || n.schema.empty() ? n.name : n.str(); }
 
-std::string ident_value(std::string_view text, TokenKind kind) {
-  std::string out;
-  if (kind == TokenKind::QuotedIdent) {
-    if (text.size() >= 2) text = text.substr(1, text.size() - 2);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      out += text[i];
-      if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
-    }
-    return out;
-  }
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Span head_span(const StatementView& v, long location) {
   const Statement& s = v.stmt;
   if (location < 0) return {s.begin, s.end};

@@ -17,9 +17,7 @@ using Span = std::pair<std::uint32_t, std::uint32_t>;
 // A name as messages show it: unqualified in public, qualified elsewhere.
 std::string display(const QualifiedName& n);
 
-// The identifier a Word or QuotedIdent token spells: unquoted words fold to
-// lower case, quoted ones keep their case and lose their quotes.
-std::string ident_value(std::string_view text, TokenKind kind);
+using migrasafe::ident_value;  // parser/lexer.h
 
 // File offset of a parse-tree location in the statement (its start when the
 // statement's text could not be placed exactly, as in a quoted body).

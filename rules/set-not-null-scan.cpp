@@ -25,7 +25,32 @@ std::string recipe(const QualifiedName& table, const std::string& column, int pg
   return steps;
 }
 
+// PostgreSQL 18's ALTER TABLE ... ADD CONSTRAINT n NOT NULL col, which the
+// PostgreSQL 15 grammar rejects: read from its words (TokenReading), one
+// action per added NOT NULL.
+void check_unparsed(const StatementView& v, Report& r) {
+  const TokenReading& reading = *v.stmt.reading;
+  if (!v.effects.target || v.ctx.created_in_migration(*v.effects.target) ||
+      v.effects.actions.size() != reading.not_null.size())
+    return;
+  const QualifiedName& table = *v.effects.target;
+  for (std::size_t i = 0; i < reading.not_null.size(); ++i) {
+    if (v.effects.actions[i].scan == Tri::No) continue;
+    const auto& nn = reading.not_null[i];
+    r.add(RuleId::set_not_null_scan, nn.begin, nn.end,
+          "ADD CONSTRAINT ... NOT NULL " + nn.column + " on `" + rules::display(table) +
+              "` reads every row to prove there are no NULLs while holding an ACCESS EXCLUSIVE lock, which blocks "
+              "every read and write until the scan ends (read from the statement's words: PostgreSQL 15's grammar "
+              "cannot parse it)",
+          recipe(table, nn.column, v.ctx.pg_version()));
+  }
+}
+
 void check(const StatementView& v, Report& r) {
+  if (v.stmt.kind == kUnparsedKind) {
+    if (v.stmt.reading && !v.stmt.reading->not_null.empty()) check_unparsed(v, r);
+    return;
+  }
   rules::for_each_command(v, "AT_SetNotNull", [&](const ActionEffect& a, const Json& cmd) {
     if (a.scan == Tri::No) return;
     const QualifiedName& table = *v.effects.target;

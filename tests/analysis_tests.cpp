@@ -368,3 +368,96 @@ TEST_CASE("type changes that fail on values that do not convert", "[effects]") {
   CHECK_FALSE(fails(t("int8"), t("text")));
   CHECK_FALSE(fails(t("timestamptz"), t("date")));  // loses the time instead (type_change_loss)
 }
+
+TEST_CASE("newer syntax: on a target newer than the grammar, a rejected statement is a note and its words count",
+          "[effects][context][newer-syntax]") {
+  std::string sql =
+      "CREATE TABLE posts (id bigint);\n"
+      "CREATE TABLE actions AS SELECT 1 AS id FROM (SELECT 1);\n"       // PostgreSQL 16: no alias
+      "CREATE INDEX actions_idx ON actions ((JSON_OBJECT('a': id)));\n"  // PostgreSQL 16: SQL/JSON
+      "ALTER TABLE posts RENAME TO articles x;\n"                        // a typo: only the lock is read
+      "ALTER TABLE old_posts RENAME TO older_posts;\n"
+      "DROP TABLE actions, junk junk;\n";
+  AnalysisOptions pg17;
+  pg17.pg_version = 17;
+  Context ctx = replay(sql, pg17);
+  QualifiedName actions{"public", "actions"};
+  CHECK(ctx.created_in_migration(actions));
+  REQUIRE(ctx.catalog().table(actions));
+  CHECK(ctx.catalog().table(actions)->created_unparsed);
+  CHECK_FALSE(ctx.catalog().table(actions)->columns_known);
+  REQUIRE(ctx.catalog().index({"public", "actions_idx"}));
+  CHECK(ctx.catalog().index({"public", "actions_idx"})->table == actions);
+  CHECK(ctx.created_in_migration({"public", "actions_idx"}));
+  CHECK(ctx.catalog().table({"public", "posts"}));  // the ALTER TABLE that did not parse renamed nothing
+
+  // On PostgreSQL 15 the statement fails: nothing of it counts.
+  Context pg15 = replay(sql);
+  CHECK_FALSE(pg15.created_in_migration(actions));
+  CHECK_FALSE(pg15.catalog().table(actions));
+
+  // ALTER TABLE: ACCESS EXCLUSIVE on the table (and its partitions), work unknown.
+  auto f = parse_file(std::make_shared<const SourceFile>("t.sql", "ALTER TABLE posts ALTER CONSTRAINT c NOT ENFORCED"));
+  REQUIRE(f.statements.size() == 1);
+  Context fresh(pg17);
+  Effects e = compute_effects(f.statements[0], fresh);
+  REQUIRE(e.target);
+  CHECK(*e.target == QualifiedName{"public", "posts"});
+  CHECK(e.lock_on({"public", "posts"}) == LockMode::AccessExclusive);
+  CHECK(e.rewrite == Tri::Unknown);
+  CHECK(e.scan == Tri::Unknown);
+  Context old(AnalysisOptions{});
+  CHECK(compute_effects(f.statements[0], old).locks.empty());
+
+  // ADD CONSTRAINT ... NOT NULL alone: a scan, no rewrite; NOT VALID: neither.
+  auto nn = parse_file(std::make_shared<const SourceFile>(
+      "t.sql", "ALTER TABLE posts ADD CONSTRAINT n NOT NULL id;\nALTER TABLE posts ADD NOT NULL id NOT VALID;"));
+  REQUIRE(nn.statements.size() == 2);
+  Effects scan = compute_effects(nn.statements[0], fresh);
+  CHECK(scan.scan == Tri::Yes);
+  CHECK(scan.rewrite == Tri::No);
+  Effects no_scan = compute_effects(nn.statements[1], fresh);
+  CHECK(no_scan.scan == Tri::No);
+  CHECK(no_scan.lock_on({"public", "posts"}) == LockMode::AccessExclusive);
+}
+
+TEST_CASE("newer syntax: the syntax-error finding is a note naming the grammar and what was inferred",
+          "[rules][newer-syntax]") {
+  std::string sql = "CREATE TABLE actions AS SELECT 1 AS id FROM (SELECT 1);\nSELEC 1;\n";
+  LintOptions opts;
+  opts.analysis.pg_version = 16;
+  auto r = testing::lint_text(sql, opts);
+  REQUIRE(r.diagnostics.size() == 2);
+  for (const auto& d : r.diagnostics) {
+    CHECK(d.rule == RuleId::syntax_error);
+    CHECK(d.severity == Severity::Note);
+    CHECK_THAT(d.message, Catch::StartsWith("not analysed: PostgreSQL 16 syntax that the PostgreSQL 15 grammar cannot parse ("));
+  }
+  CHECK_THAT(r.diagnostics[0].message,
+             Catch::EndsWith("from its words migrasafe infers that it creates table `actions` (new in this migration; "
+                             "its columns are unknown)"));
+  CHECK_THAT(r.diagnostics[0].message, Catch::Contains("subquery in FROM must have an alias"));
+
+  auto pg15 = testing::lint_text(sql);
+  REQUIRE(pg15.diagnostics.size() == 2);
+  for (const auto& d : pg15.diagnostics) {
+    CHECK(d.severity == Severity::Error);
+    CHECK_THAT(d.message, !Catch::Contains("not analysed"));
+  }
+}
+
+TEST_CASE("table-rewrite recommends REPACK (CONCURRENTLY) from PostgreSQL 19 on", "[rules][newer-syntax]") {
+  auto help = [](int pg_version, const std::string& sql) {
+    LintOptions opts;
+    opts.analysis.pg_version = pg_version;
+    auto r = testing::lint_text(sql, opts);
+    for (const auto& d : r.diagnostics)
+      if (d.rule == RuleId::table_rewrite) return d.help;
+    return std::string("(no table-rewrite finding)");
+  };
+  CHECK_THAT(help(19, "VACUUM FULL orders;"), Catch::StartsWith("On PostgreSQL 19 use REPACK (CONCURRENTLY) orders; instead"));
+  CHECK_THAT(help(19, "CLUSTER app.orders USING orders_pkey;"),
+             Catch::StartsWith("On PostgreSQL 19 use REPACK (CONCURRENTLY) app.orders USING INDEX orders_pkey; instead"));
+  CHECK_THAT(help(19, "ALTER TABLE orders SET TABLESPACE fast;"), !Catch::Contains("REPACK"));
+  CHECK_THAT(help(18, "VACUUM FULL orders;"), !Catch::Contains("REPACK"));
+}

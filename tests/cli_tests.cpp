@@ -239,3 +239,65 @@ TEST_CASE("rule NAME prints the embedded page; codes and aliases work; unknown n
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.out, Catch::Contains("no-such-rule"));
 }
+
+TEST_CASE("--pg-version newer than the grammar: rejected statements are notes and their words count", "[cli][newer-syntax]") {
+  fs::path d = temp_dir() / "newer-syntax";
+  fs::remove_all(d);
+  write(d / "migrations/2024-01-01-000000_init/up.sql", "CREATE TABLE person (id bigint PRIMARY KEY, name text);\n");
+  write(d / "migrations/2024-01-01-000000_init/down.sql", "SET lock_timeout = '1s';\nDROP TABLE person;\n");
+  write(d / "migrations/2025-01-01-000000_actions/up.sql",
+        "SET lock_timeout = '1s';\n"
+        "CREATE TABLE person_actions AS SELECT id AS person_id FROM (SELECT id FROM person);\n"
+        "ALTER TABLE person_actions ADD COLUMN liked boolean NOT NULL;\n"
+        "CREATE INDEX person_actions_idx ON person_actions (person_id);\n"
+        "ALTER TABLE person ADD CONSTRAINT person_name_not_null NOT NULL name;\n");
+  write(d / "migrations/2025-01-01-000000_actions/down.sql",
+        "SET lock_timeout = '1s';\nALTER TABLE person ALTER COLUMN name DROP NOT NULL;\nDROP TABLE person_actions;\n");
+
+  // Rule and severity of every finding, by file name and line.
+  auto findings = [&](const std::string& args) {
+    auto r = run_cli("check --format json " + args + " .", d.string());
+    std::multiset<std::string> out;
+    auto report = nlohmann::json::parse(r.out);
+    for (const auto& f : report["files"])
+      for (const auto& x : f["findings"])
+        out.insert(f["path"].get<std::string>().substr(f["path"].get<std::string>().find("0000_")) + ":" +
+                   std::to_string(x["line"].get<int>()) + " " + x["rule"].get<std::string>() + " " +
+                   x["severity"].get<std::string>());
+    return std::pair{r.exit_code, out};
+  };
+  auto [code18, pg18] = findings("--pg-version 18");
+  CHECK(code18 == 1);  // the NOT NULL scan on person is a warning
+  CHECK(pg18 == std::multiset<std::string>{
+                    "0000_actions/up.sql:2 syntax-error note",
+                    "0000_actions/up.sql:5 syntax-error note",
+                    "0000_actions/up.sql:5 set-not-null-scan warning",
+                    "0000_actions/down.sql:3 lock-held-across-statements warning",  // after the ALTER on person
+                });
+  auto text = run_cli("check --pg-version 18 migrations/2025-01-01-000000_actions/up.sql", d.string());
+  CHECK_THAT(text.out, Catch::Contains("up.sql:2:") &&
+                           Catch::Contains("not analysed: PostgreSQL 18 syntax that the PostgreSQL 15 grammar cannot parse") &&
+                           Catch::Contains("creates table `person_actions`"));
+
+  // On PostgreSQL 15 the same statements fail: errors, and nothing inferred from them.
+  auto [code15, pg15] = findings("--pg-version 15");
+  CHECK(code15 == 1);
+  CHECK(pg15.count("0000_actions/up.sql:2 syntax-error error") == 1);
+  CHECK(pg15.count("0000_actions/up.sql:5 syntax-error error") == 1);
+  CHECK(pg15.count("0000_actions/up.sql:3 add-required-column error") == 1);
+  CHECK(pg15.count("0000_actions/down.sql:3 drop-table error") == 1);
+
+  // The range is 10-19, also in the configuration file; --version names the grammar.
+  CHECK(findings("--pg-version 19").second == pg18);
+  CHECK(run_cli("check --pg-version 19 . >/dev/null", d.string()).exit_code == 1);
+  CHECK(run_cli("check --pg-version 20 . 2>&1", d.string()).exit_code == 2);
+  write(d / ".migrasafe.toml", "pg_version = 19\n");
+  auto from_config = run_cli("check --format json .", d.string());
+  CHECK(from_config.exit_code == 1);
+  CHECK_THAT(from_config.out, Catch::Contains("PostgreSQL 19 syntax"));
+  write(d / ".migrasafe.toml", "pg_version = 20\n");
+  auto bad_config = run_cli("check . 2>&1", d.string());
+  CHECK(bad_config.exit_code == 2);
+  CHECK_THAT(bad_config.out, Catch::Contains("from 10 to 19"));
+  CHECK_THAT(run_cli("--version").out, Catch::Contains("PostgreSQL 15 grammar"));
+}

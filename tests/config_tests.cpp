@@ -245,8 +245,8 @@ TEST_CASE("config: errors name the file, the line and the key; exit code 2", "[c
   fails("pg_version = 15\n\n[rules]\nselect = [\"drop-table\"]\n\n\nfial_on = \"error\"\n",
         ".migrasafe.toml:7: unknown key \"fial_on\" in [rules]");
   fails("pg_versoin = 15\n", ".migrasafe.toml:1: unknown key \"pg_versoin\"");
-  fails("pg_version = \"15\"\n", ".migrasafe.toml:1: \"pg_version\" must be an integer from 10 to 18, not a string");
-  fails("pg_version = 9\n", ".migrasafe.toml:1: \"pg_version\" must be from 10 to 18, not 9");
+  fails("pg_version = \"15\"\n", ".migrasafe.toml:1: \"pg_version\" must be an integer from 10 to 19, not a string");
+  fails("pg_version = 9\n", ".migrasafe.toml:1: \"pg_version\" must be from 10 to 19, not 9");
   fails("\nassume_in_transaction = \"yes\"\n", ".migrasafe.toml:2: \"assume_in_transaction\" must be true or false");
   fails("fail_on = \"sometimes\"\n", ".migrasafe.toml:1: \"fail_on\" must be one of \"error\", \"warning\"");
   fails("layout = \"rails\"\n", ".migrasafe.toml:1: \"layout\" must be one of \"auto\"");

@@ -41,9 +41,12 @@ TEST_CASE("a syntax error is reported at its position and the rest of the file i
   Position p = f.source->lines.position(f.problems[0].begin);
   CHECK(p.line == 2);
   CHECK(p.column == 27);  // at "int"
-  REQUIRE(f.statements.size() == 2);
-  CHECK(f.statements[1].kind == "CreateStmt");
-  CHECK(f.source->lines.position(f.statements[1].begin).line == 3);
+  // The statement that does not parse stays in the file, without a parse tree.
+  REQUIRE(f.statements.size() == 3);
+  CHECK(f.statements[1].kind == kUnparsedKind);
+  CHECK(f.text(f.statements[1]) == "ALTER TABLE a ADD COLUM x int");
+  CHECK(f.statements[2].kind == "CreateStmt");
+  CHECK(f.source->lines.position(f.statements[2].begin).line == 3);
 }
 
 TEST_CASE("syntax error columns count code points, not bytes", "[parser]") {
@@ -54,8 +57,9 @@ TEST_CASE("syntax error columns count code points, not bytes", "[parser]") {
 
 TEST_CASE("an unterminated string does not hide statements before it", "[parser]") {
   auto f = parse("DROP TABLE a;\nSELECT 'oops;\n");
-  REQUIRE(f.statements.size() == 1);
+  REQUIRE(f.statements.size() == 2);
   CHECK(f.statements[0].kind == "DropStmt");
+  CHECK(f.statements[1].kind == kUnparsedKind);
   REQUIRE(f.problems.size() == 1);
   CHECK(f.source->lines.position(f.problems[0].begin).line == 2);
 }
@@ -102,4 +106,79 @@ TEST_CASE("a UTF-8 byte order mark is ignored and not counted as a column", "[pa
   REQUIRE(f.statements.size() == 2);
   CHECK(f.statements[0].kind == "AlterTableStmt");
   CHECK(f.source->lines.position(f.statements[0].begin).column == 1);
+}
+
+namespace {
+// The token reading of the only statement of `sql`, which must not parse.
+TokenReading reading_of(const std::string& sql) {
+  auto f = parse(sql);
+  REQUIRE(f.statements.size() == 1);
+  REQUIRE(f.statements[0].kind == kUnparsedKind);
+  REQUIRE(f.statements[0].reading);
+  REQUIRE(f.problems.size() == 1);
+  CHECK(f.problems[0].grammar);
+  CHECK(f.problems[0].read_from_words == describe(*f.statements[0].reading));
+  return *f.statements[0].reading;
+}
+}  // namespace
+
+TEST_CASE("token reading: what a statement the grammar rejects creates, drops and renames", "[parser][newer-syntax]") {
+  using A = TokenReading::Action;
+  using O = TokenReading::Object;
+  auto t = reading_of("CREATE UNLOGGED TABLE IF NOT EXISTS \"App\".Actions AS SELECT 1 FROM (SELECT 1)");
+  CHECK(t.action == A::Create);
+  CHECK(t.object == O::Table);
+  CHECK(t.if_not_exists);
+  CHECK(t.names == std::vector<NameParts>{{"App", "actions"}});
+  CHECK(describe(t) == "creates table `App.actions` (new in this migration; its columns are unknown)");
+
+  auto i = reading_of("CREATE UNIQUE INDEX CONCURRENTLY i ON ONLY s.t ((JSON_OBJECT('a': x)))");
+  CHECK(i.action == A::Create);
+  CHECK(i.object == O::Index);
+  CHECK(i.unique);
+  CHECK(i.concurrently);
+  CHECK(i.names == std::vector<NameParts>{{"i"}});
+  CHECK(i.index_table == NameParts{"s", "t"});
+
+  auto unnamed = reading_of("CREATE INDEX ON t ((JSON_OBJECT('a': x)))");
+  CHECK(unnamed.names == std::vector<NameParts>{{}});
+  CHECK(unnamed.index_table == NameParts{"t"});
+
+  auto seq = reading_of("CREATE SEQUENCE s START 1_000");
+  CHECK(seq.object == O::Sequence);
+  CHECK(seq.names == std::vector<NameParts>{{"s"}});
+
+  auto v = reading_of("CREATE OR REPLACE VIEW v AS SELECT * FROM (SELECT 1)");
+  CHECK(v.object == O::View);
+  CHECK(v.names == std::vector<NameParts>{{"v"}});
+
+  auto r = reading_of("ALTER TABLE IF EXISTS ONLY a RENAME TO b x");
+  CHECK(r.action == A::Alter);  // not a plain RENAME TO: only the lock is certain
+  CHECK(r.names == std::vector<NameParts>{{"a"}});
+}
+
+TEST_CASE("token reading: ALTER TABLE locks its table and lists PostgreSQL 18 NOT NULL constraints", "[parser][newer-syntax]") {
+  std::string sql = "ALTER TABLE ONLY public.orders\n  ADD CONSTRAINT n1 NOT NULL status,\n  ALTER COLUMN total SET "
+                    "DEFAULT f(1, 2),\n  ADD NOT NULL note NOT VALID";
+  auto a = reading_of(sql);
+  CHECK(a.action == TokenReading::Action::Alter);
+  CHECK(a.names == std::vector<NameParts>{{"public", "orders"}});
+  CHECK(a.commands == 3);
+  REQUIRE(a.not_null.size() == 2);
+  CHECK(a.not_null[0].column == "status");
+  CHECK_FALSE(a.not_null[0].not_valid);
+  CHECK(sql.substr(a.not_null[0].begin, a.not_null[0].end - a.not_null[0].begin) == "ADD CONSTRAINT n1 NOT NULL status");
+  CHECK(a.not_null[1].column == "note");
+  CHECK(a.not_null[1].not_valid);
+  CHECK(describe(a) ==
+        "locks table `public.orders` with ACCESS EXCLUSIVE (assumed), adds a NOT NULL constraint on `status`, "
+        "adds a NOT NULL constraint on `note` NOT VALID");
+}
+
+TEST_CASE("token reading: statements it does not know establish nothing", "[parser][newer-syntax]") {
+  CHECK(reading_of("SELECT JSON_OBJECT('a': 1)").empty());
+  CHECK(reading_of("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE RETURNING *").empty());
+  CHECK(reading_of("DROP TABLE a, b junk").empty());  // not a DROP this reader knows
+  CHECK(reading_of("ALTER INDEX i SET (x = 1_0)").empty());
+  CHECK(describe(reading_of("SELECT doc IS JSON FROM t")).empty());
 }
