@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "rules/helpers.h"
+
 namespace fs = std::filesystem;
 
 namespace migrasafe {
@@ -197,6 +199,64 @@ bool dir_metadata_disables_transaction(const fs::path& dir) {
     if (compact(*toml).find("run_in_transaction=false") != std::string::npos) return true;
   if (auto yaml = read_text(dir / "metadata.yaml"))
     if (compact(*yaml).find("createIndexConcurrently:true") != std::string::npos) return true;
+  return false;
+}
+
+// A down script the team wrote: it has a statement, or says in a comment
+// that its migration is irreversible.
+bool written_down(std::string_view text) {
+  bool irreversible = false;
+  return !rules::is_empty_script(text, irreversible) || irreversible;
+}
+
+bool written_down_file(const fs::path& p) {
+  auto text = read_text(p);
+  return text && written_down(*text);
+}
+
+// Whether the project writes down scripts for this group of migrations: at
+// least one of its down scripts on disk (not only among the files named, so
+// that checking one staged file gives the same answer) is written. Where none
+// is, the team does not use them (harbor, supabase-auth: up files only;
+// supabase-postgres: every `-- migrate:down` section empty), and an up
+// script without one is not missing anything.
+bool group_uses_downs(Layout layout, const fs::path& dir) {
+  std::error_code ec;
+  auto any_entry = [&](const fs::path& in, auto&& written) {
+    for (fs::directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec))
+      if (written(it->path())) return true;
+    return false;
+  };
+  auto is_sql = [](const fs::path& p) { return iends_with(p.filename().string(), ".sql"); };
+  switch (layout) {
+    case Layout::GolangMigrate:
+      return any_entry(dir, [](const fs::path& p) {
+        return iends_with(p.filename().string(), ".down.sql") && is_file(p) && written_down_file(p);
+      });
+    case Layout::DirPairs:
+      return any_entry(dir, [](const fs::path& p) { return is_file(p / "down.sql") && written_down_file(p / "down.sql"); });
+    case Layout::Dbmate:
+      return any_entry(dir, [&](const fs::path& p) {
+        if (!is_sql(p) || !is_file(p)) return false;
+        auto text = read_text(p);
+        auto sections = text ? dbmate_sections(*text) : std::nullopt;
+        return sections && sections->down &&
+               written_down(std::string_view(*text).substr(sections->down->begin,
+                                                           sections->down->end - sections->down->begin));
+      });
+    case Layout::Sqitch:
+      for (fs::recursive_directory_iterator it(dir / "revert", ec), end; !ec && it != end; it.increment(ec))
+        if (is_sql(it->path()) && is_file(it->path()) && written_down_file(it->path())) return true;
+      return false;
+    case Layout::Flyway:
+      return any_entry(dir, [&](const fs::path& p) {
+        std::string f = p.filename().string();
+        return f.size() > 1 && f[0] == 'U' && is_digit(f[1]) && f.find("__") != std::string::npos && is_sql(p);
+      });
+    case Layout::Prisma:
+    case Layout::Plain:
+      return false;
+  }
   return false;
 }
 
@@ -415,11 +475,10 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   for (auto& [gk, members] : groups) {
     std::vector<Migration> ms;
     const fs::path group_dir(gk.dir);
-    bool flyway_has_undo = false;
-    if (gk.layout == Layout::Flyway)
-      for (auto& [key, files_] : members)
-        for (auto& [i, m] : files_)
-          if (m->part == Part::Down) flyway_has_undo = true;
+    bool uses_downs = group_uses_downs(gk.layout, group_dir);
+    for (auto& [key, files_] : members)
+      for (auto& [i, m] : files_)
+        if (m->part == Part::Down && gk.layout == Layout::Flyway) uses_downs = true;
 
     auto build = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
       Migration mig;
@@ -447,7 +506,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
             mig.up = (group_dir / ("V" + mig.version + desc_file)).string();
           if (!mig.down && is_file(group_dir / ("U" + mig.version + desc_file)))
             mig.down = (group_dir / ("U" + mig.version + desc_file)).string();
-          if (flyway_has_undo || mig.down) mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
           break;
         }
         case Layout::GolangMigrate: {
@@ -488,6 +547,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         case Layout::Plain:
           break;
       }
+      if (!uses_downs) mig.expected_down.clear();
       return mig;
     };
 
@@ -535,7 +595,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
 
 MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {
   MigrationRole role;
-  if (m.expected_down.empty() && !m.down) return role;
+  if (m.expected_down.empty()) return role;
   role.kind = MigrationRole::Kind::Up;
   role.down_path = m.down.value_or(m.expected_down);
   role.down_exists = m.down.has_value();

@@ -45,8 +45,10 @@ struct Migration {
   std::string name;
   std::string up;                   // the up (deploy) script; empty for a down script whose up is missing
   std::optional<std::string> down;  // the down (undo, revert) script when it exists (dbmate: the same file)
-  // Where the layout expects a down script (empty: the layout has no downs
-  // for this migration, so none is missing).
+  // Where the layout expects a down script. Empty when none is expected: the
+  // layout has no downs for this migration, or the project writes none (no
+  // down script of its directory has a statement or an `irreversible`
+  // comment; Flyway: the directory has no undo migration).
   std::string expected_down;
   std::optional<std::string> verify;  // sqitch verify script
   Layout layout = Layout::Plain;

@@ -191,15 +191,59 @@ TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[la
   CHECK(doc["summary"]["files"] == 3);
 }
 
-TEST_CASE("dbmate: an empty down section is a missing down script", "[layouts]") {
+TEST_CASE("dbmate: an empty down section is a missing down script where the project writes downs", "[layouts]") {
   fs::path d = fs::temp_directory_path() / ("migrasafe-dbmate-" + std::to_string(::getpid()));
   fs::create_directories(d);
   std::ofstream(d / "20240101000000_t.sql") << "-- migrate:up\nCREATE TABLE t (id bigint);\n\n-- migrate:down\n\n";
   std::ofstream(d / "20240102000000_u.sql") << "-- migrate:up\nCREATE TABLE u (id bigint);\n";
-  auto doc = check_json("'" + d.string() + "'");
+  std::ofstream(d / "20240103000000_v.sql") << "-- migrate:up\n-- nothing yet\n-- migrate:down\n";
+  // Every down section empty (supabase-postgres): the project does not use them.
+  auto unused = check_json("'" + d.string() + "'");
+  CHECK(rules_at(file_in(unused, "_t.sql"), 2).empty());
+  CHECK(rules_at(file_in(unused, "_u.sql"), 2).empty());
+  // One written down section: the others are expected too, except for the
+  // migration without statements (nothing to undo).
+  std::ofstream(d / "20240104000000_w.sql") << "-- migrate:up\nCREATE TABLE w (id bigint);\n-- migrate:down\nDROP TABLE w;\n";
+  auto used = check_json("'" + d.string() + "'");
+  // Checking one file alone: the other files on disk still say the project writes downs.
+  auto alone = check_json("'" + (d / "20240102000000_u.sql").string() + "'");
   fs::remove_all(d);
-  CHECK(rules_at(file_in(doc, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});
-  CHECK(rules_at(file_in(doc, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(rules_at(file_in(used, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(rules_at(file_in(used, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(file_in(used, "_v.sql")["findings"].empty());
+  CHECK(rules_at(file_in(used, "_w.sql"), 2).empty());
+  CHECK(rules_at(file_in(alone, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+}
+
+TEST_CASE("no down script is expected where the project writes none, nor for an empty up script", "[layouts]") {
+  MigrationSet set = fixture_set("golang-migrate-up-only");
+  CHECK(set.layout == Layout::GolangMigrate);
+  REQUIRE(set.migrations.size() == 3);
+  for (const Migration& m : set.migrations) {
+    CHECK(m.expected_down.empty());
+    CHECK(up_role(m, std::nullopt).kind == MigrationRole::Kind::Plain);
+  }
+  auto doc = check_json("fixtures/layouts/golang-migrate-up-only");
+  for (const auto& f : doc["files"])
+    for (const auto& finding : f["findings"]) CHECK(finding["rule"] != "missing-down-script");
+  // The golang-migrate fixture has down scripts: its up script without one is reported ...
+  auto with_downs = check_json("fixtures/layouts/golang-migrate");
+  CHECK(rules_at(file_in(with_downs, "10_widen_login_count.up.sql"), 1) ==
+        std::vector<std::string>{"missing-down-script"});
+  // ... also when it is checked alone (a pre-commit hook on one staged file).
+  auto alone = check_json("fixtures/layouts/golang-migrate/10_widen_login_count.up.sql");
+  CHECK(rules_at(file_in(alone, "10_widen_login_count.up.sql"), 1) == std::vector<std::string>{"missing-down-script"});
+
+  // A project with downs, and an up script holding only a comment with an empty down: nothing to undo.
+  fs::path d = fs::temp_directory_path() / ("migrasafe-empty-up-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "1_a.up.sql") << "CREATE TABLE a (id bigint);\n";
+  std::ofstream(d / "1_a.down.sql") << "DROP TABLE a;\n";
+  std::ofstream(d / "2_squashed.up.sql") << "-- squashed into 1_a\n";
+  std::ofstream(d / "2_squashed.down.sql") << "";
+  auto empty_up = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  CHECK(file_in(empty_up, "2_squashed.up.sql")["findings"].empty());
 }
 
 TEST_CASE("sqitch: plan order, revert and verify scripts, no transaction", "[layouts]") {
