@@ -488,9 +488,12 @@ int run_check(CheckArgs a) {
       try {
         // Per-file options (config overrides), and the layout's transaction convention.
         LintOptions o = settings->options_for(inputs[units[k].input].path);
-        if (units[k].transaction) o.analysis.assume_in_transaction = true;
-        if (const Migration* m = units[k].migration)
+        if (const Migration* m = units[k].migration) {
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
+          RunnerTransaction tx = runner_transaction(*m, units[k].transaction, *parsed[k], o.analysis.pg_version);
+          if (tx.wrapped) o.analysis.assume_in_transaction = true;
+          if (!tx.description.empty()) o.analysis.runner_transaction = std::move(tx.description);
+        }
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {

@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/ast.h"
+#include "parser/dump.h"
 #include "rules/helpers.h"
 
 namespace fs = std::filesystem;
@@ -187,19 +189,28 @@ std::vector<std::string> sqitch_plan(const fs::path& plan) {
   return out;
 }
 
-// A migration directory's metadata says the tool runs it outside a transaction:
-// diesel's metadata.toml `run_in_transaction = false`, Sourcegraph's
-// metadata.yaml `createIndexConcurrently: true`.
-bool dir_metadata_disables_transaction(const fs::path& dir) {
-  auto compact = [](std::string s) {
-    std::erase_if(s, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
-    return s;
-  };
-  if (auto toml = read_text(dir / "metadata.toml"))
-    if (compact(*toml).find("run_in_transaction=false") != std::string::npos) return true;
-  if (auto yaml = read_text(dir / "metadata.yaml"))
-    if (compact(*yaml).find("createIndexConcurrently:true") != std::string::npos) return true;
-  return false;
+// Whether the file at `p` (when it exists) holds `setting`, compared without
+// blanks and quotes ("run_in_transaction=false").
+bool file_declares(const fs::path& p, std::string_view setting) {
+  auto text = read_text(p);
+  if (!text) return false;
+  std::erase_if(*text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
+  return text->find(setting) != std::string::npos;
+}
+
+// A migration directory's metadata says the tool runs it outside a
+// transaction: diesel's metadata.toml `run_in_transaction = false` (up and
+// down), Sourcegraph's metadata.yaml `createIndexConcurrently: true` (the up
+// script only: Sourcegraph's migrator runs down scripts in a transaction).
+bool dir_metadata_disables_transaction(const fs::path& dir, bool down) {
+  return file_declares(dir / "metadata.toml", "run_in_transaction=false") ||
+         (!down && file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"));
+}
+
+// Flyway's script configuration file beside a script (`V2__x.sql.conf`)
+// turns its transaction off with `executeInTransaction=false`.
+bool flyway_script_config_disables_transaction(const std::string& script) {
+  return !script.empty() && file_declares(script + ".conf", "executeInTransaction=false");
 }
 
 // A down script the team wrote: it has a statement, or says in a comment
@@ -258,6 +269,14 @@ bool group_uses_downs(Layout layout, const fs::path& dir) {
       return false;
   }
   return false;
+}
+
+bool is_schema_dump_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string head(kDumpHeadBytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return looks_like_schema_dump(head);
 }
 
 struct GroupKey {
@@ -499,14 +518,16 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       }
       switch (gk.layout) {
         case Layout::Flyway: {
-          mig.transaction = mig.down_transaction = true;
-          if (mig.repeatable) break;
           std::string desc_file = "__" + mig.name + ".sql";
-          if (mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
+          if (!mig.repeatable && mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
             mig.up = (group_dir / ("V" + mig.version + desc_file)).string();
+          mig.transaction = !flyway_script_config_disables_transaction(mig.up);
+          mig.down_transaction = true;
+          if (mig.repeatable) break;
           if (!mig.down && is_file(group_dir / ("U" + mig.version + desc_file)))
             mig.down = (group_dir / ("U" + mig.version + desc_file)).string();
           mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          if (mig.down) mig.down_transaction = !flyway_script_config_disables_transaction(*mig.down);
           break;
         }
         case Layout::GolangMigrate: {
@@ -521,7 +542,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           if (mig.up.empty() && is_file(dir / "up.sql")) mig.up = (dir / "up.sql").string();
           if (!mig.down && is_file(dir / "down.sql")) mig.down = (dir / "down.sql").string();
           mig.expected_down = (dir / "down.sql").string();
-          mig.transaction = mig.down_transaction = !dir_metadata_disables_transaction(dir);
+          mig.transaction = !dir_metadata_disables_transaction(dir, false);
+          mig.down_transaction = !dir_metadata_disables_transaction(dir, true);
           break;
         }
         case Layout::Dbmate: {
@@ -590,7 +612,58 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     }
     for (Migration& m : ms) set.migrations.push_back(std::move(m));
   }
+  // A schema dump without a version (Rails' db/structure.sql, dbmate's
+  // db/schema.sql) is the schema after the migrations beside it: it replays
+  // after all of them (replayed first, it would make every CREATE in them a
+  // duplicate). A versioned dump (a squashed baseline) keeps its place.
+  std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) {
+    return !(m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up));
+  });
   return set;
+}
+
+bool flyway_runs_outside_transaction(const Statement& s, int pg_version) {
+  const Json& n = s.node;
+  const std::string& k = s.kind;
+  if (k == "IndexStmt") return ast::flag(n, "concurrent");
+  if (k == "DropStmt") return ast::str(n, "removeType") == "OBJECT_INDEX" && ast::flag(n, "concurrent");
+  if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "CreateTableSpaceStmt" || k == "DropTableSpaceStmt" ||
+      k == "CreateSubscriptionStmt" || k == "DropSubscriptionStmt" || k == "AlterSystemStmt")
+    return true;
+  if (k == "ReindexStmt") {
+    std::string_view kind = ast::str(n, "kind");
+    return kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM";
+  }
+  if (k == "VacuumStmt") return ast::flag(n, "is_vacuumcmd");  // VACUUM, not ANALYZE
+  if (k == "DiscardStmt") return ast::str(n, "target") == "DISCARD_ALL";
+  // Flyway asks the server: ADD VALUE runs in a transaction from PostgreSQL 12 on.
+  if (k == "AlterEnumStmt") return pg_version < 12 && !ast::str(n, "newVal").empty() && ast::str(n, "oldVal").empty();
+  return false;
+}
+
+FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version) {
+  bool outside = false, inside = false;
+  for (const Statement& s : file.statements) {
+    if (s.embedded()) continue;  // Flyway sees the statements of the file, not of their bodies
+    (flyway_runs_outside_transaction(s, pg_version) ? outside : inside) = true;
+  }
+  if (outside && inside) return FlywayTransaction::Mixed;
+  return outside ? FlywayTransaction::Outside : FlywayTransaction::Inside;
+}
+
+RunnerTransaction runner_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version) {
+  if (!declared || m.layout != Layout::Flyway) return {declared, ""};
+  switch (flyway_transaction(script, pg_version)) {
+    case FlywayTransaction::Outside: return {false, ""};
+    case FlywayTransaction::Mixed:
+      return {true,
+              "the transaction Flyway opens for this migration's other statements: Flyway refuses a migration that "
+              "mixes statements it must run outside a transaction with ones it runs in one (\"Detected both "
+              "transactional and non-transactional statements\"), unless `mixed=true` runs it all without a "
+              "transaction"};
+    case FlywayTransaction::Inside: break;
+  }
+  return {true, "the transaction Flyway wraps around each migration"};
 }
 
 MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {

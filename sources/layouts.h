@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parser/parse.h"
 #include "rules/rule.h"
 #include "sources/discovery.h"
 
@@ -89,6 +90,28 @@ std::optional<DbmateSections> dbmate_sections(std::string_view text);
 // `text` with every byte outside `keep` replaced by a space (line breaks are
 // kept), so offsets, lines and columns are those of the original file.
 std::string blank_outside(std::string_view text, ByteRange keep);
+
+// Flyway wraps a migration in a transaction unless its parser finds a
+// statement that cannot run in one (PostgreSQLParser: CREATE/DROP [UNIQUE]
+// INDEX CONCURRENTLY, CREATE/DROP DATABASE, TABLESPACE or SUBSCRIPTION, ALTER
+// SYSTEM, REINDEX SCHEMA/DATABASE/SYSTEM, VACUUM, DISCARD ALL, and before
+// PostgreSQL 12 ALTER TYPE ... ADD VALUE). A migration made only of those runs
+// without a transaction; one that mixes both kinds is refused ("Detected both
+// transactional and non-transactional statements within the same migration")
+// unless Flyway's `mixed` is set, which runs it all without a transaction.
+enum class FlywayTransaction { Inside, Outside, Mixed };
+bool flyway_runs_outside_transaction(const Statement& s, int pg_version);
+FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version);
+
+// Whether the tool runs a script of migration `m` in a transaction, given
+// what its layout declares for it (`declared`: Migration::transaction or
+// down_transaction) and, for Flyway, its statements; `description` says in
+// findings whose transaction it is (empty: the generic wording).
+struct RunnerTransaction {
+  bool wrapped = false;
+  std::string description;
+};
+RunnerTransaction runner_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version);
 
 // The role an up script plays in its migration (for missing-down-script and
 // the down script's undone up). `down_text`: the down script's (or section's)
