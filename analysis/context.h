@@ -35,9 +35,6 @@ struct NamingPatterns {
 struct AnalysisOptions {
   int pg_version = 15;
   bool assume_in_transaction = false;
-  // Whose transaction assume_in_transaction stands for, as findings name it
-  // (empty: the migration runner's, --assume-in-transaction).
-  std::string runner_transaction;
   // The tool sends the whole file as one multi-statement query (golang-migrate,
   // Prisma), which PostgreSQL runs as one implicit transaction unless the file
   // has its own BEGIN/COMMIT: a failure undoes every statement before it.

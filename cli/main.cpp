@@ -490,9 +490,9 @@ int run_check(CheckArgs a) {
         LintOptions o = settings->options_for(inputs[units[k].input].path);
         if (const Migration* m = units[k].migration) {
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
-          RunnerTransaction tx = runner_transaction(*m, units[k].transaction, *parsed[k], o.analysis.pg_version);
-          if (tx.wrapped) o.analysis.assume_in_transaction = true;
-          if (!tx.description.empty()) o.analysis.runner_transaction = std::move(tx.description);
+          // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
+          if (runs_in_transaction(*m, units[k].transaction, *parsed[k], o.analysis.pg_version))
+            o.analysis.assume_in_transaction = true;
         }
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);

@@ -133,7 +133,6 @@ std::string transaction_origin(const StatementView& v) {
            "send the whole file as one query)";
   if (auto begin = v.ctx.transaction_begin())
     return "the transaction block opened at line " + std::to_string(v.file.source->lines.position(*begin).line);
-  if (!v.ctx.options().runner_transaction.empty()) return v.ctx.options().runner_transaction;
   return "the transaction the migration runner wraps around the file (--assume-in-transaction)";
 }
 

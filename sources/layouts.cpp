@@ -207,6 +207,20 @@ bool dir_metadata_disables_transaction(const fs::path& dir, bool down) {
          (!down && file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"));
 }
 
+// tern's magic comment, a line of its own anywhere in the script, runs it
+// outside a transaction.
+bool tern_disables_transaction(const std::string& script) {
+  auto text = read_text(script);
+  if (!text) return false;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "---- tern: disable-tx ----") return true;
+  }
+  return false;
+}
+
 // Flyway's script configuration file beside a script (`V2__x.sql.conf`)
 // turns its transaction off with `executeInTransaction=false`.
 bool flyway_script_config_disables_transaction(const std::string& script) {
@@ -542,8 +556,9 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           if (mig.up.empty() && is_file(dir / "up.sql")) mig.up = (dir / "up.sql").string();
           if (!mig.down && is_file(dir / "down.sql")) mig.down = (dir / "down.sql").string();
           mig.expected_down = (dir / "down.sql").string();
-          mig.transaction = !dir_metadata_disables_transaction(dir, false);
-          mig.down_transaction = !dir_metadata_disables_transaction(dir, true);
+          mig.transaction = !dir_metadata_disables_transaction(dir, false) && !tern_disables_transaction(mig.up);
+          mig.down_transaction =
+              !dir_metadata_disables_transaction(dir, true) && !(mig.down && tern_disables_transaction(*mig.down));
           break;
         }
         case Layout::Dbmate: {
@@ -616,9 +631,9 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // db/schema.sql) is the schema after the migrations beside it: it replays
   // after all of them (replayed first, it would make every CREATE in them a
   // duplicate). A versioned dump (a squashed baseline) keeps its place.
-  std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) {
-    return !(m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up));
-  });
+  for (Migration& m : set.migrations)
+    m.snapshot = m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up);
+  std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) { return !m.snapshot; });
   return set;
 }
 
@@ -651,19 +666,9 @@ FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version) {
   return outside ? FlywayTransaction::Outside : FlywayTransaction::Inside;
 }
 
-RunnerTransaction runner_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version) {
-  if (!declared || m.layout != Layout::Flyway) return {declared, ""};
-  switch (flyway_transaction(script, pg_version)) {
-    case FlywayTransaction::Outside: return {false, ""};
-    case FlywayTransaction::Mixed:
-      return {true,
-              "the transaction Flyway opens for this migration's other statements: Flyway refuses a migration that "
-              "mixes statements it must run outside a transaction with ones it runs in one (\"Detected both "
-              "transactional and non-transactional statements\"), unless `mixed=true` runs it all without a "
-              "transaction"};
-    case FlywayTransaction::Inside: break;
-  }
-  return {true, "the transaction Flyway wraps around each migration"};
+bool runs_in_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version) {
+  if (!declared || m.layout != Layout::Flyway) return declared;
+  return flyway_transaction(script, pg_version) != FlywayTransaction::Outside;
 }
 
 MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {

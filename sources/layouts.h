@@ -56,6 +56,10 @@ struct Migration {
   bool transaction = false;       // the tool wraps the up script in a transaction
   bool down_transaction = false;  // ... and the down script
   bool repeatable = false;        // Flyway R__: runs after every versioned migration
+  // A pg_dump file without a version (Rails' db/structure.sql): the schema
+  // after the migrations beside it, replayed after them; not applied history
+  // (it is rewritten with every migration), so history checks skip it.
+  bool snapshot = false;
   // dbmate: the sections of the one file (the text after the marker line up
   // to the next marker line).
   std::optional<ByteRange> up_section, down_section;
@@ -105,13 +109,10 @@ FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version);
 
 // Whether the tool runs a script of migration `m` in a transaction, given
 // what its layout declares for it (`declared`: Migration::transaction or
-// down_transaction) and, for Flyway, its statements; `description` says in
-// findings whose transaction it is (empty: the generic wording).
-struct RunnerTransaction {
-  bool wrapped = false;
-  std::string description;
-};
-RunnerTransaction runner_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version);
+// down_transaction) and, for Flyway, the script's statements (a Mixed script
+// stays in the transaction: its non-transactional statements fail there,
+// as Flyway refuses to run it).
+bool runs_in_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version);
 
 // The role an up script plays in its migration (for missing-down-script and
 // the down script's undone up). `down_text`: the down script's (or section's)
