@@ -494,3 +494,24 @@ TEST_CASE("tern's disable-tx comment runs a directory-pair script outside a tran
   CHECK(set.migrations[1].down_transaction);
   CHECK(!reported(file_in(doc, "002_orders_idx/up.sql"), "forbidden-in-transaction"));
 }
+
+TEST_CASE("a versioned schema dump (a squashed baseline) keeps its place and seeds the migrations after it",
+          "[layouts][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-baseline-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  fs::copy_file(fs::path(testing::source_dir()) / "fixtures/layouts/schema-dump/db/schema.sql", d / "V1__baseline.sql");
+  std::ofstream(d / "V2__narrow_customer.sql") << "ALTER TABLE public.orders ALTER COLUMN customer_id TYPE integer;\n";
+  std::vector<InputError> errors;
+  MigrationSet set = build_migration_set(discover({d.string()}, "", errors));
+  auto doc = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  REQUIRE(set.migrations.size() == 2);
+  CHECK(file_of(set.migrations[0].up) == "V1__baseline.sql");
+  CHECK(!set.migrations[0].snapshot);  // applied history: recorded by migrasafe lock like any migration
+  const auto& baseline = file_in(doc, "V1__baseline.sql");
+  REQUIRE(baseline["findings"].size() == 1);
+  CHECK(baseline["findings"][0]["rule"] == "schema-dump");
+  const auto& narrow = file_in(doc, "V2__narrow_customer.sql");
+  CHECK(narrow["statements"][0]["effects"]["rewrite"] == "yes");
+  CHECK(reported_at(narrow, 1, "alter-column-type"));
+}
