@@ -739,6 +739,7 @@ int run_sources(const std::vector<std::string>& paths, const std::string& format
                        {"down_transaction", m.down_transaction},
                        {"repeatable", m.repeatable}};
       if (m.verify) j["verify"] = *m.verify;
+      if (m.snapshot) j["snapshot"] = true;  // a schema dump, replayed after the migrations
       for (auto [key, r] : {std::pair{"up_section", m.up_section}, std::pair{"down_section", m.down_section}}) {
         if (!r) continue;
         auto [first, last] = lines_of(m.up, *r);

@@ -351,6 +351,10 @@ TEST_CASE("a schema dump is a snapshot: replayed after the migrations beside it,
   REQUIRE(set.migrations.size() == 3);
   CHECK(file_of(set.migrations[0].up) == "20240101000000_create_orders.sql");
   CHECK(file_of(set.migrations[2].up) == "schema.sql");
+  CHECK(set.migrations[2].snapshot);
+  auto sources = nlohmann::json::parse(testing::run_cli("sources --format json fixtures/layouts/schema-dump").out);
+  CHECK(sources["migrations"][2]["snapshot"] == true);
+  CHECK(!sources["migrations"][0].contains("snapshot"));
 
   auto doc = check_json("fixtures/layouts/schema-dump");
   const auto& dump = file_in(doc, "db/schema.sql");
