@@ -22,6 +22,7 @@ std::string normalized(std::string_view text) {
 }
 
 fs::path normal(const fs::path& p) {
+  if (p.empty()) return normal(".");  // the directory of a bare file name (fs::absolute("") throws)
   std::error_code ec;
   fs::path c = fs::weakly_canonical(fs::absolute(p), ec);
   return ec ? fs::absolute(p).lexically_normal() : c;

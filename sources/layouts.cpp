@@ -245,7 +245,8 @@ bool written_down_file(const fs::path& p) {
 // is, the team does not use them (harbor, supabase-auth: up files only;
 // supabase-postgres: every `-- migrate:down` section empty), and an up
 // script without one is not missing anything.
-bool group_uses_downs(Layout layout, const fs::path& dir) {
+bool group_uses_downs(Layout layout, const fs::path& group_dir) {
+  const fs::path dir = group_dir.empty() ? fs::path(".") : group_dir;  // a bare file name's directory
   std::error_code ec;
   auto any_entry = [&](const fs::path& in, auto&& written) {
     for (fs::directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec))

@@ -243,9 +243,16 @@ TEST_CASE("no down script is expected where the project writes none, nor for an 
   auto with_downs = check_json("fixtures/layouts/golang-migrate");
   CHECK(rules_at(file_in(with_downs, "10_widen_login_count.up.sql"), 1) ==
         std::vector<std::string>{"missing-down-script"});
-  // ... also when it is checked alone (a pre-commit hook on one staged file).
+  // ... also when it is checked alone (a pre-commit hook on one staged file), and by its bare name
+  // from its own directory.
   auto alone = check_json("fixtures/layouts/golang-migrate/10_widen_login_count.up.sql");
   CHECK(rules_at(file_in(alone, "10_widen_login_count.up.sql"), 1) == std::vector<std::string>{"missing-down-script"});
+  auto bare = testing::run_cli("check --format json 10_widen_login_count.up.sql 2>&1",
+                               testing::source_dir() + "/fixtures/layouts/golang-migrate");
+  CHECK(bare.exit_code == 1);
+  REQUIRE(bare.out.find("internal error") == std::string::npos);
+  CHECK(rules_at(file_in(nlohmann::json::parse(bare.out), "10_widen_login_count.up.sql"), 1) ==
+        std::vector<std::string>{"missing-down-script"});
 
   // A project with downs, and an up script holding only a comment with an empty down: nothing to undo.
   fs::path d = fs::temp_directory_path() / ("migrasafe-empty-up-" + std::to_string(::getpid()));
