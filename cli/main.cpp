@@ -576,9 +576,12 @@ int run_check(CheckArgs a) {
         // Per-file options (config overrides), and the layout's transaction convention.
         throw_if_test_internal_error(inputs[units[k].input].path);
         LintOptions o = settings->options_for(shown(inputs[units[k].input].path));
-        if (units[k].transaction) o.analysis.assume_in_transaction = true;
-        if (const Migration* m = units[k].migration)
+        if (const Migration* m = units[k].migration) {
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
+          // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
+          if (runs_in_transaction(*m, units[k].transaction, *parsed[k], o.analysis.pg_version))
+            o.analysis.assume_in_transaction = true;
+        }
         results[k] = analyse_file(std::move(*parsed[k]), roles[k], o, undone_ups[k] ? &*undone_ups[k] : nullptr,
                                   &history);
       } catch (const std::exception& e) {
@@ -856,6 +859,7 @@ int run_sources(const std::vector<std::string>& paths, const std::string& format
                        {"down_transaction", m.down_transaction},
                        {"repeatable", m.repeatable}};
       if (m.verify) j["verify"] = *m.verify;
+      if (m.snapshot) j["snapshot"] = true;  // a schema dump, replayed after the migrations
       for (auto [key, r] : {std::pair{"up_section", m.up_section}, std::pair{"down_section", m.down_section}}) {
         if (!r) continue;
         auto [first, last] = lines_of(m.up, *r);

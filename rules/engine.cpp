@@ -3,6 +3,7 @@
 #include "rules/suppressions.h"
 
 #include "analysis/ast.h"
+#include "parser/dump.h"
 
 #include <algorithm>
 
@@ -176,6 +177,29 @@ struct Replay {
   }
 };
 
+// The one finding on a schema dump, on its first statement (line 1 when it has none).
+void report_schema_dump(const ParsedFile& file, Report& report) {
+  std::size_t unparsed = std::count_if(file.problems.begin(), file.problems.end(),
+                                       [](const ParseProblem& p) { return p.kind == ProblemKind::SyntaxError; });
+  std::string message =
+      "This file is pg_dump output (a schema snapshot such as Rails' db/structure.sql or dbmate's db/schema.sql), "
+      "not a migration: its statements are replayed so that migrations analysed after it know its tables, and "
+      "none of them is reported";
+  if (unparsed)
+    message += "; " + std::to_string(unparsed) + (unparsed == 1 ? " statement does" : " statements do") +
+               " not parse and " + (unparsed == 1 ? "is" : "are") + " not replayed";
+  std::uint32_t begin = 0, end = static_cast<std::uint32_t>(file.source->lines.line_end(1));
+  if (!file.statements.empty()) {
+    begin = file.statements.front().begin;
+    end = file.statements.front().end;
+  }
+  report.add(RuleId::schema_dump, begin, end, std::move(message),
+             "Nothing to change in the dump. Checked with the migrations, a dump whose name has no version "
+             "replays after them (it is the schema they produce), one with a version where its version puts it; "
+             "`--schema FILE` replays a dump before every migration. To silence this note, leave the dump out of "
+             "the paths checked or ignore `schema-dump` for it in the configuration.");
+}
+
 }  // namespace
 
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
@@ -192,8 +216,13 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.parsed = std::move(parsed);
   const ParsedFile& file = result.parsed;
   Report report;
+  // pg_dump output is the schema at some point, not a change to it: replay
+  // it so later migrations know its objects, but judge none of its statements.
+  const bool snapshot = looks_like_schema_dump(file.source->text);
+  if (snapshot) report_schema_dump(file, report);
 
   for (const ParseProblem& p : file.problems) {
+    if (snapshot) continue;
     if (p.kind == ProblemKind::SyntaxError && p.grammar && options.analysis.pg_version > grammar_version()) {
       report_newer_syntax(p, options.analysis.pg_version, report);
       continue;
@@ -203,7 +232,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
 
   std::vector<RuleId> statement_rules, file_rules;
   for (const RuleInfo& r : all_rules()) {
-    if (!options.enabled[static_cast<std::size_t>(r.id)]) continue;
+    if (snapshot || !options.enabled[static_cast<std::size_t>(r.id)]) continue;
     if (hooks(r.id).statement) statement_rules.push_back(r.id);
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }

@@ -6,7 +6,8 @@ namespace migrasafe {
 namespace {
 
 void check(const FileView& v, Report& r) {
-  if (v.role.kind != MigrationRole::Kind::Up) return;
+  // An up script without statements changes nothing, so there is nothing to undo.
+  if (v.role.kind != MigrationRole::Kind::Up || v.file.statements.empty()) return;
   bool same_file = v.role.down_path == v.file.source->path;  // dbmate: the down section of this file
   std::string reason;
   if (!v.role.down_exists) {
@@ -20,11 +21,7 @@ void check(const FileView& v, Report& r) {
   } else {
     return;
   }
-  std::uint32_t b = 0, e = 0;
-  if (!v.file.statements.empty()) {
-    b = v.file.statements.front().begin;
-    e = v.file.statements.front().end;
-  }
+  std::uint32_t b = v.file.statements.front().begin, e = v.file.statements.front().end;
   std::string down = same_file ? "the `-- migrate:down` section"
                                : "`" + std::filesystem::path(v.role.down_path).filename().string() + "`";
   r.add(RuleId::missing_down_script, b, e, reason + ", so it cannot be rolled back with the migration tool",

@@ -23,8 +23,9 @@ std::string normalized(std::string_view text) {
 }
 
 // Migrations whose history is fixed once applied: versioned up scripts (and
-// plain files), not repeatable ones or down scripts without an up.
-bool recorded_kind(const Migration& m) { return !m.up.empty() && !m.repeatable; }
+// plain files), not repeatable ones, down scripts without an up, or schema
+// dumps (rewritten by the tool after every migration).
+bool recorded_kind(const Migration& m) { return !m.up.empty() && !m.repeatable && !m.snapshot; }
 
 // The set a version is unique in: one layout in one directory (directory
 // layouts: the directory holding the migration directories).

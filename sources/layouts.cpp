@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include "sources/paths.h"
+#include "analysis/ast.h"
+#include "parser/dump.h"
+#include "rules/helpers.h"
 
 namespace fs = std::filesystem;
 
@@ -194,19 +197,109 @@ std::vector<std::string> sqitch_plan(const fs::path& plan) {
   return out;
 }
 
-// A migration directory's metadata says the tool runs it outside a transaction:
-// diesel's metadata.toml `run_in_transaction = false`, Sourcegraph's
-// metadata.yaml `createIndexConcurrently: true`.
-bool dir_metadata_disables_transaction(const fs::path& dir) {
-  auto compact = [](std::string s) {
-    std::erase_if(s, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
-    return s;
-  };
-  if (auto toml = read_text(dir / "metadata.toml"))
-    if (compact(*toml).find("run_in_transaction=false") != std::string::npos) return true;
-  if (auto yaml = read_text(dir / "metadata.yaml"))
-    if (compact(*yaml).find("createIndexConcurrently:true") != std::string::npos) return true;
+// Whether the file at `p` (when it exists) holds `setting`, compared without
+// blanks and quotes ("run_in_transaction=false").
+bool file_declares(const fs::path& p, std::string_view setting) {
+  auto text = read_text(p);
+  if (!text) return false;
+  std::erase_if(*text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
+  return text->find(setting) != std::string::npos;
+}
+
+// A migration directory's metadata says the tool runs it outside a
+// transaction: diesel's metadata.toml `run_in_transaction = false` (up and
+// down), Sourcegraph's metadata.yaml `createIndexConcurrently: true` (the up
+// script only: Sourcegraph's migrator runs down scripts in a transaction).
+bool dir_metadata_disables_transaction(const fs::path& dir, bool down) {
+  return file_declares(dir / "metadata.toml", "run_in_transaction=false") ||
+         (!down && file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"));
+}
+
+// tern's magic comment, a line of its own anywhere in the script, runs it
+// outside a transaction.
+bool tern_disables_transaction(const std::string& script) {
+  auto text = read_text(script);
+  if (!text) return false;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "---- tern: disable-tx ----") return true;
+  }
   return false;
+}
+
+// Flyway's script configuration file beside a script (`V2__x.sql.conf`)
+// turns its transaction off with `executeInTransaction=false`.
+bool flyway_script_config_disables_transaction(const std::string& script) {
+  return !script.empty() && file_declares(script + ".conf", "executeInTransaction=false");
+}
+
+// A down script the team wrote: it has a statement, or says in a comment
+// that its migration is irreversible.
+bool written_down(std::string_view text) {
+  bool irreversible = false;
+  return !rules::is_empty_script(text, irreversible) || irreversible;
+}
+
+bool written_down_file(const fs::path& p) {
+  auto text = read_text(p);
+  return text && written_down(*text);
+}
+
+// Whether the project writes down scripts for this group of migrations: at
+// least one of its down scripts on disk (not only among the files named, so
+// that checking one staged file gives the same answer) is written. Where none
+// is, the team does not use them (harbor, supabase-auth: up files only;
+// supabase-postgres: every `-- migrate:down` section empty), and an up
+// script without one is not missing anything.
+bool group_uses_downs(Layout layout, const fs::path& group_dir) {
+  const fs::path dir = group_dir.empty() ? fs::path(".") : group_dir;  // a bare file name's directory
+  std::error_code ec;
+  auto any_entry = [&](const fs::path& in, auto&& written) {
+    for (fs::directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec))
+      if (written(it->path())) return true;
+    return false;
+  };
+  auto is_sql = [](const fs::path& p) { return iends_with(p.filename().string(), ".sql"); };
+  switch (layout) {
+    case Layout::GolangMigrate:
+      return any_entry(dir, [](const fs::path& p) {
+        return iends_with(p.filename().string(), ".down.sql") && is_file(p) && written_down_file(p);
+      });
+    case Layout::DirPairs:
+      return any_entry(dir, [](const fs::path& p) { return is_file(p / "down.sql") && written_down_file(p / "down.sql"); });
+    case Layout::Dbmate:
+      return any_entry(dir, [&](const fs::path& p) {
+        if (!is_sql(p) || !is_file(p)) return false;
+        auto text = read_text(p);
+        auto sections = text ? dbmate_sections(*text) : std::nullopt;
+        return sections && sections->down &&
+               written_down(std::string_view(*text).substr(sections->down->begin,
+                                                           sections->down->end - sections->down->begin));
+      });
+    case Layout::Sqitch:
+      for (fs::recursive_directory_iterator it(dir / "revert", ec), end; !ec && it != end; it.increment(ec))
+        if (is_sql(it->path()) && is_file(it->path()) && written_down_file(it->path())) return true;
+      return false;
+    case Layout::Flyway:
+      return any_entry(dir, [&](const fs::path& p) {
+        std::string f = p.filename().string();
+        return f.size() > 1 && f[0] == 'U' && is_digit(f[1]) && f.find("__") != std::string::npos && is_sql(p);
+      });
+    case Layout::Prisma:
+    case Layout::Plain:
+      return false;
+  }
+  return false;
+}
+
+bool is_schema_dump_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string head(kDumpHeadBytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return looks_like_schema_dump(head);
 }
 
 // A group is one directory, however the paths spell it ("db", "./db",
@@ -437,11 +530,10 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   for (auto& [gk, members] : groups) {
     std::vector<Migration> ms;
     const fs::path group_dir(shown_dir.at(gk.dir));
-    bool flyway_has_undo = false;
-    if (gk.layout == Layout::Flyway)
-      for (auto& [key, files_] : members)
-        for (auto& [i, m] : files_)
-          if (m->part == Part::Down) flyway_has_undo = true;
+    bool uses_downs = group_uses_downs(gk.layout, group_dir);
+    for (auto& [key, files_] : members)
+      for (auto& [i, m] : files_)
+        if (m->part == Part::Down && gk.layout == Layout::Flyway) uses_downs = true;
 
     auto build = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
       Migration mig;
@@ -462,14 +554,16 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       }
       switch (gk.layout) {
         case Layout::Flyway: {
-          mig.transaction = mig.down_transaction = true;
-          if (mig.repeatable) break;
           std::string desc_file = "__" + mig.name + ".sql";
-          if (mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
+          if (!mig.repeatable && mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
             mig.up = (group_dir / ("V" + mig.version + desc_file)).string();
+          mig.transaction = !flyway_script_config_disables_transaction(mig.up);
+          mig.down_transaction = true;
+          if (mig.repeatable) break;
           if (!mig.down && is_file(group_dir / ("U" + mig.version + desc_file)))
             mig.down = (group_dir / ("U" + mig.version + desc_file)).string();
-          if (flyway_has_undo || mig.down) mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          if (mig.down) mig.down_transaction = !flyway_script_config_disables_transaction(*mig.down);
           break;
         }
         case Layout::GolangMigrate: {
@@ -484,7 +578,9 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           if (mig.up.empty() && is_file(dir / "up.sql")) mig.up = (dir / "up.sql").string();
           if (!mig.down && is_file(dir / "down.sql")) mig.down = (dir / "down.sql").string();
           mig.expected_down = (dir / "down.sql").string();
-          mig.transaction = mig.down_transaction = !dir_metadata_disables_transaction(dir);
+          mig.transaction = !dir_metadata_disables_transaction(dir, false) && !tern_disables_transaction(mig.up);
+          mig.down_transaction =
+              !dir_metadata_disables_transaction(dir, true) && !(mig.down && tern_disables_transaction(*mig.down));
           break;
         }
         case Layout::Dbmate: {
@@ -510,6 +606,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         case Layout::Plain:
           break;
       }
+      if (!uses_downs) mig.expected_down.clear();
       return mig;
     };
 
@@ -552,12 +649,53 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     }
     for (Migration& m : ms) set.migrations.push_back(std::move(m));
   }
+  // A schema dump without a version (Rails' db/structure.sql, dbmate's
+  // db/schema.sql) is the schema after the migrations beside it: it replays
+  // after all of them (replayed first, it would make every CREATE in them a
+  // duplicate). A versioned dump (a squashed baseline) keeps its place.
+  for (Migration& m : set.migrations)
+    m.snapshot = m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up);
+  std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) { return !m.snapshot; });
   return set;
+}
+
+bool flyway_runs_outside_transaction(const Statement& s, int pg_version) {
+  const Json& n = s.node;
+  const std::string& k = s.kind;
+  if (k == "IndexStmt") return ast::flag(n, "concurrent");
+  if (k == "DropStmt") return ast::str(n, "removeType") == "OBJECT_INDEX" && ast::flag(n, "concurrent");
+  if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "CreateTableSpaceStmt" || k == "DropTableSpaceStmt" ||
+      k == "CreateSubscriptionStmt" || k == "DropSubscriptionStmt" || k == "AlterSystemStmt")
+    return true;
+  if (k == "ReindexStmt") {
+    std::string_view kind = ast::str(n, "kind");
+    return kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM";
+  }
+  if (k == "VacuumStmt") return ast::flag(n, "is_vacuumcmd");  // VACUUM, not ANALYZE
+  if (k == "DiscardStmt") return ast::str(n, "target") == "DISCARD_ALL";
+  // Flyway asks the server: ADD VALUE runs in a transaction from PostgreSQL 12 on.
+  if (k == "AlterEnumStmt") return pg_version < 12 && !ast::str(n, "newVal").empty() && ast::str(n, "oldVal").empty();
+  return false;
+}
+
+FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version) {
+  bool outside = false, inside = false;
+  for (const Statement& s : file.statements) {
+    if (s.embedded()) continue;  // Flyway sees the statements of the file, not of their bodies
+    (flyway_runs_outside_transaction(s, pg_version) ? outside : inside) = true;
+  }
+  if (outside && inside) return FlywayTransaction::Mixed;
+  return outside ? FlywayTransaction::Outside : FlywayTransaction::Inside;
+}
+
+bool runs_in_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version) {
+  if (!declared || m.layout != Layout::Flyway) return declared;
+  return flyway_transaction(script, pg_version) != FlywayTransaction::Outside;
 }
 
 MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {
   MigrationRole role;
-  if (m.expected_down.empty() && !m.down) return role;
+  if (m.expected_down.empty()) return role;
   role.kind = MigrationRole::Kind::Up;
   role.down_path = m.down.value_or(m.expected_down);
   role.down_exists = m.down.has_value();

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parser/parse.h"
 #include "rules/rule.h"
 #include "sources/discovery.h"
 
@@ -45,14 +46,20 @@ struct Migration {
   std::string name;
   std::string up;                   // the up (deploy) script; empty for a down script whose up is missing
   std::optional<std::string> down;  // the down (undo, revert) script when it exists (dbmate: the same file)
-  // Where the layout expects a down script (empty: the layout has no downs
-  // for this migration, so none is missing).
+  // Where the layout expects a down script. Empty when none is expected: the
+  // layout has no downs for this migration, or the project writes none (no
+  // down script of its directory has a statement or an `irreversible`
+  // comment; Flyway: the directory has no undo migration).
   std::string expected_down;
   std::optional<std::string> verify;  // sqitch verify script
   Layout layout = Layout::Plain;
   bool transaction = false;       // the tool wraps the up script in a transaction
   bool down_transaction = false;  // ... and the down script
   bool repeatable = false;        // Flyway R__: runs after every versioned migration
+  // A pg_dump file without a version (Rails' db/structure.sql): the schema
+  // after the migrations beside it, replayed after them; not applied history
+  // (it is rewritten with every migration), so history checks skip it.
+  bool snapshot = false;
   // dbmate: the sections of the one file (the text after the marker line up
   // to the next marker line).
   std::optional<ByteRange> up_section, down_section;
@@ -89,6 +96,25 @@ std::optional<DbmateSections> dbmate_sections(std::string_view text);
 // `text` with every byte outside `keep` replaced by a space (line breaks are
 // kept), so offsets, lines and columns are those of the original file.
 std::string blank_outside(std::string_view text, ByteRange keep);
+
+// Flyway wraps a migration in a transaction unless its parser finds a
+// statement that cannot run in one (PostgreSQLParser: CREATE/DROP [UNIQUE]
+// INDEX CONCURRENTLY, CREATE/DROP DATABASE, TABLESPACE or SUBSCRIPTION, ALTER
+// SYSTEM, REINDEX SCHEMA/DATABASE/SYSTEM, VACUUM, DISCARD ALL, and before
+// PostgreSQL 12 ALTER TYPE ... ADD VALUE). A migration made only of those runs
+// without a transaction; one that mixes both kinds is refused ("Detected both
+// transactional and non-transactional statements within the same migration")
+// unless Flyway's `mixed` is set, which runs it all without a transaction.
+enum class FlywayTransaction { Inside, Outside, Mixed };
+bool flyway_runs_outside_transaction(const Statement& s, int pg_version);
+FlywayTransaction flyway_transaction(const ParsedFile& file, int pg_version);
+
+// Whether the tool runs a script of migration `m` in a transaction, given
+// what its layout declares for it (`declared`: Migration::transaction or
+// down_transaction) and, for Flyway, the script's statements (a Mixed script
+// stays in the transaction: its non-transactional statements fail there,
+// as Flyway refuses to run it).
+bool runs_in_transaction(const Migration& m, bool declared, const ParsedFile& script, int pg_version);
 
 // The role an up script plays in its migration (for missing-down-script and
 // the down script's undone up). `down_text`: the down script's (or section's)

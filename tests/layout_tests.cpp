@@ -2,10 +2,12 @@
 // pairing, dbmate sections and transaction defaults, over fixtures/layouts/.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
+#include "parser/dump.h"
 #include "sources/layouts.h"
 #include "support.h"
 
@@ -53,6 +55,17 @@ std::vector<std::string> rules_at(const nlohmann::json& file, int line) {
   for (const auto& f : file["findings"])
     if (f["line"] == line) out.push_back(f["rule"]);
   return out;
+}
+
+bool reported_at(const nlohmann::json& file, int line, const std::string& rule) {
+  auto at = rules_at(file, line);
+  return std::find(at.begin(), at.end(), rule) != at.end();
+}
+
+bool reported(const nlohmann::json& file, const std::string& rule) {
+  for (const auto& f : file["findings"])
+    if (f["rule"] == rule) return true;
+  return false;
 }
 
 }  // namespace
@@ -191,15 +204,66 @@ TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[la
   CHECK(doc["summary"]["files"] == 3);
 }
 
-TEST_CASE("dbmate: an empty down section is a missing down script", "[layouts]") {
+TEST_CASE("dbmate: an empty down section is a missing down script where the project writes downs", "[layouts]") {
   fs::path d = fs::temp_directory_path() / ("migrasafe-dbmate-" + std::to_string(::getpid()));
   fs::create_directories(d);
   std::ofstream(d / "20240101000000_t.sql") << "-- migrate:up\nCREATE TABLE t (id bigint);\n\n-- migrate:down\n\n";
   std::ofstream(d / "20240102000000_u.sql") << "-- migrate:up\nCREATE TABLE u (id bigint);\n";
-  auto doc = check_json("'" + d.string() + "'");
+  std::ofstream(d / "20240103000000_v.sql") << "-- migrate:up\n-- nothing yet\n-- migrate:down\n";
+  // Every down section empty (supabase-postgres): the project does not use them.
+  auto unused = check_json("'" + d.string() + "'");
+  CHECK(rules_at(file_in(unused, "_t.sql"), 2).empty());
+  CHECK(rules_at(file_in(unused, "_u.sql"), 2).empty());
+  // One written down section: the others are expected too, except for the
+  // migration without statements (nothing to undo).
+  std::ofstream(d / "20240104000000_w.sql") << "-- migrate:up\nCREATE TABLE w (id bigint);\n-- migrate:down\nDROP TABLE w;\n";
+  auto used = check_json("'" + d.string() + "'");
+  // Checking one file alone: the other files on disk still say the project writes downs.
+  auto alone = check_json("'" + (d / "20240102000000_u.sql").string() + "'");
   fs::remove_all(d);
-  CHECK(rules_at(file_in(doc, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});
-  CHECK(rules_at(file_in(doc, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(rules_at(file_in(used, "_t.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(rules_at(file_in(used, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+  CHECK(file_in(used, "_v.sql")["findings"].empty());
+  CHECK(rules_at(file_in(used, "_w.sql"), 2).empty());
+  CHECK(rules_at(file_in(alone, "_u.sql"), 2) == std::vector<std::string>{"missing-down-script"});
+}
+
+TEST_CASE("no down script is expected where the project writes none, nor for an empty up script", "[layouts]") {
+  MigrationSet set = fixture_set("golang-migrate-up-only");
+  CHECK(set.layout == Layout::GolangMigrate);
+  REQUIRE(set.migrations.size() == 3);
+  for (const Migration& m : set.migrations) {
+    CHECK(m.expected_down.empty());
+    CHECK(up_role(m, std::nullopt).kind == MigrationRole::Kind::Plain);
+  }
+  auto doc = check_json("fixtures/layouts/golang-migrate-up-only");
+  for (const auto& f : doc["files"])
+    for (const auto& finding : f["findings"]) CHECK(finding["rule"] != "missing-down-script");
+  // The golang-migrate fixture has down scripts: its up script without one is reported ...
+  auto with_downs = check_json("fixtures/layouts/golang-migrate");
+  CHECK(rules_at(file_in(with_downs, "10_widen_login_count.up.sql"), 1) ==
+        std::vector<std::string>{"missing-down-script"});
+  // ... also when it is checked alone (a pre-commit hook on one staged file), and by its bare name
+  // from its own directory.
+  auto alone = check_json("fixtures/layouts/golang-migrate/10_widen_login_count.up.sql");
+  CHECK(rules_at(file_in(alone, "10_widen_login_count.up.sql"), 1) == std::vector<std::string>{"missing-down-script"});
+  auto bare = testing::run_cli("check --format json 10_widen_login_count.up.sql 2>&1",
+                               testing::source_dir() + "/fixtures/layouts/golang-migrate");
+  CHECK(bare.exit_code == 1);
+  REQUIRE(bare.out.find("internal error") == std::string::npos);
+  CHECK(rules_at(file_in(nlohmann::json::parse(bare.out), "10_widen_login_count.up.sql"), 1) ==
+        std::vector<std::string>{"missing-down-script"});
+
+  // A project with downs, and an up script holding only a comment with an empty down: nothing to undo.
+  fs::path d = fs::temp_directory_path() / ("migrasafe-empty-up-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "1_a.up.sql") << "CREATE TABLE a (id bigint);\n";
+  std::ofstream(d / "1_a.down.sql") << "DROP TABLE a;\n";
+  std::ofstream(d / "2_squashed.up.sql") << "-- squashed into 1_a\n";
+  std::ofstream(d / "2_squashed.down.sql") << "";
+  auto empty_up = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  CHECK(file_in(empty_up, "2_squashed.up.sql")["findings"].empty());
 }
 
 TEST_CASE("sqitch: plan order, revert and verify scripts, no transaction", "[layouts]") {
@@ -280,4 +344,185 @@ TEST_CASE("migrasafe sources: text and JSON", "[layouts][cli]") {
   CHECK(testing::run_cli("sources no/such/dir 2>/dev/null").exit_code == 3);
   CHECK(testing::run_cli("sources --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
   CHECK(testing::run_cli("check --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
+}
+
+TEST_CASE("a schema dump is a snapshot: replayed after the migrations beside it, one note, no findings", "[layouts][cli]") {
+  CHECK(looks_like_schema_dump("--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n"));
+  CHECK(looks_like_schema_dump("\xEF\xBB\xBFSET client_encoding = 'UTF8';\r\nSELECT pg_catalog.set_config('search_path', '', false);\r\n"));
+  CHECK(!looks_like_schema_dump("SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE t (id int);\n"));
+  CHECK(!looks_like_schema_dump("-- PostgreSQL database dump of nothing: a comment\nCREATE TABLE t (id int);\n"));
+  CHECK(!looks_like_schema_dump(std::string(kDumpHeadBytes, '\n') + "-- PostgreSQL database dump\n"));
+
+  // dbmate's db/schema.sql (no version) sits in a directory that sorts before db/migrations: it still replays last.
+  MigrationSet set = fixture_set("schema-dump");
+  REQUIRE(set.migrations.size() == 3);
+  CHECK(file_of(set.migrations[0].up) == "20240101000000_create_orders.sql");
+  CHECK(file_of(set.migrations[2].up) == "schema.sql");
+  CHECK(set.migrations[2].snapshot);
+  auto sources = nlohmann::json::parse(testing::run_cli("sources --format json fixtures/layouts/schema-dump").out);
+  CHECK(sources["migrations"][2]["snapshot"] == true);
+  CHECK(!sources["migrations"][0].contains("snapshot"));
+
+  auto doc = check_json("fixtures/layouts/schema-dump");
+  const auto& dump = file_in(doc, "db/schema.sql");
+  REQUIRE(dump["findings"].size() == 1);
+  CHECK(dump["findings"][0]["rule"] == "schema-dump");
+  CHECK(dump["findings"][0]["severity"] == "note");
+  CHECK(dump["findings"][0]["line"] == 1);
+  // Its --clean DROPs are replayed, not judged: no drop-table, no drop-index-non-concurrently.
+  CHECK(dump["statements"].size() > 10);
+  // The migrations beside it are judged as before (transaction:false: CONCURRENTLY is fine there).
+  CHECK(!reported(file_in(doc, "20240102000000_index_orders_customer.sql"), "forbidden-in-transaction"));
+
+  // What a user types: the dump alone exits 0 (a note), and a new migration on stdin is checked
+  // against the dumped schema (bigint -> integer on a known column rewrites the table).
+  auto alone = testing::run_cli("check fixtures/layouts/schema-dump/db/schema.sql >/dev/null");
+  CHECK(alone.exit_code == 0);
+  auto piped = testing::run_cli(
+      "check --format json fixtures/layouts/schema-dump/db/schema.sql - <<'SQL'\n"
+      "ALTER TABLE public.orders ALTER COLUMN customer_id TYPE integer;\nSQL");
+  CHECK(piped.exit_code == 1);
+  auto stdin_doc = nlohmann::json::parse(piped.out);
+  const auto& from_stdin = file_in(stdin_doc, "<stdin>");
+  CHECK(from_stdin["statements"][0]["effects"]["rewrite"] == "yes");
+  CHECK(reported_at(from_stdin, 1, "alter-column-type"));
+  // --schema replays a dump silently (no note: it is not among the files checked).
+  auto seeded = check_json("--schema fixtures/layouts/schema-dump/db/schema.sql fixtures/layouts/golang-migrate-up-only/3_jobs_note.up.sql");
+  for (const auto& f : seeded["files"])
+    for (const auto& finding : f["findings"]) CHECK(finding["rule"] != "schema-dump");
+}
+
+TEST_CASE("flyway: a migration of CONCURRENTLY statements only runs outside a transaction; a mix fails", "[layouts][cli]") {
+  MigrationSet set = fixture_set("flyway-concurrently");
+  REQUIRE(set.migrations.size() == 5);
+  CHECK(set.migrations[1].transaction);  // decided from its statements when it is analysed
+  CHECK(!set.migrations[4].transaction);  // V5__archive_flag.sql.conf: executeInTransaction=false
+
+  auto doc = check_json("fixtures/layouts/flyway-concurrently");
+  const auto& only_concurrently = file_in(doc, "V2__index_orders_concurrently.sql");
+  CHECK(!reported(only_concurrently, "forbidden-in-transaction"));
+  CHECK(only_concurrently["statements"][1]["effects"]["held_until"] == "statement");
+  const auto& mixed = file_in(doc, "V3__note_and_index.sql");
+  CHECK(!reported_at(mixed, 2, "forbidden-in-transaction"));
+  CHECK(reported_at(mixed, 3, "forbidden-in-transaction"));
+  auto message_of = [](const nlohmann::json& file, const std::string& rule) {
+    for (const auto& f : file["findings"])
+      if (f["rule"] == rule) return f["severity"].get<std::string>() + ": " + f["message"].get<std::string>();
+    return std::string();
+  };
+  CHECK_THAT(message_of(mixed, "forbidden-in-transaction"), Catch::StartsWith("error: CREATE INDEX CONCURRENTLY"));
+  const auto& reindex = file_in(doc, "V4__reindex_customer.sql");
+  CHECK_THAT(message_of(reindex, "forbidden-in-transaction"), Catch::StartsWith("error: REINDEX CONCURRENTLY"));
+  CHECK(!reported(file_in(doc, "V5__archive_flag.sql"), "forbidden-in-transaction"));
+
+  // Flyway's own list, by statement: what it runs outside a transaction.
+  auto outside = [](const std::string& sql, int pg_version = 15) {
+    ParsedFile f = parse_file(std::make_shared<const SourceFile>("t.sql", sql));
+    REQUIRE(f.statements.size() == 1);
+    return flyway_runs_outside_transaction(f.statements[0], pg_version);
+  };
+  CHECK(outside("CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"));
+  CHECK(outside("DROP INDEX CONCURRENTLY IF EXISTS i"));
+  CHECK(outside("VACUUM t"));
+  CHECK(outside("CREATE DATABASE d"));
+  CHECK(outside("ALTER SYSTEM SET work_mem = '64MB'"));
+  CHECK(outside("REINDEX SCHEMA app"));
+  CHECK(outside("DISCARD ALL"));
+  CHECK(outside("ALTER TYPE mood ADD VALUE 'meh'", 11));
+  CHECK(!outside("ALTER TYPE mood ADD VALUE 'meh'", 12));
+  CHECK(!outside("REINDEX INDEX CONCURRENTLY i"));
+  CHECK(!outside("ANALYZE t"));
+  CHECK(!outside("CREATE INDEX i ON t (a)"));
+  CHECK(!outside("DROP INDEX i"));
+  // Statements inside a function body are not Flyway's to see.
+  ParsedFile body = parse_file(std::make_shared<const SourceFile>(
+      "t.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\nDO $$ BEGIN PERFORM 1; END $$;\n"));
+  CHECK(flyway_transaction(body, 15) == FlywayTransaction::Mixed);
+  ParsedFile only = parse_file(std::make_shared<const SourceFile>(
+      "t.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\n"));
+  CHECK(flyway_transaction(only, 15) == FlywayTransaction::Outside);
+}
+
+TEST_CASE("metadata beside the SQL: Sourcegraph's createIndexConcurrently runs the up script outside a transaction",
+          "[layouts][cli]") {
+  MigrationSet set = fixture_set("sourcegraph-metadata");
+  REQUIRE(set.migrations.size() == 2);
+  CHECK(set.migrations[0].transaction);
+  CHECK(!set.migrations[1].transaction);
+  CHECK(set.migrations[1].down_transaction);  // Sourcegraph runs down scripts in a transaction
+  auto doc = check_json("fixtures/layouts/sourcegraph-metadata");
+  const auto& up = file_in(doc, "1528395954/up.sql");
+  CHECK(!reported(up, "forbidden-in-transaction"));
+  CHECK(up["statements"][0]["effects"]["held_until"] == "statement");
+  // Without the metadata (the corpus copied only .sql files) the migrator wraps it: it would fail.
+  fs::path d = fs::temp_directory_path() / ("migrasafe-sg-" + std::to_string(::getpid()));
+  fs::create_directories(d / "1528395954");
+  fs::copy_file(fs::path(testing::source_dir()) / "fixtures/layouts/sourcegraph-metadata/frontend/1528395954/up.sql",
+                d / "1528395954/up.sql");
+  auto without = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  CHECK(reported_at(file_in(without, "1528395954/up.sql"), 1, "forbidden-in-transaction"));
+}
+
+TEST_CASE("a schema dump is not applied history: migrasafe.sum leaves it out, rewriting it is no edit", "[layouts][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-dump-sum-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "001_orders.sql") << "CREATE TABLE orders (id bigint PRIMARY KEY);\n";
+  fs::copy_file(fs::path(testing::source_dir()) / "fixtures/layouts/schema-dump/db/schema.sql", d / "structure.sql");
+  MigrationSet set = build_migration_set({{(d / "structure.sql").string()}, {(d / "001_orders.sql").string()}});
+  REQUIRE(set.migrations.size() == 2);
+  CHECK(file_of(set.migrations[1].up) == "structure.sql");
+  CHECK(set.migrations[1].snapshot);
+  CHECK(!set.migrations[0].snapshot);
+  CHECK(testing::run_cli("lock '" + d.string() + "' >/dev/null").exit_code == 0);
+  std::string sum = testing::read_file(d / "migrasafe.sum");
+  CHECK(sum.find("001_orders.sql") != std::string::npos);
+  CHECK(sum.find("structure.sql") == std::string::npos);
+  std::ofstream(d / "structure.sql", std::ios::app) << "CREATE TABLE public.notes (id bigint NOT NULL);\n";
+  auto doc = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  const auto& dump = file_in(doc, "structure.sql");
+  REQUIRE(dump["findings"].size() == 1);
+  CHECK(dump["findings"][0]["rule"] == "schema-dump");
+}
+
+TEST_CASE("tern's disable-tx comment runs a directory-pair script outside a transaction", "[layouts]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-tern-" + std::to_string(::getpid()));
+  fs::create_directories(d / "001_orders");
+  fs::create_directories(d / "002_orders_idx");
+  std::ofstream(d / "001_orders/up.sql") << "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n";
+  std::ofstream(d / "001_orders/down.sql") << "DROP TABLE orders;\n";
+  std::ofstream(d / "002_orders_idx/up.sql")
+      << "---- tern: disable-tx ----\r\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n";
+  std::ofstream(d / "002_orders_idx/down.sql") << "DROP INDEX orders_customer_idx;\n";
+  std::vector<InputError> errors;
+  MigrationSet set = build_migration_set(discover({d.string()}, "", errors));
+  auto doc = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  REQUIRE(set.migrations.size() == 2);
+  CHECK(set.migrations[0].transaction);
+  CHECK(!set.migrations[1].transaction);
+  CHECK(set.migrations[1].down_transaction);
+  CHECK(!reported(file_in(doc, "002_orders_idx/up.sql"), "forbidden-in-transaction"));
+}
+
+TEST_CASE("a versioned schema dump (a squashed baseline) keeps its place and seeds the migrations after it",
+          "[layouts][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-baseline-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  fs::copy_file(fs::path(testing::source_dir()) / "fixtures/layouts/schema-dump/db/schema.sql", d / "V1__baseline.sql");
+  std::ofstream(d / "V2__narrow_customer.sql") << "ALTER TABLE public.orders ALTER COLUMN customer_id TYPE integer;\n";
+  std::vector<InputError> errors;
+  MigrationSet set = build_migration_set(discover({d.string()}, "", errors));
+  auto doc = check_json("'" + d.string() + "'");
+  fs::remove_all(d);
+  REQUIRE(set.migrations.size() == 2);
+  CHECK(file_of(set.migrations[0].up) == "V1__baseline.sql");
+  CHECK(!set.migrations[0].snapshot);  // applied history: recorded by migrasafe lock like any migration
+  const auto& baseline = file_in(doc, "V1__baseline.sql");
+  REQUIRE(baseline["findings"].size() == 1);
+  CHECK(baseline["findings"][0]["rule"] == "schema-dump");
+  const auto& narrow = file_in(doc, "V2__narrow_customer.sql");
+  CHECK(narrow["statements"][0]["effects"]["rewrite"] == "yes");
+  CHECK(reported_at(narrow, 1, "alter-column-type"));
 }
