@@ -164,7 +164,7 @@ class FileParser {
       if (t.begin == pos) { end = t.end; break; }
       if (t.begin > pos) break;
     }
-    out_.problems.push_back({ProblemKind::SyntaxError, pos, end, std::string(err.message)});
+    out_.problems.push_back({ProblemKind::SyntaxError, pos, end, parser_error_message(err.message, piece)});
   }
 
   ParsedFile& out_;
