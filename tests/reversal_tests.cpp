@@ -167,7 +167,6 @@ TEST_CASE("compare_catalogs: what goes with a dropped column or table goes on ta
         V{"index public.ext_d_idx added"});
   CHECK(compare_catalogs(Catalog{}, schema("DROP TABLE ext;", up)).empty());
   // On a known table, an index and a CHECK on a column go with it (and with a renamed column).
-  Catalog before = schema(kBase);
   CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t DROP COLUMN c;").empty());
   CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t RENAME COLUMN c TO d;"
               "ALTER TABLE t DROP COLUMN d;").empty());
