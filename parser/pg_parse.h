@@ -29,8 +29,10 @@ inline std::string parser_error_message(std::string_view message, std::string_vi
     if (sql[t.begin] == '(') deepest = std::max(deepest, ++depth);
     else if (sql[t.begin] == ')' && depth > 0) --depth;
   }
-  return "expression nested too deeply for the parser (" + std::to_string(deepest) +
-         " levels of parentheses); PostgreSQL's parser fails on it too, with \"memory exhausted\"";
+  std::string what = deepest >= 100 ? "expression nested too deeply for the parser (" + std::to_string(deepest) +
+                                         " levels of parentheses)"
+                                   : std::string("statement nested too deeply for the parser");
+  return what + "; PostgreSQL's parser fails on it too, with \"memory exhausted\"";
 }
 
 }  // namespace migrasafe
