@@ -193,7 +193,6 @@ std::string constraint_name(const QualifiedName& table, const Json& con, const s
   return table.name + (col.empty() ? "" : "_" + col) + "_check";
 }
 
-
 // A CHECK or FOREIGN KEY constraint (`column`: the column it is declared on,
 // for a column constraint).
 void Catalog::add_constraint(const QualifiedName& table, const Json& con, const std::string& column, const Context& ctx) {
