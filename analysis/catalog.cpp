@@ -40,13 +40,6 @@ std::optional<ColumnType> column_type(const Json& tn) {
   return t;
 }
 
-Constraints& Catalog::constraints_for_write(const QualifiedName& table) {
-  auto& shard = constraint_shards_[shard_of(table)];
-  if (!shard) shard = std::make_shared<Constraints>();
-  else if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
-  return *shard;
-}
-
 const ColumnInfo* Catalog::column(const QualifiedName& t, const std::string& column) const {
   const TableInfo* info = table(t);
   if (!info) return nullptr;
@@ -104,6 +97,14 @@ QualifiedName Catalog::choose_name(const QualifiedName& table, const std::string
 
 namespace {
 
+bool is_serial(const Json& def) {
+  const Json* tn = ast::field(def, "typeName");
+  auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
+  if (names.empty()) return false;
+  const std::string& n = names.back();
+  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" || n == "serial8";
+}
+
 std::optional<ColumnInfo> column_info(const Json& def) {
   const Json* tn = ast::field(def, "typeName");
   if (!tn) return std::nullopt;
@@ -116,21 +117,60 @@ std::optional<ColumnInfo> column_info(const Json& def) {
     if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY" || t == "CONSTR_IDENTITY") c.not_null = true;
     if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") c.has_default = true;
   }
+  if (is_serial(def)) c.not_null = c.has_default = true;  // serial adds NOT NULL and a nextval() default
   return c;
-}
-
-bool is_serial(const Json& def) {
-  const Json* tn = ast::field(def, "typeName");
-  auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
-  if (names.empty()) return false;
-  const std::string& n = names.back();
-  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" || n == "serial8";
 }
 
 bool has_constraint(const Json& def, std::string_view type) {
   for (const Json& c : ast::list(def, "constraints"))
     if (const Json* con = ast::as(c, "Constraint"); con && ast::str(*con, "contype") == type) return true;
   return false;
+}
+
+// Columns a CHECK expression proves NOT NULL: `c IS NOT NULL`, and any
+// such term of a top-level AND (PostgreSQL's implication proof sees those).
+void collect_not_null_columns(const Json& expr, std::set<std::string>& out) {
+  if (const Json* nt = ast::as(expr, "NullTest")) {
+    if (ast::str(*nt, "nulltesttype") != "IS_NOT_NULL") return;
+    const Json* arg = ast::field(*nt, "arg");
+    if (!arg) return;
+    if (const Json* col = ast::as(*arg, "ColumnRef")) {
+      auto fields = ast::strings(ast::list(*col, "fields"));
+      if (fields.size() == 1) out.insert(fields[0]);
+    }
+  } else if (const Json* b = ast::as(expr, "BoolExpr")) {
+    if (ast::str(*b, "boolop") != "AND_EXPR") return;
+    for (const Json& arg : ast::list(*b, "args")) collect_not_null_columns(arg, out);
+  }
+}
+
+// Every column an expression reads (the last name of each column reference).
+void collect_columns(const Json& expr, std::set<std::string>& out) {
+  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
+    if (kind != "ColumnRef") return;
+    auto names = ast::strings(ast::list(fields, "fields"));
+    if (!names.empty()) out.insert(names.back());
+  });
+}
+
+// First column an expression mentions (PostgreSQL names unnamed CHECKs after it).
+std::string first_column(const Json& node) {
+  if (node.is_object()) {
+    if (const Json* col = ast::as(node, "ColumnRef")) {
+      auto fields = ast::strings(ast::list(*col, "fields"));
+      if (!fields.empty()) return fields.back();
+    }
+    for (const auto& [k, v] : node.items()) {
+      std::string c = first_column(v);
+      if (!c.empty()) return c;
+    }
+  } else if (node.is_array()) {
+    for (const Json& v : node) {
+      std::string c = first_column(v);
+      if (!c.empty()) return c;
+    }
+  }
+  return {};
 }
 
 std::string joined(const std::vector<std::string>& parts) {
@@ -140,6 +180,65 @@ std::string joined(const std::vector<std::string>& parts) {
 }
 
 }  // namespace
+
+std::string constraint_name(const QualifiedName& table, const Json& con, const std::string& column) {
+  std::string name(ast::str(con, "conname"));
+  if (!name.empty()) return name;
+  if (ast::str(con, "contype") == "CONSTR_FOREIGN") {
+    auto cols = ast::strings(ast::list(con, "fk_attrs"));
+    return table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
+  }
+  const Json* expr = ast::field(con, "raw_expr");
+  std::string col = !column.empty() ? column : expr ? first_column(*expr) : "";
+  return table.name + (col.empty() ? "" : "_" + col) + "_check";
+}
+
+// A CHECK or FOREIGN KEY constraint (`column`: the column it is declared on,
+// for a column constraint).
+void Catalog::add_constraint(const QualifiedName& table, const Json& con, const std::string& column, const Context& ctx) {
+  std::string_view type = ast::str(con, "contype");
+  ConstraintInfo c;
+  if (!column.empty()) c.columns.insert(column);
+  if (type == "CONSTR_CHECK") {
+    const Json* expr = ast::field(con, "raw_expr");
+    if (!expr) return;
+    c.valid = !ast::flag(con, "skip_validation");
+    collect_not_null_columns(*expr, c.not_null_columns);
+    collect_columns(*expr, c.columns);
+  } else if (type == "CONSTR_FOREIGN") {
+    const Json* referenced = ast::field(con, "pktable");
+    if (!referenced) return;
+    c.kind = ConstraintInfo::Kind::ForeignKey;
+    c.valid = !ast::flag(con, "skip_validation");
+    c.references = ctx.qualify_range_var(*referenced);
+    for (const std::string& a : ast::strings(ast::list(con, "fk_attrs"))) c.columns.insert(a);
+  } else {
+    return;
+  }
+  constraints_.find_or_put(table)[constraint_name(table, con, column)] = std::move(c);
+}
+
+void Catalog::add_column_constraints(const QualifiedName& table, const Json& def, const Context& ctx) {
+  std::string column(ast::str(def, "colname"));
+  for (const Json& c : ast::list(def, "constraints"))
+    if (const Json* con = ast::as(c, "Constraint")) add_constraint(table, *con, column, ctx);
+}
+
+// PostgreSQL drops the constraints that use a dropped column.
+void Catalog::drop_constraints_using(const QualifiedName& table, const std::string& column) {
+  const TableConstraints& all = constraints(table);
+  if (std::none_of(all.begin(), all.end(), [&](const auto& c) { return c.second.columns.count(column) > 0; })) return;
+  TableConstraints& w = constraints_.find_or_put(table);
+  std::erase_if(w, [&](const auto& c) { return c.second.columns.count(column) > 0; });
+}
+
+void Catalog::rename_constraint_column(const QualifiedName& table, const std::string& from, const std::string& to) {
+  const TableConstraints& all = constraints(table);
+  if (std::none_of(all.begin(), all.end(), [&](const auto& c) { return c.second.columns.count(from) > 0; })) return;
+  for (auto& [name, c] : constraints_.find_or_put(table))
+    for (auto* columns : {&c.columns, &c.not_null_columns})
+      if (columns->erase(from)) columns->insert(to);
+}
 
 void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& def) {
   std::string name(ast::str(def, "colname"));
@@ -217,7 +316,12 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
     const Json* bound = ast::field(n, "partbound");  // a PartitionBoundSpec, without a node wrapper
     attach(parent, name, bound && ast::flag(*bound, "is_default"));
   }
-  for (const Json* con : constraints) add_constraint_index(name, *con, {});
+  for (const Json& elt : ast::list(n, "tableElts"))
+    if (const Json* col = ast::as(elt, "ColumnDef")) add_column_constraints(name, *col, ctx);
+  for (const Json* con : constraints) {
+    add_constraint_index(name, *con, {});
+    add_constraint(name, *con, "", ctx);
+  }
 }
 
 void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition, bool is_default) {
@@ -248,10 +352,25 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     const Json* def = ast::field(*cmd, "def");
     const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
     const Json* part = def ? ast::as(*def, "PartitionCmd") : nullptr;
-    // Indexes and partitions are known even for a table whose columns are not.
-    if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint")) add_constraint_index(name, *ast::as(*def, "Constraint"), {});
-    else if (sub == "AT_DropConstraint") {
+    // Indexes, constraints and partitions are known even for a table whose columns are not.
+    if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint")) {
+      add_constraint_index(name, *ast::as(*def, "Constraint"), {});
+      add_constraint(name, *ast::as(*def, "Constraint"), "", ctx);
+    } else if (sub == "AT_AddColumn" && col) {
+      const TableInfo* known = table(name);
+      bool no_op = ast::flag(*cmd, "missing_ok") && known && known->columns.count(std::string(ast::str(*col, "colname")));
+      if (!no_op) add_column_constraints(name, *col, ctx);
+    } else if (sub == "AT_DropConstraint") {
       if (const IndexInfo* idx = index({name.schema, column}); idx && idx->table == name) drop_relation({name.schema, column});
+      if (constraints(name).count(column)) constraints_.find_or_put(name).erase(column);
+    } else if (sub == "AT_ValidateConstraint") {
+      if (constraints(name).count(column)) constraints_.find_or_put(name)[column].valid = true;
+    } else if (sub == "AT_DropColumn") {
+      drop_constraints_using(name, column);
+      // Indexes on the column go with it.
+      for (const auto& i : index_names(name))
+        if (const IndexInfo* idx = index({name.schema, i}))
+          if (std::find(idx->columns.begin(), idx->columns.end(), column) != idx->columns.end()) drop_relation({name.schema, i});
     } else if (sub == "AT_AttachPartition" && part && ast::field(*part, "name")) {
       const Json* bound = ast::field(*part, "bound");
       attach(name, ctx.qualify_range_var(*ast::field(*part, "name")), bound && ast::flag(*bound, "is_default"));
@@ -265,12 +384,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     } else if (sub == "AT_DropColumn") {
       t->columns.erase(column);
       for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
-      // Indexes on the column go with it; so do views with CASCADE (without, the DROP fails).
-      std::vector<std::string> gone;
-      for (const auto& i : t->indexes)
-        if (const IndexInfo* idx = index({name.schema, i}))
-          if (std::find(idx->columns.begin(), idx->columns.end(), column) != idx->columns.end()) gone.push_back(i);
-      for (const auto& i : gone) drop_relation({name.schema, i});
+      // Views go with it with CASCADE (without, the DROP fails).
       if (ast::str(*cmd, "behavior") == "DROP_CASCADE")
         for (const auto& v : views_using(name, column)) views_.erase(v);
     } else if (sub == "AT_AlterColumnType" && col && found != t->columns.end()) {
@@ -486,12 +600,7 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
 // A relation and what goes with it: a table's indexes, owned sequences and
 // partitions (a partitioned table's partitions are dropped with it).
 void Catalog::drop_relation(const QualifiedName& name) {
-  const Constraints& cons = constraints(name);
-  if (cons.foreign_keys.count(name) || std::any_of(cons.checks.begin(), cons.checks.end(), [&](const auto& c) { return c.second.table == name; })) {
-    Constraints& w = constraints_for_write(name);
-    w.foreign_keys.erase(name);
-    std::erase_if(w.checks, [&](const auto& c) { return c.second.table == name; });
-  }
+  constraints_.erase(name);
   if (const TableInfo* t = table(name)) {
     TableInfo copy = *t;
     tables_.erase(name);
@@ -519,6 +628,16 @@ void Catalog::drop_relation(const QualifiedName& name) {
   }
 }
 
+// DROP TABLE (or another relation): foreign keys that reference it go too
+// (with CASCADE; without, the drop fails).
+void Catalog::drop_table(const QualifiedName& name) {
+  if (!relation_exists(name))  // a table the model does not know: the indexes it knows on it go
+    for (const auto& i : index_names(name)) drop_relation({name.schema, i});
+  drop_relation(name);
+  for (const QualifiedName& table : tables_referencing(name))
+    std::erase_if(constraints_.find_or_put(table), [&](const auto& c) { return c.second.references == name; });
+}
+
 void Catalog::drop(const Json& n, const Context& ctx) {
   std::string_view type = ast::str(n, "removeType");
   bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
@@ -530,7 +649,7 @@ void Catalog::drop(const Json& n, const Context& ctx) {
       tables_.for_each(collect);
       views_.for_each(collect);
       sequences_.for_each(collect);
-      for (const auto& q : gone) drop_relation(q);
+      for (const auto& q : gone) drop_table(q);
       continue;
     }
     const Json* items = ast::as(obj, "List");
@@ -545,7 +664,7 @@ void Catalog::drop(const Json& n, const Context& ctx) {
         type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE") {
       if (cascade)
         for (const auto& v : views_using(name, "")) views_.erase(v);
-      drop_relation(name);
+      drop_table(name);
     }
   }
 }
@@ -569,25 +688,10 @@ void Catalog::retype_columns(const QualifiedName& type, const std::string& to) {
 }
 
 void Catalog::rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to) {
-  const Constraints& c = constraints(table);
-  std::string prefix = table.str() + ".";
-  auto fks = c.foreign_keys.find(table);
-  bool is_fk = fks != c.foreign_keys.end() && fks->second.count(from);
-  if (!c.checks.count(prefix + from) && !is_fk) return;
-  Constraints& w = constraints_for_write(table);
-  if (auto it = w.checks.find(prefix + from); it != w.checks.end()) {
-    w.checks[prefix + to] = it->second;
-    w.checks.erase(prefix + from);
-  }
-  if (is_fk) {
-    auto& named = w.foreign_keys[table];
-    named[to] = named[from];
-    named.erase(from);
-  }
-  if (auto it = w.columns.find(prefix + from); it != w.columns.end()) {
-    w.columns[prefix + to] = it->second;
-    w.columns.erase(prefix + from);
-  }
+  if (!constraints(table).count(from)) return;
+  TableConstraints& w = constraints_.find_or_put(table);
+  w[to] = std::move(w[from]);
+  w.erase(from);
 }
 
 void Catalog::rename(const Json& n, const Context& ctx) {
@@ -607,11 +711,12 @@ void Catalog::rename(const Json& n, const Context& ctx) {
   QualifiedName name = ctx.qualify_range_var(*rel);
   QualifiedName renamed{name.schema, to};
   if (type == "OBJECT_COLUMN") {
+    std::string from(ast::str(n, "subname"));
+    rename_constraint_column(name, from, to);  // known on tables whose columns are not
     TableInfo* t = tables_.find_for_write(name);
     if (!t) return;
-    auto col = t->columns.find(std::string(ast::str(n, "subname")));
+    auto col = t->columns.find(from);
     if (col == t->columns.end()) return;
-    std::string from = col->first;
     ColumnInfo info = col->second;
     t->columns.erase(col);
     t->columns[to] = info;
@@ -712,44 +817,13 @@ void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
   }
 }
 
-// A renamed table keeps its CHECKs and foreign keys, and foreign keys that
-// reference it follow it (constraints are kept by table name, so they move
-// to the new name's shard).
+// A renamed table keeps its constraints, and foreign keys that reference it
+// follow it.
 void Catalog::retarget_constraints(const QualifiedName& from, const QualifiedName& to) {
-  std::map<std::string, CheckConstraint> moved_checks;
-  std::optional<std::map<std::string, QualifiedName>> moved_fks;
-  const Constraints& old = constraints(from);
-  std::string old_prefix = from.str() + ".";
-  for (const auto& [key, check] : old.checks)
-    if (check.table == from) moved_checks.emplace(key.substr(old_prefix.size()), check);
-  if (auto it = old.foreign_keys.find(from); it != old.foreign_keys.end()) moved_fks = it->second;
-  std::map<std::string, std::set<std::string>> moved_columns;  // what dropping a column takes along
-  for (const auto& [key, columns] : old.columns)
-    if (key.starts_with(old_prefix)) moved_columns.emplace(key.substr(old_prefix.size()), columns);
-  if (!moved_checks.empty() || moved_fks || !moved_columns.empty()) {
-    Constraints& old_shard = constraints_for_write(from);
-    std::erase_if(old_shard.checks, [&](const auto& entry) { return entry.second.table == from; });
-    old_shard.foreign_keys.erase(from);
-    std::erase_if(old_shard.columns, [&](const auto& entry) { return entry.first.starts_with(old_prefix); });
-    Constraints& w = constraints_for_write(to);  // the same shard, or another
-    for (auto& [name, columns] : moved_columns) w.columns[to.str() + "." + name] = std::move(columns);
-    for (auto& [name, check] : moved_checks) {
-      check.table = to;
-      w.checks[to.str() + "." + name] = std::move(check);
-    }
-    if (moved_fks) w.foreign_keys[to] = std::move(*moved_fks);
-  }
-  for (auto& shard : constraint_shards_) {
-    if (!shard) continue;
-    bool references = std::any_of(shard->foreign_keys.begin(), shard->foreign_keys.end(), [&](const auto& table) {
-      return std::any_of(table.second.begin(), table.second.end(), [&](const auto& fk) { return fk.second == from; });
-    });
-    if (!references) continue;
-    if (shard.use_count() > 1) shard = std::make_shared<Constraints>(*shard);
-    for (auto& [table, fks] : shard->foreign_keys)
-      for (auto& [name, referenced] : fks)
-        if (referenced == from) referenced = to;
-  }
+  constraints_.rename(from, to);
+  for (const QualifiedName& table : tables_referencing(from))
+    for (auto& [name, c] : constraints_.find_or_put(table))
+      if (c.references == from) c.references = to;
 }
 
 // What points at a renamed table by name: its indexes, owned sequences,
@@ -776,6 +850,23 @@ void Catalog::retarget_view(const QualifiedName& view, const QualifiedName& from
   std::set<std::pair<QualifiedName, std::string>> columns;
   for (const auto& [table, column] : v.columns) columns.insert({table == from ? to : table, column});
   v.columns = std::move(columns);
+}
+
+std::vector<std::string> Catalog::index_names(const QualifiedName& table) const {
+  if (const TableInfo* t = this->table(table)) return {t->indexes.begin(), t->indexes.end()};
+  std::vector<std::string> out;
+  indexes_.for_each([&](const QualifiedName& name, const IndexInfo& i) {
+    if (i.table == table) out.push_back(name.name);
+  });
+  return out;
+}
+
+std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& table) const {
+  std::vector<QualifiedName> out;
+  constraints_.for_each([&](const QualifiedName& t, const TableConstraints& all) {
+    if (std::any_of(all.begin(), all.end(), [&](const auto& c) { return c.second.references == table; })) out.push_back(t);
+  });
+  return out;
 }
 
 bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {

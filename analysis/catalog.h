@@ -83,24 +83,26 @@ struct EnumInfo {
   std::vector<std::string> values;  // in sort order
 };
 
-// Constraints the replay knows, by "schema.table.name": CHECKs (with the
-// columns they prove NOT NULL and whether they are validated) and foreign
-// keys (with the table they reference). Kept for tables the catalog has no
-// columns for too: a constraint can be added to a table created before the
-// migrations analysed.
-struct CheckConstraint {
-  QualifiedName table;
-  std::set<std::string> not_null_columns;
-  bool valid;
-  std::set<std::string> columns{};  // every column the expression reads
+// A CHECK or FOREIGN KEY constraint the replay knows, with the one record of
+// the table's columns it uses: column renames follow it, and dropping one of
+// them drops the constraint. Kept for tables the catalog has no columns for
+// too: a constraint can be added to a table created before the migrations
+// analysed.
+struct ConstraintInfo {
+  enum class Kind { Check, ForeignKey };
+  Kind kind = Kind::Check;
+  std::set<std::string> columns{};           // every column of the table it uses
+  std::set<std::string> not_null_columns{};  // a CHECK: the columns it proves NOT NULL
+  bool valid = true;                         // false while NOT VALID
+  std::optional<QualifiedName> references{}; // a foreign key: the table it references
 };
-struct Constraints {
-  std::map<std::string, CheckConstraint> checks;
-  std::map<QualifiedName, std::map<std::string, QualifiedName>> foreign_keys;  // table -> name -> referenced
-  // "schema.table.name" -> the columns of the table a check or foreign key
-  // uses: dropping one of them drops the constraint.
-  std::map<std::string, std::set<std::string>> columns;
-};
+// A table's constraints by name.
+using TableConstraints = std::map<std::string, ConstraintInfo>;
+
+// PostgreSQL's name for a CHECK or FOREIGN KEY constraint: its own, or for an
+// unnamed one <table>_<first column>_check / _fkey (`column`: the column a
+// column constraint is declared on).
+std::string constraint_name(const QualifiedName& table, const Json& constraint, const std::string& column);
 
 // A map from object name to a value shared between copies: the history is
 // handed from file to file and snapshotted at every BEGIN, so a copy costs
@@ -124,6 +126,11 @@ class ShardedMap {
     auto it = shard_for_write(name).find(name);
     if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
     return it->second.get();
+  }
+  // The value to modify in place, created empty when absent.
+  V& find_or_put(const QualifiedName& name) {
+    if (V* v = find_for_write(name)) return *v;
+    return put(name, V{});
   }
   V& put(const QualifiedName& name, V value) {
     auto& slot = shard_for_write(name)[name];
@@ -215,13 +222,12 @@ class Catalog {
   bool has_plain_unique_index(const QualifiedName& rel) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
-  // The constraints of `table` (and of the other tables in its shard).
-  const Constraints& constraints(const QualifiedName& table) const {
-    static const Constraints kNone;
-    const auto& shard = constraint_shards_[shard_of(table)];
-    return shard ? *shard : kNone;
+  // The CHECK and FOREIGN KEY constraints known on `table`, by name.
+  const TableConstraints& constraints(const QualifiedName& table) const {
+    static const TableConstraints kNone;
+    const TableConstraints* c = constraints_.find(table);
+    return c ? *c : kNone;
   }
-  Constraints& constraints_for_write(const QualifiedName& table);
 
   // The whole model, read-only (compare_catalogs).
   const ShardedMap<TableInfo>& tables() const { return tables_; }
@@ -229,7 +235,12 @@ class Catalog {
   const ShardedMap<ViewInfo>& views() const { return views_; }
   const ShardedMap<SequenceInfo>& sequences() const { return sequences_; }
   const ShardedMap<EnumInfo>& enums() const { return enums_; }
-  const std::shared_ptr<Constraints>& constraint_shard(std::size_t i) const { return constraint_shards_[i]; }
+  const ShardedMap<TableConstraints>& all_constraints() const { return constraints_; }
+  // The indexes known on `table` (same schema): listed on it, or for a table
+  // the model does not know, found by the table they belong to.
+  std::vector<std::string> index_names(const QualifiedName& table) const;
+  // Tables with a foreign key that references `table`.
+  std::vector<QualifiedName> tables_referencing(const QualifiedName& table) const;
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
@@ -247,13 +258,18 @@ class Catalog {
   void create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx);
   void drop(const Json& n, const Context& ctx);
   void drop_relation(const QualifiedName& name);
+  void drop_table(const QualifiedName& name);
   void rename(const Json& n, const Context& ctx);
   void rename_index(const QualifiedName& name, const std::string& to);
   void rename_relation(const QualifiedName& name, const std::string& to);  // table, view or sequence
   // What the words of a statement the grammar rejects establish (parser/token_reading.h).
   void apply_unparsed(const TokenReading& r, const Context& ctx);
   void retype_columns(const QualifiedName& type, const std::string& to);
+  void add_constraint(const QualifiedName& table, const Json& con, const std::string& column, const Context& ctx);
+  void add_column_constraints(const QualifiedName& table, const Json& column_def, const Context& ctx);
+  void drop_constraints_using(const QualifiedName& table, const std::string& column);
   void rename_constraint(const QualifiedName& table, const std::string& from, const std::string& to);
+  void rename_constraint_column(const QualifiedName& table, const std::string& from, const std::string& to);
   void retarget_table(const QualifiedName& from, const QualifiedName& to, TableInfo t);
   void retarget_view(const QualifiedName& view, const QualifiedName& from, const QualifiedName& to);
   void retarget_constraints(const QualifiedName& from, const QualifiedName& to);
@@ -269,7 +285,7 @@ class Catalog {
   ShardedMap<EnumInfo> enums_;
   // Shared between copies like the shards: a catalog is copied per statement for the reversal check.
   std::shared_ptr<std::map<QualifiedName, Volatility>> functions_ = std::make_shared<std::map<QualifiedName, Volatility>>();
-  std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_;  // allocated on first write
+  ShardedMap<TableConstraints> constraints_;  // by table
 };
 
 }  // namespace migrasafe

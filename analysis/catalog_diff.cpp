@@ -72,12 +72,11 @@ class Comparison {
       for (const std::string& v : b->values)
         if (!av.count(v)) out_.push_back({SchemaObject::EnumValue, n, v, SchemaChange::Removed, "", "", ""});
     });
-    static const Constraints kNone;  // a shard not allocated yet
-    for (std::size_t s = 0; s < Catalog::kShards; ++s) {
-      const auto& b = before_.constraint_shard(s);
-      const auto& a = after_.constraint_shard(s);
-      if (a != b) constraints(b ? *b : kNone, a ? *a : kNone);
-    }
+    after_.all_constraints().for_each_difference(before_.all_constraints(),
+        [&](const QualifiedName& table, const TableConstraints* a, const TableConstraints* b) {
+          static const TableConstraints kNone;
+          constraints(table, b ? *b : kNone, a ? *a : kNone);
+        });
     return std::move(out_);
   }
 
@@ -120,19 +119,9 @@ class Comparison {
     out_.push_back({SchemaObject::Constraint, table, name, in_after ? SchemaChange::Added : SchemaChange::Removed, "", "", ""});
   }
 
-  void constraints(const Constraints& b, const Constraints& a) {
-    // Checks are keyed "schema.table.name": the name is what follows the table.
-    auto check_name = [](const std::string& key, const CheckConstraint& c) { return key.substr(c.table.str().size() + 1); };
-    for (const auto& [key, c] : a.checks) constraint(c.table, check_name(key, c), b.checks.count(key) > 0, true);
-    for (const auto& [key, c] : b.checks) constraint(c.table, check_name(key, c), true, a.checks.count(key) > 0);
-    auto has_fk = [](const Constraints& cs, const QualifiedName& t, const std::string& n) {
-      auto it = cs.foreign_keys.find(t);
-      return it != cs.foreign_keys.end() && it->second.count(n) > 0;
-    };
-    for (const auto& [table, fks] : a.foreign_keys)
-      for (const auto& [name, target] : fks) constraint(table, name, has_fk(b, table, name), true);
-    for (const auto& [table, fks] : b.foreign_keys)
-      for (const auto& [name, target] : fks) constraint(table, name, true, has_fk(a, table, name));
+  void constraints(const QualifiedName& table, const TableConstraints& b, const TableConstraints& a) {
+    for (const auto& [name, c] : a) constraint(table, name, b.count(name) > 0, true);
+    for (const auto& [name, c] : b) constraint(table, name, true, a.count(name) > 0);
   }
 
   const Catalog& before_;

@@ -31,66 +31,6 @@ std::optional<std::string> const_text(const Json& wrapped) {
   return std::nullopt;
 }
 
-// Columns a CHECK expression proves NOT NULL: `c IS NOT NULL`, and any
-// such term of a top-level AND (PostgreSQL's implication proof sees those).
-void collect_not_null_columns(const Json& expr, std::set<std::string>& out) {
-  if (const Json* nt = ast::as(expr, "NullTest")) {
-    if (ast::str(*nt, "nulltesttype") != "IS_NOT_NULL") return;
-    const Json* arg = ast::field(*nt, "arg");
-    if (!arg) return;
-    if (const Json* col = ast::as(*arg, "ColumnRef")) {
-      auto fields = ast::strings(ast::list(*col, "fields"));
-      if (fields.size() == 1) out.insert(fields[0]);
-    }
-  } else if (const Json* b = ast::as(expr, "BoolExpr")) {
-    if (ast::str(*b, "boolop") != "AND_EXPR") return;
-    for (const Json& arg : ast::list(*b, "args")) collect_not_null_columns(arg, out);
-  }
-}
-
-// Every column an expression reads (the last name of each column reference).
-void collect_columns(const Json& expr, std::set<std::string>& out) {
-  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
-    if (kind != "ColumnRef") return;
-    auto names = ast::strings(ast::list(fields, "fields"));
-    if (!names.empty()) out.insert(names.back());
-  });
-}
-
-// First column an expression mentions (PostgreSQL names unnamed CHECKs after it).
-std::string first_column(const Json& node) {
-  if (node.is_object()) {
-    if (const Json* col = ast::as(node, "ColumnRef")) {
-      auto fields = ast::strings(ast::list(*col, "fields"));
-      if (!fields.empty()) return fields.back();
-    }
-    for (const auto& [k, v] : node.items()) {
-      std::string c = first_column(v);
-      if (!c.empty()) return c;
-    }
-  } else if (node.is_array()) {
-    for (const Json& v : node) {
-      std::string c = first_column(v);
-      if (!c.empty()) return c;
-    }
-  }
-  return {};
-}
-
-// The name PostgreSQL gives a constraint: its own, or for an unnamed one
-// <table>_<first column>_check / _fkey.
-std::string constraint_name(const QualifiedName& table, const Json& con, const std::string& column) {
-  std::string name(ast::str(con, "conname"));
-  if (!name.empty()) return name;
-  if (ast::str(con, "contype") == "CONSTR_FOREIGN") {
-    auto cols = ast::strings(ast::list(con, "fk_attrs"));
-    return table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
-  }
-  const Json* expr = ast::field(con, "raw_expr");
-  std::string col = !column.empty() ? column : expr ? first_column(*expr) : "";
-  return table.name + (col.empty() ? "" : "_" + col) + "_check";
-}
-
 }  // namespace
 
 std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_is_ms) {
@@ -181,17 +121,14 @@ bool Context::created_in_transaction(const QualifiedName& rel) const {
 }
 
 bool Context::has_valid_not_null_check(const QualifiedName& table, const std::string& column) const {
-  const auto& checks = catalog_.constraints(table).checks;
-  return std::any_of(checks.begin(), checks.end(), [&](const auto& entry) {
-    const CheckConstraint& c = entry.second;
-    return c.valid && c.table == table && c.not_null_columns.count(column);
-  });
+  const TableConstraints& all = catalog_.constraints(table);
+  return std::any_of(all.begin(), all.end(), [&](const auto& c) { return c.second.valid && c.second.not_null_columns.count(column); });
 }
 
 bool Context::has_valid_check(const QualifiedName& table) const {
-  const auto& checks = catalog_.constraints(table).checks;
-  return std::any_of(checks.begin(), checks.end(),
-                     [&](const auto& entry) { return entry.second.valid && entry.second.table == table; });
+  const TableConstraints& all = catalog_.constraints(table);
+  return std::any_of(all.begin(), all.end(),
+                     [&](const auto& c) { return c.second.valid && c.second.kind == ConstraintInfo::Kind::Check; });
 }
 
 std::optional<QualifiedName> Context::table_of_index(const QualifiedName& index) const {
@@ -277,13 +214,17 @@ void Context::set(const std::string& name, std::optional<std::string> value, boo
   else session_.erase(name);
 }
 
+void Context::reset_settings() {
+  session_.clear();
+  local_.clear();
+}
+
 void Context::apply_set(const Json& n) {
   std::string kind(ast::str(n, "kind"));
   std::string name = lower(ast::str(n, "name"));
   bool local = ast::flag(n, "is_local");
   if (kind == "VAR_RESET_ALL") {
-    session_.clear();
-    local_.clear();
+    reset_settings();
   } else if (kind == "VAR_SET_DEFAULT" || kind == "VAR_RESET") {
     set(name, std::nullopt, local);
   } else if (kind == "VAR_SET_VALUE") {
@@ -317,66 +258,24 @@ void Context::apply_set_config(const Json& n) {
   }
 }
 
-void Context::record_check(const QualifiedName& table, const Json& con, const std::string& default_column) {
-  const Json* expr = ast::field(con, "raw_expr");
-  if (!expr) return;
-  CheckConstraint c{table, {}, !ast::flag(con, "skip_validation")};
-  collect_not_null_columns(*expr, c.not_null_columns);
-  collect_columns(*expr, c.columns);
-  std::string key = table.str() + "." + constraint_name(table, con, default_column);
-  std::set<std::string> used = c.columns;  // what dropping a column takes with it
-  if (!default_column.empty()) used.insert(default_column);
-  Constraints& w = catalog_.constraints_for_write(table);
-  w.checks[key] = std::move(c);
-  w.columns[key] = std::move(used);
-}
-
 std::vector<QualifiedName> Context::referenced_tables(const QualifiedName& table) const {
   std::vector<QualifiedName> out;
-  const auto& fks = catalog_.constraints(table).foreign_keys;
-  if (auto it = fks.find(table); it != fks.end())
-    for (const auto& [name, target] : it->second)
-      if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
+  for (const auto& [name, c] : catalog_.constraints(table))
+    if (c.references && std::find(out.begin(), out.end(), *c.references) == out.end()) out.push_back(*c.references);
   return out;
 }
 
 std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& table, const std::string& constraint) const {
-  const auto& fks = catalog_.constraints(table).foreign_keys;
-  auto it = fks.find(table);
-  if (it == fks.end()) return std::nullopt;
-  auto fk = it->second.find(constraint);
-  if (fk == it->second.end()) return std::nullopt;
-  return fk->second;
-}
-
-void Context::record_foreign_key(const QualifiedName& table, const Json& con, const std::string& column) {
-  const Json* pk = ast::field(con, "pktable");
-  if (!pk) return;
-  std::string name = constraint_name(table, con, column);
-  Constraints& w = catalog_.constraints_for_write(table);
-  w.foreign_keys[table][name] = qualify_range_var(*pk);
-  std::vector<std::string> cols = ast::strings(ast::list(con, "fk_attrs"));
-  if (!column.empty()) cols.push_back(column);
-  w.columns[table.str() + "." + name] = std::set<std::string>(cols.begin(), cols.end());
+  const TableConstraints& all = catalog_.constraints(table);
+  auto it = all.find(constraint);
+  if (it == all.end()) return std::nullopt;
+  return it->second.references;
 }
 
 void Context::apply_create_table(const Json& n) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
   created_[table] = transaction_id_;
   for (const QualifiedName& seq : catalog_.owned_sequences(table)) created_[seq] = transaction_id_;  // serial, identity
-  for (const Json& elt : ast::list(n, "tableElts")) {
-    if (const Json* col = ast::as(elt, "ColumnDef")) {
-      std::string column(ast::str(*col, "colname"));
-      for (const Json& c : ast::list(*col, "constraints")) {
-        const Json* con = ast::as(c, "Constraint");
-        if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, column);
-        if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, column);
-      }
-    } else if (const Json* con = ast::as(elt, "Constraint")) {
-      if (ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
-      if (ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
-    }
-  }
 }
 
 void Context::apply_alter_table(const Json& n) {
@@ -392,46 +291,11 @@ void Context::apply_alter_table(const Json& n) {
       const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
       if (con && in_transaction_ && ast::flag(*con, "skip_validation"))
         not_valid_in_tx_.insert(table.str() + "." + constraint_name(table, *con, ""));
-      if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
-      if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
-    } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
-      const Json& col = *ast::as(*def, "ColumnDef");
-      for (const Json& c : ast::list(col, "constraints")) {
-        const Json* con = ast::as(c, "Constraint");
-        if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN")
-          record_foreign_key(table, *con, std::string(ast::str(col, "colname")));
-      }
     } else if (sub == "AT_SetNotNull") {
       set_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
     } else if (sub == "AT_DropNotNull") {
       set_not_null_.erase({table, std::string(ast::str(*cmd, "name"))});
-    } else if (sub == "AT_ValidateConstraint") {
-      std::string key = table.str() + "." + std::string(ast::str(*cmd, "name"));
-      if (catalog_.constraints(table).checks.count(key)) catalog_.constraints_for_write(table).checks[key].valid = true;
-    } else if (sub == "AT_DropColumn") {
-      drop_constraints_using(table, std::string(ast::str(*cmd, "name")));
-    } else if (sub == "AT_DropConstraint") {
-      std::string name(ast::str(*cmd, "name"));
-      Constraints& c = catalog_.constraints_for_write(table);
-      c.checks.erase(table.str() + "." + name);
-      if (auto it = c.foreign_keys.find(table); it != c.foreign_keys.end()) it->second.erase(name);
     }
-  }
-}
-
-// PostgreSQL drops the checks and foreign keys that use a dropped column.
-void Context::drop_constraints_using(const QualifiedName& table, const std::string& column) {
-  const Constraints& c = catalog_.constraints(table);
-  std::vector<std::string> gone;
-  std::string prefix = table.str() + ".";
-  for (const auto& [key, cols] : c.columns)
-    if (key.compare(0, prefix.size(), prefix) == 0 && cols.count(column)) gone.push_back(key.substr(prefix.size()));
-  if (gone.empty()) return;
-  Constraints& w = catalog_.constraints_for_write(table);
-  for (const std::string& name : gone) {
-    w.checks.erase(prefix + name);
-    w.columns.erase(prefix + name);
-    if (auto it = w.foreign_keys.find(table); it != w.foreign_keys.end()) it->second.erase(name);
   }
 }
 
@@ -439,9 +303,7 @@ void Context::apply_drop(const Json& n) {
   for (const Json& obj : ast::list(n, "objects")) {
     const Json* items = ast::as(obj, "List");
     if (!items) continue;
-    QualifiedName name = qualify_names(ast::strings(ast::list(*items, "items")));
-    created_.erase(name);
-    if (catalog_.constraints(name).foreign_keys.count(name)) catalog_.constraints_for_write(name).foreign_keys.erase(name);
+    created_.erase(qualify_names(ast::strings(ast::list(*items, "items"))));
   }
 }
 
@@ -590,6 +452,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     }
   }
   if (k == "VariableSetStmt") apply_set(n);
+  else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") reset_settings();  // includes RESET ALL
   else if (k == "SelectStmt") apply_set_config(n);
   else if (k == "CreateStmt") apply_create_table(n);
   else if (k == "CreateTableAsStmt") {

@@ -183,17 +183,15 @@ class Context {
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
   void apply_set(const Json& node);
+  void reset_settings();  // RESET ALL, DISCARD ALL
   void apply_set_config(const Json& node);
   void set(const std::string& name, std::optional<std::string> value, bool local);
   void apply_create_table(const Json& node);
   void apply_alter_table(const Json& node);
   void apply_drop(const Json& node);
-  void drop_constraints_using(const QualifiedName& table, const std::string& column);
   void apply_rename(const Json& node);
   void move_created(const QualifiedName& from, const std::string& to);
   void apply_unparsed(const TokenReading& reading);
-  void record_check(const QualifiedName& table, const Json& constraint, const std::string& default_column);
-  void record_foreign_key(const QualifiedName& table, const Json& constraint, const std::string& column);
 
   AnalysisOptions opts_;
   bool in_transaction_ = false;

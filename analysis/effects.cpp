@@ -226,6 +226,7 @@ class Builder {
       if (k == "DropdbStmt") lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
     } else if (k == "AlterEnumStmt") alter_enum(n);
     else if (k == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
+    else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
       ActionEffect a;
@@ -437,6 +438,7 @@ class Builder {
     lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
     bool recurse = ast::flag(*rel, "inh");  // not ALTER TABLE ONLY
     const Json& cmds = ast::list(n, "cmds");
+    std::set<std::string> nullable_here;  // DROP NOT NULL earlier in this statement
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       const Json* cmd = ast::as(cmds[i], "AlterTableCmd");
       if (!cmd) continue;
@@ -469,13 +471,21 @@ class Builder {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
           lock(*referenced, LockMode::AccessExclusive, LockRole::ReferencedByKey);  // the FK's triggers on the other table go too
       } else if (sub == "AT_SetNotNull") {
-        breaks(a.command, table, column, "writes of NULL to " + where + " fail");
-        if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
-          a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
+        const ColumnInfo* known = ctx_.catalog().column(table, column);
+        if (known && known->not_null && !nullable_here.count(column)) {
+          // PostgreSQL's ATExecSetNotNull does nothing when the column is NOT NULL already.
+          a.reason = column + " is NOT NULL already: nothing to check";
         } else {
-          a.scan = Tri::Yes;
-          a.reason = "reads every row to prove " + column + " has no NULLs";
+          breaks(a.command, table, column, "writes of NULL to " + where + " fail");
+          if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
+            a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
+          } else {
+            a.scan = Tri::Yes;
+            a.reason = "reads every row to prove " + column + " has no NULLs";
+          }
         }
+      } else if (sub == "AT_DropNotNull") {
+        nullable_here.insert(column);
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
         recheck_constraints(table, column, a);
@@ -843,10 +853,8 @@ NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& t
 
 std::vector<std::string> checks_using_column(const QualifiedName& table, const std::string& column, const Context& ctx) {
   std::vector<std::string> out;
-  std::string prefix = table.str() + ".";
-  for (const auto& [key, c] : ctx.catalog().constraints(table).checks)
-    if (c.table == table && c.valid && c.columns.count(column) && key.starts_with(prefix))
-      out.push_back(key.substr(prefix.size()));
+  for (const auto& [name, c] : ctx.catalog().constraints(table))
+    if (c.kind == ConstraintInfo::Kind::Check && c.valid && c.columns.count(column)) out.push_back(name);
   return out;
 }
 

@@ -89,7 +89,8 @@ bool blank_placeholders(std::string& code) {
 // Errors that do not depend on the schema: PL/pgSQL is parsed here without
 // the catalog, so a row variable's fields or a %ROWTYPE are unknown to it.
 bool certain_error(std::string_view message) {
-  if (message.starts_with("syntax error")) return true;
+  // Too deep for the grammar's stack: PostgreSQL fails the same way.
+  if (message.starts_with("syntax error") || message.starts_with("memory exhausted")) return true;
   auto q1 = message.find('"');
   auto q2 = q1 == std::string_view::npos ? q1 : message.find('"', q1 + 1);
   return message.find("is not a known variable") != std::string_view::npos && q2 != std::string_view::npos &&
@@ -250,8 +251,10 @@ class EmbeddedParser {
     std::shared_ptr<JsonDocument> doc;
     try {
       doc = JsonDocument::parse(parsed.r.plpgsql_funcs);
-    } catch (const std::exception&) {
-      return;  // nested beyond the JSON depth limit: the top-level statement is still analysed
+    } catch (const JsonTooDeep&) {
+      // The statement itself is still analysed; what its body does is not.
+      too_deep(literal, is_do ? "this DO block's body" : "this function's body");
+      return;
     }
     std::vector<BodyStatement> found;
     collect_statements(doc->root(), found);
@@ -346,13 +349,15 @@ class EmbeddedParser {
       }
       std::string where = via_execute ? " (in this EXECUTE string: it fails when it runs)"
                                       : " (in this body: PostgreSQL rejects it when the function is created)";
-      out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second, parsed.r.error->message + where, true});
+      out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second,
+                               parser_error_message(parsed.r.error->message, piece.sql) + where, true});
       return;
     }
     std::shared_ptr<JsonDocument> doc;
     try {
       doc = JsonDocument::parse(parsed.r.parse_tree);
-    } catch (const std::exception&) {
+    } catch (const JsonTooDeep&) {
+      too_deep(problem_at, via_execute ? "this EXECUTE string" : "this statement of the body");
       return;
     }
     out_.trees.push_back(doc);
@@ -399,6 +404,12 @@ class EmbeddedParser {
     return out;
   }
 
+  void too_deep(Span at, const std::string& what) {
+    out_.problems.push_back({ProblemKind::TooDeep, at.first, at.second,
+                             what + " is nested more than " + std::to_string(JsonDocument::kMaxDepth) +
+                                 " levels deep; the statements in it were not analysed"});
+  }
+
   void unparsed_placeholder(Span at) {
     out_.problems.push_back({ProblemKind::Placeholder, at.first, at.second,
                              "body with a template placeholder does not parse once the placeholder is replaced by an "
@@ -416,7 +427,7 @@ class EmbeddedParser {
   // and usually the offending word: point at that word from line N on, else
   // at the whole body.
   void report_plpgsql_error(const PgQueryError& err, const Text& code, Span literal, bool is_do) {
-    std::string message = err.message;
+    std::string message = parser_error_message(err.message, code.sql);
     message += is_do ? " (in this DO block's PL/pgSQL body: the DO block fails)"
                      : " (in this PL/pgSQL body: PostgreSQL rejects the function when it is created)";
     Span at = literal;

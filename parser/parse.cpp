@@ -165,7 +165,7 @@ class FileParser {
       if (t.begin == pos) { end = t.end; break; }
       if (t.begin > pos) break;
     }
-    ParseProblem problem{ProblemKind::SyntaxError, pos, end, std::string(err.message), true};
+    ParseProblem problem{ProblemKind::SyntaxError, pos, end, parser_error_message(err.message, piece), true};
     if (placed) add_unparsed(probe, problem);
     out_.problems.push_back(std::move(problem));
   }

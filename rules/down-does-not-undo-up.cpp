@@ -3,6 +3,9 @@
 // difference is reported at the up statement that caused it: the first
 // statement after which the same difference appears.
 #include <map>
+#include <set>
+
+#include "analysis/ast.h"
 
 #include "analysis/catalog_diff.h"
 #include "rules/helpers.h"
@@ -72,6 +75,39 @@ std::string help(const SchemaDifference& d) {
          "schema is exactly as before (same columns, types, NULL constraints, defaults, indexes and constraints).";
 }
 
+// Names the up script drops (DROP TABLE/INDEX/VIEW/..., DROP CONSTRAINT), as
+// written, without schema: what it drops existed before it.
+std::set<std::string> dropped_by(const ParsedFile& up) {
+  std::set<std::string> out;
+  for (const Statement& s : up.statements) {
+    if (s.deferred) continue;
+    if (s.kind == "DropStmt") {
+      for (const Json& obj : ast::list(s.node, "objects"))
+        if (const Json* items = ast::as(obj, "List"))
+          if (auto names = ast::strings(ast::list(*items, "items")); !names.empty()) out.insert(names.back());
+    } else if (s.kind == "AlterTableStmt") {
+      for (const Json& c : ast::list(s.node, "cmds"))
+        if (const Json* cmd = ast::as(c, "AlterTableCmd"); cmd && ast::str(*cmd, "subtype") == "AT_DropConstraint")
+          out.insert(std::string(ast::str(*cmd, "name")));
+    }
+  }
+  return out;
+}
+
+// Whether the model knows that an object the down script creates did not
+// exist before the up script: not when it is on a table the model does not
+// know (created before the migrations analysed), nor when the up script
+// drops something of that name the model did not know.
+bool known_to_be_new(const SchemaDifference& d, const Catalog& before, const Catalog& after_down,
+                     const std::set<std::string>& dropped) {
+  const std::string& name = d.kind == SchemaObject::Constraint ? d.part : d.object.name;
+  if (d.kind != SchemaObject::Column && dropped.count(name)) return false;
+  if (d.kind == SchemaObject::Constraint) return before.table(d.object) != nullptr;
+  if (d.kind == SchemaObject::Index)
+    if (const IndexInfo* idx = after_down.index(d.object)) return before.table(idx->table) != nullptr;
+  return true;
+}
+
 void check(const FileView& v, Report& r) {
   if (!v.replay || !v.role.down_text || v.file.statements.empty()) return;
   bool irreversible = false;
@@ -97,8 +133,10 @@ void check(const FileView& v, Report& r) {
         --open;
       }
     }
+  std::set<std::string> dropped = dropped_by(v.file);
   for (const SchemaDifference& d : diffs) {
     std::size_t i = cause[d.key()];
+    if (i == SIZE_MAX && d.change == SchemaChange::Added && !known_to_be_new(d, up.before, after_down, dropped)) continue;
     const Statement& s = v.file.statements[i == SIZE_MAX ? 0 : i];
     r.add(RuleId::down_does_not_undo_up, s.begin, s.end, message(d, i != SIZE_MAX), help(d));
   }

@@ -461,3 +461,59 @@ TEST_CASE("table-rewrite recommends REPACK (CONCURRENTLY) from PostgreSQL 19 on"
   CHECK_THAT(help(19, "ALTER TABLE orders SET TABLESPACE fast;"), !Catch::Contains("REPACK"));
   CHECK_THAT(help(18, "VACUUM FULL orders;"), !Catch::Contains("REPACK"));
 }
+
+TEST_CASE("catalog: one record of a constraint's columns, which renames and drops keep up to date", "[catalog]") {
+  const std::string base = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE t (a int, pid bigint REFERENCES p);"
+                           "ALTER TABLE t ADD CONSTRAINT a_set CHECK (a IS NOT NULL) NOT VALID;"
+                           "ALTER TABLE t VALIDATE CONSTRAINT a_set;";
+  // RENAME COLUMN: the CHECK proves the column under its new name.
+  Context renamed = replay(base + "ALTER TABLE t RENAME COLUMN a TO b;");
+  CHECK(renamed.has_valid_not_null_check({"public", "t"}, "b"));
+  CHECK(!renamed.has_valid_not_null_check({"public", "t"}, "a"));
+  CHECK(checks_using_column({"public", "t"}, "b", renamed) == std::vector<std::string>{"a_set"});
+  // ... and dropping the renamed column drops it; the old name no longer does.
+  CHECK(!replay(base + "ALTER TABLE t RENAME COLUMN a TO b; ALTER TABLE t DROP COLUMN b;").has_valid_not_null_check({"public", "t"}, "b"));
+  // A renamed table, then a renamed column: both follow.
+  Context both = replay(base + "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME COLUMN a TO b;");
+  CHECK(both.has_valid_not_null_check({"public", "u"}, "b"));
+  // The same on a table created before the migrations analysed (no columns known).
+  Context unknown = replay("ALTER TABLE ext ADD CONSTRAINT x_set CHECK (x IS NOT NULL); ALTER TABLE ext RENAME COLUMN x TO y;");
+  CHECK(unknown.has_valid_not_null_check({"public", "ext"}, "y"));
+  // DROP CONSTRAINT, DROP COLUMN and DROP TABLE remove the whole record.
+  CHECK(replay(base + "ALTER TABLE t DROP CONSTRAINT a_set;").catalog().constraints({"public", "t"}).count("a_set") == 0);
+  CHECK(replay(base + "ALTER TABLE t DROP COLUMN pid;").catalog().constraints({"public", "t"}).count("t_pid_fkey") == 0);
+  CHECK(replay(base + "ALTER TABLE t DROP COLUMN pid;").catalog().constraints({"public", "t"}).count("a_set") == 1);
+  CHECK(replay(base + "DROP TABLE t;").catalog().constraints({"public", "t"}).empty());
+  // A dropped table takes the foreign keys that reference it along (CASCADE).
+  CHECK(replay(base + "DROP TABLE p CASCADE;").referenced_tables({"public", "t"}).empty());
+  // A constraint dropped and added again under the same name starts afresh.
+  Context readded = replay(base + "ALTER TABLE t DROP CONSTRAINT a_set; ALTER TABLE t ADD CONSTRAINT a_set CHECK (pid > 0);");
+  CHECK(!readded.has_valid_not_null_check({"public", "t"}, "a"));
+}
+
+TEST_CASE("effects: SET NOT NULL on a column that is NOT NULL already does nothing", "[effects]") {
+  const std::string base = "CREATE TABLE t (id bigint PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY, "
+                           "d date NOT NULL, k text, x text); ALTER TABLE t ADD PRIMARY KEY (k); COMMIT;";
+  for (const char* column : {"id", "n", "g", "d", "k"}) {
+    Effects e = last_effects(base + "ALTER TABLE t ALTER COLUMN " + column + " SET NOT NULL;");
+    INFO(column);
+    CHECK(e.scan == Tri::No);
+    CHECK(e.compat_breaks.empty());  // writes of NULL failed before too
+  }
+  CHECK(last_effects(base + "ALTER TABLE t ALTER COLUMN x SET NOT NULL;").scan == Tri::Yes);
+  // DROP NOT NULL earlier in the same statement: the column is checked again.
+  CHECK(last_effects(base + "ALTER TABLE t ALTER COLUMN d DROP NOT NULL, ALTER COLUMN d SET NOT NULL;").scan == Tri::Yes);
+  // After DROP NOT NULL in an earlier statement, too.
+  CHECK(last_effects(base + "ALTER TABLE t ALTER COLUMN d DROP NOT NULL; ALTER TABLE t ALTER COLUMN d SET NOT NULL;").scan == Tri::Yes);
+}
+
+TEST_CASE("context and effects: DISCARD ALL resets the session and cannot run in a transaction block", "[effects]") {
+  Effects e = last_effects("DISCARD ALL;");
+  CHECK_FALSE(e.transaction_allowed);
+  CHECK(e.forbidden_in_transaction == "DISCARD ALL");
+  CHECK(last_effects("DISCARD PLANS;").transaction_allowed);
+  Context ctx = replay("SET lock_timeout = '2s'; SET statement_timeout = '1min'; DISCARD ALL;");
+  CHECK(!ctx.timeout_ms("lock_timeout"));
+  CHECK(!ctx.setting("statement_timeout"));
+  CHECK(replay("SET lock_timeout = '2s'; DISCARD PLANS;").timeout_ms("lock_timeout") == 2000);
+}

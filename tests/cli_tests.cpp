@@ -301,3 +301,25 @@ TEST_CASE("--pg-version newer than the grammar: rejected statements are notes an
   CHECK_THAT(bad_config.out, Catch::Contains("from 10 to 19"));
   CHECK_THAT(run_cli("--version").out, Catch::Contains("PostgreSQL 15 grammar"));
 }
+
+TEST_CASE("a DO block too deep to analyse is reported; the statements around it are still checked", "[cli]") {
+  fs::path d = temp_dir() / "deep-do";
+  std::string chain = "1";
+  for (int i = 0; i < 12000; ++i) chain += "+1";
+  std::string parens = std::string(10000, '(') + "1" + std::string(10000, ')');
+  write(d / "deep.sql", "DROP TABLE users;\nDO $$\nBEGIN\n  DROP TABLE carts;\n  UPDATE carts_archive SET n = " + chain +
+                            ";\nEND\n$$;\nDROP TABLE orders;\n");
+  write(d / "parens.sql", "DO $$\nBEGIN\n  PERFORM " + parens + ";\nEND\n$$;\nDROP TABLE orders;\n");
+  auto deep = run_cli("check --format gcc deep.sql 2>&1", d.string());
+  CHECK(deep.exit_code == 1);
+  CHECK_THAT(deep.out, Catch::Contains("deep.sql:1:1: error: DROP TABLE `users`"));
+  CHECK_THAT(deep.out, Catch::Contains("deep.sql:4:3: error: DROP TABLE `carts`"));
+  CHECK_THAT(deep.out, Catch::Contains("deep.sql:8:1: error: DROP TABLE `orders`"));
+  CHECK_THAT(deep.out, Catch::Contains("deep.sql:5:") && Catch::Contains("not analysed [MS002 skipped-content]"));
+  auto parens_run = run_cli("check --format gcc ./parens.sql 2>&1", d.string());
+  CHECK(parens_run.exit_code == 1);
+  CHECK_THAT(parens_run.out, Catch::Contains("parens.sql:3:") &&
+                                 Catch::Contains("expression nested too deeply for the parser (10000 levels") &&
+                                 Catch::Contains("[MS001 syntax-error]"));
+  CHECK_THAT(parens_run.out, Catch::Contains("parens.sql:6:1: error: DROP TABLE `orders`"));
+}

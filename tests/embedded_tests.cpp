@@ -190,3 +190,32 @@ TEST_CASE("embedded: a BEGIN ATOMIC body's statements are placed from the file's
   CHECK(f.statements[1].deferred);
   CHECK(f.statements[1].exact);
 }
+
+TEST_CASE("embedded: what is too deep to parse or to read is reported, never dropped", "[embedded]") {
+  std::string parens = std::string(10000, '(') + "1" + std::string(10000, ')');
+  // The grammar's stack runs out ("memory exhausted"): PostgreSQL fails too, so it is a syntax error with a
+  // message that says why.
+  auto plain = parse("DROP TABLE a;\nSELECT " + parens + ";\nDROP TABLE b;");
+  REQUIRE(plain.problems.size() == 1);
+  CHECK(plain.problems[0].kind == ProblemKind::SyntaxError);
+  CHECK(plain.problems[0].message.starts_with("expression nested too deeply for the parser (10000 levels"));
+  // Both DROPs, and the rejected SELECT kept as an unparsed statement (read from its words on newer targets).
+  REQUIRE(plain.statements.size() == 3);
+  CHECK(plain.statements[1].kind == kUnparsedKind);
+  auto body = parse("DO $$\nBEGIN\n  DROP TABLE a;\n  PERFORM " + parens + ";\nEND\n$$;\nDROP TABLE b;");
+  REQUIRE(body.problems.size() == 1);
+  CHECK(body.problems[0].kind == ProblemKind::SyntaxError);
+  CHECK(body.problems[0].message.starts_with("expression nested too deeply for the parser"));
+  CHECK(body.problems[0].message.find("DO block") != std::string::npos);
+  // A tree deeper than the JSON reader follows (a long chain of operators parses fine): skipped-content.
+  std::string chain = "1";
+  for (int i = 0; i < 12000; ++i) chain += "+1";
+  auto deep_do = parse("DO $$\nBEGIN\n  DROP TABLE a;\n  UPDATE t SET a = " + chain + ";\nEND\n$$;\nDROP TABLE b;");
+  REQUIRE(deep_do.problems.size() == 1);
+  CHECK(deep_do.problems[0].kind == ProblemKind::TooDeep);
+  CHECK(deep_do.problems[0].message.find("not analysed") != std::string::npos);
+  CHECK(deep_do.statements.size() == 3);  // the DO block, the DROP TABLE in it and the one after it
+  auto deep_fn = parse("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT " + chain + " $$;\nDROP TABLE b;");
+  REQUIRE(deep_fn.problems.size() == 1);
+  CHECK(deep_fn.problems[0].kind == ProblemKind::TooDeep);
+}

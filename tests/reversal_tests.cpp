@@ -158,3 +158,16 @@ TEST_CASE("reversal in check: dbmate sections and golang-migrate pairs", "[rever
   CHECK(r.out.find("001_orders") == std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("compare_catalogs: what goes with a dropped column or table goes on tables the model does not know too", "[catalog]") {
+  // `ext` was created before the migrations analysed: its columns are unknown, its index and CHECK known.
+  Catalog up = schema("CREATE INDEX ext_c_idx ON ext (c); ALTER TABLE ext ADD CONSTRAINT ext_c_check CHECK (c > 0);"
+                      "CREATE INDEX ext_d_idx ON ext (d);");
+  CHECK(describe(compare_catalogs(Catalog{}, schema("ALTER TABLE ext DROP COLUMN c;", up))) ==
+        V{"index public.ext_d_idx added"});
+  CHECK(compare_catalogs(Catalog{}, schema("DROP TABLE ext;", up)).empty());
+  // On a known table, an index and a CHECK on a column go with it (and with a renamed column).
+  CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t DROP COLUMN c;").empty());
+  CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t RENAME COLUMN c TO d;"
+              "ALTER TABLE t DROP COLUMN d;").empty());
+}

@@ -112,6 +112,8 @@ LOCK TABLE orders, customers IN EXCLUSIVE MODE;
 VACUUM orders;
 VACUUM FULL orders;
 VACUUM (ANALYZE) orders;
+DISCARD ALL;
+DISCARD PLANS;
 ANALYZE orders;
 CLUSTER orders USING orders_pkey;
 REINDEX INDEX orders_total_idx;
