@@ -35,6 +35,7 @@ struct ColumnInfo {
   ColumnType type;
   bool not_null = false;
   bool has_default = false;  // DEFAULT, serial, identity or generated
+  bool generated = false;    // GENERATED ALWAYS AS (...) STORED: computed from other columns
 };
 
 struct TableInfo {
@@ -209,8 +210,13 @@ class Catalog {
   // A unique index REFRESH MATERIALIZED VIEW CONCURRENTLY can use is known
   // on `rel`: unique, without WHERE, on plain columns only.
   bool has_plain_unique_index(const QualifiedName& rel) const;
+  // Tables (not views or sequences) the model knows in `schema`.
+  std::vector<QualifiedName> tables_in_schema(const std::string& schema) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
+  // A function the migrations created RETURNS trigger (or event_trigger): it
+  // runs only from triggers, which refer to it by OID.
+  bool is_trigger_function(const QualifiedName& name) const { return trigger_functions_->count(name) > 0; }
   // The constraints of `table` (and of the other tables in its shard).
   const Constraints& constraints(const QualifiedName& table) const {
     static const Constraints kNone;
@@ -261,6 +267,7 @@ class Catalog {
   ShardedMap<EnumInfo> enums_;
   // Shared between copies like the shards: a catalog is copied per statement for the reversal check.
   std::shared_ptr<std::map<QualifiedName, Volatility>> functions_ = std::make_shared<std::map<QualifiedName, Volatility>>();
+  std::shared_ptr<std::set<QualifiedName>> trigger_functions_ = std::make_shared<std::set<QualifiedName>>();
   std::array<std::shared_ptr<Constraints>, kShards> constraint_shards_;  // allocated on first write
 };
 
