@@ -8,6 +8,9 @@
 
 namespace migrasafe {
 
+// The citext extension type (case-insensitive text), qualified or not.
+bool is_citext(const ColumnType& t);
+
 // `reason` says why (for messages), e.g. "int4 to int8 converts every value".
 Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_version, std::string& reason);
 
