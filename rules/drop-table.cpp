@@ -32,8 +32,8 @@ void check(const StatementView& v, Report& r) {
     if (unknown_to_history(v, table)) {
       r.add(RuleId::drop_table, v.stmt.begin, v.stmt.end,
             "DROP TABLE IF EXISTS `" + name + "`: no earlier migration creates `" + name +
-                "`, so this drops nothing (a misspelt name?) unless the table was created outside the migrations "
-                "analysed, whose rows would then be deleted",
+                "`: it drops nothing, unless the table was created outside the migrations analysed (before them, "
+                "by the application or by hand), whose rows are then deleted",
             "Check the table name; if the table does exist outside the migrations, " + help)
           .severity = Severity::Warning;
       continue;

@@ -1,4 +1,5 @@
 #include "analysis/ast.h"
+#include "analysis/type_change.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -6,11 +7,12 @@ namespace {
 
 // A type change without a rewrite that still scans: PostgreSQL drops and
 // re-adds the column's CHECK constraints and verifies them against every row.
-// A certain or possible rewrite is reported by alter-column-type alone (its
-// message names the re-check too): one rule owns each fact.
+// A certain or possible rewrite, or an index rebuild, is reported by
+// alter-column-type alone (its message names the re-check too): one rule
+// owns each fact.
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_AlterColumnType", [&](const ActionEffect& a, const Json& cmd) {
-    if (a.rewrite != Tri::No) return;
+    if (a.rewrite != Tri::No || rebuilds_indexes_without_rewrite(a)) return;
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     auto checks = checks_using_column(table, column, v.ctx);
