@@ -116,6 +116,7 @@ std::optional<ColumnInfo> column_info(const Json& def) {
     std::string_view t = k ? ast::str(*k, "contype") : "";
     if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY" || t == "CONSTR_IDENTITY") c.not_null = true;
     if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") c.has_default = true;
+    if (t == "CONSTR_GENERATED") c.generated = true;
   }
   if (is_serial(def)) c.not_null = c.has_default = true;  // serial adds NOT NULL and a nextval() default
   return c;
@@ -404,6 +405,8 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
       QualifiedName seq = choose_name(name, column, "seq");
       sequences_.put(seq, {});
       set_owner(seq, std::pair{name, column});
+    } else if (sub == "AT_DropExpression" && found != t->columns.end()) {
+      found->second.generated = false;  // now an ordinary column holding the computed values
     } else if (sub == "AT_DropIdentity" && found != t->columns.end()) {
       found->second.has_default = false;
       for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
@@ -636,6 +639,15 @@ void Catalog::drop_table(const QualifiedName& name) {
   drop_relation(name);
   for (const QualifiedName& table : tables_referencing(name))
     std::erase_if(constraints_.find_or_put(table), [&](const auto& c) { return c.second.references == name; });
+}
+
+std::vector<QualifiedName> Catalog::tables_in_schema(const std::string& schema) const {
+  std::vector<QualifiedName> out;
+  tables_.for_each([&](const QualifiedName& q, const TableInfo&) {
+    if (q.schema == schema) out.push_back(q);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void Catalog::drop(const Json& n, const Context& ctx) {
@@ -901,6 +913,13 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
     // Overloads that disagree cannot be told apart without argument types.
     if (functions_.use_count() > 1) functions_ = std::make_shared<std::map<QualifiedName, Volatility>>(*functions_);
+    if (const Json* ret = ast::field(n, "returnType")) {
+      auto type = ast::strings(ast::list(*ret, "names"));
+      if (!type.empty() && (type.back() == "trigger" || type.back() == "event_trigger")) {
+        if (trigger_functions_.use_count() > 1) trigger_functions_ = std::make_shared<std::set<QualifiedName>>(*trigger_functions_);
+        trigger_functions_->insert(name);
+      }
+    }
     auto [it, inserted] = functions_->try_emplace(name, v);
     if (!inserted && it->second != v && !ast::flag(n, "replace")) it->second = Volatility::Unknown;
     else it->second = v;
@@ -916,6 +935,11 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       create_view(name, *ast::field(n, "query"), true, ctx);
       if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
     } else tables_.put(name, {}).columns_known = false;
+  } else if (stmt.kind == "SelectStmt") {
+    // SELECT ... INTO new_table creates a table, like CREATE TABLE AS.
+    const Json* into = ast::field(n, "intoClause");
+    const Json* rel = into ? ast::field(*into, "rel") : nullptr;
+    if (rel) tables_.put(ctx.qualify_range_var(*rel), {}).columns_known = false;
   } else if (stmt.kind == "RefreshMatViewStmt") {
     const Json* rel = ast::field(n, "relation");
     if (ViewInfo* v = rel ? views_.find_for_write(ctx.qualify_range_var(*rel)) : nullptr) v->populated = !ast::flag(n, "skipData");

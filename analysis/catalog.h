@@ -35,6 +35,7 @@ struct ColumnInfo {
   ColumnType type;
   bool not_null = false;
   bool has_default = false;  // DEFAULT, serial, identity or generated
+  bool generated = false;    // GENERATED ALWAYS AS (...) STORED: computed from other columns
 };
 
 struct TableInfo {
@@ -220,8 +221,13 @@ class Catalog {
   // A unique index REFRESH MATERIALIZED VIEW CONCURRENTLY can use is known
   // on `rel`: unique, without WHERE, on plain columns only.
   bool has_plain_unique_index(const QualifiedName& rel) const;
+  // Tables (not views or sequences) the model knows in `schema`.
+  std::vector<QualifiedName> tables_in_schema(const std::string& schema) const;
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
+  // A function the migrations created RETURNS trigger (or event_trigger): it
+  // runs only from triggers, which refer to it by OID.
+  bool is_trigger_function(const QualifiedName& name) const { return trigger_functions_->count(name) > 0; }
   // The CHECK and FOREIGN KEY constraints known on `table`, by name.
   const TableConstraints& constraints(const QualifiedName& table) const {
     static const TableConstraints kNone;
@@ -286,6 +292,7 @@ class Catalog {
   // Shared between copies like the shards: a catalog is copied per statement for the reversal check.
   std::shared_ptr<std::map<QualifiedName, Volatility>> functions_ = std::make_shared<std::map<QualifiedName, Volatility>>();
   ShardedMap<TableConstraints> constraints_;  // by table
+  std::shared_ptr<std::set<QualifiedName>> trigger_functions_ = std::make_shared<std::set<QualifiedName>>();
 };
 
 }  // namespace migrasafe

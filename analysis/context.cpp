@@ -31,6 +31,12 @@ std::optional<std::string> const_text(const Json& wrapped) {
   return std::nullopt;
 }
 
+// CREATE TEMP TABLE, CREATE TEMP TABLE AS, SELECT ... INTO TEMP.
+bool is_temporary(const Json& range_var) {
+  const Json& fields = ast::kind(range_var) == "RangeVar" ? ast::inner(range_var) : range_var;
+  return ast::str(fields, "relpersistence") == "t";
+}
+
 }  // namespace
 
 std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_is_ms) {
@@ -187,6 +193,8 @@ Context Context::for_function_body() const {
   Context body(*this);
   if (body.in_transaction_) body.end_transaction(true);
   body.created_.clear();
+  body.schemas_created_.clear();
+  body.copied_from_.clear();
   auto search_path = setting("search_path");
   body.session_.clear();
   if (search_path) body.session_["search_path"] = *search_path;
@@ -275,6 +283,7 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
 void Context::apply_create_table(const Json& n) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
   created_[table] = transaction_id_;
+  if (is_temporary(*ast::field(n, "relation"))) temporary_.insert(table);
   for (const QualifiedName& seq : catalog_.owned_sequences(table)) created_[seq] = transaction_id_;  // serial, identity
 }
 
@@ -340,6 +349,16 @@ void Context::apply_unparsed(const TokenReading& r) {
       if (!nn.not_valid) set_not_null_.insert({name, nn.column});
 }
 
+// Every relation the query reads rows from (CTE names included: harmless).
+void Context::record_copy(const QualifiedName& into, const Json& query, std::uint32_t at) {
+  if (temporary_.count(into)) return;  // a temporary table goes with the session: it keeps nothing
+  ast::walk(query, [&](std::string_view kind, const Json& fields) {
+    if (kind != "RangeVar") return;
+    QualifiedName from = qualify_range_var(fields);
+    if (from != into) copied_from_.try_emplace(from, RowsCopied{into, at});
+  });
+}
+
 void Context::record_undone_migration(const ParsedFile& up) {
   Context replay(opts_);
   for (const Statement& s : up.statements) {
@@ -371,6 +390,7 @@ void Context::record_undone_migration(const ParsedFile& up) {
     replay.apply(s, Effects{});
   }
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
+  undone_schemas_.insert(replay.schemas_created_.begin(), replay.schemas_created_.end());
 }
 
 bool is_bulk_dml(const Statement& stmt) {
@@ -453,17 +473,38 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
   }
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") reset_settings();  // includes RESET ALL
-  else if (k == "SelectStmt") apply_set_config(n);
+  else if (k == "SelectStmt") {
+    apply_set_config(n);
+    // SELECT ... INTO new_table creates the table, like CREATE TABLE AS.
+    const Json* into = ast::field(n, "intoClause");
+    if (const Json* rel = into ? ast::field(*into, "rel") : nullptr) {
+      QualifiedName table = qualify_range_var(*rel);
+      created_[table] = transaction_id_;
+      if (is_temporary(*rel)) temporary_.insert(table);
+      record_copy(table, n, stmt.begin);
+    }
+  }
   else if (k == "CreateStmt") apply_create_table(n);
   else if (k == "CreateTableAsStmt") {
-    if (const Json* into = ast::field(n, "into"))
-      if (const Json* rel = ast::field(*into, "rel")) created_[qualify_range_var(*rel)] = transaction_id_;
+    const Json* into = ast::field(n, "into");
+    if (const Json* rel = into ? ast::field(*into, "rel") : nullptr) {
+      QualifiedName table = qualify_range_var(*rel);
+      created_[table] = transaction_id_;
+      if (is_temporary(*rel)) temporary_.insert(table);
+      if (const Json* query = ast::field(n, "query"); query && ast::str(n, "objtype") == "OBJECT_TABLE")
+        record_copy(table, *query, stmt.begin);
+    }
+  } else if (k == "InsertStmt" && is_bulk_dml(stmt)) {
+    if (const Json* rel = ast::field(n, "relation"))
+      record_copy(qualify_range_var(*rel), *ast::field(n, "selectStmt"), stmt.begin);
   } else if (k == "ViewStmt") {
     if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
   } else if (k == "AlterEnumStmt") {
     std::string value(ast::str(n, "newVal"));
     if (in_transaction_ && !value.empty() && ast::str(n, "oldVal").empty())
       enum_values_in_tx_[value] = qualify_names(ast::strings(ast::list(n, "typeName")));
+  } else if (k == "CreateSchemaStmt") {
+    schemas_created_.insert(std::string(ast::str(n, "schemaname")));
   } else if (k == "CreateEnumStmt") {
     created_[qualify_names(ast::strings(ast::list(n, "typeName")))] = transaction_id_;
   } else if (k == "CreateSeqStmt") {

@@ -86,6 +86,8 @@ class Context {
   // Created earlier in this migration (file): nobody else can be using it.
   bool created_in_migration(const QualifiedName& rel) const;
   bool created_in_transaction(const QualifiedName& rel) const;
+  // CREATE SCHEMA ran earlier in this migration.
+  bool schema_created_in_migration(const std::string& schema) const { return schemas_created_.count(schema) > 0; }
 
   // A validated CHECK (column IS NOT NULL) exists on table.column.
   bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
@@ -109,6 +111,7 @@ class Context {
   // created are expected to go, so dropping them is not a data-loss finding.
   void record_undone_migration(const ParsedFile& up);
   bool created_by_undone_migration(const QualifiedName& rel) const { return undone_relations_.count(rel) > 0; }
+  bool schema_created_by_undone_migration(const std::string& schema) const { return undone_schemas_.count(schema) > 0; }
   bool column_created_by_undone_migration(const QualifiedName& table, const std::string& column) const {
     return undone_columns_.count({table, column}) > 0;
   }
@@ -159,6 +162,19 @@ class Context {
     return it->second;
   }
 
+  // Rows of `table` read into another table earlier in this migration
+  // (INSERT INTO other SELECT ... FROM table, CREATE TABLE other AS SELECT,
+  // SELECT ... INTO other): that table and the copying statement's offset.
+  struct RowsCopied {
+    QualifiedName into;
+    std::uint32_t at;
+  };
+  std::optional<RowsCopied> rows_copied_from(const QualifiedName& table) const {
+    auto it = copied_from_.find(table);
+    if (it == copied_from_.end()) return std::nullopt;
+    return it->second;
+  }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -192,6 +208,7 @@ class Context {
   void apply_rename(const Json& node);
   void move_created(const QualifiedName& from, const std::string& to);
   void apply_unparsed(const TokenReading& reading);
+  void record_copy(const QualifiedName& into, const Json& query, std::uint32_t at);
 
   AnalysisOptions opts_;
   bool in_transaction_ = false;
@@ -209,6 +226,10 @@ class Context {
   Catalog catalog_at_begin_;  // restored by ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::set<QualifiedName> undone_relations_;
+  std::set<std::string> schemas_created_;
+  std::map<QualifiedName, RowsCopied> copied_from_;
+  std::set<QualifiedName> temporary_;  // CREATE TEMP TABLE in this migration
+  std::set<std::string> undone_schemas_;
   std::map<QualifiedName, LockMode> held_;
   std::optional<std::uint32_t> exclusive_since_;
   int after_exclusive_ = 0;

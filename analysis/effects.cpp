@@ -391,16 +391,18 @@ class Builder {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
       a.reason += ", but a USING expression may still force a rewrite";
     }
-    // timestamp and timestamptz have different operator classes: without a
-    // rewrite the column's indexes are still rebuilt (observed on PostgreSQL 15).
-    bool opclass_changes = (old->type.name == "timestamp") != (to->name == "timestamp") &&
-                           (old->type.name == "timestamptz" || to->name == "timestamptz");
+    // timestamp and timestamptz have different operator classes, and so do
+    // citext and text: without a rewrite the column's indexes are still
+    // rebuilt (observed on PostgreSQL 15 for timestamps).
+    bool opclass_changes = ((old->type.name == "timestamp") != (to->name == "timestamp") &&
+                            (old->type.name == "timestamptz" || to->name == "timestamptz")) ||
+                           is_citext(old->type) != is_citext(*to);
     if (a.rewrite != Tri::Yes && opclass_changes) {
       std::string names;
       for (const QualifiedName& idx : indexes_on(table, column)) names += (names.empty() ? "" : ", ") + idx.name;
       if (!names.empty()) {
         a.scan = Tri::Yes;
-        a.reason += "; even then the index(es) " + names + " on the column are rebuilt, reading the whole table";
+        a.reason += "; even then the index(es) " + names + " " + std::string(kIndexesRebuilt);
       }
     }
   }
@@ -457,7 +459,9 @@ class Builder {
                    "INSERTs that do not set " + std::string(ast::str(*col, "colname")) + " fail (NOT NULL, no default)");
         }
       } else if (sub == "AT_DropColumn") {
-        lose(a.command, table, column, "deletes column " + where + " and its data");
+        // A generated column's values are computed from other columns: nothing is lost.
+        const ColumnInfo* dropped = ctx_.catalog().column(table, column);
+        if (!dropped || !dropped->generated) lose(a.command, table, column, "deletes column " + where + " and its data");
         breaks(a.command, table, column, "queries that read or write " + where + " fail");
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
       } else if (sub == "AT_ColumnDefault" && !def) {

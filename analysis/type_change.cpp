@@ -30,6 +30,8 @@ Tri widening(const ColumnType& from, const ColumnType& to, std::string& reason) 
 
 }  // namespace
 
+bool is_citext(const ColumnType& t) { return t.name == "citext" || t.name.ends_with(".citext"); }
+
 Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_version, std::string& reason) {
   if (from == to) {
     reason = "the type does not change";
@@ -37,6 +39,14 @@ Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_ver
   }
   const std::string& f = from.name;
   const std::string& t = to.name;
+  // The citext extension casts citext to and from text and varchar WITHOUT
+  // FUNCTION (binary coercible); a varchar(n) target still checks the length.
+  bool text_target = !to.array && (t == "text" || (t == "varchar" && to.typmods.empty()));
+  bool text_source = !from.array && (f == "text" || f == "varchar");
+  if ((is_citext(from) && !from.array && text_target) || (text_source && is_citext(to) && !to.array)) {
+    reason = from.display() + " to " + to.display() + " is binary coercible (citext's cast is WITHOUT FUNCTION), so no row is rewritten";
+    return Tri::No;
+  }
   if (!builtin_types().count(f) || !builtin_types().count(t)) {
     reason = "a domain or extension type (" + from.display() + " to " + to.display() + ") may or may not be binary coercible";
     return Tri::Unknown;

@@ -2,11 +2,23 @@
 // Whether ALTER COLUMN ... TYPE rewrites the table: PostgreSQL skips the
 // rewrite only when the old type is binary coercible to the new one.
 #include <string>
+#include <string_view>
 
 #include "analysis/catalog.h"
 #include "analysis/effects.h"
 
 namespace migrasafe {
+
+// What effects add to an ALTER COLUMN TYPE action's reason when the change
+// does not rewrite the table but rebuilds the column's indexes (the operator
+// class changes), and whether an action says so.
+inline constexpr std::string_view kIndexesRebuilt = "on the column are rebuilt, reading the whole table";
+inline bool rebuilds_indexes_without_rewrite(const ActionEffect& a) {
+  return a.rewrite != Tri::Yes && a.reason.find(kIndexesRebuilt) != std::string::npos;
+}
+
+// The citext extension type (case-insensitive text), qualified or not.
+bool is_citext(const ColumnType& t);
 
 // `reason` says why (for messages), e.g. "int4 to int8 converts every value".
 Tri type_change_rewrite(const ColumnType& from, const ColumnType& to, int pg_version, std::string& reason);

@@ -1,4 +1,5 @@
 #include "analysis/ast.h"
+#include "analysis/type_change.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -6,11 +7,17 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_AlterColumnType", [&](const ActionEffect& a, const Json& cmd) {
-    if (a.rewrite == Tri::No) return;
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
+    // Without a rewrite the change can still scan: to rebuild the column's
+    // indexes when the operator class changes (this rule's, its message names
+    // any CHECK re-check too) or only to re-check CHECK constraints
+    // (retype-constrained-column's).
+    bool rebuilds_indexes = a.rewrite == Tri::No && rebuilds_indexes_without_rewrite(a);
+    if (a.rewrite == Tri::No && !rebuilds_indexes) return;
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string verb = a.rewrite == Tri::Yes ? "rewrites the whole table and rebuilds its indexes"
+                       : rebuilds_indexes    ? "does not rewrite the table but rebuilds the indexes on the column"
                                              : "may rewrite the whole table and rebuild its indexes";
     r.add(RuleId::alter_column_type, b, e,
           "changing the type of `" + rules::display(table) + "." + column + "` " + verb + " (" + a.reason +

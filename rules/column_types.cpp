@@ -140,7 +140,10 @@ bool declared_key(const ColumnTypeUse& u) {
     const Json* con = ast::as(elt, "Constraint");
     if (!con) continue;
     std::string_view type = ast::str(*con, "contype");
-    if (type == "CONSTR_PRIMARY" && lists_column(ast::list(*con, "keys"), u.column_name)) return true;
+    // A column of a composite primary key is often a state code or a position
+    // next to the real identifier: only a single-column key says "identifier".
+    if (type == "CONSTR_PRIMARY" && ast::list(*con, "keys").size() == 1 && lists_column(ast::list(*con, "keys"), u.column_name))
+      return true;
     if (type == "CONSTR_FOREIGN" && lists_column(ast::list(*con, "fk_attrs"), u.column_name)) return true;
   }
   return false;

@@ -83,7 +83,8 @@ std::string mods_text(const StatementView& v, const TypeText& t);
 TextEdit rename_type_word(const StatementView& v, const TypeText& t, const std::string& name, std::uint32_t end = 0);
 
 // The column is declared PRIMARY KEY or REFERENCES, alone or in a table
-// constraint of the CREATE TABLE, is an identity column, or defaults to nextval().
+// constraint of the CREATE TABLE (a primary key of that one column), is an
+// identity column, or defaults to nextval().
 bool declared_key(const ColumnTypeUse& u);
 
 }  // namespace migrasafe::rules

@@ -13,6 +13,21 @@ void check(const StatementView& v, Report& r) {
     std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
                               : "";
+    bool loses_data = std::any_of(v.effects.data_loss.begin(), v.effects.data_loss.end(), [&](const Consequence& c) {
+      return c.command == a.command && c.column == column;
+    });
+    if (!loses_data) {
+      // A generated column: its values are computed from other columns, so
+      // only code that still reads it is affected.
+      r.add(RuleId::drop_column, b, e,
+            "DROP COLUMN `" + column + "` of `" + rules::display(table) +
+                "` loses no data (it is a generated column, computed from other columns), but application code "
+                "still running that reads `" + column + "` fails until the column is back" + cascade,
+            "Deploy code that no longer reads `" + column + "` first, or re-create the column in the same "
+            "transaction.")
+          .severity = Severity::Note;
+      return;
+    }
     r.add(RuleId::drop_column, b, e,
           "DROP COLUMN `" + column + "` permanently deletes its data from `" + rules::display(table) +
               "`, and application code still running that reads or writes `" + column + "` fails as soon as it runs" +

@@ -4,6 +4,20 @@
 namespace migrasafe {
 namespace {
 
+std::string list_names(const std::vector<QualifiedName>& names) {
+  std::string out;
+  for (const QualifiedName& n : names) out += (out.empty() ? "`" : ", `") + rules::display(n) + "`";
+  return out;
+}
+
+const char* kHelp =
+    "Drop the objects inside it one by one in earlier migrations, after the application stopped using "
+    "them, so each loss is visible in review; then drop the empty schema without CASCADE.";
+
+// What the schema holds is only certain for the tables the replayed history
+// knows: those the migration (or the up script a down script undoes) did not
+// create are lost for certain. A schema the migration created holds nothing
+// else; any other schema may hold tables created outside the migrations.
 void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
   if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_SCHEMA") return;
@@ -12,12 +26,37 @@ void check(const StatementView& v, Report& r) {
     const Json* s = ast::as(obj, "String");
     if (!s) continue;
     std::string name(ast::str(*s, "sval"));
-    r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
-          "DROP SCHEMA `" + name + "`" +
-              (cascade ? " CASCADE deletes every table, view, function and type in it, with all their data"
-                       : " deletes the schema (it fails if anything is still in it)"),
-          "Drop the objects inside it one by one in earlier migrations, after the application stopped using "
-          "them, so each loss is visible in review; then drop the empty schema without CASCADE.");
+    std::vector<QualifiedName> known = v.ctx.catalog().tables_in_schema(name);
+    bool created_here = v.ctx.schema_created_in_migration(name) || v.ctx.schema_created_by_undone_migration(name);
+    if (!cascade) {
+      if (!known.empty()) {
+        r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
+              "DROP SCHEMA `" + name + "` fails: the schema still holds " + list_names(known) +
+                  ", and without CASCADE PostgreSQL refuses to drop a schema that is not empty",
+              "Drop the objects inside it first (each in its own reviewed statement), then the empty schema.");
+      } else if (!created_here) {
+        r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
+              "DROP SCHEMA `" + name + "` fails if anything created outside the migrations analysed is still in it",
+              "Make sure the schema is empty (no earlier migration creates a table in it), then drop it.")
+            .severity = Severity::Warning;
+      }
+      continue;
+    }
+    std::vector<QualifiedName> lost;
+    for (const QualifiedName& t : known)
+      if (!v.ctx.created_in_migration(t) && !v.ctx.created_by_undone_migration(t)) lost.push_back(t);
+    if (!lost.empty()) {
+      r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
+            "DROP SCHEMA `" + name + "` CASCADE deletes " + (lost.size() > 1 ? "the tables " : "the table ") +
+                list_names(lost) + " with all their rows, and every view, function and type in the schema",
+            kHelp);
+    } else if (!created_here) {
+      r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
+            "DROP SCHEMA `" + name + "` CASCADE deletes everything in the schema; no earlier migration creates a "
+                "table in it, but any table created outside the migrations analysed would be deleted with its rows",
+            kHelp)
+          .severity = Severity::Warning;
+    }
   }
 }
 

@@ -3,13 +3,32 @@
 namespace migrasafe {
 namespace {
 
+// A lock the transaction already has, in effect: on the relation itself, or
+// an ACCESS EXCLUSIVE lock on the table of an index (no query can be using
+// the index then), so taking it means no new wait.
+bool already_held(const StatementView& v, const QualifiedName& rel) {
+  if (v.ctx.held_lock(rel)) return true;
+  auto table = v.ctx.table_of_index(rel);
+  return table && v.ctx.held_lock(*table) == LockMode::AccessExclusive;
+}
+
+// A scan or rewrite of the one table the transaction holds ACCESS EXCLUSIVE,
+// under ACCESS EXCLUSIVE itself: its own finding (table-rewrite,
+// set-not-null-scan, ...) already says it blocks every read and write.
+bool blocks_only_its_own_table(const StatementView& v) {
+  if (!v.effects.target || v.effects.lock_on(*v.effects.target) != LockMode::AccessExclusive) return false;
+  for (const auto& [rel, mode] : v.ctx.held_locks())
+    if (mode == LockMode::AccessExclusive && rel != *v.effects.target && !v.ctx.created_in_migration(rel)) return false;
+  return true;
+}
+
 // Work that takes time: a scan or rewrite, row changes, or a lock on another table.
 bool slow(const StatementView& v) {
   const std::string& k = v.stmt.kind;
-  if (v.effects.rewrite != Tri::No || v.effects.scan != Tri::No) return true;
+  if ((v.effects.rewrite != Tri::No || v.effects.scan != Tri::No) && !blocks_only_its_own_table(v)) return true;
   if (k == "UpdateStmt" || k == "DeleteStmt" || k == "InsertStmt" || k == "MergeStmt") return true;
   for (const RelationLock& l : v.effects.locks)
-    if (blocks_writes(l.mode) && !v.ctx.held_lock(l.relation) && !v.ctx.created_in_migration(l.relation)) return true;
+    if (blocks_writes(l.mode) && !already_held(v, l.relation) && !v.ctx.created_in_migration(l.relation)) return true;
   return false;
 }
 

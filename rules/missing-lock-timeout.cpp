@@ -58,7 +58,8 @@ void check(const StatementView& v, Report& r) {
   const RelationLock* worst = nullptr;
   for (const RelationLock& l : v.effects.locks) {
     if (!blocks_writes(l.mode) || v.ctx.created_in_migration(l.relation)) continue;
-    if (!worst || l.mode > worst->mode) worst = &l;
+    // For DROP INDEX and the like, name the table whose queries queue, not the index.
+    if (!worst || l.mode > worst->mode || (l.mode == worst->mode && l.role == LockRole::IndexTable)) worst = &l;
   }
   if (!worst) return;
   if (auto timeout = v.ctx.timeout_ms("lock_timeout")) {

@@ -45,7 +45,11 @@ void check(const StatementView& v, Report& r) {
     if (!other || !comparable(*other) || name == ast::str(n, "idxname")) continue;  // IF NOT EXISTS of itself
     // The new index is covered: a prefix of (or equal to) the other, and enforces nothing the other does not.
     bool same = added.columns == other->columns;
-    if (is_prefix(added.columns, other->columns) && (!added.unique || (same && (other->unique || other->primary)))) {
+    // UNIQUE NULLS NOT DISTINCT also rejects repeated NULLs, which a plain
+    // unique index allows (a primary key has no NULLs at all).
+    bool stricter = ast::flag(n, "nulls_not_distinct") && !other->primary;
+    if (is_prefix(added.columns, other->columns) &&
+        (!added.unique || (same && (other->unique || other->primary) && !stricter))) {
       r.add(RuleId::redundant_index, b, e,
             "this index on `" + t + "` (" + list(added.columns) + ") is redundant: index `" + name + "` on (" +
                 list(other->columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +

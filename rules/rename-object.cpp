@@ -79,6 +79,8 @@ std::optional<Renamed> named_rename(const StatementView& v, std::string_view typ
                    "Columns of the type follow the rename, but casts (::" + q.name +
                        ") and function signatures in code do not: deploy code that no longer names it first, or "
                        "keep the old name."};
+  // Triggers call a trigger function by OID, and nothing else can call it.
+  if (type == "OBJECT_FUNCTION" && v.ctx.catalog().is_trigger_function(q)) return std::nullopt;
   if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE")
     return Renamed{type == "OBJECT_FUNCTION" ? "function" : "procedure", rules::display(q), q.str(),
                    "Views and triggers follow the rename, but callers in code and in other function bodies do not: "

@@ -9,10 +9,18 @@ void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_TABLE" || !v.effects.target) return;
   const QualifiedName& table = *v.effects.target;
   if (v.ctx.created_in_migration(table) || v.ctx.created_by_undone_migration(table)) return;
-  // A view with the old name created later in the file keeps old code working.
+  // A view with the old name created later in the file keeps old code
+  // working, and so does a table swap: another table renamed to the old name
+  // (ALTER TABLE t RENAME TO t_old; ALTER TABLE t_new RENAME TO t).
   for (const Statement& later : v.file.statements) {
-    if (later.begin <= v.stmt.begin || later.deferred || later.kind != "ViewStmt" || !ast::field(later.node, "view")) continue;
-    if (v.ctx.qualify_range_var(*ast::field(later.node, "view")) == table) return;
+    if (later.begin <= v.stmt.begin || later.deferred) continue;
+    if (later.kind == "ViewStmt" && ast::field(later.node, "view") &&
+        v.ctx.qualify_range_var(*ast::field(later.node, "view")) == table)
+      return;
+    if (later.kind == "RenameStmt" && ast::str(later.node, "renameType") == "OBJECT_TABLE" &&
+        ast::field(later.node, "relation") && ast::str(later.node, "newname") == table.name &&
+        v.ctx.qualify_range_var(*ast::field(later.node, "relation")).schema == table.schema)
+      return;
   }
   std::string from = rules::display(table), to(ast::str(n, "newname"));
   r.add(RuleId::rename_table, v.stmt.begin, v.stmt.end,

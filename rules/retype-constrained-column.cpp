@@ -1,4 +1,5 @@
 #include "analysis/ast.h"
+#include "analysis/type_change.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -6,11 +7,12 @@ namespace {
 
 // A type change without a rewrite that still scans: PostgreSQL drops and
 // re-adds the column's CHECK constraints and verifies them against every row.
-// (A certain rewrite is reported by alter-column-type alone: the check is
-// part of the rewrite then.)
+// A certain or possible rewrite, or an index rebuild, is reported by
+// alter-column-type alone (its message names the re-check too): one rule
+// owns each fact.
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_AlterColumnType", [&](const ActionEffect& a, const Json& cmd) {
-    if (a.rewrite == Tri::Yes) return;
+    if (a.rewrite != Tri::No || rebuilds_indexes_without_rewrite(a)) return;
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     auto checks = checks_using_column(table, column, v.ctx);
@@ -21,7 +23,7 @@ void check(const StatementView& v, Report& r) {
     auto [b, e] = rules::alter_command_span(v, a.command);
     r.add(RuleId::retype_constrained_column, b, e,
 "changing the type of `" + rules::display(table) + "." + column + "` " +
-              (a.rewrite == Tri::No ? "does not rewrite the table, but PostgreSQL" : "makes PostgreSQL") +
+              "does not rewrite the table, but PostgreSQL" +
               " re-create the CHECK constraint" + (checks.size() > 1 ? "s " : " ") + names +
               " on it and check every row while holding an ACCESS EXCLUSIVE lock, which blocks every read and "
               "write until the scan ends",

@@ -18,6 +18,13 @@ bool begin_before(const StatementView& v) {
   return false;
 }
 
+// No top-level statement follows this one in the file.
+bool last_statement(const StatementView& v) {
+  for (const Statement& s : v.file.statements)
+    if (s.begin > v.stmt.begin && !s.embedded()) return false;
+  return true;
+}
+
 void nested_begin(const StatementView& v, Report& r) {
   bool runner = !v.ctx.in_explicit_transaction();
   std::string where = rules::transaction_origin(v);
@@ -43,6 +50,9 @@ void stray_end(const StatementView& v, Report& r, std::string_view kind) {
   // Inside the runner's transaction; a BEGIN earlier in the file was already reported.
   if (v.ctx.in_explicit_transaction() || begin_before(v)) return;
   if (v.ctx.in_implicit_block()) {
+    // A COMMIT that ends the file commits the implicit block as it would have
+    // ended anyway: the file still runs as one unit (PostgreSQL only warns).
+    if (word == "COMMIT" && last_statement(v)) return;
     r.add(RuleId::transaction_nesting, v.stmt.begin, v.stmt.end,
           word + " with no BEGIN in a file sent as one query: PostgreSQL " +
               (word == "COMMIT" ? "commits" : "rolls back") +

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "analysis/context.h"
 #include "analysis/effects.h"
 #include "analysis/type_change.h"
@@ -516,4 +518,85 @@ TEST_CASE("context and effects: DISCARD ALL resets the session and cannot run in
   CHECK(!ctx.timeout_ms("lock_timeout"));
   CHECK(!ctx.setting("statement_timeout"));
   CHECK(replay("SET lock_timeout = '2s'; DISCARD PLANS;").timeout_ms("lock_timeout") == 2000);
+}
+
+namespace {
+
+// Findings of `rule` on `sql` after replaying `history` (earlier migrations) into the schema.
+std::vector<Diagnostic> findings_after(const std::string& history, const std::string& sql, RuleId rule) {
+  LintOptions o;
+  std::fill(o.enabled.begin(), o.enabled.end(), false);
+  o.enabled[static_cast<std::size_t>(rule)] = true;
+  Catalog schema;
+  analyse_file(parse_file(std::make_shared<const SourceFile>("001.sql", history)), {}, o, nullptr, &schema);
+  auto r = analyse_file(parse_file(std::make_shared<const SourceFile>("002.sql", sql)), {}, o, nullptr, &schema);
+  return r.diagnostics;
+}
+
+}  // namespace
+
+TEST_CASE("data-loss findings are errors only where the loss is certain", "[rules][severity]") {
+  const std::string history =
+      "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id bigint);\n"
+      "CREATE TABLE access_log (id bigint); CREATE TABLE audit_log (id bigint);\n"
+      "CREATE TABLE logs (value jsonb, fulltext tsvector GENERATED ALWAYS AS (to_tsvector('simple', value::text)) STORED);\n";
+  SECTION("drop-schema: known tables lost, unknown content, the migration's own schema") {
+    auto d = findings_after(history, "DROP SCHEMA billing CASCADE;", RuleId::drop_schema);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    CHECK(d[0].message.find("billing.invoices") != std::string::npos);
+    d = findings_after(history, "DROP SCHEMA billing;", RuleId::drop_schema);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    CHECK(d[0].message.find("fails") != std::string::npos);
+    d = findings_after(history, "DROP SCHEMA r CASCADE;", RuleId::drop_schema);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(findings_after(history, "CREATE SCHEMA tmp; CREATE TABLE tmp.t (id int); DROP SCHEMA tmp CASCADE;",
+                         RuleId::drop_schema).empty());
+  }
+  SECTION("drop-table: rows copied first, IF EXISTS of a table the history never created") {
+    auto d = findings_after(history, "INSERT INTO audit_log SELECT * FROM access_log;\nDROP TABLE access_log;",
+                            RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(d[0].message.find("copied into `audit_log` (line 1)") != std::string::npos);
+    d = findings_after(history, "CREATE TEMP TABLE keep AS SELECT * FROM access_log;\nDROP TABLE access_log;",
+                       RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    d = findings_after(history, "DROP TABLE IF EXISTS acces_log;", RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    d = findings_after(history, "DROP TABLE acces_log;", RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    d = findings_after("", "DROP TABLE IF EXISTS orders;", RuleId::drop_table);  // no history: nothing known
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+  }
+  SECTION("drop-column: a generated column loses no data") {
+    auto d = findings_after(history, "ALTER TABLE logs DROP COLUMN fulltext;", RuleId::drop_column);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Note);
+    CHECK(d[0].message.find("permanently") == std::string::npos);
+    d = findings_after(history, "ALTER TABLE logs DROP COLUMN value;", RuleId::drop_column);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+  }
+}
+
+TEST_CASE("context: CREATE TABLE AS and SELECT INTO create tables", "[context]") {
+  Context ctx = replay("CREATE TABLE a AS SELECT 1 AS x;\nSELECT 1 AS x INTO b;\nSELECT 1 AS x INTO TEMP c;\n");
+  CHECK(ctx.created_in_migration({"public", "a"}));
+  CHECK(ctx.created_in_migration({"public", "b"}));
+  CHECK(ctx.catalog().table({"public", "b"}) != nullptr);
+  CHECK(ctx.created_in_migration({"public", "c"}));
+}
+
+TEST_CASE("missing-lock-timeout names the table of a dropped index", "[rules]") {
+  auto d = findings_after("CREATE TABLE orders (id bigint, total int);\nCREATE INDEX orders_total_idx ON orders (total);\n",
+                          "DROP INDEX orders_total_idx;", RuleId::missing_lock_timeout);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("lock on `orders`") != std::string::npos);
 }

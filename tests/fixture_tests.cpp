@@ -237,10 +237,17 @@ TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]")
     // All rules run (the suppression rules need the others); only this rule's findings count.
     // A `-- options:` line in the block sets what the page says the example
     // is configured with (naming-convention needs [naming] patterns).
+    // An example that says "-- this migration:" runs what comes before it as
+    // an earlier migration, whose schema the rest then sees.
     auto fired = [&](const std::string& sql) {
       LintOptions o;
       apply_options(sql, o);
-      auto r = testing::lint_text(sql, o);
+      std::size_t split = sql.find("-- this migration:");
+      Catalog history;
+      if (split != std::string::npos)
+        analyse_file(parse_file(std::make_shared<const SourceFile>("earlier.sql", sql.substr(0, split))), {}, o, nullptr, &history);
+      std::string current = split == std::string::npos ? sql : sql.substr(split);
+      auto r = analyse_file(parse_file(std::make_shared<const SourceFile>("test.sql", current)), {}, o, nullptr, &history);
       return std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule.id; });
     };
     CHECK(fired(bad) > 0);
