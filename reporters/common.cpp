@@ -85,31 +85,34 @@ void append_hex_escape(std::string& out, unsigned char c) {
   out += "0123456789abcdef"[c & 15];
 }
 
-// Length of the valid UTF-8 sequence at s[i] and its code point; 0 if invalid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+// One step of UTF-8 decoding at s[i]: a valid sequence (its length and code
+// point), or the maximal subpart of an ill-formed one (Unicode 3.9, "U+FFFD
+// substitution of maximal subparts": the bytes up to the first one that
+// cannot continue it, at least one), which is what nlohmann::json's
+// error_handler_t::replace and most decoders turn into one U+FFFD.
+struct Utf8Step {
+  std::size_t length;
+  bool valid;
+  char32_t cp;
+};
+
+Utf8Step decode_utf8(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
+  if (c < 0x80) return {1, true, c};
   std::size_t n;
-  char32_t min;
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  } else if ((c & 0xE0) == 0xC0) {
-    n = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  char32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else return {1, false, 0};
   for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    unsigned char first = k == 1 ? lo : 0x80, last = k == 1 ? hi : 0xBF;
+    if (i + k >= s.size() || b(i + k) < first || b(i + k) > last) return {k, false, 0};
     cp = (cp << 6) | (b(i + k) & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
+  return {n, true, cp};
 }
 
 }  // namespace
@@ -118,11 +121,10 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    char32_t cp = 0;
-    std::size_t n = utf8_sequence(s, i, cp);
-    if (n == 0) {  // not UTF-8: show the byte
-      append_hex_escape(out, static_cast<unsigned char>(s[i]));
-      ++i;
+    auto [n, valid, cp] = decode_utf8(s, i);
+    if (!valid) {  // not UTF-8: show the bytes
+      for (std::size_t k = 0; k < n; ++k) append_hex_escape(out, static_cast<unsigned char>(s[i + k]));
+      i += n;
       continue;
     }
     if (cp < 0x20 || cp == 0x7f) {
@@ -138,6 +140,18 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks) {
     } else {
       out.append(s.substr(i, n));
     }
+    i += n;
+  }
+  return out;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto [n, valid, cp] = decode_utf8(s, i);
+    if (valid) out.append(s.substr(i, n));
+    else out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
     i += n;
   }
   return out;

@@ -61,6 +61,10 @@ void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity
 // UTF-8 become visible `\xNN`; bidirectional overrides and isolates
 // (U+202A..U+202E, U+2066..U+2069) become `\u{202e}`. The result is valid UTF-8.
 std::string visible_controls(std::string_view s, bool keep_line_breaks = false);
+// `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
+// U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and
+// GitLab, so every JSON output spells an undecodable file name the same way.
+std::string valid_utf8(std::string_view s);
 
 
 // One stable fingerprint per finding of `f` (same order as f.diagnostics):

@@ -113,11 +113,16 @@ struct Replay {
     }
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
+    int transaction = ctx.transaction_id();
     ctx.apply(stmt, effects);
+    // It ended the block (a COMMIT in a file sent as one query starts the next
+    // implicit block at once, so the transaction changes rather than ends).
+    bool ended = was_in_transaction && (!ctx.in_transaction() || ctx.transaction_id() != transaction);
+    bool held = was_in_transaction && !ended;
     // A function body's locks last until its caller's transaction ends.
-    result.holds[i] = {stmt.deferred || (was_in_transaction && ctx.in_transaction()), std::nullopt};
-    if (!stmt.deferred && was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
-    if (!stmt.deferred && was_in_transaction && !ctx.in_transaction()) close_block(stmt.begin);  // it ended the block
+    result.holds[i] = {stmt.deferred || held, std::nullopt, ctx.in_implicit_block()};
+    if (!stmt.deferred && held) open_block.push_back(i);
+    if (!stmt.deferred && ended) close_block(stmt.begin);
     result.effects[i] = std::move(effects);
     return run_body(i, ctx);
   }

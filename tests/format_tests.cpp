@@ -227,6 +227,51 @@ TEST_CASE("visible_controls escapes C0, DEL, C1, bidi overrides and invalid UTF-
   CHECK(visible_controls("größe 注文 😀") == "größe 注文 😀");
 }
 
+TEST_CASE("valid_utf8 replaces each ill-formed subpart with U+FFFD, as nlohmann's replace handler does", "[formats]") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  CHECK(valid_utf8("größe 注文 😀") == "größe 注文 😀");
+  CHECK(valid_utf8("a\xff" "b") == "a" + fffd + "b");
+  CHECK(valid_utf8("\xe2\x82" "A") == fffd + "A");            // truncated sequence: one replacement
+  CHECK(valid_utf8("\xed\xa0\x80") == fffd + fffd + fffd);    // a surrogate is not UTF-8
+  CHECK(valid_utf8("\xc0\xaf") == fffd + fffd);                // overlong
+  CHECK(valid_utf8("x\xf0\x9f\x98") == "x" + fffd);           // emoji cut short at the end
+  // SARIF and GitLab serialise through nlohmann::json with the replace handler: same text.
+  for (std::string s : {"a\xff" "b", "\xe2\x82" "A", "\xed\xa0\x80", "\xc0\xaf", "x\xf0\x9f\x98", "\xf4\x90\x80\x80"}) {
+    INFO(s);
+    CHECK(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) ==
+          nlohmann::json(valid_utf8(s)).dump());
+  }
+}
+
+TEST_CASE("a file name that is not UTF-8: every format stays valid UTF-8, JSON formats parse", "[formats][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-utf8-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "bad\xffname.sql") << "CREATE INDEX i ON t (a);\nx;\n";
+  const std::string fffd = "\xEF\xBF\xBD";
+  auto run = [&](const std::string& args) {
+    auto r = testing::run_cli(args, d.string());
+    INFO(args << "\n" << r.out);
+    CHECK((r.exit_code == 0 || r.exit_code == 1));
+    CHECK(valid_utf8(r.out) == r.out);
+    return r.out;
+  };
+  for (std::string args : {"check --format json .", "explain --format json ."}) {
+    auto j = nlohmann::json::parse(run(args));
+    CHECK(j["files"][0]["path"] == "./bad" + fffd + "name.sql");
+  }
+  auto sources = nlohmann::json::parse(run("sources --format json ."));
+  CHECK(sources["migrations"][0]["up"] == "./bad" + fffd + "name.sql");
+  CHECK(nlohmann::json::parse(run("check --format gitlab ."))[0]["location"]["path"] == "./bad" + fffd + "name.sql");
+  CHECK(nlohmann::json::parse(run("check --format sarif ."))["runs"][0]["results"][0]["locations"][0]
+            ["physicalLocation"]["artifactLocation"]["uri"] == "./bad%FFname.sql");
+  // The line-oriented formats show the byte as text.
+  for (std::string format : {"text", "gcc", "github", "junit", "markdown"})
+    CHECK_THAT(run("check --format " + format + " ."), Catch::Contains("\\xffname.sql"));
+  CHECK_THAT(run("explain ."), Catch::Contains("\\xffname.sql"));
+  CHECK_THAT(run("sources ."), Catch::Contains("\\xffname.sql"));
+  fs::remove_all(d);
+}
+
 namespace {
 std::vector<std::string> fingerprints_of(const std::string& sql, const std::string& path = "db/1.sql") {
   return finding_fingerprints(testing::lint_text(sql, {}, path));
