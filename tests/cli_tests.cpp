@@ -235,7 +235,7 @@ TEST_CASE("explain: a COMMIT in the file releases the locks; the rest waits for 
   fs::path d = temp_dir() / "explain-commit";
   write(d / "1_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE u ADD COLUMN b int;\nALTER TABLE u ADD COLUMN c int;\n");
   write(d / "1_a.down.sql", "ALTER TABLE u DROP COLUMN c;\n");
-  auto r = run_cli("explain 1_a.up.sql 1_a.down.sql", d.string());
+  auto r = run_cli("explain ./1_a.up.sql ./1_a.down.sql", d.string());
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("public.t: AccessExclusiveLock, blocks every read and write, including plain SELECT; "
                                     "held until the end of the transaction (line 2)"));
@@ -244,11 +244,11 @@ TEST_CASE("explain: a COMMIT in the file releases the locks; the rest waits for 
   CHECK_THAT(r.out, !Catch::Contains("runner's COMMIT"));
   // A runner that wraps the file: its COMMIT comes after the file, unless the file commits first.
   write(d / "wrapped.sql", "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE u ADD COLUMN b int;\n");
-  auto wrapped = run_cli("explain --assume-in-transaction wrapped.sql", d.string());
+  auto wrapped = run_cli("explain --assume-in-transaction ./wrapped.sql", d.string());
   CHECK_THAT(wrapped.out, Catch::Contains("public.t: AccessExclusiveLock, blocks every read and write, including plain SELECT; "
                                           "held until the end of the transaction (line 2)"));
   write(d / "wrapped2.sql", "ALTER TABLE t ADD COLUMN a int;\n");
-  CHECK_THAT(run_cli("explain --assume-in-transaction wrapped2.sql", d.string()).out,
+  CHECK_THAT(run_cli("explain --assume-in-transaction ./wrapped2.sql", d.string()).out,
              Catch::Contains("held until the end of the transaction (the runner's COMMIT after the file)"));
 }
 
@@ -256,7 +256,7 @@ TEST_CASE("explain shows statements that do not parse, with their error, in file
   fs::path d = temp_dir();
   write(d / "broken.sql", "ALTER TABLE t ADD COLUMN a int;\nSELEC 1;\nDROP TABLE u;\n"
                           "DO $$ BEGIN ALTER TABLE t ADD COLUM b int; END $$;\n");
-  auto r = run_cli("explain broken.sql", d.string());
+  auto r = run_cli("explain ./broken.sql", d.string());
   CHECK(r.exit_code == 0);
   auto at = [&](const std::string& s) { return r.out.find(s); };
   REQUIRE(at("line 2: SELEC 1;") != std::string::npos);
