@@ -80,6 +80,7 @@ struct FixTally {
 struct CheckArgs {
   std::vector<std::string> paths;
   std::string format = "text";
+  std::string color = "auto";  // --color: text output colour (always, never, auto)
   std::string output;
   int pg_version = 15;
   std::string fail_on = "warning";
@@ -100,6 +101,15 @@ struct CheckArgs {
   bool record_baseline = false;  // `baseline`: write the findings to --output instead of reporting
   std::set<std::string> given;  // options given on the command line (they override the config file)
 };
+
+// --color: `auto` colours only a terminal that can show it (stdout, not
+// TERM=dumb) and only when NO_COLOR (no-color.org) is unset or empty.
+bool use_color(const std::string& mode, bool to_stdout) {
+  if (mode != "auto") return mode == "always";
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return to_stdout && isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
+}
 
 std::optional<Layout> forced_layout(const std::string& name) {
   return name == "auto" ? std::nullopt : parse_layout(name);
@@ -601,9 +611,7 @@ int run_check(CheckArgs a) {
   } else if (a.format == "junit") {
     write_junit(*out, run, a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on));
   } else {
-    const char* no_color = std::getenv("NO_COLOR");
-    bool color = a.output.empty() && isatty(STDOUT_FILENO) && !(no_color && *no_color);
-    write_text(*out, run, color);
+    write_text(*out, run, use_color(a.color, a.output.empty()));
   }
   out->flush();
   if (a.format != "text" || a.print_stdin) {
@@ -876,6 +884,11 @@ int main(int argc, char** argv) {
   add_analysis_options(check_cmd, check);
   check_cmd->add_option("-f,--format", check.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"}))
+      ->capture_default_str();
+  check_cmd->add_option("--color", check.color,
+                        "Colour the text report: auto (only on a terminal, unless TERM=dumb or NO_COLOR is set), "
+                        "always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))

@@ -183,6 +183,28 @@ TEST_CASE("colour only on a terminal and never with NO_COLOR", "[cli]") {
   auto no_color = run_cli("--version >/dev/null; NO_COLOR=1 " + cmd);
   CHECK_THAT(no_color.out, Catch::Contains("drop-table"));
   CHECK(no_color.out.find('\x1b') == std::string::npos);
+  // A terminal that cannot show colour, and --color never on a terminal.
+  auto dumb = run_cli("--version >/dev/null; TERM=dumb " + cmd);
+  CHECK_THAT(dumb.out, Catch::Contains("drop-table"));
+  CHECK(dumb.out.find('\x1b') == std::string::npos);
+  std::string never = "SHELL=/bin/sh script -qec \"" + std::string(MIGRASAFE_BINARY) + " check --color never " +
+                      (d / "x.sql").string() + "\" /dev/null";
+  auto never_out = run_cli("--version >/dev/null; " + never);
+  CHECK_THAT(never_out.out, Catch::Contains("drop-table"));
+  CHECK(never_out.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("--color always colours a pipe and a file, --color never and auto do not; bad values exit 2", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "x.sql", "DROP TABLE t;\n");
+  std::string file = "'" + (d / "x.sql").string() + "'";
+  CHECK(run_cli("check --color always " + file).out.find("\x1b[") != std::string::npos);
+  CHECK(run_cli("check --color auto " + file).out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("check --color never " + file).out.find('\x1b') == std::string::npos);
+  run_cli("check --color always -o '" + (d / "report.txt").string() + "' " + file);
+  CHECK(testing::read_file(d / "report.txt").find("\x1b[") != std::string::npos);
+  CHECK(run_cli("check --color sometimes " + file + " 2>/dev/null").exit_code == 2);
+  CHECK_THAT(run_cli("check --help").out, Catch::Contains("--color"));
 }
 
 TEST_CASE("pathologically deep statements are noted, not a crash", "[cli]") {
