@@ -178,6 +178,31 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   return analyse_file(parse_file(std::move(source)), role, options, &up);
 }
 
+namespace {
+
+// Names built from a template placeholder are shown as the template text
+// (`{{ index .Options "Namespace" }}.users`), not as the identifier it was
+// parsed as; fixes write the text back too.
+void show_placeholders(FileResult& result) {
+  const ParsedFile& file = result.parsed;
+  for (Diagnostic& d : result.diagnostics) {
+    d.message = file.restore_placeholders(std::move(d.message));
+    d.help = file.restore_placeholders(std::move(d.help));
+    if (d.fix)
+      for (TextEdit& e : d.fix->edits) e.replacement = file.restore_placeholders(std::move(e.replacement));
+  }
+  for (Effects& e : result.effects) {
+    for (RelationLock& l : e.locks) {
+      l.relation.schema = file.restore_placeholders(std::move(l.relation.schema));
+      l.relation.name = file.restore_placeholders(std::move(l.relation.name));
+    }
+    for (auto* list : {&e.data_loss, &e.compat_breaks})
+      for (Consequence& c : *list) c.what = file.restore_placeholders(std::move(c.what));
+  }
+}
+
+}  // namespace
+
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const ParsedFile* undone_up, Catalog* history) {
   FileResult result;
@@ -238,6 +263,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });
   result.diagnostics = std::move(diags);
+  if (!file.placeholders.empty()) show_placeholders(result);
   return result;
 }
 
