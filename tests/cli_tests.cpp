@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -288,6 +289,43 @@ TEST_CASE("explain shows statements that do not parse, with their error, in file
   // An error inside a DO block's body is shown under the DO block.
   CHECK(at("line 4: DO $$") < at("error  syntax error at or near \"int\""));
   CHECK(at("error  syntax error at or near \"int\"") != std::string::npos);
+}
+
+TEST_CASE("messages: template text, view nouns, array types, the locked statement, no doubled backtick", "[cli]") {
+  fs::path d = temp_dir() / "messages";
+  write(d / "001_init.sql",
+        "CREATE TABLE {{ index .Options \"Namespace\" }}.users (id bigint PRIMARY KEY, aud varchar(255));\n"
+        "CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE child (id bigint, p bigint REFERENCES parent);\n"
+        "CREATE VIEW v AS SELECT 1 AS a;\nCREATE MATERIALIZED VIEW mv AS SELECT 1 AS a;\nCREATE TABLE t (id bigint);\n");
+  write(d / "002_change.sql",
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE {{ index .Options \"Namespace\" }}.users ADD COLUMN meta json[];\n"
+        "ALTER TABLE v RENAME TO w;\nALTER TABLE mv RENAME TO mw;\nRESET lock_timeout;\nDROP TABLE child;\n"
+        "CREATE TABLE ts (at timestamp[]);\n");
+  write(d / "003_swap.sql",
+        "BEGIN;\nSET lock_timeout = '1s';\nALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (id bigint);\n"
+        "INSERT INTO t SELECT * FROM t_old;\nCOMMIT;\n");
+  auto r = run_cli("check --format json --select all .", d.string());
+  REQUIRE(r.exit_code == 1);
+  std::map<std::string, std::vector<std::string>> by_rule;
+  auto doc = nlohmann::json::parse(r.out);
+  for (const auto& f : doc["files"])
+    for (const auto& x : f["findings"]) by_rule[x["rule"].get<std::string>()].push_back(x["message"].get<std::string>());
+  auto any = [&](const std::string& rule, const std::string& text) {
+    for (const auto& m : by_rule[rule])
+      if (m.find(text) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(any("prefer-text-over-varchar", "of `{{ index .Options \"Namespace\" }}.users` is varchar(255)"));
+  CHECK(any("prefer-jsonb", "of `{{ index .Options \"Namespace\" }}.users` is json[]:"));
+  CHECK(any("prefer-timestamptz", "is timestamp without time zone[]:"));
+  CHECK(r.out.find("_xxx") == std::string::npos);
+  CHECK(any("rename-table", "renaming view `v` to `w`"));
+  CHECK(any("rename-table", "renaming materialized view `mv` to `mw`"));
+  CHECK(any("drop-locks-referenced-table", "dropping `child` also takes"));
+  CHECK(r.out.find("``") == std::string::npos);
+  CHECK(any("lock-held-across-statements", "holds the ACCESS EXCLUSIVE lock taken at line 3 by `ALTER TABLE t RENAME TO t_old`"));
+  CHECK(r.out.find("lock on  taken") == std::string::npos);
 }
 
 TEST_CASE("--schema seeds the schema model from a dump", "[cli]") {
