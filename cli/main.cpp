@@ -93,6 +93,7 @@ struct FixTally {
 struct CheckArgs {
   std::vector<std::string> paths;
   std::string format = "text";
+  std::string color = "auto";  // --color: text output colour (always, never, auto)
   std::string output;
   int pg_version = 15;
   std::string fail_on = "warning";
@@ -132,6 +133,15 @@ bool stdout_written() {
   if (!stdout_buffer.error()) return true;
   write_error(kStdoutName, stdout_buffer.error());
   return false;
+}
+
+// --color: `auto` colours only a terminal that can show it (stdout, not
+// TERM=dumb) and only when NO_COLOR (no-color.org) is unset or empty.
+bool use_color(const std::string& mode, bool to_stdout) {
+  if (mode != "auto") return mode == "always";
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return to_stdout && isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
 }
 
 std::optional<Layout> forced_layout(const std::string& name) {
@@ -699,9 +709,7 @@ int run_check(CheckArgs a) {
   } else if (a.format == "junit") {
     write_junit(*out, run, a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on));
   } else {
-    const char* no_color = std::getenv("NO_COLOR");
-    bool color = a.output.empty() && isatty(STDOUT_FILENO) && !(no_color && *no_color);
-    write_text(*out, run, color);
+    write_text(*out, run, use_color(a.color, a.output.empty()));
   }
   out->flush();
   if (file_buffer) {
@@ -763,6 +771,25 @@ int run_install_hook(HookRequest request) {
   return kExitClean;
 }
 
+// Rows as left-aligned columns two spaces apart (the last column unpadded).
+void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], count_code_points(r[c]));
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      line += r[c];
+      if (c + 1 < r.size()) line += std::string(width[c] - count_code_points(r[c]) + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+std::string count_of(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 int run_rules(const std::string& format) {
   if (format == "json") {
     nlohmann::json list = nlohmann::json::array();
@@ -781,13 +808,13 @@ int run_rules(const std::string& format) {
     std::cout << list.dump(2) << "\n";
     return kExitClean;
   }
-  for (const RuleInfo& r : all_rules()) {
-    std::string name(r.name), cat(category_name(r.category)), sev(severity_name(r.severity));
-    std::cout << r.code << "  " << name << std::string(name.size() < 30 ? 30 - name.size() : 1, ' ') << cat
-              << std::string(cat.size() < 15 ? 15 - cat.size() : 1, ' ') << sev
-              << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << (r.default_on ? "" : "(opt-in) ")
-              << r.summary << "\n";
-  }
+  // A header, then one row per rule; `fix` says whether `check --fix` can fix its findings.
+  std::vector<std::vector<std::string>> rows{{"code", "rule", "category", "severity", "fix", "summary"}};
+  for (const RuleInfo& r : all_rules())
+    rows.push_back({std::string(r.code), std::string(r.name), std::string(category_name(r.category)),
+                    std::string(severity_name(r.severity)), r.fixable ? "yes" : "-",
+                    (r.default_on ? "" : "(opt-in) ") + std::string(r.summary)});
+  print_columns(std::cout, rows);
   return kExitClean;
 }
 
@@ -869,42 +896,35 @@ int run_sources(const std::vector<std::string>& paths, const std::string& format
     }
     doc["migrations"] = std::move(list);
     doc["notes"] = set.notes;
-    std::cout << doc.dump(2) << "\n";
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << "layout: " << layout_name(set.layout) << (set.forced ? " (--layout)" : "");
     if (set.mixed()) {
       std::cout << ", mixed (";
       bool first = true;
       for (const auto& [l, n] : set.files_by_layout) {
-        std::cout << (first ? "" : ", ") << layout_name(l) << " " << n;
+        std::cout << (first ? "" : ", ") << layout_name(l) << " " << count_of(n, "file");
         first = false;
       }
-      std::cout << " files)";
+      std::cout << ")";
     }
-    std::cout << "\nmigrations: " << set.migrations.size() << " (" << files << " files)\n";
+    // The file count only when it says more than the migration count (down scripts, sections).
+    std::cout << "\nmigrations: " << set.migrations.size();
+    if (files != set.migrations.size()) std::cout << " (" << count_of(files, "file") << ")";
+    std::cout << "\n";
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"#", "version", "name", "tx", "up", "down"});
     if (set.mixed()) rows.back().insert(rows.back().begin() + 1, "layout");
     for (std::size_t i = 0; i < set.migrations.size(); ++i) {
       const Migration& m = set.migrations[i];
-      std::vector<std::string> row{std::to_string(i + 1), m.repeatable ? "R" : m.version.empty() ? "-" : m.version,
-                                   m.name.empty() ? "-" : m.name, m.transaction ? "yes" : "no",
-                                   m.up.empty() ? "-" : section(m.up, m.up_section),
-                                   m.down ? section(*m.down, m.down_section) : "-"};
+      std::vector<std::string> row{std::to_string(i + 1), m.repeatable ? "R" : m.version.empty() ? "-" : visible_controls(m.version),
+                                   m.name.empty() ? "-" : visible_controls(m.name), m.transaction ? "yes" : "no",
+                                   m.up.empty() ? "-" : visible_controls(section(m.up, m.up_section)),
+                                   m.down ? visible_controls(section(*m.down, m.down_section)) : "-"};
       if (set.mixed()) row.insert(row.begin() + 1, std::string(layout_name(m.layout)));
       rows.push_back(std::move(row));
     }
-    std::vector<std::size_t> width(rows.front().size(), 0);
-    for (const auto& r : rows)
-      for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
-    for (const auto& r : rows) {
-      std::string line;
-      for (std::size_t c = 0; c < r.size(); ++c) {
-        line += r[c];
-        if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
-      }
-      std::cout << line << "\n";
-    }
+    print_columns(std::cout, rows);
     for (const std::string& n : set.notes) std::cout << "note: " << n << "\n";
   }
   return errors.empty() ? kExitClean : kExitInput;
@@ -1027,6 +1047,11 @@ int main(int argc, char** argv) {
   add_analysis_options(check_cmd, check);
   check_cmd->add_option("-f,--format", check.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"}))
+      ->capture_default_str();
+  check_cmd->add_option("--color", check.color,
+                        "Colour the text report: auto (only on a terminal, unless TERM=dumb or NO_COLOR is set), "
+                        "always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   check_cmd->add_option("--fail-on", check.fail_on, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))

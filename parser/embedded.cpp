@@ -74,13 +74,17 @@ std::optional<Literal> execute_literal(std::string_view query) {
 
 // Template placeholders in a body become identifiers of the same length, as
 // at the top level, so the body parses and every offset stays valid.
-bool blank_placeholders(std::string& code) {
+// Each one is recorded in `file` so messages can show its text.
+bool blank_placeholders(std::string& code, ParsedFile& file) {
   if (code.find("{{") == std::string::npos && code.find("${") == std::string::npos) return false;
   bool any = false;
   for (const Token& t : lex(code)) {
     if (t.kind != TokenKind::Placeholder) continue;
-    std::fill(code.begin() + t.begin, code.begin() + t.end, 'x');
-    code[t.begin] = '_';
+    std::string placeholder = code.substr(t.begin, t.end - t.begin);
+    std::string identifier = placeholder_identifier(placeholder);
+    code.replace(t.begin, identifier.size(), identifier);
+    if (std::none_of(file.placeholders.begin(), file.placeholders.end(), [&](const auto& p) { return p.first == identifier; }))
+      file.placeholders.emplace_back(identifier, placeholder);
     any = true;
   }
   return any;
@@ -220,7 +224,7 @@ class EmbeddedParser {
     Span whole{out_.statements[idx].begin, out_.statements[idx].end};
     std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
     Text code{body->code, false, 0};
-    bool placeholders = blank_placeholders(code.sql);
+    bool placeholders = blank_placeholders(code.sql, out_);
     std::string function = own.sql;  // with the body's placeholders blanked when it is found verbatim
     Span literal = whole;  // where body-level problems are reported
     std::vector<Token> toks = lex(own.sql);
@@ -321,7 +325,7 @@ class EmbeddedParser {
       }
       auto lit = execute_literal(b.query);
       if (!lit) continue;  // built at run time: nothing to analyse
-      bool placeholders = blank_placeholders(lit->value);
+      bool placeholders = blank_placeholders(lit->value, out_);
       Text piece{lit->value, placed && lit->verbatim, at + static_cast<std::uint32_t>(lit->content)};
       Span here = whole;
       if (placed) here = {at + static_cast<std::uint32_t>(lit->token_begin), at + static_cast<std::uint32_t>(lit->token_end)};

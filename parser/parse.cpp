@@ -69,8 +69,12 @@ class FileParser {
                                  "psql meta-command `" + std::string(out_.text(t)) +
                                      "` is not SQL; it was skipped and the rest of the file analysed"});
       } else if (t.kind == TokenKind::Placeholder) {
-        std::fill(sql.begin() + t.begin, sql.begin() + t.end, 'x');
-        sql[t.begin] = '_';
+        std::string_view placeholder = out_.text(t);
+        std::string identifier = placeholder_identifier(placeholder);
+        sql.replace(t.begin, identifier.size(), identifier);
+        if (std::none_of(out_.placeholders.begin(), out_.placeholders.end(),
+                         [&](const auto& p) { return p.first == identifier; }))
+          out_.placeholders.emplace_back(identifier, placeholder);
         out_.problems.push_back({ProblemKind::Placeholder, t.begin, t.end,
                                  "template placeholder `" + std::string(out_.text(t)) +
                                      "` was analysed as a plain identifier; findings that depend on its value may be missing"});
@@ -186,6 +190,22 @@ class FileParser {
 };
 
 }  // namespace
+
+std::string placeholder_identifier(std::string_view placeholder) {
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : placeholder) hash = (hash ^ c) * 1099511628211ull;
+  std::string id = "_";
+  for (int shift = 60; shift >= 0 && id.size() < placeholder.size(); shift -= 4) id += "0123456789abcdef"[(hash >> shift) & 15];
+  id.resize(placeholder.size(), 'x');
+  return id;
+}
+
+std::string ParsedFile::restore_placeholders(std::string text) const {
+  for (const auto& [identifier, placeholder] : placeholders)
+    for (std::size_t at = text.find(identifier); at != std::string::npos; at = text.find(identifier, at + placeholder.size()))
+      text.replace(at, identifier.size(), placeholder);
+  return text;
+}
 
 std::vector<const Token*> ParsedFile::comments() const {
   std::vector<const Token*> out;

@@ -75,7 +75,20 @@ struct ParsedFile {
   // The innermost statement whose span holds `offset` (an embedded statement
   // rather than the DO block around it), or npos.
   std::size_t statement_at(std::uint32_t offset) const;
+
+  // Template placeholders ({{ ... }}, ${...}) are parsed as identifiers of
+  // the same length (placeholder_identifier); each one's identifier and text.
+  std::vector<std::pair<std::string, std::string>> placeholders;
+  // `text` (a message naming objects) with the placeholders' identifiers
+  // shown as the template text they stand for.
+  std::string restore_placeholders(std::string text) const;
 };
+
+// The identifier a placeholder is parsed as: as long as it (offsets stay
+// valid), and the same for the same text in every file (so a table created
+// as `{{ .Schema }}.users` in one migration is the one the next alters),
+// `_` and hexadecimal digits of a hash of the text, padded with `x`.
+std::string placeholder_identifier(std::string_view placeholder);
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source);
 

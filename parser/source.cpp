@@ -15,6 +15,12 @@ LineIndex::LineIndex(std::string_view text) : text_(text) {
       line_starts_.push_back(i + 1);
     }
   }
+  block_code_points_.reserve(text.size() / kBlock + 1);
+  std::size_t code_points = 0;
+  for (std::size_t block = 0; block < text.size(); block += kBlock) {
+    block_code_points_.push_back(code_points);
+    code_points += count_code_points(text.substr(block, kBlock));
+  }
 }
 
 std::size_t LineIndex::line_end(int line) const {
@@ -31,10 +37,17 @@ Position LineIndex::position(std::size_t offset) const {
   std::size_t start = line_starts_[line - 1];
   Position p;
   p.line = static_cast<int>(line);
-  p.column = static_cast<int>(count_code_points(text_.substr(start, offset - start))) + 1;
+  p.column = static_cast<int>(code_points_before(offset) - code_points_before(start)) + 1;
   // Editors do not count a leading byte order mark as a column.
   if (start == 0 && offset >= 3 && text_.starts_with("\xEF\xBB\xBF")) --p.column;
   return p;
+}
+
+std::size_t LineIndex::code_points_before(std::size_t offset) const {
+  std::size_t block = offset / kBlock;
+  if (block >= block_code_points_.size()) block = block_code_points_.empty() ? 0 : block_code_points_.size() - 1;
+  std::size_t base = block_code_points_.empty() ? 0 : block_code_points_[block];
+  return base + count_code_points(text_.substr(block * kBlock, offset - block * kBlock));
 }
 
 std::size_t count_code_points(std::string_view text) {

@@ -25,8 +25,15 @@ class LineIndex {
   std::size_t line_end(int line) const;
 
  private:
+  // Code points before offset k * kBlock: a column is then counted from the
+  // nearest block start, so a finding on a megabyte line costs no more than
+  // one on a short line.
+  static constexpr std::size_t kBlock = 1024;
+  std::size_t code_points_before(std::size_t offset) const;
+
   std::string_view text_;
   std::vector<std::size_t> line_starts_;
+  std::vector<std::size_t> block_code_points_;
 };
 
 struct SourceFile {

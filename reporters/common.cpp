@@ -85,59 +85,121 @@ void append_hex_escape(std::string& out, unsigned char c) {
   out += "0123456789abcdef"[c & 15];
 }
 
-// Length of the valid UTF-8 sequence at s[i] and its code point; 0 if invalid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+// One step of UTF-8 decoding at s[i]: a valid sequence (its length and code
+// point), or the maximal subpart of an ill-formed one (Unicode 3.9, "U+FFFD
+// substitution of maximal subparts": the bytes up to the first one that
+// cannot continue it, at least one), which is what nlohmann::json's
+// error_handler_t::replace and most decoders turn into one U+FFFD.
+struct Utf8Step {
+  std::size_t length;
+  bool valid;
+  char32_t cp;
+};
+
+Utf8Step decode_utf8(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
+  if (c < 0x80) return {1, true, c};
   std::size_t n;
-  char32_t min;
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  } else if ((c & 0xE0) == 0xC0) {
-    n = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  char32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else return {1, false, 0};
   for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    unsigned char first = k == 1 ? lo : 0x80, last = k == 1 ? hi : 0xBF;
+    if (i + k >= s.size() || b(i + k) < first || b(i + k) > last) return {k, false, 0};
     cp = (cp << 6) | (b(i + k) & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
+  return {n, true, cp};
 }
 
 }  // namespace
+
+namespace {
+
+// Bidirectional controls: overrides and isolates (the "Trojan Source" ones,
+// which reorder how the text around them is displayed) and the marks.
+bool is_bidi_control(char32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+         cp == 0x061C;
+}
+
+// East Asian Wide and Fullwidth characters (Unicode's EastAsianWidth.txt W
+// and F, by block) take two terminal columns.
+bool is_wide(char32_t cp) {
+  static constexpr std::pair<char32_t, char32_t> wide[] = {
+      {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},   {0x23E9, 0x23EC},   {0x23F0, 0x23F0},
+      {0x23F3, 0x23F3},   {0x25FD, 0x25FE},   {0x2614, 0x2615},   {0x2648, 0x2653},   {0x267F, 0x267F},
+      {0x2693, 0x2693},   {0x26A1, 0x26A1},   {0x26AA, 0x26AB},   {0x26BD, 0x26BE},   {0x26C4, 0x26C5},
+      {0x26CE, 0x26CE},   {0x26D4, 0x26D4},   {0x26EA, 0x26EA},   {0x26F2, 0x26F3},   {0x26F5, 0x26F5},
+      {0x26FA, 0x26FA},   {0x26FD, 0x26FD},   {0x2705, 0x2705},   {0x270A, 0x270B},   {0x2728, 0x2728},
+      {0x274C, 0x274C},   {0x274E, 0x274E},   {0x2753, 0x2755},   {0x2757, 0x2757},   {0x2795, 0x2797},
+      {0x27B0, 0x27B0},   {0x27BF, 0x27BF},   {0x2B1B, 0x2B1C},   {0x2B50, 0x2B50},   {0x2B55, 0x2B55},
+      {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},
+      {0xA960, 0xA97F},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F},
+      {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x16FE0, 0x16FE4}, {0x17000, 0x18CFF}, {0x1B000, 0x1B2FF},
+      {0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E}, {0x1F191, 0x1F19A}, {0x1F200, 0x1F2FF},
+      {0x1F300, 0x1F64F}, {0x1F680, 0x1F6FF}, {0x1F7E0, 0x1F7EB}, {0x1F90C, 0x1F9FF}, {0x1FA70, 0x1FAFF},
+      {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD}};
+  auto it = std::upper_bound(std::begin(wide), std::end(wide), cp,
+                             [](char32_t c, const std::pair<char32_t, char32_t>& r) { return c < r.first; });
+  return it != std::begin(wide) && cp <= (it - 1)->second;
+}
+
+// Combining marks, zero-width joiners and variation selectors take no column
+// of their own.
+bool is_zero_width(char32_t cp) {
+  return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+         (cp >= 0x200B && cp <= 0x200D) || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF;
+}
+
+}  // namespace
+
+ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks) {
+  auto [n, valid, cp] = decode_utf8(s, i);
+  ShownChar c{n, {}, 0};
+  if (!valid) {  // not UTF-8: show the bytes
+    for (std::size_t k = 0; k < n; ++k) append_hex_escape(c.text, static_cast<unsigned char>(s[i + k]));
+  } else if (cp < 0x20 || cp == 0x7f) {
+    if (cp == '\t' || (keep_line_breaks && (cp == '\n' || cp == '\r'))) c.text = static_cast<char>(cp);
+    else append_hex_escape(c.text, static_cast<unsigned char>(cp));
+  } else if (cp >= 0x80 && cp <= 0x9f) {
+    append_hex_escape(c.text, static_cast<unsigned char>(cp));
+  } else if (is_bidi_control(cp)) {
+    static const char* hex = "0123456789abcdef";
+    c.text = "\\u{";
+    for (int shift = 12; shift >= 0; shift -= 4) c.text += hex[(cp >> shift) & 15];
+    c.text += '}';
+  } else {
+    c.text = s.substr(i, n);
+    c.columns = is_wide(cp) ? 2 : is_zero_width(cp) ? 0 : 1;
+    return c;
+  }
+  c.columns = c.text == "\t" ? 1 : static_cast<int>(c.text.size());  // escapes are ASCII
+  return c;
+}
 
 std::string visible_controls(std::string_view s, bool keep_line_breaks) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    char32_t cp = 0;
-    std::size_t n = utf8_sequence(s, i, cp);
-    if (n == 0) {  // not UTF-8: show the byte
-      append_hex_escape(out, static_cast<unsigned char>(s[i]));
-      ++i;
-      continue;
-    }
-    if (cp < 0x20 || cp == 0x7f) {
-      if (cp == '\t' || (keep_line_breaks && (cp == '\n' || cp == '\r'))) out += static_cast<char>(cp);
-      else append_hex_escape(out, static_cast<unsigned char>(cp));
-    } else if (cp >= 0x80 && cp <= 0x9f) {
-      append_hex_escape(out, static_cast<unsigned char>(cp));
-    } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\u{";
-      for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
-      out += '}';
-    } else {
-      out.append(s.substr(i, n));
-    }
+    ShownChar c = shown_char(s, i, keep_line_breaks);
+    out += c.text;
+    i += c.length;
+  }
+  return out;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto [n, valid, cp] = decode_utf8(s, i);
+    if (valid) out.append(s.substr(i, n));
+    else out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
     i += n;
   }
   return out;

@@ -1,5 +1,7 @@
 // `migrasafe explain`: for a release engineer, per statement, what it locks,
 // what that blocks, whether it rewrites or scans, and for how long.
+#include <vector>
+
 #include "reporters/reporters.h"
 
 namespace migrasafe {
@@ -19,40 +21,66 @@ int depth(const ParsedFile& p, const Statement& s) {
   return d;
 }
 
+std::string held_until(const LineIndex& lines, const Statement& s, const LockHold& hold) {
+  if (s.deferred) return "the end of the caller's transaction";
+  if (!hold.until_transaction_end) return "the end of the statement";
+  if (hold.transaction_end)
+    return "the end of the transaction (line " + std::to_string(lines.position(*hold.transaction_end).line) + ")";
+  return hold.implicit_block ? "the end of the file (it runs as one implicit transaction)"
+                             : "the end of the transaction (the runner's COMMIT after the file)";
+}
+
+// Text that did not become a statement (a syntax error, content skipped):
+// shown where it is, with its message, so explain hides nothing of the file.
+void write_unparsed(std::ostream& out, const FileResult& f, const Diagnostic& d) {
+  const LineIndex& lines = f.parsed.source->lines;
+  Position at = lines.position(d.begin);
+  std::string_view text = f.parsed.source->text;
+  std::string_view line = text.substr(lines.line_start(at.line), lines.line_end(at.line) - lines.line_start(at.line));
+  bool error = d.rule == RuleId::syntax_error;
+  out << "  line " << at.line << ": " << visible_controls(one_line_summary(line)) << "\n";
+  if (error)
+    out << "    error  " << visible_controls(d.message) << " (column " << at.column << "): not analysed\n";
+  else
+    out << "    skips  " << visible_controls(d.message) << "\n";
+}
+
 }  // namespace
 
 void write_explain_text(std::ostream& out, const RunResult& run) {
   for (const FileResult& f : run.files) {
-    out << f.path << "\n";
+    out << visible_controls(f.path) << "\n";
     if (!f.input_error.empty()) {
       out << "  cannot analyse: " << f.input_error << "\n\n";
       continue;
     }
     const LineIndex& lines = f.parsed.source->lines;
+    // Syntax errors and skipped content outside every statement, in file order.
+    std::vector<const Diagnostic*> unparsed;
+    for (const Diagnostic& d : f.diagnostics)
+      if ((d.rule == RuleId::syntax_error || d.rule == RuleId::skipped_content) &&
+          f.parsed.statement_at(d.begin) == std::string::npos)
+        unparsed.push_back(&d);
+    auto next_unparsed = unparsed.begin();
     auto findings_of = findings_by_statement(f);
     for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) {
       const Effects& e = f.effects[i];
-      const LockHold& hold = f.holds[i];
       const Statement& s = f.parsed.statements[i];
+      for (; next_unparsed != unparsed.end() && (*next_unparsed)->begin < s.begin; ++next_unparsed)
+        write_unparsed(out, f, **next_unparsed);
       // A body's statements are indented under the DO block or function.
       std::string indent(2 + 2 * static_cast<std::size_t>(depth(f.parsed, s)), ' ');
-      out << indent << "line " << lines.position(s.begin).line << ": " << statement_summary(f, i) << "\n";
+      out << indent << "line " << lines.position(s.begin).line << ": " << visible_controls(statement_summary(f, i)) << "\n";
       indent += "  ";
       if (s.deferred) out << indent << "runs   when the function or procedure is called, not by this migration\n";
-      std::string held = "the end of the statement";
-      if (s.deferred)
-        held = "the end of the caller's transaction";
-      else if (hold.until_transaction_end)
-        held = hold.transaction_end ? "the end of the transaction (line " +
-                                          std::to_string(lines.position(*hold.transaction_end).line) + ")"
-                                    : "the end of the transaction (the runner's COMMIT)";
+      std::string held = held_until(lines, s, f.holds[i]);
       for (const RelationLock& l : e.locks)
-        out << indent << "lock   " << l.relation.str() << ": " << pg_lock_name(l.mode) << ", blocks " << lock_blocks(l.mode)
-            << "; held until " << held << "\n";
+        out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
+            << lock_blocks(l.mode) << "; held until " << held << "\n";
       if (!e.locks.empty()) out << indent << "work   " << work(e) << "\n";
       if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
-      for (const Consequence& c : e.data_loss) out << indent << "loses  " << c.what << "\n";
-      for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << c.what << "\n";
+      for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
+      for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";
       const auto& findings = findings_of[i];
       if (!findings.empty()) {
         out << indent << "finds  ";
@@ -60,7 +88,17 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
           out << (k ? ", " : "") << rule_info(findings[k]->rule).code << " " << rule_info(findings[k]->rule).name;
         out << "\n";
       }
+      // A statement (or a body) PostgreSQL would reject: its error, where it is.
+      for (const Diagnostic* d : findings) {
+        if (d->rule != RuleId::syntax_error) continue;
+        Position at = lines.position(d->begin);
+        if (s.kind == kUnparsedKind)
+          out << indent << "error  " << visible_controls(d->message) << " (column " << at.column << "): not analysed\n";
+        else
+          out << indent << "error  " << visible_controls(d->message) << " (line " << at.line << ")\n";
+      }
     }
+    for (; next_unparsed != unparsed.end(); ++next_unparsed) write_unparsed(out, f, **next_unparsed);
     out << "\n";
   }
 }

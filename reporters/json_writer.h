@@ -1,10 +1,13 @@
 #pragma once
 // A small streaming JSON writer: reports with one entry per statement get
 // large, and building a DOM first cost more than the whole analysis.
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "reporters/reporters.h"
 
 namespace migrasafe {
 
@@ -76,8 +79,13 @@ class JsonWriter {
     out_ += '\n';
     out_.append(2 * first_.size(), ' ');
   }
-  void string_literal(std::string_view s) {
+  void string_literal(std::string_view text) {
     static const char* hex = "0123456789abcdef";
+    // JSON is UTF-8: a file name (or SQL) with bytes that are not is written with U+FFFD.
+    std::string repaired;
+    std::string_view s = text;
+    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+      s = repaired = valid_utf8(text);
     out_ += '"';
     for (unsigned char c : s) {
       switch (c) {

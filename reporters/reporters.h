@@ -59,8 +59,23 @@ void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity
 // C0 control characters (all but tab, and \n and \r when keep_line_breaks),
 // DEL, C1 controls (U+0080..U+009F, e.g. the 8-bit CSI) and bytes that are not
 // UTF-8 become visible `\xNN`; bidirectional overrides and isolates
-// (U+202A..U+202E, U+2066..U+2069) become `\u{202e}`. The result is valid UTF-8.
+// (U+202A..U+202E, U+2066..U+2069) and marks (U+200E, U+200F, U+061C)
+// become `\u{202e}`. The result is valid UTF-8.
 std::string visible_controls(std::string_view s, bool keep_line_breaks = false);
+// The character at s[i] as visible_controls() shows it (bidirectional marks
+// U+200E, U+200F and U+061C are escaped too): `length` bytes of s, shown as
+// `text`, taking `columns` terminal columns (2 for East Asian wide and
+// fullwidth characters, 0 for combining marks; a tab counts 1).
+struct ShownChar {
+  std::size_t length;
+  std::string text;
+  int columns;
+};
+ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks = false);
+// `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
+// U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and
+// GitLab, so every JSON output spells an undecodable file name the same way.
+std::string valid_utf8(std::string_view s);
 
 
 // One stable fingerprint per finding of `f` (same order as f.diagnostics):

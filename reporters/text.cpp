@@ -2,6 +2,7 @@
 // line with the range underlined, the recipe, and a summary line.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "reporters/reporters.h"
 
@@ -25,75 +26,156 @@ std::string_view severity_color(Severity s) {
   return "0";
 }
 
-// Control characters from the file must not reach the terminal as-is.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\t' || c >= 0x20) {
-      if (c != 0x7f) out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += "0123456789abcdef"[c >> 4];
-      out += "0123456789abcdef"[c & 15];
-    }
+// Untrusted text (paths, messages quoting identifiers): control characters,
+// bidirectional controls and bytes that are not UTF-8 shown escaped.
+std::string printable(std::string_view s) { return visible_controls(s); }
+
+// At most this many columns of a source line are shown: a migration can hold
+// megabytes on one line, and every finding on it quotes the line.
+constexpr int kSnippetColumns = 120;
+// Of which, at most this many before the marked range (more when the line ends first).
+constexpr int kColumnsBefore = 40;
+
+// A window of a source line around a marked range, as the terminal shows it:
+// `text` (with `…` where the line is cut), the caret line's indentation
+// (tabs kept so the carets line up under them) and the number of carets.
+// Only the characters inside the window are decoded, so the cost does not
+// depend on the length of the line.
+struct Window {
+  std::string text;
+  std::string indent;
+  std::size_t carets = 1;
+};
+
+// The character that ends just before line[i] (a lone or broken byte alone).
+ShownChar shown_char_before(std::string_view line, std::size_t i) {
+  for (std::size_t back = 1; back <= 4 && back <= i; ++back) {
+    if ((static_cast<unsigned char>(line[i - back]) & 0xC0) == 0x80) continue;
+    ShownChar c = shown_char(line, i - back);
+    if (c.length == back) return c;
+    break;
   }
-  return out;
+  return shown_char(line, i - 1);  // a byte that is not part of a character ending at i
+}
+
+// `cut_left`/`cut_right`: `line` is itself a piece of a longer line.
+Window window(std::string_view line, std::size_t mark_begin, std::size_t mark_end, bool cut_left = false,
+              bool cut_right = false) {
+  mark_begin = std::min(mark_begin, line.size());
+  std::vector<ShownChar> before;  // nearest first
+  std::vector<ShownChar> after;
+  std::size_t from = mark_begin, to = mark_begin;
+  int used = 0;
+  auto take_before = [&](int budget) {
+    while (from > 0) {
+      ShownChar c = shown_char_before(line, from);
+      if (used + std::max(c.columns, 1) > budget) break;
+      used += std::max(c.columns, 1);
+      from -= c.length;
+      before.push_back(std::move(c));
+    }
+  };
+  take_before(kColumnsBefore);
+  while (to < line.size()) {
+    ShownChar c = shown_char(line, to);
+    if (used + std::max(c.columns, 1) > kSnippetColumns) break;
+    used += std::max(c.columns, 1);
+    to += c.length;
+    after.push_back(std::move(c));
+  }
+  if (to == line.size()) take_before(kSnippetColumns);  // room left: more of the start of the line
+  Window w;
+  if (from > 0 || cut_left) {
+    w.text = "…";
+    w.indent = " ";
+  }
+  for (auto c = before.rbegin(); c != before.rend(); ++c) {
+    w.text += c->text;
+    w.indent += c->text == "\t" ? std::string("\t") : std::string(static_cast<std::size_t>(c->columns), ' ');
+  }
+  std::size_t carets = 0, at = mark_begin;
+  for (const ShownChar& c : after) {
+    w.text += c.text;
+    if (at < mark_end) carets += static_cast<std::size_t>(c.columns);
+    at += c.length;
+  }
+  if (to < line.size() || cut_right) w.text += "…";
+  w.carets = std::max<std::size_t>(carets, 1);
+  return w;
+}
+
+// Where line `n` of the file starts, past a byte order mark (not shown,
+// and not a column).
+std::size_t shown_line_start(const SourceFile& src, int n) {
+  std::size_t start = src.lines.line_start(n);
+  return start == 0 && src.text.starts_with("\xEF\xBB\xBF") ? 3 : start;
 }
 
 void write_snippet(std::ostream& out, const FileResult& f, const Diagnostic& d, const Range& r, const Style& st) {
   const SourceFile& src = *f.parsed.source;
   const LineIndex& lines = src.lines;
   if (static_cast<std::size_t>(r.start.line) > lines.line_count()) return;
-  std::size_t line_begin = lines.line_start(r.start.line);
-  std::size_t line_end = lines.line_end(r.start.line);
+  std::size_t line_begin = shown_line_start(src, r.start.line);
+  std::size_t line_end = std::max(line_begin, lines.line_end(r.start.line));
   std::string_view line = std::string_view(src.text).substr(line_begin, line_end - line_begin);
-  std::size_t mark_begin = std::min<std::size_t>(d.begin, line_end) - line_begin;
+  std::size_t mark_begin = std::clamp<std::size_t>(d.begin, line_begin, line_end) - line_begin;
   std::size_t mark_end = (r.end.line == r.start.line ? std::min<std::size_t>(d.end, line_end) : line_end) - line_begin;
+  Window w = window(line, mark_begin, mark_end);
   std::string gutter = std::to_string(r.start.line);
   std::string pad(gutter.size(), ' ');
-  // Keep tabs in the prefix so the markers line up under the text.
-  std::string prefix;
-  for (char c : line.substr(0, mark_begin))
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) prefix += c == '\t' ? '\t' : ' ';
-  std::size_t width = count_code_points(line.substr(mark_begin, mark_end - mark_begin));
-  if (width == 0) width = 1;
-  out << st.wrap("34", " " + gutter + " | ") << printable(line) << "\n";
-  out << st.wrap("34", " " + pad + " | ") << prefix << st.wrap(severity_color(d.severity), std::string(width, '^'))
+  out << st.wrap("34", " " + gutter + " | ") << w.text << "\n";
+  out << st.wrap("34", " " + pad + " | ") << w.indent << st.wrap(severity_color(d.severity), std::string(w.carets, '^'))
       << "\n";
 }
 
 // The fix under its finding: what it does, then the lines it changes as
-// they are (-) and as they would be (+), when that is a few lines.
+// they are (-) and as they would be (+), when that is a few lines. Long
+// lines are shown as a window around the first edit.
 void write_fix(std::ostream& out, const FileResult& f, const Fix& fix, const Style& st) {
   out << "  " << st.wrap("1;32", "fix") << ": " << printable(fix.description) << "\n";
   if (fix.edits.empty()) return;
   const SourceFile& src = *f.parsed.source;
   std::vector<TextEdit> edits = fix.edits;
   std::sort(edits.begin(), edits.end(), [](const TextEdit& a, const TextEdit& b) { return a.begin < b.begin; });
+  if (edits.back().end > src.text.size()) return;
   int first = src.lines.position(edits.front().begin).line, last = src.lines.position(edits.back().end).line;
-  if (edits.back().end > src.text.size() || last - first > 4) return;
-  std::size_t from = src.lines.line_start(first), to = src.lines.line_end(last);
+  if (last - first > 4) return;
+  std::size_t from = shown_line_start(src, first), to = std::max<std::size_t>(src.lines.line_end(last), edits.back().end);
+  // Only the bytes around the edits of a long line: enough for a window.
+  constexpr std::size_t kMargin = 4 * kSnippetColumns;
+  auto char_start = [&](std::size_t i) {
+    while (i > from && i < to && (static_cast<unsigned char>(src.text[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  std::size_t lo = edits.front().begin > from + kMargin ? char_start(edits.front().begin - kMargin) : from;
+  std::size_t hi = edits.back().end + kMargin < to ? char_start(edits.back().end + kMargin) : to;
   std::string after;
-  std::size_t at = from;
+  std::size_t at = lo;
   for (const TextEdit& e : edits) {
     if (e.begin < at) return;  // overlapping edits: nothing sensible to show
     after.append(src.text, at, e.begin - at);
     after += e.replacement;
     at = e.end;
   }
-  after.append(src.text, at, to - at);
+  after.append(src.text, at, hi - at);
+  std::size_t focus = edits.front().begin - lo;  // the first edit, on the first line shown
   auto show = [&](std::string_view text, std::string_view sign, std::string_view color) {
     std::size_t start = 0;
+    bool first_line = true;
     while (start <= text.size()) {
       std::size_t nl = text.find('\n', start);
       std::string_view line = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      out << "    " << st.wrap(color, std::string(sign) + " " + printable(line)) << "\n";
-      if (nl == std::string_view::npos) break;
+      bool last_line = nl == std::string_view::npos;
+      std::size_t mark = first_line && focus <= line.size() ? focus : 0;
+      Window w = window(line, mark, mark, first_line && lo > from, last_line && hi < to);
+      out << "    " << st.wrap(color, std::string(sign) + " " + w.text) << "\n";
+      if (last_line) break;
       start = nl + 1;
+      first_line = false;
     }
   };
-  show(std::string_view(src.text).substr(from, to - from), "-", "31");
+  show(std::string_view(src.text).substr(lo, hi - lo), "-", "31");
   show(after, "+", "32");
 }
 

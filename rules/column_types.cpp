@@ -11,6 +11,16 @@ std::string builtin_type(const Json& type_name) {
 
 bool has_typmods(const Json& type_name) { return ast::list(type_name, "typmods").size() > 0; }
 
+std::string array_bounds(const Json& type_name) {
+  std::string out;
+  for (const Json& bound : ast::list(type_name, "arrayBounds")) {
+    const Json* integer = ast::as(bound, "Integer");
+    long n = integer ? ast::num(*integer, "ival", -1) : -1;  // the grammar stores -1 for []
+    out += n >= 0 ? "[" + std::to_string(n) + "]" : "[]";
+  }
+  return out;
+}
+
 namespace {
 
 bool is_name(const Token& t) { return t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent; }

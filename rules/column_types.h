@@ -60,6 +60,9 @@ std::string builtin_type(const Json& type_name);
 
 bool has_typmods(const Json& type_name);
 
+// The array bounds of a type as written: "[]" for json[], "[3][]" for int[3][]; "" if not an array.
+std::string array_bounds(const Json& type_name);
+
 // Where a type is written in the statement.
 struct TypeText {
   std::size_t word;          // token index of the name's last word ("int4" in pg_catalog.int4)

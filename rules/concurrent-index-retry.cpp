@@ -5,6 +5,7 @@
 // queries, still updated by every write. A re-run then fails with "already
 // exists", or with IF NOT EXISTS skips the build and keeps the INVALID index.
 #include "analysis/ast.h"
+#include "rules/fix.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -77,7 +78,7 @@ void check(const StatementView& v, Report& r) {
   if (one_query) return;  // a second statement would make the file one transaction: no fix
   if (auto written = written_name(v))
     d.fix = Fix{"Drop a leftover INVALID index first",
-                {TextEdit{v.stmt.begin, v.stmt.begin, "DROP INDEX CONCURRENTLY IF EXISTS " + *written + ";\n"}}};
+                {fixes::insert_line(v.file.source->text, v.stmt.begin, "DROP INDEX CONCURRENTLY IF EXISTS " + *written + ";")}};
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ void check(const StatementView& v, Report& r) {
     std::string name = rules::display(l.relation);
     r.add(RuleId::drop_locks_referenced_table, v.stmt.begin, v.stmt.end,
           std::string(drop_table ? "dropping `" + dropped + "`" : "dropping a foreign key of `" + dropped + "`") +
-              "` also takes an ACCESS EXCLUSIVE lock on `" + name +
+              " also takes an ACCESS EXCLUSIVE lock on `" + name +
               "`, the table its foreign key references, to remove the key's triggers there: every read and write "
               "of `" + name + "` waits while the lock is queued and held",
           "Set a short lock_timeout first (SET lock_timeout = '2s') and retry on timeout; drop the foreign key on "

@@ -126,11 +126,16 @@ struct Replay {
     }
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
+    int transaction = ctx.transaction_id();
     ctx.apply(stmt, effects);
+    // It ended the block (a COMMIT in a file sent as one query starts the next
+    // implicit block at once, so the transaction changes rather than ends).
+    bool ended = was_in_transaction && (!ctx.in_transaction() || ctx.transaction_id() != transaction);
+    bool held = was_in_transaction && !ended;
     // A function body's locks last until its caller's transaction ends.
-    result.holds[i] = {stmt.deferred || (was_in_transaction && ctx.in_transaction()), std::nullopt};
-    if (!stmt.deferred && was_in_transaction && ctx.in_transaction()) open_block.push_back(i);
-    if (!stmt.deferred && was_in_transaction && !ctx.in_transaction()) close_block(stmt.begin);  // it ended the block
+    result.holds[i] = {stmt.deferred || held, std::nullopt, ctx.in_implicit_block()};
+    if (!stmt.deferred && held) open_block.push_back(i);
+    if (!stmt.deferred && ended) close_block(stmt.begin);
     result.effects[i] = std::move(effects);
     return run_body(i, ctx);
   }
@@ -209,6 +214,31 @@ FileResult lint_source(std::shared_ptr<const SourceFile> source, const Migration
   return analyse_file(parse_file(std::move(source)), role, options, &up);
 }
 
+namespace {
+
+// Names built from a template placeholder are shown as the template text
+// (`{{ index .Options "Namespace" }}.users`), not as the identifier it was
+// parsed as; fixes write the text back too.
+void show_placeholders(FileResult& result) {
+  const ParsedFile& file = result.parsed;
+  for (Diagnostic& d : result.diagnostics) {
+    d.message = file.restore_placeholders(std::move(d.message));
+    d.help = file.restore_placeholders(std::move(d.help));
+    if (d.fix)
+      for (TextEdit& e : d.fix->edits) e.replacement = file.restore_placeholders(std::move(e.replacement));
+  }
+  for (Effects& e : result.effects) {
+    for (RelationLock& l : e.locks) {
+      l.relation.schema = file.restore_placeholders(std::move(l.relation.schema));
+      l.relation.name = file.restore_placeholders(std::move(l.relation.name));
+    }
+    for (auto* list : {&e.data_loss, &e.compat_breaks})
+      for (Consequence& c : *list) c.what = file.restore_placeholders(std::move(c.what));
+  }
+}
+
+}  // namespace
+
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const ParsedFile* undone_up, Catalog* history) {
   FileResult result;
@@ -279,6 +309,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });
   result.diagnostics = std::move(diags);
+  if (!file.placeholders.empty()) show_placeholders(result);
   return result;
 }
 

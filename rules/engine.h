@@ -27,7 +27,10 @@ struct LintOptions {
 // (autocommit), or to the end of the transaction block it runs in.
 struct LockHold {
   bool until_transaction_end = false;
-  std::optional<std::uint32_t> transaction_end;  // offset of the COMMIT/ROLLBACK; none = end of file (runner's commit)
+  std::optional<std::uint32_t> transaction_end;  // offset of the COMMIT/ROLLBACK; none = end of file
+  // With no transaction_end: the block is the implicit one PostgreSQL runs a
+  // file sent as one query in (it ends with the file), not the runner's.
+  bool implicit_block = false;
 };
 
 struct FileResult {

@@ -96,6 +96,33 @@ std::optional<std::uint32_t> after_leading_keywords(const StatementView& v, std:
   return end;
 }
 
+namespace {
+// The line break that ends the line holding `at`, else the one before it; "\n" in a file of one line.
+std::string line_break_near(std::string_view text, std::size_t at) {
+  std::size_t end = text.find_first_of("\r\n", at);
+  if (end == std::string_view::npos) {
+    std::size_t before = text.find_last_of("\r\n", at == 0 ? 0 : at - 1);
+    if (at == 0 || before == std::string_view::npos) return "\n";
+    end = text[before] == '\n' && before > 0 && text[before - 1] == '\r' ? before - 1 : before;
+  }
+  if (text[end] == '\n') return "\n";
+  return end + 1 < text.size() && text[end + 1] == '\n' ? "\r\n" : "\r";
+}
+}  // namespace
+
+TextEdit insert_line(std::string_view text, std::uint32_t at, std::string_view line) {
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  std::size_t first = text.starts_with(bom) ? bom.size() : 0;  // the mark is not part of the first line
+  at = std::max<std::uint32_t>(at, static_cast<std::uint32_t>(first));
+  std::size_t line_start = at == 0 ? 0 : text.find_last_of("\r\n", at - 1);
+  line_start = line_start == std::string_view::npos || at == 0 ? first : std::max(line_start + 1, first);
+  std::string_view indent = text.substr(line_start, at - line_start);
+  bool own_line = std::all_of(indent.begin(), indent.end(), [](char c) { return c == ' ' || c == '\t'; });
+  std::string nl = line_break_near(text, at);
+  std::string inserted = own_line ? std::string(line) + nl + std::string(indent) : nl + std::string(line) + nl;
+  return TextEdit{at, at, std::move(inserted)};
+}
+
 Fix add_concurrently(std::uint32_t at) { return Fix{"Add CONCURRENTLY", {TextEdit{at, at, " CONCURRENTLY"}}}; }
 
 }  // namespace fixes

@@ -49,6 +49,12 @@ bool outside_transaction(const StatementView& v);
 // to it would put both in an implicit transaction.
 bool lone_query(const StatementView& v);
 
+// An edit that puts `line` on a line of its own before offset `at` (where a
+// statement starts), indented as the line `at` is on. The file's byte order
+// mark stays its first bytes, and the new line ends with the line break the
+// file uses there (CRLF in a CRLF file).
+TextEdit insert_line(std::string_view text, std::uint32_t at, std::string_view line);
+
 // "Add CONCURRENTLY": inserts " CONCURRENTLY" at `at`.
 Fix add_concurrently(std::uint32_t at);
 

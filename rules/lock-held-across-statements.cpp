@@ -42,9 +42,24 @@ void check(const StatementView& v, Report& r) {
     if (mode == LockMode::AccessExclusive && !v.ctx.created_in_migration(rel))
       locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
   int line = v.file.source->lines.position(*since).line;
+  // The locked table's name now belongs to a table this migration created
+  // (ALTER TABLE t RENAME TO t_old; CREATE TABLE t ...): name the statement
+  // that took the lock instead of the new table.
+  std::string what = "the ACCESS EXCLUSIVE lock on " + locked + " taken at line " + std::to_string(line);
+  if (locked.empty()) {
+    std::size_t taker = v.file.statement_at(*since);
+    std::string statement;
+    if (taker < v.file.statements.size())
+      for (char c : v.file.text(v.file.statements[taker])) {
+        bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (space && (statement.empty() || statement.back() == ' ')) continue;
+        statement += space ? ' ' : c;
+      }
+    if (statement.size() > 60) statement = statement.substr(0, 57) + "...";
+    what = "the ACCESS EXCLUSIVE lock taken at line " + std::to_string(line) + " by `" + statement + "`";
+  }
   r.add(RuleId::lock_held_across_statements, v.stmt.begin, v.stmt.end,
-        "this statement runs while the transaction holds the ACCESS EXCLUSIVE lock on " + locked +
-            " taken at line " + std::to_string(line) +
+        "this statement runs while the transaction holds " + what +
             "; the lock is kept until COMMIT, so every read and write of it waits for this work too",
         "Commit right after the statement that takes the ACCESS EXCLUSIVE lock (end the transaction or split the "
         "migration), and run backfills and other long work in their own transactions, in batches.");

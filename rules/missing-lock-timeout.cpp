@@ -26,17 +26,10 @@ std::uint32_t insertion_point(const StatementView& v, std::uint32_t at) {
   return at;
 }
 
-// `SET lock_timeout = '<value>';` on its own line at `at`, indented as that line.
+// `SET lock_timeout = '<value>';` on its own line at `at`.
 Fix set_timeout(const StatementView& v, std::uint32_t at, const std::string& value) {
-  std::string_view text = v.file.source->text;
-  std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
-  line_start = line_start == std::string_view::npos || at == 0 ? 0 : line_start + 1;
-  std::string_view before = text.substr(line_start, at - line_start);
-  std::string set = "SET lock_timeout = '" + value + "';";
-  bool own_line = std::all_of(before.begin(), before.end(), [](char c) { return c == ' ' || c == '\t'; });
-  std::string nl = text.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";  // the file's line breaks
   return Fix{"Set lock_timeout to " + value + " first",
-             {TextEdit{at, at, own_line ? set + nl + std::string(before) : nl + set + nl}}};
+             {fixes::insert_line(v.file.source->text, at, "SET lock_timeout = '" + value + "';")}};
 }
 
 // max_lock_timeout (.migrasafe.toml): the timeout in effect is longer than

@@ -13,7 +13,7 @@ void check(const StatementView& v, Report& r) {
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     auto& d = r.add(RuleId::prefer_jsonb, span.first, span.second,
                     "Column `" + u.column_name + "` of `" + rules::display(u.table) +
-                        "` is json: it is re-parsed on every access, has no equality operator (DISTINCT, GROUP BY, "
+                        "` is json" + rules::array_bounds(u.type) + ": it is re-parsed on every access, has no equality operator (DISTINCT, GROUP BY, "
                         "UNION and comparisons fail on it) and cannot use GIN indexes",
                     "Use jsonb: stored parsed, comparable, and indexable with GIN (jsonb_path_ops for containment "
                     "queries). Keep json only if the exact text (key order, duplicate keys, whitespace) must be "

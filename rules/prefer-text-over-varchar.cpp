@@ -13,7 +13,7 @@ void check(const StatementView& v, Report& r) {
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     std::string len = text ? rules::mods_text(v, *text) : "(n)";
     r.add(RuleId::prefer_text_over_varchar, span.first, span.second,
-          "Column `" + u.column_name + "` of `" + rules::display(u.table) + "` is varchar" + len +
+          "Column `" + u.column_name + "` of `" + rules::display(u.table) + "` is varchar" + len + rules::array_bounds(u.type) +
               ": the length is part of the type, so lowering it later rewrites the table under an ACCESS EXCLUSIVE "
               "lock, and text performs the same",
           "Declare it text, and enforce the length with a constraint that can be changed without a rewrite: "

@@ -13,7 +13,7 @@ void check(const StatementView& v, Report& r) {
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     auto& d = r.add(RuleId::prefer_timestamptz, span.first, span.second,
                     "Column `" + u.column_name + "` of `" + rules::display(u.table) +
-                        "` is timestamp without time zone: it stores a wall-clock reading with no zone, so values "
+                        "` is timestamp without time zone" + rules::array_bounds(u.type) + ": it stores a wall-clock reading with no zone, so values "
                         "written by sessions with different TimeZone settings cannot be compared, and local times are "
                         "ambiguous around daylight-saving changes",
                     "Use timestamptz (timestamp with time zone): it stores an absolute instant in the same 8 bytes and "

@@ -23,8 +23,11 @@ void check(const StatementView& v, Report& r) {
       return;
   }
   std::string from = rules::display(table), to(ast::str(n, "newname"));
+  // ALTER TABLE ... RENAME also renames views: call the relation what it is.
+  const ViewInfo* view = v.ctx.catalog().view(table);
+  std::string noun = !view ? "table" : view->materialized ? "materialized view" : "view";
   r.add(RuleId::rename_table, v.stmt.begin, v.stmt.end,
-        "renaming table `" + from + "` to `" + to +
+        "renaming " + noun + " `" + from + "` to `" + to +
             "` breaks every query of the application release still running that uses `" + from + "`",
         "Rename in steps: rename the table and create a view with the old name (CREATE VIEW " + from +
             " AS SELECT * FROM " + to + "; simple views are updatable) in the same transaction, deploy code that "

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -134,6 +135,37 @@ TEST_CASE("--output writes the report to a file; --version and rules listing", "
   }
 }
 
+TEST_CASE("rules: a header line, and fixable rules marked; sources counts in words that agree", "[cli]") {
+  auto r = run_cli("rules");
+  CHECK(r.exit_code == 0);
+  std::istringstream lines(r.out);
+  std::string header, line;
+  std::getline(lines, header);
+  CHECK(header.rfind("code   rule ", 0) == 0);
+  CHECK_THAT(header, Catch::Contains("category") && Catch::Contains("severity") && Catch::Contains("fix") &&
+                         Catch::Contains("summary"));
+  std::size_t fix_column = header.find("fix");
+  std::size_t rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    const migrasafe::RuleInfo* rule = migrasafe::find_rules(line.substr(0, 5)).at(0);
+    INFO(line);
+    CHECK(line.substr(fix_column, 4) == (rule->fixable ? "yes " : "-   "));
+  }
+  CHECK(rows == migrasafe::all_rules().size());
+
+  fs::path d = temp_dir() / "sources-words";
+  write(d / "one/001_a.sql", "SELECT 1;\n");
+  auto one = run_cli("sources one", d.string());
+  CHECK(one.out.rfind("layout: plain\nmigrations: 1\n", 0) == 0);
+  write(d / "pair/1_a.up.sql", "SELECT 1;\n");
+  write(d / "pair/1_a.down.sql", "SELECT 1;\n");
+  CHECK(run_cli("sources pair", d.string()).out.rfind("layout: golang-migrate\nmigrations: 1 (2 files)\n", 0) == 0);
+  write(d / "pair/extra.sql", "SELECT 1;\n");
+  CHECK(run_cli("sources pair", d.string()).out.rfind("layout: golang-migrate, mixed (plain 1 file, golang-migrate 2 files)\n"
+                                                      "migrations: 2 (3 files)\n", 0) == 0);
+}
+
 TEST_CASE("colour only on a terminal and never with NO_COLOR", "[cli]") {
   fs::path d = temp_dir();
   write(d / "x.sql", "DROP TABLE t;\n");
@@ -152,6 +184,28 @@ TEST_CASE("colour only on a terminal and never with NO_COLOR", "[cli]") {
   auto no_color = run_cli("--version >/dev/null; NO_COLOR=1 " + cmd);
   CHECK_THAT(no_color.out, Catch::Contains("drop-table"));
   CHECK(no_color.out.find('\x1b') == std::string::npos);
+  // A terminal that cannot show colour, and --color never on a terminal.
+  auto dumb = run_cli("--version >/dev/null; TERM=dumb " + cmd);
+  CHECK_THAT(dumb.out, Catch::Contains("drop-table"));
+  CHECK(dumb.out.find('\x1b') == std::string::npos);
+  std::string never = "SHELL=/bin/sh script -qec \"" + std::string(MIGRASAFE_BINARY) + " check --color never " +
+                      (d / "x.sql").string() + "\" /dev/null";
+  auto never_out = run_cli("--version >/dev/null; " + never);
+  CHECK_THAT(never_out.out, Catch::Contains("drop-table"));
+  CHECK(never_out.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("--color always colours a pipe and a file, --color never and auto do not; bad values exit 2", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "x.sql", "DROP TABLE t;\n");
+  std::string file = "'" + (d / "x.sql").string() + "'";
+  CHECK(run_cli("check --color always " + file).out.find("\x1b[") != std::string::npos);
+  CHECK(run_cli("check --color auto " + file).out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("check --color never " + file).out.find('\x1b') == std::string::npos);
+  run_cli("check --color always -o '" + (d / "report.txt").string() + "' " + file);
+  CHECK(testing::read_file(d / "report.txt").find("\x1b[") != std::string::npos);
+  CHECK(run_cli("check --color sometimes " + file + " 2>/dev/null").exit_code == 2);
+  CHECK_THAT(run_cli("check --help").out, Catch::Contains("--color"));
 }
 
 TEST_CASE("pathologically deep statements are noted, not a crash", "[cli]") {
@@ -196,6 +250,82 @@ TEST_CASE("explain: locks, what they block, how long they are held, findings; ex
   // check's JSON carries the same per-statement report.
   auto check = nlohmann::json::parse(run_cli("check --format json '" + f.string() + "'").out);
   CHECK(check["files"][0]["statements"] == j["files"][0]["statements"]);
+}
+
+TEST_CASE("explain: a COMMIT in the file releases the locks; the rest waits for the end of the file", "[cli]") {
+  // golang-migrate sends the file as one query: PostgreSQL runs it as an
+  // implicit transaction, which the file's own COMMIT ends.
+  fs::path d = temp_dir() / "explain-commit";
+  write(d / "1_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE u ADD COLUMN b int;\nALTER TABLE u ADD COLUMN c int;\n");
+  write(d / "1_a.down.sql", "ALTER TABLE u DROP COLUMN c;\n");
+  auto r = run_cli("explain ./1_a.up.sql ./1_a.down.sql", d.string());
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("public.t: AccessExclusiveLock, blocks every read and write, including plain SELECT; "
+                                    "held until the end of the transaction (line 2)"));
+  CHECK_THAT(r.out, Catch::Contains("public.u: AccessExclusiveLock, blocks every read and write, including plain SELECT; "
+                                    "held until the end of the file (it runs as one implicit transaction)"));
+  CHECK_THAT(r.out, !Catch::Contains("runner's COMMIT"));
+  // A runner that wraps the file: its COMMIT comes after the file, unless the file commits first.
+  write(d / "wrapped.sql", "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE u ADD COLUMN b int;\n");
+  auto wrapped = run_cli("explain --assume-in-transaction ./wrapped.sql", d.string());
+  CHECK_THAT(wrapped.out, Catch::Contains("public.t: AccessExclusiveLock, blocks every read and write, including plain SELECT; "
+                                          "held until the end of the transaction (line 2)"));
+  write(d / "wrapped2.sql", "ALTER TABLE t ADD COLUMN a int;\n");
+  CHECK_THAT(run_cli("explain --assume-in-transaction ./wrapped2.sql", d.string()).out,
+             Catch::Contains("held until the end of the transaction (the runner's COMMIT after the file)"));
+}
+
+TEST_CASE("explain shows statements that do not parse, with their error, in file order", "[cli]") {
+  fs::path d = temp_dir();
+  write(d / "broken.sql", "ALTER TABLE t ADD COLUMN a int;\nSELEC 1;\nDROP TABLE u;\n"
+                          "DO $$ BEGIN ALTER TABLE t ADD COLUM b int; END $$;\n");
+  auto r = run_cli("explain ./broken.sql", d.string());
+  CHECK(r.exit_code == 0);
+  auto at = [&](const std::string& s) { return r.out.find(s); };
+  REQUIRE(at("line 2: SELEC 1") != std::string::npos);
+  CHECK(at("line 1: ALTER TABLE t") < at("line 2: SELEC 1"));
+  CHECK(at("line 2: SELEC 1") < at("error  syntax error at or near \"SELEC\" (column 1): not analysed"));
+  CHECK(at("error  syntax error at or near \"SELEC\"") < at("line 3: DROP TABLE u"));
+  // An error inside a DO block's body is shown under the DO block.
+  CHECK(at("line 4: DO $$") < at("error  syntax error at or near \"int\""));
+  CHECK(at("error  syntax error at or near \"int\"") != std::string::npos);
+}
+
+TEST_CASE("messages: template text, view nouns, array types, the locked statement, no doubled backtick", "[cli]") {
+  fs::path d = temp_dir() / "messages";
+  write(d / "001_init.sql",
+        "CREATE TABLE {{ index .Options \"Namespace\" }}.users (id bigint PRIMARY KEY, aud varchar(255));\n"
+        "CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE child (id bigint, p bigint REFERENCES parent);\n"
+        "CREATE VIEW v AS SELECT 1 AS a;\nCREATE MATERIALIZED VIEW mv AS SELECT 1 AS a;\nCREATE TABLE t (id bigint);\n");
+  write(d / "002_change.sql",
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE {{ index .Options \"Namespace\" }}.users ADD COLUMN meta json[];\n"
+        "ALTER TABLE v RENAME TO w;\nALTER TABLE mv RENAME TO mw;\nRESET lock_timeout;\nDROP TABLE child;\n"
+        "CREATE TABLE ts (at timestamp[]);\n");
+  write(d / "003_swap.sql",
+        "BEGIN;\nSET lock_timeout = '1s';\nALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (id bigint);\n"
+        "INSERT INTO t SELECT * FROM t_old;\nCOMMIT;\n");
+  auto r = run_cli("check --format json --select all .", d.string());
+  REQUIRE(r.exit_code == 1);
+  std::map<std::string, std::vector<std::string>> by_rule;
+  auto doc = nlohmann::json::parse(r.out);
+  for (const auto& f : doc["files"])
+    for (const auto& x : f["findings"]) by_rule[x["rule"].get<std::string>()].push_back(x["message"].get<std::string>());
+  auto any = [&](const std::string& rule, const std::string& text) {
+    for (const auto& m : by_rule[rule])
+      if (m.find(text) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(any("prefer-text-over-varchar", "of `{{ index .Options \"Namespace\" }}.users` is varchar(255)"));
+  CHECK(any("prefer-jsonb", "of `{{ index .Options \"Namespace\" }}.users` is json[]:"));
+  CHECK(any("prefer-timestamptz", "is timestamp without time zone[]:"));
+  CHECK(r.out.find("_xxx") == std::string::npos);
+  CHECK(any("rename-table", "renaming view `v` to `w`"));
+  CHECK(any("rename-table", "renaming materialized view `mv` to `mw`"));
+  CHECK(any("drop-locks-referenced-table", "dropping `child` also takes"));
+  CHECK(r.out.find("``") == std::string::npos);
+  CHECK(any("lock-held-across-statements", "holds the ACCESS EXCLUSIVE lock taken at line 3 by `ALTER TABLE t RENAME TO t_old`"));
+  CHECK(r.out.find("lock on  taken") == std::string::npos);
 }
 
 TEST_CASE("--schema seeds the schema model from a dump", "[cli]") {

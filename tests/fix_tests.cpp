@@ -159,3 +159,20 @@ TEST_CASE("check --fix rewrites files, reports what remains, and fixes stdin to 
   CHECK(in.exit_code == 0);
   fs::remove_all(d);
 }
+
+TEST_CASE("check --fix: inserted lines keep the byte order mark first and use the file's line breaks", "[fix][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-fix-eol-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  std::ofstream(d / "bom.sql", std::ios::binary) << "\xEF\xBB\xBF" "CREATE INDEX i ON t (a);\n";
+  std::ofstream(d / "crlf.sql", std::ios::binary) << "CREATE INDEX i ON t (a);\r\nCREATE INDEX j ON t (b);\r\n";
+  auto r = testing::run_cli("check --fix ./bom.sql ./crlf.sql 2>/dev/null", d.string());
+  CHECK(r.exit_code == 0);
+  CHECK(testing::read_file(d / "bom.sql") ==
+        "\xEF\xBB\xBF" "SET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  std::string crlf = testing::read_file(d / "crlf.sql");
+  CHECK(crlf.rfind("SET lock_timeout = '5s';\r\nDROP INDEX CONCURRENTLY IF EXISTS i;\r\nCREATE INDEX CONCURRENTLY i", 0) == 0);
+  for (std::size_t i = 0; i < crlf.size(); ++i)
+    if (crlf[i] == '\n') CHECK((i > 0 && crlf[i - 1] == '\r'));
+  fs::remove_all(d);
+}

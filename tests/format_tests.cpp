@@ -227,6 +227,100 @@ TEST_CASE("visible_controls escapes C0, DEL, C1, bidi overrides and invalid UTF-
   CHECK(visible_controls("größe 注文 😀") == "größe 注文 😀");
 }
 
+TEST_CASE("valid_utf8 replaces each ill-formed subpart with U+FFFD, as nlohmann's replace handler does", "[formats]") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  CHECK(valid_utf8("größe 注文 😀") == "größe 注文 😀");
+  CHECK(valid_utf8("a\xff" "b") == "a" + fffd + "b");
+  CHECK(valid_utf8("\xe2\x82" "A") == fffd + "A");            // truncated sequence: one replacement
+  CHECK(valid_utf8("\xed\xa0\x80") == fffd + fffd + fffd);    // a surrogate is not UTF-8
+  CHECK(valid_utf8("\xc0\xaf") == fffd + fffd);                // overlong
+  CHECK(valid_utf8("x\xf0\x9f\x98") == "x" + fffd);           // emoji cut short at the end
+  // SARIF and GitLab serialise through nlohmann::json with the replace handler: same text.
+  for (std::string s : {"a\xff" "b", "\xe2\x82" "A", "\xed\xa0\x80", "\xc0\xaf", "x\xf0\x9f\x98", "\xf4\x90\x80\x80"}) {
+    INFO(s);
+    CHECK(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) ==
+          nlohmann::json(valid_utf8(s)).dump());
+  }
+}
+
+TEST_CASE("a file name that is not UTF-8: every format stays valid UTF-8, JSON formats parse", "[formats][cli]") {
+  fs::path d = fs::temp_directory_path() / ("migrasafe-utf8-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / "bad\xffname.sql") << "CREATE INDEX i ON t (a);\nx;\n";
+  const std::string fffd = "\xEF\xBF\xBD";
+  auto run = [&](const std::string& args) {
+    auto r = testing::run_cli(args, d.string());
+    INFO(args << "\n" << r.out);
+    CHECK((r.exit_code == 0 || r.exit_code == 1));
+    CHECK(valid_utf8(r.out) == r.out);
+    return r.out;
+  };
+  for (std::string args : {"check --format json .", "explain --format json ."}) {
+    auto j = nlohmann::json::parse(run(args));
+    CHECK(j["files"][0]["path"] == "./bad" + fffd + "name.sql");
+  }
+  auto sources = nlohmann::json::parse(run("sources --format json ."));
+  CHECK(sources["migrations"][0]["up"] == "./bad" + fffd + "name.sql");
+  CHECK(nlohmann::json::parse(run("check --format gitlab ."))[0]["location"]["path"] == "./bad" + fffd + "name.sql");
+  CHECK(nlohmann::json::parse(run("check --format sarif ."))["runs"][0]["results"][0]["locations"][0]
+            ["physicalLocation"]["artifactLocation"]["uri"] == "./bad%FFname.sql");
+  // The line-oriented formats show the byte as text.
+  for (std::string format : {"text", "gcc", "github", "junit", "markdown"})
+    CHECK_THAT(run("check --format " + format + " ."), Catch::Contains("\\xffname.sql"));
+  CHECK_THAT(run("explain ."), Catch::Contains("\\xffname.sql"));
+  CHECK_THAT(run("sources ."), Catch::Contains("\\xffname.sql"));
+  fs::remove_all(d);
+}
+
+namespace {
+std::string text_report(const std::string& sql) {
+  RunResult run;
+  run.files.push_back(testing::lint_text(sql, {}, "t.sql"));
+  return render([&](std::ostream& o) { write_text(o, run, false); });
+}
+// The source line and the caret line under the first finding.
+std::pair<std::string, std::string> snippet(const std::string& report) {
+  auto lines = lines_of(report);
+  REQUIRE(lines.size() > 2);
+  return {lines[1], lines[2]};
+}
+}  // namespace
+
+TEST_CASE("text: carets line up after a byte order mark and wide characters; controls are escaped", "[formats]") {
+  auto [bom_line, bom_carets] = snippet(text_report("\xEF\xBB\xBF" "DROP TABLE t;\n"));
+  CHECK(bom_line == " 1 | DROP TABLE t;");
+  CHECK(bom_carets == "   | ^^^^^^^^^^^^");
+  // 注文 is two wide characters: four columns, so the carets start four columns later than its two code points.
+  auto wide = lines_of(text_report("SET lock_timeout = '1s';\nALTER TABLE \"注文\" DROP COLUMN a;\n"));
+  auto drop = std::find(wide.begin(), wide.end(), " 2 | ALTER TABLE \"注文\" DROP COLUMN a;");
+  REQUIRE(drop != wide.end());
+  CHECK(*(drop + 1) == "   | " + std::string(19, ' ') + std::string(13, '^'));  // under DROP COLUMN a
+  // U+202E (right-to-left override), U+200F and a BEL are shown escaped, and the carets count the escapes.
+  auto [bidi_line, bidi_carets] = snippet(text_report("DROP TABLE \"a\xE2\x80\xAE\x07\xE2\x80\x8F" "b\";\n"));
+  CHECK(bidi_line == " 1 | DROP TABLE \"a\\u{202e}\\x07\\u{200f}b\";");
+  CHECK(bidi_carets == "   | " + std::string(35, '^'));
+}
+
+TEST_CASE("text: a long line is cut to a window around the finding; output does not grow with its length", "[formats]") {
+  std::string filler(2'000'000, ' ');
+  std::string sql = "SELECT 1;" + filler + "DROP TABLE t;" + filler + "SELECT 2;\n";
+  std::string report = text_report(sql);
+  auto [line, carets] = snippet(report);
+  CHECK(report.size() < 2000);
+  CHECK(line.rfind(" 1 | …", 0) == 0);
+  CHECK(line.find("…", 8) != std::string::npos);  // cut at the end too
+  CHECK(line.find("DROP TABLE t;") != std::string::npos);
+  // The carets are under DROP TABLE t; (the ellipsis is one column).
+  CHECK(carets.find('^') == line.find("DROP TABLE t;") - 2);
+  CHECK(carets.size() - carets.find('^') == std::string("DROP TABLE t;").size() - 1);
+  // Thousands of findings on one long line: each snippet stays a window.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "CREATE INDEX i" + std::to_string(i) + " ON t (a); ";
+  std::string big = text_report(many + "\n");
+  CHECK(big.size() < 3000 * 2500);
+  CHECK(big.size() < 50 * many.size());
+}
+
 namespace {
 std::vector<std::string> fingerprints_of(const std::string& sql, const std::string& path = "db/1.sql") {
   return finding_fingerprints(testing::lint_text(sql, {}, path));
