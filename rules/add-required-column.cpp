@@ -46,7 +46,7 @@ void check(const StatementView& v, Report& r) {
           "Give it a DEFAULT" + fast_default +
               ", or add it nullable, backfill existing rows in batches, deploy code that writes it, and then add "
               "NOT NULL through a validated CHECK (" + column + " IS NOT NULL).");
-  });
+  }, rules::TablesDroppedLater::Keep);  // the ADD fails before the DROP runs
 }
 
 }  // namespace

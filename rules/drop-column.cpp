@@ -9,6 +9,8 @@ void check(const StatementView& v, Report& r) {
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     if (v.ctx.column_created_by_undone_migration(table, column)) return;  // a down script undoing its up
+    // Nobody's data yet, or the column swap (ADD new; UPDATE SET new = f(old); DROP old; RENAME new TO old).
+    if (rules::column_new_in_migration(v, table, column) || rules::column_swapped_in_transaction(v, table, column)) return;
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
