@@ -232,6 +232,7 @@ void Context::end_transaction(bool commit) {
   not_valid_in_tx_.clear();
   enum_values_in_tx_.clear();
   backfilled_.clear();
+  emptied_.clear();
 }
 
 void Context::begin_do_block(std::uint32_t at) {
@@ -495,6 +496,19 @@ bool is_bulk_dml(const Statement& stmt) {
   return s && ast::list(*s, "valuesLists").size() == 0;
 }
 
+void Context::track_emptied(const Statement& stmt, const Effects& effects) {
+  const std::string& k = stmt.kind;
+  bool empties = k == "TruncateStmt" || (k == "DeleteStmt" && !ast::field(stmt.node, "whereClause"));
+  if (empties) {
+    for (const Consequence& loss : effects.data_loss)
+      if (loss.column.empty()) emptied_.insert(loss.object);
+  } else if ((k == "InsertStmt" || k == "MergeStmt" || k == "CopyStmt") && effects.target) {
+    emptied_.erase(*effects.target);
+  } else if (k == "CopyStmt" && ast::field(stmt.node, "relation")) {
+    emptied_.erase(qualify_range_var(*ast::field(stmt.node, "relation")));
+  }
+}
+
 void Context::remember(const Statement& stmt, const Effects& effects) {
   PreviousStatement p{stmt.kind, effects.target, std::nullopt, effects.rewrite, effects.scan, stmt.begin};
   if (effects.target) p.target_lock = effects.lock_on(*effects.target);
@@ -564,6 +578,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       }
     }
   }
+  if (in_transaction_) track_emptied(stmt, effects);
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "SelectStmt") apply_set_config(n);
   else if (k == "CreateStmt") apply_create_table(n);

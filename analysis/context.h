@@ -153,6 +153,10 @@ class Context {
     return it->second;
   }
 
+  // Emptied by TRUNCATE or DELETE without WHERE in the open transaction, with
+  // no INSERT, COPY or MERGE into it since.
+  bool emptied_in_transaction(const QualifiedName& table) const { return emptied_.count(table) > 0; }
+
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
 
@@ -174,6 +178,7 @@ class Context {
 
  private:
   void remember(const Statement& stmt, const Effects& effects);
+  void track_emptied(const Statement& stmt, const Effects& effects);
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
   void apply_set(const Json& node);
@@ -213,6 +218,7 @@ class Context {
   bool function_body_ = false;
   std::optional<PreviousStatement> previous_;
   std::map<QualifiedName, std::uint32_t> backfilled_;
+  std::set<QualifiedName> emptied_;
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
   std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
   std::set<std::string> undone_renames_;
