@@ -128,15 +128,7 @@ bool is_serial_type(const Json& column_def) {
          n == "serial8";
 }
 
-bool is_null_constant(const Json& expr) {
-  const Json* c = ast::as(expr, "A_Const");
-  if (!c) {
-    const Json* cast = ast::as(expr, "TypeCast");
-    const Json* arg = cast ? ast::field(*cast, "arg") : nullptr;
-    return arg && is_null_constant(*arg);
-  }
-  return ast::flag(*c, "isnull");
-}
+using ast::is_null_constant;
 
 std::string qualified_column(const QualifiedName& table, const std::string& column) {
   return table.str() + "." + column;
@@ -457,7 +449,7 @@ class Builder {
         lose(a.command, table, column, "deletes column " + where + " and its data");
         breaks(a.command, table, column, "queries that read or write " + where + " fail");
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
-      } else if (sub == "AT_ColumnDefault" && !def) {
+      } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
         breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) {
@@ -481,6 +473,10 @@ class Builder {
         breaks(a.command, table, column, "clients see " + where + " with its new type");
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
+        // A foreign key's check reads the referenced table under ROW SHARE
+        // (PostgreSQL 15, ATExecValidateConstraint).
+        if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
+          lock(*referenced, LockMode::RowShare, LockRole::ReferencedByKey);
         a.scan = Tri::Yes;
         a.reason = "checks every existing row";
       } else if (sub == "AT_SetStatistics" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||

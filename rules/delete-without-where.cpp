@@ -9,11 +9,13 @@ void check(const StatementView& v, Report& r) {
   if (!target) return;
   const QualifiedName& table = *target;
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
-  r.add(RuleId::delete_without_where, b, e,
+  Diagnostic& d = r.add(RuleId::delete_without_where, b, e,
         "DELETE FROM `" + rules::display(table) + "` has no WHERE clause: it deletes every row in one transaction",
         "Add the WHERE clause that selects the rows meant to go. To empty a large table, delete in batches "
         "(DELETE ... WHERE id IN (SELECT id ... LIMIT 1000)) outside the DDL transaction, after keeping a copy if "
         "the data may be needed.");
+  // docs/severity.md: a function body runs when the application calls it, not as this migration.
+  if (v.stmt.deferred) d.severity = Severity::Warning;
 }
 
 }  // namespace

@@ -12,12 +12,14 @@ void check(const StatementView& v, Report& r) {
     const Json* s = ast::as(obj, "String");
     if (!s) continue;
     std::string name(ast::str(*s, "sval"));
-    r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
+    Diagnostic& d = r.add(RuleId::drop_schema, v.stmt.begin, v.stmt.end,
           "DROP SCHEMA `" + name + "`" +
               (cascade ? " CASCADE deletes every table, view, function and type in it, with all their data"
                        : " deletes the schema (it fails if anything is still in it)"),
           "Drop the objects inside it one by one in earlier migrations, after the application stopped using "
           "them, so each loss is visible in review; then drop the empty schema without CASCADE.");
+    // docs/severity.md: without CASCADE it loses nothing (it fails instead if the schema is not empty).
+    if (!cascade) d.severity = Severity::Warning;
   }
 }
 
