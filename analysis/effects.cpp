@@ -217,6 +217,7 @@ class Builder {
              : "DROP TABLESPACE");
       if (k == "DropdbStmt") lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
     } else if (k == "AlterEnumStmt") alter_enum(n);
+    data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
       ActionEffect a;
@@ -623,6 +624,24 @@ class Builder {
         const Json* rt = ast::as(t, "ResTarget");
         std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
         if (!column.empty()) lose(-1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
+      }
+    }
+  }
+
+  // WITH d AS (DELETE FROM t RETURNING *) SELECT ...: each data-modifying
+  // CTE runs in full, whatever the outer query reads of it.
+  void data_modifying_ctes(const Json& n) {
+    const Json* with = ast::field(n, "withClause");
+    if (!with) return;
+    const Json* clause = ast::as(*with, "WithClause");
+    for (const Json& c : ast::list(clause ? *clause : *with, "ctes")) {
+      const Json* cte = ast::as(c, "CommonTableExpr");
+      const Json* query = cte ? ast::field(*cte, "ctequery") : nullptr;
+      if (!query) continue;
+      std::string kind(ast::kind(*query));
+      if (kind == "DeleteStmt" || kind == "UpdateStmt" || kind == "InsertStmt" || kind == "MergeStmt") {
+        dml(ast::inner(*query), kind);
+        data_modifying_ctes(ast::inner(*query));
       }
     }
   }

@@ -100,10 +100,15 @@ Span alter_command_span(const StatementView& v, int index) {
   return {s.begin, s.end};
 }
 
+bool rows_not_at_stake(const StatementView& v, const QualifiedName& table) {
+  const TableInfo* info = v.ctx.catalog().table(table);
+  return v.ctx.created_in_migration(table) || (info && info->temporary) ||
+         dropped_later_in_transaction(v, table);  // reported as the DROP
+}
+
 std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind) {
   if (v.stmt.kind != kind || ast::field(v.stmt.node, "whereClause") || !v.effects.target) return std::nullopt;
-  if (v.ctx.created_in_migration(*v.effects.target)) return std::nullopt;
-  if (dropped_later_in_transaction(v, *v.effects.target)) return std::nullopt;  // reported as the DROP
+  if (rows_not_at_stake(v, *v.effects.target)) return std::nullopt;
   return v.effects.target;
 }
 

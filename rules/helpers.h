@@ -75,9 +75,14 @@ void for_each_added_constraint(const StatementView& v, Fn fn) {
   });
 }
 
+// Rows of `table` that no one else's data is in: the table was created by
+// this migration, is temporary, or is dropped later in the same transaction
+// (that DROP is the finding).
+bool rows_not_at_stake(const StatementView& v, const QualifiedName& table);
+
 // The table an UPDATE or DELETE (`kind`: "UpdateStmt", "DeleteStmt") changes
 // in every row because it has no WHERE clause, when the table existed before
-// this migration and this transaction does not drop it later; nullopt otherwise.
+// this migration and its rows are at stake (rows_not_at_stake); nullopt otherwise.
 std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind);
 
 // Whether an earlier statement of this file created `table` or added

@@ -436,3 +436,16 @@ TEST_CASE("severity policy: error only where the statement fails or certainly de
                     RuleId::delete_without_where) == V{Severity::Warning});
   CHECK(rule_info(RuleId::uncommitted_transaction).severity == Severity::Warning);
 }
+
+TEST_CASE("effects: data-modifying CTEs lock and change rows like the statements they are", "[effects]") {
+  Effects del = last_effects("WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d");
+  CHECK(mode_on(del, "public", "t") == LockMode::RowExclusive);
+  REQUIRE(del.data_loss.size() == 1);
+  CHECK(del.data_loss[0].object == QualifiedName{"public", "t"});
+  Effects upd = last_effects("WITH u AS (UPDATE t SET a = 1 RETURNING *) INSERT INTO log SELECT * FROM u");
+  CHECK(mode_on(upd, "public", "t") == LockMode::RowExclusive);
+  CHECK(mode_on(upd, "public", "log") == LockMode::RowExclusive);
+  REQUIRE(upd.data_loss.size() == 1);
+  CHECK(upd.data_loss[0].column == "a");
+  CHECK(last_effects("WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) SELECT * FROM d").data_loss.empty());
+}
