@@ -586,6 +586,19 @@ class Builder {
     breaks(-1, name, "", "queries that use " + name.str() + " fail");
   }
 
+  // An enum the history defines that no column of any table uses (and every
+  // table's columns are known): CASCADE takes no data with it.
+  bool type_unused(const QualifiedName& type) const {
+    if (!ctx_.catalog().enum_type(type)) return false;
+    bool used = false;
+    ctx_.catalog().tables().for_each([&](const QualifiedName&, const TableInfo& t) {
+      if (!t.columns_known) used = true;
+      for (const auto& [name, col] : t.columns)
+        if (col.type.name == type.name || col.type.name == type.str()) used = true;
+    });
+    return !used;
+  }
+
   // DROP SCHEMA / TYPE / FUNCTION / ...: no relation lock to model, but
   // consequences all the same.
   void drop_object(const Json& n, std::string_view type) {
@@ -602,7 +615,9 @@ class Builder {
         if (cascade) lose(-1, q, "", "deletes schema " + name + " and every table and row in it");
         breaks(-1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
-        if (cascade) lose(-1, q, "", "deletes every column of type " + name + " and its data");
+        const Json* tn = ast::as(obj, "TypeName");
+        bool unused = tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
+        if (cascade && !unused) lose(-1, q, "", "deletes every column of type " + name + " and its data");
         breaks(-1, q, "", "code that uses type " + name + " fails");
       } else if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
         breaks(-1, q, "", "callers of " + name + " fail");

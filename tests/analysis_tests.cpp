@@ -449,3 +449,16 @@ TEST_CASE("effects: data-modifying CTEs lock and change rows like the statements
   CHECK(upd.data_loss[0].column == "a");
   CHECK(last_effects("WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) SELECT * FROM d").data_loss.empty());
 }
+
+TEST_CASE("effects: DROP TYPE ... CASCADE loses data only where a column may use the enum", "[effects]") {
+  std::string setup = "CREATE TYPE mood AS ENUM ('a', 'b'); CREATE TYPE old_mood AS ENUM ('a');"
+                      "CREATE TABLE people (id int, m mood);";
+  CHECK(last_effects(setup + "DROP TYPE old_mood CASCADE").data_loss.empty());
+  CHECK(last_effects(setup + "DROP TYPE mood CASCADE").data_loss.size() == 1);
+  CHECK(last_effects(setup + "ALTER TABLE people ALTER COLUMN m TYPE old_mood USING 'a'; DROP TYPE old_mood CASCADE")
+            .data_loss.size() == 1);
+  // A table whose columns are not known may use it.
+  CHECK(last_effects(setup + "CREATE TABLE copy AS SELECT * FROM people; DROP TYPE old_mood CASCADE").data_loss.size() == 1);
+  // A type the history does not define is not known to be unused.
+  CHECK(last_effects("DROP TYPE unknown_type CASCADE").data_loss.size() == 1);
+}
