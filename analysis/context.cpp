@@ -361,8 +361,10 @@ void Context::record_foreign_key(const QualifiedName& table, const Json& con, co
   w.columns[table.str() + "." + name] = std::set<std::string>(cols.begin(), cols.end());
 }
 
-void Context::apply_create_table(const Json& n) {
+void Context::apply_create_table(const Json& n, bool existed) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
+  if (existed) return;  // CREATE TABLE IF NOT EXISTS of a known table does nothing
+  if (ast::flag(n, "if_not_exists")) created_if_not_exists_.insert(table);
   created_[table] = transaction_id_;
   for (const QualifiedName& seq : catalog_.owned_sequences(table)) created_[seq] = transaction_id_;  // serial, identity
   for (const Json& elt : ast::list(n, "tableElts")) {
@@ -396,6 +398,7 @@ void Context::apply_alter_table(const Json& n) {
       if (con && ast::str(*con, "contype") == "CONSTR_CHECK") record_check(table, *con, "");
       if (con && ast::str(*con, "contype") == "CONSTR_FOREIGN") record_foreign_key(table, *con, "");
     } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
+      if (ast::flag(*cmd, "missing_ok") && created_if_not_exists_.count(table)) created_.erase(table);
       const Json& col = *ast::as(*def, "ColumnDef");
       for (const Json& c : ast::list(col, "constraints")) {
         const Json* con = ast::as(c, "Constraint");
@@ -485,6 +488,9 @@ void Context::record_undone_migration(const ParsedFile& up) {
     replay.apply(s, Effects{});
   }
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
+  // CREATE TABLE IF NOT EXISTS counts as the up script's creation here, even
+  // where the file expects an older table: undoing it is what the down script is for.
+  undone_relations_.insert(replay.created_if_not_exists_.begin(), replay.created_if_not_exists_.end());
 }
 
 bool is_bulk_dml(const Statement& stmt) {
@@ -566,6 +572,8 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     }
     return;  // a transaction statement is not itself an implicit transaction
   }
+  const Json* created = k == "CreateStmt" ? ast::field(n, "relation") : nullptr;
+  bool existed = created && ast::flag(n, "if_not_exists") && catalog_.table(qualify_range_var(*created));
   catalog_.apply(stmt, *this);
   if (in_transaction_) {
     if (exclusive_since_) ++after_exclusive_;
@@ -581,7 +589,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
   if (in_transaction_) track_emptied(stmt, effects);
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "SelectStmt") apply_set_config(n);
-  else if (k == "CreateStmt") apply_create_table(n);
+  else if (k == "CreateStmt") apply_create_table(n, existed);
   else if (k == "CreateTableAsStmt") {
     if (const Json* into = ast::field(n, "into"))
       if (const Json* rel = ast::field(*into, "rel")) created_[qualify_range_var(*rel)] = transaction_id_;

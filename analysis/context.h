@@ -80,6 +80,10 @@ class Context {
   // Created earlier in this migration (file): nobody else can be using it.
   bool created_in_migration(const QualifiedName& rel) const;
   bool created_in_transaction(const QualifiedName& rel) const;
+  // Created by CREATE TABLE IF NOT EXISTS of a table the history did not
+  // know: new, unless the file shows it expects an older one (ADD COLUMN IF
+  // NOT EXISTS on it, which from then on makes it count as existing).
+  bool created_if_not_exists(const QualifiedName& rel) const { return created_if_not_exists_.count(rel) > 0; }
 
   // A validated CHECK (column IS NOT NULL) exists on table.column.
   bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
@@ -184,7 +188,7 @@ class Context {
   void apply_set(const Json& node);
   void apply_set_config(const Json& node);
   void set(const std::string& name, std::optional<std::string> value, bool local);
-  void apply_create_table(const Json& node);
+  void apply_create_table(const Json& node, bool existed);
   void apply_alter_table(const Json& node);
   void apply_drop(const Json& node);
   void drop_constraints_using(const QualifiedName& table, const std::string& column);
@@ -219,6 +223,7 @@ class Context {
   std::optional<PreviousStatement> previous_;
   std::map<QualifiedName, std::uint32_t> backfilled_;
   std::set<QualifiedName> emptied_;
+  std::set<QualifiedName> created_if_not_exists_;
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
   std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
   std::set<std::string> undone_renames_;

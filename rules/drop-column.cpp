@@ -15,13 +15,19 @@ void check(const StatementView& v, Report& r) {
     std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
                               : "";
-    r.add(RuleId::drop_column, b, e,
+    Diagnostic& d = r.add(RuleId::drop_column, b, e,
           "DROP COLUMN `" + column + "` permanently deletes its data from `" + rules::display(table) +
               "`, and application code still running that reads or writes `" + column + "` fails as soon as it runs" +
               cascade,
           "Contract in steps: first deploy code that no longer reads or writes `" + column +
               "` (ORMs that cache columns need it ignored explicitly), copy the data elsewhere if it may be needed, "
               "and drop the column in a later migration.");
+    // CREATE TABLE IF NOT EXISTS earlier in the file: the table (and the
+    // column's data) may or may not be there, so the loss is not certain.
+    if (v.ctx.created_if_not_exists(table)) {
+      d.severity = Severity::Warning;
+      d.message += " (if `" + rules::display(table) + "` already existed when CREATE TABLE IF NOT EXISTS ran)";
+    }
   });
 }
 

@@ -100,6 +100,15 @@ Span alter_command_span(const StatementView& v, int index) {
   return {s.begin, s.end};
 }
 
+bool expects_existing_table(const StatementView& v) {
+  if (!v.effects.target || !v.ctx.created_if_not_exists(*v.effects.target)) return false;
+  for (const Json& c : ast::list(v.stmt.node, "cmds")) {
+    const Json* cmd = ast::as(c, "AlterTableCmd");
+    if (cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" && ast::flag(*cmd, "missing_ok")) return true;
+  }
+  return false;
+}
+
 bool rows_not_at_stake(const StatementView& v, const QualifiedName& table) {
   const TableInfo* info = v.ctx.catalog().table(table);
   return v.ctx.created_in_migration(table) || (info && info->temporary) ||

@@ -45,6 +45,11 @@ const Json* alter_command(const Statement& s, int index);
 // and the later DROP is reported on its own.
 bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& rel);
 
+// ALTER TABLE ... ADD COLUMN IF NOT EXISTS on a table this file created with
+// CREATE TABLE IF NOT EXISTS: the file expects the table may be an older one,
+// with rows.
+bool expects_existing_table(const StatementView& v);
+
 // Whether for_each_command also visits tables the same transaction drops
 // later: a hazard of the sub-command (a lock, a scan, lost data) is then
 // covered by the DROP, but a failure (Keep) still happens first.
@@ -56,7 +61,8 @@ enum class TablesDroppedLater { Skip, Keep };
 template <class Fn>
 void for_each_command(const StatementView& v, std::string_view subtype, Fn fn,
                       TablesDroppedLater dropped_later = TablesDroppedLater::Skip) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
+  if (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) return;
   std::optional<bool> skip;  // decided on the first matching sub-command: it reads ahead
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = alter_command(v.stmt, a.command);

@@ -462,3 +462,17 @@ TEST_CASE("effects: DROP TYPE ... CASCADE loses data only where a column may use
   // A type the history does not define is not known to be unused.
   CHECK(last_effects("DROP TYPE unknown_type CASCADE").data_loss.size() == 1);
 }
+
+TEST_CASE("severity policy: drop-column on a table that may or may not have existed is a warning", "[fixtures]") {
+  auto drops = [](const std::string& sql) {
+    std::vector<Severity> out;
+    for (const Diagnostic& d : testing::lint_text(sql).diagnostics)
+      if (d.rule == RuleId::drop_column) out.push_back(d.severity);
+    return out;
+  };
+  using V = std::vector<Severity>;
+  CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int); ALTER TABLE q ADD COLUMN IF NOT EXISTS c int;"
+              "ALTER TABLE q DROP COLUMN IF EXISTS old;") == V{Severity::Warning});
+  CHECK(drops("ALTER TABLE q DROP COLUMN old;") == V{Severity::Error});
+  CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int, old int); ALTER TABLE q DROP COLUMN old;").empty());
+}
