@@ -61,6 +61,16 @@ void walk(const Json& node, F&& f) {
   }
 }
 
+// NULL, or a cast of NULL (DEFAULT NULL::text).
+inline bool is_null_constant(const Json& expr) {
+  if (const Json* cast = as(expr, "TypeCast")) {
+    const Json* arg = field(*cast, "arg");
+    return arg && is_null_constant(*arg);
+  }
+  const Json* c = as(expr, "A_Const");
+  return c && flag(*c, "isnull");
+}
+
 // Location of a node's "location" field, or -1.
 inline long location(const Json& node) { return num(node, "location", -1); }
 

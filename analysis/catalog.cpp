@@ -115,6 +115,8 @@ std::optional<ColumnInfo> column_info(const Json& def) {
     const Json* k = ast::as(con, "Constraint");
     std::string_view t = k ? ast::str(*k, "contype") : "";
     if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY" || t == "CONSTR_IDENTITY") c.not_null = true;
+    const Json* expr = k ? ast::field(*k, "raw_expr") : nullptr;
+    if (t == "CONSTR_DEFAULT" && expr && ast::is_null_constant(*expr)) continue;  // DEFAULT NULL is no default
     if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") c.has_default = true;
     if (t == "CONSTR_GENERATED") c.generated = true;
   }
@@ -295,6 +297,7 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
   if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;  // a no-op in PostgreSQL
   drop_relation(name);  // a table dropped earlier and created again
   TableInfo& t = tables_.put(name, {});
+  t.temporary = ast::str(*ast::field(n, "relation"), "relpersistence") == "t";
   t.partitioned = ast::field(n, "partspec") != nullptr;
   bool partition = ast::field(n, "partbound") != nullptr;
   // INHERITS, LIKE and OF type bring columns the model does not copy.
@@ -399,7 +402,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     } else if ((sub == "AT_SetNotNull" || sub == "AT_DropNotNull") && found != t->columns.end()) {
       found->second.not_null = sub == "AT_SetNotNull";
     } else if (sub == "AT_ColumnDefault" && found != t->columns.end()) {
-      found->second.has_default = def != nullptr;
+      found->second.has_default = def && !ast::is_null_constant(*def);  // SET DEFAULT NULL removes it
     } else if (sub == "AT_AddIdentity" && found != t->columns.end()) {
       found->second.has_default = found->second.not_null = true;
       QualifiedName seq = choose_name(name, column, "seq");

@@ -44,6 +44,7 @@ struct TableInfo {
   // AS, LIKE, INHERITS, a type modifier that is not a constant): a column
   // missing from `columns` may still exist.
   bool columns_known = true;
+  bool temporary = false;                    // CREATE TEMP TABLE: the session's own, gone at its end
   bool partitioned = false;                  // PARTITION BY: a parent without storage of its own
   std::optional<QualifiedName> partition_of; // the parent, for a partition
   std::set<QualifiedName> partitions;        // the partitions known to the model

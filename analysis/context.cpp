@@ -175,6 +175,7 @@ void Context::end_transaction(bool commit) {
   not_valid_in_tx_.clear();
   enum_values_in_tx_.clear();
   backfilled_.clear();
+  emptied_.clear();
 }
 
 void Context::begin_do_block(std::uint32_t at) {
@@ -280,8 +281,10 @@ std::optional<QualifiedName> Context::foreign_key_target(const QualifiedName& ta
   return it->second.references;
 }
 
-void Context::apply_create_table(const Json& n) {
+void Context::apply_create_table(const Json& n, bool existed) {
   QualifiedName table = qualify_range_var(*ast::field(n, "relation"));
+  if (existed) return;  // CREATE TABLE IF NOT EXISTS of a known table does nothing
+  if (ast::flag(n, "if_not_exists")) created_if_not_exists_.insert(table);
   created_[table] = transaction_id_;
   if (is_temporary(*ast::field(n, "relation"))) temporary_.insert(table);
   for (const QualifiedName& seq : catalog_.owned_sequences(table)) created_[seq] = transaction_id_;  // serial, identity
@@ -300,6 +303,9 @@ void Context::apply_alter_table(const Json& n) {
       const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
       if (con && in_transaction_ && ast::flag(*con, "skip_validation"))
         not_valid_in_tx_.insert(table.str() + "." + constraint_name(table, *con, ""));
+    } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
+      // ADD COLUMN IF NOT EXISTS: the file expects that the table may exist already, with rows.
+      if (ast::flag(*cmd, "missing_ok") && created_if_not_exists_.count(table)) created_.erase(table);
     } else if (sub == "AT_SetNotNull") {
       set_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
     } else if (sub == "AT_DropNotNull") {
@@ -391,6 +397,9 @@ void Context::record_undone_migration(const ParsedFile& up) {
   }
   for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
   undone_schemas_.insert(replay.schemas_created_.begin(), replay.schemas_created_.end());
+  // CREATE TABLE IF NOT EXISTS counts as the up script's creation here, even
+  // where the file expects an older table: undoing it is what the down script is for.
+  undone_relations_.insert(replay.created_if_not_exists_.begin(), replay.created_if_not_exists_.end());
 }
 
 bool is_bulk_dml(const Statement& stmt) {
@@ -400,6 +409,19 @@ bool is_bulk_dml(const Statement& stmt) {
   const Json* select = ast::field(stmt.node, "selectStmt");
   const Json* s = select ? ast::as(*select, "SelectStmt") : nullptr;
   return s && ast::list(*s, "valuesLists").size() == 0;
+}
+
+void Context::track_emptied(const Statement& stmt, const Effects& effects) {
+  const std::string& k = stmt.kind;
+  bool empties = k == "TruncateStmt" || (k == "DeleteStmt" && !ast::field(stmt.node, "whereClause"));
+  if (empties) {
+    for (const Consequence& loss : effects.data_loss)
+      if (loss.column.empty()) emptied_.insert(loss.object);
+  } else if ((k == "InsertStmt" || k == "MergeStmt" || k == "CopyStmt") && effects.target) {
+    emptied_.erase(*effects.target);
+  } else if (k == "CopyStmt" && ast::field(stmt.node, "relation")) {
+    emptied_.erase(qualify_range_var(*ast::field(stmt.node, "relation")));
+  }
 }
 
 void Context::remember(const Statement& stmt, const Effects& effects) {
@@ -459,6 +481,8 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     }
     return;  // a transaction statement is not itself an implicit transaction
   }
+  const Json* created = k == "CreateStmt" ? ast::field(n, "relation") : nullptr;
+  bool existed = created && ast::flag(n, "if_not_exists") && catalog_.table(qualify_range_var(*created));
   catalog_.apply(stmt, *this);
   if (in_transaction_) {
     if (exclusive_since_) ++after_exclusive_;
@@ -471,6 +495,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       }
     }
   }
+  if (in_transaction_) track_emptied(stmt, effects);
   if (k == "VariableSetStmt") apply_set(n);
   else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") reset_settings();  // includes RESET ALL
   else if (k == "SelectStmt") {
@@ -484,7 +509,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       record_copy(table, n, stmt.begin);
     }
   }
-  else if (k == "CreateStmt") apply_create_table(n);
+  else if (k == "CreateStmt") apply_create_table(n, existed);
   else if (k == "CreateTableAsStmt") {
     const Json* into = ast::field(n, "into");
     if (const Json* rel = into ? ast::field(*into, "rel") : nullptr) {

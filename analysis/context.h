@@ -88,6 +88,10 @@ class Context {
   bool created_in_transaction(const QualifiedName& rel) const;
   // CREATE SCHEMA ran earlier in this migration.
   bool schema_created_in_migration(const std::string& schema) const { return schemas_created_.count(schema) > 0; }
+  // Created by CREATE TABLE IF NOT EXISTS of a table the history did not
+  // know: new, unless the file shows it expects an older one (ADD COLUMN IF
+  // NOT EXISTS on it, which from then on makes it count as existing).
+  bool created_if_not_exists(const QualifiedName& rel) const { return created_if_not_exists_.count(rel) > 0; }
 
   // A validated CHECK (column IS NOT NULL) exists on table.column.
   bool has_valid_not_null_check(const QualifiedName& table, const std::string& column) const;
@@ -174,6 +178,9 @@ class Context {
     if (it == copied_from_.end()) return std::nullopt;
     return it->second;
   }
+  // Emptied by TRUNCATE or DELETE without WHERE in the open transaction, with
+  // no INSERT, COPY or MERGE into it since.
+  bool emptied_in_transaction(const QualifiedName& table) const { return emptied_.count(table) > 0; }
 
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
@@ -196,13 +203,14 @@ class Context {
 
  private:
   void remember(const Statement& stmt, const Effects& effects);
+  void track_emptied(const Statement& stmt, const Effects& effects);
   void begin_transaction(bool explicit_block);
   void end_transaction(bool commit);
   void apply_set(const Json& node);
   void reset_settings();  // RESET ALL, DISCARD ALL
   void apply_set_config(const Json& node);
   void set(const std::string& name, std::optional<std::string> value, bool local);
-  void apply_create_table(const Json& node);
+  void apply_create_table(const Json& node, bool existed);
   void apply_alter_table(const Json& node);
   void apply_drop(const Json& node);
   void apply_rename(const Json& node);
@@ -240,6 +248,8 @@ class Context {
   bool function_body_ = false;
   std::optional<PreviousStatement> previous_;
   std::map<QualifiedName, std::uint32_t> backfilled_;
+  std::set<QualifiedName> emptied_;
+  std::set<QualifiedName> created_if_not_exists_;
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
   std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
   std::set<std::string> undone_renames_;

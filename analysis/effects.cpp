@@ -128,15 +128,7 @@ bool is_serial_type(const Json& column_def) {
          n == "serial8";
 }
 
-bool is_null_constant(const Json& expr) {
-  const Json* c = ast::as(expr, "A_Const");
-  if (!c) {
-    const Json* cast = ast::as(expr, "TypeCast");
-    const Json* arg = cast ? ast::field(*cast, "arg") : nullptr;
-    return arg && is_null_constant(*arg);
-  }
-  return ast::flag(*c, "isnull");
-}
+using ast::is_null_constant;
 
 std::string qualified_column(const QualifiedName& table, const std::string& column) {
   return table.str() + "." + column;
@@ -227,6 +219,7 @@ class Builder {
     } else if (k == "AlterEnumStmt") alter_enum(n);
     else if (k == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
+    data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
       ActionEffect a;
@@ -464,7 +457,7 @@ class Builder {
         if (!dropped || !dropped->generated) lose(a.command, table, column, "deletes column " + where + " and its data");
         breaks(a.command, table, column, "queries that read or write " + where + " fail");
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
-      } else if (sub == "AT_ColumnDefault" && !def) {
+      } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
         breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) {
@@ -496,6 +489,10 @@ class Builder {
         breaks(a.command, table, column, "clients see " + where + " with its new type");
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
+        // A foreign key's check reads the referenced table under ROW SHARE
+        // (PostgreSQL 15, ATExecValidateConstraint).
+        if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
+          lock(*referenced, LockMode::RowShare, LockRole::ReferencedByKey);
         a.scan = Tri::Yes;
         a.reason = "checks every existing row";
       } else if (sub == "AT_SetStatistics" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||
@@ -604,6 +601,19 @@ class Builder {
     breaks(-1, name, "", "queries that use " + name.str() + " fail");
   }
 
+  // An enum the history defines that no column of any table uses (and every
+  // table's columns are known): CASCADE takes no data with it.
+  bool type_unused(const QualifiedName& type) const {
+    if (!ctx_.catalog().enum_type(type)) return false;
+    bool used = false;
+    ctx_.catalog().tables().for_each([&](const QualifiedName&, const TableInfo& t) {
+      if (!t.columns_known) used = true;
+      for (const auto& [name, col] : t.columns)
+        if (col.type.name == type.name || col.type.name == type.str()) used = true;
+    });
+    return !used;
+  }
+
   // DROP SCHEMA / TYPE / FUNCTION / ...: no relation lock to model, but
   // consequences all the same.
   void drop_object(const Json& n, std::string_view type) {
@@ -620,7 +630,9 @@ class Builder {
         if (cascade) lose(-1, q, "", "deletes schema " + name + " and every table and row in it");
         breaks(-1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
-        if (cascade) lose(-1, q, "", "deletes every column of type " + name + " and its data");
+        const Json* tn = ast::as(obj, "TypeName");
+        bool unused = tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
+        if (cascade && !unused) lose(-1, q, "", "deletes every column of type " + name + " and its data");
         breaks(-1, q, "", "code that uses type " + name + " fails");
       } else if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
         breaks(-1, q, "", "callers of " + name + " fail");
@@ -642,6 +654,24 @@ class Builder {
         const Json* rt = ast::as(t, "ResTarget");
         std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
         if (!column.empty()) lose(-1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
+      }
+    }
+  }
+
+  // WITH d AS (DELETE FROM t RETURNING *) SELECT ...: each data-modifying
+  // CTE runs in full, whatever the outer query reads of it.
+  void data_modifying_ctes(const Json& n) {
+    const Json* with = ast::field(n, "withClause");
+    if (!with) return;
+    const Json* clause = ast::as(*with, "WithClause");
+    for (const Json& c : ast::list(clause ? *clause : *with, "ctes")) {
+      const Json* cte = ast::as(c, "CommonTableExpr");
+      const Json* query = cte ? ast::field(*cte, "ctequery") : nullptr;
+      if (!query) continue;
+      std::string kind(ast::kind(*query));
+      if (kind == "DeleteStmt" || kind == "UpdateStmt" || kind == "InsertStmt" || kind == "MergeStmt") {
+        dml(ast::inner(*query), kind);
+        data_modifying_ctes(ast::inner(*query));
       }
     }
   }

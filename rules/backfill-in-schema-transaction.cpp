@@ -29,6 +29,8 @@ void after_ddl(const StatementView& v, Report& r, const QualifiedName& table) {
 void after_backfill(const StatementView& v, Report& r, const QualifiedName& table, std::uint32_t since) {
   auto mode = v.effects.lock_on(table);
   if (!mode || !blocks_writes(*mode)) return;
+  // Held since earlier in the transaction: this statement adds nothing on top.
+  if (auto held = v.ctx.held_lock(table); held && (*held == LockMode::AccessExclusive || *held == *mode)) return;
   r.add(RuleId::backfill_in_schema_transaction, v.stmt.begin, v.stmt.end,
         "this statement takes " + a_lock(*mode) + " lock on `" + rules::display(table) +
             "` in the transaction that changed its rows in bulk at line " + std::to_string(line_of(v, since)) +

@@ -20,11 +20,13 @@ void report(Report& r, rules::Span span, const std::string& change, const std::v
       : cascade ? "CASCADE drops " + std::string(views.size() > 1 ? "those views" : "that view") +
                       " too, and every query that reads " + (views.size() > 1 ? "them" : "it") + " fails from then on"
                 : "PostgreSQL refuses to drop what a view depends on without CASCADE, so the migration fails";
-  r.add(RuleId::breaks_dependent_view, span.first, span.second, change + " is read by " + names(views) + ": " + consequence,
+  Diagnostic& d = r.add(RuleId::breaks_dependent_view, span.first, span.second, change + " is read by " + names(views) + ": " + consequence,
         "In one transaction, drop the dependent view" + std::string(views.size() > 1 ? "s" : "") +
             " explicitly, make the change, and create the view" + (views.size() > 1 ? "s" : "") +
             " again with their current definition (adapted to the change); if the view is still in use, "
             "replace it with a version that no longer reads what is going away first.");
+  // docs/severity.md: the statement succeeds and a view holds no data of its own.
+  if (cascade && !retype) d.severity = Severity::Warning;
 }
 
 // Whether losing `view` to CASCADE costs nothing: the migration (or, in a

@@ -9,6 +9,8 @@ void check(const StatementView& v, Report& r) {
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     if (v.ctx.column_created_by_undone_migration(table, column)) return;  // a down script undoing its up
+    // Nobody's data yet, or the column swap (ADD new; UPDATE SET new = f(old); DROP old; RENAME new TO old).
+    if (rules::column_new_in_migration(v, table, column) || rules::column_swapped_in_transaction(v, table, column)) return;
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
@@ -28,13 +30,19 @@ void check(const StatementView& v, Report& r) {
           .severity = Severity::Note;
       return;
     }
-    r.add(RuleId::drop_column, b, e,
+    Diagnostic& d = r.add(RuleId::drop_column, b, e,
           "DROP COLUMN `" + column + "` permanently deletes its data from `" + rules::display(table) +
               "`, and application code still running that reads or writes `" + column + "` fails as soon as it runs" +
               cascade,
           "Contract in steps: first deploy code that no longer reads or writes `" + column +
               "` (ORMs that cache columns need it ignored explicitly), copy the data elsewhere if it may be needed, "
               "and drop the column in a later migration.");
+    // CREATE TABLE IF NOT EXISTS earlier in the file: the table (and the
+    // column's data) may or may not be there, so the loss is not certain.
+    if (v.ctx.created_if_not_exists(table)) {
+      d.severity = Severity::Warning;
+      d.message += " (if `" + rules::display(table) + "` already existed when CREATE TABLE IF NOT EXISTS ran)";
+    }
   });
 }
 

@@ -25,6 +25,8 @@ void check(const StatementView& v, Report& r) {
     if (!items) continue;
     QualifiedName index = v.ctx.qualify_names(ast::strings(ast::list(*items, "items")));
     if (v.ctx.created_in_migration(index)) continue;
+    // DROP TABLE later in the same transaction locks the table the same way (and is reported itself).
+    if (rules::dropped_later_in_transaction(v, index)) continue;
     auto table = v.ctx.table_of_index(index);
     std::string on = table ? "`" + rules::display(*table) + "`" : "the index's table";
     Diagnostic& d = r.add(RuleId::drop_index_non_concurrently, v.stmt.begin, v.stmt.end,

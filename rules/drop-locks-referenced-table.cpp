@@ -25,6 +25,8 @@ void check(const StatementView& v, Report& r) {
   }
   for (const RelationLock& l : v.effects.locks) {
     if (l.role != LockRole::ReferencedByKey || l.mode != LockMode::AccessExclusive || v.ctx.created_in_migration(l.relation)) continue;
+    // Dropped later in the same transaction: that DROP takes the same lock anyway.
+    if (rules::dropped_later_in_transaction(v, l.relation)) continue;
     std::string name = rules::display(l.relation);
     r.add(RuleId::drop_locks_referenced_table, v.stmt.begin, v.stmt.end,
           std::string(drop_table ? "dropping `" + dropped + "`" : "dropping a foreign key of `" + dropped + "`") +

@@ -4,6 +4,8 @@
 // this says what makes the deploy fail and how to find those rows first.
 // VALIDATE CONSTRAINT is left out: it is the safe recipe's last step, and
 // when it fails nothing was blocked and the NOT VALID constraint stays.
+#include <algorithm>
+
 #include "analysis/ast.h"
 #include "analysis/type_change.h"
 #include "rules/helpers.h"
@@ -31,11 +33,41 @@ Failure duplicates(const std::string& verb, const std::string& table, const std:
   return f;
 }
 
+// An existing unique index (or primary key) on some of `cols`, without a
+// WHERE clause: the rows cannot hold duplicates of `cols`.
+bool already_unique(const StatementView& v, const std::vector<std::string>& cols) {
+  const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
+  if (!table) return false;
+  for (const std::string& name : table->indexes) {
+    const IndexInfo* idx = v.ctx.catalog().index({v.effects.target->schema, name});
+    if (!idx || !idx->unique || idx->partial || idx->columns.empty()) continue;
+    bool covered = std::all_of(idx->columns.begin(), idx->columns.end(), [&](const std::string& c) {
+      return !c.empty() && std::find(cols.begin(), cols.end(), c) != cols.end();
+    });
+    if (covered) return true;
+  }
+  return false;
+}
+
+bool all_not_null(const StatementView& v, const std::vector<std::string>& cols) {
+  return std::all_of(cols.begin(), cols.end(), [&](const std::string& c) {
+    const ColumnInfo* col = v.ctx.catalog().column(*v.effects.target, c);
+    return col && col->not_null;
+  });
+}
+
 std::optional<Failure> constraint_failure(const StatementView& v, const std::string& t, const Json& con) {
   std::string_view type = ast::str(con, "contype");
   bool not_valid = ast::flag(con, "skip_validation");
   if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && ast::str(con, "indexname").empty()) {
     auto cols = ast::strings(ast::list(con, "keys"));
+    bool primary = type == "CONSTR_PRIMARY";
+    // Already unique (the old key, a unique index): only NULLs can still fail a primary key.
+    if (!cols.empty() && already_unique(v, cols)) {
+      if (!primary || all_not_null(v, cols)) return std::nullopt;
+      return Failure{"ADD PRIMARY KEY fails if existing rows of `" + t + "` have NULLs in (" + joined(cols) + ")",
+                     "SELECT count(*) FROM " + t + " WHERE " + joined(cols, " IS NULL OR ") + " IS NULL;"};
+    }
     if (!cols.empty()) return duplicates(type == "CONSTR_PRIMARY" ? "ADD PRIMARY KEY" : "ADD UNIQUE", t, cols, type == "CONSTR_PRIMARY");
   } else if (type == "CONSTR_CHECK" && !not_valid) {
     return Failure{"ADD CHECK fails if any existing row of `" + t + "` violates the CHECK",

@@ -1,10 +1,10 @@
 #include "rules/helpers.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "analysis/ast.h"
-
-#include <cctype>
 
 namespace migrasafe::rules {
 
@@ -86,11 +86,39 @@ Span alter_command_span(const StatementView& v, int index) {
   return {s.begin, s.end};
 }
 
+bool expects_existing_table(const StatementView& v) {
+  if (!v.effects.target || !v.ctx.created_if_not_exists(*v.effects.target)) return false;
+  for (const Json& c : ast::list(v.stmt.node, "cmds")) {
+    const Json* cmd = ast::as(c, "AlterTableCmd");
+    if (cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" && ast::flag(*cmd, "missing_ok")) return true;
+  }
+  return false;
+}
+
+bool rows_not_at_stake(const StatementView& v, const QualifiedName& table) {
+  const TableInfo* info = v.ctx.catalog().table(table);
+  return v.ctx.created_in_migration(table) || (info && info->temporary) ||
+         dropped_later_in_transaction(v, table);  // reported as the DROP
+}
+
 std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind) {
   if (v.stmt.kind != kind || ast::field(v.stmt.node, "whereClause") || !v.effects.target) return std::nullopt;
-  if (v.ctx.created_in_migration(*v.effects.target)) return std::nullopt;
+  if (rows_not_at_stake(v, *v.effects.target)) return std::nullopt;
   return v.effects.target;
 }
+
+namespace {
+
+// ADD COLUMN `column`, without IF NOT EXISTS (with it the column may already
+// be there, holding data).
+bool adds_new_column(const Json& cmd, const std::string& column) {
+  if (ast::str(cmd, "subtype") != "AT_AddColumn" || ast::flag(cmd, "missing_ok")) return false;
+  const Json* def = ast::field(cmd, "def");
+  const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+  return col && ast::str(*col, "colname") == column;
+}
+
+}  // namespace
 
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
   if (v.ctx.created_in_migration(table)) return true;
@@ -100,10 +128,159 @@ bool column_new_in_migration(const StatementView& v, const QualifiedName& table,
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
     for (const Json& c : ast::list(s.node, "cmds")) {
       const Json* cmd = ast::as(c, "AlterTableCmd");
-      const Json* def = cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" ? ast::field(*cmd, "def") : nullptr;
-      const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-      if (col && ast::str(*col, "colname") == column) return true;
+      if (cmd && adds_new_column(*cmd, column)) return true;
     }
+  }
+  return false;
+}
+
+namespace {
+
+std::string_view transaction_kind(const Statement& s) {
+  return s.kind == "TransactionStmt" && s.parent < 0 ? ast::str(s.node, "kind") : std::string_view();
+}
+
+// Ends the transaction (or, ROLLBACK TO, undoes part of it).
+bool ends_transaction(std::string_view kind) {
+  return kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" || kind == "TRANS_STMT_PREPARE" ||
+         kind == "TRANS_STMT_ROLLBACK_TO";
+}
+
+std::size_t top_level(const std::vector<Statement>& all, std::size_t i) {
+  while (all[i].parent >= 0) i = static_cast<std::size_t>(all[i].parent);
+  return i;
+}
+
+const Json* alter_table_relation(const Statement& s) {
+  return s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
+}
+
+// RENAME COLUMN on `table`: {old name, new name}.
+std::optional<std::pair<std::string, std::string>> column_rename(const StatementView& v, const Statement& s,
+                                                                 const QualifiedName& table) {
+  if (s.kind != "RenameStmt" || ast::str(s.node, "renameType") != "OBJECT_COLUMN") return std::nullopt;
+  const Json* rel = ast::field(s.node, "relation");
+  if (!rel || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
+  return std::pair{std::string(ast::str(s.node, "subname")), std::string(ast::str(s.node, "newname"))};
+}
+
+bool adds_column(const StatementView& v, const Statement& s, const QualifiedName& table, const std::string& column) {
+  const Json* rel = alter_table_relation(s);
+  if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
+  for (const Json& c : ast::list(s.node, "cmds")) {
+    const Json* cmd = ast::as(c, "AlterTableCmd");
+    if (cmd && adds_new_column(*cmd, column)) return true;
+  }
+  return false;
+}
+
+// UPDATE table SET target = <expression that reads one of `sources`>.
+bool fills_column_from(const StatementView& v, const Statement& s, const QualifiedName& table, const std::string& target,
+                       const std::set<std::string>& sources) {
+  const Json* rel = s.kind == "UpdateStmt" ? ast::field(s.node, "relation") : nullptr;
+  if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
+  for (const Json& t : ast::list(s.node, "targetList")) {
+    const Json* rt = ast::as(t, "ResTarget");
+    const Json* val = rt ? ast::field(*rt, "val") : nullptr;
+    if (!val || ast::str(*rt, "name") != target) continue;
+    bool reads = false;
+    ast::walk(*val, [&](std::string_view kind, const Json& fields) {
+      if (kind != "ColumnRef") return;
+      auto names = ast::strings(ast::list(fields, "fields"));
+      reads = reads || (!names.empty() && sources.count(names.back()));
+    });
+    if (reads) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TransactionStatements transaction_statements(const StatementView& v) {
+  TransactionStatements out;
+  if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return out;
+  const std::vector<Statement>& all = v.file.statements;
+  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  if (self >= all.size()) return out;
+  if (v.ctx.do_block()) {
+    // The DO block runs in a transaction of its own: only its statements share it.
+    std::size_t block = top_level(all, self);
+    for (std::size_t i = block + 1; i < all.size() && top_level(all, i) == block; ++i)
+      if (i != self && !all[i].deferred) (i < self ? out.before : out.after).push_back(i);
+    return out;
+  }
+  for (std::size_t i = self; i-- > 0;) {
+    std::string_view kind = transaction_kind(all[i]);
+    if (ends_transaction(kind) || kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") break;
+    if (!all[i].deferred) out.before.push_back(i);
+  }
+  std::reverse(out.before.begin(), out.before.end());
+  for (std::size_t i = self + 1; i < all.size(); ++i) {
+    if (ends_transaction(transaction_kind(all[i]))) break;
+    if (!all[i].deferred) out.after.push_back(i);
+  }
+  return out;
+}
+
+bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& rel) {
+  const std::vector<Statement>& all = v.file.statements;
+  std::optional<QualifiedName> table = v.ctx.table_of_index(rel);
+  auto is_ours = [&](const QualifiedName& name) { return name == rel || (table && name == *table); };
+  for (std::size_t i : transaction_statements(v).after) {
+    const Statement& s = all[i];
+    if (s.kind == "RenameStmt") {
+      // Under another name a later DROP of this one is about something else.
+      const Json* r = ast::field(s.node, "relation");
+      if (r && is_ours(v.ctx.qualify_range_var(*r))) return false;
+      continue;
+    }
+    if (s.kind != "DropStmt") continue;
+    std::string_view type = ast::str(s.node, "removeType");
+    bool cascade = ast::str(s.node, "behavior") == "DROP_CASCADE";
+    for (const Json& obj : ast::list(s.node, "objects")) {
+      if (type == "OBJECT_SCHEMA") {
+        const Json* schema = ast::as(obj, "String");
+        if (cascade && schema && ast::str(*schema, "sval") == rel.schema) return true;
+        continue;
+      }
+      const Json* items = ast::as(obj, "List");
+      if (!items) continue;
+      QualifiedName name = v.ctx.qualify_names(ast::strings(ast::list(*items, "items")));
+      bool drops_relation = type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
+                            type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE" || type == "OBJECT_INDEX";
+      if (drops_relation && is_ours(name)) return true;
+    }
+  }
+  return false;
+}
+
+bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  const std::vector<Statement>& all = v.file.statements;
+  TransactionStatements tx = transaction_statements(v);
+  // The names the old values went by in this transaction: `column`, and the
+  // name it had before an earlier RENAME in it (RENAME x TO x_old; ... DROP x_old).
+  std::set<std::string> old_names{column};
+  std::string original = column;
+  for (auto it = tx.before.rbegin(); it != tx.before.rend(); ++it)
+    if (auto r = column_rename(v, all[*it], table); r && r->second == original) {
+      original = r->first;
+      old_names.insert(original);
+    }
+  // Which column takes over the original name in the transaction (after this
+  // statement, or before it when the old column was renamed out of the way).
+  std::optional<std::string> replacement;
+  for (const auto* part : {&tx.before, &tx.after})
+    for (std::size_t i : *part)
+      if (auto r = column_rename(v, all[i], table); r && r->second == original && !old_names.count(r->first))
+        replacement = r->first;
+
+  if (!replacement) return false;
+  // Added in this transaction (so the table has been locked ACCESS EXCLUSIVE
+  // since, and no writer slipped in), then filled from the old column.
+  bool added = false;
+  for (std::size_t i : tx.before) {
+    if (adds_column(v, all[i], table, *replacement)) added = true;
+    else if (added && fills_column_from(v, all[i], table, *replacement, old_names)) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "analysis/ast.h"
 #include "analysis/names.h"
@@ -36,15 +37,36 @@ Span alter_command_span(const StatementView& v, int index);
 // The AlterTableCmd node at `index` of an ALTER TABLE statement.
 const Json* alter_command(const Statement& s, int index);
 
+// A later statement of the same transaction drops `rel` (a table, view or
+// sequence, by DROP or DROP SCHEMA ... CASCADE) or, for an index, its table:
+// whatever this statement does to it is undone before anyone else sees it,
+// and the later DROP is reported on its own.
+bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& rel);
+
+// ALTER TABLE ... ADD COLUMN IF NOT EXISTS on a table this file created with
+// CREATE TABLE IF NOT EXISTS: the file expects the table may be an older one,
+// with rows.
+bool expects_existing_table(const StatementView& v);
+
+// Whether for_each_command also visits tables the same transaction drops
+// later: a hazard of the sub-command (a lock, a scan, lost data) is then
+// covered by the DROP, but a failure (Keep) still happens first.
+enum class TablesDroppedLater { Skip, Keep };
+
 // Calls fn(action_effect, alter_table_cmd) for every ALTER TABLE sub-command
 // of the given subtype ("AT_AddColumn", ...) on a table that existed before
 // this migration (tables the migration created are not in use yet).
 template <class Fn>
-void for_each_command(const StatementView& v, std::string_view subtype, Fn fn) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+void for_each_command(const StatementView& v, std::string_view subtype, Fn fn,
+                      TablesDroppedLater dropped_later = TablesDroppedLater::Skip) {
+  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
+  if (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) return;
+  std::optional<bool> skip;  // decided on the first matching sub-command: it reads ahead
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = alter_command(v.stmt, a.command);
-    if (cmd && ast::str(*cmd, "subtype") == subtype) fn(a, *cmd);
+    if (!cmd || ast::str(*cmd, "subtype") != subtype) continue;
+    if (!skip) skip = dropped_later == TablesDroppedLater::Skip && dropped_later_in_transaction(v, *v.effects.target);
+    if (!*skip) fn(a, *cmd);
   }
 }
 
@@ -57,9 +79,14 @@ void for_each_added_constraint(const StatementView& v, Fn fn) {
   });
 }
 
+// Rows of `table` that no one else's data is in: the table was created by
+// this migration, is temporary, or is dropped later in the same transaction
+// (that DROP is the finding).
+bool rows_not_at_stake(const StatementView& v, const QualifiedName& table);
+
 // The table an UPDATE or DELETE (`kind`: "UpdateStmt", "DeleteStmt") changes
 // in every row because it has no WHERE clause, when the table existed before
-// this migration; nullopt otherwise.
+// this migration and its rows are at stake (rows_not_at_stake); nullopt otherwise.
 std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind);
 
 // Whether an earlier statement of this file created `table` or added
@@ -80,6 +107,24 @@ void report_history_issues(const FileView& v, Report& r) {
   for (const HistoryIssue& issue : v.role.history)
     if (issue.rule == id) r.add(id, 0, end, issue.message, issue.help);
 }
+
+// The statements that run in the same transaction as v.stmt, as indexes into
+// v.file.statements (function bodies left out: they run when called). Empty
+// when v.stmt runs in no transaction block of its own file's making: then
+// nothing after it can undo what it does.
+struct TransactionStatements {
+  std::vector<std::size_t> before;  // in file order
+  std::vector<std::size_t> after;
+};
+TransactionStatements transaction_statements(const StatementView& v);
+
+
+// The column swap: a later statement of the same transaction renames a column
+// this migration added to `column`, and an earlier one filled that column
+// from `column` (UPDATE t SET new = f(column)). Dropping or renaming away
+// `column` then loses nothing and breaks no reader: the name survives the
+// transaction with the old values in it.
+bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column);
 
 // "the transaction opened at line 3" / "the transaction the runner wraps around the file"
 std::string transaction_origin(const StatementView& v);

@@ -9,6 +9,9 @@ void check(const StatementView& v, Report& r) {
   bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
   for (const Consequence& loss : v.effects.data_loss) {
     if (v.ctx.created_in_migration(loss.object) || v.ctx.created_by_undone_migration(loss.object)) continue;
+    if (rules::dropped_later_in_transaction(v, loss.object)) continue;  // reported as the DROP
+    const TableInfo* info = v.ctx.catalog().table(loss.object);
+    if (info && info->temporary) continue;  // the session's own scratch rows
     r.add(RuleId::truncate_table, v.stmt.begin, v.stmt.end,
           "TRUNCATE `" + rules::display(loss.object) + "` deletes every row" +
               (cascade ? ", and CASCADE also empties every table with a foreign key to it" : "") +

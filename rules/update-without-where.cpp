@@ -6,33 +6,63 @@
 namespace migrasafe {
 namespace {
 
-// The columns an UPDATE assigns ("SET (a, b) = ..." lists each), in order.
-std::vector<std::string> assigned_columns(const Json& update) {
-  std::vector<std::string> out;
+// The columns an UPDATE assigns ("SET (a, b) = ..." lists each), in order,
+// and whether each one's new value is computed from its old one (SET n = n + 1).
+struct Assignment {
+  std::string column;
+  bool reads_itself = false;
+};
+std::vector<Assignment> assignments(const Json& update) {
+  std::vector<Assignment> out;
   for (const Json& t : ast::list(update, "targetList")) {
     const Json* rt = ast::as(t, "ResTarget");
     std::string name = rt ? std::string(ast::str(*rt, "name")) : "";
-    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    if (name.empty()) continue;
+    bool reads = false;
+    if (const Json* val = ast::field(*rt, "val"))
+      ast::walk(*val, [&](std::string_view kind, const Json& fields) {
+        if (kind != "ColumnRef") return;
+        auto names = ast::strings(ast::list(fields, "fields"));
+        reads = reads || (!names.empty() && names.back() == name);
+      });
+    auto same = [&](const Assignment& a) { return a.column == name; };
+    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) it->reads_itself = it->reads_itself && reads;
+    else out.push_back({name, reads});
   }
   return out;
+}
+
+std::string column_list(const std::vector<std::string>& columns) {
+  std::string list;
+  for (const std::string& c : columns) list += (list.empty() ? "`" : ", `") + c + "`";
+  return list;
 }
 
 void check(const StatementView& v, Report& r) {
   auto target = rules::unfiltered_dml_target(v, "UpdateStmt");
   if (!target) return;
   // Backfilling columns this migration added overwrites nothing anyone wrote.
-  std::vector<std::string> overwritten;
-  for (const std::string& c : assigned_columns(v.stmt.node))
-    if (!rules::column_new_in_migration(v, *target, c)) overwritten.push_back(c);
-  if (overwritten.empty()) return;
-  std::string list;
-  for (const std::string& c : overwritten) list += (list.empty() ? "`" : ", `") + c + "`";
+  // In a function body, a value computed from itself (a counter, SET n = n +
+  // 1, in a trigger) is what the function is for, and nothing is lost.
+  std::vector<std::string> overwritten, recomputed;
+  for (const Assignment& a : assignments(v.stmt.node)) {
+    if (rules::column_new_in_migration(v, *target, a.column)) continue;
+    if (!a.reads_itself) overwritten.push_back(a.column);
+    else if (!v.stmt.deferred) recomputed.push_back(a.column);
+  }
+  if (overwritten.empty() && recomputed.empty()) return;
+  std::string changes;
+  if (!overwritten.empty()) changes = "overwrites " + column_list(overwritten) + " in every row (the old values are gone)";
+  if (!recomputed.empty())
+    changes += std::string(changes.empty() ? "" : ", and ") + "recomputes " + column_list(recomputed) +
+               " in every row from the old values (if the expression loses information, as rounding or lower() do, "
+               "the old values cannot be recovered)";
   std::string t = rules::display(*target);
+  std::string first = overwritten.empty() ? recomputed.front() : overwritten.front();
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
   r.add(RuleId::update_without_where, b, e,
-        "UPDATE `" + t + "` has no WHERE clause: it overwrites " + list +
-            " in every row (the old values are gone) and locks every row until the transaction commits",
-        "Add the WHERE clause that selects the rows meant to change (for a backfill, WHERE " + overwritten.front() +
+        "UPDATE `" + t + "` has no WHERE clause: it " + changes + " and locks every row until the transaction commits",
+        "Add the WHERE clause that selects the rows meant to change (for a backfill, WHERE " + first +
             " IS NULL, which also makes it safe to re-run). To change every row of a large table, keep a copy of the old values if they "
             "may be needed and update in batches (UPDATE " + t + " SET ... WHERE id IN (SELECT id FROM " + t +
             " WHERE ... LIMIT 1000)) outside the DDL transaction.");

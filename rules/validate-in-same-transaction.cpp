@@ -16,9 +16,9 @@ void check(const StatementView& v, Report& r) {
     auto [b, e] = rules::alter_command_span(v, a.command);
     r.add(RuleId::validate_in_same_transaction, b, e,
           "VALIDATE CONSTRAINT `" + name + "` runs in the same transaction that added it NOT VALID: the " +
-              std::string(sql_lock_name(held.value_or(LockMode::AccessExclusive))) +
-              " lock taken by the ADD is still held, so the validation scan blocks " +
-              std::string(lock_blocks(held.value_or(LockMode::AccessExclusive))) + " just as a plain ADD would",
+              std::string(sql_lock_name(held.value_or(LockMode::ShareUpdateExclusive))) + " lock this transaction holds on `" +
+              rules::display(table) + "` since then is kept, so the validation scan blocks " +
+              std::string(lock_blocks(held.value_or(LockMode::ShareUpdateExclusive))) + " just as a plain ADD would",
           "Commit after adding the constraint NOT VALID, and validate it in a later transaction (or migration): "
           "VALIDATE alone takes only SHARE UPDATE EXCLUSIVE, so reads and writes continue during the scan.");
   }

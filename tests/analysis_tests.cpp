@@ -600,3 +600,112 @@ TEST_CASE("missing-lock-timeout names the table of a dropped index", "[rules]") 
   REQUIRE(d.size() == 1);
   CHECK(d[0].message.find("lock on `orders`") != std::string::npos);
 }
+
+TEST_CASE("effects: VALIDATE of a foreign key reads the referenced table under ROW SHARE", "[effects]") {
+  std::string setup = "CREATE TABLE child (id int, parent_id int);"
+                      "ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;";
+  Effects e = last_effects(setup + "ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk");
+  CHECK(mode_on(e, "public", "child") == LockMode::ShareUpdateExclusive);
+  CHECK(mode_on(e, "public", "parents") == LockMode::RowShare);
+  // ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on both tables.
+  Effects add = last_effects("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID");
+  CHECK(mode_on(add, "public", "child") == LockMode::ShareRowExclusive);
+  CHECK(mode_on(add, "public", "parents") == LockMode::ShareRowExclusive);
+}
+
+TEST_CASE("catalog: serial is NOT NULL, SET DEFAULT NULL removes a default, TEMP tables are known", "[catalog]") {
+  Context ctx = replay("CREATE TABLE t (id serial, a int DEFAULT 1, b int DEFAULT NULL);"
+                       "CREATE TEMP TABLE scratch (id int);"
+                       "ALTER TABLE t ALTER COLUMN a SET DEFAULT NULL;");
+  const ColumnInfo* id = ctx.catalog().column({"public", "t"}, "id");
+  REQUIRE(id);
+  CHECK(id->not_null);
+  CHECK(id->has_default);
+  CHECK_FALSE(ctx.catalog().column({"public", "t"}, "a")->has_default);
+  CHECK_FALSE(ctx.catalog().column({"public", "t"}, "b")->has_default);
+  CHECK(ctx.catalog().table({"public", "scratch"})->temporary);
+  CHECK_FALSE(ctx.catalog().table({"public", "t"})->temporary);
+  // SET DEFAULT NULL breaks INSERTs that relied on the default, as DROP DEFAULT does.
+  CHECK(last_effects("ALTER TABLE t ALTER COLUMN a SET DEFAULT NULL").compat_breaks.size() == 1);
+  CHECK(last_effects("ALTER TABLE t ALTER COLUMN a SET DEFAULT 0").compat_breaks.empty());
+}
+
+TEST_CASE("context: a table emptied in the open transaction until rows go in again", "[context]") {
+  CHECK(replay("BEGIN; TRUNCATE t;").emptied_in_transaction({"public", "t"}));
+  CHECK(replay("BEGIN; DELETE FROM t;").emptied_in_transaction({"public", "t"}));
+  CHECK_FALSE(replay("BEGIN; DELETE FROM t WHERE id > 3;").emptied_in_transaction({"public", "t"}));
+  CHECK_FALSE(replay("BEGIN; DELETE FROM t; INSERT INTO t VALUES (1);").emptied_in_transaction({"public", "t"}));
+  CHECK_FALSE(replay("BEGIN; DELETE FROM t; COPY t FROM STDIN;").emptied_in_transaction({"public", "t"}));
+  CHECK_FALSE(replay("BEGIN; TRUNCATE t; COMMIT;").emptied_in_transaction({"public", "t"}));
+  CHECK_FALSE(replay("TRUNCATE t;").emptied_in_transaction({"public", "t"}));  // autocommit: rows may come back
+}
+
+TEST_CASE("severity policy: error only where the statement fails or certainly destroys data", "[fixtures]") {
+  auto severity_of = [](const std::string& sql, RuleId rule) {
+    std::vector<Severity> out;
+    for (const Diagnostic& d : testing::lint_text(sql).diagnostics)
+      if (d.rule == rule) out.push_back(d.severity);
+    return out;
+  };
+  using V = std::vector<Severity>;
+  // Nothing known in the schema: it may hold tables made outside the migrations, so not certain.
+  CHECK(severity_of("DROP SCHEMA legacy CASCADE;", RuleId::drop_schema) == V{Severity::Warning});
+  CHECK(severity_of("DROP SCHEMA legacy;", RuleId::drop_schema) == V{Severity::Warning});
+
+  auto history_then = [&](const std::string& sql, RuleId rule) {
+    LintOptions o;
+    Catalog history;
+    analyse_file(parse_file(std::make_shared<const SourceFile>("1.sql", "CREATE TABLE t (a int, b int); CREATE VIEW v AS SELECT a FROM t;")),
+                 {}, o, nullptr, &history);
+    std::vector<Severity> out;
+    for (const Diagnostic& d : analyse_file(parse_file(std::make_shared<const SourceFile>("2.sql", sql)), {}, o, nullptr, &history).diagnostics)
+      if (d.rule == rule) out.push_back(d.severity);
+    return out;
+  };
+  CHECK(history_then("ALTER TABLE t DROP COLUMN a;", RuleId::breaks_dependent_view) == V{Severity::Error});
+  CHECK(history_then("ALTER TABLE t DROP COLUMN a CASCADE;", RuleId::breaks_dependent_view) == V{Severity::Warning});
+  CHECK(severity_of("DELETE FROM orders;", RuleId::delete_without_where) == V{Severity::Error});
+  CHECK(severity_of("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM orders; END $$;",
+                    RuleId::delete_without_where) == V{Severity::Warning});
+  CHECK(rule_info(RuleId::uncommitted_transaction).severity == Severity::Warning);
+}
+
+TEST_CASE("effects: data-modifying CTEs lock and change rows like the statements they are", "[effects]") {
+  Effects del = last_effects("WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d");
+  CHECK(mode_on(del, "public", "t") == LockMode::RowExclusive);
+  REQUIRE(del.data_loss.size() == 1);
+  CHECK(del.data_loss[0].object == QualifiedName{"public", "t"});
+  Effects upd = last_effects("WITH u AS (UPDATE t SET a = 1 RETURNING *) INSERT INTO log SELECT * FROM u");
+  CHECK(mode_on(upd, "public", "t") == LockMode::RowExclusive);
+  CHECK(mode_on(upd, "public", "log") == LockMode::RowExclusive);
+  REQUIRE(upd.data_loss.size() == 1);
+  CHECK(upd.data_loss[0].column == "a");
+  CHECK(last_effects("WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) SELECT * FROM d").data_loss.empty());
+}
+
+TEST_CASE("effects: DROP TYPE ... CASCADE loses data only where a column may use the enum", "[effects]") {
+  std::string setup = "CREATE TYPE mood AS ENUM ('a', 'b'); CREATE TYPE old_mood AS ENUM ('a');"
+                      "CREATE TABLE people (id int, m mood);";
+  CHECK(last_effects(setup + "DROP TYPE old_mood CASCADE").data_loss.empty());
+  CHECK(last_effects(setup + "DROP TYPE mood CASCADE").data_loss.size() == 1);
+  CHECK(last_effects(setup + "ALTER TABLE people ALTER COLUMN m TYPE old_mood USING 'a'; DROP TYPE old_mood CASCADE")
+            .data_loss.size() == 1);
+  // A table whose columns are not known may use it.
+  CHECK(last_effects(setup + "CREATE TABLE copy AS SELECT * FROM people; DROP TYPE old_mood CASCADE").data_loss.size() == 1);
+  // A type the history does not define is not known to be unused.
+  CHECK(last_effects("DROP TYPE unknown_type CASCADE").data_loss.size() == 1);
+}
+
+TEST_CASE("severity policy: drop-column on a table that may or may not have existed is a warning", "[fixtures]") {
+  auto drops = [](const std::string& sql) {
+    std::vector<Severity> out;
+    for (const Diagnostic& d : testing::lint_text(sql).diagnostics)
+      if (d.rule == RuleId::drop_column) out.push_back(d.severity);
+    return out;
+  };
+  using V = std::vector<Severity>;
+  CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int); ALTER TABLE q ADD COLUMN IF NOT EXISTS c int;"
+              "ALTER TABLE q DROP COLUMN IF EXISTS old;") == V{Severity::Warning});
+  CHECK(drops("ALTER TABLE q DROP COLUMN old;") == V{Severity::Error});
+  CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int, old int); ALTER TABLE q DROP COLUMN old;").empty());
+}

@@ -414,7 +414,8 @@ TEST_CASE("--pg-version newer than the grammar: rejected statements are notes an
   CHECK(code15 == 1);
   CHECK(pg15.count("0000_actions/up.sql:2 syntax-error error") == 1);
   CHECK(pg15.count("0000_actions/up.sql:5 syntax-error error") == 1);
-  CHECK(pg15.count("0000_actions/up.sql:3 add-required-column error") == 1);
+  // The table comes from a statement that did not parse: not known to hold rows (add-required-column is silent).
+  CHECK(pg15.count("0000_actions/up.sql:3 add-required-column error") == 0);
   CHECK(pg15.count("0000_actions/down.sql:3 drop-table error") == 1);
 
   // The range is 10-19, also in the configuration file; --version names the grammar.
