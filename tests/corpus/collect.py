@@ -4,7 +4,9 @@
 The corpus is ${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}: one top-level directory per project. Each
 project is checked the way its team would run migrasafe: once, from inside the project directory, on
 the whole directory (`migrasafe check --format json .`), so its migration layout and its history (the
-schema replayed from earlier migrations) apply.
+schema replayed from earlier migrations) apply. A project whose migrations are written for a newer
+PostgreSQL than the default target gets the `--pg-version` its team would put in .migrasafe.toml
+(PROJECT_OPTIONS): lemmy's migrations use PostgreSQL 16 and 18 syntax (pg_dump 18 output).
 
 Output (stdout, or -o FILE): tab-separated, sorted, one finding a line:
     project  path  line  rule  severity  message
@@ -24,6 +26,8 @@ from pathlib import Path
 
 TIMEOUT_SECONDS = 120
 SKIP = 77
+# What the project's own configuration would say (the corpus holds only .sql files).
+PROJECT_OPTIONS = {"lemmy": ["--pg-version", "18"]}
 
 
 def corpus_dir(explicit):
@@ -40,7 +44,7 @@ def projects(corpus):
 def check_project(binary, project):
     """(findings, error): the project's findings as tuples, or an error message."""
     try:
-        run = subprocess.run([binary, "check", "--format", "json", "."], cwd=project,
+        run = subprocess.run([binary, "check", "--format", "json", *PROJECT_OPTIONS.get(project.name, []), "."], cwd=project,
                              capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         return None, f"timed out after {TIMEOUT_SECONDS}s"
