@@ -175,7 +175,7 @@ def print_text(table):
 
 
 def print_markdown(table):
-    print("| rule | severity | findings on the corpus | labelled | TP | FP | noise | no longer reported | precision |")
+    print("| rule | severity | findings on the corpus | labelled | TP | FP | noise | gone or downgraded | precision |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for rule, r in ordered(table):
         print(f"| {rule} | {severity_name(r)} | {r['fired']} | {r['labelled']} | {r['TP']} | {r['FP']} | "
