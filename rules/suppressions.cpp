@@ -11,6 +11,7 @@ struct Suppression {
   std::vector<RuleId> rules;
   std::uint32_t comment_begin, comment_end;
   bool whole_file;
+  bool squawk;  // a squawk-ignore comment
   std::uint32_t covers_begin = 0, covers_end = 0;  // the statement it covers
   bool used = false;
 };
@@ -63,7 +64,7 @@ class Reader {
       else if (take_prefix(body, "squawk-ignore-file")) squawk = whole_file = true;
       else if (take_prefix(body, "squawk-ignore")) squawk = true;
       else continue;
-      Suppression s{{}, c->begin, c->end, whole_file};
+      Suppression s{{}, c->begin, c->end, whole_file, squawk};
       if (parse(body, squawk, *c, s.rules)) {
         if (!whole_file && !cover_next_statement(s)) {
           invalid(*c, "this ignore comment is not followed by a statement to cover");
@@ -181,7 +182,9 @@ void apply_suppressions(const ParsedFile& file, const std::vector<bool>& enabled
       if (s.used || !any_enabled) continue;
       std::string names;
       for (RuleId id : s.rules) names += (names.empty() ? "" : ", ") + std::string(rule_info(id).name);
-      added.push_back({RuleId::unused_suppression, rule_info(RuleId::unused_suppression).severity, s.comment_begin,
+      // squawk reports its own unused ignores as notes: a team switching over keeps that.
+      Severity severity = s.squawk ? Severity::Note : rule_info(RuleId::unused_suppression).severity;
+      added.push_back({RuleId::unused_suppression, severity, s.comment_begin,
                        s.comment_end,
                        "this ignore comment suppresses nothing: no " + names + " finding " +
                            (s.whole_file ? "in this file" : "on the statement it covers"),

@@ -454,3 +454,19 @@ TEST_CASE("a DO block too deep to analyse is reported; the statements around it 
                                  Catch::Contains("[MS001 syntax-error]"));
   CHECK_THAT(parens_run.out, Catch::Contains("parens.sql:6:1: error: DROP TABLE `orders`"));
 }
+
+TEST_CASE("an unused squawk-ignore is a note, as squawk reports it; an unused migrasafe-ignore a warning", "[cli]") {
+  fs::path d = temp_dir() / "unused-ignores";
+  fs::remove_all(d);
+  write(d / "m.sql",
+        "SET lock_timeout = '5s';\n"
+        "-- squawk-ignore ban-drop-table\nSELECT 1;\n"
+        "-- migrasafe-ignore drop-table: the archive is empty\nSELECT 2;\n");
+  auto r = run_cli("check --format json ./m.sql", d.string());
+  auto report = nlohmann::json::parse(r.out);
+  std::vector<std::pair<int, std::string>> unused;
+  for (const auto& x : report["files"][0]["findings"])
+    if (x["rule"] == "unused-suppression") unused.emplace_back(x["line"].get<int>(), x["severity"].get<std::string>());
+  CHECK(unused == std::vector<std::pair<int, std::string>>{{2, "note"}, {4, "warning"}});
+  CHECK(r.exit_code == 1);  // the warning
+}
