@@ -1,5 +1,6 @@
 #include "rules/engine.h"
 
+#include "rules/helpers.h"
 #include "rules/suppressions.h"
 
 #include "analysis/ast.h"
@@ -111,13 +112,14 @@ struct Replay {
   FileResult& result;
   Report& report;
   const std::vector<RuleId>& rules;
+  const StatementIndex index = rules::index_statements(file);
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
 
   // Analyses statement i and its body; returns the index after them.
   std::size_t run(std::size_t i, Context& ctx) {
     const Statement& stmt = file.statements[i];
     Effects effects = compute_effects(stmt, ctx);
-    StatementView view{file, stmt, effects, ctx};
+    StatementView view{file, stmt, effects, ctx, &index};
     std::size_t before = report.diagnostics().size();
     for (RuleId id : rules) {
       // A function runs under the caller's settings, not the migration's.

@@ -122,7 +122,17 @@ bool adds_new_column(const Json& cmd, const std::string& column) {
 
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
   if (v.ctx.created_in_migration(table)) return true;
-  for (const Statement& s : v.file.statements) {
+  // With the engine's index, only the earlier ADD COLUMNs of this name.
+  std::vector<const Statement*> earlier;
+  if (v.index) {
+    auto it = v.index->column_adds.find({table.name, column});
+    if (it == v.index->column_adds.end()) return false;
+    for (std::size_t i : it->second) earlier.push_back(&v.file.statements[i]);
+  } else {
+    for (const Statement& s : v.file.statements) earlier.push_back(&s);
+  }
+  for (const Statement* sp : earlier) {
+    const Statement& s = *sp;
     if (s.begin >= v.stmt.begin) break;
     const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
@@ -226,7 +236,29 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
   const std::vector<Statement>& all = v.file.statements;
   std::optional<QualifiedName> table = v.ctx.table_of_index(rel);
   auto is_ours = [&](const QualifiedName& name) { return name == rel || (table && name == *table); };
-  for (std::size_t i : transaction_statements(v).after) {
+  // The later statements that can matter: with the engine's index, only the
+  // DROPs and RENAMEs naming this relation, its table or its schema.
+  std::vector<std::size_t> later;
+  if (v.index && !v.ctx.do_block()) {
+    if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return false;
+    const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+    if (self >= all.size()) return false;
+    const std::size_t end = v.index->transaction_end[top_level(all, self)];
+    auto add = [&](const std::map<std::string, std::vector<std::size_t>>& from, const std::string& key) {
+      auto it = from.find(key);
+      if (it == from.end()) return;
+      for (std::size_t i : it->second)
+        if (i > self && i < end) later.push_back(i);
+    };
+    add(v.index->by_relation_name, rel.name);
+    if (table) add(v.index->by_relation_name, table->name);
+    add(v.index->schema_drops, rel.schema);
+    std::sort(later.begin(), later.end());
+    later.erase(std::unique(later.begin(), later.end()), later.end());
+  } else {
+    later = transaction_statements(v).after;
+  }
+  for (std::size_t i : later) {
     const Statement& s = all[i];
     if (s.kind == "RenameStmt") {
       // Under another name a later DROP of this one is about something else.
@@ -252,6 +284,48 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
     }
   }
   return false;
+}
+
+StatementIndex index_statements(const ParsedFile& file) {
+  const std::vector<Statement>& all = file.statements;
+  StatementIndex out;
+  out.transaction_end.resize(all.size());
+  for (std::size_t i = all.size(), end = all.size(); i-- > 0;) {
+    out.transaction_end[i] = end;
+    if (ends_transaction(transaction_kind(all[i]))) end = i;
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Statement& s = all[i];
+    const Json* r = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
+    if (r) {
+      const Json* range_var = ast::kind(*r) == "RangeVar" ? &ast::inner(*r) : r;
+      for (const Json& c : ast::list(s.node, "cmds")) {
+        const Json* cmd = ast::as(c, "AlterTableCmd");
+        const Json* def = cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" ? ast::field(*cmd, "def") : nullptr;
+        if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr)
+          out.column_adds[{std::string(ast::str(*range_var, "relname")), std::string(ast::str(*col, "colname"))}]
+              .push_back(i);
+      }
+    }
+    if (s.deferred) continue;
+    if (s.kind == "RenameStmt") {
+      if (const Json* r = ast::field(s.node, "relation")) {
+        const Json& range_var = ast::kind(*r) == "RangeVar" ? ast::inner(*r) : *r;
+        out.by_relation_name[std::string(ast::str(range_var, "relname"))].push_back(i);
+      }
+    } else if (s.kind == "DropStmt") {
+      bool schema = ast::str(s.node, "removeType") == "OBJECT_SCHEMA";
+      for (const Json& obj : ast::list(s.node, "objects")) {
+        if (const Json* name = ast::as(obj, "String"); name && schema) {
+          out.schema_drops[std::string(ast::str(*name, "sval"))].push_back(i);
+        } else if (const Json* items = ast::as(obj, "List")) {
+          auto names = ast::strings(ast::list(*items, "items"));
+          if (!names.empty()) out.by_relation_name[names.back()].push_back(i);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column) {

@@ -42,6 +42,8 @@ const Json* alter_command(const Statement& s, int index);
 // whatever this statement does to it is undone before anyone else sees it,
 // and the later DROP is reported on its own.
 bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& rel);
+// The index the engine builds once per file for dropped_later_in_transaction.
+StatementIndex index_statements(const ParsedFile& file);
 
 // ALTER TABLE ... ADD COLUMN IF NOT EXISTS on a table this file created with
 // CREATE TABLE IF NOT EXISTS: the file expects the table may be an older one,

@@ -2,6 +2,7 @@
 // What a rule sees and how it reports. A rule is a RuleHooks value in its
 // own rules/<name>.cpp: a per-statement check, a whole-file check, or both.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,11 +60,26 @@ struct MigrationRole {
   std::vector<HistoryIssue> history;  // duplicate or out-of-order version, edited after it was recorded, ...
 };
 
+// Built once per file, so that "is this object dropped later in the same
+// transaction" or "did this file add that column" costs a lookup, not a scan
+// of the file per statement (quadratic on a big file).
+struct StatementIndex {
+  // For each top-level statement: the index of the next COMMIT, ROLLBACK,
+  // PREPARE or ROLLBACK TO, or the number of statements.
+  std::vector<std::size_t> transaction_end;
+  // DROP and RENAME statements (top level) by the unqualified names they
+  // drop or rename; DROP SCHEMA ... CASCADE by schema name. In file order.
+  std::map<std::string, std::vector<std::size_t>> by_relation_name, schema_drops;
+  // ALTER TABLE ... ADD COLUMN statements by (unqualified table name, column), in file order.
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> column_adds;
+};
+
 struct StatementView {
   const ParsedFile& file;
   const Statement& stmt;
   const Effects& effects;
   const Context& ctx;  // the state *before* the statement runs
+  const StatementIndex* index = nullptr;  // set by the engine; helpers fall back to a scan without it
 };
 
 // What an up script did to the schema, for the reversal check: the schema
