@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 #include "analysis/ast.h"
 
@@ -43,13 +44,21 @@ std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_i
   std::string v = lower(raw);
   v.erase(std::remove_if(v.begin(), v.end(), [](unsigned char c) { return std::isspace(c); }), v.end());
   if (v.empty()) return std::nullopt;
+  // The number: digits, sign, decimal point and an exponent ("1e3s", as
+  // PostgreSQL reads it). "inf" and "nan" are not numbers here, nor for PostgreSQL.
   std::size_t i = 0;
-  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' || v[i] == '+')) ++i;
+  auto is_digit = [&](std::size_t k) { return k < v.size() && std::isdigit(static_cast<unsigned char>(v[k])); };
+  while (i < v.size() && (is_digit(i) || v[i] == '.' || v[i] == '-' || v[i] == '+' ||
+                          (v[i] == 'e' && i > 0 && is_digit(i - 1) &&
+                           (is_digit(i + 1) || (i + 2 < v.size() && (v[i + 1] == '-' || v[i + 1] == '+') && is_digit(i + 2))))))
+    i += v[i] == 'e' ? 2 : 1;
   if (i == 0) return std::nullopt;
   double number;
   try {
-    number = std::stod(v.substr(0, i));
-  } catch (...) {
+    std::size_t used = 0;
+    number = std::stod(v.substr(0, i), &used);
+    if (used != i) return std::nullopt;  // "1-2", "1.2.3"
+  } catch (...) {  // not a number, or beyond a double ("1e999")
     return std::nullopt;
   }
   std::string unit = v.substr(i);
@@ -62,7 +71,12 @@ std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_i
   else if (unit == "h") factor = 3'600'000;
   else if (unit == "d") factor = 86'400'000;
   else return std::nullopt;
-  return static_cast<long>(std::ceil(number * factor));
+  // PostgreSQL stores a time setting as an int of its unit and rejects a
+  // value beyond that range ("Value exceeds integer range"): such a SET fails,
+  // so it sets no timeout. Checking before the cast also keeps it defined.
+  double ms = std::ceil(number * factor);
+  if (!(ms >= std::numeric_limits<int>::min() && ms <= std::numeric_limits<int>::max())) return std::nullopt;
+  return static_cast<long>(ms);
 }
 
 Context::Context(AnalysisOptions opts, Catalog history) : opts_(opts), catalog_(std::move(history)) {
@@ -81,6 +95,15 @@ std::optional<long> Context::timeout_ms(const std::string& name) const {
   auto ms = parse_duration_ms(*value);
   if (!ms || *ms <= 0) return std::nullopt;
   return ms;
+}
+
+std::string Context::no_timeout_reason(const std::string& name) const {
+  auto value = setting(name);
+  if (!value) return "no " + name + " is set";
+  auto ms = parse_duration_ms(*value);
+  if (ms && *ms == 0) return name + " is set to 0 (off)";
+  // The SET failed in PostgreSQL ("1e300s", "-5s", "soon"): the migration stops there.
+  return name + " is set to '" + *value + "', which PostgreSQL rejects";
 }
 
 QualifiedName Context::qualify(std::string schema, std::string name) const {

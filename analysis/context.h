@@ -76,6 +76,9 @@ class Context {
   // A timeout in milliseconds when one is in effect (set and non-zero); a
   // server default is assumed to be off.
   std::optional<long> timeout_ms(const std::string& name) const;
+  // Why `name` gives no timeout, for a message: "no lock_timeout is set",
+  // "lock_timeout is set to 0 (off)", or set to a value PostgreSQL rejects.
+  std::string no_timeout_reason(const std::string& name) const;
 
   // Resolve a possibly unqualified name against the search_path in effect.
   QualifiedName qualify(std::string schema, std::string name) const;
@@ -260,6 +263,9 @@ class Context {
 bool is_bulk_dml(const Statement& stmt);
 
 // Parses a PostgreSQL time setting ("1s", "500ms", "2min", 1000) into ms.
+// Nothing for what PostgreSQL rejects as not a number ("inf", "nan") or as
+// beyond an int of milliseconds ("1e300s"); a negative value is returned for
+// the caller to reject.
 std::optional<long> parse_duration_ms(const std::string& value, bool bare_number_is_ms = true);
 
 }  // namespace migrasafe

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -179,8 +180,10 @@ class Reader {
     if (v.is_integer()) ms = static_cast<long>(v.as_integer()->get());  // milliseconds, as PostgreSQL reads a number
     else if (v.is_string()) ms = parse_duration_ms(v.as_string()->get());
     else wrong(v, key, "a duration such as \"5s\", \"500ms\" or \"1min\"");
-    if (!ms || *ms <= 0)
-      fail(v.source(), "\"" + key + "\" must be a positive duration such as \"5s\", \"500ms\" or \"1min\"");
+    // PostgreSQL's own limit for a time setting: an int of milliseconds.
+    if (!ms || *ms <= 0 || *ms > std::numeric_limits<int>::max())
+      fail(v.source(), "\"" + key + "\" must be a positive duration of at most 2147483647ms (PostgreSQL's limit, "
+                       "about 24 days) such as \"5s\", \"500ms\" or \"1min\"");
     return *ms;
   }
 

@@ -4,6 +4,8 @@
 // a cancelled session) leaves an INVALID index behind: never used by
 // queries, still updated by every write. A re-run then fails with "already
 // exists", or with IF NOT EXISTS skips the build and keeps the INVALID index.
+#include <map>
+
 #include "analysis/ast.h"
 #include "rules/fix.h"
 #include "rules/helpers.h"
@@ -13,15 +15,35 @@ namespace {
 
 bool is_name(const Token& t) { return t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent; }
 
-// DROP INDEX ... IF EXISTS of `index` earlier in the file.
-bool dropped_before(const StatementView& v, const QualifiedName& index) {
-  for (const Statement& s : v.file.statements) {
-    if (s.begin >= v.stmt.begin) break;
+// The file's DROP INDEX ... IF EXISTS statements, by the dropped index's own
+// name, each with its offset and its name as written: built once per file,
+// so that each CREATE INDEX looks up its drops instead of rescanning the file.
+// The name is qualified at lookup, with the search_path of the CREATE INDEX.
+struct FileDrops {
+  bool built = false;
+  std::map<std::string, std::vector<std::pair<std::uint32_t, std::vector<std::string>>>> by_name;
+};
+
+void index_drops(const ParsedFile& file, FileDrops& f) {
+  f.built = true;
+  for (const Statement& s : file.statements) {
     if (s.kind != "DropStmt" || ast::str(s.node, "removeType") != "OBJECT_INDEX" || !ast::flag(s.node, "missing_ok")) continue;
     for (const Json& o : ast::list(s.node, "objects"))
-      if (const Json* l = ast::as(o, "List"); l && v.ctx.qualify_names(ast::strings(ast::list(*l, "items"))) == index)
-        return true;
+      if (const Json* l = ast::as(o, "List")) {
+        std::vector<std::string> names = ast::strings(ast::list(*l, "items"));
+        if (!names.empty()) f.by_name[names.back()].emplace_back(s.begin, std::move(names));
+      }
   }
+}
+
+// DROP INDEX ... IF EXISTS of `index` earlier in the file.
+bool dropped_before(const StatementView& v, Report& r, const QualifiedName& index) {
+  FileDrops& f = r.file_state<FileDrops>(RuleId::concurrent_index_retry);
+  if (!f.built) index_drops(v.file, f);
+  auto it = f.by_name.find(index.name);
+  if (it == f.by_name.end()) return false;
+  for (const auto& [begin, names] : it->second)
+    if (begin < v.stmt.begin && v.ctx.qualify_names(names) == index) return true;
   return false;
 }
 
@@ -56,7 +78,7 @@ void check(const StatementView& v, Report& r) {
   QualifiedName table = v.ctx.qualify_range_var(*rel);
   if (v.ctx.created_in_migration(table)) return;
   QualifiedName index{table.schema, name};
-  if (dropped_before(v, index)) return;
+  if (dropped_before(v, r, index)) return;
   bool if_not_exists = ast::flag(n, "if_not_exists");
   std::string shown = rules::display(index);
   auto [b, e] = rules::head_span(v, ast::location(*rel));

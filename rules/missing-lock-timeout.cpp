@@ -61,7 +61,7 @@ void check(const StatementView& v, Report& r) {
       check_too_long(v, r, *timeout, *limit, *worst);
     return;
   }
-  std::string state = v.ctx.setting("lock_timeout") ? "lock_timeout is set to 0 (off)" : "no lock_timeout is set";
+  std::string state = v.ctx.no_timeout_reason("lock_timeout");
   Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
         "This statement requests " + std::string(worst->mode == LockMode::AccessExclusive || worst->mode == LockMode::Exclusive ? "an " : "a ") +
             std::string(sql_lock_name(worst->mode)) + " lock on `" +

@@ -16,7 +16,7 @@ void check(const StatementView& v, Report& r) {
     if (!worst || l.mode > worst->mode) worst = &l;
   }
   if (!worst || v.ctx.timeout_ms("statement_timeout")) return;
-  std::string state = v.ctx.setting("statement_timeout") ? "statement_timeout is set to 0 (off)" : "no statement_timeout is set";
+  std::string state = v.ctx.no_timeout_reason("statement_timeout");
   std::string work = v.effects.rewrite != Tri::No ? "rewrites" : "reads every row of";
   r.add(RuleId::missing_statement_timeout, v.stmt.begin, v.stmt.end,
         "This statement " + work + " a table while holding " + std::string(sql_lock_name(worst->mode)) +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <string>
 
 namespace migrasafe {
@@ -127,15 +128,15 @@ class Reader {
     if (in < file_.statements.size() && in + 1 < file_.statements.size() &&
         file_.statements[in + 1].parent == static_cast<int>(in))
       limit = file_.statements[in].end;
-    for (const Statement& st : file_.statements) {
-      if (st.begin >= limit) return false;
-      if (st.begin >= s.comment_end) {
-        s.covers_begin = st.begin;
-        s.covers_end = st.end;
-        return true;
-      }
-    }
-    return false;
+    // Statements are in order of their begin: the first one at or after the
+    // comment (or past the body's end) is found by binary search.
+    const std::vector<Statement>& all = file_.statements;
+    auto next = std::lower_bound(all.begin(), all.end(), std::min(limit, s.comment_end),
+                                 [](const Statement& st, std::uint32_t offset) { return st.begin < offset; });
+    if (next == all.end() || next->begin >= limit) return false;
+    s.covers_begin = next->begin;
+    s.covers_end = next->end;
+    return true;
   }
 
   void invalid(const Token& c, std::string message) {
@@ -151,10 +152,76 @@ class Reader {
   bool report_invalid_;
 };
 
-bool covers(const Suppression& s, const Diagnostic& d) {
-  if (std::find(s.rules.begin(), s.rules.end(), d.rule) == s.rules.end()) return false;
-  return s.whole_file || (d.begin >= s.covers_begin && d.begin <= s.covers_end);
-}
+// The ignores indexed by the statement they cover and by rule, so that each
+// finding looks up only the ignores of its rule on the statements that hold
+// it, instead of every ignore in the file (40,000 ignores took seconds).
+class SuppressionIndex {
+ public:
+  explicit SuppressionIndex(std::vector<Suppression>& all) {
+    std::vector<Suppression*> local;
+    for (Suppression& s : all) {
+      if (s.whole_file) add(file_wide_, s);
+      else local.push_back(&s);
+    }
+    // By begin, the enclosing statement before the statements it holds.
+    std::stable_sort(local.begin(), local.end(), [](const Suppression* a, const Suppression* b) {
+      return a->covers_begin != b->covers_begin ? a->covers_begin < b->covers_begin : a->covers_end > b->covers_end;
+    });
+    std::vector<int> open;  // the spans that hold the current one (statement spans nest or are disjoint)
+    for (Suppression* s : local) {
+      if (spans_.empty() || spans_.back().begin != s->covers_begin || spans_.back().end != s->covers_end) {
+        while (!open.empty() && spans_[open.back()].end < s->covers_begin) open.pop_back();
+        spans_.push_back({s->covers_begin, s->covers_end, open.empty() ? -1 : open.back(), {}});
+        open.push_back(static_cast<int>(spans_.size()) - 1);
+      }
+      add(spans_.back().by_rule, *s);
+    }
+  }
+
+  // Whether an ignore covers the finding; marks every ignore that does as used.
+  bool suppress(const Diagnostic& d) {
+    bool hit = mark(file_wide_, d.rule);
+    // The last span that begins at or before the finding, then the spans that
+    // hold it: every span holding the finding is among them.
+    auto after = std::upper_bound(spans_.begin(), spans_.end(), d.begin,
+                                  [](std::uint32_t offset, const Span& s) { return offset < s.begin; });
+    for (int i = static_cast<int>(after - spans_.begin()) - 1; i >= 0; i = spans_[i].parent)
+      if (d.begin <= spans_[i].end) hit |= mark(spans_[i].by_rule, d.rule);
+    return hit;
+  }
+
+ private:
+  struct Ignores {
+    std::vector<Suppression*> list;
+    bool marked = false;  // all of them are marked used already
+  };
+  using ByRule = std::map<RuleId, Ignores>;
+  struct Span {
+    std::uint32_t begin, end;
+    int parent;  // the span that holds this one, or -1
+    ByRule by_rule;
+  };
+
+  static void add(ByRule& by_rule, Suppression& s) {
+    for (RuleId id : s.rules) {
+      auto& ignores = by_rule[id].list;
+      if (ignores.empty() || ignores.back() != &s) ignores.push_back(&s);  // a rule named twice
+    }
+  }
+
+  static bool mark(ByRule& by_rule, RuleId rule) {
+    auto it = by_rule.find(rule);
+    if (it == by_rule.end()) return false;
+    if (!it->second.marked) {
+      for (Suppression* s : it->second.list) s->used = true;
+      it->second.marked = true;
+    }
+    return true;
+  }
+
+  ByRule file_wide_;
+  std::vector<Span> spans_;
+};
 
 }  // namespace
 
@@ -164,16 +231,8 @@ void apply_suppressions(const ParsedFile& file, const std::vector<bool>& enabled
   std::vector<Suppression> suppressions = Reader(file, added, on(RuleId::invalid_suppression)).run();
   if (suppressions.empty() && added.empty()) return;
 
-  std::erase_if(diagnostics, [&](const Diagnostic& d) {
-    bool suppressed = false;
-    for (Suppression& s : suppressions) {
-      if (covers(s, d)) {
-        s.used = true;
-        suppressed = true;
-      }
-    }
-    return suppressed;
-  });
+  SuppressionIndex index(suppressions);
+  std::erase_if(diagnostics, [&](const Diagnostic& d) { return index.suppress(d); });
 
   if (on(RuleId::unused_suppression)) {
     for (const Suppression& s : suppressions) {

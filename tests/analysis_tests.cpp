@@ -108,6 +108,43 @@ TEST_CASE("effects: rewrites, scans and transaction restrictions", "[effects]") 
             .scan == Tri::No);
 }
 
+TEST_CASE("parse_duration_ms: units, exponents, and what PostgreSQL rejects", "[context]") {
+  CHECK(parse_duration_ms("1500") == 1500);
+  CHECK(parse_duration_ms("1500", false) == 1'500'000);  // a bare number in seconds
+  CHECK(parse_duration_ms(" 2 min ") == 120'000);
+  CHECK(parse_duration_ms("1e3s") == 1'000'000);  // PostgreSQL reads an exponent
+  CHECK(parse_duration_ms("1.5E-3min") == 90);
+  CHECK(parse_duration_ms("2147483647") == 2147483647);  // PostgreSQL's largest lock_timeout
+  CHECK(parse_duration_ms("2147483.647s") == 2147483647);
+  CHECK(parse_duration_ms("-5s") == -5000);  // in range: the caller rejects it, as PostgreSQL does
+  // Beyond an int of milliseconds ("Value exceeds integer range"), or not a number:
+  // PostgreSQL rejects the SET, and converting such a double to an integer was undefined.
+  CHECK(!parse_duration_ms("2147483648"));
+  CHECK(!parse_duration_ms("1e300s"));
+  CHECK(!parse_duration_ms("-1e300s"));
+  CHECK(!parse_duration_ms("1e999"));
+  CHECK(!parse_duration_ms("99999999999999999999999999d"));
+  CHECK(!parse_duration_ms("inf"));
+  CHECK(!parse_duration_ms("-inf"));
+  CHECK(!parse_duration_ms("infinity"));
+  CHECK(!parse_duration_ms("nan"));
+  CHECK(!parse_duration_ms("1e"));
+  CHECK(!parse_duration_ms("1-2s"));
+  CHECK(!parse_duration_ms("5 fortnights"));
+  // Through SET: a rejected value sets no timeout.
+  CHECK(!replay("SET lock_timeout = '1e300s'").timeout_ms("lock_timeout"));
+  CHECK(!replay("SET lock_timeout = '-5s'").timeout_ms("lock_timeout"));
+  CHECK(!replay("SET lock_timeout = 'nan'").timeout_ms("lock_timeout"));
+  CHECK(replay("SET lock_timeout = '1e3ms'").timeout_ms("lock_timeout") == 1000);
+  // What a finding says about it.
+  CHECK(replay("SELECT 1").no_timeout_reason("lock_timeout") == "no lock_timeout is set");
+  CHECK(replay("SET lock_timeout = 0").no_timeout_reason("lock_timeout") == "lock_timeout is set to 0 (off)");
+  CHECK(replay("SET lock_timeout = '1e300s'").no_timeout_reason("lock_timeout") ==
+        "lock_timeout is set to '1e300s', which PostgreSQL rejects");
+  CHECK(replay("SET statement_timeout = '-5s'").no_timeout_reason("statement_timeout") ==
+        "statement_timeout is set to '-5s', which PostgreSQL rejects");
+}
+
 TEST_CASE("context: transactions, SET, SET LOCAL, RESET, set_config and ROLLBACK", "[context]") {
   CHECK(!replay("SET lock_timeout = '2s'; RESET lock_timeout").timeout_ms("lock_timeout"));
   CHECK(replay("SET lock_timeout = '2s'").timeout_ms("lock_timeout") == 2000);

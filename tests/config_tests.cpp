@@ -259,6 +259,10 @@ TEST_CASE("config: errors name the file, the line and the key; exit code 2", "[c
   fails("[[overrides]]\nignore = [\"drop-table\"]\n", ".migrasafe.toml:1: [[overrides]] needs \"paths\"");
   fails("[[overrides]]\npaths = [\"db\"]\nfail_on = \"never\"\n", ".migrasafe.toml:3: unknown key \"fail_on\" in [[overrides]]");
   fails("max_lock_timeout = \"soon\"\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration");
+  fails("max_lock_timeout = \"1e300s\"\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration of at most 2147483647ms");
+  fails("max_lock_timeout = \"nan\"\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration");
+  fails("max_lock_timeout = \"-5s\"\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration");
+  fails("max_lock_timeout = 2147483648\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration of at most");
   fails("hot_tables = [\"a.b.c\"]\n", ".migrasafe.toml:1: \"hot_tables\" entries are");
   fails("pg_version = = 15\n", ".migrasafe.toml:1:");  // toml++ parse error, with line and column
 

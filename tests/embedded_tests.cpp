@@ -2,6 +2,7 @@
 // their positions in the file, their parse problems, and what they change.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "parser/parse.h"
@@ -179,6 +180,41 @@ TEST_CASE("embedded: an ignore comment at the end of a body covers nothing after
   }
   CHECK(drops == 2);
   CHECK(invalid == 1);
+}
+
+TEST_CASE("embedded: ignores on a DO block, in its body and stacked on one statement are all matched",
+          "[embedded][suppressions]") {
+  LintOptions options;
+  MigrationRole role;
+  auto file = std::make_shared<const SourceFile>("t.sql",
+                                                 "-- migrasafe-ignore drop-table: the block drops archive tables\n"
+                                                 "DO $$\nBEGIN\n"
+                                                 "  -- migrasafe-ignore drop-table: said again for this one\n"
+                                                 "  DROP TABLE a;\n"
+                                                 "  DROP TABLE b;\n"
+                                                 "END $$;\n"
+                                                 "-- migrasafe-ignore drop-table: first reason\n"
+                                                 "-- migrasafe-ignore drop-table, truncate-table: second reason\n"
+                                                 "DROP TABLE c;\n"
+                                                 "DROP TABLE d;\n"
+                                                 "-- migrasafe-ignore drop-column: meant for another statement\n"
+                                                 "DROP TABLE e;\n"
+                                                 "-- migrasafe-ignore-file truncate-table: staging only\n"
+                                                 "-- migrasafe-ignore-file truncate-table: said twice\n"
+                                                 "TRUNCATE f;\n");
+  FileResult r = analyse_file(parse_file(file), role, options);
+  std::vector<int> drop_lines, unused_lines;
+  int truncates = 0;
+  for (const Diagnostic& d : r.diagnostics) {
+    int line = static_cast<int>(std::count(file->text.begin(), file->text.begin() + d.begin, '\n')) + 1;
+    if (d.rule == RuleId::drop_table) drop_lines.push_back(line);
+    if (d.rule == RuleId::unused_suppression) unused_lines.push_back(line);
+    truncates += d.rule == RuleId::truncate_table;
+  }
+  std::sort(drop_lines.begin(), drop_lines.end());
+  CHECK(drop_lines == std::vector<int>{11, 13});  // d, and e whose ignore names another rule
+  CHECK(unused_lines == std::vector<int>{12});    // every ignore that covered a finding counts as used
+  CHECK(truncates == 0);
 }
 
 TEST_CASE("embedded: a BEGIN ATOMIC body's statements are placed from the file's tokens", "[embedded]") {
