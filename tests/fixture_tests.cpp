@@ -178,10 +178,18 @@ TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[in
         last = at;
       }
     }
+    auto bad = cases(name, "bad"), good = cases(name, "good");
+    // scripts/new-rule.py marks every placeholder it writes; none may be left.
+    std::vector<fs::path> written{root / "rules" / (name + ".cpp"), doc};
+    for (const auto& c : bad) for (const auto& f : sql_files(c)) written.push_back(f);
+    for (const auto& c : good) for (const auto& f : sql_files(c)) written.push_back(f);
+    for (const fs::path& file : written) {
+      INFO(file.string() << " still holds a placeholder from scripts/new-rule.py: replace every TODO(new-rule)");
+      CHECK((!fs::exists(file) || testing::read_file(file).find("TODO(new-rule)") == std::string::npos));
+    }
     // History rules judge a whole migration set (versions, git, migrasafe.sum):
     // tests/history_tests.cpp covers them with temporary trees.
     if (rule.category == Category::History) continue;
-    auto bad = cases(name, "bad"), good = cases(name, "good");
     CHECK(!bad.empty());
     CHECK(!good.empty());
     // The bad fixtures must expect this rule somewhere.
