@@ -145,13 +145,16 @@ std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) 
 using namespace fixtures;
 
 TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
+  // One section per rule: `-c RULE` runs only that rule's fixtures.
   for (const RuleInfo& rule : all_rules()) {
-    for (const char* kind : {"bad", "good"}) {
-      for (const fs::path& c : cases(std::string(rule.name), kind)) {
-        Catalog history;  // a directory is a migration history, in file name order
-        for (const fs::path& file : sql_files(c)) {
-          INFO("rule " << rule.name << ", fixture " << file.string());
-          CHECK(check_file(file, rule, history) == "");
+    DYNAMIC_SECTION(rule.name) {
+      for (const char* kind : {"bad", "good"}) {
+        for (const fs::path& c : cases(std::string(rule.name), kind)) {
+          Catalog history;  // a directory is a migration history, in file name order
+          for (const fs::path& file : sql_files(c)) {
+            INFO("rule " << rule.name << ", fixture " << file.string());
+            CHECK(check_file(file, rule, history) == "");
+          }
         }
       }
     }
