@@ -145,13 +145,16 @@ std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) 
 using namespace fixtures;
 
 TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
+  // One section per rule: `-c RULE` runs only that rule's fixtures.
   for (const RuleInfo& rule : all_rules()) {
-    for (const char* kind : {"bad", "good"}) {
-      for (const fs::path& c : cases(std::string(rule.name), kind)) {
-        Catalog history;  // a directory is a migration history, in file name order
-        for (const fs::path& file : sql_files(c)) {
-          INFO("rule " << rule.name << ", fixture " << file.string());
-          CHECK(check_file(file, rule, history) == "");
+    DYNAMIC_SECTION(rule.name) {
+      for (const char* kind : {"bad", "good"}) {
+        for (const fs::path& c : cases(std::string(rule.name), kind)) {
+          Catalog history;  // a directory is a migration history, in file name order
+          for (const fs::path& file : sql_files(c)) {
+            INFO("rule " << rule.name << ", fixture " << file.string());
+            CHECK(check_file(file, rule, history) == "");
+          }
         }
       }
     }
@@ -178,10 +181,18 @@ TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[in
         last = at;
       }
     }
+    auto bad = cases(name, "bad"), good = cases(name, "good");
+    // scripts/new-rule.py marks every placeholder it writes; none may be left.
+    std::vector<fs::path> written{root / "rules" / (name + ".cpp"), doc};
+    for (const auto& c : bad) for (const auto& f : sql_files(c)) written.push_back(f);
+    for (const auto& c : good) for (const auto& f : sql_files(c)) written.push_back(f);
+    for (const fs::path& file : written) {
+      INFO(file.string() << " still holds a placeholder from scripts/new-rule.py: replace every TODO(new-rule)");
+      CHECK((!fs::exists(file) || testing::read_file(file).find("TODO(new-rule)") == std::string::npos));
+    }
     // History rules judge a whole migration set (versions, git, migrasafe.sum):
     // tests/history_tests.cpp covers them with temporary trees.
     if (rule.category == Category::History) continue;
-    auto bad = cases(name, "bad"), good = cases(name, "good");
     CHECK(!bad.empty());
     CHECK(!good.empty());
     // The bad fixtures must expect this rule somewhere.
