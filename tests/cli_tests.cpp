@@ -20,10 +20,7 @@ fs::path temp_dir() {
   fs::create_directories(d);
   return d;
 }
-void write(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+void write(const fs::path& p, const std::string& s) { testing::write_file(p, s); }
 }  // namespace
 
 TEST_CASE("exit codes: 0 clean, 1 findings at --fail-on, 2 usage, 3 unreadable input", "[cli]") {

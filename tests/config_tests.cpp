@@ -19,17 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh project directory per test case.
-fs::path project(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("migrasafe-config-" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+fs::path project(const std::string& name) { return testing::fresh_dir("config", name); }
+void write(const fs::path& p, const std::string& s) { testing::write_file(p, s); }
 
 // Findings of a JSON run: "path-suffix rule severity" per finding.
 std::vector<std::string> findings(const testing::Run& r) {

@@ -22,18 +22,8 @@ using V = std::vector<std::string>;
 
 namespace {
 
-// A fresh directory for one test.
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("migrasafe-paths-" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+fs::path fresh(const std::string& name) { return testing::fresh_dir("paths", name); }
+void write(const fs::path& p, const std::string& s) { testing::write_file(p, s); }
 
 // The reported files of a JSON report, in order.
 V files_of(const testing::Run& r) {

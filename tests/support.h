@@ -23,6 +23,21 @@ inline std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// Writes `text` to `p`, creating its directories.
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// A new, empty directory `name` under this process's scratch directory for `suite`.
+inline std::filesystem::path fresh_dir(const std::string& suite, const std::string& name) {
+  namespace fs = std::filesystem;
+  fs::path d = fs::temp_directory_path() / ("migrasafe-" + suite + "-" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
 struct Run {
   int exit_code;
   std::string out;
