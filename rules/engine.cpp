@@ -263,8 +263,12 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   std::vector<RuleId> statement_rules, file_rules;
+  // A down script puts back the schema as it was: design advice (types,
+  // names, indexes) is about that old schema, which the team is leaving.
+  const bool restores_old_schema = role.kind == MigrationRole::Kind::Down;
   for (const RuleInfo& r : all_rules()) {
     if (snapshot || !options.enabled[static_cast<std::size_t>(r.id)]) continue;
+    if (restores_old_schema && r.category == Category::SchemaDesign && r.severity == Severity::Note) continue;
     if (hooks(r.id).statement) statement_rules.push_back(r.id);
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }

@@ -467,3 +467,22 @@ TEST_CASE("an unused squawk-ignore is a note, as squawk reports it; an unused mi
   CHECK(unused == std::vector<std::pair<int, std::string>>{{2, "note"}, {4, "warning"}});
   CHECK(r.exit_code == 1);  // the warning
 }
+
+TEST_CASE("a down script gets no schema-design notes: it puts back the schema the team is leaving", "[cli]") {
+  fs::path d = temp_dir() / "down-design";
+  fs::remove_all(d);
+  write(d / "1_init.up.sql", "CREATE TABLE t (id int PRIMARY KEY, at timestamp);\n");
+  write(d / "1_init.down.sql", "DROP TABLE t;\n");
+  write(d / "2_widen.up.sql", "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN at TYPE timestamptz;\n");
+  write(d / "2_widen.down.sql", "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN at TYPE timestamp;\n");
+  auto r = run_cli("check --format json --fail-on never .", d.string());
+  std::multiset<std::string> design;
+  const auto report = nlohmann::json::parse(r.out);  // kept alive for the loop
+  for (const auto& f : report["files"])
+    for (const auto& x : f["findings"])
+      if (x["category"] == "schema-design")
+        design.insert(fs::path(f["path"].get<std::string>()).filename().string() + " " + x["rule"].get<std::string>());
+  CHECK(design.count("1_init.up.sql prefer-timestamptz") == 1);
+  CHECK(design.count("2_widen.down.sql prefer-timestamptz") == 0);
+  for (const auto& entry : design) CHECK(entry.find(".down.sql") == std::string::npos);
+}
