@@ -1,4 +1,5 @@
 #include "cli/baseline.h"
+#include "sources/paths.h"
 
 #include <algorithm>
 #include <fstream>
@@ -14,13 +15,6 @@ namespace fs = std::filesystem;
 
 namespace migrasafe {
 namespace {
-
-fs::path normal_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path abs = fs::absolute(p, ec);
-  fs::path canonical = fs::weakly_canonical(abs, ec);
-  return ec ? abs.lexically_normal() : canonical;
-}
 
 // Per file of the run: its recorded path and one fingerprint per finding.
 template <typename Fn>
@@ -42,11 +36,11 @@ void for_each_fingerprint(const RunResult& run, const fs::path& root, Fn&& fn) {
 fs::path baseline_root() {
   std::string error;
   if (auto root = repository_root(error)) return *root;
-  return normal_absolute(fs::current_path());
+  return real_path(fs::current_path());
 }
 
 std::string baseline_path(const std::string& path, const fs::path& root) {
-  fs::path abs = normal_absolute(path);
+  fs::path abs = real_path(path);
   fs::path rel = abs.lexically_relative(root);
   if (rel.empty() || *rel.begin() == "..") return abs.generic_string();
   return rel.generic_string();

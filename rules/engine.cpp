@@ -119,7 +119,7 @@ struct Replay {
   std::size_t run(std::size_t i, Context& ctx) {
     const Statement& stmt = file.statements[i];
     Effects effects = compute_effects(stmt, ctx);
-    StatementView view{file, stmt, effects, ctx, &index};
+    StatementView view{file, stmt, effects, ctx, index};
     std::size_t before = report.diagnostics().size();
     for (RuleId id : rules) {
       // A function runs under the caller's settings, not the migration's.

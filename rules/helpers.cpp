@@ -122,17 +122,11 @@ bool adds_new_column(const Json& cmd, const std::string& column) {
 
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
   if (v.ctx.created_in_migration(table)) return true;
-  // With the engine's index, only the earlier ADD COLUMNs of this name.
-  std::vector<const Statement*> earlier;
-  if (v.index) {
-    auto it = v.index->column_adds.find({table.name, column});
-    if (it == v.index->column_adds.end()) return false;
-    for (std::size_t i : it->second) earlier.push_back(&v.file.statements[i]);
-  } else {
-    for (const Statement& s : v.file.statements) earlier.push_back(&s);
-  }
-  for (const Statement* sp : earlier) {
-    const Statement& s = *sp;
+  // Only the file's ADD COLUMNs of this name can matter.
+  auto adds = v.index.column_adds.find({table.name, column});
+  if (adds == v.index.column_adds.end()) return false;
+  for (std::size_t i : adds->second) {
+    const Statement& s = v.file.statements[i];
     if (s.begin >= v.stmt.begin) break;
     const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
@@ -236,27 +230,28 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
   const std::vector<Statement>& all = v.file.statements;
   std::optional<QualifiedName> table = v.ctx.table_of_index(rel);
   auto is_ours = [&](const QualifiedName& name) { return name == rel || (table && name == *table); };
-  // The later statements that can matter: with the engine's index, only the
-  // DROPs and RENAMEs naming this relation, its table or its schema.
+  // The later statements that can matter: in a DO block, the block's own;
+  // otherwise only the DROPs and RENAMEs naming this relation, its table or
+  // its schema before the transaction ends.
   std::vector<std::size_t> later;
-  if (v.index && !v.ctx.do_block()) {
+  if (v.ctx.do_block()) {
+    later = transaction_statements(v).after;
+  } else {
     if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return false;
     const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
     if (self >= all.size()) return false;
-    const std::size_t end = v.index->transaction_end[top_level(all, self)];
+    const std::size_t end = v.index.transaction_end[top_level(all, self)];
     auto add = [&](const std::map<std::string, std::vector<std::size_t>>& from, const std::string& key) {
       auto it = from.find(key);
       if (it == from.end()) return;
       for (std::size_t i : it->second)
         if (i > self && i < end) later.push_back(i);
     };
-    add(v.index->by_relation_name, rel.name);
-    if (table) add(v.index->by_relation_name, table->name);
-    add(v.index->schema_drops, rel.schema);
+    add(v.index.by_relation_name, rel.name);
+    if (table) add(v.index.by_relation_name, table->name);
+    add(v.index.schema_drops, rel.schema);
     std::sort(later.begin(), later.end());
     later.erase(std::unique(later.begin(), later.end()), later.end());
-  } else {
-    later = transaction_statements(v).after;
   }
   for (std::size_t i : later) {
     const Statement& s = all[i];

@@ -79,7 +79,7 @@ struct StatementView {
   const Statement& stmt;
   const Effects& effects;
   const Context& ctx;  // the state *before* the statement runs
-  const StatementIndex* index = nullptr;  // set by the engine; helpers fall back to a scan without it
+  const StatementIndex& index;  // the file's, built once by the engine
 };
 
 // What an up script did to the schema, for the reversal check: the schema

@@ -1,4 +1,5 @@
 #include "sources/git.h"
+#include "sources/paths.h"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -93,12 +94,6 @@ void add_paths(const fs::path& root, const std::string& z, ChangedFiles& into) {
   }
 }
 
-fs::path normal_absolute(const std::string& path) {
-  std::error_code ec;
-  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
-  return ec ? fs::absolute(path).lexically_normal() : p;
-}
-
 }  // namespace
 
 std::optional<fs::path> repository_root(std::string& error) { return repo_root(error); }
@@ -110,12 +105,12 @@ std::optional<fs::path> hooks_directory(std::string& error) {
     error = first_line(r.err);
     return std::nullopt;
   }
-  return normal_absolute(r.out.substr(0, r.out.find('\n')));
+  return real_path(r.out.substr(0, r.out.find('\n')));
 }
 
-bool ChangedFiles::contains(const std::string& path) const { return paths.count(normal_absolute(path)) > 0; }
-bool ChangedFiles::was_modified(const std::string& path) const { return modified.count(normal_absolute(path)) > 0; }
-bool ChangedFiles::existed_at_base(const std::string& path) const { return at_base.count(normal_absolute(path)) > 0; }
+bool ChangedFiles::contains(const std::string& path) const { return paths.count(real_path(path)) > 0; }
+bool ChangedFiles::was_modified(const std::string& path) const { return modified.count(real_path(path)) > 0; }
+bool ChangedFiles::existed_at_base(const std::string& path) const { return at_base.count(real_path(path)) > 0; }
 
 std::optional<ChangedFiles> changed_since(const std::string& ref, std::string& error) {
   auto root = repo_root(error);
