@@ -395,7 +395,8 @@ class Builder {
       for (const QualifiedName& idx : indexes_on(table, column)) names += (names.empty() ? "" : ", ") + idx.name;
       if (!names.empty()) {
         a.scan = Tri::Yes;
-        a.reason += "; even then the index(es) " + names + " " + std::string(kIndexesRebuilt);
+        a.rebuilds_indexes = true;
+        a.reason += "; even then the index(es) " + names + " on the column are rebuilt, reading the whole table";
       }
     }
   }

@@ -60,6 +60,7 @@ struct ActionEffect {
   Tri rewrite = Tri::No;
   Tri scan = Tri::No;
   std::string reason;  // why it rewrites or scans, for messages
+  bool rebuilds_indexes = false;  // no rewrite, but the column's indexes are rebuilt (operator class changes)
 };
 
 // A consequence beyond locks, attached to the ALTER TABLE sub-command (or

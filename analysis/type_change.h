@@ -9,14 +9,6 @@
 
 namespace migrasafe {
 
-// What effects add to an ALTER COLUMN TYPE action's reason when the change
-// does not rewrite the table but rebuilds the column's indexes (the operator
-// class changes), and whether an action says so.
-inline constexpr std::string_view kIndexesRebuilt = "on the column are rebuilt, reading the whole table";
-inline bool rebuilds_indexes_without_rewrite(const ActionEffect& a) {
-  return a.rewrite != Tri::Yes && a.reason.find(kIndexesRebuilt) != std::string::npos;
-}
-
 // The citext extension type (case-insensitive text), qualified or not.
 bool is_citext(const ColumnType& t);
 

@@ -1,5 +1,4 @@
 #include "analysis/ast.h"
-#include "analysis/type_change.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -13,7 +12,7 @@ void check(const StatementView& v, Report& r) {
     // indexes when the operator class changes (this rule's, its message names
     // any CHECK re-check too) or only to re-check CHECK constraints
     // (retype-constrained-column's).
-    bool rebuilds_indexes = a.rewrite == Tri::No && rebuilds_indexes_without_rewrite(a);
+    bool rebuilds_indexes = a.rewrite == Tri::No && a.rebuilds_indexes;
     if (a.rewrite == Tri::No && !rebuilds_indexes) return;
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string verb = a.rewrite == Tri::Yes ? "rewrites the whole table and rebuilds its indexes"

@@ -1,5 +1,4 @@
 #include "analysis/ast.h"
-#include "analysis/type_change.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -12,7 +11,7 @@ namespace {
 // owns each fact.
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_AlterColumnType", [&](const ActionEffect& a, const Json& cmd) {
-    if (a.rewrite != Tri::No || rebuilds_indexes_without_rewrite(a)) return;
+    if (a.rewrite != Tri::No || a.rebuilds_indexes) return;
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
     auto checks = checks_using_column(table, column, v.ctx);
