@@ -156,26 +156,6 @@ void collect_columns(const Json& expr, std::set<std::string>& out) {
   });
 }
 
-// First column an expression mentions (PostgreSQL names unnamed CHECKs after it).
-std::string first_column(const Json& node) {
-  if (node.is_object()) {
-    if (const Json* col = ast::as(node, "ColumnRef")) {
-      auto fields = ast::strings(ast::list(*col, "fields"));
-      if (!fields.empty()) return fields.back();
-    }
-    for (const auto& [k, v] : node.items()) {
-      std::string c = first_column(v);
-      if (!c.empty()) return c;
-    }
-  } else if (node.is_array()) {
-    for (const Json& v : node) {
-      std::string c = first_column(v);
-      if (!c.empty()) return c;
-    }
-  }
-  return {};
-}
-
 std::string joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "_") + (p.empty() ? std::string("expr") : p);
@@ -187,13 +167,17 @@ std::string joined(const std::vector<std::string>& parts) {
 std::string constraint_name(const QualifiedName& table, const Json& con, const std::string& column) {
   std::string name(ast::str(con, "conname"));
   if (!name.empty()) return name;
+  // PostgreSQL (ChooseConstraintName): a foreign key is named after all its
+  // columns; a CHECK after its column when the expression reads exactly one,
+  // else after the table alone, wherever it is declared.
   if (ast::str(con, "contype") == "CONSTR_FOREIGN") {
     auto cols = ast::strings(ast::list(con, "fk_attrs"));
-    return table.name + "_" + (cols.empty() ? column : cols.front()) + "_fkey";
+    if (cols.empty()) cols.push_back(column);
+    return table.name + "_" + joined(cols) + "_fkey";
   }
-  const Json* expr = ast::field(con, "raw_expr");
-  std::string col = !column.empty() ? column : expr ? first_column(*expr) : "";
-  return table.name + (col.empty() ? "" : "_" + col) + "_check";
+  std::set<std::string> columns;
+  if (const Json* expr = ast::field(con, "raw_expr")) collect_columns(*expr, columns);
+  return table.name + (columns.size() == 1 ? "_" + *columns.begin() : "") + "_check";
 }
 
 // A CHECK or FOREIGN KEY constraint (`column`: the column it is declared on,

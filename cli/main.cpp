@@ -32,6 +32,7 @@
 #include "cli/config.h"
 #include "cli/hook.h"
 #include "cli/output.h"
+#include "plan/plan.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -105,6 +106,7 @@ struct CheckArgs {
   std::optional<std::string> stdin_text;  // --fix: stdin's fixed text, read instead of stdin
   bool print_stdin = false;               // --fix on stdin: print stdin_text instead of the report
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
+  bool plan = false;     // `plan`: the release plan (format: text, markdown, yaml, json), findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
   std::string layout = "auto";  // migration-tool layout, or auto-detected
   std::string changed_since;    // report only files changed since this git ref
@@ -299,12 +301,12 @@ int run_check(CheckArgs a) {
     Config config = load_run_config(a.config);
     config_file = config.path;
     if (a.paths.empty()) a.paths = config.migration_paths();
-    if (!a.explain && config.format && !a.given.count("--format")) a.format = *config.format;
+    if (!a.explain && !a.plan && config.format && !a.given.count("--format")) a.format = *config.format;
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
     if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
     if (auto file = config.baseline_path()) {
       if (a.record_baseline && a.output.empty()) a.output = *file;
-      if (!a.record_baseline && !a.explain && a.baseline.empty()) a.baseline = *file;
+      if (!a.record_baseline && !a.explain && !a.plan && a.baseline.empty()) a.baseline = *file;
     }
     CommandLine cli;
     if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
@@ -692,6 +694,8 @@ int run_check(CheckArgs a) {
   }
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
     *out << *a.stdin_text;
+  } else if (a.plan) {
+    write_plan(*out, build_plans(run), plan_format(a.format).value_or(PlanFormat::Text));
   } else if (a.explain && a.format == "text") {
     write_explain_text(*out, run);
   } else if (a.format == "json") {
@@ -728,7 +732,7 @@ int run_check(CheckArgs a) {
   Counts c = count(run);
   if (!internal_errors.empty()) return kExitInternal;
   if (c.input_errors) return kExitInput;
-  if (a.explain) return kExitClean;
+  if (a.explain || a.plan) return kExitClean;
   std::size_t failing = a.fail_on == "never"     ? 0
                         : a.fail_on == "error"   ? c.errors
                         : a.fail_on == "warning" ? c.errors + c.warnings
@@ -1087,6 +1091,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  CheckArgs plan;
+  plan.plan = true;
+  CLI::App* plan_cmd = app.add_subcommand(
+      "plan", "The release plan of each migration: steps with their locks, expand/contract phase and deploy order, "
+              "risks, rollback, and the queries that verify it before and after");
+  add_analysis_options(plan_cmd, plan);
+  plan_cmd->add_option("-f,--format", plan.format, "Output format")
+      ->check(CLI::IsMember({"text", "markdown", "yaml", "json"}))
+      ->capture_default_str();
+
   std::vector<std::string> sources_paths;
   std::string sources_format = "text", sources_layout = "auto";
   CLI::App* sources_cmd = app.add_subcommand(
@@ -1163,7 +1177,7 @@ int main(int argc, char** argv) {
   }
 
   // Which options the command line gave: they override the configuration file.
-  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}, std::pair{baseline_cmd, &record}})
+  for (auto [cmd, args] : {std::pair{check_cmd, &check}, std::pair{explain_cmd, &explain}, std::pair{plan_cmd, &plan}, std::pair{baseline_cmd, &record}})
     for (const char* name : {"--pg-version", "--format", "--fail-on", "--layout"})
       if (const CLI::Option* o = cmd->get_option_no_throw(name); o && o->count()) args->given.insert(name);
 
@@ -1182,6 +1196,7 @@ int main(int argc, char** argv) {
     else if (*baseline_cmd) status = run_check(record);
     else if (*hook_cmd) status = run_install_hook(hook);
     else if (*explain_cmd) status = run_check(explain);
+    else if (*plan_cmd) status = run_check(plan);
     else if (*rules_cmd) status = run_rules(rules_format);
     else if (*lock_cmd) status = run_lock(lock_dir, lock_layout, lock_config);
     else if (*rule_cmd) status = run_rule(rule_name);

@@ -61,6 +61,23 @@ std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResu
 
 std::string_view held_until_name(const LockHold& h) { return h.until_transaction_end ? "transaction" : "statement"; }
 
+std::string lock_held_until(const LineIndex& lines, const Statement& s, const LockHold& hold) {
+  if (s.deferred) return "the end of the caller's transaction";
+  if (!hold.until_transaction_end) return "the end of the statement";
+  if (hold.transaction_end)
+    return "the end of the transaction (line " + std::to_string(lines.position(*hold.transaction_end).line) + ")";
+  return hold.implicit_block ? "the end of the file (it runs as one implicit transaction)"
+                             : "the end of the transaction (the runner's COMMIT after the file)";
+}
+
+std::string effects_work(const Effects& e) {
+  if (e.rewrite == Tri::Yes) return "rewrites the table and its indexes";
+  if (e.rewrite == Tri::Unknown) return "may rewrite the table (depends on the schema)";
+  if (e.scan == Tri::Yes) return "reads the whole table";
+  if (e.scan == Tri::Unknown) return "may read the whole table";
+  return "catalog only";
+}
+
 std::string path_to_uri(const std::string& path) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

@@ -7,27 +7,10 @@
 namespace migrasafe {
 namespace {
 
-std::string work(const Effects& e) {
-  if (e.rewrite == Tri::Yes) return "rewrites the table and its indexes";
-  if (e.rewrite == Tri::Unknown) return "may rewrite the table (depends on the schema)";
-  if (e.scan == Tri::Yes) return "reads the whole table";
-  if (e.scan == Tri::Unknown) return "may read the whole table";
-  return "catalog only";
-}
-
 int depth(const ParsedFile& p, const Statement& s) {
   int d = 0;
   for (const Statement* up = &s; up->parent >= 0; up = &p.statements[static_cast<std::size_t>(up->parent)]) ++d;
   return d;
-}
-
-std::string held_until(const LineIndex& lines, const Statement& s, const LockHold& hold) {
-  if (s.deferred) return "the end of the caller's transaction";
-  if (!hold.until_transaction_end) return "the end of the statement";
-  if (hold.transaction_end)
-    return "the end of the transaction (line " + std::to_string(lines.position(*hold.transaction_end).line) + ")";
-  return hold.implicit_block ? "the end of the file (it runs as one implicit transaction)"
-                             : "the end of the transaction (the runner's COMMIT after the file)";
 }
 
 // Text that did not become a statement (a syntax error, content skipped):
@@ -73,11 +56,11 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
       out << indent << "line " << lines.position(s.begin).line << ": " << visible_controls(statement_summary(f, i)) << "\n";
       indent += "  ";
       if (s.deferred) out << indent << "runs   when the function or procedure is called, not by this migration\n";
-      std::string held = held_until(lines, s, f.holds[i]);
+      std::string held = lock_held_until(lines, s, f.holds[i]);
       for (const RelationLock& l : e.locks)
         out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
             << lock_blocks(l.mode) << "; held until " << held << "\n";
-      if (!e.locks.empty()) out << indent << "work   " << work(e) << "\n";
+      if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
       if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
       for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
       for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";

@@ -12,9 +12,8 @@
 #include "reporters/reporters.h"
 
 namespace migrasafe {
-namespace {
 
-std::string md(std::string_view s) {
+std::string markdown_escape(std::string_view s) {
   std::string out;
   for (char c : visible_controls(s)) {
     switch (c) {
@@ -33,6 +32,10 @@ std::string md(std::string_view s) {
   }
   return out;
 }
+
+namespace {
+
+std::string md(std::string_view s) { return markdown_escape(s); }
 
 std::string plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");

@@ -41,6 +41,12 @@ std::string one_line_summary(std::string_view text, std::size_t width = 72);
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f);
 // "statement" or "transaction".
 std::string_view held_until_name(const LockHold& h);
+// How long a statement's locks are held, for people: "the end of the statement",
+// "the end of the transaction (line 8)", ...
+std::string lock_held_until(const LineIndex& lines, const Statement& s, const LockHold& hold);
+// The heavy work a statement does while it holds its locks: "rewrites the
+// table and its indexes", "reads the whole table", "catalog only".
+std::string effects_work(const Effects& e);
 void write_json(std::ostream& out, const RunResult& run);
 void write_sarif(std::ostream& out, const RunResult& run);
 
@@ -53,6 +59,9 @@ void write_github(std::ostream& out, const RunResult& run);
 void write_gcc(std::ostream& out, const RunResult& run);
 void write_gitlab(std::ostream& out, const RunResult& run);
 void write_markdown(std::ostream& out, const RunResult& run);
+// Text from the input made inert in Markdown: HTML-significant characters as
+// entities, inline Markdown punctuation backslash-escaped, controls visible.
+std::string markdown_escape(std::string_view s);
 void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity> fail_on);
 
 // Untrusted text (paths, messages quoting identifiers, SQL) made safe to show:

@@ -245,6 +245,8 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
                         const ParsedFile* undone_up, Catalog* history) {
   FileResult result;
   result.path = parsed.source->path;
+  result.role = role;
+  result.role.down_text.reset();  // read by the rules; not needed in the results
   result.parsed = std::move(parsed);
   const ParsedFile& file = result.parsed;
   Report report;
@@ -325,7 +327,10 @@ FileResult merge_disjoint(FileResult a, FileResult b) {
   auto first = [](const FileResult& r) {
     return r.parsed.tokens.empty() ? UINT32_MAX : r.parsed.tokens.front().begin;
   };
+  // The file's role is its up section's (the down section undoes it).
+  MigrationRole role = a.role.kind == MigrationRole::Kind::Down ? b.role : a.role;
   if (first(b) < first(a)) std::swap(a, b);
+  a.role = std::move(role);
   std::size_t offset = a.parsed.tokens.size();
   int statements = static_cast<int>(a.parsed.statements.size());
   a.parsed.tokens.insert(a.parsed.tokens.end(), b.parsed.tokens.begin(), b.parsed.tokens.end());

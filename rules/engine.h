@@ -40,6 +40,7 @@ struct FileResult {
   std::vector<Diagnostic> diagnostics;  // in file order
   std::string input_error;  // set when the file could not be read (nothing else is)
   std::string path;
+  MigrationRole role;  // its place in the migration set (without the down script's text)
 };
 
 // Runs one parsed file through the replay and the rules.
