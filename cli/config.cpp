@@ -94,6 +94,7 @@ class Reader {
       else if (k == "hot_tables") c.hot_tables = hot_tables(value);
       else if (k == "max_lock_timeout") c.max_lock_timeout_ms = duration(value, k);
       else if (k == "naming") c.naming = naming(table(value, k));
+      else if (k == "snapshot") c.snapshot = snapshot(table(value, k));
       else unknown(key, "");
     }
     return c;
@@ -185,6 +186,51 @@ class Reader {
       fail(v.source(), "\"" + key + "\" must be a positive duration of at most 2147483647ms (PostgreSQL's limit, "
                        "about 24 days) such as \"5s\", \"500ms\" or \"1min\"");
     return *ms;
+  }
+
+  // A size: a number of bytes, or a string with a unit ("500MB", "10GB", "1.5TB"; powers of 1024).
+  // `per_second`: a speed, written with "/s" ("100MB/s").
+  double bytes(const toml::node& v, const std::string& key, bool per_second) const {
+    std::string example = per_second ? "\"100MB/s\"" : "\"10GB\"";
+    if (v.is_integer() || v.is_floating_point()) {
+      double n = v.is_integer() ? static_cast<double>(v.as_integer()->get()) : v.as_floating_point()->get();
+      if (n > 0 && n < 1e18) return n;
+    } else if (v.is_string()) {
+      std::string text = v.as_string()->get();
+      if (per_second) {
+        if (!text.ends_with("/s")) fail(v.source(), "\"" + key + "\" must be a speed such as " + example);
+        text.resize(text.size() - 2);
+      }
+      static const std::pair<const char*, double> units[] = {{"TB", 1099511627776.0}, {"GB", 1073741824.0},
+                                                            {"MB", 1048576.0}, {"kB", 1024.0}, {"KB", 1024.0},
+                                                            {"B", 1.0}};
+      double scale = 1;
+      for (const auto& [unit, factor] : units)
+        if (text.ends_with(unit)) {
+          text.resize(text.size() - std::string_view(unit).size());
+          scale = factor;
+          break;
+        }
+      char* end = nullptr;
+      double n = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+      if (end && *end == '\0' && n > 0 && n * scale < 1e18) return n * scale;
+    }
+    fail(v.source(), "\"" + key + "\" must be a positive " + (per_second ? "speed" : "size") + " such as " + example);
+  }
+
+  SnapshotSettings snapshot(const toml::table& t) const {
+    SnapshotSettings s;
+    for (auto&& [key, value] : t) {
+      std::string k(key.str());
+      if (k == "file") s.file = nonempty_string(value, k);
+      else if (k == "small_table_rows") s.thresholds.small_table_rows = bytes(value, k, false);
+      else if (k == "large_table_bytes") s.thresholds.large_table_bytes = static_cast<std::int64_t>(bytes(value, k, false));
+      else if (k == "rewrite_throughput") s.thresholds.rewrite_bytes_per_second = bytes(value, k, true);
+      else if (k == "scan_throughput") s.thresholds.scan_bytes_per_second = bytes(value, k, true);
+      else if (k == "max_age_days") s.max_age_days = bytes(value, k, false);
+      else unknown(key, "[snapshot]");
+    }
+    return s;
   }
 
   // Rule names, codes or aliases; "all" (in select) means every rule.
@@ -341,6 +387,11 @@ std::optional<std::string> Config::baseline_path() const {
   return shown_path(fs::path(*baseline).is_absolute() ? fs::path(*baseline) : dir / *baseline);
 }
 
+std::optional<std::string> Config::snapshot_path() const {
+  if (!snapshot.file) return std::nullopt;
+  return shown_path(fs::path(*snapshot.file).is_absolute() ? fs::path(*snapshot.file) : dir / *snapshot.file);
+}
+
 std::optional<fs::path> find_config(const fs::path& start) {
   std::error_code ec;
   fs::path dir = fs::absolute(start, ec).lexically_normal();
@@ -495,6 +546,17 @@ fail_on = "warning"
 # (reported by missing-lock-timeout). A string with a unit ("500ms", "5s", "1min") or a number
 # of milliseconds.
 # max_lock_timeout = "5s"
+
+# A production snapshot (`migrasafe snapshot`): the migrations replay on top of its schema, and
+# findings about rewrites, scans, index builds and long locks name the table's size, with a rough
+# duration; on a small table they become notes, on a large one they are raised one level.
+# [snapshot]
+# file = ".migrasafe/snapshot.json"
+# small_table_rows = 10000        # at most this many rows: small
+# large_table_bytes = "10GB"      # at least this much (table, indexes and TOAST): large
+# rewrite_throughput = "100MB/s"  # copying rows, building an index
+# scan_throughput = "500MB/s"     # reading a table (a scan, a validation)
+# max_age_days = 30               # an older snapshot gets a note
 
 [rules]
 # Run only these rules (names, MSnnn codes or squawk aliases; "all" for every rule).

@@ -46,6 +46,14 @@ struct PathOverride {
   std::optional<bool> assume_in_transaction;
 };
 
+// [snapshot]: the production snapshot `check` uses by default, and the
+// thresholds and speeds its size-aware findings follow.
+struct SnapshotSettings {
+  std::optional<std::string> file;  // as written, relative to the configuration's directory
+  SizeThresholds thresholds;
+  double max_age_days = 30;  // an older snapshot gets a note
+};
+
 struct Config {
   std::string path;           // as shown in messages; empty: no configuration file
   std::filesystem::path dir;  // absolute directory of the file (relative paths start here)
@@ -64,12 +72,15 @@ struct Config {
   std::vector<std::string> hot_tables;  // lower-cased, "schema.table" or "table"
   std::optional<long> max_lock_timeout_ms;
   NamingPatterns naming;
+  SnapshotSettings snapshot;
 
   // `migrations` as paths to analyse: relative to the working directory
   // when that is shorter, else absolute.
   std::vector<std::string> migration_paths() const;
   // `baseline` as a path, the same way (nullopt when not set).
   std::optional<std::string> baseline_path() const;
+  // [snapshot] file as a path, the same way (nullopt when not set).
+  std::optional<std::string> snapshot_path() const;
 };
 
 // The nearest .migrasafe.toml in `start` or a directory above it.

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <condition_variable>
 #include <cstdlib>
@@ -33,6 +34,7 @@
 #include "cli/hook.h"
 #include "cli/output.h"
 #include "plan/plan.h"
+#include "snapshot/snapshot.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -108,6 +110,7 @@ struct CheckArgs {
   bool explain = false;  // `explain`: per-statement effects report, findings do not fail
   bool plan = false;     // `plan`: the release plan (format: text, markdown, yaml, json), findings do not fail
   std::string schema;    // pg_dump --schema-only of production: seeds the schema model
+  std::string snapshot;  // `migrasafe snapshot` file: seeds the schema model and sizes the tables
   std::string layout = "auto";  // migration-tool layout, or auto-detected
   std::string changed_since;    // report only files changed since this git ref
   bool staged = false;          // report only files staged for commit
@@ -293,9 +296,53 @@ int record_baseline(const RunResult& run, const std::string& file) {
   return kExitClean;
 }
 
+// A snapshot's sizes age: say so when it is older than [snapshot] max_age_days.
+void note_snapshot_age(const Snapshot& s, double max_age_days) {
+  std::tm tm{};
+  if (!strptime(s.taken_at.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+    std::cerr << "migrasafe: note: snapshot " << s.path << " has no valid taken_at time: its sizes may be out of date\n";
+    return;
+  }
+  double days = std::difftime(std::time(nullptr), timegm(&tm)) / 86400;
+  if (days > max_age_days)
+    std::cerr << "migrasafe: note: snapshot " << s.path << " was taken " << static_cast<long>(days)
+              << " days ago (more than max_age_days = " << max_age_days
+              << "): table sizes may be out of date; take a new one with `migrasafe snapshot`\n";
+}
+
+int run_snapshot(const SnapshotRequest& request, std::string output) {
+  if (output.empty()) output = ".migrasafe/snapshot.json";
+  std::string error;
+  std::optional<std::string> text = take_snapshot(request, error);
+  if (!text) {
+    std::cerr << "migrasafe: error: snapshot: " << error << "\n";
+    return kExitInput;
+  }
+  std::filesystem::path dir = std::filesystem::path(output).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  // Written beside the target, then renamed: a failed run leaves the old snapshot whole.
+  std::string partial = output + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << *text;
+    out.close();
+    if (!ec && (!out || std::rename(partial.c_str(), output.c_str()) != 0)) ec = std::error_code(errno, std::generic_category());
+  }
+  if (ec) {
+    std::remove(partial.c_str());
+    std::cerr << "migrasafe: error: cannot write " << output << ": " << ec.message() << "\n";
+    return kExitInput;
+  }
+  std::cout << "wrote " << output << "\n";
+  return kExitClean;
+}
+
 int run_check(CheckArgs a) {
   // .migrasafe.toml (or --config) under the command line: per-file options.
   std::optional<Settings> settings;
+  std::optional<Snapshot> production;    // --snapshot (or [snapshot] file)
+  std::shared_ptr<TableSizes> sizes;     // its table sizes, for size-aware findings
   std::string config_file;  // the configuration file read, if any
   try {
     Config config = load_run_config(a.config);
@@ -304,9 +351,30 @@ int run_check(CheckArgs a) {
     if (!a.explain && !a.plan && config.format && !a.given.count("--format")) a.format = *config.format;
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
     if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
+    if (auto file = config.snapshot_path(); file && a.snapshot.empty() && a.schema.empty()) a.snapshot = *file;
     if (auto file = config.baseline_path()) {
       if (a.record_baseline && a.output.empty()) a.output = *file;
       if (!a.record_baseline && !a.explain && !a.plan && a.baseline.empty()) a.baseline = *file;
+    }
+    if (!a.snapshot.empty()) {
+      if (!a.schema.empty()) {
+        std::cerr << "migrasafe: error: --schema and --snapshot both seed the schema: give one\n";
+        return kExitUsage;
+      }
+      try {
+        production.emplace(load_snapshot(a.snapshot));
+      } catch (const SnapshotError& e) {
+        std::cerr << "migrasafe: error: --snapshot " << e.what() << "\n";
+        return kExitInput;
+      }
+      // The server's version is the default target version.
+      if (!a.given.count("--pg-version") && !config.pg_version && production->major_version() >= kMinPgVersion &&
+          production->major_version() <= kMaxPgVersion) {
+        a.pg_version = production->major_version();
+        a.given.insert("--pg-version");
+      }
+      note_snapshot_age(*production, config.snapshot.max_age_days);
+      sizes = std::make_shared<TableSizes>(*production, config.snapshot.thresholds);
     }
     CommandLine cli;
     if (a.given.count("--pg-version")) cli.pg_version = a.pg_version;
@@ -338,6 +406,7 @@ int run_check(CheckArgs a) {
     }
   }
   LintOptions options = settings->base_options();
+  options.sizes = sizes;
   if (std::count(a.paths.begin(), a.paths.end(), "-") > 1) {
     std::cerr << "migrasafe: error: `-` (stdin) can be given only once\n";
     return kExitUsage;
@@ -357,22 +426,24 @@ int run_check(CheckArgs a) {
     return kExitUsage;
   }
 
-  // --schema: replay the dump (no rules) so the first migration sees production's schema.
+  // --schema / --snapshot: replay the schema (no rules) so the first migration sees production's.
   Catalog seed;
-  if (!a.schema.empty()) {
-    std::string err;
-    auto text = read_input({a.schema, false}, err);
+  if (!a.schema.empty() || production) {
+    std::string err, name = production ? a.snapshot : a.schema;
+    std::optional<std::string> text = production ? std::optional<std::string>(production->schema_sql) : read_input({a.schema, false}, err);
     if (!text) {
       std::cerr << "migrasafe: error: --schema " << a.schema << ": " << err << "\n";
       return kExitInput;
     }
     LintOptions replay_only = options;
+    replay_only.sizes = nullptr;
     std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
-    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(a.schema, std::move(*text))), {},
+    FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(name, std::move(*text))), {},
                                    replay_only, nullptr, &seed);
     for (const ParseProblem& p : dump.parsed.problems)
       if (p.kind == ProblemKind::SyntaxError)
-        std::cerr << "migrasafe: warning: --schema " << a.schema << ":"
+        std::cerr << "migrasafe: warning: " << (production ? "--snapshot " : "--schema ") << name << ":"
+                  << (production ? " schema statement at line " : "")
                   << dump.parsed.source->lines.position(p.begin).line << ": " << p.message
                   << " (statement skipped)\n";
   }
@@ -419,7 +490,7 @@ int run_check(CheckArgs a) {
     std::vector<std::string> read;
     for (const InputFile& in : inputs)
       if (!in.from_stdin) read.push_back(shown(in.path));
-    for (const std::string* p : {&a.schema, &a.baseline, &config_file})
+    for (const std::string* p : {&a.schema, &a.snapshot, &a.baseline, &config_file})
       if (!p->empty()) read.push_back(*p);
     for (const std::filesystem::path& dir : sum_dirs(a.paths)) read.push_back((dir / kSumFileName).string());
     for (const std::string& p : read) {
@@ -588,6 +659,7 @@ int run_check(CheckArgs a) {
         // Per-file options (config overrides), and the layout's transaction convention.
         throw_if_test_internal_error(inputs[units[k].input].path);
         LintOptions o = settings->options_for(shown(inputs[units[k].input].path));
+        o.sizes = sizes;
         if (const Migration* m = units[k].migration) {
           o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
           // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
@@ -1041,6 +1113,10 @@ int main(int argc, char** argv) {
     cmd->add_flag("--staged", a.staged,
                   "Judge what the next commit records (for pre-commit hooks): the migrations are read from the git "
                   "index, and only the files staged as added or modified are reported");
+    cmd->add_option("--snapshot", a.snapshot,
+                    "A production snapshot (`migrasafe snapshot`): replayed before the first migration like --schema, "
+                    "its server version is the default --pg-version, and findings name the sizes of the tables they "
+                    "hit (default: [snapshot] file of the configuration file)");
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");
@@ -1100,6 +1176,18 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("-f,--format", plan.format, "Output format")
       ->check(CLI::IsMember({"text", "markdown", "yaml", "json"}))
       ->capture_default_str();
+
+  SnapshotRequest snapshot_request;
+  std::string snapshot_output;
+  CLI::App* snapshot_cmd = app.add_subcommand(
+      "snapshot", "Read the schema and table sizes of a live database (read-only) into a snapshot file for --snapshot");
+  snapshot_cmd->add_option("--database", snapshot_request.conninfo,
+                           "Connection URL or key=value string (default: libpq's PGHOST, PGDATABASE, ... variables)");
+  snapshot_cmd->add_option("-o,--output", snapshot_output, "The snapshot file (default: .migrasafe/snapshot.json)");
+  snapshot_cmd->add_option("--exclude-schema", snapshot_request.exclude_schemas, "Leave out this schema (repeatable)")
+      ->allow_extra_args(false);
+  snapshot_cmd->add_option("--tables", snapshot_request.tables,
+                           "Only tables whose schema.name or name matches this pattern (* and ?)");
 
   std::vector<std::string> sources_paths;
   std::string sources_format = "text", sources_layout = "auto";
@@ -1197,6 +1285,7 @@ int main(int argc, char** argv) {
     else if (*hook_cmd) status = run_install_hook(hook);
     else if (*explain_cmd) status = run_check(explain);
     else if (*plan_cmd) status = run_check(plan);
+    else if (*snapshot_cmd) status = run_snapshot(snapshot_request, snapshot_output);
     else if (*rules_cmd) status = run_rules(rules_format);
     else if (*lock_cmd) status = run_lock(lock_dir, lock_layout, lock_config);
     else if (*rule_cmd) status = run_rule(rule_name);

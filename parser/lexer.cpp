@@ -1,5 +1,7 @@
 #include "parser/lexer.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace migrasafe {
@@ -184,6 +186,35 @@ std::string ident_value(std::string_view text, TokenKind kind) {
   }
   for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+namespace {
+
+// PostgreSQL's reserved and type/function-name keywords: as identifiers they
+// must be quoted. (Quoting any other lower-case name is harmless too.)
+constexpr std::array<std::string_view, 100> kReservedWords = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary", "both",
+    "case", "cast", "check", "collate", "collation", "column", "concurrently", "constraint", "create", "cross",
+    "current_catalog", "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch",
+    "for", "foreign", "freeze", "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner",
+    "intersect", "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer",
+    "overlaps", "placing", "primary", "references", "returning", "right", "select", "session_user", "similar",
+    "some", "symmetric", "table", "tablesample", "then", "to", "trailing", "true", "union", "unique", "user",
+    "using", "variadic", "verbose", "when", "where", "window", "with"};
+
+}  // namespace
+
+std::string quote_ident(std::string_view name) {
+  bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')) bare = false;
+  if (bare && std::find(kReservedWords.begin(), kReservedWords.end(), name) != kReservedWords.end()) bare = false;
+  if (bare) return std::string(name);
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
 }
 
 }  // namespace migrasafe

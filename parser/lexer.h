@@ -37,6 +37,11 @@ inline bool is_comment(TokenKind k) { return k == TokenKind::LineComment || k ==
 // Case-insensitive comparison of a Word token with an upper-case keyword.
 bool token_is(std::string_view text, const Token& t, std::string_view keyword);
 
+// An identifier as SQL needs it written: bare when PostgreSQL would keep it
+// as is (lower-case letters, digits, underscores and $, not a reserved or
+// type/function-name keyword), else double-quoted.
+std::string quote_ident(std::string_view name);
+
 // The identifier a Word or QuotedIdent token spells: unquoted words fold to
 // lower case, quoted ones keep their case and lose their quotes.
 std::string ident_value(std::string_view text, TokenKind kind);

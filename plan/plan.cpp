@@ -248,6 +248,7 @@ MigrationPlan plan_file(const FileResult& f, const FileResult* down) {
       step.locks.push_back({l.relation.str(), std::string(pg_lock_name(l.mode)), std::string(lock_blocks(l.mode)), held});
     step.work = e.locks.empty() ? "" : effects_work(e);
     if (e.target && (e.rewrite != Tri::No || e.scan != Tri::No)) step.work += " (" + e.target->str() + ")";
+    if (i < f.sizes.size()) step.size = f.sizes[i];
     step.phase = step_phase(s, e);
     expand |= step.phase == Phase::Expand;
     migrate |= step.phase == Phase::Migrate;

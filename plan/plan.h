@@ -55,6 +55,7 @@ struct PlanStep {
   std::string transaction;  // how it runs: "runs in its own transaction (autocommit)", ...
   std::vector<PlannedLock> locks;
   std::string work;         // rewrite, scan or catalog only
+  std::string size;         // with a snapshot: the table's size and the estimated duration
   Phase phase = Phase::Other;
   std::vector<Check> preconditions;  // each finds the rows that would make the step fail
   std::vector<Check> postconditions;

@@ -13,20 +13,6 @@ namespace migrasafe {
 
 namespace {
 
-// PostgreSQL's reserved and type/function-name keywords: as identifiers they
-// must be quoted. (Quoting any other lower-case name is harmless too.)
-constexpr std::array kReservedWords = {
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary", "both",
-    "case", "cast", "check", "collate", "collation", "column", "concurrently", "constraint", "create", "cross",
-    "current_catalog", "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch",
-    "for", "foreign", "freeze", "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner",
-    "intersect", "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer",
-    "overlaps", "placing", "primary", "references", "returning", "right", "select", "session_user", "similar",
-    "some", "symmetric", "table", "tablesample", "then", "to", "trailing", "true", "union", "unique", "user",
-    "using", "variadic", "verbose", "when", "where", "window", "with"};
-
 std::string sql_literal(std::string_view s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
@@ -365,17 +351,6 @@ std::vector<Check> postconditions(const ParsedFile& file, const Statement& stmt)
   std::vector<Check> out;
   collect(file, stmt, nullptr, &out);
   return out;
-}
-
-std::string quote_ident(std::string_view name) {
-  bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')) bare = false;
-  if (bare && std::find(kReservedWords.begin(), kReservedWords.end(), name) != kReservedWords.end()) bare = false;
-  if (bare) return std::string(name);
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string format_type_name(const ColumnType& t) {

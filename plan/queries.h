@@ -16,10 +16,6 @@ namespace migrasafe {
 std::vector<Check> preconditions(const ParsedFile& file, const Statement& stmt);
 std::vector<Check> postconditions(const ParsedFile& file, const Statement& stmt);
 
-// An identifier as SQL needs it written: bare when PostgreSQL would keep it
-// as is (lower case letters, digits, underscores, not a reserved word), else
-// double-quoted.
-std::string quote_ident(std::string_view name);
 // format_type()'s spelling of a column type ("bigint", "character varying(20)",
 // "timestamp with time zone", "text[]"); empty when it cannot be known.
 std::string format_type_name(const ColumnType& t);

@@ -61,6 +61,7 @@ Doc plan_doc(const std::vector<MigrationPlan>& plans) {
         locks.push_back({{"relation", l.relation}, {"mode", l.mode}, {"blocks", l.blocks}, {"held_until", l.held_until}});
       step["locks"] = std::move(locks);
       if (!s.work.empty()) step["work"] = s.work;
+      if (!s.size.empty()) step["table_size"] = s.size;
       step["can_fail_if"] = checks_doc(s.preconditions);
       step["findings"] = strings_doc(s.findings);
       step["safer_recipe"] = strings_doc(s.recipes);
@@ -186,6 +187,7 @@ void write_markdown_plans(std::ostream& out, const std::vector<MigrationPlan>& p
       out << ++n << ". Line " << s.line << ": " << code_span(s.sql) << "  \n";
       out << "   " << markdown_escape(sentence(s.transaction)) << ".";
       if (!s.work.empty()) out << " Work: " << markdown_escape(s.work) << ".";
+      if (!s.size.empty()) out << " Size: " << markdown_escape(s.size) << ".";
       out << "\n";
       for (const PlannedLock& l : s.locks)
         out << "   - `" << l.mode << "` on " << markdown_escape(l.relation) << ": blocks " << l.blocks
@@ -258,6 +260,7 @@ void write_text_plans(std::ostream& out, const std::vector<MigrationPlan>& plans
         out << "       lock    " << visible_controls(l.relation) << ": " << l.mode << ", blocks " << l.blocks
             << "; held until " << visible_controls(l.held_until) << "\n";
       if (!s.work.empty()) out << "       work    " << visible_controls(s.work) << "\n";
+      if (!s.size.empty()) out << "       size    " << visible_controls(s.size) << "\n";
       for (const Check& c : s.preconditions) {
         out << "       fails unless " << visible_controls(c.purpose) << "\n";
         text_check(out, c, "         ");

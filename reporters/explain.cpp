@@ -61,6 +61,7 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
         out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
             << lock_blocks(l.mode) << "; held until " << held << "\n";
       if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
+      if (i < f.sizes.size() && !f.sizes[i].empty()) out << indent << "size   " << visible_controls(f.sizes[i]) << "\n";
       if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
       for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
       for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";

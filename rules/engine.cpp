@@ -313,6 +313,8 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
   apply_suppressions(file, options.enabled, diags);
   relevel(result, options, diags);
+  if (options.sizes && role.kind != MigrationRole::Kind::Down && role.kind != MigrationRole::Kind::Verify)
+    options.sizes->apply(result, diags);
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });

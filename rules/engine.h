@@ -9,6 +9,7 @@
 #include "analysis/effects.h"
 #include "parser/parse.h"
 #include "rules/rule.h"
+#include "rules/table_sizes.h"
 
 namespace migrasafe {
 
@@ -21,6 +22,10 @@ struct LintOptions {
   // hot_tables: a finding on a statement that locks one of these is raised
   // one level. "schema.table", or "table" for that name in any schema.
   std::vector<std::string> hot_tables;
+  // With a production snapshot (--snapshot): the sizes of the tables, and
+  // what the files replayed so far did to them (shared by the set's files,
+  // which the engine analyses one at a time, in migration order).
+  std::shared_ptr<TableSizes> sizes;
 };
 
 // How long a statement's locks are held: to the end of the statement
@@ -41,6 +46,9 @@ struct FileResult {
   std::string input_error;  // set when the file could not be read (nothing else is)
   std::string path;
   MigrationRole role;  // its place in the migration set (without the down script's text)
+  // With a snapshot: per statement, the size of the table it works on and the
+  // estimated duration of its heavy work ("" where none).
+  std::vector<std::string> sizes;
 };
 
 // Runs one parsed file through the replay and the rules.
