@@ -550,7 +550,7 @@ fail_on = "warning"
 # A production snapshot (`migrasafe snapshot`): the migrations replay on top of its schema, and
 # findings about rewrites, scans, index builds and long locks name the table's size, with a rough
 # duration; on a small table they become notes, on a large one they are raised one level.
-# [snapshot]
+[snapshot]
 # file = ".migrasafe/snapshot.json"
 # small_table_rows = 10000        # at most this many rows: small
 # large_table_bytes = "10GB"      # at least this much (table, indexes and TOAST): large

@@ -273,7 +273,7 @@ TEST_CASE("init writes a starter file that loads, and does not overwrite one", "
   CHECK(text == starter_config());
   // Every key is documented in it.
   for (const char* key : {"pg_version", "assume_in_transaction", "fail_on", "format", "migrations", "layout",
-                          "hot_tables", "max_lock_timeout", "[rules]", "select", "ignore", "[rules.severity]",
+                          "hot_tables", "max_lock_timeout", "[snapshot]", "small_table_rows", "[rules]", "select", "ignore", "[rules.severity]",
                           "[naming]", "table", "column", "index", "constraint", "[[overrides]]", "paths"})
     CHECK_THAT(text, Catch::Contains(key));
   Config c = parse_config(text, ".migrasafe.toml", d);
