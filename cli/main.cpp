@@ -690,6 +690,9 @@ int run_check(CheckArgs a) {
     file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
+  // The formats a CI system matches against the repository name files from its root.
+  if (a.format == "sarif" || a.format == "gitlab" || a.format == "github") run.root = baseline_root();
+  std::optional<Severity> fail_on = a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on);
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
     *out << *a.stdin_text;
   } else if (a.explain && a.format == "text") {
@@ -703,11 +706,11 @@ int run_check(CheckArgs a) {
   } else if (a.format == "gcc") {
     write_gcc(*out, run);
   } else if (a.format == "gitlab") {
-    write_gitlab(*out, run);
+    write_gitlab(*out, run, fail_on);
   } else if (a.format == "markdown") {
     write_markdown(*out, run);
   } else if (a.format == "junit") {
-    write_junit(*out, run, a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on));
+    write_junit(*out, run, fail_on);
   } else {
     write_text(*out, run, use_color(a.color, a.output.empty()));
   }

@@ -5,6 +5,8 @@
 #include <unordered_map>
 
 #include "reporters/reporters.h"
+#include "sources/discovery.h"
+#include "sources/paths.h"
 
 namespace migrasafe {
 
@@ -60,6 +62,11 @@ std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResu
 }
 
 std::string_view held_until_name(const LockHold& h) { return h.until_transaction_end ? "transaction" : "statement"; }
+
+std::string report_path(const RunResult& run, const FileResult& f) {
+  if (run.root.empty() || f.path == kStdinName) return f.path;
+  return path_relative_to(f.path, run.root);
+}
 
 std::string path_to_uri(const std::string& path) {
   static const char* hex = "0123456789ABCDEF";

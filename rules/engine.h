@@ -40,6 +40,7 @@ struct FileResult {
   std::vector<Diagnostic> diagnostics;  // in file order
   std::string input_error;  // set when the file could not be read (nothing else is)
   std::string path;
+  double seconds = 0;  // wall time spent parsing and analysing it (JUnit's per-file time)
 };
 
 // Runs one parsed file through the replay and the rules.
