@@ -244,7 +244,7 @@ if bad or seen != {"error", "warning", "note"}:
     sys.exit(f"FAIL editors.md: the problem matcher misses {len(bad)} lines (e.g. {bad[:2]}), severities seen {seen}")
 print(f"ok   editors.md: the tasks.json problem matcher matches all {len(lines)} gcc lines")
 # Vim: columns are characters, so the errorformat must read them as %v (screen columns), not %c (bytes).
-efm = re.search(r":set errorformat=(\S+)", doc)
+efm = re.search(r"^:set errorformat=(.+)$", doc, re.M)
 if not efm:
     sys.exit("FAIL editors.md: no Vim errorformat")
 patterns = efm.group(1).replace("\\ ", " ").split(",")
