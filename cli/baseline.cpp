@@ -21,7 +21,7 @@ template <typename Fn>
 void for_each_fingerprint(const RunResult& run, const fs::path& root, Fn&& fn) {
   for (const FileResult& f : run.files) {
     if (!f.input_error.empty()) continue;
-    std::string path = baseline_path(f.path, root);
+    std::string path = path_relative_to(f.path, root);
     std::vector<std::string> prints = finding_fingerprints(f, path);
     for (std::size_t i = 0; i < f.diagnostics.size(); ++i) fn(f, path, i, prints[i]);
   }
@@ -37,13 +37,6 @@ fs::path baseline_root() {
   std::string error;
   if (auto root = repository_root(error)) return *root;
   return real_path(fs::current_path());
-}
-
-std::string baseline_path(const std::string& path, const fs::path& root) {
-  fs::path abs = real_path(path);
-  fs::path rel = abs.lexically_relative(root);
-  if (rel.empty() || *rel.begin() == "..") return abs.generic_string();
-  return rel.generic_string();
 }
 
 std::vector<BaselineEntry> baseline_entries(const RunResult& run, const fs::path& root) {

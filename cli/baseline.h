@@ -33,10 +33,6 @@ struct BaselineEntry {
 // working directory.
 std::filesystem::path baseline_root();
 
-// `path` (as reported) relative to `root`, '/' separated; absolute when it is
-// outside the root.
-std::string baseline_path(const std::string& path, const std::filesystem::path& root);
-
 // Every finding of the run, sorted by path, code and fingerprint.
 std::vector<BaselineEntry> baseline_entries(const RunResult& run, const std::filesystem::path& root);
 

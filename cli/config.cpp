@@ -17,8 +17,8 @@ namespace {
 
 constexpr std::string_view kFormats[] = {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"};
 constexpr std::string_view kFailOn[] = {"error", "warning", "note", "never"};
-constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "dir-pairs",
-                                         "dbmate", "sqitch", "prisma",         "plain"};
+constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "dir-pairs", "dbmate",
+                                         "sqitch", "prisma", "liquibase",      "plain"};
 constexpr std::string_view kRuleSeverities[] = {"error", "warning", "note", "off"};
 
 std::string type_name(const toml::node& n) {
@@ -535,7 +535,7 @@ fail_on = "warning"
 # baseline = ".migrasafe-baseline.json"
 
 # Migration-tool layout: "auto", "flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch",
-# "prisma" or "plain".
+# "prisma", "liquibase" or "plain".
 # layout = "auto"
 
 # Tables whose locks hurt most: findings on statements that lock one of them are raised one

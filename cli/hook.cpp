@@ -7,6 +7,7 @@
 #include "cli/baseline.h"
 #include "cli/config.h"
 #include "sources/git.h"
+#include "sources/paths.h"
 
 namespace fs = std::filesystem;
 
@@ -49,7 +50,7 @@ bool install_hook(const HookRequest& request, std::string& written, std::string&
   auto hooks = hooks_directory(error);
   if (!hooks) return false;
   std::vector<std::string> paths;
-  for (const std::string& p : request.paths) paths.push_back(baseline_path(p, *root));
+  for (const std::string& p : request.paths) paths.push_back(path_relative_to(p, *root));
   if (paths.empty()) {
     // The hook runs at the root: it needs `migrations` in a .migrasafe.toml found from there.
     auto config = find_config(*root);

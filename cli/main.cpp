@@ -531,7 +531,7 @@ int run_check(CheckArgs a) {
     };
     for (const Migration& m : set.migrations) {
       if (!m.up.empty()) add(m.up, m, Part::Up, m.transaction);
-      if (m.layout == Layout::Dbmate) {
+      if (m.up_section) {  // a part of a file: dbmate, Liquibase
         if (m.down_section) add(m.up, m, Part::Down, m.down_transaction);
       } else if (m.down) {
         add(*m.down, m, Part::Down, m.down_transaction);
@@ -589,24 +589,20 @@ int run_check(CheckArgs a) {
     }
     try {
       const Migration* m = u.migration;
-      if (m && m->layout == Layout::Dbmate && m->up_section) {
-        // One file, two scripts: each section is analysed with the other
-        // blanked out, so offsets, lines and columns are the file's own.
-        ByteRange up = *m->up_section;
-        std::optional<ByteRange> down = m->down_section;
-        ByteRange up_keep = up, down_keep = down.value_or(ByteRange{});
-        if (!down || up.begin < down->begin) up_keep.begin = 0;  // comments before the first marker go with it
-        else down_keep.begin = 0;
+      if (m && m->up_section) {
+        // One file, several scripts (dbmate sections, Liquibase changesets): each is analysed with
+        // the rest blanked out, so offsets, lines and columns are the file's own.
         originals[k] = std::make_shared<const SourceFile>(in.path, *text);
+        std::string up_script = section_script(*m, false, *text);
         if (u.part == Part::Down) {
           roles[k] = down_role(*m);
-          undone_ups[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
-          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, down_keep)));
+          undone_ups[k] = parse_file(std::make_shared<const SourceFile>(in.path, std::move(up_script)));
+          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, section_script(*m, true, *text)));
         } else {
           std::optional<std::string> down_text;
-          if (down) down_text = text->substr(down->begin, down->end - down->begin);
+          if (m->down_section) down_text = section_script(*m, true, *text);
           roles[k] = up_role(*m, std::move(down_text));
-          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
+          parsed[k] = parse_file(std::make_shared<const SourceFile>(in.path, std::move(up_script)));
         }
         return;
       }
@@ -764,6 +760,9 @@ int run_check(CheckArgs a) {
     file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
+  // The formats a CI system matches against the repository name files from its root.
+  if (a.format == "sarif" || a.format == "gitlab" || a.format == "github") run.root = baseline_root();
+  std::optional<Severity> fail_on = a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on);
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
     *out << *a.stdin_text;
   } else if (a.plan) {
@@ -779,11 +778,11 @@ int run_check(CheckArgs a) {
   } else if (a.format == "gcc") {
     write_gcc(*out, run);
   } else if (a.format == "gitlab") {
-    write_gitlab(*out, run);
+    write_gitlab(*out, run, fail_on);
   } else if (a.format == "markdown") {
     write_markdown(*out, run);
   } else if (a.format == "junit") {
-    write_junit(*out, run, a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on));
+    write_junit(*out, run, fail_on);
   } else {
     write_text(*out, run, use_color(a.color, a.output.empty()));
   }

@@ -1,6 +1,7 @@
 #include "parser/parse.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <pg_query.h>
 
@@ -234,9 +235,11 @@ std::size_t ParsedFile::statement_at(std::uint32_t offset) const {
 }
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source) {
+  auto start = std::chrono::steady_clock::now();
   ParsedFile out;
   out.source = std::move(source);
   FileParser(out).run();
+  out.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 

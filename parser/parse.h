@@ -63,6 +63,7 @@ struct ParsedFile {
   std::vector<Statement> statements;
   std::vector<ParseProblem> problems;
   std::vector<std::shared_ptr<JsonDocument>> trees;  // own the statements' parse trees
+  double parse_seconds = 0;  // wall time parse_file took (JUnit's per-file time)
 
   // Comment tokens, in file order.
   std::vector<const Token*> comments() const;

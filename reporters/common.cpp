@@ -5,6 +5,8 @@
 #include <unordered_map>
 
 #include "reporters/reporters.h"
+#include "sources/discovery.h"
+#include "sources/paths.h"
 
 namespace migrasafe {
 
@@ -76,6 +78,11 @@ std::string effects_work(const Effects& e) {
   if (e.scan == Tri::Yes) return "reads the whole table";
   if (e.scan == Tri::Unknown) return "may read the whole table";
   return "catalog only";
+}
+
+std::string report_path(const RunResult& run, const FileResult& f) {
+  if (run.root.empty() || f.path == kStdinName) return f.path;
+  return path_relative_to(f.path, run.root);
 }
 
 std::string path_to_uri(const std::string& path) {

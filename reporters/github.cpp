@@ -38,7 +38,7 @@ std::string escape(std::string_view s, bool property) {
 
 void write_github(std::ostream& out, const RunResult& run) {
   for (const FileResult& f : run.files) {
-    std::string file = escape(f.path, true);
+    std::string file = escape(report_path(run, f), true);
     if (!f.input_error.empty()) {
       out << "::error file=" << file << ",title=" << escape("migrasafe: cannot analyse", true)
           << "::" << escape(f.path + ": " + f.input_error, false) << "\n";

@@ -1,8 +1,10 @@
 // JUnit XML for CI test-report views: one <testcase> per file (classname
-// "migrasafe", name = the path). A file fails with one <failure> listing its
+// "migrasafe", name = the path, time = seconds spent parsing and analysing
+// it). A file fails with one <failure> listing its
 // findings at or above --fail-on; findings below it go to <system-out>. A
 // file that could not be read is an <error>. Text is XML-escaped; characters
 // XML 1.0 cannot carry (most control characters) are shown escaped instead.
+#include <cstdio>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -35,6 +37,13 @@ std::string plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
 }
 
+// Seconds with millisecond precision, as JUnit's `time` attribute.
+std::string seconds_attribute(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", seconds);
+  return buffer;
+}
+
 std::string finding_line(const FileResult& f, const Diagnostic& d) {
   const RuleInfo& info = rule_info(d.rule);
   Position p = range_of(f, d.begin, d.end).start;
@@ -49,10 +58,12 @@ std::string finding_line(const FileResult& f, const Diagnostic& d) {
 
 void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity> fail_on) {
   std::size_t failures = 0, errors = 0;
+  double total_seconds = 0;
   std::ostringstream cases;
   for (const FileResult& f : run.files) {
+    total_seconds += f.seconds;
     cases << "    <testcase classname=\"migrasafe\" name=\"" << xml(f.path, true) << "\" file=\""
-          << xml(f.path, true) << "\">\n";
+          << xml(f.path, true) << "\" time=\"" << seconds_attribute(f.seconds) << "\">\n";
     if (!f.input_error.empty()) {
       ++errors;
       cases << "      <error message=\"" << xml("cannot analyse: " + f.input_error, true) << "\" type=\"input-error\">"
@@ -86,7 +97,7 @@ void write_junit(std::ostream& out, const RunResult& run, std::optional<Severity
     cases << "    </testcase>\n";
   }
   std::string totals = "tests=\"" + std::to_string(run.files.size()) + "\" failures=\"" + std::to_string(failures) +
-                       "\" errors=\"" + std::to_string(errors) + "\"";
+                       "\" errors=\"" + std::to_string(errors) + "\" time=\"" + seconds_attribute(total_seconds) + "\"";
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"migrasafe\" " << totals << ">\n";
   out << "  <testsuite name=\"migrasafe\" " << totals << " skipped=\"0\">\n";

@@ -1,6 +1,7 @@
 #pragma once
 // Output formats. Every reporter takes the same RunResult and uses the same
 // byte-offset -> position mapping (LineIndex), so positions agree everywhere.
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -15,7 +16,14 @@ namespace migrasafe {
 struct RunResult {
   std::vector<FileResult> files;
   AnalysisOptions options;
+  // The repository root, for the formats that a CI system matches against the repository
+  // (SARIF, GitLab, GitHub): their paths are relative to it. Empty: paths as given.
+  std::filesystem::path root;
 };
+
+// The path a repository-matched format records for `f` (see RunResult::root); unnamed stdin keeps
+// its placeholder name.
+std::string report_path(const RunResult& run, const FileResult& f);
 
 struct Counts {
   std::size_t files = 0, statements = 0, errors = 0, warnings = 0, notes = 0, input_errors = 0;
@@ -57,7 +65,7 @@ std::string path_to_uri(const std::string& path);
 // JUnit fails a file's test case on findings at or above it.
 void write_github(std::ostream& out, const RunResult& run);
 void write_gcc(std::ostream& out, const RunResult& run);
-void write_gitlab(std::ostream& out, const RunResult& run);
+void write_gitlab(std::ostream& out, const RunResult& run, std::optional<Severity> fail_on);
 void write_markdown(std::ostream& out, const RunResult& run);
 // Text from the input made inert in Markdown: HTML-significant characters as
 // entities, inline Markdown punctuation backslash-escaped, controls visible.

@@ -59,11 +59,22 @@ nlohmann::json region_json(const FileResult& f, std::uint32_t begin, std::uint32
 
 // SARIF `fixes`: one fix with one artifactChange on the result's own file; an
 // insertion is an empty deletedRegion.
-nlohmann::json fixes_json(const FileResult& f, const std::string& uri, const Fix& fix) {
+// The SARIF base id that relative paths are relative to (the repository root, see
+// RunResult::root); GitHub code scanning maps such URIs onto the repository.
+constexpr const char* kRootBaseId = "SRCROOT";
+
+nlohmann::json artifact_location(const RunResult& run, const FileResult& f) {
+  std::string path = report_path(run, f);
+  nlohmann::json location = {{"uri", path_to_uri(path)}};
+  if (!run.root.empty() && !path.empty() && path[0] != '/') location["uriBaseId"] = kRootBaseId;
+  return location;
+}
+
+nlohmann::json fixes_json(const FileResult& f, const nlohmann::json& location, const Fix& fix) {
   nlohmann::json replacements = nlohmann::json::array();
   for (const TextEdit& e : fix.edits)
     replacements.push_back({{"deletedRegion", region_json(f, e.begin, e.end)}, {"insertedContent", {{"text", e.replacement}}}});
-  nlohmann::json change = {{"artifactLocation", {{"uri", uri}}}, {"replacements", std::move(replacements)}};
+  nlohmann::json change = {{"artifactLocation", location}, {"replacements", std::move(replacements)}};
   return nlohmann::json::array(
       {{{"description", {{"text", fix.description}}}, {"artifactChanges", nlohmann::json::array({std::move(change)})}}});
 }
@@ -77,15 +88,15 @@ void write_sarif(std::ostream& out, const RunResult& run) {
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json notifications = nlohmann::json::array();
   for (const FileResult& f : run.files) {
-    std::string uri = path_to_uri(f.path);
+    nlohmann::json location = artifact_location(run, f);
     if (!f.input_error.empty()) {
       notifications.push_back({{"level", "error"},
                                {"message", {{"text", f.path + ": cannot analyse: " + f.input_error}}},
-                               {"locations", nlohmann::json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}}}}})}});
+                               {"locations", nlohmann::json::array({{{"physicalLocation", {{"artifactLocation", location}}}}})}});
       continue;
     }
-    // Stable across runs, machines and unrelated edits above the finding.
-    std::vector<std::string> fingerprints = finding_fingerprints(f);
+    // Stable across runs, machines, path spellings and unrelated edits above the finding.
+    std::vector<std::string> fingerprints = finding_fingerprints(f, report_path(run, f));
     std::size_t index = 0;
     for (const Diagnostic& d : f.diagnostics) {
       const RuleInfo& info = rule_info(d.rule);
@@ -96,9 +107,9 @@ void write_sarif(std::ostream& out, const RunResult& run) {
       result["level"] = level(d.severity);
       result["message"] = {{"text", d.message + ". " + d.help}};
       result["locations"] = nlohmann::json::array(
-          {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", std::move(region)}}}}});
+          {{{"physicalLocation", {{"artifactLocation", location}, {"region", std::move(region)}}}}});
       result["partialFingerprints"] = {{"migrasafe/v1", fingerprints[index++]}};
-      if (d.fix) result["fixes"] = fixes_json(f, uri, *d.fix);
+      if (d.fix) result["fixes"] = fixes_json(f, location, *d.fix);
       results.push_back(std::move(result));
     }
   }
@@ -106,10 +117,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
   nlohmann::json invocation = {{"executionSuccessful", c.input_errors == 0}};
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
 
-  nlohmann::json doc;
-  doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
-  doc["version"] = "2.1.0";
-  doc["runs"] = nlohmann::json::array({{
+  nlohmann::json sarif_run = {
       {"tool",
        {{"driver",
          {{"name", "migrasafe"},
@@ -121,7 +129,13 @@ void write_sarif(std::ostream& out, const RunResult& run) {
       // Columns count Unicode code points (SARIF's default would be UTF-16 code units).
       {"columnKind", "unicodeCodePoints"},
       {"results", std::move(results)},
-  }});
+  };
+  if (!run.root.empty())  // an absolute directory URI, ending in '/'
+    sarif_run["originalUriBaseIds"] = {{kRootBaseId, {{"uri", path_to_uri(run.root.generic_string() + "/")}}}};
+  nlohmann::json doc;
+  doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  doc["version"] = "2.1.0";
+  doc["runs"] = nlohmann::json::array({std::move(sarif_run)});
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 

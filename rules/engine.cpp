@@ -7,6 +7,7 @@
 #include "parser/dump.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace migrasafe {
 namespace {
@@ -243,6 +244,7 @@ void show_placeholders(FileResult& result) {
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const ParsedFile* undone_up, Catalog* history) {
+  auto start = std::chrono::steady_clock::now();
   FileResult result;
   result.path = parsed.source->path;
   result.role = role;
@@ -320,6 +322,8 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   });
   result.diagnostics = std::move(diags);
   if (!file.placeholders.empty()) show_placeholders(result);
+  result.seconds =
+      result.parsed.parse_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -346,6 +350,7 @@ FileResult merge_disjoint(FileResult a, FileResult b) {
   for (auto& t : b.parsed.trees) a.parsed.trees.push_back(std::move(t));
   for (Effects& e : b.effects) a.effects.push_back(std::move(e));
   a.holds.insert(a.holds.end(), b.holds.begin(), b.holds.end());
+  a.seconds += b.seconds;
   for (Diagnostic& d : b.diagnostics) a.diagnostics.push_back(std::move(d));
   std::stable_sort(a.diagnostics.begin(), a.diagnostics.end(), [](const Diagnostic& x, const Diagnostic& y) {
     return x.begin != y.begin ? x.begin < y.begin : x.rule < y.rule;

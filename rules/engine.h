@@ -49,6 +49,7 @@ struct FileResult {
   // With a snapshot: per statement, the size of the table it works on and the
   // estimated duration of its heavy work ("" where none).
   std::vector<std::string> sizes;
+  double seconds = 0;  // wall time spent parsing and analysing it (JUnit's per-file time)
 };
 
 // Runs one parsed file through the replay and the rules.

@@ -2,8 +2,9 @@
 # The `Run migrasafe` step of action.yml, kept in a file so it can be tested locally
 # (tests/action_test.sh). Reads the action's inputs from INPUT_* variables and the migrasafe binary
 # from MIGRASAFE_BIN; writes GitHub annotations to stdout, the SARIF report, a Markdown job summary
-# (when GITHUB_STEP_SUMMARY is set) and the step outputs exit-code, findings and sarif-file to
-# GITHUB_OUTPUT. It always exits 0 when it could run migrasafe: a later step fails the job, after
+# (when GITHUB_STEP_SUMMARY is set) and the step outputs exit-code, findings, sarif-file (absolute:
+# later steps run elsewhere) and repository-root to GITHUB_OUTPUT. Runs in the action's
+# working-directory; annotations and SARIF name files from the repository root. It always exits 0 when it could run migrasafe: a later step fails the job, after
 # the SARIF upload.
 set -euo pipefail
 
@@ -25,13 +26,19 @@ args=(--fail-on "${INPUT_FAIL_ON:-warning}")
 sarif_args=("${args[@]}")
 
 finish() {  # exit-code findings sarif-file
-  { echo "exit-code=$1"; echo "findings=$2"; echo "sarif-file=$3"; } >>"$output"
+  local root
+  root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
+  { echo "exit-code=$1"; echo "findings=$2"; echo "sarif-file=$3"; echo "repository-root=$root"; } >>"$output"
   exit 0
 }
 
-# In a container job the checkout belongs to another user, and git refuses to read it without this.
+# In a container job the checkout belongs to another user, and git refuses to read it without this
+# (the checkout may be a subdirectory of the workspace: actions/checkout with `path:`).
 if [[ ${GITHUB_ACTIONS:-} == true && -n ${GITHUB_WORKSPACE:-} ]]; then
   git config --global --add safe.directory "$GITHUB_WORKSPACE"
+  if checkout=$(git -c safe.directory='*' rev-parse --show-toplevel 2>/dev/null); then
+    git config --global --add safe.directory "$checkout"
+  fi
 fi
 
 # Pull request: only the migrations changed since the base branch (the history is still replayed).
@@ -65,7 +72,7 @@ rc=0
 if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
   "$bin" check --format markdown "${args[@]}" "${paths[@]}" >>"$GITHUB_STEP_SUMMARY" 2>/dev/null || true
 fi
-[[ -s $sarif ]] || sarif=""
+if [[ -s $sarif ]]; then sarif=$(realpath "$sarif"); else sarif=""; fi
 findings=0
 [[ -n $sarif ]] && findings=$(grep -c '"ruleId"' "$sarif" || true)
 echo "migrasafe: exit code $rc, $findings findings${sarif:+, SARIF in $sarif}"

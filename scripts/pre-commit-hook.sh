@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry of the `migrasafe-build` pre-commit hook (.pre-commit-hooks.yaml): builds migrasafe from
 # the checkout this script is in (pre-commit's clone of the hook repository, one per revision)
-# the first time, then runs it with the hook's arguments from the user's repository.
+# the first time, then runs scripts/pre-commit-run.sh with it, from the user's repository.
 # MIGRASAFE_BUILD_DIR overrides where the build goes (default: build-pre-commit/ in the checkout).
 set -euo pipefail
 
@@ -21,7 +21,10 @@ if [[ ! -x $bin ]]; then
   exec 9>"$build/.lock"
   flock 9
   if [[ ! -x $bin ]]; then
-    echo "migrasafe hook: building migrasafe once into $build (this takes a few minutes)" >&2
+    notice="migrasafe hook: building migrasafe once into $build (this takes a few minutes)"
+    echo "$notice" >&2
+    # pre-commit shows a hook's output only when it ends: say it on the terminal now, if there is one.
+    { echo "$notice" >/dev/tty; } 2>/dev/null || true
     jobs=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
     { cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMIGRASAFE_TESTS=OFF &&
       cmake --build "$build" --target migrasafe -j "$jobs"; } >"$build/build.log" 2>&1 || {
@@ -32,4 +35,4 @@ if [[ ! -x $bin ]]; then
   fi
   exec 9>&-
 fi
-exec "$bin" "$@"
+MIGRASAFE_BIN=$bin exec "$src/scripts/pre-commit-run.sh" "$@"

@@ -10,10 +10,11 @@ packages=(
   libtomlplusplus-dev libpq-dev
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
+# PostgreSQL 15), Node.js/npm (SARIF validator), python3 with PyYAML (test scripts), pre-commit
+# (the hooks, run by the framework) and Django (with psycopg2) and Alembic (the framework recipes' tests).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 nodejs npm git python3 python3-yaml)
+  packages+=(postgresql-15 nodejs npm git python3 python3-yaml pre-commit python3-django python3-alembic python3-psycopg2)
 fi
 
 missing=()

@@ -90,7 +90,7 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
   for (const std::string& arg : args) {
     if (arg == "-") {
       stdin_at = files.size();
-      files.push_back({stdin_name.empty() ? "<stdin>" : stdin_name, true, !stdin_name.empty()});
+      files.push_back({stdin_name.empty() ? std::string(kStdinName) : stdin_name, true, !stdin_name.empty()});
       continue;
     }
     std::error_code ec;

@@ -4,12 +4,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parser/source.h"
 #include "rules/rule.h"
 
 namespace migrasafe {
+
+// What unnamed stdin is called in reports.
+inline constexpr std::string_view kStdinName = "<stdin>";
 
 struct InputFile {
   std::string path;  // as shown in reports

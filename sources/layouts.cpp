@@ -19,8 +19,8 @@ namespace migrasafe {
 namespace {
 
 // When layouts explain the same number of files, the more specific wins.
-constexpr std::array<Layout, 6> kPriority = {Layout::Sqitch, Layout::Dbmate,   Layout::Prisma,
-                                             Layout::Flyway, Layout::DirPairs, Layout::GolangMigrate};
+constexpr std::array<Layout, 7> kPriority = {Layout::Sqitch,   Layout::Dbmate,   Layout::Liquibase,    Layout::Prisma,
+                                             Layout::Flyway,   Layout::DirPairs, Layout::GolangMigrate};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
@@ -288,6 +288,7 @@ bool group_uses_downs(Layout layout, const fs::path& group_dir) {
         return f.size() > 1 && f[0] == 'U' && is_digit(f[1]) && f.find("__") != std::string::npos && is_sql(p);
       });
     case Layout::Prisma:
+    case Layout::Liquibase:  // rollbacks are optional: a changeset without one is not reported
     case Layout::Plain:
       return false;
   }
@@ -340,13 +341,14 @@ std::string_view layout_name(Layout l) {
     case Layout::Dbmate: return "dbmate";
     case Layout::Sqitch: return "sqitch";
     case Layout::Prisma: return "prisma";
+    case Layout::Liquibase: return "liquibase";
   }
   return "plain";
 }
 
 std::optional<Layout> parse_layout(std::string_view name) {
   for (Layout l : {Layout::Plain, Layout::Flyway, Layout::GolangMigrate, Layout::DirPairs, Layout::Dbmate,
-                   Layout::Sqitch, Layout::Prisma})
+                   Layout::Sqitch, Layout::Prisma, Layout::Liquibase})
     if (name == layout_name(l)) return l;
   if (name == "pop") return Layout::GolangMigrate;
   if (name == "diesel" || name == "sourcegraph" || name == "tern") return Layout::DirPairs;
@@ -355,7 +357,7 @@ std::optional<Layout> parse_layout(std::string_view name) {
 
 std::vector<std::string> layout_choices() {
   return {"auto",   "plain",  "flyway", "golang-migrate", "pop",         "dir-pairs", "diesel",
-          "sourcegraph", "tern", "dbmate", "sqitch",         "prisma"};
+          "sourcegraph", "tern", "dbmate", "sqitch",         "prisma",    "liquibase"};
 }
 
 int compare_versions(std::string_view a, std::string_view b) {
@@ -454,6 +456,88 @@ std::string blank_outside(std::string_view text, ByteRange keep) {
   return out;
 }
 
+namespace {
+
+// The lines of text[range): fn(begin, end) with `end` before the line break.
+template <typename Fn>
+void for_each_line(std::string_view text, ByteRange range, Fn&& fn) {
+  std::size_t pos = range.begin;
+  while (pos < range.end) {
+    std::size_t eol = std::min<std::size_t>(text.find('\n', pos), range.end);
+    fn(pos, eol);
+    pos = eol + 1;
+  }
+}
+
+// A Liquibase comment directive (`--changeset ...`, `-- rollback ...`; the
+// keyword in any case): the offset in `line` of what follows the keyword and
+// its blanks, or nullopt.
+std::optional<std::size_t> liquibase_directive(std::string_view line, std::string_view keyword) {
+  if (line.rfind("--", 0) != 0) return std::nullopt;
+  std::size_t k = 2;
+  while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+  if (line.size() - k < keyword.size()) return std::nullopt;
+  for (std::size_t i = 0; i < keyword.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[k + i])) != keyword[i]) return std::nullopt;
+  k += keyword.size();
+  if (k < line.size() && line[k] != ' ' && line[k] != '\t' && line[k] != '\r') return std::nullopt;
+  while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+  return k;
+}
+
+}  // namespace
+
+std::vector<LiquibaseChangeset> liquibase_changesets(std::string_view text) {
+  std::vector<LiquibaseChangeset> out;
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return out;
+  std::string_view head = text.substr(first, text.find('\n', first) - first);
+  auto rest = liquibase_directive(head, "liquibase");
+  if (!rest) return out;
+  std::string words;
+  for (char c : head.substr(*rest)) words += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (words.rfind("formatted sql", 0) != 0) return out;
+  for_each_line(text, {0, static_cast<std::uint32_t>(text.size())}, [&](std::size_t begin, std::size_t end) {
+    std::string_view line = text.substr(begin, end - begin);
+    if (auto at = liquibase_directive(line, "changeset")) {
+      if (!out.empty()) out.back().lines.end = static_cast<std::uint32_t>(begin);
+      LiquibaseChangeset c;
+      std::string_view attributes = line.substr(*at);
+      c.id = std::string(attributes.substr(0, attributes.find_first_of(" \t\r")));
+      std::string compact;
+      for (char ch : attributes)
+        if (!std::isspace(static_cast<unsigned char>(ch))) compact += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      c.transaction = compact.find("runintransaction:false") == std::string::npos;
+      c.lines = {static_cast<std::uint32_t>(std::min(end + 1, text.size())), static_cast<std::uint32_t>(text.size())};
+      out.push_back(std::move(c));
+    } else if (!out.empty() && liquibase_directive(line, "rollback")) {
+      out.back().has_rollback = true;
+    }
+  });
+  return out;
+}
+
+std::string section_script(const Migration& m, bool down, std::string_view file_text) {
+  ByteRange up = *m.up_section;
+  if (m.layout == Layout::Liquibase) {
+    // Rollback lines: blanked from the up script; the down script is their SQL alone.
+    std::string out = blank_outside(file_text, down ? ByteRange{} : up);
+    for_each_line(file_text, up, [&](std::size_t begin, std::size_t end) {
+      auto sql = liquibase_directive(file_text.substr(begin, end - begin), "rollback");
+      if (!sql) return;
+      for (std::size_t i = begin; i < end; ++i)
+        out[i] = down && i >= begin + *sql ? file_text[i] : (file_text[i] == '\r' ? '\r' : ' ');
+    });
+    return out;
+  }
+  // dbmate: comments before the first marker (a migrasafe-ignore-file) go with the first section.
+  std::optional<ByteRange> down_section = m.down_section;
+  ByteRange up_keep = up, down_keep = down_section.value_or(ByteRange{});
+  if (!down_section || up.begin < down_section->begin) up_keep.begin = 0;
+  else down_keep.begin = 0;
+  return blank_outside(file_text, down ? down_keep : up_keep);
+}
+
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
                                  const std::string* stdin_text) {
   MigrationSet set;
@@ -468,6 +552,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // Every layout each file matches; dbmate needs the text, read only for
   // files no name-based layout explains.
   std::vector<std::vector<Match>> matches(paths.size());
+  std::map<std::string, std::vector<LiquibaseChangeset>> changelogs;  // Liquibase files by path
   std::map<Layout, std::size_t> explains;
   for (std::size_t i = 0; i < paths.size(); ++i) {
     matches[i] = match_file(paths[i]);
@@ -484,6 +569,10 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           if (!name.empty() && (name[0] == '_' || name[0] == '-')) name = name.substr(1);
           matches[i].push_back({Layout::Dbmate, fs::path(paths[i]).parent_path().string(), paths[i], version, name,
                                 Part::Up, false, sections});
+        } else if (auto changesets = liquibase_changesets(*text); !changesets.empty()) {
+          matches[i].push_back({Layout::Liquibase, fs::path(paths[i]).parent_path().string(), paths[i], "",
+                                fs::path(paths[i]).stem().string(), Part::Up, false, std::nullopt});
+          changelogs[paths[i]] = std::move(changesets);
         }
       }
     }
@@ -603,6 +692,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           break;  // sqitch scripts carry their own BEGIN/COMMIT
         }
         case Layout::Prisma:  // no downs; no transaction block (see README)
+        case Layout::Liquibase:  // one migration per changeset: see below
         case Layout::Plain:
           break;
       }
@@ -630,6 +720,28 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         Migration mig = build(key, fs_);
         ms.push_back(std::move(mig));
       }
+    } else if (gk.layout == Layout::Liquibase) {
+      // Each changeset is a migration, in file order; files in natural order of their names.
+      std::vector<const Match*> files_in_order;
+      for (auto& [key, fs_] : members)
+        for (auto& [i, m] : fs_) files_in_order.push_back(m);
+      std::stable_sort(files_in_order.begin(), files_in_order.end(),
+                       [](const Match* a, const Match* b) { return natural_less(a->key, b->key); });
+      for (const Match* file : files_in_order)
+        for (const LiquibaseChangeset& c : changelogs.at(file->key)) {
+          Migration mig;
+          mig.layout = Layout::Liquibase;
+          mig.name = c.id;
+          mig.up = file->key;
+          mig.up_section = c.lines;
+          if (c.has_rollback) {
+            mig.down = mig.up;
+            mig.down_section = c.lines;
+            mig.expected_down = mig.up;
+          }
+          mig.transaction = mig.down_transaction = c.transaction;
+          ms.push_back(std::move(mig));
+        }
     } else {
       for (auto& [key, fs_] : members) {
         // Two up scripts under one key (Flyway V2__a.sql and V2__b.sql): each
@@ -706,7 +818,8 @@ MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) 
 MigrationRole down_role(const Migration& m) {
   MigrationRole role;
   role.kind = MigrationRole::Kind::Down;
-  if (m.layout != Layout::Dbmate && !m.up.empty() && is_file(m.up)) role.up_path = m.up;
+  // A section's up script is a part of its file, not the whole file (see section_script).
+  if (!m.up_section && !m.up.empty() && is_file(m.up)) role.up_path = m.up;
   return role;
 }
 

@@ -3,8 +3,8 @@
 // order the tool runs them, which down script undoes which up script, and
 // whether the tool wraps each migration in a transaction.
 //
-// Detection is by file names (dbmate: by its `-- migrate:up` marker, sqitch:
-// by its sqitch.plan). Every file is first matched against every layout; the
+// Detection is by file names (dbmate: by its `-- migrate:up` marker, Liquibase:
+// by its `--liquibase formatted sql` first line, sqitch: by its sqitch.plan). Every file is first matched against every layout; the
 // layout that explains most files is the set's layout. Files it does not
 // explain keep the next layout that does, or are plain migrations, so nothing
 // the user named is skipped. A forced layout (--layout) explains the files
@@ -27,11 +27,11 @@
 
 namespace migrasafe {
 
-enum class Layout { Plain, Flyway, GolangMigrate, DirPairs, Dbmate, Sqitch, Prisma };
+enum class Layout { Plain, Flyway, GolangMigrate, DirPairs, Dbmate, Sqitch, Prisma, Liquibase };
 
 std::string_view layout_name(Layout l);
 // Canonical names (plain, flyway, golang-migrate, dir-pairs, dbmate, sqitch,
-// prisma) and tool aliases (pop, diesel, sourcegraph, tern).
+// prisma, liquibase) and tool aliases (pop, diesel, sourcegraph, tern).
 std::optional<Layout> parse_layout(std::string_view name);
 // Every name parse_layout accepts, plus "auto".
 std::vector<std::string> layout_choices();
@@ -60,8 +60,9 @@ struct Migration {
   // after the migrations beside it, replayed after them; not applied history
   // (it is rewritten with every migration), so history checks skip it.
   bool snapshot = false;
-  // dbmate: the sections of the one file (the text after the marker line up
-  // to the next marker line).
+  // A migration that is a part of a file: dbmate's sections (the text after
+  // the marker line up to the next marker line), a Liquibase changeset (up
+  // and down: the changeset's lines; see section_script).
   std::optional<ByteRange> up_section, down_section;
 };
 
@@ -92,6 +93,27 @@ struct DbmateSections {
   bool up_transaction = true, down_transaction = true;
 };
 std::optional<DbmateSections> dbmate_sections(std::string_view text);
+
+// Liquibase formatted SQL (a file whose first line is `--liquibase formatted
+// sql`): each `--changeset author:id` line starts a changeset, which runs to
+// the next one; its `--rollback SQL` lines are its rollback script, and
+// `runInTransaction:false` on the changeset line runs it without a
+// transaction. Empty when `text` is not such a file.
+struct LiquibaseChangeset {
+  std::string id;   // author:id
+  ByteRange lines;  // from the line after the changeset line to the next changeset line
+  bool has_rollback = false;
+  bool transaction = true;
+};
+std::vector<LiquibaseChangeset> liquibase_changesets(std::string_view text);
+
+// The script of a migration that is a part of a file (up_section set), as
+// text of the file's length with everything else blanked out, so offsets,
+// lines and columns are the file's own. dbmate: the section (comments before
+// the first marker go with the first section). Liquibase: the changeset
+// without its rollback lines (up), or only the SQL of its rollback lines
+// (down).
+std::string section_script(const Migration& m, bool down, std::string_view file_text);
 
 // `text` with every byte outside `keep` replaced by a space (line breaks are
 // kept), so offsets, lines and columns are those of the original file.

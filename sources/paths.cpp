@@ -17,4 +17,11 @@ fs::path real_path(const fs::path& p) {
   return ec ? abs.lexically_normal() : real;
 }
 
+std::string path_relative_to(const std::string& path, const fs::path& root) {
+  fs::path abs = real_path(path);
+  fs::path rel = abs.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return abs.generic_string();
+  return rel.generic_string();
+}
+
 }  // namespace migrasafe

@@ -2,6 +2,7 @@
 // Path spellings users type: a bare file name (`0001_a.sql`, whose parent_path()
 // is empty), `./`, `../`, absolute, through symlinks. These helpers never throw.
 #include <filesystem>
+#include <string>
 
 namespace migrasafe {
 
@@ -13,5 +14,10 @@ std::filesystem::path directory_of(const std::filesystem::path& file);
 // telling whether two spellings name one file or directory. An empty path is
 // the working directory.
 std::filesystem::path real_path(const std::filesystem::path& p);
+
+// What reports and baselines record for `path`: relative to `root` (the repository root), in
+// generic form, so `db/m.sql`, `./db/m.sql`, the absolute path and `m.sql` typed in db/ all give
+// one spelling (and one fingerprint); the absolute real path for a file outside `root`.
+std::string path_relative_to(const std::string& path, const std::filesystem::path& root);
 
 }  // namespace migrasafe

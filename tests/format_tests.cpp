@@ -122,7 +122,7 @@ TEST_CASE("gcc: exactly one line per finding, no control characters", "[formats]
 
 TEST_CASE("gitlab: valid JSON, no raw control characters, Code Quality fields", "[formats]") {
   RunResult run = evil_run();
-  std::string out = render([&](std::ostream& o) { write_gitlab(o, run); });
+  std::string out = render([&](std::ostream& o) { write_gitlab(o, run, Severity::Warning); });
   CHECK_FALSE(has_raw_control(out, true));
   nlohmann::json doc = nlohmann::json::parse(out);
   REQUIRE(doc.is_array());
@@ -132,7 +132,7 @@ TEST_CASE("gitlab: valid JSON, no raw control characters, Code Quality fields", 
     CHECK(issue["check_name"].is_string());
     CHECK(issue["fingerprint"].get<std::string>().size() == 64);
     std::string sev = issue["severity"];
-    CHECK((sev == "critical" || sev == "minor" || sev == "info"));
+    CHECK((sev == "critical" || sev == "major" || sev == "info"));
     CHECK(issue["location"]["path"] == kEvilPath);  // exact, so GitLab can match it to the repository
     CHECK(issue["location"]["lines"]["begin"].get<int>() >= 1);
     CHECK(issue["location"]["lines"]["end"].get<int>() >= issue["location"]["lines"]["begin"].get<int>());
@@ -261,9 +261,10 @@ TEST_CASE("a file name that is not UTF-8: every format stays valid UTF-8, JSON f
   }
   auto sources = nlohmann::json::parse(run("sources --format json ."));
   CHECK(sources["migrations"][0]["up"] == "./bad" + fffd + "name.sql");
-  CHECK(nlohmann::json::parse(run("check --format gitlab ."))[0]["location"]["path"] == "./bad" + fffd + "name.sql");
+  // GitLab and SARIF name files from the root (outside a repository: the working directory).
+  CHECK(nlohmann::json::parse(run("check --format gitlab ."))[0]["location"]["path"] == "bad" + fffd + "name.sql");
   CHECK(nlohmann::json::parse(run("check --format sarif ."))["runs"][0]["results"][0]["locations"][0]
-            ["physicalLocation"]["artifactLocation"]["uri"] == "./bad%FFname.sql");
+            ["physicalLocation"]["artifactLocation"]["uri"] == "bad%FFname.sql");
   // The line-oriented formats show the byte as text.
   for (std::string format : {"text", "gcc", "github", "junit", "markdown"})
     CHECK_THAT(run("check --format " + format + " ."), Catch::Contains("\\xffname.sql"));
@@ -362,7 +363,7 @@ TEST_CASE("gitlab fingerprints survive unrelated edits above a finding and tell 
   // The GitLab report carries exactly these fingerprints.
   RunResult run;
   run.files.push_back(testing::lint_text("SET lock_timeout = '1s';\nDELETE FROM t;\nDELETE FROM t;\n", {}, "db/1.sql"));
-  nlohmann::json doc = nlohmann::json::parse(render([&](std::ostream& o) { write_gitlab(o, run); }));
+  nlohmann::json doc = nlohmann::json::parse(render([&](std::ostream& o) { write_gitlab(o, run, Severity::Warning); }));
   REQUIRE(doc.size() == 2);
   CHECK(doc[0]["fingerprint"] == twice[0]);
   CHECK(doc[1]["fingerprint"] == twice[1]);

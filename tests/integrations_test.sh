@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # CTest `integrations`: the files other tools read from this repository, tried the way those tools
 # use them.
-#  - .pre-commit-hooks.yaml: parsed; each hook's entry (with `args` as a user would give them) is
-#    run in a throwaway repository with a dangerous staged migration and must block it.
+#  - .pre-commit-hooks.yaml: see tests/precommit_test.sh, which runs the hooks with pre-commit itself.
 #  - action.yml: parsed; every input and step output it refers to exists; every `run` script is
 #    valid bash; scripts/github-action.sh runs against a fake GitHub environment (a pull request
 #    branch cloned from an origin) and must annotate only the changed migration, write the SARIF
@@ -48,40 +47,6 @@ new_repo() {
   printf 'ALTER TABLE t DROP COLUMN c;\n' >"$d/db/002_drop.sql"
   git -C "$d" add db/002_drop.sql
 }
-
-# --- .pre-commit-hooks.yaml ------------------------------------------------------------------------
-hooks_json=$(yaml_json "$root/.pre-commit-hooks.yaml") || { rc=$?; [[ $rc == 77 ]] && { echo "integrations: python3-yaml missing; skipped"; exit 77; }; die "cannot parse .pre-commit-hooks.yaml"; }
-mkdir -p "$tmp/bin" && ln -s "$bin" "$tmp/bin/migrasafe"
-while IFS=$'\t' read -r id language entry files pass_filenames; do
-  # The framework's rules: files is a Python regex over repository paths.
-  python3 -c 'import re,sys; r=re.compile(sys.argv[1]); sys.exit(0 if r.search("db/001_x.sql") and not r.search("README.md") else 1)' "$files" ||
-    fail "$id: files pattern $files"
-  [[ $pass_filenames == False ]] || fail "$id: pass_filenames must be false (the hook replays the history itself)"
-  repo=$tmp/precommit-$id
-  new_repo "$repo"
-  read -r -a words <<<"$entry"
-  case $language in
-    system) [[ ${words[0]} == migrasafe ]] || fail "$id: entry must start with migrasafe"
-            cmd=("${words[@]}") ;;
-    script) [[ -x $root/${words[0]} ]] || fail "$id: ${words[0]} is not an executable file in the repository"
-            cmd=("$root/${words[0]}" "${words[@]:1}") ;;
-    *) fail "$id: language $language"; continue ;;
-  esac
-  # As pre-commit runs it: from the repository root, the hook's `args` ([db]) appended.
-  rc=0
-  out=$(cd "$repo" && PATH="$tmp/bin:$PATH" MIGRASAFE_BUILD_DIR="$tmp/bin" "${cmd[@]}" db 2>&1) || rc=$?
-  if [[ $rc == 1 && $out == *"db/002_drop.sql:1:"*drop-column* && $out != *001_create* ]]; then
-    ok "pre-commit hook $id ($language): blocks the staged DROP COLUMN, history replayed"
-  else
-    fail "pre-commit hook $id: exit $rc, output: $out"
-  fi
-  git -C "$repo" reset -q db/002_drop.sql && rm "$repo/db/002_drop.sql"
-  rc=0
-  (cd "$repo" && PATH="$tmp/bin:$PATH" MIGRASAFE_BUILD_DIR="$tmp/bin" "${cmd[@]}" db >/dev/null 2>&1) || rc=$?
-  [[ $rc == 0 ]] && ok "pre-commit hook $id: nothing staged passes" || fail "$id: exit $rc with nothing staged"
-done < <(python3 -c 'import json,sys
-for h in json.loads(sys.argv[1]):
-    print("\t".join([h["id"], h["language"], h["entry"], h["files"], str(h.get("pass_filenames", True))]))' "$hooks_json")
 
 # --- action.yml ----------------------------------------------------------------------------------
 action_json=$(yaml_json "$root/action.yml") || die "cannot parse action.yml"
@@ -144,7 +109,7 @@ output_of() { sed -n "s/^$2=//p" "$tmp/$1.output"; }
 git clone -q --branch feature "file://$origin" "$tmp/pr"
 if run_action "$tmp/pr" pr && [[ $(output_of pr exit-code) == 1 ]] &&
    grep -q '^::warning file=db/003_index.sql,line=1' "$tmp/pr.stdout" && ! grep -q '002_drop' "$tmp/pr.stdout" &&
-   [[ $(output_of pr sarif-file) == migrasafe.sarif ]] && python3 -m json.tool "$tmp/pr/migrasafe.sarif" >/dev/null &&
+   [[ $(output_of pr sarif-file) == "$tmp/pr/migrasafe.sarif" ]] && python3 -m json.tool "$tmp/pr/migrasafe.sarif" >/dev/null &&
    grep -q 002_drop "$tmp/pr/migrasafe.sarif" && [[ $(output_of pr findings) -ge 2 ]] && grep -q '^## migrasafe' "$tmp/pr.summary"; then
   ok "action: annotations for the changed migration only, full SARIF, outputs, job summary"
 else
@@ -169,6 +134,84 @@ if run_action "$tmp/pr" push INPUT_BASE_REF= INPUT_FAIL_ON=never && [[ $(output_
   ok "action: without a base ref every migration is annotated"
 else
   fail "action without a base ref:"; cat "$tmp/push.stdout" "$tmp/push.output"
+fi
+
+# --- action.yml, every step, as a runner runs it (tests/action_runner.py) ---------------------------
+# run_job NAME WORKSPACE INPUTS_JSON [VAR=VALUE...]: the whole action in WORKSPACE on a pull request
+# into main; its log in $tmp/NAME.log, its state (outputs, GITHUB_ENV, cache) in $tmp/NAME/.
+run_job() {
+  local name=$1 workspace=$2 inputs=$3; shift 3
+  mkdir -p "$tmp/$name"
+  env "$@" python3 "$root/tests/action_runner.py" "$root" "$workspace" "$tmp/$name" "$inputs" '{"base_ref": "main"}' \
+    >"$tmp/$name.log" 2>&1
+}
+job_output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$tmp/$1/outputs.json" "$2"; }
+
+# A release as `make dist` names it, in a directory standing in for GitHub's release downloads.
+release=$tmp/releases/v9.9.9
+mkdir -p "$release/migrasafe-9.9.9-linux-x86_64"
+cp "$bin" "$release/migrasafe-9.9.9-linux-x86_64/migrasafe"
+tar -czf "$release/migrasafe-9.9.9-linux-x86_64.tar.gz" -C "$release" migrasafe-9.9.9-linux-x86_64
+(cd "$release" && sha256sum migrasafe-9.9.9-linux-x86_64.tar.gz >migrasafe-9.9.9-linux-x86_64.tar.gz.sha256)
+# A cmake stand-in for the build-from-source path: it "builds" by copying the binary under test and
+# logs each call, so the test sees whether a run built.
+mkdir -p "$tmp/fake-cmake"
+{
+  echo '#!/usr/bin/env bash'
+  echo "echo \"\$*\" >>'$tmp/cmake-calls'"
+  echo 'args=("$@")'
+  echo 'for ((i = 0; i < $#; i++)); do'
+  echo '  [[ ${args[i]} == -B ]] && mkdir -p "${args[i+1]}"'
+  echo "  [[ \${args[i]} == --build ]] && cp '$bin' \"\${args[i+1]}/migrasafe\""
+  echo 'done'
+  echo 'exit 0'
+} >"$tmp/fake-cmake/cmake"
+chmod +x "$tmp/fake-cmake/cmake"
+: >"$tmp/cmake-calls"
+
+# The repository checked out into a subdirectory of the workspace (actions/checkout with path:).
+workspace=$tmp/workspace
+mkdir -p "$workspace" && git clone -q --branch feature "file://$origin" "$workspace/app"
+sarif_location() {
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; ls=[x["locations"][0]["physicalLocation"]["artifactLocation"] for x in r["results"]]
+print(*sorted({l["uri"] for l in ls}), *sorted({str(l.get("uriBaseId")) for l in ls}), r["originalUriBaseIds"]["SRCROOT"]["uri"])' "$1"
+}
+upload_inputs() { python3 -c 'import json,sys; u=json.load(open(sys.argv[1])); print(u["sarif_file"], u["checkout_path"])' "$1"; }
+
+if run_job release "$workspace" '{"version": "v9.9.9", "paths": "db", "working-directory": "app", "upload-sarif": "true"}' \
+     MIGRASAFE_RELEASES="file://$tmp/releases"; then
+  fail "action with version: the job passed despite the findings"; cat "$tmp/release.log"
+elif grep -q '^::warning file=db/003_index.sql,line=1' "$tmp/release.log" && ! grep '^::' "$tmp/release.log" | grep -q 002_drop &&
+     grep -q 'skipped: Build migrasafe' "$tmp/release.log" && [[ $(job_output release exit-code) == 1 ]] &&
+     [[ $(upload_inputs "$tmp/release/upload.json") == "$workspace/app/migrasafe.sarif $workspace/app" ]] &&
+     [[ $(sarif_location "$workspace/app/migrasafe.sarif") == "db/001_create.sql db/002_drop.sql db/003_index.sql SRCROOT file://$workspace/app/" ]]; then
+  ok "action with version: release binary verified and used, no build; checkout in a subdirectory: annotations and SARIF from its root"
+else
+  fail "action with version:"; cat "$tmp/release.log"
+fi
+
+# A tampered archive is refused before anything runs it.
+echo "0000000000000000000000000000000000000000000000000000000000000000  migrasafe-9.9.9-linux-x86_64.tar.gz" \
+  >"$release/migrasafe-9.9.9-linux-x86_64.tar.gz.sha256"
+if ! run_job tampered "$workspace" '{"version": "9.9.9", "paths": "db", "working-directory": "app"}' MIGRASAFE_RELEASES="file://$tmp/releases" &&
+   grep -q 'does not match its SHA-256' "$tmp/tampered.log" && ! grep -q 'run: Run migrasafe' "$tmp/tampered.log"; then
+  ok "action with version: an archive that does not match its .sha256 is refused"
+else
+  fail "action with a tampered archive:"; cat "$tmp/tampered.log"
+fi
+
+# Without a version: the first run builds and saves the binary; the next one (a new runner: only the
+# cache carries over) restores it and does not build. Run from a directory below the checkout's root.
+build_inputs='{"paths": ".", "working-directory": "app/db", "fail-on": "never"}'
+if run_job build1 "$workspace" "$build_inputs" PATH="$tmp/fake-cmake:$PATH" && grep -q 'cache miss' "$tmp/build1.log" &&
+   [[ $(grep -c -- '--build' "$tmp/cmake-calls") == 1 ]] && grep -q '^::warning file=db/003_index.sql' "$tmp/build1.log" &&
+   mkdir -p "$tmp/build2" && cp -r "$tmp/build1/cache" "$tmp/build2/cache" &&
+   run_job build2 "$workspace" "$build_inputs" PATH="$tmp/fake-cmake:$PATH" && grep -q 'cache hit' "$tmp/build2.log" &&
+   grep -q 'using the cached build' "$tmp/build2.log" && [[ $(grep -c -- '--build' "$tmp/cmake-calls") == 1 ]] &&
+   grep -q '^::warning file=db/003_index.sql' "$tmp/build2.log"; then
+  ok "action without version: builds once, the next run restores the cached binary; working-directory below the root"
+else
+  fail "action without version:"; cat "$tmp/build1.log" "$tmp/build2.log" 2>/dev/null
 fi
 
 # --- editors.md: the tasks.json problem matcher against real gcc output -----------------------------
@@ -200,6 +243,17 @@ for l in lines:
 if bad or seen != {"error", "warning", "note"}:
     sys.exit(f"FAIL editors.md: the problem matcher misses {len(bad)} lines (e.g. {bad[:2]}), severities seen {seen}")
 print(f"ok   editors.md: the tasks.json problem matcher matches all {len(lines)} gcc lines")
+# Vim: columns are characters, so the errorformat must read them as %v (screen columns), not %c (bytes).
+efm = re.search(r"^:set errorformat=(.+)$", doc, re.M)
+if not efm:
+    sys.exit("FAIL editors.md: no Vim errorformat")
+patterns = efm.group(1).replace("\\ ", " ").split(",")
+if not all(p.startswith("%f:%l:%v: %t") for p in patterns):
+    sys.exit(f"FAIL editors.md: every errorformat pattern must read file, line and %v column: {patterns}")
+severities = {p.split("%t", 1)[1].split(":")[0] for p in patterns}
+if severities != {"rror", "arning", "ote"}:
+    sys.exit(f"FAIL editors.md: errorformat severities {severities}")
+print("ok   editors.md: the Vim errorformat reads columns with %v for every severity")
 PY
 
 [[ $status == 0 ]] && echo "integrations: OK" || echo "integrations: FAILED"

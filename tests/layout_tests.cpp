@@ -91,14 +91,14 @@ TEST_CASE("layout names and aliases", "[layouts]") {
   CHECK(parse_layout("diesel") == Layout::DirPairs);
   CHECK(parse_layout("pop") == Layout::GolangMigrate);
   CHECK(!parse_layout("auto"));
-  CHECK(!parse_layout("liquibase"));
+  CHECK(!parse_layout("liquibase-xml"));
   for (Layout l : {Layout::Plain, Layout::Flyway, Layout::GolangMigrate, Layout::DirPairs, Layout::Dbmate,
-                   Layout::Sqitch, Layout::Prisma})
+                   Layout::Sqitch, Layout::Prisma, Layout::Liquibase})
     CHECK(parse_layout(layout_name(l)) == l);
 }
 
 TEST_CASE("each fixture tree is detected as its layout", "[layouts]") {
-  for (const char* name : {"flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch", "prisma", "plain"}) {
+  for (const char* name : {"flyway", "golang-migrate", "dir-pairs", "dbmate", "sqitch", "prisma", "liquibase", "plain"}) {
     INFO(name);
     MigrationSet set = fixture_set(name);
     CHECK(layout_name(set.layout) == name);
@@ -204,6 +204,47 @@ TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[la
   CHECK(doc["summary"]["files"] == 3);
 }
 
+TEST_CASE("liquibase: each changeset a migration, rollback lines its down script, runInTransaction honoured",
+          "[layouts]") {
+  MigrationSet set = fixture_set("liquibase");
+  CHECK(names(set) == std::vector<std::string>{"alice:1", "alice:2", "bob:3", "carol:4"});
+  const Migration& create = set.migrations[0];
+  REQUIRE(create.up_section);
+  CHECK(create.down == create.up);
+  CHECK(create.transaction);
+  CHECK(!set.migrations[1].transaction);  // runInTransaction:false
+  CHECK(!set.migrations[1].down_transaction);
+  CHECK(!set.migrations[3].down);  // no rollback lines: no down script, and none expected
+  CHECK(set.migrations[3].expected_down.empty());
+  std::string text = testing::read_file(fs::path(testing::source_dir()) / create.up);
+  // The up script keeps the changeset's SQL, without its rollback; the down script is the rollback's SQL,
+  // both in place.
+  std::string up = section_script(create, false, text), down = section_script(create, true, text);
+  REQUIRE(up.size() == text.size());
+  REQUIRE(down.size() == text.size());
+  CHECK(up.find("CREATE TABLE orders") == text.find("CREATE TABLE orders"));
+  CHECK(up.find("DROP TABLE") == std::string::npos);
+  CHECK(up.find("changeset") == std::string::npos);
+  CHECK(down.find("DROP TABLE orders;") == text.find("DROP TABLE orders;"));
+  CHECK(down.find_first_not_of(" \n") == text.find("DROP TABLE orders;"));
+  CHECK(down.find("CREATE") == std::string::npos);
+  // Not a changelog: the marker must be the first line.
+  CHECK(liquibase_changesets("SELECT 1;\n--liquibase formatted sql\n--changeset a:1\nSELECT 2;\n").empty());
+  CHECK(liquibase_changesets("-- liquibase formatted sql\n--changesets a:1\n").empty());
+
+  // Findings keep the file's lines; each changeset is judged in its own transaction (or none).
+  auto doc = check_json("fixtures/layouts/liquibase");
+  const auto& first = file_in(doc, "001-orders.sql");
+  // CREATE INDEX CONCURRENTLY outside a transaction: only the advice on retrying it, not forbidden-in-transaction.
+  CHECK(rules_at(first, 10) == std::vector<std::string>{"concurrent-index-retry"});
+  CHECK(reported_at(first, 15, "down-does-not-undo-up"));  // its rollback drops another column
+  CHECK_FALSE(reported(first, "drop-table"));  // the rollback of alice:1 undoes its own table
+  const auto& second = file_in(doc, "002-customers.sql");
+  CHECK(reported_at(second, 5, "create-index-non-concurrently"));  // the table is known from 001: history replayed
+  CHECK_FALSE(reported(second, "missing-down-script"));
+  CHECK(doc["summary"]["files"] == 2);
+}
+
 TEST_CASE("dbmate: an empty down section is a missing down script where the project writes downs", "[layouts]") {
   fs::path d = fs::temp_directory_path() / ("migrasafe-dbmate-" + std::to_string(::getpid()));
   fs::create_directories(d);
@@ -301,7 +342,7 @@ TEST_CASE("a forced layout; a mixed tree", "[layouts]") {
   CHECK(forced.migrations.size() == 5);  // every file on its own
   MigrationSet all = fixture_set("");
   CHECK(all.mixed());
-  CHECK(all.files_by_layout.size() == 7);
+  CHECK(all.files_by_layout.size() == 8);
 }
 
 TEST_CASE("check replays in migration order with the layout's transaction default", "[layouts][cli]") {
@@ -342,8 +383,8 @@ TEST_CASE("migrasafe sources: text and JSON", "[layouts][cli]") {
   CHECK(forced["layout"] == "plain");
   CHECK(forced["forced"] == true);
   CHECK(testing::run_cli("sources no/such/dir 2>/dev/null").exit_code == 3);
-  CHECK(testing::run_cli("sources --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
-  CHECK(testing::run_cli("check --layout liquibase fixtures/layouts 2>/dev/null").exit_code == 2);
+  CHECK(testing::run_cli("sources --layout liquibase-xml fixtures/layouts 2>/dev/null").exit_code == 2);
+  CHECK(testing::run_cli("check --layout liquibase-xml fixtures/layouts 2>/dev/null").exit_code == 2);
 }
 
 TEST_CASE("a schema dump is a snapshot: replayed after the migrations beside it, one note, no findings", "[layouts][cli]") {
