@@ -7,13 +7,13 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libpg-query-dev nlohmann-json3-dev libcli11-dev libre2-dev catch2
-  libtomlplusplus-dev
+  libtomlplusplus-dev libpq-dev
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
+# PostgreSQL 15, and `migrasafe verify`), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 libpq-dev nodejs npm git python3 python3-yaml)
+  packages+=(postgresql-15 nodejs npm git python3 python3-yaml)
 fi
 
 missing=()
