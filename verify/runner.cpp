@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -335,17 +336,19 @@ struct Runner {
     SchemaSnapshot schema_before = schema_snapshot(conn);
     auto rows_before = row_counts(conn);
     std::size_t first_script = result.scripts.size();
-    if (!apply(m.up, *up_text, m, Phase::Up, dbmate ? m.up_section : std::nullopt)) return false;
-    ++result.migrations_applied;
+    bool applied = apply(m.up, *up_text, m, Phase::Up, dbmate ? m.up_section : std::nullopt);
     const ScriptRun* up_run = &result.scripts[first_script];
+    // A failed CREATE INDEX CONCURRENTLY leaves its INVALID index behind: said even when the run stops.
+    for (const std::string& index : invalid_indexes(conn))
+      if (reported_invalid.insert(index).second)
+        finding("invalid-index", up_run, 0, index + " is INVALID after the up script (drop it and build it again)");
+    if (!applied) return false;
+    ++result.migrations_applied;
     auto rows_after = row_counts(conn);
     for (const auto& [table, n] : rows_before)
       if (auto it = rows_after.find(table); it != rows_after.end() && it->second < n)
         finding("rows-deleted", up_run, 0, table + ": " + std::to_string(n - it->second) + " of " + std::to_string(n) +
                                                " rows removed by the up script");
-    for (const std::string& index : invalid_indexes(conn))
-      if (reported_invalid.insert(index).second)
-        finding("invalid-index", up_run, 0, index + " is INVALID after the up script (drop it and build it again)");
     if (!down_text) return true;
 
     std::size_t down_index = result.scripts.size();
@@ -389,6 +392,13 @@ struct Runner {
   }
 };
 
+// The directory whose migrations form one sequence (the tool stops a sequence at its first failure).
+std::string sequence_of(const Migration& m) {
+  std::filesystem::path up(m.up);
+  bool directory_per_migration = m.layout == Layout::DirPairs || m.layout == Layout::Prisma || m.layout == Layout::Sqitch;
+  return (directory_per_migration ? up.parent_path().parent_path() : up.parent_path()).string();
+}
+
 }  // namespace
 
 VerifyResult run_verify(Connection& conn, const MigrationSet& set, const VerifyOptions& options) {
@@ -397,7 +407,9 @@ VerifyResult run_verify(Connection& conn, const MigrationSet& set, const VerifyO
   Runner runner{conn, options, result, {}, {}, {}};
   if (!options.schema_file.empty() && !runner.load(options.schema_file, "--schema")) return result;
   if (!options.seed_file.empty() && !runner.load(options.seed_file, "--seed")) return result;
+  std::string stopped_group;  // a failed migration stops the rest of its sequence, not other directories'
   for (const Migration& m : set.migrations) {
+    if (!stopped_group.empty() && sequence_of(m) == stopped_group) continue;
     if (m.up.empty()) {
       result.notes.push_back((m.down ? *m.down : m.name) + ": a down script without its up script: not run");
       continue;
@@ -407,8 +419,9 @@ VerifyResult run_verify(Connection& conn, const MigrationSet& set, const VerifyO
       continue;
     }
     if (!runner.migrate(m)) {
-      result.notes.push_back("stopped after " + m.up + ": the later migrations were not run");
-      break;
+      stopped_group = sequence_of(m);
+      if (&m != &set.migrations.back() && sequence_of((&m)[1]) == stopped_group)
+        result.notes.push_back("stopped at " + m.up + ": the later migrations of " + stopped_group + " were not run");
     }
   }
   return result;
