@@ -248,12 +248,15 @@ struct Runner {
 
   // The static analysis of one script, as `check` analyses it in the migration set.
   // (One function, so that the engine's LintSession can take its place.)
+  // `in_transaction` is set to whether the tool runs the script in a transaction (Flyway decides
+  // from the statements' parse trees, which the analysis frees).
   FileResult predict(std::shared_ptr<const SourceFile> source, const Migration& m, const MigrationRole& role,
-                     bool transaction, bool down) {
+                     bool declared_transaction, bool down, bool& in_transaction) {
     LintOptions o = options.lint;
     o.analysis.single_query = single_query(m);
     ParsedFile parsed = parse_file(std::move(source));
-    o.analysis.assume_in_transaction = runs_in_transaction(m, transaction, parsed, o.analysis.pg_version);
+    o.analysis.assume_in_transaction = runs_in_transaction(m, declared_transaction, parsed, o.analysis.pg_version);
+    in_transaction = o.analysis.assume_in_transaction;
     // A down script is analysed against the schema its up left; it does not extend the history.
     Catalog scratch = history;
     return analyse_file(std::move(parsed), role, o, nullptr, down ? &scratch : &history);
@@ -266,7 +269,8 @@ struct Runner {
     std::string shown_text = section ? blank_outside(text, *section) : text;
     auto source = std::make_shared<const SourceFile>(path, std::move(shown_text));
     MigrationRole role = down ? down_role(m) : MigrationRole{};
-    FileResult predicted = predict(source, m, role, down ? m.down_transaction : m.transaction, down);
+    bool tool_transaction = false;
+    FileResult predicted = predict(source, m, role, down ? m.down_transaction : m.transaction, down, tool_transaction);
     ScriptRun script;
     script.path = path;
     script.phase = phase;
@@ -276,8 +280,7 @@ struct Runner {
     // reproduces; a single statement runs on its own.
     auto top_level = std::count_if(predicted.parsed.statements.begin(), predicted.parsed.statements.end(),
                                    [](const Statement& s) { return !s.embedded(); });
-    script.transaction = (single_query(m) && top_level > 1) || runs_in_transaction(m, down ? m.down_transaction : m.transaction,
-                                                                  predicted.parsed, options.lint.analysis.pg_version);
+    script.transaction = (single_query(m) && top_level > 1) || tool_transaction;
     bool ok = true;
     if (script.transaction) conn.query("BEGIN");
     for (std::size_t i = 0; i < predicted.parsed.statements.size() && ok; ++i) {
@@ -294,7 +297,7 @@ struct Runner {
     }
     if (!ok && conn.in_transaction()) conn.exec("ROLLBACK");
     for (const ParseProblem& p : predicted.parsed.problems)
-      if (p.kind == ProblemKind::MetaCommand || p.kind == ProblemKind::Placeholder)
+      if (p.kind == ProblemKind::MetaCommand)
         result.notes.push_back(path + ":" + std::to_string(source->lines.position(p.begin).line) + ": not sent: " +
                                p.message);
     script.failed = !ok;
@@ -331,6 +334,14 @@ struct Runner {
     bool dbmate = m.layout == Layout::Dbmate;
     if (dbmate ? m.down_section.has_value() : m.down.has_value()) down_text = dbmate ? up_text : read(*m.down);
     std::string down_path = dbmate ? m.up : m.down.value_or("");
+
+    // A template (Flyway ${...}, Go {{ ... }}) is SQL only once its tool fills the placeholders in.
+    ParsedFile up_parsed = parse_file(std::make_shared<const SourceFile>(m.up, *up_text));
+    if (!up_parsed.placeholders.empty()) {
+      result.notes.push_back(m.up + ": not run: a template (placeholder `" + up_parsed.placeholders.front().second +
+                             "`) is SQL only once its tool fills it in");
+      return true;
+    }
 
     fill_tables();
     SchemaSnapshot schema_before = schema_snapshot(conn);
