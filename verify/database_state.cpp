@@ -13,8 +13,11 @@ constexpr const char* kUserSchemas =
     "SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
     "AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%'";
 
+// An extension's objects are compared as the extension (name and version), not one by one.
 const std::string kSchemaQuery = std::string("WITH ns AS (") + kUserSchemas + R"(),
-rel AS (SELECT c.oid, ns.nspname || '.' || c.relname AS name, c.relkind FROM pg_class c JOIN ns ON ns.oid = c.relnamespace)
+ext_member AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+rel AS (SELECT c.oid, ns.nspname || '.' || c.relname AS name, c.relkind FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+  WHERE NOT EXISTS (SELECT FROM ext_member e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid))
 SELECT 'relation ' || name, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
   WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' END
   FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
@@ -36,10 +39,13 @@ UNION ALL SELECT 'type ' || ns.nspname || '.' || t.typname,
     FROM pg_enum e WHERE e.enumtypid = t.oid) || ')' WHEN 'd' THEN 'domain over ' || format_type(t.typbasetype, t.typtypmod)
     ELSE 'composite' END
   FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-  WHERE t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+  WHERE NOT EXISTS (SELECT FROM ext_member e WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid)
+  AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
 UNION ALL SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
   'definition ' || md5(pg_get_functiondef(p.oid))
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM ext_member e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)
+UNION ALL SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
 UNION ALL SELECT 'trigger ' || rel.name || '.' || tg.tgname, pg_get_triggerdef(tg.oid)
   FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid WHERE NOT tg.tgisinternal
 UNION ALL SELECT 'policy ' || rel.name || '.' || po.polname,
