@@ -64,6 +64,7 @@ int run(const VerifyArgs& a) {
   VerifyResult result;
   try {
     Connection conn(server->conninfo(), server->dbname());
+    Connection observer(server->conninfo(), server->dbname());  // samples locks of non-transactional statements
     VerifyOptions options;
     int major = conn.server_version() / 10000;
     options.lint.analysis.pg_version = std::clamp(major, kMinPgVersion, kMaxPgVersion);
@@ -72,7 +73,7 @@ int run(const VerifyArgs& a) {
     options.seed_file = a.seed;
     options.rows = a.rows;
     info.description = "PostgreSQL " + conn.query("SHOW server_version")[0][0] + ", " + info.description;
-    result = run_verify(conn, set, options);
+    result = run_verify(conn, observer, set, options);
   } catch (const ConnectionError& e) {
     std::cerr << "migrasafe: error: the verify server: " << e.what() << "\n";
     return kExitUsage;

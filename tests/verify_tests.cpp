@@ -148,6 +148,9 @@ TEST_CASE("verify: a clean dbmate set round-trips with transaction:false and agr
         ++outside;
         CHECK(script["transaction"] == false);  // transaction:false
         CHECK(st["observed"] == false);
+        CHECK(st["sampled"] == true);  // read from a second connection while it ran
+        for (const auto& lock : st["locks"])  // a sample may miss the lock, never make it stronger
+          CHECK(lock == nlohmann::json::parse(R"({"relation": "public.payments", "mode": "ShareUpdateExclusiveLock"})"));
       }
   CHECK(outside == 3);  // CREATE INDEX CONCURRENTLY (up, up again) and DROP INDEX CONCURRENTLY (down)
 }
@@ -156,6 +159,13 @@ TEST_CASE("verify without server binaries: exit 2 with the reason, nothing left 
   VerifyRun r = run_script("no-server", "\"$MIGRASAFE\" verify --pg-bin \"$TMPDIR\" examples/");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out, Catch::Contains("--pg-bin " + r.tmpdir.string() + ": no initdb, pg_ctl and postgres there"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify: a path that does not exist is exit 3 before any server starts", "[verify]") {
+  VerifyRun r = verify("missing-path", "examples/migrations/0009_missing.up.sql");
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.out, Catch::Contains("migrasafe: error: examples/migrations/0009_missing.up.sql: no such file"));
   CHECK(fs::is_empty(r.tmpdir));
 }
 

@@ -42,15 +42,28 @@ Connection::~Connection() {
 }
 
 QueryResult Connection::exec(const std::string& sql) {
-  notices_.clear();
-  QueryResult r;
-  PGresult* last = nullptr;
-  // A multi-statement string gives one result per statement; the error, if any, is the last.
-  if (!PQsendQuery(conn_, sql.c_str())) {
+  if (!send(sql)) {
+    QueryResult r;
     r.ok = false;
     r.error = first_line(PQerrorMessage(conn_));
     return r;
   }
+  return finish();
+}
+
+bool Connection::send(const std::string& sql) {
+  notices_.clear();
+  return PQsendQuery(conn_, sql.c_str()) == 1;
+}
+
+bool Connection::busy() { return PQconsumeInput(conn_) == 1 && PQisBusy(conn_) == 1; }
+
+int Connection::backend_pid() const { return PQbackendPID(conn_); }
+
+QueryResult Connection::finish() {
+  QueryResult r;
+  PGresult* last = nullptr;
+  // A multi-statement string gives one result per statement; the error, if any, is the last.
   while (PGresult* res = PQgetResult(conn_)) {
     if (last) PQclear(last);
     last = res;

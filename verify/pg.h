@@ -29,6 +29,12 @@ class Connection {
 
   // Runs `sql` as one simple query (several statements run as one implicit transaction).
   QueryResult exec(const std::string& sql);
+  // The same in two halves, to watch the query from another connection while it runs:
+  // send() starts it, busy() says whether it still runs, finish() waits for its result.
+  bool send(const std::string& sql);
+  bool busy();
+  QueryResult finish();
+  int backend_pid() const;
   // Runs a query that must succeed (the verifier's own catalog queries); throws ConnectionError.
   std::vector<std::vector<std::string>> query(const std::string& sql);
   bool in_transaction() const;   // inside a transaction block (open or failed)

@@ -54,7 +54,7 @@ void write_verify_text(std::ostream& out, const VerifyResult& result, const Serv
         if (!s.already_held.empty())
           out << "      held from earlier in the transaction: " << visible_controls(lock_list(s.already_held)) << "\n";
       }
-      else out << "      ran outside a transaction block: locks not observed\n";
+      else if (s.sampled) out << "      ran outside a transaction block; locks sampled while it ran: " << visible_controls(lock_list(s.locks)) << "\n";
       if (!s.rewritten.empty()) out << "      new file (rewritten): " << visible_controls(name_list(s.rewritten)) << "\n";
       if (!s.scanned.empty()) out << "      scanned: " << visible_controls(name_list(s.scanned)) << "\n";
     }
@@ -100,6 +100,7 @@ void write_verify_json(std::ostream& out, const VerifyResult& result, const Serv
                  {"observed", s.observed},
                  {"in_transaction", s.in_tool_transaction},
                  {"refused_in_transaction", s.refused_in_transaction},
+                 {"sampled", s.sampled},
                  {"predicted_locks", locks_json(s.predicted)},
                  {"locks", locks_json(s.locks)},
                  {"already_held", locks_json(s.already_held)},

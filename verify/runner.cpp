@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "verify/database_state.h"
 
@@ -122,6 +123,7 @@ bool single_query(const Migration& m) { return m.layout == Layout::GolangMigrate
 
 struct Runner {
   Connection& conn;
+  Connection& observer;
   const VerifyOptions& options;
   VerifyResult& result;
   Catalog history;  // the static model's schema, as the migrations applied so far left it
@@ -191,6 +193,41 @@ struct Runner {
     }
   }
 
+  // Runs a statement outside any transaction while a second connection
+  // samples the relation locks its backend holds (relations that existed before it).
+  QueryResult run_sampled(const std::string& text, const Observation& before, StatementRun& run) {
+    const std::string locks_of_backend =
+        "SELECT l.relation::text, l.mode FROM pg_locks l WHERE l.locktype = 'relation' AND l.granted AND l.pid = " +
+        std::to_string(conn.backend_pid());
+    if (!conn.send(text)) return conn.finish();
+    std::map<std::string, std::string> strongest;  // oid -> mode
+    while (conn.busy()) {
+      for (auto& row : observer.query(locks_of_backend))
+        if (lock_rank(row[1]) > lock_rank(strongest[row[0]])) strongest[row[0]] = row[1];
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    run.sampled = true;
+    for (const auto& [oid, mode] : strongest)
+      if (auto it = before.relations.find(oid); it != before.relations.end()) run.locks.push_back({it->second.name, mode});
+    return conn.finish();
+  }
+
+  // A sampled statement: a sample can miss a lock but not invent one, so only a lock
+  // stronger than predicted, or a blocking one on a relation not predicted, is a mismatch.
+  void compare_sampled(const ScriptRun& script, const StatementRun& run, const Effects& effects) {
+    std::map<std::string, std::string> predicted;
+    for (const RelationLock& lock : effects.locks) predicted[lock.relation.str()] = std::string(pg_lock_name(lock.mode));
+    for (const ObservedLock& l : run.locks) {
+      auto it = predicted.find(l.relation);
+      if (it != predicted.end() && lock_rank(l.mode) > lock_rank(it->second))
+        finding("lock-mismatch", &script, run.begin,
+                l.relation + ": predicted " + it->second + ", PostgreSQL took " + l.mode + " (sampled)");
+      else if (it == predicted.end() && lock_rank(l.mode) >= lock_rank("ShareUpdateExclusiveLock"))
+        finding("lock-mismatch", &script, run.begin,
+                l.relation + ": PostgreSQL took " + l.mode + " (sampled), the analysis predicts no lock on it");
+    }
+  }
+
   // Runs one statement; false when it failed.
   bool run_statement(ScriptRun& script, const Statement& stmt, const Effects* effects, std::string_view text) {
     StatementRun run;
@@ -214,7 +251,7 @@ struct Runner {
       wrap = false;
       run.refused_in_transaction = true;
       start = std::chrono::steady_clock::now();
-      r = conn.exec(std::string(text));
+      r = run_sampled(std::string(text), before, run);
     }
     run.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) {
@@ -232,6 +269,7 @@ struct Runner {
       record_changes(before, observe(conn), run);
       if (effects && script.phase != Phase::Reapply) compare(script, run, *effects, before);
     }
+    if (run.sampled && effects && script.phase != Phase::Reapply) compare_sampled(script, run, *effects);
     if (wrap) conn.query("COMMIT");
     if (effects && script.phase != Phase::Reapply) {
       bool ran_inside = !run.refused_in_transaction && !control;
@@ -412,10 +450,10 @@ std::string sequence_of(const Migration& m) {
 
 }  // namespace
 
-VerifyResult run_verify(Connection& conn, const MigrationSet& set, const VerifyOptions& options) {
+VerifyResult run_verify(Connection& conn, Connection& observer, const MigrationSet& set, const VerifyOptions& options) {
   VerifyResult result;
   result.server_version = conn.server_version();
-  Runner runner{conn, options, result, {}, {}, {}};
+  Runner runner{conn, observer, options, result, {}, {}, {}};
   if (!options.schema_file.empty() && !runner.load(options.schema_file, "--schema")) return result;
   if (!options.seed_file.empty() && !runner.load(options.seed_file, "--seed")) return result;
   std::string stopped_group;  // a failed migration stops the rest of its sequence, not other directories'

@@ -34,6 +34,9 @@ struct StatementRun {
   bool observed = false;
   bool in_tool_transaction = false;          // inside the tool's (or the file's) transaction
   bool refused_in_transaction = false;       // PostgreSQL refused it inside a transaction block
+  // It then ran on its own, and `locks` are samples read from a second
+  // connection while it ran: a lock held only briefly may be missing.
+  bool sampled = false;
   std::vector<ObservedLock> locks;           // taken by this statement, strongest per relation
   std::vector<ObservedLock> already_held;    // held by the transaction before it (a request for these shows no change)
   std::vector<ObservedLock> predicted;       // the static prediction
@@ -79,8 +82,10 @@ struct VerifyCheck {
 };
 const std::vector<VerifyCheck>& verify_checks();
 
-// Runs `set` on the database `conn` is connected to. Input problems (a file
-// that cannot be read) are findings of check "unreadable".
-VerifyResult run_verify(Connection& conn, const MigrationSet& set, const VerifyOptions& options);
+// Runs `set` on the database `conn` is connected to; `observer`, a second
+// connection to it, samples the locks of statements that cannot run in a
+// transaction block. Input problems (a file that cannot be read) are
+// findings of check "unreadable".
+VerifyResult run_verify(Connection& conn, Connection& observer, const MigrationSet& set, const VerifyOptions& options);
 
 }  // namespace migrasafe::verify
