@@ -404,8 +404,14 @@ struct Runner {
     if (!apply(down_path, *down_text, m, Phase::Down, dbmate ? m.down_section : std::nullopt)) return false;
     const ScriptRun& down_run = result.scripts[down_index];
     std::uint32_t at = down_run.statements.empty() ? 0 : down_run.statements.front().begin;
-    for (const std::string& difference : schema_differences(schema_before, schema_snapshot(conn)))
-      finding("down-incomplete", &down_run, at, "after up and down: " + difference);
+    // One finding per difference, up to a readable number (a squashed baseline's down can leave hundreds).
+    constexpr std::size_t kMaxDifferences = 20;
+    std::vector<std::string> differences = schema_differences(schema_before, schema_snapshot(conn));
+    for (std::size_t i = 0; i < std::min(differences.size(), kMaxDifferences); ++i)
+      finding("down-incomplete", &down_run, at, "after up and down: " + differences[i]);
+    if (differences.size() > kMaxDifferences)
+      finding("down-incomplete", &down_run, at,
+              "after up and down: " + std::to_string(differences.size() - kMaxDifferences) + " more differences");
     auto rows_restored = row_counts(conn);
     for (const auto& [table, n] : rows_before)
       if (auto it = rows_restored.find(table); it != rows_restored.end() && it->second < n)
