@@ -101,6 +101,16 @@ TEST_CASE("verify catches a down script that loses the table's rows", "[verify]"
   CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));  // the schema itself comes back
 }
 
+TEST_CASE("verify catches a down script that adds a dropped column back without its values", "[verify]") {
+  VerifyRun r = verify("down-loses-column-values", "fixtures/verify/down-loses-column-values");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[verify-values-not-restored]: "
+                                    "public.accounts.legacy_code: 1000 values before the up, 0 after up and down"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-rows-not-restored"));
+}
+
 TEST_CASE("verify --rows: an up that fails on a table with rows; with --rows 0 it passes", "[verify]") {
   VerifyRun r = verify("up-fails-on-data", "fixtures/verify/up-fails-on-data");
   INFO(r.out);

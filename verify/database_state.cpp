@@ -83,10 +83,17 @@ std::vector<std::string> schema_differences(const SchemaSnapshot& before, const 
   return out;
 }
 
-std::map<std::string, long long> row_counts(Connection& conn) {
-  std::map<std::string, long long> counts;
-  for (auto& table : conn.query(kTablesQuery))
-    counts[table[2]] = std::stoll(conn.query("SELECT count(*) FROM " + table[1])[0][0]);
+DataCounts data_counts(Connection& conn) {
+  DataCounts counts;
+  for (auto& table : conn.query(kTablesQuery)) {
+    auto columns = conn.query("SELECT quote_ident(attname), attname FROM pg_attribute WHERE attrelid = " + table[0] +
+                              " AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
+    std::string select = "SELECT count(*)";
+    for (const auto& c : columns) select += ", count(" + c[0] + ")";
+    auto row = conn.query(select + " FROM " + table[1]).at(0);
+    counts.rows[table[2]] = std::stoll(row[0]);
+    for (std::size_t i = 0; i < columns.size(); ++i) counts.values[table[2] + "." + columns[i][1]] = std::stoll(row[i + 1]);
+  }
   return counts;
 }
 

@@ -19,8 +19,11 @@ SchemaSnapshot schema_snapshot(Connection& conn);
 // "missing: column public.t.c (text)", "added: ...", "changed: ..." lines.
 std::vector<std::string> schema_differences(const SchemaSnapshot& before, const SchemaSnapshot& after);
 
-// Rows per ordinary table (schema.name).
-std::map<std::string, long long> row_counts(Connection& conn);
+// Rows per table ("schema.name") and non-NULL values per column ("schema.name.column").
+struct DataCounts {
+  std::map<std::string, long long> rows, values;
+};
+DataCounts data_counts(Connection& conn);
 // Indexes left INVALID (a failed CREATE INDEX CONCURRENTLY), as schema.name.
 std::vector<std::string> invalid_indexes(Connection& conn);
 

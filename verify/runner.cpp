@@ -31,6 +31,9 @@ const std::vector<VerifyCheck>& verify_checks() {
        "PostgreSQL refused (or ran) in a transaction block what the analysis says it runs (or refuses)"},
       {"down-incomplete", Severity::Warning, "the schema after up and down differs from the schema before the up"},
       {"rows-not-restored", Severity::Warning, "a table has fewer rows after up and down than before the up"},
+      {"values-not-restored", Severity::Warning,
+       "a column has fewer non-NULL values after up and down than before the up (a dropped column added back)"},
+      {"values-cleared", Severity::Note, "values of a column that existed before the up became NULL"},
       {"invalid-index", Severity::Warning, "a migration left an INVALID index behind"},
       {"rows-deleted", Severity::Note, "the up script removed rows from a table that existed before it"},
       {"table-not-filled", Severity::Note, "a table could not be given synthetic rows and was left empty"},
@@ -383,7 +386,7 @@ struct Runner {
 
     fill_tables();
     SchemaSnapshot schema_before = schema_snapshot(conn);
-    auto rows_before = row_counts(conn);
+    DataCounts data_before = data_counts(conn);
     std::size_t first_script = result.scripts.size();
     bool applied = apply(m.up, *up_text, m, Phase::Up, dbmate ? m.up_section : std::nullopt);
     const ScriptRun* up_run = &result.scripts[first_script];
@@ -393,11 +396,16 @@ struct Runner {
         finding("invalid-index", up_run, 0, index + " is INVALID after the up script (drop it and build it again)");
     if (!applied) return false;
     ++result.migrations_applied;
-    auto rows_after = row_counts(conn);
-    for (const auto& [table, n] : rows_before)
-      if (auto it = rows_after.find(table); it != rows_after.end() && it->second < n)
+    DataCounts data_after = data_counts(conn);
+    for (const auto& [table, n] : data_before.rows)
+      if (auto it = data_after.rows.find(table); it != data_after.rows.end() && it->second < n)
         finding("rows-deleted", up_run, 0, table + ": " + std::to_string(n - it->second) + " of " + std::to_string(n) +
                                                " rows removed by the up script");
+    for (const auto& [column, n] : data_before.values)
+      if (auto it = data_after.values.find(column); it != data_after.values.end() && it->second < n &&
+                                                     data_after.rows[column.substr(0, column.rfind('.'))] >= n)
+        finding("values-cleared", up_run, 0, column + ": " + std::to_string(n - it->second) +
+                                                 " values became NULL in the up script");
     if (!down_text) return true;
 
     std::size_t down_index = result.scripts.size();
@@ -412,11 +420,20 @@ struct Runner {
     if (differences.size() > kMaxDifferences)
       finding("down-incomplete", &down_run, at,
               "after up and down: " + std::to_string(differences.size() - kMaxDifferences) + " more differences");
-    auto rows_restored = row_counts(conn);
-    for (const auto& [table, n] : rows_before)
-      if (auto it = rows_restored.find(table); it != rows_restored.end() && it->second < n)
+    DataCounts restored = data_counts(conn);
+    for (const auto& [table, n] : data_before.rows)
+      if (auto it = restored.rows.find(table); it != restored.rows.end() && it->second < n)
         finding("rows-not-restored", &down_run, at,
                 table + ": " + std::to_string(it->second) + " rows after up and down, " + std::to_string(n) + " before");
+    // Values lost with their rows are said once, above; these are columns whose rows are all back.
+    for (const auto& [column, n] : data_before.values) {
+      std::string table = column.substr(0, column.rfind('.'));
+      auto it = restored.values.find(column);
+      if (it != restored.values.end() && it->second < n && restored.rows[table] >= data_before.rows[table])
+        finding("values-not-restored", &down_run, at,
+                column + ": " + std::to_string(n) + " values before the up, " + std::to_string(it->second) +
+                    " after up and down");
+    }
     return apply(m.up, *up_text, m, Phase::Reapply, dbmate ? m.up_section : std::nullopt);
   }
   std::set<std::string> reported_invalid;
