@@ -1,9 +1,12 @@
 #include "cli/verify_command.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
+#include "analysis/context.h"
+#include "rules/registry.h"
 #include "sources/discovery.h"
 #include "sources/layouts.h"
 #include "verify/pg.h"

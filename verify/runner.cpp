@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "sources/discovery.h"
 #include "verify/database_state.h"
 
 namespace migrasafe::verify {
@@ -129,7 +130,9 @@ struct Runner {
   Connection& observer;
   const VerifyOptions& options;
   VerifyResult& result;
-  Catalog history;  // the static model's schema, as the migrations applied so far left it
+  Catalog history = {};  // the static model's schema, as the migrations applied so far left it
+  std::set<std::string> left_empty = {};        // tables reported as not filled (said once)
+  std::set<std::string> reported_invalid = {};  // INVALID indexes reported (said once)
 
   void finding(std::string check, const ScriptRun* script, std::uint32_t offset, std::string message) {
     VerifyFinding f;
@@ -364,7 +367,6 @@ struct Runner {
       finding("table-not-filled", nullptr, 0, table + " left empty: " + why);
     }
   }
-  std::set<std::string> left_empty;
 
   // Up, then (with a down script) down and up again, with the schema and
   // the data compared around them. False when the run must stop.
@@ -436,7 +438,6 @@ struct Runner {
     }
     return apply(m.up, *up_text, m, Phase::Reapply, dbmate ? m.up_section : std::nullopt);
   }
-  std::set<std::string> reported_invalid;
 
   // --schema and --seed: run as they are, statement errors stop the run.
   bool load(const std::string& path, const std::string& what) {
@@ -476,7 +477,7 @@ std::string sequence_of(const Migration& m) {
 VerifyResult run_verify(Connection& conn, Connection& observer, const MigrationSet& set, const VerifyOptions& options) {
   VerifyResult result;
   result.server_version = conn.server_version();
-  Runner runner{conn, observer, options, result, {}, {}, {}};
+  Runner runner{conn, observer, options, result};
   if (!options.schema_file.empty() && !runner.load(options.schema_file, "--schema")) return result;
   if (!options.seed_file.empty() && !runner.load(options.seed_file, "--seed")) return result;
   std::string stopped_group;  // a failed migration stops the rest of its sequence, not other directories'
