@@ -123,6 +123,18 @@ TEST_CASE("verify --rows: an up that fails on a table with rows; with --rows 0 i
   CHECK_THAT(empty.out, Catch::Contains("2 migrations applied"));
 }
 
+TEST_CASE("verify --schema: the dump is applied first, and its tables get synthetic rows", "[verify]") {
+  VerifyRun r = run_script("schema",
+                           "echo 'CREATE TABLE public.accounts (id integer PRIMARY KEY, name text NOT NULL);' > "
+                           "\"$TMPDIR/../schema.sql\"\n"
+                           "mkdir -p \"$TMPDIR/../on-schema\" && cp fixtures/verify/up-fails-on-data/002* \"$TMPDIR/../on-schema/\"\n"
+                           "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --schema \"$TMPDIR/../schema.sql\" \"$TMPDIR/../on-schema\"");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[verify-statement-failed]"));
+  CHECK_THAT(r.out, Catch::Contains("contains null values (SQLSTATE 23502)"));
+}
+
 TEST_CASE("verify --seed: the team's rows instead of synthetic ones", "[verify]") {
   VerifyRun r = run_script("seed",
                            "printf 'CREATE TABLE accounts (id integer PRIMARY KEY, name text NOT NULL);\n"
