@@ -43,25 +43,28 @@ int run(const VerifyArgs& a) {
 
   std::unique_ptr<Server> server;
   ServerInfo info;
-  try {
-    if (!a.database.empty()) {
-      server = create_scratch_database(a.database);
-      info.description = "scratch database " + server->dbname() + " on --database";
-    } else {
-      std::string why;
-      auto bindir = find_server_binaries(a.pg_bin, why);
-      if (!bindir) {
-        std::cerr << "migrasafe: error: " << why << "\n";
-        return kExitUsage;
-      }
-      server = start_ephemeral_cluster(*bindir);
-      info.description = "an ephemeral cluster (" + bindir->string() + ")";
+  if (!a.database.empty()) {
+    server = scratch_database(a.database);
+    info.description = "a scratch database on --database";
+  } else {
+    std::string why;
+    auto bindir = find_server_binaries(a.pg_bin, why);
+    if (!bindir) {
+      std::cerr << "migrasafe: error: " << why << "\n";
+      return kExitUsage;
     }
+    server = ephemeral_cluster(*bindir);
+    info.description = "an ephemeral cluster (" + bindir->string() + ")";
+  }
+  // From here on, Ctrl-C removes what was created (also while it is being created).
+  InterruptCleanup interrupt_cleanup(server.get());
+  try {
+    server->start();
   } catch (const ServerError& e) {
     std::cerr << "migrasafe: error: " << e.what() << "\n";
     return kExitUsage;
   }
-  InterruptCleanup interrupt_cleanup(server.get());
+  if (!server->dbname().empty()) info.description = "scratch database " + server->dbname() + " on --database";
   if (a.keep) server->keep();
 
   VerifyResult result;

@@ -50,9 +50,17 @@ int run_program(const std::vector<std::string>& argv, const fs::path& log) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The children get no blocked signals (InterruptCleanup blocks some in this process).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) return -1;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -76,27 +84,11 @@ std::string random_suffix() {
 
 class EphemeralCluster : public Server {
  public:
-  explicit EphemeralCluster(fs::path bindir) : bindir_(std::move(bindir)) {
-    std::string tmpl = (fs::temp_directory_path() / "migrasafe-verify-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw ServerError("cannot create a temporary directory: " + std::string(strerror(errno)));
-    root_ = tmpl;
-    // initdb refuses to run as root: the server then runs as the postgres user.
-    if (::geteuid() == 0) {
-      const passwd* pw = ::getpwnam("postgres");
-      if (!pw) {
-        fs::remove_all(root_);
-        throw ServerError("running as root and there is no `postgres` user to run the server as");
-      }
-      if (::chown(root_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-        fs::remove_all(root_);
-        throw ServerError("cannot give " + root_.string() + " to the postgres user");
-      }
-      as_user_ = {"runuser", "-u", "postgres", "--"};
-    }
-  }
+  explicit EphemeralCluster(fs::path bindir) : bindir_(std::move(bindir)) {}
   ~EphemeralCluster() override { cleanup(); }
 
-  void start() {
+  void start() override {
+    make_directory();
     fs::path log = root_ / "setup.log";
     if (run(bindir_ / "initdb", {"-D", data().string(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
                                  "--no-sync", "--no-instructions"},
@@ -135,6 +127,25 @@ class EphemeralCluster : public Server {
   }
 
  private:
+  // The temporary directory: the cluster's data and its socket.
+  void make_directory() {
+    std::error_code ec;
+    std::string tmpl = (fs::temp_directory_path(ec) / "migrasafe-verify-XXXXXX").string();
+    if (ec || !::mkdtemp(tmpl.data()))
+      throw ServerError("cannot create a temporary directory: " + (ec ? ec.message() : std::string(strerror(errno))));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      root_ = tmpl;
+    }
+    // initdb refuses to run as root: the server then runs as the postgres user.
+    if (::geteuid() == 0) {
+      const passwd* pw = ::getpwnam("postgres");
+      if (!pw) fail("running as root and there is no `postgres` user to run the server as", "");
+      if (::chown(root_.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+        fail("cannot give " + root_.string() + " to the postgres user", "");
+      as_user_ = {"runuser", "-u", "postgres", "--"};
+    }
+  }
   fs::path data() const { return root_ / "data"; }
   int run(const fs::path& program, std::vector<std::string> args, const fs::path& log) const {
     std::vector<std::string> argv = as_user_;
@@ -142,8 +153,9 @@ class EphemeralCluster : public Server {
     argv.insert(argv.end(), args.begin(), args.end());
     return run_program(argv, log);
   }
+  // Removes what was created and throws; `log`, if any, is appended to the message.
   [[noreturn]] void fail(const std::string& what, const fs::path& log) {
-    std::string text = read_text(log);
+    std::string text = log.empty() ? "" : read_text(log);
     cleanup();
     throw ServerError(what + (text.empty() ? "" : ":\n" + text));
   }
@@ -156,8 +168,21 @@ class EphemeralCluster : public Server {
 
 class ScratchDatabase : public Server {
  public:
-  ScratchDatabase(std::string url, std::string name) : url_(std::move(url)), name_(std::move(name)) {}
+  explicit ScratchDatabase(std::string url) : url_(std::move(url)) {}
   ~ScratchDatabase() override { cleanup(); }
+
+  void start() override {
+    std::string name = "migrasafe_verify_" + random_suffix();
+    try {
+      Connection admin(url_);
+      QueryResult r = admin.exec("CREATE DATABASE " + quote_identifier(name));
+      if (!r.ok) throw ServerError("cannot create the scratch database: " + r.error);
+    } catch (const ConnectionError& e) {
+      throw ServerError("cannot connect to --database: " + std::string(e.what()));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    name_ = name;
+  }
 
   std::string conninfo() const override { return url_; }
   std::string dbname() const override { return name_; }
@@ -214,23 +239,9 @@ std::optional<fs::path> find_server_binaries(const std::string& pg_bin, std::str
   return std::max_element(found.begin(), found.end())->second;
 }
 
-std::unique_ptr<Server> start_ephemeral_cluster(const fs::path& bindir) {
-  auto cluster = std::make_unique<EphemeralCluster>(bindir);
-  cluster->start();
-  return cluster;
-}
+std::unique_ptr<Server> ephemeral_cluster(const fs::path& bindir) { return std::make_unique<EphemeralCluster>(bindir); }
 
-std::unique_ptr<Server> create_scratch_database(const std::string& url) {
-  std::string name = "migrasafe_verify_" + random_suffix();
-  try {
-    Connection admin(url);
-    QueryResult r = admin.exec("CREATE DATABASE " + quote_identifier(name));
-    if (!r.ok) throw ServerError("cannot create the scratch database: " + r.error);
-  } catch (const ConnectionError& e) {
-    throw ServerError("cannot connect to --database: " + std::string(e.what()));
-  }
-  return std::make_unique<ScratchDatabase>(url, name);
-}
+std::unique_ptr<Server> scratch_database(const std::string& url) { return std::make_unique<ScratchDatabase>(url); }
 
 namespace {
 std::mutex interrupt_mutex;

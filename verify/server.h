@@ -22,6 +22,8 @@ extern const char* const kInstallHint;
 class Server {
  public:
   virtual ~Server() = default;
+  // Creates the cluster or database; throws ServerError (with the server's log) when it cannot.
+  virtual void start() = 0;
   // libpq connection string of the database verify works in.
   virtual std::string conninfo() const = 0;
   // The database to connect to instead of the one conninfo names (empty: that one).
@@ -40,10 +42,10 @@ struct ServerError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// initdb + pg_ctl start; throws ServerError (with the server's log) when it cannot.
-std::unique_ptr<Server> start_ephemeral_cluster(const std::filesystem::path& bindir);
-// CREATE DATABASE with a random name on the server `url` names; throws ServerError.
-std::unique_ptr<Server> create_scratch_database(const std::string& url);
+// initdb + pg_ctl start into a new temporary directory, when started.
+std::unique_ptr<Server> ephemeral_cluster(const std::filesystem::path& bindir);
+// CREATE DATABASE with a random name on the server `url` names, when started.
+std::unique_ptr<Server> scratch_database(const std::string& url);
 
 // While it lives, Ctrl-C, SIGTERM and SIGHUP clean `server` up before the
 // process ends (exit status 128 + the signal). Create it before starting any
