@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support.h"
+#include "verify/database_state.h"
 
 namespace fs = std::filesystem;
 
@@ -224,4 +225,18 @@ TEST_CASE("verify --database: works in a scratch database, drops it, touches not
   CHECK_THAT(r.out, Catch::Contains("scratch left: 0"));
   CHECK_THAT(r.out, Catch::Contains("1 untouched row"));
   CHECK_THAT(r.out, Catch::Contains("accounts in postgres: 1"));  // what the kept cluster's own run left, unchanged
+}
+
+TEST_CASE("schema_differences names what is missing, left behind and changed", "[verify_state]") {
+  using migrasafe::verify::schema_differences;
+  migrasafe::verify::SchemaSnapshot before = {{"column public.t.a", "integer NOT NULL"},
+                                               {"column public.t.b", "text"},
+                                               {"relation public.t", "table"}};
+  migrasafe::verify::SchemaSnapshot after = {{"column public.t.a", "bigint NOT NULL"},
+                                              {"column public.t.c", "text"},
+                                              {"relation public.t", "table"}};
+  CHECK(schema_differences(before, before).empty());
+  CHECK(schema_differences(before, after) ==
+        std::vector<std::string>{"changed column public.t.a: was integer NOT NULL, now bigint NOT NULL",
+                                 "missing column public.t.b (text)", "left behind column public.t.c (text)"});
 }
