@@ -172,8 +172,11 @@ TEST_CASE("verify: a clean dbmate set round-trips with transaction:false and agr
         CHECK(script["transaction"] == false);  // transaction:false
         CHECK(st["observed"] == false);
         CHECK(st["sampled"] == true);  // read from a second connection while it ran
-        for (const auto& lock : st["locks"])  // a sample may miss the lock, never make it stronger
-          CHECK(lock == nlohmann::json::parse(R"({"relation": "public.payments", "mode": "ShareUpdateExclusiveLock"})"));
+        // A sample may miss a lock; what it sees is what the analysis predicts (SHARE UPDATE EXCLUSIVE).
+        for (const auto& lock : st["locks"]) {
+          CHECK(lock["mode"] == "ShareUpdateExclusiveLock");
+          CHECK(std::count(st["predicted_locks"].begin(), st["predicted_locks"].end(), lock) == 1);
+        }
       }
   CHECK(outside == 3);  // CREATE INDEX CONCURRENTLY (up, up again) and DROP INDEX CONCURRENTLY (down)
 }
