@@ -209,6 +209,17 @@ TEST_CASE("verify: SIGTERM while a statement runs removes the cluster", "[verify
   CHECK(fs::is_empty(r.tmpdir));
 }
 
+TEST_CASE("verify: SIGTERM while the cluster is being created removes it too", "[verify]") {
+  // At 0.3 s the run is in initdb or pg_ctl start on any machine this suite runs on; whatever
+  // it is doing, nothing may be left (initdb, stopped, removes what it wrote: give it a moment).
+  VerifyRun r = run_script("interrupted-early",
+                           "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " examples/migrations & pid=$!\n"
+                           "sleep 0.3; kill -TERM $pid; wait $pid; echo \"exit=$?\"; sleep 2");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("exit=143"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
 TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else", "[verify]") {
   // A server to point --database at: a cluster kept by an earlier verify (--keep).
   VerifyRun r = run_script(

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -40,6 +42,9 @@ bool has_server_binaries(const fs::path& dir) {
          fs::is_regular_file(dir / "postgres", ec);
 }
 
+// The initdb or pg_ctl running now (0: none), for the interrupt thread to stop it.
+std::atomic<pid_t> running_program{0};
+
 // Runs argv (no shell), its output appended to `log`; returns the exit status (-1: not run).
 int run_program(const std::vector<std::string>& argv, const fs::path& log) {
   posix_spawn_file_actions_t actions;
@@ -62,9 +67,11 @@ int run_program(const std::vector<std::string>& argv, const fs::path& log) {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (rc != 0) return -1;
+  running_program = pid;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  running_program = 0;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -94,6 +101,7 @@ class EphemeralCluster : public Server {
                                  "--no-sync", "--no-instructions"},
             log) != 0)
       fail("initdb failed", log);
+    started_ = true;  // from here on, cleanup stops the server (a stop of a server not running does nothing)
     // No TCP: the server listens only on a socket in the temporary directory.
     std::string server_options = "-k " + root_.string() + " -c listen_addresses='' -c fsync=off " +
                                  "-c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC";
@@ -102,7 +110,6 @@ class EphemeralCluster : public Server {
             log) != 0) {
       fail("the server did not start", root_ / "server.log");
     }
-    started_ = true;
   }
 
   std::string conninfo() const override {
@@ -112,6 +119,12 @@ class EphemeralCluster : public Server {
   void cleanup() override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (keep_ || root_.empty()) return;
+    // Interrupted during initdb or pg_ctl start: end it first (initdb then removes what it wrote).
+    if (pid_t program = running_program) {
+      ::kill(program, SIGTERM);
+      for (int i = 0; i < 100 && running_program == program; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     if (started_) run(bindir_ / "pg_ctl", {"-D", data().string(), "-m", "immediate", "stop"}, "/dev/null");
     started_ = false;
     std::error_code ec;
@@ -162,7 +175,7 @@ class EphemeralCluster : public Server {
 
   fs::path bindir_, root_;
   std::vector<std::string> as_user_;
-  bool started_ = false;
+  std::atomic<bool> started_ = false;
   std::mutex mutex_;
 };
 
