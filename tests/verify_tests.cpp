@@ -181,6 +181,17 @@ TEST_CASE("verify: a clean dbmate set round-trips with transaction:false and agr
   CHECK(outside == 3);  // CREATE INDEX CONCURRENTLY (up, up again) and DROP INDEX CONCURRENTLY (down)
 }
 
+TEST_CASE("verify: COPY TO STDOUT is read and dropped, COPY FROM STDIN is not sent (no hang)", "[verify]") {
+  VerifyRun r = run_script("copy",
+                           "mkdir -p \"$TMPDIR/../copy\" && printf 'CREATE TABLE t (a int);\\nCOPY t TO STDOUT;\\n"
+                           "COPY t FROM stdin;\\n\\\\.\\n' > \"$TMPDIR/../copy/001_copy.sql\"\n"
+                           "timeout 120 \"$MIGRASAFE\" verify --pg-bin " + kPgBin + " \"$TMPDIR/../copy\"");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("001_copy.sql:3: not sent: COPY ... FROM STDIN reads data that psql sends after it"));
+  CHECK_THAT(r.out, Catch::Contains("1 migration applied; 0 errors"));
+}
+
 TEST_CASE("verify without server binaries: exit 2 with the reason, nothing left behind", "[verify]") {
   VerifyRun r = run_script("no-server", "\"$MIGRASAFE\" verify --pg-bin \"$TMPDIR\" examples/");
   CHECK(r.exit_code == 2);

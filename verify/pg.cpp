@@ -68,6 +68,17 @@ QueryResult Connection::finish() {
     if (last) PQclear(last);
     last = res;
     ExecStatusType status = PQresultStatus(res);
+    // COPY ... FROM STDIN has no data to read here (a psql script sends it after the statement):
+    // it fails; COPY ... TO STDOUT is read and dropped. Either way the next result follows.
+    if (status == PGRES_COPY_IN) {
+      PQputCopyEnd(conn_, "migrasafe verify sends no COPY data (COPY ... FROM STDIN needs psql)");
+      continue;
+    }
+    if (status == PGRES_COPY_OUT) {
+      char* row = nullptr;
+      while (PQgetCopyData(conn_, &row, 0) > 0) PQfreemem(row);
+      continue;
+    }
     if (status == PGRES_FATAL_ERROR) {
       r.ok = false;
       r.error = first_line(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));

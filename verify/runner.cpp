@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "analysis/ast.h"
 #include "sources/discovery.h"
 #include "verify/database_state.h"
 
@@ -121,6 +122,12 @@ void record_changes(const Observation& before, const Observation& after, Stateme
     if (it != before.seq_scans.end() && scans > it->second)
       if (const auto* rel = existing(oid)) run.scanned.push_back(rel->name);
   }
+}
+
+// COPY ... FROM STDIN: the rows follow the statement in a psql script; verify has no way to send them.
+bool copies_from_stdin(const Statement& s) {
+  return s.kind == "CopyStmt" && ast::flag(s.node, "is_from") && ast::str(s.node, "filename").empty() &&
+         !ast::flag(s.node, "is_program");
 }
 
 bool single_query(const Migration& m) { return m.layout == Layout::GolangMigrate || m.layout == Layout::Prisma; }
@@ -292,15 +299,20 @@ struct Runner {
 
   // The static analysis of one script, as `check` analyses it in the migration set.
   // (One function, so that the engine's LintSession can take its place.)
-  // `in_transaction` is set to whether the tool runs the script in a transaction (Flyway decides
-  // from the statements' parse trees, which the analysis frees).
+  // What is read from the parse trees, which the analysis frees: whether the tool runs the script
+  // in a transaction (Flyway decides from the statements), and the COPY ... FROM STDIN statements.
+  struct TreeFacts {
+    bool in_transaction = false;
+    std::vector<char> copies_from_stdin;  // by statement index
+  };
   FileResult predict(std::shared_ptr<const SourceFile> source, const Migration& m, const MigrationRole& role,
-                     bool declared_transaction, bool down, bool& in_transaction) {
+                     bool declared_transaction, bool down, TreeFacts& facts) {
     LintOptions o = options.lint;
     o.analysis.single_query = single_query(m);
     ParsedFile parsed = parse_file(std::move(source));
     o.analysis.assume_in_transaction = runs_in_transaction(m, declared_transaction, parsed, o.analysis.pg_version);
-    in_transaction = o.analysis.assume_in_transaction;
+    facts.in_transaction = o.analysis.assume_in_transaction;
+    for (const Statement& stmt : parsed.statements) facts.copies_from_stdin.push_back(copies_from_stdin(stmt));
     // A down script is analysed against the schema its up left; it does not extend the history.
     Catalog scratch = history;
     return analyse_file(std::move(parsed), role, o, nullptr, down ? &scratch : &history);
@@ -313,8 +325,8 @@ struct Runner {
     std::string shown_text = section ? blank_outside(text, *section) : text;
     auto source = std::make_shared<const SourceFile>(path, std::move(shown_text));
     MigrationRole role = down ? down_role(m) : MigrationRole{};
-    bool tool_transaction = false;
-    FileResult predicted = predict(source, m, role, down ? m.down_transaction : m.transaction, down, tool_transaction);
+    TreeFacts facts;
+    FileResult predicted = predict(source, m, role, down ? m.down_transaction : m.transaction, down, facts);
     ScriptRun script;
     script.path = path;
     script.phase = phase;
@@ -324,12 +336,17 @@ struct Runner {
     // reproduces; a single statement runs on its own.
     auto top_level = std::count_if(predicted.parsed.statements.begin(), predicted.parsed.statements.end(),
                                    [](const Statement& s) { return !s.embedded(); });
-    script.transaction = (single_query(m) && top_level > 1) || tool_transaction;
+    script.transaction = (single_query(m) && top_level > 1) || facts.in_transaction;
     bool ok = true;
     if (script.transaction) conn.query("BEGIN");
     for (std::size_t i = 0; i < predicted.parsed.statements.size() && ok; ++i) {
       const Statement& stmt = predicted.parsed.statements[i];
       if (stmt.embedded()) continue;  // runs as part of the statement around it
+      if (facts.copies_from_stdin[i]) {
+        result.notes.push_back(path + ":" + std::to_string(source->lines.position(stmt.begin).line) +
+                               ": not sent: COPY ... FROM STDIN reads data that psql sends after it");
+        continue;
+      }
       ok = run_statement(script, stmt, &predicted.effects[i], predicted.parsed.text(stmt));
     }
     if (ok && script.transaction && conn.in_transaction()) {
