@@ -1,7 +1,8 @@
 // migrasafe command line: `check` (analyse migrations), `baseline` (record
 // today's findings), `explain` (what each statement does), `sources` (the
 // migration set), `lock` (write migrasafe.sum), `rules` (list rules),
-// `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml).
+// `install-hook` (git pre-commit hook), `init` (write a starter .migrasafe.toml),
+// `verify` (run the migrations on a real PostgreSQL: cli/verify_command.cpp).
 #include <pthread.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@
 #include "cli/output.h"
 #include "plan/plan.h"
 #include "snapshot/snapshot.h"
+#include "cli/verify_command.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -1234,6 +1236,8 @@ int main(int argc, char** argv) {
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
 
+  VerifyCommand verify_cmd = add_verify_command(app);
+
   // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
   struct StdoutGuard {
     std::streambuf* original = std::cout.rdbuf(&stdout_buffer);
@@ -1289,6 +1293,7 @@ int main(int argc, char** argv) {
     else if (*lock_cmd) status = run_lock(lock_dir, lock_layout, lock_config);
     else if (*rule_cmd) status = run_rule(rule_name);
     else if (*sources_cmd) status = run_sources(sources_paths, sources_format, sources_layout);
+    else if (*verify_cmd.command) status = verify_cmd.run();
     return status == kExitUsage || stdout_written() ? status : kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";

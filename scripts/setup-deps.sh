@@ -10,7 +10,7 @@ packages=(
   libtomlplusplus-dev libpq-dev
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator), python3 with PyYAML (test scripts), pre-commit
+# PostgreSQL 15, and `migrasafe verify`), Node.js/npm (SARIF validator), python3 with PyYAML (test scripts), pre-commit
 # (the hooks, run by the framework) and Django (with psycopg2) and Alembic (the framework recipes' tests).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then

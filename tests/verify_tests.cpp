@@ -1,0 +1,267 @@
+// `migrasafe verify` with the real binary on a real PostgreSQL 15 (Debian
+// postgresql-15, as `make test` installs it): the examples, the fixtures with
+// deliberate mistakes (fixtures/verify/), and the server's lifecycle: removed
+// at the end, on failure and on SIGTERM; a --database server keeps only what
+// it had.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+#include "verify/database_state.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPgBin = "/usr/lib/postgresql/15/bin";
+
+struct VerifyRun {
+  int exit_code;
+  std::string out;
+  fs::path tmpdir;  // TMPDIR of the run: the ephemeral cluster lives (and must die) there
+};
+
+// Runs `script` in bash from the source directory with $MIGRASAFE set to the
+// binary and TMPDIR to a fresh directory.
+VerifyRun run_script(const std::string& name, const std::string& script) {
+  fs::path tmp = testing::fresh_dir("verify", name);
+  fs::path file = tmp.parent_path() / (name + ".sh");
+  testing::write_file(file, "cd '" + testing::source_dir() + "' || exit 99\nexport TMPDIR='" + tmp.string() +
+                                "' MIGRASAFE='" + MIGRASAFE_BINARY + "'\n" + script + "\n");
+  FILE* p = popen(("bash '" + file.string() + "' 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, tmp};
+}
+
+VerifyRun verify(const std::string& name, const std::string& args) {
+  return run_script(name, "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " " + args);
+}
+
+}  // namespace
+
+TEST_CASE("verify examples/: what fails on PostgreSQL, and the observed locks in JSON", "[verify]") {
+  VerifyRun r = verify("examples", "--format json examples/");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 1);
+  auto doc = nlohmann::json::parse(r.out);
+  // The diesel example alters the orders table of the other directory, which runs after it (path order),
+  // and 0005's CONCURRENTLY inside BEGIN fails; each stops its own sequence only.
+  CHECK(doc["summary"]["migrations_applied"] == 4);
+  std::vector<std::string> failures;
+  for (const auto& f : doc["findings"]) {
+    CHECK(f["check"] == "verify-statement-failed");  // the static predictions agree with PostgreSQL 15
+    CHECK(f["severity"] == "error");
+    failures.push_back(f["path"].get<std::string>() + ":" + std::to_string(f["line"].get<int>()) + " " +
+                       f["message"].get<std::string>());
+  }
+  CHECK(failures == std::vector<std::string>{
+                        "examples/diesel/2024-03-01-120000_add_order_tags/up.sql:4 up: relation \"orders\" does not "
+                        "exist (SQLSTATE 42P01) (in the migration's transaction, rolled back)",
+                        "examples/migrations/0005_order_tracking.up.sql:7 up: CREATE INDEX CONCURRENTLY cannot run "
+                        "inside a transaction block (SQLSTATE 25001) (in the migration's transaction, rolled back)"});
+  // ADD COLUMN with a constant default: ACCESS EXCLUSIVE on orders, as predicted, and no new file.
+  bool seen = false;
+  for (const auto& script : doc["scripts"]) {
+    if (script["path"] != "examples/migrations/0003_add_order_status.up.sql" || script["phase"] != "up") continue;
+    for (const auto& st : script["statements"]) {
+      if (st["kind"] != "AlterTableStmt") continue;
+      seen = true;
+      CHECK(st["observed"] == true);
+      CHECK(st["locks"] == nlohmann::json::parse(R"([{"relation": "public.orders", "mode": "AccessExclusiveLock"}])"));
+      CHECK(st["predicted_locks"] == st["locks"]);
+      CHECK(st["rewritten"].empty());
+    }
+  }
+  CHECK(seen);
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify catches a down script that misses a column", "[verify]") {
+  VerifyRun r = verify("down-misses-column", "fixtures/verify/down-misses-column");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("fixtures/verify/down-misses-column/002_profile.down.sql:1:1: "
+                                    "warning[verify-down-incomplete]: after up and down: left behind column "
+                                    "public.accounts.bio (text)"));
+  // ... and the second up then fails on the column the down left.
+  CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[verify-reapply-failed]: up again: column \"bio\" "
+                                    "of relation \"accounts\" already exists (SQLSTATE 42701)"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify catches a down script that loses the table's rows", "[verify]") {
+  VerifyRun r = verify("down-loses-data", "fixtures/verify/down-loses-data");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_widen_name.down.sql:2:1: warning[verify-rows-not-restored]: public.accounts: "
+                                    "0 rows after up and down, 1000 before"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));  // the schema itself comes back
+}
+
+TEST_CASE("verify catches a down script that adds a dropped column back without its values", "[verify]") {
+  VerifyRun r = verify("down-loses-column-values", "fixtures/verify/down-loses-column-values");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[verify-values-not-restored]: "
+                                    "public.accounts.legacy_code: 1000 values before the up, 0 after up and down"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-rows-not-restored"));
+}
+
+TEST_CASE("verify --rows: an up that fails on a table with rows; with --rows 0 it passes", "[verify]") {
+  VerifyRun r = verify("up-fails-on-data", "fixtures/verify/up-fails-on-data");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[verify-statement-failed]: up: column "
+                                    "\"email\" of relation \"accounts\" contains null values (SQLSTATE 23502)"));
+  VerifyRun empty = verify("up-fails-on-data-empty", "--rows 0 fixtures/verify/up-fails-on-data");
+  INFO(empty.out);
+  CHECK_THAT(empty.out, !Catch::Contains("verify-statement-failed"));
+  CHECK_THAT(empty.out, Catch::Contains("2 migrations applied"));
+}
+
+TEST_CASE("verify --schema: the dump is applied first, and its tables get synthetic rows", "[verify]") {
+  VerifyRun r = run_script("schema",
+                           "echo 'CREATE TABLE public.accounts (id integer PRIMARY KEY, name text NOT NULL);' > "
+                           "\"$TMPDIR/../schema.sql\"\n"
+                           "mkdir -p \"$TMPDIR/../on-schema\" && cp fixtures/verify/up-fails-on-data/002* \"$TMPDIR/../on-schema/\"\n"
+                           "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --schema \"$TMPDIR/../schema.sql\" \"$TMPDIR/../on-schema\"");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[verify-statement-failed]"));
+  CHECK_THAT(r.out, Catch::Contains("contains null values (SQLSTATE 23502)"));
+}
+
+TEST_CASE("verify --seed: the team's rows instead of synthetic ones", "[verify]") {
+  VerifyRun r = run_script("seed",
+                           "printf 'CREATE TABLE accounts (id integer PRIMARY KEY, name text NOT NULL);\n"
+                           "INSERT INTO accounts VALUES (1, %s);\n' \"'one'\" > \"$TMPDIR/../seed.sql\"\n"
+                           "mkdir -p \"$TMPDIR/../seeded\" && cp fixtures/verify/up-fails-on-data/002* \"$TMPDIR/../seeded/\"\n"
+                           "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --seed \"$TMPDIR/../seed.sql\" \"$TMPDIR/../seeded\"");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("contains null values (SQLSTATE 23502)"));
+}
+
+TEST_CASE("verify: dbmate runs the up in a transaction, where CONCURRENTLY fails", "[verify]") {
+  VerifyRun r = verify("concurrently", "fixtures/verify/concurrently-in-transaction");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("20240102000000_index_name.sql:3:1: error[verify-statement-failed]: up: CREATE "
+                                    "INDEX CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001) (in the "
+                                    "migration's transaction, rolled back)"));
+}
+
+TEST_CASE("verify: a clean dbmate set round-trips with transaction:false and agrees with the analysis", "[verify]") {
+  VerifyRun r = verify("clean", "--format json fixtures/verify/clean");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["findings"].empty());
+  CHECK(doc["summary"]["migrations_applied"] == 3);
+  CHECK(doc["scripts"].size() == 9);  // up, down, up again for each
+  int outside = 0;
+  for (const auto& script : doc["scripts"])
+    for (const auto& st : script["statements"])
+      if (st["refused_in_transaction"] == true) {
+        ++outside;
+        CHECK(script["transaction"] == false);  // transaction:false
+        CHECK(st["observed"] == false);
+        CHECK(st["sampled"] == true);  // read from a second connection while it ran
+        // A sample may miss a lock; what it sees is what the analysis predicts (SHARE UPDATE EXCLUSIVE).
+        for (const auto& lock : st["locks"]) {
+          CHECK(lock["mode"] == "ShareUpdateExclusiveLock");
+          CHECK(std::count(st["predicted_locks"].begin(), st["predicted_locks"].end(), lock) == 1);
+        }
+      }
+  CHECK(outside == 3);  // CREATE INDEX CONCURRENTLY (up, up again) and DROP INDEX CONCURRENTLY (down)
+}
+
+TEST_CASE("verify: COPY TO STDOUT is read and dropped, COPY FROM STDIN is not sent (no hang)", "[verify]") {
+  VerifyRun r = run_script("copy",
+                           "mkdir -p \"$TMPDIR/../copy\" && printf 'CREATE TABLE t (a int);\\nCOPY t TO STDOUT;\\n"
+                           "COPY t FROM stdin;\\n\\\\.\\n' > \"$TMPDIR/../copy/001_copy.sql\"\n"
+                           "timeout 120 \"$MIGRASAFE\" verify --pg-bin " + kPgBin + " \"$TMPDIR/../copy\"");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("001_copy.sql:3: not sent: COPY ... FROM STDIN reads data that psql sends after it"));
+  CHECK_THAT(r.out, Catch::Contains("1 migration applied; 0 errors"));
+}
+
+TEST_CASE("verify without server binaries: exit 2 with the reason, nothing left behind", "[verify]") {
+  VerifyRun r = run_script("no-server", "\"$MIGRASAFE\" verify --pg-bin \"$TMPDIR\" examples/");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out, Catch::Contains("--pg-bin " + r.tmpdir.string() + ": no initdb, pg_ctl and postgres there"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify: a path that does not exist is exit 3 before any server starts", "[verify]") {
+  VerifyRun r = verify("missing-path", "examples/migrations/0009_missing.up.sql");
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.out, Catch::Contains("migrasafe: error: examples/migrations/0009_missing.up.sql: no such file"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify: SIGTERM while a statement runs removes the cluster", "[verify]") {
+  VerifyRun r = run_script(
+      "interrupted",
+      "mkdir -p \"$TMPDIR/../slow\" && echo 'SELECT pg_sleep(60);' > \"$TMPDIR/../slow/001_slow.sql\"\n"
+      "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " \"$TMPDIR/../slow\" & pid=$!\n"
+      // Wait for the server's socket, then for the statement to be sent.
+      "for i in $(seq 300); do ls \"$TMPDIR\"/migrasafe-verify-*/.s.PGSQL.* >/dev/null 2>&1 && break; sleep 0.1; done\n"
+      "sleep 1; kill -TERM $pid; wait $pid; echo \"exit=$?\"");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("interrupted: removing the verify server"));
+  CHECK_THAT(r.out, Catch::Contains("exit=143"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify: SIGTERM while the cluster is being created removes it too", "[verify]") {
+  // At 0.3 s the run is in initdb or pg_ctl start on any machine this suite runs on; whatever
+  // it is doing, nothing may be left (initdb, stopped, removes what it wrote: give it a moment).
+  VerifyRun r = run_script("interrupted-early",
+                           "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " examples/migrations & pid=$!\n"
+                           "sleep 0.3; kill -TERM $pid; wait $pid; echo \"exit=$?\"; sleep 2");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("exit=143"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else", "[verify]") {
+  // A server to point --database at: a cluster kept by an earlier verify (--keep).
+  VerifyRun r = run_script(
+      "database",
+      "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --keep fixtures/verify/clean > /dev/null 2>&1 || exit 98\n"
+      "dir=$(ls -d \"$TMPDIR\"/migrasafe-verify-*)\n"
+      "psql -X -q -h \"$dir\" -U postgres -d postgres -c 'CREATE TABLE untouched (id int); INSERT INTO untouched VALUES (1);'\n"
+      "\"$MIGRASAFE\" verify --database \"host=$dir user=postgres dbname=postgres\" fixtures/verify/clean | tail -1\n"
+      "echo \"exit=${PIPESTATUS[0]}\"\n"
+      "psql -X -At -h \"$dir\" -U postgres -d postgres -c \"SELECT 'scratch left: ' || count(*) FROM pg_database "
+      "WHERE datname LIKE 'migrasafe_verify%'\" -c \"SELECT count(*) || ' untouched row' FROM untouched\" "
+      "-c \"SELECT 'accounts in postgres: ' || count(*) FROM pg_class WHERE relname = 'accounts'\"\n"
+      "runuser -u postgres -- " + kPgBin + "/pg_ctl -D \"$dir/data\" -m immediate stop >/dev/null; rm -rf \"$dir\"");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("3 migrations applied; 0 errors, 0 warnings, 0 notes"));
+  CHECK_THAT(r.out, Catch::Contains("exit=0"));
+  CHECK_THAT(r.out, Catch::Contains("scratch left: 0"));
+  CHECK_THAT(r.out, Catch::Contains("1 untouched row"));
+  CHECK_THAT(r.out, Catch::Contains("accounts in postgres: 1"));  // what the kept cluster's own run left, unchanged
+}
+
+TEST_CASE("schema_differences names what is missing, left behind and changed", "[verify_state]") {
+  using migrasafe::verify::schema_differences;
+  migrasafe::verify::SchemaSnapshot before = {{"column public.t.a", "integer NOT NULL"},
+                                               {"column public.t.b", "text"},
+                                               {"relation public.t", "table"}};
+  migrasafe::verify::SchemaSnapshot after = {{"column public.t.a", "bigint NOT NULL"},
+                                              {"column public.t.c", "text"},
+                                              {"relation public.t", "table"}};
+  CHECK(schema_differences(before, before).empty());
+  CHECK(schema_differences(before, after) ==
+        std::vector<std::string>{"changed column public.t.a: was integer NOT NULL, now bigint NOT NULL",
+                                 "missing column public.t.b (text)", "left behind column public.t.c (text)"});
+}
