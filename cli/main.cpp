@@ -31,6 +31,7 @@
 #include "cli/baseline.h"
 #include "cli/config.h"
 #include "cli/hook.h"
+#include "cli/lsp.h"
 #include "cli/output.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
@@ -1132,6 +1133,8 @@ int main(int argc, char** argv) {
   bool init_force = false;
   CLI::App* init_cmd = app.add_subcommand("init", "Write a commented starter .migrasafe.toml in the current directory");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
+
+  add_lsp_command(app);
 
   // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
   struct StdoutGuard {
