@@ -179,7 +179,7 @@ class Server {
     if (method == "initialized") return register_file_watchers();
     if (method == "textDocument/didOpen") return did_open(object_param(params, "textDocument"));
     if (method == "textDocument/didChange") return did_change(params);
-    if (method == "textDocument/didSave") return lint_now(param<std::string>(object_param(params, "textDocument"), "uri"));
+    if (method == "textDocument/didSave") return did_save(param<std::string>(object_param(params, "textDocument"), "uri"));
     if (method == "textDocument/didClose") return did_close(param<std::string>(object_param(params, "textDocument"), "uri"));
     if (method == "workspace/didChangeConfiguration" || method == "workspace/didChangeWatchedFiles") return reload();
     // $/cancelRequest was taken when it was read; other notifications ($/setTrace, ...) need nothing.
@@ -264,6 +264,17 @@ class Server {
     due_[uri] = Clock::now() + std::chrono::milliseconds(options_.debounce_ms);
   }
 
+  // The saved migration is history for the ones after it: every other open buffer is judged again.
+  void did_save(const std::string& uri) {
+    lint_now(uri);
+    if (pull_) return request_refresh();
+    for (const auto& [other, doc] : documents_.all())
+      if (other != uri) {
+        linted_.erase(other);
+        due_.emplace(other, Clock::now() + std::chrono::milliseconds(options_.debounce_ms));
+      }
+  }
+
   void did_close(const std::string& uri) {
     documents_.close(uri);
     linted_.erase(uri);
@@ -275,11 +286,13 @@ class Server {
   void reload() {
     linter_.forget();
     linted_.clear();
-    if (pull_) {
-      send({{"jsonrpc", "2.0"}, {"id", "migrasafe-refresh-" + std::to_string(++refreshes_)}, {"method", "workspace/diagnostic/refresh"}});
-      return;
-    }
+    if (pull_) return request_refresh();
     for (const auto& [uri, doc] : documents_.all()) due_[uri] = Clock::now();
+  }
+
+  // Pull mode: asks the client to pull every open document's diagnostics again.
+  void request_refresh() {
+    send({{"jsonrpc", "2.0"}, {"id", "migrasafe-refresh-" + std::to_string(++refreshes_)}, {"method", "workspace/diagnostic/refresh"}});
   }
 
   int lint_timeout_ms() const {

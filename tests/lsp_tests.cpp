@@ -112,6 +112,10 @@ class Client {
   }
   json request(const std::string& method, json params) { return response(request_async(method, std::move(params))); }
 
+  json wait_for_method(const std::string& method) {
+    return wait_for([&](const json& m) { return m.value("method", "") == method; });
+  }
+
   // The next diagnostics published for `uri`.
   json diagnostics(const std::string& uri) {
     return wait_for([&](const json& m) {
@@ -264,6 +268,23 @@ TEST_CASE("lsp: diagnostics for examples/ are check's findings, with codes, link
   CHECK(with_findings >= 3);
 }
 
+TEST_CASE("lsp: pull diagnostics when the client supports them", "[lsp]") {
+  fs::path examples = fs::path(testing::source_dir()) / "examples";
+  fs::path file = examples / "migrations" / "0004_index_orders_by_customer.up.sql";
+  Client c;
+  json init = c.initialize({{"textDocument", {{"diagnostic", {{"dynamicRegistration", false}}}}}});
+  CHECK(init["result"]["capabilities"]["diagnosticProvider"]["identifier"] == "migrasafe");
+  c.open(uri_of(file), testing::read_file(file));
+  json report = c.request("textDocument/diagnostic", {{"textDocument", {{"uri", uri_of(file)}}}})["result"];
+  CHECK(report["kind"] == "full");
+  CHECK(!report["items"].empty());
+  CHECK(lsp_findings(report["items"]) == check_findings(examples, file));
+  // A configuration change asks the client to pull again.
+  c.notify("workspace/didChangeConfiguration", {{"settings", json::object()}});
+  json refresh = c.wait_for_method("workspace/diagnostic/refresh");
+  CHECK(refresh.contains("id"));
+}
+
 TEST_CASE("lsp: a migration is judged after the ones before it, with unsaved buffers", "[lsp]") {
   fs::path dir = testing::fresh_dir("lsp", "history");
   testing::write_file(dir / "001_create.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(100));\n");
@@ -284,6 +305,17 @@ TEST_CASE("lsp: a migration is judged after the ones before it, with unsaved buf
   for (const json& d : changed) rewrite = rewrite || d["code"] == "MS201" || d["message"].get<std::string>().find("rewrite") != std::string::npos;
   CHECK(rewrite);  // integer -> varchar rewrites the table
   CHECK(lsp_findings(changed) != lsp_findings(known));
+  // Saving the earlier migration re-judges the open migrations after it, without an edit of theirs.
+  c.notify("textDocument/didSave", {{"textDocument", {{"uri", uri_of(dir / "001_create.sql")}}}});
+  CHECK(lsp_findings(c.diagnostics(uri_of(dir / "002_widen.sql"))) == lsp_findings(changed));
+  // A range edit (for clients that send them although the server asks for full text).
+  c.notify("textDocument/didChange",
+           {{"textDocument", {{"uri", uri_of(dir / "001_create.sql")}, {"version", 3}}},
+            {"contentChanges", {{{"range", {{"start", {{"line", 0}, {"character", 52}}}, {"end", {{"line", 0}, {"character", 59}}}}},
+                                 {"text", "varchar(100)"}}}}});
+  c.diagnostics(uri_of(dir / "001_create.sql"));
+  c.change(uri_of(dir / "002_widen.sql"), later, 3);
+  CHECK(lsp_findings(c.diagnostics(uri_of(dir / "002_widen.sql"))) == lsp_findings(known));
 }
 
 TEST_CASE("lsp: hover shows the statement's locks, as explain gives them", "[lsp]") {
