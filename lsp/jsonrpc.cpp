@@ -41,8 +41,10 @@ MessageReader::Frame MessageReader::read() {
   // (Content-Type, if sent, is always UTF-8 JSON in LSP).
   std::size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n", start_)) == std::string::npos) {
-    if (buffer_.size() - start_ > 64 * 1024)  // no header is this long: drop the noise, keep reading
-      return start_ = buffer_.size(), Frame{Status::BadFrame, "", "a header longer than 64 KiB, dropped"};
+    if (buffer_.size() - start_ > 64 * 1024) {  // no header is this long: drop the noise, keep reading
+      start_ = buffer_.size();
+      return {Status::BadFrame, "", "a header longer than 64 KiB, dropped"};
+    }
     if (!fill()) return {start_ < buffer_.size() ? Status::BadFrame : Status::EndOfInput, "", "input ended inside a header"};
   }
   std::string_view header(buffer_.data() + start_, header_end - start_);

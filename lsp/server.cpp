@@ -150,6 +150,9 @@ class Server {
     } catch (const RequestError& e) {
       if (is_request) respond_error(id, e.code, e.what());
       else log(2, "migrasafe: " + method + ": " + e.what());
+    } catch (const json::exception& e) {  // a parameter of the wrong type, deep inside
+      if (is_request) respond_error(id, error_code::kInvalidParams, e.what());
+      else log(2, "migrasafe: " + method + ": " + e.what());
     } catch (const std::exception& e) {  // a bug: answered and logged, the server keeps serving
       log(1, "migrasafe: internal error in " + method + ": " + e.what());
       if (is_request) respond_error(id, error_code::kInternalError, std::string("internal error: ") + e.what());
@@ -228,6 +231,7 @@ class Server {
   // --- documents and diagnostics ---------------------------------------------------------------
 
   struct Linted {
+    std::string uri;
     int version = 0;
     std::shared_ptr<const SourceFile> source;  // the text it was linted from
     LintedBuffer result;
@@ -327,7 +331,7 @@ class Server {
     if (!d) return nullptr;
     auto it = linted_.find(uri);
     if (it != linted_.end() && it->second.source == d->source) return &it->second;
-    Linted l{d->version, d->source, {}};
+    Linted l{uri, d->version, d->source, {}};
     try {
       l.result = linter_.lint(d->path, d->source);
     } catch (const std::exception& e) {
@@ -366,16 +370,10 @@ class Server {
     std::size_t i = f.parsed.statement_at(d.begin);
     if (i < f.holds.size() && f.holds[i].transaction_end && !f.effects[i].locks.empty()) {
       std::size_t end = *f.holds[i].transaction_end;
-      j["relatedInformation"] = {{{"location", {{"uri", documents_uri(l)}, {"range", range_json(s, end, end)}}},
+      j["relatedInformation"] = {{{"location", {{"uri", l.uri}, {"range", range_json(s, end, end)}}},
                                   {"message", "the transaction ends here: the statement's locks are held until then"}}};
     }
     return j;
-  }
-
-  std::string documents_uri(const Linted& l) const {
-    for (const auto& [uri, d] : documents_.all())
-      if (d.source == l.source) return uri;
-    return "";
   }
 
   json diagnostics_json(const Linted& l) const {

@@ -338,6 +338,22 @@ TEST_CASE("lsp: hover shows the statement's locks, as explain gives them", "[lsp
   CHECK(none["result"].is_null());
 }
 
+TEST_CASE("lsp: a finding whose locks are held to COMMIT points at it", "[lsp]") {
+  Client c;
+  c.initialize();
+  std::string uri = "untitled:tx.sql";
+  c.open(uri, "BEGIN;\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);\nUPDATE orders SET total = 0 WHERE total IS NULL;\nCOMMIT;\n");
+  json diagnostics = c.diagnostics(uri);
+  const json* on_alter = nullptr;
+  for (const json& d : diagnostics)
+    if (d["range"]["start"]["line"] == 1 && d.contains("relatedInformation")) on_alter = &d;
+  REQUIRE(on_alter);
+  const json& related = (*on_alter)["relatedInformation"][0];
+  CHECK(related["location"]["uri"] == uri);
+  CHECK(related["location"]["range"]["start"]["line"] == 3);
+  CHECK(related["message"].get<std::string>().find("transaction ends here") != std::string::npos);
+}
+
 TEST_CASE("lsp: code actions are the rules' fixes, a suppression and fix-all", "[lsp]") {
   Client c;
   c.initialize();
