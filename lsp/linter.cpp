@@ -245,7 +245,10 @@ LintedBuffer Linter::lint(const std::string& path, std::shared_ptr<const SourceF
   const Settings& settings = *config.settings;
   CachedSet& set = impl_->set_for(Impl::set_root(path, settings.config()), path, settings.config());
   Place place = Impl::place_in(set.set, path);
-  Catalog history = place.migration ? impl_->history_before(set, place.index, settings) : Catalog{};
+  // An up script is judged with the schema before its migration; a down or verify script with the
+  // schema its up script left.
+  std::size_t after = place.part == Part::Down || place.part == Part::Verify ? place.index + 1 : place.index;
+  Catalog history = place.migration ? impl_->history_before(set, after, settings) : Catalog{};
   out.file = impl_->analyse(path, buffer, place, settings, &set, std::move(history));
   out.file.path = path;
   return out;

@@ -14,6 +14,7 @@
 #include "lsp/position.h"
 #include "reporters/reporters.h"
 #include "rules/fix.h"
+#include "rules/registry.h"
 #include "support.h"
 
 using migrasafe::LineIndex;
@@ -316,6 +317,27 @@ TEST_CASE("lsp: a migration is judged after the ones before it, with unsaved buf
   c.diagnostics(uri_of(dir / "001_create.sql"));
   c.change(uri_of(dir / "002_widen.sql"), later, 3);
   CHECK(lsp_findings(c.diagnostics(uri_of(dir / "002_widen.sql"))) == lsp_findings(known));
+}
+
+TEST_CASE("lsp: a down script is judged with the schema its up script left", "[lsp]") {
+  fs::path dir = testing::fresh_dir("lsp", "down");
+  testing::write_file(dir / "001_events.up.sql", "CREATE TABLE events (id bigint);\nCREATE INDEX events_id ON events (id);\n");
+  std::string down = "DROP INDEX events_id;\nDROP TABLE events;\n";
+  testing::write_file(dir / "001_events.down.sql", down);
+  auto expected = check_findings(dir, dir / "001_events.down.sql");
+  // The history matters here: on its own the down script is judged differently.
+  migrasafe::FileResult alone = testing::lint_text(down);
+  std::vector<std::tuple<std::string, int, int>> alone_findings;
+  for (const migrasafe::Diagnostic& d : alone.diagnostics) {
+    migrasafe::Position at = alone.parsed.source->lines.position(d.begin);
+    alone_findings.emplace_back(migrasafe::rule_info(d.rule).code, at.line - 1, at.column - 1);
+  }
+  std::sort(alone_findings.begin(), alone_findings.end());
+  CHECK(expected != alone_findings);
+  Client c;
+  c.initialize();
+  c.open(uri_of(dir / "001_events.down.sql"), down);
+  CHECK(lsp_findings(c.diagnostics(uri_of(dir / "001_events.down.sql"))) == expected);
 }
 
 TEST_CASE("lsp: hover shows the statement's locks, as explain gives them", "[lsp]") {
