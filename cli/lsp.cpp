@@ -52,6 +52,8 @@ void add_lsp_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "lsp", "Run the language server (Language Server Protocol over stdin/stdout) for editors: findings as you type, "
              "hover with each statement's locks, quick fixes");
+  cmd->footer("Exit codes: 0 after the client's `shutdown` and `exit`; 1 when the input ends or `exit` comes without "
+              "`shutdown` (as the protocol specifies); 2 usage error.");
   cmd->add_option("--debounce-ms", options->debounce_ms,
                   "Lint a changed buffer once the editor has been quiet this long")
       ->check(CLI::Range(0, 10000))

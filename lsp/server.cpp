@@ -179,7 +179,11 @@ class Server {
       return;
     }
     if (!initialized_ || shutdown_) return;  // dropped, as the protocol says
-    if (method == "initialized") return register_file_watchers();
+    if (method == "initialized") {
+      log(3, std::string("migrasafe ") + MIGRASAFE_VERSION + " language server ready (positions in " +
+                 (encoding_ == PositionEncoding::Utf8 ? "UTF-8" : "UTF-16") + ")");
+      return register_file_watchers();
+    }
     if (method == "textDocument/didOpen") return did_open(object_param(params, "textDocument"));
     if (method == "textDocument/didChange") return did_change(params);
     if (method == "textDocument/didSave") return did_save(param<std::string>(object_param(params, "textDocument"), "uri"));

@@ -465,6 +465,8 @@ TEST_CASE("lsp robustness: bad input is answered per the protocol and the server
   CHECK(c.response(nullptr)["error"]["code"] == -32600);
   c.send({{"jsonrpc", "2.0"}, {"id", {{"x", 1}}}, {"method", "shutdown"}});
   CHECK(c.response(nullptr)["error"]["code"] == -32600);
+  c.send_raw("Content-Length: 44\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"\xff\xfe\"}");
+  CHECK(c.response(nullptr)["error"]["code"] == -32700);  // not UTF-8
   c.send_raw("Content-Type: application/json\r\n\r\n");
   CHECK(c.response(nullptr)["error"]["code"] == -32700);
   CHECK(serving());
