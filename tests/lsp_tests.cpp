@@ -512,6 +512,53 @@ TEST_CASE("lsp robustness: bad input is answered per the protocol and the server
   CHECK(c.exit_code() == 0);
 }
 
+TEST_CASE("lsp robustness: every method with malformed parameters gets an answer, and serving goes on", "[lsp]") {
+  Client c;
+  c.initialize();
+  std::string uri = "untitled:target.sql", other = "untitled:fuzz.sql";
+  c.open(uri, "DROP TABLE orders;\n");
+  c.diagnostics(uri);
+  c.open(other, "SELECT 1;\n");
+  json position_bad = {{"line", "a"}, {"character", nullptr}};
+  json range_huge = {{"start", {{"line", -1}, {"character", 1e9}}}, {"end", {{"line", 1e12}, {"character", -1}}}};
+  std::vector<json> params = {
+      nullptr, 1, "text", json::array(), json::object(), {{"textDocument", 5}},
+      {{"textDocument", {{"uri", other}}}},
+      {{"textDocument", {{"uri", other}}}, {"position", position_bad}},
+      {{"textDocument", {{"uri", other}}}, {"position", {{"line", 0}, {"character", 0}}}},
+      {{"textDocument", {{"uri", other}, {"text", 7}, {"version", "v"}}}},
+      {{"textDocument", {{"uri", other}, {"text", "ALTER TABLE"}, {"version", 2}}}},
+      {{"textDocument", {{"uri", other}, {"version", 3}}}, {"contentChanges", {{{"range", range_huge}, {"text", "x"}}}}},
+      {{"textDocument", {{"uri", other}, {"version", 4}}}, {"contentChanges", {{{"range", 3}, {"text", "x"}}}}},
+      {{"textDocument", {{"uri", other}, {"version", 5}}}, {"contentChanges", "all of it"}},
+      {{"textDocument", {{"uri", other}}}, {"range", range_huge}, {"context", {{"only", 5}}}},
+      {{"textDocument", {{"uri", other}}}, {"range", range_huge}, {"context", {{"only", {"quickfix", 3}}}}},
+      {{"changes", {{{"uri", 1}}}}}, {{"id", {{"nested", true}}}}, {{"settings", nullptr}},
+  };
+  std::vector<std::string> methods = {"textDocument/hover", "textDocument/codeAction", "textDocument/diagnostic",
+                                      "textDocument/didOpen", "textDocument/didChange", "textDocument/didSave",
+                                      "textDocument/didClose", "workspace/didChangeConfiguration",
+                                      "workspace/didChangeWatchedFiles", "$/cancelRequest", "initialize"};
+  std::size_t answered = 0, sent = 0;
+  for (const std::string& method : methods)
+    for (const json& p : params) {
+      c.notify(method, p);
+      json r = c.request(method, p);  // as a request: always a response, with a result or an error
+      ++sent;
+      answered += r.contains("result") || (r.contains("error") && r["error"]["code"].is_number_integer());
+      if (r.contains("error")) {
+        INFO(method << " " << p.dump() << ": " << r["error"].dump());
+        CHECK(r["error"]["code"] != -32603);  // an internal error would be a bug, not the client's mistake
+      }
+    }
+  CHECK(answered == sent);
+  json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", uri}}}, {"position", {{"line", 0}, {"character", 0}}}});
+  CHECK(hover["result"]["contents"]["value"].get<std::string>().find("AccessExclusiveLock") != std::string::npos);
+  CHECK(c.request("shutdown", nullptr)["result"].is_null());
+  c.notify("exit", nullptr);
+  CHECK(c.exit_code() == 0);
+}
+
 TEST_CASE("lsp lifecycle: exit without shutdown is exit code 1; nothing but messages on stdout", "[lsp]") {
   Client c;
   c.initialize();
