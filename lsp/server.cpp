@@ -98,6 +98,7 @@ class Server {
         }
         if (exit_code_) break;
       }
+      cancelled_.clear();  // a cancellation reaches only the requests read with it
     }
     return *exit_code_;
   }
@@ -119,7 +120,7 @@ class Server {
   void note_cancellation(const MessageReader::Frame& frame) {
     if (frame.status != MessageReader::Status::Message || frame.body.find("$/cancelRequest") == std::string::npos) return;
     json j = json::parse(frame.body, nullptr, false);
-    if (j.is_object() && j.value("method", "") == "$/cancelRequest") {
+    if (j.is_object() && dig(j, {"method"}) == "$/cancelRequest") {
       const json& id = dig(j, {"params", "id"});
       if (id.is_number_integer() || id.is_string()) cancelled_.insert(id.dump());
     }
@@ -129,11 +130,14 @@ class Server {
     json message = json::parse(body, nullptr, false);
     if (message.is_discarded()) return respond_error(nullptr, error_code::kParseError, "the message is not valid JSON");
     if (!message.is_object()) return respond_error(nullptr, error_code::kInvalidRequest, "a message must be a JSON object");
+    if (!message.contains("method") && (message.contains("result") || message.contains("error")))
+      return;  // the client's response to one of our requests (registerCapability, refresh)
     json id = message.contains("id") ? message["id"] : json();
     bool is_request = message.contains("id");
     if (is_request && !id.is_string() && !id.is_number_integer())
       return respond_error(nullptr, error_code::kInvalidRequest, "`id` must be a string or an integer");
-    if (!message.contains("method")) return;  // a response to one of our requests (registerCapability)
+    if (!message.contains("method"))
+      return respond_error(is_request ? id : json(), error_code::kInvalidRequest, "a request needs a `method`");
     if (!message["method"].is_string())
       return respond_error(is_request ? id : json(), error_code::kInvalidRequest, "`method` must be a string");
     std::string method = message["method"];
@@ -317,7 +321,11 @@ class Server {
       if (when <= now) uris.push_back(uri);
     for (const std::string& uri : uris) {
       due_.erase(uri);
-      lint_now(uri);
+      try {
+        lint_now(uri);
+      } catch (const std::exception& e) {  // a bug: logged, the server keeps serving
+        log(1, "migrasafe: internal error while publishing the diagnostics of " + uri + ": " + e.what());
+      }
     }
   }
 

@@ -467,6 +467,11 @@ TEST_CASE("lsp robustness: bad input is answered per the protocol and the server
   CHECK(c.response(nullptr)["error"]["code"] == -32600);
   c.send_raw("Content-Length: 44\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"\xff\xfe\"}");
   CHECK(c.response(nullptr)["error"]["code"] == -32700);  // not UTF-8
+  c.send({{"jsonrpc", "2.0"}, {"method", 5}, {"params", {{"note", "$/cancelRequest"}}}});
+  CHECK(c.response(nullptr)["error"]["code"] == -32600);
+  c.send({{"jsonrpc", "2.0"}, {"id", 99}});
+  CHECK(c.response(99)["error"]["code"] == -32600);
+  c.send({{"jsonrpc", "2.0"}, {"id", "migrasafe-watch"}, {"result", nullptr}});  // a response to the server: no answer
   c.send_raw("Content-Type: application/json\r\n\r\n");
   CHECK(c.response(nullptr)["error"]["code"] == -32700);
   CHECK(serving());
