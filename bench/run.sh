@@ -223,3 +223,9 @@ for dataset in corpus big single; do
       -v mm="${M[migrasafe.$dataset]}" -v sm="${M[squawk.$dataset]}" -v fm="${M[parse_floor.$dataset]}" \
       'BEGIN { printf "%-8s %18.2f %22.2f %16.2f %20.2f\n", d, m / s, m / f, mm / sm, mm / fm }'
 done
+
+# --- editor latency ------------------------------------------------------------------------------------
+# `migrasafe lsp` in a generated workspace of 1,000 migrations: the first open (a full replay), then
+# the time from each edit to its diagnostics (budget: 50 ms per edit).
+echo
+python3 "$root/bench/lsp_latency.py" "$migrasafe" --migrations 1000 --edits 50

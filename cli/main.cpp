@@ -33,6 +33,7 @@
 #include "cli/baseline.h"
 #include "cli/config.h"
 #include "cli/hook.h"
+#include "cli/lsp.h"
 #include "cli/output.h"
 #include "plan/plan.h"
 #include "snapshot/snapshot.h"
@@ -1237,6 +1238,7 @@ int main(int argc, char** argv) {
   init_cmd->add_flag("--force", init_force, "Overwrite an existing .migrasafe.toml");
 
   VerifyCommand verify_cmd = add_verify_command(app);
+  add_lsp_command(app);
 
   // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
   struct StdoutGuard {

@@ -30,6 +30,38 @@ void write_unparsed(std::ostream& out, const FileResult& f, const Diagnostic& d)
 
 }  // namespace
 
+void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t i,
+                             const std::vector<const Diagnostic*>& findings, const std::string& indent) {
+  const Effects& e = f.effects[i];
+  const Statement& s = f.parsed.statements[i];
+  const LineIndex& lines = f.parsed.source->lines;
+  if (s.deferred) out << indent << "runs   when the function or procedure is called, not by this migration\n";
+  std::string held = lock_held_until(lines, s, f.holds[i]);
+  for (const RelationLock& l : e.locks)
+    out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
+        << lock_blocks(l.mode) << "; held until " << held << "\n";
+  if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
+  if (i < f.sizes.size() && !f.sizes[i].empty()) out << indent << "size   " << visible_controls(f.sizes[i]) << "\n";
+  if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
+  for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
+  for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";
+  if (!findings.empty()) {
+    out << indent << "finds  ";
+    for (std::size_t k = 0; k < findings.size(); ++k)
+      out << (k ? ", " : "") << rule_info(findings[k]->rule).code << " " << rule_info(findings[k]->rule).name;
+    out << "\n";
+  }
+  // A statement (or a body) PostgreSQL would reject: its error, where it is.
+  for (const Diagnostic* d : findings) {
+    if (d->rule != RuleId::syntax_error) continue;
+    Position at = lines.position(d->begin);
+    if (s.kind == kUnparsedKind)
+      out << indent << "error  " << visible_controls(d->message) << " (column " << at.column << "): not analysed\n";
+    else
+      out << indent << "error  " << visible_controls(d->message) << " (line " << at.line << ")\n";
+  }
+}
+
 void write_explain_text(std::ostream& out, const RunResult& run) {
   for (const FileResult& f : run.files) {
     out << visible_controls(f.path) << "\n";
@@ -47,7 +79,6 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
     auto next_unparsed = unparsed.begin();
     auto findings_of = findings_by_statement(f);
     for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) {
-      const Effects& e = f.effects[i];
       const Statement& s = f.parsed.statements[i];
       for (; next_unparsed != unparsed.end() && (*next_unparsed)->begin < s.begin; ++next_unparsed)
         write_unparsed(out, f, **next_unparsed);
@@ -55,32 +86,7 @@ void write_explain_text(std::ostream& out, const RunResult& run) {
       std::string indent(2 + 2 * static_cast<std::size_t>(depth(f.parsed, s)), ' ');
       out << indent << "line " << lines.position(s.begin).line << ": " << visible_controls(statement_summary(f, i)) << "\n";
       indent += "  ";
-      if (s.deferred) out << indent << "runs   when the function or procedure is called, not by this migration\n";
-      std::string held = lock_held_until(lines, s, f.holds[i]);
-      for (const RelationLock& l : e.locks)
-        out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
-            << lock_blocks(l.mode) << "; held until " << held << "\n";
-      if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
-      if (i < f.sizes.size() && !f.sizes[i].empty()) out << indent << "size   " << visible_controls(f.sizes[i]) << "\n";
-      if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
-      for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
-      for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";
-      const auto& findings = findings_of[i];
-      if (!findings.empty()) {
-        out << indent << "finds  ";
-        for (std::size_t k = 0; k < findings.size(); ++k)
-          out << (k ? ", " : "") << rule_info(findings[k]->rule).code << " " << rule_info(findings[k]->rule).name;
-        out << "\n";
-      }
-      // A statement (or a body) PostgreSQL would reject: its error, where it is.
-      for (const Diagnostic* d : findings) {
-        if (d->rule != RuleId::syntax_error) continue;
-        Position at = lines.position(d->begin);
-        if (s.kind == kUnparsedKind)
-          out << indent << "error  " << visible_controls(d->message) << " (column " << at.column << "): not analysed\n";
-        else
-          out << indent << "error  " << visible_controls(d->message) << " (line " << at.line << ")\n";
-      }
+      write_statement_effects(out, f, i, findings_of[i], indent);
     }
     for (; next_unparsed != unparsed.end(); ++next_unparsed) write_unparsed(out, f, **next_unparsed);
     out << "\n";

@@ -40,6 +40,11 @@ Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end);
 
 void write_text(std::ostream& out, const RunResult& run, bool color);
 void write_explain_text(std::ostream& out, const RunResult& run);
+// What explain says about statement `index` of `f` (its locks, what they
+// block and for how long, rewrite or scan, transaction, losses, breaks, the
+// `findings` in it), one line each, after `indent`. Also the editor's hover.
+void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t index,
+                             const std::vector<const Diagnostic*>& findings, const std::string& indent);
 
 // The statement on one line, shortened to about `width` characters.
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
