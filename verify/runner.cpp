@@ -220,9 +220,17 @@ struct Runner {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     run.sampled = true;
-    for (const auto& [oid, mode] : strongest)
-      if (auto it = before.relations.find(oid); it != before.relations.end()) run.locks.push_back({it->second.name, mode});
-    return conn.finish();
+    QueryResult result = conn.finish();
+    // A relation the statement dropped (DROP INDEX CONCURRENTLY takes ACCESS
+    // EXCLUSIVE on the index at its very end, once no one can use it) is left
+    // out: that lock blocks no one.
+    for (const auto& [oid, mode] : strongest) {
+      auto it = before.relations.find(oid);
+      if (it == before.relations.end()) continue;
+      if (observer.query("SELECT 1 FROM pg_class WHERE oid = " + oid).empty()) continue;
+      run.locks.push_back({it->second.name, mode});
+    }
+    return result;
   }
 
   // A sampled statement: a sample can miss a lock but not invent one, so only a lock
