@@ -223,3 +223,7 @@ for dataset in corpus big single; do
       -v mm="${M[migrasafe.$dataset]}" -v sm="${M[squawk.$dataset]}" -v fm="${M[parse_floor.$dataset]}" \
       'BEGIN { printf "%-8s %18.2f %22.2f %16.2f %20.2f\n", d, m / s, m / f, mm / sm, mm / fm }'
 done
+
+echo
+echo "stress (bench/stress.sh): each input at N and 2N"
+bash "$root/bench/stress.sh" "$build"

@@ -63,6 +63,7 @@ struct Config {
   std::vector<PathOverride> overrides;
   std::vector<std::string> hot_tables;  // lower-cased, "schema.table" or "table"
   std::optional<long> max_lock_timeout_ms;
+  std::optional<std::uint64_t> max_file_size;  // bytes; larger files are not read
   NamingPatterns naming;
 
   // `migrations` as paths to analyse: relative to the working directory
