@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build demo test bench clean
+.PHONY: all deps test-deps build demo test sanitize bench fuzz clean
 
 all: build
 
@@ -32,6 +32,23 @@ test: test-deps
 bench: test-deps
 	$(MAKE) build
 	bash bench/run.sh $(BUILD)
+
+# The clang ASan+UBSan build, its unit suite and a bounded pipeline fuzz run (tests/sanitize.sh).
+SANITIZE_BUILD ?= build-sanitize
+$(SANITIZE_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIGRASAFE_SANITIZE=ON
+
+sanitize: test-deps $(SANITIZE_BUILD)/CMakeCache.txt
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target migrasafe migrasafe_tests pipeline_fuzz
+	bash tests/sanitize.sh $(SANITIZE_BUILD)
+
+# The fuzz targets for FUZZ_SECONDS each (tests/fuzz/; the suite runs them briefly).
+FUZZ_SECONDS ?= 600
+fuzz: test-deps $(SANITIZE_BUILD)/CMakeCache.txt
+	$(MAKE) build
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target pipeline_fuzz
+	bash tests/fuzz/run.sh $(BUILD)/toml_fuzz toml $(FUZZ_SECONDS)
+	bash tests/fuzz/run.sh $(SANITIZE_BUILD)/pipeline_fuzz pipeline $(FUZZ_SECONDS) fixtures/rules ../shared/corpus
 
 clean:
 	rm -rf $(BUILD)

@@ -264,10 +264,10 @@ void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, 
       idx.columns = found->columns;
       idx.partial = found->partial;
     }
-    indexes_.erase(old);
+    erase_index(old);
     if (TableInfo* t = tables_.find_for_write(table)) t->indexes.erase(old.name);
   }
-  indexes_.put(qname, idx);
+  put_index(qname, idx);
   if (TableInfo* t = tables_.find_for_write(table)) {
     t->indexes.insert(qname.name);
     if (idx.primary)
@@ -411,7 +411,7 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
   QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
                                       : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");
   if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
-  indexes_.put(name, idx);
+  put_index(name, idx);
   if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(name.name);
 }
 
@@ -594,23 +594,17 @@ void Catalog::drop_relation(const QualifiedName& name) {
   if (const TableInfo* t = table(name)) {
     TableInfo copy = *t;
     tables_.erase(name);
-    for (const auto& i : copy.indexes) indexes_.erase({name.schema, i});
+    for (const auto& i : copy.indexes) erase_index({name.schema, i});
     for (const auto& [column, seq] : copy.owned_sequences) sequences_.erase(seq);
     for (const auto& p : copy.partitions) drop_relation(p);
     if (copy.partition_of) detach(*copy.partition_of, name);
   }
   if (const IndexInfo* idx = index(name)) {
     if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.erase(name.name);
-    indexes_.erase(name);
+    erase_index(name);
   }
-  if (const ViewInfo* v = view(name); v && v->materialized) {
-    // A materialized view's indexes go with it (they are not listed on a table).
-    std::vector<QualifiedName> gone;
-    indexes_.for_each([&](const QualifiedName& i, const IndexInfo& info) {
-      if (info.table == name) gone.push_back(i);
-    });
-    for (const QualifiedName& i : gone) indexes_.erase(i);
-  }
+  if (const ViewInfo* v = view(name); v && v->materialized)  // its indexes go with it (not listed on a table)
+    for (const auto& i : index_names(name)) erase_index({name.schema, i});
   views_.erase(name);
   if (sequence(name)) {
     set_owner(name, std::nullopt);
@@ -663,7 +657,9 @@ void Catalog::drop(const Json& n, const Context& ctx) {
         type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE") {
       if (cascade)
         for (const auto& v : views_using(name, "")) views_.erase(v);
-      drop_table(name);
+      // An index has no indexes of its own and no foreign key references it.
+      if (type == "OBJECT_INDEX") drop_relation(name);
+      else drop_table(name);
     }
   }
 }
@@ -735,7 +731,7 @@ void Catalog::rename(const Json& n, const Context& ctx) {
         t->indexes.erase(from);
         t->indexes.insert(to);
       }
-      indexes_.rename(index_name, renamed);
+      move_index(index_name, renamed, name);
     }
     rename_constraint(name, from, to);
   } else if (type == "OBJECT_INDEX") {
@@ -752,7 +748,7 @@ void Catalog::rename_index(const QualifiedName& name, const std::string& to) {
     t->indexes.erase(name.name);
     t->indexes.insert(to);
   }
-  indexes_.rename(name, {name.schema, to});
+  move_index(name, {name.schema, to}, idx->table);
 }
 
 void Catalog::rename_relation(const QualifiedName& name, const std::string& to) {
@@ -787,7 +783,7 @@ void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
         info.table = table;
         info.unique = r.unique;
         info.columns = {""};  // unknown, as an expression is
-        indexes_.put(index_name, std::move(info));
+        put_index(index_name, std::move(info));
         if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(index_name.name);
         return;
       }
@@ -831,7 +827,7 @@ void Catalog::retarget_table(const QualifiedName& from, const QualifiedName& to,
   for (const auto& [column, seq] : t.owned_sequences)
     if (SequenceInfo* s = sequences_.find_for_write(seq)) s->owned_by = std::pair{to, column};
   for (const auto& i : t.indexes)
-    if (IndexInfo* idx = indexes_.find_for_write({to.schema, i})) idx->table = to;
+    move_index({to.schema, i}, {to.schema, i}, to);
   for (const auto& p : t.partitions)
     if (TableInfo* child = tables_.find_for_write(p)) child->partition_of = to;
   if (t.partition_of)
@@ -853,11 +849,34 @@ void Catalog::retarget_view(const QualifiedName& view, const QualifiedName& from
 
 std::vector<std::string> Catalog::index_names(const QualifiedName& table) const {
   if (const TableInfo* t = this->table(table)) return {t->indexes.begin(), t->indexes.end()};
-  std::vector<std::string> out;
-  indexes_.for_each([&](const QualifiedName& name, const IndexInfo& i) {
-    if (i.table == table) out.push_back(name.name);
-  });
-  return out;
+  const std::set<std::string>* on_table = indexes_by_table_.find(table);
+  return on_table ? std::vector<std::string>(on_table->begin(), on_table->end()) : std::vector<std::string>{};
+}
+
+void Catalog::put_index(const QualifiedName& name, IndexInfo info) {
+  erase_index(name);
+  indexes_by_table_.find_or_put(info.table).insert(name.name);
+  indexes_.put(name, std::move(info));
+}
+
+void Catalog::erase_index(const QualifiedName& name) {
+  const IndexInfo* idx = index(name);
+  if (!idx) return;
+  if (std::set<std::string>* on_table = indexes_by_table_.find_for_write(idx->table)) {
+    on_table->erase(name.name);
+    if (on_table->empty()) indexes_by_table_.erase(idx->table);
+  }
+  indexes_.erase(name);
+}
+
+// A renamed index, or one whose table was renamed.
+void Catalog::move_index(const QualifiedName& from, const QualifiedName& to, const QualifiedName& table) {
+  const IndexInfo* idx = index(from);
+  if (!idx) return;
+  IndexInfo moved = *idx;
+  moved.table = table;
+  erase_index(from);
+  put_index(to, std::move(moved));
 }
 
 std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& table) const {
@@ -869,13 +888,12 @@ std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& tabl
 }
 
 bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
-  bool found = false;
-  indexes_.for_each([&](const QualifiedName&, const IndexInfo& i) {
-    if (i.table == rel && i.unique && !i.partial && !i.columns.empty() &&
-        std::none_of(i.columns.begin(), i.columns.end(), [](const std::string& c) { return c.empty(); }))
-      found = true;
-  });
-  return found;
+  const std::set<std::string>* on_rel = indexes_by_table_.find(rel);
+  return on_rel && std::any_of(on_rel->begin(), on_rel->end(), [&](const std::string& name) {
+           const IndexInfo* i = index({rel.schema, name});
+           return i && i->unique && !i->partial && !i->columns.empty() &&
+                  std::none_of(i->columns.begin(), i->columns.end(), [](const std::string& c) { return c.empty(); });
+         });
 }
 
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {

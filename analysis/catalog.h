@@ -156,6 +156,16 @@ class ShardedMap {
       if (shard)
         for (const auto& [name, value] : *shard) f(name, *value);
   }
+  // Whether pred(name, value) holds for some entry; stops at the first.
+  template <class F>
+  bool any_of(F&& pred) const {
+    if (!shards_) return false;
+    for (const auto& shard : *shards_)
+      if (shard)
+        for (const auto& [name, value] : *shard)
+          if (pred(name, *value)) return true;
+    return false;
+  }
   // Calls f(name, mine, theirs) for every name whose value may differ between
   // this map and `other` (a pointer is null where the name is absent). Shards
   // and values the two copies still share are skipped, so comparing a copy
@@ -224,6 +234,9 @@ class Catalog {
   bool has_plain_unique_index(const QualifiedName& rel) const;
   // Tables (not views or sequences) the model knows in `schema`.
   std::vector<QualifiedName> tables_in_schema(const std::string& schema) const;
+  bool has_tables_in_schema(const std::string& schema) const {
+    return tables_.any_of([&](const QualifiedName& q, const TableInfo&) { return q.schema == schema; });
+  }
   // Volatility of a function created by the migrations (any overload).
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // A function the migrations created RETURNS trigger (or event_trigger): it
@@ -284,9 +297,16 @@ class Catalog {
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
   void detach(const QualifiedName& parent, const QualifiedName& partition);
+  // Every change to indexes_ goes through these, which keep indexes_by_table_ in step.
+  void put_index(const QualifiedName& name, IndexInfo info);
+  void erase_index(const QualifiedName& name);
+  void move_index(const QualifiedName& from, const QualifiedName& to, const QualifiedName& table);
 
   ShardedMap<TableInfo> tables_;
   ShardedMap<IndexInfo> indexes_;
+  // Index names by the relation they are on (known to the model or not), so
+  // that dropping a relation finds its indexes without scanning all of them.
+  ShardedMap<std::set<std::string>> indexes_by_table_;
   ShardedMap<ViewInfo> views_;
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;

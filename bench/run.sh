@@ -229,3 +229,6 @@ done
 # the time from each edit to its diagnostics (budget: 50 ms per edit).
 echo
 python3 "$root/bench/lsp_latency.py" "$migrasafe" --migrations 1000 --edits 50
+echo
+echo "stress (bench/stress.sh): each input at N and 2N"
+bash "$root/bench/stress.sh" "$build"

@@ -10,6 +10,9 @@
 
 #include <toml++/toml.h>
 
+#include "cli/toml_subset.h"
+#include "sources/discovery.h"  // parse_file_size
+
 namespace fs = std::filesystem;
 
 namespace migrasafe {
@@ -93,6 +96,7 @@ class Reader {
       else if (k == "overrides") c.overrides = overrides(value);
       else if (k == "hot_tables") c.hot_tables = hot_tables(value);
       else if (k == "max_lock_timeout") c.max_lock_timeout_ms = duration(value, k);
+      else if (k == "max_file_size") c.max_file_size = file_size(value, k);
       else if (k == "naming") c.naming = naming(table(value, k));
       else if (k == "snapshot") c.snapshot = snapshot(table(value, k));
       else unknown(key, "");
@@ -231,6 +235,12 @@ class Reader {
       else unknown(key, "[snapshot]");
     }
     return s;
+  std::uint64_t file_size(const toml::node& v, const std::string& key) const {
+    std::optional<std::uint64_t> bytes;
+    if (v.is_integer() && v.as_integer()->get() > 0) bytes = static_cast<std::uint64_t>(v.as_integer()->get());
+    else if (v.is_string()) bytes = parse_file_size(v.as_string()->get());
+    if (!bytes) fail(v.source(), "\"" + key + "\" must be a positive size such as \"64MB\", \"512kB\" or \"1GB\", or a number of bytes");
+    return *bytes;
   }
 
   // Rule names, codes or aliases; "all" (in select) means every rule.
@@ -405,6 +415,10 @@ std::optional<fs::path> find_config(const fs::path& start) {
 }
 
 Config parse_config(std::string_view text, const std::string& display_path, const fs::path& dir) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte order mark some editors write
+  // toml++ sees only text it is known to handle (cli/toml_subset.h).
+  if (auto e = check_toml_subset(text))
+    throw ConfigError(display_path + ":" + std::to_string(e->line) + ":" + std::to_string(e->column) + ": " + e->message);
   toml::table root;
   try {
     root = toml::parse(text, display_path);
@@ -546,6 +560,10 @@ fail_on = "warning"
 # (reported by missing-lock-timeout). A string with a unit ("500ms", "5s", "1min") or a number
 # of milliseconds.
 # max_lock_timeout = "5s"
+
+# Files larger than this are not analysed (an error naming the file, exit code 3): "64MB" by
+# default; "512kB", "1GB" or a number of bytes.
+# max_file_size = "64MB"
 
 # A production snapshot (`migrasafe snapshot`): the migrations replay on top of its schema, and
 # findings about rewrites, scans, index builds and long locks name the table's size, with a rough

@@ -71,6 +71,7 @@ struct Config {
   std::vector<PathOverride> overrides;
   std::vector<std::string> hot_tables;  // lower-cased, "schema.table" or "table"
   std::optional<long> max_lock_timeout_ms;
+  std::optional<std::uint64_t> max_file_size;  // bytes; larger files are not read
   NamingPatterns naming;
   SnapshotSettings snapshot;
 

@@ -118,6 +118,7 @@ struct CheckArgs {
   std::string changed_since;    // report only files changed since this git ref
   bool staged = false;          // report only files staged for commit
   std::string config;    // --config FILE (else .migrasafe.toml above the working directory)
+  std::string max_file_size;  // --max-file-size: larger files are not read
   std::string baseline;  // check --baseline FILE: hide the findings recorded in it
   bool record_baseline = false;  // `baseline`: write the findings to --output instead of reporting
   std::set<std::string> given;  // options given on the command line (they override the config file)
@@ -355,6 +356,8 @@ int run_check(CheckArgs a) {
     if (config.fail_on && !a.given.count("--fail-on")) a.fail_on = *config.fail_on;
     if (config.layout && !a.given.count("--layout")) a.layout = *config.layout;
     if (auto file = config.snapshot_path(); file && a.snapshot.empty() && a.schema.empty()) a.snapshot = *file;
+    set_max_file_size(!a.max_file_size.empty() ? *parse_file_size(a.max_file_size)
+                                               : config.max_file_size.value_or(kDefaultMaxFileSize));
     if (auto file = config.baseline_path()) {
       if (a.record_baseline && a.output.empty()) a.output = *file;
       if (!a.record_baseline && !a.explain && !a.plan && a.baseline.empty()) a.baseline = *file;
@@ -1119,6 +1122,10 @@ int main(int argc, char** argv) {
                     "A production snapshot (`migrasafe snapshot`): replayed before the first migration like --schema, "
                     "its server version is the default --pg-version, and findings name the sizes of the tables they "
                     "hit (default: [snapshot] file of the configuration file)");
+    cmd->add_option("--max-file-size", a.max_file_size,
+                    "Largest file analysed (default 64MB; units kB, MB, GB): a larger one is an error, exit code 3")
+        ->check(CLI::Validator([](std::string& v) { return parse_file_size(v) ? "" : "expected a size such as 64MB, 512kB or 1GB"; },
+                               "SIZE"));
     cmd->add_option("--schema", a.schema,
                     "A schema dump (pg_dump --schema-only) replayed before the first migration, so tables created "
                     "outside the migrations are known");

@@ -15,7 +15,7 @@ bool is_partitioned(const StatementView& v, const QualifiedName& table) {
 // created outside the migrations analysed.
 bool unknown_to_history(const StatementView& v, const QualifiedName& table) {
   if (!ast::flag(v.stmt.node, "missing_ok") || v.ctx.catalog().table(table)) return false;
-  return !v.ctx.catalog().tables_in_schema(table.schema).empty();
+  return v.ctx.catalog().has_tables_in_schema(table.schema);
 }
 
 void check(const StatementView& v, Report& r) {

@@ -1,6 +1,7 @@
 #include "sources/discovery.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -128,9 +129,13 @@ namespace {
 
 // Appends `in` to `text` a block at a time, and stops at the first NUL byte
 // (a binary file, or a device that never ends); its offset, or npos.
-std::size_t read_until_nul(std::istream& in, std::string& text) {
+std::atomic<std::uint64_t> max_file_size_bytes{kDefaultMaxFileSize};
+
+// Reads up to `limit` + 1 bytes, so that a caller sees an input over the limit
+// without reading all of it.
+std::size_t read_until_nul(std::istream& in, std::string& text, std::uint64_t limit) {
   char block[1 << 16];
-  while (in) {
+  while (in && text.size() <= limit) {
     in.read(block, sizeof block);
     std::size_t n = static_cast<std::size_t>(in.gcount());
     if (const void* nul = std::memchr(block, '\0', n)) {
@@ -143,13 +148,45 @@ std::size_t read_until_nul(std::istream& in, std::string& text) {
   return std::string::npos;
 }
 
+std::string too_large(std::uint64_t size_or_more, bool exact) {
+  return std::string("the file is ") + (exact ? "" : "more than ") + format_file_size(size_or_more) +
+         ", over the largest size migrasafe reads (" + format_file_size(max_file_size()) +
+         "); raise the limit with --max-file-size or max_file_size in .migrasafe.toml";
+}
+
 }  // namespace
+
+void set_max_file_size(std::uint64_t bytes) { max_file_size_bytes = bytes; }
+std::uint64_t max_file_size() { return max_file_size_bytes; }
+
+std::optional<std::uint64_t> parse_file_size(std::string_view text) {
+  std::size_t digits = 0;
+  std::uint64_t n = 0;
+  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
+    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(text[digits] - '0');
+  }
+  if (digits == 0 || n == 0) return std::nullopt;
+  std::string unit(text.substr(digits));
+  std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
+  int shift = unit == "" || unit == "b" ? 0 : unit == "kb" ? 10 : unit == "mb" ? 20 : unit == "gb" ? 30 : -1;
+  if (shift < 0 || n > (UINT64_MAX >> shift)) return std::nullopt;
+  return n << shift;
+}
+
+std::string format_file_size(std::uint64_t bytes) {
+  for (auto [shift, unit] : {std::pair{30, "GB"}, {20, "MB"}, {10, "kB"}})
+    if (bytes >= (std::uint64_t{1} << shift) && bytes % (std::uint64_t{1} << shift) == 0)
+      return std::to_string(bytes >> shift) + unit;
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
 
 std::optional<std::string> read_input(const InputFile& f, std::string& error) {
   std::string text;
   std::size_t nul = std::string::npos;
+  const std::uint64_t limit = max_file_size();
   if (f.from_stdin) {
-    nul = read_until_nul(std::cin, text);
+    nul = read_until_nul(std::cin, text, limit);
     if (std::cin.bad()) {
       error = "read error";
       return std::nullopt;
@@ -162,16 +199,24 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
       error = *why;
       return std::nullopt;
     }
+    if (auto size = fs::file_size(f.path, ec); !ec && fs::is_regular_file(f.path, ec) && size > limit) {
+      error = too_large(size, true);
+      return std::nullopt;
+    }
     std::ifstream in(f.path, std::ios::binary);
     if (!in) {
       error = "cannot open file";
       return std::nullopt;
     }
-    nul = read_until_nul(in, text);
+    nul = read_until_nul(in, text, limit);
     if (in.bad()) {
       error = "read error";
       return std::nullopt;
     }
+  }
+  if (text.size() > limit && (nul == std::string::npos || nul >= limit)) {  // a pipe, or a file that grew
+    error = too_large(limit, false);
+    return std::nullopt;
   }
   LineIndex lines(text);
   if (nul != std::string::npos) {

@@ -1,6 +1,7 @@
 #pragma once
 // Turns command-line paths (files, directories, globs, "-") into the list of
 // migration files to analyse, and works out each file's role (up/down).
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,9 +40,21 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
                                 std::vector<InputError>& errors);
 
 // Reads a file (or stdin) as text. Fails on unreadable and non-regular
-// files, NUL bytes (reading stops at the first) and invalid UTF-8, naming the
-// line.
+// files, files larger than max_file_size() (read no further than that), NUL
+// bytes (reading stops at the first) and invalid UTF-8, naming the line.
 std::optional<std::string> read_input(const InputFile& f, std::string& error);
+
+// The largest file read_input accepts, for every file of a run (--max-file-size,
+// max_file_size in the configuration): memory and time stay bounded on a
+// generated dump or a stray binary. Set once, before files are read.
+inline constexpr std::uint64_t kDefaultMaxFileSize = std::uint64_t{64} << 20;
+void set_max_file_size(std::uint64_t bytes);
+std::uint64_t max_file_size();
+// "64MB", "512kB", "1GB" (PostgreSQL's units, 1024-based) or a number of
+// bytes; nullopt when not a positive size of that form.
+std::optional<std::uint64_t> parse_file_size(std::string_view text);
+// A size as those units show it: "64MB", or "1500 bytes".
+std::string format_file_size(std::uint64_t bytes);
 
 // Up/down pairing for the two common layouts: NNN_name.up.sql beside
 // NNN_name.down.sql, and a directory holding up.sql and down.sql.

@@ -218,6 +218,30 @@ TEST_CASE("catalog: indexes with PostgreSQL's generated names, and the table the
   CHECK(!dropped.catalog().index({"public", "i"}));
 }
 
+// The catalog finds a relation's indexes by lookup (no scan of every index),
+// also for a table it does not know; renames keep that lookup right.
+TEST_CASE("catalog: the indexes of a table are found through renames, also for an unknown table", "[catalog]") {
+  // Unknown table: its indexes, renamed or not, go with DROP TABLE; an unrelated one stays.
+  Context unknown = replay("CREATE INDEX i ON ext (a); CREATE INDEX k ON other (a); ALTER INDEX i RENAME TO j;"
+                           "DROP TABLE ext;");
+  CHECK(!unknown.catalog().index({"public", "i"}));
+  CHECK(!unknown.catalog().index({"public", "j"}));
+  CHECK(unknown.catalog().index({"public", "k"}));
+  CHECK(unknown.catalog().index_names({"public", "other"}) == std::vector<std::string>{"k"});
+  // A renamed table takes its indexes along.
+  Context renamed = replay("CREATE TABLE t (a int); CREATE UNIQUE INDEX u ON t (a); ALTER TABLE t RENAME TO v;");
+  CHECK(renamed.catalog().index_names({"public", "v"}) == std::vector<std::string>{"u"});
+  CHECK(renamed.catalog().index({"public", "u"})->table == QualifiedName{"public", "v"});
+  // DROP INDEX IF EXISTS of an index never created changes nothing.
+  Context none = replay("CREATE INDEX k ON other (a); DROP INDEX IF EXISTS nope;");
+  CHECK(none.catalog().index({"public", "k"}));
+  // A materialized view's indexes go with it.
+  Context mv = replay("CREATE MATERIALIZED VIEW m AS SELECT 1 AS a; CREATE UNIQUE INDEX mi ON m (a);"
+                      "DROP MATERIALIZED VIEW m;");
+  CHECK(!mv.catalog().index({"public", "mi"}));
+  CHECK(mv.catalog().index_names({"public", "m"}).empty());
+}
+
 TEST_CASE("catalog: serial and identity sequences, OWNED BY, and what a drop takes with it", "[catalog]") {
   Context ctx = replay("CREATE TABLE t (id serial, n bigint GENERATED ALWAYS AS IDENTITY, x int DEFAULT 1, y int);"
                        "CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY t.y;");
