@@ -5,15 +5,17 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make pkg-config
+  cmake g++ make pkg-config python3
   libpg-query-dev nlohmann-json3-dev libcli11-dev libre2-dev catch2
   libtomlplusplus-dev
+  # PostgreSQL 15's node headers: the parser walks libpg_query's raw parse trees with them.
+  postgresql-server-dev-15
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
+# PostgreSQL 15), Node.js/npm (SARIF validator) and PyYAML (test scripts).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 libpq-dev nodejs npm git python3 python3-yaml)
+  packages+=(postgresql-15 libpq-dev nodejs npm git python3-yaml)
 fi
 
 missing=()
