@@ -36,17 +36,17 @@ class RawTreeBuilder {
     if (v) add_bool_even_false(key, v);
   }
   void add_bool_even_false(std::string_view key, bool v) {
-    add_scalar(key, scalar(JsonNode::Type::Bool, [&](JsonNode& n) { n.u_.b = v; }));
+    add_member(key, scalar(JsonNode::Type::Bool, [&](JsonNode& n) { n.u_.b = v; }));
   }
   void add_int(std::string_view key, long v) {
-    if (v != 0) add_scalar(key, scalar(JsonNode::Type::Int, [&](JsonNode& n) { n.u_.i = v; }));
+    if (v != 0) add_member(key, scalar(JsonNode::Type::Int, [&](JsonNode& n) { n.u_.i = v; }));
   }
   void add_char(std::string_view key, char c) {
-    if (c != 0) add_scalar(key, text(std::string_view(&kChars[static_cast<unsigned char>(c)], 1)));
+    if (c != 0) add_member(key, text(std::string_view(&kChars[static_cast<unsigned char>(c)], 1)));
   }
-  void add_enum(std::string_view key, std::string_view name) { add_scalar(key, text(name)); }
+  void add_enum(std::string_view key, std::string_view name) { add_member(key, text(name)); }
   void add_string(std::string_view key, const char* s) {
-    if (s) add_scalar(key, text(copy(s)));
+    if (s) add_member(key, text(copy(s)));
   }
   void add_node(std::string_view key, const Node* n) {
     if (n) add_member(key, named_node(n));
@@ -118,7 +118,6 @@ class RawTreeBuilder {
     return {out, len};
   }
 
-  void add_scalar(std::string_view key, JsonNode v) { members_.push_back({key, v}); }
   void add_member(std::string_view key, JsonNode v) { members_.push_back({key, v}); }
 
   JsonNode close_object(std::size_t mark) {
