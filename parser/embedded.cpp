@@ -8,6 +8,7 @@
 
 #include "analysis/ast.h"
 #include "parser/pg_parse.h"
+#include "parser/raw_parse.h"
 
 namespace migrasafe {
 namespace {
@@ -339,47 +340,42 @@ class EmbeddedParser {
   // `problem_at`: where a parse error is reported when it cannot be placed.
   void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute,
                bool placeholders = false) {
-    PgParse parsed(piece.sql);
-    if (parsed.r.error && placeholders) {
+    ParsedSql parsed;
+    try {
+      parsed = parse_sql(piece.sql);
+    } catch (const JsonTooDeep&) {
+      too_deep(problem_at, via_execute ? "this EXECUTE string" : "this statement of the body");
+      return;
+    }
+    if (parsed.error && placeholders) {
       unparsed_placeholder(problem_at);
       return;
     }
-    if (parsed.r.error) {
+    if (parsed.error) {
       Span at = problem_at;
-      if (piece.exact && parsed.r.error->cursorpos > 0) {
+      if (piece.exact && parsed.error->cursorpos > 0) {
         std::uint32_t pos = piece.base + static_cast<std::uint32_t>(byte_offset_of_code_point(
-                                             piece.sql, static_cast<std::size_t>(parsed.r.error->cursorpos - 1)));
+                                             piece.sql, static_cast<std::size_t>(parsed.error->cursorpos - 1)));
         at = {pos, pos};
       }
       std::string where = via_execute ? " (in this EXECUTE string: it fails when it runs)"
                                       : " (in this body: PostgreSQL rejects it when the function is created)";
       out_.problems.push_back({ProblemKind::SyntaxError, at.first, at.second,
-                               parser_error_message(parsed.r.error->message, piece.sql) + where, true});
+                               parser_error_message(parsed.error->message, piece.sql) + where, true});
       return;
     }
-    std::shared_ptr<JsonDocument> doc;
-    try {
-      doc = JsonDocument::parse(parsed.r.parse_tree);
-    } catch (const JsonTooDeep&) {
-      too_deep(problem_at, via_execute ? "this EXECUTE string" : "this statement of the body");
-      return;
-    }
-    out_.trees.push_back(doc);
-    const Json* stmts = doc->root().get("stmts");
-    if (!stmts) return;
+    out_.trees.push_back(parsed.tree);
     std::vector<Token> toks = lex(piece.sql);
     const Statement& up = out_.statements[parent];
     bool deferred = up.deferred || up.kind == "CreateFunctionStmt";
-    for (const Json& raw : *stmts) {
-      const Json* stmt = raw.get("stmt");
-      if (!stmt || stmt->size() != 1) continue;
-      std::size_t loc = static_cast<std::size_t>(ast::num(raw, "stmt_location"));
-      std::size_t len = static_cast<std::size_t>(ast::num(raw, "stmt_len"));
+    for (const SqlStatement& raw : parsed.statements) {
+      std::size_t loc = static_cast<std::size_t>(raw.location);
+      std::size_t len = static_cast<std::size_t>(raw.length);
       auto span = trim(toks, loc, len == 0 ? piece.sql.size() : loc + len);
       if (!span) continue;
       Statement st;
-      st.kind = std::string(stmt->members_begin()->key);
-      st.node = stmt->members_begin()->value;
+      st.kind = std::string(raw.kind);
+      st.node = raw.node;
       st.parent = static_cast<int>(parent);
       st.exact = piece.exact;
       st.deferred = deferred;

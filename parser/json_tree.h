@@ -1,9 +1,11 @@
 #pragma once
-// A read-only JSON tree for libpg_query's parse output. The parse tree is
-// read many times and never modified, so it lives in one arena per parse:
-// no allocation per node, no destructor walk, and strings point into the
-// JSON text when they need no unescaping. (nlohmann::json spent most of the
-// analysis time allocating and freeing map nodes.)
+// A read-only tree in the shape of libpg_query's JSON parse output. SQL
+// trees are built into it straight from PostgreSQL's raw parse nodes
+// (parser/raw_parse.h); PL/pgSQL trees are parsed from libpg_query's JSON.
+// A tree is read many times and never modified, so it lives in one arena per
+// parse: no allocation per node, no destructor walk, and strings point into
+// the JSON text when they need no unescaping. (nlohmann::json spent most of
+// the analysis time allocating and freeing map nodes.)
 #include <cstdint>
 #include <memory>
 #include <memory_resource>
@@ -49,6 +51,7 @@ class JsonNode {
 
  private:
   friend class JsonParser;
+  friend class RawTreeBuilder;
   Type type_ = Type::Null;
   std::uint32_t size_ = 0;
   union {
@@ -75,7 +78,7 @@ struct JsonTooDeep : std::runtime_error {
   JsonTooDeep() : std::runtime_error("parse tree nested too deeply") {}
 };
 
-// Owns the arena and the JSON text every node of one parse points into.
+// Owns the arena (and the JSON text, if any) every node of one parse points into.
 class JsonDocument {
  public:
   static constexpr int kMaxDepth = 20000;
@@ -85,6 +88,7 @@ class JsonDocument {
 
  private:
   friend class JsonParser;
+  friend class RawTreeBuilder;
   std::string text_;
   std::pmr::monotonic_buffer_resource arena_{64 * 1024};
   JsonNode root_;

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
-#include <pg_query.h>
-
 #include "parser/embedded.h"
 #include "parser/pg_parse.h"
+#include "parser/raw_parse.h"
 
 namespace migrasafe {
 namespace {
@@ -26,28 +25,25 @@ class FileParser {
 
  private:
   void parse_statements(const std::string& sql) {
-    {
-      PgParse whole(sql);
-      if (!whole.r.error) {
-        try {
-          add_statements(whole.r.parse_tree, 0, sql.size());
-          return;
-        } catch (const JsonTooDeep&) {
-          out_.statements.clear();  // find the deep statement(s) below
-          out_.trees.clear();
-        }
+    try {
+      ParsedSql whole = parse_sql(sql);
+      if (!whole.error) {
+        add_statements(whole, 0, sql.size());
+        return;
       }
+    } catch (const JsonTooDeep&) {
+      // find the deep statement(s) below
     }
     // Parse statement by statement so one error does not hide the others.
     for (auto [b, e] : split_statements()) {
       std::string piece = sql.substr(b, e - b);
-      PgParse one(piece);
-      if (one.r.error) {
-        report_error(*one.r.error, piece, b, e);
-        continue;
-      }
       try {
-        add_statements(one.r.parse_tree, b, piece.size());
+        ParsedSql one = parse_sql(piece);
+        if (one.error) {
+          report_error(*one.error, piece, b, e);
+          continue;
+        }
+        add_statements(one, b, piece.size());
       } catch (const JsonTooDeep&) {
         Statement probe;
         if (!trim(b, e, probe)) continue;
@@ -103,24 +99,16 @@ class FileParser {
     return spans;
   }
 
-  void add_statements(const char* tree, std::size_t base, std::size_t len) {
-    auto doc = JsonDocument::parse(tree);
-    out_.trees.push_back(doc);
-    const Json* stmts = doc->root().get("stmts");
-    if (!stmts) return;
-    for (const Json& raw : *stmts) {
-      const Json* at = raw.get("stmt_location");
-      const Json* length = raw.get("stmt_len");
-      std::size_t loc = base + (at ? at->as_int() : 0);
-      std::size_t n = length ? length->as_int() : 0;
-      std::size_t end = n == 0 ? base + len : loc + n;
+  void add_statements(const ParsedSql& parsed, std::size_t base, std::size_t len) {
+    out_.trees.push_back(parsed.tree);
+    for (const SqlStatement& raw : parsed.statements) {
+      std::size_t loc = base + static_cast<std::size_t>(raw.location);
+      std::size_t end = raw.length == 0 ? base + len : loc + static_cast<std::size_t>(raw.length);
       Statement st;
       if (!trim(loc, end, st)) continue;
       st.location_base = static_cast<std::uint32_t>(base);
-      const Json* stmt = raw.get("stmt");
-      if (!stmt || stmt->size() != 1) continue;
-      st.kind = std::string(stmt->members_begin()->key);
-      st.node = stmt->members_begin()->value;
+      st.kind = std::string(raw.kind);
+      st.node = raw.node;
       out_.statements.push_back(std::move(st));
     }
   }
@@ -146,7 +134,7 @@ class FileParser {
     return true;
   }
 
-  void report_error(const PgQueryError& err, const std::string& piece, std::size_t b, std::size_t e) {
+  void report_error(const SqlParseError& err, const std::string& piece, std::size_t b, std::size_t e) {
     Statement probe;
     bool placed = trim(b, e, probe);
     if (!placed) {

@@ -1,7 +1,5 @@
 #pragma once
-// libpg_query's parse result, freed when it goes out of scope.
-#include <pg_query.h>
-
+// Messages for libpg_query's parse errors.
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -9,14 +7,6 @@
 #include "parser/lexer.h"
 
 namespace migrasafe {
-
-struct PgParse {
-  PgQueryParseResult r;
-  explicit PgParse(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
-  ~PgParse() { pg_query_free_parse_result(r); }
-  PgParse(const PgParse&) = delete;
-  PgParse& operator=(const PgParse&) = delete;
-};
 
 // The parser's error message for `sql`, in words a user can act on: when
 // PostgreSQL's grammar runs out of parser stack (bison's 10,000 entries) it

@@ -5,9 +5,11 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make pkg-config
+  cmake g++ make pkg-config python3
   libpg-query-dev nlohmann-json3-dev libcli11-dev libre2-dev catch2
   libtomlplusplus-dev libpq-dev
+  # PostgreSQL 15's node headers: the parser walks libpg_query's raw parse trees with them.
+  postgresql-server-dev-15
 )
 # The test suite also needs a PostgreSQL server (the differential test against
 # PostgreSQL 15, and `migrasafe verify`), Node.js/npm (SARIF validator, the VS Code extension's build),

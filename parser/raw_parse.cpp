@@ -1,0 +1,286 @@
+#include "parser/raw_parse.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// PostgreSQL's headers define macros (printf, Min, elog...) that C++ headers
+// must not see: they come last, and only in this file.
+extern "C" {
+#include <pg_query.h>
+#include <pg_query/pg_query_internal.h>
+
+#include "nodes/parsenodes.h"
+}
+
+namespace migrasafe {
+
+// Builds the tree of one parse into its JsonDocument's arena, node by node,
+// in the shape libpg_query's JSON has (see parser/gen_raw_nodes.py for the
+// per-field conventions). Depth is counted as that JSON would nest, so a tree
+// is refused at the same depth as before, and the recursion stays bounded.
+class RawTreeBuilder {
+ public:
+  explicit RawTreeBuilder(JsonDocument& doc) : doc_(doc) {}
+
+  // The fields of a statement node (the value under its node name).
+  JsonNode statement(const Node* stmt) {
+    depth_ = kStatementDepth;
+    return fields_object(stmt);
+  }
+
+  void add_bool(std::string_view key, bool v) {
+    if (v) add_bool_even_false(key, v);
+  }
+  void add_bool_even_false(std::string_view key, bool v) {
+    add_member(key, scalar(JsonNode::Type::Bool, [&](JsonNode& n) { n.u_.b = v; }));
+  }
+  void add_int(std::string_view key, long v) {
+    if (v != 0) add_member(key, scalar(JsonNode::Type::Int, [&](JsonNode& n) { n.u_.i = v; }));
+  }
+  void add_char(std::string_view key, char c) {
+    if (c != 0) add_member(key, text(std::string_view(&kChars[static_cast<unsigned char>(c)], 1)));
+  }
+  void add_enum(std::string_view key, std::string_view name) { add_member(key, text(name)); }
+  void add_string(std::string_view key, const char* s) {
+    if (s) add_member(key, text(copy(s)));
+  }
+  void add_node(std::string_view key, const Node* n) {
+    if (n) add_member(key, named_node(n));
+  }
+  void add_list(std::string_view key, const List* l) {
+    if (l) add_member(key, node_array(l));
+  }
+  // A field typed as one node struct: its fields, without the node's name.
+  template <class T>
+  void add_struct(std::string_view key, const T* p);
+  // An object whose members `fill` adds.
+  template <class Fill>
+  void add_object(std::string_view key, Fill fill) {
+    JsonNode object;
+    {
+      Level level(*this);
+      std::size_t mark = members_.size();
+      fill();
+      object = close_object(mark);
+    }
+    add_member(key, object);
+  }
+
+  [[noreturn]] void unsupported(std::string_view node, std::string_view what) {
+    throw std::logic_error("raw parse tree: " + std::string(node) + " (" + std::string(what) +
+                           ") is not expected in a parse tree");
+  }
+
+ private:
+  // A statement's node sits at this depth of the JSON form:
+  // {"stmts": [{"stmt": {"Kind": {fields}}}]}.
+  static constexpr int kStatementDepth = 4;
+  // Every byte value, so a char field's one-character string needs no allocation.
+  static constexpr std::array<char, 256> kChars = [] {
+    std::array<char, 256> a{};
+    for (int i = 0; i < 256; ++i) a[i] = static_cast<char>(i);
+    return a;
+  }();
+
+  // A container at the next level; counts the level while it is filled.
+  struct Level {
+    RawTreeBuilder& b;
+    explicit Level(RawTreeBuilder& builder) : b(builder) {
+      if (++b.depth_ > JsonDocument::kMaxDepth) throw JsonTooDeep();
+    }
+    ~Level() { --b.depth_; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+  };
+
+  template <class Fill>
+  JsonNode scalar(JsonNode::Type type, Fill fill) {
+    if (depth_ + 1 > JsonDocument::kMaxDepth) throw JsonTooDeep();
+    JsonNode n;
+    n.type_ = type;
+    fill(n);
+    return n;
+  }
+  JsonNode text(std::string_view s) {
+    return scalar(JsonNode::Type::String, [&](JsonNode& n) {
+      n.u_.s = s.data();
+      n.size_ = static_cast<std::uint32_t>(s.size());
+    });
+  }
+  std::string_view copy(const char* s) {
+    std::size_t len = std::strlen(s);
+    char* out = static_cast<char*>(doc_.arena_.allocate(len ? len : 1, 1));
+    std::memcpy(out, s, len);
+    return {out, len};
+  }
+
+  void add_member(std::string_view key, JsonNode v) { members_.push_back({key, v}); }
+
+  JsonNode close_object(std::size_t mark) {
+    std::size_t count = members_.size() - mark;
+    auto* out = static_cast<JsonNode::Member*>(
+        doc_.arena_.allocate((count ? count : 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+    for (std::size_t k = 0; k < count; ++k) new (&out[k]) JsonNode::Member(members_[mark + k]);
+    members_.resize(mark);
+    JsonNode n;
+    n.type_ = JsonNode::Type::Object;
+    n.u_.members = out;
+    n.size_ = static_cast<std::uint32_t>(count);
+    return n;
+  }
+
+  JsonNode close_array(std::size_t mark) {
+    std::size_t count = elems_.size() - mark;
+    auto* out = static_cast<JsonNode*>(doc_.arena_.allocate((count ? count : 1) * sizeof(JsonNode), alignof(JsonNode)));
+    for (std::size_t k = 0; k < count; ++k) out[k] = elems_[mark + k];
+    elems_.resize(mark);
+    JsonNode n;
+    n.type_ = JsonNode::Type::Array;
+    n.u_.elems = out;
+    n.size_ = static_cast<std::uint32_t>(count);
+    return n;
+  }
+
+  // {"NodeName": {fields}}
+  JsonNode named_node(const Node* n);
+  // {fields} of any node.
+  JsonNode fields_object(const Node* n);
+  // [named nodes]; a NULL element is {}.
+  JsonNode node_array(const List* l);
+  void add_any_fields(const Node* n);
+
+  JsonDocument& doc_;
+  int depth_ = 0;  // JSON depth of the object or array being filled
+  // Members and elements of the objects and arrays being built, copied to
+  // the arena when they close.
+  std::vector<JsonNode::Member> members_;
+  std::vector<JsonNode> elems_;
+};
+
+namespace {
+
+// libpg_query writes a Boolean node's value even when it is false.
+void add_fields(RawTreeBuilder& b, const Boolean& x) { b.add_bool_even_false("boolval", x.boolval); }
+
+#include "generated/raw_nodes.inc"
+
+// A_Const holds its value inline, in a union: written by hand. Its Boolean
+// is written like its other values: nothing when it is the default (false).
+void add_fields(RawTreeBuilder& b, const A_Const& x) {
+  if (!x.isnull) {
+    switch (nodeTag(&x.val)) {
+      case T_Integer: b.add_struct("ival", &x.val.ival); break;
+      case T_Float: b.add_struct("fval", &x.val.fval); break;
+      case T_Boolean: b.add_object("boolval", [&] { b.add_bool("boolval", x.val.boolval.boolval); }); break;
+      case T_String: b.add_struct("sval", &x.val.sval); break;
+      case T_BitString: b.add_struct("bsval", &x.val.bsval); break;
+      default: b.unsupported("A_Const", "value tag " + std::to_string(static_cast<int>(nodeTag(&x.val))));
+    }
+  }
+  b.add_bool("isnull", x.isnull);
+  b.add_int("location", x.location);
+}
+}  // namespace
+
+template <class T>
+void RawTreeBuilder::add_struct(std::string_view key, const T* p) {
+  if (p) add_object(key, [&] { add_fields(*this, *p); });
+}
+
+void RawTreeBuilder::add_any_fields(const Node* n) {
+  switch (nodeTag(n)) {
+    case T_List: return add_list("items", reinterpret_cast<const List*>(n));
+    case T_IntList:
+    case T_OidList: {
+      // Not made by the grammar today; written as libpg_query writes them.
+      const List* l = reinterpret_cast<const List*>(n);
+      Level level(*this);
+      std::size_t mark = elems_.size();
+      for (int i = 0; i < l->length; ++i) {
+        long v = nodeTag(n) == T_IntList ? l->elements[i].int_value : static_cast<long>(l->elements[i].oid_value);
+        elems_.push_back(scalar(JsonNode::Type::Int, [&](JsonNode& e) { e.u_.i = v; }));
+      }
+      JsonNode items = close_array(mark);
+      return add_member("items", items);
+    }
+    case T_A_Const: return add_fields(*this, *reinterpret_cast<const A_Const*>(n));
+    case T_Boolean: return add_fields(*this, *reinterpret_cast<const Boolean*>(n));
+    default: return add_generated_fields(*this, n);
+  }
+}
+
+JsonNode RawTreeBuilder::fields_object(const Node* n) {
+  Level level(*this);
+  std::size_t mark = members_.size();
+  add_any_fields(n);
+  return close_object(mark);
+}
+
+JsonNode RawTreeBuilder::named_node(const Node* n) {
+  std::string_view name = node_name(nodeTag(n));
+  if (name.empty()) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
+  Level level(*this);
+  JsonNode fields = fields_object(n);
+  std::size_t mark = members_.size();
+  add_member(name, fields);
+  return close_object(mark);
+}
+
+JsonNode RawTreeBuilder::node_array(const List* l) {
+  if (l->type != T_List) unsupported("list field", node_name(l->type));
+  Level level(*this);
+  std::size_t mark = elems_.size();
+  for (int i = 0; i < l->length; ++i) {
+    const Node* e = static_cast<const Node*>(l->elements[i].ptr_value);
+    if (e) {
+      JsonNode v = named_node(e);
+      elems_.push_back(v);
+    } else {
+      Level empty(*this);
+      elems_.push_back(close_object(members_.size()));
+    }
+  }
+  return close_array(mark);
+}
+
+namespace {
+
+// libpg_query's memory context for one parse: everything the grammar
+// allocates is freed with it, also when building the tree throws.
+struct PgMemoryContext {
+  MemoryContext ctx = pg_query_enter_memory_context();
+  ~PgMemoryContext() { pg_query_exit_memory_context(ctx); }
+  PgMemoryContext() = default;
+  PgMemoryContext(const PgMemoryContext&) = delete;
+  PgMemoryContext& operator=(const PgMemoryContext&) = delete;
+};
+
+}  // namespace
+
+ParsedSql parse_sql(const std::string& sql) {
+  ParsedSql out;
+  PgMemoryContext context;
+  PgQueryInternalParsetreeAndError raw = pg_query_raw_parse(sql.c_str());
+  std::free(raw.stderr_buffer);
+  if (raw.error) {
+    out.error = SqlParseError{raw.error->message ? raw.error->message : "syntax error", raw.error->cursorpos};
+    pg_query_free_error(raw.error);
+    return out;
+  }
+  out.tree = std::make_shared<JsonDocument>();
+  RawTreeBuilder builder(*out.tree);
+  const List* stmts = raw.tree;
+  for (int i = 0; stmts && i < stmts->length; ++i) {
+    const auto* rs = static_cast<const RawStmt*>(stmts->elements[i].ptr_value);
+    if (!rs || !rs->stmt) continue;
+    out.statements.push_back(
+        {node_name(nodeTag(rs->stmt)), builder.statement(rs->stmt), rs->stmt_location, rs->stmt_len});
+  }
+  return out;
+}
+
+}  // namespace migrasafe
