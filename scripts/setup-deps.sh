@@ -10,10 +10,11 @@ packages=(
   libtomlplusplus-dev
 )
 # The test suite also needs a PostgreSQL server (the differential test against
-# PostgreSQL 15), Node.js/npm (SARIF validator) and python3 with PyYAML (test scripts).
+# PostgreSQL 15), Node.js/npm (SARIF validator), python3 with PyYAML (test scripts),
+# clang 14 (the second compiler make test builds with) and groff (the man page check).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 libpq-dev nodejs npm git python3 python3-yaml)
+  packages+=(postgresql-15 libpq-dev nodejs npm git python3 python3-yaml clang-14 groff-base)
 fi
 
 missing=()
