@@ -8,7 +8,7 @@ include(GNUInstallDirs)
 # 15-4.x (Debian 12's libpg-query-dev is 15-4.0.0) has the PostgreSQL 15
 # grammar; other series (13-2.x, 14-3.x, 16-5.x, ...) produce different parse
 # trees, which migrasafe would misread.
-set(MIGRASAFE_SUPPORTED_LIBPG_QUERY "15-4.x (the PostgreSQL 15 grammar; Debian 12: libpg-query-dev 15-4.0.0)")
+set(MIGRASAFE_SUPPORTED_LIBPG_QUERY "15-4.x, the PostgreSQL 15 grammar (Debian 12: libpg-query-dev 15-4.0.0)")
 file(STRINGS "${PG_QUERY_INCLUDE}/pg_query.h" pg_query_version_line REGEX "^#define PG_VERSION \"")
 string(REGEX REPLACE "^#define PG_VERSION \"([^\"]*)\".*" "\\1" PG_QUERY_GRAMMAR "${pg_query_version_line}")
 if(NOT PG_QUERY_GRAMMAR MATCHES "^15\\.")
@@ -20,7 +20,7 @@ if(NOT PG_QUERY_GRAMMAR MATCHES "^15\\.")
                       "Point PG_QUERY_LIB and PG_QUERY_INCLUDE at a supported libpg_query.")
 endif()
 message(STATUS "libpg_query: PostgreSQL ${PG_QUERY_GRAMMAR} grammar, ${PG_QUERY_LIB} "
-               "(supported: ${MIGRASAFE_SUPPORTED_LIBPG_QUERY})")
+               "(supported: libpg_query ${MIGRASAFE_SUPPORTED_LIBPG_QUERY})")
 if(MIGRASAFE_STATIC AND NOT PG_QUERY_LIB MATCHES "\\.a$")
   message(FATAL_ERROR "MIGRASAFE_STATIC=ON needs libpg_query.a, found ${PG_QUERY_LIB}")
 endif()
@@ -92,4 +92,8 @@ if(MIGRASAFE_TESTS)
     COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/dist_test.py static "${static_build}" $<TARGET_FILE:migrasafe>
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(static-package PROPERTIES SKIP_RETURN_CODE 77)
+  # Configuring against a libpg_query of another PostgreSQL series stops with the supported one.
+  add_test(NAME libpg-query-version
+    COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/dist_test.py libpg-query-version ${CMAKE_BINARY_DIR} $<TARGET_FILE:migrasafe>
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 endif()

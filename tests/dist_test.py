@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CTests `install` and `static-package`: what a user installs runs, and runs anywhere.
+"""CTests `install`, `static-package` and `libpg-query-version`: what a user installs runs, and runs anywhere.
 
 install BUILD_DIR MIGRASAFE_BIN
     `cmake --install BUILD_DIR` into a temporary prefix: the binary runs from there, and the manual
@@ -12,6 +12,10 @@ static STATIC_BUILD_DIR MIGRASAFE_BIN
     empty chroot (nothing but the binary and the SQL): on the examples and on every fixture, its
     output and exit code must equal those of MIGRASAFE_BIN (the dynamic build). The .deb is installed
     with dpkg into an empty root, run there by chroot, and removed again.
+
+libpg-query-version BUILD_DIR MIGRASAFE_BIN
+    Configures the source against a pg_query.h of the PostgreSQL 16 series: CMake must stop, naming
+    the grammar it found and the libpg_query series migrasafe supports.
 
 Exit codes: 0 pass, 1 fail, 77 skipped (no static build given, or chroot not permitted).
 """
@@ -91,6 +95,26 @@ def test_install(build_dir, binary):
             check(False, "groff is installed (scripts/setup-deps.sh --test installs groff-base)")
     finally:
         shutil.rmtree(prefix)
+
+
+# --- libpg-query-version -------------------------------------------------------
+
+def test_libpg_query_version(build_dir):
+    work = Path(tempfile.mkdtemp(prefix="migrasafe-configure-"))
+    try:
+        include = work / "include"
+        include.mkdir()
+        real = Path(re.search(r"^PG_QUERY_INCLUDE:PATH=(.*)$", (Path(build_dir) / "CMakeCache.txt").read_text(),
+                              re.M).group(1)) / "pg_query.h"
+        (include / "pg_query.h").write_text(real.read_text().replace('PG_VERSION "15.', 'PG_VERSION "16.'))
+        r = subprocess.run(["cmake", "-S", SOURCE, "-B", work / "build", f"-DPG_QUERY_INCLUDE={include}",
+                            "-DMIGRASAFE_TESTS=OFF"], capture_output=True, text=True)
+        message = " ".join((r.stdout + r.stderr).split())
+        check(r.returncode != 0, "configuring against a PostgreSQL 16 pg_query.h fails")
+        check("has the PostgreSQL 16." in message and "migrasafe supports libpg_query 15-4.x" in message,
+              f"the configure error names the grammar found and the supported series: {message[-600:]}")
+    finally:
+        shutil.rmtree(work)
 
 
 # --- static ------------------------------------------------------------------
@@ -229,11 +253,13 @@ def test_static(static_build, dynamic):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("install", "static"):
+    tests = {"install": test_install, "static": test_static,
+             "libpg-query-version": lambda build, _binary: test_libpg_query_version(build)}
+    if len(sys.argv) != 4 or sys.argv[1] not in tests:
         print(__doc__, file=sys.stderr)
         return 2
     mode, build, binary = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
-    status = test_install(build, binary) if mode == "install" else test_static(build, binary)
+    status = tests[mode](build, binary)
     if status == SKIP:
         return SKIP
     if failures:
