@@ -82,7 +82,7 @@ def test_install(build_dir, binary):
         commands, options = help_entries(binary)
         check(len(commands) >= 8, f"--help lists the commands ({commands})")
         for command in commands:
-            check(f".SS {command}\n" in page, f"the man page has a section for `{command}`")
+            check(f".SS {command}\n".replace("-", "\\-") in page, f"the man page has a section for `{command}`")
             for option in options[command]:
                 check(option.replace("-", "\\-") in page, f"the man page lists `{command} {option}`")
         check("man-page" not in commands and ".SS man\\-page" not in page, "the hidden man-page command is not listed")
