@@ -47,6 +47,12 @@ add_custom_command(OUTPUT ${MAN_PAGE}
 add_custom_target(migrasafe_man_page ALL DEPENDS ${MAN_PAGE})
 
 # --- Install: the binary, its manual page, the README and changelog ---------
+# llvm-strip 14 (clang's CMAKE_STRIP) cannot strip a static glibc executable
+# (".rela.plt is not a symbol table"), and the install step ignores the failure.
+if(MIGRASAFE_STATIC AND CMAKE_STRIP MATCHES "llvm-strip")
+  find_program(GNU_STRIP strip REQUIRED)
+  set(CMAKE_STRIP ${GNU_STRIP})
+endif()
 install(TARGETS migrasafe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
