@@ -1,9 +1,14 @@
 # Thin wrapper over CMake. `make demo` and `make test` set up everything they
 # need on a fresh Debian 12 machine (packages through scripts/setup-deps.sh).
 BUILD ?= build
+# make test also builds with clang 14, fully static: that build's packages are
+# tested in an empty chroot against the GCC build (ctest `static-package`).
+CLANG_BUILD ?= build-clang
+# make dist: the release tarball and .deb, into dist/.
+DIST_BUILD ?= build-dist
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build demo test sanitize bench fuzz clean
+.PHONY: all deps test-deps build demo test clang-static dist sanitize bench fuzz clean
 
 all: build
 
@@ -26,8 +31,21 @@ demo: deps
 	$(BUILD)/migrasafe check examples/ || [ $$? -eq 1 ]
 
 test: test-deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DMIGRASAFE_WERROR=ON -DMIGRASAFE_STATIC_BUILD=$(abspath $(CLANG_BUILD))
 	$(MAKE) build
+	$(MAKE) clang-static
 	cd $(BUILD) && ctest --output-on-failure --timeout 1500
+
+# The binary and the unit tests compile warning-free with clang; the tests run
+# once, against the GCC build (static-package compares the two binaries).
+clang-static:
+	cmake -S . -B $(CLANG_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-14 -DMIGRASAFE_WERROR=ON -DMIGRASAFE_STATIC=ON
+	cmake --build $(CLANG_BUILD) -j $(JOBS)
+
+dist: deps
+	cmake -S . -B $(DIST_BUILD) -DCMAKE_BUILD_TYPE=Release -DMIGRASAFE_STATIC=ON -DMIGRASAFE_TESTS=OFF
+	cmake --build $(DIST_BUILD) -j $(JOBS) --target package
+	@ls -l dist/
 
 bench: test-deps
 	$(MAKE) build
@@ -51,4 +69,4 @@ fuzz: test-deps $(SANITIZE_BUILD)/CMakeCache.txt
 	bash tests/fuzz/run.sh $(SANITIZE_BUILD)/pipeline_fuzz pipeline $(FUZZ_SECONDS) fixtures/rules ../shared/corpus
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(CLANG_BUILD) $(DIST_BUILD) dist

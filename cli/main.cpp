@@ -31,9 +31,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/baseline.h"
+#include "cli/build_info.h"
 #include "cli/config.h"
 #include "cli/hook.h"
 #include "cli/lsp.h"
+#include "cli/man_page.h"
 #include "cli/output.h"
 #include "plan/plan.h"
 #include "snapshot/snapshot.h"
@@ -1086,8 +1088,9 @@ std::optional<std::string> option_given_empty(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
-  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + " (parses with the PostgreSQL " +
-                                           std::to_string(grammar_version()) + " grammar, libpg_query)");
+  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + "\ncommit " + build_commit() +
+                                           "\nparses with the PostgreSQL " + std::to_string(grammar_version()) +
+                                           " grammar (libpg_query)");
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
              "3 unreadable input, 4 internal error.");
@@ -1246,6 +1249,9 @@ int main(int argc, char** argv) {
 
   VerifyCommand verify_cmd = add_verify_command(app);
   add_lsp_command(app);
+  // Not listed in --help (group ""): the build writes the installed manual page with it.
+  CLI::App* man_cmd = app.add_subcommand("man-page", "Print the manual page (roff), generated from these help texts");
+  man_cmd->group("");
 
   // stdout through a buffer that keeps write errors; put back (flushed) on the way out.
   struct StdoutGuard {
@@ -1303,6 +1309,10 @@ int main(int argc, char** argv) {
     else if (*rule_cmd) status = run_rule(rule_name);
     else if (*sources_cmd) status = run_sources(sources_paths, sources_format, sources_layout);
     else if (*verify_cmd.command) status = verify_cmd.run();
+    else if (*man_cmd) {
+      std::cout << man_page(app, MIGRASAFE_VERSION);
+      status = kExitClean;
+    }
     return status == kExitUsage || stdout_written() ? status : kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "migrasafe: internal error: " << e.what() << "\n";

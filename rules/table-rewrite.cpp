@@ -41,7 +41,8 @@ void check(const StatementView& v, Report& r) {
       {"AT_SetTableSpace", "SET TABLESPACE"}, {"AT_SetLogged", "SET LOGGED"},
       {"AT_SetUnLogged", "SET UNLOGGED"},     {"AT_SetAccessMethod", "SET ACCESS METHOD"}};
   for (const auto& [subtype, what] : kRewrites) {
-    rules::for_each_command(v, subtype, [&](const ActionEffect& a, const Json&) {
+    // `what = what`: clang 14 cannot capture a structured binding itself.
+    rules::for_each_command(v, subtype, [&, what = what](const ActionEffect& a, const Json&) {
       auto [b, e] = rules::alter_command_span(v, a.command);
       report(v, r, b, e, what);
     });

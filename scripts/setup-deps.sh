@@ -15,11 +15,12 @@ packages=(
 # PostgreSQL 15, and `migrasafe verify`), Node.js/npm (SARIF validator, the VS Code extension's build),
 # python3 with PyYAML (test scripts), pre-commit (the hooks, run by the framework), Django (with psycopg2)
 # and Alembic (the framework recipes' tests), Neovim (a real LSP client for `migrasafe lsp`) and clang with
-# its libFuzzer and sanitizer runtimes (the fuzz targets).
+# its libFuzzer and sanitizer runtimes (the fuzz targets; clang 14 is also the second compiler `make test`
+# builds with), and groff (the man page check).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql-15 nodejs npm git python3 python3-yaml pre-commit python3-django python3-alembic python3-psycopg2
-             neovim clang libclang-rt-14-dev)
+             neovim clang clang-14 libclang-rt-14-dev groff-base)
 fi
 
 missing=()

@@ -624,7 +624,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       for (auto& [i, m] : files_)
         if (m->part == Part::Down && gk.layout == Layout::Flyway) uses_downs = true;
 
-    auto build = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
+    // `&gk = gk`: clang 14 cannot capture a structured binding itself.
+    auto build = [&, &gk = gk](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
       Migration mig;
       mig.layout = gk.layout;
       const Match* first = fs_.front().second;

@@ -117,7 +117,12 @@ TEST_CASE("--output writes the report to a file; --version and rules listing", "
 
   auto v = run_cli("--version");
   CHECK(v.exit_code == 0);
-  CHECK_THAT(v.out, Catch::Contains(MIGRASAFE_VERSION));
+  CHECK_THAT(v.out, Catch::StartsWith(std::string("migrasafe ") + MIGRASAFE_VERSION + "\ncommit "));
+  CHECK_THAT(v.out, Catch::Contains("\nparses with the PostgreSQL 15 grammar (libpg_query)\n"));
+  // The commit is the checkout's (the build records it; a source tree without git says "unknown").
+  auto head = run_cli("--version >/dev/null; git rev-parse --short=12 HEAD 2>/dev/null");
+  std::string commit = head.exit_code == 0 ? head.out.substr(0, head.out.size() - 1) : "unknown";
+  CHECK_THAT(v.out, Catch::Contains("\ncommit " + commit + "\n") || Catch::Contains("\ncommit " + commit + "-modified\n"));
   CHECK(run_cli("check --help").exit_code == 0);
   CHECK(run_cli("rules --help").exit_code == 0);
 
