@@ -316,10 +316,33 @@ void note_snapshot_age(const Snapshot& s, double max_age_days) {
               << "): table sizes may be out of date; take a new one with `migrasafe snapshot`\n";
 }
 
+#if !MIGRASAFE_WITH_LIBPQ
+// The static release binary: Debian has no static Kerberos and LDAP
+// libraries for libpq, so the commands that connect to a server are left out.
+constexpr const char* kNoLibpq =
+    "this binary was built without libpq (the static release build): use the Debian package or a source build "
+    "for `verify` and `snapshot`";
+
+VerifyCommand add_verify_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("verify", "Run the migrations on a throwaway PostgreSQL (not in this build)");
+  cmd->allow_extras();
+  return {cmd, [] {
+            std::cerr << "migrasafe: error: verify: " << kNoLibpq << "\n";
+            return kExitUsage;
+          }};
+}
+#endif
+
 int run_snapshot(const SnapshotRequest& request, std::string output) {
   if (output.empty()) output = ".migrasafe/snapshot.json";
   std::string error;
+#if MIGRASAFE_WITH_LIBPQ
   std::optional<std::string> text = take_snapshot(request, error);
+#else
+  (void)request;
+  std::optional<std::string> text;
+  error = kNoLibpq;
+#endif
   if (!text) {
     std::cerr << "migrasafe: error: snapshot: " << error << "\n";
     return kExitInput;
