@@ -235,6 +235,8 @@ class Reader {
       else unknown(key, "[snapshot]");
     }
     return s;
+  }
+
   std::uint64_t file_size(const toml::node& v, const std::string& key) const {
     std::optional<std::uint64_t> bytes;
     if (v.is_integer() && v.as_integer()->get() > 0) bytes = static_cast<std::uint64_t>(v.as_integer()->get());
