@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "parser/sha256.h"
-#include "rules/engine.h"
+#include "engine/result.h"
 
 namespace migrasafe {
-
-struct RunResult {
-  std::vector<FileResult> files;
-  AnalysisOptions options;
-};
 
 struct Counts {
   std::size_t files = 0, statements = 0, errors = 0, warnings = 0, notes = 0, input_errors = 0;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "support.h"
 
 using testing::run_cli;

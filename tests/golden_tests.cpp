@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "reporters/registry.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
@@ -20,7 +21,7 @@ TEST_CASE("reporter output matches the golden files", "[golden]") {
   std::sort(inputs.begin(), inputs.end());
   REQUIRE(inputs.size() >= 3);
   for (const fs::path& input : inputs) {
-    for (std::string format : {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"}) {
+    for (const std::string& format : migrasafe::format_names()) {
       std::string rel = "fixtures/reporters/" + input.filename().string();
       auto r = testing::run_cli("check --format " + format + " " + rel);
       INFO(rel << " as " << format);

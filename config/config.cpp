@@ -1,4 +1,5 @@
-#include "cli/config.h"
+#include "config/config.h"
+#include "reporters/registry.h"
 
 #include <re2/re2.h>
 
@@ -15,7 +16,6 @@ namespace fs = std::filesystem;
 namespace migrasafe {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"};
 constexpr std::string_view kFailOn[] = {"error", "warning", "note", "never"};
 constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "dir-pairs",
                                          "dbmate", "sqitch", "prisma",         "plain"};
@@ -85,7 +85,7 @@ class Reader {
       if (k == "pg_version") c.pg_version = pg_version(value, k);
       else if (k == "assume_in_transaction") c.assume_in_transaction = boolean(value, k);
       else if (k == "fail_on") c.fail_on = choice(value, k, kFailOn);
-      else if (k == "format") c.format = choice(value, k, kFormats);
+      else if (k == "format") c.format = choice(value, k, kFormatNames);
       else if (k == "layout") c.layout = choice(value, k, kLayouts);
       else if (k == "migrations") c.migrations = globs(value, k, "", true);
       else if (k == "baseline") c.baseline = nonempty_string(value, k);
