@@ -26,6 +26,17 @@ std::optional<std::string> read_file(const std::string& path) {
   return read_input({path, false}, err);
 }
 
+// dbmate: the bytes a section's script keeps (the other section is blanked);
+// comments before the first marker go with the first section.
+ByteRange dbmate_keep(const Migration& m, ScriptPart part) {
+  ByteRange up = *m.up_section;
+  std::optional<ByteRange> down = m.down_section;
+  ByteRange up_keep = up, down_keep = down.value_or(ByteRange{});
+  if (!down || up.begin < down->begin) up_keep.begin = 0;
+  else down_keep.begin = 0;
+  return part == ScriptPart::Down ? down_keep : up_keep;
+}
+
 }  // namespace
 
 void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
@@ -49,7 +60,7 @@ void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
 UnitState Pipeline::prepare(const WorkUnit& unit) const {
   UnitState state;
   state.unit = &unit;
-  for (const ScriptRef& ref : unit.scripts) state.scripts.push_back(ScriptState{ref, {}, {}, {}, {}, {}});
+  for (const ScriptRef& ref : unit.scripts) state.scripts.push_back(ScriptState{ref, {}, {}, {}, {}});
   return state;
 }
 
@@ -69,6 +80,11 @@ void Pipeline::parse(UnitState& unit) {
     } catch (const std::exception& e) {  // nothing may escape a worker thread: it would end the whole run
       internal_error(s, e);
     }
+  }
+  try {
+    pair_scripts(unit);
+  } catch (const std::exception& e) {
+    internal_error(unit.scripts.front(), e);
   }
 }
 
@@ -90,34 +106,19 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
   }
   try {
     const Migration* m = unit.migration;
+    switch (s.ref.part) {
+      case ScriptPart::Up: s.role = up_role(*m, std::nullopt); break;  // its down script: pair_scripts
+      case ScriptPart::Down: s.role = down_role(*m); break;
+      case ScriptPart::Verify: s.role.kind = MigrationRole::Kind::Verify; break;
+      case ScriptPart::Whole: break;
+    }
     if (m && m->layout == Layout::Dbmate && m->up_section) {
       // One file, two scripts: each section is analysed with the other
       // blanked out, so offsets, lines and columns are the file's own.
-      ByteRange up = *m->up_section;
-      std::optional<ByteRange> down = m->down_section;
-      ByteRange up_keep = up, down_keep = down.value_or(ByteRange{});
-      if (!down || up.begin < down->begin) up_keep.begin = 0;  // comments before the first marker go with it
-      else down_keep.begin = 0;
       s.original = std::make_shared<const SourceFile>(in.path, *text);
-      if (s.ref.part == ScriptPart::Down) {
-        s.role = down_role(*m);
-        s.undone_up = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
-        s.parsed = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, down_keep)));
-      } else {
-        std::optional<std::string> down_text;
-        if (down) down_text = text->substr(down->begin, down->end - down->begin);
-        s.role = up_role(*m, std::move(down_text));
-        s.parsed = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, up_keep)));
-      }
+      s.parsed = parse_file(std::make_shared<const SourceFile>(in.path, blank_outside(*text, dbmate_keep(*m, s.ref.part))));
     } else {
       s.parsed = parse_file(std::make_shared<const SourceFile>(in.path, std::move(*text)));
-      switch (s.ref.part) {
-        case ScriptPart::Up: s.role = up_role(*m, m->down ? read_file(*m->down) : std::nullopt); break;
-        case ScriptPart::Down: s.role = down_role(*m); break;
-        case ScriptPart::Verify: s.role.kind = MigrationRole::Kind::Verify; break;
-        case ScriptPart::Whole: break;
-      }
-      if (auto up = load_undone_up(s.role)) s.undone_up = parse_file(std::move(up));
     }
   } catch (const std::exception& e) {
     internal_error(s, e);
@@ -128,24 +129,87 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
   }
 }
 
+void Pipeline::pair_scripts(UnitState& unit) {
+  const Migration* m = unit.unit->migration;
+  if (!m) return;
+  auto find = [&](ScriptPart part) -> ScriptState* {
+    for (ScriptState& s : unit.scripts)
+      if (s.ref.part == part && s.parsed) return &s;
+    return nullptr;
+  };
+  ScriptState* up = find(ScriptPart::Up);
+  ScriptState* down = find(ScriptPart::Down);
+  const bool dbmate = m->layout == Layout::Dbmate && m->up_section;
+  // The up script's down script (the reversal check, missing-down-script).
+  if (up && up->role.down_exists) {
+    const ParsedFile* down_script = down ? &*down->parsed : nullptr;
+    if (!down_script && dbmate) {
+      unit.context_down = parse_file(std::make_shared<const SourceFile>(
+          up->original->path, blank_outside(up->original->text, dbmate_keep(*m, ScriptPart::Down))));
+      down_script = &*unit.context_down;
+    } else if (!down_script) {
+      if (auto text = read_file(*m->down))
+        unit.context_down = parse_file(std::make_shared<const SourceFile>(*m->down, std::move(*text)));
+      if (unit.context_down) down_script = &*unit.context_down;
+    }
+    if (down_script) {
+      up->role.down_script = down_script;
+      const std::string& file = dbmate ? up->original->text : down_script->source->text;
+      up->role.down_text = dbmate ? file.substr(m->down_section->begin, m->down_section->end - m->down_section->begin)
+                                  : file;
+    }
+  }
+  // The down script's up script (what it is expected to undo).
+  if (down && !up) {
+    if (dbmate) {
+      unit.context_up = parse_file(std::make_shared<const SourceFile>(
+          down->original->path, blank_outside(down->original->text, dbmate_keep(*m, ScriptPart::Up))));
+    } else if (auto source = load_undone_up(down->role)) {
+      unit.context_up = parse_file(std::move(source));
+    }
+  }
+}
+
+LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) const {
+  // Per-file options (config overrides), and the layout's transaction convention.
+  LintOptions o = in_.config.settings.options_for(in_.shown(in_.inputs[s.ref.input].path));
+  if (const Migration* m = unit.migration) {
+    o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
+    // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
+    if (runs_in_transaction(*m, s.ref.transaction, *s.parsed, o.analysis.pg_version))
+      o.analysis.assume_in_transaction = true;
+  }
+  if (in_.config.adjust_options) in_.config.adjust_options(in_.inputs[s.ref.input].path, o);
+  return o;
+}
+
 void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
+  // What the up script did, for its down script: read before the up
+  // script's analysis frees its trees.
+  std::optional<UndoneMigration> undone;
+  for (ScriptState& s : unit.scripts) {
+    if (s.ref.part != ScriptPart::Down || !s.parsed) continue;
+    const ParsedFile* up = unit.context_up ? &*unit.context_up : nullptr;
+    for (const ScriptState& u : unit.scripts)
+      if (u.ref.part == ScriptPart::Up && u.parsed) up = &*u.parsed;
+    try {
+      if (up) undone = Context::undone_by(*up, options_for(*unit.unit, s).analysis);
+    } catch (const std::exception& e) {
+      internal_error(s, e);
+      s.parsed.reset();
+    }
+  }
+  unit.context_up.reset();
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed) continue;
     const std::string& path = in_.inputs[s.ref.input].path;
     auto source = s.parsed->source;
     try {
-      // Per-file options (config overrides), and the layout's transaction convention.
       throw_if_test_internal_error(path);
-      LintOptions o = in_.config.settings.options_for(in_.shown(path));
-      if (const Migration* m = unit.unit->migration) {
-        o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
-        // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
-        if (runs_in_transaction(*m, s.ref.transaction, *s.parsed, o.analysis.pg_version))
-          o.analysis.assume_in_transaction = true;
-      }
-      if (in_.config.adjust_options) in_.config.adjust_options(path, o);
+      LintOptions o = options_for(*unit.unit, s);
       if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
-      s.result = analyse_file(std::move(*s.parsed), s.role, o, s.undone_up ? &*s.undone_up : nullptr, &history);
+      const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && undone ? &*undone : nullptr;
+      s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history);
     } catch (const std::exception& e) {
       s.result = FileResult{};
       s.result.path = path;
@@ -154,8 +218,8 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
     }
     ++scripts_replayed;
     s.parsed.reset();
-    s.undone_up.reset();
   }
+  unit.context_down.reset();
 }
 
 void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories) {

@@ -23,15 +23,19 @@ namespace migrasafe {
 struct ScriptState {
   ScriptRef ref;
   std::optional<ParsedFile> parsed;
-  std::optional<ParsedFile> undone_up;         // a down script's up script
   std::shared_ptr<const SourceFile> original;  // dbmate: the whole file (the parse has the other section blanked)
   MigrationRole role;
   FileResult result;
 };
 
+// A migration's scripts, each read and parsed once: the reversal check of
+// the up script reads the down script's parse, and the down script's
+// analysis what the up script created (from the up script's parse). A
+// script that is not among the files asked about is read for that alone.
 struct UnitState {
   const WorkUnit* unit = nullptr;
   std::vector<ScriptState> scripts;
+  std::optional<ParsedFile> context_up, context_down;  // read from disk for the other script
 };
 
 // What the pipeline reads: the session's configuration and the run's inputs.
@@ -65,6 +69,8 @@ class Pipeline {
 
  private:
   void parse_script(const WorkUnit& unit, ScriptState& s);
+  void pair_scripts(UnitState& unit);
+  LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
   void internal_error(ScriptState& s, const std::exception& e);
   PipelineInputs in_;
   std::mutex mutex_;
