@@ -1,7 +1,10 @@
 #include "engine/plan.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
+
+#include "sources/paths.h"
 
 namespace migrasafe {
 
@@ -41,6 +44,55 @@ std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& path
   return dirs;
 }
 
+namespace {
+
+bool is_under(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::filesystem::path rel = path.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+// A migration set's inputs and the directories whose migrasafe.sum it checks.
+struct SetInputs {
+  std::vector<std::size_t> inputs;
+  std::vector<std::filesystem::path> sum_dirs;
+};
+
+// Each directory named on the command line is its own migration set (a
+// project's history: one project must not see another's tables); every
+// other input (files, globs, stdin) belongs to one set of loose files, which
+// share one history. A file or directory under two directories named goes
+// with the first.
+std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> dirs = sum_dirs(paths), real_dirs;
+  for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path(d));
+  auto first_dir_holding = [&](const std::filesystem::path& real) {
+    std::size_t d = 0;
+    while (d < real_dirs.size() && !is_under(real, real_dirs[d])) ++d;
+    return d;
+  };
+  std::vector<SetInputs> by_dir(dirs.size() + 1);  // the last: loose files
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    std::size_t owner = d;  // a directory inside (or equal to) an earlier one is that one's set
+    for (std::size_t e = 0; e < d; ++e)
+      if (real_dirs[e] == real_dirs[d] || is_under(real_dirs[d], real_dirs[e])) {
+        owner = e;
+        break;
+      }
+    by_dir[owner].sum_dirs.push_back(dirs[d]);
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    bool on_disk = !inputs[i].from_stdin || inputs[i].named;
+    std::size_t d = on_disk ? first_dir_holding(real_path(inputs[i].path)) : dirs.size();
+    by_dir[d].inputs.push_back(i);
+  }
+  std::vector<SetInputs> sets;
+  for (SetInputs& set : by_dir)
+    if (!set.inputs.empty() || !set.sum_dirs.empty()) sets.push_back(std::move(set));
+  return sets;
+}
+
+}  // namespace
+
 RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::string>& read_paths,
                  std::optional<Layout> layout, const std::string* stdin_text, const ChangedFiles* since) {
   RunPlan plan;
@@ -48,16 +100,22 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   // whether the tool wraps each migration in a transaction. Every file is
   // analysed once (dbmate: once per section, merged); unnamed stdin and
   // anything the set does not hold run last, as plain files.
-  std::vector<std::size_t> all(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) all[i] = i;
-  plan.sets.push_back(build_migration_set(inputs, layout, stdin_text));
-  // History integrity: the set against itself, the git base and migrasafe.sum
-  // in each directory named.
-  plan.histories.push_back(check_history(plan.sets.back(), sum_dirs(read_paths), since));
+  std::vector<SetInputs> groups = group_by_set(inputs, read_paths);
+  plan.sets.reserve(groups.size());  // units point into the sets
+  for (const SetInputs& group : groups) {
+    std::vector<InputFile> files;
+    for (std::size_t i : group.inputs) files.push_back(inputs[i]);
+    plan.sets.push_back(build_migration_set(files, layout, stdin_text));
+    // History integrity: the set against itself, the git base and migrasafe.sum
+    // in each directory named.
+    plan.histories.push_back(check_history(plan.sets.back(), group.sum_dirs, since));
+  }
   std::vector<char> covered(inputs.size(), 0);
-  plan_units(plan.sets.back(), 0, inputs, all, covered, plan.units);
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    if (!covered[i]) plan.units.push_back({nullptr, 0, {{i, ScriptPart::Whole, false}}});
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    plan_units(plan.sets[k], k, inputs, groups[k].inputs, covered, plan.units);
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (std::size_t i : groups[k].inputs)
+      if (!covered[i]) plan.units.push_back({nullptr, k, {{i, ScriptPart::Whole, false}}});
   return plan;
 }
 
