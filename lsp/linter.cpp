@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "sources/discovery.h"
 #include "sources/history.h"
 #include "sources/layouts.h"
