@@ -1,6 +1,7 @@
 #include "engine/session.h"
 
 #include <algorithm>
+#include <set>
 #include <filesystem>
 #include <iterator>
 
@@ -231,10 +232,18 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   run.internal_errors = std::move(pipeline.internal_errors);
 
   // Reported per file, in the order the paths named them.
+  // A file that holds several migrations (Liquibase changesets) gets all their results.
   run.files.resize(inputs.size());
-  for (UnitState& u : units)
-    for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (auto file = result_of_input(u.scripts, i)) run.files[i] = std::move(*file);
+  std::vector<char> filled(inputs.size(), 0);
+  for (UnitState& u : units) {
+    std::set<std::size_t> unit_inputs;  // a unit reads one to three files
+    for (const ScriptState& script : u.scripts) unit_inputs.insert(script.ref.input);
+    for (std::size_t i : unit_inputs)
+      if (auto file = result_of_input(u.scripts, i)) {
+        run.files[i] = filled[i] ? merge_disjoint(std::move(run.files[i]), std::move(*file)) : std::move(*file);
+        filled[i] = 1;
+      }
+  }
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
   if (snapshot)
