@@ -32,6 +32,7 @@
 #include "cli/config.h"
 #include "cli/hook.h"
 #include "cli/output.h"
+#include "parser/timings.h"
 #include "reporters/reporters.h"
 #include "rules/docs.h"
 #include "rules/fix.h"
@@ -690,6 +691,7 @@ int run_check(CheckArgs a) {
     file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
+  PhaseTimer report_timer(Phase::Report);
   if (a.print_stdin) {  // --fix on stdin: the fixed SQL instead of the report
     *out << *a.stdin_text;
   } else if (a.explain && a.format == "text") {

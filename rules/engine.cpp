@@ -5,6 +5,7 @@
 
 #include "analysis/ast.h"
 #include "parser/dump.h"
+#include "parser/timings.h"
 
 #include <algorithm>
 
@@ -121,10 +122,13 @@ struct Replay {
     Effects effects = compute_effects(stmt, ctx);
     StatementView view{file, stmt, effects, ctx, index};
     std::size_t before = report.diagnostics().size();
-    for (RuleId id : rules) {
-      // A function runs under the caller's settings, not the migration's.
-      if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
-      hooks(id).statement(view, report);
+    {
+      PhaseTimer timer(Phase::Rules);
+      for (RuleId id : rules) {
+        // A function runs under the caller's settings, not the migration's.
+        if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
+        hooks(id).statement(view, report);
+      }
     }
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
@@ -243,6 +247,7 @@ void show_placeholders(FileResult& result) {
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const ParsedFile* undone_up, Catalog* history) {
+  PhaseTimer timer(Phase::Replay);  // and the rules' own timers
   FileResult result;
   result.path = parsed.source->path;
   result.parsed = std::move(parsed);
@@ -300,7 +305,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   std::optional<SchemaReplay> schema_replay;
   if (before) schema_replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
   FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
-  for (RuleId id : file_rules) hooks(id).file(fview, report);
+  {
+    PhaseTimer timer(Phase::Rules);
+    for (RuleId id : file_rules) hooks(id).file(fview, report);
+  }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "parser/source.h"
+#include "parser/timings.h"
 #include "sources/glob.h"
 #include "sources/paths.h"
 
@@ -72,6 +73,7 @@ std::vector<std::string> sql_files_under(const fs::path& dir, std::vector<InputE
 
 std::vector<InputFile> discover(const std::vector<std::string>& args, const std::string& stdin_name,
                                 std::vector<InputError>& errors) {
+  PhaseTimer timer(Phase::Discovery);
   std::vector<InputFile> files;
   // One file named twice ("db" and "$PWD/db", or through a symlink) is
   // analysed once, under the first spelling given.
@@ -146,6 +148,7 @@ std::size_t read_until_nul(std::istream& in, std::string& text) {
 }  // namespace
 
 std::optional<std::string> read_input(const InputFile& f, std::string& error) {
+  PhaseTimer timer(Phase::Read);
   std::string text;
   std::size_t nul = std::string::npos;
   if (f.from_stdin) {

@@ -11,6 +11,7 @@
 #include "sources/paths.h"
 #include "analysis/ast.h"
 #include "parser/dump.h"
+#include "parser/timings.h"
 #include "rules/helpers.h"
 
 namespace fs = std::filesystem;
@@ -456,6 +457,7 @@ std::string blank_outside(std::string_view text, ByteRange keep) {
 
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
                                  const std::string* stdin_text) {
+  PhaseTimer timer(Phase::Discovery);  // and planning: layout, order, pairs
   MigrationSet set;
   std::vector<std::string> paths;
   std::optional<std::string> stdin_path;
