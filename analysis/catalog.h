@@ -124,6 +124,19 @@ class ShardedMap {
   static constexpr std::size_t kShards = 64;
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
 
+  // A copy shares the values but not an open undo journal: copies (the
+  // history, the schema after a statement) are read or replayed afresh, and
+  // copying the journal with each would cost what the transaction changed.
+  ShardedMap() = default;
+  ShardedMap(const ShardedMap& other) : shards_(other.shards_) {}
+  ShardedMap& operator=(const ShardedMap& other) {
+    shards_ = other.shards_;
+    undo_.reset();
+    return *this;
+  }
+  ShardedMap(ShardedMap&&) = default;
+  ShardedMap& operator=(ShardedMap&&) = default;
+
   const V* find(const QualifiedName& name) const {
     const Map* shard = shard_ptr(shard_of(name)).get();
     if (!shard) return nullptr;

@@ -185,7 +185,8 @@ measure() {
   /usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
   check_rc "$rc" "$@"
   secs=$(printf '%d.%06d' $((best / 1000000)) $((best % 1000000)))
-  read -r peak_mb cpu_secs < <(awk '{ printf "%.1f %.2f\n", $1 / 1024, $2 + $3 }' "$tmp/rss")
+  # The last line: time writes "Command exited with non-zero status 1" first when there are findings.
+  read -r peak_mb cpu_secs < <(awk '{ kb = $1; cpu = $2 + $3 } END { printf "%.1f %.2f\n", kb / 1024, cpu }' "$tmp/rss")
 }
 
 # Sanity first (not timed): every tool sees every file.
@@ -235,8 +236,8 @@ for dataset in "${datasets[@]}"; do
     T[$tool.$dataset]=$secs
     C[$tool.$dataset]=$cpu_secs
     M[$tool.$dataset]=$peak_mb
-    printf '%-12s %-11s %7s %10.4f %8s %9s %10.4f\n' "$tool" "$dataset" "${S[$dataset]}" "$secs" "$cpu_secs" "$peak_mb" \
-      "$(awk -v t="$secs" -v mb="${S[$dataset]}" 'BEGIN { print t / mb }')"
+    printf '%-12s %-11s %7s %10.4f %8s %9s %10s\n' "$tool" "$dataset" "${S[$dataset]}" "$secs" "$cpu_secs" "$peak_mb" \
+      "$(awk -v t="$secs" -v mb="${S[$dataset]}" 'BEGIN { if (mb > 0) printf "%.4f", t / mb; else print "-" }')"
   done
 done
 echo
