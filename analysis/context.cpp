@@ -80,6 +80,7 @@ std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_i
 }
 
 Context::Context(AnalysisOptions opts, Catalog history) : opts_(opts), catalog_(std::move(history)) {
+  catalog_.end_transaction(true);  // what earlier files left is not rolled back here
   if (opts_.assume_in_transaction) begin_transaction(false);
 }
 
@@ -170,7 +171,7 @@ void Context::begin_transaction(bool explicit_block) {
   in_transaction_ = true;
   explicit_block_ = explicit_block;
   session_at_begin_ = session_;
-  catalog_at_begin_ = catalog_;
+  catalog_.begin_transaction();
 }
 
 // PostgreSQL runs a query of several statements as one implicit transaction
@@ -182,9 +183,9 @@ void Context::begin_implicit_block() {
 }
 
 void Context::end_transaction(bool commit) {
+  catalog_.end_transaction(commit);
   if (!commit) {
     session_ = session_at_begin_;
-    catalog_ = catalog_at_begin_;
     std::erase_if(created_, [&](const auto& e) { return e.second == transaction_id_; });
   }
   local_.clear();

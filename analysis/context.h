@@ -244,8 +244,7 @@ class Context {
   Settings session_;
   Settings local_;
   Settings session_at_begin_;
-  Catalog catalog_;
-  Catalog catalog_at_begin_;  // restored by ROLLBACK
+  Catalog catalog_;  // its undo journal puts back the schema on ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
   std::set<std::string> schemas_created_;
   std::map<QualifiedName, RowsCopied> copied_from_;

@@ -19,6 +19,7 @@
 #include "engine/session.h"
 #include "snapshot/snapshot.h"
 #include "sources/discovery.h"
+#include "parser/timings.h"
 #include "plan/plan.h"
 #include "reporters/registry.h"
 #include "reporters/reporters.h"
@@ -192,6 +193,7 @@ int write_output(const CheckArgs& a, RunResult& run) {
     file_out.rdbuf(&*file_buffer);
     out = &file_out;
   }
+  PhaseTimer report_timer(RunPhase::Report);
   if (run.fixed_stdin) {
     *out << *run.fixed_stdin;
   } else if (a.plan) {

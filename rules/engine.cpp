@@ -5,6 +5,7 @@
 
 #include "analysis/ast.h"
 #include "parser/dump.h"
+#include "parser/timings.h"
 
 #include <algorithm>
 #include <chrono>
@@ -122,10 +123,13 @@ struct Replay {
     Effects effects = compute_effects(stmt, ctx);
     StatementView view{file, stmt, effects, ctx, index};
     std::size_t before = report.diagnostics().size();
-    for (RuleId id : rules) {
-      // A function runs under the caller's settings, not the migration's.
-      if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
-      hooks(id).statement(view, report);
+    {
+      PhaseTimer timer(RunPhase::Rules);
+      for (RuleId id : rules) {
+        // A function runs under the caller's settings, not the migration's.
+        if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
+        hooks(id).statement(view, report);
+      }
     }
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
@@ -245,6 +249,7 @@ void show_placeholders(FileResult& result) {
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const UndoneMigration* undone, Catalog* history) {
   auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
   FileResult result;
   result.path = parsed.source->path;
   result.role = role;
@@ -310,7 +315,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     schema_replay.emplace(
         SchemaReplay{role.down_script ? *role.down_script : *own_down, *before, after_statement, options.analysis});
   FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
-  for (RuleId id : file_rules) hooks(id).file(fview, report);
+  {
+    PhaseTimer timer(RunPhase::Rules);
+    for (RuleId id : file_rules) hooks(id).file(fview, report);
+  }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
