@@ -56,6 +56,9 @@ std::string man_page(const CLI::App& app, const std::string& version) {
 
   std::ostringstream out;
   out << ".TH MIGRASAFE 1 \"\" \"migrasafe " << roff(version) << "\" \"User Commands\"\n";
+  // Ragged right, no hyphenation: option texts hold long unbreakable words (`[snapshot] file`, URLs)
+  // that a justified line cannot stretch around.
+  out << ".ad l\n.nh\n";
   out << ".SH NAME\nmigrasafe \\- " << roff(summary) << "\n";
   out << ".SH SYNOPSIS\n";
   for (const CLI::App* cmd : commands) out << synopsis(*cmd) << "\n.br\n";
