@@ -897,9 +897,29 @@ bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
 }
 
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
-  auto it = functions_->find(name);
-  if (it == functions_->end()) return std::nullopt;
-  return it->second;
+  const FunctionInfo* f = functions_.find(name);
+  if (!f) return std::nullopt;
+  return f->volatility;
+}
+
+void Catalog::begin_transaction() {
+  tables_.begin_undo();
+  indexes_.begin_undo();
+  views_.begin_undo();
+  sequences_.begin_undo();
+  enums_.begin_undo();
+  functions_.begin_undo();
+  constraints_.begin_undo();
+}
+
+void Catalog::end_transaction(bool commit) {
+  tables_.end_undo(commit);
+  indexes_.end_undo(commit);
+  views_.end_undo(commit);
+  sequences_.end_undo(commit);
+  enums_.end_undo(commit);
+  functions_.end_undo(commit);
+  constraints_.end_undo(commit);
 }
 
 void Catalog::apply(const Statement& stmt, const Context& ctx) {
@@ -916,18 +936,17 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       v = w == "immutable" ? Volatility::Immutable : w == "stable" ? Volatility::Stable : Volatility::Volatile;
     }
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
-    // Overloads that disagree cannot be told apart without argument types.
-    if (functions_.use_count() > 1) functions_ = std::make_shared<std::map<QualifiedName, Volatility>>(*functions_);
+    bool returns_trigger = false;
     if (const Json* ret = ast::field(n, "returnType")) {
       auto type = ast::strings(ast::list(*ret, "names"));
-      if (!type.empty() && (type.back() == "trigger" || type.back() == "event_trigger")) {
-        if (trigger_functions_.use_count() > 1) trigger_functions_ = std::make_shared<std::set<QualifiedName>>(*trigger_functions_);
-        trigger_functions_->insert(name);
-      }
+      returns_trigger = !type.empty() && (type.back() == "trigger" || type.back() == "event_trigger");
     }
-    auto [it, inserted] = functions_->try_emplace(name, v);
-    if (!inserted && it->second != v && !ast::flag(n, "replace")) it->second = Volatility::Unknown;
-    else it->second = v;
+    const bool known = functions_.find(name) != nullptr;
+    FunctionInfo& f = functions_.find_or_put(name);
+    // Overloads that disagree cannot be told apart without argument types.
+    if (known && f.volatility != v && !ast::flag(n, "replace")) f.volatility = Volatility::Unknown;
+    else f.volatility = v;
+    f.trigger = f.trigger || returns_trigger;
   } else if (stmt.kind == "CreateStmt") {
     create_table(n, ctx);
   } else if (stmt.kind == "CreateTableAsStmt") {

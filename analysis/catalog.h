@@ -81,6 +81,12 @@ struct SequenceInfo {
   std::optional<std::pair<QualifiedName, std::string>> owned_by;  // serial/identity column or OWNED BY
 };
 
+// A function the migrations created, under its name (all overloads).
+struct FunctionInfo {
+  Volatility volatility = Volatility::Volatile;
+  bool trigger = false;  // RETURNS trigger or event_trigger (some overload)
+};
+
 struct EnumInfo {
   std::vector<std::string> values;  // in sort order
 };
@@ -107,14 +113,29 @@ using TableConstraints = std::map<std::string, ConstraintInfo>;
 std::string constraint_name(const QualifiedName& table, const Json& constraint, const std::string& column);
 
 // A map from object name to a value shared between copies: the history is
-// handed from file to file and snapshotted at every BEGIN, so a copy costs
-// an array of pointers and the first change after it copies one shard and
-// one value only.
+// handed from file to file (and the reversal check keeps the schema after
+// each statement), so a copy costs one pointer and the first change after it
+// copies one shard and one value only. A transaction does not copy: while an
+// undo journal is open, the first change to a name records its old value, and
+// rolling back puts those values back, at a cost proportional to the changes.
 template <class V>
 class ShardedMap {
  public:
   static constexpr std::size_t kShards = 64;
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
+
+  // A copy shares the values but not an open undo journal: copies (the
+  // history, the schema after a statement) are read or replayed afresh, and
+  // copying the journal with each would cost what the transaction changed.
+  ShardedMap() = default;
+  ShardedMap(const ShardedMap& other) : shards_(other.shards_) {}
+  ShardedMap& operator=(const ShardedMap& other) {
+    shards_ = other.shards_;
+    undo_.reset();
+    return *this;
+  }
+  ShardedMap(ShardedMap&&) = default;
+  ShardedMap& operator=(ShardedMap&&) = default;
 
   const V* find(const QualifiedName& name) const {
     const Map* shard = shard_ptr(shard_of(name)).get();
@@ -149,6 +170,20 @@ class ShardedMap {
     erase(from);
     put(to, std::move(copy));
   }
+  // Opens a new undo journal (BEGIN).
+  void begin_undo() { undo_.emplace(); }
+  // Closes it: COMMIT keeps the changes, ROLLBACK puts the recorded values back.
+  void end_undo(bool commit) {
+    if (!undo_) return;
+    auto undo = std::move(*undo_);
+    undo_.reset();
+    if (commit) return;
+    for (auto& [name, value] : undo) {
+      if (value) shard_for_write(name)[name] = std::move(value);
+      else if (find(name)) shard_for_write(name).erase(name);
+    }
+  }
+
   template <class F>
   void for_each(F&& f) const {
     if (!shards_) return;
@@ -201,6 +236,10 @@ class ShardedMap {
     auto& shard = (*shards_)[shard_of(name)];
     if (!shard) shard = std::make_shared<Map>();
     else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
+    if (undo_ && !undo_->count(name)) {  // the value before the transaction; null when absent
+      auto it = shard->find(name);
+      undo_->emplace(name, it == shard->end() ? nullptr : it->second);
+    }
     return *shard;
   }
   // Two levels of sharing: copying the map copies one pointer (the catalog
@@ -208,6 +247,9 @@ class ShardedMap {
   // copies the array of shards, then the one shard it changes. Both are
   // allocated on the first write: a catalog is constructed for every file.
   std::shared_ptr<Shards> shards_;
+  // Open during a transaction: each name changed in it, with its value before
+  // (shared, so the first write after BEGIN copies the value, not the shard).
+  std::optional<Map> undo_;
 };
 
 class Context;
@@ -241,7 +283,10 @@ class Catalog {
   std::optional<Volatility> function_volatility(const QualifiedName& name) const;
   // A function the migrations created RETURNS trigger (or event_trigger): it
   // runs only from triggers, which refer to it by OID.
-  bool is_trigger_function(const QualifiedName& name) const { return trigger_functions_->count(name) > 0; }
+  bool is_trigger_function(const QualifiedName& name) const {
+    const FunctionInfo* f = functions_.find(name);
+    return f && f->trigger;
+  }
   // The CHECK and FOREIGN KEY constraints known on `table`, by name.
   const TableConstraints& constraints(const QualifiedName& table) const {
     static const TableConstraints kNone;
@@ -264,6 +309,10 @@ class Catalog {
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);
+  // A transaction block: the changes from begin_transaction on are undone by
+  // end_transaction(false) (ROLLBACK), kept by end_transaction(true).
+  void begin_transaction();
+  void end_transaction(bool commit);
 
  private:
   bool relation_exists(const QualifiedName& name) const;
@@ -310,10 +359,8 @@ class Catalog {
   ShardedMap<ViewInfo> views_;
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;
-  // Shared between copies like the shards: a catalog is copied per statement for the reversal check.
-  std::shared_ptr<std::map<QualifiedName, Volatility>> functions_ = std::make_shared<std::map<QualifiedName, Volatility>>();
+  ShardedMap<FunctionInfo> functions_;
   ShardedMap<TableConstraints> constraints_;  // by table
-  std::shared_ptr<std::set<QualifiedName>> trigger_functions_ = std::make_shared<std::set<QualifiedName>>();
 };
 
 }  // namespace migrasafe

@@ -80,6 +80,7 @@ std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_i
 }
 
 Context::Context(AnalysisOptions opts, Catalog history) : opts_(opts), catalog_(std::move(history)) {
+  catalog_.end_transaction(true);  // what earlier files left is not rolled back here
   if (opts_.assume_in_transaction) begin_transaction(false);
 }
 
@@ -170,7 +171,7 @@ void Context::begin_transaction(bool explicit_block) {
   in_transaction_ = true;
   explicit_block_ = explicit_block;
   session_at_begin_ = session_;
-  catalog_at_begin_ = catalog_;
+  catalog_.begin_transaction();
 }
 
 // PostgreSQL runs a query of several statements as one implicit transaction
@@ -182,9 +183,9 @@ void Context::begin_implicit_block() {
 }
 
 void Context::end_transaction(bool commit) {
+  catalog_.end_transaction(commit);
   if (!commit) {
     session_ = session_at_begin_;
-    catalog_ = catalog_at_begin_;
     std::erase_if(created_, [&](const auto& e) { return e.second == transaction_id_; });
   }
   local_.clear();
@@ -388,8 +389,9 @@ void Context::record_copy(const QualifiedName& into, const Json& query, std::uin
   });
 }
 
-void Context::record_undone_migration(const ParsedFile& up) {
-  Context replay(opts_);
+UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& options) {
+  UndoneMigration undone;
+  Context replay(options);
   for (const Statement& s : up.statements) {
     if (s.deferred) continue;  // a function body changes nothing when the up script runs
     if (s.kind == "AlterTableStmt" && ast::field(s.node, "relation")) {
@@ -398,31 +400,32 @@ void Context::record_undone_migration(const ParsedFile& up) {
         const Json* cmd = ast::as(c, "AlterTableCmd");
         const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
         const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-        if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone_columns_.insert({table, std::string(ast::str(*col, "colname"))});
-        if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") undone_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
+        if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone.columns.insert({table, std::string(ast::str(*col, "colname"))});
+        if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") undone.not_null.insert({table, std::string(ast::str(*cmd, "name"))});
       }
     }
-    if (s.kind == kUnparsedKind && s.reading && opts_.pg_version > grammar_version() &&
+    if (s.kind == kUnparsedKind && s.reading && options.pg_version > grammar_version() &&
         s.reading->action == TokenReading::Action::Alter) {
       QualifiedName table = replay.qualify_names(s.reading->names[0]);
-      for (const auto& nn : s.reading->not_null) undone_not_null_.insert({table, nn.column});
+      for (const auto& nn : s.reading->not_null) undone.not_null.insert({table, nn.column});
     }
     // What the up script renamed to, its down script renames back.
     if (s.kind == "RenameStmt" && ast::field(s.node, "relation")) {
       QualifiedName rel = replay.qualify_range_var(*ast::field(s.node, "relation"));
       std::string to(ast::str(s.node, "newname"));
       std::string_view type = ast::str(s.node, "renameType");
-      if (type == "OBJECT_COLUMN") undone_columns_.insert({rel, to});
-      else if (type == "OBJECT_TABLE") undone_relations_.insert({rel.schema, to});
+      if (type == "OBJECT_COLUMN") undone.columns.insert({rel, to});
+      else if (type == "OBJECT_TABLE") undone.relations.insert({rel.schema, to});
     }
-    if (std::string key = replay.rename_key(s, true); !key.empty()) undone_renames_.insert(key);
+    if (std::string key = replay.rename_key(s, true); !key.empty()) undone.renames.insert(key);
     replay.apply(s, Effects{});
   }
-  for (const auto& [rel, tx] : replay.created_) undone_relations_.insert(rel);
-  undone_schemas_.insert(replay.schemas_created_.begin(), replay.schemas_created_.end());
+  for (const auto& [rel, tx] : replay.created_) undone.relations.insert(rel);
+  undone.schemas.insert(replay.schemas_created_.begin(), replay.schemas_created_.end());
   // CREATE TABLE IF NOT EXISTS counts as the up script's creation here, even
   // where the file expects an older table: undoing it is what the down script is for.
-  undone_relations_.insert(replay.created_if_not_exists_.begin(), replay.created_if_not_exists_.end());
+  undone.relations.insert(replay.created_if_not_exists_.begin(), replay.created_if_not_exists_.end());
+  return undone;
 }
 
 bool is_bulk_dml(const Statement& stmt) {

@@ -51,6 +51,14 @@ struct AnalysisOptions {
   NamingPatterns naming;  // naming-convention; silent when none is set
 };
 
+// What the up script a down script undoes created, made NOT NULL and renamed.
+struct UndoneMigration {
+  std::set<QualifiedName> relations;
+  std::set<std::string> schemas;
+  std::set<std::pair<QualifiedName, std::string>> columns, not_null;  // (table, column)
+  std::set<std::string> renames;  // rename_key of the new names
+};
+
 class Context {
  public:
   // `history`: the schema as the migrations before this one left it.
@@ -116,18 +124,21 @@ class Context {
 
   // A down script undoes its up script: the tables and columns the up script
   // created are expected to go, so dropping them is not a data-loss finding.
-  void record_undone_migration(const ParsedFile& up);
-  bool created_by_undone_migration(const QualifiedName& rel) const { return undone_relations_.count(rel) > 0; }
-  bool schema_created_by_undone_migration(const std::string& schema) const { return undone_schemas_.count(schema) > 0; }
+  // What the up script did is read from its parse (undone_by) before the up
+  // script's own analysis frees its trees.
+  static UndoneMigration undone_by(const ParsedFile& up, const AnalysisOptions& options);
+  void set_undone_migration(UndoneMigration undone) { undone_ = std::move(undone); }
+  bool created_by_undone_migration(const QualifiedName& rel) const { return undone_.relations.count(rel) > 0; }
+  bool schema_created_by_undone_migration(const std::string& schema) const { return undone_.schemas.count(schema) > 0; }
   bool column_created_by_undone_migration(const QualifiedName& table, const std::string& column) const {
-    return undone_columns_.count({table, column}) > 0;
+    return undone_.columns.count({table, column}) > 0;
   }
   // ... and the columns it made NOT NULL, and the objects it renamed (by
   // rename_key of their new name): setting them back is expected too.
   bool not_null_set_by_undone_migration(const QualifiedName& table, const std::string& column) const {
-    return undone_not_null_.count({table, column}) > 0;
+    return undone_.not_null.count({table, column}) > 0;
   }
-  bool renamed_by_undone_migration(const std::string& key) const { return undone_renames_.count(key) > 0; }
+  bool renamed_by_undone_migration(const std::string& key) const { return undone_.renames.count(key) > 0; }
   // What a RenameStmt or ALTER TYPE ... RENAME VALUE renames, as "OBJECT_VIEW:app.v" or
   // "VALUE:public.mood:happy", under its old name or (`new_name`) its new one; "" when unnamed.
   std::string rename_key(const Statement& stmt, bool new_name) const;
@@ -233,20 +244,16 @@ class Context {
   Settings session_;
   Settings local_;
   Settings session_at_begin_;
-  Catalog catalog_;
-  Catalog catalog_at_begin_;  // restored by ROLLBACK
+  Catalog catalog_;  // its undo journal puts back the schema on ROLLBACK
   std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
-  std::set<QualifiedName> undone_relations_;
   std::set<std::string> schemas_created_;
   std::map<QualifiedName, RowsCopied> copied_from_;
   std::set<QualifiedName> temporary_;  // CREATE TEMP TABLE in this migration
-  std::set<std::string> undone_schemas_;
   std::map<QualifiedName, LockMode> held_;
   std::optional<std::uint32_t> exclusive_since_;
   int after_exclusive_ = 0;
   std::set<std::string> not_valid_in_tx_;
   std::map<std::string, QualifiedName> enum_values_in_tx_;
-  std::set<std::pair<QualifiedName, std::string>> undone_columns_;
   std::optional<std::uint32_t> do_block_;
   bool function_body_ = false;
   std::optional<PreviousStatement> previous_;
@@ -254,8 +261,7 @@ class Context {
   std::set<QualifiedName> emptied_;
   std::set<QualifiedName> created_if_not_exists_;
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
-  std::set<std::pair<QualifiedName, std::string>> undone_not_null_;
-  std::set<std::string> undone_renames_;
+  UndoneMigration undone_;
 };
 
 // UPDATE, DELETE, MERGE or INSERT ... SELECT: a statement that changes rows

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: migrasafe against squawk 2.66.0 and against the parse-only floor (bench/parse_floor:
 # libpg_query alone over the same files), in one run on one machine, on
-#   corpus  every .sql file of ${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}, passed as a file list
-#   big     a generated, deterministic ~4 MiB migration file
-#   single  one small corpus file (latency)
-# Wall time is the best of BENCH_RUNS (default 5) runs, 20 for `single` (BENCH_SINGLE_RUNS); peak
-# RSS comes from a separate run under /usr/bin/time -f %M. Prints a table and the ratios
-# migrasafe/squawk and migrasafe/parse_floor per dataset.
+#   corpus      every .sql file of ${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}, passed as a file list
+#   corpus-1/4, corpus-1/2  the first quarter and half of those files (path order), for scaling
+#   big-1, big-2, big-4     a generated, deterministic migration file of ~1, 2 and 4 MiB
+#   single      one small corpus file (latency)
+# Wall time is the best of BENCH_RUNS (default 5) runs, 20 for `single` (BENCH_SINGLE_RUNS); CPU time
+# and peak RSS come from a separate run under /usr/bin/time. Prints a table, the ratios to squawk and
+# to parse_floor per dataset, and migrasafe's time per phase (MIGRASAFE_TIMINGS=1) on corpus and big-4.
+# BENCH_HUGE_MIB=50 also times one run of migrasafe alone on a generated 50 MiB file (memory bound).
 #
 # Usage: bench/run.sh BUILD_DIR      (BUILD_DIR holds migrasafe and parse_floor)
 # squawk is installed once into ${MIGRASAFE_NPM_CACHE:-$HOME/.cache/migrasafe-npm}/squawk.
@@ -59,10 +61,11 @@ cd "$tmp"  # no .squawk.toml or other config from the caller's directory
 # A deterministic ~4 MiB migration: tables are created before they are altered, with the statement
 # kinds real migrations use (DDL of every common shape, backfills, inserts, comments, a few
 # transactions, functions and DO blocks).
-python3 - "$tmp/big.sql" <<'PY'
+generate() {  # generate MIB FILE
+python3 - "$2" "$1" <<'PY'
 import random, sys
 rng = random.Random(20240601)
-target = 4 * 1024 * 1024
+target = int(sys.argv[2]) * 1024 * 1024
 types = ["integer", "bigint", "text", "varchar(255)", "boolean", "timestamptz", "numeric(12,2)", "jsonb", "uuid"]
 defaults = {"integer": "0", "bigint": "0", "text": "''", "varchar(255)": "''", "boolean": "false",
             "timestamptz": "now()", "numeric(12,2)": "0", "jsonb": "'{}'::jsonb", "uuid": "gen_random_uuid()"}
@@ -140,6 +143,7 @@ while size < target:
         emit(f"DELETE FROM {t} WHERE created_at < now() - interval '{rng.randint(30, 400)} days';\n")
 open(sys.argv[1], "w", encoding="utf-8").write("".join(out))
 PY
+}
 mapfile -t corpus_files < <(find -L "$corpus" -type f -iname '*.sql' | LC_ALL=C sort)
 [[ ${#corpus_files[@]} -gt 0 ]] || die "no .sql files under $corpus"
 # The single-file latency input: the first corpus file (in path order) of 300 B to 2 KB that
@@ -150,6 +154,14 @@ while IFS= read -r f; do
 done < <(find -L "$corpus" -type f -iname '*.sql' -size +299c -size -2049c | LC_ALL=C sort | head -n 50)
 [[ -n $single ]] || single=${corpus_files[0]}
 
+for mib in 1 2 4; do generate "$mib" "$tmp/big-$mib.sql"; done
+huge_mib=${BENCH_HUGE_MIB:-0}
+if ((huge_mib > 0)); then generate "$huge_mib" "$tmp/huge.sql"; fi
+# Corpus scaling: the first quarter and half of the files in path order (whole early histories).
+n_corpus=${#corpus_files[@]}
+corpus_quarter=("${corpus_files[@]:0:$(((n_corpus + 3) / 4))}")
+corpus_half=("${corpus_files[@]:0:$(((n_corpus + 1) / 2))}")
+
 # --- measurement -------------------------------------------------------------------------------------
 us() { local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"; }  # microseconds, without forking date
 check_rc() {  # check_rc RC COMMAND...: exit codes 0 and 1 (findings) are normal
@@ -159,7 +171,8 @@ check_rc() {  # check_rc RC COMMAND...: exit codes 0 and 1 (findings) are normal
     exit 1
   fi
 }
-# measure N COMMAND...: sets $secs (best of N wall times) and $peak_mb (peak RSS of one extra run).
+# measure N COMMAND...: sets $secs (best of N wall times), and from one extra run under
+# /usr/bin/time: $cpu_secs (user + system) and $peak_mb (peak RSS).
 measure() {
   local n=$1 best=0 k s e rc; shift
   for ((k = 0; k < n; k++)); do
@@ -169,10 +182,11 @@ measure() {
     if ((best == 0 || e - s < best)); then best=$((e - s)); fi
   done
   rc=0
-  /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  /usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
   check_rc "$rc" "$@"
   secs=$(printf '%d.%06d' $((best / 1000000)) $((best % 1000000)))
-  peak_mb=$(awk '{ kb = $1 } END { printf "%.1f", kb / 1024 }' "$tmp/rss")
+  # The last line: time writes "Command exited with non-zero status 1" first when there are findings.
+  read -r peak_mb cpu_secs < <(awk '{ kb = $1; cpu = $2 + $3 } END { printf "%.1f %.2f\n", kb / 1024, cpu }' "$tmp/rss")
 }
 
 # Sanity first (not timed): every tool sees every file.
@@ -189,21 +203,29 @@ ok = m["summary"]["files"] == n and f.startswith(f"{n} files")
 print(f"corpus: {n} files; migrasafe {m['summary']['findings']} findings, squawk {len(s)} violations, parse_floor: {f.strip()}")
 sys.exit(0 if ok else 1)
 PY
-[[ $("$floor" "$tmp/big.sql") == "1 files, 0 with parse errors" ]] ||
-  die "the generated big.sql does not parse cleanly: $("$floor" "$tmp/big.sql")"
+for mib in 1 2 4; do
+  [[ $("$floor" "$tmp/big-$mib.sql") == "1 files, 0 with parse errors" ]] ||
+    die "the generated big-$mib.sql does not parse cleanly: $("$floor" "$tmp/big-$mib.sql")"
+done
 
-echo "machine: $(nproc) CPUs, $(uname -sr); best of $runs runs ($single_runs for single), wall seconds"
-echo "big: $(wc -c <"$tmp/big.sql") bytes, $(wc -l <"$tmp/big.sql") lines, sha256 $(sha256sum "$tmp/big.sql" | cut -c1-16)"
+mb_of() { cat "$@" | wc -c | awk '{ printf "%.2f", $1 / 1048576 }'; }
+echo "machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "best of $runs runs ($single_runs for single), wall seconds; cpu_s (user + system) and peak_MB from one more run"
+echo "big-4: $(wc -c <"$tmp/big-4.sql") bytes, $(wc -l <"$tmp/big-4.sql") lines, sha256 $(sha256sum "$tmp/big-4.sql" | cut -c1-16)"
 echo "single: ${single#"$corpus"/} ($(wc -c <"$single") bytes)"
 echo
-printf '%-12s %-8s %10s %9s\n' tool dataset seconds peak_MB
-declare -A T M
-for dataset in corpus big single; do
+datasets=(corpus-1/4 corpus-1/2 corpus big-1 big-2 big-4 single)
+printf '%-12s %-11s %7s %10s %8s %9s %10s\n' tool dataset MB seconds cpu_s peak_MB 's_per_MB'
+declare -A T C M S
+for dataset in "${datasets[@]}"; do
   case $dataset in
+    corpus-1/4) args=("${corpus_quarter[@]}"); n=$runs ;;
+    corpus-1/2) args=("${corpus_half[@]}"); n=$runs ;;
     corpus) args=("${corpus_files[@]}"); n=$runs ;;
-    big) args=("$tmp/big.sql"); n=$runs ;;
+    big-*) args=("$tmp/$dataset.sql"); n=$runs ;;
     single) args=("$single"); n=$single_runs ;;
   esac
+  S[$dataset]=$(mb_of "${args[@]}")
   for tool in migrasafe squawk parse_floor; do
     case $tool in
       migrasafe) cmd=("$migrasafe" check --format json "${args[@]}") ;;
@@ -212,17 +234,57 @@ for dataset in corpus big single; do
     esac
     measure "$n" "${cmd[@]}"
     T[$tool.$dataset]=$secs
+    C[$tool.$dataset]=$cpu_secs
     M[$tool.$dataset]=$peak_mb
-    printf '%-12s %-8s %10.4f %9s\n' "$tool" "$dataset" "$secs" "$peak_mb"
+    printf '%-12s %-11s %7s %10.4f %8s %9s %10s\n' "$tool" "$dataset" "${S[$dataset]}" "$secs" "$cpu_secs" "$peak_mb" \
+      "$(awk -v t="$secs" -v mb="${S[$dataset]}" 'BEGIN { if (mb > 0) printf "%.4f", t / mb; else print "-" }')"
   done
 done
 echo
-printf '%-8s %18s %22s %16s %20s\n' dataset migrasafe/squawk migrasafe/parse_floor "RSS vs squawk" "RSS vs parse_floor"
-for dataset in corpus big single; do
+echo "ratios (below 1: migrasafe is faster / smaller); s_per_MB above stays flat when a tool scales linearly"
+printf '%-11s %14s %14s %14s %14s %14s\n' dataset wall/squawk cpu/squawk wall/floor RSS/squawk RSS/floor
+for dataset in "${datasets[@]}"; do
   awk -v d="$dataset" -v m="${T[migrasafe.$dataset]}" -v s="${T[squawk.$dataset]}" -v f="${T[parse_floor.$dataset]}" \
+      -v mc="${C[migrasafe.$dataset]}" -v sc="${C[squawk.$dataset]}" \
       -v mm="${M[migrasafe.$dataset]}" -v sm="${M[squawk.$dataset]}" -v fm="${M[parse_floor.$dataset]}" \
-      'BEGIN { printf "%-8s %18.2f %22.2f %16.2f %20.2f\n", d, m / s, m / f, mm / sm, mm / fm }'
+      'function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+       BEGIN { printf "%-11s %14s %14s %14s %14s %14s\n", d, r(m, s), r(mc, sc), r(m, f), r(mm, sm), r(mm, fm) }'
 done
+
+# Where migrasafe's time goes (MIGRASAFE_TIMINGS=1, one run each; phases on several threads add up).
+echo
+echo "migrasafe phases (seconds, one run each; parse runs on several threads, so phases can add up to more than wall)"
+phase_rows=()
+for dataset in corpus big-4; do
+  case $dataset in
+    corpus) args=("${corpus_files[@]}") ;;
+    big-4) args=("$tmp/big-4.sql") ;;
+  esac
+  rc=0
+  MIGRASAFE_TIMINGS=1 "$migrasafe" check --format json "${args[@]}" >/dev/null 2>"$tmp/err" || rc=$?
+  check_rc "$rc" migrasafe check
+  if ! grep -q '^migrasafe timings' "$tmp/err"; then
+    echo "(none: this migrasafe predates MIGRASAFE_TIMINGS)"
+    break
+  fi
+  cp "$tmp/err" "$tmp/phases-$dataset"
+  phase_rows+=("$dataset")
+done
+((${#phase_rows[@]} == 0)) || printf '%-10s' phase; for d in "${phase_rows[@]}"; do printf ' %10s' "$d"; done; echo
+for phase in discovery read parse replay rules report phases wall; do
+  ((${#phase_rows[@]} > 0)) || break
+  printf '%-10s' "$phase"
+  for d in "${phase_rows[@]}"; do printf ' %10s' "$(awk -v p="$phase" '$1 == p { print $2 }' "$tmp/phases-$d")"; done
+  echo
+done
+
+# A very large file (BENCH_HUGE_MIB, e.g. 50): migrasafe's time and peak memory, one run.
+if ((huge_mib > 0)); then
+  measure 1 "$migrasafe" check --format json "$tmp/huge.sql"
+  echo
+  echo "huge: $(mb_of "$tmp/huge.sql") MB generated file: migrasafe $secs s wall, $cpu_secs s CPU, peak $peak_mb MB" \
+       "($(awk -v m="$peak_mb" -v s="$(mb_of "$tmp/huge.sql")" 'BEGIN { printf "%.1f", m / s }')x its size)"
+fi
 
 # --- editor latency ------------------------------------------------------------------------------------
 # `migrasafe lsp` in a generated workspace of 1,000 migrations: the first open (a full replay), then

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/baseline.h"
-#include "cli/config.h"
+#include "config/baseline.h"
+#include "config/config.h"
 #include "sources/git.h"
 #include "sources/paths.h"
 

@@ -28,7 +28,12 @@ void write_options(std::ostringstream& out, const CLI::App& cmd) {
     std::string names = option->get_name(true, true);
     std::string value = option->get_type_name();
     out << ".TP\n\\fB" << roff(names) << "\\fR";
-    if (!option->get_positional() && !value.empty()) out << " \\fI" << roff(value) << "\\fR";
+    if (!option->get_positional() && !value.empty()) {
+      // A long list of choices may break after a comma (\: is a break point that prints nothing).
+      std::string shown;
+      for (char c : roff(value)) (shown += c) += c == ',' ? "\\:" : "";
+      out << " \\fI" << shown << "\\fR";
+    }
     out << "\n" << roff(option->get_description());
     if (!option->get_default_str().empty()) out << " (default: " << roff(option->get_default_str()) << ")";
     out << "\n";
@@ -56,6 +61,9 @@ std::string man_page(const CLI::App& app, const std::string& version) {
 
   std::ostringstream out;
   out << ".TH MIGRASAFE 1 \"\" \"migrasafe " << roff(version) << "\" \"User Commands\"\n";
+  // Ragged right, no hyphenation: option texts hold long unbreakable words (`[snapshot] file`, URLs)
+  // that a justified line cannot stretch around.
+  out << ".ad l\n.nh\n";
   out << ".SH NAME\nmigrasafe \\- " << roff(summary) << "\n";
   out << ".SH SYNOPSIS\n";
   for (const CLI::App* cmd : commands) out << synopsis(*cmd) << "\n.br\n";

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "sources/discovery.h"
 #include "sources/history.h"
 #include "sources/layouts.h"
@@ -186,10 +186,10 @@ struct Linter::Impl {
     }
     if (set && (place.part == Part::Up || place.part == Part::Whole))
       if (auto it = set->history.by_file.find(path); it != set->history.by_file.end()) role.history = it->second;
-    std::optional<ParsedFile> undone_up;
-    if (auto up = load_undone_up(role)) undone_up = parse_file(std::move(up));
     LintOptions o = options_for(settings, path, m, declared, parsed);
-    return analyse_file(std::move(parsed), role, o, undone_up ? &*undone_up : nullptr, &history);
+    std::optional<UndoneMigration> undone;
+    if (auto up = load_undone_up(role)) undone = Context::undone_by(parse_file(std::move(up)), o.analysis);
+    return analyse_file(std::move(parsed), role, o, undone ? &*undone : nullptr, &history);
   }
 
   // dbmate: one file, two scripts, each analysed with the other blanked out
@@ -208,9 +208,9 @@ struct Linter::Impl {
     LintOptions o = options_for(settings, path, &m, sections.up_transaction, up);
     FileResult result = analyse_file(std::move(up), role, o, nullptr, &history);
     if (sections.down) {
-      ParsedFile undone = parse_file(up_source);
       ParsedFile down = parse_file(std::make_shared<const SourceFile>(path, blank_outside(text, down_keep)));
       LintOptions od = options_for(settings, path, &m, sections.down_transaction, down);
+      UndoneMigration undone = Context::undone_by(parse_file(up_source), od.analysis);
       result = merge_disjoint(std::move(result), analyse_file(std::move(down), down_role(m), od, &undone, &history));
     }
     result.parsed.source = buffer;

@@ -6,6 +6,7 @@
 #include "parser/embedded.h"
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
+#include "parser/timings.h"
 
 namespace migrasafe {
 namespace {
@@ -224,6 +225,7 @@ std::size_t ParsedFile::statement_at(std::uint32_t offset) const {
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source) {
   auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(RunPhase::Parse);
   ParsedFile out;
   out.source = std::move(source);
   FileParser(out).run();

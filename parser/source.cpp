@@ -21,6 +21,7 @@ LineIndex::LineIndex(std::string_view text) : text_(text) {
     block_code_points_.push_back(code_points);
     code_points += count_code_points(text.substr(block, kBlock));
   }
+  ascii_ = code_points == text.size();
 }
 
 std::size_t LineIndex::line_end(int line) const {
@@ -44,6 +45,7 @@ Position LineIndex::position(std::size_t offset) const {
 }
 
 std::size_t LineIndex::code_points_before(std::size_t offset) const {
+  if (ascii_) return std::min(offset, text_.size());
   std::size_t block = offset / kBlock;
   if (block >= block_code_points_.size()) block = block_code_points_.empty() ? 0 : block_code_points_.size() - 1;
   std::size_t base = block_code_points_.empty() ? 0 : block_code_points_[block];

@@ -34,6 +34,7 @@ class LineIndex {
   std::string_view text_;
   std::vector<std::size_t> line_starts_;
   std::vector<std::size_t> block_code_points_;
+  bool ascii_ = true;  // every byte is a code point: no counting needed
 };
 
 struct SourceFile {

@@ -35,15 +35,24 @@ std::string statement_summary(const FileResult& f, std::size_t index, std::size_
 }
 
 std::string one_line_summary(std::string_view text, std::size_t width) {
+  // Only the first width + 1 characters decide the summary: a long function
+  // body is not copied whole.
   std::string out;
+  std::size_t code_points = 0;
   bool space = false;
   for (char c : text) {
     if (std::isspace(static_cast<unsigned char>(c))) {
       space = !out.empty();
       continue;
     }
-    if (space) out += ' ';
+    if (space) {
+      out += ' ';
+      ++code_points;
+    }
     space = false;
+    const bool starts_code_point = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (starts_code_point && code_points > width) break;
+    code_points += starts_code_point;
     out += c;
   }
   if (count_code_points(out) > width) {

@@ -1,7 +1,6 @@
 #pragma once
 // A small streaming JSON writer: reports with one entry per statement get
 // large, and building a DOM first cost more than the whole analysis.
-#include <algorithm>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -80,31 +79,47 @@ class JsonWriter {
     out_.append(2 * first_.size(), ' ');
   }
   void string_literal(std::string_view text) {
-    static const char* hex = "0123456789abcdef";
-    // JSON is UTF-8: a file name (or SQL) with bytes that are not is written with U+FFFD.
-    std::string repaired;
-    std::string_view s = text;
-    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-      s = repaired = valid_utf8(text);
     out_ += '"';
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out_ += "\\u00";
-            out_ += hex[c >> 4];
-            out_ += hex[c & 15];
-          } else {
-            out_ += static_cast<char>(c);
-          }
-      }
+    const std::size_t start = out_.size();
+    if (!append_escaped(text)) {
+      // JSON is UTF-8: a file name (or SQL) with bytes that are not is written with U+FFFD.
+      out_.resize(start);
+      append_escaped(valid_utf8(text), true);
     }
     out_ += '"';
+  }
+  // Appends `s` escaped, copying the runs between characters that need an
+  // escape in one append each. Stops at the first byte of 0x80 or above
+  // (returning false) unless `utf8_checked`.
+  bool append_escaped(std::string_view s, bool utf8_checked = false) {
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) continue;
+      if (c >= 0x80) {
+        if (!utf8_checked) return false;
+        continue;
+      }
+      out_.append(s, run, i - run);
+      run = i + 1;
+      escape(c);
+    }
+    out_.append(s, run, s.size() - run);
+    return true;
+  }
+  void escape(unsigned char c) {
+    static const char* hex = "0123456789abcdef";
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        out_ += "\\u00";
+        out_ += hex[c >> 4];
+        out_ += hex[c & 15];
+    }
   }
 
   void flush() {

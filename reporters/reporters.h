@@ -9,17 +9,9 @@
 #include <vector>
 
 #include "parser/sha256.h"
-#include "rules/engine.h"
+#include "engine/result.h"
 
 namespace migrasafe {
-
-struct RunResult {
-  std::vector<FileResult> files;
-  AnalysisOptions options;
-  // The repository root, for the formats that a CI system matches against the repository
-  // (SARIF, GitLab, GitHub): their paths are relative to it. Empty: paths as given.
-  std::filesystem::path root;
-};
 
 // The path a repository-matched format records for `f` (see RunResult::root); unnamed stdin keeps
 // its placeholder name.

@@ -114,11 +114,10 @@ void check(const FileView& v, Report& r) {
   // An empty down script is missing-down-script's; an `irreversible` comment
   // says the author knows the down script does not undo everything.
   if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
-  ParsedFile down = parse_file(std::make_shared<const SourceFile>(v.role.down_path, *v.role.down_text));
-  for (const ParseProblem& p : down.problems)
-    if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything
   const SchemaReplay& up = *v.replay;
-  Catalog after_down = replay_schema(down, up.after_statement.back(), up.options);
+  for (const ParseProblem& p : up.down.problems)
+    if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything
+  Catalog after_down = replay_schema(up.down, up.after_statement.back(), up.options);
   std::vector<SchemaDifference> diffs = compare_catalogs(up.before, after_down);
   if (diffs.empty()) return;
   // The first up statement after which each difference shows.

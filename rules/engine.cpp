@@ -5,6 +5,7 @@
 
 #include "analysis/ast.h"
 #include "parser/dump.h"
+#include "parser/timings.h"
 
 #include <algorithm>
 #include <chrono>
@@ -122,10 +123,13 @@ struct Replay {
     Effects effects = compute_effects(stmt, ctx);
     StatementView view{file, stmt, effects, ctx, index};
     std::size_t before = report.diagnostics().size();
-    for (RuleId id : rules) {
-      // A function runs under the caller's settings, not the migration's.
-      if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
-      hooks(id).statement(view, report);
+    {
+      PhaseTimer timer(RunPhase::Rules);
+      for (RuleId id : rules) {
+        // A function runs under the caller's settings, not the migration's.
+        if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
+        hooks(id).statement(view, report);
+      }
     }
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
@@ -213,8 +217,8 @@ void report_schema_dump(const ParsedFile& file, Report& report) {
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
                        std::shared_ptr<const SourceFile> undone_up) {
   if (!undone_up) return analyse_file(parse_file(std::move(source)), role, options);
-  ParsedFile up = parse_file(std::move(undone_up));
-  return analyse_file(parse_file(std::move(source)), role, options, &up);
+  UndoneMigration undone = Context::undone_by(parse_file(std::move(undone_up)), options.analysis);
+  return analyse_file(parse_file(std::move(source)), role, options, &undone);
 }
 
 namespace {
@@ -243,8 +247,9 @@ void show_placeholders(FileResult& result) {
 }  // namespace
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const ParsedFile* undone_up, Catalog* history) {
+                        const UndoneMigration* undone, Catalog* history) {
   auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
   FileResult result;
   result.path = parsed.source->path;
   result.role = role;
@@ -289,9 +294,13 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
                            (options.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] ||
                             options.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)]);
   std::optional<Catalog> before;
-  if (keep_schema) before = ctx.catalog();
+  std::optional<ParsedFile> own_down;  // parsed here only when the caller did not
+  if (keep_schema) {
+    before = ctx.catalog();
+    if (!role.down_script) own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
+  }
   std::vector<Catalog> after_statement;
-  if (undone_up) ctx.record_undone_migration(*undone_up);
+  if (undone) ctx.set_undone_migration(*undone);
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
   Replay replay{file, result, report, statement_rules};
@@ -302,9 +311,14 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     i = next;
   }
   std::optional<SchemaReplay> schema_replay;
-  if (before) schema_replay.emplace(SchemaReplay{*before, after_statement, options.analysis});
+  if (before)
+    schema_replay.emplace(
+        SchemaReplay{role.down_script ? *role.down_script : *own_down, *before, after_statement, options.analysis});
   FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
-  for (RuleId id : file_rules) hooks(id).file(fview, report);
+  {
+    PhaseTimer timer(RunPhase::Rules);
+    for (RuleId id : file_rules) hooks(id).file(fview, report);
+  }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.

@@ -53,12 +53,12 @@ struct FileResult {
 };
 
 // Runs one parsed file through the replay and the rules.
-// `undone_up`: the up script a down script reverses (nullptr otherwise).
+// `undone`: what the up script a down script reverses did (nullptr otherwise).
 // `history`: the schema as the earlier migrations left it (nullptr: none);
 // updated with this file's changes, except for down scripts, which undo
 // rather than extend the history.
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const ParsedFile* undone_up = nullptr, Catalog* history = nullptr);
+                        const UndoneMigration* undone = nullptr, Catalog* history = nullptr);
 
 // One result from two analyses of the same file that cover disjoint parts
 // of it (dbmate's up and down sections, each analysed with the other blanked

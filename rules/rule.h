@@ -56,6 +56,7 @@ struct MigrationRole {
   std::string down_path;     // the down script an up script pairs with (dbmate: the file itself)
   bool down_exists = false;
   std::optional<std::string> down_text;  // its text (dbmate: its down section), when it was read
+  const ParsedFile* down_script = nullptr;  // ... and its parse, when the engine parsed it already
   std::string up_path;       // the up script a down script undoes
   std::vector<HistoryIssue> history;  // duplicate or out-of-order version, edited after it was recorded, ...
 };
@@ -82,9 +83,11 @@ struct StatementView {
   const StatementIndex& index;  // the file's, built once by the engine
 };
 
-// What an up script did to the schema, for the reversal check: the schema
-// before it, after each of its statements, and the options it ran with.
+// What an up script did to the schema, for the reversal check: its down
+// script, the schema before it, after each of its statements, and the options
+// it ran with.
 struct SchemaReplay {
+  const ParsedFile& down;  // the down script
   const Catalog& before;
   const std::vector<Catalog>& after_statement;  // one per file.statements entry
   const AnalysisOptions& options;

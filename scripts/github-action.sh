@@ -2,7 +2,7 @@
 # The `Run migrasafe` step of action.yml, kept in a file so it can be tested locally
 # (tests/action_test.sh). Reads the action's inputs from INPUT_* variables and the migrasafe binary
 # from MIGRASAFE_BIN; writes GitHub annotations to stdout, the SARIF report, a Markdown job summary
-# (when GITHUB_STEP_SUMMARY is set) and the step outputs exit-code, findings, sarif-file (absolute:
+# with the release plan of the same migrations (when GITHUB_STEP_SUMMARY is set) and the step outputs exit-code, findings, sarif-file (absolute:
 # later steps run elsewhere) and repository-root to GITHUB_OUTPUT. Runs in the action's
 # working-directory; annotations and SARIF name files from the repository root. It always exits 0 when it could run migrasafe: a later step fails the job, after
 # the SARIF upload.
@@ -18,7 +18,8 @@ read -r -d '' -a paths <<<"${INPUT_PATHS:-}" || true
 set +f
 
 args=(--fail-on "${INPUT_FAIL_ON:-warning}")
-[[ -n ${INPUT_CONFIG:-} ]] && args+=(--config "$INPUT_CONFIG")
+plan_args=()  # the release plan in the job summary: the same migrations, no --fail-on or baseline
+[[ -n ${INPUT_CONFIG:-} ]] && args+=(--config "$INPUT_CONFIG") && plan_args+=(--config "$INPUT_CONFIG")
 [[ -n ${INPUT_BASELINE:-} ]] && args+=(--baseline "$INPUT_BASELINE")
 
 # SARIF covers every migration: code scanning compares it with the base branch's analysis itself,
@@ -62,6 +63,7 @@ if [[ -n ${INPUT_BASE_REF:-} ]]; then
     finish 2 0 ""
   fi
   args+=(--changed-since "$base")
+  plan_args+=(--changed-since "$base")
   echo "migrasafe: reporting the migrations changed since the merge base with $base"
 fi
 
@@ -71,6 +73,7 @@ rc=0
 "$bin" check --format sarif --output "$sarif" "${sarif_args[@]}" "${paths[@]}" 2>/dev/null || true
 if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
   "$bin" check --format markdown "${args[@]}" "${paths[@]}" >>"$GITHUB_STEP_SUMMARY" 2>/dev/null || true
+  "$bin" plan --format markdown "${plan_args[@]}" "${paths[@]}" >>"$GITHUB_STEP_SUMMARY" 2>/dev/null || true
 fi
 if [[ -s $sarif ]]; then sarif=$(realpath "$sarif"); else sarif=""; fi
 findings=0

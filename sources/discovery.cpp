@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "parser/source.h"
+#include "parser/timings.h"
 #include "sources/glob.h"
 #include "sources/paths.h"
 
@@ -73,6 +74,7 @@ std::vector<std::string> sql_files_under(const fs::path& dir, std::vector<InputE
 
 std::vector<InputFile> discover(const std::vector<std::string>& args, const std::string& stdin_name,
                                 std::vector<InputError>& errors) {
+  PhaseTimer timer(RunPhase::Discovery);
   std::vector<InputFile> files;
   // One file named twice ("db" and "$PWD/db", or through a symlink) is
   // analysed once, under the first spelling given.
@@ -182,6 +184,7 @@ std::string format_file_size(std::uint64_t bytes) {
 }
 
 std::optional<std::string> read_input(const InputFile& f, std::string& error) {
+  PhaseTimer timer(RunPhase::Read);
   std::string text;
   std::size_t nul = std::string::npos;
   const std::uint64_t limit = max_file_size();

@@ -11,6 +11,7 @@
 #include "sources/paths.h"
 #include "analysis/ast.h"
 #include "parser/dump.h"
+#include "parser/timings.h"
 #include "rules/helpers.h"
 
 namespace fs = std::filesystem;
@@ -540,6 +541,7 @@ std::string section_script(const Migration& m, bool down, std::string_view file_
 
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
                                  const std::string* stdin_text) {
+  PhaseTimer timer(RunPhase::Discovery);  // and planning: layout, order, pairs
   MigrationSet set;
   std::vector<std::string> paths;
   std::optional<std::string> stdin_path;

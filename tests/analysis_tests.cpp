@@ -175,6 +175,41 @@ TEST_CASE("context: transactions, SET, SET LOCAL, RESET, set_config and ROLLBACK
   CHECK(!replay("SELECT 1; COMMIT", assume).in_transaction());
 }
 
+TEST_CASE("context: ROLLBACK puts back the schema of BEGIN, and only what its own block changed", "[context][catalog]") {
+  const std::string history =
+      "CREATE TABLE t (id int, a text); CREATE INDEX t_a_idx ON t (a); CREATE TYPE mood AS ENUM ('ok');"
+      "CREATE FUNCTION f() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';"
+      "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a <> '');";
+  Context c = replay(history +
+                     "BEGIN; ALTER TABLE t ADD COLUMN b int; ALTER TABLE t DROP COLUMN a; ALTER TABLE t RENAME TO t2;"
+                     "DROP INDEX t_a_idx; CREATE TABLE n (id int); CREATE VIEW v AS SELECT id FROM n;"
+                     "ALTER TYPE mood ADD VALUE 'meh';"
+                     "CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql VOLATILE AS 'BEGIN RETURN NEW; END';"
+                     "ROLLBACK");
+  const Catalog& cat = c.catalog();
+  REQUIRE(cat.table({"public", "t"}));
+  CHECK(cat.column({"public", "t"}, "a"));
+  CHECK(!cat.column({"public", "t"}, "b"));
+  CHECK(!cat.table({"public", "t2"}));
+  CHECK(!cat.table({"public", "n"}));
+  CHECK(!cat.view({"public", "v"}));
+  CHECK(cat.index({"public", "t_a_idx"}));
+  CHECK(cat.constraints({"public", "t"}).count("t_a_check"));
+  CHECK(cat.enum_type({"public", "mood"})->values == std::vector<std::string>{"ok"});
+  CHECK(cat.function_volatility({"public", "f"}) == Volatility::Immutable);
+  CHECK(!cat.is_trigger_function({"public", "f"}));
+
+  // A committed block stays; a later rolled-back one undoes its own changes only.
+  Context d = replay(history + "BEGIN; ALTER TABLE t ADD COLUMN b int; COMMIT; BEGIN; ALTER TABLE t ADD COLUMN c int;"
+                               "ALTER TABLE t DROP COLUMN b; ROLLBACK");
+  CHECK(d.catalog().column({"public", "t"}, "b"));
+  CHECK(!d.catalog().column({"public", "t"}, "c"));
+  // A DO block's own transaction commits; changes outside any block are never undone.
+  Context e = replay(history + "DO $$ BEGIN ALTER TABLE t ADD COLUMN b int; END $$; ALTER TABLE t ADD COLUMN c int; ROLLBACK");
+  CHECK(e.catalog().column({"public", "t"}, "b"));
+  CHECK(e.catalog().column({"public", "t"}, "c"));
+}
+
 TEST_CASE("volatility comes from pg_proc, including qualified calls and calls with arguments", "[effects]") {
   CHECK(builtin_volatility("now") == Volatility::Stable);
   CHECK(builtin_volatility("clock_timestamp") == Volatility::Volatile);

@@ -491,3 +491,21 @@ TEST_CASE("a down script gets no schema-design notes: it puts back the schema th
   CHECK(design.count("2_widen.down.sql prefer-timestamptz") == 0);
   for (const auto& entry : design) CHECK(entry.find(".down.sql") == std::string::npos);
 }
+
+TEST_CASE("MIGRASAFE_TIMINGS=1 prints the time of each phase on stderr, and the report is unchanged", "[cli]") {
+  fs::path d = testing::fresh_dir("cli-timings", "project");
+  write(d / "0001_a.sql", "CREATE TABLE t (id bigint);\n");
+  write(d / "0002_b.sql", "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nROLLBACK;\n");
+  auto plain = run_cli("check --format json . 2>../off.txt", d.string());
+  ::setenv("MIGRASAFE_TIMINGS", "1", 1);  // the binary inherits it
+  auto timed = run_cli("check --format json . 2>../on.txt", d.string());
+  ::unsetenv("MIGRASAFE_TIMINGS");
+  CHECK(testing::read_file(d.parent_path() / "off.txt").empty());
+  CHECK(timed.out == plain.out);
+  CHECK(timed.exit_code == plain.exit_code);
+  const std::string timings = testing::read_file(d.parent_path() / "on.txt");
+  CHECK(timings.starts_with("migrasafe timings"));
+  for (const char* phase : {"discovery", "read", "parse", "replay", "rules", "report", "phases", "wall"})
+    CHECK(timings.find(std::string("\n  ") + phase + " ") != std::string::npos);
+  fs::remove_all(d.parent_path());
+}

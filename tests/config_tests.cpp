@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "support.h"
 
 using testing::run_cli;
@@ -258,7 +258,7 @@ TEST_CASE("config: the command line overrides the file", "[config]") {
         V{"001.sql forbidden-in-transaction error"});
 }
 
-// toml++ 3.3.0 reaches undefined behaviour on some of these (cli/toml_subset.h):
+// toml++ 3.3.0 reaches undefined behaviour on some of these (config/toml_subset.h):
 // the loader stops them first, with the file, line and column.
 TEST_CASE("config: text toml++ mishandles is rejected before it parses", "[config]") {
   auto error_of = [](const std::string& toml) -> std::string {

@@ -26,8 +26,8 @@ struct Lint {
 
 Lint lint(const fs::path& path, const std::string& text, const LintOptions& o, Catalog& history) {
   MigrationRole role = migration_role(path.string());
-  std::optional<ParsedFile> up;
-  if (auto up_source = load_undone_up(role)) up = parse_file(up_source);
+  std::optional<UndoneMigration> up;
+  if (auto up_source = load_undone_up(role)) up = Context::undone_by(parse_file(up_source), o.analysis);
   ParsedFile parsed = parse_file(std::make_shared<const SourceFile>(path.string(), text));
   std::size_t errors = syntax_error_count(parsed);
   return {analyse_file(std::move(parsed), role, o, up ? &*up : nullptr, &history), errors};

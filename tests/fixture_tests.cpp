@@ -1,7 +1,9 @@
 // Fixture-driven rule tests (DESIGN.md "A rule"): every fixtures/rules/<name>/
 // bad*/good* file runs with only that rule (and syntax-error) enabled.
-// A fixture directory is a migration history: its files run in name order,
-// each seeing the schema the earlier ones left.
+// A fixture directory is a migration history, linted as `migrasafe check DIR`
+// lints it (through a LintSession: layout detection, migration order,
+// up/down pairing); a `-- layout: NAME` header in its first file forces the
+// layout.
 // `-- expect: a, b` binds to the next line (and the whole statement that
 // starts there); any missing or unexpected finding fails the test. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
@@ -16,8 +18,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/session.h"
 #include "fixtures.h"
 #include "sources/discovery.h"
+#include "sources/layouts.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
@@ -95,28 +99,50 @@ std::vector<Expectation> expectations(const FileResult& r) {
 }
 
 // Returns a description of every mismatch (empty when the file is as expected).
-// `history` carries the schema from the fixture's earlier files.
-std::string check_file(const fs::path& path, const RuleInfo& rule, Catalog& history) {
-  std::string text = testing::read_file(path);
-  auto src = std::make_shared<const SourceFile>(path.string(), text);
-  MigrationRole role = migration_role(path.string());
-  std::optional<ParsedFile> up;
-  if (auto up_source = load_undone_up(role)) up = parse_file(up_source);
-  FileResult r = analyse_file(parse_file(src), role, options_for(text, rule), up ? &*up : nullptr, &history);
+std::string check_file(const FileResult& r, const std::string& path) {
+  const LineIndex& lines = r.parsed.source->lines;
   auto expected = expectations(r);
   std::ostringstream problems;
+  if (!r.input_error.empty()) problems << path << ": " << r.input_error << "\n";
   for (const Diagnostic& d : r.diagnostics) {
-    int line = src->lines.position(d.begin).line;
+    int line = lines.position(d.begin).line;
     std::string_view name = rule_info(d.rule).name;
     auto it = std::find_if(expected.begin(), expected.end(), [&](const Expectation& e) {
       return !e.matched && e.rule == name && line >= e.first_line && line <= e.last_line;
     });
-    if (it == expected.end()) problems << path.string() << ":" << line << ": unexpected " << name << ": " << d.message << "\n";
+    if (it == expected.end()) problems << path << ":" << line << ": unexpected " << name << ": " << d.message << "\n";
     else it->matched = true;
   }
   for (const Expectation& e : expected)
-    if (!e.matched) problems << path.string() << ":" << e.first_line << ": expected " << e.rule << " did not fire\n";
+    if (!e.matched) problems << path << ":" << e.first_line << ": expected " << e.rule << " did not fire\n";
   return problems.str();
+}
+
+// A fixture case (a file, or a directory: a migration history) linted the
+// way `migrasafe check CASE` lints it, through a LintSession, with only
+// `rule` (and syntax-error) enabled and each file's `-- options:` header on
+// top. A `-- layout: NAME` header in the case's first file forces the
+// migration-tool layout (as --layout does).
+RunResult lint_case(const fs::path& c, const RuleInfo& rule) {
+  SessionConfig config{Settings(Config{}, CommandLine{})};
+  std::vector<fs::path> files = sql_files(c);
+  std::string first = files.empty() ? "" : testing::read_file(files.front());
+  if (std::size_t at = first.find("-- layout:"); at != std::string::npos) {
+    std::istringstream words(first.substr(at + 10, first.find('\n', at) - at - 10));
+    std::string name;
+    words >> name;
+    config.layout = parse_layout(name);
+    if (!config.layout) FAIL("unknown fixture layout " << name);
+  }
+  config.adjust_options = [&rule](const std::string& path, LintOptions& o) {
+    std::string text = testing::read_file(path);
+    std::fill(o.enabled.begin(), o.enabled.end(), false);
+    o.enabled[static_cast<std::size_t>(rule.id)] = true;
+    o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
+    apply_options(text, o);
+  };
+  LintSession session(std::move(config));
+  return session.run({c.string()});
 }
 
 std::vector<fs::path> sql_files(const fs::path& p) {
@@ -150,11 +176,11 @@ TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fix
     DYNAMIC_SECTION(rule.name) {
       for (const char* kind : {"bad", "good"}) {
         for (const fs::path& c : cases(std::string(rule.name), kind)) {
-          Catalog history;  // a directory is a migration history, in file name order
-          for (const fs::path& file : sql_files(c)) {
-            INFO("rule " << rule.name << ", fixture " << file.string());
-            CHECK(check_file(file, rule, history) == "");
-          }
+          RunResult run = lint_case(c, rule);
+          INFO("rule " << rule.name << ", fixture " << c.string());
+          REQUIRE(!run.failure);
+          REQUIRE(run.files.size() == sql_files(c).size());
+          for (const FileResult& file : run.files) CHECK(check_file(file, file.path) == "");
         }
       }
     }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 #include "support.h"
 
@@ -394,4 +395,43 @@ TEST_CASE("new formats through the CLI: --output, unreadable input, exit codes",
   auto bad = testing::run_cli("check --format nope " + file + " 2>/dev/null");
   CHECK(bad.exit_code == 2);
   fs::remove_all(d);
+}
+
+TEST_CASE("json: strings are escaped as JSON requires, runs of plain text copied whole", "[formats]") {
+  std::string controls;
+  for (int c = 1; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::string plain(5000, 'p');
+  const std::vector<std::string> texts = {
+      "", plain, "\"" + plain + "\\", controls + "\x7f", "a\"b\\c\nd\te\rf\x01g",
+      "caf\xC3\xA9 \xE2\x80\xA6 \xF0\x9F\x98\x80\x01\"",  // valid UTF-8, kept as is
+  };
+  std::ostringstream out;
+  {
+    JsonWriter w(out);
+    w.begin_array();
+    for (const std::string& t : texts) w.value(t);
+    w.value("bad \xFF byte\x02 \xC3");  // not UTF-8: U+FFFD for each ill-formed part
+    w.end_array();
+  }
+  nlohmann::json doc = nlohmann::json::parse(out.str());  // throws on invalid JSON or UTF-8
+  REQUIRE(doc.size() == texts.size() + 1);
+  for (std::size_t i = 0; i < texts.size(); ++i) CHECK(doc[i] == texts[i]);
+  CHECK(doc[texts.size()] == "bad \xEF\xBF\xBD byte\x02 \xEF\xBF\xBD");
+  CHECK(out.str().find("\\u001f\\u007f") != std::string::npos);
+  CHECK(out.str().find("\"a\\\"b\\\\c\\nd\\te\\rf\\u0001g\"") != std::string::npos);
+}
+
+TEST_CASE("statement summaries: one line, at most 72 characters, from the start of a long statement", "[formats]") {
+  CHECK(one_line_summary("SELECT\n  1,\t2  ") == "SELECT 1, 2");
+  std::string body = "CREATE FUNCTION f() RETURNS int AS $$ " + std::string(1 << 20, 'x') + " $$";
+  std::string s = one_line_summary(body);
+  CHECK(count_code_points(s) == 72);
+  CHECK(s.starts_with("CREATE FUNCTION f() RETURNS int AS $$ xxx"));
+  CHECK(s.ends_with("x\u2026"));
+  // Exactly 72 characters (multibyte ones count once) are kept whole.
+  std::string exact = "SELECT '" + std::string(59, 'a') + "\xC3\xA9\xC3\xA9\xC3\xA9';";
+  REQUIRE(count_code_points(one_line_summary(exact, 1000)) == 72);
+  CHECK(one_line_summary(exact) == exact);
+  CHECK(one_line_summary(exact + " ") == exact);
+  CHECK(one_line_summary(exact + " x") == exact.substr(0, exact.size() - 1) + "\u2026");
 }

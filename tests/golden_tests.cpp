@@ -9,6 +9,7 @@
 #include <fstream>
 #include <regex>
 
+#include "reporters/registry.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
@@ -33,7 +34,7 @@ TEST_CASE("reporter output matches the golden files", "[golden]") {
   std::sort(inputs.begin(), inputs.end());
   REQUIRE(inputs.size() >= 3);
   for (const fs::path& input : inputs) {
-    for (std::string format : {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"}) {
+    for (const std::string& format : migrasafe::format_names()) {
       std::string rel = "fixtures/reporters/" + input.filename().string();
       auto r = testing::run_cli("check --format " + format + " " + rel);
       INFO(rel << " as " << format);

@@ -110,8 +110,10 @@ git clone -q --branch feature "file://$origin" "$tmp/pr"
 if run_action "$tmp/pr" pr && [[ $(output_of pr exit-code) == 1 ]] &&
    grep -q '^::warning file=db/003_index.sql,line=1' "$tmp/pr.stdout" && ! grep -q '002_drop' "$tmp/pr.stdout" &&
    [[ $(output_of pr sarif-file) == "$tmp/pr/migrasafe.sarif" ]] && python3 -m json.tool "$tmp/pr/migrasafe.sarif" >/dev/null &&
-   grep -q 002_drop "$tmp/pr/migrasafe.sarif" && [[ $(output_of pr findings) -ge 2 ]] && grep -q '^## migrasafe' "$tmp/pr.summary"; then
-  ok "action: annotations for the changed migration only, full SARIF, outputs, job summary"
+   grep -q 002_drop "$tmp/pr/migrasafe.sarif" && [[ $(output_of pr findings) -ge 2 ]] && grep -q '^## migrasafe' "$tmp/pr.summary" \
+   && grep -q '^## Release plan' "$tmp/pr.summary" && grep -q '^### db/003' "$tmp/pr.summary" \
+   && ! grep -q '^### db/00[12]' "$tmp/pr.summary"; then
+  ok "action: annotations for the changed migration only, full SARIF, outputs, job summary with the release plan"
 else
   fail "action on a pull request:"; cat "$tmp/pr.stdout" "$tmp/pr.output"
 fi

@@ -23,6 +23,20 @@ TEST_CASE("line index: 1-based lines and code-point columns, CRLF is one break",
   CHECK(idx.position(1000).line == 5);  // clamps
 }
 
+TEST_CASE("line index: columns past the first 1024-byte block, with and without multibyte characters", "[parser]") {
+  std::string ascii = "-- " + std::string(3000, 'x') + "\nSELECT 1";
+  LineIndex a(ascii);
+  CHECK(a.position(2500).column == 2501);
+  CHECK(a.position(ascii.size() - 1).line == 2);
+  CHECK(a.position(ascii.size() - 1).column == 8);
+  std::string wide = "-- \xC3\xA9" + std::string(3000, 'x') + "\xC3\xA9y\nz";  // é ... é y
+  LineIndex w(wide);
+  CHECK(w.position(2500).column == 2500);            // one two-byte character before it
+  CHECK(w.position(3000 + 7).column == 3000 + 6);    // 'y' after the second é
+  CHECK(w.position(wide.size() - 1).column == 1);
+  CHECK(w.position(100000).line == 2);  // clamps
+}
+
 TEST_CASE("statements carry exact spans without comments or the semicolon", "[parser]") {
   auto f = parse("-- lead comment\nCREATE TABLE a (id int); /* x */ SELECT 1;\n\n  DROP TABLE a");
   REQUIRE(f.statements.size() == 3);

@@ -10,7 +10,7 @@
 
 #include <toml++/toml.h>
 
-#include "cli/toml_subset.h"
+#include "config/toml_subset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

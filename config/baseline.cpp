@@ -1,4 +1,4 @@
-#include "cli/baseline.h"
+#include "config/baseline.h"
 #include "sources/paths.h"
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reporters/reporters.h"
 #include "sources/git.h"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,5 @@
-#include "cli/config.h"
+#include "config/config.h"
+#include "reporters/registry.h"
 
 #include <re2/re2.h>
 
@@ -10,7 +11,7 @@
 
 #include <toml++/toml.h>
 
-#include "cli/toml_subset.h"
+#include "config/toml_subset.h"
 #include "sources/discovery.h"  // parse_file_size
 
 namespace fs = std::filesystem;
@@ -18,7 +19,6 @@ namespace fs = std::filesystem;
 namespace migrasafe {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"};
 constexpr std::string_view kFailOn[] = {"error", "warning", "note", "never"};
 constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "dir-pairs", "dbmate",
                                          "sqitch", "prisma", "liquibase",      "plain"};
@@ -88,7 +88,7 @@ class Reader {
       if (k == "pg_version") c.pg_version = pg_version(value, k);
       else if (k == "assume_in_transaction") c.assume_in_transaction = boolean(value, k);
       else if (k == "fail_on") c.fail_on = choice(value, k, kFailOn);
-      else if (k == "format") c.format = choice(value, k, kFormats);
+      else if (k == "format") c.format = choice(value, k, kFormatNames);
       else if (k == "layout") c.layout = choice(value, k, kLayouts);
       else if (k == "migrations") c.migrations = globs(value, k, "", true);
       else if (k == "baseline") c.baseline = nonempty_string(value, k);
@@ -418,7 +418,7 @@ std::optional<fs::path> find_config(const fs::path& start) {
 
 Config parse_config(std::string_view text, const std::string& display_path, const fs::path& dir) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte order mark some editors write
-  // toml++ sees only text it is known to handle (cli/toml_subset.h).
+  // toml++ sees only text it is known to handle (config/toml_subset.h).
   if (auto e = check_toml_subset(text))
     throw ConfigError(display_path + ":" + std::to_string(e->line) + ":" + std::to_string(e->column) + ": " + e->message);
   toml::table root;

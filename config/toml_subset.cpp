@@ -1,4 +1,4 @@
-#include "cli/toml_subset.h"
+#include "config/toml_subset.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "reporters/reporters.h"
+#include "engine/result.h"
 
 namespace migrasafe {
 

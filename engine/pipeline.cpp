@@ -1,0 +1,258 @@
+#include "engine/pipeline.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+namespace migrasafe {
+namespace {
+
+// For tests only: MIGRASAFE_TEST_INTERNAL_ERROR=TEXT makes the analysis of
+// every file whose path contains TEXT throw, as a bug in a rule would, so
+// that the handling of internal errors (exit 4, the other files reported)
+// can be tested with the real binary.
+void throw_if_test_internal_error(const std::string& path) {
+  const char* text = std::getenv("MIGRASAFE_TEST_INTERNAL_ERROR");
+  if (text && *text && path.find(text) != std::string::npos)
+    throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::string err;
+  return read_input({path, false}, err);
+}
+
+}  // namespace
+
+void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256u << 20);
+  std::vector<pthread_t> threads;
+  auto trampoline = [](void* f) -> void* {
+    (*static_cast<const std::function<void()>*>(f))();
+    return nullptr;
+  };
+  for (unsigned t = 0; t < n; ++t) {
+    pthread_t id;
+    if (pthread_create(&id, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) == 0) threads.push_back(id);
+  }
+  pthread_attr_destroy(&attr);
+  if (threads.empty()) fn();  // could not create threads: run here
+  for (pthread_t id : threads) pthread_join(id, nullptr);
+}
+
+UnitState Pipeline::prepare(const WorkUnit& unit) const {
+  UnitState state;
+  state.unit = &unit;
+  for (const ScriptRef& ref : unit.scripts) state.scripts.push_back(ScriptState{ref, {}, {}, {}, {}});
+  return state;
+}
+
+void Pipeline::internal_error(ScriptState& s, const std::exception& e) {
+  // A bug, not bad input: say so loudly, keep the other files' results.
+  std::string file = in_.shown(in_.inputs[s.ref.input].path);
+  std::lock_guard<std::mutex> lock(mutex_);
+  internal_errors.insert(file);
+  messages.push_back({RunMessage::Level::InternalError, file + ": " + e.what()});
+  s.result.input_error = std::string("internal error: ") + e.what();
+}
+
+void Pipeline::parse(UnitState& unit) {
+  for (ScriptState& s : unit.scripts) {
+    try {
+      parse_script(*unit.unit, s);
+    } catch (const std::exception& e) {  // nothing may escape a worker thread: it would end the whole run
+      internal_error(s, e);
+    }
+  }
+  try {
+    pair_scripts(unit);
+  } catch (const std::exception& e) {
+    internal_error(unit.scripts.front(), e);
+  }
+}
+
+void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
+  const InputFile& in = in_.inputs[s.ref.input];
+  FileResult& slot = s.result;
+  slot.path = in.path;
+  std::string err;
+  std::optional<std::string> text;
+  if (in.from_stdin) {
+    text = in_.preloaded[s.ref.input];  // a copy: a dbmate file's two sections are two scripts
+    err = in_.preload_errors[s.ref.input];
+  } else {
+    text = read_input(in, err);
+  }
+  if (!text) {
+    slot.input_error = err;
+    return;
+  }
+  try {
+    const Migration* m = unit.migration;
+    switch (s.ref.part) {
+      case ScriptPart::Up: s.role = up_role(*m, std::nullopt); break;  // its down script: pair_scripts
+      case ScriptPart::Down: s.role = down_role(*m); break;
+      case ScriptPart::Verify: s.role.kind = MigrationRole::Kind::Verify; break;
+      case ScriptPart::Whole: break;
+    }
+    if (m && m->up_section) {
+      // One file, several scripts (dbmate sections, Liquibase changesets): each is analysed with
+      // the rest blanked out, so offsets, lines and columns are the file's own.
+      s.original = std::make_shared<const SourceFile>(in.path, *text);
+      s.parsed = parse_file(
+          std::make_shared<const SourceFile>(in.path, section_script(*m, s.ref.part == ScriptPart::Down, *text)));
+    } else {
+      s.parsed = parse_file(std::make_shared<const SourceFile>(in.path, std::move(*text)));
+    }
+  } catch (const std::exception& e) {
+    internal_error(s, e);
+  }
+  if (s.ref.part == ScriptPart::Up || s.ref.part == ScriptPart::Whole) {
+    const HistoryResult& history = in_.histories[unit.set];
+    if (auto it = history.by_file.find(in.path); it != history.by_file.end()) s.role.history = it->second;
+  }
+}
+
+void Pipeline::pair_scripts(UnitState& unit) {
+  const Migration* m = unit.unit->migration;
+  if (!m) return;
+  auto find = [&](ScriptPart part) -> ScriptState* {
+    for (ScriptState& s : unit.scripts)
+      if (s.ref.part == part && s.parsed) return &s;
+    return nullptr;
+  };
+  ScriptState* up = find(ScriptPart::Up);
+  ScriptState* down = find(ScriptPart::Down);
+  const bool sections = m->up_section.has_value();  // dbmate, Liquibase: scripts are parts of one file
+  // The up script's down script (the reversal check, missing-down-script).
+  if (up && up->role.down_exists) {
+    const ParsedFile* down_script = down ? &*down->parsed : nullptr;
+    if (!down_script && sections) {
+      unit.context_down = parse_file(
+          std::make_shared<const SourceFile>(up->original->path, section_script(*m, true, up->original->text)));
+      down_script = &*unit.context_down;
+    } else if (!down_script) {
+      if (auto text = read_file(*m->down))
+        unit.context_down = parse_file(std::make_shared<const SourceFile>(*m->down, std::move(*text)));
+      if (unit.context_down) down_script = &*unit.context_down;
+    }
+    if (down_script) {
+      up->role.down_script = down_script;
+      up->role.down_text = sections ? section_script(*m, true, up->original->text) : down_script->source->text;
+    }
+  }
+  // The down script's up script (what it is expected to undo).
+  if (down && !up) {
+    if (sections) {
+      unit.context_up = parse_file(
+          std::make_shared<const SourceFile>(down->original->path, section_script(*m, false, down->original->text)));
+    } else if (auto source = load_undone_up(down->role)) {
+      unit.context_up = parse_file(std::move(source));
+    }
+  }
+}
+
+LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) const {
+  // Per-file options (config overrides), and the layout's transaction convention.
+  LintOptions o = in_.config.settings.options_for(in_.shown(in_.inputs[s.ref.input].path));
+  o.sizes = in_.config.sizes;
+  if (const Migration* m = unit.migration) {
+    o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
+    // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).
+    if (runs_in_transaction(*m, s.ref.transaction, *s.parsed, o.analysis.pg_version))
+      o.analysis.assume_in_transaction = true;
+  }
+  if (in_.config.adjust_options) in_.config.adjust_options(in_.inputs[s.ref.input].path, o);
+  return o;
+}
+
+void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
+  // What the up script did, for its down script: read before the up
+  // script's analysis frees its trees.
+  std::optional<UndoneMigration> undone;
+  for (ScriptState& s : unit.scripts) {
+    if (s.ref.part != ScriptPart::Down || !s.parsed) continue;
+    const ParsedFile* up = unit.context_up ? &*unit.context_up : nullptr;
+    for (const ScriptState& u : unit.scripts)
+      if (u.ref.part == ScriptPart::Up && u.parsed) up = &*u.parsed;
+    try {
+      if (up) undone = Context::undone_by(*up, options_for(*unit.unit, s).analysis);
+    } catch (const std::exception& e) {
+      internal_error(s, e);
+      s.parsed.reset();
+    }
+  }
+  unit.context_up.reset();
+  for (ScriptState& s : unit.scripts) {
+    if (!s.parsed) continue;
+    const std::string& path = in_.inputs[s.ref.input].path;
+    auto source = s.parsed->source;
+    try {
+      throw_if_test_internal_error(path);
+      LintOptions o = options_for(*unit.unit, s);
+      if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
+      const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && undone ? &*undone : nullptr;
+      s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history);
+    } catch (const std::exception& e) {
+      s.result = FileResult{};
+      s.result.path = path;
+      s.result.parsed.source = source;
+      internal_error(s, e);
+    }
+    ++scripts_replayed;
+    s.parsed.reset();
+  }
+  unit.context_down.reset();
+}
+
+void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories) {
+  std::vector<char> ready(units.size(), 0);
+  std::mutex ready_mutex;
+  std::condition_variable ready_cv;
+  std::atomic<std::size_t> next{0};
+  auto parse_next = [&]() -> bool {  // false when every unit is taken
+    std::size_t k = next++;
+    if (k >= units.size()) return false;
+    parse(units[k]);
+    {
+      std::lock_guard<std::mutex> lock(ready_mutex);
+      ready[k] = 1;
+    }
+    ready_cv.notify_all();
+    return true;
+  };
+  auto replay_all = [&] {
+    for (std::size_t k = 0; k < units.size(); ++k) {
+      // Help parse while unit k is not ready; wait only when all are taken.
+      while (true) {
+        {
+          std::unique_lock<std::mutex> lock(ready_mutex);
+          if (ready[k]) break;
+        }
+        if (parse_next()) continue;
+        std::unique_lock<std::mutex> lock(ready_mutex);
+        ready_cv.wait(lock, [&] { return ready[k] != 0; });
+        break;
+      }
+      replay(units[k], histories[units[k].unit->set], true);
+    }
+  };
+  std::atomic<bool> replay_started{false};
+  auto worker = [&] {
+    // The first thread in replays (and parses while it would wait); the others parse.
+    if (!replay_started.exchange(true)) return replay_all();
+    while (parse_next()) {
+    }
+  };
+  unsigned n_threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(units.size())));
+  run_on_large_stacks(n_threads, worker);
+}
+
+}  // namespace migrasafe

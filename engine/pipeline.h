@@ -1,0 +1,84 @@
+#pragma once
+// The parse-and-replay core of a lint session: parse workers take units in
+// order (reading and parsing dominate, and files are independent); the
+// replay is sequential per migration set, in migration order, so each
+// migration sees the schema the ones before it left, and it frees each
+// file's trees as soon as it is done.
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/plan.h"
+#include "engine/result.h"
+#include "engine/session.h"
+#include "sources/history.h"
+
+namespace migrasafe {
+
+// One script of a unit, from its text to its result.
+struct ScriptState {
+  ScriptRef ref;
+  std::optional<ParsedFile> parsed;
+  std::shared_ptr<const SourceFile> original;  // dbmate: the whole file (the parse has the other section blanked)
+  MigrationRole role;
+  FileResult result;
+};
+
+// A migration's scripts, each read and parsed once: the reversal check of
+// the up script reads the down script's parse, and the down script's
+// analysis what the up script created (from the up script's parse). A
+// script that is not among the files asked about is read for that alone.
+struct UnitState {
+  const WorkUnit* unit = nullptr;
+  std::vector<ScriptState> scripts;
+  std::optional<ParsedFile> context_up, context_down;  // read from disk for the other script
+};
+
+// What the pipeline reads: the session's configuration and the run's inputs.
+struct PipelineInputs {
+  const SessionConfig& config;
+  const std::vector<InputFile>& inputs;
+  const std::vector<std::optional<std::string>>& preloaded;  // stdin, read up front
+  const std::vector<std::string>& preload_errors;
+  std::function<std::string(const std::string&)> shown;  // the name a path is reported under
+  const std::vector<HistoryResult>& histories;            // by set
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineInputs in) : in_(std::move(in)) {}
+
+  UnitState prepare(const WorkUnit& unit) const;
+  // Reads and parses the unit's scripts (any thread).
+  void parse(UnitState& unit);
+  // Replays the unit's scripts onto `history` (its set's schema); without
+  // rules it only advances the schema (the history before a relinted file).
+  void replay(UnitState& unit, Catalog& history, bool with_rules);
+  // Every unit: parse workers ahead of one ordered replay. `histories`: each
+  // set's starting schema, advanced as the units replay.
+  void run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories);
+
+  // What happened beside the results (internal errors), in order; thread-safe.
+  std::vector<RunMessage> messages;
+  std::set<std::string> internal_errors;  // files, as reported
+  std::size_t scripts_replayed = 0;
+
+ private:
+  void parse_script(const WorkUnit& unit, ScriptState& s);
+  void pair_scripts(UnitState& unit);
+  LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
+  void internal_error(ScriptState& s, const std::exception& e);
+  PipelineInputs in_;
+  std::mutex mutex_;
+};
+
+// Runs `fn` on `n` threads with 256 MiB stacks (address space only; pages are
+// touched as used), so deeply nested statements cannot overflow the recursive
+// tree walks.
+void run_on_large_stacks(unsigned n, const std::function<void()>& fn);
+
+}  // namespace migrasafe

@@ -1,0 +1,122 @@
+#include "engine/plan.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "sources/paths.h"
+
+namespace migrasafe {
+
+void plan_units(const MigrationSet& set, std::size_t set_index, const std::vector<InputFile>& inputs,
+                const std::vector<std::size_t>& set_inputs, std::vector<char>& covered, std::vector<WorkUnit>& units) {
+  std::map<std::string, std::size_t> index_of;
+  for (std::size_t i : set_inputs)
+    if (!inputs[i].from_stdin || inputs[i].named) index_of.emplace(inputs[i].path, i);
+  for (const Migration& m : set.migrations) {
+    WorkUnit unit{&m, set_index, {}};
+    auto add = [&](const std::string& path, ScriptPart part, bool transaction) {
+      auto it = index_of.find(path);
+      if (it == index_of.end()) return;  // on disk, but not among the files asked about
+      unit.scripts.push_back({it->second, part, transaction});
+      covered[it->second] = 1;
+    };
+    if (!m.up.empty()) add(m.up, ScriptPart::Up, m.transaction);
+    if (m.up_section) {  // a part of a file: dbmate, Liquibase
+      if (m.down_section) add(m.up, ScriptPart::Down, m.down_transaction);
+    } else if (m.down) {
+      add(*m.down, ScriptPart::Down, m.down_transaction);
+    }
+    if (m.verify) add(*m.verify, ScriptPart::Verify, false);
+    if (!unit.scripts.empty()) units.push_back(std::move(unit));
+  }
+}
+
+}  // namespace migrasafe
+
+namespace migrasafe {
+
+std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  for (const std::string& p : paths)
+    if (p != "-" && std::filesystem::is_directory(p, ec)) dirs.emplace_back(p);
+  return dirs;
+}
+
+namespace {
+
+bool is_under(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::filesystem::path rel = path.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+// A migration set's inputs and the directories whose migrasafe.sum it checks.
+struct SetInputs {
+  std::vector<std::size_t> inputs;
+  std::vector<std::filesystem::path> sum_dirs;
+};
+
+// Each directory named on the command line is its own migration set (a
+// project's history: one project must not see another's tables); every
+// other input (files, globs, stdin) belongs to one set of loose files, which
+// share one history. A file or directory under two directories named goes
+// with the first.
+std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> dirs = sum_dirs(paths), real_dirs;
+  for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path(d));
+  auto first_dir_holding = [&](const std::filesystem::path& real) {
+    std::size_t d = 0;
+    while (d < real_dirs.size() && !is_under(real, real_dirs[d])) ++d;
+    return d;
+  };
+  std::vector<SetInputs> by_dir(dirs.size() + 1);  // the last: loose files
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    std::size_t owner = d;  // a directory inside (or equal to) an earlier one is that one's set
+    for (std::size_t e = 0; e < d; ++e)
+      if (real_dirs[e] == real_dirs[d] || is_under(real_dirs[d], real_dirs[e])) {
+        owner = e;
+        break;
+      }
+    by_dir[owner].sum_dirs.push_back(dirs[d]);
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    bool on_disk = !inputs[i].from_stdin || inputs[i].named;
+    std::size_t d = on_disk ? first_dir_holding(real_path(inputs[i].path)) : dirs.size();
+    by_dir[d].inputs.push_back(i);
+  }
+  std::vector<SetInputs> sets;
+  for (SetInputs& set : by_dir)
+    if (!set.inputs.empty() || !set.sum_dirs.empty()) sets.push_back(std::move(set));
+  return sets;
+}
+
+}  // namespace
+
+RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::string>& read_paths,
+                 std::optional<Layout> layout, const std::string* stdin_text, const ChangedFiles* since) {
+  RunPlan plan;
+  // The migration set orders the replay, pairs up and down scripts and says
+  // whether the tool wraps each migration in a transaction. Every file is
+  // analysed once (dbmate: once per section, merged); unnamed stdin and
+  // anything the set does not hold run last, as plain files.
+  std::vector<SetInputs> groups = group_by_set(inputs, read_paths);
+  plan.sets.reserve(groups.size());  // units point into the sets
+  for (const SetInputs& group : groups) {
+    std::vector<InputFile> files;
+    for (std::size_t i : group.inputs) files.push_back(inputs[i]);
+    plan.sets.push_back(build_migration_set(files, layout, stdin_text));
+    // History integrity: the set against itself, the git base and migrasafe.sum
+    // in each directory named.
+    plan.histories.push_back(check_history(plan.sets.back(), group.sum_dirs, since));
+  }
+  std::vector<char> covered(inputs.size(), 0);
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    plan_units(plan.sets[k], k, inputs, groups[k].inputs, covered, plan.units);
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (std::size_t i : groups[k].inputs)
+      if (!covered[i]) plan.units.push_back({nullptr, k, {{i, ScriptPart::Whole, false}}});
+  return plan;
+}
+
+}  // namespace migrasafe

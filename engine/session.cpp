@@ -1,0 +1,337 @@
+#include "engine/session.h"
+
+#include <algorithm>
+#include <set>
+#include <filesystem>
+#include <iterator>
+
+#include "engine/fix_loop.h"
+#include "engine/pipeline.h"
+#include "engine/plan.h"
+#include "sources/discovery.h"
+#include "sources/git.h"
+#include "sources/history.h"
+
+namespace migrasafe {
+namespace {
+
+RunResult failed(RunFailure::Kind kind, std::string message) {
+  RunResult run;
+  run.failure = RunFailure{kind, std::move(message)};
+  return run;
+}
+
+// A sum file's findings as a file of the report (enabled rules only, with
+// the configured severities).
+FileResult sum_file_result(SumFileResult sum, const LintOptions& options) {
+  FileResult f;
+  f.path = sum.path;
+  f.input_error = std::move(sum.error);
+  f.parsed.source = std::make_shared<const SourceFile>(sum.path, std::move(sum.text));
+  for (SumFinding& s : sum.findings) {
+    std::size_t id = static_cast<std::size_t>(s.rule);
+    if (!options.enabled[id]) continue;
+    f.diagnostics.push_back({s.rule, options.severity[id].value_or(rule_info(s.rule).severity), s.begin, s.end,
+                             std::move(s.message), std::move(s.help)});
+  }
+  return f;
+}
+
+// The results of a unit's scripts that come from input `i`, as one file
+// (dbmate: the two sections merged), with the file's own text.
+std::optional<FileResult> result_of_input(std::vector<ScriptState>& scripts, std::size_t i) {
+  std::optional<FileResult> file;
+  for (ScriptState& s : scripts) {
+    if (s.ref.input != i) continue;
+    if (s.original && s.result.input_error.empty()) s.result.parsed.source = s.original;
+    file = file ? merge_disjoint(std::move(*file), std::move(s.result)) : std::move(s.result);
+  }
+  return file;
+}
+
+// The unit identity a cached schema boundary is checked against.
+std::string unit_key(const WorkUnit& u, const std::vector<InputFile>& inputs) {
+  return inputs[u.scripts.front().input].path;
+}
+
+}  // namespace
+
+// relint's schema cache: for the set last relinted, the schema before each
+// of its first units (boundary j: before unit j), valid while the units
+// before it are the same files.
+struct LintSession::Cache {
+  std::vector<std::string> unit_keys;
+  std::vector<Catalog> before;  // before[j]: the schema before unit j (j <= unit_keys.size())
+};
+
+LintSession::LintSession(SessionConfig config) : config_(std::move(config)) {}
+LintSession::~LintSession() = default;
+
+bool LintSession::seed_schema(RunResult& run) {
+  const Snapshot* snapshot = config_.snapshot.get();
+  if ((config_.schema.empty() && !snapshot) || seed_) {
+    if (!seed_) seed_.emplace();
+    return true;
+  }
+  // A --snapshot's schema is DDL written from it; a --schema is read from its file.
+  const std::string& name = snapshot ? snapshot->path : config_.schema;
+  const std::string option = snapshot ? "--snapshot " : "--schema ";
+  std::string err;
+  auto text = snapshot ? std::optional<std::string>(snapshot->schema_sql) : read_input({config_.schema, false}, err);
+  if (!text) {
+    run.failure = RunFailure{RunFailure::Kind::Input, option + name + ": " + err};
+    return false;
+  }
+  // Replayed without rules, so the first migration sees production's schema.
+  LintOptions replay_only = config_.settings.base_options();
+  std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
+  Catalog seed;
+  FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(name, std::move(*text))), {},
+                                 replay_only, nullptr, &seed);
+  for (const ParseProblem& p : dump.parsed.problems)
+    if (p.kind == ProblemKind::SyntaxError)
+      run.messages.push_back({RunMessage::Level::Warning,
+                              option + name + ":" + (snapshot ? " schema statement at line " : "") +
+                                  std::to_string(dump.parsed.source->lines.position(p.begin).line) + ": " + p.message +
+                                  " (statement skipped)"});
+  seed_ = std::move(seed);
+  return true;
+}
+
+RunResult LintSession::run(const std::vector<std::string>& paths) {
+  last_paths_ = paths;
+  cache_.reset();  // the files may have changed since
+  std::vector<InputFile> inputs;
+  RunResult run = run_once(paths, inputs);
+  auto hide_baselined = [&](RunResult& r, bool say) {
+    if (!config_.baseline) return;
+    BaselineSummary b = apply_baseline(*config_.baseline, r, baseline_root());
+    if (!say) return;
+    std::string text = "baseline " + config_.baseline_file + ": " + std::to_string(b.hidden) +
+                       (b.hidden == 1 ? " finding" : " findings") + " hidden";
+    if (b.stale)
+      text += ", " + std::to_string(b.stale) + (b.stale == 1 ? " entry no longer matches" : " entries no longer match") +
+              " (fixed: `migrasafe baseline` rewrites the file without them)";
+    r.messages.push_back({RunMessage::Level::Info, std::move(text)});
+  };
+  if (!config_.fix || run.failure) {
+    if (!run.failure) hide_baselined(run, true);
+    return run;
+  }
+  // --fix: fix the reported findings (not the baselined ones), lint the fixed
+  // files (and stdin's fixed text) again, until no fix applies; the last
+  // pass is the report of what remains.
+  const std::optional<std::string> given_stdin = config_.stdin_text;
+  std::optional<std::string> stdin_text = config_.stdin_text;
+  bool has_stdin = std::any_of(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  std::vector<RunMessage> earlier;  // the messages of the passes before the last
+  FixTally tally;
+  bool write_failed = false;
+  while (true) {
+    hide_baselined(run, false);  // not reported: not fixed (the next pass says so)
+    std::move(run.messages.begin(), run.messages.end(), std::back_inserter(earlier));
+    run.messages.clear();
+    FixPass pass = fix_pass(inputs, run, stdin_text, tally, earlier);
+    write_failed = write_failed || pass.write_failed;
+    bool again = pass.applied > 0 && tally.passes < FixTally::kMaxPasses && !pass.write_failed;
+    if (!again) earlier.push_back({RunMessage::Level::Info, fix_summary(tally)});
+    if (has_stdin && !stdin_text) {  // unreadable stdin: nothing was fixed, and it cannot be read again
+      hide_baselined(run, true);
+      break;
+    }
+    config_.stdin_text = stdin_text;
+    run = run_once(paths, inputs);
+    if (run.failure) break;
+    if (!again) {
+      hide_baselined(run, true);
+      break;
+    }
+  }
+  config_.stdin_text = given_stdin;
+  run.messages.insert(run.messages.begin(), earlier.begin(), earlier.end());
+  run.fix_write_failed = write_failed;
+  if (has_stdin && stdin_text) run.fixed_stdin = std::move(stdin_text);
+  return run;
+}
+
+RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vector<InputFile>& inputs) {
+  using Kind = RunFailure::Kind;
+  const SessionConfig& c = config_;
+  if (std::count(paths.begin(), paths.end(), "-") > 1) return failed(Kind::Usage, "`-` (stdin) can be given only once");
+  if (!c.stdin_filename.empty() && std::count(paths.begin(), paths.end(), "-") == 0)
+    return failed(Kind::Usage, "--stdin-filename names the input read from `-`, and `-` is not among the paths");
+  if (c.staged && !c.changed_since.empty())
+    return failed(Kind::Usage,
+                  "--staged and --changed-since cannot be combined: --staged checks what the next commit records, "
+                  "--changed-since what a branch changed");
+  if (c.staged && c.fix)
+    return failed(Kind::Usage,
+                  "--fix cannot be combined with --staged: it fixes the files of the working tree, --staged checks "
+                  "the index");
+  RunResult run;
+  if (!seed_schema(run)) return run;
+
+  // --changed-since / --staged narrow the report, not the replay.
+  std::optional<ChangedFiles> report_only;
+  if (!c.changed_since.empty() || c.staged) {
+    std::string error;
+    report_only = c.staged ? staged_files(error) : changed_since(c.changed_since, error);
+    if (!report_only) return failed(Kind::Usage, std::string(c.staged ? "--staged" : "--changed-since") + ": " + error);
+  }
+
+  // --staged: read the migrations as the index has them; report them under their own names.
+  std::optional<IndexSnapshot> snapshot;
+  std::vector<std::string> read_paths = paths;
+  if (c.staged) {
+    std::string error;
+    if (auto taken = IndexSnapshot::take(paths, error)) snapshot.emplace(std::move(*taken));
+    if (!snapshot) return failed(Kind::Usage, "--staged: " + error);
+    read_paths = snapshot->paths_to_read();
+  }
+  auto shown = [&snapshot](const std::string& path) { return snapshot ? snapshot->shown(path) : path; };
+
+  std::vector<InputError> input_errors;
+  inputs = discover(read_paths, c.stdin_filename, input_errors);
+  // Read stdin up front (a named one's layout may depend on its text); every
+  // other file is read by the worker that lints it.
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
+  const std::string* stdin_text = nullptr;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].from_stdin) continue;
+    preloaded[i] = c.stdin_text ? c.stdin_text : read_input(inputs[i], preload_errors[i]);
+    if (preloaded[i]) stdin_text = &*preloaded[i];
+  }
+  // The report must not overwrite what it reports on (under any spelling of its path).
+  if (!c.report_path.empty()) {
+    std::vector<std::string> read;
+    for (const InputFile& in : inputs)
+      if (!in.from_stdin) read.push_back(shown(in.path));
+    for (const std::string* p : {&c.schema, &c.baseline_file, &c.settings.config().path})
+      if (!p->empty()) read.push_back(*p);
+    if (c.snapshot) read.push_back(c.snapshot->path);
+    for (const std::filesystem::path& dir : sum_dirs(paths)) read.push_back((dir / kSumFileName).string());
+    for (const std::string& p : read) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(c.report_path, p, ec))
+        return failed(Kind::Usage, "--output " + c.report_path + " is the input file " + p + ": refusing to overwrite it");
+    }
+  }
+
+  RunPlan plan = plan_run(inputs, read_paths, c.layout, stdin_text, c.changed_since.empty() ? nullptr : &*report_only);
+  LintOptions options = c.settings.base_options();
+  run.options = options.analysis;
+  Pipeline pipeline({c, inputs, preloaded, preload_errors, shown, plan.histories});
+  std::vector<UnitState> units;
+  units.reserve(plan.units.size());
+  for (const WorkUnit& u : plan.units) units.push_back(pipeline.prepare(u));
+  std::vector<Catalog> histories(plan.sets.size(), *seed_);
+  pipeline.run_all(units, histories);
+  stats_.scripts_replayed += pipeline.scripts_replayed;
+  std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
+  run.internal_errors = std::move(pipeline.internal_errors);
+
+  // Reported per file, in the order the paths named them.
+  // A file that holds several migrations (Liquibase changesets) gets all their results.
+  run.files.resize(inputs.size());
+  std::vector<char> filled(inputs.size(), 0);
+  for (UnitState& u : units) {
+    std::set<std::size_t> unit_inputs;  // a unit reads one to three files
+    for (const ScriptState& script : u.scripts) unit_inputs.insert(script.ref.input);
+    for (std::size_t i : unit_inputs)
+      if (auto file = result_of_input(u.scripts, i)) {
+        run.files[i] = filled[i] ? merge_disjoint(std::move(run.files[i]), std::move(*file)) : std::move(*file);
+        filled[i] = 1;
+      }
+  }
+  for (FileResult& f : run.files)
+    if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
+  if (snapshot)
+    for (FileResult& f : run.files) f.path = shown(f.path);
+  if (report_only)
+    std::erase_if(run.files, [&](const FileResult& f) { return f.path != c.stdin_filename && !report_only->contains(f.path); });
+
+  // Findings on migrasafe.sum itself (vanished migrations, a bad total).
+  for (HistoryResult& history : plan.histories)
+    for (SumFileResult& sum : history.sum_files) {
+      FileResult f = sum_file_result(std::move(sum), options);
+      f.path = shown(f.path);
+      if (!f.diagnostics.empty() || !f.input_error.empty()) run.files.push_back(std::move(f));
+    }
+
+  // Paths that named nothing are reported like unreadable files.
+  for (const InputError& e : input_errors) {
+    FileResult f;
+    f.path = shown(e.path);
+    f.input_error = e.message;
+    f.parsed.source = std::make_shared<SourceFile>(e.path, "");
+    run.files.push_back(std::move(f));
+  }
+  return run;
+}
+
+FileResult LintSession::relint(const std::string& path, std::string text) {
+  FileResult out;
+  out.path = path;
+  out.parsed.source = std::make_shared<const SourceFile>(path, text);
+  RunResult seeding;
+  if (!seed_schema(seeding)) {
+    out.input_error = seeding.failure->message;
+    return out;
+  }
+  // The buffer stands in for the file on disk, as `--stdin-filename PATH -` does.
+  std::vector<std::string> paths = last_paths_;
+  if (paths.empty()) {
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    paths.push_back(dir.empty() ? "." : dir);
+  }
+  paths.push_back("-");
+  std::vector<InputError> errors;
+  std::vector<InputFile> inputs = discover(paths, path, errors);
+  std::vector<std::optional<std::string>> preloaded(inputs.size());
+  std::vector<std::string> preload_errors(inputs.size());
+  auto buffer = std::find_if(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
+  std::size_t target = static_cast<std::size_t>(buffer - inputs.begin());
+  preloaded[target] = std::move(text);
+  RunPlan plan = plan_run(inputs, paths, config_.layout, &*preloaded[target], nullptr);
+  auto unit_at = std::find_if(plan.units.begin(), plan.units.end(), [&](const WorkUnit& u) {
+    return std::any_of(u.scripts.begin(), u.scripts.end(), [&](const ScriptRef& s) { return s.input == target; });
+  });
+  std::size_t set = unit_at->set;
+  std::vector<const WorkUnit*> before;  // the units of its set that run before it
+  for (auto it = plan.units.begin(); it != unit_at; ++it)
+    if (it->set == set) before.push_back(&*it);
+
+  // The longest cached prefix of that history.
+  if (!cache_) cache_ = std::make_unique<Cache>();
+  std::size_t reuse = 0;
+  while (reuse < before.size() && reuse < cache_->unit_keys.size() && reuse + 1 < cache_->before.size() &&
+         cache_->unit_keys[reuse] == unit_key(*before[reuse], inputs))
+    ++reuse;
+  cache_->unit_keys.resize(reuse);
+  cache_->before.resize(std::min(cache_->before.size(), reuse + 1));
+  if (cache_->before.empty()) cache_->before.push_back(*seed_);
+  if (reuse > 0) ++stats_.history_reuses;
+
+  Pipeline pipeline({config_, inputs, preloaded, preload_errors, [](const std::string& p) { return p; }, plan.histories});
+  UnitState state;
+  run_on_large_stacks(1, [&] {
+    Catalog history = cache_->before.back();
+    for (std::size_t j = reuse; j < before.size(); ++j) {  // the rest of the history, without rules
+      UnitState earlier = pipeline.prepare(*before[j]);
+      pipeline.parse(earlier);
+      pipeline.replay(earlier, history, false);
+      cache_->unit_keys.push_back(unit_key(*before[j], inputs));
+      cache_->before.push_back(history);
+    }
+    state = pipeline.prepare(*unit_at);
+    pipeline.parse(state);
+    pipeline.replay(state, history, true);
+  });
+  stats_.scripts_replayed += pipeline.scripts_replayed;
+  if (auto file = result_of_input(state.scripts, target)) out = std::move(*file);
+  if (!out.parsed.source) out.parsed.source = std::make_shared<SourceFile>(path, "");
+  return out;
+}
+
+}  // namespace migrasafe

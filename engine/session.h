@@ -1,0 +1,92 @@
+#pragma once
+// The lint session: a migration run as a library call, for every front end
+// (the CLI, the tests, an editor server). It takes a resolved configuration,
+// plans one WorkUnit per migration, parses each script once on parallel
+// workers, replays each migration set in order (its own history), runs the
+// rules, applies suppressions, configuration and baseline, and returns the
+// results as values. It writes nothing to stdout or stderr: what a front end
+// should say is in RunResult::messages.
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/baseline.h"
+#include "config/config.h"
+#include "engine/result.h"
+#include "snapshot/snapshot.h"
+#include "sources/discovery.h"
+#include "sources/layouts.h"
+
+namespace migrasafe {
+
+struct SessionConfig {
+  explicit SessionConfig(Settings s) : settings(std::move(s)) {}
+  Settings settings;             // the configuration file with the command line on top (per-file options)
+  std::optional<Layout> layout;  // forced migration-tool layout; nullopt: detected
+  std::string schema;            // a schema dump replayed before the first migration of every set
+  // A production snapshot: its schema is replayed like `schema`, and its
+  // table sizes make lock and rewrite findings size-aware (`sizes`).
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<TableSizes> sizes;
+  std::string stdin_filename;    // the name of the input read from `-` (it then replaces that file)
+  // Stdin's text when the caller already has it (an editor buffer, a --fix
+  // pass); otherwise `-` is read from the process's stdin.
+  std::optional<std::string> stdin_text;
+  std::string changed_since;  // report only files changed since this git ref (the replay keeps every file)
+  bool staged = false;        // read the migrations from the git index; report only staged files
+  bool fix = false;           // apply the findings' fixes until none applies, then report what remains
+  std::optional<std::vector<BaselineEntry>> baseline;  // findings to hide
+  std::string baseline_file;                           // where they came from (for messages)
+  std::string report_path;  // where the report will be written: refused when it is one of the inputs
+  // A front end's last word on a file's options (the fixture harness's
+  // `-- options:` header), after the configuration and the layout's conventions.
+  std::function<void(const std::string& path, LintOptions& options)> adjust_options;
+};
+
+// What relint could reuse: observable counts, for tests and editors.
+struct SessionStats {
+  std::size_t scripts_replayed = 0;  // scripts run through the replay (with or without rules)
+  std::size_t history_reuses = 0;    // relints that started from a cached schema
+};
+
+class LintSession {
+ public:
+  explicit LintSession(SessionConfig config);
+  ~LintSession();
+  LintSession(const LintSession&) = delete;
+  LintSession& operator=(const LintSession&) = delete;
+
+  // The whole set, in migration order: every file named (directories
+  // searched for *.sql, globs, `-` for stdin), each directory its own history.
+  RunResult run(const std::vector<std::string>& paths);
+
+  // One buffer with unsaved content (an editor), judged with the history
+  // before it: the migrations the last run's paths hold (else the file's own
+  // directory). The schema is cached at file boundaries, so a second relint
+  // of a file late in a long history does not replay the history again.
+  // Relinting a file forgets what was cached after it (its text may change
+  // what follows).
+  FileResult relint(const std::string& path, std::string text);
+
+  const SessionStats& stats() const { return stats_; }
+
+ private:
+  struct Cache;
+  // One lint of the paths (a --fix pass, or the report); `inputs`: the files it discovered.
+  RunResult run_once(const std::vector<std::string>& paths, std::vector<InputFile>& inputs);
+  // --schema, replayed once per session; false (with `failure`) when it cannot be read.
+  bool seed_schema(RunResult& run);
+
+  SessionConfig config_;
+  std::vector<std::string> last_paths_;
+  std::optional<Catalog> seed_;
+  std::vector<RunMessage> seed_messages_;
+  std::unique_ptr<Cache> cache_;
+  SessionStats stats_;
+};
+
+}  // namespace migrasafe

@@ -1,0 +1,109 @@
+// LintSession (engine/session.h): per-set histories, relint of an unsaved
+// buffer with the history before it, and the schema cache relint keeps.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "engine/session.h"
+#include "support.h"
+
+namespace fs = std::filesystem;
+using namespace migrasafe;
+
+namespace {
+
+SessionConfig default_config() { return SessionConfig(Settings(Config{}, CommandLine{})); }
+
+std::size_t count_rule(const FileResult& f, RuleId rule) {
+  return static_cast<std::size_t>(
+      std::count_if(f.diagnostics.begin(), f.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule; }));
+}
+
+const FileResult& file_named(const RunResult& run, const fs::path& path) {
+  auto it = std::find_if(run.files.begin(), run.files.end(), [&](const FileResult& f) { return f.path == path.string(); });
+  REQUIRE(it != run.files.end());
+  return *it;
+}
+
+// Project a creates `accounts` with email varchar(50); project b widens an
+// `accounts.email` of its own, whose type it does not know.
+fs::path two_projects() {
+  fs::path root = testing::fresh_dir("session", "projects");
+  testing::write_file(root / "a/001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  testing::write_file(root / "b/001_widen.sql", "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n");
+  return root;
+}
+
+// A history of three migrations; the last widens a column the first declared.
+fs::path history_dir(const std::string& name) {
+  fs::path dir = testing::fresh_dir("session", name);
+  testing::write_file(dir / "001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  testing::write_file(dir / "002_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n");
+  testing::write_file(dir / "003_widen.sql", "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n");
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("session: each directory named is its own history", "[session]") {
+  fs::path root = two_projects();
+  // Alone, b does not know accounts.email's type: the change may rewrite the table.
+  LintSession alone(default_config());
+  RunResult b_only = alone.run({(root / "b").string()});
+  CHECK(count_rule(file_named(b_only, root / "b/001_widen.sql"), RuleId::alter_column_type) == 1);
+  // Beside a, it must not borrow a's table (varchar(50) -> varchar(100) would look safe).
+  LintSession both(default_config());
+  RunResult run = both.run({(root / "a").string(), (root / "b").string()});
+  REQUIRE(!run.failure);
+  CHECK(count_rule(file_named(run, root / "b/001_widen.sql"), RuleId::alter_column_type) == 1);
+  // Files named one by one are one history, as a shell glob over one directory expects.
+  fs::path dir = history_dir("loose");
+  LintSession loose(default_config());
+  RunResult files = loose.run({(dir / "001_accounts.sql").string(), (dir / "003_widen.sql").string()});
+  CHECK(count_rule(file_named(files, dir / "003_widen.sql"), RuleId::alter_column_type) == 0);
+}
+
+TEST_CASE("session: two project directories on the command line do not share tables", "[session][cli]") {
+  fs::path root = two_projects();
+  auto r = testing::run_cli("check --format gcc a b", root.string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("b/001_widen.sql:1:22: warning: changing the type of `accounts.email`") != std::string::npos);
+}
+
+TEST_CASE("session: relint judges the unsaved text with the history before it", "[session]") {
+  fs::path dir = history_dir("relint");
+  LintSession session(default_config());
+  RunResult run = session.run({dir.string()});
+  REQUIRE(!run.failure);
+  // The disk copy widens a varchar the history declared: no rewrite.
+  CHECK(count_rule(file_named(run, dir / "003_widen.sql"), RuleId::alter_column_type) == 0);
+  std::string path = (dir / "003_widen.sql").string();
+  FileResult same = session.relint(path, testing::read_file(path));
+  CHECK(same.path == path);
+  CHECK(count_rule(same, RuleId::alter_column_type) == 0);  // the history was used
+  // The buffer, not the disk copy: varchar to integer rewrites the table.
+  FileResult edited = session.relint(path, "ALTER TABLE accounts ALTER COLUMN email TYPE integer USING 0;\n");
+  CHECK(count_rule(edited, RuleId::alter_column_type) == 1);
+  CHECK(edited.parsed.source->text.find("integer") != std::string::npos);
+  CHECK(testing::read_file(path).find("integer") == std::string::npos);  // nothing written
+}
+
+TEST_CASE("session: a second relint reuses the schema cached at file boundaries", "[session]") {
+  fs::path dir = history_dir("cache");
+  std::string last = (dir / "003_widen.sql").string(), middle = (dir / "002_orders.sql").string();
+  LintSession session(default_config());  // no run: the file's own directory is the history
+  session.relint(last, testing::read_file(last));
+  CHECK(session.stats().scripts_replayed == 3);  // two earlier migrations, then the file
+  CHECK(session.stats().history_reuses == 0);
+  FileResult again = session.relint(last, "ALTER TABLE accounts ALTER COLUMN email TYPE integer USING 0;\n");
+  CHECK(session.stats().scripts_replayed == 4);  // only the file itself
+  CHECK(session.stats().history_reuses == 1);
+  CHECK(count_rule(again, RuleId::alter_column_type) == 1);
+  // An earlier file: its own boundary is cached too; what follows it is forgotten.
+  session.relint(middle, testing::read_file(middle));
+  CHECK(session.stats().scripts_replayed == 5);
+  CHECK(session.stats().history_reuses == 2);
+  session.relint(last, testing::read_file(last));
+  CHECK(session.stats().scripts_replayed == 7);  // 002 again (its text may have changed), then 003
+}
