@@ -130,8 +130,11 @@ void write_sarif(std::ostream& out, const RunResult& run) {
       {"columnKind", "unicodeCodePoints"},
       {"results", std::move(results)},
   };
-  if (!run.root.empty())  // an absolute directory URI, ending in '/'
-    sarif_run["originalUriBaseIds"] = {{kRootBaseId, {{"uri", path_to_uri(run.root.generic_string() + "/")}}}};
+  if (!run.root.empty()) {  // an absolute directory URI, ending in one '/' (the filesystem root is "file:///")
+    std::string root = run.root.generic_string();
+    if (!root.ends_with('/')) root += '/';
+    sarif_run["originalUriBaseIds"] = {{kRootBaseId, {{"uri", path_to_uri(root)}}}};
+  }
   nlohmann::json doc;
   doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   doc["version"] = "2.1.0";

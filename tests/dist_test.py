@@ -172,8 +172,12 @@ def compare_runs(chroot, root, binary_in_root, dynamic):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(both, invocations))
+    # SARIF names the repository root (originalUriBaseIds): `/` in the chroot, `root` outside it.
+    def outside(text):
+        return text.replace(str(root), "")
+
     differing = [" ".join(args) for args, s, n in results
-                 if (s.returncode, s.stdout, s.stderr) != (n.returncode, n.stdout, n.stderr)]
+                 if (s.returncode, s.stdout, s.stderr) != (n.returncode, outside(n.stdout), outside(n.stderr))]
     crashed = [" ".join(args) for args, s, _ in results if s.returncode not in (0, 1)]
     check(not differing, f"static and dynamic builds agree on all {len(results)} runs; differ on: {differing[:10]}")
     check(not crashed, f"the static binary exits 0 or 1 on the examples and fixtures; not on: {crashed[:10]}")
