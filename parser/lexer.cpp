@@ -206,6 +206,12 @@ constexpr std::array<std::string_view, 100> kReservedWords = {
 
 }  // namespace
 
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string quote_ident(std::string_view name) {
   bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
   for (char c : name)

@@ -41,6 +41,8 @@ bool token_is(std::string_view text, const Token& t, std::string_view keyword);
 // as is (lower-case letters, digits, underscores and $, not a reserved or
 // type/function-name keyword), else double-quoted.
 std::string quote_ident(std::string_view name);
+// A string literal as SQL needs it written: single-quoted, quotes doubled.
+std::string quote_literal(std::string_view text);
 
 // The identifier a Word or QuotedIdent token spells: unquoted words fold to
 // lower case, quoted ones keep their case and lose their quotes.

@@ -13,18 +13,12 @@ namespace migrasafe {
 
 namespace {
 
-std::string sql_literal(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 // A relation as the statement wrote it: schema.name or name.
 struct Relation {
   std::string schema, name;
   std::string sql() const { return (schema.empty() ? "" : quote_ident(schema) + ".") + quote_ident(name); }
   // to_regclass('...'): NULL when it does not exist (no error, unlike ::regclass).
-  std::string regclass() const { return "to_regclass(" + sql_literal(sql()) + ")"; }
+  std::string regclass() const { return "to_regclass(" + quote_literal(sql()) + ")"; }
   std::string shown() const { return schema.empty() ? name : schema + "." + name; }
   std::string part(std::string_view column) const { return shown() + kSubjectSeparator + std::string(column); }
 };
@@ -92,13 +86,13 @@ Check no_orphans(const Relation& child, const std::vector<std::string>& fk, cons
 Check column_type_is(const Relation& t, const std::string& column, const std::string& type) {
   return {"column " + t.shown() + "." + column + " exists with type " + type,
           "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = " + t.regclass() +
-              " AND attname = " + sql_literal(column) + " AND NOT attisdropped",
+              " AND attname = " + quote_literal(column) + " AND NOT attisdropped",
           type, {t.part(column)}};
 }
 
 Check column_absent(const Relation& t, const std::string& column) {
   return count_is_zero("column " + t.shown() + "." + column + " is gone",
-                       "pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " + sql_literal(column) +
+                       "pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " + quote_literal(column) +
                            " AND NOT attisdropped",
                        {t.part(column)});
 }
@@ -106,7 +100,7 @@ Check column_absent(const Relation& t, const std::string& column) {
 Check constraint_validated(const Relation& t, const std::string& name, bool valid) {
   return {"constraint " + name + " on " + t.shown() + (valid ? " exists and is validated" : " exists, NOT VALID until it is validated"),
           "SELECT convalidated FROM pg_constraint WHERE conrelid = " + t.regclass() + " AND conname = " +
-              sql_literal(name),
+              quote_literal(name),
           valid ? "t" : "f", {t.part("#" + name)}};
 }
 
@@ -169,7 +163,7 @@ void constraint_checks(const ParsedFile& file, const Statement& s, const Relatio
     if (after && name.size() <= kMaxIdentifier)
       after->push_back({"constraint " + name + " on " + t.shown() + " exists",
                         "SELECT contype FROM pg_constraint WHERE conrelid = " + t.regclass() + " AND conname = " +
-                            sql_literal(name),
+                            quote_literal(name),
                         type == "CONSTR_PRIMARY" ? "p" : "u", {t.part("#" + name)}});
   } else if (type == "CONSTR_FOREIGN") {
     std::vector<std::string> fk = ast::strings(ast::list(con, "fk_attrs"));
@@ -228,13 +222,13 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
       if (after)
         after->push_back({"column " + t.shown() + "." + name + " is NOT NULL",
                           "SELECT attnotnull FROM pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " +
-                              sql_literal(name),
+                              quote_literal(name),
                           "t", {t.part(name)}});
     } else if (sub == "AT_DropNotNull") {
       if (after)
         after->push_back({"column " + t.shown() + "." + name + " accepts NULL",
                           "SELECT attnotnull FROM pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " +
-                              sql_literal(name),
+                              quote_literal(name),
                           "f", {t.part(name)}});
     } else if (sub == "AT_AddColumn" && def) {
       const Json* col = ast::as(*def, "ColumnDef");
@@ -264,7 +258,7 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
     } else if (sub == "AT_DropConstraint" && after) {
       after->push_back(count_is_zero("constraint " + name + " on " + t.shown() + " is gone",
                                      "pg_constraint WHERE conrelid = " + t.regclass() + " AND conname = " +
-                                         sql_literal(name),
+                                         quote_literal(name),
                                      {t.part("#" + name)}));
     }
   }
@@ -319,7 +313,7 @@ void rename_checks(const Statement& s, std::vector<Check>* after) {
     after->push_back(column_absent(t, from));
     after->push_back({"column " + t.shown() + "." + to + " exists",
                       "SELECT count(*) FROM pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " +
-                          sql_literal(to) + " AND NOT attisdropped",
+                          quote_literal(to) + " AND NOT attisdropped",
                       "1", {t.part(to)}});
   } else if (type == "OBJECT_TABLE" && !t.name.empty()) {
     after->push_back(relation_exists(t, false));

@@ -20,12 +20,6 @@ using nlohmann::json;
 
 constexpr int kSnapshotVersion = 1;
 
-std::string literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string qualified(const json& object) {
   return quote_ident(object.value("schema", "public")) + "." + quote_ident(object.value("name", ""));
 }
@@ -53,7 +47,7 @@ std::string schema_sql(const json& doc) {
     sql << "CREATE TYPE " << qualified(e) << " AS ENUM (";
     bool first = true;
     for (const json& v : e.value("values", json::array())) {
-      sql << (first ? "" : ", ") << literal(v.get<std::string>());
+      sql << (first ? "" : ", ") << quote_literal(v.get<std::string>());
       first = false;
     }
     sql << ");\n";

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "parser/lexer.h"
 #include "snapshot/snapshot.h"
 
 namespace migrasafe {
@@ -53,12 +54,6 @@ bool run(PGconn* conn, const std::string& sql, Result& out, std::string& error) 
   return false;
 }
 
-std::string sql_literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 // The relations the snapshot covers, as a WHERE condition on pg_namespace n
 // and pg_class c: user schemas only, minus --exclude-schema, and with
 // --tables only the matching tables (a glob on "schema.name" or "name").
@@ -67,7 +62,7 @@ std::string relation_filter(const SnapshotRequest& r, bool tables_only) {
       "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT "
       "LIKE 'pg\\_temp\\_%' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND "
       "d.objid = c.oid AND d.deptype = 'e')";
-  for (const std::string& s : r.exclude_schemas) where += " AND n.nspname <> " + sql_literal(s);
+  for (const std::string& s : r.exclude_schemas) where += " AND n.nspname <> " + quote_literal(s);
   if (tables_only && !r.tables.empty()) {
     std::string like;
     for (char ch : r.tables) {
@@ -76,8 +71,8 @@ std::string relation_filter(const SnapshotRequest& r, bool tables_only) {
       else if (ch == '%' || ch == '_' || ch == '\\') (like += '\\') += ch;
       else like += ch;
     }
-    where += " AND (n.nspname || '.' || c.relname LIKE " + sql_literal(like) + " OR c.relname LIKE " +
-             sql_literal(like) + ")";
+    where += " AND (n.nspname || '.' || c.relname LIKE " + quote_literal(like) + " OR c.relname LIKE " +
+             quote_literal(like) + ")";
   }
   return where;
 }
@@ -269,7 +264,7 @@ std::optional<std::string> take_snapshot(const SnapshotRequest& request, std::st
 
   std::string user_schema =
       "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
-  for (const std::string& s : request.exclude_schemas) user_schema += " AND n.nspname <> " + sql_literal(s);
+  for (const std::string& s : request.exclude_schemas) user_schema += " AND n.nspname <> " + quote_literal(s);
   Result enums;
   if (!run(c.conn,
            "SELECT n.nspname, t.typname, array_to_json(array_agg(e.enumlabel ORDER BY e.enumsortorder))::text "

@@ -117,15 +117,6 @@ bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) 
 
 int Connection::server_version() const { return PQserverVersion(conn_); }
 
-std::string quote_literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 std::string quote_identifier(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {

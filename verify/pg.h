@@ -50,8 +50,7 @@ struct ConnectionError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// `text` as a SQL string literal / identifier.
-std::string quote_literal(const std::string& text);
+// `name` as a quoted SQL identifier (always quoted).
 std::string quote_identifier(const std::string& name);
 
 }  // namespace migrasafe::verify
