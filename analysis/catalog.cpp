@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/context.h"
 
 namespace migrasafe {

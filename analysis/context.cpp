@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 
 namespace migrasafe {
 namespace {

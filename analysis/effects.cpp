@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/catalog.h"
 #include "analysis/context.h"
 #include "analysis/type_change.h"

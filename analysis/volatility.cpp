@@ -4,7 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 
 namespace migrasafe {
 namespace {

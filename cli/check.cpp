@@ -14,7 +14,7 @@
 #include <set>
 
 #include "cli/command.h"
-#include "config/baseline.h"
+#include "engine/baseline.h"
 #include "config/config.h"
 #include "engine/session.h"
 #include "snapshot/snapshot.h"

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/baseline.h"
+#include "engine/baseline.h"
 #include "config/config.h"
 #include "sources/git.h"
 #include "sources/paths.h"

@@ -1,5 +1,5 @@
 #include "config/config.h"
-#include "reporters/registry.h"
+#include "config/formats.h"
 
 #include <re2/re2.h>
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "config/baseline.h"
+#include "engine/baseline.h"
 #include "config/config.h"
 #include "engine/result.h"
 #include "snapshot/snapshot.h"

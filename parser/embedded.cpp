@@ -6,7 +6,7 @@
 
 #include <pg_query.h>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
 

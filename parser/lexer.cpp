@@ -223,4 +223,19 @@ std::string quote_ident(std::string_view name) {
   return out + "\"";
 }
 
+bool is_empty_script(std::string_view text, bool& irreversible) {
+  irreversible = false;
+  bool empty = true;
+  for (const Token& t : lex(text)) {
+    if (is_comment(t.kind)) {
+      std::string comment(text.substr(t.begin, t.end - t.begin));
+      for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (comment.find("irreversible") != std::string::npos) irreversible = true;
+    } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
+      empty = false;
+    }
+  }
+  return empty;
+}
+
 }  // namespace migrasafe

@@ -48,4 +48,8 @@ std::string quote_literal(std::string_view text);
 // lower case, quoted ones keep their case and lose their quotes.
 std::string ident_value(std::string_view text, TokenKind kind);
 
+// A down script that does nothing: only whitespace, semicolons and comments.
+// `irreversible`: one of its comments says the migration cannot be undone.
+bool is_empty_script(std::string_view text, bool& irreversible);
+
 }  // namespace migrasafe

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/catalog.h"
 #include "plan/queries.h"
 #include "rules/helpers.h"
@@ -166,7 +166,7 @@ Rollback plan_rollback(const FileResult& up, const FileResult* down) {
   }
   if (has_down && !same_file && down) {
     bool irreversible = false;
-    if (rules::is_empty_script(down->parsed.source->text, irreversible) && irreversible) marked_irreversible = true;
+    if (is_empty_script(down->parsed.source->text, irreversible) && irreversible) marked_irreversible = true;
   }
 
   if (!has_down || marked_irreversible) {

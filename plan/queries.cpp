@@ -4,7 +4,7 @@
 #include <array>
 #include <map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/catalog.h"
 #include "parser/lexer.h"
 #include "rules/helpers.h"

@@ -8,6 +8,7 @@
 // which is what GitLab matches them against.
 #include <nlohmann/json.hpp>
 
+#include "parser/sha256.h"
 #include "reporters/reporters.h"
 
 namespace migrasafe {

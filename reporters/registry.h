@@ -1,27 +1,16 @@
 #pragma once
-// The output formats, written once: every list of formats (the CLI's option
-// checks and help, the configuration file's validation, the goldens) and
-// the choice of writer come from here.
+// The choice of writer for each output format (the list of formats is
+// config/formats.h, so that the configuration file can validate `format`).
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/formats.h"
 #include "engine/result.h"
 
 namespace migrasafe {
-
-enum class Format { Text, Json, Sarif, Github, Gcc, Gitlab, Markdown, Junit };
-
-// By Format, in the order help lists them.
-inline constexpr std::string_view kFormatNames[] = {"text", "json", "sarif", "github", "gcc", "gitlab", "markdown", "junit"};
-
-std::string_view format_name(Format f);
-std::optional<Format> parse_format(std::string_view name);
-std::vector<std::string> format_names();
-// What `explain` can write: its own text report, or JSON with the effects.
-std::vector<std::string> explain_format_names();
 
 struct ReportOptions {
   bool color = false;               // text: ANSI colours

@@ -8,7 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "parser/sha256.h"
+#include "engine/baseline.h"
+#include "engine/fingerprint.h"
 #include "engine/result.h"
 
 namespace migrasafe {
@@ -91,16 +92,10 @@ ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks = 
 // GitLab, so every JSON output spells an undecodable file name the same way.
 std::string valid_utf8(std::string_view s);
 
-
-// One stable fingerprint per finding of `f` (same order as f.diagnostics):
-// SHA-256 of the path, the rule code, the normalized text of the statement the
-// finding is in (tokens without comments, single-spaced, unquoted words in
-// lower case), the normalized text of the finding's own range, and an index
-// among earlier findings with the same key. It does not depend on line
-// numbers, messages or the machine, so it survives unrelated edits above the
-// finding. Shared by the GitLab report, SARIF partialFingerprints and baselines.
-std::vector<std::string> finding_fingerprints(const FileResult& f);
-// The same with `path` in place of f.path (baselines: the repository-relative path).
-std::vector<std::string> finding_fingerprints(const FileResult& f, std::string_view path);
+// A baseline of the run's findings (`migrasafe baseline`), sorted by path,
+// code and fingerprint, and its versioned JSON document (one key per line,
+// entries sorted: diff-friendly).
+std::vector<BaselineEntry> baseline_entries(const RunResult& run, const std::filesystem::path& root);
+std::string baseline_json(const std::vector<BaselineEntry>& entries);
 
 }  // namespace migrasafe

@@ -1,7 +1,7 @@
 // alter-domain-add-constraint: ALTER DOMAIN ... ADD CONSTRAINT (validated) or
 // SET NOT NULL checks every value of every column that uses the domain, in
 // every table, holding a SHARE lock on each table (writes blocked) until done.
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

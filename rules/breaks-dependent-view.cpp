@@ -1,7 +1,7 @@
 // Views (plain and materialized) that the schema model knows read a column
 // or table: PostgreSQL refuses to retype the column, and refuses to drop it
 // (or the table) unless CASCADE, which silently drops the views as well.
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe::rules {

@@ -6,7 +6,7 @@
 // exists", or with IF NOT EXISTS skips the build and keeps the INVALID index.
 #include <map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/fix.h"
 #include "rules/helpers.h"
 

@@ -3,7 +3,7 @@
 // so changing it later checks all of them at once (alter-domain-add-constraint),
 // and a domain's NOT NULL is not enforced everywhere (outer joins, composite
 // fields, PL/pgSQL variables read NULL values).
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 
 #include "analysis/catalog_diff.h"
 #include "rules/helpers.h"
@@ -113,7 +113,7 @@ void check(const FileView& v, Report& r) {
   bool irreversible = false;
   // An empty down script is missing-down-script's; an `irreversible` comment
   // says the author knows the down script does not undo everything.
-  if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  if (is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
   const SchemaReplay& up = *v.replay;
   for (const ParseProblem& p : up.down.problems)
     if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything

@@ -1,4 +1,4 @@
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -8,7 +8,7 @@
 // repeat as long as each is partial.
 #include <map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -3,7 +3,7 @@
 #include "rules/helpers.h"
 #include "rules/suppressions.h"
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "parser/dump.h"
 #include "parser/timings.h"
 

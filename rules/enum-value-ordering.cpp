@@ -1,7 +1,7 @@
 // enum-value-ordering: ALTER TYPE ... ADD VALUE without BEFORE or AFTER. The
 // new value sorts after every existing one, which matters wherever the enum
 // is ordered: ORDER BY, <, >, BETWEEN, min()/max(), range partitions.
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -6,7 +6,7 @@
 // when it fails nothing was blocked and the NOT VALID constraint stays.
 #include <algorithm>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/type_change.h"
 #include "rules/helpers.h"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -4,24 +4,9 @@
 #include <cctype>
 #include <set>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 
 namespace migrasafe::rules {
-
-bool is_empty_script(std::string_view text, bool& irreversible) {
-  irreversible = false;
-  bool empty = true;
-  for (const Token& t : lex(text)) {
-    if (is_comment(t.kind)) {
-      std::string comment(text.substr(t.begin, t.end - t.begin));
-      for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (comment.find("irreversible") != std::string::npos) irreversible = true;
-    } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
-      empty = false;
-    }
-  }
-  return empty;
-}
 
 std::string display(const QualifiedName& n) { return n.schema == "public" || n.schema.empty() ? n.name : n.str(); }
 

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/names.h"
 #include "rules/rule.h"
 
@@ -94,9 +94,6 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 // Whether an earlier statement of this file created `table` or added
 // `column` to it: it holds no data the running release wrote yet.
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column);
-// A down script that does nothing: only whitespace, semicolons and comments.
-// `irreversible`: one of its comments says the migration cannot be undone.
-bool is_empty_script(std::string_view text, bool& irreversible);
 
 // The file hook of a history rule (sources/history.h): reports the issues
 // the history check attached to the file's role, on its first line.

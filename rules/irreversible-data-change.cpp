@@ -29,7 +29,7 @@ void check(const FileView& v, Report& r) {
   if (v.role.kind != MigrationRole::Kind::Up || !v.role.down_text || !v.effects || !v.replay) return;
   bool irreversible = false;
   // An empty down is missing-down-script's; an `irreversible` comment says the author knows.
-  if (rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  if (is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
   for (std::size_t i = 0; i < v.effects->size() && i < v.file.statements.size(); ++i)
     for (const Consequence& loss : (*v.effects)[i].data_loss) {
       if (!existed_before(*v.replay, i, loss)) continue;

@@ -15,7 +15,7 @@ void check(const FileView& v, Report& r) {
                        : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
   } else if (v.role.down_text) {
     bool irreversible = false;
-    if (!rules::is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
     reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
                        : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
   } else {

@@ -4,7 +4,7 @@
 // names for unnamed constraints and indexes are not); silent without patterns.
 #include <re2/re2.h>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <map>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

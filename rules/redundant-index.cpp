@@ -3,7 +3,7 @@
 // every write maintains both.
 #include <algorithm>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -1,7 +1,7 @@
 // Renames other than tables (rename-table) and columns (rename-column): the
 // database follows a rename by OID (views, triggers, defaults keep working),
 // but application code and function bodies name objects by text.
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

@@ -3,7 +3,7 @@
 // set search_path itself: the table then lands in (or is looked up in)
 // whatever schema the migration runner's session has first on its path.
 // Temporary tables live in pg_temp and are not reported.
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

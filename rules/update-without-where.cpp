@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

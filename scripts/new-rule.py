@@ -114,7 +114,7 @@ def table_row(rule):
 
 
 def rule_source(rule):
-    return """#include "analysis/ast.h"
+    return """#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {

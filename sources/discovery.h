@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "parser/source.h"
-#include "rules/rule.h"
+#include "sources/role.h"
 
 namespace migrasafe {
 

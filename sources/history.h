@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "rules/rule.h"
+#include "sources/role.h"
 #include "sources/git.h"
 #include "sources/layouts.h"
 

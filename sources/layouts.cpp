@@ -9,10 +9,9 @@
 #include <sstream>
 
 #include "sources/paths.h"
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "parser/dump.h"
 #include "parser/timings.h"
-#include "rules/helpers.h"
 
 namespace fs = std::filesystem;
 
@@ -240,7 +239,7 @@ bool flyway_script_config_disables_transaction(const std::string& script) {
 // that its migration is irreversible.
 bool written_down(std::string_view text) {
   bool irreversible = false;
-  return !rules::is_empty_script(text, irreversible) || irreversible;
+  return !is_empty_script(text, irreversible) || irreversible;
 }
 
 bool written_down_file(const fs::path& p) {

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "parser/parse.h"
-#include "rules/rule.h"
+#include "sources/role.h"
 #include "sources/discovery.h"
 
 namespace migrasafe {

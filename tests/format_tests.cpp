@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "parser/sha256.h"
 #include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 #include "support.h"

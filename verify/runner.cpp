@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "sources/discovery.h"
 #include "verify/database_state.h"
 

@@ -1,5 +1,4 @@
-#include "config/baseline.h"
-#include "sources/paths.h"
+#include "engine/baseline.h"
 
 #include <algorithm>
 #include <fstream>
@@ -9,24 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reporters/reporters.h"
 #include "sources/git.h"
 
 namespace fs = std::filesystem;
 
 namespace migrasafe {
 namespace {
-
-// Per file of the run: its recorded path and one fingerprint per finding.
-template <typename Fn>
-void for_each_fingerprint(const RunResult& run, const fs::path& root, Fn&& fn) {
-  for (const FileResult& f : run.files) {
-    if (!f.input_error.empty()) continue;
-    std::string path = path_relative_to(f.path, root);
-    std::vector<std::string> prints = finding_fingerprints(f, path);
-    for (std::size_t i = 0; i < f.diagnostics.size(); ++i) fn(f, path, i, prints[i]);
-  }
-}
 
 [[noreturn]] void bad(const std::string& file, const std::string& why) {
   throw BaselineError("baseline " + file + ": " + why);
@@ -38,43 +25,6 @@ fs::path baseline_root() {
   std::string error;
   if (auto root = repository_root(error)) return *root;
   return real_path(fs::current_path());
-}
-
-std::vector<BaselineEntry> baseline_entries(const RunResult& run, const fs::path& root) {
-  std::vector<BaselineEntry> out;
-  for_each_fingerprint(run, root, [&](const FileResult& f, const std::string& path, std::size_t i, const std::string& print) {
-    const Diagnostic& d = f.diagnostics[i];
-    const RuleInfo& info = rule_info(d.rule);
-    std::string statement;
-    for (std::size_t s = 0; s < f.parsed.statements.size(); ++s)
-      if (d.begin >= f.parsed.statements[s].begin && d.begin <= f.parsed.statements[s].end) {
-        statement = visible_controls(statement_summary(f, s, 100));
-        break;
-      }
-    out.push_back({path, std::string(info.code), std::string(info.name), print, statement});
-  });
-  std::sort(out.begin(), out.end(), [](const BaselineEntry& a, const BaselineEntry& b) {
-    return std::tie(a.path, a.code, a.fingerprint) < std::tie(b.path, b.code, b.fingerprint);
-  });
-  return out;
-}
-
-std::string baseline_json(const std::vector<BaselineEntry>& entries) {
-  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
-  for (const BaselineEntry& e : entries) {
-    nlohmann::ordered_json j;
-    j["path"] = e.path;
-    j["code"] = e.code;
-    j["rule"] = e.rule;
-    j["fingerprint"] = e.fingerprint;
-    j["statement"] = e.statement;
-    findings.push_back(std::move(j));
-  }
-  nlohmann::ordered_json doc;
-  doc["migrasafe_baseline"] = kBaselineVersion;
-  doc["paths_relative_to"] = "the git repository root (or the working directory outside a repository)";
-  doc["findings"] = std::move(findings);
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::vector<BaselineEntry> load_baseline(const std::string& file) {

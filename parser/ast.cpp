@@ -1,4 +1,4 @@
-#include "analysis/ast.h"
+#include "parser/ast.h"
 
 namespace migrasafe::ast {
 

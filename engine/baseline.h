@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/fingerprint.h"
 #include "engine/result.h"
+#include "sources/paths.h"
 
 namespace migrasafe {
 
@@ -33,11 +35,17 @@ struct BaselineEntry {
 // working directory.
 std::filesystem::path baseline_root();
 
-// Every finding of the run, sorted by path, code and fingerprint.
-std::vector<BaselineEntry> baseline_entries(const RunResult& run, const std::filesystem::path& root);
-
-// The versioned JSON document (one key per line, entries sorted: diff-friendly).
-std::string baseline_json(const std::vector<BaselineEntry>& entries);
+// Calls fn(file, recorded path, finding index, fingerprint) for each finding
+// of the run; the path is relative to `root`.
+template <typename Fn>
+void for_each_fingerprint(const RunResult& run, const std::filesystem::path& root, Fn&& fn) {
+  for (const FileResult& f : run.files) {
+    if (!f.input_error.empty()) continue;
+    std::string path = path_relative_to(f.path, root);
+    std::vector<std::string> prints = finding_fingerprints(f, path);
+    for (std::size_t i = 0; i < f.diagnostics.size(); ++i) fn(f, path, i, prints[i]);
+  }
+}
 
 // Reads and validates a baseline file; throws BaselineError.
 std::vector<BaselineEntry> load_baseline(const std::string& file);
