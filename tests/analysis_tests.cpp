@@ -589,6 +589,71 @@ TEST_CASE("catalog: one record of a constraint's columns, which renames and drop
   CHECK(!readded.has_valid_not_null_check({"public", "t"}, "a"));
 }
 
+TEST_CASE("catalog: every constraint kind follows table and column renames and goes with drops", "[catalog]") {
+  // CHECK and FOREIGN KEY: the constraint record (kind, columns, validity, references).
+  const std::string base = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE t (a int, pid bigint);"
+                           "ALTER TABLE t ADD CONSTRAINT a_set CHECK (a IS NOT NULL) NOT VALID;"
+                           "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (pid) REFERENCES p NOT VALID;";
+  auto constraint = [](const Context& ctx, const char* table, const char* name) -> const ConstraintInfo* {
+    const TableConstraints& all = ctx.catalog().constraints({"public", table});
+    auto it = all.find(name);
+    return it == all.end() ? nullptr : &it->second;
+  };
+  Context renamed_table = replay(base + "ALTER TABLE t RENAME TO u;");
+  REQUIRE(constraint(renamed_table, "u", "a_set"));
+  CHECK(constraint(renamed_table, "u", "a_set")->kind == ConstraintInfo::Kind::Check);
+  CHECK_FALSE(constraint(renamed_table, "u", "a_set")->valid);
+  REQUIRE(constraint(renamed_table, "u", "t_fk"));
+  CHECK(constraint(renamed_table, "u", "t_fk")->columns == std::set<std::string>{"pid"});
+  CHECK(constraint(renamed_table, "u", "t_fk")->references == QualifiedName{"public", "p"});
+  CHECK_FALSE(constraint(renamed_table, "t", "a_set"));
+  // Renaming the referenced table moves the reference.
+  CHECK(constraint(replay(base + "ALTER TABLE p RENAME TO q;"), "t", "t_fk")->references == QualifiedName{"public", "q"});
+  Context renamed_columns = replay(base + "ALTER TABLE t RENAME COLUMN a TO b; ALTER TABLE t RENAME COLUMN pid TO parent;");
+  CHECK(constraint(renamed_columns, "t", "a_set")->columns == std::set<std::string>{"b"});
+  CHECK(constraint(renamed_columns, "t", "a_set")->not_null_columns == std::set<std::string>{"b"});
+  CHECK(constraint(renamed_columns, "t", "t_fk")->columns == std::set<std::string>{"parent"});
+  // VALIDATE after the renames validates the same record.
+  Context validated = replay(base + "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME COLUMN a TO b;"
+                                    "ALTER TABLE u VALIDATE CONSTRAINT a_set; ALTER TABLE u VALIDATE CONSTRAINT t_fk;");
+  CHECK(constraint(validated, "u", "a_set")->valid);
+  CHECK(constraint(validated, "u", "t_fk")->valid);
+  CHECK(validated.has_valid_not_null_check({"public", "u"}, "b"));
+  Context dropped_columns = replay(base + "ALTER TABLE t DROP COLUMN a; ALTER TABLE t DROP COLUMN pid;");
+  CHECK_FALSE(constraint(dropped_columns, "t", "a_set"));
+  CHECK_FALSE(constraint(dropped_columns, "t", "t_fk"));
+  Context dropped = replay(base + "ALTER TABLE t DROP CONSTRAINT a_set; ALTER TABLE t DROP CONSTRAINT t_fk;");
+  CHECK(dropped.catalog().constraints({"public", "t"}).empty());
+  CHECK(dropped.referenced_tables({"public", "t"}).empty());
+
+  // PRIMARY KEY and UNIQUE: recorded as the index that backs them.
+  const std::string keyed = "CREATE TABLE k (id bigint, code text, CONSTRAINT k_pkey PRIMARY KEY (id));"
+                            "ALTER TABLE k ADD CONSTRAINT k_code_key UNIQUE (code);";
+  auto index = [](const Context& ctx, const char* name) { return ctx.catalog().index({"public", name}); };
+  Context keyed_renamed = replay(keyed + "ALTER TABLE k RENAME TO kk; ALTER TABLE kk RENAME COLUMN id TO kid;"
+                                         "ALTER TABLE kk RENAME COLUMN code TO c;");
+  REQUIRE(index(keyed_renamed, "k_pkey"));
+  CHECK(index(keyed_renamed, "k_pkey")->primary);
+  CHECK(index(keyed_renamed, "k_pkey")->table == QualifiedName{"public", "kk"});
+  CHECK(index(keyed_renamed, "k_pkey")->columns == std::vector<std::string>{"kid"});
+  REQUIRE(index(keyed_renamed, "k_code_key"));
+  CHECK(index(keyed_renamed, "k_code_key")->unique);
+  CHECK(index(keyed_renamed, "k_code_key")->columns == std::vector<std::string>{"c"});
+  CHECK(keyed_renamed.table_of_index({"public", "k_code_key"}) == QualifiedName{"public", "kk"});
+  Context keyed_dropped_columns = replay(keyed + "ALTER TABLE k DROP COLUMN code; ALTER TABLE k DROP COLUMN id;");
+  CHECK_FALSE(index(keyed_dropped_columns, "k_code_key"));
+  CHECK_FALSE(index(keyed_dropped_columns, "k_pkey"));
+  Context keyed_dropped = replay(keyed + "ALTER TABLE k DROP CONSTRAINT k_code_key; ALTER TABLE k DROP CONSTRAINT k_pkey;");
+  CHECK_FALSE(index(keyed_dropped, "k_code_key"));
+  CHECK_FALSE(index(keyed_dropped, "k_pkey"));
+  CHECK_FALSE(replay(keyed + "DROP TABLE k;").catalog().index({"public", "k_pkey"}));
+
+  // NOT NULL: a column attribute, which the column's rename carries.
+  Context not_null = replay("CREATE TABLE n (a int NOT NULL); ALTER TABLE n RENAME COLUMN a TO b; ALTER TABLE n RENAME TO m;");
+  REQUIRE(not_null.catalog().column({"public", "m"}, "b"));
+  CHECK(not_null.catalog().column({"public", "m"}, "b")->not_null);
+}
+
 TEST_CASE("effects: SET NOT NULL on a column that is NOT NULL already does nothing", "[effects]") {
   const std::string base = "CREATE TABLE t (id bigint PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY, "
                            "d date NOT NULL, k text, x text); ALTER TABLE t ADD PRIMARY KEY (k); COMMIT;";
