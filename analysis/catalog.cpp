@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "parser/ast.h"
+#include "parser/column_def.h"
 #include "analysis/context.h"
 
 namespace migrasafe {
@@ -24,9 +25,7 @@ std::optional<ColumnType> column_type(const Json& tn) {
   if (names.size() >= 2 && names[names.size() - 2] != "pg_catalog") t.name = names[names.size() - 2] + ".";
   t.name += names.back();
   // serial types are integers with a sequence default.
-  if (t.name == "serial" || t.name == "serial4") t.name = "int4";
-  else if (t.name == "bigserial" || t.name == "serial8") t.name = "int8";
-  else if (t.name == "smallserial" || t.name == "serial2") t.name = "int2";
+  if (std::string_view integer = serial_integer_type(t.name); !integer.empty()) t.name = integer;
   else if (t.name == "int" || t.name == "integer") t.name = "int4";
   else if (t.name == "bigint") t.name = "int8";
   else if (t.name == "smallint") t.name = "int2";
@@ -97,37 +96,15 @@ QualifiedName Catalog::choose_name(const QualifiedName& table, const std::string
 
 namespace {
 
-bool is_serial(const Json& def) {
-  const Json* tn = ast::field(def, "typeName");
-  auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
-  if (names.empty()) return false;
-  const std::string& n = names.back();
-  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" || n == "serial8";
-}
-
 std::optional<ColumnInfo> column_info(const Json& def) {
   const Json* tn = ast::field(def, "typeName");
   if (!tn) return std::nullopt;
   auto type = column_type(*tn);
   if (!type) return std::nullopt;
-  ColumnInfo c{*type, false, ast::field(def, "raw_default") != nullptr};
-  for (const Json& con : ast::list(def, "constraints")) {
-    const Json* k = ast::as(con, "Constraint");
-    std::string_view t = k ? ast::str(*k, "contype") : "";
-    if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY" || t == "CONSTR_IDENTITY") c.not_null = true;
-    const Json* expr = k ? ast::field(*k, "raw_expr") : nullptr;
-    if (t == "CONSTR_DEFAULT" && expr && ast::is_null_constant(*expr)) continue;  // DEFAULT NULL is no default
-    if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") c.has_default = true;
-    if (t == "CONSTR_GENERATED") c.generated = true;
-  }
-  if (is_serial(def)) c.not_null = c.has_default = true;  // serial adds NOT NULL and a nextval() default
+  ColumnDefFacts facts = column_def_facts(def);
+  ColumnInfo c{*type, facts.not_null, facts.fills_rows()};
+  c.generated = facts.generated;
   return c;
-}
-
-bool has_constraint(const Json& def, std::string_view type) {
-  for (const Json& c : ast::list(def, "constraints"))
-    if (const Json* con = ast::as(c, "Constraint"); con && ast::str(*con, "contype") == type) return true;
-  return false;
 }
 
 // Columns a CHECK expression proves NOT NULL: `c IS NOT NULL`, and any
@@ -236,7 +213,7 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     return;
   }
   t.columns[name] = *info;
-  if (is_serial(def) || has_constraint(def, "CONSTR_IDENTITY")) {
+  if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
     sequences_.put(seq, SequenceInfo{std::pair{table, name}});
     t.owned_sequences.insert({name, seq});

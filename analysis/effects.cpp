@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "parser/ast.h"
+#include "parser/column_def.h"
 #include "analysis/catalog.h"
 #include "analysis/context.h"
 #include "analysis/type_change.h"
@@ -118,47 +119,12 @@ bool has_option(const Json& options, std::string_view name) {
   return false;
 }
 
-bool is_serial_type(const Json& column_def) {
-  const Json* type = ast::field(column_def, "typeName");
-  if (!type) return false;
-  auto names = ast::strings(ast::list(*type, "names"));
-  if (names.empty()) return false;
-  const std::string& n = names.back();
-  return n == "serial" || n == "bigserial" || n == "smallserial" || n == "serial2" || n == "serial4" ||
-         n == "serial8";
-}
-
 using ast::is_null_constant;
 
 std::string qualified_column(const QualifiedName& table, const std::string& column) {
   return table.str() + "." + column;
 }
 
-// ADD COLUMN ... NOT NULL with nothing to fill existing or omitted values.
-bool requires_value(const Json& column_def) {
-  if (is_serial_type(column_def)) return false;
-  bool not_null = false;
-  for (const Json& c : ast::list(column_def, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
-    std::string_view t = con ? ast::str(*con, "contype") : "";
-    if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return false;
-    if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY") not_null = true;
-  }
-  return not_null;
-}
-
-// ADD COLUMN that gives existing rows a value: a non-null default, serial,
-// identity or a generated column.
-bool fills_existing_rows(const Json& column_def) {
-  if (is_serial_type(column_def)) return true;
-  for (const Json& c : ast::list(column_def, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
-    std::string_view t = con ? ast::str(*con, "contype") : "";
-    if (t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return true;
-    if (t == "CONSTR_DEFAULT" && ast::field(*con, "raw_expr") && !is_null_constant(*ast::field(*con, "raw_expr"))) return true;
-  }
-  return false;
-}
 
 // ALTER TABLE sub-commands that PostgreSQL applies to every partition of a
 // partitioned table too (checked against PostgreSQL 15 by the differential test).
@@ -315,7 +281,7 @@ class Builder {
   }
 
   void add_column(const Json& def, ActionEffect& a) {
-    if (is_serial_type(def)) {
+    if (column_def_facts(def).serial) {
       a.rewrite = Tri::Yes;
       a.reason = "a serial column fills every existing row from a sequence";
     }
@@ -355,7 +321,7 @@ class Builder {
         a.rewrite = rewrite;
         // A foreign key on a new column without a value is not validated:
         // every row holds NULL (observed on PostgreSQL 15).
-        if (type == "CONSTR_FOREIGN" && !fills_existing_rows(def)) a.scan = scan;
+        if (type == "CONSTR_FOREIGN" && !column_def_facts(def).fills_rows()) a.scan = scan;
         if (!keep.empty()) a.reason = keep;
         a.mode = LockMode::AccessExclusive;
       }
@@ -448,7 +414,7 @@ class Builder {
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
           add_column(*col, a);
-          if (requires_value(*col))
+          if (column_def_facts(*col).needs_value())
             breaks(a.command, table, std::string(ast::str(*col, "colname")),
                    "INSERTs that do not set " + std::string(ast::str(*col, "colname")) + " fail (NOT NULL, no default)");
         }

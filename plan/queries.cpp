@@ -6,6 +6,7 @@
 
 #include "parser/ast.h"
 #include "analysis/catalog.h"
+#include "parser/column_def.h"
 #include "parser/lexer.h"
 #include "rules/helpers.h"
 
@@ -186,25 +187,6 @@ void constraint_checks(const ParsedFile& file, const Statement& s, const Relatio
   }
 }
 
-bool needs_value(const Json& column_def) {
-  if (ast::flag(column_def, "is_not_null") == false) {
-    bool not_null = false;
-    for (const Json& c : ast::list(column_def, "constraints"))
-      if (const Json* con = ast::as(c, "Constraint"); con && ast::str(*con, "contype") == "CONSTR_NOTNULL") not_null = true;
-    if (!not_null) return false;
-  }
-  for (const Json& c : ast::list(column_def, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
-    if (!con) continue;
-    std::string_view t = ast::str(*con, "contype");
-    if (t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return false;
-  }
-  if (const Json* tn = ast::field(column_def, "typeName"))
-    if (auto names = ast::strings(ast::list(*tn, "names")); !names.empty() && names.back().find("serial") != std::string::npos)
-      return false;
-  return true;
-}
-
 void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<Check>* before,
                         std::vector<Check>* after) {
   const Json& node = s.node;
@@ -234,7 +216,7 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
       const Json* col = ast::as(*def, "ColumnDef");
       if (!col) continue;
       std::string colname(ast::str(*col, "colname"));
-      if (before && needs_value(*col))
+      if (before && column_def_facts(*col).needs_value())
         before->push_back(count_is_zero(t.shown() + " is empty: ADD COLUMN " + colname +
                                             " NOT NULL without a default fails on a table with rows",
                                         t.sql(), {t.shown()}));

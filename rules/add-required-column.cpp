@@ -1,32 +1,9 @@
 #include "parser/ast.h"
+#include "parser/column_def.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
-
-// NOT NULL with nothing that fills existing rows: no default (or DEFAULT NULL),
-// and not an identity, generated or serial column.
-bool needs_value_for_existing_rows(const Json& col) {
-  const Json* type = ast::field(col, "typeName");
-  if (type) {
-    auto names = ast::strings(ast::list(*type, "names"));
-    if (!names.empty() && names.back().find("serial") != std::string::npos) return false;
-  }
-  bool not_null = false;
-  for (const Json& c : ast::list(col, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
-    if (!con) continue;
-    std::string_view t = ast::str(*con, "contype");
-    if (t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY") not_null = true;
-    if (t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED") return false;
-    if (t == "CONSTR_DEFAULT") {
-      const Json* expr = ast::field(*con, "raw_expr");
-      const Json* k = expr ? ast::as(*expr, "A_Const") : nullptr;
-      if (!(k && ast::flag(*k, "isnull"))) return false;
-    }
-  }
-  return not_null;
-}
 
 // An earlier statement of the file that did not parse reads as CREATE
 // [TEMP|UNLOGGED] TABLE `table`: if it ran, the table is new and empty (with
@@ -65,7 +42,7 @@ void check(const StatementView& v, Report& r) {
     const QualifiedName& table = *v.effects.target;
     const Json* def = ast::field(cmd, "def");
     const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-    if (!col || !needs_value_for_existing_rows(*col)) return;
+    if (!col || !column_def_facts(*col).needs_value()) return;
     // Known to have no rows: emptied earlier in this transaction, or perhaps
     // created by a statement the parser could not read.
     if (v.ctx.emptied_in_transaction(table) || created_by_unparsed_statement(v, table)) return;

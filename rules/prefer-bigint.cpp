@@ -4,6 +4,7 @@
 // fail every INSERT at the type's maximum; other int columns are left alone.
 #include <map>
 
+#include "parser/column_def.h"
 #include "rules/column_types.h"
 
 namespace migrasafe {
@@ -51,7 +52,7 @@ void check(const StatementView& v, Report& r) {
     std::string type = rules::builtin_type(u.type);
     auto n = narrow(type);
     if (!n) return;
-    bool serial = type.find("serial") != std::string::npos;
+    bool serial = !serial_integer_type(type).empty();
     if (!serial && !rules::declared_key(u) && !id_name(u.column_name) && !(u.alter_type && known_key(v, u))) return;
     auto text = rules::type_text(v, u.type);
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};

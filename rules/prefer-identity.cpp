@@ -1,20 +1,15 @@
 // prefer-identity: serial columns; an identity column is the standard form,
 // keeps the sequence tied to the column, and rejects accidental manual values
 // when GENERATED ALWAYS.
+#include "parser/column_def.h"
 #include "rules/column_types.h"
 
 namespace migrasafe {
 namespace {
 
-bool is_serial(const std::string& t) {
-  return t == "serial" || t == "serial4" || t == "serial2" || t == "smallserial" || t == "bigserial" || t == "serial8";
-}
-
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
-    // serial is only a column shorthand when written unqualified.
-    auto names = ast::list(u.type, "names");
-    if (u.alter_type || names.size() != 1 || !is_serial(rules::builtin_type(u.type))) return;
+    if (u.alter_type || !is_serial_type(u.type)) return;
     auto text = rules::type_text(v, u.type);
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     auto& d = r.add(RuleId::prefer_identity, span.first, span.second,
