@@ -346,9 +346,34 @@ void Context::apply_drop(const Json& n) {
   }
 }
 
+namespace {
+
+// Constraints added NOT VALID in the open transaction are keyed "<table>.<constraint>": a renamed
+// table or constraint keeps its entries under the new name.
+void rename_not_valid_keys(std::set<std::string>& keys, const std::string& from_prefix, const std::string& to_prefix) {
+  std::vector<std::string> moved;
+  for (auto it = keys.lower_bound(from_prefix); it != keys.end() && it->compare(0, from_prefix.size(), from_prefix) == 0;) {
+    moved.push_back(to_prefix + it->substr(from_prefix.size()));
+    it = keys.erase(it);
+  }
+  keys.insert(moved.begin(), moved.end());
+}
+
+}  // namespace
+
 void Context::apply_rename(const Json& n) {
   std::string_view type = ast::str(n, "renameType");
   const Json* rel = ast::field(n, "relation");
+  if (rel && type == "OBJECT_TABCONSTRAINT") {
+    std::string table = qualify_range_var(*rel).str() + ".";
+    std::string from = table + std::string(ast::str(n, "subname")), to = table + std::string(ast::str(n, "newname"));
+    if (not_valid_in_tx_.erase(from)) not_valid_in_tx_.insert(to);
+    return;
+  }
+  if (rel && type == "OBJECT_TABLE") {
+    QualifiedName table = qualify_range_var(*rel);
+    rename_not_valid_keys(not_valid_in_tx_, table.str() + ".", QualifiedName{table.schema, std::string(ast::str(n, "newname"))}.str() + ".");
+  }
   if (!rel || (type != "OBJECT_TABLE" && type != "OBJECT_INDEX" && type != "OBJECT_VIEW" &&
                type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE")) return;
   move_created(qualify_range_var(*rel), std::string(ast::str(n, "newname")));
