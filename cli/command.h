@@ -37,7 +37,7 @@ void add_lock_command(CLI::App& app, std::vector<Command>& commands);
 void add_hook_command(CLI::App& app, std::vector<Command>& commands);   // install-hook
 void add_init_command(CLI::App& app, std::vector<Command>& commands);
 void add_snapshot_command(CLI::App& app, std::vector<Command>& commands);
-void add_verify(CLI::App& app, std::vector<Command>& commands);  // verify (the libpq library's, or a note without it)
+void add_verify(CLI::App& app, std::vector<Command>& commands);  // verify (cli/verify_command.cpp with libpq, or a note without it)
 
 // Standard output, through a buffer that keeps the reason of a failed write;
 // installed by main.
