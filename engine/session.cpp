@@ -55,25 +55,13 @@ std::string buffer_key(const std::string& path) {
   return std::filesystem::absolute(path, ec).lexically_normal().string();
 }
 
-// What a cached schema boundary is checked against: the unit's scripts, their
-// place and layout, and a fingerprint of the text each read (its buffer's
-// hash, else the disk copy's modification time and size).
-std::string unit_key(const WorkUnit& u, const std::vector<InputFile>& inputs, const TextOverride& buffer_of) {
-  std::string key = u.migration ? std::string(layout_name(u.migration->layout)) : "loose";
-  for (const ScriptRef& s : u.scripts) {
-    const std::string& path = inputs[s.input].path;
-    key += '\n' + path + ' ' + std::to_string(static_cast<int>(s.part)) + (s.transaction ? "t " : "n ");
-    if (const std::string* buffer = buffer_of(path)) {
-      key += "buffer " + std::to_string(std::hash<std::string>{}(*buffer));
-      continue;
-    }
-    std::error_code ec;
-    auto modified = std::filesystem::last_write_time(path, ec);
-    auto size = std::filesystem::file_size(path, ec);
-    key += ec ? std::string("unreadable")
-              : std::to_string(modified.time_since_epoch().count()) + " " + std::to_string(size);
-  }
-  return key;
+// A disk copy's identity: its modification time and size ("" when it cannot be read).
+std::string disk_fingerprint(const std::string& path) {
+  std::error_code ec;
+  auto modified = std::filesystem::last_write_time(path, ec);
+  if (ec) return "";
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? "" : std::to_string(modified.time_since_epoch().count()) + " " + std::to_string(size);
 }
 
 }  // namespace
@@ -114,6 +102,7 @@ bool LintSession::seed_schema(RunResult& run) {
 
 RunResult LintSession::run(const std::vector<std::string>& paths) {
   last_paths_ = paths;
+  files_changed();  // a run reads the files as they are now; relint plans with them again
   std::vector<InputFile> inputs;
   RunResult run = run_once(paths, inputs);
   auto hide_baselined = [&](RunResult& r, bool say) {
@@ -326,6 +315,41 @@ std::vector<std::string> LintSession::history_paths(const std::string& path) con
   return {dir.string()};
 }
 
+void LintSession::files_changed() { plans_.clear(); }
+
+LintSession::PlannedPaths& LintSession::plan_for(const std::vector<std::string>& paths, const std::string& path) {
+  std::string key;
+  for (const std::string& p : paths) key += p + '\n';
+  auto known = plans_.find(key);
+  if (known != plans_.end() && known->second.index_by_key.count(buffer_key(path))) {
+    bool same_texts = std::all_of(known->second.texts_read.begin(), known->second.texts_read.end(), [&](const auto& read) {
+      auto buffer = buffers_.find(read.first);
+      return read.second == (buffer == buffers_.end() ? 0 : std::hash<std::string>{}(buffer->second) | 1);
+    });
+    if (same_texts) return known->second;
+  }
+  PlannedPaths& planned = plans_[key] = PlannedPaths{};
+  std::vector<InputError> errors;
+  planned.inputs = discover(paths, "", errors);
+  for (const InputFile& in : planned.inputs) planned.input_keys.push_back(buffer_key(in.path));
+  if (std::find(planned.input_keys.begin(), planned.input_keys.end(), buffer_key(path)) == planned.input_keys.end()) {
+    planned.inputs.push_back(InputFile{path});  // not on disk (yet)
+    planned.input_keys.push_back(buffer_key(path));
+  }
+  for (std::size_t i = 0; i < planned.inputs.size(); ++i) {
+    planned.index_by_key.emplace(planned.input_keys[i], i);
+    planned.fingerprints.push_back(disk_fingerprint(planned.inputs[i].path));
+  }
+  // The layout may depend on a file's text (dbmate, Liquibase): remember which buffers it read.
+  TextOverride recorded = [&](const std::string& p) -> const std::string* {
+    const std::string* buffer = buffer_of(p);
+    planned.texts_read[buffer_key(p)] = buffer ? std::hash<std::string>{}(*buffer) | 1 : 0;
+    return buffer;
+  };
+  planned.plan = plan_run(planned.inputs, paths, config_.layout, recorded, nullptr);
+  return planned;
+}
+
 FileResult LintSession::relint(const std::string& path, std::string text) {
   set_buffer(path, std::move(text));
   return relint(path);
@@ -342,16 +366,12 @@ FileResult LintSession::relint(const std::string& path) {
     return out;
   }
   std::vector<std::string> paths = history_paths(path);
-  std::vector<InputError> errors;
-  std::vector<InputFile> inputs = discover(paths, "", errors);
-  const std::string key = buffer_key(path);
-  auto target_at = std::find_if(inputs.begin(), inputs.end(), [&](const InputFile& f) { return buffer_key(f.path) == key; });
-  if (target_at == inputs.end()) target_at = inputs.insert(inputs.end(), InputFile{path});  // not on disk (yet)
-  std::size_t target = static_cast<std::size_t>(target_at - inputs.begin());
+  PlannedPaths& planned = plan_for(paths, path);
+  const std::vector<InputFile>& inputs = planned.inputs;
+  const RunPlan& plan = planned.plan;
+  std::size_t target = planned.index_by_key.at(buffer_key(path));
   std::vector<std::optional<std::string>> no_stdin(inputs.size());
   std::vector<std::string> no_stdin_errors(inputs.size());
-  TextOverride text_of = buffers();
-  RunPlan plan = plan_run(inputs, paths, config_.layout, text_of, nullptr);
   auto unit_at = std::find_if(plan.units.begin(), plan.units.end(), [&](const WorkUnit& u) {
     return std::any_of(u.scripts.begin(), u.scripts.end(), [&](const ScriptRef& s) { return s.input == target; });
   });
@@ -364,10 +384,21 @@ FileResult LintSession::relint(const std::string& path) {
   std::string set_key = std::to_string(set);
   for (const std::string& p : paths) set_key += '\n' + p;
   Cache& cache = caches_[set_key];
-  if (!text_of) text_of = [](const std::string&) -> const std::string* { return nullptr; };
+  // What each unit read: its scripts, their place and layout, and a
+  // fingerprint of each text (its buffer's hash, else the disk copy's as planned).
+  auto unit_key = [&](const WorkUnit& u) {
+    std::string key = u.migration ? std::string(layout_name(u.migration->layout)) : "loose";
+    for (const ScriptRef& s : u.scripts) {
+      auto buffer = buffers_.find(planned.input_keys[s.input]);
+      key += '\n' + inputs[s.input].path + ' ' + std::to_string(static_cast<int>(s.part)) + (s.transaction ? " t " : " n ") +
+             (buffer == buffers_.end() ? "disk " + planned.fingerprints[s.input]
+                                       : "buffer " + std::to_string(std::hash<std::string>{}(buffer->second)));
+    }
+    return key;
+  };
   std::vector<std::string> keys;
   keys.reserve(before.size());
-  for (const WorkUnit* u : before) keys.push_back(unit_key(*u, inputs, text_of));
+  for (const WorkUnit* u : before) keys.push_back(unit_key(*u));
   if (cache.before.empty()) cache.before.push_back(*seed_);  // before the first unit: the seeded schema
   std::size_t reuse = 0;
   while (reuse < keys.size() && reuse < cache.unit_keys.size() && cache.unit_keys[reuse] == keys[reuse]) ++reuse;

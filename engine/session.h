@@ -16,6 +16,7 @@
 
 #include "config/baseline.h"
 #include "config/config.h"
+#include "engine/plan.h"
 #include "engine/result.h"
 #include "snapshot/snapshot.h"
 #include "sources/discovery.h"
@@ -85,9 +86,25 @@ class LintSession {
   // set_buffer(path, text), then relint(path).
   FileResult relint(const std::string& path, std::string text);
 
+  // Files of the migration sets changed on disk (created, deleted, edited,
+  // sqitch.plan, migrasafe.sum): relint plans its sets again and replays
+  // from the first migration whose disk copy changed. Until then it keeps
+  // its plan, so an edit does not walk the directories again.
+  void files_changed();
+
   const SessionStats& stats() const { return stats_; }
 
  private:
+  // relint's plan of one list of paths: kept until files change on disk, a
+  // file it does not hold is relinted, or a buffer it read changes.
+  struct PlannedPaths {
+    std::vector<InputFile> inputs;
+    std::vector<std::string> input_keys;     // per input: its buffer key
+    std::vector<std::string> fingerprints;   // per input: its disk copy's modification time and size when planned
+    std::map<std::string, std::size_t> index_by_key;
+    std::map<std::string, std::size_t> texts_read;  // buffer keys the layout detection read: their text's hash (0: none)
+    RunPlan plan;
+  };
   // relint's schema cache for one migration set: the schema before each of
   // its first units, valid while the units before it read the same texts.
   struct Cache {
@@ -103,12 +120,15 @@ class LintSession {
   TextOverride buffers() const;
   // The paths whose migrations relint judges `path` with.
   std::vector<std::string> history_paths(const std::string& path) const;
+  // The plan of `paths`, made again when it cannot hold `path` as it is now.
+  PlannedPaths& plan_for(const std::vector<std::string>& paths, const std::string& path);
 
   SessionConfig config_;
   std::vector<std::string> last_paths_;
   std::optional<Catalog> seed_;
   std::vector<RunMessage> seed_messages_;
   std::map<std::string, std::string> buffers_;  // by absolute normalised path
+  std::map<std::string, PlannedPaths> plans_;   // by the paths relint read (joined)
   std::map<std::string, Cache> caches_;         // by migration set (its paths and place in the plan)
   SessionStats stats_;
 };

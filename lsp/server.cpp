@@ -320,6 +320,8 @@ class Server {
 
   // The saved migration is history for the ones after it: every other open buffer is judged again.
   void did_save(const std::string& uri) {
+    for (auto& [key, s] : sessions_)
+      if (s.lint) s.lint->files_changed();  // without a file watcher, the save is the news of the change
     lint_now(uri);
     if (pull_) return request_refresh();
     for (const auto& [other, doc] : documents_.all())
@@ -355,6 +357,8 @@ class Server {
   // hold until the first file that changed); a configuration change needs new sessions.
   void reload(bool configuration) {
     if (configuration) sessions_.clear();
+    for (auto& [key, s] : sessions_)
+      if (s.lint) s.lint->files_changed();
     linted_.clear();
     if (pull_) return request_refresh();
     for (const auto& [uri, doc] : documents_.all()) due_[uri] = Clock::now();

@@ -184,18 +184,24 @@ TEST_CASE("session: relint replays from the first migration whose text changed",
   CHECK(session.stats().scripts_replayed == 7);
   session.relint(last);
   CHECK(session.stats().scripts_replayed == 8);
-  // Files on disk: a migration created between two others, then deleted, then an edit of the first one.
+  // Files on disk (told with files_changed, as an editor's file watcher does): a migration created
+  // between two others, then deleted, then an edit of the first one.
   testing::write_file(dir / "0025_items.sql", "CREATE TABLE items (id bigint PRIMARY KEY);\n");
   session.relint(last);
-  CHECK(session.stats().scripts_replayed == 10);  // 0025, then 0030
-  fs::remove(dir / "0025_items.sql");
+  CHECK(session.stats().scripts_replayed == 9);  // not told yet: the plan is kept
+  session.files_changed();
   session.relint(last);
-  CHECK(session.stats().scripts_replayed == 11);  // 0030 alone: 0010 and 0020 are as cached before 0025
+  CHECK(session.stats().scripts_replayed == 11);  // 0025, then 0030
+  fs::remove(dir / "0025_items.sql");
+  session.files_changed();
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 12);  // 0030 alone: 0010 and 0020 are as cached before 0025
   session.clear_buffer(last);
   CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 1);  // email's type is unknown
-  CHECK(session.stats().scripts_replayed == 12);
+  CHECK(session.stats().scripts_replayed == 13);
   testing::write_file(first, "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  session.files_changed();
   FileResult edited = session.relint(last);
-  CHECK(session.stats().scripts_replayed == 15);  // from the first migration
+  CHECK(session.stats().scripts_replayed == 16);  // from the first migration
   CHECK(count_rule(edited, RuleId::alter_column_type) == 0);  // the disk's new text was read
 }
