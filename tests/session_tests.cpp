@@ -205,3 +205,24 @@ TEST_CASE("session: relint replays from the first migration whose text changed",
   CHECK(session.stats().scripts_replayed == 16);  // from the first migration
   CHECK(count_rule(edited, RuleId::alter_column_type) == 0);  // the disk's new text was read
 }
+
+TEST_CASE("session: a buffer that moves dbmate's sections is planned again", "[session]") {
+  fs::path dir = testing::fresh_dir("session", "dbmate-buffer");
+  testing::write_file(dir / "001_accounts.sql",
+                      "-- migrate:up\nCREATE TABLE accounts (id bigint PRIMARY KEY, email integer);\n"
+                      "-- migrate:down\nDROP TABLE accounts;\n");
+  std::string last = (dir / "002_widen.sql").string();
+  testing::write_file(last, "-- migrate:up\nALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n"
+                            "-- migrate:down\nALTER TABLE accounts ALTER COLUMN email TYPE integer USING 0;\n");
+  LintSession session(default_config());
+  FileResult on_disk = session.relint(last);
+  CHECK(count_rule(on_disk, RuleId::alter_column_type) >= 1);  // integer -> varchar rewrites the table
+  // The buffer's up section starts further down and declares varchar(50): read with the sections of
+  // the disk copy, it would create nothing.
+  session.set_buffer((dir / "001_accounts.sql").string(),
+                     "-- accounts: who signs in\n-- (one row per person)\n\n"
+                     "-- migrate:up\nCREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n"
+                     "-- migrate:down\nDROP TABLE accounts;\n");
+  FileResult edited = session.relint(last);
+  CHECK(count_rule(edited, RuleId::alter_column_type) < count_rule(on_disk, RuleId::alter_column_type));
+}
