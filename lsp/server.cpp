@@ -315,7 +315,15 @@ class Server {
       text.replace(begin, end - begin, param<std::string>(change, "text"));
     }
     share_buffer(*documents_.change(uri, item.value("version", d->version), std::move(text)));
-    due_[uri] = Clock::now() + std::chrono::milliseconds(options_.debounce_ms);
+    auto when = Clock::now() + std::chrono::milliseconds(options_.debounce_ms);
+    due_[uri] = when;
+    // The unsaved text is history for the open migrations after it: they are judged again too.
+    for (const auto& [other, doc] : documents_.all())
+      if (other != uri && !doc.path.empty()) {
+        linted_.erase(other);
+        if (pull_) refresh_due_ = true;
+        else due_.emplace(other, when);
+      }
   }
 
   // The saved migration is history for the ones after it: every other open buffer is judged again.
@@ -388,6 +396,11 @@ class Server {
       } catch (const std::exception& e) {  // a bug: logged, the server keeps serving
         log(1, "migrasafe: internal error while publishing the diagnostics of " + uri + ": " + e.what());
       }
+    }
+    // Pull mode: once the edit is quiet, the client pulls the other open migrations again.
+    if (refresh_due_ && !uris.empty()) {
+      refresh_due_ = false;
+      request_refresh();
     }
   }
 
@@ -603,6 +616,7 @@ class Server {
   std::set<std::string> cancelled_;                // ids (as JSON) of requests the client cancelled
   PositionEncoding encoding_ = PositionEncoding::Utf16;
   bool initialized_ = false, shutdown_ = false, pull_ = false, watch_files_ = false;
+  bool refresh_due_ = false;  // pull mode: other open documents are to be pulled again after the due edit
   int refreshes_ = 0;
   std::optional<int> exit_code_;
 };
