@@ -21,12 +21,12 @@ void throw_if_test_internal_error(const std::string& path) {
     throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::string err;
-  return read_input({path, false}, err);
-}
-
 }  // namespace
+
+std::optional<std::string> Pipeline::read_script(const std::string& path, std::string& error) const {
+  if (const std::string* buffer = in_.buffer_of ? in_.buffer_of(path) : nullptr) return *buffer;
+  return read_input({path, false}, error);
+}
 
 void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
   pthread_attr_t attr;
@@ -87,7 +87,7 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
     text = in_.preloaded[s.ref.input];  // a copy: a dbmate file's two sections are two scripts
     err = in_.preload_errors[s.ref.input];
   } else {
-    text = read_input(in, err);
+    text = read_script(in.path, err);
   }
   if (!text) {
     slot.input_error = err;
@@ -137,8 +137,8 @@ void Pipeline::pair_scripts(UnitState& unit) {
       unit.context_down = parse_file(
           std::make_shared<const SourceFile>(up->original->path, section_script(*m, true, up->original->text)));
       down_script = &*unit.context_down;
-    } else if (!down_script) {
-      if (auto text = read_file(*m->down))
+    } else if (std::string err; !down_script) {
+      if (auto text = read_script(*m->down, err))
         unit.context_down = parse_file(std::make_shared<const SourceFile>(*m->down, std::move(*text)));
       if (unit.context_down) down_script = &*unit.context_down;
     }
@@ -152,8 +152,9 @@ void Pipeline::pair_scripts(UnitState& unit) {
     if (sections) {
       unit.context_up = parse_file(
           std::make_shared<const SourceFile>(down->original->path, section_script(*m, false, down->original->text)));
-    } else if (auto source = load_undone_up(down->role)) {
-      unit.context_up = parse_file(std::move(source));
+    } else if (std::string err; !down->role.up_path.empty()) {
+      if (auto text = read_script(down->role.up_path, err))
+        unit.context_up = parse_file(std::make_shared<const SourceFile>(down->role.up_path, std::move(*text)));
     }
   }
 }

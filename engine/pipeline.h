@@ -46,6 +46,7 @@ struct PipelineInputs {
   const std::vector<std::string>& preload_errors;
   std::function<std::string(const std::string&)> shown;  // the name a path is reported under
   const std::vector<HistoryResult>& histories;            // by set
+  TextOverride buffer_of = {};  // the session's editor buffers, read instead of the files on disk
 };
 
 class Pipeline {
@@ -68,6 +69,8 @@ class Pipeline {
   std::size_t scripts_replayed = 0;
 
  private:
+  // A script's text: the session's buffer of `path`, else the file on disk.
+  std::optional<std::string> read_script(const std::string& path, std::string& error) const;
   void parse_script(const WorkUnit& unit, ScriptState& s);
   void pair_scripts(UnitState& unit);
   LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;

@@ -44,12 +44,12 @@ std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& path
   return dirs;
 }
 
-namespace {
-
 bool is_under(const std::filesystem::path& path, const std::filesystem::path& dir) {
   std::filesystem::path rel = path.lexically_relative(dir);
   return !rel.empty() && *rel.begin() != "..";
 }
+
+namespace {
 
 // A migration set's inputs and the directories whose migrasafe.sum it checks.
 struct SetInputs {
@@ -94,7 +94,7 @@ std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const 
 }  // namespace
 
 RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::string>& read_paths,
-                 std::optional<Layout> layout, const std::string* stdin_text, const ChangedFiles* since) {
+                 std::optional<Layout> layout, const TextOverride& text_of, const ChangedFiles* since) {
   RunPlan plan;
   // The migration set orders the replay, pairs up and down scripts and says
   // whether the tool wraps each migration in a transaction. Every file is
@@ -105,7 +105,7 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   for (const SetInputs& group : groups) {
     std::vector<InputFile> files;
     for (std::size_t i : group.inputs) files.push_back(inputs[i]);
-    plan.sets.push_back(build_migration_set(files, layout, stdin_text));
+    plan.sets.push_back(build_migration_set(files, layout, text_of));
     // History integrity: the set against itself, the git base and migrasafe.sum
     // in each directory named.
     plan.histories.push_back(check_history(plan.sets.back(), group.sum_dirs, since));

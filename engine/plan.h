@@ -48,10 +48,14 @@ struct RunPlan {
 };
 
 // `read_paths`: the paths as read (the git index snapshot's with --staged);
-// `stdin_text`: named stdin's text (its layout may depend on it); `since`:
-// --changed-since's files, for the history checks.
+// `text_of`: the texts not read from disk (named stdin, editor buffers: the
+// layout may depend on them); `since`: --changed-since's files, for the
+// history checks.
 RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::string>& read_paths,
-                 std::optional<Layout> layout, const std::string* stdin_text, const ChangedFiles* since);
+                 std::optional<Layout> layout, const TextOverride& text_of, const ChangedFiles* since);
+
+// Whether `path` is inside directory `dir` (both spelt alike: absolute, or real paths).
+bool is_under(const std::filesystem::path& path, const std::filesystem::path& dir);
 
 // The directories among the paths: where migrasafe.sum files are looked for.
 std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& paths);

@@ -49,20 +49,22 @@ std::optional<FileResult> result_of_input(std::vector<ScriptState>& scripts, std
   return file;
 }
 
-// The unit identity a cached schema boundary is checked against.
-std::string unit_key(const WorkUnit& u, const std::vector<InputFile>& inputs) {
-  return inputs[u.scripts.front().input].path;
+// A path as the buffers are keyed: absolute, normalised (no file system access for an absolute path).
+std::string buffer_key(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::absolute(path, ec).lexically_normal().string();
+}
+
+// A disk copy's identity: its modification time and size ("" when it cannot be read).
+std::string disk_fingerprint(const std::string& path) {
+  std::error_code ec;
+  auto modified = std::filesystem::last_write_time(path, ec);
+  if (ec) return "";
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? "" : std::to_string(modified.time_since_epoch().count()) + " " + std::to_string(size);
 }
 
 }  // namespace
-
-// relint's schema cache: for the set last relinted, the schema before each
-// of its first units (boundary j: before unit j), valid while the units
-// before it are the same files.
-struct LintSession::Cache {
-  std::vector<std::string> unit_keys;
-  std::vector<Catalog> before;  // before[j]: the schema before unit j (j <= unit_keys.size())
-};
 
 LintSession::LintSession(SessionConfig config) : config_(std::move(config)) {}
 LintSession::~LintSession() = default;
@@ -100,7 +102,7 @@ bool LintSession::seed_schema(RunResult& run) {
 
 RunResult LintSession::run(const std::vector<std::string>& paths) {
   last_paths_ = paths;
-  cache_.reset();  // the files may have changed since
+  files_changed();  // a run reads the files as they are now; relint plans with them again
   std::vector<InputFile> inputs;
   RunResult run = run_once(paths, inputs);
   auto hide_baselined = [&](RunResult& r, bool say) {
@@ -197,10 +199,12 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   std::vector<std::optional<std::string>> preloaded(inputs.size());
   std::vector<std::string> preload_errors(inputs.size());
   const std::string* stdin_text = nullptr;
+  std::string stdin_path;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].from_stdin) continue;
     preloaded[i] = c.stdin_text ? c.stdin_text : read_input(inputs[i], preload_errors[i]);
     if (preloaded[i]) stdin_text = &*preloaded[i];
+    stdin_path = inputs[i].path;
   }
   // The report must not overwrite what it reports on (under any spelling of its path).
   if (!c.report_path.empty()) {
@@ -218,10 +222,13 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
     }
   }
 
-  RunPlan plan = plan_run(inputs, read_paths, c.layout, stdin_text, c.changed_since.empty() ? nullptr : &*report_only);
+  TextOverride text_of = [&](const std::string& path) -> const std::string* {
+    return stdin_text && path == stdin_path ? stdin_text : buffer_of(path);
+  };
+  RunPlan plan = plan_run(inputs, read_paths, c.layout, text_of, c.changed_since.empty() ? nullptr : &*report_only);
   LintOptions options = c.settings.base_options();
   run.options = options.analysis;
-  Pipeline pipeline({c, inputs, preloaded, preload_errors, shown, plan.histories});
+  Pipeline pipeline({c, inputs, preloaded, preload_errors, shown, plan.histories, buffers()});
   std::vector<UnitState> units;
   units.reserve(plan.units.size());
   for (const WorkUnit& u : plan.units) units.push_back(pipeline.prepare(u));
@@ -270,30 +277,101 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   return run;
 }
 
+const std::string* LintSession::buffer_of(const std::string& path) const {
+  if (buffers_.empty()) return nullptr;
+  auto it = buffers_.find(buffer_key(path));
+  return it == buffers_.end() ? nullptr : &it->second;
+}
+
+TextOverride LintSession::buffers() const {
+  if (buffers_.empty()) return {};
+  return [this](const std::string& path) { return buffer_of(path); };
+}
+
+void LintSession::set_buffer(const std::string& path, std::string text) { buffers_[buffer_key(path)] = std::move(text); }
+
+void LintSession::clear_buffer(const std::string& path) { buffers_.erase(buffer_key(path)); }
+
+std::vector<std::string> LintSession::history_paths(const std::string& path) const {
+  namespace fs = std::filesystem;
+  fs::path file(buffer_key(path));
+  auto holds = [&](const std::string& p) {
+    fs::path held(buffer_key(p));
+    return held == file || is_under(file, held);
+  };
+  if (std::any_of(last_paths_.begin(), last_paths_.end(), holds)) {
+    std::vector<std::string> paths = last_paths_;
+    std::erase(paths, "-");  // stdin was read once, by the run
+    return paths;
+  }
+  std::vector<std::string> configured = config_.settings.config().migration_paths();
+  if (std::any_of(configured.begin(), configured.end(), holds)) return configured;
+  // A migration directory's scripts and sqitch's deploy/revert/verify scripts: the set is the directory above.
+  fs::path dir = file.parent_path();
+  std::string name = file.filename().string();
+  bool in_migration_dir = name == "up.sql" || name == "down.sql" || name == "migration.sql";
+  std::error_code ec;
+  if (in_migration_dir || fs::exists(dir.parent_path() / "sqitch.plan", ec)) dir = dir.parent_path();
+  return {dir.string()};
+}
+
+void LintSession::files_changed() { plans_.clear(); }
+
+LintSession::PlannedPaths& LintSession::plan_for(const std::vector<std::string>& paths, const std::string& path) {
+  std::string key;
+  for (const std::string& p : paths) key += p + '\n';
+  auto known = plans_.find(key);
+  if (known != plans_.end() && known->second.index_by_key.count(buffer_key(path))) {
+    bool same_texts = std::all_of(known->second.texts_read.begin(), known->second.texts_read.end(), [&](const auto& read) {
+      auto buffer = buffers_.find(read.first);
+      return read.second == (buffer == buffers_.end() ? 0 : std::hash<std::string>{}(buffer->second) | 1);
+    });
+    if (same_texts) return known->second;
+  }
+  PlannedPaths& planned = plans_[key] = PlannedPaths{};
+  std::vector<InputError> errors;
+  planned.inputs = discover(paths, "", errors);
+  for (const InputFile& in : planned.inputs) planned.input_keys.push_back(buffer_key(in.path));
+  if (std::find(planned.input_keys.begin(), planned.input_keys.end(), buffer_key(path)) == planned.input_keys.end()) {
+    planned.inputs.push_back(InputFile{path});  // not on disk (yet)
+    planned.input_keys.push_back(buffer_key(path));
+  }
+  for (std::size_t i = 0; i < planned.inputs.size(); ++i) {
+    planned.index_by_key.emplace(planned.input_keys[i], i);
+    planned.fingerprints.push_back(disk_fingerprint(planned.inputs[i].path));
+  }
+  // The layout may depend on a file's text (dbmate, Liquibase): remember which buffers it read.
+  TextOverride recorded = [&](const std::string& p) -> const std::string* {
+    const std::string* buffer = buffer_of(p);
+    planned.texts_read[buffer_key(p)] = buffer ? std::hash<std::string>{}(*buffer) | 1 : 0;
+    return buffer;
+  };
+  planned.plan = plan_run(planned.inputs, paths, config_.layout, recorded, nullptr);
+  return planned;
+}
+
 FileResult LintSession::relint(const std::string& path, std::string text) {
+  set_buffer(path, std::move(text));
+  return relint(path);
+}
+
+FileResult LintSession::relint(const std::string& path) {
   FileResult out;
   out.path = path;
-  out.parsed.source = std::make_shared<const SourceFile>(path, text);
+  const std::string* buffer = buffer_of(path);
+  out.parsed.source = std::make_shared<const SourceFile>(path, buffer ? *buffer : "");
   RunResult seeding;
   if (!seed_schema(seeding)) {
     out.input_error = seeding.failure->message;
     return out;
   }
-  // The buffer stands in for the file on disk, as `--stdin-filename PATH -` does.
-  std::vector<std::string> paths = last_paths_;
-  if (paths.empty()) {
-    std::string dir = std::filesystem::path(path).parent_path().string();
-    paths.push_back(dir.empty() ? "." : dir);
-  }
-  paths.push_back("-");
-  std::vector<InputError> errors;
-  std::vector<InputFile> inputs = discover(paths, path, errors);
-  std::vector<std::optional<std::string>> preloaded(inputs.size());
-  std::vector<std::string> preload_errors(inputs.size());
-  auto buffer = std::find_if(inputs.begin(), inputs.end(), [](const InputFile& f) { return f.from_stdin; });
-  std::size_t target = static_cast<std::size_t>(buffer - inputs.begin());
-  preloaded[target] = std::move(text);
-  RunPlan plan = plan_run(inputs, paths, config_.layout, &*preloaded[target], nullptr);
+  std::vector<std::string> paths = history_paths(path);
+  PlannedPaths& planned = plan_for(paths, path);
+  const std::vector<InputFile>& inputs = planned.inputs;
+  const RunPlan& plan = planned.plan;
+  std::size_t target = planned.index_by_key.at(buffer_key(path));
+  std::vector<std::optional<std::string>> no_stdin(inputs.size());
+  std::vector<std::string> no_stdin_errors(inputs.size());
   auto unit_at = std::find_if(plan.units.begin(), plan.units.end(), [&](const WorkUnit& u) {
     return std::any_of(u.scripts.begin(), u.scripts.end(), [&](const ScriptRef& s) { return s.input == target; });
   });
@@ -302,27 +380,45 @@ FileResult LintSession::relint(const std::string& path, std::string text) {
   for (auto it = plan.units.begin(); it != unit_at; ++it)
     if (it->set == set) before.push_back(&*it);
 
-  // The longest cached prefix of that history.
-  if (!cache_) cache_ = std::make_unique<Cache>();
+  // The longest cached prefix of that history: up to the first unit that reads something else.
+  std::string set_key = std::to_string(set);
+  for (const std::string& p : paths) set_key += '\n' + p;
+  Cache& cache = caches_[set_key];
+  // What each unit read: its scripts, their place and layout, and a
+  // fingerprint of each text (its buffer's hash, else the disk copy's as planned).
+  auto unit_key = [&](const WorkUnit& u) {
+    std::string key = u.migration ? std::string(layout_name(u.migration->layout)) : "loose";
+    for (const ScriptRef& s : u.scripts) {
+      auto buffer = buffers_.find(planned.input_keys[s.input]);
+      key += '\n' + inputs[s.input].path + ' ' + std::to_string(static_cast<int>(s.part)) + (s.transaction ? " t " : " n ") +
+             (buffer == buffers_.end() ? "disk " + planned.fingerprints[s.input]
+                                       : "buffer " + std::to_string(std::hash<std::string>{}(buffer->second)));
+    }
+    return key;
+  };
+  std::vector<std::string> keys;
+  keys.reserve(before.size());
+  for (const WorkUnit* u : before) keys.push_back(unit_key(*u));
+  if (cache.before.empty()) cache.before.push_back(*seed_);  // before the first unit: the seeded schema
   std::size_t reuse = 0;
-  while (reuse < before.size() && reuse < cache_->unit_keys.size() && reuse + 1 < cache_->before.size() &&
-         cache_->unit_keys[reuse] == unit_key(*before[reuse], inputs))
-    ++reuse;
-  cache_->unit_keys.resize(reuse);
-  cache_->before.resize(std::min(cache_->before.size(), reuse + 1));
-  if (cache_->before.empty()) cache_->before.push_back(*seed_);
+  while (reuse < keys.size() && reuse < cache.unit_keys.size() && cache.unit_keys[reuse] == keys[reuse]) ++reuse;
+  if (reuse < keys.size()) {  // unit `reuse` changed or was never replayed: what was cached after it is stale
+    cache.unit_keys.resize(reuse);
+    cache.before.resize(reuse + 1);
+  }
   if (reuse > 0) ++stats_.history_reuses;
 
-  Pipeline pipeline({config_, inputs, preloaded, preload_errors, [](const std::string& p) { return p; }, plan.histories});
+  Pipeline pipeline(
+      {config_, inputs, no_stdin, no_stdin_errors, [](const std::string& p) { return p; }, plan.histories, buffers()});
   UnitState state;
   run_on_large_stacks(1, [&] {
-    Catalog history = cache_->before.back();
+    Catalog history = cache.before[reuse];
     for (std::size_t j = reuse; j < before.size(); ++j) {  // the rest of the history, without rules
       UnitState earlier = pipeline.prepare(*before[j]);
       pipeline.parse(earlier);
       pipeline.replay(earlier, history, false);
-      cache_->unit_keys.push_back(unit_key(*before[j], inputs));
-      cache_->before.push_back(history);
+      cache.unit_keys.push_back(std::move(keys[j]));
+      cache.before.push_back(history);
     }
     state = pipeline.prepare(*unit_at);
     pipeline.parse(state);

@@ -16,6 +16,7 @@
 
 #include "engine/baseline.h"
 #include "config/config.h"
+#include "engine/plan.h"
 #include "engine/result.h"
 #include "snapshot/snapshot.h"
 #include "sources/discovery.h"
@@ -64,28 +65,71 @@ class LintSession {
   // searched for *.sql, globs, `-` for stdin), each directory its own history.
   RunResult run(const std::vector<std::string>& paths);
 
-  // One buffer with unsaved content (an editor), judged with the history
-  // before it: the migrations the last run's paths hold (else the file's own
-  // directory). The schema is cached at file boundaries, so a second relint
-  // of a file late in a long history does not replay the history again.
-  // Relinting a file forgets what was cached after it (its text may change
-  // what follows).
+  // Editor buffers: the unsaved text of the file at `path`, read instead of
+  // the disk copy by every read of a migration in this session (up and down
+  // scripts, dbmate sections, layout detection), in run() and relint() alike,
+  // until cleared. Several buffers of one set may be open at once.
+  void set_buffer(const std::string& path, std::string text);
+  void clear_buffer(const std::string& path);
+
+  // The file at `path` (its buffer, else the disk copy; a buffer of a file
+  // not on disk yet joins its set), judged in its migration set with the
+  // history before it. The set: the last run's paths when one holds the
+  // file, else the configured `migrations` when one holds it, else the
+  // file's directory (the one above for a migration directory's up.sql,
+  // down.sql or migration.sql, and for sqitch's scripts). The schema is
+  // cached at file boundaries and kept up to the first migration whose text
+  // (buffer or disk copy), place or layout changed, so an edit of the last
+  // file of a long history replays that file alone. The configuration is the
+  // session's: a front end makes a new session when it changes.
+  FileResult relint(const std::string& path);
+  // set_buffer(path, text), then relint(path).
   FileResult relint(const std::string& path, std::string text);
+
+  // Files of the migration sets changed on disk (created, deleted, edited,
+  // sqitch.plan, migrasafe.sum): relint plans its sets again and replays
+  // from the first migration whose disk copy changed. Until then it keeps
+  // its plan, so an edit does not walk the directories again.
+  void files_changed();
 
   const SessionStats& stats() const { return stats_; }
 
  private:
-  struct Cache;
+  // relint's plan of one list of paths: kept until files change on disk, a
+  // file it does not hold is relinted, or a buffer it read changes.
+  struct PlannedPaths {
+    std::vector<InputFile> inputs;
+    std::vector<std::string> input_keys;     // per input: its buffer key
+    std::vector<std::string> fingerprints;   // per input: its disk copy's modification time and size when planned
+    std::map<std::string, std::size_t> index_by_key;
+    std::map<std::string, std::size_t> texts_read;  // buffer keys the layout detection read: their text's hash (0: none)
+    RunPlan plan;
+  };
+  // relint's schema cache for one migration set: the schema before each of
+  // its first units, valid while the units before it read the same texts.
+  struct Cache {
+    std::vector<std::string> unit_keys;  // per unit: its scripts' paths, places and text fingerprints
+    std::vector<Catalog> before;         // before[j]: the schema before unit j (j <= unit_keys.size())
+  };
   // One lint of the paths (a --fix pass, or the report); `inputs`: the files it discovered.
   RunResult run_once(const std::vector<std::string>& paths, std::vector<InputFile>& inputs);
   // --schema, replayed once per session; false (with `failure`) when it cannot be read.
   bool seed_schema(RunResult& run);
+  // The buffer of `path`, or nullptr; and the lookup the pipeline reads through.
+  const std::string* buffer_of(const std::string& path) const;
+  TextOverride buffers() const;
+  // The paths whose migrations relint judges `path` with.
+  std::vector<std::string> history_paths(const std::string& path) const;
+  // The plan of `paths`, made again when it cannot hold `path` as it is now.
+  PlannedPaths& plan_for(const std::vector<std::string>& paths, const std::string& path);
 
   SessionConfig config_;
   std::vector<std::string> last_paths_;
   std::optional<Catalog> seed_;
   std::vector<RunMessage> seed_messages_;
-  std::unique_ptr<Cache> cache_;
+  std::map<std::string, std::string> buffers_;  // by absolute normalised path
+  std::map<std::string, PlannedPaths> plans_;   // by the paths relint read (joined)
+  std::map<std::string, Cache> caches_;         // by migration set (its paths and place in the plan)
   SessionStats stats_;
 };
 

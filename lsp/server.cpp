@@ -6,15 +6,17 @@
 #include "lsp/server.h"
 
 #include <chrono>
+#include <filesystem>
 #include <deque>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "config/config.h"
+#include "engine/session.h"
 #include "lsp/documents.h"
 #include "lsp/jsonrpc.h"
-#include "lsp/linter.h"
 #include "lsp/position.h"
 #include "reporters/reporters.h"
 #include "rules/fix.h"
@@ -72,8 +74,7 @@ int lsp_severity(Severity s) {
 class Server {
  public:
   Server(int in_fd, int out_fd, ServerOptions options)
-      : reader_(in_fd), writer_(out_fd), options_(options),
-        linter_([this](const std::string& path) { return documents_.buffer_of_path(path); }) {}
+      : reader_(in_fd), writer_(out_fd), options_(options) {}
 
   int run() {
     while (!exit_code_) {
@@ -192,7 +193,8 @@ class Server {
     if (method == "textDocument/didChange") return did_change(params);
     if (method == "textDocument/didSave") return did_save(param<std::string>(object_param(params, "textDocument"), "uri"));
     if (method == "textDocument/didClose") return did_close(param<std::string>(object_param(params, "textDocument"), "uri"));
-    if (method == "workspace/didChangeConfiguration" || method == "workspace/didChangeWatchedFiles") return reload();
+    if (method == "workspace/didChangeConfiguration") return reload(true);
+    if (method == "workspace/didChangeWatchedFiles") return reload(config_changed(params));
     // $/cancelRequest was taken when it was read; other notifications ($/setTrace, ...) need nothing.
   }
 
@@ -242,12 +244,52 @@ class Server {
     std::string uri;
     int version = 0;
     std::shared_ptr<const SourceFile> source;  // the text it was linted from
-    LintedBuffer result;
+    FileResult file;                           // its statements, effects and findings
+    // An invalid .migrasafe.toml: its message ("FILE:LINE: ..."), shown
+    // instead of findings so a broken config is never silence.
+    std::optional<std::string> config_error;
   };
+
+  // The lint session of one configuration file (none: the defaults), or why it cannot be built.
+  struct Session {
+    std::unique_ptr<LintSession> lint;
+    std::optional<std::string> config_error;
+  };
+
+  // The session that judges `path`: the one of the nearest .migrasafe.toml,
+  // made when first needed, with every open buffer (unsaved text stands in
+  // for the disk copy in every history).
+  Session& session_for(const std::string& path) {
+    std::optional<std::filesystem::path> file = find_config(std::filesystem::path(path).parent_path());
+    Session& s = sessions_[file ? file->string() : ""];
+    if (s.lint || s.config_error) return s;
+    try {
+      Config config = file ? load_config(*file) : Config{};
+      std::optional<Layout> layout;
+      if (config.layout && *config.layout != "auto") layout = parse_layout(*config.layout);
+      SessionConfig session(Settings(std::move(config), CommandLine{}));
+      session.layout = layout;
+      s.lint = std::make_unique<LintSession>(std::move(session));
+    } catch (const ConfigError& e) {
+      s.config_error = e.what();
+      return s;
+    }
+    for (const auto& [uri, doc] : documents_.all())
+      if (!doc.path.empty()) s.lint->set_buffer(doc.path, doc.source->text);
+    return s;
+  }
+
+  // The document's text is what every session reads for its path from now on.
+  void share_buffer(const Document& d) {
+    if (d.path.empty()) return;
+    for (auto& [key, s] : sessions_)
+      if (s.lint) s.lint->set_buffer(d.path, d.source->text);
+  }
 
   void did_open(const json& item) {
     std::string uri = param<std::string>(item, "uri");
     const Document& d = documents_.open(uri, item.value("version", 0), param<std::string>(item, "text"));
+    share_buffer(d);
     linted_.erase(uri);
     lint_now(d.uri);
   }
@@ -272,12 +314,22 @@ class Server {
       std::size_t begin = at("start"), end = std::max(begin, at("end"));
       text.replace(begin, end - begin, param<std::string>(change, "text"));
     }
-    documents_.change(uri, item.value("version", d->version), std::move(text));
-    due_[uri] = Clock::now() + std::chrono::milliseconds(options_.debounce_ms);
+    share_buffer(*documents_.change(uri, item.value("version", d->version), std::move(text)));
+    auto when = Clock::now() + std::chrono::milliseconds(options_.debounce_ms);
+    due_[uri] = when;
+    // The unsaved text is history for the open migrations after it: they are judged again too.
+    for (const auto& [other, doc] : documents_.all())
+      if (other != uri && !doc.path.empty()) {
+        linted_.erase(other);
+        if (pull_) refresh_due_ = true;
+        else due_.emplace(other, when);
+      }
   }
 
   // The saved migration is history for the ones after it: every other open buffer is judged again.
   void did_save(const std::string& uri) {
+    for (auto& [key, s] : sessions_)
+      if (s.lint) s.lint->files_changed();  // without a file watcher, the save is the news of the change
     lint_now(uri);
     if (pull_) return request_refresh();
     for (const auto& [other, doc] : documents_.all())
@@ -288,15 +340,33 @@ class Server {
   }
 
   void did_close(const std::string& uri) {
+    if (const Document* d = documents_.find(uri); d && !d->path.empty())
+      for (auto& [key, s] : sessions_)
+        if (s.lint) s.lint->clear_buffer(d->path);  // the disk copy is the migration again
     documents_.close(uri);
     linted_.erase(uri);
     due_.erase(uri);
     if (!pull_) notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", json::array()}});
   }
 
-  // Configuration or files on disk changed: every open buffer is judged again.
-  void reload() {
-    linter_.forget();
+  // A watched file that is a configuration file changed (or the client did not say which).
+  static bool config_changed(const json& params) {
+    const json& changes = dig(params, {"changes"});
+    if (!changes.is_array()) return true;
+    for (const json& change : changes) {
+      const json& uri = dig(change, {"uri"});
+      if (!uri.is_string() || uri.get<std::string>().ends_with(kConfigFileName)) return true;
+    }
+    return false;
+  }
+
+  // Configuration or files on disk changed: every open buffer is judged
+  // again. The sessions see changed migrations themselves (their caches
+  // hold until the first file that changed); a configuration change needs new sessions.
+  void reload(bool configuration) {
+    if (configuration) sessions_.clear();
+    for (auto& [key, s] : sessions_)
+      if (s.lint) s.lint->files_changed();
     linted_.clear();
     if (pull_) return request_refresh();
     for (const auto& [uri, doc] : documents_.all()) due_[uri] = Clock::now();
@@ -327,6 +397,11 @@ class Server {
         log(1, "migrasafe: internal error while publishing the diagnostics of " + uri + ": " + e.what());
       }
     }
+    // Pull mode: once the edit is quiet, the client pulls the other open migrations again.
+    if (refresh_due_ && !uris.empty()) {
+      refresh_due_ = false;
+      request_refresh();
+    }
   }
 
   // Lints the document (unless its current text was linted already) and
@@ -343,16 +418,35 @@ class Server {
     if (!d) return nullptr;
     auto it = linted_.find(uri);
     if (it != linted_.end() && it->second.source == d->source) return &it->second;
-    Linted l{uri, d->version, d->source, {}};
+    Linted l{uri, d->version, d->source, {}, {}};
     try {
-      l.result = linter_.lint(d->path, d->source);
+      lint(*d, l);
     } catch (const std::exception& e) {
       log(1, "migrasafe: internal error while linting " + uri + ": " + e.what());
-      l.result.file.path = d->path;
-      l.result.file.parsed.source = d->source;
-      l.result.file.input_error = std::string("internal error: ") + e.what();
+      l.file = FileResult{};
+      l.file.path = d->path;
+      l.file.parsed.source = d->source;
+      l.file.input_error = std::string("internal error: ") + e.what();
     }
     return &(linted_[uri] = std::move(l));
+  }
+
+  void lint(const Document& d, Linted& l) {
+    if (d.path.empty()) {  // not a local file (an untitled buffer): judged on its own, with the defaults
+      SessionConfig alone(Settings(Config{}, CommandLine{}));
+      alone.stdin_text = d.source->text;
+      RunResult run = LintSession(std::move(alone)).run({"-"});
+      if (!run.files.empty()) l.file = std::move(run.files.front());
+      return;
+    }
+    Session& s = session_for(d.path);
+    if (!s.config_error) {
+      l.file = s.lint->relint(d.path);
+      return;
+    }
+    l.config_error = s.config_error;
+    l.file.path = d.path;
+    l.file.parsed.source = d.source;
   }
 
   const Linted& linted_or_throw(const json& params) {
@@ -378,7 +472,7 @@ class Server {
               {"message", d.help.empty() ? d.message : d.message + "\n" + d.help},
               {"data", {{"rule", rule.name}}}};
     // Locks held to the end of the transaction: where they are released.
-    const FileResult& f = l.result.file;
+    const FileResult& f = l.file;
     std::size_t i = f.parsed.statement_at(d.begin);
     if (i < f.holds.size() && f.holds[i].transaction_end && !f.effects[i].locks.empty()) {
       std::size_t end = *f.holds[i].transaction_end;
@@ -391,18 +485,18 @@ class Server {
   json diagnostics_json(const Linted& l) const {
     json out = json::array();
     const SourceFile& s = *l.source;
-    if (l.result.config_error) {
+    if (l.config_error) {
       out.push_back({{"range", range_json(s, 0, 0)},
                      {"severity", 1},
                      {"code", "config"},
                      {"source", "migrasafe"},
-                     {"message", "invalid configuration, no findings until it is fixed: " + *l.result.config_error}});
+                     {"message", "invalid configuration, no findings until it is fixed: " + *l.config_error}});
       return out;
     }
-    if (!l.result.file.input_error.empty())
+    if (!l.file.input_error.empty())
       out.push_back({{"range", range_json(s, 0, 0)}, {"severity", 1}, {"source", "migrasafe"},
-                     {"message", "cannot analyse: " + l.result.file.input_error}});
-    for (const Diagnostic& d : l.result.file.diagnostics) out.push_back(diagnostic_json(l, d));
+                     {"message", "cannot analyse: " + l.file.input_error}});
+    for (const Diagnostic& d : l.file.diagnostics) out.push_back(diagnostic_json(l, d));
     return out;
   }
 
@@ -419,7 +513,7 @@ class Server {
 
   json hover(const json& params) {
     const Linted& l = linted_or_throw(params);
-    const FileResult& f = l.result.file;
+    const FileResult& f = l.file;
     if (f.effects.size() != f.parsed.statements.size()) return nullptr;  // not analysed (bad config, unreadable)
     std::size_t i = f.parsed.statement_at(static_cast<std::uint32_t>(offset_param(l, params)));
     if (i == std::string::npos) return nullptr;
@@ -467,7 +561,7 @@ class Server {
     };
     std::size_t begin = offset("start"), end = std::max(begin, offset("end"));
     const json& only = dig(params, {"context", "only"});
-    const FileResult& f = l.result.file;
+    const FileResult& f = l.file;
     json actions = json::array();
     for (const Diagnostic& d : f.diagnostics) {
       if (d.end < begin || d.begin > end) continue;
@@ -516,12 +610,13 @@ class Server {
   MessageWriter writer_;
   ServerOptions options_;
   Documents documents_;
-  Linter linter_;
+  std::map<std::string, Session> sessions_;       // by configuration file ("" for none)
   std::map<std::string, Linted> linted_;           // by URI
   std::map<std::string, Clock::time_point> due_;   // changed buffers, linted when their time comes
   std::set<std::string> cancelled_;                // ids (as JSON) of requests the client cancelled
   PositionEncoding encoding_ = PositionEncoding::Utf16;
   bool initialized_ = false, shutdown_ = false, pull_ = false, watch_files_ = false;
+  bool refresh_due_ = false;  // pull mode: other open documents are to be pulled again after the due edit
   int refreshes_ = 0;
   std::optional<int> exit_code_;
 };

@@ -539,7 +539,7 @@ std::string section_script(const Migration& m, bool down, std::string_view file_
 }
 
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
-                                 const std::string* stdin_text) {
+                                 const TextOverride& text_of) {
   PhaseTimer timer(RunPhase::Discovery);  // and planning: layout, order, pairs
   MigrationSet set;
   std::vector<std::string> paths;
@@ -560,8 +560,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
     if (!named && iends_with(paths[i], ".sql")) {
       std::optional<std::string> text;
-      if (paths[i] != stdin_path) text = read_text(paths[i]);
-      else if (stdin_text) text = *stdin_text;
+      if (const std::string* given = text_of ? text_of(paths[i]) : nullptr) text = *given;
+      else if (paths[i] != stdin_path) text = read_text(paths[i]);
       if (text) {
         if (auto sections = dbmate_sections(*text)) {
           std::string stem = fs::path(paths[i]).stem().string();

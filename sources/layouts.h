@@ -15,6 +15,7 @@
 // sqitch: the directory holding sqitch.plan); groups run in path order, and
 // each group in its layout's order.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,10 +76,14 @@ struct MigrationSet {
   std::vector<std::string> notes;     // e.g. sqitch.plan changes without a deploy script
 };
 
+// The text of a file that is not to be read from disk (named stdin, which
+// cannot give its text twice; an editor's unsaved buffer), or nullptr.
+using TextOverride = std::function<const std::string*(const std::string& path)>;
+
 // Builds the ordered set from discovered files (stdin only when named with
-// --stdin-filename; `stdin_text` is its text, which stdin cannot give twice).
+// --stdin-filename, and only with its text from `text_of`).
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt,
-                                 const std::string* stdin_text = nullptr);
+                                 const TextOverride& text_of = {});
 
 // Version order: runs of digits compare as numbers (any length), runs of
 // letters as text; '.', '_' and '-' only separate ("1_10" > "1_9", "2" > "1.5").

@@ -319,6 +319,28 @@ TEST_CASE("lsp: a migration is judged after the ones before it, with unsaved buf
   CHECK(lsp_findings(c.diagnostics(uri_of(dir / "002_widen.sql"))) == lsp_findings(known));
 }
 
+TEST_CASE("lsp: an unsaved edit of an earlier migration re-judges the open ones after it", "[lsp]") {
+  fs::path dir = testing::fresh_dir("lsp", "unsaved-history");
+  std::string first = "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(100));\n";
+  std::string later = "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(200);\n";
+  testing::write_file(dir / "001_create.sql", first);
+  testing::write_file(dir / "002_widen.sql", later);
+  auto has_rewrite = [](const json& diagnostics) {
+    return std::any_of(diagnostics.begin(), diagnostics.end(), [](const json& d) { return d["code"] == "MS203"; });
+  };
+  Client c;
+  c.initialize();
+  c.open(uri_of(dir / "001_create.sql"), first);
+  c.diagnostics(uri_of(dir / "001_create.sql"));
+  c.open(uri_of(dir / "002_widen.sql"), later);
+  CHECK(!has_rewrite(c.diagnostics(uri_of(dir / "002_widen.sql"))));
+  // Only the earlier buffer changes (email as integer, not saved): the later one is published again.
+  c.change(uri_of(dir / "001_create.sql"), "CREATE TABLE accounts (id bigint PRIMARY KEY, email integer);\n", 2);
+  CHECK(has_rewrite(c.diagnostics(uri_of(dir / "002_widen.sql"))));
+  c.change(uri_of(dir / "001_create.sql"), first, 3);
+  CHECK(!has_rewrite(c.diagnostics(uri_of(dir / "002_widen.sql"))));
+}
+
 TEST_CASE("lsp: a down script is judged with the schema its up script left", "[lsp]") {
   fs::path dir = testing::fresh_dir("lsp", "down");
   testing::write_file(dir / "001_events.up.sql", "CREATE TABLE events (id bigint);\nCREATE INDEX events_id ON events (id);\n");

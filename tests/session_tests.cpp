@@ -107,3 +107,122 @@ TEST_CASE("session: a second relint reuses the schema cached at file boundaries"
   session.relint(last, testing::read_file(last));
   CHECK(session.stats().scripts_replayed == 7);  // 002 again (its text may have changed), then 003
 }
+
+namespace {
+
+// 0010 creates accounts without email; 0020 creates orders; 0030 changes the
+// type of accounts.email: a column the history on disk does not know.
+fs::path buffers_dir(const std::string& name) {
+  fs::path dir = testing::fresh_dir("session", name);
+  testing::write_file(dir / "0010_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY);\n");
+  testing::write_file(dir / "0020_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n");
+  testing::write_file(dir / "0030_widen.sql", "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n");
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("session: every unsaved buffer of a set stands in for its disk copy", "[session]") {
+  fs::path dir = buffers_dir("buffers");
+  std::string first = (dir / "0010_accounts.sql").string(), second = (dir / "0020_orders.sql").string(),
+              last = (dir / "0030_widen.sql").string();
+  LintSession session(default_config());
+  // On disk, email's type is unknown: the change may rewrite the table.
+  CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 1);
+  // An unsaved edit of the first migration declares email varchar(50): widening it only changes the catalog.
+  session.set_buffer(first, "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 0);
+  // A second unsaved buffer of the same set, the migration between them, makes email an integer: a rewrite.
+  session.set_buffer(second, "ALTER TABLE accounts ALTER COLUMN email TYPE integer USING 0;\n");
+  FileResult both = session.relint(last);
+  CHECK(count_rule(both, RuleId::alter_column_type) == 1);
+  CHECK(both.parsed.source->text == testing::read_file(last));  // the file itself: its disk copy
+  // The whole-set run reads the same buffers.
+  RunResult run = session.run({dir.string()});
+  REQUIRE(!run.failure);
+  CHECK(count_rule(file_named(run, dir / "0030_widen.sql"), RuleId::alter_column_type) == 1);
+  CHECK(file_named(run, dir / "0020_orders.sql").parsed.source->text.find("integer") != std::string::npos);
+  // Closing a buffer brings the disk copy back.
+  session.clear_buffer(second);
+  CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 0);
+  session.clear_buffer(first);
+  CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 1);
+  CHECK(testing::read_file(first).find("email") == std::string::npos);  // nothing written
+}
+
+TEST_CASE("session: a buffer of a file not on disk yet is judged in its set", "[session]") {
+  fs::path dir = buffers_dir("new-file");
+  std::string added = (dir / "0040_narrow.sql").string();
+  LintSession session(default_config());
+  session.set_buffer((dir / "0010_accounts.sql").string(),
+                     "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  // After 0030 widened email to varchar(100), widening it again only changes the catalog.
+  FileResult result = session.relint(added, "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(200);\n");
+  CHECK(result.path == added);
+  CHECK(count_rule(result, RuleId::alter_column_type) == 0);
+  CHECK(session.stats().scripts_replayed == 4);  // three migrations on disk, then the new file
+  CHECK(!fs::exists(added));
+}
+
+TEST_CASE("session: relint replays from the first migration whose text changed", "[session]") {
+  fs::path dir = buffers_dir("invalidation");
+  std::string first = (dir / "0010_accounts.sql").string(), second = (dir / "0020_orders.sql").string(),
+              last = (dir / "0030_widen.sql").string();
+  LintSession session(default_config());
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 3);
+  // An edit of the file itself: the history is reused whole.
+  session.relint(last, "ALTER TABLE accounts ADD COLUMN email text;\n");
+  CHECK(session.stats().scripts_replayed == 4);
+  CHECK(session.stats().history_reuses == 1);
+  // An unsaved edit of the second migration: the first one's schema is reused.
+  session.set_buffer(second, "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n");
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 6);
+  // Relinting an earlier file keeps what was cached after it while that is unchanged.
+  session.relint(second);
+  CHECK(session.stats().scripts_replayed == 7);
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 8);
+  // Files on disk (told with files_changed, as an editor's file watcher does): a migration created
+  // between two others, then deleted, then an edit of the first one.
+  testing::write_file(dir / "0025_items.sql", "CREATE TABLE items (id bigint PRIMARY KEY);\n");
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 9);  // not told yet: the plan is kept
+  session.files_changed();
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 11);  // 0025, then 0030
+  fs::remove(dir / "0025_items.sql");
+  session.files_changed();
+  session.relint(last);
+  CHECK(session.stats().scripts_replayed == 12);  // 0030 alone: 0010 and 0020 are as cached before 0025
+  session.clear_buffer(last);
+  CHECK(count_rule(session.relint(last), RuleId::alter_column_type) == 1);  // email's type is unknown
+  CHECK(session.stats().scripts_replayed == 13);
+  testing::write_file(first, "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n");
+  session.files_changed();
+  FileResult edited = session.relint(last);
+  CHECK(session.stats().scripts_replayed == 16);  // from the first migration
+  CHECK(count_rule(edited, RuleId::alter_column_type) == 0);  // the disk's new text was read
+}
+
+TEST_CASE("session: a buffer that moves dbmate's sections is planned again", "[session]") {
+  fs::path dir = testing::fresh_dir("session", "dbmate-buffer");
+  testing::write_file(dir / "001_accounts.sql",
+                      "-- migrate:up\nCREATE TABLE accounts (id bigint PRIMARY KEY, email integer);\n"
+                      "-- migrate:down\nDROP TABLE accounts;\n");
+  std::string last = (dir / "002_widen.sql").string();
+  testing::write_file(last, "-- migrate:up\nALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n"
+                            "-- migrate:down\nALTER TABLE accounts ALTER COLUMN email TYPE integer USING 0;\n");
+  LintSession session(default_config());
+  FileResult on_disk = session.relint(last);
+  CHECK(count_rule(on_disk, RuleId::alter_column_type) >= 1);  // integer -> varchar rewrites the table
+  // The buffer's up section starts further down and declares varchar(50): read with the sections of
+  // the disk copy, it would create nothing.
+  session.set_buffer((dir / "001_accounts.sql").string(),
+                     "-- accounts: who signs in\n-- (one row per person)\n\n"
+                     "-- migrate:up\nCREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(50));\n"
+                     "-- migrate:down\nDROP TABLE accounts;\n");
+  FileResult edited = session.relint(last);
+  CHECK(count_rule(edited, RuleId::alter_column_type) < count_rule(on_disk, RuleId::alter_column_type));
+}
