@@ -77,6 +77,9 @@ else()
   # A dynamic build's .deb depends on the shared libraries it links (dpkg-shlibdeps).
   set(CPACK_GENERATOR "DEB")
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  # libpq is loaded when verify or snapshot first connects (verify/libpq_on_demand.cpp), so
+  # dpkg-shlibdeps does not see it.
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5")
 endif()
 include(CPack)
 

@@ -217,6 +217,11 @@ void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& hist
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
   std::atomic<std::size_t> next{0};
+  // Parse threads stay at most this many units ahead of the replay: each
+  // parsed unit holds its trees until it is replayed, and the replay is the
+  // slower side, so running further ahead costs memory and gains no time.
+  constexpr std::size_t kMaxParsedAhead = 8;
+  std::size_t replayed = 0;  // units replayed so far (under ready_mutex)
   auto parse_next = [&]() -> bool {  // false when every unit is taken
     std::size_t k = next++;
     if (k >= units.size()) return false;
@@ -242,13 +247,23 @@ void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& hist
         break;
       }
       replay(units[k], histories[units[k].unit->set], true);
+      {
+        std::lock_guard<std::mutex> lock(ready_mutex);
+        replayed = k + 1;
+      }
+      ready_cv.notify_all();
     }
+  };
+  auto wait_for_room = [&] {  // true when a unit is left to parse
+    std::unique_lock<std::mutex> lock(ready_mutex);
+    ready_cv.wait(lock, [&] { return next >= units.size() || next < replayed + kMaxParsedAhead; });
+    return next < units.size();
   };
   std::atomic<bool> replay_started{false};
   auto worker = [&] {
     // The first thread in replays (and parses while it would wait); the others parse.
     if (!replay_started.exchange(true)) return replay_all();
-    while (parse_next()) {
+    while (wait_for_room() && parse_next()) {
     }
   };
   unsigned n_threads =

@@ -11,6 +11,7 @@
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/history.h"
+#include "sources/paths.h"
 
 namespace migrasafe {
 namespace {
@@ -171,6 +172,7 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
                   "--fix cannot be combined with --staged: it fixes the files of the working tree, --staged checks "
                   "the index");
   RunResult run;
+  RealPathMemo real_paths;  // planning asks for each file's real path several times
   if (!seed_schema(run)) return run;
 
   // --changed-since / --staged narrow the report, not the replay.

@@ -1,6 +1,7 @@
 #pragma once
 // A small streaming JSON writer: reports with one entry per statement get
 // large, and building a DOM first cost more than the whole analysis.
+#include <array>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -95,7 +96,7 @@ class JsonWriter {
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) continue;
+      if (!kSpecial[c]) continue;
       if (c >= 0x80) {
         if (!utf8_checked) return false;
         continue;
@@ -107,6 +108,13 @@ class JsonWriter {
     out_.append(s, run, s.size() - run);
     return true;
   }
+  // The bytes append_escaped stops at: those JSON escapes, and non-ASCII
+  // ones (checked for UTF-8). One lookup per byte: the report's hot loop.
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> special{};
+    for (int c = 0; c < 256; ++c) special[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+    return special;
+  }();
   void escape(unsigned char c) {
     static const char* hex = "0123456789abcdef";
     switch (c) {

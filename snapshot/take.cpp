@@ -92,7 +92,8 @@ std::optional<std::string> take_snapshot(const SnapshotRequest& request, std::st
   Connection c;
   c.conn = PQconnectdb(request.conninfo.c_str());
   if (!c.conn || PQstatus(c.conn) != CONNECTION_OK) {
-    error = "cannot connect: " + message_of(c.conn ? PQerrorMessage(c.conn) : "out of memory");
+    // A null connection: libpq could not be loaded (verify/libpq_on_demand.cpp says why), or out of memory.
+    error = "cannot connect: " + message_of(PQerrorMessage(c.conn));
     return std::nullopt;
   }
   int version = PQserverVersion(c.conn);

@@ -15,6 +15,19 @@ std::filesystem::path directory_of(const std::filesystem::path& file);
 // the working directory.
 std::filesystem::path real_path(const std::filesystem::path& p);
 
+// While one is alive, real_path remembers what it resolved (each directory
+// once, then one lstat per file): planning a run asks for the real path of
+// every file several times, and resolving one from scratch costs a readlink
+// per component. Scoped to one run, which sees the symlinks as they were
+// when it started; thread-safe.
+class RealPathMemo {
+ public:
+  RealPathMemo();
+  ~RealPathMemo();
+  RealPathMemo(const RealPathMemo&) = delete;
+  RealPathMemo& operator=(const RealPathMemo&) = delete;
+};
+
 // What reports and baselines record for `path`: relative to `root` (the repository root), in
 // generic form, so `db/m.sql`, `./db/m.sql`, the absolute path and `m.sql` typed in db/ all give
 // one spelling (and one fingerprint); the absolute real path for a file outside `root`.

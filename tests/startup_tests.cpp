@@ -1,0 +1,75 @@
+// What a run costs before and around its analysis: the libraries loaded at
+// start-up, and path resolution while planning (sources/paths.h).
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "sources/paths.h"
+#include "support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs the binary from `dir` with the dynamic loader listing every library it
+// loads (LD_DEBUG=libs writes to stderr); stdout and stderr together.
+std::string run_listing_libraries(const std::string& args, const fs::path& dir) {
+  std::string command = "cd '" + dir.string() + "' && LD_DEBUG=libs " MIGRASAFE_BINARY " " + args + " 2>&1";
+  FILE* p = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("check does not load libpq: only commands that connect do", "[cli][startup]") {
+  fs::path dir = testing::fresh_dir("startup", "libpq");
+  testing::write_file(dir / "0001_a.sql", "CREATE TABLE t (id bigint);\n");
+  std::string check = run_listing_libraries("check --format json 0001_a.sql", dir);
+  REQUIRE(check.find("libpg_query") != std::string::npos);  // the loader did list the libraries
+  CHECK(check.find("\"statement_count\": 1") != std::string::npos);  // and the file was checked
+  CHECK(check.find("libpq.so") == std::string::npos);
+
+  // A command that connects loads it then, and reports libpq's own error
+  // (a static build has no such command: it says so).
+  std::string snapshot =
+      run_listing_libraries("snapshot --database 'host=/nonexistent-migrasafe-socket-dir port=1' -o s.json", dir);
+  if (snapshot.find("not in this build") != std::string::npos) return;
+  CHECK(snapshot.find("libpq.so.5") != std::string::npos);
+  CHECK(snapshot.find("cannot connect") != std::string::npos);
+  CHECK(snapshot.find("/nonexistent-migrasafe-socket-dir") != std::string::npos);
+}
+
+TEST_CASE("real_path gives the same answers with and without its memo", "[paths]") {
+  fs::path dir = testing::fresh_dir("startup", "real-path");
+  fs::create_directories(dir / "real" / "sub");
+  testing::write_file(dir / "real" / "sub" / "m.sql", "SELECT 1;\n");
+  fs::create_directory_symlink(dir / "real", dir / "linked");
+  fs::create_symlink(dir / "real" / "sub" / "m.sql", dir / "real" / "file-link.sql");
+  const std::vector<fs::path> spellings{
+      dir / "real" / "sub" / "m.sql",    dir / "linked" / "sub" / "m.sql", dir / "real" / "file-link.sql",
+      dir / "linked" / "file-link.sql",  dir / "linked" / "sub" / ".." / "sub" / "m.sql",
+      dir / "linked" / "missing" / "x.sql", dir / "real" / "sub" / "", dir / "linked", fs::path("/"), fs::path(""),
+      fs::path("relative-missing.sql")};
+  std::vector<fs::path> without;
+  for (const fs::path& p : spellings) without.push_back(migrasafe::real_path(p));
+  CHECK(without[0] == without[1]);  // the symlinked directory resolved
+  CHECK(without[0] == without[2]);  // the symlinked file resolved
+  CHECK(without[0] == without[3]);
+  CHECK(without[0] == without[4]);
+  {
+    migrasafe::RealPathMemo memo;
+    for (int pass = 0; pass < 2; ++pass)  // the second pass answers from the memo
+      for (std::size_t i = 0; i < spellings.size(); ++i) CHECK(migrasafe::real_path(spellings[i]) == without[i]);
+  }
+  // The memo ends with its scope: a symlink changed since is seen.
+  fs::remove(dir / "linked");
+  fs::create_directory_symlink(dir / "real" / "sub", dir / "linked");
+  CHECK(migrasafe::real_path(dir / "linked" / "m.sql") == without[0]);
+}
