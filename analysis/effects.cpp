@@ -334,10 +334,18 @@ class Builder {
     for (auto& l : e_.locks) {
       if (l.relation == rel) {
         l.mode = std::max(l.mode, mode);
+        if (role == LockRole::Named) l.role = role;  // named by the statement, whatever else reached it first
         return;
       }
     }
     e_.locks.push_back({rel, mode, role});
+  }
+
+  // A new foreign key's triggers go on the table it references, and on each
+  // partition of a partitioned one: SHARE ROW EXCLUSIVE on all of them.
+  void lock_key_target(const QualifiedName& referenced) {
+    lock(referenced, LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+    lock_partitions(referenced, LockMode::ShareRowExclusive);
   }
 
   // A partitioned table's partitions are locked with it (recursively).
@@ -477,7 +485,7 @@ class Builder {
     bool not_valid = ast::flag(con, "skip_validation");
     if (type == "CONSTR_FOREIGN") {
       a.mode = LockMode::ShareRowExclusive;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+      if (const Json* pk = ast::field(con, "pktable")) lock_key_target(ctx_.qualify_range_var(*pk));
       if (!not_valid) {
         a.scan = Tri::Yes;
         a.reason = "checks every existing row against the referenced table";
@@ -965,7 +973,7 @@ class Builder {
     // foreign keys reference, and a partitioned parent, are not.
     auto fk = [&](const Json& con) {
       if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+      if (const Json* pk = ast::field(con, "pktable")) lock_key_target(ctx_.qualify_range_var(*pk));
     };
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     e_.target = table;
@@ -982,9 +990,13 @@ class Builder {
         lock(ctx_.qualify_range_var(*ast::field(*like, "relation")), LockMode::AccessShare, LockRole::Read);
     // A partition changes its parent's bounds; an inheriting child only reads its parent's columns.
     bool partition = ast::field(n, "partbound") != nullptr;
-    for (const Json& parent : ast::list(n, "inhRelations"))
-      lock(ctx_.qualify_range_var(parent), partition ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive,
-           LockRole::PartitionParent);
+    for (const Json& parent : ast::list(n, "inhRelations")) {
+      QualifiedName parent_name = ctx_.qualify_range_var(parent);
+      lock(parent_name, partition ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive, LockRole::PartitionParent);
+      // A partition gets its parent's foreign keys, with their triggers on the referenced tables.
+      if (partition)
+        for (const QualifiedName& referenced : ctx_.referenced_tables(parent_name)) lock_key_target(referenced);
+    }
   }
 
   void truncate(const Json& n) {
