@@ -222,7 +222,9 @@ struct Runner {
         if (body_only_locks.count(name)) continue;       // a branch of the body that did not run
         finding("lock-mismatch", &script, run.begin, name + ": predicted " + mode + ", PostgreSQL took no new lock");
       } else if (it->second != mode && !held_before(name, mode) &&
-                 !(depends_on_rows(lock, run.kind) && lock_rank(it->second) < lock_rank(mode))) {  // a weaker lock for another reason
+                 // A weaker lock for another reason: the row or branch that needed this one did not come.
+                 !((depends_on_rows(lock, run.kind) || body_only_locks.count(name)) &&
+                   lock_rank(it->second) < lock_rank(mode))) {
         finding("lock-mismatch", &script, run.begin, name + ": predicted " + mode + ", PostgreSQL took " + it->second);
       }
     }
