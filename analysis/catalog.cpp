@@ -175,6 +175,7 @@ void Catalog::add_constraint(const QualifiedName& table, const Json& con, const 
     c.kind = ConstraintInfo::Kind::ForeignKey;
     c.valid = !ast::flag(con, "skip_validation");
     c.references = ctx.qualify_range_var(*referenced);
+    if (std::string_view action = ast::str(con, "fk_del_action"); !action.empty()) c.on_delete = action[0];
     for (const std::string& a : ast::strings(ast::list(con, "fk_attrs"))) c.columns.insert(a);
   } else {
     return;
@@ -629,6 +630,13 @@ void Catalog::drop(const Json& n, const Context& ctx) {
       continue;
     }
     if (!items) continue;
+    if (type == "OBJECT_TRIGGER") {  // DROP TRIGGER t ON tbl: [..., tbl, t]
+      auto names = ast::strings(ast::list(*items, "items"));
+      std::string trigger = names.back();
+      names.pop_back();
+      if (TableInfo* t = names.empty() ? nullptr : tables_.find_for_write(ctx.qualify_names(names))) t->triggers.erase(trigger);
+      continue;
+    }
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
     if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_INDEX" ||
         type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE") {
@@ -924,6 +932,11 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     if (known && f.volatility != v && !ast::flag(n, "replace")) f.volatility = Volatility::Unknown;
     else f.volatility = v;
     f.trigger = f.trigger || returns_trigger;
+  } else if (stmt.kind == "CreateTrigStmt") {
+    if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation"))))
+      t->triggers.insert(std::string(ast::str(n, "trigname")));
+  } else if (stmt.kind == "CallStmt" || stmt.kind == "ExecuteStmt") {
+    unseen_code_ran_ = true;
   } else if (stmt.kind == "CreateStmt") {
     create_table(n, ctx);
   } else if (stmt.kind == "CreateTableAsStmt") {
@@ -937,6 +950,11 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
     } else tables_.put(name, {}).columns_known = false;
   } else if (stmt.kind == "SelectStmt") {
+    ast::walk(n, [&](std::string_view kind, const Json& fields) {
+      if (kind != "FuncCall") return;
+      auto names = ast::strings(ast::list(fields, "funcname"));
+      if (!names.empty() && !is_builtin_function(names.back())) unseen_code_ran_ = true;
+    });
     // SELECT ... INTO new_table creates a table, like CREATE TABLE AS.
     const Json* into = ast::field(n, "intoClause");
     const Json* rel = into ? ast::field(*into, "rel") : nullptr;

@@ -51,6 +51,7 @@ struct TableInfo {
   std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
   std::set<std::string> indexes;             // index names (same schema as the table)
   std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
+  std::set<std::string> triggers;            // created by CREATE TRIGGER statements the replay saw
   // Created by a statement the grammar could not parse (newer PostgreSQL
   // syntax): created in these migrations, but its columns are unknown
   // (columns_known is false).
@@ -103,6 +104,7 @@ struct ConstraintInfo {
   std::set<std::string> not_null_columns{};  // a CHECK: the columns it proves NOT NULL
   bool valid = true;                         // false while NOT VALID
   std::optional<QualifiedName> references{}; // a foreign key: the table it references
+  char on_delete = 'a';                      // a foreign key's ON DELETE: a(no action) r(estrict) c(ascade) n(ull) d(efault)
 };
 // A table's constraints by name.
 using TableConstraints = std::map<std::string, ConstraintInfo>;
@@ -288,6 +290,13 @@ class Catalog {
     return f && f->trigger;
   }
   // The CHECK and FOREIGN KEY constraints known on `table`, by name.
+  // Whether `trigger` on `table` is known not to exist: the table is known
+  // and no statement created it, and no code the replay cannot see (a call
+  // to a user function, EXECUTE of a computed string) could have.
+  bool trigger_absent(const QualifiedName& table, const std::string& trigger) const {
+    const TableInfo* t = this->table(table);
+    return t && !unseen_code_ran_ && !t->triggers.count(trigger);
+  }
   const TableConstraints& constraints(const QualifiedName& table) const {
     static const TableConstraints kNone;
     const TableConstraints* c = constraints_.find(table);
@@ -361,6 +370,7 @@ class Catalog {
   ShardedMap<EnumInfo> enums_;
   ShardedMap<FunctionInfo> functions_;
   ShardedMap<TableConstraints> constraints_;  // by table
+  bool unseen_code_ran_ = false;  // a user function was called, or a procedure, or EXECUTE
 };
 
 }  // namespace migrasafe

@@ -65,6 +65,10 @@ std::string_view lock_role_name(LockRole r) {
     case LockRole::OwnedSequence: return "owned sequence";
     case LockRole::IndexTable: return "table of the index";
     case LockRole::TableIndex: return "index of the table";
+    case LockRole::Read: return "read";
+    case LockRole::Sequence: return "sequence";
+    case LockRole::ReferencingKey: return "referencing table";
+    case LockRole::Dependent: return "dependent view";
   }
   return "named";
 }
@@ -140,6 +144,39 @@ bool recurses_to_partitions(std::string_view sub) {
   return !local.count(sub);
 }
 
+// Statement kinds whose locks are modelled: those Builder::run handles, and
+// those that lock no existing table, view or sequence (only the catalog rows
+// of the objects they create or change). Any other kind reads as "unknown".
+bool lock_model_known(std::string_view kind) {
+  static const std::set<std::string_view> kinds = {
+      "TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CreateSchemaStmt", "CreateFunctionStmt",
+      "AlterFunctionStmt", "CreateEnumStmt", "AlterEnumStmt", "CreateDomainStmt", "AlterDomainStmt",
+      "CompositeTypeStmt", "CreateRangeStmt", "DefineStmt", "AlterTypeStmt", "CreateRoleStmt", "AlterRoleStmt",
+      "AlterRoleSetStmt", "DropRoleStmt", "GrantRoleStmt", "GrantStmt", "AlterDefaultPrivilegesStmt",
+      "CreatePLangStmt", "CreateCastStmt", "CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt",
+      "AlterOpFamilyStmt", "AlterOperatorStmt", "AlterCollationStmt", "CreateAmStmt", "CreateTransformStmt",
+      "CreateFdwStmt", "AlterFdwStmt", "CreateForeignServerStmt", "AlterForeignServerStmt",
+      "CreateUserMappingStmt", "AlterUserMappingStmt", "DropUserMappingStmt", "ImportForeignSchemaStmt",
+      "CreateEventTrigStmt", "AlterEventTrigStmt", "AlterTSConfigurationStmt", "AlterTSDictionaryStmt",
+      "CreatedbStmt", "DropdbStmt", "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt",
+      "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterTableSpaceOptionsStmt",
+      "ListenStmt", "UnlistenStmt", "NotifyStmt", "LoadStmt", "CheckPointStmt", "DeallocateStmt", "FetchStmt",
+      "ClosePortalStmt", "ConstraintsSetStmt", "SecLabelStmt", "CreateExtensionStmt",
+      "AlterExtensionContentsStmt", "CreateSubscriptionStmt", "AlterSubscriptionStmt", "DropSubscriptionStmt",
+      "AlterObjectDependsStmt", "AlterOwnerStmt", "AlterStatsStmt", "ReturnStmt",
+      // A DO block's statements are analysed one by one, as statements of their own.
+      "DoStmt",
+      // Statements handled in Builder::run, which lock what they name (or nothing).
+      "AlterTableStmt", "IndexStmt", "DropStmt", "TruncateStmt", "DeleteStmt", "UpdateStmt", "InsertStmt",
+      "MergeStmt", "CreateStmt", "CreateForeignTableStmt", "RenameStmt", "VacuumStmt", "ClusterStmt",
+      "ReindexStmt", "RefreshMatViewStmt", "LockStmt", "AlterSeqStmt", "CreateSeqStmt", "CreateTrigStmt",
+      "ViewStmt", "CreateTableAsStmt", "SelectStmt", "PLAssignStmt", "DeclareCursorStmt", "CopyStmt",
+      "CreatePolicyStmt", "AlterPolicyStmt", "RuleStmt", "CreateStatsStmt", "CreatePublicationStmt",
+      "AlterPublicationStmt", "AlterObjectSchemaStmt", "CommentStmt", "CallStmt", "ExecuteStmt", "ExplainStmt",
+      "PrepareStmt", "AlterExtensionStmt", "DropOwnedStmt", "ReassignOwnedStmt", "AlterTableMoveAllStmt"};
+  return kinds.count(kind) > 0;
+}
+
 class Builder {
  public:
   Builder(const Statement& stmt, const Context& ctx) : stmt_(stmt), ctx_(ctx) {}
@@ -155,13 +192,21 @@ class Builder {
     else if (k == "RenameStmt") rename(n);
     else if (k == "VacuumStmt") vacuum(n);
     else if (k == "ClusterStmt") {
-      if (const Json* rel = ast::field(n, "relation")) lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
+      if (const Json* rel = ast::field(n, "relation")) {
+        lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
+      } else {
+        forbid("CLUSTER without a table");
+        unknown_locks("reclusters every table clustered before, each under ACCESS EXCLUSIVE");
+      }
       e_.rewrite = Tri::Yes;
     } else if (k == "ReindexStmt") reindex(n);
     else if (k == "RefreshMatViewStmt") {
       bool concurrent = ast::flag(n, "concurrent");
-      lock(ctx_.qualify_range_var(*ast::field(n, "relation")),
-           concurrent ? LockMode::Exclusive : LockMode::AccessExclusive);
+      QualifiedName view = ctx_.qualify_range_var(*ast::field(n, "relation"));
+      lock(view, concurrent ? LockMode::Exclusive : LockMode::AccessExclusive);
+      // Its query runs again, reading every relation it reads.
+      if (const ViewInfo* v = ctx_.catalog().view(view))
+        for (const QualifiedName& read : v->tables) lock(read, LockMode::AccessShare, LockRole::Read);
       // CONCURRENTLY updates the existing file row by row after a full recompute.
       if (concurrent) e_.scan = Tri::Yes;
       else e_.rewrite = Tri::Yes;
@@ -170,10 +215,59 @@ class Builder {
       for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), mode);
     } else if (k == "AlterSeqStmt") {
       lock(ctx_.qualify_range_var(*ast::field(n, "sequence")), LockMode::ShareRowExclusive);
+      sequence_owner(n);
+    } else if (k == "CreateSeqStmt") {
+      e_.target = ctx_.qualify_range_var(*ast::field(n, "sequence"));
+      sequence_owner(n);
     } else if (k == "CreateTrigStmt") {
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::ShareRowExclusive);
     } else if (k == "ViewStmt") {
-      if (ast::flag(n, "replace")) lock(ctx_.qualify_range_var(*ast::field(n, "view")), LockMode::AccessExclusive);
+      QualifiedName view = ctx_.qualify_range_var(*ast::field(n, "view"));
+      e_.target = view;
+      if (ast::flag(n, "replace")) lock(view, LockMode::AccessExclusive);
+      if (const Json* query = ast::field(n, "query")) reads(*query, false);  // defined, not run
+    } else if (k == "CreateTableAsStmt") {
+      const Json* into = ast::field(n, "into");  // a typed field: not wrapped
+      if (into) e_.target = ctx_.qualify_range_var(*ast::field(*into, "rel"));
+      if (const Json* query = ast::field(n, "query")) reads(*query, !(into && ast::flag(*into, "skipData")));
+    } else if (k == "SelectStmt" || k == "PLAssignStmt" || k == "DeclareCursorStmt") {
+      reads(n);
+    } else if (k == "CopyStmt") {
+      if (const Json* rel = ast::field(n, "relation"))
+        lock(ctx_.qualify_range_var(*rel), ast::flag(n, "is_from") ? LockMode::RowExclusive : LockMode::AccessShare);
+      if (const Json* query = ast::field(n, "query")) reads(*query);
+    } else if (k == "CreatePolicyStmt" || k == "AlterPolicyStmt") {
+      lock(ctx_.qualify_range_var(*ast::field(n, "table")), LockMode::AccessExclusive);
+    } else if (k == "RuleStmt") {
+      lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::AccessExclusive);
+    } else if (k == "CreateStatsStmt") {
+      for (const Json& rel : ast::list(n, "relations"))
+        if (ast::as(rel, "RangeVar")) lock(ctx_.qualify_range_var(rel), LockMode::ShareUpdateExclusive);
+    } else if (k == "CreatePublicationStmt" || k == "AlterPublicationStmt") {
+      publication(n);
+    } else if (k == "AlterObjectSchemaStmt") {
+      std::string_view type = ast::str(n, "objectType");
+      const Json* rel = ast::field(n, "relation");
+      if (rel && (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
+                  type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE"))
+        lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
+    } else if (k == "CreateSchemaStmt") {
+      if (ast::list(n, "schemaElts").size() > 0) unknown_locks("the objects CREATE SCHEMA creates with it are not analysed");
+    } else if (k == "AlterDomainStmt") {
+      std::string_view what = ast::str(n, "subtype");
+      // ADD CONSTRAINT, SET NOT NULL and VALIDATE check every column of the domain's type.
+      if (what == "C" || what == "O" || what == "V") {
+        unknown_locks("checks every table with a column of this domain, under SHARE");
+        e_.scan = Tri::Unknown;
+      }
+    } else if (k == "CallStmt" || k == "ExecuteStmt" || k == "ExplainStmt" || k == "PrepareStmt") {
+      unknown_locks("runs code migrasafe does not analyse here");
+    } else if (k == "AlterExtensionStmt") {
+      unknown_locks("runs the extension's update script");
+    } else if (k == "DropOwnedStmt" || k == "ReassignOwnedStmt") {
+      unknown_locks("works on every object the role owns");
+    } else if (k == "AlterTableMoveAllStmt") {
+      unknown_locks("moves every matching relation of the tablespace, each under ACCESS EXCLUSIVE");
     } else if (k == "CommentStmt") {
       comment(n);
     } else if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "AlterSystemStmt" ||
@@ -185,6 +279,8 @@ class Builder {
     } else if (k == "AlterEnumStmt") alter_enum(n);
     else if (k == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
+    else if (!lock_model_known(k) && k != "DiscardStmt" && k != kUnparsedKind)
+      unknown_locks("migrasafe does not model the locks of " + k);
     data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
@@ -200,14 +296,22 @@ class Builder {
  private:
   void lock(const QualifiedName& rel, LockMode mode, LockRole role = LockRole::Named) {
     if (rel.name.empty()) return;
-    if (!e_.target) e_.target = rel;
+    if (!e_.target && role == LockRole::Named) e_.target = rel;
     for (auto& l : e_.locks) {
       if (l.relation == rel) {
         l.mode = std::max(l.mode, mode);
+        if (role == LockRole::Named) l.role = role;  // named by the statement, whatever else reached it first
         return;
       }
     }
     e_.locks.push_back({rel, mode, role});
+  }
+
+  // A new foreign key's triggers go on the table it references, and on each
+  // partition of a partitioned one: SHARE ROW EXCLUSIVE on all of them.
+  void lock_key_target(const QualifiedName& referenced) {
+    lock(referenced, LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+    lock_partitions(referenced, LockMode::ShareRowExclusive);
   }
 
   // A partitioned table's partitions are locked with it (recursively).
@@ -225,6 +329,108 @@ class Builder {
   }
   void breaks(int command, const QualifiedName& object, std::string column, std::string what) {
     e_.compat_breaks.push_back({command, object, std::move(column), std::move(what)});
+  }
+
+  void unknown_locks(std::string why) {
+    if (e_.locks_unknown.empty()) e_.locks_unknown = std::move(why);
+  }
+
+  // ACCESS SHARE on every relation a query reads (FROM, JOIN, subqueries).
+  // When the query runs (`runs`; not a view's definition), also ROW
+  // EXCLUSIVE on the sequences nextval/setval/currval work on, and a call to
+  // a function that is not built in may lock anything.
+  void reads(const Json& query, bool runs = true) {
+    std::set<std::string> ctes;
+    ast::walk(query, [&](std::string_view kind, const Json& fields) {
+      if (kind == "CommonTableExpr") ctes.insert(std::string(ast::str(fields, "ctename")));
+    });
+    read_node(query, ctes, runs);
+  }
+
+  void read_node(const Json& node, const std::set<std::string>& ctes, bool runs) {
+    if (node.is_array()) {
+      for (const Json& e : node) read_node(e, ctes, runs);
+      return;
+    }
+    if (!node.is_object()) return;
+    if (const Json* rv = ast::as(node, "RangeVar")) {
+      if (!ast::str(*rv, "schemaname").empty() || !ctes.count(std::string(ast::str(*rv, "relname"))))
+        lock(ctx_.qualify_range_var(node), LockMode::AccessShare, LockRole::Read);
+      return;
+    }
+    if (const Json* call = ast::as(node, "FuncCall"); call && runs) function_call(*call);
+    for (const auto& [key, value] : node.items())
+      if (key != "intoClause") read_node(value, ctes, runs);  // SELECT INTO: the table it creates
+  }
+
+  void function_call(const Json& call) {
+    auto names = ast::strings(ast::list(call, "funcname"));
+    if (names.empty()) return;
+    bool builtin = names.size() == 1 || names[names.size() - 2] == "pg_catalog";
+    const std::string& name = names.back();
+    if (builtin && (name == "nextval" || name == "setval" || name == "currval")) {
+      const Json& args = ast::list(call, "args");
+      if (auto seq = args.size() >= 1 ? sequence_literal(args[0]) : std::nullopt)
+        lock(*seq, LockMode::RowExclusive, LockRole::Sequence);
+      else
+        unknown_locks(name + "() on a sequence named by an expression");
+      return;
+    }
+    if (builtin && is_builtin_function(name)) return;
+    std::string qualified;
+    for (const auto& part : names) qualified += (qualified.empty() ? "" : ".") + part;
+    unknown_locks("calls " + qualified + "(), whose locks migrasafe does not know");
+  }
+
+  // 'public.seq' or 'seq'::regclass: the sequence it names.
+  std::optional<QualifiedName> sequence_literal(const Json& arg) const {
+    const Json* expr = &arg;
+    if (const Json* cast = ast::as(arg, "TypeCast")) expr = ast::field(*cast, "arg");
+    const Json* c = expr ? ast::as(*expr, "A_Const") : nullptr;
+    const Json* sval = c ? ast::field(*c, "sval") : nullptr;  // {"sval": {"sval": "..."}}
+    std::string_view text = sval ? ast::str(*sval, "sval") : "";
+    if (text.empty()) return std::nullopt;
+    std::vector<std::string> parts;
+    std::string part;
+    for (char ch : text) {
+      if (ch == '.') {
+        parts.push_back(part);
+        part.clear();
+      } else if (ch != '"') {
+        part += ch;
+      }
+    }
+    parts.push_back(part);
+    // Unquoted names fold to lower case, as regclass input does.
+    if (text.find('"') == std::string_view::npos)
+      for (auto& p : parts) std::transform(p.begin(), p.end(), p.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    return ctx_.qualify_names(parts);
+  }
+
+  // OWNED BY table.column reads the table's definition.
+  void sequence_owner(const Json& n) {
+    for (const Json& o : ast::list(n, "options")) {
+      const Json* d = ast::as(o, "DefElem");
+      if (!d || ast::str(*d, "defname") != "owned_by") continue;
+      const Json* arg = ast::field(*d, "arg");
+      const Json* items = arg ? ast::as(*arg, "List") : nullptr;
+      auto names = items ? ast::strings(ast::list(*items, "items")) : std::vector<std::string>{};
+      if (names.size() < 2) continue;  // OWNED BY NONE
+      names.pop_back();
+      lock(ctx_.qualify_names(names), LockMode::AccessShare, LockRole::Read);
+    }
+  }
+
+  // FOR TABLE / ADD TABLE / SET TABLE / DROP TABLE: SHARE UPDATE EXCLUSIVE on
+  // each table named (PostgreSQL 15 OpenTableList); schemas and ALL TABLES
+  // lock no table.
+  void publication(const Json& n) {
+    for (const Json& o : ast::list(n, "pubobjects")) {
+      const Json* spec = ast::as(o, "PublicationObjSpec");
+      const Json* table = spec ? ast::field(*spec, "pubtable") : nullptr;  // a typed field: not wrapped
+      if (const Json* rel = table ? ast::field(*table, "relation") : nullptr)
+        lock(ctx_.qualify_range_var(*rel), LockMode::ShareUpdateExclusive);
+    }
   }
 
   void forbid(std::string what) {
@@ -245,7 +451,7 @@ class Builder {
     bool not_valid = ast::flag(con, "skip_validation");
     if (type == "CONSTR_FOREIGN") {
       a.mode = LockMode::ShareRowExclusive;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+      if (const Json* pk = ast::field(con, "pktable")) lock_key_target(ctx_.qualify_range_var(*pk));
       if (!not_valid) {
         a.scan = Tri::Yes;
         a.reason = "checks every existing row against the referenced table";
@@ -414,9 +620,14 @@ class Builder {
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
           add_column(*col, a);
-          if (column_def_facts(*col).needs_value())
+          if (column_def_facts(*col).needs_value()) {
             breaks(a.command, table, std::string(ast::str(*col, "colname")),
                    "INSERTs that do not set " + std::string(ast::str(*col, "colname")) + " fail (NOT NULL, no default)");
+            // PostgreSQL 15 checks the new column for NULLs row by row: it
+            // fails on the first existing row, and reads the table even when it is empty.
+            a.scan = combine(a.scan, Tri::Yes);
+            if (a.reason.empty()) a.reason = "reads every row to check the new NOT NULL column (and fails on any existing row)";
+          }
         }
       } else if (sub == "AT_DropColumn") {
         // A generated column's values are computed from other columns: nothing is lost.
@@ -424,6 +635,9 @@ class Builder {
         if (!dropped || !dropped->generated) lose(a.command, table, column, "deletes column " + where + " and its data");
         breaks(a.command, table, column, "queries that read or write " + where + " fail");
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
+        // A foreign key on the column goes with it, and its triggers on the referenced table.
+        for (const auto& [name, c] : ctx_.catalog().constraints(table))
+          if (c.references && c.columns.count(column)) lock(*c.references, LockMode::AccessExclusive, LockRole::ReferencedByKey);
       } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
         breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
@@ -514,6 +728,7 @@ class Builder {
   void drop(const Json& n) {
     std::string_view type = ast::str(n, "removeType");
     bool concurrent = ast::flag(n, "concurrent");
+    bool missing_ok = ast::flag(n, "missing_ok");
     if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
       // DROP TRIGGER t ON tbl: the table is every name but the last.
       for (const Json& obj : ast::list(n, "objects")) {
@@ -521,8 +736,13 @@ class Builder {
         if (!items) continue;
         auto names = ast::strings(ast::list(*items, "items"));
         if (names.size() < 2) continue;
+        std::string object = names.back();
         names.pop_back();
-        lock(ctx_.qualify_names(names), LockMode::AccessExclusive);
+        QualifiedName table = ctx_.qualify_names(names);
+        // IF EXISTS of a trigger that is not there locks nothing (PostgreSQL 15
+        // releases the table's lock once it finds no trigger).
+        if (missing_ok && type == "OBJECT_TRIGGER" && ctx_.catalog().trigger_absent(table, object)) continue;
+        lock(table, LockMode::AccessExclusive);
       }
       return;
     }
@@ -530,6 +750,10 @@ class Builder {
                     type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE" || type == "OBJECT_INDEX";
     if (!relation) {
       drop_object(n, type);
+      if (type == "OBJECT_STATISTIC_EXT")
+        unknown_locks("drops statistics of a table the analysis does not track, under SHARE UPDATE EXCLUSIVE");
+      else if (ast::str(n, "behavior") == "DROP_CASCADE")
+        unknown_locks("drops whatever depends on it (columns, keys, triggers, views), each under ACCESS EXCLUSIVE");
       return;
     }
     LockMode mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
@@ -545,6 +769,12 @@ class Builder {
       // Dropping a table removes its foreign keys' triggers on the tables they reference.
       if (type == "OBJECT_TABLE")
         for (const QualifiedName& referenced : ctx_.referenced_tables(name)) lock(referenced, LockMode::AccessExclusive, LockRole::ReferencedByKey);
+      // CASCADE also drops the keys that reference it and the views over it
+      // (without CASCADE either makes the DROP fail).
+      if (ast::str(n, "behavior") == "DROP_CASCADE" && type != "OBJECT_INDEX") {
+        if (type == "OBJECT_TABLE") lock_referencing(name, false);
+        lock_dependent_views(name);
+      }
     }
     if (concurrent) forbid("DROP INDEX CONCURRENTLY");
   }
@@ -594,6 +824,12 @@ class Builder {
       if (name.empty()) continue;
       QualifiedName q{"", name};
       if (type == "OBJECT_SCHEMA") {
+        if (cascade) {
+          for (const QualifiedName& table : ctx_.catalog().tables_in_schema(name)) {
+            lock(table, LockMode::AccessExclusive);
+            for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
+          }
+        }
         if (cascade) lose(-1, q, "", "deletes schema " + name + " and every table and row in it");
         breaks(-1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
@@ -612,6 +848,9 @@ class Builder {
     if (!rel) return;
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::RowExclusive);
+    reads(n);  // FROM, USING, subqueries, INSERT ... SELECT, nextval() calls
+    if (kind == "InsertStmt" || kind == "UpdateStmt") written_row_checks(n, table, kind == "InsertStmt");
+    if (kind == "DeleteStmt") deleted_row_checks(table);
     bool everything = !ast::field(n, "whereClause");
     if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
     if (kind == "DeleteStmt" && everything)
@@ -623,6 +862,58 @@ class Builder {
         if (!column.empty()) lose(-1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
       }
     }
+  }
+
+  // What writing a row of `table` locks besides it: the sequence of a serial
+  // or identity column left to its default (ROW EXCLUSIVE, nextval), and the
+  // table a written foreign-key column references (ROW SHARE: the key check
+  // reads it FOR KEY SHARE).
+  void written_row_checks(const Json& n, const QualifiedName& table, bool insert) {
+    std::set<std::string> written, defaulted;
+    const Json& targets = ast::list(n, insert ? "cols" : "targetList");
+    for (const Json& t : targets)
+      if (const Json* rt = ast::as(t, "ResTarget")) written.insert(std::string(ast::str(*rt, "name")));
+    bool all_columns = insert && targets.size() == 0;  // INSERT without a column list
+    if (insert) {
+      // VALUES (DEFAULT, ...) in a listed column.
+      const Json* select = ast::field(n, "selectStmt");
+      const Json* values = select ? ast::as(*select, "SelectStmt") : nullptr;
+      for (const Json& row : ast::list(values ? *values : n, "valuesLists")) {
+        const Json* items = ast::as(row, "List");
+        if (!items) continue;
+        std::size_t i = 0;
+        for (const Json& v : ast::list(*items, "items")) {
+          if (ast::as(v, "SetToDefault") && i < targets.size())
+            if (const Json* rt = ast::as(targets[i], "ResTarget")) defaulted.insert(std::string(ast::str(*rt, "name")));
+          ++i;
+        }
+      }
+      if (const TableInfo* t = ctx_.catalog().table(table)) {
+        for (const auto& [column, seq] : t->owned_sequences)
+          if ((!all_columns && !written.count(column)) || defaulted.count(column))
+            lock(seq, LockMode::RowExclusive, LockRole::Sequence);
+      }
+    }
+    for (const auto& [name, c] : ctx_.catalog().constraints(table)) {
+      if (c.kind != ConstraintInfo::Kind::ForeignKey || !c.references) continue;
+      bool touched = all_columns || std::any_of(c.columns.begin(), c.columns.end(), [&](const std::string& col) {
+                       return written.count(col) && !defaulted.count(col);
+                     });
+      if (touched) lock(*c.references, LockMode::RowShare, LockRole::ReferencedByKey);
+    }
+  }
+
+  // Deleting rows of `table` runs the foreign keys' actions on the tables
+  // that reference it: NO ACTION and RESTRICT look for referencing rows (ROW
+  // SHARE), CASCADE, SET NULL and SET DEFAULT change them (ROW EXCLUSIVE).
+  // (Only when a deleted row is referenced; predicted as if one were.)
+  void deleted_row_checks(const QualifiedName& table) {
+    for (const QualifiedName& other : ctx_.catalog().tables_referencing(table))
+      for (const auto& [name, c] : ctx_.catalog().constraints(other)) {
+        if (c.kind != ConstraintInfo::Kind::ForeignKey || c.references != table) continue;
+        bool writes = c.on_delete == 'c' || c.on_delete == 'n' || c.on_delete == 'd';
+        lock(other, writes ? LockMode::RowExclusive : LockMode::RowShare, LockRole::ReferencingKey);
+      }
   }
 
   // WITH d AS (DELETE FROM t RETURNING *) SELECT ...: each data-modifying
@@ -648,7 +939,7 @@ class Builder {
     // foreign keys reference, and a partitioned parent, are not.
     auto fk = [&](const Json& con) {
       if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
-      if (const Json* pk = ast::field(con, "pktable")) lock(ctx_.qualify_range_var(*pk), LockMode::ShareRowExclusive, LockRole::ReferencedByKey);
+      if (const Json* pk = ast::field(con, "pktable")) lock_key_target(ctx_.qualify_range_var(*pk));
     };
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     e_.target = table;
@@ -660,8 +951,17 @@ class Builder {
         fk(*con);
       }
     }
-    if (ast::field(n, "partbound")) {
-      for (const Json& parent : ast::list(n, "inhRelations")) lock(ctx_.qualify_range_var(parent), LockMode::AccessExclusive, LockRole::PartitionParent);
+    for (const Json& elt : ast::list(n, "tableElts"))
+      if (const Json* like = ast::as(elt, "TableLikeClause"))
+        lock(ctx_.qualify_range_var(*ast::field(*like, "relation")), LockMode::AccessShare, LockRole::Read);
+    // A partition changes its parent's bounds; an inheriting child only reads its parent's columns.
+    bool partition = ast::field(n, "partbound") != nullptr;
+    for (const Json& parent : ast::list(n, "inhRelations")) {
+      QualifiedName parent_name = ctx_.qualify_range_var(parent);
+      lock(parent_name, partition ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive, LockRole::PartitionParent);
+      // A partition gets its parent's foreign keys, with their triggers on the referenced tables.
+      if (partition)
+        for (const QualifiedName& referenced : ctx_.referenced_tables(parent_name)) lock_key_target(referenced);
     }
   }
 
@@ -674,6 +974,28 @@ class Builder {
       if (ast::flag(fields, "inh")) lock_partitions(table, LockMode::AccessExclusive);
       lose(-1, table, "", "deletes every row of " + table.str() +
                               (cascade ? " and of every table with a foreign key to it" : ""));
+      if (cascade) lock_referencing(table, true);
+    }
+  }
+
+  // The tables with a foreign key to `table`, under ACCESS EXCLUSIVE: DROP
+  // ... CASCADE drops their keys, TRUNCATE ... CASCADE (`transitive`)
+  // empties them and, in turn, the tables referencing them.
+  void lock_referencing(const QualifiedName& table, bool transitive) {
+    for (const QualifiedName& other : ctx_.catalog().tables_referencing(table)) {
+      if (e_.lock_on(other)) continue;
+      lock(other, LockMode::AccessExclusive, LockRole::ReferencingKey);
+      if (transitive) lock_referencing(other, true);
+    }
+  }
+
+  // Views and materialized views over `rel`, and the views over those: a
+  // DROP ... CASCADE drops them all.
+  void lock_dependent_views(const QualifiedName& rel) {
+    for (const QualifiedName& view : ctx_.catalog().views_using(rel, "")) {
+      if (e_.lock_on(view)) continue;
+      lock(view, LockMode::AccessExclusive, LockRole::Dependent);
+      lock_dependent_views(view);
     }
   }
 
@@ -751,8 +1073,17 @@ class Builder {
     const Json* items = ast::as(*obj, "List");
     if (!items) return;
     auto names = ast::strings(ast::list(*items, "items"));
+    bool on_table_object = type == "OBJECT_TABCONSTRAINT" || type == "OBJECT_TRIGGER" || type == "OBJECT_POLICY" ||
+                           type == "OBJECT_RULE";
+    if (on_table_object && names.size() >= 2) {  // COMMENT ON CONSTRAINT c ON tbl: reads the table's definition
+      names.pop_back();
+      lock(ctx_.qualify_names(names), LockMode::AccessShare, LockRole::Read);
+      return;
+    }
     if (type == "OBJECT_COLUMN" && names.size() >= 2) names.pop_back();  // COMMENT ON COLUMN tbl.col
-    else if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW") return;
+    else if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_INDEX" &&
+             type != "OBJECT_SEQUENCE" && type != "OBJECT_FOREIGN_TABLE")
+      return;
     lock(ctx_.qualify_names(names), LockMode::ShareUpdateExclusive);
   }
 

@@ -44,6 +44,10 @@ enum class LockRole {
   OwnedSequence,     // a sequence that belongs to a dropped table or column
   IndexTable,        // the table of an index the statement works on
   TableIndex,        // an index of a table the statement works on (REINDEX TABLE)
+  Read,              // a relation the statement reads (a view's or CREATE TABLE AS's query, LIKE)
+  Sequence,          // a sequence nextval/setval advances (a serial default, a call)
+  ReferencingKey,    // a table with a foreign key to the one the statement works on
+  Dependent,         // a view over the relation, dropped with it (CASCADE)
 };
 std::string_view lock_role_name(LockRole r);  // "named", "foreign key", ...
 
@@ -75,6 +79,10 @@ struct Consequence {
 struct Effects {
   std::optional<QualifiedName> target;  // the relation the statement is about
   std::vector<RelationLock> locks;      // strongest mode per relation, target first
+  // Non-empty when the statement may lock relations the analysis cannot name
+  // (a call to a user function, CLUSTER without a table, EXECUTE, ...): why.
+  // `locks` then holds only what is certain; readers must not take it as all.
+  std::string locks_unknown;
   Tri rewrite = Tri::No;                // table (and its indexes) rewritten
   Tri scan = Tri::No;                   // whole table read while the lock is held
   bool transaction_allowed = true;

@@ -87,6 +87,8 @@ Volatility builtin_volatility(const std::string& name) {
   }
 }
 
+bool is_builtin_function(const std::string& name) { return builtins().count(name) > 0; }
+
 Volatility expression_volatility(const Json& expr, std::string* culprit, const FunctionLookup& user_function) {
   Volatility worst = Volatility::Immutable;
   walk(expr, worst, culprit, user_function);

@@ -15,6 +15,8 @@ enum class Volatility { Immutable, Stable, Volatile, Unknown };
 // Volatility of a built-in function by name; Unknown when the name is not a
 // built-in or its overloads disagree.
 Volatility builtin_volatility(const std::string& name);
+// Whether PostgreSQL has a built-in function of that name (pg_catalog).
+bool is_builtin_function(const std::string& name);
 
 // Volatility of an expression: Volatile if any call in it is volatile,
 // Unknown if any call could not be judged, else the strongest of the rest.

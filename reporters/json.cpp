@@ -59,6 +59,8 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
     w.end_object();
   }
   w.end_array();
+  w.field("locks_known", e.locks_unknown.empty());
+  if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown);
   w.field("rewrite", tri_name(e.rewrite));
   w.field("scan", tri_name(e.scan));
   w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");

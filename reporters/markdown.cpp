@@ -66,7 +66,7 @@ void write_statement(std::ostream& out, const FileResult& f, std::size_t i) {
   out << "#### Line " << range_of(f, s.begin, s.end).start.line << ": <code>" << md(statement_summary(f, i))
       << "</code>\n\n";
   out << "Locks: ";
-  if (e.locks.empty()) out << "none";
+  if (e.locks.empty()) out << (e.locks_unknown.empty() ? "none" : "unknown");
   for (std::size_t k = 0; k < e.locks.size(); ++k) {
     if (k) out << ", ";
     out << "`" << pg_lock_name(e.locks[k].mode) << "` on <code>" << md(e.locks[k].relation.str()) << "</code>";

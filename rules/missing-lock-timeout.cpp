@@ -54,21 +54,29 @@ void check(const StatementView& v, Report& r) {
     // For DROP INDEX and the like, name the table whose queries queue, not the index.
     if (!worst || l.mode > worst->mode || (l.mode == worst->mode && l.role == LockRole::IndexTable)) worst = &l;
   }
-  if (!worst) return;
+  // Locks the analysis cannot name may block as much as any: without a
+  // timeout, the statement is treated as if it took a blocking lock.
+  bool unknown = !worst && !v.effects.locks_unknown.empty();
+  if (!worst && !unknown) return;
   if (auto timeout = v.ctx.timeout_ms("lock_timeout")) {
+    if (unknown) return;
     auto limit = v.ctx.options().max_lock_timeout_ms;
     if (limit && *timeout > *limit && worst->mode == LockMode::AccessExclusive)
       check_too_long(v, r, *timeout, *limit, *worst);
     return;
   }
   std::string state = v.ctx.no_timeout_reason("lock_timeout");
-  Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
-        "This statement requests " + std::string(worst->mode == LockMode::AccessExclusive || worst->mode == LockMode::Exclusive ? "an " : "a ") +
-            std::string(sql_lock_name(worst->mode)) + " lock on `" +
-            rules::display(worst->relation) + "` and " + state +
-            ": if it has to wait behind a long-running query, every query queued after it on the table waits too, "
-            "and the lock blocks " + std::string(lock_blocks(worst->mode)) +
-            " (reported once per file)",
+  std::string message =
+      unknown ? "This statement may take locks migrasafe cannot name (it " + v.effects.locks_unknown + ") and " + state +
+                    ": if one of them has to wait behind a long-running query, every query queued after it waits too "
+                    "(reported once per file)"
+              : "This statement requests " +
+                    std::string(worst->mode == LockMode::AccessExclusive || worst->mode == LockMode::Exclusive ? "an " : "a ") +
+                    std::string(sql_lock_name(worst->mode)) + " lock on `" + rules::display(worst->relation) + "` and " +
+                    state +
+                    ": if it has to wait behind a long-running query, every query queued after it on the table waits "
+                    "too, and the lock blocks " + std::string(lock_blocks(worst->mode)) + " (reported once per file)";
+  Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end, message,
         "Set a short lock timeout before the first such statement, e.g. SET lock_timeout = '5s'; (SET LOCAL inside "
         "a transaction, which also works behind PgBouncer in transaction mode), and retry the migration if it "
         "times out.");

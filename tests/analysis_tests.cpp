@@ -110,6 +110,92 @@ TEST_CASE("effects: rewrites, scans and transaction restrictions", "[effects]") 
             .scan == Tri::No);
 }
 
+TEST_CASE("effects: weak locks on what a statement reads, checks or draws from", "[effects]") {
+  // Each was checked against pg_locks on a PostgreSQL 15 server (tests/pg_differential.py).
+  std::string setup = "CREATE TABLE customers (id bigint PRIMARY KEY);"
+                      "CREATE TABLE items (id serial PRIMARY KEY, customer_id bigint REFERENCES customers (id), name text);";
+  Effects view = last_effects("CREATE VIEW v AS WITH r AS (SELECT 1) SELECT * FROM orders JOIN app.c ON true, r");
+  CHECK(mode_on(view, "public", "orders") == LockMode::AccessShare);
+  CHECK(mode_on(view, "app", "c") == LockMode::AccessShare);
+  CHECK(!view.lock_on({"public", "r"}));  // a CTE, not a table
+  CHECK(view.target == QualifiedName{"public", "v"});
+  CHECK(mode_on(last_effects("CREATE TABLE t AS SELECT * FROM orders"), "public", "orders") == LockMode::AccessShare);
+  CHECK(mode_on(last_effects("CREATE TABLE t (LIKE orders)"), "public", "orders") == LockMode::AccessShare);
+  CHECK(mode_on(last_effects("CREATE TABLE t () INHERITS (base)"), "public", "base") == LockMode::ShareUpdateExclusive);
+  CHECK(mode_on(last_effects("SELECT setval('app.seq', 5)"), "app", "seq") == LockMode::RowExclusive);
+  CHECK(mode_on(last_effects("SELECT nextval('Seq'::regclass)"), "public", "seq") == LockMode::RowExclusive);
+
+  Effects insert = last_effects(setup + "INSERT INTO items (customer_id, name) VALUES (1, 'x')");
+  CHECK(mode_on(insert, "public", "items") == LockMode::RowExclusive);
+  CHECK(mode_on(insert, "public", "items_id_seq") == LockMode::RowExclusive);
+  CHECK(mode_on(insert, "public", "customers") == LockMode::RowShare);
+  Effects given = last_effects(setup + "INSERT INTO items (id, name) VALUES (1, 'x')");
+  CHECK(!given.lock_on({"public", "items_id_seq"}));
+  CHECK(!given.lock_on({"public", "customers"}));
+  CHECK(mode_on(last_effects(setup + "DELETE FROM customers WHERE id = 1"), "public", "items") == LockMode::RowShare);
+  CHECK(mode_on(last_effects(setup + "UPDATE items SET customer_id = 2"), "public", "customers") == LockMode::RowShare);
+
+  // CASCADE reaches the tables that reference the dropped or emptied one.
+  CHECK(mode_on(last_effects(setup + "DROP TABLE customers CASCADE"), "public", "items") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects(setup + "TRUNCATE customers CASCADE"), "public", "items") == LockMode::AccessExclusive);
+  CHECK(!last_effects(setup + "TRUNCATE customers").lock_on({"public", "items"}));
+}
+
+TEST_CASE("effects: policies, rules, SET SCHEMA, statistics, publications, CLUSTER", "[effects]") {
+  CHECK(mode_on(last_effects("CREATE POLICY p ON t USING (true)"), "public", "t") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects("ALTER POLICY p ON t USING (false)"), "public", "t") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING"), "public", "t") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects("ALTER TABLE t SET SCHEMA app"), "public", "t") == LockMode::AccessExclusive);
+  CHECK(last_effects("ALTER FUNCTION f() SET SCHEMA app").locks.empty());
+  CHECK(mode_on(last_effects("CREATE STATISTICS s ON a, b FROM t"), "public", "t") == LockMode::ShareUpdateExclusive);
+  Effects pub = last_effects("CREATE PUBLICATION p FOR TABLE t, app.u");
+  CHECK(mode_on(pub, "public", "t") == LockMode::ShareUpdateExclusive);
+  CHECK(mode_on(pub, "app", "u") == LockMode::ShareUpdateExclusive);
+  CHECK(last_effects("CREATE PUBLICATION p FOR ALL TABLES").locks.empty());
+  Effects cluster_all = last_effects("CLUSTER");
+  CHECK(!cluster_all.transaction_allowed);
+  CHECK(!cluster_all.locks_unknown.empty());
+  CHECK(last_effects("CLUSTER t USING i").transaction_allowed);
+}
+
+TEST_CASE("effects: what the analysis cannot name is unknown, never silently no lock", "[effects]") {
+  CHECK(!last_effects("SELECT my_migration_step()").locks_unknown.empty());
+  CHECK(last_effects("SELECT count(*) FROM t").locks_unknown.empty());
+  CHECK(!last_effects("CALL p()").locks_unknown.empty());
+  CHECK(!last_effects("DROP SCHEMA s CASCADE").locks_unknown.empty());  // what is in it may predate the migrations
+  CHECK(!last_effects("DROP FUNCTION f() CASCADE").locks_unknown.empty());
+  CHECK(last_effects("DROP FUNCTION f()").locks_unknown.empty());
+  CHECK(!last_effects("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0)").locks_unknown.empty());
+  CHECK(last_effects("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'").locks_unknown.empty());
+  CHECK(last_effects("GRANT SELECT ON t TO r").locks_unknown.empty());
+}
+
+TEST_CASE("effects: DROP TRIGGER IF EXISTS of a trigger that is not there locks nothing", "[effects]") {
+  // PostgreSQL 15 takes no lock when the trigger (or its table) does not exist.
+  std::string table = "CREATE TABLE t (id int);";
+  CHECK(last_effects(table + "DROP TRIGGER IF EXISTS tr ON t").locks.empty());
+  CHECK(mode_on(last_effects(table + "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+                                     "DROP TRIGGER IF EXISTS tr ON t"),
+                "public", "t") == LockMode::AccessExclusive);
+  CHECK(last_effects(table + "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+                             "DROP TRIGGER tr ON t; DROP TRIGGER IF EXISTS tr ON t")
+            .locks.empty());
+  // A table the migrations do not define may have it; so may code the replay cannot see.
+  CHECK(mode_on(last_effects("DROP TRIGGER IF EXISTS tr ON other"), "public", "other") == LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects(table + "SELECT add_audit_trigger('t'); DROP TRIGGER IF EXISTS tr ON t"), "public", "t") ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(last_effects(table + "DROP TRIGGER tr ON t"), "public", "t") == LockMode::AccessExclusive);
+}
+
+TEST_CASE("effects: ADD COLUMN NOT NULL without a default reads the table", "[effects]") {
+  // PostgreSQL 15 checks the new column row by row: it fails on a non-empty
+  // table, and still scans an empty one (pg_stat_xact_user_tables.seq_scan).
+  CHECK(last_effects("ALTER TABLE t ADD COLUMN a int NOT NULL").scan == Tri::Yes);
+  CHECK(last_effects("ALTER TABLE t ADD COLUMN a int NOT NULL DEFAULT 0").scan == Tri::No);
+  CHECK(last_effects("ALTER TABLE t ADD COLUMN a bigserial NOT NULL").scan == Tri::No);
+  CHECK(last_effects("ALTER TABLE t ADD COLUMN a int").scan == Tri::No);
+}
+
 TEST_CASE("parse_duration_ms: units, exponents, and what PostgreSQL rejects", "[context]") {
   CHECK(parse_duration_ms("1500") == 1500);
   CHECK(parse_duration_ms("1500", false) == 1'500'000);  // a bare number in seconds

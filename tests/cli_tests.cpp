@@ -254,6 +254,26 @@ TEST_CASE("explain: locks, what they block, how long they are held, findings; ex
   CHECK(check["files"][0]["statements"] == j["files"][0]["statements"]);
 }
 
+TEST_CASE("explain and check: locks the analysis cannot name are shown as unknown and need a lock_timeout", "[cli]") {
+  fs::path d = temp_dir() / "explain-unknown";
+  write(d / "1_step.sql", "SELECT app_migrate_step(3);\nCLUSTER;\n");
+  auto text = run_cli("explain 1_step.sql", d.string());
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("lock   unknown: calls app_migrate_step(), whose locks migrasafe does not know"));
+  CHECK_THAT(text.out, Catch::Contains("lock   unknown: reclusters every table clustered before"));
+  CHECK_THAT(text.out, Catch::Contains("cannot run inside a transaction block"));
+  auto j = nlohmann::json::parse(run_cli("explain --format json 1_step.sql", d.string()).out);
+  CHECK(j["files"][0]["statements"][0]["effects"]["locks_known"] == false);
+  CHECK(j["files"][0]["statements"][0]["effects"]["locks_unknown"] ==
+        "calls app_migrate_step(), whose locks migrasafe does not know");
+  // missing-lock-timeout treats the unknown as blocking; a lock_timeout settles it.
+  auto check = run_cli("check --format gcc ./1_step.sql", d.string());
+  CHECK(check.exit_code == 1);
+  CHECK_THAT(check.out, Catch::Contains("1_step.sql:1:1: warning: This statement may take locks migrasafe cannot name (it calls"));
+  write(d / "2_step.sql", "SET lock_timeout = '5s';\nSELECT app_migrate_step(3);\n");
+  CHECK_THAT(run_cli("check --format gcc 2_step.sql", d.string()).out, !Catch::Contains("missing-lock-timeout"));
+}
+
 TEST_CASE("explain: a COMMIT in the file releases the locks; the rest waits for the end of the file", "[cli]") {
   // golang-migrate sends the file as one query: PostgreSQL runs it as an
   // implicit transaction, which the file's own COMMIT ends.
