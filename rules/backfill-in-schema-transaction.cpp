@@ -36,8 +36,8 @@ void add_column_refs(const Json& expr, std::set<std::string>& out) {
   });
 }
 
-// The columns a constraint or unique index added by this statement covers
-// (names of plain columns; CHECK: the columns its expression reads).
+// The columns a UNIQUE or PRIMARY KEY constraint or a unique index added by
+// this statement covers (for an expression, the columns it reads).
 std::set<std::string> constrained_columns(const StatementView& v) {
   std::set<std::string> out;
   auto add_names = [&](const Json& list_owner, const char* field) {
@@ -53,25 +53,24 @@ std::set<std::string> constrained_columns(const StatementView& v) {
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     if (!cmd) continue;
-    std::string_view sub = ast::str(*cmd, "subtype");
     const Json* def = ast::field(*cmd, "def");
     const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
-    if (sub == "AT_SetNotNull") out.insert(std::string(ast::str(*cmd, "name")));
-    if (sub != "AT_AddConstraint" || !con) continue;
-    add_names(*con, "keys");
-    add_names(*con, "fk_attrs");
-    if (const Json* check = ast::field(*con, "raw_expr")) add_column_refs(*check, out);
+    std::string_view type = con ? ast::str(*con, "contype") : "";
+    if (ast::str(*cmd, "subtype") == "AT_AddConstraint" && (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY"))
+      add_names(*con, "keys");
   }
   return out;
 }
 
-// The bulk change at `since` prepared the rows for the constraint this
-// statement adds: a DELETE of every row or of rows chosen by its columns
-// (duplicates, orphans, NULLs), or an UPDATE that sets one of its columns (a
-// dedupe before UNIQUE, a fill before NOT NULL). They belong in one
-// transaction: committed apart, new rows can break the constraint again
-// before it is added.
-bool prepares_constraint(const StatementView& v, std::uint32_t since) {
+// The bulk change at `since` removed the duplicates the unique constraint or
+// index this statement adds must not meet: a DELETE of every row or of rows
+// chosen by its columns, or an UPDATE that sets one of its columns. The
+// dedupe belongs in the same transaction: committed apart, concurrent inserts
+// (which the application cannot keep from racing) can add duplicates again
+// before the constraint exists. A fill before NOT NULL, CHECK or FOREIGN KEY
+// is different: once the application stops writing such rows, the fill can
+// run in batches first, so it is still reported.
+bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
   std::set<std::string> columns = constrained_columns(v);
   if (columns.empty()) return false;
   for (const Statement& s : v.file.statements) {
@@ -94,7 +93,7 @@ bool prepares_constraint(const StatementView& v, std::uint32_t since) {
 // changed rows stay locked while the DDL waits for and holds its lock.
 void after_backfill(const StatementView& v, Report& r, const QualifiedName& table, std::uint32_t since) {
   auto mode = v.effects.lock_on(table);
-  if (!mode || !blocks_writes(*mode) || prepares_constraint(v, since)) return;
+  if (!mode || !blocks_writes(*mode) || dedupes_for_constraint(v, since)) return;
   // Held since earlier in the transaction: this statement adds nothing on top.
   if (auto held = v.ctx.held_lock(table); held && (*held == LockMode::AccessExclusive || *held == *mode)) return;
   r.add(RuleId::backfill_in_schema_transaction, v.stmt.begin, v.stmt.end,

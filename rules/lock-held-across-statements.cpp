@@ -71,6 +71,10 @@ void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
   if (v.ctx.in_function_body()) return;  // runs when the function is called, not now
   if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}};
   if (v.stmt.kind != "DropStmt") return;
+  std::string_view type = ast::str(v.stmt.node, "removeType");  // not DROP TRIGGER, POLICY, ... ON a table
+  if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE" &&
+      type != "OBJECT_FOREIGN_TABLE" && type != "OBJECT_INDEX")
+    return;
   for (const RelationLock& l : v.effects.locks)
     if (l.role == LockRole::Named || l.role == LockRole::OwnedSequence || l.role == LockRole::Partition)
       dropped.relations.insert(l.relation);
