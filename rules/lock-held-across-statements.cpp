@@ -43,6 +43,7 @@ struct DroppedInTransaction {
   int transaction = -1;
   std::set<QualifiedName> relations;
   std::map<QualifiedName, bool> recreated_later;  // looked up once per relation
+  std::map<QualifiedName, std::uint32_t> first_exclusive;  // where each ACCESS EXCLUSIVE lock was first taken
 };
 
 // The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes.
@@ -69,7 +70,9 @@ bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, cons
 
 void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
   if (v.ctx.in_function_body()) return;  // runs when the function is called, not now
-  if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}};
+  if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}, {}};
+  for (const RelationLock& l : v.effects.locks)
+    if (l.mode == LockMode::AccessExclusive) dropped.first_exclusive.try_emplace(l.relation, v.stmt.begin);
   if (v.stmt.kind != "DropStmt") return;
   std::string_view type = ast::str(v.stmt.node, "removeType");  // not DROP TRIGGER, POLICY, ... ON a table
   if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE" &&
@@ -97,13 +100,19 @@ void check(const StatementView& v, Report& r) {
     return;
   std::string locked;
   bool some_dropped = false;
+  std::uint32_t taken = *since;  // where the first of the locks named was taken
   for (const auto& [rel, mode] : v.ctx.held_locks()) {
     if (mode != LockMode::AccessExclusive || v.ctx.created_in_migration(rel)) continue;
-    if (gone_with_transaction(v, dropped, rel)) some_dropped = true;
-    else locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
+    if (gone_with_transaction(v, dropped, rel)) {
+      some_dropped = true;
+      continue;
+    }
+    auto first = dropped.first_exclusive.find(rel);
+    if (first != dropped.first_exclusive.end() && (locked.empty() || first->second < taken)) taken = first->second;
+    locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
   }
   if (some_dropped && locked.empty()) return;  // every lock held is on a relation the transaction drops
-  int line = v.file.source->lines.position(*since).line;
+  int line = v.file.source->lines.position(taken).line;
   // The locked table's name now belongs to a table this migration created
   // (ALTER TABLE t RENAME TO t_old; CREATE TABLE t ...): name the statement
   // that took the lock instead of the new table.

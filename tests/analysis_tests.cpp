@@ -850,3 +850,20 @@ TEST_CASE("severity policy: drop-column on a table that may or may not have exis
   CHECK(drops("ALTER TABLE q DROP COLUMN old;") == V{Severity::Error});
   CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int, old int); ALTER TABLE q DROP COLUMN old;").empty());
 }
+
+TEST_CASE("lock-held-across-statements: locks on relations the transaction drops are not a wait of their own",
+          "[rules]") {
+  const std::string history = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+                              "CREATE TABLE reports (id bigint, user_id bigint REFERENCES users (id));\n"
+                              "CREATE TABLE orders (id bigint);\n";
+  // Only dropped relations are locked: nothing to report.
+  CHECK(findings_after(history, "BEGIN;\nDROP VIEW IF EXISTS v;\nDROP TABLE orders;\nCOMMIT;",
+                       RuleId::lock_held_across_statements).empty());
+  // The DROP of reports locks users (its foreign key's triggers), which stays: the message names users
+  // and the line its lock was taken on, not the dropped table's.
+  auto d = findings_after(history, "BEGIN;\nDROP TABLE orders;\nDROP TABLE reports;\nUPDATE users SET id = id + 0;\nCOMMIT;",
+                          RuleId::lock_held_across_statements);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("lock on `users` taken at line 3") != std::string::npos);
+  CHECK(d[0].message.find("orders") == std::string::npos);
+}
