@@ -192,32 +192,20 @@ class Reader {
     return *ms;
   }
 
-  // A size: a number of bytes, or a string with a unit ("500MB", "10GB", "1.5TB"; powers of 1024).
-  // `per_second`: a speed, written with "/s" ("100MB/s").
+  // A size: a number of bytes, or a string with a unit ("500MB", "10GB", "1.5TB": parse_size, as
+  // --max-file-size reads it). `per_second`: a speed, written with "/s" ("100MB/s").
   double bytes(const toml::node& v, const std::string& key, bool per_second) const {
     std::string example = per_second ? "\"100MB/s\"" : "\"10GB\"";
     if (v.is_integer() || v.is_floating_point()) {
       double n = v.is_integer() ? static_cast<double>(v.as_integer()->get()) : v.as_floating_point()->get();
       if (n > 0 && n < 1e18) return n;
     } else if (v.is_string()) {
-      std::string text = v.as_string()->get();
+      std::string_view text = v.as_string()->get();
       if (per_second) {
         if (!text.ends_with("/s")) fail(v.source(), "\"" + key + "\" must be a speed such as " + example);
-        text.resize(text.size() - 2);
+        text.remove_suffix(2);
       }
-      static const std::pair<const char*, double> units[] = {{"TB", 1099511627776.0}, {"GB", 1073741824.0},
-                                                            {"MB", 1048576.0}, {"kB", 1024.0}, {"KB", 1024.0},
-                                                            {"B", 1.0}};
-      double scale = 1;
-      for (const auto& [unit, factor] : units)
-        if (text.ends_with(unit)) {
-          text.resize(text.size() - std::string_view(unit).size());
-          scale = factor;
-          break;
-        }
-      char* end = nullptr;
-      double n = text.empty() ? 0 : std::strtod(text.c_str(), &end);
-      if (end && *end == '\0' && n > 0 && n * scale < 1e18) return n * scale;
+      if (auto size = parse_size(text)) return *size;
     }
     fail(v.source(), "\"" + key + "\" must be a positive " + (per_second ? "speed" : "size") + " such as " + example);
   }

@@ -20,7 +20,12 @@ class Lexer {
     if (s_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a UTF-8 byte order mark is not part of the SQL
     while (i_ < s_.size()) {
       unsigned char c = s_[i_];
-      if (c == '\n' || c == '\r') { at_line_start_ = true; ++i_; continue; }
+      if (c == '\n' || c == '\r') {
+        at_line_start_ = true;
+        i_ += c == '\r' && peek(1) == '\n' ? 2 : 1;
+        if (copy_data_follows_) copy_data(out);
+        continue;
+      }
       if (std::isspace(c)) { ++i_; continue; }
       std::size_t b = i_;
       bool line_start = at_line_start_;
@@ -73,6 +78,7 @@ class Lexer {
       t.begin = static_cast<std::uint32_t>(b);
       t.end = static_cast<std::uint32_t>(i_);
       out.push_back(t);
+      note_statement_end(out);
     }
     return out;
   }
@@ -158,9 +164,61 @@ class Lexer {
     return true;
   }
 
+  bool is_word(const Token& t, std::string_view keyword) const { return token_is(s_, t, keyword); }
+
+  // After the last token of a statement (its `;`, or a psql \copy line):
+  // psql reads the data of COPY ... FROM STDIN from the lines that follow.
+  void note_statement_end(const std::vector<Token>& out) {
+    const Token& last = out.back();
+    if (last.kind == TokenKind::MetaCommand) {
+      copy_data_follows_ = reads_stdin_copy(s_.substr(last.begin, last.end - last.begin));
+    } else if (last.kind == TokenKind::Punct && s_[last.begin] == ';') {
+      std::size_t first = statement_start_;
+      while (first < out.size() && is_comment(out[first].kind)) ++first;
+      copy_data_follows_ = false;
+      if (first < out.size() && is_word(out[first], "COPY"))
+        for (std::size_t k = first + 1; k + 1 < out.size(); ++k)
+          if (is_word(out[k], "FROM") && is_word(out[k + 1], "STDIN")) copy_data_follows_ = true;
+    } else {
+      return;
+    }
+    statement_start_ = out.size();
+  }
+
+  // A psql `\copy t FROM stdin` meta-command (case-insensitive).
+  static bool reads_stdin_copy(std::string_view line) {
+    std::string lower;
+    for (char c : line) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower.starts_with("\\copy") && lower.find(" from stdin") != std::string::npos;
+  }
+
+  // i_ is at the start of the line after the COPY: the data runs to the line
+  // that is exactly `\.` (included), or to the end of the input.
+  void copy_data(std::vector<Token>& out) {
+    copy_data_follows_ = false;
+    std::size_t b = i_;
+    while (i_ < s_.size()) {
+      std::size_t eol = s_.find('\n', i_);
+      std::size_t next = eol == std::string_view::npos ? s_.size() : eol + 1;
+      std::string_view line = s_.substr(i_, (eol == std::string_view::npos ? s_.size() : eol) - i_);
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      if (line == "\\.") {
+        out.push_back({TokenKind::CopyData, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(i_ + line.size())});
+        i_ += line.size();
+        statement_start_ = out.size();
+        return;
+      }
+      i_ = next;
+    }
+    if (i_ > b) out.push_back({TokenKind::CopyData, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(i_)});
+    statement_start_ = out.size();
+  }
+
   std::string_view s_;
   std::size_t i_ = 0;
   bool at_line_start_ = true;
+  std::size_t statement_start_ = 0;  // index in the output of the current statement's first token
+  bool copy_data_follows_ = false;   // a COPY ... FROM STDIN ended on this line
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class TokenKind : std::uint8_t {
   BlockComment,  // /* ... */ (nested)
   MetaCommand,   // psql backslash command, to the end of its line
   Placeholder,   // {{ ... }} or ${ ... } template placeholder
+  CopyData,      // the lines after COPY ... FROM STDIN (or \copy), up to the `\.` line: data, not SQL
 };
 
 struct Token {

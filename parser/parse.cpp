@@ -11,7 +11,7 @@
 namespace migrasafe {
 namespace {
 
-bool skippable(TokenKind k) { return is_comment(k) || k == TokenKind::MetaCommand; }
+bool skippable(TokenKind k) { return is_comment(k) || k == TokenKind::MetaCommand || k == TokenKind::CopyData; }
 
 class FileParser {
  public:
@@ -61,7 +61,9 @@ class FileParser {
     std::string sql = text_;
     if (sql.starts_with("\xEF\xBB\xBF")) sql.replace(0, 3, "   ");  // byte order mark
     for (const Token& t : out_.tokens) {
-      if (t.kind == TokenKind::MetaCommand) {
+      if (t.kind == TokenKind::CopyData) {
+        std::fill(sql.begin() + t.begin, sql.begin() + t.end, ' ');  // rows of COPY ... FROM STDIN
+      } else if (t.kind == TokenKind::MetaCommand) {
         std::fill(sql.begin() + t.begin, sql.begin() + t.end, ' ');
         out_.problems.push_back({ProblemKind::MetaCommand, t.begin, t.end,
                                  "psql meta-command `" + std::string(out_.text(t)) +

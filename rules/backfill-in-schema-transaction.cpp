@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <set>
+
+#include "analysis/ast.h"
 #include "analysis/context.h"
 #include "rules/helpers.h"
 
@@ -24,11 +28,72 @@ void after_ddl(const StatementView& v, Report& r, const QualifiedName& table) {
         "primary-key ranges), and keep data migrations out of the schema migration.");
 }
 
+// Adds the names of the columns `expr` reads (subqueries included).
+void add_column_refs(const Json& expr, std::set<std::string>& out) {
+  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
+    auto names = kind == "ColumnRef" ? ast::strings(ast::list(fields, "fields")) : std::vector<std::string>{};
+    if (!names.empty()) out.insert(names.back());
+  });
+}
+
+// The columns a UNIQUE or PRIMARY KEY constraint or a unique index added by
+// this statement covers (for an expression, the columns it reads).
+std::set<std::string> constrained_columns(const StatementView& v) {
+  std::set<std::string> out;
+  auto add_names = [&](const Json& list_owner, const char* field) {
+    for (const std::string& c : ast::strings(ast::list(list_owner, field))) out.insert(c);
+  };
+  if (v.stmt.kind == "IndexStmt" && ast::flag(v.stmt.node, "unique")) {
+    for (const Json& p : ast::list(v.stmt.node, "indexParams"))
+      if (const Json* el = ast::as(p, "IndexElem")) {
+        if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
+        else if (const Json* expr = ast::field(*el, "expr")) add_column_refs(*expr, out);  // lower(email)
+      }
+  }
+  for (const ActionEffect& a : v.effects.actions) {
+    const Json* cmd = rules::alter_command(v.stmt, a.command);
+    if (!cmd) continue;
+    const Json* def = ast::field(*cmd, "def");
+    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+    std::string_view type = con ? ast::str(*con, "contype") : "";
+    if (ast::str(*cmd, "subtype") == "AT_AddConstraint" && (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY"))
+      add_names(*con, "keys");
+  }
+  return out;
+}
+
+// The bulk change at `since` removed the duplicates the unique constraint or
+// index this statement adds must not meet: a DELETE of every row or of rows
+// chosen by its columns, or an UPDATE that sets one of its columns. The
+// dedupe belongs in the same transaction: committed apart, concurrent inserts
+// (which the application cannot keep from racing) can add duplicates again
+// before the constraint exists. A fill before NOT NULL, CHECK or FOREIGN KEY
+// is different: once the application stops writing such rows, the fill can
+// run in batches first, so it is still reported.
+bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
+  std::set<std::string> columns = constrained_columns(v);
+  if (columns.empty()) return false;
+  for (const Statement& s : v.file.statements) {
+    if (s.begin != since || !is_bulk_dml(s)) continue;
+    if (s.kind == "DeleteStmt") {
+      const Json* where = ast::field(s.node, "whereClause");
+      std::set<std::string> chosen_by;
+      if (where) add_column_refs(*where, chosen_by);
+      return !where || std::any_of(chosen_by.begin(), chosen_by.end(), [&](const std::string& c) { return columns.count(c) > 0; });
+    }
+    if (s.kind != "UpdateStmt") return false;
+    for (const Json& t : ast::list(s.node, "targetList"))
+      if (const Json* rt = ast::as(t, "ResTarget"); rt && columns.count(std::string(ast::str(*rt, "name")))) return true;
+    return false;
+  }
+  return false;
+}
+
 // DDL after a bulk row change of the same table in one transaction: the
 // changed rows stay locked while the DDL waits for and holds its lock.
 void after_backfill(const StatementView& v, Report& r, const QualifiedName& table, std::uint32_t since) {
   auto mode = v.effects.lock_on(table);
-  if (!mode || !blocks_writes(*mode)) return;
+  if (!mode || !blocks_writes(*mode) || dedupes_for_constraint(v, since)) return;
   // Held since earlier in the transaction: this statement adds nothing on top.
   if (auto held = v.ctx.held_lock(table); held && (*held == LockMode::AccessExclusive || *held == *mode)) return;
   r.add(RuleId::backfill_in_schema_transaction, v.stmt.begin, v.stmt.end,

@@ -4,6 +4,30 @@
 namespace migrasafe {
 namespace {
 
+// The history knows every column of the table and this is not one: no data
+// is certainly lost. Without IF EXISTS the statement fails, with IF EXISTS it
+// does nothing, unless the column was added outside the migrations analysed
+// (an older install's schema, say): a warning, not an error.
+void report_absent_column(Report& r, const QualifiedName& table, const std::string& column, bool if_exists,
+                          std::uint32_t b, std::uint32_t e) {
+  std::string name = rules::display(table);
+  std::string outside = "unless `" + column + "` was added outside the migrations analysed (by hand or by the application)";
+  if (if_exists) {
+    r.add(RuleId::drop_column, b, e,
+          "DROP COLUMN IF EXISTS `" + column + "`: no earlier migration gives `" + name + "` a column `" + column +
+              "`, so this drops nothing, " + outside + ", whose data it then deletes",
+          "Check the column name; if the column does exist outside the migrations (an older install, say), deploy code "
+          "that no longer uses it first, and copy its data elsewhere if it may be needed.")
+        .severity = Severity::Warning;
+    return;
+  }
+  r.add(RuleId::drop_column, b, e,
+        "DROP COLUMN `" + column + "`: no earlier migration gives `" + name + "` a column `" + column +
+            "`, so the statement fails with \"column does not exist\", " + outside + ", whose data it then deletes",
+        "Check the column name (or the order of the migrations); add IF EXISTS if the column may be missing.")
+      .severity = Severity::Warning;
+}
+
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_DropColumn", [&](const ActionEffect& a, const Json& cmd) {
     const QualifiedName& table = *v.effects.target;
@@ -11,7 +35,13 @@ void check(const StatementView& v, Report& r) {
     if (v.ctx.column_created_by_undone_migration(table, column)) return;  // a down script undoing its up
     // Nobody's data yet, or the column swap (ADD new; UPDATE SET new = f(old); DROP old; RENAME new TO old).
     if (rules::column_new_in_migration(v, table, column) || rules::column_swapped_in_transaction(v, table, column)) return;
+    // A later DELETE or TRUNCATE in the transaction deletes the rows anyway (and is reported).
+    if (rules::emptied_later_in_transaction(v, table)) return;
     auto [b, e] = rules::alter_command_span(v, a.command);
+    if (rules::column_absent_from_history(v, table, column)) {
+      report_absent_column(r, table, column, ast::flag(cmd, "missing_ok"), b, e);
+      return;
+    }
     std::string cascade = ast::str(cmd, "behavior") == "DROP_CASCADE"
                               ? "; CASCADE also drops the views and constraints that depend on it"
                               : "";

@@ -5,6 +5,7 @@
 // VALIDATE CONSTRAINT is left out: it is the safe recipe's last step, and
 // when it fails nothing was blocked and the NOT VALID constraint stays.
 #include <algorithm>
+#include <set>
 
 #include "parser/ast.h"
 #include "analysis/type_change.h"
@@ -33,18 +34,84 @@ Failure duplicates(const std::string& verb, const std::string& table, const std:
   return f;
 }
 
+// What earlier statements of the open transaction prove about the rows,
+// while it holds an ACCESS EXCLUSIVE lock on their table, so that no other
+// session can change them before this statement runs.
+struct Proofs {
+  int transaction = -1;
+  // Unique indexes (plain columns, no WHERE) the transaction dropped: the
+  // rows held no duplicates of those columns when it did.
+  std::vector<std::pair<QualifiedName, std::vector<std::string>>> unique_dropped;
+  // (table, column) an UPDATE without WHERE set to a non-NULL value in every row.
+  std::set<std::pair<QualifiedName, std::string>> filled;
+};
+
+// A plain unique index: no WHERE clause, no expression.
+bool plain_unique(const IndexInfo* idx) {
+  return idx && idx->unique && !idx->partial && !idx->columns.empty() &&
+         std::none_of(idx->columns.begin(), idx->columns.end(), [](const std::string& c) { return c.empty(); });
+}
+
+// A constant other than NULL, a cast of one, or a CASE whose every branch and ELSE is one.
+bool never_null(const Json& expr) {
+  if (const Json* cast = ast::as(expr, "TypeCast")) return ast::field(*cast, "arg") && never_null(*ast::field(*cast, "arg"));
+  if (const Json* c = ast::as(expr, "A_Const")) return !ast::flag(*c, "isnull");
+  const Json* case_expr = ast::as(expr, "CaseExpr");
+  const Json* otherwise = case_expr ? ast::field(*case_expr, "defresult") : nullptr;
+  if (!otherwise || !never_null(*otherwise)) return false;
+  for (const Json& w : ast::list(*case_expr, "args")) {
+    const Json* when = ast::as(w, "CaseWhen");
+    const Json* result = when ? ast::field(*when, "result") : nullptr;
+    if (!result || !never_null(*result)) return false;
+  }
+  return true;
+}
+
+void remember(const StatementView& v, Proofs& p) {
+  if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return;
+  if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}};
+  const Json& n = v.stmt.node;
+  if (v.stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_INDEX") {
+    for (const Json& obj : ast::list(n, "objects"))
+      if (const Json* items = ast::as(obj, "List")) {
+        const IndexInfo* idx = v.ctx.catalog().index(v.ctx.qualify_names(ast::strings(ast::list(*items, "items"))));
+        if (plain_unique(idx)) p.unique_dropped.emplace_back(idx->table, idx->columns);
+      }
+  } else if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
+    const QualifiedName& table = *v.effects.target;
+    for (const Json& c : ast::list(n, "cmds")) {
+      const Json* cmd = ast::as(c, "AlterTableCmd");
+      if (!cmd || ast::str(*cmd, "subtype") != "AT_DropConstraint") continue;
+      const IndexInfo* idx = v.ctx.catalog().index({table.schema, std::string(ast::str(*cmd, "name"))});
+      if (plain_unique(idx) && idx->table == table) p.unique_dropped.emplace_back(table, idx->columns);
+    }
+  } else if (v.stmt.kind == "UpdateStmt" && v.effects.target && !ast::field(n, "whereClause") &&
+             v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
+    for (const Json& t : ast::list(n, "targetList")) {
+      const Json* rt = ast::as(t, "ResTarget");
+      const Json* val = rt ? ast::field(*rt, "val") : nullptr;
+      if (val && never_null(*val)) p.filled.emplace(*v.effects.target, std::string(ast::str(*rt, "name")));
+    }
+  }
+}
+
+// Some of the unique `index_columns` are among `cols`: rows unique on them are unique on `cols`.
+bool covers(const std::vector<std::string>& index_columns, const std::vector<std::string>& cols) {
+  return std::all_of(index_columns.begin(), index_columns.end(),
+                     [&](const std::string& c) { return std::find(cols.begin(), cols.end(), c) != cols.end(); });
+}
+
 // An existing unique index (or primary key) on some of `cols`, without a
-// WHERE clause: the rows cannot hold duplicates of `cols`.
-bool already_unique(const StatementView& v, const std::vector<std::string>& cols) {
+// WHERE clause, or one the transaction dropped while it kept the rows
+// locked: the rows cannot hold duplicates of `cols`.
+bool already_unique(const StatementView& v, const std::vector<std::string>& cols, const Proofs& proofs) {
+  for (const auto& [table, columns] : proofs.unique_dropped)
+    if (table == *v.effects.target && covers(columns, cols)) return true;
   const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
   if (!table) return false;
   for (const std::string& name : table->indexes) {
     const IndexInfo* idx = v.ctx.catalog().index({v.effects.target->schema, name});
-    if (!idx || !idx->unique || idx->partial || idx->columns.empty()) continue;
-    bool covered = std::all_of(idx->columns.begin(), idx->columns.end(), [&](const std::string& c) {
-      return !c.empty() && std::find(cols.begin(), cols.end(), c) != cols.end();
-    });
-    if (covered) return true;
+    if (plain_unique(idx) && covers(idx->columns, cols)) return true;
   }
   return false;
 }
@@ -56,14 +123,15 @@ bool all_not_null(const StatementView& v, const std::vector<std::string>& cols) 
   });
 }
 
-std::optional<Failure> constraint_failure(const StatementView& v, const std::string& t, const Json& con) {
+std::optional<Failure> constraint_failure(const StatementView& v, const std::string& t, const Json& con,
+                                          const Proofs& proofs) {
   std::string_view type = ast::str(con, "contype");
   bool not_valid = ast::flag(con, "skip_validation");
   if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && ast::str(con, "indexname").empty()) {
     auto cols = ast::strings(ast::list(con, "keys"));
     bool primary = type == "CONSTR_PRIMARY";
     // Already unique (the old key, a unique index): only NULLs can still fail a primary key.
-    if (!cols.empty() && already_unique(v, cols)) {
+    if (!cols.empty() && already_unique(v, cols, proofs)) {
       if (!primary || all_not_null(v, cols)) return std::nullopt;
       return Failure{"ADD PRIMARY KEY fails if existing rows of `" + t + "` have NULLs in (" + joined(cols) + ")",
                      "SELECT count(*) FROM " + t + " WHERE " + joined(cols, " IS NULL OR ") + " IS NULL;"};
@@ -97,14 +165,15 @@ std::string conversion_query(const std::string& t, const std::string& column, co
 }
 
 // What can fail in one ALTER TABLE sub-command.
-std::optional<Failure> command_failure(const StatementView& v, const ActionEffect& a, const Json& cmd) {
+std::optional<Failure> command_failure(const StatementView& v, const ActionEffect& a, const Json& cmd,
+                                       const Proofs& proofs) {
   std::string t = rules::display(*v.effects.target);
   std::string_view sub = ast::str(cmd, "subtype");
   std::string column(ast::str(cmd, "name"));
   const Json* def = ast::field(cmd, "def");
   if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint"))
-    return constraint_failure(v, t, *ast::as(*def, "Constraint"));
-  if (sub == "AT_SetNotNull" && a.scan != Tri::No)
+    return constraint_failure(v, t, *ast::as(*def, "Constraint"), proofs);
+  if (sub == "AT_SetNotNull" && a.scan != Tri::No && !proofs.filled.count({*v.effects.target, column}))
     return Failure{"SET NOT NULL fails if `" + t + "." + column + "` holds NULLs",
                    "SELECT count(*) FROM " + t + " WHERE " + column + " IS NULL;"};
   if (sub == "AT_AlterColumnType") {
@@ -148,12 +217,16 @@ void check_index(const StatementView& v, Report& r) {
 }
 
 void check(const StatementView& v, Report& r) {
+  static const Proofs none;
+  const Proofs& kept = r.file_state<Proofs>(RuleId::fails_on_existing_data);
+  bool current = v.ctx.in_transaction() && !v.ctx.in_function_body() && kept.transaction == v.ctx.transaction_id();
+  const Proofs& proofs = current ? kept : none;
   if (v.stmt.kind == "IndexStmt") return check_index(v, r);
   bool reported = false;
   if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
-    auto f = cmd && !reported ? command_failure(v, a, *cmd) : std::nullopt;
+    auto f = cmd && !reported ? command_failure(v, a, *cmd, proofs) : std::nullopt;
     if (!f) continue;
     auto [b, e] = rules::alter_command_span(v, a.command);
     report(r, b, e, *f, false);
@@ -161,6 +234,11 @@ void check(const StatementView& v, Report& r) {
   }
 }
 
+void check_and_remember(const StatementView& v, Report& r) {
+  check(v, r);
+  remember(v, r.file_state<Proofs>(RuleId::fails_on_existing_data));  // the schema before the statement
+}
+
 }  // namespace
-const RuleHooks hooks_fails_on_existing_data{check, nullptr};
+const RuleHooks hooks_fails_on_existing_data{check_and_remember, nullptr};
 }  // namespace migrasafe

@@ -83,7 +83,7 @@ bool expects_existing_table(const StatementView& v) {
 bool rows_not_at_stake(const StatementView& v, const QualifiedName& table) {
   const TableInfo* info = v.ctx.catalog().table(table);
   return v.ctx.created_in_migration(table) || (info && info->temporary) ||
-         dropped_later_in_transaction(v, table);  // reported as the DROP
+         dropped_later_in_transaction(v, table) || emptied_later_in_transaction(v, table);  // reported there
 }
 
 std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::string_view kind) {
@@ -121,6 +121,12 @@ bool column_new_in_migration(const StatementView& v, const QualifiedName& table,
     }
   }
   return false;
+}
+
+bool column_absent_from_history(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  const TableInfo* t = v.ctx.catalog().table(table);
+  // CREATE TABLE IF NOT EXISTS in this migration: an older table of that name may have other columns.
+  return t && t->columns_known && !t->partition_of && !t->columns.count(column) && !v.ctx.created_if_not_exists(table);
 }
 
 namespace {
@@ -266,6 +272,43 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
   return false;
 }
 
+namespace {
+
+// DELETE without WHERE (or USING) or TRUNCATE of `table`.
+bool empties(const StatementView& v, const Statement& s, const QualifiedName& table) {
+  if (s.kind == "DeleteStmt") {
+    const Json* r = ast::field(s.node, "relation");
+    return r && !ast::field(s.node, "whereClause") && ast::list(s.node, "usingClause").size() == 0 &&
+           v.ctx.qualify_range_var(*r) == table;
+  }
+  if (s.kind != "TruncateStmt") return false;
+  const auto& relations = ast::list(s.node, "relations");
+  return std::any_of(relations.begin(), relations.end(), [&](const Json& r) { return v.ctx.qualify_range_var(r) == table; });
+}
+
+}  // namespace
+
+bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& table) {
+  if (!v.ctx.in_transaction() || v.ctx.in_function_body() || v.ctx.do_block()) return false;
+  const std::vector<Statement>& all = v.file.statements;
+  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  auto named = v.index.by_relation_name.find(table.name);
+  if (self >= all.size() || named == v.index.by_relation_name.end()) return false;
+  const std::size_t end = v.index.transaction_end[top_level(all, self)];
+  for (std::size_t i : named->second) {
+    if (i <= self || i >= end) continue;
+    const Statement& s = all[i];
+    if (s.kind == "RenameStmt") {
+      // Renamed first: a later statement of that name is about another table.
+      const Json* r = ast::field(s.node, "relation");
+      if (r && v.ctx.qualify_range_var(*r) == table) return false;
+    } else if (empties(v, s, table)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 StatementIndex index_statements(const ParsedFile& file) {
   const std::vector<Statement>& all = file.statements;
   StatementIndex out;
@@ -288,11 +331,14 @@ StatementIndex index_statements(const ParsedFile& file) {
       }
     }
     if (s.deferred) continue;
-    if (s.kind == "RenameStmt") {
+    if (s.kind == "RenameStmt" || s.kind == "DeleteStmt") {
       if (const Json* r = ast::field(s.node, "relation")) {
         const Json& range_var = ast::kind(*r) == "RangeVar" ? ast::inner(*r) : *r;
         out.by_relation_name[std::string(ast::str(range_var, "relname"))].push_back(i);
       }
+    } else if (s.kind == "TruncateStmt") {
+      for (const Json& r : ast::list(s.node, "relations"))
+        out.by_relation_name[std::string(ast::str(ast::kind(r) == "RangeVar" ? ast::inner(r) : r, "relname"))].push_back(i);
     } else if (s.kind == "DropStmt") {
       bool schema = ast::str(s.node, "removeType") == "OBJECT_SCHEMA";
       for (const Json& obj : ast::list(s.node, "objects")) {

@@ -42,6 +42,10 @@ const Json* alter_command(const Statement& s, int index);
 // whatever this statement does to it is undone before anyone else sees it,
 // and the later DROP is reported on its own.
 bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& rel);
+// A later statement of the same transaction deletes every row of `table`
+// (DELETE without WHERE, TRUNCATE): what this statement does to its rows is
+// lost anyway, and that statement is reported on its own.
+bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& table);
 // The index the engine builds once per file for dropped_later_in_transaction.
 StatementIndex index_statements(const ParsedFile& file);
 
@@ -82,8 +86,8 @@ void for_each_added_constraint(const StatementView& v, Fn fn) {
 }
 
 // Rows of `table` that no one else's data is in: the table was created by
-// this migration, is temporary, or is dropped later in the same transaction
-// (that DROP is the finding).
+// this migration, is temporary, or is dropped or emptied later in the same
+// transaction (that DROP, DELETE or TRUNCATE is the finding).
 bool rows_not_at_stake(const StatementView& v, const QualifiedName& table);
 
 // The table an UPDATE or DELETE (`kind`: "UpdateStmt", "DeleteStmt") changes
@@ -94,6 +98,11 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 // Whether an earlier statement of this file created `table` or added
 // `column` to it: it holds no data the running release wrote yet.
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column);
+// The replayed history knows every column of `table` (created by the
+// migrations with columns the model could read, not a partition, whose
+// parent may have gained columns, nor one this migration creates IF NOT
+// EXISTS) and `column` is not one of them.
+bool column_absent_from_history(const StatementView& v, const QualifiedName& table, const std::string& column);
 
 // The file hook of a history rule (sources/history.h): reports the issues
 // the history check attached to the file's role, on its first line.

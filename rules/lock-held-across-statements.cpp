@@ -1,3 +1,8 @@
+#include <map>
+#include <optional>
+#include <set>
+
+#include "analysis/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -32,16 +37,82 @@ bool slow(const StatementView& v) {
   return false;
 }
 
+// The relations DROP statements of the open transaction removed so far, with
+// what went with them (owned sequences, partitions), as their locks show.
+struct DroppedInTransaction {
+  int transaction = -1;
+  std::set<QualifiedName> relations;
+  std::map<QualifiedName, bool> recreated_later;  // looked up once per relation
+  std::map<QualifiedName, std::uint32_t> first_exclusive;  // where each ACCESS EXCLUSIVE lock was first taken
+};
+
+// The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes.
+std::optional<QualifiedName> created_relation(const StatementView& v, const Statement& s) {
+  const Json& n = s.node;
+  const Json* rel = s.kind == "CreateStmt" || s.kind == "CreateSeqStmt" ? ast::field(n, s.kind == "CreateStmt" ? "relation" : "sequence")
+                    : s.kind == "ViewStmt" ? ast::field(n, "view") : nullptr;
+  if (s.kind == "CreateTableAsStmt")
+    if (const Json* into = ast::field(n, "into")) rel = ast::field(*into, "rel");
+  if (!rel) return std::nullopt;
+  return v.ctx.qualify_range_var(*rel);
+}
+
+// A later statement of the transaction creates the relation again under
+// the same name (a view rebuilt, a table swapped): queries that name it
+// wait for the lock and then run against the new one, so the wait is real.
+bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, const QualifiedName& rel) {
+  auto [it, fresh] = dropped.recreated_later.try_emplace(rel, false);
+  if (fresh)
+    for (std::size_t i : rules::transaction_statements(v).after)
+      if (created_relation(v, v.file.statements[i]) == rel) it->second = true;
+  return it->second;
+}
+
+void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
+  if (v.ctx.in_function_body()) return;  // runs when the function is called, not now
+  if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}, {}};
+  for (const RelationLock& l : v.effects.locks)
+    if (l.mode == LockMode::AccessExclusive) dropped.first_exclusive.try_emplace(l.relation, v.stmt.begin);
+  if (v.stmt.kind != "DropStmt") return;
+  std::string_view type = ast::str(v.stmt.node, "removeType");  // not DROP TRIGGER, POLICY, ... ON a table
+  if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE" &&
+      type != "OBJECT_FOREIGN_TABLE" && type != "OBJECT_INDEX")
+    return;
+  for (const RelationLock& l : v.effects.locks)
+    if (l.role == LockRole::Named || l.role == LockRole::OwnedSequence || l.role == LockRole::Partition)
+      dropped.relations.insert(l.relation);
+}
+
+// Dropped by this transaction, before, by or after this statement, and not
+// created again: once it commits, every query on the relation fails anyway,
+// so the wait its lock causes is the DROP's own finding.
+bool gone_with_transaction(const StatementView& v, DroppedInTransaction& dropped, const QualifiedName& rel) {
+  return (dropped.relations.count(rel) > 0 || rules::dropped_later_in_transaction(v, rel)) &&
+         !recreated_later(v, dropped, rel);
+}
+
 void check(const StatementView& v, Report& r) {
+  auto& dropped = r.file_state<DroppedInTransaction>(RuleId::lock_held_across_statements);
+  remember_drops(v, dropped);
   auto since = v.ctx.exclusive_lock_since();
   // Once per transaction: at the first slow statement after the lock was taken.
   if (!since || !v.ctx.in_transaction() || !slow(v) || r.reported_since(RuleId::lock_held_across_statements, *since))
     return;
   std::string locked;
-  for (const auto& [rel, mode] : v.ctx.held_locks())
-    if (mode == LockMode::AccessExclusive && !v.ctx.created_in_migration(rel))
-      locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
-  int line = v.file.source->lines.position(*since).line;
+  bool some_dropped = false;
+  std::uint32_t taken = *since;  // where the first of the locks named was taken
+  for (const auto& [rel, mode] : v.ctx.held_locks()) {
+    if (mode != LockMode::AccessExclusive || v.ctx.created_in_migration(rel)) continue;
+    if (gone_with_transaction(v, dropped, rel)) {
+      some_dropped = true;
+      continue;
+    }
+    auto first = dropped.first_exclusive.find(rel);
+    if (first != dropped.first_exclusive.end() && (locked.empty() || first->second < taken)) taken = first->second;
+    locked += (locked.empty() ? "`" : ", `") + rules::display(rel) + "`";
+  }
+  if (some_dropped && locked.empty()) return;  // every lock held is on a relation the transaction drops
+  int line = v.file.source->lines.position(taken).line;
   // The locked table's name now belongs to a table this migration created
   // (ALTER TABLE t RENAME TO t_old; CREATE TABLE t ...): name the statement
   // that took the lock instead of the new table.

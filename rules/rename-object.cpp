@@ -40,6 +40,22 @@ bool exempt(const StatementView& v, const std::string& key, bool relation) {
   return false;
 }
 
+// A sequence the model does not know, named as PostgreSQL names a serial
+// column's sequence (<table>_<column>_seq) after a table this migration
+// created whose columns it could not read (a statement in newer syntax) or
+// that has that column: it is that column's new sequence.
+bool serial_of_new_table(const StatementView& v, const QualifiedName& seq) {
+  if (v.ctx.catalog().sequence(seq) || !seq.name.ends_with("_seq")) return false;
+  std::string stem = seq.name.substr(0, seq.name.size() - 4);
+  for (std::size_t cut = stem.find('_'); cut != std::string::npos; cut = stem.find('_', cut + 1)) {
+    QualifiedName table{seq.schema, stem.substr(0, cut)};
+    if (!v.ctx.created_in_migration(table)) continue;
+    const TableInfo* t = v.ctx.catalog().table(table);
+    if (t && (!t->columns_known || t->columns.count(stem.substr(cut + 1)))) return true;
+  }
+  return false;
+}
+
 std::optional<Renamed> relation_rename(const StatementView& v, std::string_view type) {
   const char* kind = type == "OBJECT_VIEW" ? "view" : type == "OBJECT_MATVIEW" ? "materialized view"
                    : type == "OBJECT_SEQUENCE" ? "sequence" : type == "OBJECT_FOREIGN_TABLE" ? "foreign table" : nullptr;
@@ -48,7 +64,7 @@ std::optional<Renamed> relation_rename(const StatementView& v, std::string_view 
   if (v.ctx.created_in_migration(rel) || v.ctx.created_by_undone_migration(rel)) return std::nullopt;
   // An owned (serial, identity) sequence is used through its column's default, which follows the rename.
   const SequenceInfo* seq = v.ctx.catalog().sequence(rel);
-  if (seq && seq->owned_by) return std::nullopt;
+  if ((seq && seq->owned_by) || (type == "OBJECT_SEQUENCE" && serial_of_new_table(v, rel))) return std::nullopt;
   std::string from = rules::display(rel), to(ast::str(v.stmt.node, "newname"));
   std::string help = std::string(kind) == "sequence"
       ? "Keep the old name, or deploy code that no longer names `" + from + "` (nextval('" + from + "')) first."

@@ -45,8 +45,9 @@ struct StatementIndex {
   // For each top-level statement: the index of the next COMMIT, ROLLBACK,
   // PREPARE or ROLLBACK TO, or the number of statements.
   std::vector<std::size_t> transaction_end;
-  // DROP and RENAME statements (top level) by the unqualified names they
-  // drop or rename; DROP SCHEMA ... CASCADE by schema name. In file order.
+  // DROP, RENAME, DELETE and TRUNCATE statements (top level) by the
+  // unqualified names they drop, rename or delete from; DROP SCHEMA ...
+  // CASCADE by schema name. In file order.
   std::map<std::string, std::vector<std::size_t>> by_relation_name, schema_drops;
   // ALTER TABLE ... ADD COLUMN statements by (unqualified table name, column), in file order.
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> column_adds;

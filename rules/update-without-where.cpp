@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <set>
 
 #include "parser/ast.h"
 #include "rules/helpers.h"
@@ -11,6 +12,7 @@ namespace {
 struct Assignment {
   std::string column;
   bool reads_itself = false;
+  std::set<std::string> reads;  // the columns its value is computed from
 };
 std::vector<Assignment> assignments(const Json& update) {
   std::vector<Assignment> out;
@@ -18,16 +20,21 @@ std::vector<Assignment> assignments(const Json& update) {
     const Json* rt = ast::as(t, "ResTarget");
     std::string name = rt ? std::string(ast::str(*rt, "name")) : "";
     if (name.empty()) continue;
-    bool reads = false;
+    std::set<std::string> sources;
     if (const Json* val = ast::field(*rt, "val"))
       ast::walk(*val, [&](std::string_view kind, const Json& fields) {
         if (kind != "ColumnRef") return;
         auto names = ast::strings(ast::list(fields, "fields"));
-        reads = reads || (!names.empty() && names.back() == name);
+        if (!names.empty()) sources.insert(names.back());
       });
+    bool reads = sources.count(name) > 0;
     auto same = [&](const Assignment& a) { return a.column == name; };
-    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) it->reads_itself = it->reads_itself && reads;
-    else out.push_back({name, reads});
+    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
+      it->reads_itself = it->reads_itself && reads;
+      it->reads.insert(sources.begin(), sources.end());
+    } else {
+      out.push_back({name, reads, std::move(sources)});
+    }
   }
   return out;
 }
@@ -38,6 +45,15 @@ std::string column_list(const std::vector<std::string>& columns) {
   return list;
 }
 
+// A down script that refills a column from columns its up script added
+// (UPDATE t SET blocked = NOT enabled, before dropping enabled): it puts back
+// the old representation of data that lives on in those columns.
+bool restores_from_undone_column(const StatementView& v, const QualifiedName& table, const Assignment& a) {
+  return !a.reads.empty() && !a.reads_itself && std::all_of(a.reads.begin(), a.reads.end(), [&](const std::string& c) {
+    return v.ctx.column_created_by_undone_migration(table, c);
+  });
+}
+
 void check(const StatementView& v, Report& r) {
   auto target = rules::unfiltered_dml_target(v, "UpdateStmt");
   if (!target) return;
@@ -46,7 +62,7 @@ void check(const StatementView& v, Report& r) {
   // 1, in a trigger) is what the function is for, and nothing is lost.
   std::vector<std::string> overwritten, recomputed;
   for (const Assignment& a : assignments(v.stmt.node)) {
-    if (rules::column_new_in_migration(v, *target, a.column)) continue;
+    if (rules::column_new_in_migration(v, *target, a.column) || restores_from_undone_column(v, *target, a)) continue;
     if (!a.reads_itself) overwritten.push_back(a.column);
     else if (!v.stmt.deferred) recomputed.push_back(a.column);
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -161,19 +163,31 @@ std::string too_large(std::uint64_t size_or_more, bool exact) {
 void set_max_file_size(std::uint64_t bytes) { max_file_size_bytes = bytes; }
 std::uint64_t max_file_size() { return max_file_size_bytes; }
 
-std::optional<std::uint64_t> parse_file_size(std::string_view text) {
-  std::size_t digits = 0;
-  std::uint64_t n = 0;
-  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
-    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
-    n = n * 10 + static_cast<std::uint64_t>(text[digits] - '0');
+std::optional<double> parse_size(std::string_view text) {
+  // Digits, at most one decimal point among them, then the unit.
+  std::size_t end = 0, digits = 0;
+  bool point = false;
+  for (; end < text.size(); ++end) {
+    char c = text[end];
+    if (c >= '0' && c <= '9') ++digits;
+    else if (c == '.' && !point) point = true;
+    else break;
   }
-  if (digits == 0 || n == 0) return std::nullopt;
-  std::string unit(text.substr(digits));
+  if (digits == 0) return std::nullopt;
+  std::string unit(text.substr(end));
   std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
-  int shift = unit == "" || unit == "b" ? 0 : unit == "kb" ? 10 : unit == "mb" ? 20 : unit == "gb" ? 30 : -1;
-  if (shift < 0 || n > (UINT64_MAX >> shift)) return std::nullopt;
-  return n << shift;
+  int shift = unit == "" || unit == "b" ? 0 : unit == "kb" ? 10 : unit == "mb" ? 20 : unit == "gb" ? 30 : unit == "tb" ? 40 : -1;
+  if (shift < 0) return std::nullopt;
+  std::string number(text.substr(0, end));  // strtod: an overlong number is HUGE_VAL, not an exception
+  double size = std::strtod(number.c_str(), nullptr) * static_cast<double>(std::uint64_t{1} << shift);
+  if (size <= 0 || size >= 1e18) return std::nullopt;
+  return size;
+}
+
+std::optional<std::uint64_t> parse_file_size(std::string_view text) {
+  auto size = parse_size(text);
+  if (!size || *size != std::floor(*size)) return std::nullopt;  // "0.3kB" is not a whole number of bytes
+  return static_cast<std::uint64_t>(*size);
 }
 
 std::string format_file_size(std::uint64_t bytes) {

@@ -50,8 +50,13 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error);
 inline constexpr std::uint64_t kDefaultMaxFileSize = std::uint64_t{64} << 20;
 void set_max_file_size(std::uint64_t bytes);
 std::uint64_t max_file_size();
-// "64MB", "512kB", "1GB" (PostgreSQL's units, 1024-based) or a number of
-// bytes; nullopt when not a positive size of that form.
+// A size: a number (decimals allowed) with an optional unit B, kB, MB, GB or
+// TB (PostgreSQL's units, 1024-based, any case), "1.5GB"; nullopt when not a
+// positive size below 10^18 of that form. The one size syntax of the command
+// line and the configuration.
+std::optional<double> parse_size(std::string_view text);
+// "64MB", "512kB", "1GB" or a number of bytes (parse_size, a whole number of
+// bytes); nullopt when not a positive size of that form.
 std::optional<std::uint64_t> parse_file_size(std::string_view text);
 // A size as those units show it: "64MB", or "1500 bytes".
 std::string format_file_size(std::uint64_t bytes);

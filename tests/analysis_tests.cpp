@@ -891,6 +891,51 @@ TEST_CASE("data-loss findings are errors only where the loss is certain", "[rule
     REQUIRE(d.size() == 1);
     CHECK(d[0].severity == Severity::Error);
   }
+  SECTION("drop-column: a column the history shows absent destroys no data") {
+    // IF EXISTS: nothing to drop. Without it: PostgreSQL rejects the statement.
+    auto d = findings_after(history, "ALTER TABLE logs DROP COLUMN IF EXISTS legacy;", RuleId::drop_column);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(d[0].message.find("drops nothing") != std::string::npos);
+    d = findings_after(history, "ALTER TABLE logs DROP COLUMN legacy;", RuleId::drop_column);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(d[0].message.find("column does not exist") != std::string::npos);
+    // Not where the history does not know every column: an unknown table, CREATE TABLE AS, a
+    // partition (its parent may have gained columns), a table created IF NOT EXISTS in this migration
+    // that the file expects to exist already (ADD COLUMN IF NOT EXISTS).
+    const std::string partial = history +
+        "CREATE TABLE copied AS SELECT * FROM logs;\n"
+        "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n";
+    for (const char* sql : {"ALTER TABLE unknown_table DROP COLUMN legacy;", "ALTER TABLE copied DROP COLUMN legacy;",
+                            "ALTER TABLE events_2026 DROP COLUMN legacy;"}) {
+      d = findings_after(partial, sql, RuleId::drop_column);
+      INFO(sql);
+      REQUIRE(d.size() == 1);
+      CHECK(d[0].severity == Severity::Error);
+    }
+    d = findings_after(history,
+                       "CREATE TABLE IF NOT EXISTS drafts (id int);\nALTER TABLE drafts ADD COLUMN IF NOT EXISTS body text;\n"
+                       "ALTER TABLE drafts DROP COLUMN legacy;",
+                       RuleId::drop_column);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].message.find("permanently deletes") != std::string::npos);
+  }
+  SECTION("drop-column: the transaction deletes every row later anyway") {
+    CHECK(findings_after(history, "BEGIN; ALTER TABLE logs DROP COLUMN value; DELETE FROM logs; COMMIT;",
+                         RuleId::drop_column).empty());
+    CHECK(findings_after(history, "BEGIN; ALTER TABLE logs DROP COLUMN value; TRUNCATE access_log, logs; COMMIT;",
+                         RuleId::drop_column).empty());
+    // A filtered DELETE, a later transaction, or another table after a rename keep the finding.
+    for (const char* sql : {"BEGIN; ALTER TABLE logs DROP COLUMN value; DELETE FROM logs WHERE value IS NULL; COMMIT;",
+                            "BEGIN; ALTER TABLE logs DROP COLUMN value; COMMIT; DELETE FROM logs;",
+                            "BEGIN; ALTER TABLE logs DROP COLUMN value; ALTER TABLE logs RENAME TO old_logs;"
+                            " CREATE TABLE logs (id int); DELETE FROM logs; COMMIT;"}) {
+      INFO(sql);
+      CHECK(findings_after(history, sql, RuleId::drop_column).size() == 1);
+    }
+  }
 }
 
 TEST_CASE("context: CREATE TABLE AS and SELECT INTO create tables", "[context]") {
@@ -1015,4 +1060,21 @@ TEST_CASE("severity policy: drop-column on a table that may or may not have exis
               "ALTER TABLE q DROP COLUMN IF EXISTS old;") == V{Severity::Warning});
   CHECK(drops("ALTER TABLE q DROP COLUMN old;") == V{Severity::Error});
   CHECK(drops("CREATE TABLE IF NOT EXISTS q (id int, old int); ALTER TABLE q DROP COLUMN old;").empty());
+}
+
+TEST_CASE("lock-held-across-statements: locks on relations the transaction drops are not a wait of their own",
+          "[rules]") {
+  const std::string history = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+                              "CREATE TABLE reports (id bigint, user_id bigint REFERENCES users (id));\n"
+                              "CREATE TABLE orders (id bigint);\n";
+  // Only dropped relations are locked: nothing to report.
+  CHECK(findings_after(history, "BEGIN;\nDROP VIEW IF EXISTS v;\nDROP TABLE orders;\nCOMMIT;",
+                       RuleId::lock_held_across_statements).empty());
+  // The DROP of reports locks users (its foreign key's triggers), which stays: the message names users
+  // and the line its lock was taken on, not the dropped table's.
+  auto d = findings_after(history, "BEGIN;\nDROP TABLE orders;\nDROP TABLE reports;\nUPDATE users SET id = id + 0;\nCOMMIT;",
+                          RuleId::lock_held_across_statements);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("lock on `users` taken at line 3") != std::string::npos);
+  CHECK(d[0].message.find("orders") == std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "sources/discovery.h"
 #include "support.h"
 
 using testing::run_cli;
@@ -369,4 +370,18 @@ TEST_CASE("init writes a starter file that loads, and does not overwrite one", "
   CHECK(testing::read_file(d / ".migrasafe.toml") == "# mine\n");
   CHECK(run_cli("init --force", d.string()).exit_code == 0);
   CHECK(testing::read_file(d / ".migrasafe.toml") == starter_config());
+}
+
+TEST_CASE("one size syntax for --max-file-size and the [snapshot] thresholds", "[config]") {
+  CHECK(migrasafe::parse_size("64MB") == 64.0 * 1048576);
+  CHECK(migrasafe::parse_size("1.5TB") == 1.5 * 1099511627776.0);
+  CHECK(migrasafe::parse_size("512kb") == 512.0 * 1024);
+  CHECK(migrasafe::parse_size("100") == 100.0);
+  for (const char* bad : {"", "MB", "0", "0MB", "-1MB", "1.2.3MB", "10 MB", "1XB", "1e3", "2000000TB",
+                          "99999999999999999999999999999999999999999999999999999999999999999999999999999999999999"})
+    CHECK_FALSE(migrasafe::parse_size(bad));
+  // --max-file-size takes the same forms, in whole bytes.
+  CHECK(migrasafe::parse_file_size("1.5kB") == 1536u);
+  CHECK(migrasafe::parse_file_size("1TB") == std::uint64_t{1} << 40);
+  CHECK_FALSE(migrasafe::parse_file_size("0.3kB"));
 }

@@ -92,6 +92,37 @@ TEST_CASE("psql meta-commands and template placeholders are noted and skipped", 
   CHECK(placeholders == 2);
 }
 
+TEST_CASE("the rows after COPY ... FROM stdin are data up to the \\. line, not statements", "[parser]") {
+  // pg_dump style: tab-separated rows with quotes, semicolons and SQL-looking text.
+  std::string sql =
+      "COPY public.t (id, note) FROM stdin;\n"
+      "1\tit's; DROP TABLE t;\n"
+      "2\t\\N\n"
+      "\\.\n"
+      "copy t from STDIN with (format csv); -- lower case, options\r\n"
+      "3,\"a \"\"quoted\"\" ; value\r\n"
+      "\\.\r\n"
+      "SELECT 1;\n"
+      "\\copy t from stdin\n"
+      "4\tx'y\n"
+      "\\.\n"
+      "DROP TABLE t;\n";
+  ParsedFile f = parse(sql);
+  CHECK(f.problems.size() == 1);  // the \copy meta-command; the rows give no syntax error
+  REQUIRE(f.statements.size() == 4);
+  CHECK(f.statements[0].kind == "CopyStmt");
+  CHECK(f.statements[1].kind == "CopyStmt");
+  CHECK(f.statements[2].kind == "SelectStmt");
+  CHECK(f.source->lines.position(f.statements[2].begin).line == 8);
+  CHECK(f.statements[3].kind == "DropStmt");
+  CHECK(f.source->lines.position(f.statements[3].begin).line == 12);
+  // COPY ... TO stdout and COPY FROM a file have no inline rows; without a \. line the rows run to the end.
+  CHECK(parse("COPY t TO stdout;\nSELECT 1;\nCOPY t FROM '/tmp/x';\nSELECT 2;\n").statements.size() == 4);
+  ParsedFile open = parse("COPY t FROM stdin;\n1\t2\n3\t4\n");
+  CHECK(open.statements.size() == 1);
+  CHECK(open.problems.empty());
+}
+
 TEST_CASE("lexer: dollar quotes, escapes, nested comments and quoted identifiers", "[parser]") {
   std::string sql = "SELECT $f$ ; $$ $f$, E'it\\'s', 'a''b', \"we\"\"ird\" /* a /* nested */ ; */ ;";
   auto toks = lex(sql);
