@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <set>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "analysis/context.h"
 #include "rules/helpers.h"
 

@@ -2,7 +2,7 @@
 #include <optional>
 #include <set>
 
-#include "analysis/ast.h"
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
