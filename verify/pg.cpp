@@ -126,4 +126,24 @@ std::string quote_identifier(const std::string& name) {
   return out + "\"";
 }
 
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (!options) {
+    PQfreemem(error);
+    return conninfo;
+  }
+  // A value in single quotes, with \ and ' escaped, as libpq reads keyword/value strings.
+  auto quoted = [](const std::string& value) {
+    std::string out = "'";
+    for (char c : value) out += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+    return out + "'";
+  };
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (o->val && std::string(o->keyword) != "dbname") out += std::string(o->keyword) + "=" + quoted(o->val) + " ";
+  PQconninfoFree(options);
+  return out + "dbname=" + quoted(dbname);
+}
+
 }  // namespace migrasafe::verify

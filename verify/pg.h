@@ -52,5 +52,8 @@ struct ConnectionError : std::runtime_error {
 
 // `name` as a quoted SQL identifier (always quoted).
 std::string quote_identifier(const std::string& name);
+// `conninfo` (a keyword/value string or a URL) naming database `dbname` instead,
+// as a keyword/value string; `conninfo` itself when libpq cannot parse it.
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname);
 
 }  // namespace migrasafe::verify

@@ -36,6 +36,13 @@ const char* const kInstallHint =
 
 namespace {
 
+// `s` as one word of a POSIX shell command line.
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 bool has_server_binaries(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "initdb", ec) && fs::is_regular_file(dir / "pg_ctl", ec) &&
@@ -134,9 +141,9 @@ class EphemeralCluster : public Server {
 
   std::string how_to_connect() const override {
     std::string user = as_user_.empty() ? "" : "runuser -u postgres -- ";
-    return "the cluster is kept in " + root_.string() + "\n  connect: psql -h " + root_.string() +
-           " -U postgres -d postgres\n  stop and remove: " + user + (bindir_ / "pg_ctl").string() + " -D " +
-           data().string() + " -m fast stop && rm -rf " + root_.string();
+    return "the cluster is kept in " + root_.string() + "\n  connect: psql -h " + shell_quoted(root_.string()) +
+           " -U postgres -d postgres\n  stop and remove: " + user + shell_quoted((bindir_ / "pg_ctl").string()) +
+           " -D " + shell_quoted(data().string()) + " -m fast stop && rm -rf " + shell_quoted(root_.string());
   }
 
  private:
@@ -213,7 +220,9 @@ class ScratchDatabase : public Server {
   }
 
   std::string how_to_connect() const override {
-    return "the scratch database " + name_ + " is kept\n  connect: psql '" + url_ + "' -d " + name_;
+    return "the scratch database " + name_ + " is kept\n  connect: psql " +
+           shell_quoted(conninfo_with_database(url_, name_)) + "\n  remove: psql " + shell_quoted(url_) +
+           " -c " + shell_quoted("DROP DATABASE " + quote_identifier(name_) + " WITH (FORCE)");
   }
 
  private:
