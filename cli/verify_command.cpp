@@ -71,10 +71,10 @@ int run(const VerifyArgs& a) {
   if (a.keep) server->keep();
 
   VerifyResult result;
+  VerifyOptions options;
   try {
     Connection conn(server->conninfo(), server->dbname());
     Connection observer(server->conninfo(), server->dbname());  // samples locks of non-transactional statements
-    VerifyOptions options;
     int major = conn.server_version() / 10000;
     options.lint.analysis.pg_version = std::clamp(major, kMinPgVersion, kMaxPgVersion);
     std::fill(options.lint.enabled.begin(), options.lint.enabled.end(), false);  // effects only
@@ -89,6 +89,7 @@ int run(const VerifyArgs& a) {
   }
 
   RunResult run = verify_run_result(result);
+  run.options = options.lint.analysis;  // the server's version, as the JSON report's options say
   Format format = *parse_format(a.format);
   // The formats a CI system matches against the repository name files from its root.
   if (format == Format::Sarif || format == Format::Gitlab || format == Format::Github) run.root = baseline_root();

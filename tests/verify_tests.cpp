@@ -63,6 +63,8 @@ TEST_CASE("verify examples/: what fails on PostgreSQL, and the observed locks in
   // The diesel example alters the orders table of the other directory, which runs after it (path order),
   // and 0005's CONCURRENTLY inside BEGIN fails; each stops its own sequence only.
   CHECK(doc["summary"]["migrations_applied"] == 4);
+  CHECK(doc["options"]["pg_version"] == 15);  // the server's: the static effects are PostgreSQL 15's
+  CHECK(doc["server"]["version_num"].get<int>() / 10000 == 15);
   std::vector<std::string> failures;
   for (const auto& f : json_findings(doc)) {
     CHECK(f["rule"] == "verify-statement-failed");  // the static predictions agree with PostgreSQL 15
