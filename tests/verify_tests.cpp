@@ -247,7 +247,7 @@ TEST_CASE("verify: SIGTERM while the cluster is being created removes it too", "
   CHECK(fs::is_empty(r.tmpdir));
 }
 
-TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else", "[verify]") {
+TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else; --keep says how to reach it", "[verify]") {
   // A server to point --database at: a cluster kept by an earlier verify (--keep).
   VerifyRun r = run_script(
       "database",
@@ -259,6 +259,14 @@ TEST_CASE("verify --database: works in a scratch database, drops it, touches not
       "psql -X -At -h \"$dir\" -U postgres -d postgres -c \"SELECT 'scratch left: ' || count(*) FROM pg_database "
       "WHERE datname LIKE 'migrasafe_verify%'\" -c \"SELECT count(*) || ' untouched row' FROM untouched\" "
       "-c \"SELECT 'accounts in postgres: ' || count(*) FROM pg_class WHERE relname = 'accounts'\"\n"
+      // --keep with a URL: the printed commands reach the scratch database and drop it.
+      "\"$MIGRASAFE\" verify --keep --rows 7 --database \"postgresql://postgres@/postgres?host=$dir\" "
+      "fixtures/verify/clean 2> \"$TMPDIR/../kept.err\" > /dev/null\n"
+      "eval \"$(sed -n 's/^  connect: //p' \"$TMPDIR/../kept.err\") -X -At -c 'SELECT count(*) FROM accounts'\" "
+      "| sed 's/^/kept accounts: /'\n"
+      "eval \"$(sed -n 's/^  remove: //p' \"$TMPDIR/../kept.err\")\"\n"
+      "psql -X -At -h \"$dir\" -U postgres -d postgres -c \"SELECT 'scratch after remove: ' || count(*) FROM pg_database "
+      "WHERE datname LIKE 'migrasafe_verify%'\"\n"
       "runuser -u postgres -- " + kPgBin + "/pg_ctl -D \"$dir/data\" -m immediate stop >/dev/null; rm -rf \"$dir\"");
   INFO(r.out);
   CHECK_THAT(r.out, Catch::Contains("statements: no findings\nmigrasafe verify: 3 migrations applied\n"));
@@ -266,6 +274,8 @@ TEST_CASE("verify --database: works in a scratch database, drops it, touches not
   CHECK_THAT(r.out, Catch::Contains("scratch left: 0"));
   CHECK_THAT(r.out, Catch::Contains("1 untouched row"));
   CHECK_THAT(r.out, Catch::Contains("accounts in postgres: 1"));  // what the kept cluster's own run left, unchanged
+  CHECK_THAT(r.out, Catch::Contains("kept accounts: 7"));
+  CHECK_THAT(r.out, Catch::Contains("scratch after remove: 0"));
 }
 
 TEST_CASE("schema_differences names what is missing, left behind and changed", "[verify_state]") {

@@ -133,8 +133,10 @@ std::string conninfo_with_database(const std::string& conninfo, const std::strin
     PQfreemem(error);
     return conninfo;
   }
-  // A value in single quotes, with \ and ' escaped, as libpq reads keyword/value strings.
+  // A value as libpq reads keyword/value strings: in single quotes, with \ and ' escaped, when it
+  // is empty or holds one of those or a space.
   auto quoted = [](const std::string& value) {
+    if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos) return value;
     std::string out = "'";
     for (char c : value) out += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
     return out + "'";
