@@ -379,3 +379,13 @@ TEST_CASE("verify --keep: the printed commands connect to the kept cluster and r
   CHECK_THAT(r.out, Catch::Contains("removed"));
   CHECK(fs::is_empty(r.tmpdir));
 }
+
+TEST_CASE("verify: a TMPDIR with a space in its name holds the cluster as well", "[verify]") {
+  VerifyRun r = run_script("space", "export TMPDIR=\"$TMPDIR/with space\"; mkdir -p \"$TMPDIR\"\n"
+                                    "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --rows 3 fixtures/verify/clean; "
+                                    "echo \"exit=$?\"; ls -A \"$TMPDIR\" | wc -l | sed 's/^/left: /'");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("migrasafe verify: 3 migrations applied"));
+  CHECK_THAT(r.out, Catch::Contains("exit=0"));
+  CHECK_THAT(r.out, Catch::Contains("left: 0"));
+}

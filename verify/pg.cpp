@@ -126,6 +126,13 @@ std::string quote_identifier(const std::string& name) {
   return out + "\"";
 }
 
+std::string conninfo_value(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos) return value;
+  std::string out = "'";
+  for (char c : value) out += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+  return out + "'";
+}
+
 std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
@@ -133,19 +140,11 @@ std::string conninfo_with_database(const std::string& conninfo, const std::strin
     PQfreemem(error);
     return conninfo;
   }
-  // A value as libpq reads keyword/value strings: in single quotes, with \ and ' escaped, when it
-  // is empty or holds one of those or a space.
-  auto quoted = [](const std::string& value) {
-    if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos) return value;
-    std::string out = "'";
-    for (char c : value) out += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
-    return out + "'";
-  };
   std::string out;
   for (PQconninfoOption* o = options; o->keyword; ++o)
-    if (o->val && std::string(o->keyword) != "dbname") out += std::string(o->keyword) + "=" + quoted(o->val) + " ";
+    if (o->val && std::string(o->keyword) != "dbname") out += std::string(o->keyword) + "=" + conninfo_value(o->val) + " ";
   PQconninfoFree(options);
-  return out + "dbname=" + quoted(dbname);
+  return out + "dbname=" + conninfo_value(dbname);
 }
 
 }  // namespace migrasafe::verify

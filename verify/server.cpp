@@ -110,7 +110,8 @@ class EphemeralCluster : public Server {
       fail("initdb failed", log);
     started_ = true;  // from here on, cleanup stops the server (a stop of a server not running does nothing)
     // No TCP: the server listens only on a socket in the temporary directory.
-    std::string server_options = "-k " + root_.string() + " -c listen_addresses='' -c fsync=off " +
+    // pg_ctl passes these to postgres through a shell: the directory is quoted for it ($TMPDIR may hold spaces).
+    std::string server_options = "-k " + shell_quoted(root_.string()) + " -c listen_addresses='' -c fsync=off " +
                                  "-c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC";
     if (run(bindir_ / "pg_ctl", {"-D", data().string(), "-w", "-t", "60", "-l", (root_ / "server.log").string(), "-o",
                                  server_options, "start"},
@@ -120,7 +121,7 @@ class EphemeralCluster : public Server {
   }
 
   std::string conninfo() const override {
-    return "host=" + root_.string() + " user=postgres dbname=postgres application_name=migrasafe-verify";
+    return "host=" + conninfo_value(root_.string()) + " user=postgres dbname=postgres application_name=migrasafe-verify";
   }
 
   void cleanup() override {
