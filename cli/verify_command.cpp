@@ -6,6 +6,9 @@
 #include <memory>
 
 #include "analysis/context.h"
+#include "config/baseline.h"
+#include "reporters/registry.h"
+#include "reporters/reporters.h"
 #include "rules/registry.h"
 #include "sources/discovery.h"
 #include "sources/layouts.h"
@@ -68,10 +71,10 @@ int run(const VerifyArgs& a) {
   if (a.keep) server->keep();
 
   VerifyResult result;
+  VerifyOptions options;
   try {
     Connection conn(server->conninfo(), server->dbname());
     Connection observer(server->conninfo(), server->dbname());  // samples locks of non-transactional statements
-    VerifyOptions options;
     int major = conn.server_version() / 10000;
     options.lint.analysis.pg_version = std::clamp(major, kMinPgVersion, kMaxPgVersion);
     std::fill(options.lint.enabled.begin(), options.lint.enabled.end(), false);  // effects only
@@ -85,6 +88,11 @@ int run(const VerifyArgs& a) {
     return kExitUsage;
   }
 
+  RunResult run = verify_run_result(result);
+  run.options = options.lint.analysis;  // the server's version, as the JSON report's options say
+  Format format = *parse_format(a.format);
+  // The formats a CI system matches against the repository name files from its root.
+  if (format == Format::Sarif || format == Format::Gitlab || format == Format::Github) run.root = baseline_root();
   std::ofstream file;
   if (!a.output.empty()) {
     file.open(a.output, std::ios::binary);
@@ -94,8 +102,9 @@ int run(const VerifyArgs& a) {
     }
   }
   std::ostream& out = a.output.empty() ? std::cout : file;
-  if (a.format == "json") write_verify_json(out, result, info);
-  else write_verify_text(out, result, info);
+  ReportOptions report;
+  report.fail_on = a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on);
+  write_verify_report(out, format, result, run, info, report);
   out.flush();
   if (!out) {
     std::cerr << "migrasafe: error: cannot write " << (a.output.empty() ? "<stdout>" : a.output) << "\n";
@@ -103,14 +112,16 @@ int run(const VerifyArgs& a) {
   }
   if (a.keep) std::cerr << "migrasafe: " << server->how_to_connect() << "\n";
 
-  bool unreadable = false;
-  std::size_t failing = 0;
-  std::optional<Severity> threshold = a.fail_on == "never" ? std::nullopt : parse_severity(a.fail_on);
-  for (const VerifyFinding& f : result.findings) {
-    unreadable |= f.check == "unreadable";
-    if (threshold && f.severity >= *threshold) ++failing;
-  }
-  if (unreadable) return kExitInput;
+  // As `check`: a file that could not be read is exit 3, else findings at or above --fail-on are exit 1.
+  Counts c = count(run);
+  if (format != Format::Text)
+    for (const FileResult& f : run.files)
+      if (!f.input_error.empty()) std::cerr << "migrasafe: error: " << f.path << ": " << f.input_error << "\n";
+  if (c.input_errors) return kExitInput;
+  std::size_t failing = !report.fail_on                        ? 0
+                        : *report.fail_on == Severity::Error   ? c.errors
+                        : *report.fail_on == Severity::Warning ? c.errors + c.warnings
+                                                               : c.findings();
   return failing ? kExitFindings : kExitClean;
 }
 
@@ -138,7 +149,7 @@ VerifyCommand add_verify_command(CLI::App& app) {
       ->check(CLI::IsMember(layout_choices()))
       ->capture_default_str();
   cmd->add_option("-f,--format", args->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember(format_names()))
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
   cmd->add_option("--fail-on", args->fail_on, "Lowest severity that makes the exit code 1")

@@ -37,6 +37,7 @@ std::string_view category_name(Category c) {
     case Category::History: return "history";
     case Category::Idempotency: return "idempotency";
     case Category::SchemaDesign: return "schema-design";
+    case Category::Verify: return "verify";
     case Category::Syntax: return "syntax";
   }
   return "";

@@ -7,7 +7,8 @@
 
 namespace migrasafe {
 
-enum class Category { Locking, Rewrite, Transaction, DataLoss, Compatibility, Reversibility, History, Idempotency, SchemaDesign, Syntax };
+// Codes by hundreds in this order (MS1xx locking ... MS9xx schema design, MS10xx verify), syntax MS0xx.
+enum class Category { Locking, Rewrite, Transaction, DataLoss, Compatibility, Reversibility, History, Idempotency, SchemaDesign, Verify, Syntax };
 enum class Severity { Note, Warning, Error };
 
 std::string_view category_name(Category c);  // "data-loss"

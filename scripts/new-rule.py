@@ -19,15 +19,15 @@ import rule_index  # noqa: E402
 
 MARKER = "TODO(new-rule)"
 # rules.def's Category enumerators, by the name the CLI and docs use, with the hundred of their codes.
-# Syntax and history findings come from the parser and the migration-set pass, not from a statement
-# check, so they are not offered here.
+# Syntax, history and verify findings come from the parser, the migration-set pass and `migrasafe verify`,
+# not from a statement check, so they are not offered here.
 CATEGORIES = {
     "locking": ("Locking", 1), "rewrite": ("Rewrite", 2), "transaction": ("Transaction", 3),
     "data-loss": ("DataLoss", 4), "compatibility": ("Compatibility", 5), "reversibility": ("Reversibility", 6),
     "idempotency": ("Idempotency", 8), "schema-design": ("SchemaDesign", 9),
 }
 ENUM_TO_CATEGORY = {enum: name for name, (enum, _) in CATEGORIES.items()}
-ENUM_TO_CATEGORY.update({"Syntax": "syntax", "History": "history"})
+ENUM_TO_CATEGORY.update({"Syntax": "syntax", "History": "history", "Verify": "verify"})
 SEVERITIES = {"note": "Note", "warning": "Warning", "error": "Error"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROW_START = re.compile(r"^RULE\(", re.M)

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -143,14 +144,14 @@ TEST_CASE("rules: a header line, and fixable rules marked; sources counts in wor
   std::istringstream lines(r.out);
   std::string header, line;
   std::getline(lines, header);
-  CHECK(header.rfind("code   rule ", 0) == 0);
+  CHECK(std::regex_search(header, std::regex("^code +rule ")));  // columns as wide as the longest code
   CHECK_THAT(header, Catch::Contains("category") && Catch::Contains("severity") && Catch::Contains("fix") &&
                          Catch::Contains("summary"));
   std::size_t fix_column = header.find("fix");
   std::size_t rows = 0;
   while (std::getline(lines, line)) {
     ++rows;
-    const migrasafe::RuleInfo* rule = migrasafe::find_rules(line.substr(0, 5)).at(0);
+    const migrasafe::RuleInfo* rule = migrasafe::find_rules(line.substr(0, line.find(' '))).at(0);
     INFO(line);
     CHECK(line.substr(fix_column, 4) == (rule->fixable ? "yes " : "-   "));
   }

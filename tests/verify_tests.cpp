@@ -5,6 +5,7 @@
 // it had.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support.h"
 #include "verify/database_state.h"
@@ -41,6 +42,17 @@ VerifyRun verify(const std::string& name, const std::string& args) {
   return run_script(name, "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " " + args);
 }
 
+// The findings of a JSON report (check's shape: per file), each with its file's path.
+std::vector<nlohmann::json> json_findings(const nlohmann::json& doc) {
+  std::vector<nlohmann::json> out;
+  for (const auto& file : doc["files"])
+    for (auto f : file["findings"]) {
+      f["path"] = file["path"];
+      out.push_back(f);
+    }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("verify examples/: what fails on PostgreSQL, and the observed locks in JSON", "[verify]") {
@@ -51,9 +63,13 @@ TEST_CASE("verify examples/: what fails on PostgreSQL, and the observed locks in
   // The diesel example alters the orders table of the other directory, which runs after it (path order),
   // and 0005's CONCURRENTLY inside BEGIN fails; each stops its own sequence only.
   CHECK(doc["summary"]["migrations_applied"] == 4);
+  CHECK(doc["options"]["pg_version"] == 15);  // the server's: the static effects are PostgreSQL 15's
+  CHECK(doc["server"]["version_num"].get<int>() / 10000 == 15);
   std::vector<std::string> failures;
-  for (const auto& f : doc["findings"]) {
-    CHECK(f["check"] == "verify-statement-failed");  // the static predictions agree with PostgreSQL 15
+  for (const auto& f : json_findings(doc)) {
+    CHECK(f["rule"] == "verify-statement-failed");  // the static predictions agree with PostgreSQL 15
+    CHECK(f["code"] == "MS1001");
+    CHECK(f["category"] == "verify");
     CHECK(f["severity"] == "error");
     failures.push_back(f["path"].get<std::string>() + ":" + std::to_string(f["line"].get<int>()) + " " +
                        f["message"].get<std::string>());
@@ -85,10 +101,10 @@ TEST_CASE("verify catches a down script that misses a column", "[verify]") {
   INFO(r.out);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("fixtures/verify/down-misses-column/002_profile.down.sql:1:1: "
-                                    "warning[verify-down-incomplete]: after up and down: left behind column "
+                                    "warning[MS1007 verify-down-incomplete]: after up and down: left behind column "
                                     "public.accounts.bio (text)"));
   // ... and the second up then fails on the column the down left.
-  CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[verify-reapply-failed]: up again: column \"bio\" "
+  CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[MS1002 verify-reapply-failed]: up again: column \"bio\" "
                                     "of relation \"accounts\" already exists (SQLSTATE 42701)"));
   CHECK(fs::is_empty(r.tmpdir));
 }
@@ -97,7 +113,7 @@ TEST_CASE("verify catches a down script that loses the table's rows", "[verify]"
   VerifyRun r = verify("down-loses-data", "fixtures/verify/down-loses-data");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_widen_name.down.sql:2:1: warning[verify-rows-not-restored]: public.accounts: "
+  CHECK_THAT(r.out, Catch::Contains("002_widen_name.down.sql:2:1: warning[MS1008 verify-rows-not-restored]: public.accounts: "
                                     "0 rows after up and down, 1000 before"));
   CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));  // the schema itself comes back
 }
@@ -106,7 +122,7 @@ TEST_CASE("verify catches a down script that adds a dropped column back without 
   VerifyRun r = verify("down-loses-column-values", "fixtures/verify/down-loses-column-values");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[verify-values-not-restored]: "
+  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[MS1009 verify-values-not-restored]: "
                                     "public.accounts.legacy_code: 1000 values before the up, 0 after up and down"));
   CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));
   CHECK_THAT(r.out, !Catch::Contains("verify-rows-not-restored"));
@@ -116,7 +132,7 @@ TEST_CASE("verify --rows: an up that fails on a table with rows; with --rows 0 i
   VerifyRun r = verify("up-fails-on-data", "fixtures/verify/up-fails-on-data");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[verify-statement-failed]: up: column "
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS1001 verify-statement-failed]: up: column "
                                     "\"email\" of relation \"accounts\" contains null values (SQLSTATE 23502)"));
   VerifyRun empty = verify("up-fails-on-data-empty", "--rows 0 fixtures/verify/up-fails-on-data");
   INFO(empty.out);
@@ -132,7 +148,7 @@ TEST_CASE("verify --schema: the dump is applied first, and its tables get synthe
                            "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --schema \"$TMPDIR/../schema.sql\" \"$TMPDIR/../on-schema\"");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[verify-statement-failed]"));
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS1001 verify-statement-failed]"));
   CHECK_THAT(r.out, Catch::Contains("contains null values (SQLSTATE 23502)"));
 }
 
@@ -151,7 +167,7 @@ TEST_CASE("verify: dbmate runs the up in a transaction, where CONCURRENTLY fails
   VerifyRun r = verify("concurrently", "fixtures/verify/concurrently-in-transaction");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("20240102000000_index_name.sql:3:1: error[verify-statement-failed]: up: CREATE "
+  CHECK_THAT(r.out, Catch::Contains("20240102000000_index_name.sql:3:1: error[MS1001 verify-statement-failed]: up: CREATE "
                                     "INDEX CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001) (in the "
                                     "migration's transaction, rolled back)"));
 }
@@ -161,7 +177,7 @@ TEST_CASE("verify: a clean dbmate set round-trips with transaction:false and agr
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   auto doc = nlohmann::json::parse(r.out);
-  CHECK(doc["findings"].empty());
+  CHECK(json_findings(doc).empty());
   CHECK(doc["summary"]["migrations_applied"] == 3);
   CHECK(doc["scripts"].size() == 9);  // up, down, up again for each
   int outside = 0;
@@ -189,7 +205,7 @@ TEST_CASE("verify: COPY TO STDOUT is read and dropped, COPY FROM STDIN is not se
   INFO(r.out);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("001_copy.sql:3: not sent: COPY ... FROM STDIN reads data that psql sends after it"));
-  CHECK_THAT(r.out, Catch::Contains("1 migration applied; 0 errors"));
+  CHECK_THAT(r.out, Catch::Contains("statements: no findings\nmigrasafe verify: 1 migration applied\n"));
 }
 
 TEST_CASE("verify without server binaries: exit 2 with the reason, nothing left behind", "[verify]") {
@@ -231,25 +247,35 @@ TEST_CASE("verify: SIGTERM while the cluster is being created removes it too", "
   CHECK(fs::is_empty(r.tmpdir));
 }
 
-TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else", "[verify]") {
+TEST_CASE("verify --database: works in a scratch database, drops it, touches nothing else; --keep says how to reach it", "[verify]") {
   // A server to point --database at: a cluster kept by an earlier verify (--keep).
   VerifyRun r = run_script(
       "database",
       "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --keep fixtures/verify/clean > /dev/null 2>&1 || exit 98\n"
       "dir=$(ls -d \"$TMPDIR\"/migrasafe-verify-*)\n"
       "psql -X -q -h \"$dir\" -U postgres -d postgres -c 'CREATE TABLE untouched (id int); INSERT INTO untouched VALUES (1);'\n"
-      "\"$MIGRASAFE\" verify --database \"host=$dir user=postgres dbname=postgres\" fixtures/verify/clean | tail -1\n"
+      "\"$MIGRASAFE\" verify --database \"host=$dir user=postgres dbname=postgres\" fixtures/verify/clean | tail -2\n"
       "echo \"exit=${PIPESTATUS[0]}\"\n"
       "psql -X -At -h \"$dir\" -U postgres -d postgres -c \"SELECT 'scratch left: ' || count(*) FROM pg_database "
       "WHERE datname LIKE 'migrasafe_verify%'\" -c \"SELECT count(*) || ' untouched row' FROM untouched\" "
       "-c \"SELECT 'accounts in postgres: ' || count(*) FROM pg_class WHERE relname = 'accounts'\"\n"
+      // --keep with a URL: the printed commands reach the scratch database and drop it.
+      "\"$MIGRASAFE\" verify --keep --rows 7 --database \"postgresql://postgres@/postgres?host=$dir\" "
+      "fixtures/verify/clean 2> \"$TMPDIR/../kept.err\" > /dev/null\n"
+      "eval \"$(sed -n 's/^  connect: //p' \"$TMPDIR/../kept.err\") -X -At -c 'SELECT count(*) FROM accounts'\" "
+      "| sed 's/^/kept accounts: /'\n"
+      "eval \"$(sed -n 's/^  remove: //p' \"$TMPDIR/../kept.err\")\"\n"
+      "psql -X -At -h \"$dir\" -U postgres -d postgres -c \"SELECT 'scratch after remove: ' || count(*) FROM pg_database "
+      "WHERE datname LIKE 'migrasafe_verify%'\"\n"
       "runuser -u postgres -- " + kPgBin + "/pg_ctl -D \"$dir/data\" -m immediate stop >/dev/null; rm -rf \"$dir\"");
   INFO(r.out);
-  CHECK_THAT(r.out, Catch::Contains("3 migrations applied; 0 errors, 0 warnings, 0 notes"));
+  CHECK_THAT(r.out, Catch::Contains("statements: no findings\nmigrasafe verify: 3 migrations applied\n"));
   CHECK_THAT(r.out, Catch::Contains("exit=0"));
   CHECK_THAT(r.out, Catch::Contains("scratch left: 0"));
   CHECK_THAT(r.out, Catch::Contains("1 untouched row"));
   CHECK_THAT(r.out, Catch::Contains("accounts in postgres: 1"));  // what the kept cluster's own run left, unchanged
+  CHECK_THAT(r.out, Catch::Contains("kept accounts: 7"));
+  CHECK_THAT(r.out, Catch::Contains("scratch after remove: 0"));
 }
 
 TEST_CASE("schema_differences names what is missing, left behind and changed", "[verify_state]") {
@@ -264,4 +290,102 @@ TEST_CASE("schema_differences names what is missing, left behind and changed", "
   CHECK(schema_differences(before, after) ==
         std::vector<std::string>{"changed column public.t.a: was integer NOT NULL, now bigint NOT NULL",
                                  "missing column public.t.b (text)", "left behind column public.t.c (text)"});
+}
+
+TEST_CASE("verify: a unique index over duplicate rows fails, stays INVALID, and the duplicates are counted", "[verify]") {
+  VerifyRun r = verify("duplicates", "fixtures/verify/unique-index-over-duplicates");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  const std::string file = "fixtures/verify/unique-index-over-duplicates/20240102000000_unique_plan.sql:3:1: ";
+  CHECK_THAT(r.out, Catch::Contains(file + "error[MS1001 verify-statement-failed]: up: could not create unique index "
+                                           "\"accounts_plan_key\" (SQLSTATE 23505)"));
+  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS1012 verify-invalid-index]: public.accounts_plan_key is INVALID"));
+  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS1014 verify-duplicate-rows]: public.accounts: 1000 rows share 1 "
+                                           "key (plan) of the unique index public.accounts_plan_key, which is INVALID"));
+}
+
+TEST_CASE("verify --seed: a NOT VALID foreign key over orphaned rows is caught before VALIDATE fails", "[verify]") {
+  VerifyRun r = verify("orphans", "--seed fixtures/verify/seeds/orders-without-accounts.sql "
+                                  "fixtures/verify/not-valid-foreign-key");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  // Order 3 references account 99; order 4's NULL key is not checked (MATCH SIMPLE).
+  CHECK_THAT(r.out, Catch::Contains("001_orders_account.up.sql:2:1: warning[MS1013 verify-orphaned-rows]: "
+                                    "public.orders: 1 row references no row of public.accounts by foreign key "
+                                    "orders_account_id_fkey (NOT VALID: VALIDATE CONSTRAINT will fail)"));
+  CHECK_THAT(r.out, !Catch::Contains("verify-statement-failed"));  // ADD ... NOT VALID itself succeeds
+  // Reported once: the up again re-adds the same key over the same rows.
+  CHECK(r.out.find("verify-orphaned-rows") == r.out.rfind("verify-orphaned-rows"));
+}
+
+TEST_CASE("verify --rows: synthetic values meet CHECK constraints; a table none meets is reported empty", "[verify]") {
+  VerifyRun r = verify("checks", "--rows 50 fixtures/verify/check-constraints");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  // products got rows (status IN (...), BETWEEN, LIKE, > 0, >= 10 all met), so a new NOT NULL column fails ...
+  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: error[MS1001 verify-statement-failed]: up: column "
+                                    "\"weight_grams\" of relation \"products\" contains null values (SQLSTATE 23502)"));
+  CHECK_THAT(r.out, !Catch::Contains("public.products left empty"));
+  // ... and the domain's pattern has no simple value: warehouses is left empty and said so, once.
+  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: note[MS1015 verify-table-not-filled]: "
+                                    "public.warehouses left empty before this migration: "));
+  CHECK(r.out.find("public.warehouses left empty") == r.out.rfind("public.warehouses left empty"));
+}
+
+TEST_CASE("verify: every report format carries the verify findings, with check's exit codes", "[verify]") {
+  // One run per format on the same fixture: a down that misses a column (warning) and the failed up again (error).
+  VerifyRun r = run_script(
+      "formats",
+      "for f in sarif github gcc gitlab markdown junit; do\n"
+      "  \"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --format $f fixtures/verify/down-misses-column > \"$TMPDIR/../out.$f\"\n"
+      "  echo \"$f exit=$?\"\n"
+      "done\n"
+      "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --fail-on never fixtures/verify/down-misses-column >/dev/null; "
+      "echo \"never exit=$?\"");
+  INFO(r.out);
+  for (const char* format : {"sarif", "github", "gcc", "gitlab", "markdown", "junit"})
+    CHECK_THAT(r.out, Catch::Contains(std::string(format) + " exit=1"));
+  CHECK_THAT(r.out, Catch::Contains("never exit=0"));
+  auto report = [&](const std::string& format) { return testing::read_file(r.tmpdir.parent_path() / ("out." + format)); };
+  auto sarif = nlohmann::json::parse(report("sarif"));
+  std::set<std::string> rule_ids;
+  for (const auto& result : sarif["runs"][0]["results"]) {
+    rule_ids.insert(result["ruleId"].get<std::string>());
+    CHECK(result["locations"][0]["physicalLocation"]["region"]["startLine"].get<int>() >= 1);
+  }
+  CHECK(rule_ids == std::set<std::string>{"MS1002", "MS1007"});
+  CHECK_THAT(report("github"), Catch::Contains("title=MS1007 verify-down-incomplete::after up and down: left behind "
+                                               "column public.accounts.bio (text)"));
+  CHECK_THAT(report("gcc"), Catch::Contains("fixtures/verify/down-misses-column/002_profile.up.sql:3:1: error: up again: "));
+  CHECK_THAT(report("gitlab"), Catch::Contains("\"check_name\": \"verify-down-incomplete\""));
+  CHECK_THAT(report("markdown"), Catch::Contains("verify-down-incomplete"));
+  CHECK_THAT(report("junit"), Catch::Contains("MS1002"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify --keep: the printed commands connect to the kept cluster and remove it", "[verify]") {
+  VerifyRun r = run_script(
+      "keep",
+      "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --keep fixtures/verify/clean 2> \"$TMPDIR/../keep.err\" >/dev/null\n"
+      "echo \"exit=$?\"; cat \"$TMPDIR/../keep.err\"\n"
+      "connect=$(sed -n 's/^  connect: //p' \"$TMPDIR/../keep.err\")\n"
+      "remove=$(sed -n 's/^  stop and remove: //p' \"$TMPDIR/../keep.err\")\n"
+      "eval \"$connect -X -At -c 'SELECT count(*) || '\\'' accounts kept'\\'' FROM accounts'\"\n"
+      "eval \"$remove\" > /dev/null && echo removed");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("exit=0"));
+  CHECK_THAT(r.out, Catch::Contains("migrasafe: the cluster is kept in " + r.tmpdir.string() + "/migrasafe-verify-"));
+  CHECK_THAT(r.out, Catch::Contains("1000 accounts kept"));
+  CHECK_THAT(r.out, Catch::Contains("removed"));
+  CHECK(fs::is_empty(r.tmpdir));
+}
+
+TEST_CASE("verify: a TMPDIR with a space in its name holds the cluster as well", "[verify]") {
+  VerifyRun r = run_script("space", "export TMPDIR=\"$TMPDIR/with space\"; mkdir -p \"$TMPDIR\"\n"
+                                    "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --rows 3 fixtures/verify/clean; "
+                                    "echo \"exit=$?\"; ls -A \"$TMPDIR\" | wc -l | sed 's/^/left: /'");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("migrasafe verify: 3 migrations applied"));
+  CHECK_THAT(r.out, Catch::Contains("exit=0"));
+  CHECK_THAT(r.out, Catch::Contains("left: 0"));
 }

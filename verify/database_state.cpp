@@ -1,6 +1,7 @@
 #include "verify/database_state.h"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -107,6 +108,60 @@ std::vector<std::string> invalid_indexes(Connection& conn) {
   return out;
 }
 
+std::map<std::string, OrphanedRows> orphaned_rows(Connection& conn) {
+  std::map<std::string, OrphanedRows> out;
+  // Partitions' clones of a partitioned table's key (conparentid) are counted through the parent.
+  const std::string keys = std::string("WITH ns AS (") + kUserSchemas + R"()
+SELECT ns.nspname || '.' || c.relname || '.' || co.conname, ns.nspname || '.' || c.relname,
+  rn.nspname || '.' || r.relname, co.convalidated,
+  CASE c.relkind WHEN 'p' THEN '' ELSE 'ONLY ' END || quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
+  CASE r.relkind WHEN 'p' THEN '' ELSE 'ONLY ' END || quote_ident(rn.nspname) || '.' || quote_ident(r.relname),
+  (SELECT string_agg('c.' || quote_ident(a.attname) || ' IS NOT NULL', ' AND ') FROM unnest(co.conkey) k(n)
+     JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n),
+  (SELECT string_agg('p.' || quote_ident(p.attname) || ' = c.' || quote_ident(a.attname), ' AND ')
+     FROM unnest(co.conkey, co.confkey) k(n, f)
+     JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n
+     JOIN pg_attribute p ON p.attrelid = co.confrelid AND p.attnum = k.f)
+FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN ns ON ns.oid = c.relnamespace
+  JOIN pg_class r ON r.oid = co.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE co.contype = 'f' AND co.conparentid = 0 ORDER BY 1)";
+  for (auto& key : conn.query(keys)) {
+    QueryResult count = conn.exec("SELECT count(*) FROM " + key[4] + " AS c WHERE " + key[6] +
+                                  " AND NOT EXISTS (SELECT FROM " + key[5] + " AS p WHERE " + key[7] + ")");
+    if (!count.ok || count.rows.empty()) continue;  // a key this query cannot compare is not judged
+    long long rows = std::stoll(count.rows[0][0]);
+    if (rows > 0) out[key[0]] = {key[1], key[2], key[3] == "t", rows};
+  }
+  return out;
+}
+
+std::map<std::string, DuplicateKeys> duplicate_keys(Connection& conn) {
+  std::map<std::string, DuplicateKeys> out;
+  // The key as the index computes it (columns or expressions), over the rows its predicate covers;
+  // NULLs are distinct unless the index says NULLS NOT DISTINCT.
+  const std::string indexes = std::string("WITH ns AS (") + kUserSchemas + R"()
+SELECT ns.nspname || '.' || ic.relname, ns.nspname || '.' || c.relname,
+  CASE c.relkind WHEN 'p' THEN '' ELSE 'ONLY ' END || quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
+  (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) FROM generate_series(1, i.indnkeyatts) k),
+  coalesce(pg_get_expr(i.indpred, i.indrelid, true), 'true'),
+  -- indnullsnotdistinct is new in PostgreSQL 15
+  CASE WHEN coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) THEN 'true' ELSE
+    (SELECT string_agg('(' || pg_get_indexdef(i.indexrelid, k, true) || ') IS NOT NULL', ' AND ')
+     FROM generate_series(1, i.indnkeyatts) k) END
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+  JOIN ns ON ns.oid = c.relnamespace
+WHERE i.indisunique AND NOT i.indisvalid ORDER BY 1)";
+  for (auto& index : conn.query(indexes)) {
+    QueryResult count = conn.exec("SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM " + index[2] +
+                                  " WHERE (" + index[4] + ") AND " + index[5] + " GROUP BY " + index[3] +
+                                  " HAVING count(*) > 1) AS d");
+    if (!count.ok || count.rows.empty()) continue;  // a key this query cannot compute is not judged
+    long long keys = std::stoll(count.rows[0][0]);
+    if (keys > 0) out[index[0]] = {index[1], "(" + index[3] + ")", keys, std::stoll(count.rows[0][1])};
+  }
+  return out;
+}
+
 namespace {
 
 // A value of base type `type` (pg_type.typname) for row number `g`, unique
@@ -129,9 +184,73 @@ std::string synthetic_value(const std::string& type, const std::string& category
   return "";
 }
 
+// The constants a CHECK expression names ('a', 0, 2.5), as SQL literals.
+std::vector<std::string> constants_in(const std::string& expression) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < expression.size(); ++i) {
+    char c = expression[i];
+    if (c == '\'') {
+      std::size_t end = i + 1;
+      while (end < expression.size() && !(expression[end] == '\'' && (end + 1 == expression.size() || expression[end + 1] != '\'')))
+        end += expression[end] == '\'' ? 2 : 1;
+      out.push_back(expression.substr(i, end + 1 - i));
+      i = end;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) &&
+               (i == 0 || !(std::isalnum(static_cast<unsigned char>(expression[i - 1])) || expression[i - 1] == '_'))) {
+      std::size_t end = i;
+      while (end < expression.size() && (std::isdigit(static_cast<unsigned char>(expression[end])) || expression[end] == '.'))
+        ++end;
+      out.push_back(expression.substr(i, end - i));
+      i = end - 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '"') {
+      // an identifier (or a quoted one): its digits are no constant
+      std::size_t end = i + 1;
+      if (c == '"') while (end < expression.size() && expression[end] != '"') ++end;
+      else while (end < expression.size() && (std::isalnum(static_cast<unsigned char>(expression[end])) || expression[end] == '_')) ++end;
+      i = c == '"' ? end : end - 1;
+    }
+  }
+  return out;
+}
+
+// The first value (an expression of the row number g) that meets every CHECK on
+// a column, its table's (`checks`, which name the column) and its type's (a
+// domain checks on the cast), for all `rows` rows: the type's own value first,
+// then values built from the constants the CHECKs name. Empty when none does.
+std::string value_meeting_checks(Connection& conn, const std::string& column, const std::string& type,
+                                 const std::string& own_value, const std::vector<std::string>& checks,
+                                 const std::vector<std::string>& constants, int rows) {
+  std::vector<std::string> candidates;
+  if (!own_value.empty()) candidates.push_back(own_value);
+  constexpr std::size_t kMaxConstants = 12;  // enough for an IN list or a range; bounds the queries
+  for (std::size_t i = 0; i < std::min(constants.size(), kMaxConstants); ++i) {
+    const std::string& k = constants[i];
+    if (k.front() == '\'') {
+      candidates.push_back(k + " || g");  // unique per row: 'SKU-' || g meets LIKE 'SKU-%'
+      candidates.push_back(k);
+    } else {
+      candidates.push_back(k + " + g");
+      candidates.push_back(k);
+      candidates.push_back(k + " + 1");
+      candidates.push_back(k + " - 1");
+    }
+  }
+  std::string all_met = "true";
+  for (const std::string& check : checks) all_met += " AND (" + check + ") IS NOT FALSE";
+  for (const std::string& candidate : candidates) {
+    QueryResult r = conn.exec("SELECT bool_and(" + all_met + ") FROM (SELECT (" + candidate + ")::" + type + " AS " +
+                              column + " FROM generate_series(1, " + std::to_string(rows) + ") AS g) AS s");
+    if (r.ok && !r.rows.empty() && r.rows[0][0] == "t") return candidate;
+  }
+  return "";
+}
+
 struct ColumnInfo {
   std::string name, type, base, category;
   bool enumerated = false, not_null = false, defaulted = false;
+  std::vector<std::string> checks;     // its own CHECK expressions (of this column alone)
+  std::vector<std::string> constants;  // named by those and by its domain's CHECKs
+  bool domain_checked = false;         // its type is a domain with a CHECK
 };
 
 struct ForeignKey {
@@ -194,7 +313,21 @@ FillReport fill_empty_tables(Connection& conn, int rows) {
              "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' "
              "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype "
              "WHERE a.attrelid = " + t.oid + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"))
-      columns.push_back({row[0], row[1], row[2], row[3], row[4] == "t", row[5] == "t", row[6] == "t"});
+      columns.push_back({row[0], row[1], row[2], row[3], row[4] == "t", row[5] == "t", row[6] == "t", {}, {}, false});
+    // The CHECKs a column's values must meet: the table's on that column alone, and its domain's.
+    for (auto& row : conn.query(
+             "SELECT quote_ident(a.attname), pg_get_expr(co.conbin, co.conrelid, true), true FROM pg_constraint co "
+             "JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = co.conkey[1] "
+             "WHERE co.conrelid = " + t.oid + " AND co.contype = 'c' AND cardinality(co.conkey) = 1 "
+             "UNION ALL SELECT quote_ident(a.attname), pg_get_constraintdef(co.oid), false FROM pg_attribute a "
+             "JOIN pg_constraint co ON co.contypid = a.atttypid AND co.contype = 'c' "
+             "WHERE a.attrelid = " + t.oid + " AND a.attnum > 0 AND NOT a.attisdropped"))
+      for (ColumnInfo& c : columns) {
+        if (c.name != row[0]) continue;
+        if (row[2] == "t") c.checks.push_back(row[1]);
+        else c.domain_checked = true;
+        for (std::string& k : constants_in(row[1])) c.constants.push_back(std::move(k));
+      }
     std::vector<std::string> ctes, names, values;
     std::map<std::string, std::string> from_key;  // column -> value from a referenced row
     const auto& table_keys = keys[t.oid];
@@ -217,6 +350,9 @@ FillReport fill_empty_tables(Connection& conn, int rows) {
       if (auto it = from_key.find(c.name); it != from_key.end()) value = it->second;
       else if (c.enumerated) value = "(enum_range(NULL::" + c.type + "))[1]";
       else value = synthetic_value(c.base, c.category);
+      if (!from_key.count(c.name) && (!c.checks.empty() || c.domain_checked))
+        if (std::string met = value_meeting_checks(conn, c.name, c.type, value, c.checks, c.constants, rows); !met.empty())
+          value = met;
       if (value.empty()) {
         if (c.not_null) problem = "no synthetic value for column " + c.name + " of type " + c.type;
         continue;

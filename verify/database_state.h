@@ -27,6 +27,25 @@ DataCounts data_counts(Connection& conn);
 // Indexes left INVALID (a failed CREATE INDEX CONCURRENTLY), as schema.name.
 std::vector<std::string> invalid_indexes(Connection& conn);
 
+// A foreign key (validated or NOT VALID) some of whose rows reference no row.
+struct OrphanedRows {
+  std::string table, referenced_table;  // schema.name
+  bool validated = false;
+  long long rows = 0;
+};
+// By constraint, "schema.table.constraint": the rows whose key (all its columns
+// not NULL, as MATCH SIMPLE checks it) finds no referenced row.
+std::map<std::string, OrphanedRows> orphaned_rows(Connection& conn);
+
+// An INVALID unique index (a failed CREATE UNIQUE INDEX CONCURRENTLY) whose
+// table holds rows sharing a key.
+struct DuplicateKeys {
+  std::string table, key;  // schema.name, "(email, lower(name))"
+  long long keys = 0, rows = 0;
+};
+// By index, "schema.name".
+std::map<std::string, DuplicateKeys> duplicate_keys(Connection& conn);
+
 struct FillReport {
   std::vector<std::string> filled;                            // tables given rows
   std::vector<std::pair<std::string, std::string>> skipped;  // table, why it was left empty
@@ -34,7 +53,9 @@ struct FillReport {
 // Inserts `rows` synthetic rows into every empty ordinary table, referenced
 // tables first: values from the column types (unique per row), defaults where
 // a column has one, foreign keys pointing at existing rows, the first label
-// of an enum. A table whose rows PostgreSQL rejects is left empty.
+// of an enum; a column with a CHECK (its own, or its domain's) gets the first
+// value that meets it for every row, tried from the constants the CHECK
+// names. A table whose rows PostgreSQL rejects is left empty.
 FillReport fill_empty_tables(Connection& conn, int rows);
 
 }  // namespace migrasafe::verify

@@ -126,4 +126,25 @@ std::string quote_identifier(const std::string& name) {
   return out + "\"";
 }
 
+std::string conninfo_value(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos) return value;
+  std::string out = "'";
+  for (char c : value) out += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+  return out + "'";
+}
+
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (!options) {
+    PQfreemem(error);
+    return conninfo;
+  }
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (o->val && std::string(o->keyword) != "dbname") out += std::string(o->keyword) + "=" + conninfo_value(o->val) + " ";
+  PQconninfoFree(options);
+  return out + "dbname=" + conninfo_value(dbname);
+}
+
 }  // namespace migrasafe::verify

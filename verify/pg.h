@@ -52,5 +52,11 @@ struct ConnectionError : std::runtime_error {
 
 // `name` as a quoted SQL identifier (always quoted).
 std::string quote_identifier(const std::string& name);
+// `value` as a keyword/value connection string holds it: in single quotes, with
+// \ and ' escaped, when it is empty or holds one of those or a space.
+std::string conninfo_value(const std::string& value);
+// `conninfo` (a keyword/value string or a URL) naming database `dbname` instead,
+// as a keyword/value string; `conninfo` itself when libpq cannot parse it.
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname);
 
 }  // namespace migrasafe::verify

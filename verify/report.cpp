@@ -1,9 +1,13 @@
 #include "verify/report.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "reporters/reporters.h"
+#include "rules/engine.h"
 #include "rules/registry.h"
 
 namespace migrasafe::verify {
@@ -32,9 +36,74 @@ std::string statement_text(const ScriptRun& script, const StatementRun& s) {
   return std::string(std::string_view(script.source->text).substr(s.begin, s.end - s.begin));
 }
 
+// How to act on each verify rule's finding.
+std::string_view help_for(RuleId rule) {
+  switch (rule) {
+    case RuleId::verify_statement_failed:
+      return "the migration fails like this on a database in this state: fix the statement, or the data it "
+             "needs (--seed gives verify the team's own rows)";
+    case RuleId::verify_reapply_failed:
+      return "after a rollback the migration cannot be applied again: make the down script drop what the up "
+             "script creates";
+    case RuleId::verify_lock_mismatch:
+    case RuleId::verify_rewrite_mismatch:
+    case RuleId::verify_scan_mismatch:
+    case RuleId::verify_transaction_mismatch:
+      return "the static analysis is wrong about this statement on this PostgreSQL version: trust what the "
+             "server did, and report it to migrasafe";
+    case RuleId::verify_down_incomplete:
+      return "make the down script restore the schema exactly as it was before the up script";
+    case RuleId::verify_rows_not_restored:
+    case RuleId::verify_values_not_restored:
+      return "a rollback loses data: keep what the up script removes (a copy table, a column left in place "
+             "until the next release) so the down script can put it back";
+    case RuleId::verify_values_cleared:
+    case RuleId::verify_rows_deleted:
+      return "check that the up script means to remove this data; a down script cannot bring it back";
+    case RuleId::verify_invalid_index:
+      return "an INVALID index is maintained on every write but never used: DROP INDEX CONCURRENTLY it and "
+             "build it again";
+    case RuleId::verify_orphaned_rows:
+      return "delete or fix the orphaned rows before VALIDATE CONSTRAINT, which fails on them";
+    case RuleId::verify_duplicate_rows:
+      return "remove the duplicates, drop the INVALID index and build it again";
+    case RuleId::verify_table_not_filled:
+      return "the migrations ran on this table without rows: give verify your own rows with --seed";
+    default: return "";
+  }
+}
+
 }  // namespace
 
-void write_verify_text(std::ostream& out, const VerifyResult& result, const ServerInfo& server) {
+RunResult verify_run_result(VerifyResult& result) {
+  RunResult run;
+  run.files = std::move(result.files);
+  result.files.clear();
+  std::map<std::string, std::size_t> file_of_path;
+  for (std::size_t i = 0; i < run.files.size(); ++i) file_of_path.emplace(run.files[i].path, i);
+  for (const VerifyFinding& f : result.findings) {
+    auto [it, added] = file_of_path.emplace(f.path, run.files.size());
+    if (added) run.files.push_back(lint_source(std::make_shared<const SourceFile>(f.path, ""), {}, {}));
+    FileResult& file = run.files[it->second];
+    if (!file.input_error.empty()) continue;
+    Diagnostic d{f.rule, rule_info(f.rule).severity, f.begin, f.end, f.message, std::string(help_for(f.rule))};
+    if (d.begin == d.end) {  // the statement there, else the next one (a comment may come first)
+      auto next = std::find_if(file.parsed.statements.begin(), file.parsed.statements.end(),
+                               [&](const Statement& s) { return s.begin >= d.begin && !s.embedded(); });
+      if (next != file.parsed.statements.end()) d.begin = next->begin, d.end = next->end;
+    }
+    file.diagnostics.push_back(std::move(d));
+  }
+  for (FileResult& file : run.files)
+    std::stable_sort(file.diagnostics.begin(), file.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.begin < b.begin; });
+  return run;
+}
+
+namespace {
+
+// What every statement did on the server, explain-style.
+void write_observations(std::ostream& out, const VerifyResult& result, const ServerInfo& server) {
   out << "verify on " << visible_controls(server.description) << "\n";
   for (const ScriptRun& script : result.scripts) {
     out << "\n" << visible_controls(script.path) << " (" << phase_name(script.phase) << ", "
@@ -61,20 +130,11 @@ void write_verify_text(std::ostream& out, const VerifyResult& result, const Serv
   }
   if (!result.notes.empty()) out << "\n";
   for (const std::string& note : result.notes) out << "note: " << visible_controls(note) << "\n";
-  if (!result.findings.empty()) out << "\n";
-  std::size_t errors = 0, warnings = 0, notes = 0;
-  for (const VerifyFinding& f : result.findings) {
-    if (f.path.empty()) out << "verify";
-    else out << visible_controls(f.path) << ":" << f.position.line << ":" << f.position.column;
-    out << ": " << severity_name(f.severity) << "[verify-" << f.check << "]: " << visible_controls(f.message) << "\n";
-    (f.severity == Severity::Error ? errors : f.severity == Severity::Warning ? warnings : notes)++;
-  }
-  out << "\n" << result.migrations_applied << " migration" << (result.migrations_applied == 1 ? "" : "s")
-      << " applied; " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning"
-      << (warnings == 1 ? "" : "s") << ", " << notes << " note" << (notes == 1 ? "" : "s") << "\n";
+  out << "\n";
 }
 
-void write_verify_json(std::ostream& out, const VerifyResult& result, const ServerInfo& server) {
+// `check`'s JSON document of `run` with the server, every script run and the notes.
+void write_verify_json(std::ostream& out, const VerifyResult& result, const RunResult& run, const ServerInfo& server) {
   using nlohmann::json;
   auto locks_json = [](const std::vector<ObservedLock>& locks) {
     json a = json::array();
@@ -115,26 +175,28 @@ void write_verify_json(std::ostream& out, const VerifyResult& result, const Serv
                        {"failed", script.failed},
                        {"statements", std::move(statements)}});
   }
-  json findings = json::array();
-  for (const VerifyFinding& f : result.findings) {
-    json j = {{"check", "verify-" + f.check}, {"severity", severity_name(f.severity)}, {"message", valid_utf8(f.message)}};
-    if (!f.path.empty()) {
-      j["path"] = valid_utf8(f.path);
-      j["line"] = f.position.line;
-      j["column"] = f.position.column;
-    }
-    findings.push_back(std::move(j));
-  }
   json notes = json::array();
   for (const std::string& n : result.notes) notes.push_back(valid_utf8(n));
-  json doc = {{"schema_version", 1},
-              {"tool", {{"name", "migrasafe"}, {"version", MIGRASAFE_VERSION}}},
-              {"server", {{"description", valid_utf8(server.description)}, {"version_num", result.server_version}}},
-              {"scripts", std::move(scripts)},
-              {"findings", std::move(findings)},
-              {"notes", std::move(notes)},
-              {"summary", {{"migrations_applied", result.migrations_applied}, {"findings", result.findings.size()}}}};
+  std::ostringstream check_json;
+  write_json(check_json, run);
+  json doc = json::parse(check_json.str());
+  doc["server"] = {{"description", valid_utf8(server.description)}, {"version_num", result.server_version}};
+  doc["scripts"] = std::move(scripts);
+  doc["notes"] = std::move(notes);
+  doc["summary"]["migrations_applied"] = result.migrations_applied;
   out << doc.dump(2) << "\n";
+}
+
+}  // namespace
+
+void write_verify_report(std::ostream& out, Format format, const VerifyResult& result, const RunResult& run,
+                         const ServerInfo& server, const ReportOptions& options) {
+  if (format == Format::Json) return write_verify_json(out, result, run, server);
+  if (format == Format::Text) write_observations(out, result, server);
+  write_report(out, format, run, options);
+  if (format == Format::Text)
+    out << "migrasafe verify: " << result.migrations_applied << " migration"
+        << (result.migrations_applied == 1 ? "" : "s") << " applied\n";
 }
 
 }  // namespace migrasafe::verify

@@ -22,34 +22,13 @@ std::string_view phase_name(Phase p) {
   return "";
 }
 
-const std::vector<VerifyCheck>& verify_checks() {
-  static const std::vector<VerifyCheck> checks = {
-      {"statement-failed", Severity::Error, "a statement failed on PostgreSQL (the migration stops there)"},
-      {"reapply-failed", Severity::Error, "the up script failed when applied again after its down script"},
-      {"lock-mismatch", Severity::Warning, "PostgreSQL took a different lock than the static analysis predicts"},
-      {"rewrite-mismatch", Severity::Warning, "a table was (or was not) rewritten against the prediction"},
-      {"scan-mismatch", Severity::Warning, "a table was (or was not) scanned against the prediction"},
-      {"transaction-mismatch", Severity::Warning,
-       "PostgreSQL refused (or ran) in a transaction block what the analysis says it runs (or refuses)"},
-      {"down-incomplete", Severity::Warning, "the schema after up and down differs from the schema before the up"},
-      {"rows-not-restored", Severity::Warning, "a table has fewer rows after up and down than before the up"},
-      {"values-not-restored", Severity::Warning,
-       "a column has fewer non-NULL values after up and down than before the up (a dropped column added back)"},
-      {"values-cleared", Severity::Note, "values of a column that existed before the up became NULL"},
-      {"invalid-index", Severity::Warning, "a migration left an INVALID index behind"},
-      {"rows-deleted", Severity::Note, "the up script removed rows from a table that existed before it"},
-      {"table-not-filled", Severity::Note, "a table could not be given synthetic rows and was left empty"},
-      {"unreadable", Severity::Error, "a migration file could not be read"},
-  };
-  return checks;
-}
-
 namespace {
 
-Severity severity_of(std::string_view check) {
-  for (const VerifyCheck& c : verify_checks())
-    if (c.name == check) return c.severity;
-  return Severity::Warning;
+// The verify rule `check` names: "lock-mismatch" is verify-lock-mismatch (rules.def).
+RuleId verify_rule(std::string_view check) {
+  const RuleInfo* rule = find_rule("verify-" + std::string(check));
+  if (!rule || rule->category != Category::Verify) throw std::logic_error("no verify rule " + std::string(check));
+  return rule->id;
 }
 
 constexpr int kLockRankCount = 8;
@@ -143,17 +122,22 @@ struct Runner {
   // statements, some of them in branches that may not run).
   std::set<std::string> body_only_locks = {};
   std::set<std::string> reported_invalid = {};  // INVALID indexes reported (said once)
+  std::string current_up = {};                  // the up script of the migration being run
+  std::map<std::string, std::size_t> file_of_path = {};  // index in result.files
 
-  void finding(std::string check, const ScriptRun* script, std::uint32_t offset, std::string message) {
-    VerifyFinding f;
-    f.severity = severity_of(check);
-    f.check = std::move(check);
-    if (script) {
-      f.path = script->path;
-      f.position = script->source->lines.position(offset);
-    }
-    f.message = std::move(message);
-    result.findings.push_back(std::move(f));
+  // Keeps the static analysis of a script for the report; a dbmate file's down section joins its up section.
+  void keep_analysis(FileResult analysis) {
+    auto [it, added] = file_of_path.emplace(analysis.path, result.files.size());
+    if (added) result.files.push_back(std::move(analysis));
+    else if (analysis.parsed.source != result.files[it->second].parsed.source)
+      result.files[it->second] = merge_disjoint(std::move(result.files[it->second]), std::move(analysis));
+  }
+
+  // A finding of verify rule `check` at `offset` of `script` (the report widens it to the statement
+  // there); without a script, at the start of the migration about to run.
+  void finding(std::string_view check, const ScriptRun* script, std::uint32_t offset, std::string message) {
+    std::string path = script ? script->path : current_up;
+    result.findings.push_back({verify_rule(check), std::move(path), offset, offset, std::move(message)});
   }
 
   // Row-level work takes some locks only when a row needs it: a foreign-key
@@ -422,15 +406,18 @@ struct Runner {
                                p.message);
     script.failed = !ok;
     result.scripts.push_back(std::move(script));
+    if (phase != Phase::Reapply) keep_analysis(std::move(predicted));
     return ok;
   }
 
   std::optional<std::string> read(const std::string& path) {
     std::string error;
     auto text = read_input({path, false}, error);
-    if (!text) {
-      VerifyFinding f{"unreadable", Severity::Error, path, {}, error};
-      result.findings.push_back(std::move(f));
+    if (!text && file_of_path.emplace(path, result.files.size()).second) {
+      FileResult unreadable;
+      unreadable.path = path;
+      unreadable.input_error = error;
+      result.files.push_back(std::move(unreadable));
     }
     return text;
   }
@@ -440,7 +427,7 @@ struct Runner {
     FillReport fill = fill_empty_tables(conn, options.rows);
     for (const auto& [table, why] : fill.skipped) {
       if (!left_empty.insert(table).second) continue;
-      finding("table-not-filled", nullptr, 0, table + " left empty: " + why);
+      finding("table-not-filled", nullptr, 0, table + " left empty before this migration: " + why);
     }
   }
 
@@ -462,27 +449,48 @@ struct Runner {
       return true;
     }
 
+    current_up = m.up;
     fill_tables();
     SchemaSnapshot schema_before = schema_snapshot(conn);
     DataCounts data_before = data_counts(conn);
+    std::map<std::string, OrphanedRows> orphans_before = orphaned_rows(conn);
     std::size_t first_script = result.scripts.size();
     bool applied = apply(m.up, *up_text, m, Phase::Up, dbmate ? m.up_section : std::nullopt);
     const ScriptRun* up_run = &result.scripts[first_script];
+    // What the data says about the up script as a whole is said at its first statement.
+    std::uint32_t up_at = up_run->statements.empty() ? 0 : up_run->statements.front().begin;
     // A failed CREATE INDEX CONCURRENTLY leaves its INVALID index behind: said even when the run stops.
-    for (const std::string& index : invalid_indexes(conn))
-      if (reported_invalid.insert(index).second)
-        finding("invalid-index", up_run, 0, index + " is INVALID after the up script (drop it and build it again)");
+    std::map<std::string, DuplicateKeys> duplicates = duplicate_keys(conn);
+    for (const std::string& index : invalid_indexes(conn)) {
+      if (!reported_invalid.insert(index).second) continue;
+      finding("invalid-index", up_run, up_at, index + " is INVALID after the up script (drop it and build it again)");
+      if (auto d = duplicates.find(index); d != duplicates.end())
+        finding("duplicate-rows", up_run, up_at,
+                d->second.table + ": " + std::to_string(d->second.rows) + " rows share " + std::to_string(d->second.keys) +
+                    (d->second.keys == 1 ? " key " : " keys ") + d->second.key + " of the unique index " + index +
+                    ", which is INVALID: it cannot be built until they are removed");
+    }
+    // Rows the up script left without their referenced row (a NOT VALID key does not check old rows).
+    for (const auto& [key, orphans] : orphaned_rows(conn)) {
+      auto before = orphans_before.find(key);
+      if (before != orphans_before.end() && before->second.rows >= orphans.rows) continue;
+      finding("orphaned-rows", up_run, up_at,
+              orphans.table + ": " + std::to_string(orphans.rows) +
+                  (orphans.rows == 1 ? " row references no row of " : " rows reference no row of ") +
+                  orphans.referenced_table + " by foreign key " + key.substr(orphans.table.size() + 1) +
+                  (orphans.validated ? "" : " (NOT VALID: VALIDATE CONSTRAINT will fail)"));
+    }
     if (!applied) return false;
     ++result.migrations_applied;
     DataCounts data_after = data_counts(conn);
     for (const auto& [table, n] : data_before.rows)
       if (auto it = data_after.rows.find(table); it != data_after.rows.end() && it->second < n)
-        finding("rows-deleted", up_run, 0, table + ": " + std::to_string(n - it->second) + " of " + std::to_string(n) +
+        finding("rows-deleted", up_run, up_at, table + ": " + std::to_string(n - it->second) + " of " + std::to_string(n) +
                                                " rows removed by the up script");
     for (const auto& [column, n] : data_before.values)
       if (auto it = data_after.values.find(column); it != data_after.values.end() && it->second < n &&
                                                      data_after.rows[column.substr(0, column.rfind('.'))] >= n)
-        finding("values-cleared", up_run, 0, column + ": " + std::to_string(n - it->second) +
+        finding("values-cleared", up_run, up_at, column + ": " + std::to_string(n - it->second) +
                                                  " values became NULL in the up script");
     if (!down_text) return true;
 
@@ -520,24 +528,24 @@ struct Runner {
     auto text = read(path);
     if (!text) return false;
     auto source = std::make_shared<const SourceFile>(path, *text);
-    if (what == "--schema") {
-      // The static model starts from the same schema.
-      LintOptions replay_only = options.lint;
-      std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
-      analyse_file(parse_file(source), {}, replay_only, nullptr, &history);
-    }
-    ParsedFile parsed = parse_file(source);
-    for (const Statement& stmt : parsed.statements) {
+    // The static model starts from the same schema (a seed file may create tables too).
+    LintOptions replay_only = options.lint;
+    std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
+    FileResult analysis = analyse_file(parse_file(source), {}, replay_only, nullptr, &history);
+    ScriptRun script;  // where a failure is reported
+    script.path = path;
+    bool ok = true;
+    for (const Statement& stmt : analysis.parsed.statements) {
       if (stmt.embedded()) continue;
-      QueryResult r = conn.exec(std::string(parsed.text(stmt)));
+      QueryResult r = conn.exec(std::string(analysis.parsed.text(stmt)));
       if (!r.ok) {
-        VerifyFinding f{"statement-failed", Severity::Error, path, source->lines.position(stmt.begin),
-                        what + ": " + r.error + " (SQLSTATE " + r.sqlstate + ")"};
-        result.findings.push_back(std::move(f));
-        return false;
+        finding("statement-failed", &script, stmt.begin, what + ": " + r.error + " (SQLSTATE " + r.sqlstate + ")");
+        ok = false;
+        break;
       }
     }
-    return true;
+    keep_analysis(std::move(analysis));
+    return ok;
   }
 };
 

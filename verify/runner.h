@@ -58,34 +58,31 @@ struct ScriptRun {
   bool failed = false;
 };
 
+// A finding of a verify rule (rules.def, category verify), at a span of the
+// script it is about (`path`: an up or down script, --schema or --seed).
 struct VerifyFinding {
-  std::string check;  // "statement-failed", "lock-mismatch", ...
-  Severity severity = Severity::Warning;
-  std::string path;  // empty: the run as a whole
-  Position position;
+  RuleId rule;
+  std::string path;
+  std::uint32_t begin = 0, end = 0;
   std::string message;
 };
 
 struct VerifyResult {
   int server_version = 0;  // e.g. 150004
   std::vector<ScriptRun> scripts;
+  // The static analysis of every script run (and of --schema and --seed), one per path in the
+  // order they ran, without findings: the report adds `findings` to them. A file that could
+  // not be read has its input_error set.
+  std::vector<FileResult> files;
   std::vector<VerifyFinding> findings;
-  std::vector<std::string> notes;  // skipped scripts, tables left empty, ...
+  std::vector<std::string> notes;  // skipped scripts, statements not sent, ...
   std::size_t migrations_applied = 0;
 };
 
-// The checks verify reports, with their severities, for docs and `--help`.
-struct VerifyCheck {
-  std::string_view name;
-  Severity severity;
-  std::string_view summary;
-};
-const std::vector<VerifyCheck>& verify_checks();
-
 // Runs `set` on the database `conn` is connected to; `observer`, a second
 // connection to it, samples the locks of statements that cannot run in a
-// transaction block. Input problems (a file that cannot be read) are
-// findings of check "unreadable".
+// transaction block. A migration file that cannot be read is a file of the
+// result with its input_error set.
 VerifyResult run_verify(Connection& conn, Connection& observer, const MigrationSet& set, const VerifyOptions& options);
 
 }  // namespace migrasafe::verify

@@ -36,6 +36,13 @@ const char* const kInstallHint =
 
 namespace {
 
+// `s` as one word of a POSIX shell command line.
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 bool has_server_binaries(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "initdb", ec) && fs::is_regular_file(dir / "pg_ctl", ec) &&
@@ -103,7 +110,8 @@ class EphemeralCluster : public Server {
       fail("initdb failed", log);
     started_ = true;  // from here on, cleanup stops the server (a stop of a server not running does nothing)
     // No TCP: the server listens only on a socket in the temporary directory.
-    std::string server_options = "-k " + root_.string() + " -c listen_addresses='' -c fsync=off " +
+    // pg_ctl passes these to postgres through a shell: the directory is quoted for it ($TMPDIR may hold spaces).
+    std::string server_options = "-k " + shell_quoted(root_.string()) + " -c listen_addresses='' -c fsync=off " +
                                  "-c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC";
     if (run(bindir_ / "pg_ctl", {"-D", data().string(), "-w", "-t", "60", "-l", (root_ / "server.log").string(), "-o",
                                  server_options, "start"},
@@ -113,7 +121,7 @@ class EphemeralCluster : public Server {
   }
 
   std::string conninfo() const override {
-    return "host=" + root_.string() + " user=postgres dbname=postgres application_name=migrasafe-verify";
+    return "host=" + conninfo_value(root_.string()) + " user=postgres dbname=postgres application_name=migrasafe-verify";
   }
 
   void cleanup() override {
@@ -134,9 +142,9 @@ class EphemeralCluster : public Server {
 
   std::string how_to_connect() const override {
     std::string user = as_user_.empty() ? "" : "runuser -u postgres -- ";
-    return "the cluster is kept in " + root_.string() + "\n  connect: psql -h " + root_.string() +
-           " -U postgres -d postgres\n  stop and remove: " + user + (bindir_ / "pg_ctl").string() + " -D " +
-           data().string() + " -m fast stop && rm -rf " + root_.string();
+    return "the cluster is kept in " + root_.string() + "\n  connect: psql -h " + shell_quoted(root_.string()) +
+           " -U postgres -d postgres\n  stop and remove: " + user + shell_quoted((bindir_ / "pg_ctl").string()) +
+           " -D " + shell_quoted(data().string()) + " -m fast stop && rm -rf " + shell_quoted(root_.string());
   }
 
  private:
@@ -213,7 +221,9 @@ class ScratchDatabase : public Server {
   }
 
   std::string how_to_connect() const override {
-    return "the scratch database " + name_ + " is kept\n  connect: psql '" + url_ + "' -d " + name_;
+    return "the scratch database " + name_ + " is kept\n  connect: psql " +
+           shell_quoted(conninfo_with_database(url_, name_)) + "\n  remove: psql " + shell_quoted(url_) +
+           " -c " + shell_quoted("DROP DATABASE " + quote_identifier(name_) + " WITH (FORCE)");
   }
 
  private:
