@@ -26,6 +26,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool reported_by_verify(const RuleInfo& rule) { return rule.name.substr(0, 7) == "verify-"; }
+
 std::string_view category_name(Category c) {
   switch (c) {
     case Category::Locking: return "locking";
@@ -37,7 +39,6 @@ std::string_view category_name(Category c) {
     case Category::History: return "history";
     case Category::Idempotency: return "idempotency";
     case Category::SchemaDesign: return "schema-design";
-    case Category::Verify: return "verify";
     case Category::Syntax: return "syntax";
   }
   return "";

@@ -7,8 +7,8 @@
 
 namespace migrasafe {
 
-// Codes by hundreds in this order (MS1xx locking ... MS9xx schema design, MS10xx verify), syntax MS0xx.
-enum class Category { Locking, Rewrite, Transaction, DataLoss, Compatibility, Reversibility, History, Idempotency, SchemaDesign, Verify, Syntax };
+// Codes by hundreds in this order (MS1xx locking ... MS9xx schema design), syntax MS0xx.
+enum class Category { Locking, Rewrite, Transaction, DataLoss, Compatibility, Reversibility, History, Idempotency, SchemaDesign, Syntax };
 enum class Severity { Note, Warning, Error };
 
 std::string_view category_name(Category c);  // "data-loss"
@@ -38,6 +38,8 @@ const std::vector<RuleInfo>& all_rules();
 // By RuleId: the rules that run when nothing is selected (opt-in ones are off).
 std::vector<bool> default_enabled_rules();
 const RuleInfo& rule_info(RuleId id);
+// The verify-* rules: reported by `migrasafe verify` from what PostgreSQL did, never by `check`.
+bool reported_by_verify(const RuleInfo& rule);
 // By name, code or alias (case-insensitive); nullptr when unknown. An alias
 // may name several rules (squawk's require-timeout-settings): see find_rules.
 const RuleInfo* find_rule(std::string_view name);

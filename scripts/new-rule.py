@@ -19,7 +19,7 @@ import rule_index  # noqa: E402
 
 MARKER = "TODO(new-rule)"
 # rules.def's Category enumerators, by the name the CLI and docs use, with the hundred of their codes.
-# Syntax, history and verify findings come from the parser, the migration-set pass and `migrasafe verify`,
+# Syntax and history findings come from the parser, the migration-set pass,
 # not from a statement check, so they are not offered here.
 CATEGORIES = {
     "locking": ("Locking", 1), "rewrite": ("Rewrite", 2), "transaction": ("Transaction", 3),
@@ -27,7 +27,7 @@ CATEGORIES = {
     "idempotency": ("Idempotency", 8), "schema-design": ("SchemaDesign", 9),
 }
 ENUM_TO_CATEGORY = {enum: name for name, (enum, _) in CATEGORIES.items()}
-ENUM_TO_CATEGORY.update({"Syntax": "syntax", "History": "history", "Verify": "verify"})
+ENUM_TO_CATEGORY.update({"Syntax": "syntax", "History": "history"})
 SEVERITIES = {"note": "Note", "warning": "Warning", "error": "Error"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROW_START = re.compile(r"^RULE\(", re.M)

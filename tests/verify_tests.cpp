@@ -68,8 +68,8 @@ TEST_CASE("verify examples/: what fails on PostgreSQL, and the observed locks in
   std::vector<std::string> failures;
   for (const auto& f : json_findings(doc)) {
     CHECK(f["rule"] == "verify-statement-failed");  // the static predictions agree with PostgreSQL 15
-    CHECK(f["code"] == "MS1001");
-    CHECK(f["category"] == "verify");
+    CHECK(f["code"] == "MS508");
+    CHECK(f["category"] == "compatibility");
     CHECK(f["severity"] == "error");
     failures.push_back(f["path"].get<std::string>() + ":" + std::to_string(f["line"].get<int>()) + " " +
                        f["message"].get<std::string>());
@@ -101,10 +101,10 @@ TEST_CASE("verify catches a down script that misses a column", "[verify]") {
   INFO(r.out);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("fixtures/verify/down-misses-column/002_profile.down.sql:1:1: "
-                                    "warning[MS1007 verify-down-incomplete]: after up and down: left behind column "
+                                    "warning[MS605 verify-down-incomplete]: after up and down: left behind column "
                                     "public.accounts.bio (text)"));
   // ... and the second up then fails on the column the down left.
-  CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[MS1002 verify-reapply-failed]: up again: column \"bio\" "
+  CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[MS604 verify-reapply-failed]: up again: column \"bio\" "
                                     "of relation \"accounts\" already exists (SQLSTATE 42701)"));
   CHECK(fs::is_empty(r.tmpdir));
 }
@@ -113,7 +113,7 @@ TEST_CASE("verify catches a down script that loses the table's rows", "[verify]"
   VerifyRun r = verify("down-loses-data", "fixtures/verify/down-loses-data");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_widen_name.down.sql:2:1: warning[MS1008 verify-rows-not-restored]: public.accounts: "
+  CHECK_THAT(r.out, Catch::Contains("002_widen_name.down.sql:2:1: warning[MS606 verify-rows-not-restored]: public.accounts: "
                                     "0 rows after up and down, 1000 before"));
   CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));  // the schema itself comes back
 }
@@ -122,7 +122,7 @@ TEST_CASE("verify catches a down script that adds a dropped column back without 
   VerifyRun r = verify("down-loses-column-values", "fixtures/verify/down-loses-column-values");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[MS1009 verify-values-not-restored]: "
+  CHECK_THAT(r.out, Catch::Contains("002_drop_legacy_code.down.sql:2:1: warning[MS607 verify-values-not-restored]: "
                                     "public.accounts.legacy_code: 1000 values before the up, 0 after up and down"));
   CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));
   CHECK_THAT(r.out, !Catch::Contains("verify-rows-not-restored"));
@@ -132,7 +132,7 @@ TEST_CASE("verify --rows: an up that fails on a table with rows; with --rows 0 i
   VerifyRun r = verify("up-fails-on-data", "fixtures/verify/up-fails-on-data");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS1001 verify-statement-failed]: up: column "
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS508 verify-statement-failed]: up: column "
                                     "\"email\" of relation \"accounts\" contains null values (SQLSTATE 23502)"));
   VerifyRun empty = verify("up-fails-on-data-empty", "--rows 0 fixtures/verify/up-fails-on-data");
   INFO(empty.out);
@@ -148,7 +148,7 @@ TEST_CASE("verify --schema: the dump is applied first, and its tables get synthe
                            "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " --schema \"$TMPDIR/../schema.sql\" \"$TMPDIR/../on-schema\"");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS1001 verify-statement-failed]"));
+  CHECK_THAT(r.out, Catch::Contains("002_require_email.up.sql:2:1: error[MS508 verify-statement-failed]"));
   CHECK_THAT(r.out, Catch::Contains("contains null values (SQLSTATE 23502)"));
 }
 
@@ -167,7 +167,7 @@ TEST_CASE("verify: dbmate runs the up in a transaction, where CONCURRENTLY fails
   VerifyRun r = verify("concurrently", "fixtures/verify/concurrently-in-transaction");
   INFO(r.out);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("20240102000000_index_name.sql:3:1: error[MS1001 verify-statement-failed]: up: CREATE "
+  CHECK_THAT(r.out, Catch::Contains("20240102000000_index_name.sql:3:1: error[MS508 verify-statement-failed]: up: CREATE "
                                     "INDEX CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001) (in the "
                                     "migration's transaction, rolled back)"));
 }
@@ -297,10 +297,10 @@ TEST_CASE("verify: a unique index over duplicate rows fails, stays INVALID, and 
   INFO(r.out);
   CHECK(r.exit_code == 1);
   const std::string file = "fixtures/verify/unique-index-over-duplicates/20240102000000_unique_plan.sql:3:1: ";
-  CHECK_THAT(r.out, Catch::Contains(file + "error[MS1001 verify-statement-failed]: up: could not create unique index "
+  CHECK_THAT(r.out, Catch::Contains(file + "error[MS508 verify-statement-failed]: up: could not create unique index "
                                            "\"accounts_plan_key\" (SQLSTATE 23505)"));
-  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS1012 verify-invalid-index]: public.accounts_plan_key is INVALID"));
-  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS1014 verify-duplicate-rows]: public.accounts: 1000 rows share 1 "
+  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS803 verify-invalid-index]: public.accounts_plan_key is INVALID"));
+  CHECK_THAT(r.out, Catch::Contains(file + "warning[MS510 verify-duplicate-rows]: public.accounts: 1000 rows share 1 "
                                            "key (plan) of the unique index public.accounts_plan_key, which is INVALID"));
 }
 
@@ -310,7 +310,7 @@ TEST_CASE("verify --seed: a NOT VALID foreign key over orphaned rows is caught b
   INFO(r.out);
   CHECK(r.exit_code == 1);
   // Order 3 references account 99; order 4's NULL key is not checked (MATCH SIMPLE).
-  CHECK_THAT(r.out, Catch::Contains("001_orders_account.up.sql:2:1: warning[MS1013 verify-orphaned-rows]: "
+  CHECK_THAT(r.out, Catch::Contains("001_orders_account.up.sql:2:1: warning[MS509 verify-orphaned-rows]: "
                                     "public.orders: 1 row references no row of public.accounts by foreign key "
                                     "orders_account_id_fkey (NOT VALID: VALIDATE CONSTRAINT will fail)"));
   CHECK_THAT(r.out, !Catch::Contains("verify-statement-failed"));  // ADD ... NOT VALID itself succeeds
@@ -323,11 +323,11 @@ TEST_CASE("verify --rows: synthetic values meet CHECK constraints; a table none 
   INFO(r.out);
   CHECK(r.exit_code == 1);
   // products got rows (status IN (...), BETWEEN, LIKE, > 0, >= 10 all met), so a new NOT NULL column fails ...
-  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: error[MS1001 verify-statement-failed]: up: column "
+  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: error[MS508 verify-statement-failed]: up: column "
                                     "\"weight_grams\" of relation \"products\" contains null values (SQLSTATE 23502)"));
   CHECK_THAT(r.out, !Catch::Contains("public.products left empty"));
   // ... and the domain's pattern has no simple value: warehouses is left empty and said so, once.
-  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: note[MS1015 verify-table-not-filled]: "
+  CHECK_THAT(r.out, Catch::Contains("002_require_weight.up.sql:2:1: note[MS005 verify-table-not-filled]: "
                                     "public.warehouses left empty before this migration: "));
   CHECK(r.out.find("public.warehouses left empty") == r.out.rfind("public.warehouses left empty"));
 }
@@ -353,13 +353,13 @@ TEST_CASE("verify: every report format carries the verify findings, with check's
     rule_ids.insert(result["ruleId"].get<std::string>());
     CHECK(result["locations"][0]["physicalLocation"]["region"]["startLine"].get<int>() >= 1);
   }
-  CHECK(rule_ids == std::set<std::string>{"MS1002", "MS1007"});
-  CHECK_THAT(report("github"), Catch::Contains("title=MS1007 verify-down-incomplete::after up and down: left behind "
+  CHECK(rule_ids == std::set<std::string>{"MS604", "MS605"});
+  CHECK_THAT(report("github"), Catch::Contains("title=MS605 verify-down-incomplete::after up and down: left behind "
                                                "column public.accounts.bio (text)"));
   CHECK_THAT(report("gcc"), Catch::Contains("fixtures/verify/down-misses-column/002_profile.up.sql:3:1: error: up again: "));
   CHECK_THAT(report("gitlab"), Catch::Contains("\"check_name\": \"verify-down-incomplete\""));
   CHECK_THAT(report("markdown"), Catch::Contains("verify-down-incomplete"));
-  CHECK_THAT(report("junit"), Catch::Contains("MS1002"));
+  CHECK_THAT(report("junit"), Catch::Contains("MS604"));
   CHECK(fs::is_empty(r.tmpdir));
 }
 
