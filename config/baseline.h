@@ -41,6 +41,8 @@ std::string baseline_json(const std::vector<BaselineEntry>& entries);
 
 // Reads and validates a baseline file; throws BaselineError.
 std::vector<BaselineEntry> load_baseline(const std::string& file);
+// The same for a baseline's text; `file` names it in the messages.
+std::vector<BaselineEntry> parse_baseline(const std::string& text, const std::string& file);
 
 struct BaselineSummary {
   std::size_t hidden = 0;  // findings dropped because the baseline has them
