@@ -53,7 +53,8 @@ for dir in fixtures/rules fixtures/layouts; do
 done
 step "fixtures through the binary"
 
-run_logged "the corpus field test" bash tests/corpus_field.sh "$build/migrasafe"
+# ASan and UBSan make a run several times slower: a longer timeout per run.
+CORPUS_FIELD_TIMEOUT=300 run_logged "the corpus field test" bash tests/corpus_field.sh "$build/migrasafe"
 step "corpus field test"
 
 bash tests/fuzz/run_all.sh "$build" "${SANITIZE_FUZZ_SECONDS:-15}"

@@ -6,7 +6,7 @@
   tree of file names with each file's first line (the input format of layout_fuzz.cpp); at most 64
   files per seed.
 - sum: per such directory, the migrasafe.sum `migrasafe lock` would write for its .sql files.
-- lsp: per .sql file (at most 200), a session that opens it in the fuzz workspace, asks for hover,
+- lsp: per .sql file (at most 60, spread over the sources), a session that opens it in the fuzz workspace, asks for hover,
   code actions and diagnostics, then shuts down (lsp_fuzz.cpp's one-body-per-line format).
 - baseline: per source directory, a baseline listing its .sql files."""
 import hashlib, json, os, sys
@@ -67,7 +67,7 @@ elif name == "sum":
         count += 1
 elif name == "lsp":
     files = [os.path.join(top, p) for top, tree in sql_dirs() for p in tree if p.endswith(".sql")]
-    for path in files[::max(1, len(files) // 200)][:200]:  # spread over every source
+    for path in files[::max(1, len(files) // 60)][:60]:  # spread over every source
         text = open(path, "rb").read().decode("utf-8", "replace")
         uri = WORKSPACE_URI + "003_fuzz.sql"
         doc = {"uri": uri}
