@@ -35,6 +35,7 @@ test: test-deps
 	$(MAKE) build
 	$(MAKE) clang-static
 	cd $(BUILD) && ctest --output-on-failure --timeout 1500
+	$(MAKE) sanitize
 
 # The binary and the unit tests compile warning-free with clang; the tests run
 # once, against the GCC build (static-package compares the two binaries).
@@ -51,22 +52,22 @@ bench: test-deps
 	$(MAKE) build
 	bash bench/run.sh $(BUILD)
 
-# The clang ASan+UBSan build, its unit suite and a bounded pipeline fuzz run (tests/sanitize.sh).
+# The clang ASan+UBSan build (-O1): its unit suite, the fixtures, the corpus field test and every
+# fuzz target for SANITIZE_FUZZ_SECONDS each (tests/sanitize.sh). Part of `make test`.
 SANITIZE_BUILD ?= build-sanitize
+SANITIZE_TARGETS = migrasafe migrasafe_tests fuzz_targets toml_fuzz
 $(SANITIZE_BUILD)/CMakeCache.txt:
-	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIGRASAFE_SANITIZE=ON
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIGRASAFE_SANITIZE=ON
 
 sanitize: test-deps $(SANITIZE_BUILD)/CMakeCache.txt
-	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target migrasafe migrasafe_tests pipeline_fuzz
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target $(SANITIZE_TARGETS)
 	bash tests/sanitize.sh $(SANITIZE_BUILD)
 
-# The fuzz targets for FUZZ_SECONDS each (tests/fuzz/; the suite runs them briefly).
+# Every fuzz target for FUZZ_SECONDS each (tests/fuzz/README.md; the suite runs them briefly).
 FUZZ_SECONDS ?= 600
 fuzz: test-deps $(SANITIZE_BUILD)/CMakeCache.txt
-	$(MAKE) build
-	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target pipeline_fuzz
-	bash tests/fuzz/run.sh $(BUILD)/toml_fuzz toml $(FUZZ_SECONDS)
-	bash tests/fuzz/run.sh $(SANITIZE_BUILD)/pipeline_fuzz pipeline $(FUZZ_SECONDS) fixtures/rules ../shared/corpus
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target fuzz_targets toml_fuzz
+	bash tests/fuzz/run_all.sh $(SANITIZE_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(CLANG_BUILD) $(DIST_BUILD) dist
+	rm -rf $(BUILD) $(CLANG_BUILD) $(DIST_BUILD) $(SANITIZE_BUILD) dist

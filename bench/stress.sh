@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The stress section of `make bench` (also runs alone): inputs that grow one dimension at a
-# time, each at size N and 2N, with wall time and peak RSS of one `migrasafe check` run. Doubling an
+# time, each at size N and 2N, with CPU time (user + system: steady on a shared machine) and peak RSS of one `migrasafe check` run. Doubling an
 # input must at most about double time and memory (ratio above STRESS_MAX_RATIO, default 2.6, fails:
 # one run each on a shared machine is noisy, a quadratic step shows as 4).
 #   statements  N simple DDL statements, one per line
@@ -73,13 +73,14 @@ PY
 # run INPUT: sets secs and peak_mb for one check run (exit codes 0 and 1 are normal).
 run() {
   local rc=0
-  /usr/bin/time -f '%e %M' -o "$tmp/t" "$migrasafe" check --format json "$1" >"$tmp/out.json" 2>"$tmp/err" || rc=$?
+  /usr/bin/time -f '%U %S %M' -o "$tmp/t" "$migrasafe" check --format json "$1" >"$tmp/out.json" 2>"$tmp/err" || rc=$?
   if ((rc > 1)); then
     echo "stress: migrasafe exited with $rc on $1:" >&2
     head -5 "$tmp/err" >&2
     failed=1
   fi
-  read -r secs kb < <(tail -n 1 "$tmp/t")  # after "Command exited with non-zero status 1"
+  read -r user sys kb < <(tail -n 1 "$tmp/t")  # after "Command exited with non-zero status 1"
+  secs=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   peak_mb=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')
 }
 

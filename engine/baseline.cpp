@@ -32,12 +32,18 @@ std::vector<BaselineEntry> load_baseline(const std::string& file) {
   if (!in || fs::is_directory(file)) bad(file, "cannot read the file (create it with `migrasafe baseline -o " + file + "`)");
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+  return parse_baseline(text.str(), file);
+}
+
+std::vector<BaselineEntry> parse_baseline(const std::string& text, const std::string& file) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) bad(file, "not valid JSON");
   if (!doc.is_object() || !doc.contains("migrasafe_baseline")) bad(file, "not a migrasafe baseline (no \"migrasafe_baseline\" key)");
-  if (doc["migrasafe_baseline"] != kBaselineVersion)
-    bad(file, "baseline format " + doc["migrasafe_baseline"].dump() + " is not supported (this migrasafe reads format " +
-                  std::to_string(kBaselineVersion) + ")");
+  const nlohmann::json& version = doc["migrasafe_baseline"];
+  // Only a scalar is quoted back: dumping a nested value recurses once per level.
+  if (version != kBaselineVersion)
+    bad(file, "baseline format " + (version.is_primitive() ? version.dump() : std::string("of type ") + version.type_name()) +
+                  " is not supported (this migrasafe reads format " + std::to_string(kBaselineVersion) + ")");
   if (!doc.contains("findings") || !doc["findings"].is_array()) bad(file, "\"findings\" must be an array");
   std::vector<BaselineEntry> out;
   for (const nlohmann::json& j : doc["findings"]) {

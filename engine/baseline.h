@@ -49,6 +49,8 @@ void for_each_fingerprint(const RunResult& run, const std::filesystem::path& roo
 
 // Reads and validates a baseline file; throws BaselineError.
 std::vector<BaselineEntry> load_baseline(const std::string& file);
+// The same for a baseline's text; `file` names it in the messages.
+std::vector<BaselineEntry> parse_baseline(const std::string& text, const std::string& file);
 
 struct BaselineSummary {
   std::size_t hidden = 0;  // findings dropped because the baseline has them

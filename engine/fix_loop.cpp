@@ -54,7 +54,7 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
 }
 
 std::string plural(std::size_t n, const std::string& word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+  return std::to_string(n) + " " + word + (n == 1 ? "" : word.ends_with('x') ? "es" : "s");  // fix, fixes
 }
 
 }  // namespace

@@ -45,7 +45,11 @@ MessageReader::Frame MessageReader::read() {
       start_ = buffer_.size();
       return {Status::BadFrame, "", "a header longer than 64 KiB, dropped"};
     }
-    if (!fill()) return {start_ < buffer_.size() ? Status::BadFrame : Status::EndOfInput, "", "input ended inside a header"};
+    if (!fill()) {
+      bool partial = start_ < buffer_.size();
+      start_ = buffer_.size();  // reported once: the next read is the end of the input (it looped, found by lsp_fuzz)
+      return {partial ? Status::BadFrame : Status::EndOfInput, "", "input ended inside a header"};
+    }
   }
   std::string_view header(buffer_.data() + start_, header_end - start_);
   start_ = header_end + 4;

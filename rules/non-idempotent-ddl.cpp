@@ -115,10 +115,12 @@ struct Checker {
                loc >= 0 ? std::optional<Fix>(insert(at(loc), "IF NOT EXISTS ")) : std::nullopt);
       } else if (sub == "AT_DropColumn" || sub == "AT_DropConstraint") {
         bool column = sub == "AT_DropColumn";
-        // DROP [COLUMN] name / DROP CONSTRAINT name: IF EXISTS goes before the name.
+        // DROP [COLUMN] name / DROP CONSTRAINT name: IF EXISTS goes before the name. The command's
+        // span can start at a comment before its DROP.
         std::size_t k = v.stmt.first_token;
         while (k < v.stmt.end_token && v.file.tokens[k].begin < span.first) ++k;
-        std::size_t name_tok = next_token(v, k);
+        auto drop = find_word(v, k, "DROP");
+        std::size_t name_tok = drop ? next_token(v, *drop) : v.stmt.end_token;
         if (name_tok < v.stmt.end_token && (token_is(v.file.source->text, v.file.tokens[name_tok], "COLUMN") ||
                                             token_is(v.file.source->text, v.file.tokens[name_tok], "CONSTRAINT")))
           name_tok = next_token(v, name_tok);

@@ -16,11 +16,11 @@ packages=(
 # python3 with PyYAML (test scripts), pre-commit (the hooks, run by the framework), Django (with psycopg2)
 # and Alembic (the framework recipes' tests), Neovim (a real LSP client for `migrasafe lsp`) and clang with
 # its libFuzzer and sanitizer runtimes (the fuzz targets; clang 14 is also the second compiler `make test`
-# builds with), and groff (the man page check).
+# builds with), groff (the man page check) and GNU time (peak memory in bench/stress.sh, ctest `stress`).
 # `make demo` only needs the build packages.
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql-15 nodejs npm git python3 python3-yaml pre-commit python3-django python3-alembic python3-psycopg2
-             neovim clang clang-14 libclang-rt-14-dev groff-base)
+             neovim clang clang-14 libclang-rt-14-dev groff-base time)
 fi
 
 missing=()

@@ -124,10 +124,14 @@ Snapshot parse_snapshot(const std::string& text, const std::string& path) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     throw SnapshotError(path + ": not a migrasafe snapshot (not a JSON object)");
-  if (doc.value("format", "") != "migrasafe-snapshot")
+  if (!doc.contains("format") || doc["format"] != "migrasafe-snapshot")
     throw SnapshotError(path + ": not a migrasafe snapshot (no \"format\": \"migrasafe-snapshot\")");
+  // Only a scalar is quoted back: dumping a nested value recurses once per level.
   if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() != kSnapshotVersion)
-    throw SnapshotError(path + ": snapshot version " + (doc.contains("version") ? doc["version"].dump() : "none") +
+    throw SnapshotError(path + ": snapshot version " +
+                        (!doc.contains("version")          ? std::string("none")
+                         : doc["version"].is_primitive() ? doc["version"].dump()
+                                                         : std::string("of type ") + doc["version"].type_name()) +
                         " is not supported (this migrasafe reads version " + std::to_string(kSnapshotVersion) +
                         "; take the snapshot again)");
   try {

@@ -129,11 +129,6 @@ bool is_sha256(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-struct SumLine {
-  std::string version, hash, path;
-  std::uint32_t begin, end;
-};
-
 // Checks one migrasafe.sum against the migrations of the set under `dir`.
 void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorded, HistoryResult& out) {
   fs::path sum_path = dir / kSumFileName;
@@ -145,40 +140,8 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
     out.sum_files.push_back({sum_path.string(), "", {}, err});
     return;
   }
-  auto text = std::optional<std::string>(normalized(*raw));
-  SumFileResult sum{sum_path.string(), *text, {}, {}};
-  const std::string mismatch_help =
-      "Do not edit migrasafe.sum by hand: it records what each migration contained when it was locked. Restore it "
-      "from version control, or run `migrasafe lock` to record the migrations as they are now.";
-  std::vector<SumLine> lines;
-  std::optional<SumLine> total;
-  std::uint32_t pos = 0;
-  while (pos < text->size()) {
-    std::size_t nl = text->find('\n', pos);
-    std::uint32_t end = static_cast<std::uint32_t>(nl == std::string::npos ? text->size() : nl);
-    std::istringstream words(text->substr(pos, end - pos));
-    SumLine l{"", "", "", pos, end};
-    words >> l.version >> l.hash;
-    std::getline(words >> std::ws, l.path);
-    bool blank = l.version.empty();
-    if (!blank && (!is_sha256(l.hash) || (l.version == "total") == !l.path.empty()))
-      sum.findings.push_back({RuleId::sum_file_mismatch, pos, end,
-                              "Line " + std::to_string(std::count(text->begin(), text->begin() + pos, '\n') + 1) +
-                                  " of migrasafe.sum is not `<version> <sha256> <path>` or `total <sha256>`: the "
-                                  "file was edited by hand or damaged, and the line is not checked",
-                              mismatch_help});
-    else if (l.version == "total" && !total) total = l;
-    else if (!l.version.empty() && !total) lines.push_back(l);
-    else if (!l.version.empty()) total = SumLine{"", "", "", pos, end};  // anything after the total: tampered
-    pos = end + 1;
-  }
-  if (!total || total->hash != sha256_hex(std::string_view(*text).substr(0, total->begin)) || !total->path.empty()) {
-    SumLine at = total ? *total : (lines.empty() ? SumLine{"", "", "", 0, 0} : lines.back());
-    sum.findings.push_back({RuleId::sum_file_mismatch, at.begin, at.end,
-                            total ? "The total hash of migrasafe.sum does not match its lines: the file was edited by hand"
-                                  : "migrasafe.sum has no `total` line: the file was edited by hand or cut short",
-                            mismatch_help});
-  }
+  SumFileResult sum{sum_path.string(), normalized(*raw), {}, {}};
+  std::vector<SumLine> lines = read_sum_lines(sum.text, sum.findings);
   std::map<fs::path, const Migration*> by_path;
   for (const Migration* m : recorded) by_path[real_path(m->up)] = m;
   std::set<fs::path> listed;
@@ -200,8 +163,7 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
     if (content && migration_hash(*content) != l.hash)
       add_once(out, it->second->up,
                {RuleId::edited_migration,
-                "This migration changed after it was recorded in migrasafe.sum (line " +
-                    std::to_string(std::count(text->begin(), text->begin() + l.begin, '\n') + 1) + ")",
+                "This migration changed after it was recorded in migrasafe.sum (line " + std::to_string(l.line) + ")",
                 edited_help()});
   }
   for (const auto& [file, m] : by_path)
@@ -228,6 +190,42 @@ std::vector<const Migration*> recorded_under(const MigrationSet& set, const fs::
 }  // namespace
 
 std::string migration_hash(std::string_view text) { return sha256_hex(normalized(text)); }
+
+std::vector<SumLine> read_sum_lines(const std::string& text, std::vector<SumFinding>& findings) {
+  const std::string mismatch_help =
+      "Do not edit migrasafe.sum by hand: it records what each migration contained when it was locked. Restore it "
+      "from version control, or run `migrasafe lock` to record the migrations as they are now.";
+  std::vector<SumLine> lines;
+  std::optional<SumLine> total;
+  std::uint32_t pos = 0, line = 1;
+  for (; pos < text.size(); ++line) {
+    std::size_t nl = text.find('\n', pos);
+    std::uint32_t end = static_cast<std::uint32_t>(nl == std::string::npos ? text.size() : nl);
+    std::istringstream words(text.substr(pos, end - pos));
+    SumLine l{"", "", "", pos, end, line};
+    words >> l.version >> l.hash;
+    std::getline(words >> std::ws, l.path);
+    bool blank = l.version.empty();
+    if (!blank && (!is_sha256(l.hash) || (l.version == "total") == !l.path.empty()))
+      findings.push_back({RuleId::sum_file_mismatch, pos, end,
+                          "Line " + std::to_string(line) +
+                              " of migrasafe.sum is not `<version> <sha256> <path>` or `total <sha256>`: the "
+                              "file was edited by hand or damaged, and the line is not checked",
+                          mismatch_help});
+    else if (l.version == "total" && !total) total = l;
+    else if (!l.version.empty() && !total) lines.push_back(l);
+    else if (!l.version.empty()) total = SumLine{"", "", "", pos, end, line};  // anything after the total: tampered
+    pos = end + 1;
+  }
+  if (!total || total->hash != sha256_hex(std::string_view(text).substr(0, total->begin)) || !total->path.empty()) {
+    SumLine at = total ? *total : (lines.empty() ? SumLine{} : lines.back());
+    findings.push_back({RuleId::sum_file_mismatch, at.begin, at.end,
+                        total ? "The total hash of migrasafe.sum does not match its lines: the file was edited by hand"
+                              : "migrasafe.sum has no `total` line: the file was edited by hand or cut short",
+                        mismatch_help});
+  }
+  return lines;
+}
 
 std::optional<std::string> sum_file_text(const MigrationSet& set, const fs::path& dir, std::string& error) {
   std::string out;

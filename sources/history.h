@@ -52,6 +52,16 @@ struct SumFinding {
   std::uint32_t begin, end;  // the line's bytes
   std::string message, help;
 };
+// A recorded line of a sum file: `<version> <sha256> <path>`.
+struct SumLine {
+  std::string version, hash, path;
+  std::uint32_t begin = 0, end = 0;  // the line's bytes
+  std::uint32_t line = 0;            // 1-based
+};
+// The recorded lines of a sum file's (normalized) text; malformed lines and a
+// missing or wrong total add findings.
+std::vector<SumLine> read_sum_lines(const std::string& text, std::vector<SumFinding>& findings);
+
 struct SumFileResult {
   std::string path;
   std::string text;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CTest `corpus-field`: migrasafe over every project of the real-migration corpus
 # (${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}: one top-level directory per project).
-# For each project, `migrasafe check --format json DIR` under a 60 s timeout must exit 0 or 1, print
+# For each project, `migrasafe check --format json DIR` under a 60 s timeout (CORPUS_FIELD_TIMEOUT) must exit 0 or 1, print
 # no "internal error", and report exactly as many files as the directory holds .sql files. Then the
 # whole corpus once as SARIF (exit 0 or 1, a parseable log). Prints per project: files, statements,
 # findings (top 5 rules) and seconds. Then per project `migrasafe sources --format json DIR` must exit 0
@@ -20,7 +20,7 @@ die() { echo "corpus_field: $*" >&2; exit 1; }
 bin=$(realpath "$1")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for tool in python3 timeout; do command -v "$tool" >/dev/null || die "$tool is required"; done
-limit=60
+limit=${CORPUS_FIELD_TIMEOUT:-60}  # seconds per run; the sanitizer build sets more
 
 corpus=${MIGRASAFE_CORPUS:-$root/../shared/corpus}
 if [[ ! -d $corpus ]]; then

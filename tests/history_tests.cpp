@@ -117,6 +117,25 @@ TEST_CASE("history: migration_hash ignores CRLF and a byte order mark, nothing e
   CHECK(migration_hash("SELECT 1;\r") != migration_hash("SELECT 1;\n"));
 }
 
+TEST_CASE("history: the migrasafe.sum reader numbers every line once, malformed lines included", "[history]") {
+  const std::string hash(64, 'a');
+  std::string text = "1 " + hash + " db/1.sql\nnot a sum line\n\n2 " + hash + " db/2.sql\n";
+  // Many malformed lines: each message names its line (counting from the top for each was quadratic).
+  for (int i = 0; i < 20000; ++i) text += "junk\n";
+  text += "total " + hash + "\n";
+  std::vector<SumFinding> findings;
+  std::vector<SumLine> lines = read_sum_lines(text, findings);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].line == 1);
+  CHECK(lines[1].line == 4);
+  CHECK(lines[1].path == "db/2.sql");
+  CHECK(text.substr(lines[1].begin, lines[1].end - lines[1].begin) == "2 " + hash + " db/2.sql");
+  REQUIRE(findings.size() == 20002);  // the malformed lines, then the wrong total
+  CHECK_THAT(findings[0].message, Catch::StartsWith("Line 2 of migrasafe.sum is not"));
+  CHECK_THAT(findings[20000].message, Catch::StartsWith("Line 20004 of migrasafe.sum is not"));
+  CHECK_THAT(findings.back().message, Catch::Contains("total hash of migrasafe.sum does not match"));
+}
+
 TEST_CASE("lock: writes migrasafe.sum; check reports edits, vanished files, a tampered sum and new files", "[history][cli]") {
   Tree t("lock");
   t.write("m/V1__create.sql", "CREATE TABLE a (id bigint);\n");

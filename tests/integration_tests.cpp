@@ -144,6 +144,11 @@ TEST_CASE("baseline: the configuration key, and clear errors for bad files", "[i
   auto v9 = repo.run("check --baseline v9.json");
   CHECK(v9.exit_code == 2);
   CHECK_THAT(v9.out, Catch::Contains("baseline v9.json: baseline format 9 is not supported"));
+  // A nested value is named by its type: quoting it back recursed once per level (baseline_fuzz).
+  repo.write("deep.json", "{\"migrasafe_baseline\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+  auto deep = repo.run("check --baseline deep.json");
+  CHECK(deep.exit_code == 2);
+  CHECK_THAT(deep.out, Catch::Contains("baseline deep.json: baseline format of type array is not supported"));
   repo.write("entry.json", "{\"migrasafe_baseline\": 1, \"findings\": [{\"path\": \"x.sql\"}]}");
   CHECK_THAT(repo.run("check --baseline entry.json").out, Catch::Contains("findings[0] has no \"fingerprint\""));
 

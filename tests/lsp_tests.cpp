@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "lsp/documents.h"
+#include "lsp/jsonrpc.h"
 #include "lsp/position.h"
+#include "lsp/server.h"
 #include "reporters/reporters.h"
 #include "rules/fix.h"
 #include "rules/registry.h"
@@ -593,4 +595,31 @@ TEST_CASE("lsp lifecycle: exit without shutdown is exit code 1; nothing but mess
   CHECK(c.exit_code() == 1);
   // Every byte the server wrote was a framed message (the reader REQUIREs the header).
   for (const json& m : c.seen) CHECK(m["jsonrpc"] == "2.0");
+}
+
+TEST_CASE("lsp framing: input that ends inside a header is one error, then the end of the input", "[lsp]") {
+  // The server answered the same error forever, writing without bound (found by lsp_fuzz).
+  const std::string partial = "Content-Length: 12\r\n";
+  auto closed_pipe = [&] {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    REQUIRE(write(fds[1], partial.data(), partial.size()) == static_cast<ssize_t>(partial.size()));
+    close(fds[1]);
+    return fds[0];
+  };
+  int in = closed_pipe();
+  migrasafe::lsp::MessageReader reader(in);
+  auto first = reader.read();
+  CHECK(first.status == migrasafe::lsp::MessageReader::Status::BadFrame);
+  CHECK(first.error == "input ended inside a header");
+  CHECK(reader.read().status == migrasafe::lsp::MessageReader::Status::EndOfInput);
+  close(in);
+
+  in = closed_pipe();
+  FILE* out = tmpfile();
+  REQUIRE(out);
+  CHECK(migrasafe::lsp::serve(in, fileno(out)) == 1);
+  CHECK(ftell(out) < 1024);  // one log message and one error response
+  fclose(out);
+  close(in);
 }

@@ -58,6 +58,12 @@ TEST_CASE("bad snapshot files are errors that name the file", "[snapshot]") {
                                    "s.json"),
                     Catch::Contains("s.json: malformed snapshot"));
   CHECK_THROWS_WITH(load_snapshot("/nonexistent/snap.json"), Catch::Contains("/nonexistent/snap.json"));
+  // A format of another type is not a snapshot (it threw a JSON type error); a deeply nested version
+  // is named by its type (quoting it back recursed once per level and overflowed the stack).
+  CHECK_THROWS_WITH(parse_snapshot(R"({"format": 5})", "s.json"), Catch::Contains("s.json: not a migrasafe snapshot"));
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK_THROWS_WITH(parse_snapshot(R"({"format": "migrasafe-snapshot", "version": )" + deep + "}", "s.json"),
+                    Catch::Contains("s.json: snapshot version of type array is not supported"));
 }
 
 TEST_CASE("sizes and durations read as people write them", "[snapshot]") {

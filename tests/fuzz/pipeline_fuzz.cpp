@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   write_sarif(out, run);
   write_github(out, run);
   write_gcc(out, run);
-  write_gitlab(out, run);
+  write_gitlab(out, run, Severity::Warning);
   write_markdown(out, run);
   write_junit(out, run, Severity::Warning);
   FixOutcome fixed = apply_fixes(text, run.files[0].diagnostics);

@@ -2,7 +2,8 @@
 # Runs a libFuzzer target for a bounded time: tests/fuzz/run.sh TARGET NAME SECONDS [SEED_DIR...].
 # The seeds (tests/fuzz/seeds/NAME, every past crash among them, and the SEED_DIRs, searched
 # recursively) are run first; new corpus
-# entries go to a temp directory, never into the repository. Exit 0 when nothing was found;
+# entries go to a temp directory, never into the repository. FUZZ_FLAGS: more libFuzzer flags
+# (e.g. -max_len=4096 -jobs=2). Exit 0 when nothing was found;
 # otherwise libFuzzer's report, and the crashing input is kept in ${FUZZ_ARTIFACTS:-/tmp}.
 set -euo pipefail
 [[ $# -ge 3 ]] || { echo "usage: tests/fuzz/run.sh TARGET NAME SECONDS [SEED_DIR...]" >&2; exit 2; }
@@ -13,6 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 artifacts=${FUZZ_ARTIFACTS:-/tmp}/
+mkdir -p "$artifacts"
 dict=()
 [[ -f $here/$name.dict ]] && dict=(-dict="$here/$name.dict")
 seeds=("$@")
@@ -21,7 +23,7 @@ seeds=("$@")
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 # -rss_limit_mb: the sanitizers' own memory included; one run per input is bounded.
 "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$artifacts$name-" "${dict[@]}" "$corpus" "${seeds[@]}" 2>"$corpus.log" || {
+  -artifact_prefix="$artifacts$name-" "${dict[@]}" ${FUZZ_FLAGS:-} "$corpus" "${seeds[@]}" 2>"$corpus.log" || {
   rc=$?
   grep -v '^#' "$corpus.log" | tail -40 >&2
   rm -f "$corpus.log"
