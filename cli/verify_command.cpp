@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "analysis/context.h"
-#include "config/baseline.h"
+#include "engine/baseline.h"
 #include "reporters/registry.h"
 #include "reporters/reporters.h"
 #include "rules/registry.h"

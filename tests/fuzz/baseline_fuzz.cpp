@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "config/baseline.h"
+#include "engine/baseline.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace migrasafe;
