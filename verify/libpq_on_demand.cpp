@@ -86,6 +86,18 @@ void PQclear(PGresult* res) {
   if (!res) return;
   MIGRASAFE_FORWARD(PQclear, res);
 }
+// Without libpq no options and no message: callers fall back to the string as given.
+PQconninfoOption* PQconninfoParse(const char* conninfo, char** errmsg) {
+  if (!loaded()) {
+    if (errmsg) *errmsg = nullptr;
+    return nullptr;
+  }
+  MIGRASAFE_FORWARD(PQconninfoParse, conninfo, errmsg);
+}
+void PQconninfoFree(PQconninfoOption* options) {
+  if (!options) return;
+  MIGRASAFE_FORWARD(PQconninfoFree, options);
+}
 void PQfreemem(void* ptr) {
   if (!ptr) return;
   MIGRASAFE_FORWARD(PQfreemem, ptr);

@@ -27,7 +27,7 @@ namespace {
 // The verify rule `check` names: "lock-mismatch" is verify-lock-mismatch (rules.def).
 RuleId verify_rule(std::string_view check) {
   const RuleInfo* rule = find_rule("verify-" + std::string(check));
-  if (!rule || rule->category != Category::Verify) throw std::logic_error("no verify rule " + std::string(check));
+  if (!rule || !reported_by_verify(*rule)) throw std::logic_error("no verify rule " + std::string(check));
   return rule->id;
 }
 
