@@ -40,11 +40,13 @@ def tally(binary, project, pg_bin):
     if r.returncode not in (0, 1):
         raise RuntimeError(f"{project.name}: exit {r.returncode}: {r.stderr.strip()[:500]}")
     report = json.loads(r.stdout)
-    checks = collections.Counter(f["check"] for f in report["findings"])
+    # check's document: findings per file, named by rule; the observations per script beside them.
+    findings = [dict(f, path=file["path"]) for file in report["files"] for f in file["findings"]]
+    checks = collections.Counter(f["rule"] for f in findings)
     statements = [s for script in report["scripts"] for s in script["statements"]]
     observed = sum(1 for s in statements if s.get("observed"))
     sampled = sum(1 for s in statements if s.get("sampled"))
-    failures = [f for f in report["findings"] if f["check"] in ("verify-statement-failed", "verify-reapply-failed")]
+    failures = [f for f in findings if f["rule"] in ("verify-statement-failed", "verify-reapply-failed")]
     applied = report["summary"]["migrations_applied"]
     if failures:
         first = failures[0]
@@ -59,7 +61,7 @@ def tally(binary, project, pg_bin):
         "failed": len(failures),
         "down": (checks["verify-down-incomplete"], checks["verify-rows-not-restored"] + checks["verify-values-not-restored"]),
         "stopped": stopped.replace("|", "\\|").replace("\n", " ")[:160],
-        "locks": [f"{f['path']}:{f['line']}: {f['message']}" for f in report["findings"] if f["check"] == MISMATCHES[0]],
+        "locks": [f"{f['path']}:{f['line']}: {f['message']}" for f in findings if f["rule"] == MISMATCHES[0]],
     }
 
 
