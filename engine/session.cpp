@@ -1,6 +1,7 @@
 #include "engine/session.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <filesystem>
 #include <iterator>
@@ -314,6 +315,10 @@ std::vector<std::string> LintSession::history_paths(const std::string& path) con
   bool in_migration_dir = name == "up.sql" || name == "down.sql" || name == "migration.sql";
   std::error_code ec;
   if (in_migration_dir || fs::exists(dir.parent_path() / "sqitch.plan", ec)) dir = dir.parent_path();
+  // A scratch file directly in / or the home directory is no migration set: reading every .sql file
+  // under it would walk the whole tree while the editor waits. The file is judged alone.
+  const char* home = std::getenv("HOME");
+  if (dir == dir.root_path() || (home && *home && fs::equivalent(dir, fs::path(home), ec))) return {file.string()};
   return {dir.string()};
 }
 

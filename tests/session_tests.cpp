@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/session.h"
@@ -225,4 +226,20 @@ TEST_CASE("session: a buffer that moves dbmate's sections is planned again", "[s
                      "-- migrate:down\nDROP TABLE accounts;\n");
   FileResult edited = session.relint(last);
   CHECK(count_rule(edited, RuleId::alter_column_type) < count_rule(on_disk, RuleId::alter_column_type));
+}
+
+TEST_CASE("session: a file directly in the home directory is judged alone, not with the whole tree", "[session]") {
+  fs::path home = history_dir("home");
+  std::string widen = (home / "003_widen.sql").string();
+  const char* saved = std::getenv("HOME");
+  std::string previous = saved ? saved : "";
+  setenv("HOME", home.c_str(), 1);
+  LintSession alone(default_config());
+  alone.relint(widen, "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n");
+  CHECK(alone.stats().scripts_replayed == 1);
+  setenv("HOME", (home / "elsewhere").c_str(), 1);
+  LintSession in_set(default_config());
+  in_set.relint(widen, "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(100);\n");
+  CHECK(in_set.stats().scripts_replayed == 3);
+  if (saved) setenv("HOME", previous.c_str(), 1); else unsetenv("HOME");
 }
