@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/baseline.h"
+#include "reporters/reporters.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace migrasafe;
