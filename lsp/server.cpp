@@ -6,12 +6,16 @@
 #include "lsp/server.h"
 
 #include <chrono>
-#include <filesystem>
+#include <cmath>
+#include <cstdint>
 #include <deque>
+#include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "config/config.h"
 #include "engine/session.h"
@@ -34,12 +38,32 @@ struct RequestError : std::runtime_error {
   RequestError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
 };
 
+// Whether the JSON number `value` is a whole number T can hold.
+template <typename T>
+bool in_range(const json& value) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  if (value.is_number_integer()) {
+    std::int64_t v = value.get<std::int64_t>();
+    return v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+           (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()));
+  }
+  double d = value.get<double>();
+  return d == std::floor(d) && d >= static_cast<double>(std::numeric_limits<T>::min()) &&
+         d <= static_cast<double>(std::numeric_limits<T>::max());
+}
+
 // The value of `key` in `params`, of the type the protocol says (else InvalidParams).
 template <typename T>
 T param(const json& params, const char* key) {
   if (!params.is_object() || !params.contains(key)) throw RequestError(error_code::kInvalidParams, std::string("missing `") + key + "`");
   try {
-    return params.at(key).get<T>();
+    const json& value = params.at(key);
+    // A number outside T's range (1e12 for a line) is the client's mistake, not a conversion to make.
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (value.is_number() && !in_range<T>(value))
+        throw RequestError(error_code::kInvalidParams, std::string("`") + key + "` is out of range");
+    }
+    return value.get<T>();
   } catch (const json::exception&) {
     throw RequestError(error_code::kInvalidParams, std::string("`") + key + "` has the wrong type");
   }
