@@ -485,7 +485,7 @@ void Context::remember(const Statement& stmt, const Effects& effects) {
 std::string Context::rename_key(const Statement& stmt, bool new_name) const {
   const Json& n = stmt.node;
   if (stmt.kind == "AlterEnumStmt") {
-    std::string_view value = ast::str(n, new_name ? "newVal" : "oldVal");
+    std::string_view value = new_name ? ast::str(n, "newVal") : ast::str(n, "oldVal");
     if (ast::str(n, "oldVal").empty()) return "";  // ADD VALUE
     return "VALUE:" + qualify_names(ast::strings(ast::list(n, "typeName"))).str() + ":" + std::string(value);
   }
@@ -495,7 +495,7 @@ std::string Context::rename_key(const Statement& stmt, bool new_name) const {
   QualifiedName name;
   if (const Json* rel = ast::field(n, "relation")) {
     name = qualify_range_var(*rel);
-    if (!ast::str(n, "subname").empty()) name.name += "." + std::string(ast::str(n, new_name ? "newname" : "subname"));  // a column
+    if (!ast::str(n, "subname").empty()) name.name += "." + std::string(new_name ? ast::str(n, "newname") : ast::str(n, "subname"));  // a column
     else if (new_name) name.name = to;
   } else if (const Json* obj = ast::field(n, "object")) {
     std::vector<std::string> names;

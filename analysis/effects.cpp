@@ -870,7 +870,7 @@ class Builder {
   // reads it FOR KEY SHARE).
   void written_row_checks(const Json& n, const QualifiedName& table, bool insert) {
     std::set<std::string> written, defaulted;
-    const Json& targets = ast::list(n, insert ? "cols" : "targetList");
+    const Json& targets = insert ? ast::list(n, "cols") : ast::list(n, "targetList");
     for (const Json& t : targets)
       if (const Json* rt = ast::as(t, "ResTarget")) written.insert(std::string(ast::str(*rt, "name")));
     bool all_columns = insert && targets.size() == 0;  // INSERT without a column list

@@ -121,7 +121,7 @@ std::optional<Body> body_of(const Statement& st) {
   Body b;
   if (is_do) b.language = "plpgsql";
   bool has_code = false;
-  for (const Json& o : ast::list(st.node, is_do ? "args" : "options")) {
+  for (const Json& o : is_do ? ast::list(st.node, "args") : ast::list(st.node, "options")) {
     const Json* d = ast::as(o, "DefElem");
     const Json* arg = d ? ast::field(*d, "arg") : nullptr;
     if (!arg) continue;

@@ -40,7 +40,7 @@ void add_column_refs(const Json& expr, std::set<std::string>& out) {
 // this statement covers (for an expression, the columns it reads).
 std::set<std::string> constrained_columns(const StatementView& v) {
   std::set<std::string> out;
-  auto add_names = [&](const Json& list_owner, const char* field) {
+  auto add_names = [&](const Json& list_owner, ast::FieldName field) {
     for (const std::string& c : ast::strings(ast::list(list_owner, field))) out.insert(c);
   };
   if (v.stmt.kind == "IndexStmt" && ast::flag(v.stmt.node, "unique")) {

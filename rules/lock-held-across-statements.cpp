@@ -49,8 +49,10 @@ struct DroppedInTransaction {
 // The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes.
 std::optional<QualifiedName> created_relation(const StatementView& v, const Statement& s) {
   const Json& n = s.node;
-  const Json* rel = s.kind == "CreateStmt" || s.kind == "CreateSeqStmt" ? ast::field(n, s.kind == "CreateStmt" ? "relation" : "sequence")
-                    : s.kind == "ViewStmt" ? ast::field(n, "view") : nullptr;
+  const Json* rel = s.kind == "CreateStmt"      ? ast::field(n, "relation")
+                    : s.kind == "CreateSeqStmt" ? ast::field(n, "sequence")
+                    : s.kind == "ViewStmt"      ? ast::field(n, "view")
+                                                : nullptr;
   if (s.kind == "CreateTableAsStmt")
     if (const Json* into = ast::field(n, "into")) rel = ast::field(*into, "rel");
   if (!rel) return std::nullopt;
