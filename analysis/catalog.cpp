@@ -4,6 +4,7 @@
 
 #include "parser/ast.h"
 #include "parser/column_def.h"
+#include "parser/table_elements.h"
 #include "analysis/context.h"
 
 namespace migrasafe {
@@ -265,9 +266,9 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
   // INHERITS, LIKE and OF type bring columns the model does not copy.
   if ((!partition && ast::list(n, "inhRelations").size() > 0) || ast::field(n, "ofTypename")) t.columns_known = false;
   std::vector<const Json*> constraints;
-  for (const Json& elt : ast::list(n, "tableElts")) {
-    if (const Json* col = ast::as(elt, "ColumnDef")) add_column(name, *tables_.find_for_write(name), *col);
-    else if (const Json* con = ast::as(elt, "Constraint")) constraints.push_back(con);
+  for (const TableElement& elt : table_elements(n)) {
+    if (elt.column) add_column(name, *tables_.find_for_write(name), *elt.column);
+    else if (elt.constraint) constraints.push_back(elt.constraint);
     else tables_.find_for_write(name)->columns_known = false;
   }
   if (partition && ast::list(n, "inhRelations").size() > 0) {
@@ -282,8 +283,8 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
     const Json* bound = ast::field(n, "partbound");  // a PartitionBoundSpec, without a node wrapper
     attach(parent, name, bound && ast::flag(*bound, "is_default"));
   }
-  for (const Json& elt : ast::list(n, "tableElts"))
-    if (const Json* col = ast::as(elt, "ColumnDef")) add_column_constraints(name, *col, ctx);
+  for (const TableElement& elt : table_elements(n))
+    if (elt.column) add_column_constraints(name, *elt.column, ctx);
   for (const Json* con : constraints) {
     add_constraint_index(name, *con, {});
     add_constraint(name, *con, "", ctx);
@@ -310,18 +311,17 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
   const Json* rel = ast::field(n, "relation");
   if (!rel || ast::str(n, "objtype") == "OBJECT_INDEX") return;
   QualifiedName name = ctx.qualify_range_var(*rel);
-  for (const Json& c : ast::list(n, "cmds")) {
-    const Json* cmd = ast::as(c, "AlterTableCmd");
-    if (!cmd) continue;
-    std::string_view sub = ast::str(*cmd, "subtype");
-    std::string column(ast::str(*cmd, "name"));
-    const Json* def = ast::field(*cmd, "def");
-    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+  for (const AlterTableCommand& c : alter_table_commands(n)) {
+    const Json* cmd = c.fields;
+    std::string_view sub = c.subtype;
+    std::string column(c.name);
+    const Json* def = c.def;
+    const Json* col = c.column;
     const Json* part = def ? ast::as(*def, "PartitionCmd") : nullptr;
     // Indexes, constraints and partitions are known even for a table whose columns are not.
-    if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint")) {
-      add_constraint_index(name, *ast::as(*def, "Constraint"), {});
-      add_constraint(name, *ast::as(*def, "Constraint"), "", ctx);
+    if (sub == "AT_AddConstraint" && c.constraint) {
+      add_constraint_index(name, *c.constraint, {});
+      add_constraint(name, *c.constraint, "", ctx);
     } else if (sub == "AT_AddColumn" && col) {
       const TableInfo* known = table(name);
       bool no_op = ast::flag(*cmd, "missing_ok") && known && known->columns.count(std::string(ast::str(*col, "colname")));

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 
 namespace migrasafe {
 namespace {
@@ -318,22 +319,17 @@ void Context::apply_alter_table(const Json& n) {
   const Json* rel = ast::field(n, "relation");
   if (!rel) return;
   QualifiedName table = qualify_range_var(*rel);
-  for (const Json& cmd_wrapped : ast::list(n, "cmds")) {
-    const Json* cmd = ast::as(cmd_wrapped, "AlterTableCmd");
-    if (!cmd) continue;
-    std::string_view sub = ast::str(*cmd, "subtype");
-    const Json* def = ast::field(*cmd, "def");
-    if (sub == "AT_AddConstraint") {
-      const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
-      if (con && in_transaction_ && ast::flag(*con, "skip_validation"))
-        not_valid_in_tx_.insert(table.str() + "." + constraint_name(table, *con, ""));
-    } else if (sub == "AT_AddColumn" && def && ast::as(*def, "ColumnDef")) {
+  for (const AlterTableCommand& cmd : alter_table_commands(n)) {
+    if (cmd.subtype == "AT_AddConstraint") {
+      if (cmd.constraint && in_transaction_ && ast::flag(*cmd.constraint, "skip_validation"))
+        not_valid_in_tx_.insert(table.str() + "." + constraint_name(table, *cmd.constraint, ""));
+    } else if (cmd.subtype == "AT_AddColumn" && cmd.column) {
       // ADD COLUMN IF NOT EXISTS: the file expects that the table may exist already, with rows.
-      if (ast::flag(*cmd, "missing_ok") && created_if_not_exists_.count(table)) created_.erase(table);
-    } else if (sub == "AT_SetNotNull") {
-      set_not_null_.insert({table, std::string(ast::str(*cmd, "name"))});
-    } else if (sub == "AT_DropNotNull") {
-      set_not_null_.erase({table, std::string(ast::str(*cmd, "name"))});
+      if (ast::flag(*cmd.fields, "missing_ok") && created_if_not_exists_.count(table)) created_.erase(table);
+    } else if (cmd.subtype == "AT_SetNotNull") {
+      set_not_null_.insert({table, std::string(cmd.name)});
+    } else if (cmd.subtype == "AT_DropNotNull") {
+      set_not_null_.erase({table, std::string(cmd.name)});
     }
   }
 }
@@ -421,12 +417,9 @@ UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& 
     if (s.deferred) continue;  // a function body changes nothing when the up script runs
     if (s.kind == "AlterTableStmt" && ast::field(s.node, "relation")) {
       QualifiedName table = replay.qualify_range_var(*ast::field(s.node, "relation"));
-      for (const Json& c : ast::list(s.node, "cmds")) {
-        const Json* cmd = ast::as(c, "AlterTableCmd");
-        const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
-        const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-        if (col && ast::str(*cmd, "subtype") == "AT_AddColumn") undone.columns.insert({table, std::string(ast::str(*col, "colname"))});
-        if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") undone.not_null.insert({table, std::string(ast::str(*cmd, "name"))});
+      for (const AlterTableCommand& cmd : alter_table_commands(s.node)) {
+        if (cmd.column && cmd.subtype == "AT_AddColumn") undone.columns.insert({table, std::string(ast::str(*cmd.column, "colname"))});
+        if (cmd.subtype == "AT_SetNotNull") undone.not_null.insert({table, std::string(cmd.name)});
       }
     }
     if (s.kind == kUnparsedKind && s.reading && options.pg_version > grammar_version() &&

@@ -7,6 +7,7 @@
 
 #include "parser/ast.h"
 #include "parser/column_def.h"
+#include "parser/table_elements.h"
 #include "analysis/catalog.h"
 #include "analysis/context.h"
 #include "analysis/type_change.h"
@@ -474,9 +475,9 @@ class Builder {
   }
 
   // ADD PRIMARY KEY first makes its columns NOT NULL, scanning the table.
-  void primary_key_not_null(const QualifiedName& table, const Json& con, const Json& cmds, ActionEffect& a) {
+  void primary_key_not_null(const QualifiedName& table, const Json& con, const Json& alter_table, ActionEffect& a) {
     if (ast::str(con, "contype") != "CONSTR_PRIMARY") return;
-    NullableKey key = primary_key_nullable_columns(con, table, cmds, ctx_);
+    NullableKey key = primary_key_nullable_columns(con, table, alter_table, ctx_);
     if (key.columns.empty() && !key.unknown) return;
     a.scan = combine(a.scan, key.columns.empty() ? Tri::Unknown : Tri::Yes);
     std::string cols;
@@ -605,17 +606,15 @@ class Builder {
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
     bool recurse = ast::flag(*rel, "inh");  // not ALTER TABLE ONLY
-    const Json& cmds = ast::list(n, "cmds");
     std::set<std::string> nullable_here;  // DROP NOT NULL earlier in this statement
-    for (std::size_t i = 0; i < cmds.size(); ++i) {
-      const Json* cmd = ast::as(cmds[i], "AlterTableCmd");
-      if (!cmd) continue;
+    for (const AlterTableCommand& command : alter_table_commands(n)) {
+      const Json* cmd = command.fields;
       ActionEffect a;
-      a.command = static_cast<int>(i);
+      a.command = command.index;
       a.mode = LockMode::AccessExclusive;  // PostgreSQL's default for ALTER TABLE
-      std::string_view sub = ast::str(*cmd, "subtype");
-      const Json* def = ast::field(*cmd, "def");
-      std::string column(ast::str(*cmd, "name"));
+      std::string_view sub = command.subtype;
+      const Json* def = command.def;
+      std::string column(command.name);
       std::string where = qualified_column(table, column);
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
@@ -643,7 +642,7 @@ class Builder {
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) {
           constraint(*ast::as(*def, "Constraint"), a);
-          primary_key_not_null(table, *ast::as(*def, "Constraint"), cmds, a);
+          primary_key_not_null(table, *ast::as(*def, "Constraint"), n, a);
         }
       } else if (sub == "AT_DropConstraint") {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
@@ -943,16 +942,10 @@ class Builder {
     };
     QualifiedName table = ctx_.qualify_range_var(*ast::field(n, "relation"));
     e_.target = table;
-    for (const Json& elt : ast::list(n, "tableElts")) {
-      if (const Json* col = ast::as(elt, "ColumnDef")) {
-        for (const Json& c : ast::list(*col, "constraints"))
-          if (const Json* con = ast::as(c, "Constraint")) fk(*con);
-      } else if (const Json* con = ast::as(elt, "Constraint")) {
-        fk(*con);
-      }
-    }
-    for (const Json& elt : ast::list(n, "tableElts"))
-      if (const Json* like = ast::as(elt, "TableLikeClause"))
+    for (const TableElement& elt : table_elements(n))
+      for_each_constraint(elt, [&](std::string_view, const Json& con) { fk(con); });
+    for (const TableElement& elt : table_elements(n))
+      if (const Json* like = ast::as(*elt.node, "TableLikeClause"))
         lock(ctx_.qualify_range_var(*ast::field(*like, "relation")), LockMode::AccessShare, LockRole::Read);
     // A partition changes its parent's bounds; an inheriting child only reads its parent's columns.
     bool partition = ast::field(n, "partbound") != nullptr;
@@ -1152,7 +1145,7 @@ class Builder {
 
 Effects compute_effects(const Statement& stmt, const Context& ctx) { return Builder(stmt, ctx).run(); }
 
-NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& cmds,
+NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& alter_table,
                                          const Context& ctx) {
   NullableKey out;
   std::vector<std::string> keys = ast::strings(ast::list(con, "keys"));
@@ -1165,10 +1158,8 @@ NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& t
     keys = info->columns;
   }
   std::set<std::string> set_here;  // SET NOT NULL earlier in the same ALTER TABLE
-  for (const Json& c : cmds) {
-    const Json* cmd = ast::as(c, "AlterTableCmd");
-    if (cmd && ast::str(*cmd, "subtype") == "AT_SetNotNull") set_here.insert(std::string(ast::str(*cmd, "name")));
-  }
+  for (const AlterTableCommand& cmd : alter_table_commands(alter_table))
+    if (cmd.subtype == "AT_SetNotNull") set_here.insert(std::string(cmd.name));
   for (const std::string& k : keys) {
     bool proven = ctx.pg_version() >= 12 && ctx.has_valid_not_null_check(table, k);
     if (k.empty() || set_here.count(k) || proven || ctx.set_not_null_earlier(table, k)) {

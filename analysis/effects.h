@@ -100,7 +100,7 @@ Effects compute_effects(const Statement& stmt, const Context& ctx);
 // The key columns of ADD PRIMARY KEY (its column list, or the columns of its
 // USING INDEX index) that PostgreSQL must first make NOT NULL, which scans the
 // table. A column counts as NOT NULL when the catalog says so or an earlier
-// SET NOT NULL of the same ALTER TABLE (`cmds`) or earlier in the
+// SET NOT NULL of the same ALTER TABLE (`alter_table`) or earlier in the
 // migrations makes it so, or (PostgreSQL 12+) a validated CHECK (col IS NOT
 // NULL) proves it.
 // `unknown` is set when the columns or their nullability are not known.
@@ -108,7 +108,7 @@ struct NullableKey {
   std::vector<std::string> columns;  // known to be nullable
   bool unknown = false;              // some column's nullability is not known
 };
-NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& cmds,
+NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& alter_table,
                                          const Context& ctx);
 
 // Validated CHECK constraints of `table` that read `column`: ALTER COLUMN

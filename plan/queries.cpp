@@ -8,6 +8,7 @@
 #include "analysis/catalog.h"
 #include "parser/column_def.h"
 #include "parser/lexer.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -193,12 +194,9 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
   if (ast::str(node, "objtype") != "OBJECT_TABLE" && !ast::str(node, "objtype").empty()) return;
   Relation t = relation_of(ast::field(node, "relation"));
   if (t.name.empty()) return;
-  for (const Json& wrapped : ast::list(node, "cmds")) {
-    const Json* cmd = ast::as(wrapped, "AlterTableCmd");
-    if (!cmd) continue;
-    std::string_view sub = ast::str(*cmd, "subtype");
-    std::string name(ast::str(*cmd, "name"));
-    const Json* def = ast::field(*cmd, "def");
+  for (const AlterTableCommand& cmd : alter_table_commands(node)) {
+    std::string_view sub = cmd.subtype;
+    std::string name(cmd.name);
     if (sub == "AT_SetNotNull") {
       if (before) before->push_back(no_nulls(t, {name}, "SET NOT NULL"));
       if (after)
@@ -212,8 +210,8 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
                           "SELECT attnotnull FROM pg_attribute WHERE attrelid = " + t.regclass() + " AND attname = " +
                               quote_literal(name),
                           "f", {t.part(name)}});
-    } else if (sub == "AT_AddColumn" && def) {
-      const Json* col = ast::as(*def, "ColumnDef");
+    } else if (sub == "AT_AddColumn" && cmd.def) {
+      const Json* col = cmd.column;
       if (!col) continue;
       std::string colname(ast::str(*col, "colname"));
       if (before && column_def_facts(*col).needs_value())
@@ -226,15 +224,15 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
             after->push_back(column_type_is(t, colname, format_type_name(*type)));
       for (const Json& c : ast::list(*col, "constraints"))
         if (const Json* con = ast::as(c, "Constraint")) constraint_checks(file, s, t, *con, colname, nullptr, after);
-    } else if (sub == "AT_AlterColumnType" && def && after) {
-      const Json* col = ast::as(*def, "ColumnDef");
+    } else if (sub == "AT_AlterColumnType" && cmd.def && after) {
+      const Json* col = cmd.column;
       if (const Json* tn = col ? ast::field(*col, "typeName") : nullptr)
         if (auto type = column_type(*tn); type && !format_type_name(*type).empty())
           after->push_back(column_type_is(t, name, format_type_name(*type)));
     } else if (sub == "AT_DropColumn" && after) {
       after->push_back(column_absent(t, name));
-    } else if (sub == "AT_AddConstraint" && def) {
-      if (const Json* con = ast::as(*def, "Constraint")) constraint_checks(file, s, t, *con, "", before, after);
+    } else if (sub == "AT_AddConstraint" && cmd.constraint) {
+      constraint_checks(file, s, t, *cmd.constraint, "", before, after);
     } else if (sub == "AT_ValidateConstraint" && after) {
       after->push_back(constraint_validated(t, name, true));
     } else if (sub == "AT_DropConstraint" && after) {

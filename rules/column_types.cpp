@@ -146,8 +146,8 @@ bool declared_key(const ColumnTypeUse& u) {
       if (const Json* e = ast::field(*con, "raw_expr"); e && calls_nextval(*e)) return true;
   }
   if (!u.create) return false;
-  for (const Json& elt : ast::list(*u.create, "tableElts")) {
-    const Json* con = ast::as(elt, "Constraint");
+  for (const TableElement& elt : table_elements(*u.create)) {
+    const Json* con = elt.constraint;
     if (!con) continue;
     std::string_view type = ast::str(*con, "contype");
     // A column of a composite primary key is often a state code or a position

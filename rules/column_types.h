@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe::rules {
@@ -34,20 +35,16 @@ void for_each_column_type(const StatementView& v, Fn fn) {
     const Json* rel = ast::field(create, "relation");
     if (!rel) return;
     QualifiedName table = v.ctx.qualify_range_var(*rel);
-    for (const Json& elt : ast::list(create, "tableElts"))
-      if (const Json* col = ast::as(elt, "ColumnDef")) visit(*col, std::string(ast::str(*col, "colname")), table, &create, false);
+    for (const TableElement& elt : table_elements(create))
+      if (elt.column) visit(*elt.column, std::string(ast::str(*elt.column, "colname")), table, &create, false);
   } else if (v.stmt.kind == "AlterTableStmt") {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
     QualifiedName table = v.ctx.qualify_range_var(*rel);
-    for (const Json& c : ast::list(n, "cmds")) {
-      const Json* cmd = ast::as(c, "AlterTableCmd");
-      const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
-      const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-      if (!col) continue;
-      std::string_view sub = ast::str(*cmd, "subtype");
-      if (sub == "AT_AddColumn") visit(*col, std::string(ast::str(*col, "colname")), table, nullptr, false);
-      else if (sub == "AT_AlterColumnType") visit(*col, std::string(ast::str(*cmd, "name")), table, nullptr, true);
+    for (const AlterTableCommand& cmd : alter_table_commands(n)) {
+      if (!cmd.column) continue;
+      if (cmd.subtype == "AT_AddColumn") visit(*cmd.column, std::string(ast::str(*cmd.column, "colname")), table, nullptr, false);
+      else if (cmd.subtype == "AT_AlterColumnType") visit(*cmd.column, std::string(cmd.name), table, nullptr, true);
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 
 #include "analysis/catalog_diff.h"
 #include "rules/helpers.h"
@@ -86,9 +87,8 @@ std::set<std::string> dropped_by(const ParsedFile& up) {
         if (const Json* items = ast::as(obj, "List"))
           if (auto names = ast::strings(ast::list(*items, "items")); !names.empty()) out.insert(names.back());
     } else if (s.kind == "AlterTableStmt") {
-      for (const Json& c : ast::list(s.node, "cmds"))
-        if (const Json* cmd = ast::as(c, "AlterTableCmd"); cmd && ast::str(*cmd, "subtype") == "AT_DropConstraint")
-          out.insert(std::string(ast::str(*cmd, "name")));
+      for (const AlterTableCommand& cmd : alter_table_commands(s.node))
+        if (cmd.subtype == "AT_DropConstraint") out.insert(std::string(cmd.name));
     }
   }
   return out;

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -141,8 +142,8 @@ struct Checker {
       }
     } else if (k == "CreateStmt") {
       std::vector<Target> cols;
-      for (const Json& e : ast::list(n, "tableElts"))
-        if (const Json* c = ast::as(e, "ColumnDef")) cols.push_back({std::string(ast::str(*c, "colname")), false, ast::location(*c)});
+      for (const TableElement& e : table_elements(n))
+        if (const Json* c = e.column) cols.push_back({std::string(ast::str(*c, "colname")), false, ast::location(*c)});
       check(cols, "CREATE TABLE", "column specified more than once");
     } else if (k == "ViewStmt") {
       const Json* q = ast::field(n, "query");

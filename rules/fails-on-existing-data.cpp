@@ -8,6 +8,7 @@
 #include <set>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "analysis/type_change.h"
 #include "rules/helpers.h"
 
@@ -79,10 +80,9 @@ void remember(const StatementView& v, Proofs& p) {
       }
   } else if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
     const QualifiedName& table = *v.effects.target;
-    for (const Json& c : ast::list(n, "cmds")) {
-      const Json* cmd = ast::as(c, "AlterTableCmd");
-      if (!cmd || ast::str(*cmd, "subtype") != "AT_DropConstraint") continue;
-      const IndexInfo* idx = v.ctx.catalog().index({table.schema, std::string(ast::str(*cmd, "name"))});
+    for (const AlterTableCommand& cmd : alter_table_commands(n)) {
+      if (cmd.subtype != "AT_DropConstraint") continue;
+      const IndexInfo* idx = v.ctx.catalog().index({table.schema, std::string(cmd.name)});
       if (plain_unique(idx) && idx->table == table) p.unique_dropped.emplace_back(table, idx->columns);
     }
   } else if (v.stmt.kind == "UpdateStmt" && v.effects.target && !ast::field(n, "whereClause") &&

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -26,34 +27,6 @@ void constraint_index(const Json& con, const std::string& column, std::vector<Co
   Columns keys = ast::strings(ast::list(con, "keys"));
   if (keys.empty() && !column.empty()) keys = {column};
   if (!keys.empty()) out.push_back(keys);
-}
-
-// Calls fn(column, constraint) for every constraint of a table element list
-// (CREATE TABLE elements, or the def of an ALTER TABLE sub-command): column
-// constraints carry their column's name, table constraints an empty one.
-template <class Fn>
-void for_each_constraint(const Json& element, Fn fn) {
-  if (const Json* col = ast::as(element, "ColumnDef")) {
-    for (const Json& c : ast::list(*col, "constraints"))
-      if (const Json* con = ast::as(c, "Constraint")) fn(std::string(ast::str(*col, "colname")), *con);
-  } else if (const Json* con = ast::as(element, "Constraint")) {
-    fn(std::string(), *con);
-  }
-}
-
-// The table elements a CREATE TABLE or ALTER TABLE statement adds.
-std::vector<const Json*> elements(const Statement& s) {
-  std::vector<const Json*> out;
-  if (s.kind == "CreateStmt") {
-    for (const Json& e : ast::list(s.node, "tableElts")) out.push_back(&e);
-  } else if (s.kind == "AlterTableStmt") {
-    for (const Json& c : ast::list(s.node, "cmds")) {
-      const Json* cmd = ast::as(c, "AlterTableCmd");
-      std::string_view sub = cmd ? ast::str(*cmd, "subtype") : "";
-      if ((sub == "AT_AddColumn" || sub == "AT_AddConstraint") && ast::field(*cmd, "def")) out.push_back(ast::field(*cmd, "def"));
-    }
-  }
-  return out;
 }
 
 const Json* relation_of(const Statement& s) {
@@ -83,8 +56,8 @@ void index_file(const StatementView& v, FileIndexes& f) {
       }
       made.push_back(cols);
     }
-    for (const Json* e : elements(s))
-      for_each_constraint(*e, [&](const std::string& column, const Json& con) { constraint_index(con, column, made); });
+    for (const TableElement& e : added_table_elements(s.node))
+      for_each_constraint(e, [&](std::string_view column, const Json& con) { constraint_index(con, std::string(column), made); });
     auto& list = f.by_table[v.ctx.qualify_range_var(*rel)];
     for (Columns& c : made) list.emplace_back(s.begin, std::move(c));
   }
@@ -115,11 +88,11 @@ bool covers(const Columns& index, const Columns& key) {
 
 std::vector<ForeignKey> foreign_keys(const Statement& s) {
   std::vector<ForeignKey> out;
-  for (const Json* e : elements(s))
-    for_each_constraint(*e, [&](const std::string& column, const Json& con) {
+  for (const TableElement& e : added_table_elements(s.node))
+    for_each_constraint(e, [&](std::string_view column, const Json& con) {
       if (ast::str(con, "contype") != "CONSTR_FOREIGN") return;
       Columns cols = ast::strings(ast::list(con, "fk_attrs"));
-      if (cols.empty() && !column.empty()) cols = {column};
+      if (cols.empty() && !column.empty()) cols = {std::string(column)};
       if (!cols.empty()) out.push_back({cols, &con, ast::location(con)});
     });
   return out;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 
 namespace migrasafe::rules {
 
@@ -73,10 +74,8 @@ Span alter_command_span(const StatementView& v, int index) {
 
 bool expects_existing_table(const StatementView& v) {
   if (!v.effects.target || !v.ctx.created_if_not_exists(*v.effects.target)) return false;
-  for (const Json& c : ast::list(v.stmt.node, "cmds")) {
-    const Json* cmd = ast::as(c, "AlterTableCmd");
-    if (cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" && ast::flag(*cmd, "missing_ok")) return true;
-  }
+  for (const AlterTableCommand& cmd : alter_table_commands(v.stmt.node))
+    if (cmd.subtype == "AT_AddColumn" && ast::flag(*cmd.fields, "missing_ok")) return true;
   return false;
 }
 
@@ -96,11 +95,9 @@ namespace {
 
 // ADD COLUMN `column`, without IF NOT EXISTS (with it the column may already
 // be there, holding data).
-bool adds_new_column(const Json& cmd, const std::string& column) {
-  if (ast::str(cmd, "subtype") != "AT_AddColumn" || ast::flag(cmd, "missing_ok")) return false;
-  const Json* def = ast::field(cmd, "def");
-  const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-  return col && ast::str(*col, "colname") == column;
+bool adds_new_column(const AlterTableCommand& cmd, const std::string& column) {
+  if (cmd.subtype != "AT_AddColumn" || ast::flag(*cmd.fields, "missing_ok")) return false;
+  return cmd.column && ast::str(*cmd.column, "colname") == column;
 }
 
 }  // namespace
@@ -115,10 +112,8 @@ bool column_new_in_migration(const StatementView& v, const QualifiedName& table,
     if (s.begin >= v.stmt.begin) break;
     const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
-    for (const Json& c : ast::list(s.node, "cmds")) {
-      const Json* cmd = ast::as(c, "AlterTableCmd");
-      if (cmd && adds_new_column(*cmd, column)) return true;
-    }
+    for (const AlterTableCommand& cmd : alter_table_commands(s.node))
+      if (adds_new_column(cmd, column)) return true;
   }
   return false;
 }
@@ -162,10 +157,8 @@ std::optional<std::pair<std::string, std::string>> column_rename(const Statement
 bool adds_column(const StatementView& v, const Statement& s, const QualifiedName& table, const std::string& column) {
   const Json* rel = alter_table_relation(s);
   if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
-  for (const Json& c : ast::list(s.node, "cmds")) {
-    const Json* cmd = ast::as(c, "AlterTableCmd");
-    if (cmd && adds_new_column(*cmd, column)) return true;
-  }
+  for (const AlterTableCommand& cmd : alter_table_commands(s.node))
+    if (adds_new_column(cmd, column)) return true;
   return false;
 }
 
@@ -322,13 +315,10 @@ StatementIndex index_statements(const ParsedFile& file) {
     const Json* r = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (r) {
       const Json* range_var = ast::kind(*r) == "RangeVar" ? &ast::inner(*r) : r;
-      for (const Json& c : ast::list(s.node, "cmds")) {
-        const Json* cmd = ast::as(c, "AlterTableCmd");
-        const Json* def = cmd && ast::str(*cmd, "subtype") == "AT_AddColumn" ? ast::field(*cmd, "def") : nullptr;
-        if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr)
-          out.column_adds[{std::string(ast::str(*range_var, "relname")), std::string(ast::str(*col, "colname"))}]
+      for (const AlterTableCommand& cmd : alter_table_commands(s.node))
+        if (cmd.subtype == "AT_AddColumn" && cmd.column)
+          out.column_adds[{std::string(ast::str(*range_var, "relname")), std::string(ast::str(*cmd.column, "colname"))}]
               .push_back(i);
-      }
     }
     if (s.deferred) continue;
     if (s.kind == "RenameStmt" || s.kind == "DeleteStmt") {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -102,14 +103,12 @@ struct Checker {
   }
 
   void alter_table() {
-    const Json& cmds = ast::list(v.stmt.node, "cmds");
-    for (std::size_t i = 0; i < cmds.size(); ++i) {
-      const Json* cmd = ast::as(cmds[i], "AlterTableCmd");
-      if (!cmd || ast::flag(*cmd, "missing_ok")) continue;
-      std::string_view sub = ast::str(*cmd, "subtype");
-      rules::Span span = rules::alter_command_span(v, static_cast<int>(i));
+    for (const AlterTableCommand& cmd : alter_table_commands(v.stmt.node)) {
+      if (ast::flag(*cmd.fields, "missing_ok")) continue;
+      std::string_view sub = cmd.subtype;
+      rules::Span span = rules::alter_command_span(v, cmd.index);
       if (sub == "AT_AddColumn") {
-        const Json* col = ast::as(*ast::field(*cmd, "def"), "ColumnDef");
+        const Json* col = cmd.column;
         long loc = col ? ast::location(*col) : -1;
         report(span, "ADD COLUMN `" + std::string(col ? ast::str(*col, "colname") : "") + "`", true,
                loc >= 0 ? std::optional<Fix>(insert(at(loc), "IF NOT EXISTS ")) : std::nullopt);
@@ -126,7 +125,7 @@ struct Checker {
           name_tok = next_token(v, name_tok);
         std::optional<Fix> fix;
         if (name_tok < v.stmt.end_token) fix = insert(v.file.tokens[name_tok].begin, "IF EXISTS ");
-        report(span, std::string(column ? "DROP COLUMN `" : "DROP CONSTRAINT `") + std::string(ast::str(*cmd, "name")) + "`",
+        report(span, std::string(column ? "DROP COLUMN `" : "DROP CONSTRAINT `") + std::string(cmd.name) + "`",
                false, fix);
       }
     }

@@ -25,7 +25,7 @@ void check(const StatementView& v, Report& r) {
   rules::for_each_added_constraint(v, [&](const ActionEffect& a, const Json& con) {
     if (ast::str(con, "contype") != "CONSTR_PRIMARY") return;
     const QualifiedName& table = *v.effects.target;
-    NullableKey key = primary_key_nullable_columns(con, table, ast::list(v.stmt.node, "cmds"), v.ctx);
+    NullableKey key = primary_key_nullable_columns(con, table, v.stmt.node, v.ctx);
     bool using_index = !ast::str(con, "indexname").empty();
     // Without USING INDEX, add-unique-constraint already reports the statement
     // and its help covers NOT NULL: only a known nullable column adds news.

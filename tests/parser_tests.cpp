@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "parser/parse.h"
+#include "parser/table_elements.h"
 #include "support.h"
 
 using namespace migrasafe;
@@ -226,4 +227,42 @@ TEST_CASE("token reading: statements it does not know establish nothing", "[pars
   CHECK(reading_of("DROP TABLE a, b junk").empty());  // not a DROP this reader knows
   CHECK(reading_of("ALTER INDEX i SET (x = 1_0)").empty());
   CHECK(describe(reading_of("SELECT doc IS JSON FROM t")).empty());
+}
+
+TEST_CASE("table element views: CREATE TABLE elements, ALTER TABLE subcommands, what either adds", "[parser]") {
+  ParsedFile create = parse("CREATE TABLE t (a int NOT NULL, b int REFERENCES u, CONSTRAINT pk PRIMARY KEY (a), LIKE v);");
+  REQUIRE(create.statements.size() == 1);
+  const Json& c = create.statements[0].node;
+  std::vector<std::string> seen;
+  for (const TableElement& e : table_elements(c))
+    seen.push_back(e.column ? "column " + std::string(ast::str(*e.column, "colname"))
+                   : e.constraint ? "constraint " + std::string(ast::str(*e.constraint, "conname"))
+                                  : "other " + std::string(ast::kind(*e.node)));
+  CHECK(seen == std::vector<std::string>{"column a", "column b", "constraint pk", "other TableLikeClause"});
+  std::vector<std::string> constraints;
+  int added = 0;
+  for (const TableElement& e : added_table_elements(c)) {
+    ++added;
+    for_each_constraint(e, [&](std::string_view column, const Json& con) {
+      constraints.push_back(std::string(column) + ":" + std::string(ast::str(con, "contype")));
+    });
+  }
+  CHECK(added == 3);  // LIKE adds no column of its own
+  CHECK(constraints == std::vector<std::string>{"a:CONSTR_NOTNULL", "b:CONSTR_FOREIGN", ":CONSTR_PRIMARY"});
+
+  ParsedFile alter = parse(
+      "ALTER TABLE t ADD COLUMN c int, DROP CONSTRAINT x, ADD CONSTRAINT y CHECK (c > 0), ALTER COLUMN a SET NOT NULL;");
+  REQUIRE(alter.statements.size() == 1);
+  const Json& a = alter.statements[0].node;
+  std::vector<std::string> commands;
+  for (const AlterTableCommand& cmd : alter_table_commands(a))
+    commands.push_back(std::to_string(cmd.index) + " " + std::string(cmd.subtype) + " " + std::string(cmd.name) +
+                       (cmd.column ? " column" : "") + (cmd.constraint ? " constraint" : ""));
+  CHECK(commands == std::vector<std::string>{"0 AT_AddColumn  column", "1 AT_DropConstraint x",
+                                             "2 AT_AddConstraint  constraint", "3 AT_SetNotNull a"});
+  std::vector<std::string> adds;
+  for (const TableElement& e : added_table_elements(a))
+    adds.push_back(e.column ? std::string(ast::str(*e.column, "colname")) : std::string(ast::str(*e.constraint, "conname")));
+  CHECK(adds == std::vector<std::string>{"c", "y"});
+  CHECK(alter_table_commands(c).begin() == alter_table_commands(c).end());  // a CREATE TABLE has no subcommands
 }
