@@ -92,12 +92,12 @@ class Reader {
       else if (k == "layout") c.layout = choice(value, k, kLayouts);
       else if (k == "migrations") c.migrations = globs(value, k, "", true);
       else if (k == "baseline") c.baseline = nonempty_string(value, k);
-      else if (k == "rules") c.rules = rules(table(value, k), "[rules]");
+      else if (k == "rules") c.rules = rules(table(value, k), "[rules]", &c);
       else if (k == "overrides") c.overrides = overrides(value);
       else if (k == "hot_tables") c.hot_tables = hot_tables(value);
-      else if (k == "max_lock_timeout") c.max_lock_timeout_ms = duration(value, k);
+      else if (k == "max_lock_timeout") set_once(c.max_lock_timeout_ms, duration(value, k), key, "max_lock_timeout");
       else if (k == "max_file_size") c.max_file_size = file_size(value, k);
-      else if (k == "naming") c.naming = naming(table(value, k));
+      else if (k == "naming") naming(table(value, k), "[naming]", c.naming);
       else if (k == "snapshot") c.snapshot = snapshot(table(value, k));
       else unknown(key, "");
     }
@@ -254,17 +254,42 @@ class Reader {
     return out;
   }
 
-  // select / ignore / severity; `extra` lets overrides accept their own keys.
-  RuleSettings rules(const toml::table& t, const std::string& in) const {
+  // select / ignore / severity; with `options`, also [rules.<name>] tables.
+  RuleSettings rules(const toml::table& t, const std::string& in, Config* options) const {
     RuleSettings s;
     for (auto&& [key, value] : t) {
       std::string k(key.str());
       if (k == "select") s.select = rule_list(value, k, in, true);
       else if (k == "ignore") s.ignore = rule_list(value, k, in, false);
       else if (k == "severity") s.severity = severities(table(value, k), in == "[rules]" ? "[rules.severity]" : in + " severity");
+      else if (options && value.is_table()) rule_options(key, *value.as_table(), *options);
       else unknown(key, in);
     }
     return s;
+  }
+
+  // [rules.<name>]: one rule's options. Every key a rule does not take is an error.
+  void rule_options(const toml::key& rule, const toml::table& t, Config& c) const {
+    std::string name(rule.str());
+    auto found = find_rules(name);
+    if (found.empty()) fail(rule.source(), "unknown rule \"" + name + "\" in [rules] (see `migrasafe rules`)");
+    if (found.size() > 1) fail(rule.source(), "[rules." + name + "]: \"" + name + "\" names several rules; use one rule's name");
+    RuleId id = found[0]->id;
+    std::string in = "[rules." + name + "]";
+    if (id == RuleId::naming_convention) return naming(t, in, c.naming);
+    for (auto&& [key, value] : t) {
+      if (id == RuleId::missing_lock_timeout && key.str() == "max_lock_timeout")
+        set_once(c.max_lock_timeout_ms, duration(value, "max_lock_timeout"), key, in + " max_lock_timeout");
+      else if (id == RuleId::missing_lock_timeout) unknown(key, in + " (its option: max_lock_timeout)");
+      else unknown(key, in + " (" + std::string(found[0]->name) + " has no options)");
+    }
+  }
+
+  // An option set once: the same option under its alias and its own name is an error.
+  template <class T>
+  void set_once(std::optional<T>& slot, T value, const toml::key& key, const std::string& what) const {
+    if (slot) fail(key.source(), what + " is set twice (also by its alias or its [rules.<name>] key)");
+    slot = std::move(value);
   }
 
   std::map<RuleId, std::optional<Severity>> severities(const toml::table& t, const std::string& in) const {
@@ -327,8 +352,8 @@ class Reader {
     return out;
   }
 
-  NamingPatterns naming(const toml::table& t) const {
-    NamingPatterns n;
+  // naming-convention's patterns, from [rules.naming-convention] or its alias [naming].
+  void naming(const toml::table& t, const std::string& in, NamingPatterns& n) const {
     for (auto&& [key, value] : t) {
       std::string k(key.str());
       NamePattern* slot = k == "table"        ? &n.table
@@ -336,13 +361,13 @@ class Reader {
                           : k == "index"      ? &n.index
                           : k == "constraint" ? &n.constraint
                                               : nullptr;
-      if (!slot) unknown(key, "[naming]");
+      if (!slot) unknown(key, in + " (its options: table, column, index, constraint)");
+      if (*slot) fail(key.source(), in + " " + k + " is set twice (also by its alias or its [rules.<name>] key)");
       std::string source = string(value, k);
       auto re = std::make_shared<const re2::RE2>(source, re2::RE2::Quiet);
-      if (!re->ok()) fail(value.source(), "invalid regular expression in [naming] " + k + ": " + re->error());
+      if (!re->ok()) fail(value.source(), "invalid regular expression in " + in + " " + k + ": " + re->error());
       *slot = NamePattern{source, std::move(re)};
     }
-    return n;
   }
 
   std::string path_;
@@ -546,11 +571,6 @@ fail_on = "warning"
 # level (note -> warning -> error). "schema.table", or "table" for that name in any schema.
 # hot_tables = ["public.orders", "users"]
 
-# Longest lock_timeout allowed before a statement that takes an ACCESS EXCLUSIVE lock
-# (reported by missing-lock-timeout). A string with a unit ("500ms", "5s", "1min") or a number
-# of milliseconds.
-# max_lock_timeout = "5s"
-
 # Files larger than this are not analysed (an error naming the file, exit code 3): "64MB" by
 # default; "512kB", "1GB" or a number of bytes.
 # max_file_size = "64MB"
@@ -577,9 +597,14 @@ fail_on = "warning"
 # rename-column = "error"
 # skipped-content = "off"
 
-# RE2 patterns for the names migrations give (rule naming-convention; each is checked only
-# when set).
-[naming]
+# Options of one rule: [rules.<name>] (its page, `migrasafe rule <name>`, lists them).
+# Longest lock_timeout allowed before a statement that takes an ACCESS EXCLUSIVE lock. A string
+# with a unit ("500ms", "5s", "1min") or a number of milliseconds.
+[rules.missing-lock-timeout]
+# max_lock_timeout = "5s"
+
+# RE2 patterns for the names migrations give (each is checked only when set).
+[rules.naming-convention]
 # table = "^[a-z][a-z0-9_]*$"
 # column = "^[a-z][a-z0-9_]*$"
 # index = "^[a-z][a-z0-9_]*_(idx|key)$"

@@ -1,10 +1,12 @@
 // naming-convention: names a migration gives to tables, columns, indexes and
-// constraints must match the RE2 patterns of [naming] in .migrasafe.toml.
+// constraints must match the RE2 patterns of [rules.naming-convention] in
+// .migrasafe.toml (alias: [naming]).
 // Only names written in the statement are checked (PostgreSQL's generated
 // names for unnamed constraints and indexes are not); silent without patterns.
 #include <re2/re2.h>
 
 #include "parser/ast.h"
+#include "parser/table_elements.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -41,9 +43,9 @@ struct Checker {
     if (!pattern || value.empty() || RE2::PartialMatch(value, *pattern.regex)) return;
     r.add(RuleId::naming_convention, span.first, span.second,
           std::string(what) + " name `" + value + "` does not match the naming convention `" + pattern.source +
-              "` ([naming] " + key + " in the configuration)",
+              "` ([rules.naming-convention] " + key + " in the configuration)",
           std::string("Choose a ") + key + " name that matches `" + pattern.source +
-              "`; if the convention itself is wrong, change [naming] " + key + " in .migrasafe.toml.");
+              "`; if the convention itself is wrong, change [rules.naming-convention] " + key + " in .migrasafe.toml.");
   }
 
   void constraint(const Json& con) {
@@ -58,6 +60,14 @@ struct Checker {
       if (const Json* con = ast::as(c, "Constraint")) constraint(*con);
   }
 
+  // The columns and constraints a CREATE TABLE or an ALTER TABLE adds.
+  void added(const Json& create_or_alter) {
+    for (const TableElement& elt : added_table_elements(create_or_alter)) {
+      if (elt.column) column(*elt.column);
+      else constraint(*elt.constraint);
+    }
+  }
+
   void table(const Json& range_var, const char* what) {
     std::string n(ast::str(range_var, "relname"));
     name(p.table, "table", what, n, name_span(v, n, offset(ast::location(range_var))));
@@ -68,22 +78,9 @@ struct Checker {
     const std::string& kind = v.stmt.kind;
     if (kind == "CreateStmt") {
       if (const Json* rel = ast::field(n, "relation")) table(*rel, "table");
-      for (const Json& elt : ast::list(n, "tableElts")) {
-        if (const Json* col = ast::as(elt, "ColumnDef")) column(*col);
-        else if (const Json* con = ast::as(elt, "Constraint")) constraint(*con);
-      }
+      added(n);
     } else if (kind == "AlterTableStmt" && ast::str(n, "objtype") == "OBJECT_TABLE") {
-      for (const Json& c : ast::list(n, "cmds")) {
-        const Json* cmd = ast::as(c, "AlterTableCmd");
-        const Json* def = cmd ? ast::field(*cmd, "def") : nullptr;
-        if (!def) continue;
-        std::string_view sub = ast::str(*cmd, "subtype");
-        if (sub == "AT_AddColumn") {
-          if (const Json* col = ast::as(*def, "ColumnDef")) column(*col);
-        } else if (sub == "AT_AddConstraint") {
-          if (const Json* con = ast::as(*def, "Constraint")) constraint(*con);
-        }
-      }
+      added(n);
     } else if (kind == "IndexStmt") {
       std::string idx(ast::str(n, "idxname"));
       if (!idx.empty()) name(p.index, "index", "index", idx, name_span(v, idx, v.stmt.begin));

@@ -167,6 +167,10 @@ TEST_CASE("config: max_lock_timeout reports a lock_timeout that is too long", "[
   CHECK(findings(r) == V{"001.sql missing-lock-timeout warning"});
   CHECK_THAT(message_of(r, "missing-lock-timeout"),
              Catch::Contains("lock_timeout = 1min") && Catch::Contains("max_lock_timeout of 5s"));
+  // The rule's own table, [rules.missing-lock-timeout], of which the top-level key is an alias.
+  write(d / ".migrasafe.toml", "[rules.missing-lock-timeout]\nmax_lock_timeout = \"5s\"\n");
+  CHECK(findings(run_cli("check --format json --select missing-lock-timeout db", d.string())) ==
+        V{"001.sql missing-lock-timeout warning"});
   write(d / ".migrasafe.toml", "max_lock_timeout = 60000\n");  // a number is milliseconds
   CHECK(findings(run_cli("check --format json --select missing-lock-timeout db", d.string())).empty());
   // Without the key a long timeout is fine.
@@ -217,7 +221,11 @@ TEST_CASE("config: [naming] patterns drive naming-convention", "[config]") {
   write(d / ".migrasafe.toml", "[naming]\ntable = \"^[a-z][a-z0-9_]*$\"\nindex = \"_idx$\"\n");
   auto r = run_cli("check --format json --select naming-convention db", d.string());
   CHECK(findings(r) == V{"001.sql naming-convention note", "001.sql naming-convention note"});
-  CHECK_THAT(message_of(r, "naming-convention"), Catch::Contains("`OrderItems`") && Catch::Contains("[naming] table"));
+  CHECK_THAT(message_of(r, "naming-convention"),
+             Catch::Contains("`OrderItems`") && Catch::Contains("[rules.naming-convention] table"));
+  // Its own table, [rules.naming-convention], says the same.
+  write(d / ".migrasafe.toml", "[rules.naming-convention]\ntable = \"^[a-z][a-z0-9_]*$\"\nindex = \"_idx$\"\n");
+  CHECK(findings(run_cli("check --format json --select naming-convention db", d.string())) == findings(r));
 }
 
 TEST_CASE("config: the command line overrides the file", "[config]") {
@@ -326,6 +334,20 @@ TEST_CASE("config: errors name the file, the line and the key; exit code 2", "[c
   fails("max_lock_timeout = \"-5s\"\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration");
   fails("max_lock_timeout = 2147483648\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a positive duration of at most");
   fails("hot_tables = [\"a.b.c\"]\n", ".migrasafe.toml:1: \"hot_tables\" entries are");
+  // [rules.<name>]: only the options the rule takes, each set once.
+  fails("[rules.missing-lock-timeout]\nmax_lock_timout = \"5s\"\n",
+        ".migrasafe.toml:2: unknown key \"max_lock_timout\" in [rules.missing-lock-timeout] (its option: max_lock_timeout)");
+  fails("[rules.missing-lock-timeout]\nmax_lock_timeout = \"soon\"\n",
+        ".migrasafe.toml:2: \"max_lock_timeout\" must be a positive duration");
+  fails("[rules.drop-table]\nforce = true\n", ".migrasafe.toml:2: unknown key \"force\" in [rules.drop-table] (drop-table has no options)");
+  fails("[rules.no-such-rule]\nx = 1\n", ".migrasafe.toml:1: unknown rule \"no-such-rule\" in [rules]");
+  fails("[rules.naming-convention]\ntabel = \"x\"\n", ".migrasafe.toml:2: unknown key \"tabel\" in [rules.naming-convention]");
+  fails("[rules.naming-convention]\ntable = \"^[a-z\"\n",
+        ".migrasafe.toml:2: invalid regular expression in [rules.naming-convention] table");
+  fails("max_lock_timeout = \"5s\"\n[rules.missing-lock-timeout]\nmax_lock_timeout = \"1s\"\n",
+        ".migrasafe.toml:3: [rules.missing-lock-timeout] max_lock_timeout is set twice");
+  fails("[naming]\ntable = \"a\"\n[rules.naming-convention]\ntable = \"b\"\n",
+        ".migrasafe.toml:4: [rules.naming-convention] table is set twice");
   fails("pg_version = = 15\n", ".migrasafe.toml:1:");  // toml++ parse error, with line and column
 
   // An unknown rule on the command line is still reported as before.
@@ -345,7 +367,8 @@ TEST_CASE("init writes a starter file that loads, and does not overwrite one", "
   // Every key is documented in it.
   for (const char* key : {"pg_version", "assume_in_transaction", "fail_on", "format", "migrations", "layout",
                           "hot_tables", "max_lock_timeout", "[snapshot]", "small_table_rows", "[rules]", "select", "ignore", "[rules.severity]",
-                          "[naming]", "table", "column", "index", "constraint", "[[overrides]]", "paths"})
+                          "[rules.missing-lock-timeout]", "[rules.naming-convention]", "table", "column", "index", "constraint",
+                          "[[overrides]]", "paths"})
     CHECK_THAT(text, Catch::Contains(key));
   Config c = parse_config(text, ".migrasafe.toml", d);
   CHECK(c.pg_version == 15);
