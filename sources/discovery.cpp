@@ -283,15 +283,3 @@ MigrationRole migration_role(const std::string& path) {
 }
 
 }  // namespace migrasafe
-
-namespace migrasafe {
-
-std::shared_ptr<const SourceFile> load_undone_up(const MigrationRole& role) {
-  if (role.up_path.empty()) return nullptr;
-  std::string error;
-  auto text = read_input({role.up_path, false}, error);
-  if (!text) return nullptr;
-  return std::make_shared<const SourceFile>(role.up_path, std::move(*text));
-}
-
-}  // namespace migrasafe

@@ -65,8 +65,4 @@ std::string format_file_size(std::uint64_t bytes);
 // NNN_name.down.sql, and a directory holding up.sql and down.sql.
 MigrationRole migration_role(const std::string& path);
 
-// The up script a down script undoes, read from disk (nullptr when the role
-// is not a down script, or its up script cannot be read).
-std::shared_ptr<const SourceFile> load_undone_up(const MigrationRole& role);
-
 }  // namespace migrasafe

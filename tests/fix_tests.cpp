@@ -11,27 +11,12 @@
 
 #include "fixtures.h"
 #include "rules/fix.h"
-#include "sources/discovery.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
 using namespace migrasafe;
 
 namespace {
-
-struct Lint {
-  FileResult result;
-  std::size_t syntax_errors;
-};
-
-Lint lint(const fs::path& path, const std::string& text, const LintOptions& o, Catalog& history) {
-  MigrationRole role = migration_role(path.string());
-  std::optional<UndoneMigration> up;
-  if (auto up_source = load_undone_up(role)) up = Context::undone_by(parse_file(up_source), o.analysis);
-  ParsedFile parsed = parse_file(std::make_shared<const SourceFile>(path.string(), text));
-  std::size_t errors = syntax_error_count(parsed);
-  return {analyse_file(std::move(parsed), role, o, up ? &*up : nullptr, &history), errors};
-}
 
 std::size_t count_of(const FileResult& r, RuleId id, bool with_fix_only = false) {
   return static_cast<std::size_t>(std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) {
@@ -53,23 +38,27 @@ TEST_CASE("fixes: a fixable rule's fixes turn bad*.sql into fixed*.sql, which pa
     for (const fs::path& bad : fixtures::cases(std::string(rule.name), "bad")) {
       fs::path fixed = fixed_case(bad);
       if (!fs::exists(fixed)) continue;
-      Catalog history;
-      for (const fs::path& file : fixtures::sql_files(bad)) {
-        INFO("rule " << rule.name << ", fixture " << file.string());
+      // Linted as `migrasafe check BAD` lints it; each fixed file re-linted by
+      // the same session, with the history before it.
+      auto session = fixtures::session_for(bad, &rule);
+      RunResult run = session->run({bad.string()});
+      INFO("rule " << rule.name << ", fixture " << bad.string());
+      REQUIRE(!run.failure);
+      REQUIRE(run.files.size() == fixtures::sql_files(bad).size());
+      for (const FileResult& first : run.files) {
+        fs::path file = first.path;
+        INFO("file " << file.string());
         std::string text = testing::read_file(file);
-        LintOptions o = fixtures::options_for(text, rule);
-        Catalog before = history;
-        Lint first = lint(file, text, o, history);
-        FixOutcome outcome = apply_fixes(text, first.result.diagnostics);
-        fs::path expected = fs::is_directory(bad) ? fixed / file.lexically_relative(bad) : fixed;
+        FixOutcome outcome = apply_fixes(text, first.diagnostics);
+        fs::path expected = fs::is_directory(bad) ? fixed / fs::absolute(file).lexically_relative(fs::absolute(bad)) : fixed;
         CHECK(outcome.text == (fs::exists(expected) ? testing::read_file(expected) : text));
         CHECK(outcome.skipped == 0);
         ++compared;
-        // Re-parse and re-lint the result, from the same history.
-        Lint again = lint(file, outcome.text, o, before);
-        CHECK(again.syntax_errors <= first.syntax_errors);
-        CHECK(count_of(again.result, rule.id, true) == 0);
-        CHECK(count_of(first.result, rule.id) - count_of(again.result, rule.id) == outcome.applied);
+        FileResult again = session->relint(first.path, outcome.text);
+        session->clear_buffer(first.path);  // the next file's history keeps this file as it is on disk
+        CHECK(count_of(again, RuleId::syntax_error) <= count_of(first, RuleId::syntax_error));
+        CHECK(count_of(again, rule.id, true) == 0);
+        CHECK(count_of(first, rule.id) - count_of(again, rule.id) == outcome.applied);
       }
     }
   }
@@ -92,17 +81,12 @@ TEST_CASE("fixes: fixable rules have fixed fixtures, and only fixable rules atta
   for (const RuleInfo& rule : all_rules()) {
     for (const char* kind : {"bad", "good"}) {
       for (const fs::path& c : fixtures::cases(std::string(rule.name), kind)) {
-        Catalog history;
-        for (const fs::path& file : fixtures::sql_files(c)) {
-          std::string text = testing::read_file(file);
-          LintOptions o;
-          fixtures::apply_options(text, o);
-          std::fill(o.enabled.begin(), o.enabled.end(), true);
-          for (const Diagnostic& d : lint(file, text, o, history).result.diagnostics) {
-            INFO(file.string() << ": " << rule_info(d.rule).name);
+        RunResult run = fixtures::session_for(c, nullptr)->run({c.string()});
+        for (const FileResult& file : run.files)
+          for (const Diagnostic& d : file.diagnostics) {
+            INFO(file.path << ": " << rule_info(d.rule).name);
             if (d.fix) CHECK(rule_info(d.rule).fixable);
           }
-        }
       }
     }
   }

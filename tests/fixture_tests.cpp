@@ -5,7 +5,10 @@
 // up/down pairing); a `-- layout: NAME` header in its first file forces the
 // layout.
 // `-- expect: a, b` binds to the next line (and the whole statement that
-// starts there); any missing or unexpected finding fails the test. A header
+// starts there); `-- expect: a @17` also pins the finding's column (1-based,
+// code points) on its first line; any missing or unexpected finding fails the
+// test. One Catch2 test case per rule: `migrasafe_tests "[fixtures][drop-table]"`
+// runs one rule's fixtures. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
 // (single_query=true: the file is sent as one query, as golang-migrate does)
 // (select=all runs every rule, for the suppression rules; max_lock_timeout=5s
@@ -16,6 +19,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "engine/session.h"
@@ -33,6 +37,7 @@ namespace fixtures {
 struct Expectation {
   std::string rule;
   int first_line, last_line;
+  int column = 0;  // 0: any column
   bool matched = false;
 };
 
@@ -90,9 +95,15 @@ std::vector<Expectation> expectations(const FileResult& r) {
     std::stringstream names{std::string(text.substr(10))};
     std::string name;
     while (std::getline(names, name, ',')) {
+      int column = 0;
+      if (std::size_t pin = name.find('@'); pin != std::string::npos) {  // "rule @col"
+        column = std::atoi(name.c_str() + pin + 1);
+        REQUIRE(column > 0);
+        name.erase(pin);
+      }
       name.erase(0, name.find_first_not_of(' '));
       name.erase(name.find_last_not_of(' ') + 1);
-      if (!name.empty()) out.push_back({name, first, last});
+      if (!name.empty()) out.push_back({name, first, last, column});
     }
   }
   return out;
@@ -105,25 +116,24 @@ std::string check_file(const FileResult& r, const std::string& path) {
   std::ostringstream problems;
   if (!r.input_error.empty()) problems << path << ": " << r.input_error << "\n";
   for (const Diagnostic& d : r.diagnostics) {
-    int line = lines.position(d.begin).line;
+    Position at = lines.position(d.begin);
     std::string_view name = rule_info(d.rule).name;
     auto it = std::find_if(expected.begin(), expected.end(), [&](const Expectation& e) {
-      return !e.matched && e.rule == name && line >= e.first_line && line <= e.last_line;
+      return !e.matched && e.rule == name && at.line >= e.first_line && at.line <= e.last_line &&
+             (e.column == 0 || e.column == at.column);
     });
-    if (it == expected.end()) problems << path << ":" << line << ": unexpected " << name << ": " << d.message << "\n";
+    if (it == expected.end())
+      problems << path << ":" << at.line << ":" << at.column << ": unexpected " << name << ": " << d.message << "\n";
     else it->matched = true;
   }
   for (const Expectation& e : expected)
-    if (!e.matched) problems << path << ":" << e.first_line << ": expected " << e.rule << " did not fire\n";
+    if (!e.matched)
+      problems << path << ":" << e.first_line << ": expected " << e.rule
+               << (e.column ? " at column " + std::to_string(e.column) : std::string()) << " did not fire\n";
   return problems.str();
 }
 
-// A fixture case (a file, or a directory: a migration history) linted the
-// way `migrasafe check CASE` lints it, through a LintSession, with only
-// `rule` (and syntax-error) enabled and each file's `-- options:` header on
-// top. A `-- layout: NAME` header in the case's first file forces the
-// migration-tool layout (as --layout does).
-RunResult lint_case(const fs::path& c, const RuleInfo& rule) {
+std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule) {
   SessionConfig config{Settings(Config{}, CommandLine{})};
   std::vector<fs::path> files = sql_files(c);
   std::string first = files.empty() ? "" : testing::read_file(files.front());
@@ -134,16 +144,20 @@ RunResult lint_case(const fs::path& c, const RuleInfo& rule) {
     config.layout = parse_layout(name);
     if (!config.layout) FAIL("unknown fixture layout " << name);
   }
-  config.adjust_options = [&rule](const std::string& path, LintOptions& o) {
+  config.adjust_options = [rule](const std::string& path, LintOptions& o) {
     std::string text = testing::read_file(path);
-    std::fill(o.enabled.begin(), o.enabled.end(), false);
-    o.enabled[static_cast<std::size_t>(rule.id)] = true;
-    o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
+    std::fill(o.enabled.begin(), o.enabled.end(), rule == nullptr);
+    if (rule) {
+      o.enabled[static_cast<std::size_t>(rule->id)] = true;
+      o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
+    }
     apply_options(text, o);
   };
-  LintSession session(std::move(config));
-  return session.run({c.string()});
+  return std::make_unique<LintSession>(std::move(config));
 }
+
+// A fixture case linted with only `rule` (and syntax-error) enabled.
+RunResult lint_case(const fs::path& c, const RuleInfo& rule) { return session_for(c, &rule)->run({c.string()}); }
 
 std::vector<fs::path> sql_files(const fs::path& p) {
   std::vector<fs::path> out;
@@ -170,21 +184,48 @@ std::vector<fs::path> cases(const std::string& rule, const std::string& prefix) 
 }  // namespace fixtures
 using namespace fixtures;
 
-TEST_CASE("rule fixtures: findings match the -- expect: comments exactly", "[fixtures]") {
-  // One section per rule: `-c RULE` runs only that rule's fixtures.
-  for (const RuleInfo& rule : all_rules()) {
-    DYNAMIC_SECTION(rule.name) {
-      for (const char* kind : {"bad", "good"}) {
-        for (const fs::path& c : cases(std::string(rule.name), kind)) {
-          RunResult run = lint_case(c, rule);
-          INFO("rule " << rule.name << ", fixture " << c.string());
-          REQUIRE(!run.failure);
-          REQUIRE(run.files.size() == sql_files(c).size());
-          for (const FileResult& file : run.files) CHECK(check_file(file, file.path) == "");
-        }
-      }
+namespace {
+
+// One rule's fixtures: findings match the `-- expect:` comments exactly.
+void check_rule_fixtures(const RuleInfo& rule) {
+  for (const char* kind : {"bad", "good"}) {
+    for (const fs::path& c : cases(std::string(rule.name), kind)) {
+      RunResult run = lint_case(c, rule);
+      INFO("rule " << rule.name << ", fixture " << c.string());
+      REQUIRE(!run.failure);
+      REQUIRE(run.files.size() == sql_files(c).size());
+      for (const FileResult& file : run.files) CHECK(check_file(file, file.path) == "");
     }
   }
+}
+
+// One Catch2 test case per rule, "rule fixtures: NAME" tagged [fixtures][NAME],
+// registered before main runs.
+struct RuleFixtures : Catch::ITestInvoker {
+  explicit RuleFixtures(const RuleInfo& r) : rule(r) {}
+  void invoke() const override { check_rule_fixtures(rule); }
+  const RuleInfo& rule;
+};
+
+const bool fixture_tests_registered = [] {
+  static std::vector<std::pair<std::string, std::string>> names;  // the registry keeps references to them
+  names.reserve(all_rules().size());
+  for (const RuleInfo& rule : all_rules()) {
+    names.emplace_back("rule fixtures: " + std::string(rule.name), "[fixtures][" + std::string(rule.name) + "]");
+    Catch::AutoReg(new RuleFixtures(rule), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
+                   Catch::NameAndTags{names.back().first, names.back().second});
+  }
+  return true;
+}();
+
+}  // namespace
+
+TEST_CASE("rule fixtures: every rule's fixtures have a test case of their own", "[fixtures]") {
+  CHECK(fixture_tests_registered);
+  std::set<std::string> registered;
+  for (const Catch::TestCase& t : Catch::getAllTestCasesSorted(*Catch::getCurrentContext().getConfig()))
+    registered.insert(t.name);
+  for (const RuleInfo& rule : all_rules()) CHECK(registered.count("rule fixtures: " + std::string(rule.name)));
 }
 
 TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[inventory]") {

@@ -1,9 +1,11 @@
 #pragma once
 // The fixture conventions (tests/fixture_tests.cpp), shared with the fix test.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/session.h"
 #include "rules/engine.h"
 
 namespace fixtures {
@@ -12,6 +14,13 @@ namespace fixtures {
 void apply_options(const std::string& text, migrasafe::LintOptions& o);
 // Only `rule` (and syntax-error) enabled, then the file's options.
 migrasafe::LintOptions options_for(const std::string& text, const migrasafe::RuleInfo& rule);
+// A session that lints a fixture case (a file, or a directory: a migration
+// history) the way `migrasafe check CASE` does, each file with its
+// `-- options:` header on top, and only `rule` (and syntax-error) enabled, or
+// every rule when `rule` is null. A `-- layout: NAME` header in the case's
+// first file forces the migration-tool layout (as --layout does).
+std::unique_ptr<migrasafe::LintSession> session_for(const std::filesystem::path& fixture_case,
+                                                    const migrasafe::RuleInfo* rule);
 // The .sql files of a fixture case (a file, or a directory: a history), in name order.
 std::vector<std::filesystem::path> sql_files(const std::filesystem::path& p);
 // fixtures/rules/<rule>/<prefix>* (files and directories), in name order.
