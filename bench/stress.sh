@@ -111,7 +111,7 @@ for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10
   if [[ $kind == files ]]; then
     per_file=$(awk -v k1="$k1" -v k2="$k2" -v r1="$r1" -v r2="$r2" -v n="$n" -v max="$max_file_memory" 'BEGIN {
       mem = (k2 - k1) * 1024 / n; rep = (r2 - r1) / n
-      printf "%.0f %.0f %.2f%s", mem, rep, mem / rep, mem > max * rep ? " TOO-LARGE" : "" }')
+      printf "%.0f %.0f %.2f%s", mem, rep, mem / rep, (mem > max * rep) ? " TOO-LARGE" : "" }')
     read -r mem_per_file report_per_file per_file_ratio per_file_verdict <<<"$per_file"
     echo "             the second $n files: $mem_per_file bytes of peak memory per file for $report_per_file bytes of report" \
          "(${per_file_ratio}x; above ${max_file_memory}x fails)${per_file_verdict:+ $per_file_verdict}"
