@@ -11,6 +11,11 @@
 #   files       N one-statement files in one directory
 #   big-file    the bench's big-file generator scaled to N MB (STRESS_BIG_MB, default 25)
 #
+# For `files`, memory must also stay in proportion to what the report holds: the peak RSS that the
+# second N files add, per file, may be at most STRESS_MAX_FILE_MEMORY (default 3) times the JSON report
+# bytes they add per file (their statements, effects and findings). A file's parse tree, tokens or
+# per-statement schema kept after its analysis show as a larger multiple.
+#
 # Usage: bench/stress.sh BUILD_DIR
 set -euo pipefail
 
@@ -19,6 +24,7 @@ die() { echo "stress: $*" >&2; exit 1; }
 migrasafe=$(cd "$1" && pwd)/migrasafe
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is required for peak RSS (Debian: apt-get install time)"
 max_ratio=${STRESS_MAX_RATIO:-2.6}
+max_file_memory=${STRESS_MAX_FILE_MEMORY:-3}
 big_mb=${STRESS_BIG_MB:-25}
 
 tmp=$(mktemp -d)
@@ -82,6 +88,8 @@ run() {
   read -r user sys kb < <(tail -n 1 "$tmp/t")  # after "Command exited with non-zero status 1"
   secs=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   peak_mb=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')
+  peak_kb=$kb
+  report_bytes=$(wc -c <"$tmp/out.json")
 }
 
 failed=0
@@ -91,8 +99,8 @@ for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10
   read -r kind n <<<"$spec"
   gen "$kind" "$n" "$tmp/$kind.1"
   gen "$kind" $((2 * n)) "$tmp/$kind.2"
-  run "$tmp/$kind.1"; s1=$secs m1=$peak_mb
-  run "$tmp/$kind.2"; s2=$secs m2=$peak_mb
+  run "$tmp/$kind.1"; s1=$secs m1=$peak_mb k1=$peak_kb r1=$report_bytes
+  run "$tmp/$kind.2"; s2=$secs m2=$peak_mb k2=$peak_kb r2=$report_bytes
   rm -rf "$tmp/$kind.1" "$tmp/$kind.2"
   verdict=$(awk -v s1="$s1" -v s2="$s2" -v m1="$m1" -v m2="$m2" -v max="$max_ratio" 'BEGIN {
     # Times under 0.2 s are mostly start-up: compared from 0.2 s up.
@@ -100,6 +108,15 @@ for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10
     printf "%.1f/%.1f%s", t, m, (t > max || m > max) ? " SUPERLINEAR" : "" }')
   [[ $verdict == *SUPERLINEAR* ]] && failed=1
   printf '%-12s %10s %9s %9s %10s %9s %9s %8s\n' "$kind" "$n" "$s1" "$m1" $((2 * n)) "$s2" "$m2" "$verdict"
+  if [[ $kind == files ]]; then
+    per_file=$(awk -v k1="$k1" -v k2="$k2" -v r1="$r1" -v r2="$r2" -v n="$n" -v max="$max_file_memory" 'BEGIN {
+      mem = (k2 - k1) * 1024 / n; rep = (r2 - r1) / n
+      printf "%.0f %.0f %.2f%s", mem, rep, mem / rep, (mem > max * rep) ? " TOO-LARGE" : "" }')
+    read -r mem_per_file report_per_file per_file_ratio per_file_verdict <<<"$per_file"
+    echo "             the second $n files: $mem_per_file bytes of peak memory per file for $report_per_file bytes of report" \
+         "(${per_file_ratio}x; above ${max_file_memory}x fails)${per_file_verdict:+ $per_file_verdict}"
+    [[ -n $per_file_verdict ]] && failed=1
+  fi
 done
 echo "(ratios: time/memory of 2N over N; above $max_ratio is reported SUPERLINEAR)"
 exit "$failed"

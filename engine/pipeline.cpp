@@ -1,6 +1,9 @@
 #include "engine/pipeline.h"
 
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <atomic>
 #include <condition_variable>
@@ -29,6 +32,15 @@ std::optional<std::string> Pipeline::read_script(const std::string& path, std::s
 }
 
 void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
+#ifdef __GLIBC__
+  // Parse workers allocate the trees and results that the replay thread
+  // frees. With an malloc arena per thread (glibc's default), memory freed
+  // into one arena is not reused by the other thread's allocations; one
+  // arena measured 4 MB (7 %) less peak memory on the corpus and on a 4 MB
+  // file, with no change in CPU time at these two threads.
+  static const bool one_arena = mallopt(M_ARENA_MAX, 1) == 1;
+  (void)one_arena;
+#endif
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256u << 20);
@@ -212,7 +224,8 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
   unit.context_down.reset();
 }
 
-void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories) {
+void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
+                       const std::function<void(UnitState&)>& on_replayed) {
   std::vector<char> ready(units.size(), 0);
   std::mutex ready_mutex;
   std::condition_variable ready_cv;
@@ -247,6 +260,7 @@ void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& hist
         break;
       }
       replay(units[k], histories[units[k].unit->set], true);
+      if (on_replayed) on_replayed(units[k]);
       {
         std::lock_guard<std::mutex> lock(ready_mutex);
         replayed = k + 1;

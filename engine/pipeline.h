@@ -60,8 +60,11 @@ class Pipeline {
   // rules it only advances the schema (the history before a relinted file).
   void replay(UnitState& unit, Catalog& history, bool with_rules);
   // Every unit: parse workers ahead of one ordered replay. `histories`: each
-  // set's starting schema, advanced as the units replay.
-  void run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories);
+  // set's starting schema, advanced as the units replay. `on_replayed` is called
+  // with each unit, in order, as soon as it is replayed (on the replay
+  // thread), so that a caller can take its results and free the rest.
+  void run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
+               const std::function<void(UnitState&)>& on_replayed = {});
 
   // What happened beside the results (internal errors), in order; thread-safe.
   std::vector<RunMessage> messages;

@@ -236,16 +236,12 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   units.reserve(plan.units.size());
   for (const WorkUnit& u : plan.units) units.push_back(pipeline.prepare(u));
   std::vector<Catalog> histories(plan.sets.size(), *seed_);
-  pipeline.run_all(units, histories);
-  stats_.scripts_replayed += pipeline.scripts_replayed;
-  std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
-  run.internal_errors = std::move(pipeline.internal_errors);
-
   // Reported per file, in the order the paths named them.
   // A file that holds several migrations (Liquibase changesets) gets all their results.
+  // Taken from each unit as soon as it is replayed, and the unit's state freed.
   run.files.resize(inputs.size());
   std::vector<char> filled(inputs.size(), 0);
-  for (UnitState& u : units) {
+  auto collect = [&](UnitState& u) {
     std::set<std::size_t> unit_inputs;  // a unit reads one to three files
     for (const ScriptState& script : u.scripts) unit_inputs.insert(script.ref.input);
     for (std::size_t i : unit_inputs)
@@ -253,7 +249,12 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
         run.files[i] = filled[i] ? merge_disjoint(std::move(run.files[i]), std::move(*file)) : std::move(*file);
         filled[i] = 1;
       }
-  }
+    u.scripts = {};
+  };
+  pipeline.run_all(units, histories, collect);
+  stats_.scripts_replayed += pipeline.scripts_replayed;
+  std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
+  run.internal_errors = std::move(pipeline.internal_errors);
   for (FileResult& f : run.files)
     if (!f.parsed.source) f.parsed.source = std::make_shared<SourceFile>(f.path, "");
   if (snapshot)

@@ -1,11 +1,27 @@
 #include "parser/json_tree.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
 
 namespace migrasafe {
+
+void* TreeArena::allocate_in_new_block(std::size_t bytes) {
+  // An allocation larger than a quarter block (a long string or list) gets a
+  // block of its own, and the current block stays open for what follows.
+  if (bytes > block_size_ / 4 && next_ != nullptr) {
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes));
+    return blocks_.back().get();
+  }
+  std::size_t size = std::max(block_size_, bytes);
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+  block_size_ = std::min(block_size_ * 2, kLargestBlock);
+  next_ = blocks_.back().get() + bytes;
+  end_ = blocks_.back().get() + size;
+  return blocks_.back().get();
+}
 
 const JsonNode* JsonNode::get(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;

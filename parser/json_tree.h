@@ -8,10 +8,10 @@
 // the analysis time allocating and freeing map nodes.)
 #include <cstdint>
 #include <memory>
-#include <memory_resource>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace migrasafe {
 
@@ -78,6 +78,35 @@ struct JsonTooDeep : std::runtime_error {
   JsonTooDeep() : std::runtime_error("parse tree nested too deeply") {}
 };
 
+// The memory a tree's nodes and strings live in, freed all at once. Blocks
+// double from 4 KiB up to 256 KiB, then stay at that size, so a small parse
+// takes little and a large one wastes at most one block's free tail (a
+// buffer that keeps doubling, as std::pmr::monotonic_buffer_resource's does,
+// can leave a third of a large tree's memory allocated and unused).
+class TreeArena {
+ public:
+  TreeArena() = default;
+  TreeArena(const TreeArena&) = delete;
+  TreeArena& operator=(const TreeArena&) = delete;
+  // `align` is at most alignof(std::max_align_t).
+  void* allocate(std::size_t bytes, std::size_t align) {
+    std::size_t pad = (align - reinterpret_cast<std::uintptr_t>(next_) % align) % align;
+    if (next_ == nullptr || pad + bytes > static_cast<std::size_t>(end_ - next_)) return allocate_in_new_block(bytes);
+    void* out = next_ + pad;
+    next_ += pad + bytes;
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kFirstBlock = 4 * 1024;
+  static constexpr std::size_t kLargestBlock = 256 * 1024;
+  void* allocate_in_new_block(std::size_t bytes);
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* next_ = nullptr;
+  char* end_ = nullptr;
+  std::size_t block_size_ = kFirstBlock;
+};
+
 // Owns the arena (and the JSON text, if any) every node of one parse points into.
 class JsonDocument {
  public:
@@ -90,7 +119,7 @@ class JsonDocument {
   friend class JsonParser;
   friend class RawTreeBuilder;
   std::string text_;
-  std::pmr::monotonic_buffer_resource arena_{64 * 1024};
+  TreeArena arena_;
   JsonNode root_;
 };
 

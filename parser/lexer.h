@@ -25,11 +25,16 @@ enum class TokenKind : std::uint8_t {
 };
 
 struct Token {
-  TokenKind kind;
-  std::uint32_t begin;
-  std::uint32_t end;
+  // Offsets first, so that a token takes 12 bytes, not 16: a file holds about
+  // one token per 4 bytes of text, kept until its analysis ends.
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  TokenKind kind = TokenKind::Punct;
   bool unterminated = false;  // string, quoted identifier or comment hits end of input
+  Token() = default;
+  Token(TokenKind k, std::uint32_t b, std::uint32_t e, bool open = false) : begin(b), end(e), kind(k), unterminated(open) {}
 };
+static_assert(sizeof(Token) == 12);
 
 std::vector<Token> lex(std::string_view text);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "parser/embedded.h"
 #include "parser/pg_parse.h"
@@ -22,10 +23,14 @@ class FileParser {
     std::string sql = preprocess();
     parse_statements(sql);
     add_embedded_statements(out_, sql);
+    // Both grew by doubling and are kept until the file's analysis ends.
+    out_.tokens.shrink_to_fit();
+    out_.statements.shrink_to_fit();
   }
 
  private:
   void parse_statements(const std::string& sql) {
+    if (sql.size() > kChunkBytes && parse_in_chunks(sql)) return;
     try {
       ParsedSql whole = parse_sql(sql);
       if (!whole.error) {
@@ -53,6 +58,37 @@ class FileParser {
                                      " levels deep; it was not analysed"});
       }
     }
+  }
+
+  // PostgreSQL's parse tree of a whole file lives in one memory context
+  // until our tree is built from it: several times the text's size, so a
+  // large file is parsed a run of whole statements at a time instead.
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
+
+  // False, with nothing added, when a run does not parse on its own (a
+  // syntax error, a statement nested too deeply, a semicolon inside BEGIN
+  // ATOMIC ... END): the file is then parsed as a whole, as a smaller file is.
+  bool parse_in_chunks(const std::string& sql) {
+    const std::size_t statements_before = out_.statements.size(), trees_before = out_.trees.size();
+    auto spans = split_statements();
+    for (std::size_t first = 0; first < spans.size();) {
+      std::size_t last = first;
+      while (last + 1 < spans.size() && spans[last].second - spans[first].first < kChunkBytes) ++last;
+      std::size_t b = spans[first].first, e = spans[last].second;
+      std::optional<ParsedSql> run;
+      try {
+        run = parse_sql(sql.substr(b, e - b));
+      } catch (const JsonTooDeep&) {
+      }
+      if (!run || run->error) {
+        out_.statements.resize(statements_before);
+        out_.trees.resize(trees_before);
+        return false;
+      }
+      add_statements(*run, b, e - b);
+      first = last + 1;
+    }
+    return true;
   }
 
   // psql meta-commands become blanks and template placeholders become

@@ -216,9 +216,12 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
       error = *why;
       return std::nullopt;
     }
-    if (auto size = fs::file_size(f.path, ec); !ec && fs::is_regular_file(f.path, ec) && size > limit) {
-      error = too_large(size, true);
-      return std::nullopt;
+    if (auto size = fs::file_size(f.path, ec); !ec && fs::is_regular_file(f.path, ec)) {
+      if (size > limit) {
+        error = too_large(size, true);
+        return std::nullopt;
+      }
+      text.reserve(size);  // read into place: growing by doubling leaves up to twice the file's size allocated
     }
     std::ifstream in(f.path, std::ios::binary);
     if (!in) {
@@ -235,17 +238,17 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
     error = too_large(limit, false);
     return std::nullopt;
   }
-  LineIndex lines(text);
   if (nul != std::string::npos) {
-    error = "line " + std::to_string(lines.position(nul).line) + ": contains a NUL byte (binary file?)";
+    error = "line " + std::to_string(LineIndex(text).position(nul).line) + ": contains a NUL byte (binary file?)";
     return std::nullopt;
   }
   if (auto bad = find_invalid_utf8(text); bad != std::string::npos) {
-    Position p = lines.position(bad);
+    Position p = LineIndex(text).position(bad);
     error = "line " + std::to_string(p.line) + ", column " + std::to_string(p.column) +
             ": invalid UTF-8 (migrasafe reads migrations as UTF-8, as PostgreSQL does with client_encoding UTF8)";
     return std::nullopt;
   }
+  text.shrink_to_fit();  // stdin, or a file that grew while it was read: the text is kept until the report
   return text;
 }
 

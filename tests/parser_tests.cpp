@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/table_elements.h"
 #include "support.h"
@@ -265,4 +268,65 @@ TEST_CASE("table element views: CREATE TABLE elements, ALTER TABLE subcommands, 
     adds.push_back(e.column ? std::string(ast::str(*e.column, "colname")) : std::string(ast::str(*e.constraint, "conname")));
   CHECK(adds == std::vector<std::string>{"c", "y"});
   CHECK(alter_table_commands(c).begin() == alter_table_commands(c).end());  // a CREATE TABLE has no subcommands
+}
+
+TEST_CASE("a file larger than one parse run gives the statements, spans and locations a whole parse gives", "[parser]") {
+  // Plain statements are parsed a run at a time. Functions with BEGIN ATOMIC
+  // bodies put semicolons inside statements all through the file, so a run
+  // boundary falls inside one of them: that file is parsed whole.
+  const bool atomic_bodies = GENERATE(false, true);
+  std::string body;
+  for (int k = 0; k < 60; ++k) body += " SELECT " + std::to_string(k) + ";";
+  std::string sql;
+  struct Expected {
+    std::size_t begin;
+    std::string kind;
+    std::string table;  // ALTER TABLE's table name, located through its parse tree
+  };
+  std::vector<Expected> expected;
+  for (int i = 0; sql.size() < 1200 * 1024; ++i) {
+    sql += "-- step " + std::to_string(i) + "\n";
+    expected.push_back({sql.size(), "CreateFunctionStmt", ""});
+    sql += "CREATE FUNCTION f" + std::to_string(i) + "() RETURNS int LANGUAGE sql " +
+           (atomic_bodies ? "BEGIN ATOMIC" + body + " END" : "RETURN " + std::to_string(i)) + ";\n";
+    std::string table = "t" + std::to_string(i);
+    expected.push_back({sql.size(), "AlterTableStmt", table});
+    sql += "ALTER TABLE " + table + " ADD COLUMN c integer;\n";
+  }
+  ParsedFile f = parse(sql);
+  CHECK(f.problems.empty());
+  std::vector<const Statement*> top_level;  // the bodies' statements follow their function
+  for (const Statement& s : f.statements)
+    if (!s.embedded()) top_level.push_back(&s);
+  REQUIRE(top_level.size() == expected.size());
+  if (atomic_bodies) CHECK(f.statements.size() == expected.size() + (expected.size() / 2) * 60);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Statement& s = *top_level[i];
+    INFO("statement " << i);
+    CHECK(s.begin == expected[i].begin);
+    CHECK(s.kind == expected[i].kind);
+    if (expected[i].table.empty()) continue;
+    const Json* relation = ast::field(s.node, "relation");
+    REQUIRE(relation != nullptr);
+    std::size_t at = s.location_base + static_cast<std::size_t>(ast::location(*relation));
+    CHECK(sql.substr(at, expected[i].table.size()) == expected[i].table);
+  }
+}
+
+TEST_CASE("a syntax error in a file larger than one parse run is reported once and the rest is parsed", "[parser]") {
+  std::string sql;
+  std::size_t statements = 0;
+  for (int i = 0; sql.size() < 700 * 1024; ++i, ++statements)
+    sql += "ALTER TABLE t" + std::to_string(i) + " ADD COLUMN c integer;\n";
+  std::size_t bad_at = sql.size();
+  sql += "ALTER TABLE oops ADD COLUMN;\n";
+  for (int i = 0; i < 1000; ++i, ++statements) sql += "CREATE INDEX i" + std::to_string(i) + " ON t (c);\n";
+  ParsedFile f = parse(sql);
+  REQUIRE(f.problems.size() == 1);
+  CHECK(f.problems[0].kind == ProblemKind::SyntaxError);
+  CHECK(f.problems[0].begin > bad_at);
+  std::size_t parsed = std::count_if(f.statements.begin(), f.statements.end(),
+                                     [](const Statement& s) { return s.kind != kUnparsedKind; });
+  CHECK(parsed == statements);
+  CHECK(f.statements.back().kind == "IndexStmt");
 }
