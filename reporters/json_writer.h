@@ -14,6 +14,12 @@ namespace migrasafe {
 class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out) : sink_(out) {}
+  // A writer of one element of the array `outer` has open, written as its
+  // first element or a later one, so that elements can be formatted apart
+  // (on several threads) and then added in order with append_element.
+  JsonWriter(std::ostream& out, const JsonWriter& outer, bool first_element) : sink_(out), first_(outer.first_) {
+    first_.back() = first_element;
+  }
   ~JsonWriter() { flush(); }
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
@@ -44,6 +50,13 @@ class JsonWriter {
   }
   void value(int n) { value(static_cast<long long>(n)); }
   void value(std::size_t n) { value(static_cast<long long>(n)); }
+  // An element formatted by a writer made for it (above), in its place.
+  void append_element(std::string_view formatted) {
+    out_ += formatted;
+    first_.back() = false;
+    if (out_.size() > (1 << 20)) flush();
+  }
+  bool empty_container() const { return first_.back(); }
   template <class T>
   void field(std::string_view k, const T& v) {
     key(k);
