@@ -74,15 +74,13 @@ TEST_CASE("session: sets replayed side by side each see their own history, in or
   std::vector<std::string> dirs;
   for (int p = 0; p < 8; ++p) {
     fs::path dir = root / ("p" + std::to_string(p));
-    testing::write_file(dir / "000_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY, c varchar(10));
-");
+    testing::write_file(dir / "000_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY, c varchar(10));\n");
     for (int m = 1; m <= 12; ++m) {
       // Widening (safe after the previous step) or narrowing (rewrites), by project and step.
       int len = (m + p) % 3 == 0 ? 5 + m : 10 + 10 * m;
       char name[32];
       std::snprintf(name, sizeof name, "%03d_c.sql", m);
-      testing::write_file(dir / name, "ALTER TABLE t ALTER COLUMN c TYPE varchar(" + std::to_string(len) + ");
-");
+      testing::write_file(dir / name, "ALTER TABLE t ALTER COLUMN c TYPE varchar(" + std::to_string(len) + ");\n");
     }
     dirs.push_back(dir.string());
   }
