@@ -135,7 +135,7 @@ RunResult lint_case(const fs::path& c, const RuleInfo& rule, bool ignore_declare
     config.layout = parse_layout(name);
     if (!config.layout) FAIL("unknown fixture layout " << name);
   }
-  config.adjust_options = [&rule](const std::string& path, LintOptions& o) {
+  config.adjust_options = [&rule, ignore_declared_kinds](const std::string& path, LintOptions& o) {
     std::string text = testing::read_file(path);
     std::fill(o.enabled.begin(), o.enabled.end(), false);
     o.enabled[static_cast<std::size_t>(rule.id)] = true;
