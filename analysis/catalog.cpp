@@ -181,7 +181,13 @@ void Catalog::add_constraint(const QualifiedName& table, const Json& con, const 
   } else {
     return;
   }
+  if (c.references) note_key_source(*c.references, table);
   constraints_.find_or_put(table)[constraint_name(table, con, column)] = std::move(c);
+}
+
+void Catalog::note_key_source(const QualifiedName& referenced, const QualifiedName& table) {
+  const std::set<QualifiedName>* known = key_sources_.find(referenced);
+  if (!known || !known->count(table)) key_sources_.find_or_put(referenced).insert(table);
 }
 
 void Catalog::add_column_constraints(const QualifiedName& table, const Json& def, const Context& ctx) {
@@ -801,9 +807,13 @@ void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
 // follow it.
 void Catalog::retarget_constraints(const QualifiedName& from, const QualifiedName& to) {
   constraints_.rename(from, to);
-  for (const QualifiedName& table : tables_referencing(from))
+  for (const auto& [name, c] : constraints(to))
+    if (c.references) note_key_source(*c.references, to);
+  for (const QualifiedName& table : tables_referencing(from)) {
+    note_key_source(to, table);
     for (auto& [name, c] : constraints_.find_or_put(table))
       if (c.references == from) c.references = to;
+  }
 }
 
 // What points at a renamed table by name: its indexes, owned sequences,
@@ -866,8 +876,16 @@ void Catalog::move_index(const QualifiedName& from, const QualifiedName& to, con
 
 std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& table) const {
   std::vector<QualifiedName> out;
-  constraints_.for_each([&](const QualifiedName& t, const TableConstraints& all) {
+  const std::set<QualifiedName>* sources = key_sources_.find(table);
+  if (!sources) return out;
+  for (const QualifiedName& t : *sources) {
+    const TableConstraints& all = constraints(t);
     if (std::any_of(all.begin(), all.end(), [&](const auto& c) { return c.second.references == table; })) out.push_back(t);
+  }
+  // In the order of constraints_ (by shard, then name), as the callers lock them.
+  std::sort(out.begin(), out.end(), [](const QualifiedName& a, const QualifiedName& b) {
+    std::size_t sa = shard_of(a), sb = shard_of(b);
+    return sa != sb ? sa < sb : a < b;
   });
   return out;
 }

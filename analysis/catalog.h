@@ -370,6 +370,11 @@ class Catalog {
   ShardedMap<EnumInfo> enums_;
   ShardedMap<FunctionInfo> functions_;
   ShardedMap<TableConstraints> constraints_;  // by table
+  // By referenced table: the tables that have, or once had, a foreign key to
+  // it (a superset that only grows, rollbacks included), so that
+  // tables_referencing reads these tables' constraints, not every table's.
+  ShardedMap<std::set<QualifiedName>> key_sources_;
+  void note_key_source(const QualifiedName& referenced, const QualifiedName& table);
   bool unseen_code_ran_ = false;  // a user function was called, or a procedure, or EXECUTE
 };
 

@@ -3,6 +3,7 @@
 // migration: transaction state, session settings, search_path, and what the
 // migration itself created (which nobody else can be using yet).
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -245,7 +246,7 @@ class Context {
   Settings local_;
   Settings session_at_begin_;
   Catalog catalog_;  // its undo journal puts back the schema on ROLLBACK
-  std::map<QualifiedName, int> created_;  // relation -> transaction id it was created in
+  std::unordered_map<QualifiedName, int, QualifiedNameHash> created_;  // relation -> transaction id it was created in
   std::set<std::string> schemas_created_;
   std::map<QualifiedName, RowsCopied> copied_from_;
   std::set<QualifiedName> temporary_;  // CREATE TEMP TABLE in this migration

@@ -354,12 +354,16 @@ class Builder {
       return;
     }
     if (!node.is_object()) return;
-    if (const Json* rv = ast::as(node, "RangeVar")) {
-      if (!ast::str(*rv, "schemaname").empty() || !ctes.count(std::string(ast::str(*rv, "relname"))))
+    const std::string_view kind = ast::kind(node);
+    // Leaves of the tree that hold no relation or call (the rows of a long VALUES list).
+    if (kind == "A_Const" || kind == "ColumnRef") return;
+    if (kind == "RangeVar") {
+      const Json& rv = ast::inner(node);
+      if (!ast::str(rv, "schemaname").empty() || !ctes.count(std::string(ast::str(rv, "relname"))))
         lock(ctx_.qualify_range_var(node), LockMode::AccessShare, LockRole::Read);
       return;
     }
-    if (const Json* call = ast::as(node, "FuncCall"); call && runs) function_call(*call);
+    if (kind == "FuncCall" && runs) function_call(ast::inner(node));
     for (const auto& [key, value] : node.items())
       if (key != "intoClause") read_node(value, ctes, runs);  // SELECT INTO: the table it creates
   }

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 
 namespace migrasafe {
@@ -11,6 +12,13 @@ struct QualifiedName {
   std::string str() const { return schema.empty() ? name : schema + "." + name; }
   bool operator==(const QualifiedName&) const = default;
   auto operator<=>(const QualifiedName&) const = default;
+};
+
+// For hash maps of names, where a lookup in a sorted map would compare strings at every level.
+struct QualifiedNameHash {
+  std::size_t operator()(const QualifiedName& q) const noexcept {
+    return std::hash<std::string>{}(q.name) * 31 + std::hash<std::string>{}(q.schema);
+  }
 };
 
 }  // namespace migrasafe

@@ -5,7 +5,6 @@
 #include <malloc.h>
 #endif
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <stdexcept>
@@ -226,58 +225,83 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
 
 void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
                        const std::function<void(UnitState&)>& on_replayed) {
-  std::vector<char> ready(units.size(), 0);
-  std::mutex ready_mutex;
-  std::condition_variable ready_cv;
-  std::atomic<std::size_t> next{0};
-  // Parse threads stay at most this many units ahead of the replay: each
-  // parsed unit holds its trees until it is replayed, and the replay is the
-  // slower side, so running further ahead costs memory and gains no time.
-  constexpr std::size_t kMaxParsedAhead = 8;
-  std::size_t replayed = 0;  // units replayed so far (under ready_mutex)
-  auto parse_next = [&]() -> bool {  // false when every unit is taken
-    std::size_t k = next++;
-    if (k >= units.size()) return false;
-    parse(units[k]);
-    {
-      std::lock_guard<std::mutex> lock(ready_mutex);
-      ready[k] = 1;
-    }
-    ready_cv.notify_all();
-    return true;
+  // Each migration set is its own history: its units replay in order, one at
+  // a time, but different sets replay at once, on whichever thread is free.
+  // A thread replays the next unit of a set when it is parsed and no other
+  // thread replays that set; otherwise it parses; it waits only when neither
+  // is possible. (With a production snapshot the sets share the table sizes
+  // the files update, so they replay one after another, in plan order.)
+  struct SetQueue {
+    std::vector<std::size_t> units;  // in replay order
+    std::size_t next_parse = 0;      // the next of `units` to parse
+    std::size_t next_replay = 0;     // the next to replay
+    bool replaying = false;
   };
-  auto replay_all = [&] {
-    for (std::size_t k = 0; k < units.size(); ++k) {
-      // Help parse while unit k is not ready; wait only when all are taken.
-      while (true) {
-        {
-          std::unique_lock<std::mutex> lock(ready_mutex);
-          if (ready[k]) break;
-        }
-        if (parse_next()) continue;
-        std::unique_lock<std::mutex> lock(ready_mutex);
-        ready_cv.wait(lock, [&] { return ready[k] != 0; });
-        break;
+  const bool one_history = in_.config.sizes != nullptr;
+  std::vector<SetQueue> sets;
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    std::size_t set = one_history ? 0 : units[k].unit->set;
+    if (set >= sets.size()) sets.resize(set + 1);
+    sets[set].units.push_back(k);
+  }
+  std::vector<char> parsed(units.size(), 0);
+  // Parse threads stay at most this many units ahead of a set's replay, and
+  // of all replays together: a parsed unit holds its trees until it is
+  // replayed, so running further ahead costs memory and gains no time.
+  constexpr std::size_t kMaxParsedAhead = 8, kMaxParsedAheadInAll = 16;
+  std::size_t parsed_ahead = 0;  // parsed (or being parsed), not yet replayed
+  std::size_t remaining = units.size();
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  enum class Task { None, Parse, Replay };
+  // Under `mutex`: the next task, claimed. Replays come first (they free trees).
+  auto claim = [&](std::size_t& set_index, std::size_t& unit) {
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+      SetQueue& q = sets[s];
+      if (!q.replaying && q.next_replay < q.units.size() && parsed[q.units[q.next_replay]]) {
+        q.replaying = true;
+        set_index = s;
+        unit = q.units[q.next_replay];
+        return Task::Replay;
       }
-      replay(units[k], histories[units[k].unit->set], true);
-      if (on_replayed) on_replayed(units[k]);
-      {
-        std::lock_guard<std::mutex> lock(ready_mutex);
-        replayed = k + 1;
-      }
-      ready_cv.notify_all();
     }
+    if (parsed_ahead >= kMaxParsedAheadInAll) return Task::None;
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+      SetQueue& q = sets[s];
+      if (q.next_parse < q.units.size() && q.next_parse < q.next_replay + kMaxParsedAhead) {
+        set_index = s;
+        unit = q.units[q.next_parse++];
+        ++parsed_ahead;
+        return Task::Parse;
+      }
+    }
+    return Task::None;
   };
-  auto wait_for_room = [&] {  // true when a unit is left to parse
-    std::unique_lock<std::mutex> lock(ready_mutex);
-    ready_cv.wait(lock, [&] { return next >= units.size() || next < replayed + kMaxParsedAhead; });
-    return next < units.size();
-  };
-  std::atomic<bool> replay_started{false};
   auto worker = [&] {
-    // The first thread in replays (and parses while it would wait); the others parse.
-    if (!replay_started.exchange(true)) return replay_all();
-    while (wait_for_room() && parse_next()) {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (remaining > 0) {
+      std::size_t set = 0, k = 0;
+      Task task = claim(set, k);
+      if (task == Task::None) {
+        changed.wait(lock);
+        continue;
+      }
+      lock.unlock();
+      if (task == Task::Parse) parse(units[k]);
+      else replay(units[k], histories[units[k].unit->set], true);
+      lock.lock();
+      if (task == Task::Parse) {
+        parsed[k] = 1;
+      } else {
+        SetQueue& q = sets[set];
+        if (on_replayed) on_replayed(units[k]);  // under the lock: one call at a time
+        q.replaying = false;
+        ++q.next_replay;
+        --parsed_ahead;
+        --remaining;
+      }
+      changed.notify_all();
     }
   };
   unsigned n_threads =

@@ -59,10 +59,11 @@ class Pipeline {
   // Replays the unit's scripts onto `history` (its set's schema); without
   // rules it only advances the schema (the history before a relinted file).
   void replay(UnitState& unit, Catalog& history, bool with_rules);
-  // Every unit: parse workers ahead of one ordered replay. `histories`: each
-  // set's starting schema, advanced as the units replay. `on_replayed` is called
-  // with each unit, in order, as soon as it is replayed (on the replay
-  // thread), so that a caller can take its results and free the rest.
+  // Every unit: parsed by any thread, replayed in order within its set (sets
+  // side by side). `histories`: each set's starting schema, advanced as the
+  // units replay. `on_replayed` is called with each unit as soon as it is
+  // replayed, in its set's order and one call at a time, so that a caller can
+  // take its results and free the rest.
   void run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
                const std::function<void(UnitState&)>& on_replayed = {});
 

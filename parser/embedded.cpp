@@ -295,7 +295,7 @@ class EmbeddedParser {
     for (std::size_t k = 0; k < stmts.size(); ++k) {
       if (!stmts[k].is_object() || stmts[k].size() != 1) continue;
       Statement st;
-      st.kind = std::string(stmts[k].members_begin()->key);
+      st.set_kind(stmts[k].members_begin()->key);
       st.node = stmts[k].members_begin()->value;
       st.parent = static_cast<int>(idx);
       st.exact = placed;
@@ -374,7 +374,7 @@ class EmbeddedParser {
       auto span = trim(toks, loc, len == 0 ? piece.sql.size() : loc + len);
       if (!span) continue;
       Statement st;
-      st.kind = std::string(raw.kind);
+      st.set_kind(raw.kind);
       st.node = raw.node;
       st.parent = static_cast<int>(parent);
       st.exact = piece.exact;

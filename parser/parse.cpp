@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <unordered_map>
 
 #include "parser/embedded.h"
 #include "parser/pg_parse.h"
@@ -146,7 +147,7 @@ class FileParser {
       Statement st;
       if (!trim(loc, end, st)) continue;
       st.location_base = static_cast<std::uint32_t>(base);
-      st.kind = std::string(raw.kind);
+      st.set_kind(raw.kind);
       st.node = raw.node;
       out_.statements.push_back(std::move(st));
     }
@@ -205,7 +206,7 @@ class FileParser {
   // The statement stays in the replay with what its words establish, for
   // targets newer than the grammar (see Statement::reading).
   void add_unparsed(Statement st, ParseProblem& problem) {
-    st.kind = kUnparsedKind;
+    st.set_kind(kUnparsedKind);
     st.location_base = st.begin;
     auto reading = std::make_shared<TokenReading>(read_tokens(text_, out_.tokens, st.first_token, st.end_token));
     problem.read_from_words = describe(*reading);
@@ -240,6 +241,18 @@ std::vector<const Token*> ParsedFile::comments() const {
   for (const Token& t : tokens)
     if (is_comment(t.kind)) out.push_back(&t);
   return out;
+}
+
+StmtKind statement_kind(std::string_view node_name) {
+  static const std::unordered_map<std::string_view, StmtKind> by_name = [] {
+    std::unordered_map<std::string_view, StmtKind> m;
+#define MIGRASAFE_KIND_ENTRY(name) m.emplace(#name, StmtKind::name);
+    MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_ENTRY)
+#undef MIGRASAFE_KIND_ENTRY
+    return m;
+  }();
+  auto it = by_name.find(node_name);
+  return it == by_name.end() ? StmtKind::Other : it->second;
 }
 
 std::size_t ParsedFile::statement_at(std::uint32_t offset) const {

@@ -10,6 +10,7 @@
 #include "parser/json_tree.h"
 #include "parser/lexer.h"
 #include "parser/source.h"
+#include "parser/statement_kind.h"
 #include "parser/token_reading.h"
 
 namespace migrasafe {
@@ -21,6 +22,7 @@ struct Statement {
   std::uint32_t end = 0;            // one past its last token (the ';' is not included)
   std::uint32_t location_base = 0;  // add to a parse-tree "location" to get a file offset
   std::string kind;                 // parse-tree node name, e.g. "AlterTableStmt"
+  StmtKind tag = StmtKind::Other;   // the same as an enum: cheap to compare and to dispatch on
   Json node;                        // the node's fields (points into ParsedFile::trees; null after lint_source)
   std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
   std::size_t end_token = 0;
@@ -40,6 +42,10 @@ struct Statement {
   // the target version is newer than the grammar.
   std::shared_ptr<const TokenReading> reading;
   bool embedded() const { return parent >= 0; }
+  void set_kind(std::string_view node_name) {
+    kind = node_name;
+    tag = statement_kind(node_name);
+  }
 };
 
 inline constexpr std::string_view kUnparsedKind = "UnparsedStmt";

@@ -2,8 +2,44 @@
 #include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 namespace migrasafe {
 namespace {
+
+// Writes the elements [0, n) of the array open in `w`, element i by
+// write(writer, i), in order. With `parallel`, batches of them are formatted
+// on all cores and then written (a run's report is a large share of its
+// time); a batch at a time, so the text held stays bounded.
+template <class Write>
+void write_elements(JsonWriter& w, std::size_t n, bool parallel, const Write& write) {
+  constexpr std::size_t kBatch = 64;
+  const unsigned helpers = parallel && n > 1 ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0;
+  if (helpers == 0) {
+    for (std::size_t i = 0; i < n; ++i) write(w, i);
+    return;
+  }
+  std::vector<std::string> entries(std::min(kBatch, n));
+  for (std::size_t from = 0; from < n; from += kBatch) {
+    const std::size_t count = std::min(kBatch, n - from);
+    const bool first = w.empty_container();
+    std::atomic<std::size_t> next{0};
+    auto format = [&] {
+      for (std::size_t i; (i = next++) < count;) {
+        JsonWriter entry(w, first && i == 0);
+        write(entry, from + i);
+        entries[i] = std::move(entry.text());
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < std::min<std::size_t>(helpers, count - 1); ++t) threads.emplace_back(format);
+    format();
+    for (std::thread& t : threads) t.join();
+    for (std::size_t i = 0; i < count; ++i) w.append_element(entries[i]);
+  }
+}
 
 void put_range(JsonWriter& w, const Range& r) {
   w.field("line", r.start.line);
@@ -79,14 +115,16 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.end_object();
 }
 
-void write_file(JsonWriter& w, const FileResult& f) {
+// `parallel`: its statements' entries are formatted on all cores (one big file).
+void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
   w.begin_object();
   w.field("path", f.path);
   w.field("statement_count", f.parsed.statements.size());
   w.key("statements");
   w.begin_array();
   auto findings = findings_by_statement(f);
-  for (std::size_t i = 0; i < f.parsed.statements.size(); ++i) write_statement(w, f, i, findings[i]);
+  write_elements(w, f.parsed.statements.size(), parallel,
+                 [&](JsonWriter& sw, std::size_t i) { write_statement(sw, f, i, findings[i]); });
   w.end_array();
   w.key("findings");
   w.begin_array();
@@ -141,7 +179,11 @@ void write_json(std::ostream& out, const RunResult& run) {
   w.end_object();
   w.key("files");
   w.begin_array();
-  for (const FileResult& f : run.files) write_file(w, f);
+  // The files' entries are most of the report: formatted on all cores, by
+  // file, or by statement when there is one file.
+  const bool one_file = run.files.size() == 1;
+  write_elements(w, run.files.size(), !one_file,
+                 [&](JsonWriter& fw, std::size_t i) { write_file(fw, run.files[i], one_file); });
   w.end_array();
   Counts c = count(run);
   w.key("summary");

@@ -13,8 +13,14 @@ namespace migrasafe {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : sink_(out) {}
+  explicit JsonWriter(std::ostream& out) : sink_(&out) {}
+  // A writer of one element of the array `outer` has open, written as its
+  // first element or a later one, into a string (text()), so that elements
+  // can be formatted apart (on several threads) and then added in order with
+  // append_element.
+  JsonWriter(const JsonWriter& outer, bool first_element) : first_(outer.first_) { first_.back() = first_element; }
   ~JsonWriter() { flush(); }
+  std::string& text() { return out_; }  // an element writer's text
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
@@ -44,6 +50,17 @@ class JsonWriter {
   }
   void value(int n) { value(static_cast<long long>(n)); }
   void value(std::size_t n) { value(static_cast<long long>(n)); }
+  // An element formatted by a writer made for it (above), in its place.
+  void append_element(std::string_view formatted) {
+    if (sink_ && out_.size() + formatted.size() > kFlushSize) {
+      flush();
+      sink_->write(formatted.data(), static_cast<std::streamsize>(formatted.size()));
+    } else {
+      out_ += formatted;
+    }
+    first_.back() = false;
+  }
+  bool empty_container() const { return first_.back(); }
   template <class T>
   void field(std::string_view k, const T& v) {
     key(k);
@@ -73,7 +90,7 @@ class JsonWriter {
     if (!empty) newline();
     out_ += c;
     if (first_.empty()) out_ += '\n';
-    if (out_.size() > (1 << 20)) flush();
+    if (out_.size() > kFlushSize) flush();
   }
   void newline() {
     out_ += '\n';
@@ -131,11 +148,13 @@ class JsonWriter {
   }
 
   void flush() {
-    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    if (!sink_) return;  // an element writer keeps its text
+    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
     out_.clear();
   }
 
-  std::ostream& sink_;
+  static constexpr std::size_t kFlushSize = 1 << 20;
+  std::ostream* sink_ = nullptr;
   std::string out_;  // buffered: writing to the stream char by char dominated the run time
   std::vector<bool> first_;  // per open container: nothing written yet
   bool after_key_ = false;

@@ -25,5 +25,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_add_column_volatile_default{check, nullptr};
+const RuleHooks hooks_add_column_volatile_default{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -38,5 +38,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_add_constraint_without_not_valid{check, nullptr};
+const RuleHooks hooks_add_constraint_without_not_valid{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

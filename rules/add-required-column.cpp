@@ -62,5 +62,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_add_required_column{check, nullptr};
+const RuleHooks hooks_add_required_column{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -30,5 +30,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_add_unique_constraint{check, nullptr};
+const RuleHooks hooks_add_unique_constraint{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

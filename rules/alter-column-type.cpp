@@ -30,5 +30,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_alter_column_type{check, nullptr};
+const RuleHooks hooks_alter_column_type{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

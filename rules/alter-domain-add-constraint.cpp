@@ -43,5 +43,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_alter_domain_add_constraint{check, nullptr};
+const RuleHooks hooks_alter_domain_add_constraint{check, nullptr, {StmtKind::AlterDomainStmt}};
 }  // namespace migrasafe

@@ -26,5 +26,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_attach_partition_scan{check, nullptr};
+const RuleHooks hooks_attach_partition_scan{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

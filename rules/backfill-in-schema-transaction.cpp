@@ -115,5 +115,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_backfill_in_schema_transaction{check, nullptr};
+const RuleHooks hooks_backfill_in_schema_transaction{check, nullptr, every_statement};
 }  // namespace migrasafe

@@ -22,5 +22,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_ban_char_type{check, nullptr};
+const RuleHooks hooks_ban_char_type{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

@@ -83,5 +83,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_breaks_dependent_view{check, nullptr};
+const RuleHooks hooks_breaks_dependent_view{check, nullptr, {StmtKind::AlterTableStmt, StmtKind::DropStmt}};
 }  // namespace migrasafe

@@ -23,6 +23,10 @@ struct ColumnTypeUse {
   bool alter_type;           // ALTER COLUMN ... TYPE
 };
 
+// The statements for_each_column_type visits: the kinds the type rules handle.
+inline constexpr StatementKinds kColumnTypeStatements{StmtKind::CreateStmt, StmtKind::CreateForeignTableStmt,
+                                                      StmtKind::AlterTableStmt};
+
 template <class Fn>
 void for_each_column_type(const StatementView& v, Fn fn) {
   const Json& n = v.stmt.node;

@@ -32,5 +32,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_combine_alter_table{check, nullptr};
+const RuleHooks hooks_combine_alter_table{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -104,5 +104,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_concurrent_index_retry{check, nullptr};
+const RuleHooks hooks_concurrent_index_retry{check, nullptr, {StmtKind::IndexStmt}};
 }  // namespace migrasafe

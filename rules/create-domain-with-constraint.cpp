@@ -33,5 +33,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_create_domain_with_constraint{check, nullptr};
+const RuleHooks hooks_create_domain_with_constraint{check, nullptr, {StmtKind::CreateDomainStmt}};
 }  // namespace migrasafe

@@ -17,5 +17,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_create_enum{check, nullptr};
+const RuleHooks hooks_create_enum{check, nullptr, {StmtKind::CreateEnumStmt}};
 }  // namespace migrasafe

@@ -20,5 +20,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_create_index_concurrently_partitioned{check, nullptr};
+const RuleHooks hooks_create_index_concurrently_partitioned{check, nullptr, {StmtKind::IndexStmt}};
 }  // namespace migrasafe

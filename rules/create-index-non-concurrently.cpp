@@ -42,5 +42,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_create_index_non_concurrently{check, nullptr};
+const RuleHooks hooks_create_index_non_concurrently{check, nullptr, {StmtKind::IndexStmt}};
 }  // namespace migrasafe

@@ -38,5 +38,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_delete_without_where{check, nullptr};
+const RuleHooks hooks_delete_without_where{check, nullptr, every_statement};
 }  // namespace migrasafe

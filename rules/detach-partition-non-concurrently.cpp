@@ -36,5 +36,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_detach_partition_non_concurrently{check, nullptr};
+const RuleHooks hooks_detach_partition_non_concurrently{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

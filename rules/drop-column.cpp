@@ -77,5 +77,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_column{check, nullptr};
+const RuleHooks hooks_drop_column{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -14,5 +14,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_database{check, nullptr};
+const RuleHooks hooks_drop_database{check, nullptr, {StmtKind::DropdbStmt}};
 }  // namespace migrasafe

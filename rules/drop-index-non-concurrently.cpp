@@ -40,5 +40,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_index_non_concurrently{check, nullptr};
+const RuleHooks hooks_drop_index_non_concurrently{check, nullptr, {StmtKind::DropStmt}};
 }  // namespace migrasafe

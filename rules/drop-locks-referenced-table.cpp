@@ -39,5 +39,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_locks_referenced_table{check, nullptr};
+const RuleHooks hooks_drop_locks_referenced_table{check, nullptr, {StmtKind::DropStmt, StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

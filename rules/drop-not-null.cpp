@@ -24,5 +24,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_not_null{check, nullptr};
+const RuleHooks hooks_drop_not_null{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

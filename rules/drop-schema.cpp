@@ -61,5 +61,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_drop_schema{check, nullptr};
+const RuleHooks hooks_drop_schema{check, nullptr, {StmtKind::DropStmt}};
 }  // namespace migrasafe

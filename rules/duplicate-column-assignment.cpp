@@ -164,5 +164,8 @@ struct Checker {
 void check(const StatementView& v, Report& r) { Checker{v, r}.run(); }
 
 }  // namespace
-const RuleHooks hooks_duplicate_column_assignment{check, nullptr};
+const RuleHooks hooks_duplicate_column_assignment{
+    check, nullptr,
+    {StmtKind::UpdateStmt, StmtKind::InsertStmt, StmtKind::MergeStmt, StmtKind::CreateStmt, StmtKind::ViewStmt,
+     StmtKind::CreateTableAsStmt, StmtKind::SelectStmt}};
 }  // namespace migrasafe

@@ -22,6 +22,27 @@ const RuleHooks& hooks(RuleId id) {
   return *table[static_cast<std::size_t>(id)];
 }
 
+// Per statement kind, the rules that handle it; and every statement rule.
+struct DispatchTable {
+  std::vector<RuleId> by_kind[kStmtKindCount];
+  std::vector<RuleId> all;
+};
+
+const DispatchTable& dispatch_table() {
+  static const DispatchTable table = [] {
+    DispatchTable t;
+    for (const RuleInfo& r : all_rules()) {
+      const RuleHooks& h = hooks(r.id);
+      if (!h.statement) continue;
+      t.all.push_back(r.id);
+      for (std::size_t k = 0; k < kStmtKindCount; ++k)
+        if (h.statement_kinds.contains(static_cast<StmtKind>(k))) t.by_kind[k].push_back(r.id);
+    }
+    return t;
+  }();
+  return table;
+}
+
 RuleId problem_rule(ProblemKind k) {
   return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
 }
@@ -113,7 +134,8 @@ struct Replay {
   const ParsedFile& file;
   FileResult& result;
   Report& report;
-  const std::vector<RuleId>& rules;
+  const std::vector<char>& rule_on;  // by RuleId: the statement rules that run
+  const bool ignore_declared_kinds;
   const StatementIndex index = rules::index_statements(file);
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
 
@@ -125,7 +147,9 @@ struct Replay {
     std::size_t before = report.diagnostics().size();
     {
       PhaseTimer timer(RunPhase::Rules);
-      for (RuleId id : rules) {
+      const DispatchTable& table = dispatch_table();
+      for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[static_cast<std::size_t>(stmt.tag)]) {
+        if (!rule_on[static_cast<std::size_t>(id)]) continue;
         // A function runs under the caller's settings, not the migration's.
         if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
         hooks(id).statement(view, report);
@@ -152,7 +176,7 @@ struct Replay {
     std::size_t j = i + 1;
     auto in_body = [&] { return j < file.statements.size() && file.statements[j].parent == static_cast<int>(i); };
     if (!in_body()) return j;
-    if (stmt.kind == "CreateFunctionStmt") {
+    if (stmt.tag == StmtKind::CreateFunctionStmt) {
       Context body = ctx.for_function_body();
       while (in_body()) j = run(j, body);
       return j;
@@ -174,7 +198,7 @@ struct Replay {
   // function body the message says when the statement runs.
   void annotate(const Statement& stmt, std::size_t from) {
     const Statement* fn = &stmt;
-    while (fn->parent >= 0 && fn->kind != "CreateFunctionStmt") fn = &file.statements[fn->parent];
+    while (fn->parent >= 0 && fn->tag != StmtKind::CreateFunctionStmt) fn = &file.statements[fn->parent];
     const Statement* top = &stmt;
     while (top->parent >= 0) top = &file.statements[top->parent];
     auto outside = [&](const TextEdit& e) { return e.end <= top->begin || e.begin >= top->end; };
@@ -213,6 +237,10 @@ void report_schema_dump(const ParsedFile& file, Report& report) {
 }
 
 }  // namespace
+
+const std::vector<RuleId>& rules_handling(StmtKind kind) {
+  return dispatch_table().by_kind[static_cast<std::size_t>(kind)];
+}
 
 FileResult lint_source(std::shared_ptr<const SourceFile> source, const MigrationRole& role, const LintOptions& options,
                        std::shared_ptr<const SourceFile> undone_up) {
@@ -271,14 +299,15 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind));
   }
 
-  std::vector<RuleId> statement_rules, file_rules;
+  std::vector<char> statement_rule_on(all_rules().size(), 0);
+  std::vector<RuleId> file_rules;
   // A down script puts back the schema as it was: design advice (types,
   // names, indexes) is about that old schema, which the team is leaving.
   const bool restores_old_schema = role.kind == MigrationRole::Kind::Down;
   for (const RuleInfo& r : all_rules()) {
     if (snapshot || !options.enabled[static_cast<std::size_t>(r.id)]) continue;
     if (restores_old_schema && r.category == Category::SchemaDesign && r.severity == Severity::Note) continue;
-    if (hooks(r.id).statement) statement_rules.push_back(r.id);
+    if (hooks(r.id).statement) statement_rule_on[static_cast<std::size_t>(r.id)] = 1;
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }
 
@@ -303,7 +332,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   if (undone) ctx.set_undone_migration(*undone);
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
-  Replay replay{file, result, report, statement_rules};
+  Replay replay{file, result, report, statement_rule_on, options.ignore_declared_kinds};
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.

@@ -26,7 +26,14 @@ struct LintOptions {
   // what the files replayed so far did to them (shared by the set's files,
   // which the engine analyses one at a time, in migration order).
   std::shared_ptr<TableSizes> sizes;
+  // Tests only: call every enabled statement rule on every statement, not
+  // only on the kinds it declares (which must give the same findings).
+  bool ignore_declared_kinds = false;
 };
+
+// The rules whose statement hook handles statements of `kind`, in rule-table
+// order: what the engine dispatches a statement to (a table built once).
+const std::vector<RuleId>& rules_handling(StmtKind kind);
 
 // How long a statement's locks are held: to the end of the statement
 // (autocommit), or to the end of the transaction block it runs in.

@@ -25,5 +25,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_enum_value_ordering{check, nullptr};
+const RuleHooks hooks_enum_value_ordering{check, nullptr, {StmtKind::AlterEnumStmt}};
 }  // namespace migrasafe

@@ -240,5 +240,5 @@ void check_and_remember(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_fails_on_existing_data{check_and_remember, nullptr};
+const RuleHooks hooks_fails_on_existing_data{check_and_remember, nullptr, every_statement};
 }  // namespace migrasafe

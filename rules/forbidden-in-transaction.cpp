@@ -14,5 +14,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_forbidden_in_transaction{check, nullptr};
+const RuleHooks hooks_forbidden_in_transaction{check, nullptr, every_statement};
 }  // namespace migrasafe

@@ -144,5 +144,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_foreign_key_without_index{check, nullptr};
+const RuleHooks hooks_foreign_key_without_index{check, nullptr, {StmtKind::CreateStmt, StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -139,5 +139,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_lock_held_across_statements{check, nullptr};
+const RuleHooks hooks_lock_held_across_statements{check, nullptr, every_statement};
 }  // namespace migrasafe

@@ -90,5 +90,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_missing_lock_timeout{check, nullptr};
+const RuleHooks hooks_missing_lock_timeout{check, nullptr, every_statement};
 }  // namespace migrasafe

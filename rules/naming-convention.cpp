@@ -104,5 +104,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_naming_convention{check, nullptr};
+const RuleHooks hooks_naming_convention{check, nullptr, every_statement};
 }  // namespace migrasafe

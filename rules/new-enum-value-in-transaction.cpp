@@ -40,5 +40,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_new_enum_value_in_transaction{check, nullptr};
+const RuleHooks hooks_new_enum_value_in_transaction{check, nullptr, every_statement};
 }  // namespace migrasafe

@@ -197,5 +197,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_non_idempotent_ddl{check, nullptr};
+const RuleHooks hooks_non_idempotent_ddl{check, nullptr, every_statement};
 }  // namespace migrasafe

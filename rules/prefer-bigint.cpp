@@ -70,5 +70,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_prefer_bigint{check, nullptr};
+const RuleHooks hooks_prefer_bigint{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

@@ -27,5 +27,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_prefer_identity{check, nullptr};
+const RuleHooks hooks_prefer_identity{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

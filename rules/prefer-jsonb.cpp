@@ -23,5 +23,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_prefer_jsonb{check, nullptr};
+const RuleHooks hooks_prefer_jsonb{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

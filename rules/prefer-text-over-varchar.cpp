@@ -24,5 +24,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_prefer_text_over_varchar{check, nullptr};
+const RuleHooks hooks_prefer_text_over_varchar{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

@@ -31,5 +31,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_prefer_timestamptz{check, nullptr};
+const RuleHooks hooks_prefer_timestamptz{check, nullptr, rules::kColumnTypeStatements};
 }  // namespace migrasafe

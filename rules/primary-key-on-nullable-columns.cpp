@@ -46,5 +46,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_primary_key_on_nullable_columns{check, nullptr};
+const RuleHooks hooks_primary_key_on_nullable_columns{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

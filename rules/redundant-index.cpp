@@ -71,5 +71,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_redundant_index{check, nullptr};
+const RuleHooks hooks_redundant_index{check, nullptr, {StmtKind::IndexStmt}};
 }  // namespace migrasafe

@@ -35,5 +35,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_refresh_matview_non_concurrently{check, nullptr};
+const RuleHooks hooks_refresh_matview_non_concurrently{check, nullptr, {StmtKind::RefreshMatViewStmt}};
 }  // namespace migrasafe

@@ -75,5 +75,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_reindex_non_concurrently{check, nullptr};
+const RuleHooks hooks_reindex_non_concurrently{check, nullptr, {StmtKind::ReindexStmt}};
 }  // namespace migrasafe

@@ -24,5 +24,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_rename_column{check, nullptr};
+const RuleHooks hooks_rename_column{check, nullptr, {StmtKind::RenameStmt}};
 }  // namespace migrasafe

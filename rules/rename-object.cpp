@@ -136,5 +136,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_rename_object{check, nullptr};
+const RuleHooks hooks_rename_object{check, nullptr, {StmtKind::RenameStmt, StmtKind::AlterEnumStmt}};
 }  // namespace migrasafe

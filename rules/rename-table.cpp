@@ -35,5 +35,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_rename_table{check, nullptr};
+const RuleHooks hooks_rename_table{check, nullptr, {StmtKind::RenameStmt}};
 }  // namespace migrasafe

@@ -34,5 +34,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_retype_constrained_column{check, nullptr};
+const RuleHooks hooks_retype_constrained_column{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

@@ -2,6 +2,7 @@
 // What a rule sees and how it reports. A rule is a RuleHooks value in its
 // own rules/<name>.cpp: a per-statement check, a whole-file check, or both.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -112,9 +113,33 @@ class Report {
   std::vector<std::shared_ptr<void>> state_ = std::vector<std::shared_ptr<void>>(all_rules().size());
 };
 
+// The statement kinds a rule's statement hook handles: the engine calls the
+// hook only for statements of these kinds (a table per kind, built once).
+class StatementKinds {
+ public:
+  constexpr StatementKinds() = default;
+  constexpr StatementKinds(std::initializer_list<StmtKind> kinds) {
+    for (StmtKind k : kinds) words_[index(k) / 64] |= std::uint64_t{1} << (index(k) % 64);
+  }
+  static constexpr StatementKinds every() {
+    StatementKinds all;
+    for (std::uint64_t& w : all.words_) w = ~std::uint64_t{0};
+    return all;
+  }
+  constexpr bool contains(StmtKind k) const { return (words_[index(k) / 64] >> (index(k) % 64)) & 1; }
+
+ private:
+  static constexpr std::size_t index(StmtKind k) { return static_cast<std::size_t>(k); }
+  static_assert(kStmtKindCount <= 128);
+  std::uint64_t words_[2] = {0, 0};
+};
+// For a rule that looks at every statement (transaction state, settings, any query).
+inline constexpr StatementKinds every_statement = StatementKinds::every();
+
 struct RuleHooks {
   void (*statement)(const StatementView&, Report&) = nullptr;
   void (*file)(const FileView&, Report&) = nullptr;
+  StatementKinds statement_kinds = {};  // what `statement` is called for
 };
 
 #define RULE(id, ...) extern const RuleHooks hooks_##id;

@@ -65,5 +65,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_set_not_null_scan{check, nullptr};
+const RuleHooks hooks_set_not_null_scan{check, nullptr, {StmtKind::AlterTableStmt, StmtKind::UnparsedStmt}};
 }  // namespace migrasafe

@@ -50,5 +50,6 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_table_rewrite{check, nullptr};
+const RuleHooks hooks_table_rewrite{check, nullptr,
+                                    {StmtKind::AlterTableStmt, StmtKind::VacuumStmt, StmtKind::ClusterStmt}};
 }  // namespace migrasafe

@@ -78,5 +78,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_transaction_nesting{check, nullptr};
+const RuleHooks hooks_transaction_nesting{check, nullptr, {StmtKind::TransactionStmt}};
 }  // namespace migrasafe

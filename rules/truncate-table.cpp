@@ -23,5 +23,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_truncate_table{check, nullptr};
+const RuleHooks hooks_truncate_table{check, nullptr, {StmtKind::TruncateStmt}};
 }  // namespace migrasafe

@@ -45,5 +45,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_uncommitted_transaction{check, nullptr};
+const RuleHooks hooks_uncommitted_transaction{check, nullptr, {StmtKind::TransactionStmt}};
 }  // namespace migrasafe

@@ -46,5 +46,6 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_unqualified_table_name{check, nullptr};
+const RuleHooks hooks_unqualified_table_name{
+    check, nullptr, {StmtKind::CreateStmt, StmtKind::CreateTableAsStmt, StmtKind::AlterTableStmt, StmtKind::DropStmt}};
 }  // namespace migrasafe

@@ -85,5 +85,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_update_without_where{check, nullptr};
+const RuleHooks hooks_update_without_where{check, nullptr, {StmtKind::UpdateStmt}};
 }  // namespace migrasafe

@@ -25,5 +25,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_validate_in_same_transaction{check, nullptr};
+const RuleHooks hooks_validate_in_same_transaction{check, nullptr, {StmtKind::AlterTableStmt}};
 }  // namespace migrasafe

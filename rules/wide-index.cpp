@@ -31,5 +31,5 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_wide_index{check, nullptr};
+const RuleHooks hooks_wide_index{check, nullptr, {StmtKind::IndexStmt}};
 }  // namespace migrasafe

@@ -121,9 +121,9 @@ namespace migrasafe {
 namespace {
 
 // %(marker)s: %(name)s reports nothing yet, so the tests fail until this is written
-// (bad.sql expects a finding). Return early unless the statement is one this rule is about,
-// then report it, saying what goes wrong and what to do instead, e.g.
-//   if (v.stmt.kind != "DropdbStmt") return;
+// (bad.sql expects a finding). Declare the statement kinds the rule is about in its hooks
+// below (e.g. {StmtKind::DropdbStmt}: the engine calls check for those only; every_statement
+// when it must see all), then report, saying what goes wrong and what to do instead, e.g.
 //   r.add(RuleId::%(id)s, v.stmt.begin, v.stmt.end, "what is wrong, naming the object",
 //         "what to write instead");
 // Read what analysis/ computed (v.effects: target, locks, rewrite, scan; v.ctx: the transaction
@@ -131,7 +131,7 @@ namespace {
 void check(const StatementView& /*v*/, Report& /*r*/) {}
 
 }  // namespace
-const RuleHooks hooks_%(id)s{check, nullptr};
+const RuleHooks hooks_%(id)s{check, nullptr, every_statement};
 }  // namespace migrasafe
 """ % {"marker": MARKER, "name": rule["name"], "id": rule["id"]}
 

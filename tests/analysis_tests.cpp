@@ -493,6 +493,36 @@ TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to i
   CHECK(dropped.referenced_tables({"public", "children"}).empty());
 }
 
+TEST_CASE("catalog: tables_referencing answers from its index what a scan of every constraint finds", "[catalog]") {
+  // The scan the index replaces: every table's constraints, in the catalog's order.
+  auto scanned = [](const Catalog& c, const QualifiedName& table) {
+    std::vector<QualifiedName> out;
+    c.all_constraints().for_each([&](const QualifiedName& t, const TableConstraints& all) {
+      if (std::any_of(all.begin(), all.end(), [&](const auto& k) { return k.second.references == table; })) out.push_back(t);
+    });
+    return out;
+  };
+  std::string sql = "CREATE TABLE p (id bigint PRIMARY KEY, up bigint REFERENCES p);";
+  for (int i = 0; i < 40; ++i)
+    sql += "CREATE TABLE c" + std::to_string(i) + " (id bigint PRIMARY KEY, pid bigint REFERENCES p);";
+  sql += "ALTER TABLE p RENAME TO parent; ALTER TABLE c3 RENAME TO child3; DROP TABLE c5;"
+         "ALTER TABLE c7 DROP COLUMN pid; ALTER TABLE c8 DROP CONSTRAINT c8_pid_fkey;"
+         "BEGIN; ALTER TABLE c9 RENAME TO gone9; CREATE TABLE late (pid bigint REFERENCES parent); ROLLBACK;"
+         "CREATE TABLE other (cid bigint REFERENCES c1);";
+  Context ctx = replay(sql);
+  const Catalog& c = ctx.catalog();
+  for (const QualifiedName& t : {QualifiedName{"public", "parent"}, QualifiedName{"public", "p"},
+                                 QualifiedName{"public", "c1"}, QualifiedName{"public", "late"}})
+    CHECK(c.tables_referencing(t) == scanned(c, t));
+  std::vector<QualifiedName> referencing = c.tables_referencing({"public", "parent"});
+  CHECK(referencing.size() == 38);  // 40 children and the table itself, less c5, c7 and c8
+  auto has = [&](const char* name) {
+    return std::count(referencing.begin(), referencing.end(), QualifiedName{"public", name}) == 1;
+  };
+  CHECK((has("parent") && has("child3") && has("c9") && !has("c3") && !has("gone9") && !has("late")));
+  CHECK(c.tables_referencing({"public", "p"}).empty());
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");

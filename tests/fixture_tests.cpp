@@ -24,6 +24,7 @@
 
 #include "engine/session.h"
 #include "fixtures.h"
+#include "rules/engine.h"
 #include "sources/discovery.h"
 #include "sources/layouts.h"
 #include "support.h"
@@ -133,7 +134,12 @@ std::string check_file(const FileResult& r, const std::string& path) {
   return problems.str();
 }
 
-std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule) {
+// A fixture case (a file, or a directory: a migration history) linted the
+// way `migrasafe check CASE` lints it, through a LintSession, with only
+// `rule` (and syntax-error) enabled and each file's `-- options:` header on
+// top. A `-- layout: NAME` header in the case's first file forces the
+// migration-tool layout (as --layout does).
+std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule, bool ignore_declared_kinds = false) {
   SessionConfig config{Settings(Config{}, CommandLine{})};
   std::vector<fs::path> files = sql_files(c);
   std::string first = files.empty() ? "" : testing::read_file(files.front());
@@ -144,7 +150,7 @@ std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule
     config.layout = parse_layout(name);
     if (!config.layout) FAIL("unknown fixture layout " << name);
   }
-  config.adjust_options = [rule](const std::string& path, LintOptions& o) {
+  config.adjust_options = [rule, ignore_declared_kinds](const std::string& path, LintOptions& o) {
     std::string text = testing::read_file(path);
     std::fill(o.enabled.begin(), o.enabled.end(), rule == nullptr);
     if (rule) {
@@ -152,12 +158,15 @@ std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule
       o.enabled[static_cast<std::size_t>(RuleId::syntax_error)] = true;
     }
     apply_options(text, o);
+    o.ignore_declared_kinds = ignore_declared_kinds;
   };
   return std::make_unique<LintSession>(std::move(config));
 }
 
 // A fixture case linted with only `rule` (and syntax-error) enabled.
-RunResult lint_case(const fs::path& c, const RuleInfo& rule) { return session_for(c, &rule)->run({c.string()}); }
+RunResult lint_case(const fs::path& c, const RuleInfo& rule, bool ignore_declared_kinds = false) {
+  return session_for(c, &rule, ignore_declared_kinds)->run({c.string()});
+}
 
 std::vector<fs::path> sql_files(const fs::path& p) {
   std::vector<fs::path> out;
@@ -226,6 +235,51 @@ TEST_CASE("rule fixtures: every rule's fixtures have a test case of their own", 
   for (const Catch::TestCase& t : Catch::getAllTestCasesSorted(*Catch::getCurrentContext().getConfig()))
     registered.insert(t.name);
   for (const RuleInfo& rule : all_rules()) CHECK(registered.count("rule fixtures: " + std::string(rule.name)));
+}
+
+TEST_CASE("dispatch: a rule is called for the statement kinds it declares, and that misses none of its findings",
+          "[fixtures][dispatch]") {
+  // The table the engine dispatches through.
+  auto handles = [](StmtKind kind, RuleId id) {
+    const std::vector<RuleId>& rules = rules_handling(kind);
+    return std::find(rules.begin(), rules.end(), id) != rules.end();
+  };
+  CHECK(handles(StmtKind::DropdbStmt, RuleId::drop_database));
+  CHECK_FALSE(handles(StmtKind::DropdbStmt, RuleId::create_enum));
+  CHECK_FALSE(handles(StmtKind::AlterTableStmt, RuleId::drop_database));
+  CHECK(handles(StmtKind::IndexStmt, RuleId::redundant_index));
+  CHECK_FALSE(handles(StmtKind::IndexStmt, RuleId::prefer_bigint));
+  CHECK(handles(StmtKind::CreateStmt, RuleId::prefer_bigint));
+  CHECK_FALSE(handles(StmtKind::CreateStmt, RuleId::down_does_not_undo_up));  // a whole-file rule
+  for (StmtKind kind : {StmtKind::Other, StmtKind::SelectStmt, StmtKind::UnparsedStmt, StmtKind::LockStmt})
+    CHECK(handles(kind, RuleId::missing_lock_timeout));  // every statement
+  CHECK(statement_kind("AlterTableStmt") == StmtKind::AlterTableStmt);
+  CHECK(statement_kind("UnparsedStmt") == StmtKind::UnparsedStmt);
+  CHECK(statement_kind("NoSuchStmt") == StmtKind::Other);
+
+  // Every rule's fixtures give the same findings when the rule is called for
+  // every statement: a kind a rule reports on but does not declare fails here.
+  for (const RuleInfo& rule : all_rules()) {
+    DYNAMIC_SECTION(rule.name) {
+      for (const char* kind : {"bad", "good"}) {
+        for (const fs::path& c : cases(std::string(rule.name), kind)) {
+          RunResult declared = lint_case(c, rule), every = lint_case(c, rule, true);
+          INFO("rule " << rule.name << ", fixture " << c.string());
+          REQUIRE(declared.files.size() == every.files.size());
+          for (std::size_t f = 0; f < declared.files.size(); ++f) {
+            auto findings = [](const FileResult& file) {
+              std::vector<std::string> out;
+              for (const Diagnostic& d : file.diagnostics)
+                out.push_back(std::string(rule_info(d.rule).name) + " " + std::to_string(d.begin) + "-" +
+                              std::to_string(d.end) + " " + d.message);
+              return out;
+            };
+            CHECK(findings(declared.files[f]) == findings(every.files[f]));
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[inventory]") {

@@ -3,6 +3,7 @@
 // fingerprints are stable. Byte-exact output is covered by golden_tests.cpp.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -435,4 +436,39 @@ TEST_CASE("statement summaries: one line, at most 72 characters, from the start 
   CHECK(one_line_summary(exact) == exact);
   CHECK(one_line_summary(exact + " ") == exact);
   CHECK(one_line_summary(exact + " x") == exact.substr(0, exact.size() - 1) + "\u2026");
+}
+
+TEST_CASE("json: files formatted in parallel batches come out in order, as one sequential writer writes them",
+          "[formats]") {
+  // More files than one batch (64), with findings, effects and escapes in each.
+  std::filesystem::path dir = testing::fresh_dir("formats", "json-batches");
+  for (int i = 0; i < 150; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "V%03d__m.sql", i + 1);
+    testing::write_file(dir / name, "-- step \"" + std::to_string(i) + "\"\nCREATE TABLE t" + std::to_string(i) +
+                                        " (id int);\nCREATE INDEX i" + std::to_string(i) + " ON t0 (id);\n" +
+                                        (i % 3 ? "" : "DROP TABLE t0;\n"));
+  }
+  auto r = testing::run_cli("check --format json " + dir.string());
+  REQUIRE(r.exit_code == 1);
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(r.out);  // keys in the order written
+  REQUIRE(doc["files"].size() == 150);
+  for (int i = 0; i < 150; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "V%03d__m.sql", i + 1);
+    CHECK(doc["files"][i]["path"] == (dir / name).string());
+  }
+  // Byte for byte what a writer of the whole document in one pass gives (two-space indent, ": ").
+  CHECK(r.out == doc.dump(2) + "\n");
+
+  // One file: its statements are the batches.
+  std::string sql;
+  for (int i = 0; i < 200; ++i) sql += "CREATE INDEX i" + std::to_string(i) + " ON t (c" + std::to_string(i % 7) + ");\n";
+  testing::write_file(dir / "one.sql", sql);
+  auto one = testing::run_cli("check --format json " + (dir / "one.sql").string());
+  REQUIRE(one.exit_code == 1);
+  nlohmann::ordered_json single = nlohmann::ordered_json::parse(one.out);
+  REQUIRE(single["files"][0]["statements"].size() == 200);
+  CHECK(single["files"][0]["statements"][199]["line"] == 200);
+  CHECK(one.out == single.dump(2) + "\n");
 }

@@ -83,7 +83,7 @@ def main():
 
         # The skeleton source, the doc page and the fixtures.
         cpp = (root / "rules" / (name + ".cpp")).read_text()
-        check("const RuleHooks hooks_ban_made_up_thing{check, nullptr};" in cpp, "rules/%s.cpp: no hooks" % name)
+        check("const RuleHooks hooks_ban_made_up_thing{check, nullptr, every_statement};" in cpp, "rules/%s.cpp: no hooks" % name)
         check("TODO(new-rule)" in cpp and "void check(const StatementView&" in cpp, "rules/%s.cpp: skeleton" % name)
         doc = (root / "docs/rules" / (name + ".md")).read_text()
         check(doc.startswith("# %s (%s)\n\nCategory: schema-design · Default severity: warning · Since: "
