@@ -31,6 +31,9 @@ seeds=("$@")
 [[ -d $here/seeds/$name ]] && seeds+=("$here/seeds/$name")
 # libpg_query's known leak (docs/notes/libpg_query-plpgsql-leak.md) is suppressed by name.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
+# The binary parses on 256 MiB stacks (engine/pipeline.cpp); libFuzzer runs an input on the main
+# thread, whose stack this makes as large (ASan's frames are several times larger, too).
+ulimit -s 262144
 # The past findings first, each whole (as seeds, one longer than -max_len would be cut).
 regressions=("$here/seeds/$name"/*)
 if [[ -f ${regressions[0]} ]]; then
