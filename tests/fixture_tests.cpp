@@ -134,12 +134,7 @@ std::string check_file(const FileResult& r, const std::string& path) {
   return problems.str();
 }
 
-// A fixture case (a file, or a directory: a migration history) linted the
-// way `migrasafe check CASE` lints it, through a LintSession, with only
-// `rule` (and syntax-error) enabled and each file's `-- options:` header on
-// top. A `-- layout: NAME` header in the case's first file forces the
-// migration-tool layout (as --layout does).
-std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule, bool ignore_declared_kinds = false) {
+std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule, bool ignore_declared_kinds) {
   SessionConfig config{Settings(Config{}, CommandLine{})};
   std::vector<fs::path> files = sql_files(c);
   std::string first = files.empty() ? "" : testing::read_file(files.front());
