@@ -288,7 +288,10 @@ bool is_empty_script(std::string_view text, bool& irreversible) {
     if (is_comment(t.kind)) {
       std::string comment(text.substr(t.begin, t.end - t.begin));
       for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (comment.find("irreversible") != std::string::npos) irreversible = true;
+      // The word `irreversible`, or a note that the script is empty on purpose
+      // ("intentionally left blank", "the forward migration is destructive").
+      for (std::string_view word : {"irreversible", "intentional", "left blank", "destructive", "not reversible"})
+        if (comment.find(word) != std::string::npos) irreversible = true;
     } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
       empty = false;
     }

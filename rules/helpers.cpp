@@ -94,19 +94,17 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 
 namespace {
 
-// ADD COLUMN `column`, without IF NOT EXISTS (with it the column may already
-// be there, holding data).
-bool adds_new_column(const Json& cmd, const std::string& column) {
-  if (ast::str(cmd, "subtype") != "AT_AddColumn" || ast::flag(cmd, "missing_ok")) return false;
+// ADD COLUMN `column`; without IF NOT EXISTS unless `if_not_exists` (with it
+// the column may already be there, holding data).
+bool adds_column(const Json& cmd, const std::string& column, bool if_not_exists) {
+  if (ast::str(cmd, "subtype") != "AT_AddColumn" || (ast::flag(cmd, "missing_ok") && !if_not_exists)) return false;
   const Json* def = ast::field(cmd, "def");
   const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
   return col && ast::str(*col, "colname") == column;
 }
 
-}  // namespace
-
-bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
-  if (v.ctx.created_in_migration(table)) return true;
+// Whether an ALTER TABLE earlier in the file adds `column` to `table`.
+bool column_added_earlier(const StatementView& v, const QualifiedName& table, const std::string& column, bool if_not_exists) {
   // Only the file's ADD COLUMNs of this name can matter.
   auto adds = v.index.column_adds.find({table.name, column});
   if (adds == v.index.column_adds.end()) return false;
@@ -117,10 +115,20 @@ bool column_new_in_migration(const StatementView& v, const QualifiedName& table,
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
     for (const Json& c : ast::list(s.node, "cmds")) {
       const Json* cmd = ast::as(c, "AlterTableCmd");
-      if (cmd && adds_new_column(*cmd, column)) return true;
+      if (cmd && adds_column(*cmd, column, if_not_exists)) return true;
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  return v.ctx.created_in_migration(table) || column_added_earlier(v, table, column, false);
+}
+
+bool column_added_if_not_exists(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  return column_added_earlier(v, table, column, true) && !column_new_in_migration(v, table, column);
 }
 
 bool column_absent_from_history(const StatementView& v, const QualifiedName& table, const std::string& column) {
@@ -164,7 +172,7 @@ bool adds_column(const StatementView& v, const Statement& s, const QualifiedName
   if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
   for (const Json& c : ast::list(s.node, "cmds")) {
     const Json* cmd = ast::as(c, "AlterTableCmd");
-    if (cmd && adds_new_column(*cmd, column)) return true;
+    if (cmd && adds_column(*cmd, column, false)) return true;
   }
   return false;
 }

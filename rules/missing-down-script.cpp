@@ -1,9 +1,21 @@
+#include <algorithm>
 #include <filesystem>
+#include <set>
+#include <string>
 
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
+
+// An up script that only changes rows (UPDATE, DELETE, CALL) and session
+// state: a down script could not bring the old values back, so an empty one
+// is the right one (irreversible-data-change reports what is lost).
+bool only_changes_data(const FileView& v) {
+  static const std::set<std::string> kinds{"UpdateStmt", "DeleteStmt", "CallStmt", "VariableSetStmt", "TransactionStmt"};
+  return std::all_of(v.file.statements.begin(), v.file.statements.end(),
+                     [](const Statement& s) { return s.deferred || kinds.count(s.kind) > 0; });
+}
 
 void check(const FileView& v, Report& r) {
   // An up script without statements changes nothing, so there is nothing to undo.
@@ -15,7 +27,7 @@ void check(const FileView& v, Report& r) {
                        : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
   } else if (v.role.down_text) {
     bool irreversible = false;
-    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible || only_changes_data(v)) return;
     reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
                        : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
   } else {
