@@ -51,12 +51,29 @@ bool renames_values(const Json& value, const std::string& column) {
   return !from.empty();
 }
 
+// SET users = (SELECT count(*) FROM other WHERE ...): a counter recomputed
+// from the rows it counts (count or sum over a subquery). The old values are
+// derived data that the new ones replace; nothing that cannot be recounted
+// is lost.
+bool recounts(const Json& value) {
+  const Json* link = ast::as(value, "SubLink");
+  const Json* sub = link && ast::str(*link, "subLinkType") == "EXPR_SUBLINK" ? ast::field(*link, "subselect") : nullptr;
+  const Json* select = sub ? ast::as(*sub, "SelectStmt") : nullptr;
+  if (!select) return false;
+  const Json& targets = ast::list(*select, "targetList");
+  if (targets.size() != 1 || ast::list(*select, "fromClause").size() == 0) return false;
+  const Json* rt = ast::as(targets[0], "ResTarget");
+  const Json* call = rt && ast::field(*rt, "val") ? ast::as(*ast::field(*rt, "val"), "FuncCall") : nullptr;
+  auto name = call ? ast::strings(ast::list(*call, "funcname")) : std::vector<std::string>{};
+  return !name.empty() && (name.back() == "count" || name.back() == "sum");
+}
+
 // The columns an UPDATE assigns ("SET (a, b) = ..." lists each), in order,
 // and whether each one's new value is computed from its old one (SET n = n + 1).
 struct Assignment {
   std::string column;
   bool reads_itself = false;
-  bool renames_values = false;  // a one-to-one CASE mapping of its values
+  bool renames_values = false;  // a one-to-one CASE mapping of its values, or a recount
   std::set<std::string> reads;  // the columns its value is computed from
 };
 std::vector<Assignment> assignments(const Json& update) {
@@ -73,7 +90,8 @@ std::vector<Assignment> assignments(const Json& update) {
         if (!names.empty()) sources.insert(names.back());
       });
     bool reads = sources.count(name) > 0;
-    bool renames = ast::field(*rt, "val") && renames_values(*ast::field(*rt, "val"), name);
+    const Json* value = ast::field(*rt, "val");
+    bool renames = value && (renames_values(*value, name) || recounts(*value));
     auto same = [&](const Assignment& a) { return a.column == name; };
     if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
       it->reads_itself = it->reads_itself && reads;
@@ -107,7 +125,8 @@ void check(const StatementView& v, Report& r) {
   // Backfilling columns this migration added overwrites nothing anyone wrote.
   // In a function body, a value computed from itself (a counter, SET n = n +
   // 1, in a trigger) is what the function is for, and nothing is lost.
-  // Renaming values one to one (a CASE mapping) keeps every distinction.
+  // Renaming values one to one (a CASE mapping) keeps every distinction, and
+  // a recount replaces derived values only.
   // A column added with IF NOT EXISTS earlier in the file is new unless it
   // was already there: only then are values overwritten (a note).
   std::vector<std::string> overwritten, recomputed, maybe_new;
