@@ -17,7 +17,14 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The text of an A_Const (or a cast of one), as SET would see it.
+// CREATE TEMP TABLE, CREATE TEMP TABLE AS, SELECT ... INTO TEMP.
+bool is_temporary(const Json& range_var) {
+  const Json& fields = ast::kind(range_var) == "RangeVar" ? ast::inner(range_var) : range_var;
+  return ast::str(fields, "relpersistence") == "t";
+}
+
+}  // namespace
+
 std::optional<std::string> const_text(const Json& wrapped) {
   const Json* c = ast::as(wrapped, "A_Const");
   if (!c) {
@@ -32,14 +39,6 @@ std::optional<std::string> const_text(const Json& wrapped) {
   if (const Json* v = ast::field(*c, "boolval")) return ast::flag(*v, "boolval") ? "true" : "false";
   return std::nullopt;
 }
-
-// CREATE TEMP TABLE, CREATE TEMP TABLE AS, SELECT ... INTO TEMP.
-bool is_temporary(const Json& range_var) {
-  const Json& fields = ast::kind(range_var) == "RangeVar" ? ast::inner(range_var) : range_var;
-  return ast::str(fields, "relpersistence") == "t";
-}
-
-}  // namespace
 
 std::optional<long> parse_duration_ms(const std::string& raw, bool bare_number_is_ms) {
   std::string v = lower(raw);

@@ -21,6 +21,9 @@ class RE2;
 
 namespace migrasafe {
 
+// The text of a constant (A_Const, or a cast of one) as SET would see it; nullopt for anything else.
+std::optional<std::string> const_text(const Json& wrapped);
+
 // A user-supplied name pattern ([naming] in .migrasafe.toml), compiled with RE2.
 struct NamePattern {
   std::string source{};                    // as written, for messages

@@ -84,8 +84,7 @@ bool blank_placeholders(std::string& code, ParsedFile& file) {
     std::string placeholder = code.substr(t.begin, t.end - t.begin);
     std::string identifier = placeholder_identifier(placeholder);
     code.replace(t.begin, identifier.size(), identifier);
-    if (std::none_of(file.placeholders.begin(), file.placeholders.end(), [&](const auto& p) { return p.first == identifier; }))
-      file.placeholders.emplace_back(identifier, placeholder);
+    record_placeholder(file, identifier, placeholder);
     any = true;
   }
   return any;

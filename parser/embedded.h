@@ -4,6 +4,7 @@
 // They become Statements of their own (placed right after the statement that
 // holds them), so effects and every rule see them like any other statement.
 #include <string>
+#include <string_view>
 
 #include "parser/parse.h"
 
@@ -14,5 +15,9 @@ namespace migrasafe {
 // the bodies that sit in the file verbatim into out.tokens, so comments in
 // them (ignore comments, fixture expectations) are seen.
 void add_embedded_statements(ParsedFile& out, const std::string& sql);
+
+// Adds a template placeholder and the identifier it is parsed as to
+// file.placeholders (once; a quoted one as its bare identifier and text).
+void record_placeholder(ParsedFile& file, std::string_view identifier, std::string_view placeholder);
 
 }  // namespace migrasafe

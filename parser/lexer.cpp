@@ -283,16 +283,21 @@ std::string quote_ident(std::string_view name) {
 
 bool is_empty_script(std::string_view text, bool& irreversible) {
   irreversible = false;
-  bool empty = true;
+  bool empty = true, on_purpose = false;
   for (const Token& t : lex(text)) {
     if (is_comment(t.kind)) {
       std::string comment(text.substr(t.begin, t.end - t.begin));
       for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (comment.find("irreversible") != std::string::npos) irreversible = true;
+      // A note that the script is empty on purpose ("intentionally left
+      // blank", "the forward migration is destructive").
+      for (std::string_view words : {"intentional", "left blank", "destructive", "not reversible"})
+        if (comment.find(words) != std::string::npos) on_purpose = true;
     } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
       empty = false;
     }
   }
+  irreversible = irreversible || (empty && on_purpose);
   return empty;
 }
 

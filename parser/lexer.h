@@ -55,7 +55,9 @@ std::string quote_literal(std::string_view text);
 std::string ident_value(std::string_view text, TokenKind kind);
 
 // A down script that does nothing: only whitespace, semicolons and comments.
-// `irreversible`: one of its comments says the migration cannot be undone.
+// `irreversible`: one of its comments says the migration cannot be undone
+// (the word `irreversible`), or the script is empty and a comment says so on
+// purpose ("intentionally left blank").
 bool is_empty_script(std::string_view text, bool& irreversible);
 
 }  // namespace migrasafe

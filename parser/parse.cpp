@@ -109,9 +109,7 @@ class FileParser {
         std::string_view placeholder = out_.text(t);
         std::string identifier = placeholder_identifier(placeholder);
         sql.replace(t.begin, identifier.size(), identifier);
-        if (std::none_of(out_.placeholders.begin(), out_.placeholders.end(),
-                         [&](const auto& p) { return p.first == identifier; }))
-          out_.placeholders.emplace_back(identifier, placeholder);
+        record_placeholder(out_, identifier, placeholder);
         out_.problems.push_back({ProblemKind::Placeholder, t.begin, t.end,
                                  "template placeholder `" + std::string(out_.text(t)) +
                                      "` was analysed as a plain identifier; findings that depend on its value may be missing"});
@@ -221,12 +219,25 @@ class FileParser {
 }  // namespace
 
 std::string placeholder_identifier(std::string_view placeholder) {
+  // A quoted placeholder ("{{ .Schema }}") names what the bare one names:
+  // the same identifier, inside the quotes.
+  if (placeholder.size() > 2 && placeholder.front() == '"' && placeholder.back() == '"')
+    return '"' + placeholder_identifier(placeholder.substr(1, placeholder.size() - 2)) + '"';
   std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
   for (unsigned char c : placeholder) hash = (hash ^ c) * 1099511628211ull;
   std::string id = "_";
   for (int shift = 60; shift >= 0 && id.size() < placeholder.size(); shift -= 4) id += "0123456789abcdef"[(hash >> shift) & 15];
   id.resize(placeholder.size(), 'x');
   return id;
+}
+
+void record_placeholder(ParsedFile& file, std::string_view identifier, std::string_view placeholder) {
+  if (identifier.size() > 2 && identifier.front() == '"') {  // recorded bare: names are shown unquoted
+    identifier = identifier.substr(1, identifier.size() - 2);
+    placeholder = placeholder.substr(1, placeholder.size() - 2);
+  }
+  if (std::none_of(file.placeholders.begin(), file.placeholders.end(), [&](const auto& p) { return p.first == identifier; }))
+    file.placeholders.emplace_back(identifier, placeholder);
 }
 
 std::string ParsedFile::restore_placeholders(std::string text) const {

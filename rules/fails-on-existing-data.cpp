@@ -45,6 +45,11 @@ struct Proofs {
   std::vector<std::pair<QualifiedName, std::vector<std::string>>> unique_dropped;
   // (table, column) an UPDATE without WHERE set to a non-NULL value in every row.
   std::set<std::pair<QualifiedName, std::string>> filled;
+  // (table, other table) a DELETE of the rows of the first chosen by a
+  // subquery on the second removed (DELETE FROM c WHERE NOT EXISTS (SELECT
+  // FROM p WHERE p.id = c.p_id)): taken as the cleanup of orphans before a
+  // foreign key from the first to the second.
+  std::set<std::pair<QualifiedName, QualifiedName>> orphans_deleted;
 };
 
 // A plain unique index: no WHERE clause, no expression.
@@ -70,7 +75,7 @@ bool never_null(const Json& expr) {
 
 void remember(const StatementView& v, Proofs& p) {
   if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return;
-  if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}};
+  if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}, {}};
   const Json& n = v.stmt.node;
   if (v.stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_INDEX") {
     for (const Json& obj : ast::list(n, "objects"))
@@ -85,6 +90,11 @@ void remember(const StatementView& v, Proofs& p) {
       const IndexInfo* idx = v.ctx.catalog().index({table.schema, std::string(cmd.name)});
       if (plain_unique(idx) && idx->table == table) p.unique_dropped.emplace_back(table, idx->columns);
     }
+  } else if (v.stmt.kind == "DeleteStmt" && v.effects.target && ast::field(n, "whereClause") &&
+             v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
+    ast::walk(*ast::field(n, "whereClause"), [&](std::string_view kind, const Json& fields) {
+      if (kind == "RangeVar") p.orphans_deleted.emplace(*v.effects.target, v.ctx.qualify_range_var(fields));
+    });
   } else if (v.stmt.kind == "UpdateStmt" && v.effects.target && !ast::field(n, "whereClause") &&
              v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
     for (const Json& t : ast::list(n, "targetList")) {
@@ -143,7 +153,8 @@ std::optional<Failure> constraint_failure(const StatementView& v, const std::str
   } else if (type == "CONSTR_FOREIGN" && !not_valid) {
     auto fk = ast::strings(ast::list(con, "fk_attrs")), pk = ast::strings(ast::list(con, "pk_attrs"));
     const Json* pkt = ast::field(con, "pktable");
-    if (fk.empty() || !pkt) return std::nullopt;
+    if (fk.empty() || !pkt || proofs.orphans_deleted.count({*v.effects.target, v.ctx.qualify_range_var(*pkt)}))
+      return std::nullopt;
     std::string ref = rules::display(v.ctx.qualify_range_var(*pkt)), on;
     for (std::size_t i = 0; i < fk.size(); ++i)
       on += (i ? " AND " : "") + std::string("r.") + (i < pk.size() ? pk[i] : "<key>") + " = t." + fk[i];

@@ -93,17 +93,15 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 
 namespace {
 
-// ADD COLUMN `column`, without IF NOT EXISTS (with it the column may already
-// be there, holding data).
-bool adds_new_column(const AlterTableCommand& cmd, const std::string& column) {
-  if (cmd.subtype != "AT_AddColumn" || ast::flag(*cmd.fields, "missing_ok")) return false;
+// ADD COLUMN `column`; without IF NOT EXISTS unless `if_not_exists` (with it
+// the column may already be there, holding data).
+bool adds_column(const AlterTableCommand& cmd, const std::string& column, bool if_not_exists) {
+  if (cmd.subtype != "AT_AddColumn" || (ast::flag(*cmd.fields, "missing_ok") && !if_not_exists)) return false;
   return cmd.column && ast::str(*cmd.column, "colname") == column;
 }
 
-}  // namespace
-
-bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
-  if (v.ctx.created_in_migration(table)) return true;
+// Whether an ALTER TABLE earlier in the file adds `column` to `table`.
+bool column_added_earlier(const StatementView& v, const QualifiedName& table, const std::string& column, bool if_not_exists) {
   // Only the file's ADD COLUMNs of this name can matter.
   auto adds = v.index.column_adds.find({table.name, column});
   if (adds == v.index.column_adds.end()) return false;
@@ -113,9 +111,19 @@ bool column_new_in_migration(const StatementView& v, const QualifiedName& table,
     const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
     for (const AlterTableCommand& cmd : alter_table_commands(s.node))
-      if (adds_new_column(cmd, column)) return true;
+      if (adds_column(cmd, column, if_not_exists)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  return v.ctx.created_in_migration(table) || column_added_earlier(v, table, column, false);
+}
+
+bool column_added_if_not_exists(const StatementView& v, const QualifiedName& table, const std::string& column) {
+  return column_added_earlier(v, table, column, true) && !column_new_in_migration(v, table, column);
 }
 
 bool column_absent_from_history(const StatementView& v, const QualifiedName& table, const std::string& column) {
@@ -158,7 +166,7 @@ bool adds_column(const StatementView& v, const Statement& s, const QualifiedName
   const Json* rel = alter_table_relation(s);
   if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
   for (const AlterTableCommand& cmd : alter_table_commands(s.node))
-    if (adds_new_column(cmd, column)) return true;
+    if (adds_column(cmd, column, false)) return true;
   return false;
 }
 

@@ -98,6 +98,9 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 // Whether an earlier statement of this file created `table` or added
 // `column` to it: it holds no data the running release wrote yet.
 bool column_new_in_migration(const StatementView& v, const QualifiedName& table, const std::string& column);
+// An earlier statement of this file added `column` with ADD COLUMN IF NOT
+// EXISTS (and none without it): new, unless the column was already there.
+bool column_added_if_not_exists(const StatementView& v, const QualifiedName& table, const std::string& column);
 // The replayed history knows every column of `table` (created by the
 // migrations with columns the model could read, not a partition, whose
 // parent may have gained columns, nor one this migration creates IF NOT

@@ -2,6 +2,7 @@
 // structure but not the rows: report it once per up script, at the first
 // statement that destroys data, for the rollback plan. (The data-loss rules
 // report each statement; this one is about what a rollback can restore.)
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -25,6 +26,41 @@ bool existed_before(const SchemaReplay& replay, std::size_t i, const Consequence
   return before.table(loss.object) || before.sequence(loss.object) || !created_earlier();
 }
 
+// Whether `node` reads column `column` of a table named `table` (a column
+// reference of that name, with the table in a FROM list or as `target`).
+bool reads_column(const Json& node, const Consequence& loss, bool table_is_target) {
+  bool table = table_is_target, column = false;
+  ast::walk(node, [&](std::string_view kind, const Json& fields) {
+    if (kind == "RangeVar" && ast::str(fields, "relname") == loss.object.name) table = true;
+    auto names = kind == "ColumnRef" ? ast::strings(ast::list(fields, "fields")) : std::vector<std::string>{};
+    if (!names.empty() && names.back() == loss.column) column = true;
+  });
+  return table && column;
+}
+
+// A column whose values an earlier statement of the up script copied
+// elsewhere (INSERT ... SELECT it, or UPDATE ... SET another = f(it) in
+// every row of its table): the data lives on, and a down script can bring it
+// back from there.
+bool copied_before_drop(const FileView& v, std::size_t i, const Consequence& loss) {
+  if (loss.column.empty()) return false;
+  for (std::size_t j = 0; j < i; ++j) {
+    const Statement& s = v.file.statements[j];
+    if (s.deferred) continue;
+    const Json& n = s.node;
+    if (s.kind == "InsertStmt" && ast::field(n, "selectStmt") && reads_column(*ast::field(n, "selectStmt"), loss, false))
+      return true;
+    if (s.kind != "UpdateStmt" || !ast::field(n, "relation")) continue;
+    bool own_table = ast::str(*ast::field(n, "relation"), "relname") == loss.object.name;
+    // Copied within the table only where WHERE allows: the other rows' values are lost.
+    if (own_table && ast::field(n, "whereClause")) continue;
+    // Read in the new values or in the rows they come from (FROM, WITH); not only in WHERE.
+    for (const char* part : {"targetList", "fromClause", "withClause"})
+      if (const Json* p = ast::field(n, part); p && reads_column(*p, loss, own_table)) return true;
+  }
+  return false;
+}
+
 void check(const FileView& v, Report& r) {
   if (v.role.kind != MigrationRole::Kind::Up || !v.role.down_text || !v.effects || !v.replay) return;
   bool irreversible = false;
@@ -32,7 +68,7 @@ void check(const FileView& v, Report& r) {
   if (is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
   for (std::size_t i = 0; i < v.effects->size() && i < v.file.statements.size(); ++i)
     for (const Consequence& loss : (*v.effects)[i].data_loss) {
-      if (!existed_before(*v.replay, i, loss)) continue;
+      if (!existed_before(*v.replay, i, loss) || copied_before_drop(v, i, loss)) continue;
       const Statement& s = v.file.statements[i];
       r.add(RuleId::irreversible_data_change, s.begin, s.end,
             "This statement " + loss.what + ": the down script can recreate the structure, but a rollback cannot "

@@ -1,9 +1,28 @@
+#include <algorithm>
 #include <filesystem>
+#include <set>
+#include <string>
 
+#include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
+
+// An up script with nothing a down script should undo, so an empty one is
+// the right one: it only changes rows (UPDATE, DELETE, TRUNCATE, CALL: a
+// down could not bring the old values back, irreversible-data-change
+// reports what is lost), makes sure an extension is installed (CREATE
+// EXTENSION IF NOT EXISTS: it may have been there before, and other objects
+// may use it), comments, and session state.
+bool nothing_to_undo(const FileView& v) {
+  static const std::set<std::string> kinds{"UpdateStmt", "DeleteStmt", "TruncateStmt", "CallStmt",
+                                           "CommentStmt", "VariableSetStmt", "TransactionStmt"};
+  return std::all_of(v.file.statements.begin(), v.file.statements.end(), [](const Statement& s) {
+    return s.deferred || kinds.count(s.kind) > 0 ||
+           (s.kind == "CreateExtensionStmt" && ast::flag(s.node, "if_not_exists"));
+  });
+}
 
 void check(const FileView& v, Report& r) {
   // An up script without statements changes nothing, so there is nothing to undo.
@@ -15,7 +34,7 @@ void check(const FileView& v, Report& r) {
                        : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
   } else if (v.role.down_text) {
     bool irreversible = false;
-    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible || nothing_to_undo(v)) return;
     reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
                        : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
   } else {

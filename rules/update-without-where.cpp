@@ -1,17 +1,79 @@
 #include <algorithm>
+#include <optional>
 #include <set>
 
+#include "analysis/context.h"
 #include "parser/ast.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
 namespace {
 
+// The column a ColumnRef names (its last field), or "" for anything else.
+std::string column_named(const Json& expr) {
+  const Json* ref = ast::as(expr, "ColumnRef");
+  auto names = ref ? ast::strings(ast::list(*ref, "fields")) : std::vector<std::string>{};
+  return names.empty() ? "" : names.back();
+}
+
+// The constant `column = 'x'` (or `'x' = column`) compares the column to.
+std::optional<std::string> compared_constant(const Json& test, const std::string& column) {
+  const Json* op = ast::as(test, "A_Expr");
+  if (!op || ast::str(*op, "kind") != "AEXPR_OP" || ast::strings(ast::list(*op, "name")) != std::vector<std::string>{"="})
+    return std::nullopt;
+  const Json* l = ast::field(*op, "lexpr");
+  const Json* r = ast::field(*op, "rexpr");
+  if (!l || !r) return std::nullopt;
+  if (column_named(*l) == column) return const_text(*r);
+  if (column_named(*r) == column) return const_text(*l);
+  return std::nullopt;
+}
+
+// SET c = CASE WHEN c = 'a' THEN 'A' WHEN c = 'b' THEN 'B' ELSE c END (or
+// CASE c WHEN 'a' THEN ...): each listed value becomes a different constant
+// and every other value stays, so the old values can be mapped back.
+bool renames_values(const Json& value, const std::string& column) {
+  const Json* c = ast::as(value, "CaseExpr");
+  const Json* otherwise = c ? ast::field(*c, "defresult") : nullptr;
+  if (!otherwise || column_named(*otherwise) != column) return false;
+  const Json* subject = ast::field(*c, "arg");
+  if (subject && column_named(*subject) != column) return false;
+  std::set<std::string> from, to;
+  for (const Json& w : ast::list(*c, "args")) {
+    const Json* when = ast::as(w, "CaseWhen");
+    const Json* test = when ? ast::field(*when, "expr") : nullptr;
+    const Json* result = when ? ast::field(*when, "result") : nullptr;
+    if (!test || !result) return false;
+    auto old_value = subject ? const_text(*test) : compared_constant(*test, column);
+    auto new_value = const_text(*result);
+    if (!old_value || !new_value || !from.insert(*old_value).second || !to.insert(*new_value).second) return false;
+  }
+  return !from.empty();
+}
+
+// SET users = (SELECT count(*) FROM other WHERE ...): a counter recomputed
+// from the rows it counts (count or sum over a subquery). The old values are
+// derived data that the new ones replace; nothing that cannot be recounted
+// is lost.
+bool recounts(const Json& value) {
+  const Json* link = ast::as(value, "SubLink");
+  const Json* sub = link && ast::str(*link, "subLinkType") == "EXPR_SUBLINK" ? ast::field(*link, "subselect") : nullptr;
+  const Json* select = sub ? ast::as(*sub, "SelectStmt") : nullptr;
+  if (!select) return false;
+  const Json& targets = ast::list(*select, "targetList");
+  if (targets.size() != 1 || ast::list(*select, "fromClause").size() == 0) return false;
+  const Json* rt = ast::as(targets[0], "ResTarget");
+  const Json* call = rt && ast::field(*rt, "val") ? ast::as(*ast::field(*rt, "val"), "FuncCall") : nullptr;
+  auto name = call ? ast::strings(ast::list(*call, "funcname")) : std::vector<std::string>{};
+  return !name.empty() && (name.back() == "count" || name.back() == "sum");
+}
+
 // The columns an UPDATE assigns ("SET (a, b) = ..." lists each), in order,
 // and whether each one's new value is computed from its old one (SET n = n + 1).
 struct Assignment {
   std::string column;
   bool reads_itself = false;
+  bool renames_values = false;  // a one-to-one CASE mapping of its values, or a recount
   std::set<std::string> reads;  // the columns its value is computed from
 };
 std::vector<Assignment> assignments(const Json& update) {
@@ -28,12 +90,15 @@ std::vector<Assignment> assignments(const Json& update) {
         if (!names.empty()) sources.insert(names.back());
       });
     bool reads = sources.count(name) > 0;
+    const Json* value = ast::field(*rt, "val");
+    bool renames = value && (renames_values(*value, name) || recounts(*value));
     auto same = [&](const Assignment& a) { return a.column == name; };
     if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
       it->reads_itself = it->reads_itself && reads;
+      it->renames_values = false;  // assigned twice: PostgreSQL rejects it anyway
       it->reads.insert(sources.begin(), sources.end());
     } else {
-      out.push_back({name, reads, std::move(sources)});
+      out.push_back({name, reads, renames, std::move(sources)});
     }
   }
   return out;
@@ -60,22 +125,39 @@ void check(const StatementView& v, Report& r) {
   // Backfilling columns this migration added overwrites nothing anyone wrote.
   // In a function body, a value computed from itself (a counter, SET n = n +
   // 1, in a trigger) is what the function is for, and nothing is lost.
-  std::vector<std::string> overwritten, recomputed;
+  // Renaming values one to one (a CASE mapping) keeps every distinction, and
+  // a recount replaces derived values only.
+  // A column added with IF NOT EXISTS earlier in the file is new unless it
+  // was already there: only then are values overwritten (a note).
+  std::vector<std::string> overwritten, recomputed, maybe_new;
   for (const Assignment& a : assignments(v.stmt.node)) {
-    if (rules::column_new_in_migration(v, *target, a.column) || restores_from_undone_column(v, *target, a)) continue;
-    if (!a.reads_itself) overwritten.push_back(a.column);
+    if (rules::column_new_in_migration(v, *target, a.column) || restores_from_undone_column(v, *target, a) ||
+        a.renames_values)
+      continue;
+    if (rules::column_added_if_not_exists(v, *target, a.column)) maybe_new.push_back(a.column);
+    else if (!a.reads_itself) overwritten.push_back(a.column);
     else if (!v.stmt.deferred) recomputed.push_back(a.column);
   }
-  if (overwritten.empty() && recomputed.empty()) return;
+  auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
+  std::string t = rules::display(*target);
+  if (overwritten.empty() && recomputed.empty()) {
+    if (maybe_new.empty()) return;
+    r.add(RuleId::update_without_where, b, e,
+          "UPDATE `" + t + "` has no WHERE clause: it backfills " + column_list(maybe_new) +
+              ", added by ADD COLUMN IF NOT EXISTS earlier in this file; only if the column already existed are "
+              "values in every row overwritten",
+          "If the column may already hold data (the migration ran before, or the column was added by hand), "
+          "backfill only the rows that need it: WHERE " + maybe_new.front() + " IS NULL.")
+        .severity = Severity::Note;
+    return;
+  }
   std::string changes;
   if (!overwritten.empty()) changes = "overwrites " + column_list(overwritten) + " in every row (the old values are gone)";
   if (!recomputed.empty())
     changes += std::string(changes.empty() ? "" : ", and ") + "recomputes " + column_list(recomputed) +
                " in every row from the old values (if the expression loses information, as rounding or lower() do, "
                "the old values cannot be recovered)";
-  std::string t = rules::display(*target);
   std::string first = overwritten.empty() ? recomputed.front() : overwritten.front();
-  auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));
   r.add(RuleId::update_without_where, b, e,
         "UPDATE `" + t + "` has no WHERE clause: it " + changes + " and locks every row until the transaction commits",
         "Add the WHERE clause that selects the rows meant to change (for a backfill, WHERE " + first +

@@ -149,6 +149,16 @@ TEST_CASE("a Go-template placeholder inside a quoted identifier is one placehold
   CHECK(f.problems[0].kind == ProblemKind::Placeholder);
 }
 
+TEST_CASE("a quoted template placeholder names what the bare one names", "[parser]") {
+  auto f = parse("ALTER TABLE {{ index .Options \"Namespace\" }}.users ADD COLUMN phone text;\n"
+                 "ALTER TABLE \"{{ index .Options \"Namespace\" }}\".\"users\" RENAME COLUMN a TO b;");
+  REQUIRE(f.statements.size() == 2);
+  auto schema_of = [&](const Statement& s) { return std::string(ast::str(*ast::field(s.node, "relation"), "schemaname")); };
+  CHECK(schema_of(f.statements[0]) == schema_of(f.statements[1]));
+  CHECK(f.restore_placeholders(schema_of(f.statements[1]) + ".users") == "{{ index .Options \"Namespace\" }}.users");
+  CHECK(f.placeholders.size() == 1);
+}
+
 TEST_CASE("a UTF-8 byte order mark is ignored and not counted as a column", "[parser]") {
   auto f = parse("\xEF\xBB\xBF" "ALTER TABLE t DROP COLUMN c;\nSELECT 1;");
   CHECK(f.problems.empty());
