@@ -213,6 +213,8 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     t.columns_known = false;
     return;
   }
+  info->position = 1;
+  for (const auto& [other, c] : t.columns) info->position = std::max(info->position, c.position + 1);
   t.columns[name] = *info;
   if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
@@ -881,6 +883,24 @@ bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
          });
 }
 
+void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects runs, bool replace) {
+  FunctionInfo& f = functions_.find_or_put(name);
+  if (replace || f.overloads <= 1) {
+    f.runs = std::make_shared<const FunctionEffects>(std::move(runs));
+    return;
+  }
+  if (!f.runs) return;  // an overload's body could not be read: calls stay unknown
+  // Calls cannot be told apart by argument types here: each may run either body.
+  FunctionEffects both = *f.runs;
+  for (const auto& [rel, mode] : runs.locks) {
+    auto same = std::find_if(both.locks.begin(), both.locks.end(), [&](const auto& l) { return l.first == rel; });
+    if (same == both.locks.end()) both.locks.emplace_back(rel, mode);
+    else same->second = std::max(same->second, mode);
+  }
+  if (both.unknown.empty()) both.unknown = runs.unknown;
+  f.runs = std::make_shared<const FunctionEffects>(std::move(both));
+}
+
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
   const FunctionInfo* f = functions_.find(name);
   if (!f) return std::nullopt;
@@ -932,9 +952,14 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     if (known && f.volatility != v && !ast::flag(n, "replace")) f.volatility = Volatility::Unknown;
     else f.volatility = v;
     f.trigger = f.trigger || returns_trigger;
+    f.overloads = ast::flag(n, "replace") ? 1 : f.overloads + 1;
   } else if (stmt.kind == "CreateTrigStmt") {
-    if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation"))))
-      t->triggers.insert(std::string(ast::str(n, "trigname")));
+    if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation")))) {
+      TriggerInfo& trigger = t->triggers[std::string(ast::str(n, "trigname"))];
+      trigger.function = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
+      trigger.events = static_cast<int>(ast::num(n, "events"));
+      trigger.row = ast::flag(n, "row");
+    }
   } else if (stmt.kind == "CallStmt" || stmt.kind == "ExecuteStmt") {
     unseen_code_ran_ = true;
   } else if (stmt.kind == "CreateStmt") {
