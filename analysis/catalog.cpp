@@ -898,6 +898,8 @@ void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects ru
     else same->second = std::max(same->second, mode);
   }
   if (both.unknown.empty()) both.unknown = runs.unknown;
+  for (const QualifiedName& callee : runs.calls)
+    if (std::find(both.calls.begin(), both.calls.end(), callee) == both.calls.end()) both.calls.push_back(callee);
   f.runs = std::make_shared<const FunctionEffects>(std::move(both));
 }
 

@@ -382,6 +382,10 @@ class Builder {
     }
     if (builtin && is_builtin_function(name)) return;
     QualifiedName function = ctx_.qualify_names(names);
+    if (ctx_.in_function_body()) {  // resolved when the function is called, with what is defined then
+      if (std::find(e_.calls.begin(), e_.calls.end(), function) == e_.calls.end()) e_.calls.push_back(function);
+      return;
+    }
     if (auto runs = ctx_.catalog().function_effects(function)) {
       runs_function(*runs, LockRole::Called, "calls " + function.str() + "(), which ");
       return;
@@ -391,10 +395,24 @@ class Builder {
     unknown_locks("calls " + qualified + "(), whose locks migrasafe does not know");
   }
 
-  // The locks of a function the statement runs, each a lock it may take.
+  // The locks of a function the statement runs, each a lock it may take,
+  // and of the functions it calls in turn (each once, to a bounded depth).
   void runs_function(const FunctionEffects& runs, LockRole role, const std::string& unknown_prefix) {
+    std::set<QualifiedName> followed;
+    runs_function(runs, role, unknown_prefix, followed, 0);
+  }
+  void runs_function(const FunctionEffects& runs, LockRole role, const std::string& unknown_prefix,
+                     std::set<QualifiedName>& followed, int depth) {
+    static constexpr int kMaxCallDepth = 16;
     for (const auto& [rel, mode] : runs.locks) lock(rel, mode, role);
     if (!runs.unknown.empty()) unknown_locks(unknown_prefix + runs.unknown);
+    for (const QualifiedName& callee : runs.calls) {
+      if (!followed.insert(callee).second) continue;  // recursion: its locks are in already
+      auto inner = ctx_.catalog().function_effects(callee);
+      if (!inner) unknown_locks(unknown_prefix + "calls " + callee.str() + "(), whose locks migrasafe does not know");
+      else if (depth + 1 >= kMaxCallDepth) unknown_locks(unknown_prefix + "calls functions nested too deep to follow");
+      else runs_function(*inner, role, unknown_prefix, followed, depth + 1);
+    }
   }
 
   // PostgreSQL's TRIGGER_TYPE_* bits for the events a statement fires.
@@ -1242,13 +1260,16 @@ FunctionEffects function_effects(const Statement& create, const std::vector<cons
       else same->second = std::max(same->second, l.mode);
     }
     if (out.unknown.empty() && !e.locks_unknown.empty()) out.unknown = e.locks_unknown;
+    for (const QualifiedName& f : e.calls)
+      if (std::find(out.calls.begin(), out.calls.end(), f) == out.calls.end()) out.calls.push_back(f);
   };
   for (const Effects* e : body) add(*e);
+  Context in_body = ctx.for_function_body();
   for (const Json& expr : create.body_expressions) {
     Statement select;
     select.kind = "SelectStmt";
     select.node = expr;
-    add(compute_effects(select, ctx));
+    add(compute_effects(select, in_body));
   }
   return out;
 }

@@ -92,6 +92,9 @@ struct Effects {
   std::vector<ActionEffect> actions;
   std::vector<Consequence> data_loss;      // data the statement destroys for good
   std::vector<Consequence> compat_breaks;  // what breaks for application code of the previous release
+  // In a function body: the user functions it calls. What they run is read
+  // when the function is called (function_effects), not when it is defined.
+  std::vector<QualifiedName> calls;
 
   std::optional<LockMode> lock_on(const QualifiedName& rel) const;
   std::optional<LockMode> strongest_lock() const;
@@ -105,12 +108,13 @@ Effects compute_effects(const Statement& stmt, const Context& ctx);
 struct FunctionEffects {
   std::vector<std::pair<QualifiedName, LockMode>> locks;
   std::string unknown;
+  std::vector<QualifiedName> calls;  // user functions it calls: their effects join at the call
 };
 
 // The effects of the function CREATE FUNCTION `create` defines, from the
 // effects of its body's statements (`body`, computed in the body's context)
-// and its PL/pgSQL expressions, read in `ctx`. Calls to user functions in
-// the body use what the migrations defined before, so nothing recurses.
+// and its PL/pgSQL expressions, read in `ctx`. The user functions the body
+// calls are kept by name and followed when it is called (to a bounded depth).
 FunctionEffects function_effects(const Statement& create, const std::vector<const Effects*>& body, const Context& ctx);
 
 // The key columns of ADD PRIMARY KEY (its column list, or the columns of its
