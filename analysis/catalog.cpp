@@ -1,6 +1,7 @@
 #include "analysis/catalog.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "parser/ast.h"
 #include "parser/column_def.h"
@@ -213,8 +214,11 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     t.columns_known = false;
     return;
   }
-  info->position = 1;
-  for (const auto& [other, c] : t.columns) info->position = std::max(info->position, c.position + 1);
+  // Columns are ordered by when they were added: one increasing counter
+  // gives that order in every table without looking at its other columns
+  // (a table with thousands of columns must not cost a scan per ADD COLUMN).
+  static std::atomic<int> next_position{1};
+  info->position = next_position.fetch_add(1, std::memory_order_relaxed);
   t.columns[name] = *info;
   if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
