@@ -1,6 +1,7 @@
 #include "analysis/catalog.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "parser/ast.h"
 #include "parser/column_def.h"
@@ -220,6 +221,11 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     t.columns_known = false;
     return;
   }
+  // Columns are ordered by when they were added: one increasing counter
+  // gives that order in every table without looking at its other columns
+  // (a table with thousands of columns must not cost a scan per ADD COLUMN).
+  static std::atomic<int> next_position{1};
+  info->position = next_position.fetch_add(1, std::memory_order_relaxed);
   t.columns[name] = *info;
   if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
@@ -899,6 +905,26 @@ bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
          });
 }
 
+void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects runs, bool replace) {
+  FunctionInfo& f = functions_.find_or_put(name);
+  if (replace || f.overloads <= 1) {
+    f.runs = std::make_shared<const FunctionEffects>(std::move(runs));
+    return;
+  }
+  if (!f.runs) return;  // an overload's body could not be read: calls stay unknown
+  // Calls cannot be told apart by argument types here: each may run either body.
+  FunctionEffects both = *f.runs;
+  for (const auto& [rel, mode] : runs.locks) {
+    auto same = std::find_if(both.locks.begin(), both.locks.end(), [&](const auto& l) { return l.first == rel; });
+    if (same == both.locks.end()) both.locks.emplace_back(rel, mode);
+    else same->second = std::max(same->second, mode);
+  }
+  if (both.unknown.empty()) both.unknown = runs.unknown;
+  for (const QualifiedName& callee : runs.calls)
+    if (std::find(both.calls.begin(), both.calls.end(), callee) == both.calls.end()) both.calls.push_back(callee);
+  f.runs = std::make_shared<const FunctionEffects>(std::move(both));
+}
+
 std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name) const {
   const FunctionInfo* f = functions_.find(name);
   if (!f) return std::nullopt;
@@ -950,9 +976,14 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     if (known && f.volatility != v && !ast::flag(n, "replace")) f.volatility = Volatility::Unknown;
     else f.volatility = v;
     f.trigger = f.trigger || returns_trigger;
+    f.overloads = ast::flag(n, "replace") ? 1 : f.overloads + 1;
   } else if (stmt.kind == "CreateTrigStmt") {
-    if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation"))))
-      t->triggers.insert(std::string(ast::str(n, "trigname")));
+    if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation")))) {
+      TriggerInfo& trigger = t->triggers[std::string(ast::str(n, "trigname"))];
+      trigger.function = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
+      trigger.events = static_cast<int>(ast::num(n, "events"));
+      trigger.row = ast::flag(n, "row");
+    }
   } else if (stmt.kind == "CallStmt" || stmt.kind == "ExecuteStmt") {
     unseen_code_ran_ = true;
   } else if (stmt.kind == "CreateStmt") {

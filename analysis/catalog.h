@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/effects.h"
 #include "analysis/names.h"
 #include "analysis/volatility.h"
 #include "parser/parse.h"
@@ -36,6 +37,14 @@ struct ColumnInfo {
   bool not_null = false;
   bool has_default = false;  // DEFAULT, serial, identity or generated
   bool generated = false;    // GENERATED ALWAYS AS (...) STORED: computed from other columns
+  int position = 0;          // order in the table (INSERT without a column list fills columns in it)
+};
+
+// A trigger the migrations created: the function it runs, and when.
+struct TriggerInfo {
+  QualifiedName function;
+  int events = 0;    // PostgreSQL's TRIGGER_TYPE_* bits: INSERT 4, DELETE 8, UPDATE 16, TRUNCATE 32
+  bool row = false;  // FOR EACH ROW: runs only for rows the statement changes
 };
 
 struct TableInfo {
@@ -51,7 +60,7 @@ struct TableInfo {
   std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
   std::set<std::string> indexes;             // index names (same schema as the table)
   std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
-  std::set<std::string> triggers;            // created by CREATE TRIGGER statements the replay saw
+  std::map<std::string, TriggerInfo> triggers;  // created by CREATE TRIGGER statements the replay saw
   // Created by a statement the grammar could not parse (newer PostgreSQL
   // syntax): created in these migrations, but its columns are unknown
   // (columns_known is false).
@@ -86,6 +95,10 @@ struct SequenceInfo {
 struct FunctionInfo {
   Volatility volatility = Volatility::Volatile;
   bool trigger = false;  // RETURNS trigger or event_trigger (some overload)
+  // Null until the replay has read the body (and for a body it cannot read).
+  std::shared_ptr<const FunctionEffects> runs;
+  int overloads = 0;  // definitions under this name since the last CREATE OR REPLACE
+
 };
 
 struct EnumInfo {
@@ -297,6 +310,15 @@ class Catalog {
     const TableInfo* t = this->table(table);
     return t && !unseen_code_ran_ && !t->triggers.count(trigger);
   }
+  // What function `name` runs when called: null when the migrations did not
+  // define it or its body could not be read.
+  std::shared_ptr<const FunctionEffects> function_effects(const QualifiedName& name) const {
+    const FunctionInfo* f = functions_.find(name);
+    return f ? f->runs : nullptr;
+  }
+  // Records what a function's body runs (read by the replay after CREATE
+  // FUNCTION); overloads of one name add up, a replaced definition replaces.
+  void set_function_effects(const QualifiedName& name, FunctionEffects runs, bool replace);
   const TableConstraints& constraints(const QualifiedName& table) const {
     static const TableConstraints kNone;
     const TableConstraints* c = constraints_.find(table);

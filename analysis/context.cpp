@@ -214,6 +214,11 @@ bool Context::end_do_block() {
   return true;
 }
 
+void Context::define_function(const Statement& create, FunctionEffects runs) {
+  catalog_.set_function_effects(qualify_names(ast::strings(ast::list(create.node, "funcname"))), std::move(runs),
+                                ast::flag(create.node, "replace"));
+}
+
 Context Context::for_function_body() const {
   Context body(*this);
   if (body.in_transaction_) body.end_transaction(true);

@@ -202,6 +202,10 @@ class Context {
 
   // Update the state with a statement that has been analysed.
   void apply(const Statement& stmt, const Effects& effects);
+  // After CREATE FUNCTION `create` and its body were analysed: what calling
+  // the function runs (function_effects), for the statements that call it
+  // or fire a trigger that does.
+  void define_function(const Statement& create, FunctionEffects runs);
 
   // A DO block runs as one statement: its statements run in the open
   // transaction block, or else in a transaction of their own that ends with

@@ -70,6 +70,8 @@ std::string_view lock_role_name(LockRole r) {
     case LockRole::Sequence: return "sequence";
     case LockRole::ReferencingKey: return "referencing table";
     case LockRole::Dependent: return "dependent view";
+    case LockRole::Trigger: return "trigger function";
+    case LockRole::Called: return "called function";
   }
   return "named";
 }
@@ -234,8 +236,10 @@ class Builder {
     } else if (k == "SelectStmt" || k == "PLAssignStmt" || k == "DeclareCursorStmt") {
       reads(n);
     } else if (k == "CopyStmt") {
-      if (const Json* rel = ast::field(n, "relation"))
+      if (const Json* rel = ast::field(n, "relation")) {
         lock(ctx_.qualify_range_var(*rel), ast::flag(n, "is_from") ? LockMode::RowExclusive : LockMode::AccessShare);
+        if (ast::flag(n, "is_from")) fire_triggers(ctx_.qualify_range_var(*rel), kInsert);
+      }
       if (const Json* query = ast::field(n, "query")) reads(*query);
     } else if (k == "CreatePolicyStmt" || k == "AlterPolicyStmt") {
       lock(ctx_.qualify_range_var(*ast::field(n, "table")), LockMode::AccessExclusive);
@@ -382,9 +386,58 @@ class Builder {
       return;
     }
     if (builtin && is_builtin_function(name)) return;
+    QualifiedName function = ctx_.qualify_names(names);
+    if (ctx_.in_function_body()) {  // resolved when the function is called, with what is defined then
+      if (std::find(e_.calls.begin(), e_.calls.end(), function) == e_.calls.end()) e_.calls.push_back(function);
+      return;
+    }
+    if (auto runs = ctx_.catalog().function_effects(function)) {
+      runs_function(*runs, LockRole::Called, "calls " + function.str() + "(), which ");
+      return;
+    }
     std::string qualified;
     for (const auto& part : names) qualified += (qualified.empty() ? "" : ".") + part;
     unknown_locks("calls " + qualified + "(), whose locks migrasafe does not know");
+  }
+
+  // The locks of a function the statement runs, each a lock it may take,
+  // and of the functions it calls in turn (each once, to a bounded depth).
+  void runs_function(const FunctionEffects& runs, LockRole role, const std::string& unknown_prefix) {
+    std::set<QualifiedName> followed;
+    runs_function(runs, role, unknown_prefix, followed, 0);
+  }
+  void runs_function(const FunctionEffects& runs, LockRole role, const std::string& unknown_prefix,
+                     std::set<QualifiedName>& followed, int depth) {
+    static constexpr int kMaxCallDepth = 16;
+    for (const auto& [rel, mode] : runs.locks) lock(rel, mode, role);
+    if (!runs.unknown.empty()) unknown_locks(unknown_prefix + runs.unknown);
+    for (const QualifiedName& callee : runs.calls) {
+      if (!followed.insert(callee).second) continue;  // recursion: its locks are in already
+      auto inner = ctx_.catalog().function_effects(callee);
+      if (!inner) unknown_locks(unknown_prefix + "calls " + callee.str() + "(), whose locks migrasafe does not know");
+      else if (depth + 1 >= kMaxCallDepth) unknown_locks(unknown_prefix + "calls functions nested too deep to follow");
+      else runs_function(*inner, role, unknown_prefix, followed, depth + 1);
+    }
+  }
+
+  // PostgreSQL's TRIGGER_TYPE_* bits for the events a statement fires.
+  static constexpr int kInsert = 1 << 2, kDelete = 1 << 3, kUpdate = 1 << 4, kTruncate = 1 << 5;
+
+  // The triggers on `table` that `events` fire run their functions: what
+  // those lock is locked by the statement. A row trigger runs only for rows
+  // the statement changes, so each is a lock it may take.
+  void fire_triggers(const QualifiedName& table, int events) {
+    const TableInfo* t = ctx_.catalog().table(table);
+    if (!t) return;
+    for (const auto& [name, trigger] : t->triggers) {
+      if (!(trigger.events & events)) continue;
+      std::string prefix = "fires trigger " + name + " on " + table.str() + ", whose function " + trigger.function.str() + "() ";
+      if (auto runs = ctx_.catalog().function_effects(trigger.function))
+        runs_function(*runs, LockRole::Trigger, prefix);
+      else if (!(trigger.function.schema == "pg_catalog" || is_builtin_function(trigger.function.name)) ||
+               ctx_.catalog().function_volatility(trigger.function))
+        unknown_locks(prefix + "migrasafe does not know");
+    }
   }
 
   // 'public.seq' or 'seq'::regclass: the sequence it names.
@@ -852,6 +905,12 @@ class Builder {
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::RowExclusive);
     reads(n);  // FROM, USING, subqueries, INSERT ... SELECT, nextval() calls
+    int events = kind == "InsertStmt" ? kInsert : kind == "UpdateStmt" ? kUpdate : kind == "DeleteStmt" ? kDelete
+                                                                                  : kInsert | kUpdate | kDelete;
+    const Json* conflict = ast::field(n, "onConflictClause");
+    const Json* on_conflict = conflict ? ast::as(*conflict, "OnConflictClause") : nullptr;  // typed: may be unwrapped
+    if (conflict && ast::str(on_conflict ? *on_conflict : *conflict, "action") == "ONCONFLICT_UPDATE") events |= kUpdate;
+    fire_triggers(table, events);
     if (kind == "InsertStmt" || kind == "UpdateStmt") written_row_checks(n, table, kind == "InsertStmt");
     if (kind == "DeleteStmt") deleted_row_checks(table);
     bool everything = !ast::field(n, "whereClause");
@@ -874,28 +933,43 @@ class Builder {
   void written_row_checks(const Json& n, const QualifiedName& table, bool insert) {
     std::set<std::string> written, defaulted;
     const Json& targets = insert ? ast::list(n, "cols") : ast::list(n, "targetList");
+    // The columns the items of a row fill, in order: the listed ones, or
+    // without a list (INSERT INTO t VALUES ...) the table's own, in order.
+    std::vector<std::string> filled;
     for (const Json& t : targets)
-      if (const Json* rt = ast::as(t, "ResTarget")) written.insert(std::string(ast::str(*rt, "name")));
+      if (const Json* rt = ast::as(t, "ResTarget")) filled.emplace_back(ast::str(*rt, "name"));
     bool all_columns = insert && targets.size() == 0;  // INSERT without a column list
+    if (all_columns) filled = columns_in_order(table);
     if (insert) {
-      // VALUES (DEFAULT, ...) in a listed column.
       const Json* select = ast::field(n, "selectStmt");
-      const Json* values = select ? ast::as(*select, "SelectStmt") : nullptr;
-      for (const Json& row : ast::list(values ? *values : n, "valuesLists")) {
+      const Json* query = select ? ast::as(*select, "SelectStmt") : nullptr;
+      // How many columns each row fills: fewer items than columns leave the rest to their defaults.
+      std::optional<std::size_t> width;
+      if (!select) width = 0;  // DEFAULT VALUES
+      for (const Json& row : ast::list(query ? *query : n, "valuesLists")) {
         const Json* items = ast::as(row, "List");
         if (!items) continue;
         std::size_t i = 0;
         for (const Json& v : ast::list(*items, "items")) {
-          if (ast::as(v, "SetToDefault") && i < targets.size())
-            if (const Json* rt = ast::as(targets[i], "ResTarget")) defaulted.insert(std::string(ast::str(*rt, "name")));
+          if (ast::as(v, "SetToDefault") && i < filled.size()) defaulted.insert(filled[i]);  // VALUES (DEFAULT, ...)
           ++i;
         }
+        width = std::max(width.value_or(0), i);
+      }
+      if (query && ast::list(*query, "valuesLists").size() == 0) width = select_width(*query);
+      // Without the table's columns or the query's width, every column counts as written.
+      if (!all_columns || (!filled.empty() && width)) {
+        if (all_columns) written.insert(filled.begin(), filled.begin() + static_cast<long>(std::min(*width, filled.size())));
+        else written.insert(filled.begin(), filled.end());
+        all_columns = false;
       }
       if (const TableInfo* t = ctx_.catalog().table(table)) {
         for (const auto& [column, seq] : t->owned_sequences)
           if ((!all_columns && !written.count(column)) || defaulted.count(column))
             lock(seq, LockMode::RowExclusive, LockRole::Sequence);
       }
+    } else {
+      written.insert(filled.begin(), filled.end());
     }
     for (const auto& [name, c] : ctx_.catalog().constraints(table)) {
       if (c.kind != ConstraintInfo::Kind::ForeignKey || !c.references) continue;
@@ -905,6 +979,29 @@ class Builder {
       if (touched) lock(*c.references, LockMode::RowShare, LockRole::ReferencedByKey);
     }
   }
+
+  // The table's columns in their order, or nothing when they are not all known.
+  std::vector<std::string> columns_in_order(const QualifiedName& table) const {
+    const TableInfo* t = ctx_.catalog().table(table);
+    if (!t || !t->columns_known) return {};
+    std::vector<std::pair<int, std::string>> by_position;
+    for (const auto& [name, c] : t->columns) by_position.emplace_back(c.position, name);
+    std::sort(by_position.begin(), by_position.end());
+    std::vector<std::string> out;
+    for (auto& [position, name] : by_position) out.push_back(std::move(name));
+    return out;
+  }
+
+  // The number of columns a SELECT returns, when its target list says (no *).
+  static std::optional<std::size_t> select_width(const Json& query) {
+    if (ast::field(query, "larg")) return std::nullopt;  // UNION and the like: the first branch decides, not read here
+    const Json& targets = ast::list(query, "targetList");
+    bool star = false;
+    ast::walk(targets, [&](std::string_view kind, const Json&) { star = star || kind == "A_Star"; });
+    if (star || targets.size() == 0) return std::nullopt;
+    return targets.size();
+  }
+
 
   // Deleting rows of `table` runs the foreign keys' actions on the tables
   // that reference it: NO ACTION and RESTRICT look for referencing rows (ROW
@@ -972,6 +1069,7 @@ class Builder {
       lose(-1, table, "", "deletes every row of " + table.str() +
                               (cascade ? " and of every table with a foreign key to it" : ""));
       if (cascade) lock_referencing(table, true);
+      fire_triggers(table, kTruncate);
     }
   }
 
@@ -1148,6 +1246,30 @@ class Builder {
 }  // namespace
 
 Effects compute_effects(const Statement& stmt, const Context& ctx) { return Builder(stmt, ctx).run(); }
+
+FunctionEffects function_effects(const Statement& create, const std::vector<const Effects*>& body, const Context& ctx) {
+  FunctionEffects out;
+  out.unknown = create.body_unseen;
+  auto add = [&](const Effects& e) {
+    for (const RelationLock& l : e.locks) {
+      auto same = std::find_if(out.locks.begin(), out.locks.end(), [&](const auto& o) { return o.first == l.relation; });
+      if (same == out.locks.end()) out.locks.emplace_back(l.relation, l.mode);
+      else same->second = std::max(same->second, l.mode);
+    }
+    if (out.unknown.empty() && !e.locks_unknown.empty()) out.unknown = e.locks_unknown;
+    for (const QualifiedName& f : e.calls)
+      if (std::find(out.calls.begin(), out.calls.end(), f) == out.calls.end()) out.calls.push_back(f);
+  };
+  for (const Effects* e : body) add(*e);
+  Context in_body = ctx.for_function_body();
+  for (const Json& expr : create.body_expressions) {
+    Statement select;
+    select.set_kind("SelectStmt");
+    select.node = expr;
+    add(compute_effects(select, in_body));
+  }
+  return out;
+}
 
 NullableKey primary_key_nullable_columns(const Json& con, const QualifiedName& table, const Json& alter_table,
                                          const Context& ctx) {

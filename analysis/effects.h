@@ -48,6 +48,8 @@ enum class LockRole {
   Sequence,          // a sequence nextval/setval advances (a serial default, a call)
   ReferencingKey,    // a table with a foreign key to the one the statement works on
   Dependent,         // a view over the relation, dropped with it (CASCADE)
+  Trigger,           // locked by the function of a trigger the statement fires
+  Called,            // locked by the body of a user function the statement calls
 };
 std::string_view lock_role_name(LockRole r);  // "named", "foreign key", ...
 
@@ -90,12 +92,30 @@ struct Effects {
   std::vector<ActionEffect> actions;
   std::vector<Consequence> data_loss;      // data the statement destroys for good
   std::vector<Consequence> compat_breaks;  // what breaks for application code of the previous release
+  // In a function body: the user functions it calls. What they run is read
+  // when the function is called (function_effects), not when it is defined.
+  std::vector<QualifiedName> calls;
 
   std::optional<LockMode> lock_on(const QualifiedName& rel) const;
   std::optional<LockMode> strongest_lock() const;
 };
 
 Effects compute_effects(const Statement& stmt, const Context& ctx);
+
+// What calling a function runs, as far as its body shows: the locks its
+// statements and expressions take (each at most; a branch may not run), and
+// why that may not be all, as a verb phrase ("" when it is).
+struct FunctionEffects {
+  std::vector<std::pair<QualifiedName, LockMode>> locks;
+  std::string unknown;
+  std::vector<QualifiedName> calls;  // user functions it calls: their effects join at the call
+};
+
+// The effects of the function CREATE FUNCTION `create` defines, from the
+// effects of its body's statements (`body`, computed in the body's context)
+// and its PL/pgSQL expressions, read in `ctx`. The user functions the body
+// calls are kept by name and followed when it is called (to a bounded depth).
+FunctionEffects function_effects(const Statement& create, const std::vector<const Effects*>& body, const Context& ctx);
 
 // The key columns of ADD PRIMARY KEY (its column list, or the columns of its
 // USING INDEX index) that PostgreSQL must first make NOT NULL, which scans the

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "analysis/context.h"
+#include "config/config.h"
 #include "engine/baseline.h"
 #include "reporters/registry.h"
 #include "reporters/reporters.h"
@@ -26,7 +27,7 @@ constexpr int kExitClean = 0, kExitFindings = 1, kExitUsage = 2, kExitInput = 3;
 
 struct VerifyArgs {
   std::vector<std::string> paths;
-  std::string pg_bin, database, schema, seed, layout = "auto", format = "text", fail_on = "warning", output;
+  std::string pg_bin, database, schema, seed, layout = "auto", format = "text", fail_on = "warning", output, config;
   int rows = 1000;
   bool keep = false;
 };
@@ -43,6 +44,14 @@ int run(const VerifyArgs& a) {
       return kExitUsage;
     }
   MigrationSet set = build_migration_set(inputs, a.layout == "auto" ? std::nullopt : parse_layout(a.layout));
+  // The configuration's rule settings and overrides apply to verify's findings as to check's.
+  std::optional<Settings> settings;
+  try {
+    settings.emplace(load_run_config(a.config), CommandLine{});
+  } catch (const ConfigError& e) {
+    std::cerr << "migrasafe: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
 
   std::unique_ptr<Server> server;
   ServerInfo info;
@@ -88,7 +97,7 @@ int run(const VerifyArgs& a) {
     return kExitUsage;
   }
 
-  RunResult run = verify_run_result(result);
+  RunResult run = verify_run_result(result, *settings);
   run.options = options.lint.analysis;  // the server's version, as the JSON report's options say
   Format format = *parse_format(a.format);
   // The formats a CI system matches against the repository name files from its root.
@@ -140,6 +149,9 @@ VerifyCommand add_verify_command(CLI::App& app) {
   cmd->add_option("--database", args->database,
                   "libpq URL of a server to verify on instead of an ephemeral cluster: a scratch database is created "
                   "there (random name) and dropped at the end; no other database is touched");
+  cmd->add_option("--config", args->config,
+                  "Configuration file whose rule settings apply to the findings (default: the nearest "
+                  ".migrasafe.toml above the working directory)");
   cmd->add_option("--schema", args->schema, "A schema dump (pg_dump --schema-only) applied before the first migration");
   cmd->add_option("--seed", args->seed, "SQL file with the team's own data, run after --schema (instead of --rows)");
   cmd->add_option("--rows", args->rows, "Synthetic rows given to every empty table before each migration")

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 
 #include <pg_query.h>
 
@@ -217,6 +218,8 @@ class EmbeddedParser {
     if (depth >= kMaxNesting) return;
     auto body = body_of(out_.statements[idx]);
     if (!body) {
+      if (out_.statements[idx].kind == "CreateFunctionStmt" && !ast::field(out_.statements[idx].node, "sql_body"))
+        unseen(idx, "has a body that is not SQL or PL/pgSQL");
       add_atomic_body(idx, own, origin);
       return;
     }
@@ -248,6 +251,7 @@ class EmbeddedParser {
     bool is_do = kind == "DoStmt";
     PlpgsqlParse parsed(is_do ? wrap_do(code.sql) : function);
     if (parsed.r.error) {
+      unseen(idx, "has a body that does not parse");
       if (placeholders) unparsed_placeholder(literal);
       else if (certain_error(parsed.r.error->message)) report_plpgsql_error(*parsed.r.error, code, literal, is_do);
       return;
@@ -258,11 +262,13 @@ class EmbeddedParser {
     } catch (const JsonTooDeep&) {
       // The statement itself is still analysed; what its body does is not.
       too_deep(literal, is_do ? "this DO block's body" : "this function's body");
+      unseen(idx, "has a body nested too deep to analyse");
       return;
     }
     std::vector<BodyStatement> found;
     collect_statements(doc->root(), found);
     add_body_statements(idx, found, code, whole, depth);
+    if (!is_do) add_body_expressions(idx, doc->root());
   }
 
   // A BEGIN ATOMIC body (PostgreSQL 14) is parsed with the function: its
@@ -324,7 +330,10 @@ class EmbeddedParser {
         continue;
       }
       auto lit = execute_literal(b.query);
-      if (!lit) continue;  // built at run time: nothing to analyse
+      if (!lit) {  // built at run time: nothing to analyse
+        unseen(idx, "EXECUTEs a string built at run time");
+        continue;
+      }
       bool placeholders = blank_placeholders(lit->value, out_);
       Text piece{lit->value, placed && lit->verbatim, at + static_cast<std::uint32_t>(lit->content)};
       Span here = whole;
@@ -344,8 +353,10 @@ class EmbeddedParser {
       parsed = parse_sql(piece.sql);
     } catch (const JsonTooDeep&) {
       too_deep(problem_at, via_execute ? "this EXECUTE string" : "this statement of the body");
+      unseen(parent, "has a statement nested too deep to analyse");
       return;
     }
+    if (parsed.error) unseen(parent, "has a statement that does not parse");
     if (parsed.error && placeholders) {
       unparsed_placeholder(problem_at);
       return;
@@ -401,6 +412,56 @@ class EmbeddedParser {
       out->second = t.end;
     }
     return out;
+  }
+
+  void unseen(std::size_t idx, std::string why) {
+    if (out_.statements[idx].body_unseen.empty()) out_.statements[idx].body_unseen = std::move(why);
+  }
+
+  // The PL/pgSQL expressions of function `idx`'s body that are not SQL
+  // statements of their own (conditions, assignments, PERFORM, FOR ... IN
+  // and RETURN QUERY queries), each parsed as a SELECT; a query built at run
+  // time leaves the body unseen.
+  void add_body_expressions(std::size_t idx, const Json& root) {
+    std::set<const Json*> statements, assignments;
+    ast::walk(root, [&](std::string_view kind, const Json& fields) {
+      for (const char* key : {"sqlstmt", "query", "dynquery", "expr"}) {
+        const Json* expr = ast::field(fields, key);
+        const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
+        if (!e) continue;
+        if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") statements.insert(e);
+        if (kind == "PLpgSQL_stmt_assign") assignments.insert(e);
+        if (std::string_view(key) == "dynquery" || kind == "PLpgSQL_stmt_dynfors") {
+          statements.insert(e);
+          unseen(idx, "runs a query built at run time");
+        }
+      }
+    });
+    ast::walk(root, [&](std::string_view kind, const Json& fields) {
+      if (kind != "PLpgSQL_expr" || statements.count(&fields)) return;
+      std::string query(ast::str(fields, "query"));
+      if (assignments.count(&fields)) {  // "target := value" or "target = value"
+        auto at = query.find(":=");
+        if (at != std::string::npos) query.erase(0, at + 2);
+        else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
+      }
+      std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
+      first.erase(0, first.find_first_not_of(" \t\n"));
+      bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
+      ParsedSql parsed;
+      try {
+        parsed = parse_sql(is_query ? query : "SELECT " + query);
+      } catch (const JsonTooDeep&) {
+        unseen(idx, "has an expression nested too deep to analyse");
+        return;
+      }
+      if (parsed.error || parsed.statements.size() != 1) {
+        unseen(idx, "has an expression migrasafe cannot read");
+        return;
+      }
+      out_.trees.push_back(parsed.tree);
+      out_.statements[idx].body_expressions.push_back(parsed.statements[0].node);
+    });
   }
 
   void too_deep(Span at, const std::string& what) {

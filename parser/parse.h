@@ -41,6 +41,13 @@ struct Statement {
   // is null), with what its words establish; the analysis uses it only when
   // the target version is newer than the grammar.
   std::shared_ptr<const TokenReading> reading;
+  // A function's or DO block's body beyond its statements: the PL/pgSQL
+  // expressions it evaluates (conditions, assignments, PERFORM, FOR ... IN
+  // queries), each parsed as a SELECT; and why the SQL the body runs cannot
+  // all be seen, as a verb phrase ("EXECUTEs a string built at run time";
+  // "" when it can).
+  std::vector<Json> body_expressions;
+  std::string body_unseen;
   bool embedded() const { return parent >= 0; }
   void set_kind(std::string_view node_name) {
     kind = node_name;

@@ -1,6 +1,7 @@
 #include "rules/engine.h"
 
 #include "rules/helpers.h"
+#include "rules/registry.h"
 #include "rules/suppressions.h"
 
 #include "parser/ast.h"
@@ -168,7 +169,22 @@ struct Replay {
     if (!stmt.deferred && held) open_block.push_back(i);
     if (!stmt.deferred && ended) close_block(stmt.begin);
     result.effects[i] = std::move(effects);
-    return run_body(i, ctx);
+    std::size_t next = run_body(i, ctx);
+    if (stmt.kind == "CreateFunctionStmt") ctx.define_function(stmt, function_effects(stmt, body_effects(i, next), ctx));
+    return next;
+  }
+
+  // The effects of function i's own body statements in [i + 1, end) (not
+  // those of a function defined inside it).
+  std::vector<const Effects*> body_effects(std::size_t i, std::size_t end) const {
+    std::vector<const Effects*> out;
+    for (std::size_t k = i + 1; k < end; ++k) {
+      int up = file.statements[k].parent;
+      while (up >= 0 && up != static_cast<int>(i) && file.statements[static_cast<std::size_t>(up)].kind != "CreateFunctionStmt")
+        up = file.statements[static_cast<std::size_t>(up)].parent;
+      if (up == static_cast<int>(i)) out.push_back(&result.effects[k]);
+    }
+    return out;
   }
 
   std::size_t run_body(std::size_t i, Context& ctx) {
@@ -355,9 +371,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.parsed.trees.clear();
 
   auto& diags = report.diagnostics();
-  std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
-  apply_suppressions(file, options.enabled, diags);
-  relevel(result, options, diags);
+  filter_findings(result, options, false, diags);
   if (options.sizes && role.kind != MigrationRole::Kind::Down && role.kind != MigrationRole::Kind::Verify)
     options.sizes->apply(result, diags);
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
@@ -368,6 +382,21 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.seconds =
       result.parsed.parse_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+void filter_findings(const FileResult& result, const LintOptions& options, bool from_verify,
+                     std::vector<Diagnostic>& diags) {
+  std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
+  // The rules whose findings this pass holds.
+  std::vector<bool> judged = options.enabled;
+  for (const RuleInfo& r : all_rules())
+    if (reported_by_verify(r) != from_verify) judged[static_cast<std::size_t>(r.id)] = false;
+  if (from_verify) {
+    judged[static_cast<std::size_t>(RuleId::invalid_suppression)] = false;
+    judged[static_cast<std::size_t>(RuleId::unused_suppression)] = false;
+  }
+  apply_suppressions(result.parsed, judged, diags);
+  relevel(result, options, diags);
 }
 
 FileResult merge_disjoint(FileResult a, FileResult b) {

@@ -67,6 +67,16 @@ struct FileResult {
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const UndoneMigration* undone = nullptr, Catalog* history = nullptr);
 
+// The pass every finding of a file goes through, check's and verify's
+// alike: drops the findings of rules `options` turns off, applies the file's
+// ignore comments, then re-levels ([rules.severity], hot_tables).
+// `from_verify`: the findings are verify's (verify-* rules); the ignore
+// comments are judged for those rules only, and the file's invalid or unused
+// ignores, which check reports, are not reported again. In check, an ignore
+// that names only verify-* rules is left to verify.
+void filter_findings(const FileResult& result, const LintOptions& options, bool from_verify,
+                     std::vector<Diagnostic>& diagnostics);
+
 // One result from two analyses of the same file that cover disjoint parts
 // of it (dbmate's up and down sections, each analysed with the other blanked
 // out): statements, effects, tokens and findings in file order.

@@ -8,6 +8,7 @@
 #include "analysis/volatility.h"
 #include "parser/ast.h"
 #include "parser/column_def.h"
+#include "rules/engine.h"
 #include "support.h"
 
 using namespace migrasafe;
@@ -1107,4 +1108,54 @@ TEST_CASE("lock-held-across-statements: locks on relations the transaction drops
   REQUIRE(d.size() == 1);
   CHECK(d[0].message.find("lock on `users` taken at line 3") != std::string::npos);
   CHECK(d[0].message.find("orders") == std::string::npos);
+}
+
+namespace {
+// The effects of the last statement of `sql` as the engine computes them (function bodies read after CREATE FUNCTION).
+Effects engine_effects(const std::string& sql) {
+  FileResult r = lint_source(std::make_shared<const SourceFile>("t.sql", sql), {}, {});
+  REQUIRE(!r.effects.empty());
+  return r.effects.back();
+}
+}  // namespace
+
+TEST_CASE("effects: triggers and user functions the migrations define are followed through their bodies", "[effects]") {
+  const std::string schema =
+      "CREATE TABLE t (id int); CREATE TABLE log (id int);\n"
+      "CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t;\n"
+      "CREATE FUNCTION refresh() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY mv; "
+      "RETURN NULL; END $$;\n"
+      "CREATE TRIGGER t_refresh AFTER DELETE ON t FOR EACH STATEMENT EXECUTE FUNCTION refresh();\n";
+  Effects del = engine_effects(schema + "DELETE FROM t WHERE id = 1;");
+  CHECK(mode_on(del, "public", "mv") == LockMode::Exclusive);
+  CHECK(del.locks_unknown.empty());
+  CHECK(std::any_of(del.locks.begin(), del.locks.end(),
+                    [](const RelationLock& l) { return l.relation.name == "mv" && l.role == LockRole::Trigger; }));
+  // An event the trigger is not for fires nothing.
+  CHECK(!engine_effects(schema + "UPDATE t SET id = 2;").lock_on({"public", "mv"}));
+  // Calls are followed when the function is called: a callee defined after its caller counts, and
+  // mutual recursion ends.
+  Effects calls = engine_effects(
+      "CREATE TABLE t (id int);\n"
+      "CREATE FUNCTION f(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF n > 0 THEN RETURN g(n - 1); END IF; "
+      "RETURN 0; END $$;\n"
+      "CREATE FUNCTION g(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (n); RETURN f(n); END $$;\n"
+      "SELECT f(3);");
+  CHECK(mode_on(calls, "public", "t") == LockMode::RowExclusive);
+  CHECK(calls.locks_unknown.empty());
+  // What a body runs that cannot be read stays unknown.
+  CHECK(!engine_effects("CREATE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || 'x'; END $$;\n"
+                        "SELECT h();").locks_unknown.empty());
+  CHECK(!engine_effects("CREATE FUNCTION c() RETURNS int LANGUAGE c AS 'lib', 'c';\nSELECT c();").locks_unknown.empty());
+  CHECK(!engine_effects("CREATE FUNCTION k() RETURNS int LANGUAGE sql AS 'SELECT other()';\nSELECT k();").locks_unknown.empty());
+}
+
+TEST_CASE("effects: INSERT without a column list locks the sequence of a column its rows leave to the default", "[effects]") {
+  const std::string table = "CREATE TABLE s (id serial, label text);\n";
+  CHECK(mode_on(engine_effects(table + "INSERT INTO s VALUES (DEFAULT, 'x');"), "public", "s_id_seq") == LockMode::RowExclusive);
+  CHECK(mode_on(engine_effects(table + "INSERT INTO s DEFAULT VALUES;"), "public", "s_id_seq") == LockMode::RowExclusive);
+  CHECK(!engine_effects(table + "INSERT INTO s VALUES (1, 'x');").lock_on({"public", "s_id_seq"}));
+  // Columns in table order: the rows fill the first one only, the serial is left to its default.
+  CHECK(mode_on(engine_effects("CREATE TABLE s2 (label text, id serial);\nINSERT INTO s2 VALUES ('x');"), "public", "s2_id_seq") ==
+        LockMode::RowExclusive);
 }

@@ -55,6 +55,7 @@ EXPLAINED = {
         "the ROW SHARE of the check for every written key column, whatever its value (verify does not count a "
         "missing row-dependent lock as a disagreement)",
     "TRUNCATE customers CASCADE;": TRUNCATE_WHY + " (here: also each table that references it)",
+    "TRUNCATE ledger;": TRUNCATE_WHY + " (here: a table whose TRUNCATE trigger refreshes a materialized view)",
     "TRUNCATE orders CASCADE;": TRUNCATE_WHY + " (here: also each table that references it)",
     "TRUNCATE app.events;":
         "TRUNCATE gives the table a new, empty file (a new filenode) at once; migrasafe does not call that a "

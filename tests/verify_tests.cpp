@@ -389,3 +389,55 @@ TEST_CASE("verify: a TMPDIR with a space in its name holds the cluster as well",
   CHECK_THAT(r.out, Catch::Contains("exit=0"));
   CHECK_THAT(r.out, Catch::Contains("left: 0"));
 }
+
+TEST_CASE("verify: ignore comments, [rules] and [[overrides]] apply to verify findings as to check's", "[verify]") {
+  // The down-misses-column mistake in a project of its own: the down leaves `bio` behind
+  // (verify-down-incomplete) and the second up fails on it (verify-reapply-failed).
+  const std::string copy =
+      "mkdir -p \"$TMPDIR/../suppress-project\" && cd \"$TMPDIR/../suppress-project\" && rm -rf ./* ./.migrasafe.toml && "
+      "cp '" + testing::source_dir() + "'/fixtures/verify/down-misses-column/* . && ";
+  SECTION("an ignore comment above the statement removes its finding; check does not call it unused") {
+    VerifyRun r = run_script("suppress-comment", copy +
+        "printf -- '-- migrasafe-ignore verify-down-incomplete: bio is dropped by hand after the release\\n"
+        "ALTER TABLE accounts DROP COLUMN nickname;\\n' > 002_profile.down.sql && "
+        "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " . ; echo \"verify exit $?\"; "
+        "\"$MIGRASAFE\" check . ; echo \"check exit $?\"");
+    INFO(r.out);
+    CHECK_THAT(r.out, !Catch::Contains("verify-down-incomplete"));
+    CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[MS604 verify-reapply-failed]"));
+    CHECK_THAT(r.out, Catch::Contains("verify exit 1"));
+    CHECK_THAT(r.out, !Catch::Contains("unused-suppression"));
+  }
+  SECTION("an ignore comment that suppresses no verify finding is not reported by verify or by check") {
+    VerifyRun r = run_script("suppress-unused", copy +
+        "printf -- '-- migrasafe-ignore verify-lock-mismatch: not expected here\\nCREATE TABLE accounts (id integer PRIMARY KEY, "
+        "name text NOT NULL);\\n' > 001_accounts.up.sql && "
+        "\"$MIGRASAFE\" verify --pg-bin " + kPgBin + " . ; \"$MIGRASAFE\" check . ; echo \"check exit $?\"");
+    INFO(r.out);
+    CHECK_THAT(r.out, !Catch::Contains("unused-suppression"));
+    CHECK_THAT(r.out, Catch::Contains("verify-down-incomplete"));
+  }
+  SECTION("[rules] ignore and [rules.severity] re-level and drop verify findings") {
+    VerifyRun r = run_script("suppress-config", copy +
+        "printf '[rules]\\nignore = [\"verify-reapply-failed\"]\\n[rules.severity]\\nverify-down-incomplete = \"note\"\\n' "
+        "> .migrasafe.toml && \"$MIGRASAFE\" verify --pg-bin " + kPgBin + " . ; echo \"verify exit $?\"");
+    INFO(r.out);
+    CHECK_THAT(r.out, Catch::Contains("002_profile.down.sql:1:1: note[MS605 verify-down-incomplete]"));
+    CHECK_THAT(r.out, !Catch::Contains("verify-reapply-failed"));
+    CHECK_THAT(r.out, Catch::Contains("verify exit 0"));  // a note is below --fail-on warning
+  }
+  SECTION("[[overrides]] apply to the files they match only, and --config names another file") {
+    VerifyRun r = run_script("suppress-overrides", copy +
+        "printf '[[overrides]]\\npaths = [\"002_profile.down.sql\"]\\nseverity = { verify-down-incomplete = \"error\" }\\n"
+        "[[overrides]]\\npaths = [\"001_*.sql\"]\\nignore = [\"verify-reapply-failed\"]\\n' > other.toml && "
+        "\"$MIGRASAFE\" verify --config other.toml --pg-bin " + kPgBin + " . ; echo \"verify exit $?\"; "
+        "printf '[rules]\\nignore = [\"no-such-rule\"]\\n' > bad.toml && "
+        "\"$MIGRASAFE\" verify --config bad.toml --pg-bin " + kPgBin + " . ; echo \"bad config exit $?\"");
+    INFO(r.out);
+    CHECK_THAT(r.out, Catch::Contains("002_profile.down.sql:1:1: error[MS605 verify-down-incomplete]"));
+    CHECK_THAT(r.out, Catch::Contains("002_profile.up.sql:3:1: error[MS604 verify-reapply-failed]"));  // 002 is not 001_*
+    CHECK_THAT(r.out, Catch::Contains("verify exit 1"));
+    CHECK_THAT(r.out, Catch::Contains("bad.toml"));
+    CHECK_THAT(r.out, Catch::Contains("bad config exit 2"));
+  }
+}

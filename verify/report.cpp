@@ -75,12 +75,13 @@ std::string_view help_for(RuleId rule) {
 
 }  // namespace
 
-RunResult verify_run_result(VerifyResult& result) {
+RunResult verify_run_result(VerifyResult& result, const Settings& settings) {
   RunResult run;
   run.files = std::move(result.files);
   result.files.clear();
   std::map<std::string, std::size_t> file_of_path;
   for (std::size_t i = 0; i < run.files.size(); ++i) file_of_path.emplace(run.files[i].path, i);
+  std::map<std::size_t, std::vector<Diagnostic>> found;  // by file
   for (const VerifyFinding& f : result.findings) {
     auto [it, added] = file_of_path.emplace(f.path, run.files.size());
     if (added) run.files.push_back(lint_source(std::make_shared<const SourceFile>(f.path, ""), {}, {}));
@@ -92,7 +93,12 @@ RunResult verify_run_result(VerifyResult& result) {
                                [&](const Statement& s) { return s.begin >= d.begin && !s.embedded(); });
       if (next != file.parsed.statements.end()) d.begin = next->begin, d.end = next->end;
     }
-    file.diagnostics.push_back(std::move(d));
+    found[it->second].push_back(std::move(d));
+  }
+  for (auto& [index, diagnostics] : found) {
+    FileResult& file = run.files[index];
+    filter_findings(file, settings.options_for(file.path), true, diagnostics);
+    file.diagnostics.insert(file.diagnostics.end(), diagnostics.begin(), diagnostics.end());
   }
   for (FileResult& file : run.files)
     std::stable_sort(file.diagnostics.begin(), file.diagnostics.end(),

@@ -4,6 +4,7 @@
 // rules written by the reporter of any format (reporters/registry.h).
 #include <ostream>
 
+#include "config/config.h"
 #include "engine/result.h"
 #include "reporters/registry.h"
 #include "verify/runner.h"
@@ -16,8 +17,10 @@ struct ServerInfo {
 
 // The run as `check` reports one: the scripts' static analyses with the
 // verify findings as their diagnostics, in file order. A finding at a point
-// covers the statement that starts there.
-RunResult verify_run_result(VerifyResult& result);
+// covers the statement that starts there. The findings go through check's
+// pass (filter_findings): ignore comments, [rules] select/ignore/severity
+// and [[overrides]] of `settings` apply to them as to check's.
+RunResult verify_run_result(VerifyResult& result, const Settings& settings);
 
 // Text: every script run with each statement's duration, observed locks,
 // rewrites and scans, the notes, then the findings as `check` writes them.

@@ -142,8 +142,11 @@ struct Runner {
 
   // Row-level work takes some locks only when a row needs it: a foreign-key
   // check at the key's other end (a non-NULL key, a referenced row), the
-  // sequence of a default an INSERT uses. Not seeing one is no disagreement.
+  // sequence of a default an INSERT uses; and a trigger's or a called
+  // function's body only in the branches that run. Not seeing one is no
+  // disagreement.
   static bool depends_on_rows(const RelationLock& lock, const std::string& kind) {
+    if (lock.role == LockRole::Trigger || lock.role == LockRole::Called) return true;
     if (lock.mode > LockMode::RowExclusive) return false;
     return lock.role == LockRole::ReferencedByKey || lock.role == LockRole::ReferencingKey ||
            (lock.role == LockRole::Sequence && (kind == "InsertStmt" || kind == "MergeStmt"));

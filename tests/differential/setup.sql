@@ -44,3 +44,15 @@ CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1';
 CREATE FUNCTION touch_items() RETURNS int LANGUAGE sql AS 'SELECT count(*)::int FROM items';
 CREATE ROLE app_reader;
 CREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+-- Triggers and user functions: the statements that fire or call them take the locks their bodies take.
+CREATE TABLE ledger (id int, amount int);
+INSERT INTO ledger SELECT g, g FROM generate_series(1, 10) g;
+CREATE MATERIALIZED VIEW ledger_sums AS SELECT sum(amount) AS total FROM ledger;
+CREATE UNIQUE INDEX ledger_sums_uk ON ledger_sums (total);
+CREATE FUNCTION refresh_ledger_sums() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY ledger_sums; RETURN NULL; END $$;
+CREATE TRIGGER ledger_refresh AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION refresh_ledger_sums();
+CREATE TABLE ledger_log (id int, at timestamptz);
+CREATE FUNCTION log_ledger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'UPDATE' THEN NEW.amount := coalesce(NEW.amount, 0); END IF; INSERT INTO ledger_log VALUES (NEW.id, now()); RETURN NEW; END $$;
+CREATE TRIGGER ledger_log_row BEFORE INSERT OR UPDATE ON ledger FOR EACH ROW EXECUTE FUNCTION log_ledger();
+CREATE FUNCTION lock_audit() RETURNS int LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE audit IN SHARE MODE; RETURN 1; END $$;
+CREATE FUNCTION outer_fn() RETURNS int LANGUAGE plpgsql AS $$ DECLARE n int; BEGIN n := lock_audit(); PERFORM touch_items(); RETURN n; END $$;

@@ -238,3 +238,15 @@ NOTIFY ch, 'x';
 DROP DATABASE IF EXISTS no_such_db;
 DROP FUNCTION trg() CASCADE;
 DROP SCHEMA app CASCADE;
+-- Triggers and user functions the migrations define: their bodies' locks.
+UPDATE ledger SET amount = amount + 1 WHERE id = 1;
+DELETE FROM ledger WHERE id = 2;
+INSERT INTO ledger VALUES (11, 11);
+TRUNCATE ledger;
+SELECT outer_fn();
+SELECT lock_audit() FROM customers WHERE id = 1;
+-- INSERT without a column list: the sequence of a column its rows leave to the default.
+INSERT INTO tagged VALUES (DEFAULT, 'x');
+INSERT INTO tagged VALUES (7, 'x');
+INSERT INTO tagged DEFAULT VALUES;
+INSERT INTO items SELECT 1000, 1, 'y';
