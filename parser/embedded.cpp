@@ -425,13 +425,14 @@ class EmbeddedParser {
   void add_body_expressions(std::size_t idx, const Json& root) {
     std::set<const Json*> statements, assignments;
     ast::walk(root, [&](std::string_view kind, const Json& fields) {
-      for (const char* key : {"sqlstmt", "query", "dynquery", "expr"}) {
+      for (ast::FieldName key : {ast::FieldName("sqlstmt"), ast::FieldName("query"), ast::FieldName("dynquery"),
+                                 ast::FieldName("expr")}) {
         const Json* expr = ast::field(fields, key);
         const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
         if (!e) continue;
         if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") statements.insert(e);
         if (kind == "PLpgSQL_stmt_assign") assignments.insert(e);
-        if (std::string_view(key) == "dynquery" || kind == "PLpgSQL_stmt_dynfors") {
+        if (key.view() == "dynquery" || kind == "PLpgSQL_stmt_dynfors") {
           statements.insert(e);
           unseen(idx, "runs a query built at run time");
         }

@@ -55,7 +55,7 @@ bool copied_before_drop(const FileView& v, std::size_t i, const Consequence& los
     // Copied within the table only where WHERE allows: the other rows' values are lost.
     if (own_table && ast::field(n, "whereClause")) continue;
     // Read in the new values or in the rows they come from (FROM, WITH); not only in WHERE.
-    for (const char* part : {"targetList", "fromClause", "withClause"})
+    for (ast::FieldName part : {ast::FieldName("targetList"), ast::FieldName("fromClause"), ast::FieldName("withClause")})
       if (const Json* p = ast::field(n, part); p && reads_column(*p, loss, own_table)) return true;
   }
   return false;
