@@ -220,15 +220,15 @@ void Context::define_function(const Statement& create, FunctionEffects runs) {
 }
 
 Context Context::for_function_body() const {
-  Context body(*this);
-  if (body.in_transaction_) body.end_transaction(true);
-  body.created_.clear();
-  body.schemas_created_.clear();
-  body.copied_from_.clear();
-  auto search_path = setting("search_path");
-  body.session_.clear();
-  if (search_path) body.session_["search_path"] = *search_path;
-  body.begin_transaction(false);
+  // Built fresh rather than copied: what this migration has done so far grows
+  // with the file, and copying it once per function made a file of many
+  // functions quadratic. A body starts from the schema, the search_path and
+  // the tables that exist (temporary ones, what the undone up created).
+  Context body(opts_, catalog_);
+  body.temporary_ = temporary_;
+  body.undone_ = undone_;
+  if (auto search_path = setting("search_path")) body.session_["search_path"] = *search_path;
+  if (!body.in_transaction_) body.begin_transaction(false);
   body.function_body_ = true;
   return body;
 }
