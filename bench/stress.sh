@@ -8,6 +8,7 @@
 #   ignores     N statements each under a `-- migrasafe-ignore` comment
 #   index-pairs N DROP INDEX CONCURRENTLY IF EXISTS + CREATE INDEX CONCURRENTLY pairs
 #   deep-expr   one SELECT of N left-deep terms (reported, never a crash)
+#   functions   N tables, each followed by a PL/pgSQL function whose body has expressions
 #   files       N one-statement files in one directory
 #   big-file    the bench's big-file generator scaled to N MB (STRESS_BIG_MB, default 25)
 #
@@ -61,6 +62,11 @@ with open(out, "w") as f:
             f.write(f"DROP INDEX CONCURRENTLY IF EXISTS idx_{i};\nCREATE INDEX CONCURRENTLY idx_{i} ON t (c{i});\n")
     elif kind == "deep-expr":
         f.write("SELECT 1" + " + 1" * n + ";\n")
+    elif kind == "functions":
+        for i in range(n):
+            f.write(f"CREATE TABLE t{i} (id bigint);\n"
+                    f"CREATE FUNCTION f{i}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"IF NEW.id > {i} THEN NEW.id := NEW.id + 1; END IF; RETURN NEW; END $$;\n")
     elif kind == "big-file":
         rng, size, step = random.Random(n), 0, 0
         target = n * 1024 * 1024
@@ -94,7 +100,7 @@ run() {
 
 failed=0
 printf '%-12s %10s %9s %9s %10s %9s %9s %8s\n' input N seconds peak_MB 2N seconds peak_MB ratios
-for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10000" "deep-expr 100000" \
+for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10000" "deep-expr 100000" "functions 5000" \
             "files 10000" "big-file $big_mb"; do
   read -r kind n <<<"$spec"
   gen "$kind" "$n" "$tmp/$kind.1"
