@@ -914,10 +914,10 @@ void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects ru
   if (!f.runs) return;  // an overload's body could not be read: calls stay unknown
   // Calls cannot be told apart by argument types here: each may run either body.
   FunctionEffects both = *f.runs;
-  for (const auto& [rel, mode] : runs.locks) {
-    auto same = std::find_if(both.locks.begin(), both.locks.end(), [&](const auto& l) { return l.first == rel; });
-    if (same == both.locks.end()) both.locks.emplace_back(rel, mode);
-    else same->second = std::max(same->second, mode);
+  for (const auto& lock : runs.locks) {
+    auto same = std::find_if(both.locks.begin(), both.locks.end(), [&](const auto& l) { return l.first == lock.first; });
+    if (same == both.locks.end()) both.locks.push_back(lock);
+    else same->second = std::max(same->second, lock.second);
   }
   if (both.unknown.empty()) both.unknown = runs.unknown;
   for (const QualifiedName& callee : runs.calls)
