@@ -82,19 +82,28 @@ with open(out, "w") as f:
 PY
 }
 
-# run INPUT: sets secs and peak_mb for one check run (exit codes 0 and 1 are normal).
+# run INPUT: sets secs and peak_mb for a check run (exit codes 0 and 1 are normal): the lower CPU
+# time of two runs, since one run on a shared machine can be slowed by half (a CI run saw 3.0 for a
+# doubling that measures 2.0 on its own).
 run() {
-  local rc=0
-  /usr/bin/time -f '%U %S %M' -o "$tmp/t" "$migrasafe" check --format json "$1" >"$tmp/out.json" 2>"$tmp/err" || rc=$?
-  if ((rc > 1)); then
-    echo "stress: migrasafe exited with $rc on $1:" >&2
-    head -5 "$tmp/err" >&2
-    failed=1
-  fi
-  read -r user sys kb < <(tail -n 1 "$tmp/t")  # after "Command exited with non-zero status 1"
-  secs=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  peak_mb=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')
-  peak_kb=$kb
+  local rc attempt best=
+  for attempt in 1 2; do
+    rc=0
+    /usr/bin/time -f '%U %S %M' -o "$tmp/t" "$migrasafe" check --format json "$1" >"$tmp/out.json" 2>"$tmp/err" || rc=$?
+    if ((rc > 1)); then
+      echo "stress: migrasafe exited with $rc on $1:" >&2
+      head -5 "$tmp/err" >&2
+      failed=1
+    fi
+    read -r user sys kb < <(tail -n 1 "$tmp/t")  # after "Command exited with non-zero status 1"
+    secs=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best=$secs
+      peak_kb=$kb
+    fi
+  done
+  secs=$best
+  peak_mb=$(awk -v kb="$peak_kb" 'BEGIN { printf "%.1f", kb / 1024 }')
   report_bytes=$(wc -c <"$tmp/out.json")
 }
 
