@@ -914,14 +914,9 @@ void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects ru
   if (!f.runs) return;  // an overload's body could not be read: calls stay unknown
   // Calls cannot be told apart by argument types here: each may run either body.
   FunctionEffects both = *f.runs;
-  for (const auto& lock : runs.locks) {
-    auto same = std::find_if(both.locks.begin(), both.locks.end(), [&](const auto& l) { return l.first == lock.first; });
-    if (same == both.locks.end()) both.locks.push_back(lock);
-    else same->second = std::max(same->second, lock.second);
-  }
+  for (const auto& [relation, mode] : runs.locks) both.add_lock(relation, mode);
   if (both.unknown.empty()) both.unknown = runs.unknown;
-  for (const QualifiedName& callee : runs.calls)
-    if (std::find(both.calls.begin(), both.calls.end(), callee) == both.calls.end()) both.calls.push_back(callee);
+  for (const QualifiedName& callee : runs.calls) both.add_call(callee);
   f.runs = std::make_shared<const FunctionEffects>(std::move(both));
 }
 

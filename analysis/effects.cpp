@@ -1251,14 +1251,9 @@ FunctionEffects function_effects(const Statement& create, const std::vector<cons
   FunctionEffects out;
   out.unknown = create.body_unseen;
   auto add = [&](const Effects& e) {
-    for (const RelationLock& l : e.locks) {
-      auto same = std::find_if(out.locks.begin(), out.locks.end(), [&](const auto& o) { return o.first == l.relation; });
-      if (same == out.locks.end()) out.locks.emplace_back(l.relation, l.mode);
-      else same->second = std::max(same->second, l.mode);
-    }
+    for (const RelationLock& l : e.locks) out.add_lock(l.relation, l.mode);
     if (out.unknown.empty() && !e.locks_unknown.empty()) out.unknown = e.locks_unknown;
-    for (const QualifiedName& f : e.calls)
-      if (std::find(out.calls.begin(), out.calls.end(), f) == out.calls.end()) out.calls.push_back(f);
+    for (const QualifiedName& f : e.calls) out.add_call(f);
   };
   for (const Effects* e : body) add(*e);
   Context in_body = ctx.for_function_body();

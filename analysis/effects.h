@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 // What a statement does to a live database: the one place lock levels,
 // rewrites, scans and transaction restrictions are decided. Rules, the JSON
 // output and (later) the verifier all read these effects.
@@ -109,6 +110,16 @@ struct FunctionEffects {
   std::vector<std::pair<QualifiedName, LockMode>> locks;
   std::string unknown;
   std::vector<QualifiedName> calls;  // user functions it calls: their effects join at the call
+
+  // One entry per relation, with the strongest mode; each callee once.
+  void add_lock(const QualifiedName& relation, LockMode mode) {
+    auto same = std::find_if(locks.begin(), locks.end(), [&](const auto& l) { return l.first == relation; });
+    if (same == locks.end()) locks.emplace_back(relation, mode);
+    else same->second = std::max(same->second, mode);
+  }
+  void add_call(const QualifiedName& callee) {
+    if (std::find(calls.begin(), calls.end(), callee) == calls.end()) calls.push_back(callee);
+  }
 };
 
 // The effects of the function CREATE FUNCTION `create` defines, from the
