@@ -702,6 +702,31 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       if (!uses_downs) mig.expected_down.clear();
       return mig;
     };
+    // The migrations of one key: the first file of each part (up, down,
+    // verify) together, and each further file of a part already taken as a
+    // migration of its own (Flyway V2__a.sql and V2__b.sql, sqitch's
+    // revert/x.sql and revert/x.SQL), so that no file is dropped and
+    // duplicate-version sees both ups.
+    auto build_all = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
+      std::vector<std::pair<std::size_t, const Match*>> files = fs_, first, extra;
+      // The tools' own spelling `.sql` pairs before `.SQL` or `.sQl`.
+      std::stable_partition(files.begin(), files.end(), [&](const auto& f) { return paths[f.first].ends_with(".sql"); });
+      std::set<Part> taken;
+      for (const auto& f : files) (taken.insert(f.second->part).second ? first : extra).push_back(f);
+      std::vector<Migration> out{build(key, first)};
+      for (const auto& [i, m] : extra) {
+        Migration mig = build(key, {{i, m}});
+        if (m->part != Part::Up) {  // a lone down or verify script: not paired with its siblings' files again
+          set.notes.push_back(paths[i] + ": a second " + (m->part == Part::Down ? "down" : "verify") +
+                              " script for `" + key + "`; it is checked on its own");
+          mig.up.clear();
+          if (m->part != Part::Down) mig.down.reset();
+          if (m->part != Part::Verify) mig.verify.reset();
+        }
+        out.push_back(std::move(mig));
+      }
+      return out;
+    };
 
     if (gk.layout == Layout::Sqitch) {
       // The plan's order; changes with files but not in the plan go last, by name.
@@ -710,18 +735,19 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       for (const std::string& change : plan) {
         auto it = members.find(change);
         if (it == members.end()) continue;
-        Migration mig = build(change, it->second);
-        mig.version = std::to_string(ms.size() + 1);  // position in the plan
-        if (mig.up.empty()) set.notes.push_back((group_dir / "sqitch.plan").string() + ": change `" + change +
-                                                "` has no deploy script");
-        ms.push_back(std::move(mig));
+        std::vector<Migration> built = build_all(change, it->second);
+        if (built.front().up.empty()) set.notes.push_back((group_dir / "sqitch.plan").string() + ": change `" +
+                                                          change + "` has no deploy script");
+        for (Migration& mig : built) {
+          mig.version = std::to_string(ms.size() + 1);  // position in the plan
+          ms.push_back(std::move(mig));
+        }
       }
       for (auto& [key, fs_] : members) {
         if (planned.count(key)) continue;
         set.notes.push_back((group_dir / "sqitch.plan").string() + ": `" + key +
                             "` has scripts but is not in the plan; run after the planned changes");
-        Migration mig = build(key, fs_);
-        ms.push_back(std::move(mig));
+        for (Migration& mig : build_all(key, fs_)) ms.push_back(std::move(mig));
       }
     } else if (gk.layout == Layout::Liquibase) {
       // Each changeset is a migration, in file order; files in natural order of their names.
@@ -746,20 +772,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           ms.push_back(std::move(mig));
         }
     } else {
-      for (auto& [key, fs_] : members) {
-        // Two up scripts under one key (Flyway V2__a.sql and V2__b.sql): each
-        // is a migration of its own, so that duplicate-version sees both.
-        std::vector<std::pair<std::size_t, const Match*>> first, extra;
-        bool has_up = false;
-        for (const auto& f : fs_) {
-          bool up = f.second->part == Part::Up;
-          if (up && has_up) extra.push_back(f);
-          else first.push_back(f);
-          has_up = has_up || up;
-        }
-        ms.push_back(build(key, first));
-        for (const auto& f : extra) ms.push_back(build(key, {f}));
-      }
+      for (auto& [key, fs_] : members)
+        for (Migration& mig : build_all(key, fs_)) ms.push_back(std::move(mig));
       sort_group(ms, gk.layout);
     }
     for (Migration& m : ms) set.migrations.push_back(std::move(m));

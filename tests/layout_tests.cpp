@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -318,6 +319,36 @@ TEST_CASE("sqitch: plan order, revert and verify scripts, no transaction", "[lay
   auto doc = check_json("fixtures/layouts/sqitch");
   CHECK(doc["summary"]["files"] == 8);
   CHECK(rules_at(file_in(doc, "deploy/flips.sql"), 1) == std::vector<std::string>{"missing-down-script"});
+}
+
+TEST_CASE("a second script of the same part is its own migration, never dropped", "[layouts]") {
+  // Found by layout_fuzz: revert/users.sql and revert/users.SQL are both the
+  // revert script of change `users`; the second one was silently lost.
+  fs::path d = testing::fresh_dir("layouts", "second-part");
+  testing::write_file(d / "sq/sqitch.plan", "%project=x\nusers 2024-01-01T00:00:00Z a <a@b>\n");
+  testing::write_file(d / "sq/deploy/users.sql", "CREATE TABLE users (id int);\n");
+  testing::write_file(d / "sq/revert/users.SQL", "DROP TABLE users;\n");
+  testing::write_file(d / "sq/revert/users.sql", "DROP TABLE users;\n");
+  testing::write_file(d / "fw/V1__a.sql", "CREATE TABLE a (id int);\n");
+  testing::write_file(d / "fw/U1__a.sql", "DROP TABLE a;\n");
+  testing::write_file(d / "fw/U1__b.sql", "DROP TABLE a;\n");
+  for (const char* dir : {"sq", "fw"}) {
+    std::vector<InputError> errors;
+    auto files = discover({(d / dir).string()}, "", errors);
+    MigrationSet set = build_migration_set(files, std::nullopt);
+    std::set<std::string> in_set;
+    for (const Migration& m : set.migrations)
+      for (const std::optional<std::string>& p : {std::optional(m.up), m.down, m.verify})
+        if (p && !p->empty()) CHECK(in_set.insert(*p).second);  // each file once
+    CHECK(in_set.size() == 3);
+    REQUIRE(set.migrations.size() == 2);
+    CHECK(file_of(set.migrations[0].up) == (std::string(dir) == "sq" ? "users.sql" : "V1__a.sql"));
+    CHECK(file_of(*set.migrations[0].down) == (std::string(dir) == "sq" ? "users.sql" : "U1__a.sql"));
+    CHECK(set.migrations[1].up.empty());  // the lone down script is not paired with the up again
+    REQUIRE(set.notes.size() == 1);
+    CHECK(set.notes[0].find("a second down script") != std::string::npos);
+  }
+  fs::remove_all(d);
 }
 
 TEST_CASE("prisma and plain: order, no downs, no transaction", "[layouts]") {
