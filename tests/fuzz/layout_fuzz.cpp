@@ -6,8 +6,10 @@
 // finds it, then ordered (build_migration_set), its sections cut and its
 // history checked (a `migrasafe.sum` in the tree is read). Every discovered
 // file must end up in the set: nothing the user named is skipped.
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -26,12 +28,22 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kMaxEntries = 64;
+constexpr std::string_view kTreePrefix = "migrasafe-layout-fuzz-";
 
 // Where the tree is written (tmpfs when there is one), removed at exit.
 const fs::path& tree_root() {
   static const fs::path* root = [] {
     fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    auto* r = new fs::path(base / ("migrasafe-layout-fuzz-" + std::to_string(getpid())));
+    // A run that was killed (a timeout, ^C) never reached its atexit: remove
+    // the trees of processes that no longer exist.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      std::string name = entry.path().filename().string();
+      if (!name.starts_with(kTreePrefix)) continue;
+      pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + kTreePrefix.size()));
+      if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    }
+    auto* r = new fs::path(base / (std::string(kTreePrefix) + std::to_string(getpid())));
     std::atexit([] {
       std::error_code ec;
       fs::remove_all(tree_root(), ec);
