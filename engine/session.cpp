@@ -173,7 +173,9 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
                   "--fix cannot be combined with --staged: it fixes the files of the working tree, --staged checks "
                   "the index");
   RunResult run;
-  RealPathMemo real_paths;  // planning asks for each file's real path several times
+  // Planning asks for each file's real path several times. The memo holds a
+  // few hundred bytes per file: it ends before the replay, which needs none.
+  std::optional<RealPathMemo> real_paths(std::in_place);
   if (!seed_schema(run)) return run;
 
   // --changed-since / --staged narrow the report, not the replay.
@@ -247,7 +249,9 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
         filled[i] = 1;
       }
   };
+  real_paths.reset();
   pipeline.run_all(plan.units, histories, collect);
+  real_paths.emplace();
   stats_.scripts_replayed += pipeline.scripts_replayed;
   std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
   run.internal_errors = std::move(pipeline.internal_errors);
