@@ -13,9 +13,10 @@
 #   big-file    the bench's big-file generator scaled to N MB (STRESS_BIG_MB, default 25)
 #
 # For `files`, memory must also stay in proportion to what the report holds: the peak RSS that the
-# second N files add, per file, may be at most STRESS_MAX_FILE_MEMORY (default 3) times the JSON report
-# bytes they add per file (their statements, effects and findings). A file's parse tree, tokens or
-# per-statement schema kept after its analysis show as a larger multiple.
+# second N files add, per file, may be at most STRESS_MAX_FILE_MEMORY (default 2) times the JSON report
+# bytes they add per file (their statements, effects and findings). A file's parse tree, tokens,
+# per-statement schema or parse state kept after its analysis show as a larger multiple (2.2 when
+# each unit's parse state stayed allocated until the end of the run; 1.5 without).
 #
 # Usage: bench/stress.sh BUILD_DIR
 set -euo pipefail
@@ -25,7 +26,7 @@ die() { echo "stress: $*" >&2; exit 1; }
 migrasafe=$(cd "$1" && pwd)/migrasafe
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is required for peak RSS (Debian: apt-get install time)"
 max_ratio=${STRESS_MAX_RATIO:-2.6}
-max_file_memory=${STRESS_MAX_FILE_MEMORY:-3}
+max_file_memory=${STRESS_MAX_FILE_MEMORY:-2}
 big_mb=${STRESS_BIG_MB:-25}
 
 tmp=$(mktemp -d)

@@ -6,6 +6,7 @@
 #endif
 
 #include <condition_variable>
+#include <memory>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -223,7 +224,7 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
   unit.context_down.reset();
 }
 
-void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
+void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>& histories,
                        const std::function<void(UnitState&)>& on_replayed) {
   // Each migration set is its own history: its units replay in order, one at
   // a time, but different sets replay at once, on whichever thread is free.
@@ -240,11 +241,12 @@ void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& hist
   const bool one_history = in_.config.sizes != nullptr;
   std::vector<SetQueue> sets;
   for (std::size_t k = 0; k < units.size(); ++k) {
-    std::size_t set = one_history ? 0 : units[k].unit->set;
+    std::size_t set = one_history ? 0 : units[k].set;
     if (set >= sets.size()) sets.resize(set + 1);
     sets[set].units.push_back(k);
   }
   std::vector<char> parsed(units.size(), 0);
+  std::vector<std::unique_ptr<UnitState>> states(units.size());  // from its parse until it is replayed
   // Parse threads stay at most this many units ahead of a set's replay, and
   // of all replays together: a parsed unit holds its trees until it is
   // replayed, so running further ahead costs memory and gains no time.
@@ -288,14 +290,19 @@ void Pipeline::run_all(std::vector<UnitState>& units, std::vector<Catalog>& hist
         continue;
       }
       lock.unlock();
-      if (task == Task::Parse) parse(units[k]);
-      else replay(units[k], histories[units[k].unit->set], true);
+      if (task == Task::Parse) {
+        states[k] = std::make_unique<UnitState>(prepare(units[k]));
+        parse(*states[k]);
+      } else {
+        replay(*states[k], histories[units[k].set], true);
+      }
       lock.lock();
       if (task == Task::Parse) {
         parsed[k] = 1;
       } else {
         SetQueue& q = sets[set];
-        if (on_replayed) on_replayed(units[k]);  // under the lock: one call at a time
+        if (on_replayed) on_replayed(*states[k]);  // under the lock: one call at a time
+        states[k].reset();
         q.replaying = false;
         ++q.next_replay;
         --parsed_ahead;

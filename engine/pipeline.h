@@ -63,8 +63,11 @@ class Pipeline {
   // side by side). `histories`: each set's starting schema, advanced as the
   // units replay. `on_replayed` is called with each unit as soon as it is
   // replayed, in its set's order and one call at a time, so that a caller can
-  // take its results and free the rest.
-  void run_all(std::vector<UnitState>& units, std::vector<Catalog>& histories,
+  // take its results; the unit's state is freed after it. A unit's state
+  // exists only from its parse to that call, so the memory a run holds
+  // besides the results is bounded by how far parsing runs ahead, not by the
+  // number of units.
+  void run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>& histories,
                const std::function<void(UnitState&)>& on_replayed = {});
 
   // What happened beside the results (internal errors), in order; thread-safe.

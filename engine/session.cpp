@@ -173,7 +173,9 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
                   "--fix cannot be combined with --staged: it fixes the files of the working tree, --staged checks "
                   "the index");
   RunResult run;
-  RealPathMemo real_paths;  // planning asks for each file's real path several times
+  // Planning asks for each file's real path several times. The memo holds a
+  // few hundred bytes per file: it ends before the replay, which needs none.
+  std::optional<RealPathMemo> real_paths(std::in_place);
   if (!seed_schema(run)) return run;
 
   // --changed-since / --staged narrow the report, not the replay.
@@ -232,13 +234,10 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   LintOptions options = c.settings.base_options();
   run.options = options.analysis;
   Pipeline pipeline({c, inputs, preloaded, preload_errors, shown, plan.histories, buffers()});
-  std::vector<UnitState> units;
-  units.reserve(plan.units.size());
-  for (const WorkUnit& u : plan.units) units.push_back(pipeline.prepare(u));
   std::vector<Catalog> histories(plan.sets.size(), *seed_);
   // Reported per file, in the order the paths named them.
   // A file that holds several migrations (Liquibase changesets) gets all their results.
-  // Taken from each unit as soon as it is replayed, and the unit's state freed.
+  // Taken from each unit as soon as it is replayed (the pipeline then frees the unit's state).
   run.files.resize(inputs.size());
   std::vector<char> filled(inputs.size(), 0);
   auto collect = [&](UnitState& u) {
@@ -249,9 +248,10 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
         run.files[i] = filled[i] ? merge_disjoint(std::move(run.files[i]), std::move(*file)) : std::move(*file);
         filled[i] = 1;
       }
-    u.scripts = {};
   };
-  pipeline.run_all(units, histories, collect);
+  real_paths.reset();
+  pipeline.run_all(plan.units, histories, collect);
+  real_paths.emplace();
   stats_.scripts_replayed += pipeline.scripts_replayed;
   std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
   run.internal_errors = std::move(pipeline.internal_errors);

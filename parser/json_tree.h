@@ -79,10 +79,13 @@ struct JsonTooDeep : std::runtime_error {
 };
 
 // The memory a tree's nodes and strings live in, freed all at once. Blocks
-// double from 4 KiB up to 256 KiB, then stay at that size, so a small parse
-// takes little and a large one wastes at most one block's free tail (a
+// double from 256 bytes up to 256 KiB, then stay at that size, so a small
+// parse takes little and a large one wastes at most one block's free tail (a
 // buffer that keeps doubling, as std::pmr::monotonic_buffer_resource's does,
-// can leave a third of a large tree's memory allocated and unused).
+// can leave a third of a large tree's memory allocated and unused). Most
+// trees are small (each PL/pgSQL body and each expression in one is a parse
+// of its own, kept as long as its file): with a first block of 4 KiB, they
+// held 7.7 of the 53 MB of trees of the bench's 4 MB file.
 class TreeArena {
  public:
   TreeArena() = default;
@@ -98,7 +101,7 @@ class TreeArena {
   }
 
  private:
-  static constexpr std::size_t kFirstBlock = 4 * 1024;
+  static constexpr std::size_t kFirstBlock = 256;
   static constexpr std::size_t kLargestBlock = 256 * 1024;
   void* allocate_in_new_block(std::size_t bytes);
   std::vector<std::unique_ptr<char[]>> blocks_;

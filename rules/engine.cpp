@@ -367,7 +367,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
-  for (Statement& s : result.parsed.statements) s.node = Json{};
+  for (Statement& s : result.parsed.statements) {
+    s.node = Json{};
+    std::vector<Json>().swap(s.body_expressions);  // clear() would keep the capacity
+  }
   result.parsed.trees.clear();
 
   auto& diags = report.diagnostics();
