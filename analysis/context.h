@@ -237,7 +237,7 @@ class Context {
   void apply_drop(const Json& node);
   void apply_rename(const Json& node);
   void move_created(const QualifiedName& from, const std::string& to);
-  void apply_unparsed(const TokenReading& reading);
+  void apply_unparsed(const TokenReading& reading, std::uint32_t at);
   void record_copy(const QualifiedName& into, const Json& query, std::uint32_t at);
 
   AnalysisOptions opts_;
