@@ -145,6 +145,16 @@ QualifiedName Context::qualify_names(const std::vector<std::string>& names) cons
 
 bool Context::created_in_migration(const QualifiedName& rel) const { return created_.count(rel) > 0; }
 
+std::vector<QualifiedName> Context::created_relations() const {
+  std::vector<QualifiedName> out;
+  for (const auto& [rel, tx] : created_) out.push_back(rel);
+  return out;
+}
+
+void Context::count_as_created(const std::vector<QualifiedName>& relations) {
+  for (const QualifiedName& rel : relations) created_.try_emplace(rel, -1);  // in no transaction of this file
+}
+
 bool Context::created_in_transaction(const QualifiedName& rel) const {
   auto it = created_.find(rel);
   return it != created_.end() && it->second == transaction_id_;
