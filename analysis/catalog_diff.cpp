@@ -1,11 +1,26 @@
 #include "analysis/catalog_diff.h"
 
+#include <algorithm>
 #include <set>
 
 #include "analysis/effects.h"
 
 namespace migrasafe {
 namespace {
+
+// When view definition `after` reads the same tables and every column
+// `before` reads, and more: those columns ("t.c, t.d"); else "". (A
+// `SELECT *` recreated after columns were added to its table.)
+std::string only_more_columns(const ViewInfo& before, const ViewInfo& after) {
+  if (before.materialized != after.materialized || before.tables != after.tables ||
+      before.all_columns_of != after.all_columns_of || !before.columns_known || !after.columns_known ||
+      !std::includes(after.columns.begin(), after.columns.end(), before.columns.begin(), before.columns.end()))
+    return "";
+  std::string more;
+  for (const auto& [table, column] : after.columns)
+    if (!before.columns.count({table, column})) more += (more.empty() ? "" : ", ") + table.name + "." + column;
+  return more;
+}
 
 std::string kind_name(SchemaObject k) {
   switch (k) {
@@ -55,7 +70,7 @@ class Comparison {
       if (a->materialized != b->materialized || (a->columns_known && b->columns_known &&
                                                   (a->tables != b->tables || a->columns != b->columns ||
                                                    a->all_columns_of != b->all_columns_of)))
-        changed(SchemaObject::View, n, "", "definition", "", "");
+        changed(SchemaObject::View, n, "", "definition", "", only_more_columns(*b, *a));
     });
     after_.sequences().for_each_difference(before_.sequences(), [&](const QualifiedName& n, const SequenceInfo* a, const SequenceInfo* b) {
       if (!a || !b) {

@@ -19,7 +19,10 @@ struct SchemaDifference {
   std::string part;      // the column, constraint or enum value; empty for whole objects
   SchemaChange change;
   std::string aspect;         // Changed: "type", "nullability", "default", "uniqueness", "columns", "definition"
-  std::string before, after;  // Changed: the aspect on each side ("int4" / "int8")
+  // Changed: the aspect on each side ("int4" / "int8"). A view's "definition":
+  // both empty, or in `after` the columns the new definition reads in addition
+  // to all the old one reads ("t.c, t.d").
+  std::string before, after;
   // Identifies the difference across comparisons (which statement caused it).
   std::string key() const;
 };

@@ -145,6 +145,16 @@ QualifiedName Context::qualify_names(const std::vector<std::string>& names) cons
 
 bool Context::created_in_migration(const QualifiedName& rel) const { return created_.count(rel) > 0; }
 
+std::vector<QualifiedName> Context::created_relations() const {
+  std::vector<QualifiedName> out;
+  for (const auto& [rel, tx] : created_) out.push_back(rel);
+  return out;
+}
+
+void Context::count_as_created(const std::vector<QualifiedName>& relations) {
+  for (const QualifiedName& rel : relations) created_.try_emplace(rel, -1);  // in no transaction of this file
+}
+
 bool Context::created_in_transaction(const QualifiedName& rel) const {
   auto it = created_.find(rel);
   return it != created_.end() && it->second == transaction_id_;
@@ -389,13 +399,17 @@ void Context::move_created(const QualifiedName& from, const std::string& to) {
 
 // A statement the grammar rejects, on a newer target: what it creates is new
 // in this migration (even though its columns are unknown).
-void Context::apply_unparsed(const TokenReading& r) {
+void Context::apply_unparsed(const TokenReading& r, std::uint32_t at) {
   using Action = TokenReading::Action;
   if (r.empty() || r.names[0].empty()) return;  // nothing read, or an unnamed index
   QualifiedName name = qualify_names(r.names[0]);
   if (r.object == TokenReading::Object::Index && r.action == Action::Create)
     name = {qualify_names(r.index_table).schema, r.names[0].back()};
-  if (r.action == Action::Create) created_.try_emplace(name, transaction_id_);
+  if (r.action == Action::Create) {
+    created_.try_emplace(name, transaction_id_);
+    for (const NameParts& from : r.reads_from)
+      if (QualifiedName source = qualify_names(from); source != name) copied_from_.try_emplace(source, RowsCopied{name, at});
+  }
   else if (r.action == Action::Drop)
     for (const NameParts& n : r.names) created_.erase(qualify_names(n));
   else if (r.action == Action::Rename) move_created(name, r.new_name);
@@ -567,9 +581,11 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       if (const Json* query = ast::field(n, "query"); query && ast::str(n, "objtype") == "OBJECT_TABLE")
         record_copy(table, *query, stmt.begin);
     }
-  } else if (k == "InsertStmt" && is_bulk_dml(stmt)) {
-    if (const Json* rel = ast::field(n, "relation"))
-      record_copy(qualify_range_var(*rel), *ast::field(n, "selectStmt"), stmt.begin);
+  } else if (k == "InsertStmt") {
+    // INSERT ... SELECT, or an INSERT a FOR loop runs for each row it reads.
+    const Json* rel = ast::field(n, "relation");
+    if (rel && is_bulk_dml(stmt)) record_copy(qualify_range_var(*rel), *ast::field(n, "selectStmt"), stmt.begin);
+    if (rel && stmt.loop_rows) record_copy(qualify_range_var(*rel), *stmt.loop_rows, stmt.begin);
   } else if (k == "ViewStmt") {
     if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
   } else if (k == "AlterEnumStmt") {
@@ -589,7 +605,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
   } else if (k == "AlterTableStmt") apply_alter_table(n);
   else if (k == "DropStmt") apply_drop(n);
   else if (k == "RenameStmt") apply_rename(n);
-  else if (k == kUnparsedKind && stmt.reading && pg_version() > grammar_version()) apply_unparsed(*stmt.reading);
+  else if (k == kUnparsedKind && stmt.reading && pg_version() > grammar_version()) apply_unparsed(*stmt.reading, stmt.begin);
 
   // Outside a transaction block every statement is its own transaction.
   if (!in_transaction_) ++transaction_id_;

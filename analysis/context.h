@@ -98,8 +98,12 @@ class Context {
   // Names as libpg_query lists them: ["schema", "name"] or ["name"].
   QualifiedName qualify_names(const std::vector<std::string>& names) const;
 
-  // Created earlier in this migration (file): nobody else can be using it.
+  // Created earlier in this migration (file, or an earlier script of the
+  // same multi-script step): nobody else can be using it.
   bool created_in_migration(const QualifiedName& rel) const;
+  // Relations created in this migration, and ones an earlier script of its step created.
+  std::vector<QualifiedName> created_relations() const;
+  void count_as_created(const std::vector<QualifiedName>& relations);
   bool created_in_transaction(const QualifiedName& rel) const;
   // CREATE SCHEMA ran earlier in this migration.
   bool schema_created_in_migration(const std::string& schema) const { return schemas_created_.count(schema) > 0; }
@@ -237,7 +241,7 @@ class Context {
   void apply_drop(const Json& node);
   void apply_rename(const Json& node);
   void move_created(const QualifiedName& from, const std::string& to);
-  void apply_unparsed(const TokenReading& reading);
+  void apply_unparsed(const TokenReading& reading, std::uint32_t at);
   void record_copy(const QualifiedName& into, const Json& query, std::uint32_t at);
 
   AnalysisOptions opts_;

@@ -152,21 +152,54 @@ struct PlpgsqlParse {
   PlpgsqlParse& operator=(const PlpgsqlParse&) = delete;
 };
 
+// `FOR record IN query LOOP ... END LOOP`: its body runs once per row of the query.
+struct ForLoop {
+  std::string_view query;
+  std::string_view record;
+};
+
 // An SQL statement in a PL/pgSQL body, as the PL/pgSQL parser gives it.
 struct BodyStatement {
   long lineno;         // 1-based line in the body; 0 unknown
   std::string_view query;
   bool dynamic;        // EXECUTE's argument, not a statement
+  std::optional<ForLoop> loop = std::nullopt;  // the innermost FOR ... IN query loop around it
 };
 
-void collect_statements(const Json& node, std::vector<BodyStatement>& out) {
-  ast::walk(node, [&](std::string_view kind, const Json& fields) {
-    const Json* expr = nullptr;
-    if (kind == "PLpgSQL_stmt_execsql") expr = ast::field(fields, "sqlstmt");
-    else if (kind == "PLpgSQL_stmt_dynexecute") expr = ast::field(fields, "query");
-    const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
-    if (e) out.push_back({ast::num(fields, "lineno"), ast::str(*e, "query"), kind == "PLpgSQL_stmt_dynexecute"});
-  });
+void collect_statements(const Json& node, std::vector<BodyStatement>& out, std::optional<ForLoop> loop = std::nullopt) {
+  if (node.is_array()) {
+    for (const Json& e : node) collect_statements(e, out, loop);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (const Json* fors = ast::as(node, "PLpgSQL_stmt_fors")) {
+    const Json* query = ast::field(*fors, "query");
+    const Json* e = query ? ast::as(*query, "PLpgSQL_expr") : nullptr;
+    const Json* var = ast::field(*fors, "var");
+    const Json* record = var ? ast::as(*var, "PLpgSQL_rec") : nullptr;
+    if (e && record) loop = ForLoop{ast::str(*e, "query"), ast::str(*record, "refname")};
+  }
+  const Json* execsql = ast::as(node, "PLpgSQL_stmt_execsql");
+  const Json* dynexecute = ast::as(node, "PLpgSQL_stmt_dynexecute");
+  if (const Json* fields = execsql ? execsql : dynexecute) {
+    const Json* expr = execsql ? ast::field(*fields, "sqlstmt") : ast::field(*fields, "query");
+    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr)
+      out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr, loop});
+  }
+  for (const auto& [key, value] : node.items()) collect_statements(value, out, loop);
+}
+
+// Whether `query` reads a field of `record` (`record.column`).
+bool reads_record(std::string_view query, std::string_view record) {
+  std::vector<Token> toks = lex(query);
+  std::erase_if(toks, [](const Token& t) { return is_comment(t.kind); });
+  for (std::size_t i = 0; i + 1 < toks.size(); ++i) {
+    const Token& t = toks[i];
+    bool names_record = (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent) &&
+                        ident_value(query.substr(t.begin, t.end - t.begin), t.kind) == record;
+    if (names_record && query.substr(toks[i + 1].begin, 1) == ".") return true;
+  }
+  return false;
 }
 
 // Where a statement's text starts in the body, from `start` on. PL/pgSQL
@@ -326,7 +359,9 @@ class EmbeddedParser {
       std::uint32_t at = placed ? code.base + static_cast<std::uint32_t>(pos) : 0;
       if (!b.dynamic) {
         Span here = placed ? Span{at, at + static_cast<std::uint32_t>(b.query.size())} : whole;
-        add_sql(idx, Text{std::string(b.query), placed, at}, whole, here, depth, false);
+        std::optional<Json> loop_rows;
+        if (b.loop && reads_record(b.query, b.loop->record)) loop_rows = parse_loop_query(b.loop->query);
+        add_sql(idx, Text{std::string(b.query), placed, at}, whole, here, depth, false, false, loop_rows);
         continue;
       }
       auto lit = execute_literal(b.query);
@@ -343,11 +378,26 @@ class EmbeddedParser {
     }
   }
 
+  // A FOR loop's query as a SELECT statement node (kept with the file's
+  // trees), or nothing when it is not one query that parses.
+  std::optional<Json> parse_loop_query(std::string_view query) {
+    ParsedSql parsed;
+    try {
+      parsed = parse_sql(std::string(query));
+    } catch (const JsonTooDeep&) {
+      return std::nullopt;
+    }
+    if (parsed.error || parsed.statements.size() != 1 || parsed.statements[0].kind != "SelectStmt") return std::nullopt;
+    out_.trees.push_back(parsed.tree);
+    return parsed.statements[0].node;
+  }
+
   // Parses `piece` and adds its statements under statement `parent`.
   // `whole`: the parent's span (for statements that cannot be placed);
-  // `problem_at`: where a parse error is reported when it cannot be placed.
+  // `problem_at`: where a parse error is reported when it cannot be placed;
+  // `loop_rows`: the FOR loop query whose rows the piece runs once for each.
   void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute,
-               bool placeholders = false) {
+               bool placeholders = false, const std::optional<Json>& loop_rows = std::nullopt) {
     ParsedSql parsed;
     try {
       parsed = parse_sql(piece.sql);
@@ -390,6 +440,7 @@ class EmbeddedParser {
       st.exact = piece.exact;
       st.deferred = deferred;
       st.via_execute = via_execute;
+      st.loop_rows = loop_rows;
       st.begin = piece.exact ? piece.base + static_cast<std::uint32_t>(span->first) : whole.first;
       st.end = piece.exact ? piece.base + static_cast<std::uint32_t>(span->second) : whole.second;
       st.location_base = piece.exact ? piece.base : st.begin;

@@ -290,8 +290,10 @@ bool is_empty_script(std::string_view text, bool& irreversible) {
       for (char& c : comment) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (comment.find("irreversible") != std::string::npos) irreversible = true;
       // A note that the script is empty on purpose ("intentionally left
-      // blank", "the forward migration is destructive").
-      for (std::string_view words : {"intentional", "left blank", "destructive", "not reversible"})
+      // blank", "the forward migration is destructive", "no down migration
+      // because ...").
+      for (std::string_view words : {"intentional", "left blank", "destructive", "not reversible", "no down migration",
+                                     "no downmigration", "no down-migration", "no down script", "no rollback"})
         if (comment.find(words) != std::string::npos) on_purpose = true;
     } else if (!(t.kind == TokenKind::Punct && text.substr(t.begin, t.end - t.begin) == ";")) {
       empty = false;

@@ -4,6 +4,7 @@
 // the lexer and every statement is parsed on its own.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct Statement {
   bool exact = true;
   bool deferred = false;     // in a function or procedure body: runs when it is called, not now
   bool via_execute = false;  // parsed from a literal EXECUTE string
+  // In a PL/pgSQL body, inside `FOR rec IN query LOOP` and reading `rec`:
+  // that query (a SelectStmt node), whose rows the statement runs once for each.
+  std::optional<Json> loop_rows;
   // kind == kUnparsedKind: a statement PostgreSQL 15's grammar rejects (node
   // is null), with what its words establish; the analysis uses it only when
   // the target version is newer than the grammar.

@@ -31,7 +31,8 @@ class Reader {
     }
     out_.unique = word("UNIQUE");
     if (word("GLOBAL") || word("LOCAL")) {}
-    if (word("TEMP") || word("TEMPORARY") || word("UNLOGGED")) {}
+    bool temporary = word("TEMP") || word("TEMPORARY");  // a copy into it goes with the session
+    word("UNLOGGED");
     word("RECURSIVE");
     out_.action = Action::Create;
     if (word("TABLE")) {
@@ -58,7 +59,60 @@ class Reader {
     }
     out_.if_not_exists = words({"IF", "NOT", "EXISTS"});
     NameParts n;
-    if (name(n)) out_.names.push_back(std::move(n));
+    if (!name(n)) return;
+    out_.names.push_back(std::move(n));
+    if (out_.object == Object::Table && !temporary) query_sources();
+  }
+
+  // CREATE TABLE ... AS: the names after FROM and JOIN in its query. A FROM
+  // inside a function call's parentheses (EXTRACT(x FROM y), substring,
+  // trim) is an argument, not a source.
+  void query_sources() {
+    std::size_t as = i_;
+    for (int depth = 0; as < toks_.size(); ++as) {
+      depth += punct_at(as, '(') ? 1 : punct_at(as, ')') ? -1 : 0;
+      if (depth == 0 && token_is(text_, toks_[as], "AS")) break;
+    }
+    std::vector<bool> call_parens;  // for each open parenthesis: whether it follows a function name
+    for (i_ = as + 1; i_ < toks_.size();) {
+      if (punct_at(i_, '(')) {
+        call_parens.push_back(i_ > 0 && toks_[i_ - 1].kind == TokenKind::Word && !is_keyword_before_paren(i_ - 1));
+        ++i_;
+      } else if (punct_at(i_, ')')) {
+        if (!call_parens.empty()) call_parens.pop_back();
+        ++i_;
+      } else if (bool in_call = !call_parens.empty() && call_parens.back(); word("JOIN") || (!in_call && word("FROM"))) {
+        do {
+          word("ONLY");
+          word("LATERAL");
+          NameParts source;
+          if (!name(source) || punct_at(i_, '(')) break;  // a subquery or a function call
+          out_.reads_from.push_back(std::move(source));
+          if (word("AS") || (!done() && toks_[i_].kind != TokenKind::Punct && !at_clause_word())) ++i_;  // alias
+        } while (punct(','));
+      } else {
+        ++i_;
+      }
+    }
+  }
+
+  // Words that open a parenthesis without calling a function: `AS (`,
+  // `IN (`, `FROM (`, `JOIN (`, `EXISTS (`, ...
+  bool is_keyword_before_paren(std::size_t k) const {
+    for (std::string_view kw : {"AS", "IN", "FROM", "JOIN", "EXISTS", "ANY", "ALL", "SOME", "ON", "SELECT", "WHERE",
+                                "AND", "OR", "NOT", "LATERAL", "UNION", "EXCEPT", "INTERSECT", "VALUES", "THEN", "ELSE",
+                                "WHEN", "USING"})
+      if (token_is(text_, toks_[k], kw)) return true;
+    return false;
+  }
+
+  // A word that ends a FROM item rather than naming its alias.
+  bool at_clause_word() const {
+    for (std::string_view kw : {"WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT",
+                                "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON", "USING", "WINDOW",
+                                "FETCH", "FOR", "WITH", "TABLESAMPLE"})
+      if (at_word(kw)) return true;
+    return false;
   }
 
   bool object_kind() {
@@ -133,11 +187,32 @@ class Reader {
       for (std::size_t k = i_; k + 1 < stop; ++k)
         if (token_is(text_, toks_[k], "NOT") && token_is(text_, toks_[k + 1], "VALID")) nn.not_valid = true;
       out_.not_null.push_back(std::move(nn));
+    } else {
+      i_ = start;
+      added_column(stop);
     }
     i_ = stop + 1;  // past the comma
   }
 
+  // ADD [COLUMN] [IF NOT EXISTS] name type ...: a word after ADD that starts
+  // a table constraint is not a column name.
+  void added_column(std::size_t stop) {
+    if (!word("ADD")) return;
+    bool column_word = word("COLUMN");
+    TokenReading::AddedColumn added;
+    added.if_not_exists = words({"IF", "NOT", "EXISTS"});
+    if (!column_word && !added.if_not_exists)
+      for (std::string_view kw : {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "NOT"})
+        if (at_word(kw)) return;
+    // The name and at least a type before the end of the sub-command.
+    if (i_ + 1 >= stop || !ident(added.name)) return;
+    out_.added_columns.push_back(std::move(added));
+  }
+
   bool done() const { return i_ >= toks_.size(); }
+  bool punct_at(std::size_t k, char c) const {
+    return k < toks_.size() && toks_[k].kind == TokenKind::Punct && text_[toks_[k].begin] == c;
+  }
   bool at_word(std::string_view kw) const { return !done() && token_is(text_, toks_[i_], kw); }
   bool peek_word(std::size_t k, std::string_view kw) const {
     return i_ + k < toks_.size() && token_is(text_, toks_[i_ + k], kw);
@@ -222,8 +297,13 @@ std::string describe(const TokenReading& r) {
       if (r.object == Object::Index)
         return "creates " + std::string(r.names[0].empty() ? "an index" : "index " + quoted(r.names[0])) + " on " +
                quoted(r.index_table);
-      return "creates " + what + " " + quoted(r.names[0]) +
-             (r.object == Object::Table ? " (new in this migration; its columns are unknown)" : "");
+      {
+        std::string sources;
+        for (const NameParts& n : r.reads_from) sources += (sources.empty() ? "" : ", ") + quoted(n);
+        return "creates " + what + " " + quoted(r.names[0]) +
+               (r.object == Object::Table ? " (new in this migration; its columns are unknown)" : "") +
+               (sources.empty() ? "" : " from the rows of " + sources);
+      }
     case Action::Drop: {
       std::string names;
       for (const NameParts& n : r.names) names += (names.empty() ? "" : ", ") + quoted(n);
@@ -233,6 +313,7 @@ std::string describe(const TokenReading& r) {
       return "renames " + what + " " + quoted(r.names[0]) + " to `" + r.new_name + "`";
     case Action::Alter: {
       std::string out = "locks table " + quoted(r.names[0]) + " with ACCESS EXCLUSIVE (assumed)";
+      for (const auto& c : r.added_columns) out += ", adds column `" + c.name + "`" + (c.if_not_exists ? " IF NOT EXISTS" : "");
       for (const auto& nn : r.not_null)
         out += ", adds a NOT NULL constraint on `" + nn.column + "`" + (nn.not_valid ? " NOT VALID" : "");
       return out;

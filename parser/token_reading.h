@@ -37,7 +37,16 @@ struct TokenReading {
   bool unique = false;                 // CREATE UNIQUE INDEX
   bool concurrently = false;           // CREATE INDEX CONCURRENTLY
   bool if_not_exists = false;          // CREATE ... IF NOT EXISTS
+  struct AddedColumn {
+    std::string name;
+    bool if_not_exists = false;
+  };
+
   std::vector<AddedNotNull> not_null;  // ALTER TABLE ... ADD [CONSTRAINT n] NOT NULL col
+  std::vector<AddedColumn> added_columns;  // ALTER TABLE ... ADD [COLUMN] [IF NOT EXISTS] col type
+  // CREATE TABLE ... AS query: the relations its query names after FROM or
+  // JOIN (CTE names included), whose rows the new table copies.
+  std::vector<NameParts> reads_from;
   std::size_t commands = 0;            // ALTER TABLE sub-commands (not_null are some of them)
 
   bool empty() const { return action == Action::None; }

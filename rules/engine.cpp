@@ -328,6 +328,9 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   Context ctx(options.analysis, history ? *history : Catalog{});
+  // A later script of a multi-script step: what the earlier ones created is new here too.
+  if (history && !role.step.empty() && history->step_created.step == role.step)
+    ctx.count_as_created(history->step_created.relations);
   if (options.analysis.single_query &&
       std::count_if(file.statements.begin(), file.statements.end(), [](const Statement& s) { return !s.embedded(); }) > 1)
     ctx.begin_implicit_block();
@@ -364,7 +367,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     PhaseTimer timer(RunPhase::Rules);
     for (RuleId id : file_rules) hooks(id).file(fview, report);
   }
-  if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) *history = ctx.catalog();
+  if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) {
+    *history = ctx.catalog();
+    history->step_created = {role.step, role.step.empty() ? std::vector<QualifiedName>{} : ctx.created_relations()};
+  }
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
   for (Statement& s : result.parsed.statements) {

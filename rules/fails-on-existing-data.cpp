@@ -6,6 +6,7 @@
 // when it fails nothing was blocked and the NOT VALID constraint stays.
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "parser/ast.h"
 #include "parser/table_elements.h"
@@ -50,6 +51,9 @@ struct Proofs {
   // FROM p WHERE p.id = c.p_id)): taken as the cleanup of orphans before a
   // foreign key from the first to the second.
   std::set<std::pair<QualifiedName, QualifiedName>> orphans_deleted;
+  // Valid foreign keys the transaction dropped (table, its columns, the
+  // table it references): the rows satisfied them when it did.
+  std::vector<std::tuple<QualifiedName, std::set<std::string>, QualifiedName>> foreign_keys_dropped;
 };
 
 // A plain unique index: no WHERE clause, no expression.
@@ -75,7 +79,7 @@ bool never_null(const Json& expr) {
 
 void remember(const StatementView& v, Proofs& p) {
   if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return;
-  if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}, {}};
+  if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}, {}, {}};
   const Json& n = v.stmt.node;
   if (v.stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_INDEX") {
     for (const Json& obj : ast::list(n, "objects"))
@@ -89,6 +93,11 @@ void remember(const StatementView& v, Proofs& p) {
       if (cmd.subtype != "AT_DropConstraint") continue;
       const IndexInfo* idx = v.ctx.catalog().index({table.schema, std::string(cmd.name)});
       if (plain_unique(idx) && idx->table == table) p.unique_dropped.emplace_back(table, idx->columns);
+      const TableConstraints& constraints = v.ctx.catalog().constraints(table);
+      auto fk = constraints.find(std::string(cmd.name));
+      if (fk != constraints.end() && fk->second.kind == ConstraintInfo::Kind::ForeignKey && fk->second.valid &&
+          fk->second.references)
+        p.foreign_keys_dropped.emplace_back(table, fk->second.columns, *fk->second.references);
     }
   } else if (v.stmt.kind == "DeleteStmt" && v.effects.target && ast::field(n, "whereClause") &&
              v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
@@ -126,6 +135,29 @@ bool already_unique(const StatementView& v, const std::vector<std::string>& cols
   return false;
 }
 
+// A valid foreign key from the same columns to the same table that exists
+// (or that the transaction dropped while it kept the rows locked): the rows
+// reference existing keys already. The new key must reference the primary
+// key, as one declared without a column list does.
+bool already_referenced(const StatementView& v, const std::vector<std::string>& fk, const std::vector<std::string>& pk,
+                        const QualifiedName& referenced, const Proofs& proofs) {
+  if (!pk.empty()) {
+    const TableInfo* ref = v.ctx.catalog().table(referenced);
+    const IndexInfo* primary = nullptr;
+    if (ref)
+      for (const std::string& name : ref->indexes)
+        if (const IndexInfo* idx = v.ctx.catalog().index({referenced.schema, name}); idx && idx->primary) primary = idx;
+    if (!primary || primary->columns != pk) return false;
+  }
+  std::set<std::string> columns(fk.begin(), fk.end());
+  for (const auto& [table, cols, ref] : proofs.foreign_keys_dropped)
+    if (table == *v.effects.target && cols == columns && ref == referenced) return true;
+  for (const auto& [name, c] : v.ctx.catalog().constraints(*v.effects.target))
+    if (c.kind == ConstraintInfo::Kind::ForeignKey && c.valid && c.columns == columns && c.references == referenced)
+      return true;
+  return false;
+}
+
 bool all_not_null(const StatementView& v, const std::vector<std::string>& cols) {
   return std::all_of(cols.begin(), cols.end(), [&](const std::string& c) {
     const ColumnInfo* col = v.ctx.catalog().column(*v.effects.target, c);
@@ -153,7 +185,8 @@ std::optional<Failure> constraint_failure(const StatementView& v, const std::str
   } else if (type == "CONSTR_FOREIGN" && !not_valid) {
     auto fk = ast::strings(ast::list(con, "fk_attrs")), pk = ast::strings(ast::list(con, "pk_attrs"));
     const Json* pkt = ast::field(con, "pktable");
-    if (fk.empty() || !pkt || proofs.orphans_deleted.count({*v.effects.target, v.ctx.qualify_range_var(*pkt)}))
+    if (fk.empty() || !pkt || proofs.orphans_deleted.count({*v.effects.target, v.ctx.qualify_range_var(*pkt)}) ||
+        already_referenced(v, fk, pk, v.ctx.qualify_range_var(*pkt), proofs))
       return std::nullopt;
     std::string ref = rules::display(v.ctx.qualify_range_var(*pkt)), on;
     for (std::size_t i = 0; i < fk.size(); ++i)

@@ -108,6 +108,12 @@ bool column_added_earlier(const StatementView& v, const QualifiedName& table, co
   for (std::size_t i : adds->second) {
     const Statement& s = v.file.statements[i];
     if (s.begin >= v.stmt.begin) break;
+    if (s.kind == kUnparsedKind) {  // newer syntax, read from its words
+      if (v.ctx.pg_version() <= grammar_version() || v.ctx.qualify_names(s.reading->names[0]) != table) continue;
+      for (const TokenReading::AddedColumn& c : s.reading->added_columns)
+        if (c.name == column && (!c.if_not_exists || if_not_exists)) return true;
+      continue;
+    }
     const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
     for (const AlterTableCommand& cmd : alter_table_commands(s.node))
@@ -328,6 +334,9 @@ StatementIndex index_statements(const ParsedFile& file) {
           out.column_adds[{std::string(ast::str(*range_var, "relname")), std::string(ast::str(*cmd.column, "colname"))}]
               .push_back(i);
     }
+    if (s.kind == kUnparsedKind && s.reading && s.reading->action == TokenReading::Action::Alter)
+      for (const TokenReading::AddedColumn& c : s.reading->added_columns)
+        out.column_adds[{s.reading->names[0].back(), c.name}].push_back(i);
     if (s.deferred) continue;
     if (s.kind == "RenameStmt" || s.kind == "DeleteStmt") {
       if (const Json* r = ast::field(s.node, "relation")) {

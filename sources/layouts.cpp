@@ -5,6 +5,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -539,6 +540,34 @@ std::string section_script(const Migration& m, bool down, std::string_view file_
   return blank_outside(file_text, down ? down_keep : up_keep);
 }
 
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Plain scripts in a directory named by a number, numbered 1, 2, ... N in
+// replay order (Zitadel's setup step 14: 14/01_disable_inserts.sql ...
+// 14/05_indexes.sql): one step the tool runs script after script.
+void mark_steps(std::vector<Migration>& ms) {
+  std::map<std::string, std::vector<Migration*>> by_dir;
+  for (Migration& m : ms)
+    if (m.layout == Layout::Plain && !m.snapshot && !m.up.empty()) by_dir[fs::path(m.up).parent_path().string()].push_back(&m);
+  for (auto& [dir, scripts] : by_dir) {
+    if (scripts.size() < 2 || !all_digits(fs::path(dir).filename().string())) continue;
+    bool numbered = true;
+    for (std::size_t k = 0; k < scripts.size() && numbered; ++k) {
+      std::string_view v = scripts[k]->version;
+      v.remove_prefix(std::min(v.find_first_not_of('0'), v.size()));
+      numbered = all_digits(scripts[k]->version) && v == std::to_string(k + 1);
+    }
+    if (numbered)
+      for (Migration* m : scripts) m->step = dir;
+  }
+}
+
+}  // namespace
+
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
                                  const TextOverride& text_of) {
   PhaseTimer timer(RunPhase::Discovery);  // and planning: layout, order, pairs
@@ -785,6 +814,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   for (Migration& m : set.migrations)
     m.snapshot = m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up);
   std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) { return !m.snapshot; });
+  mark_steps(set.migrations);
   return set;
 }
 
@@ -824,6 +854,7 @@ bool runs_in_transaction(const Migration& m, bool declared, const ParsedFile& sc
 
 MigrationRole up_role(const Migration& m, std::optional<std::string> down_text) {
   MigrationRole role;
+  role.step = m.step;
   if (m.expected_down.empty()) return role;
   role.kind = MigrationRole::Kind::Up;
   role.down_path = m.down.value_or(m.expected_down);

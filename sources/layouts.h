@@ -53,6 +53,10 @@ struct Migration {
   // comment; Flyway: the directory has no undo migration).
   std::string expected_down;
   std::optional<std::string> verify;  // sqitch verify script
+  // A plain script in a numbered directory of scripts numbered 1..N (Zitadel's
+  // cmd/setup/14/01_a.sql ... 05_e.sql): one step the tool runs as several
+  // scripts in order, so what one creates is new in the next. The directory; empty otherwise.
+  std::string step;
   Layout layout = Layout::Plain;
   bool transaction = false;       // the tool wraps the up script in a transaction
   bool down_transaction = false;  // ... and the down script

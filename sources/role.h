@@ -31,6 +31,9 @@ struct MigrationRole {
   std::optional<std::string> down_text;  // its text (dbmate: its down section), when it was read
   const ParsedFile* down_script = nullptr;  // ... and its parse, when the engine parsed it already
   std::string up_path;       // the up script a down script undoes
+  // Up and plain scripts of a migration step run as several scripts in order
+  // (Migration::step): the step; empty otherwise.
+  std::string step;
   std::vector<HistoryIssue> history;  // duplicate or out-of-order version, edited after it was recorded, ...
 };
 

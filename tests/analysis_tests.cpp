@@ -861,8 +861,10 @@ TEST_CASE("context and effects: DISCARD ALL resets the session and cannot run in
 namespace {
 
 // Findings of `rule` on `sql` after replaying `history` (earlier migrations) into the schema.
-std::vector<Diagnostic> findings_after(const std::string& history, const std::string& sql, RuleId rule) {
+std::vector<Diagnostic> findings_after(const std::string& history, const std::string& sql, RuleId rule,
+                                       int pg_version = 15) {
   LintOptions o;
+  o.analysis.pg_version = pg_version;
   std::fill(o.enabled.begin(), o.enabled.end(), false);
   o.enabled[static_cast<std::size_t>(rule)] = true;
   Catalog schema;
@@ -901,6 +903,31 @@ TEST_CASE("data-loss findings are errors only where the loss is certain", "[rule
     CHECK(d[0].message.find("copied into `audit_log` (line 1)") != std::string::npos);
     d = findings_after(history, "CREATE TEMP TABLE keep AS SELECT * FROM access_log;\nDROP TABLE access_log;",
                        RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    // A DO block's FOR loop that inserts a row per row it reads copies them too.
+    const std::string loop = "DO $$\nDECLARE a RECORD;\nBEGIN\n  FOR a IN SELECT * FROM access_log LOOP\n"
+                             "    IF a.id > 0 THEN\n      INSERT INTO audit_log (id) VALUES (a.id);\n    END IF;\n"
+                             "  END LOOP;\nEND $$;\nDROP TABLE access_log;";
+    d = findings_after(history, loop, RuleId::drop_table);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(d[0].message.find("copied into `audit_log` (line 6)") != std::string::npos);
+    // A copy in PostgreSQL 16 syntax, read from its words (its FROM names the source).
+    const std::string ctas = "CREATE TABLE actions AS SELECT id FROM (SELECT id FROM access_log);\nDROP TABLE access_log;";
+    d = findings_after(history, ctas, RuleId::drop_table, 16);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Warning);
+    CHECK(d[0].message.find("copied into `actions` (line 1)") != std::string::npos);
+    // ... a temporary table keeps nothing.
+    d = findings_after(history, "CREATE TEMP TABLE actions AS SELECT id FROM (SELECT id FROM access_log);\nDROP TABLE access_log;",
+                       RuleId::drop_table, 16);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].severity == Severity::Error);
+    // ... but not when the inserted values do not come from the loop's rows.
+    const std::string counter = "DO $$\nDECLARE a RECORD;\nBEGIN\n  FOR a IN SELECT * FROM access_log LOOP\n"
+                                "    INSERT INTO audit_log (id) VALUES (1);\n  END LOOP;\nEND $$;\nDROP TABLE access_log;";
+    d = findings_after(history, counter, RuleId::drop_table);
     REQUIRE(d.size() == 1);
     CHECK(d[0].severity == Severity::Error);
     d = findings_after(history, "DROP TABLE IF EXISTS acces_log;", RuleId::drop_table);

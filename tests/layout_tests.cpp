@@ -598,3 +598,19 @@ TEST_CASE("a versioned schema dump (a squashed baseline) keeps its place and see
   CHECK(narrow["statements"][0]["effects"]["rewrite"] == "yes");
   CHECK(reported_at(narrow, 1, "alter-column-type"));
 }
+
+TEST_CASE("a numbered directory of scripts numbered 1..N is one step: what one creates is new in the next", "[layouts]") {
+  // Zitadel's setup steps: setup/14/01_*.sql ... run in order as one step.
+  fs::path d = testing::fresh_dir("layouts", "steps");
+  auto project = [&](const std::string& name, const std::string& dir, const std::string& second) {
+    testing::write_file(d / name / "05.sql", "CREATE TABLE events (id bigint, kind text);\n");
+    testing::write_file(d / name / dir / "01_create.sql", "CREATE TABLE events2 AS SELECT id, kind FROM events;\n");
+    testing::write_file(d / name / dir / second, "ALTER TABLE events2 ALTER COLUMN kind SET NOT NULL;\n");
+    return file_in(check_json("'" + (d / name).string() + "'"), dir + "/" + second);
+  };
+  CHECK_FALSE(reported(project("step", "14", "02_constrain.sql"), "set-not-null-scan"));
+  // Not numbered 1..N, or not in a numbered directory: separate migrations,
+  // and events2 is an existing table in the second.
+  CHECK(reported(project("gap", "14", "03_constrain.sql"), "set-not-null-scan"));
+  CHECK(reported(project("named", "notes", "02_constrain.sql"), "set-not-null-scan"));
+}

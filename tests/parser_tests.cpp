@@ -215,6 +215,15 @@ TEST_CASE("token reading: what a statement the grammar rejects creates, drops an
   CHECK(v.object == O::View);
   CHECK(v.names == std::vector<NameParts>{{"v"}});
 
+  // CREATE TABLE AS: the tables its query reads rows from; a FROM inside a
+  // function call's parentheses is an argument.
+  auto copy = reading_of("CREATE TABLE c (a, b) AS SELECT EXTRACT(EPOCH FROM x.at), y.b FROM (SELECT * FROM s.x "
+                         "JOIN y ON true) GROUP BY 1, 2 UNION SELECT 1, 2 FROM z AS zz, ONLY w");
+  CHECK(copy.reads_from == std::vector<NameParts>{{"s", "x"}, {"y"}, {"z"}, {"w"}});
+  CHECK(describe(copy) == "creates table `c` (new in this migration; its columns are unknown) from the rows of `s.x`, "
+                          "`y`, `z`, `w`");
+  CHECK(reading_of("CREATE TEMP TABLE c AS SELECT 1 FROM (SELECT * FROM x)").reads_from.empty());
+
   auto r = reading_of("ALTER TABLE IF EXISTS ONLY a RENAME TO b x");
   CHECK(r.action == A::Alter);  // not a plain RENAME TO: only the lock is certain
   CHECK(r.names == std::vector<NameParts>{{"a"}});
@@ -222,11 +231,17 @@ TEST_CASE("token reading: what a statement the grammar rejects creates, drops an
 
 TEST_CASE("token reading: ALTER TABLE locks its table and lists PostgreSQL 18 NOT NULL constraints", "[parser][newer-syntax]") {
   std::string sql = "ALTER TABLE ONLY public.orders\n  ADD CONSTRAINT n1 NOT NULL status,\n  ALTER COLUMN total SET "
-                    "DEFAULT f(1, 2),\n  ADD NOT NULL note NOT VALID";
+                    "DEFAULT f(1, 2),\n  ADD NOT NULL note NOT VALID,\n  ADD COLUMN IF NOT EXISTS a int,\n  ADD b text,\n"
+                    "  ADD CONSTRAINT u UNIQUE (b)";
   auto a = reading_of(sql);
   CHECK(a.action == TokenReading::Action::Alter);
   CHECK(a.names == std::vector<NameParts>{{"public", "orders"}});
-  CHECK(a.commands == 3);
+  CHECK(a.commands == 6);
+  REQUIRE(a.added_columns.size() == 2);
+  CHECK(a.added_columns[0].name == "a");
+  CHECK(a.added_columns[0].if_not_exists);
+  CHECK(a.added_columns[1].name == "b");
+  CHECK_FALSE(a.added_columns[1].if_not_exists);
   REQUIRE(a.not_null.size() == 2);
   CHECK(a.not_null[0].column == "status");
   CHECK_FALSE(a.not_null[0].not_valid);
@@ -234,7 +249,8 @@ TEST_CASE("token reading: ALTER TABLE locks its table and lists PostgreSQL 18 NO
   CHECK(a.not_null[1].column == "note");
   CHECK(a.not_null[1].not_valid);
   CHECK(describe(a) ==
-        "locks table `public.orders` with ACCESS EXCLUSIVE (assumed), adds a NOT NULL constraint on `status`, "
+        "locks table `public.orders` with ACCESS EXCLUSIVE (assumed), adds column `a` IF NOT EXISTS, adds column `b`, "
+        "adds a NOT NULL constraint on `status`, "
         "adds a NOT NULL constraint on `note` NOT VALID");
 }
 

@@ -105,6 +105,33 @@ std::vector<std::pair<int, std::string>> reversal(const std::string& up, const s
 
 }  // namespace
 
+TEST_CASE("reversal: a view recreated with `*` after its table gained columns reads more, a note", "[catalog][reversal]") {
+  // The view's `*` was expanded before column b existed; the down script's
+  // identical text expands it again, now with b.
+  const std::string history = "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT t.* FROM t;\nALTER TABLE t ADD COLUMN b int;\n";
+  const std::string view = "DROP VIEW v;\nALTER TABLE t ADD COLUMN c int;\nCREATE VIEW v AS SELECT t.* FROM t;\n";
+  auto r = reversal(view, "DROP VIEW v;\nALTER TABLE t DROP COLUMN c;\nCREATE VIEW v AS SELECT t.* FROM t;\n", history);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].first == 3);
+  CHECK_THAT(r[0].second, Catch::Contains("also reads t.b, which the previous one did not"));
+  LintOptions o;
+  Catalog h = schema(history);
+  MigrationRole role;
+  role.kind = MigrationRole::Kind::Up;
+  role.down_path = "x.down.sql";
+  role.down_exists = true;
+  role.down_text = "DROP VIEW v;\nALTER TABLE t DROP COLUMN c;\nCREATE VIEW v AS SELECT t.* FROM t;\n";
+  auto f = analyse_file(parse_file(std::make_shared<const SourceFile>("x.up.sql", view)), role, o, nullptr, &h);
+  bool noted = false;
+  for (const auto& d : f.diagnostics)
+    if (d.rule == RuleId::down_does_not_undo_up) noted = d.severity == Severity::Note;
+  CHECK(noted);
+  // A restored definition that reads fewer columns is a change, not a superset.
+  auto fewer = reversal(view, "DROP VIEW v;\nALTER TABLE t DROP COLUMN c;\nCREATE VIEW v AS SELECT b FROM t;\n", history);
+  REQUIRE(fewer.size() == 1);
+  CHECK_THAT(fewer[0].second, Catch::Contains("does not restore its previous definition"));
+}
+
 TEST_CASE("reversal: each difference at the up statement behind it", "[catalog][reversal]") {
   auto r = reversal("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX t_c ON t (c);\nALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
                     "DROP INDEX t_c;\n");
