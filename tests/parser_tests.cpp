@@ -128,6 +128,22 @@ TEST_CASE("the rows after COPY ... FROM stdin are data up to the \\. line, not s
   CHECK(open.problems.empty());
 }
 
+TEST_CASE("statements: the kind tag the analysis dispatches on always names the statement's node", "[parser]") {
+  // Catalog, context and effects dispatch on Statement::tag; the reporters print Statement::kind.
+  auto file = parse(
+      "BEGIN; CREATE TABLE t (a int); ALTER TABLE t ADD b int; CREATE INDEX i ON t (a); DROP INDEX i;\n"
+      "ALTER TABLE t RENAME TO u; CREATE VIEW v AS SELECT 1; INSERT INTO u VALUES (1); UPDATE u SET a = 2;\n"
+      "DELETE FROM u; TRUNCATE u; CREATE SEQUENCE s; ALTER SEQUENCE s RESTART; CREATE TYPE e AS ENUM ('x');\n"
+      "ALTER TYPE e ADD VALUE 'y'; SET lock_timeout = '1s'; DISCARD ALL; COMMIT; SELEC 1;\n"
+      "DO $$ BEGIN PERFORM 1; END $$; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
+  REQUIRE(file.statements.size() > 20);
+  for (const Statement& s : file.statements) {
+    INFO(s.kind);
+    CHECK(s.tag == statement_kind(s.kind));
+    if (s.kind != kUnparsedKind) CHECK(s.tag != StmtKind::Other);
+  }
+}
+
 TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale", "[parser]") {
   // The lexer tests character classes itself (no library call per byte).
   for (int c = 1; c < 0x100; ++c) {
