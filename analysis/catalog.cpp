@@ -948,7 +948,7 @@ void Catalog::end_transaction(bool commit) {
 
 void Catalog::apply(const Statement& stmt, const Context& ctx) {
   const Json& n = stmt.node;
-  if (stmt.kind == "CreateFunctionStmt") {
+  if (stmt.tag == StmtKind::CreateFunctionStmt) {
     // VOLATILE unless the definition says otherwise, as in PostgreSQL.
     Volatility v = Volatility::Volatile;
     for (const Json& o : ast::list(n, "options")) {
@@ -972,18 +972,18 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     else f.volatility = v;
     f.trigger = f.trigger || returns_trigger;
     f.overloads = ast::flag(n, "replace") ? 1 : f.overloads + 1;
-  } else if (stmt.kind == "CreateTrigStmt") {
+  } else if (stmt.tag == StmtKind::CreateTrigStmt) {
     if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation")))) {
       TriggerInfo& trigger = t->triggers[std::string(ast::str(n, "trigname"))];
       trigger.function = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
       trigger.events = static_cast<int>(ast::num(n, "events"));
       trigger.row = ast::flag(n, "row");
     }
-  } else if (stmt.kind == "CallStmt" || stmt.kind == "ExecuteStmt") {
+  } else if (stmt.tag == StmtKind::CallStmt || stmt.tag == StmtKind::ExecuteStmt) {
     unseen_code_ran_ = true;
-  } else if (stmt.kind == "CreateStmt") {
+  } else if (stmt.tag == StmtKind::CreateStmt) {
     create_table(n, ctx);
-  } else if (stmt.kind == "CreateTableAsStmt") {
+  } else if (stmt.tag == StmtKind::CreateTableAsStmt) {
     const Json* into = ast::field(n, "into");
     const Json* rel = into ? ast::field(*into, "rel") : nullptr;
     if (!rel) return;
@@ -993,7 +993,7 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       create_view(name, *ast::field(n, "query"), true, ctx);
       if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
     } else tables_.put(name, {}).columns_known = false;
-  } else if (stmt.kind == "SelectStmt") {
+  } else if (stmt.tag == StmtKind::SelectStmt) {
     ast::walk(n, [&](std::string_view kind, const Json& fields) {
       if (kind != "FuncCall") return;
       auto names = ast::strings(ast::list(fields, "funcname"));
@@ -1003,17 +1003,17 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     const Json* into = ast::field(n, "intoClause");
     const Json* rel = into ? ast::field(*into, "rel") : nullptr;
     if (rel) tables_.put(ctx.qualify_range_var(*rel), {}).columns_known = false;
-  } else if (stmt.kind == "RefreshMatViewStmt") {
+  } else if (stmt.tag == StmtKind::RefreshMatViewStmt) {
     const Json* rel = ast::field(n, "relation");
     if (ViewInfo* v = rel ? views_.find_for_write(ctx.qualify_range_var(*rel)) : nullptr) v->populated = !ast::flag(n, "skipData");
-  } else if (stmt.kind == "ViewStmt") {
+  } else if (stmt.tag == StmtKind::ViewStmt) {
     if (const Json* query = ast::field(n, "query")) create_view(ctx.qualify_range_var(*ast::field(n, "view")), *query, false, ctx);
-  } else if (stmt.kind == "IndexStmt") {
+  } else if (stmt.tag == StmtKind::IndexStmt) {
     create_index(n, ctx);
-  } else if (stmt.kind == "CreateSeqStmt") {
+  } else if (stmt.tag == StmtKind::CreateSeqStmt) {
     QualifiedName name = ctx.qualify_range_var(*ast::field(n, "sequence"));
     if (!(ast::flag(n, "if_not_exists") && relation_exists(name))) sequences_.put(name, {});
-  } else if (stmt.kind == "AlterSeqStmt") {
+  } else if (stmt.tag == StmtKind::AlterSeqStmt) {
     // OWNED BY table.column ties the sequence's life to the column.
     QualifiedName name = ctx.qualify_range_var(*ast::field(n, "sequence"));
     for (const Json& o : ast::list(n, "options")) {
@@ -1030,9 +1030,9 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
         set_owner(name, std::nullopt);  // OWNED BY NONE
       }
     }
-  } else if (stmt.kind == "CreateEnumStmt") {
+  } else if (stmt.tag == StmtKind::CreateEnumStmt) {
     enums_.put(ctx.qualify_names(ast::strings(ast::list(n, "typeName"))), EnumInfo{ast::strings(ast::list(n, "vals"))});
-  } else if (stmt.kind == "AlterEnumStmt") {
+  } else if (stmt.tag == StmtKind::AlterEnumStmt) {
     EnumInfo* e = enums_.find_for_write(ctx.qualify_names(ast::strings(ast::list(n, "typeName"))));
     if (!e) return;
     std::string value(ast::str(n, "newVal")), old(ast::str(n, "oldVal")), neighbor(ast::str(n, "newValNeighbor"));
@@ -1043,11 +1043,11 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       if (at == e->values.end()) e->values.push_back(value);
       else e->values.insert(ast::flag(n, "newValIsAfter") ? at + 1 : at, value);
     }
-  } else if (stmt.kind == "AlterTableStmt") {
+  } else if (stmt.tag == StmtKind::AlterTableStmt) {
     alter_table(n, ctx);
-  } else if (stmt.kind == "DropStmt") {
+  } else if (stmt.tag == StmtKind::DropStmt) {
     drop(n, ctx);
-  } else if (stmt.kind == "RenameStmt") {
+  } else if (stmt.tag == StmtKind::RenameStmt) {
     rename(n, ctx);
   } else if (stmt.kind == kUnparsedKind && stmt.reading && ctx.pg_version() > grammar_version()) {
     apply_unparsed(*stmt.reading, ctx);

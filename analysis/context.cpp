@@ -433,7 +433,7 @@ UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& 
   Context replay(options);
   for (const Statement& s : up.statements) {
     if (s.deferred) continue;  // a function body changes nothing when the up script runs
-    if (s.kind == "AlterTableStmt" && ast::field(s.node, "relation")) {
+    if (s.tag == StmtKind::AlterTableStmt && ast::field(s.node, "relation")) {
       QualifiedName table = replay.qualify_range_var(*ast::field(s.node, "relation"));
       for (const AlterTableCommand& cmd : alter_table_commands(s.node)) {
         if (cmd.column && cmd.subtype == "AT_AddColumn") undone.columns.insert({table, std::string(ast::str(*cmd.column, "colname"))});
@@ -446,7 +446,7 @@ UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& 
       for (const auto& nn : s.reading->not_null) undone.not_null.insert({table, nn.column});
     }
     // What the up script renamed to, its down script renames back.
-    if (s.kind == "RenameStmt" && ast::field(s.node, "relation")) {
+    if (s.tag == StmtKind::RenameStmt && ast::field(s.node, "relation")) {
       QualifiedName rel = replay.qualify_range_var(*ast::field(s.node, "relation"));
       std::string to(ast::str(s.node, "newname"));
       std::string_view type = ast::str(s.node, "renameType");
@@ -465,23 +465,23 @@ UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& 
 }
 
 bool is_bulk_dml(const Statement& stmt) {
-  const std::string& k = stmt.kind;
-  if (k == "UpdateStmt" || k == "DeleteStmt" || k == "MergeStmt") return true;
-  if (k != "InsertStmt") return false;
+  const StmtKind k = stmt.tag;
+  if (k == StmtKind::UpdateStmt || k == StmtKind::DeleteStmt || k == StmtKind::MergeStmt) return true;
+  if (k != StmtKind::InsertStmt) return false;
   const Json* select = ast::field(stmt.node, "selectStmt");
   const Json* s = select ? ast::as(*select, "SelectStmt") : nullptr;
   return s && ast::list(*s, "valuesLists").size() == 0;
 }
 
 void Context::track_emptied(const Statement& stmt, const Effects& effects) {
-  const std::string& k = stmt.kind;
-  bool empties = k == "TruncateStmt" || (k == "DeleteStmt" && !ast::field(stmt.node, "whereClause"));
+  const StmtKind k = stmt.tag;
+  bool empties = k == StmtKind::TruncateStmt || (k == StmtKind::DeleteStmt && !ast::field(stmt.node, "whereClause"));
   if (empties) {
     for (const Consequence& loss : effects.data_loss)
       if (loss.column.empty()) emptied_.insert(loss.object);
-  } else if ((k == "InsertStmt" || k == "MergeStmt" || k == "CopyStmt") && effects.target) {
+  } else if ((k == StmtKind::InsertStmt || k == StmtKind::MergeStmt || k == StmtKind::CopyStmt) && effects.target) {
     emptied_.erase(*effects.target);
-  } else if (k == "CopyStmt" && ast::field(stmt.node, "relation")) {
+  } else if (k == StmtKind::CopyStmt && ast::field(stmt.node, "relation")) {
     emptied_.erase(qualify_range_var(*ast::field(stmt.node, "relation")));
   }
 }
@@ -495,12 +495,12 @@ void Context::remember(const Statement& stmt, const Effects& effects) {
 
 std::string Context::rename_key(const Statement& stmt, bool new_name) const {
   const Json& n = stmt.node;
-  if (stmt.kind == "AlterEnumStmt") {
+  if (stmt.tag == StmtKind::AlterEnumStmt) {
     std::string_view value = new_name ? ast::str(n, "newVal") : ast::str(n, "oldVal");
     if (ast::str(n, "oldVal").empty()) return "";  // ADD VALUE
     return "VALUE:" + qualify_names(ast::strings(ast::list(n, "typeName"))).str() + ":" + std::string(value);
   }
-  if (stmt.kind != "RenameStmt") return "";
+  if (stmt.tag != StmtKind::RenameStmt) return "";
   std::string type(ast::str(n, "renameType")), to(ast::str(n, "newname"));
   if (type == "OBJECT_SCHEMA") return type + ":" + (new_name ? to : std::string(ast::str(n, "subname")));
   QualifiedName name;
@@ -522,8 +522,8 @@ std::string Context::rename_key(const Statement& stmt, bool new_name) const {
 void Context::apply(const Statement& stmt, const Effects& effects) {
   remember(stmt, effects);
   const Json& n = stmt.node;
-  const std::string& k = stmt.kind;
-  if (k == "TransactionStmt") {
+  const StmtKind k = stmt.tag;
+  if (k == StmtKind::TransactionStmt) {
     std::string_view kind = ast::str(n, "kind");
     if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
       if (!in_transaction_) {
@@ -543,7 +543,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     }
     return;  // a transaction statement is not itself an implicit transaction
   }
-  const Json* created = k == "CreateStmt" ? ast::field(n, "relation") : nullptr;
+  const Json* created = k == StmtKind::CreateStmt ? ast::field(n, "relation") : nullptr;
   bool existed = created && ast::flag(n, "if_not_exists") && catalog_.table(qualify_range_var(*created));
   catalog_.apply(stmt, *this);
   if (in_transaction_) {
@@ -558,9 +558,9 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     }
   }
   if (in_transaction_) track_emptied(stmt, effects);
-  if (k == "VariableSetStmt") apply_set(n);
-  else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") reset_settings();  // includes RESET ALL
-  else if (k == "SelectStmt") {
+  if (k == StmtKind::VariableSetStmt) apply_set(n);
+  else if (k == StmtKind::DiscardStmt && ast::str(n, "target") == "DISCARD_ALL") reset_settings();  // includes RESET ALL
+  else if (k == StmtKind::SelectStmt) {
     apply_set_config(n);
     // SELECT ... INTO new_table creates the table, like CREATE TABLE AS.
     const Json* into = ast::field(n, "intoClause");
@@ -571,8 +571,8 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       record_copy(table, n, stmt.begin);
     }
   }
-  else if (k == "CreateStmt") apply_create_table(n, existed);
-  else if (k == "CreateTableAsStmt") {
+  else if (k == StmtKind::CreateStmt) apply_create_table(n, existed);
+  else if (k == StmtKind::CreateTableAsStmt) {
     const Json* into = ast::field(n, "into");
     if (const Json* rel = into ? ast::field(*into, "rel") : nullptr) {
       QualifiedName table = qualify_range_var(*rel);
@@ -581,31 +581,31 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
       if (const Json* query = ast::field(n, "query"); query && ast::str(n, "objtype") == "OBJECT_TABLE")
         record_copy(table, *query, stmt.begin);
     }
-  } else if (k == "InsertStmt") {
+  } else if (k == StmtKind::InsertStmt) {
     // INSERT ... SELECT, or an INSERT a FOR loop runs for each row it reads.
     const Json* rel = ast::field(n, "relation");
     if (rel && is_bulk_dml(stmt)) record_copy(qualify_range_var(*rel), *ast::field(n, "selectStmt"), stmt.begin);
     if (rel && stmt.loop_rows) record_copy(qualify_range_var(*rel), *stmt.loop_rows, stmt.begin);
-  } else if (k == "ViewStmt") {
+  } else if (k == StmtKind::ViewStmt) {
     if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
-  } else if (k == "AlterEnumStmt") {
+  } else if (k == StmtKind::AlterEnumStmt) {
     std::string value(ast::str(n, "newVal"));
     if (in_transaction_ && !value.empty() && ast::str(n, "oldVal").empty())
       enum_values_in_tx_[value] = qualify_names(ast::strings(ast::list(n, "typeName")));
-  } else if (k == "CreateSchemaStmt") {
+  } else if (k == StmtKind::CreateSchemaStmt) {
     schemas_created_.insert(std::string(ast::str(n, "schemaname")));
-  } else if (k == "CreateEnumStmt") {
+  } else if (k == StmtKind::CreateEnumStmt) {
     created_[qualify_names(ast::strings(ast::list(n, "typeName")))] = transaction_id_;
-  } else if (k == "CreateSeqStmt") {
+  } else if (k == StmtKind::CreateSeqStmt) {
     if (const Json* seq = ast::field(n, "sequence")) created_[qualify_range_var(*seq)] = transaction_id_;
-  } else if (k == "IndexStmt") {
+  } else if (k == StmtKind::IndexStmt) {
     const Json* rel = ast::field(n, "relation");
     std::string_view idx = ast::str(n, "idxname");
     if (rel && !idx.empty()) created_[{qualify_range_var(*rel).schema, std::string(idx)}] = transaction_id_;
-  } else if (k == "AlterTableStmt") apply_alter_table(n);
-  else if (k == "DropStmt") apply_drop(n);
-  else if (k == "RenameStmt") apply_rename(n);
-  else if (k == kUnparsedKind && stmt.reading && pg_version() > grammar_version()) apply_unparsed(*stmt.reading, stmt.begin);
+  } else if (k == StmtKind::AlterTableStmt) apply_alter_table(n);
+  else if (k == StmtKind::DropStmt) apply_drop(n);
+  else if (k == StmtKind::RenameStmt) apply_rename(n);
+  else if (stmt.kind == kUnparsedKind && stmt.reading && pg_version() > grammar_version()) apply_unparsed(*stmt.reading, stmt.begin);
 
   // Outside a transaction block every statement is its own transaction.
   if (!in_transaction_) ++transaction_id_;

@@ -186,15 +186,15 @@ class Builder {
 
   Effects run() {
     const Json& n = stmt_.node;
-    const std::string& k = stmt_.kind;
-    if (k == "AlterTableStmt") alter_table(n);
-    else if (k == "IndexStmt") create_index(n);
-    else if (k == "DropStmt") drop(n);
-    else if (k == "TruncateStmt") truncate(n); else if (k == "DeleteStmt" || k == "UpdateStmt" || k == "InsertStmt" || k == "MergeStmt") dml(n, k);
-    else if (k == "CreateStmt") create_table(n);
-    else if (k == "RenameStmt") rename(n);
-    else if (k == "VacuumStmt") vacuum(n);
-    else if (k == "ClusterStmt") {
+    const StmtKind k = stmt_.tag;
+    if (k == StmtKind::AlterTableStmt) alter_table(n);
+    else if (k == StmtKind::IndexStmt) create_index(n);
+    else if (k == StmtKind::DropStmt) drop(n);
+    else if (k == StmtKind::TruncateStmt) truncate(n); else if (k == StmtKind::DeleteStmt || k == StmtKind::UpdateStmt || k == StmtKind::InsertStmt || k == StmtKind::MergeStmt) dml(n, stmt_.kind);
+    else if (k == StmtKind::CreateStmt) create_table(n);
+    else if (k == StmtKind::RenameStmt) rename(n);
+    else if (k == StmtKind::VacuumStmt) vacuum(n);
+    else if (k == StmtKind::ClusterStmt) {
       if (const Json* rel = ast::field(n, "relation")) {
         lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
       } else {
@@ -202,8 +202,8 @@ class Builder {
         unknown_locks("reclusters every table clustered before, each under ACCESS EXCLUSIVE");
       }
       e_.rewrite = Tri::Yes;
-    } else if (k == "ReindexStmt") reindex(n);
-    else if (k == "RefreshMatViewStmt") {
+    } else if (k == StmtKind::ReindexStmt) reindex(n);
+    else if (k == StmtKind::RefreshMatViewStmt) {
       bool concurrent = ast::flag(n, "concurrent");
       QualifiedName view = ctx_.qualify_range_var(*ast::field(n, "relation"));
       lock(view, concurrent ? LockMode::Exclusive : LockMode::AccessExclusive);
@@ -213,79 +213,79 @@ class Builder {
       // CONCURRENTLY updates the existing file row by row after a full recompute.
       if (concurrent) e_.scan = Tri::Yes;
       else e_.rewrite = Tri::Yes;
-    } else if (k == "LockStmt") {
+    } else if (k == StmtKind::LockStmt) {
       auto mode = static_cast<LockMode>(std::clamp<long>(ast::num(n, "mode", 8), 1, 8));
       for (const Json& rv : ast::list(n, "relations")) lock(ctx_.qualify_range_var(rv), mode);
-    } else if (k == "AlterSeqStmt") {
+    } else if (k == StmtKind::AlterSeqStmt) {
       lock(ctx_.qualify_range_var(*ast::field(n, "sequence")), LockMode::ShareRowExclusive);
       sequence_owner(n);
-    } else if (k == "CreateSeqStmt") {
+    } else if (k == StmtKind::CreateSeqStmt) {
       e_.target = ctx_.qualify_range_var(*ast::field(n, "sequence"));
       sequence_owner(n);
-    } else if (k == "CreateTrigStmt") {
+    } else if (k == StmtKind::CreateTrigStmt) {
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::ShareRowExclusive);
-    } else if (k == "ViewStmt") {
+    } else if (k == StmtKind::ViewStmt) {
       QualifiedName view = ctx_.qualify_range_var(*ast::field(n, "view"));
       e_.target = view;
       if (ast::flag(n, "replace")) lock(view, LockMode::AccessExclusive);
       if (const Json* query = ast::field(n, "query")) reads(*query, false);  // defined, not run
-    } else if (k == "CreateTableAsStmt") {
+    } else if (k == StmtKind::CreateTableAsStmt) {
       const Json* into = ast::field(n, "into");  // a typed field: not wrapped
       if (into) e_.target = ctx_.qualify_range_var(*ast::field(*into, "rel"));
       if (const Json* query = ast::field(n, "query")) reads(*query, !(into && ast::flag(*into, "skipData")));
-    } else if (k == "SelectStmt" || k == "PLAssignStmt" || k == "DeclareCursorStmt") {
+    } else if (k == StmtKind::SelectStmt || k == StmtKind::PLAssignStmt || k == StmtKind::DeclareCursorStmt) {
       reads(n);
-    } else if (k == "CopyStmt") {
+    } else if (k == StmtKind::CopyStmt) {
       if (const Json* rel = ast::field(n, "relation")) {
         lock(ctx_.qualify_range_var(*rel), ast::flag(n, "is_from") ? LockMode::RowExclusive : LockMode::AccessShare);
         if (ast::flag(n, "is_from")) fire_triggers(ctx_.qualify_range_var(*rel), kInsert);
       }
       if (const Json* query = ast::field(n, "query")) reads(*query);
-    } else if (k == "CreatePolicyStmt" || k == "AlterPolicyStmt") {
+    } else if (k == StmtKind::CreatePolicyStmt || k == StmtKind::AlterPolicyStmt) {
       lock(ctx_.qualify_range_var(*ast::field(n, "table")), LockMode::AccessExclusive);
-    } else if (k == "RuleStmt") {
+    } else if (k == StmtKind::RuleStmt) {
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::AccessExclusive);
-    } else if (k == "CreateStatsStmt") {
+    } else if (k == StmtKind::CreateStatsStmt) {
       for (const Json& rel : ast::list(n, "relations"))
         if (ast::as(rel, "RangeVar")) lock(ctx_.qualify_range_var(rel), LockMode::ShareUpdateExclusive);
-    } else if (k == "CreatePublicationStmt" || k == "AlterPublicationStmt") {
+    } else if (k == StmtKind::CreatePublicationStmt || k == StmtKind::AlterPublicationStmt) {
       publication(n);
-    } else if (k == "AlterObjectSchemaStmt") {
+    } else if (k == StmtKind::AlterObjectSchemaStmt) {
       std::string_view type = ast::str(n, "objectType");
       const Json* rel = ast::field(n, "relation");
       if (rel && (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
                   type == "OBJECT_SEQUENCE" || type == "OBJECT_FOREIGN_TABLE"))
         lock(ctx_.qualify_range_var(*rel), LockMode::AccessExclusive);
-    } else if (k == "CreateSchemaStmt") {
+    } else if (k == StmtKind::CreateSchemaStmt) {
       if (ast::list(n, "schemaElts").size() > 0) unknown_locks("the objects CREATE SCHEMA creates with it are not analysed");
-    } else if (k == "AlterDomainStmt") {
+    } else if (k == StmtKind::AlterDomainStmt) {
       std::string_view what = ast::str(n, "subtype");
       // ADD CONSTRAINT, SET NOT NULL and VALIDATE check every column of the domain's type.
       if (what == "C" || what == "O" || what == "V") {
         unknown_locks("checks every table with a column of this domain, under SHARE");
         e_.scan = Tri::Unknown;
       }
-    } else if (k == "CallStmt" || k == "ExecuteStmt" || k == "ExplainStmt" || k == "PrepareStmt") {
+    } else if (k == StmtKind::CallStmt || k == StmtKind::ExecuteStmt || k == StmtKind::ExplainStmt || k == StmtKind::PrepareStmt) {
       unknown_locks("runs code migrasafe does not analyse here");
-    } else if (k == "AlterExtensionStmt") {
+    } else if (k == StmtKind::AlterExtensionStmt) {
       unknown_locks("runs the extension's update script");
-    } else if (k == "DropOwnedStmt" || k == "ReassignOwnedStmt") {
+    } else if (k == StmtKind::DropOwnedStmt || k == StmtKind::ReassignOwnedStmt) {
       unknown_locks("works on every object the role owns");
-    } else if (k == "AlterTableMoveAllStmt") {
+    } else if (k == StmtKind::AlterTableMoveAllStmt) {
       unknown_locks("moves every matching relation of the tablespace, each under ACCESS EXCLUSIVE");
-    } else if (k == "CommentStmt") {
+    } else if (k == StmtKind::CommentStmt) {
       comment(n);
-    } else if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "AlterSystemStmt" ||
-               k == "CreateTableSpaceStmt" || k == "DropTableSpaceStmt") {
-      forbid(k == "CreatedbStmt" ? "CREATE DATABASE" : k == "DropdbStmt" ? "DROP DATABASE"
-             : k == "AlterSystemStmt" ? "ALTER SYSTEM" : k == "CreateTableSpaceStmt" ? "CREATE TABLESPACE"
+    } else if (k == StmtKind::CreatedbStmt || k == StmtKind::DropdbStmt || k == StmtKind::AlterSystemStmt ||
+               k == StmtKind::CreateTableSpaceStmt || k == StmtKind::DropTableSpaceStmt) {
+      forbid(k == StmtKind::CreatedbStmt ? "CREATE DATABASE" : k == StmtKind::DropdbStmt ? "DROP DATABASE"
+             : k == StmtKind::AlterSystemStmt ? "ALTER SYSTEM" : k == StmtKind::CreateTableSpaceStmt ? "CREATE TABLESPACE"
              : "DROP TABLESPACE");
-      if (k == "DropdbStmt") lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
-    } else if (k == "AlterEnumStmt") alter_enum(n);
-    else if (k == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
-    else if (k == "DiscardStmt" && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
-    else if (!lock_model_known(k) && k != "DiscardStmt" && k != kUnparsedKind)
-      unknown_locks("migrasafe does not model the locks of " + k);
+      if (k == StmtKind::DropdbStmt) lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
+    } else if (k == StmtKind::AlterEnumStmt) alter_enum(n);
+    else if (stmt_.kind == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
+    else if (k == StmtKind::DiscardStmt && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
+    else if (!lock_model_known(stmt_.kind) && k != StmtKind::DiscardStmt && stmt_.kind != kUnparsedKind)
+      unknown_locks("migrasafe does not model the locks of " + stmt_.kind);
     data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {

@@ -7,8 +7,15 @@
 namespace migrasafe {
 namespace {
 
-bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
-bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+// Character classes as <cctype> has them in the "C" locale (migrasafe never
+// calls setlocale), without a library call per byte: the lexer's hot loop.
+constexpr bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+constexpr bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
+constexpr bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+bool ident_start(unsigned char c) { return is_alpha(c) || c == '_' || c >= 0x80; }
+bool ident_char(unsigned char c) { return is_alnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
 class Lexer {
  public:
@@ -26,7 +33,7 @@ class Lexer {
         if (copy_data_follows_) copy_data(out);
         continue;
       }
-      if (std::isspace(c)) { ++i_; continue; }
+      if (is_space(c)) { ++i_; continue; }
       std::size_t b = i_;
       bool line_start = at_line_start_;
       at_line_start_ = false;
@@ -50,9 +57,9 @@ class Lexer {
       } else if (c == '"') {
         t.kind = TokenKind::QuotedIdent;
         t.unterminated = !quoted('"', false);
-      } else if (c == '$' && std::isdigit(static_cast<unsigned char>(peek(1)))) {
+      } else if (c == '$' && is_digit(static_cast<unsigned char>(peek(1)))) {
         ++i_;
-        while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
+        while (i_ < s_.size() && is_digit(static_cast<unsigned char>(s_[i_]))) ++i_;
         t.kind = TokenKind::Param;
       } else if (c == '$' && dollar_quote(t)) {
         // handled
@@ -65,8 +72,8 @@ class Lexer {
           t.kind = TokenKind::String;
           t.unterminated = !quoted('\'', esc);
         }
-      } else if (std::isdigit(c) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) {
-        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
+      } else if (is_digit(c) || (c == '.' && is_digit(static_cast<unsigned char>(peek(1))))) {
+        while (i_ < s_.size() && (is_alnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
           if (s_[i_] == '.' && peek(1) == '.') break;  // 1..2 is not a number
           ++i_;
         }

@@ -1,5 +1,6 @@
 // SARIF 2.1.0 for GitHub code scanning and editors. tool.driver.rules[] is
 // generated from the rule table; every result has a physical location.
+#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <sstream>
@@ -79,12 +80,39 @@ nlohmann::json fixes_json(const FileResult& f, const nlohmann::json& location, c
       {{{"description", {{"text", fix.description}}}, {"artifactChanges", nlohmann::json::array({std::move(change)})}}});
 }
 
+// tool.driver.rules[] is the same in every report: serialised once, indented
+// for its place in the document (runs[0].tool.driver, five levels deep), and
+// written into the report where a placeholder value stands for it.
+constexpr std::string_view kRulesPlaceholder = "migrasafe: the rule table";
+
+const std::string& rules_text() {
+  static const std::string text = [] {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const RuleInfo& r : all_rules()) rules.push_back(rule_json(r));
+    const std::string flat = rules.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string indented;
+    indented.reserve(flat.size() + flat.size() / 4);
+    for (std::size_t from = 0, to; from < flat.size(); from = to + 1) {
+      to = std::min(flat.find('\n', from), flat.size());
+      indented.append(flat, from, to - from);
+      if (to < flat.size()) indented.append("\n          ");  // ten more spaces: the table's depth
+    }
+    return indented;
+  }();
+  return text;
+}
+
+// The document with the rule table in the placeholder's place. A quote in
+// any string a user wrote is escaped, so `"rules": "placeholder"` can only be
+// the key; it is near the end (the tool object is the run's last member).
+std::string with_rules(std::string document) {
+  const std::string key = "\"rules\": ", value = "\"" + std::string(kRulesPlaceholder) + "\"";
+  return document.replace(document.rfind(key + value) + key.size(), value.size(), rules_text());
+}
+
 }  // namespace
 
 void write_sarif(std::ostream& out, const RunResult& run) {
-  nlohmann::json rules = nlohmann::json::array();
-  for (const RuleInfo& r : all_rules()) rules.push_back(rule_json(r));
-
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json notifications = nlohmann::json::array();
   for (const FileResult& f : run.files) {
@@ -124,7 +152,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
           {"version", MIGRASAFE_VERSION},
           {"semanticVersion", MIGRASAFE_VERSION},
           {"informationUri", "https://github.com/migrasafe/migrasafe"},
-          {"rules", std::move(rules)}}}}},
+          {"rules", kRulesPlaceholder}}}}},
       {"invocations", nlohmann::json::array({std::move(invocation)})},
       // Columns count Unicode code points (SARIF's default would be UTF-16 code units).
       {"columnKind", "unicodeCodePoints"},
@@ -139,7 +167,7 @@ void write_sarif(std::ostream& out, const RunResult& run) {
   doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   doc["version"] = "2.1.0";
   doc["runs"] = nlohmann::json::array({std::move(sarif_run)});
-  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out << with_rules(doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
 }
 
 }  // namespace migrasafe

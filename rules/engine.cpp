@@ -170,7 +170,7 @@ struct Replay {
     if (!stmt.deferred && ended) close_block(stmt.begin);
     result.effects[i] = std::move(effects);
     std::size_t next = run_body(i, ctx);
-    if (stmt.kind == "CreateFunctionStmt") ctx.define_function(stmt, function_effects(stmt, body_effects(i, next), ctx));
+    if (stmt.tag == StmtKind::CreateFunctionStmt) ctx.define_function(stmt, function_effects(stmt, body_effects(i, next), ctx));
     return next;
   }
 
@@ -180,7 +180,7 @@ struct Replay {
     std::vector<const Effects*> out;
     for (std::size_t k = i + 1; k < end; ++k) {
       int up = file.statements[k].parent;
-      while (up >= 0 && up != static_cast<int>(i) && file.statements[static_cast<std::size_t>(up)].kind != "CreateFunctionStmt")
+      while (up >= 0 && up != static_cast<int>(i) && file.statements[static_cast<std::size_t>(up)].tag != StmtKind::CreateFunctionStmt)
         up = file.statements[static_cast<std::size_t>(up)].parent;
       if (up == static_cast<int>(i)) out.push_back(&result.effects[k]);
     }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -421,6 +422,50 @@ TEST_CASE("json: strings are escaped as JSON requires, runs of plain text copied
   CHECK(doc[texts.size()] == "bad \xEF\xBF\xBD byte\x02 \xEF\xBF\xBD");
   CHECK(out.str().find("\\u001f\\u007f") != std::string::npos);
   CHECK(out.str().find("\"a\\\"b\\\\c\\nd\\te\\rf\\u0001g\"") != std::string::npos);
+}
+
+TEST_CASE("sarif: the rule table written once per process is in every report, whatever the findings say", "[formats]") {
+  // The table is serialised once and put where a placeholder value stands; a
+  // finding that quotes the placeholder must keep its own text.
+  RunResult run;
+  run.files.push_back(testing::lint_text("DROP TABLE \"\"\"rules\"\": \"\"migrasafe: the rule table\"\"\";\n", {}, "q.sql"));
+  std::ostringstream first, second;
+  write_sarif(first, run);
+  write_sarif(second, run);
+  CHECK(first.str() == second.str());
+  nlohmann::json doc = nlohmann::json::parse(first.str());
+  const nlohmann::json& rules = doc["runs"][0]["tool"]["driver"]["rules"];
+  REQUIRE(rules.size() == all_rules().size());
+  for (std::size_t i = 0; i < rules.size(); ++i) CHECK(rules[i]["id"] == all_rules()[i].code);
+  const nlohmann::json& results = doc["runs"][0]["results"];
+  REQUIRE(!results.empty());
+  CHECK(results[0]["message"]["text"].get<std::string>().find("\"rules\": \"migrasafe: the rule table\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("json: a special byte is escaped at every offset of the eight-byte blocks the writer skips", "[formats]") {
+  // The writer copies blocks of eight plain bytes whole: each byte value at
+  // each offset of such a block (and past its end) must still be seen.
+  const std::map<int, std::string> short_escapes = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
+  for (int c = 1; c < 0x100; ++c)
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string text = std::string(at, 'a') + static_cast<char>(c) + std::string(17 - at, 'b');
+      std::ostringstream out;
+      {
+        JsonWriter w(out);
+        w.begin_array();
+        w.value(text);
+        w.end_array();
+      }
+      // What the byte must become: its JSON escape, itself, or U+FFFD (not UTF-8).
+      std::string escaped(1, static_cast<char>(c));
+      if (short_escapes.count(c)) escaped = short_escapes.at(c);
+      else if (c < 0x20 || c == 0x7f) escaped = "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+      else if (c >= 0x80) escaped = "\xEF\xBF\xBD";
+      INFO("byte " << c << " at " << at);
+      CHECK(out.str().find('"' + std::string(at, 'a') + escaped + std::string(17 - at, 'b') + '"') != std::string::npos);
+      CHECK_NOTHROW(nlohmann::json::parse(out.str()));
+    }
 }
 
 TEST_CASE("statement summaries: one line, at most 72 characters, from the start of a long statement", "[formats]") {

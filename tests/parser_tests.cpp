@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
 #include <malloc.h>
 #define MIGRASAFE_HAS_MALLINFO2 1
@@ -129,6 +130,47 @@ TEST_CASE("the rows after COPY ... FROM stdin are data up to the \\. line, not s
   ParsedFile open = parse("COPY t FROM stdin;\n1\t2\n3\t4\n");
   CHECK(open.statements.size() == 1);
   CHECK(open.problems.empty());
+}
+
+TEST_CASE("statements: the kind tag the analysis dispatches on always names the statement's node", "[parser]") {
+  // Catalog, context and effects dispatch on Statement::tag; the reporters print Statement::kind.
+  auto file = parse(
+      "BEGIN; CREATE TABLE t (a int); ALTER TABLE t ADD b int; CREATE INDEX i ON t (a); DROP INDEX i;\n"
+      "ALTER TABLE t RENAME TO u; CREATE VIEW v AS SELECT 1; INSERT INTO u VALUES (1); UPDATE u SET a = 2;\n"
+      "DELETE FROM u; TRUNCATE u; CREATE SEQUENCE s; ALTER SEQUENCE s RESTART; CREATE TYPE e AS ENUM ('x');\n"
+      "ALTER TYPE e ADD VALUE 'y'; SET lock_timeout = '1s'; DISCARD ALL; COMMIT; SELEC 1;\n"
+      "DO $$ BEGIN PERFORM 1; END $$; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
+  REQUIRE(file.statements.size() > 20);
+  for (const Statement& s : file.statements) {
+    INFO(s.kind);
+    CHECK(s.tag == statement_kind(s.kind));
+    if (s.kind != kUnparsedKind) CHECK(s.tag != StmtKind::Other);
+  }
+}
+
+TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale", "[parser]") {
+  // The lexer tests character classes itself (no library call per byte).
+  for (int c = 1; c < 0x100; ++c) {
+    if (c == '\n' || c == '\r') continue;  // line breaks: their own rules (COPY data, meta-commands)
+    const auto u = static_cast<unsigned char>(c);
+    INFO("byte " << c);
+    // In a word: letters, digits, _ and $, and every non-ASCII byte.
+    const std::string word = std::string("x") + static_cast<char>(c) + "y";
+    const bool in_word = std::isalnum(u) || c == '_' || c == '$' || c >= 0x80;
+    auto toks = lex(word);
+    CHECK((toks.size() == 1 && toks[0].kind == TokenKind::Word && toks[0].end == 3) == in_word);
+    // Between two words: white space separates them and is no token.
+    toks = lex(std::string("x") + static_cast<char>(c) + " y");
+    if (std::isspace(u)) CHECK(toks.size() == 2);
+    // A number goes on through letters, digits, '.' and '_'.
+    toks = lex(std::string("1") + static_cast<char>(c) + "2");
+    const bool in_number = std::isalnum(u) || c == '.' || c == '_';
+    CHECK((toks.size() == 1 && toks[0].kind == TokenKind::Number) == in_number);
+    // A word starts at a letter, '_' or a non-ASCII byte.
+    toks = lex(std::string(" ") + static_cast<char>(c));
+    const bool starts_word = std::isalpha(u) || c == '_' || c >= 0x80;
+    CHECK((toks.size() == 1 && toks[0].kind == TokenKind::Word) == starts_word);
+  }
 }
 
 TEST_CASE("lexer: dollar quotes, escapes, nested comments and quoted identifiers", "[parser]") {
