@@ -714,7 +714,10 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     t->columns[to] = info;
     // Indexes and views follow a column by identity, as PostgreSQL's do.
     for (const auto& i : std::set<std::string>(t->indexes))
-      if (IndexInfo* idx = indexes_.find_for_write({name.schema, i})) std::replace(idx->columns.begin(), idx->columns.end(), from, to);
+      if (IndexInfo* idx = indexes_.find_for_write({name.schema, i})) {
+        std::replace(idx->columns.begin(), idx->columns.end(), from, to);
+        note_index_columns({name.schema, i}, *idx);
+      }
     for (const auto& v : views_using(name, from)) {
       ViewInfo& view = *views_.find_for_write(v);
       if (view.columns.erase({name, from})) view.columns.insert({name, to});
@@ -854,9 +857,50 @@ std::vector<std::string> Catalog::index_names(const QualifiedName& table) const 
   return on_table ? std::vector<std::string>(on_table->begin(), on_table->end()) : std::vector<std::string>{};
 }
 
+void Catalog::visit_indexes_sharing_prefix(const QualifiedName& table, const std::vector<std::string>& columns,
+                                           const std::function<bool(const std::string&, const IndexInfo&)>& visit) const {
+  const auto* by_columns = index_names_by_columns_.find(table);
+  if (!by_columns || columns.empty()) return;
+  // The name lists that may hold such an index: key columns that are a
+  // shorter prefix of `columns` (one lookup per length), and key columns that
+  // start with `columns` (one contiguous run in lexicographic order).
+  std::vector<std::pair<std::set<std::string>::const_iterator, std::set<std::string>::const_iterator>> lists;
+  for (std::size_t length = 1; length < columns.size(); ++length) {
+    auto it = by_columns->find(std::vector<std::string>(columns.begin(), columns.begin() + static_cast<std::ptrdiff_t>(length)));
+    if (it != by_columns->end()) lists.emplace_back(it->second.begin(), it->second.end());
+  }
+  for (auto it = by_columns->lower_bound(columns);
+       it != by_columns->end() && it->first.size() >= columns.size() &&
+       std::equal(columns.begin(), columns.end(), it->first.begin());
+       ++it)
+    lists.emplace_back(it->second.begin(), it->second.end());
+  // Merged in name order; the lists are a superset, so each name is checked
+  // against the index as it is now.
+  while (true) {
+    const std::string* next = nullptr;
+    for (const auto& [at, end] : lists)
+      if (at != end && (!next || *at < *next)) next = &*at;
+    if (!next) return;
+    std::string name = *next;
+    for (auto& [at, end] : lists)
+      if (at != end && *at == name) ++at;
+    const IndexInfo* idx = index({table.schema, name});
+    if (!idx || idx->table != table) continue;
+    std::size_t common = std::min(idx->columns.size(), columns.size());
+    if (std::equal(columns.begin(), columns.begin() + static_cast<std::ptrdiff_t>(common), idx->columns.begin()) &&
+        visit(name, *idx))
+      return;
+  }
+}
+
+void Catalog::note_index_columns(const QualifiedName& name, const IndexInfo& info) {
+  index_names_by_columns_.find_or_put(info.table)[info.columns].insert(name.name);
+}
+
 void Catalog::put_index(const QualifiedName& name, IndexInfo info) {
   erase_index(name);
   indexes_by_table_.find_or_put(info.table).insert(name.name);
+  note_index_columns(name, info);
   indexes_.put(name, std::move(info));
 }
 

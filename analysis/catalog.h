@@ -4,6 +4,7 @@
 // statement by statement across every file. What it cannot model it leaves
 // out or marks unknown, so lookups answer "unknown", never a wrong certainty.
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -344,6 +345,12 @@ class Catalog {
   // The indexes known on `table` (same schema): listed on it, or for a table
   // the model does not know, found by the table they belong to.
   std::vector<std::string> index_names(const QualifiedName& table) const;
+  // Visits the indexes of `table` whose key columns are a prefix of
+  // `columns` or start with them (equal ones included), in name order, until
+  // `visit` returns true: the ones an index on `columns` may duplicate, found
+  // without reading every index of the table.
+  void visit_indexes_sharing_prefix(const QualifiedName& table, const std::vector<std::string>& columns,
+                                    const std::function<bool(const std::string& name, const IndexInfo&)>& visit) const;
   // Tables with a foreign key that references `table`.
   std::vector<QualifiedName> tables_referencing(const QualifiedName& table) const;
 
@@ -396,6 +403,11 @@ class Catalog {
   // Index names by the relation they are on (known to the model or not), so
   // that dropping a relation finds its indexes without scanning all of them.
   ShardedMap<std::set<std::string>> indexes_by_table_;
+  // Index names by table and key columns, for indexes_sharing_prefix: a
+  // superset (entries are only added, so a rollback leaves none out),
+  // checked against indexes_ when read.
+  ShardedMap<std::map<std::vector<std::string>, std::set<std::string>>> index_names_by_columns_;
+  void note_index_columns(const QualifiedName& name, const IndexInfo& info);
   ShardedMap<ViewInfo> views_;
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;

@@ -76,6 +76,16 @@ std::string_view lock_role_name(LockRole r) {
   return "named";
 }
 
+std::string_view consequence_kind_name(ConsequenceKind k) {
+  switch (k) {
+#define MIGRASAFE_CONSEQUENCE_NAME(kind, name) \
+  case ConsequenceKind::kind: return name;
+    MIGRASAFE_CONSEQUENCE_KINDS(MIGRASAFE_CONSEQUENCE_NAME)
+#undef MIGRASAFE_CONSEQUENCE_NAME
+  }
+  return "unknown";
+}
+
 std::string_view tri_name(Tri t) {
   switch (t) {
     case Tri::No: return "no";
@@ -83,6 +93,14 @@ std::string_view tri_name(Tri t) {
     case Tri::Unknown: return "unknown";
   }
   return "unknown";
+}
+
+std::vector<const Consequence*> Effects::of_kind(ConsequenceKind kind) const {
+  std::vector<const Consequence*> out;
+  for (const auto* list : {&data_loss, &compat_breaks})
+    for (const Consequence& c : *list)
+      if (c.kind == kind) out.push_back(&c);
+  return out;
 }
 
 std::optional<LockMode> Effects::lock_on(const QualifiedName& rel) const {
@@ -280,7 +298,7 @@ class Builder {
       forbid(k == StmtKind::CreatedbStmt ? "CREATE DATABASE" : k == StmtKind::DropdbStmt ? "DROP DATABASE"
              : k == StmtKind::AlterSystemStmt ? "ALTER SYSTEM" : k == StmtKind::CreateTableSpaceStmt ? "CREATE TABLESPACE"
              : "DROP TABLESPACE");
-      if (k == StmtKind::DropdbStmt) lose(-1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
+      if (k == StmtKind::DropdbStmt) lose(ConsequenceKind::DatabaseDeleted, -1, {"", std::string(ast::str(n, "dbname"))}, "", "deletes database " + std::string(ast::str(n, "dbname")));
     } else if (k == StmtKind::AlterEnumStmt) alter_enum(n);
     else if (stmt_.kind == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     else if (k == StmtKind::DiscardStmt && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
@@ -329,11 +347,12 @@ class Builder {
     }
   }
 
-  void lose(int command, const QualifiedName& object, std::string column, std::string what) {
-    e_.data_loss.push_back({command, object, std::move(column), std::move(what)});
+  void lose(ConsequenceKind kind, int command, const QualifiedName& object, std::string column, std::string what,
+            long location = -1) {
+    e_.data_loss.push_back({kind, command, object, std::move(column), std::move(what), location});
   }
-  void breaks(int command, const QualifiedName& object, std::string column, std::string what) {
-    e_.compat_breaks.push_back({command, object, std::move(column), std::move(what)});
+  void breaks(ConsequenceKind kind, int command, const QualifiedName& object, std::string column, std::string what) {
+    e_.compat_breaks.push_back({kind, command, object, std::move(column), std::move(what)});
   }
 
   void unknown_locks(std::string why) {
@@ -608,7 +627,7 @@ class Builder {
     }
     a.rewrite = type_change_rewrite(old->type, *to, ctx_.pg_version(), a.reason);
     if (std::string loss = type_change_loss(old->type, *to); !loss.empty())
-      lose(a.command, table, column, "changing " + qualified_column(table, column) + " from " + old->type.display() + " to " +
+      lose(ConsequenceKind::ColumnValuesNarrowed, a.command, table, column, "changing " + qualified_column(table, column) + " from " + old->type.display() + " to " +
                                          to->display() + " " + loss);
     if (a.rewrite == Tri::No && col && ast::field(*col, "raw_default")) {
       a.rewrite = Tri::Unknown;  // USING: PostgreSQL decides from the expression
@@ -677,7 +696,7 @@ class Builder {
         if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
           add_column(*col, a);
           if (column_def_facts(*col).needs_value()) {
-            breaks(a.command, table, std::string(ast::str(*col, "colname")),
+            breaks(ConsequenceKind::RequiredColumnAdded, a.command, table, std::string(ast::str(*col, "colname")),
                    "INSERTs that do not set " + std::string(ast::str(*col, "colname")) + " fail (NOT NULL, no default)");
             // PostgreSQL 15 checks the new column for NULLs row by row: it
             // fails on the first existing row, and reads the table even when it is empty.
@@ -688,14 +707,14 @@ class Builder {
       } else if (sub == "AT_DropColumn") {
         // A generated column's values are computed from other columns: nothing is lost.
         const ColumnInfo* dropped = ctx_.catalog().column(table, column);
-        if (!dropped || !dropped->generated) lose(a.command, table, column, "deletes column " + where + " and its data");
-        breaks(a.command, table, column, "queries that read or write " + where + " fail");
+        if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where + " and its data");
+        breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where + " fail");
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
         // A foreign key on the column goes with it, and its triggers on the referenced table.
         for (const auto& [name, c] : ctx_.catalog().constraints(table))
           if (c.references && c.columns.count(column)) lock(*c.references, LockMode::AccessExclusive, LockRole::ReferencedByKey);
       } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
-        breaks(a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
+        breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as(*def, "Constraint")) {
           constraint(*ast::as(*def, "Constraint"), a);
@@ -710,7 +729,7 @@ class Builder {
           // PostgreSQL's ATExecSetNotNull does nothing when the column is NOT NULL already.
           a.reason = column + " is NOT NULL already: nothing to check";
         } else {
-          breaks(a.command, table, column, "writes of NULL to " + where + " fail");
+          breaks(ConsequenceKind::NullsRejected, a.command, table, column, "writes of NULL to " + where + " fail");
           if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
             a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
           } else {
@@ -723,7 +742,7 @@ class Builder {
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
         recheck_constraints(table, column, a);
-        breaks(a.command, table, column, "clients see " + where + " with its new type");
+        breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where + " with its new type");
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
         // A foreign key's check reads the referenced table under ROW SHARE
@@ -844,14 +863,16 @@ class Builder {
       for (const QualifiedName& seq : ctx_.catalog().owned_sequences(name)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
       const TableInfo* t = ctx_.catalog().table(name);
       if (t && t->partition_of) lock(*t->partition_of, LockMode::AccessExclusive, LockRole::PartitionParent);  // the parent's partition bounds change
-      lose(-1, name, "", "deletes table " + name.str() + " and all its rows" +
+      lose(ConsequenceKind::TableDeleted, -1, name, "", "deletes table " + name.str() + " and all its rows" +
                              (t && !t->partitions.empty() ? ", including its partitions" : ""));
     } else if (type == "OBJECT_SEQUENCE") {
-      lose(-1, name, "", "loses the current value of sequence " + name.str());
+      lose(ConsequenceKind::SequenceValueLost, -1, name, "", "loses the current value of sequence " + name.str());
     } else if (type == "OBJECT_FOREIGN_TABLE") {
-      lose(-1, name, "", "drops foreign table " + name.str() + " (the remote data stays)");
+      lose(ConsequenceKind::ForeignTableDropped, -1, name, "", "drops foreign table " + name.str() + " (the remote data stays)");
     }
-    breaks(-1, name, "", "queries that use " + name.str() + " fail");
+    bool table = type == "OBJECT_TABLE";
+    breaks(table ? ConsequenceKind::DroppedTableUsed : ConsequenceKind::DroppedRelationUsed, -1, name, "",
+           "queries that use " + name.str() + " fail");
   }
 
   // An enum the history defines that no column of any table uses (and every
@@ -886,15 +907,15 @@ class Builder {
             for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
           }
         }
-        if (cascade) lose(-1, q, "", "deletes schema " + name + " and every table and row in it");
-        breaks(-1, q, "", "code that uses objects in schema " + name + " fails");
+        if (cascade) lose(ConsequenceKind::SchemaDeleted, -1, q, "", "deletes schema " + name + " and every table and row in it");
+        breaks(ConsequenceKind::DroppedSchemaUsed, -1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
         const Json* tn = ast::as(obj, "TypeName");
         bool unused = tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
-        if (cascade && !unused) lose(-1, q, "", "deletes every column of type " + name + " and its data");
-        breaks(-1, q, "", "code that uses type " + name + " fails");
+        if (cascade && !unused) lose(ConsequenceKind::TypeColumnsDeleted, -1, q, "", "deletes every column of type " + name + " and its data");
+        breaks(ConsequenceKind::DroppedTypeUsed, -1, q, "", "code that uses type " + name + " fails");
       } else if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
-        breaks(-1, q, "", "callers of " + name + " fail");
+        breaks(ConsequenceKind::DroppedFunctionCalled, -1, q, "", "callers of " + name + " fail");
       }
     }
   }
@@ -916,12 +937,12 @@ class Builder {
     bool everything = !ast::field(n, "whereClause");
     if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
     if (kind == "DeleteStmt" && everything)
-      lose(-1, table, "", "deletes every row of " + table.str());
+      lose(ConsequenceKind::AllRowsDeleted, -1, table, "", "deletes every row of " + table.str(), ast::location(*rel));
     if (kind == "UpdateStmt" && everything) {
       for (const Json& t : ast::list(n, "targetList")) {
         const Json* rt = ast::as(t, "ResTarget");
         std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
-        if (!column.empty()) lose(-1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
+        if (!column.empty()) lose(ConsequenceKind::ColumnOverwritten, -1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
       }
     }
   }
@@ -1066,7 +1087,7 @@ class Builder {
       lock(table, LockMode::AccessExclusive);
       const Json& fields = ast::kind(rv) == "RangeVar" ? ast::inner(rv) : rv;
       if (ast::flag(fields, "inh")) lock_partitions(table, LockMode::AccessExclusive);
-      lose(-1, table, "", "deletes every row of " + table.str() +
+      lose(ConsequenceKind::RowsTruncated, -1, table, "", "deletes every row of " + table.str() +
                               (cascade ? " and of every table with a foreign key to it" : ""));
       if (cascade) lock_referencing(table, true);
       fire_triggers(table, kTruncate);
@@ -1094,10 +1115,27 @@ class Builder {
     }
   }
 
+  // A schema, type, domain, function or procedure: code names it by its text.
+  void object_renamed(const Json& n, std::string_view type) {
+    std::optional<QualifiedName> name;
+    if (type == "OBJECT_SCHEMA") {
+      name = QualifiedName{"", std::string(ast::str(n, "subname"))};
+    } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN" || type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
+      const Json* obj = ast::field(n, "object");
+      const Json* list = obj ? ast::as(*obj, "List") : nullptr;
+      const Json* function = obj ? ast::as(*obj, "ObjectWithArgs") : nullptr;
+      auto names = list ? ast::strings(ast::list(*list, "items"))
+                        : function ? ast::strings(ast::list(*function, "objname")) : std::vector<std::string>{};
+      if (!names.empty()) name = ctx_.qualify_names(names);
+    }
+    if (name && !name->name.empty())
+      breaks(ConsequenceKind::ObjectRenamed, -1, *name, "", "code that uses the old name " + name->str() + " fails");
+  }
+
   void rename(const Json& n) {
     std::string_view type = ast::str(n, "renameType");
     const Json* rel = ast::field(n, "relation");
-    if (!rel) return;
+    if (!rel) return object_renamed(n, type);
     LockMode mode = LockMode::AccessExclusive;
     if (type == "OBJECT_INDEX" && ctx_.pg_version() >= 12) mode = LockMode::ShareUpdateExclusive;
     QualifiedName name = ctx_.qualify_range_var(*rel);
@@ -1106,9 +1144,12 @@ class Builder {
     if (type == "OBJECT_COLUMN") {
       std::string column(ast::str(n, "subname"));
       if (ast::flag(*rel, "inh")) lock_partitions(name, mode);
-      breaks(-1, name, column, "queries that use the old name " + qualified_column(name, column) + " fail");
-    } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE") {
-      breaks(-1, name, "", "queries that use the old name " + name.str() + " fail");
+      breaks(ConsequenceKind::ColumnRenamed, -1, name, column, "queries that use the old name " + qualified_column(name, column) + " fail");
+    } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE" ||
+               type == "OBJECT_FOREIGN_TABLE") {
+      // ALTER TABLE ... RENAME names a table (or a view through ALTER TABLE); the others their own kind.
+      breaks(type == "OBJECT_TABLE" ? ConsequenceKind::TableRenamed : ConsequenceKind::RelationRenamed, -1, name, "",
+             "queries that use the old name " + name.str() + " fail");
     }
   }
 
@@ -1185,7 +1226,7 @@ class Builder {
   void alter_enum(const Json& n) {
     if (!ast::str(n, "oldVal").empty()) {
       QualifiedName type = ctx_.qualify_names(ast::strings(ast::list(n, "typeName")));
-      breaks(-1, type, "", "code that writes the old label '" + std::string(ast::str(n, "oldVal")) + "' fails");
+      breaks(ConsequenceKind::EnumValueRenamed, -1, type, "", "code that writes the old label '" + std::string(ast::str(n, "oldVal")) + "' fails");
       return;
     }
     if (ast::str(n, "newVal").empty()) return;
@@ -1223,7 +1264,7 @@ class Builder {
       for (const TokenReading::AddedNotNull& nn : r.not_null) {
         ActionEffect a;
         a.mode = LockMode::AccessExclusive;
-        breaks(-1, name, nn.column, "writes of NULL to " + name.str() + "." + nn.column + " fail");
+        breaks(ConsequenceKind::NullsRejected, -1, name, nn.column, "writes of NULL to " + name.str() + "." + nn.column + " fail");
         if (nn.not_valid) {
           a.reason = "NOT VALID: existing rows are not checked";
         } else if (ctx_.has_valid_not_null_check(name, nn.column)) {

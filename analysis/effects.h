@@ -1,5 +1,7 @@
 #pragma once
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 // What a statement does to a live database: the one place lock levels,
 // rewrites, scans and transaction restrictions are decided. Rules, the JSON
 // output and (later) the verifier all read these effects.
@@ -70,13 +72,56 @@ struct ActionEffect {
   bool rebuilds_indexes = false;  // no rewrite, but the column's indexes are rebuilt (operator class changes)
 };
 
+// Every kind of consequence effects can attach to a statement, written once:
+// X(kind, name). Data loss first, then compatibility breaks. Which rule
+// reports each kind (or that none does: advisory) is rules/consequences.cpp's table.
+#define MIGRASAFE_CONSEQUENCE_KINDS(X)                                                      \
+  X(DatabaseDeleted, "database-deleted")            /* DROP DATABASE */                     \
+  X(SchemaDeleted, "schema-deleted")                /* DROP SCHEMA ... CASCADE */           \
+  X(TableDeleted, "table-deleted")                  /* DROP TABLE */                        \
+  X(ForeignTableDropped, "foreign-table-dropped")   /* DROP FOREIGN TABLE */                \
+  X(SequenceValueLost, "sequence-value-lost")       /* DROP SEQUENCE */                     \
+  X(TypeColumnsDeleted, "type-columns-deleted")     /* DROP TYPE/DOMAIN ... CASCADE */      \
+  X(ColumnDeleted, "column-deleted")                /* DROP COLUMN */                       \
+  X(ColumnValuesNarrowed, "column-values-narrowed") /* ALTER COLUMN TYPE that loses data */ \
+  X(RowsTruncated, "rows-truncated")                /* TRUNCATE */                          \
+  X(AllRowsDeleted, "all-rows-deleted")             /* DELETE without WHERE */              \
+  X(ColumnOverwritten, "column-overwritten")        /* UPDATE without WHERE */              \
+  X(RequiredColumnAdded, "required-column-added")   /* ADD COLUMN NOT NULL, no default */   \
+  X(DroppedColumnUsed, "dropped-column-used")       /* DROP COLUMN */                       \
+  X(DefaultDropped, "default-dropped")              /* DROP DEFAULT, SET DEFAULT NULL */    \
+  X(NullsRejected, "nulls-rejected")                /* SET NOT NULL */                      \
+  X(ColumnRetyped, "column-retyped")                /* ALTER COLUMN TYPE */                 \
+  X(DroppedTableUsed, "dropped-table-used")         /* DROP TABLE */                        \
+  X(DroppedRelationUsed, "dropped-relation-used")   /* DROP VIEW, SEQUENCE, FOREIGN TABLE */ \
+  X(DroppedSchemaUsed, "dropped-schema-used")       /* DROP SCHEMA */                       \
+  X(DroppedTypeUsed, "dropped-type-used")           /* DROP TYPE, DROP DOMAIN */            \
+  X(DroppedFunctionCalled, "dropped-function-called") /* DROP FUNCTION, PROCEDURE */        \
+  X(ColumnRenamed, "column-renamed")                /* RENAME COLUMN */                     \
+  X(TableRenamed, "table-renamed")                  /* ALTER TABLE ... RENAME TO */         \
+  X(RelationRenamed, "relation-renamed")            /* ALTER VIEW/SEQUENCE ... RENAME TO */ \
+  X(ObjectRenamed, "object-renamed")                /* schema, type, domain, function */    \
+  X(EnumValueRenamed, "enum-value-renamed")         /* ALTER TYPE ... RENAME VALUE */
+
+enum class ConsequenceKind {
+#define MIGRASAFE_CONSEQUENCE_ENUM(kind, name) kind,
+  MIGRASAFE_CONSEQUENCE_KINDS(MIGRASAFE_CONSEQUENCE_ENUM)
+#undef MIGRASAFE_CONSEQUENCE_ENUM
+};
+#define MIGRASAFE_CONSEQUENCE_COUNT(kind, name) +1
+inline constexpr std::size_t kConsequenceKindCount = 0 MIGRASAFE_CONSEQUENCE_KINDS(MIGRASAFE_CONSEQUENCE_COUNT);
+#undef MIGRASAFE_CONSEQUENCE_COUNT
+std::string_view consequence_kind_name(ConsequenceKind k);  // "column-deleted"
+
 // A consequence beyond locks, attached to the ALTER TABLE sub-command (or
 // the statement, command -1) that causes it.
 struct Consequence {
+  ConsequenceKind kind;
   int command = -1;
   QualifiedName object;
   std::string column;  // empty: the whole object
   std::string what;    // "deletes every row of public.orders", for explain and messages
+  long location = -1;  // of the node that causes it (the DELETE of a WITH clause), when it matters for the span
 };
 
 struct Effects {
@@ -98,6 +143,8 @@ struct Effects {
   std::vector<QualifiedName> calls;
 
   std::optional<LockMode> lock_on(const QualifiedName& rel) const;
+  // The consequences of one kind, data loss and breaks alike, in order.
+  std::vector<const Consequence*> of_kind(ConsequenceKind kind) const;
   std::optional<LockMode> strongest_lock() const;
 };
 

@@ -7,6 +7,7 @@
 #   one-line    a file of statements on one line (N bytes)
 #   ignores     N statements each under a `-- migrasafe-ignore` comment
 #   index-pairs N DROP INDEX CONCURRENTLY IF EXISTS + CREATE INDEX CONCURRENTLY pairs
+#   table-indexes N indexes on one table, each 1 in 50 redundant with an earlier one (redundant-index)
 #   deep-expr   one SELECT of N left-deep terms (reported, never a crash)
 #   functions   N tables, each followed by a PL/pgSQL function whose body has expressions
 #   files       N one-statement files in one directory
@@ -61,6 +62,13 @@ with open(out, "w") as f:
     elif kind == "index-pairs":
         for i in range(n):
             f.write(f"DROP INDEX CONCURRENTLY IF EXISTS idx_{i};\nCREATE INDEX CONCURRENTLY idx_{i} ON t (c{i});\n")
+    elif kind == "table-indexes":
+        f.write("CREATE TABLE t (" + ", ".join(f"c{c} int" for c in range(100)) + ");\n")
+        for i in range(n):
+            key = [f"c{i % 100}", f"c{i // 100 % 100}", f"c{i // 10000}"]
+            if i % 50 == 49:  # the first two columns of the index before: redundant with it
+                key = [f"c{(i - 1) % 100}", f"c{(i - 1) // 100 % 100}"]
+            f.write(f"CREATE INDEX CONCURRENTLY idx_{i} ON t ({', '.join(key)});\n")
     elif kind == "deep-expr":
         f.write("SELECT 1" + " + 1" * n + ";\n")
     elif kind == "functions":
@@ -110,7 +118,7 @@ run() {
 
 failed=0
 printf '%-12s %10s %9s %9s %10s %9s %9s %8s\n' input N seconds peak_MB 2N seconds peak_MB ratios
-for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10000" "deep-expr 100000" "functions 5000" \
+for spec in "statements 50000" "one-line 524288" "ignores 10000" "index-pairs 10000" "table-indexes 5000" "deep-expr 100000" "functions 5000" \
             "files 10000" "big-file $big_mb"; do
   read -r kind n <<<"$spec"
   gen "$kind" "$n" "$tmp/$kind.1"

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "reporters/reporters.h"
+#include "rules/consequences.h"
 
 namespace migrasafe {
 namespace {
@@ -45,8 +46,10 @@ void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t
   if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
   if (i < f.sizes.size() && !f.sizes[i].empty()) out << indent << "size   " << visible_controls(f.sizes[i]) << "\n";
   if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";
-  for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << "\n";
-  for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << "\n";
+  // An advisory consequence is one no rule reports (rules/consequences.cpp says why): `check` stays silent on it.
+  auto advisory = [](const Consequence& c) { return is_advisory(c.kind) ? " (advisory: check reports no finding)" : ""; };
+  for (const Consequence& c : e.data_loss) out << indent << "loses  " << visible_controls(c.what) << advisory(c) << "\n";
+  for (const Consequence& c : e.compat_breaks) out << indent << "breaks " << visible_controls(c.what) << advisory(c) << "\n";
   if (!findings.empty()) {
     out << indent << "finds  ";
     for (std::size_t k = 0; k < findings.size(); ++k)

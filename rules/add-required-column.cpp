@@ -1,5 +1,6 @@
+#include <algorithm>
+
 #include "parser/ast.h"
-#include "parser/column_def.h"
 #include "rules/helpers.h"
 
 namespace migrasafe {
@@ -38,15 +39,15 @@ bool created_by_unparsed_statement(const StatementView& v, const QualifiedName& 
 }
 
 void check(const StatementView& v, Report& r) {
-  rules::for_each_command(v, "AT_AddColumn", [&](const ActionEffect& a, const Json& cmd) {
+  rules::for_each_command(v, "AT_AddColumn", [&](const ActionEffect& a, const Json&) {
     const QualifiedName& table = *v.effects.target;
-    const Json* def = ast::field(cmd, "def");
-    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
-    if (!col || !column_def_facts(*col).needs_value()) return;
+    auto breaks = v.effects.of_kind(ConsequenceKind::RequiredColumnAdded);
+    auto added = std::find_if(breaks.begin(), breaks.end(), [&](const Consequence* c) { return c->command == a.command; });
+    if (added == breaks.end()) return;
     // Known to have no rows: emptied earlier in this transaction, or perhaps
     // created by a statement the parser could not read.
     if (v.ctx.emptied_in_transaction(table) || created_by_unparsed_statement(v, table)) return;
-    std::string column(ast::str(*col, "colname"));
+    const std::string& column = (*added)->column;
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string fast_default = v.ctx.pg_version() >= 11
                                    ? " (a constant default is stored in the catalog, no rewrite)"

@@ -46,7 +46,7 @@ void check(const StatementView& v, Report& r) {
                               ? "; CASCADE also drops the views and constraints that depend on it"
                               : "";
     bool loses_data = std::any_of(v.effects.data_loss.begin(), v.effects.data_loss.end(), [&](const Consequence& c) {
-      return c.command == a.command && c.column == column;
+      return c.kind == ConsequenceKind::ColumnDeleted && c.command == a.command && c.column == column;
     });
     if (!loses_data) {
       // A generated column: its values are computed from other columns, so

@@ -5,12 +5,11 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "DropdbStmt") return;
-  r.add(RuleId::drop_database, v.stmt.begin, v.stmt.end,
-        "DROP DATABASE `" + std::string(ast::str(v.stmt.node, "dbname")) +
-            "` deletes the whole database and everything in it",
-        "Do not drop databases from a migration: it cannot run in a transaction, cannot be undone by a down "
-        "script, and belongs in an operator's runbook with a backup taken first.");
+  for (const Consequence* dropped : v.effects.of_kind(ConsequenceKind::DatabaseDeleted))
+    r.add(RuleId::drop_database, v.stmt.begin, v.stmt.end,
+          "DROP DATABASE `" + dropped->object.name + "` deletes the whole database and everything in it",
+          "Do not drop databases from a migration: it cannot run in a transaction, cannot be undone by a down "
+          "script, and belongs in an operator's runbook with a backup taken first.");
 }
 
 }  // namespace

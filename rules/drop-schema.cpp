@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "parser/ast.h"
 #include "rules/helpers.h"
 
@@ -21,11 +23,10 @@ const char* kHelp =
 void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
   if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_SCHEMA") return;
-  bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
-  for (const Json& obj : ast::list(n, "objects")) {
-    const Json* s = ast::as(obj, "String");
-    if (!s) continue;
-    std::string name(ast::str(*s, "sval"));
+  auto deleted = v.effects.of_kind(ConsequenceKind::SchemaDeleted);  // with CASCADE, what is in it goes too
+  for (const Consequence* dropped : v.effects.of_kind(ConsequenceKind::DroppedSchemaUsed)) {
+    const std::string& name = dropped->object.name;
+    bool cascade = std::any_of(deleted.begin(), deleted.end(), [&](const Consequence* c) { return c->object.name == name; });
     std::vector<QualifiedName> known = v.ctx.catalog().tables_in_schema(name);
     bool created_here = v.ctx.schema_created_in_migration(name) || v.ctx.schema_created_by_undone_migration(name);
     if (!cascade) {

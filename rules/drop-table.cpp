@@ -24,6 +24,7 @@ void check(const StatementView& v, Report& r) {
   std::string_view type = ast::str(n, "removeType");
   if (type != "OBJECT_TABLE" && type != "OBJECT_FOREIGN_TABLE") return;
   for (const Consequence& loss : v.effects.data_loss) {
+    if (loss.kind != ConsequenceKind::TableDeleted) continue;  // a foreign table's rows stay on the remote server
     const QualifiedName& table = loss.object;
     if (v.ctx.created_in_migration(table) || v.ctx.created_by_undone_migration(table)) continue;
     std::string name = rules::display(table);

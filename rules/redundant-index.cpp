@@ -40,34 +40,39 @@ void check(const StatementView& v, Report& r) {
   if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;
   std::string t = rules::display(*v.effects.target);
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(n, "relation")));
-  for (const std::string& name : table->indexes) {
-    const IndexInfo* other = v.ctx.catalog().index({v.effects.target->schema, name});
-    if (!other || !comparable(*other) || name == ast::str(n, "idxname")) continue;  // IF NOT EXISTS of itself
+  // Only an index whose columns are a prefix of the new one's, or start with
+  // them, can be redundant with it; the first by name (as the table lists
+  // them) is reported.
+  v.ctx.catalog().visit_indexes_sharing_prefix(*v.effects.target, added.columns, [&](const std::string& name,
+                                                                                     const IndexInfo& other) {
+    if (!table->indexes.count(name) || !comparable(other) || name == ast::str(n, "idxname"))
+      return false;  // IF NOT EXISTS of itself
     // The new index is covered: a prefix of (or equal to) the other, and enforces nothing the other does not.
-    bool same = added.columns == other->columns;
+    bool same = added.columns == other.columns;
     // UNIQUE NULLS NOT DISTINCT also rejects repeated NULLs, which a plain
     // unique index allows (a primary key has no NULLs at all).
-    bool stricter = ast::flag(n, "nulls_not_distinct") && !other->primary;
-    if (is_prefix(added.columns, other->columns) &&
-        (!added.unique || (same && (other->unique || other->primary) && !stricter))) {
+    bool stricter = ast::flag(n, "nulls_not_distinct") && !other.primary;
+    if (is_prefix(added.columns, other.columns) &&
+        (!added.unique || (same && (other.unique || other.primary) && !stricter))) {
       r.add(RuleId::redundant_index, b, e,
             "this index on `" + t + "` (" + list(added.columns) + ") is redundant: index `" + name + "` on (" +
-                list(other->columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +
+                list(other.columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +
                 " and serves the same queries, while every write would maintain both",
             "Leave it out and rely on `" + name + "`; check with EXPLAIN that the queries use it.");
-      return;
+      return true;
     }
     // The new index makes an older, non-unique one redundant.
-    if (!same && is_prefix(other->columns, added.columns) && !other->unique && !other->primary) {
+    if (!same && is_prefix(other.columns, added.columns) && !other.unique && !other.primary) {
       r.add(RuleId::redundant_index, b, e,
-            "index `" + name + "` on `" + t + "` (" + list(other->columns) +
+            "index `" + name + "` on `" + t + "` (" + list(other.columns) +
                 ") becomes redundant: this index starts with the same columns and serves the same queries, while "
                 "every write maintains both",
             "Drop `" + name + "` once this index is built (DROP INDEX CONCURRENTLY " + name +
                 "), after checking with EXPLAIN that its queries use the new one.");
-      return;
+      return true;
     }
-  }
+    return false;
+  });
 }
 
 }  // namespace

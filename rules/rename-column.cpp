@@ -6,8 +6,9 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
-  if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_COLUMN" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
+  auto renamed = v.effects.of_kind(ConsequenceKind::ColumnRenamed);
+  if (renamed.empty()) return;
+  const QualifiedName& table = renamed.front()->object;
   std::string from(ast::str(n, "subname")), to(ast::str(n, "newname")), t = rules::display(table);
   // Not in use yet, or a down script renaming back what its up script renamed.
   if (v.ctx.created_in_migration(table) || v.ctx.column_created_by_undone_migration(table, from)) return;

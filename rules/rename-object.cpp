@@ -120,6 +120,10 @@ void check_enum_value(const StatementView& v, Report& r) {
 }
 
 void check(const StatementView& v, Report& r) {
+  bool breaks_code = false;
+  for (ConsequenceKind k : {ConsequenceKind::RelationRenamed, ConsequenceKind::ObjectRenamed, ConsequenceKind::EnumValueRenamed})
+    breaks_code = breaks_code || !v.effects.of_kind(k).empty();
+  if (!breaks_code) return;
   // A down script renaming back what its up script renamed.
   if (v.ctx.renamed_by_undone_migration(v.ctx.rename_key(v.stmt, false))) return;
   if (v.stmt.kind == "AlterEnumStmt") return check_enum_value(v, r);

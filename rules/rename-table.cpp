@@ -6,8 +6,9 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
-  if (v.stmt.kind != "RenameStmt" || ast::str(n, "renameType") != "OBJECT_TABLE" || !v.effects.target) return;
-  const QualifiedName& table = *v.effects.target;
+  auto renamed = v.effects.of_kind(ConsequenceKind::TableRenamed);
+  if (renamed.empty()) return;
+  const QualifiedName& table = renamed.front()->object;
   if (v.ctx.created_in_migration(table) || v.ctx.created_by_undone_migration(table)) return;
   // A view with the old name created later in the file keeps old code
   // working, and so does a table swap: another table renamed to the old name

@@ -7,7 +7,8 @@ namespace {
 void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "TruncateStmt") return;
   bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
-  for (const Consequence& loss : v.effects.data_loss) {
+  for (const Consequence* truncated : v.effects.of_kind(ConsequenceKind::RowsTruncated)) {
+    const Consequence& loss = *truncated;
     if (v.ctx.created_in_migration(loss.object) || v.ctx.created_by_undone_migration(loss.object)) continue;
     if (rules::dropped_later_in_transaction(v, loss.object)) continue;  // reported as the DROP
     const TableInfo* info = v.ctx.catalog().table(loss.object);

@@ -129,8 +129,11 @@ void check(const StatementView& v, Report& r) {
   // a recount replaces derived values only.
   // A column added with IF NOT EXISTS earlier in the file is new unless it
   // was already there: only then are values overwritten (a note).
+  std::set<std::string> overwritten_by_effects;  // every column the UPDATE assigns
+  for (const Consequence* c : v.effects.of_kind(ConsequenceKind::ColumnOverwritten)) overwritten_by_effects.insert(c->column);
   std::vector<std::string> overwritten, recomputed, maybe_new;
   for (const Assignment& a : assignments(v.stmt.node)) {
+    if (!overwritten_by_effects.count(a.column)) continue;
     if (rules::column_new_in_migration(v, *target, a.column) || restores_from_undone_column(v, *target, a) ||
         a.renames_values)
       continue;

@@ -524,6 +524,58 @@ TEST_CASE("catalog: tables_referencing answers from its index what a scan of eve
   CHECK(c.tables_referencing({"public", "p"}).empty());
 }
 
+TEST_CASE("catalog: visit_indexes_sharing_prefix finds from its index what a scan of the table's indexes finds", "[catalog]") {
+  // The scan the index replaces: every index of the table, by name.
+  auto scanned = [](const Catalog& c, const QualifiedName& table, const std::vector<std::string>& columns) {
+    std::set<std::string> out;
+    for (const std::string& name : c.index_names(table)) {
+      const IndexInfo* idx = c.index({table.schema, name});
+      std::size_t common = std::min(idx->columns.size(), columns.size());
+      if (std::equal(columns.begin(), columns.begin() + static_cast<long>(common), idx->columns.begin())) out.insert(name);
+    }
+    return out;
+  };
+  std::string sql = "CREATE TABLE t (a int, b int, c int, d int); CREATE TABLE u (a int, b int);";
+  for (int i = 0; i < 30; ++i) {
+    std::string cols = i % 3 == 0 ? "a" : i % 3 == 1 ? "a, b" : "b, a, c";
+    sql += "CREATE INDEX i" + std::to_string(i) + " ON t (" + cols + ");";
+  }
+  sql += "CREATE INDEX ua ON u (a, b); ALTER TABLE t ADD CONSTRAINT t_abc UNIQUE (a, b, c);"
+         "DROP INDEX i4; ALTER INDEX i7 RENAME TO seven; ALTER TABLE t RENAME COLUMN b TO bb;"
+         "BEGIN; DROP INDEX i10; CREATE INDEX late ON t (a, d); ALTER TABLE t RENAME COLUMN a TO aa; ROLLBACK;"
+         "DROP INDEX i1; CREATE INDEX i1 ON t (c, a); CREATE INDEX expr ON t ((a + 1), c);";
+  Context ctx = replay(sql);
+  const Catalog& c = ctx.catalog();
+  auto visited = [&](const QualifiedName& table, const std::vector<std::string>& columns) {
+    std::vector<std::string> names;  // in visiting order, which must be name order
+    c.visit_indexes_sharing_prefix(table, columns, [&](const std::string& name, const IndexInfo& idx) {
+      CHECK(&idx == c.index({table.schema, name}));
+      names.push_back(name);
+      return false;
+    });
+    CHECK(std::is_sorted(names.begin(), names.end()));
+    return std::set<std::string>(names.begin(), names.end());
+  };
+  QualifiedName t{"public", "t"};
+  for (const std::vector<std::string>& columns :
+       {std::vector<std::string>{"a"}, {"a", "bb"}, {"a", "bb", "c"}, {"a", "b"}, {"bb", "a", "c", "d"}, {"c"},
+        {"c", "a", "x"}, {"d"}, {"", "c"}, {"aa"}})
+    CHECK(visited(t, columns) == scanned(c, t, columns));
+  // Visiting stops at the first name the visitor takes.
+  std::vector<std::string> seen;
+  c.visit_indexes_sharing_prefix(t, {"a"}, [&](const std::string& name, const IndexInfo&) {
+    seen.push_back(name);
+    return seen.size() == 2;
+  });
+  CHECK(seen.size() == 2);
+  std::set<std::string> led_by_a = visited(t, {"a"});
+  CHECK((led_by_a.count("seven") && led_by_a.count("t_abc") && !led_by_a.count("i7") && !led_by_a.count("i4") &&
+         led_by_a.count("i10") && !led_by_a.count("late") && !led_by_a.count("i1")));
+  CHECK(visited(t, {"a", "b"}).empty() == false);  // i0, i3, ...: (a) leads (a, b)
+  CHECK(visited({"public", "u"}, {"a"}) == std::set<std::string>{"ua"});
+  CHECK(visited({"public", "none"}, {"a"}).empty());
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
@@ -620,6 +672,23 @@ TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
   CHECK(breaks("ALTER TABLE t ALTER COLUMN c SET NOT NULL").size() == 1);
   CHECK(breaks("ALTER TABLE t ADD COLUMN r int").empty());
   CHECK(breaks("DROP FUNCTION f(int)").size() == 1);
+  // Each consequence has its kind, which the reporting rules read.
+  auto kind_of = [](const std::vector<Consequence>& list) { return list.size() == 1 ? list[0].kind : static_cast<ConsequenceKind>(-1); };
+  CHECK(kind_of(loss("ALTER TABLE t DROP COLUMN c")) == ConsequenceKind::ColumnDeleted);
+  CHECK(kind_of(loss("TRUNCATE t")) == ConsequenceKind::RowsTruncated);
+  CHECK(kind_of(loss("DELETE FROM t")) == ConsequenceKind::AllRowsDeleted);
+  CHECK(kind_of(loss("ALTER TABLE t ALTER COLUMN n TYPE int")) == ConsequenceKind::ColumnValuesNarrowed);
+  CHECK(kind_of(breaks("ALTER TABLE t ALTER COLUMN c DROP DEFAULT")) == ConsequenceKind::DefaultDropped);
+  CHECK(kind_of(breaks("ALTER TABLE t RENAME TO u")) == ConsequenceKind::TableRenamed);
+  CHECK(kind_of(breaks("DROP FOREIGN TABLE ft")) == ConsequenceKind::DroppedRelationUsed);
+  CHECK(kind_of(loss("DROP FOREIGN TABLE ft")) == ConsequenceKind::ForeignTableDropped);
+  // Renaming what code names by text breaks it, as rename-object reports.
+  CHECK(kind_of(breaks("ALTER FUNCTION f(int) RENAME TO g")) == ConsequenceKind::ObjectRenamed);
+  CHECK(kind_of(breaks("ALTER SCHEMA app RENAME TO application")) == ConsequenceKind::ObjectRenamed);
+  CHECK(kind_of(breaks("ALTER TYPE mood RENAME TO feeling")) == ConsequenceKind::ObjectRenamed);
+  CHECK(kind_of(breaks("ALTER VIEW v RENAME TO w")) == ConsequenceKind::RelationRenamed);
+  CHECK(breaks("ALTER TYPE mood RENAME TO feeling")[0].object == QualifiedName{"public", "mood"});
+  CHECK(consequence_kind_name(ConsequenceKind::DefaultDropped) == "default-dropped");
 }
 
 TEST_CASE("type changes that fail on values that do not convert", "[effects]") {

@@ -255,6 +255,23 @@ TEST_CASE("explain: locks, what they block, how long they are held, findings; ex
   CHECK(check["files"][0]["statements"] == j["files"][0]["statements"]);
 }
 
+TEST_CASE("explain and check: a consequence no rule reports is marked advisory; the others come with their finding",
+          "[cli][consequences]") {
+  fs::path d = temp_dir() / "explain-advisory";
+  write(d / "1_create.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, note text DEFAULT '', legacy text);\n");
+  write(d / "2_contract.sql", "SET lock_timeout = '2s';\nALTER TABLE orders ALTER COLUMN note DROP DEFAULT;\n"
+                              "ALTER TABLE orders DROP COLUMN legacy;\n");
+  auto text = run_cli("explain 2_contract.sql", d.string());
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("breaks INSERTs that relied on the default of public.orders.note now store NULL "
+                                       "or fail (advisory: check reports no finding)"));
+  CHECK_THAT(text.out, Catch::Contains("loses  deletes column public.orders.legacy and its data\n"));
+  CHECK_THAT(text.out, Catch::Contains("MS401 drop-column\n"));
+  auto check = run_cli("check --format gcc 2_contract.sql", d.string());
+  CHECK_THAT(check.out, Catch::Contains("2_contract.sql:3:"));
+  CHECK_THAT(check.out, !Catch::Contains("2_contract.sql:2:"));
+}
+
 TEST_CASE("explain and check: locks the analysis cannot name are shown as unknown and need a lock_timeout", "[cli]") {
   fs::path d = temp_dir() / "explain-unknown";
   write(d / "1_step.sql", "SELECT app_migrate_step(3);\nCLUSTER;\n");

@@ -19,11 +19,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "engine/session.h"
 #include "fixtures.h"
+#include "rules/consequences.h"
 #include "rules/engine.h"
 #include "sources/discovery.h"
 #include "sources/layouts.h"
@@ -273,6 +275,56 @@ TEST_CASE("dispatch: a rule is called for the statement kinds it declares, and t
           }
         }
       }
+    }
+  }
+}
+
+TEST_CASE("consequences: every kind has a reporting rule or is advisory, and the rule reports exactly what the effects carry",
+          "[fixtures][consequences]") {
+  std::map<RuleId, std::set<ConsequenceKind>> kinds_of;  // each reporting rule and the kinds it reports
+  for (std::size_t k = 0; k < kConsequenceKindCount; ++k) {
+    auto kind = static_cast<ConsequenceKind>(k);
+    const ConsequenceReporting& row = consequence_reporting(kind);
+    INFO("consequence " << consequence_kind_name(kind));
+    CHECK(row.kind == kind);
+    if (row.rule) {
+      kinds_of[*row.rule].insert(kind);
+      Category category = rule_info(*row.rule).category;
+      CHECK((category == Category::DataLoss || category == Category::Compatibility));
+    } else {
+      CHECK_FALSE(row.why_advisory.empty());  // advisory on purpose, and the table says why
+    }
+  }
+  // On each reporting rule's fixtures: every finding sits on a statement whose
+  // effects carry one of the rule's kinds (check reports nothing explain does
+  // not show), and every kind of the rule is reported somewhere (the table
+  // does not name a rule that never reports the kind).
+  for (const auto& [id, kinds] : kinds_of) {
+    const RuleInfo& rule = rule_info(id);
+    std::set<ConsequenceKind> reported;
+    for (const char* prefix : {"bad", "good"}) {
+      for (const fs::path& c : cases(std::string(rule.name), prefix)) {
+        RunResult run = lint_case(c, rule);
+        for (const FileResult& f : run.files) {
+          for (const Diagnostic& d : f.diagnostics) {
+            if (d.rule != id) continue;
+            std::size_t i = f.parsed.statement_at(d.begin);
+            INFO("rule " << rule.name << ", " << f.path << ": " << d.message);
+            REQUIRE(i < f.effects.size());
+            bool carried = false;
+            for (ConsequenceKind k : kinds) {
+              if (f.effects[i].of_kind(k).empty()) continue;
+              carried = true;
+              reported.insert(k);
+            }
+            CHECK(carried);
+          }
+        }
+      }
+    }
+    for (ConsequenceKind k : kinds) {
+      INFO("rule " << rule.name << " never reports consequence " << consequence_kind_name(k) << " on its fixtures");
+      CHECK(reported.count(k));
     }
   }
 }
