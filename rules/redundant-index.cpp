@@ -39,7 +39,9 @@ void check(const StatementView& v, Report& r) {
     if (const Json* e = ast::as(p, "IndexElem")) added.columns.emplace_back(ast::str(*e, "name"));
   if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;
   std::string t = rules::display(*v.effects.target);
-  auto [b, e] = rules::head_span(v, ast::location(*ast::field(n, "relation")));
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  const auto span = rules::head_span(v, ast::location(*ast::field(n, "relation")));
+  const auto b = span.first, e = span.second;
   // Only an index whose columns are a prefix of the new one's, or start with
   // them, can be redundant with it; the first by name (as the table lists
   // them) is reported.
