@@ -542,9 +542,7 @@ std::string section_script(const Migration& m, bool down, std::string_view file_
 
 namespace {
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+bool all_digits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_digit); }
 
 // Plain scripts in a directory named by a number, numbered 1, 2, ... N in
 // replay order (Zitadel's setup step 14: 14/01_disable_inserts.sql ...
@@ -556,11 +554,8 @@ void mark_steps(std::vector<Migration>& ms) {
   for (auto& [dir, scripts] : by_dir) {
     if (scripts.size() < 2 || !all_digits(fs::path(dir).filename().string())) continue;
     bool numbered = true;
-    for (std::size_t k = 0; k < scripts.size() && numbered; ++k) {
-      std::string_view v = scripts[k]->version;
-      v.remove_prefix(std::min(v.find_first_not_of('0'), v.size()));
-      numbered = all_digits(scripts[k]->version) && v == std::to_string(k + 1);
-    }
+    for (std::size_t k = 0; k < scripts.size() && numbered; ++k)
+      numbered = all_digits(scripts[k]->version) && strip_zeros(scripts[k]->version) == std::to_string(k + 1);
     if (numbered)
       for (Migration* m : scripts) m->step = dir;
   }
