@@ -240,6 +240,9 @@ class EmbeddedParser {
       expand(idx, Text{sql_.substr(s.begin, s.end - s.begin), true, s.begin}, origin, 0);
     }
     if (verbatim_bodies_.empty() && out_.statements.size() == top.size()) return;
+    // By position, for verbatim_body's binary search.
+    std::sort(verbatim_bodies_.begin(), verbatim_bodies_.end(),
+              [](const VerbatimBody& a, const VerbatimBody& b) { return a.token_begin < b.token_begin; });
     out_.tokens = splice(out_.tokens);
     reindex_tokens();
   }
@@ -570,17 +573,23 @@ class EmbeddedParser {
     std::uint32_t token_begin, token_end, content;
   };
 
+  // The verbatim body whose literal is token `t`, or nullptr (verbatim_bodies_ is sorted by position).
+  const VerbatimBody* verbatim_body(const Token& t) const {
+    if (t.kind != TokenKind::String) return nullptr;
+    auto it = std::lower_bound(verbatim_bodies_.begin(), verbatim_bodies_.end(), t.begin,
+                               [](const VerbatimBody& b, std::uint32_t at) { return b.token_begin < at; });
+    for (; it != verbatim_bodies_.end() && it->token_begin == t.begin; ++it)
+      if (it->token_end == t.end) return &*it;
+    return nullptr;
+  }
+
   std::vector<Token> splice(const std::vector<Token>& toks) const {
     std::vector<Token> out;
     out.reserve(toks.size());
     std::string_view text = out_.source->text;
     for (const Token& t : toks) {
-      auto it = verbatim_bodies_.end();
-      if (t.kind == TokenKind::String)
-        it = std::find_if(verbatim_bodies_.begin(), verbatim_bodies_.end(), [&](const VerbatimBody& b) {
-          return b.token_begin == t.begin && b.token_end == t.end;
-        });
-      if (it == verbatim_bodies_.end()) {
+      const VerbatimBody* it = verbatim_body(t);
+      if (!it) {
         out.push_back(t);
         continue;
       }

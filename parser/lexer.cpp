@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace migrasafe {
 namespace {
@@ -14,8 +16,22 @@ constexpr bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20
 constexpr bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
 constexpr bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
-bool ident_start(unsigned char c) { return is_alpha(c) || c == '_' || c >= 0x80; }
-bool ident_char(unsigned char c) { return is_alnum(c) || c == '_' || c == '$' || c >= 0x80; }
+constexpr bool ident_start(unsigned char c) { return is_alpha(c) || c == '_' || c >= 0x80; }
+constexpr bool ident_char(unsigned char c) { return is_alnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+// The same classes as one table lookup per byte, for the loops that run over
+// most of a file's bytes (words and white space).
+enum ByteClass : std::uint8_t { kIdentChar = 1, kBlank = 2 /* white space other than a line break */ };
+constexpr std::array<std::uint8_t, 256> kByteClasses = [] {
+  std::array<std::uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    const auto u = static_cast<unsigned char>(c);
+    classes[u] = static_cast<std::uint8_t>((ident_char(u) ? kIdentChar : 0) |
+                                           (is_space(u) && u != '\n' && u != '\r' ? kBlank : 0));
+  }
+  return classes;
+}();
+bool in_class(char c, ByteClass k) { return kByteClasses[static_cast<unsigned char>(c)] & k; }
 
 class Lexer {
  public:
@@ -33,19 +49,23 @@ class Lexer {
         if (copy_data_follows_) copy_data(out);
         continue;
       }
-      if (is_space(c)) { ++i_; continue; }
+      if (in_class(static_cast<char>(c), kBlank)) {
+        do ++i_;
+        while (i_ < s_.size() && in_class(s_[i_], kBlank));
+        continue;
+      }
       std::size_t b = i_;
       bool line_start = at_line_start_;
       at_line_start_ = false;
       Token t{TokenKind::Punct, 0, 0};
       if (c == '-' && peek(1) == '-') {
-        while (i_ < s_.size() && s_[i_] != '\n' && s_[i_] != '\r') ++i_;
+        i_ = line_end(i_ + 2);
         t.kind = TokenKind::LineComment;
       } else if (c == '/' && peek(1) == '*') {
         t.kind = TokenKind::BlockComment;
         t.unterminated = !block_comment();
       } else if (c == '\\' && line_start) {
-        while (i_ < s_.size() && s_[i_] != '\n' && s_[i_] != '\r') ++i_;
+        i_ = line_end(i_ + 1);
         t.kind = TokenKind::MetaCommand;
       } else if ((c == '$' && peek(1) == '{') || (c == '{' && peek(1) == '{')) {
         t.kind = placeholder(c == '{') ? TokenKind::Placeholder : TokenKind::Punct;
@@ -64,7 +84,8 @@ class Lexer {
       } else if (c == '$' && dollar_quote(t)) {
         // handled
       } else if (ident_start(c)) {
-        while (i_ < s_.size() && ident_char(s_[i_])) ++i_;
+        do ++i_;
+        while (i_ < s_.size() && in_class(s_[i_], kIdentChar));
         t.kind = TokenKind::Word;
         // A string prefix (E'', B'', X'', U&'') belongs to the string.
         if (i_ < s_.size() && s_[i_] == '\'' && i_ - b <= 2) {
@@ -92,6 +113,17 @@ class Lexer {
 
  private:
   char peek(std::size_t k) const { return i_ + k < s_.size() ? s_[i_ + k] : '\0'; }
+
+  // The offset of the first line break at or after `from`, or the end.
+  std::size_t line_end(std::size_t from) const {
+    if (from >= s_.size()) return s_.size();
+    const char* p = s_.data() + from;
+    const std::size_t rest = s_.size() - from;
+    const void* lf = std::memchr(p, '\n', rest);
+    const std::size_t to_lf = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - p) : rest;
+    const void* cr = std::memchr(p, '\r', to_lf);  // a lone CR is a line break too
+    return from + (cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - p) : to_lf);
+  }
 
   // i_ is on the opening quote. E'...' strings (backslash_escapes) also end
   // only at an unescaped quote.

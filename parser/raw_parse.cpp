@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 // PostgreSQL's headers define macros (printf, Min, elog...) that C++ headers
@@ -17,6 +19,39 @@ extern "C" {
 }
 
 namespace migrasafe {
+
+// The members or elements of the containers being built, until each is
+// copied to the arena when it closes: a stack whose push is inline (a
+// vector's out-of-line push_back was a tenth of the tree building).
+template <class T>
+class StagingStack {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  std::size_t size() const { return size_; }
+  [[gnu::always_inline]] void push(const T& v) {
+    if (size_ == capacity_) [[unlikely]] grow();
+    data_[size_++] = v;
+  }
+  // Copies the items from `mark` up into `out` and pops them.
+  std::size_t pop_into(std::size_t mark, T* out) {
+    std::size_t count = size_ - mark;
+    for (std::size_t k = 0; k < count; ++k) out[k] = data_[mark + k];  // a few items: no memcpy call
+    size_ = mark;
+    return count;
+  }
+
+ private:
+  [[gnu::noinline]] void grow() {
+    capacity_ = capacity_ ? capacity_ * 2 : 64;
+    auto bigger = std::make_unique_for_overwrite<T[]>(capacity_);
+    if (size_) std::memcpy(static_cast<void*>(bigger.get()), data_.get(), size_ * sizeof(T));
+    data_ = std::move(bigger);
+  }
+  std::unique_ptr<T[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 // Builds the tree of one parse into its JsonDocument's arena, node by node,
 // in the shape libpg_query's JSON has (see parser/gen_raw_nodes.py for the
@@ -118,14 +153,13 @@ class RawTreeBuilder {
     return {out, len};
   }
 
-  void add_member(std::string_view key, JsonNode v) { members_.push_back({key, v}); }
+  void add_member(std::string_view key, JsonNode v) { members_.push({key, v}); }
 
   JsonNode close_object(std::size_t mark) {
     std::size_t count = members_.size() - mark;
     auto* out = static_cast<JsonNode::Member*>(
         doc_.arena_.allocate((count ? count : 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
-    for (std::size_t k = 0; k < count; ++k) new (&out[k]) JsonNode::Member(members_[mark + k]);
-    members_.resize(mark);
+    members_.pop_into(mark, out);
     JsonNode n;
     n.type_ = JsonNode::Type::Object;
     n.u_.members = out;
@@ -136,8 +170,7 @@ class RawTreeBuilder {
   JsonNode close_array(std::size_t mark) {
     std::size_t count = elems_.size() - mark;
     auto* out = static_cast<JsonNode*>(doc_.arena_.allocate((count ? count : 1) * sizeof(JsonNode), alignof(JsonNode)));
-    for (std::size_t k = 0; k < count; ++k) out[k] = elems_[mark + k];
-    elems_.resize(mark);
+    elems_.pop_into(mark, out);
     JsonNode n;
     n.type_ = JsonNode::Type::Array;
     n.u_.elems = out;
@@ -157,8 +190,8 @@ class RawTreeBuilder {
   int depth_ = 0;  // JSON depth of the object or array being filled
   // Members and elements of the objects and arrays being built, copied to
   // the arena when they close.
-  std::vector<JsonNode::Member> members_;
-  std::vector<JsonNode> elems_;
+  StagingStack<JsonNode::Member> members_;
+  StagingStack<JsonNode> elems_;
 };
 
 namespace {
@@ -202,7 +235,7 @@ void RawTreeBuilder::add_any_fields(const Node* n) {
       std::size_t mark = elems_.size();
       for (int i = 0; i < l->length; ++i) {
         long v = nodeTag(n) == T_IntList ? l->elements[i].int_value : static_cast<long>(l->elements[i].oid_value);
-        elems_.push_back(scalar(JsonNode::Type::Int, [&](JsonNode& e) { e.u_.i = v; }));
+        elems_.push(scalar(JsonNode::Type::Int, [&](JsonNode& e) { e.u_.i = v; }));
       }
       JsonNode items = close_array(mark);
       return add_member("items", items);
@@ -238,10 +271,10 @@ JsonNode RawTreeBuilder::node_array(const List* l) {
     const Node* e = static_cast<const Node*>(l->elements[i].ptr_value);
     if (e) {
       JsonNode v = named_node(e);
-      elems_.push_back(v);
+      elems_.push(v);
     } else {
       Level empty(*this);
-      elems_.push_back(close_object(members_.size()));
+      elems_.push(close_object(members_.size()));
     }
   }
   return close_array(mark);

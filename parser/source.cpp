@@ -1,27 +1,56 @@
 #include "parser/source.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace migrasafe {
 
+namespace {
+
+// Whether every byte is below 0x80, eight bytes at a time.
+bool is_ascii(std::string_view text) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  std::size_t i = 0;
+  std::uint64_t high = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    high |= word;
+  }
+  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+  return (high & kHighBits) == 0;
+}
+
+}  // namespace
+
 LineIndex::LineIndex(std::string_view text) : text_(text) {
   line_starts_.push_back(0);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') {
-      line_starts_.push_back(i + 1);
-    } else if (c == '\r') {
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      line_starts_.push_back(i + 1);
+  if (text.find('\r') == std::string_view::npos) {
+    // Only LF breaks (nearly every file): memchr jumps from one to the next.
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr;)
+      line_starts_.push_back(static_cast<std::size_t>(++p - begin));
+  } else {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '\n') {
+        line_starts_.push_back(i + 1);
+      } else if (c == '\r') {
+        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        line_starts_.push_back(i + 1);
+      }
     }
   }
+  ascii_ = is_ascii(text);
+  if (ascii_) return;  // every byte is a code point: no blocks needed
   block_code_points_.reserve(text.size() / kBlock + 1);
   std::size_t code_points = 0;
   for (std::size_t block = 0; block < text.size(); block += kBlock) {
     block_code_points_.push_back(code_points);
     code_points += count_code_points(text.substr(block, kBlock));
   }
-  ascii_ = code_points == text.size();
 }
 
 std::size_t LineIndex::line_end(int line) const {

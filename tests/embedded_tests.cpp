@@ -42,6 +42,29 @@ TEST_CASE("embedded: a DO block's statements are placed exactly, after their par
   CHECK(f.text(f.tokens[f.statements[2].first_token]) == "ALTER");
 }
 
+TEST_CASE("embedded: every body's tokens are spliced in, nested ones included, across many bodies", "[embedded]") {
+  // Bodies are found parent first (a DO block before the EXECUTE string in
+  // it), and the splice looks each one up by position: every body's tokens
+  // must be in the file's tokens, in order, whatever the order they were found in.
+  std::string sql;
+  const int blocks = 40;
+  for (int i = 0; i < blocks; ++i)
+    sql += "DO $do$\nBEGIN\n  EXECUTE 'DROP TABLE t" + std::to_string(i) + "';\n  UPDATE u SET n = " +
+           std::to_string(i) + ";\nEND $do$;\n";
+  auto f = parse(sql);
+  REQUIRE(f.problems.empty());
+  REQUIRE(f.statements.size() == 3 * blocks);
+  CHECK(std::is_sorted(f.tokens.begin(), f.tokens.end(), [](const Token& a, const Token& b) { return a.begin < b.begin; }));
+  for (const Statement& s : f.statements) {
+    if (!s.embedded()) continue;
+    INFO(f.text(s));
+    REQUIRE(s.end_token > s.first_token);
+    CHECK(f.tokens[s.first_token].begin == s.begin);
+    CHECK(f.tokens[s.end_token - 1].end == s.end);
+  }
+  CHECK(f.text(f.tokens[f.statements[3 * blocks - 2].first_token]) == "DROP");  // the last block's EXECUTE string
+}
+
 TEST_CASE("embedded: positions stay exact with CRLF line ends and non-ASCII text before the body", "[embedded]") {
   auto f = parse("-- ünïcödé\r\nCREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\r\nBEGIN\r\n"
                  "  -- é\r\n  DROP TABLE x;\r\nEND $$;");

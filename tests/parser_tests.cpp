@@ -46,6 +46,57 @@ TEST_CASE("line index: columns past the first 1024-byte block, with and without 
   CHECK(w.position(100000).line == 2);  // clamps
 }
 
+TEST_CASE("line index: every offset agrees with a byte-by-byte count, LF-only or with CRs, ASCII or not", "[parser]") {
+  // LineIndex takes shortcuts (memchr when there is no CR, no block counts
+  // for ASCII text): each must give what counting byte by byte gives.
+  auto expected = [](std::string_view text, std::size_t offset) {
+    Position p;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+      bool crlf = text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+      if (text[i] == '\n' || (text[i] == '\r' && !crlf)) {
+        ++p.line;
+        p.column = 1;
+      } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {  // the CR of a CRLF is on its line
+        ++p.column;
+      }
+    }
+    return p;
+  };
+  const std::string texts[] = {
+      "SELECT 1;\nSELECT 2;\n\n-- end\n",
+      "ab\r\ncd\n\ref\r",                           // CRLF, LF, lone CR, CR at the end
+      "caf\xC3\xA9;\nx\n" + std::string(1030, 'y') + "\xE2\x82\xAC z",  // UTF-8, past a block
+      "a\xE9" "b\nc\xFF",                            // Latin-1 bytes: above 0x7F, no continuation bytes
+      std::string(13, 'x') + "\xC3\xA9",              // the multibyte character in the tail after 8-byte words
+  };
+  for (const std::string& text : texts) {
+    LineIndex idx(text);
+    for (std::size_t offset = 0; offset <= text.size(); ++offset) {
+      INFO("text " << text.substr(0, 20) << ", offset " << offset);
+      Position got = idx.position(offset), want = expected(text, offset);
+      CHECK(got.line == want.line);
+      CHECK(got.column == want.column);
+    }
+  }
+}
+
+TEST_CASE("lexer: a line comment or meta-command ends at the first LF or CR, or at the end", "[parser]") {
+  auto span = [](const std::string& sql, std::size_t k) {
+    auto toks = lex(sql);
+    REQUIRE(toks.size() > k);
+    return std::string(sql.substr(toks[k].begin, toks[k].end - toks[k].begin));
+  };
+  CHECK(span("-- a\nSELECT", 0) == "-- a");
+  CHECK(span("-- a\rSELECT", 0) == "-- a");
+  CHECK(span("-- a\r\nSELECT", 0) == "-- a");
+  CHECK(span("-- a \r b\nSELECT", 0) == "-- a ");  // a CR before the LF
+  CHECK(span("SELECT 1 -- to the end", 2) == "-- to the end");
+  CHECK(span("--", 0) == "--");
+  CHECK(span("\\set x 1\rSELECT", 0) == "\\set x 1");
+  CHECK(span("\\echo done", 0) == "\\echo done");
+  CHECK(lex("-- a\rSELECT")[1].kind == TokenKind::Word);
+}
+
 TEST_CASE("statements carry exact spans without comments or the semicolon", "[parser]") {
   auto f = parse("-- lead comment\nCREATE TABLE a (id int); /* x */ SELECT 1;\n\n  DROP TABLE a");
   REQUIRE(f.statements.size() == 3);
