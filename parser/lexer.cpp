@@ -58,7 +58,18 @@ class Lexer {
       bool line_start = at_line_start_;
       at_line_start_ = false;
       Token t{TokenKind::Punct, 0, 0};
-      if (c == '-' && peek(1) == '-') {
+      // Words first: the most common tokens, and no other branch starts at a letter, '_' or a byte above 0x7F.
+      if (ident_start(c)) {
+        do ++i_;
+        while (i_ < s_.size() && in_class(s_[i_], kIdentChar));
+        t.kind = TokenKind::Word;
+        // A string prefix (E'', B'', X'', U&'') belongs to the string.
+        if (i_ < s_.size() && s_[i_] == '\'' && i_ - b <= 2) {
+          bool esc = (i_ - b == 1) && (c == 'e' || c == 'E');
+          t.kind = TokenKind::String;
+          t.unterminated = !quoted('\'', esc);
+        }
+      } else if (c == '-' && peek(1) == '-') {
         i_ = line_end(i_ + 2);
         t.kind = TokenKind::LineComment;
       } else if (c == '/' && peek(1) == '*') {
@@ -83,16 +94,6 @@ class Lexer {
         t.kind = TokenKind::Param;
       } else if (c == '$' && dollar_quote(t)) {
         // handled
-      } else if (ident_start(c)) {
-        do ++i_;
-        while (i_ < s_.size() && in_class(s_[i_], kIdentChar));
-        t.kind = TokenKind::Word;
-        // A string prefix (E'', B'', X'', U&'') belongs to the string.
-        if (i_ < s_.size() && s_[i_] == '\'' && i_ - b <= 2) {
-          bool esc = (i_ - b == 1) && (c == 'e' || c == 'E');
-          t.kind = TokenKind::String;
-          t.unterminated = !quoted('\'', esc);
-        }
       } else if (is_digit(c) || (c == '.' && is_digit(static_cast<unsigned char>(peek(1))))) {
         while (i_ < s_.size() && (is_alnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
           if (s_[i_] == '.' && peek(1) == '.') break;  // 1..2 is not a number
