@@ -166,27 +166,37 @@ struct BodyStatement {
   std::optional<ForLoop> loop = std::nullopt;  // the innermost FOR ... IN query loop around it
 };
 
-void collect_statements(const Json& node, std::vector<BodyStatement>& out, std::optional<ForLoop> loop = std::nullopt) {
+// The loop (if any) is passed down by pointer, and scalars are not visited:
+// this walk goes over every node of every body's tree.
+void collect_statements(const Json& node, std::vector<BodyStatement>& out, const ForLoop* loop = nullptr) {
   if (node.is_array()) {
-    for (const Json& e : node) collect_statements(e, out, loop);
+    for (const Json& e : node)
+      if (e.is_object() || e.is_array()) collect_statements(e, out, loop);
     return;
   }
   if (!node.is_object()) return;
+  ForLoop here;
   if (const Json* fors = ast::as(node, "PLpgSQL_stmt_fors")) {
     const Json* query = ast::field(*fors, "query");
     const Json* e = query ? ast::as(*query, "PLpgSQL_expr") : nullptr;
     const Json* var = ast::field(*fors, "var");
     const Json* record = var ? ast::as(*var, "PLpgSQL_rec") : nullptr;
-    if (e && record) loop = ForLoop{ast::str(*e, "query"), ast::str(*record, "refname")};
+    if (e && record) {
+      here = ForLoop{ast::str(*e, "query"), ast::str(*record, "refname")};
+      loop = &here;
+    }
   }
   const Json* execsql = ast::as(node, "PLpgSQL_stmt_execsql");
   const Json* dynexecute = ast::as(node, "PLpgSQL_stmt_dynexecute");
   if (const Json* fields = execsql ? execsql : dynexecute) {
     const Json* expr = execsql ? ast::field(*fields, "sqlstmt") : ast::field(*fields, "query");
-    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr)
-      out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr, loop});
+    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr) {
+      out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr});
+      if (loop) out.back().loop = *loop;
+    }
   }
-  for (const auto& [key, value] : node.items()) collect_statements(value, out, loop);
+  for (const auto& [key, value] : node.items())
+    if (value.is_object() || value.is_array()) collect_statements(value, out, loop);
 }
 
 // Whether `query` reads a field of `record` (`record.column`).

@@ -113,9 +113,16 @@ class JsonParser {
   std::string_view string() {
     ++p_;  // opening quote
     const char* start = p_;
-    while (p_ != end_ && *p_ != '"' && *p_ != '\\') ++p_;
-    if (p_ == end_) fail("unterminated string");
-    if (*p_ == '"') return {start, static_cast<std::size_t>(p_++ - start)};
+    // To the closing quote or the first backslash, whichever comes first (memchr: long strings are whole queries).
+    const auto* quote = static_cast<const char*>(std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_)));
+    const char* scan_end = quote ? quote : end_;
+    const auto* backslash = static_cast<const char*>(std::memchr(p_, '\\', static_cast<std::size_t>(scan_end - p_)));
+    if (!quote && !backslash) fail("unterminated string");
+    if (!backslash) {
+      p_ = quote + 1;
+      return {start, static_cast<std::size_t>(quote - start)};
+    }
+    p_ = backslash;
     std::string decoded(start, p_);
     while (p_ != end_ && *p_ != '"') {
       if (*p_ != '\\') {

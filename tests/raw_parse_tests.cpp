@@ -364,3 +364,19 @@ TEST_CASE("raw parse: the whole corpus reads as libpg_query's JSON", "[.raw-pars
   CHECK(files.size() > 1000);
   CHECK(counts.nodes > 1'000'000);
 }
+
+TEST_CASE("JSON reader: strings with and without escapes, anywhere in the string, and unterminated ones", "[raw-parse]") {
+  // PL/pgSQL trees still come as JSON: a string is found with memchr up to
+  // its closing quote or its first backslash, then decoded from there.
+  auto doc = JsonDocument::parse(
+      R"({"a":"plain","b":"\"q\" first","c":"tab\tthen \\ and \u00e9","d":"","e":"no escape here, \"one\" later"})");
+  const JsonNode& root = doc->root();
+  CHECK(root.get("a")->as_string() == "plain");
+  CHECK(root.get("b")->as_string() == "\"q\" first");
+  CHECK(root.get("c")->as_string() == "tab\tthen \\ and \xC3\xA9");
+  CHECK(root.get("d")->as_string() == "");
+  CHECK(root.get("e")->as_string() == "no escape here, \"one\" later");
+  CHECK_THROWS_AS(JsonDocument::parse(R"({"a":"never closed)"), std::runtime_error);
+  CHECK_THROWS_AS(JsonDocument::parse(R"({"a":"escaped quote only\")"), std::runtime_error);
+  CHECK_THROWS_AS(JsonDocument::parse(R"({"a":")"), std::runtime_error);
+}
