@@ -32,7 +32,7 @@ TEST_CASE("check does not load libpq: only commands that connect do", "[cli][sta
   fs::path dir = testing::fresh_dir("startup", "libpq");
   testing::write_file(dir / "0001_a.sql", "CREATE TABLE t (id bigint);\n");
   std::string check = run_listing_libraries("check --format json 0001_a.sql", dir);
-  REQUIRE(check.find("libpg_query") != std::string::npos);  // the loader did list the libraries
+  REQUIRE(check.find("libc.so") != std::string::npos);  // the loader did list the libraries (libpg_query is linked in)
   CHECK(check.find("\"statement_count\": 1") != std::string::npos);  // and the file was checked
   CHECK(check.find("libpq.so") == std::string::npos);
 
