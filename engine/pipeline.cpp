@@ -1,11 +1,10 @@
 #include "engine/pipeline.h"
 
 #include <pthread.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
+#include <algorithm>
 #include <condition_variable>
+#include <numeric>
 #include <memory>
 #include <cstdlib>
 #include <stdexcept>
@@ -32,15 +31,10 @@ std::optional<std::string> Pipeline::read_script(const std::string& path, std::s
 }
 
 void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
-#ifdef __GLIBC__
-  // Parse workers allocate the trees and results that the replay thread
-  // frees. With an malloc arena per thread (glibc's default), memory freed
-  // into one arena is not reused by the other thread's allocations; one
-  // arena measured 4 MB (7 %) less peak memory on the corpus and on a 4 MB
-  // file, with no change in CPU time at these two threads.
-  static const bool one_arena = mallopt(M_ARENA_MAX, 1) == 1;
-  (void)one_arena;
-#endif
+  // malloc keeps glibc's default, an arena per thread. One shared arena
+  // (M_ARENA_MAX=1) saved 4 MB of peak memory, but every thread then
+  // allocates under one lock: with sets replaying side by side that doubled
+  // the corpus run's CPU time (mostly waiting on the lock) and cost a third of its wall time.
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256u << 20);
@@ -82,11 +76,13 @@ void Pipeline::parse(UnitState& unit) {
       internal_error(s, e);
     }
   }
+  std::optional<ParsedFile> context_up;
   try {
-    pair_scripts(unit);
+    context_up = pair_scripts(unit);
   } catch (const std::exception& e) {
     internal_error(unit.scripts.front(), e);
   }
+  read_undone(unit, context_up);
 }
 
 void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
@@ -131,9 +127,9 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
   }
 }
 
-void Pipeline::pair_scripts(UnitState& unit) {
+std::optional<ParsedFile> Pipeline::pair_scripts(UnitState& unit) {
   const Migration* m = unit.unit->migration;
-  if (!m) return;
+  if (!m) return std::nullopt;
   auto find = [&](ScriptPart part) -> ScriptState* {
     for (ScriptState& s : unit.scripts)
       if (s.ref.part == part && s.parsed) return &s;
@@ -161,12 +157,29 @@ void Pipeline::pair_scripts(UnitState& unit) {
   }
   // The down script's up script (what it is expected to undo).
   if (down && !up) {
-    if (sections) {
-      unit.context_up = parse_file(
+    if (sections)
+      return parse_file(
           std::make_shared<const SourceFile>(down->original->path, section_script(*m, false, down->original->text)));
-    } else if (std::string err; !down->role.up_path.empty()) {
+    if (std::string err; !down->role.up_path.empty())
       if (auto text = read_script(down->role.up_path, err))
-        unit.context_up = parse_file(std::make_shared<const SourceFile>(down->role.up_path, std::move(*text)));
+        return parse_file(std::make_shared<const SourceFile>(down->role.up_path, std::move(*text)));
+  }
+  return std::nullopt;
+}
+
+void Pipeline::read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up) {
+  // What the up script did, for its down script: read here, from the up
+  // script's parse, before the up script's replay frees its trees.
+  for (ScriptState& s : unit.scripts) {
+    if (s.ref.part != ScriptPart::Down || !s.parsed) continue;
+    const ParsedFile* up = context_up ? &*context_up : nullptr;
+    for (const ScriptState& u : unit.scripts)
+      if (u.ref.part == ScriptPart::Up && u.parsed) up = &*u.parsed;
+    try {
+      if (up) unit.undone = Context::undone_by(*up, options_for(*unit.unit, s).analysis);
+    } catch (const std::exception& e) {
+      internal_error(s, e);
+      s.parsed.reset();
     }
   }
 }
@@ -186,22 +199,6 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) co
 }
 
 void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
-  // What the up script did, for its down script: read before the up
-  // script's analysis frees its trees.
-  std::optional<UndoneMigration> undone;
-  for (ScriptState& s : unit.scripts) {
-    if (s.ref.part != ScriptPart::Down || !s.parsed) continue;
-    const ParsedFile* up = unit.context_up ? &*unit.context_up : nullptr;
-    for (const ScriptState& u : unit.scripts)
-      if (u.ref.part == ScriptPart::Up && u.parsed) up = &*u.parsed;
-    try {
-      if (up) undone = Context::undone_by(*up, options_for(*unit.unit, s).analysis);
-    } catch (const std::exception& e) {
-      internal_error(s, e);
-      s.parsed.reset();
-    }
-  }
-  unit.context_up.reset();
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed) continue;
     const std::string& path = in_.inputs[s.ref.input].path;
@@ -210,7 +207,7 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
       throw_if_test_internal_error(path);
       LintOptions o = options_for(*unit.unit, s);
       if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
-      const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && undone ? &*undone : nullptr;
+      const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
       s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history);
     } catch (const std::exception& e) {
       s.result = FileResult{};
@@ -245,6 +242,13 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>&
     if (set >= sets.size()) sets.resize(set + 1);
     sets[set].units.push_back(k);
   }
+  // The longest sets first: a set's replay is a serial chain, so a run lasts
+  // at least as long as its longest one; started first, it runs beside the
+  // shorter ones instead of after them.
+  std::vector<std::size_t> set_order(sets.size());
+  std::iota(set_order.begin(), set_order.end(), 0);
+  std::stable_sort(set_order.begin(), set_order.end(),
+                   [&](std::size_t a, std::size_t b) { return sets[a].units.size() > sets[b].units.size(); });
   std::vector<char> parsed(units.size(), 0);
   std::vector<std::unique_ptr<UnitState>> states(units.size());  // from its parse until it is replayed
   // Parse threads stay at most this many units ahead of a set's replay, and
@@ -259,7 +263,7 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>&
   enum class Task { None, Parse, Replay };
   // Under `mutex`: the next task, claimed. Replays come first (they free trees).
   auto claim = [&](std::size_t& set_index, std::size_t& unit) {
-    for (std::size_t s = 0; s < sets.size(); ++s) {
+    for (std::size_t s : set_order) {
       SetQueue& q = sets[s];
       if (!q.replaying && q.next_replay < q.units.size() && parsed[q.units[q.next_replay]]) {
         q.replaying = true;
@@ -269,7 +273,7 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>&
       }
     }
     if (parsed_ahead >= kMaxParsedAheadInAll) return Task::None;
-    for (std::size_t s = 0; s < sets.size(); ++s) {
+    for (std::size_t s : set_order) {
       SetQueue& q = sets[s];
       if (q.next_parse < q.units.size() && q.next_parse < q.next_replay + kMaxParsedAhead) {
         set_index = s;

@@ -35,7 +35,8 @@ struct ScriptState {
 struct UnitState {
   const WorkUnit* unit = nullptr;
   std::vector<ScriptState> scripts;
-  std::optional<ParsedFile> context_up, context_down;  // read from disk for the other script
+  std::optional<ParsedFile> context_down;  // read from disk for the up script's reversal check
+  std::optional<UndoneMigration> undone;   // what the up script did, for the down script (read at parse time)
 };
 
 // What the pipeline reads: the session's configuration and the run's inputs.
@@ -79,7 +80,9 @@ class Pipeline {
   // A script's text: the session's buffer of `path`, else the file on disk.
   std::optional<std::string> read_script(const std::string& path, std::string& error) const;
   void parse_script(const WorkUnit& unit, ScriptState& s);
-  void pair_scripts(UnitState& unit);
+  // Pairs up and down scripts; returns the up script's parse when it was read for the down script alone.
+  std::optional<ParsedFile> pair_scripts(UnitState& unit);
+  void read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up);
   LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
   void internal_error(ScriptState& s, const std::exception& e);
   PipelineInputs in_;

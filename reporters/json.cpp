@@ -10,20 +10,21 @@ namespace migrasafe {
 namespace {
 
 // Writes the elements [0, n) of the array open in `w`, element i by
-// write(writer, i), in order. With `parallel`, batches of them are formatted
-// on all cores and then written (a run's report is a large share of its
-// time); a batch at a time, so the text held stays bounded.
+// write(writer, i), in order. With `parallel`, batches of `batch` elements
+// are formatted on all cores and then written (a run's report is a large
+// share of its time); a batch at a time, so the text held stays bounded.
+// Each batch starts its helper threads: a batch must be large enough to pay
+// for that (a file's entry can be large; a statement's is a few hundred bytes).
 template <class Write>
-void write_elements(JsonWriter& w, std::size_t n, bool parallel, const Write& write) {
-  constexpr std::size_t kBatch = 64;
+void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t batch, const Write& write) {
   const unsigned helpers = parallel && n > 1 ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0;
   if (helpers == 0) {
     for (std::size_t i = 0; i < n; ++i) write(w, i);
     return;
   }
-  std::vector<std::string> entries(std::min(kBatch, n));
-  for (std::size_t from = 0; from < n; from += kBatch) {
-    const std::size_t count = std::min(kBatch, n - from);
+  std::vector<std::string> entries(std::min(batch, n));
+  for (std::size_t from = 0; from < n; from += batch) {
+    const std::size_t count = std::min(batch, n - from);
     const bool first = w.empty_container();
     std::atomic<std::size_t> next{0};
     auto format = [&] {
@@ -123,7 +124,8 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
   w.key("statements");
   w.begin_array();
   auto findings = findings_by_statement(f);
-  write_elements(w, f.parsed.statements.size(), parallel,
+  constexpr std::size_t kStatementsPerBatch = 1024;
+  write_elements(w, f.parsed.statements.size(), parallel, kStatementsPerBatch,
                  [&](JsonWriter& sw, std::size_t i) { write_statement(sw, f, i, findings[i]); });
   w.end_array();
   w.key("findings");
@@ -182,7 +184,8 @@ void write_json(std::ostream& out, const RunResult& run) {
   // The files' entries are most of the report: formatted on all cores, by
   // file, or by statement when there is one file.
   const bool one_file = run.files.size() == 1;
-  write_elements(w, run.files.size(), !one_file,
+  constexpr std::size_t kFilesPerBatch = 64;
+  write_elements(w, run.files.size(), !one_file, kFilesPerBatch,
                  [&](JsonWriter& fw, std::size_t i) { write_file(fw, run.files[i], one_file); });
   w.end_array();
   Counts c = count(run);

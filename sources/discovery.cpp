@@ -30,10 +30,9 @@ bool is_sql(const fs::path& p) {
 
 // Why `p` cannot be read as a migration, or nullopt for a regular file (or a
 // symlink to one). FIFOs, devices and sockets are refused: a device such as
-// /dev/zero never ends, and a FIFO can be read only once.
-std::optional<std::string> not_a_file(const fs::path& p) {
-  std::error_code ec;
-  fs::file_status st = fs::status(p, ec);
+// /dev/zero never ends, and a FIFO can be read only once. `st` and `ec`:
+// fs::status(p) and its error, when the caller has them already.
+std::optional<std::string> not_a_file(const fs::path& p, fs::file_status st, std::error_code ec) {
   if (ec == std::errc::too_many_symbolic_link_levels) return "symbolic link loop (too many levels of symbolic links)";
   switch (st.type()) {
     case fs::file_type::regular: return std::nullopt;
@@ -47,6 +46,12 @@ std::optional<std::string> not_a_file(const fs::path& p) {
       return "no such file or directory";
     default: return ec ? ec.message() : "not a regular file";
   }
+}
+
+std::optional<std::string> not_a_file(const fs::path& p) {
+  std::error_code ec;
+  fs::file_status st = fs::status(p, ec);
+  return not_a_file(p, st, ec);
 }
 
 // The *.sql files below `dir`, in sorted order, skipping hidden directories
@@ -64,7 +69,10 @@ std::vector<std::string> sql_files_under(const fs::path& dir, std::vector<InputE
       continue;
     }
     if (!is_sql(it->path())) continue;
-    if (auto why = not_a_file(it->path())) errors.push_back({it->path().string(), *why});
+    // The entry knows a plain file's type from the directory listing: no stat.
+    std::error_code file_ec;
+    if (it->is_regular_file(file_ec)) out.push_back(it->path().string());
+    else if (auto why = not_a_file(it->path())) errors.push_back({it->path().string(), *why});
     else out.push_back(it->path().string());
   }
   if (ec) errors.push_back({dir.string(), "cannot read directory: " + ec.message()});
@@ -81,15 +89,18 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
   // One file named twice ("db" and "$PWD/db", or through a symlink) is
   // analysed once, under the first spelling given.
   std::set<fs::path> seen;
-  auto add_file = [&](const std::string& p) {
-    if (auto why = not_a_file(p)) errors.push_back({p, *why});
-    else if (seen.insert(real_path(p)).second) files.push_back({p, false});
+  auto add_regular_file = [&](const std::string& p) {
+    if (seen.insert(real_path(p)).second) files.push_back({p, false});
+  };
+  auto add_file = [&](const std::string& p, fs::file_status st, std::error_code ec) {
+    if (auto why = not_a_file(p, st, ec)) errors.push_back({p, *why});
+    else add_regular_file(p);
   };
   auto add_directory = [&](const std::string& dir) {
     std::size_t errors_before = errors.size();
     auto found = sql_files_under(dir, errors);
     if (found.empty() && errors.size() == errors_before) errors.push_back({dir, "directory contains no .sql files"});
-    for (const auto& f : found) add_file(f);
+    for (const auto& f : found) add_regular_file(f);
   };
   std::optional<std::size_t> stdin_at;
   for (const std::string& arg : args) {
@@ -98,20 +109,25 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
       files.push_back({stdin_name.empty() ? std::string(kStdinName) : stdin_name, true, !stdin_name.empty()});
       continue;
     }
+    // One stat per path named (a file list can name thousands).
     std::error_code ec;
-    bool present = fs::exists(fs::symlink_status(arg, ec));
-    if (fs::is_directory(arg, ec)) {
+    fs::file_status st = fs::status(arg, ec);
+    std::error_code link_ec;
+    bool present = fs::exists(st) || fs::exists(fs::symlink_status(arg, link_ec));  // a dangling symlink is present
+    if (fs::is_directory(st)) {
       add_directory(arg);
     } else if (present || !has_glob_syntax(arg)) {
-      add_file(arg);  // or the reason it cannot be read
+      add_file(arg, st, ec);  // or the reason it cannot be read
     } else {
       std::string error;
       auto found = expand_glob(arg, error);
       if (!error.empty()) errors.push_back({arg, error});
       else if (found.empty()) errors.push_back({arg, "pattern matches no files"});
       for (const auto& f : found) {
-        if (fs::is_directory(f, ec)) add_directory(f);
-        else add_file(f);
+        std::error_code found_ec;
+        fs::file_status found_st = fs::status(f, found_ec);
+        if (fs::is_directory(found_st)) add_directory(f);
+        else add_file(f, found_st, found_ec);
       }
     }
   }
@@ -212,11 +228,12 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
     // A named pipe is read once here (`--schema <(pg_dump -s db)`); discover()
     // refuses it among the migrations, which are read more than once.
     std::error_code ec;
-    if (auto why = not_a_file(f.path); why && !fs::is_fifo(f.path, ec)) {
+    fs::file_status st = fs::status(f.path, ec);
+    if (auto why = not_a_file(f.path, st, ec); why && !fs::is_fifo(st)) {
       error = *why;
       return std::nullopt;
     }
-    if (auto size = fs::file_size(f.path, ec); !ec && fs::is_regular_file(f.path, ec)) {
+    if (auto size = fs::is_regular_file(st) ? fs::file_size(f.path, ec) : 0; !ec && fs::is_regular_file(st)) {
       if (size > limit) {
         error = too_large(size, true);
         return std::nullopt;

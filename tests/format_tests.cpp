@@ -506,14 +506,14 @@ TEST_CASE("json: files formatted in parallel batches come out in order, as one s
   // Byte for byte what a writer of the whole document in one pass gives (two-space indent, ": ").
   CHECK(r.out == doc.dump(2) + "\n");
 
-  // One file: its statements are the batches.
+  // One file: its statements are the batches (1,024 a batch: here two full ones and part of a third).
   std::string sql;
-  for (int i = 0; i < 200; ++i) sql += "CREATE INDEX i" + std::to_string(i) + " ON t (c" + std::to_string(i % 7) + ");\n";
+  for (int i = 0; i < 2100; ++i) sql += "CREATE INDEX i" + std::to_string(i) + " ON t (c" + std::to_string(i % 7) + ");\n";
   testing::write_file(dir / "one.sql", sql);
   auto one = testing::run_cli("check --format json " + (dir / "one.sql").string());
   REQUIRE(one.exit_code == 1);
   nlohmann::ordered_json single = nlohmann::ordered_json::parse(one.out);
-  REQUIRE(single["files"][0]["statements"].size() == 200);
-  CHECK(single["files"][0]["statements"][199]["line"] == 200);
+  REQUIRE(single["files"][0]["statements"].size() == 2100);
+  for (int i : {0, 1023, 1024, 2047, 2048, 2099}) CHECK(single["files"][0]["statements"][i]["line"] == i + 1);
   CHECK(one.out == single.dump(2) + "\n");
 }

@@ -70,12 +70,13 @@ TEST_CASE("session: sets replayed side by side each see their own history, in or
   // Eight projects, each a chain where every migration's findings depend on
   // the one before it (a column widened from the type the previous migration
   // set): the sets replay on several threads at once, each in its order.
+  // They differ in length, so the longest, which replays first, is not the first named.
   fs::path root = testing::fresh_dir("session", "parallel-sets");
   std::vector<std::string> dirs;
   for (int p = 0; p < 8; ++p) {
     fs::path dir = root / ("p" + std::to_string(p));
     testing::write_file(dir / "000_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY, c varchar(10));\n");
-    for (int m = 1; m <= 12; ++m) {
+    for (int m = 1; m <= 6 + p; ++m) {
       // Widening (safe after the previous step) or narrowing (rewrites), by project and step.
       int len = (m + p) % 3 == 0 ? 5 + m : 10 + 10 * m;
       char name[32];
@@ -93,10 +94,10 @@ TEST_CASE("session: sets replayed side by side each see their own history, in or
   RunResult all = together.run(dirs);
   REQUIRE(!all.failure);
   std::size_t rewrites = 0;
-  for (const std::string& dir : dirs) {
+  for (std::size_t p = 0; p < dirs.size(); ++p) {
     LintSession alone(default_config());
-    RunResult one = alone.run({dir});
-    REQUIRE(one.files.size() == 13);
+    RunResult one = alone.run({dirs[p]});
+    REQUIRE(one.files.size() == 7 + p);  // 000 and 6 + p migrations
     for (const FileResult& f : one.files) {
       INFO(f.path);
       CHECK(findings(file_named(all, f.path)) == findings(f));
@@ -104,7 +105,7 @@ TEST_CASE("session: sets replayed side by side each see their own history, in or
     }
   }
   CHECK(rewrites > 0);
-  CHECK(rewrites < 8 * 12);  // the widenings are judged safe: each saw the type before it
+  CHECK(rewrites < 8 * 6 + 28);  // the widenings are judged safe: each saw the type before it
 }
 
 TEST_CASE("session: two project directories on the command line do not share tables", "[session][cli]") {
@@ -112,6 +113,27 @@ TEST_CASE("session: two project directories on the command line do not share tab
   auto r = testing::run_cli("check --format gcc a b", root.string());
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("b/001_widen.sql:1:22: warning: changing the type of `accounts.email`") != std::string::npos);
+}
+
+TEST_CASE("session: a down script is judged with what its up script did, the up script checked with it or not",
+          "[session][cli]") {
+  // The down script drops the column its up script added (undoing it: no
+  // finding) and one the history had before (data loss). What the up script
+  // did is read at parse time, from the up script's parse, or from its file
+  // on disk when only the down script is named.
+  fs::path d = testing::fresh_dir("session", "down-undoes-up");
+  testing::write_file(d / "0_u.up.sql", "CREATE TABLE u (id int PRIMARY KEY, keep int);\n");
+  testing::write_file(d / "0_u.down.sql", "DROP TABLE u;\n");
+  testing::write_file(d / "1_a.up.sql", "ALTER TABLE u ADD COLUMN added int;\n");
+  testing::write_file(d / "1_a.down.sql",
+                      "SET lock_timeout = '1s';\nALTER TABLE u DROP COLUMN added;\nALTER TABLE u DROP COLUMN keep;\n");
+  for (const std::string& paths : {std::string("."), std::string("./1_a.down.sql")}) {
+    INFO(paths);
+    auto r = testing::run_cli("check --format gcc " + paths, d.string());
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("1_a.down.sql:3:15: error") != std::string::npos);  // keep: its data is lost
+    CHECK(r.out.find("1_a.down.sql:2:") == std::string::npos);         // added: the up script's own column
+  }
 }
 
 TEST_CASE("session: relint judges the unsaved text with the history before it", "[session]") {
