@@ -186,7 +186,7 @@ void collect_statements(const Json& node, std::vector<BodyStatement>& out, std::
     if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr)
       out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr, loop});
   }
-  for (const auto& [key, value] : node.items()) collect_statements(value, out, loop);
+  for (const auto& member : node.items()) collect_statements(member.value, out, loop);
 }
 
 // Whether `query` reads a field of `record` (`record.column`).
@@ -333,7 +333,7 @@ class EmbeddedParser {
     for (std::size_t k = 0; k < stmts.size(); ++k) {
       if (!stmts[k].is_object() || stmts[k].size() != 1) continue;
       Statement st;
-      st.set_kind(stmts[k].members_begin()->key);
+      st.set_kind(stmts[k].members_begin()->key());
       st.node = stmts[k].members_begin()->value;
       st.parent = static_cast<int>(idx);
       st.exact = placed;
