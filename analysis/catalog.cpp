@@ -439,8 +439,8 @@ class ViewReader {
     for (const Json& t : ast::list(s, "targetList"))
       if (const Json* rt = ast::as(t, "ResTarget")) outputs.insert(std::string(ast::str(*rt, "name")));
     for (const Json* q : deferred) expression(*q, chain, ctes, outputs);
-    for (const auto& [key, value] : s.items())
-      if (key != "fromClause" && key != "withClause") expression(value, chain, ctes, outputs);
+    for (const auto& member : s.items())
+      if (member.key() != "fromClause" && member.key() != "withClause") expression(member.value, chain, ctes, outputs);
   }
 
  private:
@@ -502,7 +502,7 @@ class ViewReader {
       return;
     }
     if (const Json* s = ast::as(n, "SelectStmt")) return select(*s, chain, ctes);
-    for (const auto& [key, value] : n.items()) expression(value, chain, ctes, outputs);
+    for (const auto& member : n.items()) expression(member.value, chain, ctes, outputs);
   }
 
   // PostgreSQL expands * when the view is created: later columns are not part of it.

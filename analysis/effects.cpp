@@ -387,8 +387,8 @@ class Builder {
       return;
     }
     if (kind == "FuncCall" && runs) function_call(ast::inner(node));
-    for (const auto& [key, value] : node.items())
-      if (key != "intoClause") read_node(value, ctes, runs);  // SELECT INTO: the table it creates
+    for (const auto& member : node.items())
+      if (member.key() != "intoClause") read_node(member.value, ctes, runs);  // SELECT INTO: the table it creates
   }
 
   void function_call(const Json& call) {

@@ -71,7 +71,7 @@ void walk(const Json& node, Volatility& worst, std::string* culprit, const Funct
     // CURRENT_TIMESTAMP, CURRENT_USER, ...: stable for the transaction.
     if (rank(Volatility::Stable) > rank(worst)) worst = Volatility::Stable;
   }
-  for (const auto& [key, value] : node.items()) walk(value, worst, culprit, user);
+  for (const auto& member : node.items()) walk(member.value, worst, culprit, user);
 }
 
 }  // namespace

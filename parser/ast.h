@@ -72,7 +72,7 @@ inline long num(const Json& node, FieldName key, long fallback = 0) {
 
 // A wrapped node is {"Kind": {...}}; these read its kind and its fields.
 inline std::string_view kind(const Json& wrapped) {
-  return wrapped.is_object() && wrapped.size() == 1 ? wrapped.members_begin()->key : std::string_view();
+  return wrapped.is_object() && wrapped.size() == 1 ? wrapped.members_begin()->key() : std::string_view();
 }
 inline const Json& inner(const Json& wrapped) { return wrapped.members_begin()->value; }
 
@@ -99,9 +99,9 @@ void walk(const Json& node, F&& f) {
   } else if (node.is_object()) {
     // Node kinds are capitalised ("ColumnRef"); field names are not.
     const auto* m = node.members_begin();
-    if (node.size() == 1 && m->value.is_object() && !m->key.empty() && m->key[0] >= 'A' && m->key[0] <= 'Z')
-      f(m->key, m->value);
-    for (const auto& [key, value] : node.items()) walk(value, f);
+    if (node.size() == 1 && m->value.is_object() && !m->key().empty() && m->key()[0] >= 'A' && m->key()[0] <= 'Z')
+      f(m->key(), m->value);
+    for (const auto& member : node.items()) walk(member.value, f);
   }
 }
 

@@ -195,8 +195,8 @@ void collect_statements(const Json& node, std::vector<BodyStatement>& out, const
       if (loop) out.back().loop = *loop;
     }
   }
-  for (const auto& [key, value] : node.items())
-    if (value.is_object() || value.is_array()) collect_statements(value, out, loop);
+  for (const auto& member : node.items())
+    if (member.value.is_object() || member.value.is_array()) collect_statements(member.value, out, loop);
 }
 
 // Whether `query` reads a field of `record` (`record.column`).
@@ -346,7 +346,7 @@ class EmbeddedParser {
     for (std::size_t k = 0; k < stmts.size(); ++k) {
       if (!stmts[k].is_object() || stmts[k].size() != 1) continue;
       Statement st;
-      st.set_kind(stmts[k].members_begin()->key);
+      st.set_kind(stmts[k].members_begin()->key());
       st.node = stmts[k].members_begin()->value;
       st.parent = static_cast<int>(idx);
       st.exact = placed;

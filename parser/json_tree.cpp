@@ -26,7 +26,7 @@ void* TreeArena::allocate_in_new_block(std::size_t bytes) {
 const JsonNode* JsonNode::get(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;
   for (const Member* m = u_.members; m != u_.members + size_; ++m)
-    if (m->key == key) return &m->value;
+    if (m->key() == key) return &m->value;
   return nullptr;
 }
 

@@ -53,6 +53,10 @@ class JsonNode {
   friend class JsonParser;
   friend class RawTreeBuilder;
   Type type_ = Type::Null;
+  // In a member's value: the length of the member's key, kept here in what
+  // would be padding so that a member takes 24 bytes instead of 32 (members
+  // are most of a tree's memory).
+  std::uint16_t key_size_ = 0;
   std::uint32_t size_ = 0;
   union {
     bool b;
@@ -65,9 +69,21 @@ class JsonNode {
 };
 
 struct JsonNode::Member {
-  std::string_view key;
+  // Keys are field and node names: a longer one is a malformed tree.
+  static constexpr std::size_t kMaxKeySize = UINT16_MAX;
+  Member() = default;
+  Member(std::string_view k, JsonNode v) : value(v), key_data_(k.data()) {
+    if (k.size() > kMaxKeySize) throw std::runtime_error("parse tree key longer than 65535 bytes");
+    value.key_size_ = static_cast<std::uint16_t>(k.size());
+  }
+  std::string_view key() const { return {key_data_, value.key_size_}; }
+
   JsonNode value;
+
+ private:
+  const char* key_data_ = nullptr;  // private, so `auto [key, value]` does not build (it would bind this pointer)
 };
+static_assert(sizeof(JsonNode) == 16 && sizeof(JsonNode::Member) == 24);
 
 inline const JsonNode::Member* JsonNode::members_end() const {
   return type_ == Type::Object ? u_.members + size_ : nullptr;

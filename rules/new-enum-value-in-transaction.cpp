@@ -17,8 +17,8 @@ const Json* find_new_value(const Json& node, const std::map<std::string, Qualifi
     const Json* sval = ast::field(*c, "sval");
     return sval && added.count(std::string(ast::str(*sval, "sval"))) ? c : nullptr;
   }
-  for (const auto& [key, value] : node.items())
-    if (const Json* hit = find_new_value(value, added)) return hit;
+  for (const auto& member : node.items())
+    if (const Json* hit = find_new_value(member.value, added)) return hit;
   return nullptr;
 }
 

@@ -38,7 +38,7 @@ ParsedSql parse_sql_via_json(const std::string& sql) {
     const JsonNode* stmt = raw.get("stmt");
     const JsonNode* at = raw.get("stmt_location");
     const JsonNode* len = raw.get("stmt_len");
-    out.statements.push_back({stmt->members_begin()->key, stmt->members_begin()->value,
+    out.statements.push_back({stmt->members_begin()->key(), stmt->members_begin()->value,
                               at ? static_cast<int>(at->as_int()) : 0, len ? static_cast<int>(len->as_int()) : 0});
   }
   return out;
@@ -54,7 +54,7 @@ std::string show(const JsonNode& n) {
     case JsonNode::Type::Array: return "an array of " + std::to_string(n.size());
     case JsonNode::Type::Object: {
       std::string keys;
-      for (const auto& m : n.items()) keys += (keys.empty() ? "" : ",") + std::string(m.key);
+      for (const auto& m : n.items()) keys += (keys.empty() ? "" : ",") + std::string(m.key());
       return "{" + keys + "}";
     }
   }
@@ -98,11 +98,11 @@ std::string difference(const JsonNode& raw, const JsonNode& json, Counts& counts
     bool same = a.type() == b.type() && a.size() == b.size();
     if (same && a.type() == JsonNode::Type::Object) {
       for (const auto *ma = a.members_begin(), *mb = b.members_begin(); ma != a.members_end(); ++ma, ++mb) {
-        if (ma->key != mb->key) {
+        if (ma->key() != mb->key()) {
           same = false;
           break;
         }
-        todo.push_back({&ma->value, &mb->value, it.path + "." + std::string(ma->key)});
+        todo.push_back({&ma->value, &mb->value, it.path + "." + std::string(ma->key())});
       }
     } else if (same && a.type() == JsonNode::Type::Array) {
       for (std::size_t k = 0; k < a.size(); ++k) todo.push_back({&a[k], &b[k], it.path + "[" + std::to_string(k) + "]"});
