@@ -272,15 +272,6 @@ class Context;
 
 class Catalog {
  public:
-  // A migration step run as several scripts (MigrationRole::step): its name
-  // and the relations its scripts created so far, which the step's next
-  // script counts as created in its migration.
-  struct StepCreated {
-    std::string step;
-    std::vector<QualifiedName> relations;
-  };
-  StepCreated step_created;
-
   static constexpr std::size_t kShards = ShardedMap<TableInfo>::kShards;
   static std::size_t shard_of(const QualifiedName& name) { return ShardedMap<TableInfo>::shard_of(name); }
 

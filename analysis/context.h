@@ -15,26 +15,10 @@
 #include "analysis/names.h"
 #include "parser/parse.h"
 
-namespace re2 {
-class RE2;
-}
-
 namespace migrasafe {
 
 // The text of a constant (A_Const, or a cast of one) as SET would see it; nullopt for anything else.
 std::optional<std::string> const_text(const Json& wrapped);
-
-// A user-supplied name pattern ([naming] in .migrasafe.toml), compiled with RE2.
-struct NamePattern {
-  std::string source{};                    // as written, for messages
-  std::shared_ptr<const re2::RE2> regex{};  // null: no pattern configured
-  explicit operator bool() const { return regex != nullptr; }
-};
-
-struct NamingPatterns {
-  NamingPatterns() {}  // not an aggregate: GCC 12 warns (falsely) about `{}` temporaries otherwise
-  NamePattern table, column, index, constraint;
-};
 
 // The PostgreSQL major versions --pg-version accepts. Versions newer than
 // the grammar (grammar_version()) are analysed with it; statements it
@@ -49,10 +33,6 @@ struct AnalysisOptions {
   // Prisma), which PostgreSQL runs as one implicit transaction unless the file
   // has its own BEGIN/COMMIT: a failure undoes every statement before it.
   bool single_query = false;
-  // max_lock_timeout: a lock_timeout longer than this before an ACCESS
-  // EXCLUSIVE lock is reported by missing-lock-timeout (none: any is fine).
-  std::optional<long> max_lock_timeout_ms;
-  NamingPatterns naming;  // naming-convention; silent when none is set
 };
 
 // What the up script a down script undoes created, made NOT NULL and renamed.

@@ -355,6 +355,21 @@ class Builder {
     e_.compat_breaks.push_back({kind, command, object, std::move(column), std::move(what)});
   }
 
+  // Views that read `object` (its `column`, or any of it): PostgreSQL
+  // refuses to retype the column, and to drop it without CASCADE; CASCADE
+  // drops the views too. `dropped_too`: views this statement drops anyway.
+  void dependent_views_break(const QualifiedName& object, const std::string& column, int command, bool cascade,
+                             bool retype, const std::set<QualifiedName>& dropped_too = {}) {
+    std::string what = column.empty() ? object.str() : qualified_column(object, column);
+    for (const QualifiedName& view : ctx_.catalog().views_using(object, column)) {
+      if (dropped_too.count(view)) continue;
+      std::string text = retype    ? "the type of " + what + " cannot change while view " + view.str() + " reads it: the statement fails"
+                         : cascade ? "CASCADE drops view " + view.str() + ", which reads " + what + ": queries that read the view fail"
+                                   : what + " cannot be dropped without CASCADE while view " + view.str() + " reads it: the statement fails";
+      e_.compat_breaks.push_back({ConsequenceKind::DependentViewBroken, command, object, column, std::move(text), -1, view});
+    }
+  }
+
   void unknown_locks(std::string why) {
     if (e_.locks_unknown.empty()) e_.locks_unknown = std::move(why);
   }
@@ -709,6 +724,7 @@ class Builder {
         const ColumnInfo* dropped = ctx_.catalog().column(table, column);
         if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where + " and its data");
         breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where + " fail");
+        dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", false);
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
         // A foreign key on the column goes with it, and its triggers on the referenced table.
         for (const auto& [name, c] : ctx_.catalog().constraints(table))
@@ -739,10 +755,13 @@ class Builder {
         }
       } else if (sub == "AT_DropNotNull") {
         nullable_here.insert(column);
+        breaks(ConsequenceKind::NullsAllowed, a.command, table, column,
+               "code that expects " + where + " to be set may read NULL, and once a NULL is stored SET NOT NULL fails");
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
         recheck_constraints(table, column, a);
         breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where + " with its new type");
+        dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", true);
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
         // A foreign key's check reads the referenced table under ROW SHARE
@@ -850,6 +869,13 @@ class Builder {
         if (type == "OBJECT_TABLE") lock_referencing(name, false);
         lock_dependent_views(name);
       }
+    }
+    if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW") {
+      std::set<QualifiedName> dropped;
+      for (const RelationLock& l : e_.locks)
+        if (l.role == LockRole::Named) dropped.insert(l.relation);
+      bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
+      for (const QualifiedName& rel : dropped) dependent_views_break(rel, "", -1, cascade, false, dropped);
     }
     if (concurrent) forbid("DROP INDEX CONCURRENTLY");
   }

@@ -91,9 +91,11 @@ struct ActionEffect {
   X(DroppedColumnUsed, "dropped-column-used")       /* DROP COLUMN */                       \
   X(DefaultDropped, "default-dropped")              /* DROP DEFAULT, SET DEFAULT NULL */    \
   X(NullsRejected, "nulls-rejected")                /* SET NOT NULL */                      \
+  X(NullsAllowed, "nulls-allowed")                  /* DROP NOT NULL */                     \
   X(ColumnRetyped, "column-retyped")                /* ALTER COLUMN TYPE */                 \
   X(DroppedTableUsed, "dropped-table-used")         /* DROP TABLE */                        \
   X(DroppedRelationUsed, "dropped-relation-used")   /* DROP VIEW, SEQUENCE, FOREIGN TABLE */ \
+  X(DependentViewBroken, "dependent-view-broken")   /* drop or retype what a view reads */  \
   X(DroppedSchemaUsed, "dropped-schema-used")       /* DROP SCHEMA */                       \
   X(DroppedTypeUsed, "dropped-type-used")           /* DROP TYPE, DROP DOMAIN */            \
   X(DroppedFunctionCalled, "dropped-function-called") /* DROP FUNCTION, PROCEDURE */        \
@@ -122,6 +124,7 @@ struct Consequence {
   std::string column;  // empty: the whole object
   std::string what;    // "deletes every row of public.orders", for explain and messages
   long location = -1;  // of the node that causes it (the DELETE of a WITH clause), when it matters for the span
+  std::optional<QualifiedName> view = std::nullopt;  // dependent-view-broken: the view that reads object(.column)
 };
 
 struct Effects {

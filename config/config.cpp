@@ -24,6 +24,24 @@ constexpr std::string_view kLayouts[] = {"auto",   "flyway", "golang-migrate", "
                                          "sqitch", "prisma", "liquibase",      "plain"};
 constexpr std::string_view kRuleSeverities[] = {"error", "warning", "note", "off"};
 
+// Older spellings of rule options, still read: a top-level key that is one
+// option of a rule, or a top-level table that is a rule's [rules.<name>].
+struct OptionAlias {
+  std::string_view key;
+  RuleId rule;
+  bool whole_table;
+};
+constexpr OptionAlias kOptionAliases[] = {
+    {"max_lock_timeout", RuleId::missing_lock_timeout, false},
+    {"naming", RuleId::naming_convention, true},
+};
+
+const OptionAlias* option_alias(std::string_view key) {
+  for (const OptionAlias& a : kOptionAliases)
+    if (a.key == key) return &a;
+  return nullptr;
+}
+
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::table: return "a table";
@@ -95,11 +113,12 @@ class Reader {
       else if (k == "rules") c.rules = rules(table(value, k), "[rules]", &c);
       else if (k == "overrides") c.overrides = overrides(value);
       else if (k == "hot_tables") c.hot_tables = hot_tables(value);
-      else if (k == "max_lock_timeout") set_once(c.max_lock_timeout_ms, duration(value, k), key, "max_lock_timeout");
       else if (k == "max_file_size") c.max_file_size = file_size(value, k);
-      else if (k == "naming") naming(table(value, k), "[naming]", c.naming);
       else if (k == "snapshot") c.snapshot = snapshot(table(value, k));
-      else unknown(key, "");
+      else if (const OptionAlias* alias = option_alias(k)) {
+        if (alias->whole_table) rule_options(alias->rule, table(value, k), "[" + k + "]", c.rule_options);
+        else rule_option(alias->rule, key, value, "", c.rule_options);
+      } else unknown(key, "");
     }
     return c;
   }
@@ -180,18 +199,6 @@ class Reader {
     return out;
   }
 
-  long duration(const toml::node& v, const std::string& key) const {
-    std::optional<long> ms;
-    if (v.is_integer()) ms = static_cast<long>(v.as_integer()->get());  // milliseconds, as PostgreSQL reads a number
-    else if (v.is_string()) ms = parse_duration_ms(v.as_string()->get());
-    else wrong(v, key, "a duration such as \"5s\", \"500ms\" or \"1min\"");
-    // PostgreSQL's own limit for a time setting: an int of milliseconds.
-    if (!ms || *ms <= 0 || *ms > std::numeric_limits<int>::max())
-      fail(v.source(), "\"" + key + "\" must be a positive duration of at most 2147483647ms (PostgreSQL's limit, "
-                       "about 24 days) such as \"5s\", \"500ms\" or \"1min\"");
-    return *ms;
-  }
-
   // A size: a number of bytes, or a string with a unit ("500MB", "10GB", "1.5TB": parse_size, as
   // --max-file-size reads it). `per_second`: a speed, written with "/s" ("100MB/s").
   double bytes(const toml::node& v, const std::string& key, bool per_second) const {
@@ -268,28 +275,53 @@ class Reader {
     return s;
   }
 
-  // [rules.<name>]: one rule's options. Every key a rule does not take is an error.
+  // [rules.<name>]: one rule's options, checked against the keys the rule declares.
   void rule_options(const toml::key& rule, const toml::table& t, Config& c) const {
     std::string name(rule.str());
     auto found = find_rules(name);
     if (found.empty()) fail(rule.source(), "unknown rule \"" + name + "\" in [rules] (see `migrasafe rules`)");
     if (found.size() > 1) fail(rule.source(), "[rules." + name + "]: \"" + name + "\" names several rules; use one rule's name");
-    RuleId id = found[0]->id;
-    std::string in = "[rules." + name + "]";
-    if (id == RuleId::naming_convention) return naming(t, in, c.naming);
-    for (auto&& [key, value] : t) {
-      if (id == RuleId::missing_lock_timeout && key.str() == "max_lock_timeout")
-        set_once(c.max_lock_timeout_ms, duration(value, "max_lock_timeout"), key, in + " max_lock_timeout");
-      else if (id == RuleId::missing_lock_timeout) unknown(key, in + " (its option: max_lock_timeout)");
-      else unknown(key, in + " (" + std::string(found[0]->name) + " has no options)");
-    }
+    rule_options(found[0]->id, t, "[rules." + name + "]", c.rule_options);
   }
 
-  // An option set once: the same option under its alias and its own name is an error.
-  template <class T>
-  void set_once(std::optional<T>& slot, T value, const toml::key& key, const std::string& what) const {
-    if (slot) fail(key.source(), what + " is set twice (also by its alias or its [rules.<name>] key)");
-    slot = std::move(value);
+  void rule_options(RuleId id, const toml::table& t, const std::string& in, RuleOptionSet& out) const {
+    for (auto&& [key, value] : t) rule_option(id, key, value, in, out);
+  }
+
+  // One option of rule `id`, found in `in` ("[rules.<name>]", an alias's
+  // table, or "" for a top-level alias). The same option under its alias and
+  // its own name is an error.
+  void rule_option(RuleId id, const toml::key& key, const toml::node& value, const std::string& in,
+                   RuleOptionSet& out) const {
+    std::string k(key.str());
+    const RuleOption* option = find_declared_option(id, k);
+    if (!option) {
+      std::string valid = describe_options(id);
+      unknown(key, in + (valid.empty() ? " (" + std::string(rule_info(id).name) + " has no options)"
+                                       : " (its options: " + valid + ")"));
+    }
+    std::string named = in.empty() ? k : in + " " + k;
+    if (!out.of(id).set(k, option_value(*option, value, k, in)))
+      fail(key.source(), named + " is set twice (also by its alias or its [rules.<name>] key)");
+  }
+
+  OptionValue option_value(const RuleOption& option, const toml::node& v, const std::string& key,
+                           const std::string& in) const {
+    std::string error;
+    std::optional<OptionValue> read;
+    switch (option.type) {
+      case OptionType::Duration:
+        if (v.is_integer()) read = read_duration_ms(v.as_integer()->get(), error);  // milliseconds, as PostgreSQL reads a number
+        else if (v.is_string()) read = read_option(option, v.as_string()->get(), error);
+        else wrong(v, key, "a duration such as \"5s\", \"500ms\" or \"1min\"");
+        if (!read) fail(v.source(), "\"" + key + "\" " + error);
+        break;
+      case OptionType::Pattern:
+        read = read_option(option, string(v, key), error);
+        if (!read) fail(v.source(), "invalid regular expression in " + (in.empty() ? key : in + " " + key) + ": " + error);
+        break;
+    }
+    return std::move(*read);
   }
 
   std::map<RuleId, std::optional<Severity>> severities(const toml::table& t, const std::string& in) const {
@@ -350,24 +382,6 @@ class Reader {
       std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     }
     return out;
-  }
-
-  // naming-convention's patterns, from [rules.naming-convention] or its alias [naming].
-  void naming(const toml::table& t, const std::string& in, NamingPatterns& n) const {
-    for (auto&& [key, value] : t) {
-      std::string k(key.str());
-      NamePattern* slot = k == "table"        ? &n.table
-                          : k == "column"     ? &n.column
-                          : k == "index"      ? &n.index
-                          : k == "constraint" ? &n.constraint
-                                              : nullptr;
-      if (!slot) unknown(key, in + " (its options: table, column, index, constraint)");
-      if (*slot) fail(key.source(), in + " " + k + " is set twice (also by its alias or its [rules.<name>] key)");
-      std::string source = string(value, k);
-      auto re = std::make_shared<const re2::RE2>(source, re2::RE2::Quiet);
-      if (!re->ok()) fail(value.source(), "invalid regular expression in " + in + " " + k + ": " + re->error());
-      *slot = NamePattern{source, std::move(re)};
-    }
   }
 
   std::string path_;
@@ -511,8 +525,7 @@ LintOptions Settings::build(const std::string* path) const {
   const Config& c = config_;
   if (c.pg_version) o.analysis.pg_version = *c.pg_version;
   if (c.assume_in_transaction) o.analysis.assume_in_transaction = *c.assume_in_transaction;
-  o.analysis.max_lock_timeout_ms = c.max_lock_timeout_ms;
-  o.analysis.naming = c.naming;
+  o.rule_options = c.rule_options;
   o.hot_tables = c.hot_tables;
   apply(c.rules, o);
   if (path) {

@@ -70,9 +70,9 @@ struct Config {
   RuleSettings rules;
   std::vector<PathOverride> overrides;
   std::vector<std::string> hot_tables;  // lower-cased, "schema.table" or "table"
-  std::optional<long> max_lock_timeout_ms;
   std::optional<std::uint64_t> max_file_size;  // bytes; larger files are not read
-  NamingPatterns naming;
+  // [rules.<name>] tables (and their aliases: a top-level max_lock_timeout, [naming]).
+  RuleOptionSet rule_options;
   SnapshotSettings snapshot;
 
   // `migrations` as paths to analyse: relative to the working directory

@@ -198,7 +198,7 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) co
   return o;
 }
 
-void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
+void Pipeline::replay(UnitState& unit, SetHistory& history, bool with_rules) {
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed) continue;
     const std::string& path = in_.inputs[s.ref.input].path;
@@ -221,7 +221,7 @@ void Pipeline::replay(UnitState& unit, Catalog& history, bool with_rules) {
   unit.context_down.reset();
 }
 
-void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>& histories,
+void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistory>& histories,
                        const std::function<void(UnitState&)>& on_replayed) {
   // Each migration set is its own history: its units replay in order, one at
   // a time, but different sets replay at once, on whichever thread is free.

@@ -57,18 +57,18 @@ class Pipeline {
   UnitState prepare(const WorkUnit& unit) const;
   // Reads and parses the unit's scripts (any thread).
   void parse(UnitState& unit);
-  // Replays the unit's scripts onto `history` (its set's schema); without
-  // rules it only advances the schema (the history before a relinted file).
-  void replay(UnitState& unit, Catalog& history, bool with_rules);
+  // Replays the unit's scripts onto `history` (its set's); without rules it
+  // only advances the history (the history before a relinted file).
+  void replay(UnitState& unit, SetHistory& history, bool with_rules);
   // Every unit: parsed by any thread, replayed in order within its set (sets
-  // side by side). `histories`: each set's starting schema, advanced as the
+  // side by side). `histories`: each set's starting history, advanced as the
   // units replay. `on_replayed` is called with each unit as soon as it is
   // replayed, in its set's order and one call at a time, so that a caller can
   // take its results; the unit's state is freed after it. A unit's state
   // exists only from its parse to that call, so the memory a run holds
   // besides the results is bounded by how far parsing runs ahead, not by the
   // number of units.
-  void run_all(const std::vector<WorkUnit>& units, std::vector<Catalog>& histories,
+  void run_all(const std::vector<WorkUnit>& units, std::vector<SetHistory>& histories,
                const std::function<void(UnitState&)>& on_replayed = {});
 
   // What happened beside the results (internal errors), in order; thread-safe.

@@ -71,6 +71,12 @@ std::string disk_fingerprint(const std::string& path) {
 LintSession::LintSession(SessionConfig config) : config_(std::move(config)) {}
 LintSession::~LintSession() = default;
 
+SetHistory LintSession::seeded_history() const {
+  SetHistory history;
+  history.schema = *seed_;
+  return history;
+}
+
 bool LintSession::seed_schema(RunResult& run) {
   const Snapshot* snapshot = config_.snapshot.get();
   if ((config_.schema.empty() && !snapshot) || seed_) {
@@ -89,7 +95,7 @@ bool LintSession::seed_schema(RunResult& run) {
   // Replayed without rules, so the first migration sees production's schema.
   LintOptions replay_only = config_.settings.base_options();
   std::fill(replay_only.enabled.begin(), replay_only.enabled.end(), false);
-  Catalog seed;
+  SetHistory seed;
   FileResult dump = analyse_file(parse_file(std::make_shared<const SourceFile>(name, std::move(*text))), {},
                                  replay_only, nullptr, &seed);
   for (const ParseProblem& p : dump.parsed.problems)
@@ -98,7 +104,7 @@ bool LintSession::seed_schema(RunResult& run) {
                               option + name + ":" + (snapshot ? " schema statement at line " : "") +
                                   std::to_string(dump.parsed.source->lines.position(p.begin).line) + ": " + p.message +
                                   " (statement skipped)"});
-  seed_ = std::move(seed);
+  seed_ = std::move(seed.schema);
   return true;
 }
 
@@ -234,7 +240,7 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   LintOptions options = c.settings.base_options();
   run.options = options.analysis;
   Pipeline pipeline({c, inputs, preloaded, preload_errors, shown, plan.histories, buffers()});
-  std::vector<Catalog> histories(plan.sets.size(), *seed_);
+  std::vector<SetHistory> histories(plan.sets.size(), seeded_history());
   // Reported per file, in the order the paths named them.
   // A file that holds several migrations (Liquibase changesets) gets all their results.
   // Taken from each unit as soon as it is replayed (the pipeline then frees the unit's state).
@@ -407,7 +413,7 @@ FileResult LintSession::relint(const std::string& path) {
   std::vector<std::string> keys;
   keys.reserve(before.size());
   for (const WorkUnit* u : before) keys.push_back(unit_key(*u));
-  if (cache.before.empty()) cache.before.push_back(*seed_);  // before the first unit: the seeded schema
+  if (cache.before.empty()) cache.before.push_back(seeded_history());  // before the first unit: the seeded schema
   std::size_t reuse = 0;
   while (reuse < keys.size() && reuse < cache.unit_keys.size() && cache.unit_keys[reuse] == keys[reuse]) ++reuse;
   if (reuse < keys.size()) {  // unit `reuse` changed or was never replayed: what was cached after it is stale
@@ -420,7 +426,7 @@ FileResult LintSession::relint(const std::string& path) {
       {config_, inputs, no_stdin, no_stdin_errors, [](const std::string& p) { return p; }, plan.histories, buffers()});
   UnitState state;
   run_on_large_stacks(1, [&] {
-    Catalog history = cache.before[reuse];
+    SetHistory history = cache.before[reuse];
     for (std::size_t j = reuse; j < before.size(); ++j) {  // the rest of the history, without rules
       UnitState earlier = pipeline.prepare(*before[j]);
       pipeline.parse(earlier);

@@ -105,16 +105,17 @@ class LintSession {
     std::map<std::string, std::size_t> texts_read;  // buffer keys the layout detection read: their text's hash (0: none)
     RunPlan plan;
   };
-  // relint's schema cache for one migration set: the schema before each of
-  // its first units, valid while the units before it read the same texts.
+  // relint's history cache for one migration set: the history before each
+  // of its first units, valid while the units before it read the same texts.
   struct Cache {
     std::vector<std::string> unit_keys;  // per unit: its scripts' paths, places and text fingerprints
-    std::vector<Catalog> before;         // before[j]: the schema before unit j (j <= unit_keys.size())
+    std::vector<SetHistory> before;      // before[j]: the history before unit j (j <= unit_keys.size())
   };
   // One lint of the paths (a --fix pass, or the report); `inputs`: the files it discovered.
   RunResult run_once(const std::vector<std::string>& paths, std::vector<InputFile>& inputs);
   // --schema, replayed once per session; false (with `failure`) when it cannot be read.
   bool seed_schema(RunResult& run);
+  SetHistory seeded_history() const;  // a set's history before its first migration
   // The buffer of `path`, or nullptr; and the lookup the pipeline reads through.
   const std::string* buffer_of(const std::string& path) const;
   TextOverride buffers() const;

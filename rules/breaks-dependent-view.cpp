@@ -1,6 +1,10 @@
 // Views (plain and materialized) that the schema model knows read a column
 // or table: PostgreSQL refuses to retype the column, and refuses to drop it
 // (or the table) unless CASCADE, which silently drops the views as well.
+// The effects list each such view (dependent-view-broken); the rule reports
+// them, leaving out views the migration itself rebuilds or created.
+#include <map>
+
 #include "parser/ast.h"
 #include "rules/helpers.h"
 
@@ -48,38 +52,33 @@ bool cascade_harmless(const StatementView& v, const QualifiedName& view) {
 }
 
 void check(const StatementView& v, Report& r) {
-  const Catalog& catalog = v.ctx.catalog();
-  if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
-    const QualifiedName& table = *v.effects.target;
-    for (const ActionEffect& a : v.effects.actions) {
-      const Json* cmd = rules::alter_command(v.stmt, a.command);
-      std::string_view sub = cmd ? ast::str(*cmd, "subtype") : "";
-      if (sub != "AT_AlterColumnType" && sub != "AT_DropColumn") continue;
-      std::string column(ast::str(*cmd, "name"));
+  auto broken = v.effects.of_kind(ConsequenceKind::DependentViewBroken);
+  if (broken.empty()) return;
+  if (v.stmt.kind == "AlterTableStmt") {
+    // Per sub-command, the views that read its column (in the effects' order).
+    std::map<int, std::vector<const Consequence*>> by_command;
+    for (const Consequence* c : broken) by_command[c->command].push_back(c);
+    for (const auto& [command, consequences] : by_command) {
+      const Json* cmd = rules::alter_command(v.stmt, command);
+      if (!cmd) continue;
       bool cascade = ast::str(*cmd, "behavior") == "DROP_CASCADE";
-      auto views = catalog.views_using(table, column);
-      if (cascade) std::erase_if(views, [&](const QualifiedName& view) { return cascade_harmless(v, view); });
+      std::vector<QualifiedName> views;
+      for (const Consequence* c : consequences)
+        if (!(cascade && cascade_harmless(v, *c->view))) views.push_back(*c->view);
       if (views.empty()) continue;
-      report(r, rules::alter_command_span(v, a.command), "column `" + rules::display(table) + "." + column + "`", views,
-             cascade, sub == "AT_AlterColumnType");
+      const Consequence& first = *consequences.front();
+      report(r, rules::alter_command_span(v, command), "column `" + rules::display(first.object) + "." + first.column + "`",
+             views, cascade, ast::str(*cmd, "subtype") == "AT_AlterColumnType");
     }
     return;
   }
-  if (v.stmt.kind != "DropStmt") return;
-  std::string_view type = ast::str(v.stmt.node, "removeType");
-  if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW") return;
-  std::set<QualifiedName> dropped;
-  for (const RelationLock& l : v.effects.locks)
-    if (l.role == LockRole::Named) dropped.insert(l.relation);
-  for (const QualifiedName& rel : dropped) {
-    std::vector<QualifiedName> views;
-    bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
-    for (const auto& view : catalog.views_using(rel, ""))
-      if (!dropped.count(view) && !(cascade && cascade_harmless(v, view)))  // dropped by this statement too, or rebuilt
-        views.push_back(view);
-    if (views.empty()) continue;
+  // DROP TABLE / VIEW / MATERIALIZED VIEW: per dropped relation, the views that read it.
+  bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
+  std::map<QualifiedName, std::vector<QualifiedName>> by_relation;
+  for (const Consequence* c : broken)
+    if (!(cascade && cascade_harmless(v, *c->view))) by_relation[c->object].push_back(*c->view);
+  for (const auto& [rel, views] : by_relation)
     report(r, {v.stmt.begin, v.stmt.end}, "`" + rules::display(rel) + "`", views, cascade, false);
-  }
 }
 
 }  // namespace

@@ -153,5 +153,5 @@ void check(const FileView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_down_does_not_undo_up{nullptr, check};
+const RuleHooks hooks_down_does_not_undo_up{.file = check, .needs_schema_replay = true};
 }  // namespace migrasafe

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "parser/ast.h"
 #include "rules/helpers.h"
 
@@ -5,9 +7,12 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
+  auto allowed = v.effects.of_kind(ConsequenceKind::NullsAllowed);
   rules::for_each_command(v, "AT_DropNotNull", [&](const ActionEffect& a, const Json& cmd) {
     const QualifiedName& table = *v.effects.target;
     std::string column(ast::str(cmd, "name"));
+    // The compatibility break the effects record for this sub-command.
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const Consequence* c) { return c->command == a.command; })) return;
     if (rules::column_new_in_migration(v, table, column)) return;  // no reader relies on it yet
     if (v.ctx.not_null_set_by_undone_migration(table, column)) return;  // a down script undoing its up
     std::string where = rules::display(table) + "." + column;

@@ -23,6 +23,12 @@ const RuleHooks& hooks(RuleId id) {
   return *table[static_cast<std::size_t>(id)];
 }
 
+}  // namespace
+
+std::span<const RuleOption> declared_options(RuleId id) { return hooks(id).options; }
+
+namespace {
+
 // Per statement kind, the rules that handle it; and every statement rule.
 struct DispatchTable {
   std::vector<RuleId> by_kind[kStmtKindCount];
@@ -136,6 +142,7 @@ struct Replay {
   FileResult& result;
   Report& report;
   const std::vector<char>& rule_on;  // by RuleId: the statement rules that run
+  const RuleOptionSet& rule_options;
   const bool ignore_declared_kinds;
   const StatementIndex index = rules::index_statements(file);
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
@@ -144,16 +151,15 @@ struct Replay {
   std::size_t run(std::size_t i, Context& ctx) {
     const Statement& stmt = file.statements[i];
     Effects effects = compute_effects(stmt, ctx);
-    StatementView view{file, stmt, effects, ctx, index};
     std::size_t before = report.diagnostics().size();
     {
       PhaseTimer timer(RunPhase::Rules);
       const DispatchTable& table = dispatch_table();
       for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[static_cast<std::size_t>(stmt.tag)]) {
         if (!rule_on[static_cast<std::size_t>(id)]) continue;
-        // A function runs under the caller's settings, not the migration's.
-        if (stmt.deferred && id == RuleId::missing_lock_timeout) continue;
-        hooks(id).statement(view, report);
+        const RuleHooks& rule = hooks(id);
+        if (stmt.deferred && rule.skips_function_bodies) continue;
+        rule.statement(StatementView{file, stmt, effects, ctx, index, rule_options.of(id)}, report);
       }
     }
     if (stmt.embedded()) annotate(stmt, before);
@@ -291,7 +297,7 @@ void show_placeholders(FileResult& result) {
 }  // namespace
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const UndoneMigration* undone, Catalog* history) {
+                        const UndoneMigration* undone, SetHistory* history) {
   auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
   FileResult result;
@@ -327,10 +333,9 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }
 
-  Context ctx(options.analysis, history ? *history : Catalog{});
+  Context ctx(options.analysis, history ? history->schema : Catalog{});
   // A later script of a multi-script step: what the earlier ones created is new here too.
-  if (history && !role.step.empty() && history->step_created.step == role.step)
-    ctx.count_as_created(history->step_created.relations);
+  if (history && !role.step.empty() && history->step == role.step) ctx.count_as_created(history->step_created);
   if (options.analysis.single_query &&
       std::count_if(file.statements.begin(), file.statements.end(), [](const Statement& s) { return !s.embedded(); }) > 1)
     ctx.begin_implicit_block();
@@ -339,8 +344,8 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   // each difference: keep the schema after every statement (copies share
   // everything but what changed).
   const bool keep_schema = role.kind == MigrationRole::Kind::Up && role.down_text &&
-                           (options.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] ||
-                            options.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)]);
+                           std::any_of(file_rules.begin(), file_rules.end(),
+                                       [](RuleId id) { return hooks(id).needs_schema_replay; });
   std::optional<Catalog> before;
   std::optional<ParsedFile> own_down;  // parsed here only when the caller did not
   if (keep_schema) {
@@ -351,7 +356,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   if (undone) ctx.set_undone_migration(*undone);
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
-  Replay replay{file, result, report, statement_rule_on, options.ignore_declared_kinds};
+  Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds};
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.
@@ -362,14 +367,17 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   if (before)
     schema_replay.emplace(
         SchemaReplay{role.down_script ? *role.down_script : *own_down, *before, after_statement, options.analysis});
-  FileView fview{file, role, &result.effects, schema_replay ? &*schema_replay : nullptr};
   {
     PhaseTimer timer(RunPhase::Rules);
-    for (RuleId id : file_rules) hooks(id).file(fview, report);
+    for (RuleId id : file_rules)
+      hooks(id).file(FileView{file, role, options.rule_options.of(id), &result.effects,
+                              schema_replay ? &*schema_replay : nullptr},
+                     report);
   }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) {
-    *history = ctx.catalog();
-    history->step_created = {role.step, role.step.empty() ? std::vector<QualifiedName>{} : ctx.created_relations()};
+    history->schema = ctx.catalog();
+    history->step = role.step;
+    history->step_created = role.step.empty() ? std::vector<QualifiedName>{} : ctx.created_relations();
   }
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.

@@ -22,6 +22,8 @@ struct LintOptions {
   // hot_tables: a finding on a statement that locks one of these is raised
   // one level. "schema.table", or "table" for that name in any schema.
   std::vector<std::string> hot_tables;
+  // Each rule's own options ([rules.<name>]), which the engine hands the rule.
+  RuleOptionSet rule_options;
   // With a production snapshot (--snapshot): the sizes of the tables, and
   // what the files replayed so far did to them (shared by the set's files,
   // which the engine analyses one at a time, in migration order).
@@ -59,13 +61,23 @@ struct FileResult {
   double seconds = 0;  // wall time spent parsing and analysing it (JUnit's per-file time)
 };
 
+// What a migration set's replay carries from one file to the next.
+struct SetHistory {
+  Catalog schema;  // as the files replayed so far left it
+  // The migration step (MigrationRole::step) run as several scripts that the
+  // last file belonged to, and the relations its scripts created so far:
+  // the step's next script counts them as created in its migration.
+  std::string step;
+  std::vector<QualifiedName> step_created;
+};
+
 // Runs one parsed file through the replay and the rules.
 // `undone`: what the up script a down script reverses did (nullptr otherwise).
-// `history`: the schema as the earlier migrations left it (nullptr: none);
+// `history`: what the earlier migrations of the set left (nullptr: none);
 // updated with this file's changes, except for down scripts, which undo
 // rather than extend the history.
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const UndoneMigration* undone = nullptr, Catalog* history = nullptr);
+                        const UndoneMigration* undone = nullptr, SetHistory* history = nullptr);
 
 // The pass every finding of a file goes through, check's and verify's
 // alike: drops the findings of rules `options` turns off, applies the file's

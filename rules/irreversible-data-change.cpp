@@ -82,5 +82,5 @@ void check(const FileView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_irreversible_data_change{nullptr, check};
+const RuleHooks hooks_irreversible_data_change{.file = check, .needs_schema_replay = true};
 }  // namespace migrasafe

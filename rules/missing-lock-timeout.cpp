@@ -32,8 +32,11 @@ Fix set_timeout(const StatementView& v, std::uint32_t at, const std::string& val
              {fixes::insert_line(v.file.source->text, at, "SET lock_timeout = '" + value + "';")}};
 }
 
-// max_lock_timeout (.migrasafe.toml): the timeout in effect is longer than
-// the team allows before an ACCESS EXCLUSIVE lock.
+// [rules.missing-lock-timeout] max_lock_timeout: a lock_timeout longer than
+// this before an ACCESS EXCLUSIVE lock is reported (unset: any is fine).
+constexpr RuleOption kOptions[] = {{"max_lock_timeout", OptionType::Duration}};
+
+// The timeout in effect is longer than the team allows before an ACCESS EXCLUSIVE lock.
 void check_too_long(const StatementView& v, Report& r, long timeout, long limit, const RelationLock& lock) {
   Diagnostic& d = r.add(RuleId::missing_lock_timeout, v.stmt.begin, v.stmt.end,
         "This statement requests an ACCESS EXCLUSIVE lock on `" + rules::display(lock.relation) +
@@ -60,7 +63,7 @@ void check(const StatementView& v, Report& r) {
   if (!worst && !unknown) return;
   if (auto timeout = v.ctx.timeout_ms("lock_timeout")) {
     if (unknown) return;
-    auto limit = v.ctx.options().max_lock_timeout_ms;
+    auto limit = v.options.duration_ms("max_lock_timeout");
     if (limit && *timeout > *limit && worst->mode == LockMode::AccessExclusive)
       check_too_long(v, r, *timeout, *limit, *worst);
     return;
@@ -84,11 +87,13 @@ void check(const StatementView& v, Report& r) {
   // timeout off: a ROLLBACK would undo a SET made inside the block.
   std::uint32_t at = fixes::outermost(v).begin;  // never inside a body
   if (v.ctx.in_explicit_transaction() && !v.ctx.setting("lock_timeout") && v.ctx.transaction_begin()) at = *v.ctx.transaction_begin();
-  auto limit = v.ctx.options().max_lock_timeout_ms;
+  auto limit = v.options.duration_ms("max_lock_timeout");
   // A SET would make a lone statement sent as one query an implicit transaction.
   if (!fixes::lone_query(v)) d.fix = set_timeout(v, insertion_point(v, at), limit ? show_ms(*limit) : "5s");
 }
 
 }  // namespace
-const RuleHooks hooks_missing_lock_timeout{check, nullptr, every_statement};
+// A function body runs under its caller's session settings, not the migration's.
+const RuleHooks hooks_missing_lock_timeout{
+    .statement = check, .statement_kinds = every_statement, .options = kOptions, .skips_function_bodies = true};
 }  // namespace migrasafe

@@ -12,6 +12,12 @@
 namespace migrasafe {
 namespace {
 
+// Each is checked only when set.
+constexpr RuleOption kOptions[] = {{"table", OptionType::Pattern},
+                                   {"column", OptionType::Pattern},
+                                   {"index", OptionType::Pattern},
+                                   {"constraint", OptionType::Pattern}};
+
 // The token that spells `name`, searched from file offset `from` (forwards)
 // or from the end (backwards); the whole statement when it is not found.
 rules::Span name_span(const StatementView& v, const std::string& name, std::uint32_t from, bool backwards = false) {
@@ -35,27 +41,28 @@ rules::Span name_span(const StatementView& v, const std::string& name, std::uint
 struct Checker {
   const StatementView& v;
   Report& r;
-  const NamingPatterns& p = v.ctx.options().naming;
 
   std::uint32_t offset(long location) const { return location < 0 ? v.stmt.begin : rules::at(v.stmt, location); }
 
-  void name(const NamePattern& pattern, const char* key, const char* what, const std::string& value, rules::Span span) {
-    if (!pattern || value.empty() || RE2::PartialMatch(value, *pattern.regex)) return;
+  // `key`: the option holding the pattern for names of this kind.
+  void name(const char* key, const char* what, const std::string& value, rules::Span span) {
+    const OptionValue* pattern = v.options.find(key);
+    if (!pattern || value.empty() || RE2::PartialMatch(value, *pattern->pattern)) return;
     r.add(RuleId::naming_convention, span.first, span.second,
-          std::string(what) + " name `" + value + "` does not match the naming convention `" + pattern.source +
+          std::string(what) + " name `" + value + "` does not match the naming convention `" + pattern->text +
               "` ([rules.naming-convention] " + key + " in the configuration)",
-          std::string("Choose a ") + key + " name that matches `" + pattern.source +
+          std::string("Choose a ") + key + " name that matches `" + pattern->text +
               "`; if the convention itself is wrong, change [rules.naming-convention] " + key + " in .migrasafe.toml.");
   }
 
   void constraint(const Json& con) {
     std::string n(ast::str(con, "conname"));
-    if (!n.empty()) name(p.constraint, "constraint", "constraint", n, name_span(v, n, offset(ast::location(con))));
+    if (!n.empty()) name("constraint", "constraint", n, name_span(v, n, offset(ast::location(con))));
   }
 
   void column(const Json& col) {
     std::string n(ast::str(col, "colname"));
-    name(p.column, "column", "column", n, name_span(v, n, offset(ast::location(col))));
+    name("column", "column", n, name_span(v, n, offset(ast::location(col))));
     for (const Json& c : ast::list(col, "constraints"))
       if (const Json* con = ast::as(c, "Constraint")) constraint(*con);
   }
@@ -70,7 +77,7 @@ struct Checker {
 
   void table(const Json& range_var, const char* what) {
     std::string n(ast::str(range_var, "relname"));
-    name(p.table, "table", what, n, name_span(v, n, offset(ast::location(range_var))));
+    name("table", what, n, name_span(v, n, offset(ast::location(range_var))));
   }
 
   void run() {
@@ -83,26 +90,25 @@ struct Checker {
       added(n);
     } else if (kind == "IndexStmt") {
       std::string idx(ast::str(n, "idxname"));
-      if (!idx.empty()) name(p.index, "index", "index", idx, name_span(v, idx, v.stmt.begin));
+      if (!idx.empty()) name("index", "index", idx, name_span(v, idx, v.stmt.begin));
     } else if (kind == "RenameStmt") {
       std::string_view type = ast::str(n, "renameType");
       std::string to(ast::str(n, "newname"));
       rules::Span span = name_span(v, to, v.stmt.begin, true);
-      if (type == "OBJECT_TABLE") name(p.table, "table", "new table", to, span);
+      if (type == "OBJECT_TABLE") name("table", "new table", to, span);
       else if (type == "OBJECT_COLUMN" && ast::str(n, "relationType") == "OBJECT_TABLE")
-        name(p.column, "column", "new column", to, span);
-      else if (type == "OBJECT_INDEX") name(p.index, "index", "new index", to, span);
-      else if (type == "OBJECT_TABCONSTRAINT") name(p.constraint, "constraint", "new constraint", to, span);
+        name("column", "new column", to, span);
+      else if (type == "OBJECT_INDEX") name("index", "new index", to, span);
+      else if (type == "OBJECT_TABCONSTRAINT") name("constraint", "new constraint", to, span);
     }
   }
 };
 
 void check(const StatementView& v, Report& r) {
-  const NamingPatterns& p = v.ctx.options().naming;
-  if (!p.table && !p.column && !p.index && !p.constraint) return;
+  if (v.options.empty()) return;  // silent without patterns
   Checker{v, r}.run();
 }
 
 }  // namespace
-const RuleHooks hooks_naming_convention{check, nullptr, every_statement};
+const RuleHooks hooks_naming_convention{.statement = check, .statement_kinds = every_statement, .options = kOptions};
 }  // namespace migrasafe

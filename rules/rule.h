@@ -13,6 +13,7 @@
 #include "analysis/effects.h"
 #include "parser/parse.h"
 #include "rules/registry.h"
+#include "rules/rule_options.h"
 #include "sources/role.h"
 
 namespace migrasafe {
@@ -60,6 +61,7 @@ struct StatementView {
   const Effects& effects;
   const Context& ctx;  // the state *before* the statement runs
   const StatementIndex& index;  // the file's, built once by the engine
+  const RuleOptionValues& options;  // the called rule's [rules.<name>] values
 };
 
 // What an up script did to the schema, for the reversal check: its down
@@ -75,6 +77,7 @@ struct SchemaReplay {
 struct FileView {
   const ParsedFile& file;
   const MigrationRole& role;
+  const RuleOptionValues& options;  // the called rule's [rules.<name>] values
   const std::vector<Effects>* effects = nullptr;  // one per file.statements entry
   const SchemaReplay* replay = nullptr;           // up scripts with a down script, when a rule needs it
 };
@@ -140,6 +143,13 @@ struct RuleHooks {
   void (*statement)(const StatementView&, Report&) = nullptr;
   void (*file)(const FileView&, Report&) = nullptr;
   StatementKinds statement_kinds = {};  // what `statement` is called for
+  std::span<const RuleOption> options = {};  // the keys its [rules.<name>] table takes
+  // Not called for statements in a function body (they run later, under the
+  // caller's session settings, not the migration's).
+  bool skips_function_bodies = false;
+  // `file` reads FileView::replay (the schema after each statement of an up
+  // script with a down script), which the engine keeps only for such rules.
+  bool needs_schema_replay = false;
 };
 
 #define RULE(id, ...) extern const RuleHooks hooks_##id;

@@ -936,7 +936,7 @@ std::vector<Diagnostic> findings_after(const std::string& history, const std::st
   o.analysis.pg_version = pg_version;
   std::fill(o.enabled.begin(), o.enabled.end(), false);
   o.enabled[static_cast<std::size_t>(rule)] = true;
-  Catalog schema;
+  SetHistory schema;
   analyse_file(parse_file(std::make_shared<const SourceFile>("001.sql", history)), {}, o, nullptr, &schema);
   auto r = analyse_file(parse_file(std::make_shared<const SourceFile>("002.sql", sql)), {}, o, nullptr, &schema);
   return r.diagnostics;
@@ -1133,7 +1133,7 @@ TEST_CASE("severity policy: error only where the statement fails or certainly de
 
   auto history_then = [&](const std::string& sql, RuleId rule) {
     LintOptions o;
-    Catalog history;
+    SetHistory history;
     analyse_file(parse_file(std::make_shared<const SourceFile>("1.sql", "CREATE TABLE t (a int, b int); CREATE VIEW v AS SELECT a FROM t;")),
                  {}, o, nullptr, &history);
     std::vector<Severity> out;

@@ -272,6 +272,29 @@ TEST_CASE("explain and check: a consequence no rule reports is marked advisory; 
   CHECK_THAT(check.out, !Catch::Contains("2_contract.sql:2:"));
 }
 
+TEST_CASE("explain and check: DROP NOT NULL and a view over a retyped or dropped column are breaks check reports",
+          "[cli][consequences]") {
+  fs::path d = temp_dir() / "explain-view-null";
+  write(d / "1_create.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, total integer NOT NULL, note text);\n"
+                            "CREATE VIEW order_totals AS SELECT id, total FROM orders;\n");
+  write(d / "2_change.sql", "SET lock_timeout = '2s';\nALTER TABLE orders ALTER COLUMN total DROP NOT NULL;\n"
+                            "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nDROP TABLE orders CASCADE;\n");
+  // The directory: the view comes from the history (a file named alone is judged on its own).
+  auto text = run_cli("explain .", d.string());
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("breaks code that expects public.orders.total to be set may read NULL, and once a "
+                                       "NULL is stored SET NOT NULL fails\n"));
+  CHECK_THAT(text.out, Catch::Contains("breaks the type of public.orders.total cannot change while view "
+                                       "public.order_totals reads it: the statement fails\n"));
+  CHECK_THAT(text.out, Catch::Contains("breaks CASCADE drops view public.order_totals, which reads public.orders: "
+                                       "queries that read the view fail\n"));
+  CHECK_THAT(text.out, Catch::Contains("MS505 drop-not-null\n") && Catch::Contains("MS504 breaks-dependent-view\n"));
+  auto check = run_cli("check --format gcc --select drop-not-null,breaks-dependent-view .", d.string());
+  CHECK_THAT(check.out, Catch::Contains("2_change.sql:2:20: warning: DROP NOT NULL on `orders.total`"));
+  CHECK_THAT(check.out, Catch::Contains("2_change.sql:3:20: error: column `orders.total` is read by `order_totals`"));
+  CHECK_THAT(check.out, Catch::Contains("2_change.sql:4:1: warning: `orders` is read by `order_totals`: CASCADE drops"));
+}
+
 TEST_CASE("explain and check: locks the analysis cannot name are shown as unknown and need a lock_timeout", "[cli]") {
   fs::path d = temp_dir() / "explain-unknown";
   write(d / "1_step.sql", "SELECT app_migrate_step(3);\nCLUSTER;\n");

@@ -228,6 +228,26 @@ TEST_CASE("config: [naming] patterns drive naming-convention", "[config]") {
   CHECK(findings(run_cli("check --format json --select naming-convention db", d.string())) == findings(r));
 }
 
+TEST_CASE("config: a rule's options reach check and explain alike, from any directory", "[config]") {
+  fs::path d = project("rule-options");
+  write(d / "db/001.sql", "CREATE TABLE \"Orders\" (id bigint);\nSET lock_timeout = '1min';\nALTER TABLE legacy ADD COLUMN note text;\n");
+  write(d / ".migrasafe.toml", "[rules.missing-lock-timeout]\nmax_lock_timeout = \"5s\"\n"
+                               "[rules.naming-convention]\ntable = \"^[a-z]+$\"\n");
+  auto checked = run_cli("check --format json 001.sql", (d / "db").string());
+  CHECK(findings(checked) == V{"001.sql naming-convention note", "001.sql missing-lock-timeout warning"});
+  CHECK_THAT(message_of(checked, "missing-lock-timeout"), Catch::Contains("max_lock_timeout of 5s"));
+  CHECK_THAT(message_of(checked, "naming-convention"), Catch::Contains("`^[a-z]+$`"));
+  // explain lists, per statement, the findings check reports on it.
+  auto explained = nlohmann::json::parse(run_cli("explain --format json ./001.sql", (d / "db").string()).out);
+  const auto& statements = explained["files"][0]["statements"];
+  REQUIRE(statements.size() == 3);
+  CHECK(statements[0]["findings"] == nlohmann::json::array({"naming-convention"}));
+  CHECK(statements[2]["findings"] == nlohmann::json::array({"missing-lock-timeout"}));
+  // Without the options neither finding is there: the rules read them, not their defaults.
+  fs::remove(d / ".migrasafe.toml");
+  CHECK(findings(run_cli("check --format json db/001.sql", d.string())).empty());
+}
+
 TEST_CASE("config: the command line overrides the file", "[config]") {
   fs::path d = project("cli");
   write(d / "db/001.sql", "SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;\nALTER TABLE t RENAME TO u;\n");
@@ -336,18 +356,34 @@ TEST_CASE("config: errors name the file, the line and the key; exit code 2", "[c
   fails("hot_tables = [\"a.b.c\"]\n", ".migrasafe.toml:1: \"hot_tables\" entries are");
   // [rules.<name>]: only the options the rule takes, each set once.
   fails("[rules.missing-lock-timeout]\nmax_lock_timout = \"5s\"\n",
-        ".migrasafe.toml:2: unknown key \"max_lock_timout\" in [rules.missing-lock-timeout] (its option: max_lock_timeout)");
+        ".migrasafe.toml:2: unknown key \"max_lock_timout\" in [rules.missing-lock-timeout] (its options: "
+        "max_lock_timeout (a duration))");
   fails("[rules.missing-lock-timeout]\nmax_lock_timeout = \"soon\"\n",
         ".migrasafe.toml:2: \"max_lock_timeout\" must be a positive duration");
   fails("[rules.drop-table]\nforce = true\n", ".migrasafe.toml:2: unknown key \"force\" in [rules.drop-table] (drop-table has no options)");
   fails("[rules.no-such-rule]\nx = 1\n", ".migrasafe.toml:1: unknown rule \"no-such-rule\" in [rules]");
-  fails("[rules.naming-convention]\ntabel = \"x\"\n", ".migrasafe.toml:2: unknown key \"tabel\" in [rules.naming-convention]");
+  fails("[rules.naming-convention]\ntabel = \"x\"\n",
+        ".migrasafe.toml:2: unknown key \"tabel\" in [rules.naming-convention] (its options: table (a pattern), column "
+        "(a pattern), index (a pattern), constraint (a pattern))");
+  fails("[naming]\nschema = \"x\"\n", ".migrasafe.toml:2: unknown key \"schema\" in [naming] (its options: table");
+  // Each option's type, under its own name and under its alias.
+  fails("[rules.missing-lock-timeout]\nmax_lock_timeout = true\n",
+        ".migrasafe.toml:2: \"max_lock_timeout\" must be a duration such as \"5s\", \"500ms\" or \"1min\", not a boolean");
+  fails("max_lock_timeout = [\"5s\"]\n", ".migrasafe.toml:1: \"max_lock_timeout\" must be a duration such as");
+  fails("[rules.missing-lock-timeout]\nmax_lock_timeout = 0\n", ".migrasafe.toml:2: \"max_lock_timeout\" must be a positive duration");
+  fails("[rules.naming-convention]\nindex = 5\n", ".migrasafe.toml:2: \"index\" must be a string, not an integer");
+  fails("[naming]\ncolumn = false\n", ".migrasafe.toml:2: \"column\" must be a string, not a boolean");
+  fails("naming = \"^[a-z]+$\"\n", ".migrasafe.toml:1: \"naming\" must be a table, not a string");
   fails("[rules.naming-convention]\ntable = \"^[a-z\"\n",
         ".migrasafe.toml:2: invalid regular expression in [rules.naming-convention] table");
   fails("max_lock_timeout = \"5s\"\n[rules.missing-lock-timeout]\nmax_lock_timeout = \"1s\"\n",
         ".migrasafe.toml:3: [rules.missing-lock-timeout] max_lock_timeout is set twice");
   fails("[naming]\ntable = \"a\"\n[rules.naming-convention]\ntable = \"b\"\n",
         ".migrasafe.toml:4: [rules.naming-convention] table is set twice");
+  // (toml++ hands tables over by name, so [naming] is read first here.)
+  fails("[rules.naming-convention]\nindex = \"a\"\n[naming]\nindex = \"b\"\n",
+        ".migrasafe.toml:2: [rules.naming-convention] index is set twice");
+  fails("[rules.missing-lock-timeout]\nmax_lock_timeout = \"1s\"\nmax_lock_timeout = \"2s\"\n", ".migrasafe.toml:3:");
   fails("pg_version = = 15\n", ".migrasafe.toml:1:");  // toml++ parse error, with line and column
 
   // An unknown rule on the command line is still reported as before.

@@ -135,14 +135,14 @@ TEST_CASE("embedded: PL/pgSQL errors are reported at the offending word", "[embe
 TEST_CASE("embedded: a function body does not change the schema; a DO block does", "[embedded]") {
   LintOptions options;
   MigrationRole role;
-  Catalog history;
+  SetHistory history;
   auto file = std::make_shared<const SourceFile>(
       "t.sql",
       "CREATE FUNCTION mk() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  CREATE TABLE made_later (id int);\nEND $$;\n"
       "DO $$\nBEGIN\n  CREATE TABLE made_now (id int);\nEND $$;\n");
   FileResult r = analyse_file(parse_file(file), role, options, nullptr, &history);
-  CHECK(history.table({"public", "made_later"}) == nullptr);
-  CHECK(history.table({"public", "made_now"}) != nullptr);
+  CHECK(history.schema.table({"public", "made_later"}) == nullptr);
+  CHECK(history.schema.table({"public", "made_now"}) != nullptr);
   REQUIRE(r.effects.size() == r.parsed.statements.size());
   REQUIRE(r.holds.size() == r.parsed.statements.size());
 }

@@ -11,9 +11,10 @@
 // runs one rule's fixtures. A header
 // `-- options: pg_version=N assume_in_transaction=true select=all` sets options
 // (single_query=true: the file is sent as one query, as golang-migrate does)
-// (select=all runs every rule, for the suppression rules; max_lock_timeout=5s
-// and naming_table/naming_column/naming_index/naming_constraint=REGEX set
-// what .migrasafe.toml would).
+// (select=all runs every rule, for the suppression rules); a rule's own
+// option is `<rule>.<key>=VALUE` (naming-convention.table=REGEX), or
+// `<key>=VALUE` when one rule alone declares that key (max_lock_timeout=5s),
+// read as [rules.<rule>] in .migrasafe.toml would be.
 #include <catch2/catch.hpp>
 #include <re2/re2.h>
 
@@ -44,10 +45,17 @@ struct Expectation {
   bool matched = false;
 };
 
-NamePattern pattern(const std::string& source) {
-  auto re = std::make_shared<const re2::RE2>(source, re2::RE2::Quiet);
-  if (!re->ok()) FAIL("bad naming pattern in fixture options: " << source);
-  return {source, re};
+// A rule option in a fixture header: "rule.key" or a key one rule alone declares.
+std::pair<RuleId, const RuleOption*> declared_option(const std::string& key) {
+  std::vector<std::pair<RuleId, const RuleOption*>> found;
+  std::size_t dot = key.find('.');
+  for (const RuleInfo& r : all_rules()) {
+    if (dot != std::string::npos && key.substr(0, dot) != r.name) continue;
+    if (const RuleOption* o = find_declared_option(r.id, dot == std::string::npos ? key : key.substr(dot + 1)))
+      found.emplace_back(r.id, o);
+  }
+  if (found.size() != 1) FAIL("fixture option " << key << " names " << found.size() << " rule options, not one");
+  return found[0];
 }
 
 // A header `-- options: key=value ...` (fixtures and doc examples).
@@ -63,12 +71,13 @@ void apply_options(const std::string& text, LintOptions& o) {
     else if (key == "assume_in_transaction") o.analysis.assume_in_transaction = value == "true";
     else if (key == "single_query") o.analysis.single_query = value == "true";
     else if (key == "select" && value == "all") std::fill(o.enabled.begin(), o.enabled.end(), true);
-    else if (key == "max_lock_timeout") o.analysis.max_lock_timeout_ms = parse_duration_ms(value);
-    else if (key == "naming_table") o.analysis.naming.table = pattern(value);
-    else if (key == "naming_column") o.analysis.naming.column = pattern(value);
-    else if (key == "naming_index") o.analysis.naming.index = pattern(value);
-    else if (key == "naming_constraint") o.analysis.naming.constraint = pattern(value);
-    else FAIL("unknown fixture option " << key);
+    else {
+      auto [rule, option] = declared_option(key);
+      std::string error;
+      auto read = read_option(*option, value, error);
+      if (!read) FAIL("fixture option " << key << "=" << value << ": " << error);
+      o.rule_options.of(rule).set(option->key, std::move(*read));
+    }
   }
 }
 
@@ -357,6 +366,20 @@ TEST_CASE("inventory: every rule has its table row, doc page and fixtures", "[in
         last = at;
       }
     }
+    // The options the rule declares (RuleHooks::options) are the keys its
+    // "## Options" section shows in [rules.<name>]; a rule without options has no such section.
+    std::size_t options_at = text.find("\n## Options\n");
+    if (declared_options(rule.id).empty()) {
+      CHECK(options_at == std::string::npos);
+    } else {
+      REQUIRE(options_at != std::string::npos);
+      std::string section = text.substr(options_at, text.find("\n## ", options_at + 1) - options_at);
+      CHECK_THAT(section, Catch::Contains("[rules." + name + "]\n"));
+      for (const RuleOption& o : declared_options(rule.id)) {
+        INFO("option " << o.key);
+        CHECK_THAT(section, Catch::Contains("\n" + std::string(o.key) + " = "));
+      }
+    }
     auto bad = cases(name, "bad"), good = cases(name, "good");
     // scripts/new-rule.py marks every placeholder it writes; none may be left.
     std::vector<fs::path> written{root / "rules" / (name + ".cpp"), doc};
@@ -426,14 +449,14 @@ TEST_CASE("docs: the Example fires the rule and Use instead does not", "[docs]")
     REQUIRE(!good.empty());
     // All rules run (the suppression rules need the others); only this rule's findings count.
     // A `-- options:` line in the block sets what the page says the example
-    // is configured with (naming-convention needs [naming] patterns).
+    // is configured with (naming-convention needs its patterns).
     // An example that says "-- this migration:" runs what comes before it as
     // an earlier migration, whose schema the rest then sees.
     auto fired = [&](const std::string& sql) {
       LintOptions o;
       apply_options(sql, o);
       std::size_t split = sql.find("-- this migration:");
-      Catalog history;
+      SetHistory history;
       if (split != std::string::npos)
         analyse_file(parse_file(std::make_shared<const SourceFile>("earlier.sql", sql.substr(0, split))), {}, o, nullptr, &history);
       std::string current = split == std::string::npos ? sql : sql.substr(split);

@@ -443,6 +443,19 @@ TEST_CASE("lsp: code actions are the rules' fixes, a suppression and fix-all", "
   CHECK(after.size() + 1 == diagnostics.size());
 }
 
+TEST_CASE("lsp: a rule's options ([rules.<name>] or its alias) give the findings check gives", "[lsp]") {
+  fs::path dir = testing::fresh_dir("lsp", "rule-options");
+  testing::write_file(dir / ".migrasafe.toml", "max_lock_timeout = \"5s\"\n[naming]\ntable = \"^[a-z]+$\"\n");
+  std::string text = "CREATE TABLE \"Orders\" (id bigint);\nSET lock_timeout = '1min';\nALTER TABLE legacy ADD COLUMN note text;\n";
+  testing::write_file(dir / "db" / "001.sql", text);
+  Client c;
+  c.initialize();
+  c.open(uri_of(dir / "db" / "001.sql"), text);
+  auto found = lsp_findings(c.diagnostics(uri_of(dir / "db" / "001.sql")));
+  CHECK(found == check_findings(dir, dir / "db" / "001.sql"));
+  CHECK(found == std::vector<std::tuple<std::string, int, int>>{{"MS302", 2, 0}, {"MS901", 0, 13}});
+}
+
 TEST_CASE("lsp: an invalid .migrasafe.toml is one diagnostic, and a fixed one is re-read", "[lsp]") {
   fs::path dir = testing::fresh_dir("lsp", "config");
   testing::write_file(dir / ".migrasafe.toml", "[rules]\nselect = [\"no-such-rule\"]\n");

@@ -90,7 +90,8 @@ std::vector<std::pair<int, std::string>> reversal(const std::string& up, const s
   std::fill(o.enabled.begin(), o.enabled.end(), false);
   o.enabled[static_cast<std::size_t>(RuleId::down_does_not_undo_up)] = true;
   o.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)] = true;
-  Catalog h = schema(history);
+  SetHistory h;
+  h.schema = schema(history);
   MigrationRole role;
   role.kind = MigrationRole::Kind::Up;
   role.down_path = "x.down.sql";
@@ -115,7 +116,8 @@ TEST_CASE("reversal: a view recreated with `*` after its table gained columns re
   CHECK(r[0].first == 3);
   CHECK_THAT(r[0].second, Catch::Contains("also reads t.b, which the previous one did not"));
   LintOptions o;
-  Catalog h = schema(history);
+  SetHistory h;
+  h.schema = schema(history);
   MigrationRole role;
   role.kind = MigrationRole::Kind::Up;
   role.down_path = "x.down.sql";

@@ -307,3 +307,26 @@ TEST_CASE("session: a file directly in the home directory is judged alone, not w
   CHECK(in_set.stats().scripts_replayed == 3);
   if (saved) setenv("HOME", previous.c_str(), 1); else unsetenv("HOME");
 }
+
+TEST_CASE("session: relint of a later script of a multi-script step counts what the earlier ones created as new",
+          "[session][layouts]") {
+  // Zitadel's numbered step: 14/01 creates events2, 14/02 constrains it. The
+  // step's state travels with the set's history (SetHistory), cached or not.
+  fs::path dir = testing::fresh_dir("session", "step");
+  testing::write_file(dir / "05.sql", "CREATE TABLE events (id bigint, kind text);\n");
+  testing::write_file(dir / "14/01_create.sql", "CREATE TABLE events2 AS SELECT id, kind FROM events;\n");
+  std::string second = (dir / "14/02_constrain.sql").string();
+  testing::write_file(second, "ALTER TABLE events2 ALTER COLUMN kind SET NOT NULL;\n");
+  LintSession session(default_config());
+  RunResult run = session.run({dir.string()});
+  REQUIRE(!run.failure);
+  CHECK(count_rule(file_named(run, second), RuleId::set_not_null_scan) == 0);
+  CHECK(count_rule(session.relint(second, testing::read_file(second)), RuleId::set_not_null_scan) == 0);
+  // Again, from the cached history before the step's second script.
+  FileResult again = session.relint(second, "ALTER TABLE events2 ALTER COLUMN id SET NOT NULL;\n");
+  CHECK(session.stats().history_reuses >= 1);
+  CHECK(count_rule(again, RuleId::set_not_null_scan) == 0);
+  // A table the step did not create is an existing one.
+  FileResult other = session.relint(second, "ALTER TABLE events ALTER COLUMN kind SET NOT NULL;\n");
+  CHECK(count_rule(other, RuleId::set_not_null_scan) == 1);
+}

@@ -41,9 +41,10 @@ TEST_CASE("a snapshot's schema replays like a dump", "[snapshot]") {
 
   LintOptions options;
   std::fill(options.enabled.begin(), options.enabled.end(), false);
-  Catalog catalog;
+  SetHistory history;
   FileResult replay = analyse_file(parse_file(std::make_shared<const SourceFile>("snap.json", s.schema_sql)), {},
-                                   options, nullptr, &catalog);
+                                   options, nullptr, &history);
+  const Catalog& catalog = history.schema;
   CHECK(replay.parsed.problems.empty());
   REQUIRE(catalog.table({"public", "user"}));
   CHECK(catalog.column({"public", "user"}, "select")->not_null);

@@ -116,7 +116,7 @@ struct Runner {
   Connection& observer;
   const VerifyOptions& options;
   VerifyResult& result;
-  Catalog history = {};  // the static model's schema, as the migrations applied so far left it
+  SetHistory history = {};  // the static model's history, as the migrations applied so far left it
   std::set<std::string> left_empty = {};        // tables reported as not filled (said once)
   // Relations only the body of the statement being run locks (a DO block's
   // statements, some of them in branches that may not run).
@@ -359,7 +359,7 @@ struct Runner {
     facts.in_transaction = o.analysis.assume_in_transaction;
     for (const Statement& stmt : parsed.statements) facts.copies_from_stdin.push_back(copies_from_stdin(stmt));
     // A down script is analysed against the schema its up left; it does not extend the history.
-    Catalog scratch = history;
+    SetHistory scratch = history;
     return analyse_file(std::move(parsed), role, o, nullptr, down ? &scratch : &history);
   }
 
