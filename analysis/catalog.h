@@ -129,9 +129,9 @@ using TableConstraints = std::map<std::string, ConstraintInfo>;
 std::string constraint_name(const QualifiedName& table, const Json& constraint, const std::string& column);
 
 // A map from object name to a value shared between copies: the history is
-// handed from file to file (and the reversal check keeps the schema after
-// each statement), so a copy costs one pointer and the first change after it
-// copies one shard and one value only. A transaction does not copy: while an
+// handed from file to file (and the reversal check keeps the schema before an
+// up script, and the values its statements left), so a copy costs one pointer
+// and the first change after it copies one shard and one value only. A transaction does not copy: while an
 // undo journal is open, the first change to a name records its old value, and
 // rolling back puts those values back, at a cost proportional to the changes.
 template <class V>
@@ -140,9 +140,10 @@ class ShardedMap {
   static constexpr std::size_t kShards = 64;
   static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
 
-  // A copy shares the values but not an open undo journal: copies (the
-  // history, the schema after a statement) are read or replayed afresh, and
-  // copying the journal with each would cost what the transaction changed.
+  // A copy shares the values but neither an open undo journal nor a change
+  // log: copies (the history, the schema before a script) are read or
+  // replayed afresh, and copying the journal with each would cost what the
+  // transaction changed.
   ShardedMap() = default;
   ShardedMap(const ShardedMap& other) : shards_(other.shards_) {}
   ShardedMap& operator=(const ShardedMap& other) {
@@ -159,6 +160,17 @@ class ShardedMap {
     auto it = shard->find(name);
     return it == shard->end() ? nullptr : it->second.get();
   }
+  // The value itself, shared: it stays as it is now, since a later write
+  // copies a value that is shared.
+  std::shared_ptr<const V> find_shared(const QualifiedName& name) const {
+    const Map* shard = shard_ptr(shard_of(name)).get();
+    if (!shard) return nullptr;
+    auto it = shard->find(name);
+    return it == shard->end() ? nullptr : it->second;
+  }
+  // From now on, appends the name of every entry written (possibly more than
+  // once) to `changed`, which must outlive this map's writes (SchemaChangeLog).
+  void log_changes_to(std::vector<QualifiedName>* changed) { changed_ = changed; }
   // The value to modify in place, or nullptr when absent.
   V* find_for_write(const QualifiedName& name) {
     if (!find(name)) return nullptr;
@@ -249,6 +261,7 @@ class ShardedMap {
   Map& shard_for_write(const QualifiedName& name) {
     if (!shards_) shards_ = std::make_shared<Shards>();
     else if (shards_.use_count() > 1) shards_ = std::make_shared<Shards>(*shards_);
+    if (changed_) changed_->push_back(name);
     auto& shard = (*shards_)[shard_of(name)];
     if (!shard) shard = std::make_shared<Map>();
     else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
@@ -259,13 +272,14 @@ class ShardedMap {
     return *shard;
   }
   // Two levels of sharing: copying the map copies one pointer (the catalog
-  // is copied after every statement for the reversal check), and a write
+  // is copied for every file), and a write
   // copies the array of shards, then the one shard it changes. Both are
   // allocated on the first write: a catalog is constructed for every file.
   std::shared_ptr<Shards> shards_;
   // Open during a transaction: each name changed in it, with its value before
   // (shared, so the first write after BEGIN copies the value, not the shard).
   std::optional<Map> undo_;
+  std::vector<QualifiedName>* changed_ = nullptr;  // see log_changes_to; not copied
 };
 
 class Context;
@@ -344,6 +358,23 @@ class Catalog {
                                     const std::function<bool(const std::string& name, const IndexInfo&)>& visit) const;
   // Tables with a foreign key that references `table`.
   std::vector<QualifiedName> tables_referencing(const QualifiedName& table) const;
+
+  // The names of the objects written while a change log is attached, by kind
+  // (a name may repeat): what SchemaChangeLog records after each statement.
+  struct ChangedNames {
+    std::vector<QualifiedName> tables, indexes, views, sequences, enums, constraints;
+  };
+  // From now on, appends to `changed` the name of every table, index, view,
+  // sequence, enum and table's constraints written. `changed` must outlive
+  // this catalog's writes; a copy of the catalog does not log.
+  void log_changes_to(ChangedNames* changed) {
+    tables_.log_changes_to(&changed->tables);
+    indexes_.log_changes_to(&changed->indexes);
+    views_.log_changes_to(&changed->views);
+    sequences_.log_changes_to(&changed->sequences);
+    enums_.log_changes_to(&changed->enums);
+    constraints_.log_changes_to(&changed->constraints);
+  }
 
   // Applies a statement's schema changes; `ctx` resolves unqualified names.
   void apply(const Statement& stmt, const Context& ctx);

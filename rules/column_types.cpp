@@ -2,10 +2,18 @@
 
 namespace migrasafe::rules {
 
-std::string builtin_type(const Json& type_name) {
-  auto names = ast::strings(ast::list(type_name, "names"));
-  if (names.size() == 1) return names[0];
-  if (names.size() == 2 && names[0] == "pg_catalog") return names[1];
+std::string_view builtin_type(const Json& type_name) {
+  // The type rules ask this of every column: read the names in place.
+  std::string_view names[2];
+  std::size_t count = 0;
+  for (const Json& item : ast::list(type_name, "names")) {
+    const Json* s = ast::as(item, "String");
+    if (!s) continue;
+    if (count == 2) return "";
+    names[count++] = ast::str(*s, "sval");
+  }
+  if (count == 1) return names[0];
+  if (count == 2 && names[0] == "pg_catalog") return names[1];
   return "";
 }
 

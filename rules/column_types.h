@@ -57,7 +57,7 @@ void for_each_column_type(const StatementView& v, Fn fn) {
 // grammar's mapping ("int4" for int and integer, "bpchar" for char(n),
 // "timestamp", "serial"); "" for a type of another schema. Unqualified names
 // resolve to pg_catalog first, as PostgreSQL's search path does.
-std::string builtin_type(const Json& type_name);
+std::string_view builtin_type(const Json& type_name);  // a view into the tree
 
 bool has_typmods(const Json& type_name);
 

@@ -2,7 +2,6 @@
 // model and compares the result with the schema before the up script. Each
 // difference is reported at the up statement that caused it: the first
 // statement after which the same difference appears.
-#include <map>
 #include <set>
 
 #include "parser/ast.h"
@@ -127,27 +126,16 @@ void check(const FileView& v, Report& r) {
   const SchemaReplay& up = *v.replay;
   for (const ParseProblem& p : up.down.problems)
     if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything
-  Catalog after_down = replay_schema(up.down, up.after_statement.back(), up.options);
-  std::vector<SchemaDifference> diffs = compare_catalogs(up.before, after_down);
+  const Catalog& before = up.changes.before();
+  Catalog after_down = replay_schema(up.down, up.after, up.options);
+  std::vector<SchemaDifference> diffs = compare_catalogs(before, after_down);
   if (diffs.empty()) return;
-  // The first up statement after which each difference shows.
-  std::map<std::string, std::size_t> cause;
-  for (const SchemaDifference& d : diffs) cause.emplace(d.key(), SIZE_MAX);
-  std::size_t open = cause.size();
-  for (std::size_t i = 0; i < up.after_statement.size() && open > 0; ++i)
-    for (const SchemaDifference& d : compare_catalogs(up.before, up.after_statement[i])) {
-      auto it = cause.find(d.key());
-      if (it != cause.end() && it->second == SIZE_MAX) {
-        it->second = i;
-        --open;
-      }
-    }
   std::set<std::string> dropped = dropped_by(v.file);
   for (const SchemaDifference& d : diffs) {
-    std::size_t i = cause[d.key()];
-    if (i == SIZE_MAX && d.change == SchemaChange::Added && !known_to_be_new(d, up.before, after_down, dropped)) continue;
-    const Statement& s = v.file.statements[i == SIZE_MAX ? 0 : i];
-    Diagnostic& found = r.add(RuleId::down_does_not_undo_up, s.begin, s.end, message(d, i != SIZE_MAX), help(d));
+    std::optional<std::size_t> cause = up.changes.first_showing(d);  // the up statement behind it
+    if (!cause && d.change == SchemaChange::Added && !known_to_be_new(d, before, after_down, dropped)) continue;
+    const Statement& s = v.file.statements[cause.value_or(0)];
+    Diagnostic& found = r.add(RuleId::down_does_not_undo_up, s.begin, s.end, message(d, cause.has_value()), help(d));
     if (d.kind == SchemaObject::View && !d.after.empty()) found.severity = Severity::Note;  // a superset: nothing breaks
   }
 }

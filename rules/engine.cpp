@@ -1,5 +1,7 @@
 #include "rules/engine.h"
 
+#include "analysis/catalog_diff.h"
+
 #include "rules/helpers.h"
 #include "rules/registry.h"
 #include "rules/suppressions.h"
@@ -333,26 +335,25 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     if (hooks(r.id).file) file_rules.push_back(r.id);
   }
 
-  Context ctx(options.analysis, history ? history->schema : Catalog{});
+  // The reversal check compares the schema before the up script with the
+  // schema after it and its down script, and finds the up statement behind
+  // each difference: log what each statement changes.
+  const bool log_changes = role.kind == MigrationRole::Kind::Up && role.down_text &&
+                           std::any_of(file_rules.begin(), file_rules.end(),
+                                       [](RuleId id) { return hooks(id).needs_schema_replay; });
+  Catalog schema = history ? history->schema : Catalog{};
+  std::optional<SchemaChangeLog> changes;  // outlives ctx, whose catalog writes to it
+  std::optional<ParsedFile> own_down;     // parsed here only when the caller did not
+  if (log_changes) {
+    changes.emplace(schema);
+    if (!role.down_script) own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
+  }
+  Context ctx(options.analysis, std::move(schema));
   // A later script of a multi-script step: what the earlier ones created is new here too.
   if (history && !role.step.empty() && history->step == role.step) ctx.count_as_created(history->step_created);
   if (options.analysis.single_query &&
       std::count_if(file.statements.begin(), file.statements.end(), [](const Statement& s) { return !s.embedded(); }) > 1)
     ctx.begin_implicit_block();
-  // The reversal check compares the schema before the up script with the
-  // schema after it and its down script, and finds the up statement behind
-  // each difference: keep the schema after every statement (copies share
-  // everything but what changed).
-  const bool keep_schema = role.kind == MigrationRole::Kind::Up && role.down_text &&
-                           std::any_of(file_rules.begin(), file_rules.end(),
-                                       [](RuleId id) { return hooks(id).needs_schema_replay; });
-  std::optional<Catalog> before;
-  std::optional<ParsedFile> own_down;  // parsed here only when the caller did not
-  if (keep_schema) {
-    before = ctx.catalog();
-    if (!role.down_script) own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
-  }
-  std::vector<Catalog> after_statement;
   if (undone) ctx.set_undone_migration(*undone);
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
@@ -360,13 +361,13 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.
-    if (keep_schema) after_statement.insert(after_statement.end(), next - i, ctx.catalog());
+    if (changes) changes->record(i, ctx.catalog());
     i = next;
   }
   std::optional<SchemaReplay> schema_replay;
-  if (before)
+  if (changes)
     schema_replay.emplace(
-        SchemaReplay{role.down_script ? *role.down_script : *own_down, *before, after_statement, options.analysis});
+        SchemaReplay{role.down_script ? *role.down_script : *own_down, *changes, ctx.catalog(), options.analysis});
   {
     PhaseTimer timer(RunPhase::Rules);
     for (RuleId id : file_rules)

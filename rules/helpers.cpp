@@ -73,9 +73,12 @@ Span alter_command_span(const StatementView& v, int index) {
 }
 
 bool expects_existing_table(const StatementView& v) {
-  if (!v.effects.target || !v.ctx.created_if_not_exists(*v.effects.target)) return false;
+  if (!v.effects.target) return false;
+  // The sub-commands first: few add a column IF NOT EXISTS, and the set of
+  // tables created so is as large as the history.
   for (const AlterTableCommand& cmd : alter_table_commands(v.stmt.node))
-    if (cmd.subtype == "AT_AddColumn" && ast::flag(*cmd.fields, "missing_ok")) return true;
+    if (cmd.subtype == "AT_AddColumn" && ast::flag(*cmd.fields, "missing_ok"))
+      return v.ctx.created_if_not_exists(*v.effects.target);
   return false;
 }
 

@@ -2,6 +2,7 @@
 // structure but not the rows: report it once per up script, at the first
 // statement that destroys data, for the rollback plan. (The data-loss rules
 // report each statement; this one is about what a rollback can restore.)
+#include "analysis/catalog_diff.h"
 #include "parser/ast.h"
 #include "rules/helpers.h"
 
@@ -12,11 +13,9 @@ namespace {
 // dropping what the script itself created earlier loses nothing. Objects the
 // model does not know count as existing.
 bool existed_before(const SchemaReplay& replay, std::size_t i, const Consequence& loss) {
-  const Catalog& before = replay.before;
+  const Catalog& before = replay.changes.before();
   auto created_earlier = [&] {
-    if (i == 0) return false;
-    const Catalog& prev = replay.after_statement[i - 1];
-    return prev.table(loss.object) || prev.sequence(loss.object);
+    return i > 0 && (replay.changes.table_after(loss.object, i - 1) || replay.changes.sequence_after(loss.object, i - 1));
   };
   if (!loss.column.empty()) {
     const TableInfo* t = before.table(loss.object);

@@ -15,7 +15,7 @@ struct Narrow {
   const char* max;
 };
 
-std::optional<Narrow> narrow(const std::string& type) {
+std::optional<Narrow> narrow(std::string_view type) {
   if (type == "int4" || type == "serial" || type == "serial4") return Narrow{"32-bit", "2,147,483,647"};
   if (type == "int2" || type == "smallserial" || type == "serial2") return Narrow{"16-bit", "32,767"};
   return std::nullopt;
@@ -49,7 +49,7 @@ bool known_key(const StatementView& v, const rules::ColumnTypeUse& u) {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
-    std::string type = rules::builtin_type(u.type);
+    std::string_view type = rules::builtin_type(u.type);
     auto n = narrow(type);
     if (!n) return;
     bool serial = !serial_integer_type(type).empty();

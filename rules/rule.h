@@ -64,13 +64,15 @@ struct StatementView {
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
 };
 
+class SchemaChangeLog;  // analysis/catalog_diff.h
+
 // What an up script did to the schema, for the reversal check: its down
-// script, the schema before it, after each of its statements, and the options
-// it ran with.
+// script, the schema before it and what each of its statements changed, the
+// schema after it, and the options it ran with.
 struct SchemaReplay {
   const ParsedFile& down;  // the down script
-  const Catalog& before;
-  const std::vector<Catalog>& after_statement;  // one per file.statements entry
+  const SchemaChangeLog& changes;
+  const Catalog& after;
   const AnalysisOptions& options;
 };
 

@@ -158,6 +158,65 @@ TEST_CASE("reversal: each difference at the up statement behind it", "[catalog][
   CHECK(reversal("ALTER TABLE t ADD COLUMN c int;\n", "-- nothing\n").empty());
 }
 
+TEST_CASE("reversal: the change log blames the statement after which a difference first shows", "[catalog][reversal]") {
+  // Against the definition: the schema after every statement, each compared with the schema before.
+  const std::vector<std::string> scripts = {
+      // A type changed, changed back, changed again: the first change.
+      "ALTER TABLE t ALTER COLUMN a TYPE bigint;\nALTER TABLE t ALTER COLUMN a TYPE int;\nALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+      // Children of a table the script creates show only once the table is gone.
+      "CREATE TABLE n (id int, x int);\nCREATE INDEX n_x ON n (x);\nALTER TABLE n ADD CONSTRAINT n_c CHECK (x > 0);\n"
+      "CREATE SEQUENCE s OWNED BY n.id;\nDROP TABLE n;\n",
+      // An index and a constraint on a known table, dropped and recreated; a column renamed; a view and an enum.
+      "DROP INDEX t_b_idx;\nCREATE INDEX t_b_idx ON t (b, a);\nALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0);\n"
+      "ALTER TABLE t RENAME COLUMN b TO bb;\nCREATE OR REPLACE VIEW v AS SELECT id, a, bb FROM t;\n"
+      "ALTER TYPE mood ADD VALUE 'meh';\nSELECT 1;\nALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n",
+      // A rolled-back transaction changes nothing; a committed one does.
+      "BEGIN;\nALTER TABLE t ADD COLUMN r int;\nROLLBACK;\nBEGIN;\nALTER TABLE t ADD COLUMN r int;\nCOMMIT;\n",
+      // A table renamed away and another created under its name.
+      "ALTER TABLE t RENAME TO old_t;\nCREATE TABLE t (id bigint);\nDROP VIEW v;\nDROP TABLE old_t CASCADE;\n",
+  };
+  for (const std::string& sql : scripts) {
+    INFO(sql);
+    auto up = parse_file(std::make_shared<const SourceFile>("x.up.sql", sql));
+    REQUIRE(up.problems.empty());
+    Catalog start = schema(kBase);
+    SchemaChangeLog changes(start);
+    Context ctx({}, std::move(start));
+    std::vector<Catalog> after_statement;
+    for (std::size_t i = 0; i < up.statements.size(); ++i) {
+      ctx.apply(up.statements[i], compute_effects(up.statements[i], ctx));
+      changes.record(i, ctx.catalog());
+      after_statement.push_back(ctx.catalog());
+    }
+    std::size_t checked = 0;
+    for (const Catalog& end : after_statement)
+      for (const SchemaDifference& d : compare_catalogs(changes.before(), end)) {
+        std::optional<std::size_t> first;
+        for (std::size_t i = 0; i < after_statement.size() && !first; ++i)
+          for (const SchemaDifference& e : compare_catalogs(changes.before(), after_statement[i]))
+            if (e.key() == d.key()) first = i;
+        CHECK(changes.first_showing(d) == first);
+        ++checked;
+      }
+    CHECK(checked > 0);
+    // What existed right after each statement.
+    for (std::size_t i = 0; i < after_statement.size(); ++i)
+      for (const char* name : {"t", "n", "old_t", "s"}) {
+        QualifiedName q{"public", name};
+        CHECK((changes.table_after(q, i) != nullptr) == (after_statement[i].table(q) != nullptr));
+        CHECK((changes.sequence_after(q, i) != nullptr) == (after_statement[i].sequence(q) != nullptr));
+      }
+  }
+  // A difference the up script never shows is only the down script's.
+  Catalog start = schema(kBase);
+  SchemaChangeLog changes(start);
+  CHECK_FALSE(changes.first_showing({SchemaObject::View, {"public", "v"}, "", SchemaChange::Removed, "", "", ""}));
+  // Through the rule: the first of three type changes.
+  auto r = reversal(scripts[0], "SELECT 1;\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].first == 1);
+}
+
 TEST_CASE("reversal: irreversible data change once per up script, not for what it created", "[catalog][reversal]") {
   auto r = reversal("ALTER TABLE t ADD COLUMN tmp int;\nALTER TABLE t DROP COLUMN tmp;\nALTER TABLE t DROP COLUMN b;\nTRUNCATE t;\n",
                     "ALTER TABLE t ADD COLUMN b text;\n");
