@@ -231,6 +231,25 @@ TEST_CASE("visible_controls escapes C0, DEL, C1, bidi overrides and invalid UTF-
   CHECK(visible_controls("größe 注文 😀") == "größe 注文 😀");
 }
 
+TEST_CASE("visible_controls copies runs of printable ASCII whole and shows every other character as shown_char does",
+          "[formats]") {
+  // Each byte value at the start, in the middle and at the end of a run,
+  // against the character-by-character definition.
+  for (int b = 0; b < 256; ++b) {
+    const std::string c(1, static_cast<char>(b));
+    for (const std::string& s : {c + "abc", "ab" + c + "cd", "abc" + c, c + "\xe2\x80\xae" + c, "x\xc3\xa9" + c + "y"}) {
+      std::string one_by_one;
+      for (std::size_t i = 0; i < s.size();) {
+        ShownChar shown = shown_char(s, i);
+        one_by_one += shown.text;
+        i += shown.length;
+      }
+      INFO(b);
+      CHECK(visible_controls(s) == one_by_one);
+    }
+  }
+}
+
 TEST_CASE("valid_utf8 replaces each ill-formed subpart with U+FFFD, as nlohmann's replace handler does", "[formats]") {
   const std::string fffd = "\xEF\xBF\xBD";
   CHECK(valid_utf8("größe 注文 😀") == "größe 注文 😀");
