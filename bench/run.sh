@@ -192,6 +192,10 @@ measure() {
 # Sanity first (not timed): every tool sees every file.
 rc=0; "$migrasafe" check --format json "${corpus_files[@]}" >"$tmp/m.json" 2>"$tmp/err" || rc=$?
 check_rc "$rc" migrasafe check
+rc=0; "$migrasafe" check --format json "${corpus_dirs[@]}" >"$tmp/md.json" 2>"$tmp/err" || rc=$?
+check_rc "$rc" migrasafe check
+python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["summary"]["files"] != int(sys.argv[2]))' \
+  "$tmp/md.json" "${#corpus_files[@]}" || die "the corpus directories do not hold the ${#corpus_files[@]} files of the list"
 rc=0; "$squawk" --reporter json "${corpus_files[@]}" >"$tmp/s.json" 2>"$tmp/err" || rc=$?
 check_rc "$rc" squawk
 rc=0; "$floor" "${corpus_files[@]}" >"$tmp/f.txt" 2>"$tmp/err" || rc=$?
@@ -214,21 +218,26 @@ echo "best of $runs runs ($single_runs for single), wall seconds; cpu_s (user + 
 echo "big-4: $(wc -c <"$tmp/big-4.sql") bytes, $(wc -l <"$tmp/big-4.sql") lines, sha256 $(sha256sum "$tmp/big-4.sql" | cut -c1-16)"
 echo "single: ${single#"$corpus"/} ($(wc -c <"$single") bytes)"
 echo
-datasets=(corpus-1/4 corpus-1/2 corpus big-1 big-2 big-4 single)
+# corpus-dirs: the same files, but migrasafe is given the 11 project directories, as a team runs it (each
+# project its own history); named one by one, as squawk takes them, the files form one history.
+mapfile -t corpus_dirs < <(find -L "$corpus" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
+datasets=(corpus-1/4 corpus-1/2 corpus corpus-dirs big-1 big-2 big-4 single)
 printf '%-12s %-11s %7s %10s %8s %9s %10s\n' tool dataset MB seconds cpu_s peak_MB 's_per_MB'
 declare -A T C M S
 for dataset in "${datasets[@]}"; do
   case $dataset in
     corpus-1/4) args=("${corpus_quarter[@]}"); n=$runs ;;
     corpus-1/2) args=("${corpus_half[@]}"); n=$runs ;;
-    corpus) args=("${corpus_files[@]}"); n=$runs ;;
+    corpus | corpus-dirs) args=("${corpus_files[@]}"); n=$runs ;;
     big-*) args=("$tmp/$dataset.sql"); n=$runs ;;
     single) args=("$single"); n=$single_runs ;;
   esac
   S[$dataset]=$(mb_of "${args[@]}")
   for tool in migrasafe squawk parse_floor; do
     case $tool in
-      migrasafe) cmd=("$migrasafe" check --format json "${args[@]}") ;;
+      migrasafe)
+        if [[ $dataset == corpus-dirs ]]; then cmd=("$migrasafe" check --format json "${corpus_dirs[@]}")
+        else cmd=("$migrasafe" check --format json "${args[@]}"); fi ;;
       squawk) cmd=("$squawk" --reporter json "${args[@]}") ;;
       parse_floor) cmd=("$floor" "${args[@]}") ;;
     esac
