@@ -146,6 +146,9 @@ PY
 }
 mapfile -t corpus_files < <(find -L "$corpus" -type f -iname '*.sql' | LC_ALL=C sort)
 [[ ${#corpus_files[@]} -gt 0 ]] || die "no .sql files under $corpus"
+# corpus-dirs: the same files, but migrasafe is given the 11 project directories, as a team runs it (each
+# project its own history); named one by one, as squawk takes them, the files form one history.
+mapfile -t corpus_dirs < <(find -L "$corpus" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
 # The single-file latency input: the first corpus file (in path order) of 300 B to 2 KB that
 # libpg_query parses without error.
 single=
@@ -218,9 +221,6 @@ echo "best of $runs runs ($single_runs for single), wall seconds; cpu_s (user + 
 echo "big-4: $(wc -c <"$tmp/big-4.sql") bytes, $(wc -l <"$tmp/big-4.sql") lines, sha256 $(sha256sum "$tmp/big-4.sql" | cut -c1-16)"
 echo "single: ${single#"$corpus"/} ($(wc -c <"$single") bytes)"
 echo
-# corpus-dirs: the same files, but migrasafe is given the 11 project directories, as a team runs it (each
-# project its own history); named one by one, as squawk takes them, the files form one history.
-mapfile -t corpus_dirs < <(find -L "$corpus" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
 datasets=(corpus-1/4 corpus-1/2 corpus corpus-dirs big-1 big-2 big-4 single)
 printf '%-12s %-11s %7s %10s %8s %9s %10s\n' tool dataset MB seconds cpu_s peak_MB 's_per_MB'
 declare -A T C M S
