@@ -454,6 +454,12 @@ TEST_CASE("a syntax error in a file larger than one parse run is reported once a
   CHECK(f.statements.back().kind == "IndexStmt");
 }
 
+// Bytes glibc's malloc has handed out and not yet had back.
+static long long heap_in_use() {
+  struct mallinfo2 m = mallinfo2();
+  return static_cast<long long>(m.uordblks + m.hblkhd);
+}
+
 #ifdef MIGRASAFE_HAS_MALLINFO2
 // The heap a file's parse holds: each PL/pgSQL body and each expression in
 // one is a parse of its own, so a file of many small DO blocks is a file of
@@ -464,13 +470,9 @@ TEST_CASE("a file of many small DO blocks holds a heap in proportion to its text
   for (int i = 0; i < 2000; ++i)
     sql += "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'st_" + std::to_string(i) +
            "') THEN CREATE TYPE st_" + std::to_string(i) + " AS ENUM ('new', 'done'); END IF; END $$;\n";
-  auto in_use = [] {
-    struct mallinfo2 m = mallinfo2();
-    return static_cast<long long>(m.uordblks + m.hblkhd);
-  };
-  const long long before = in_use();
+  const long long before = heap_in_use();
   ParsedFile parsed = parse(sql);
-  const long long held = in_use() - before;
+  const long long held = heap_in_use() - before;
   REQUIRE(parsed.statements.size() == 4000);  // each DO block and the CREATE TYPE in its body
   // A sanitizer's allocator is not glibc's: mallinfo2 then sees nothing of the parse.
   if (held < static_cast<long long>(sql.size())) return;
@@ -494,13 +496,9 @@ TEST_CASE("a file of plain DDL holds a heap of at most 19 times its text", "[par
     sql += "UPDATE " + t + " SET c1_amount = DEFAULT WHERE id IN (SELECT id FROM " + t + " WHERE c1_amount IS NULL LIMIT 500);\n";
     sql += "INSERT INTO audit_log (ref, label) VALUES (" + std::to_string(i) + ", 'a'), (2, 'b') ON CONFLICT DO NOTHING;\n";
   }
-  auto in_use = [] {
-    struct mallinfo2 m = mallinfo2();
-    return static_cast<long long>(m.uordblks + m.hblkhd);
-  };
-  const long long before = in_use();
+  const long long before = heap_in_use();
   ParsedFile parsed = parse(sql);
-  const long long held = in_use() - before;
+  const long long held = heap_in_use() - before;
   REQUIRE(parsed.problems.empty());
   if (held < static_cast<long long>(sql.size())) return;  // not glibc's allocator (a sanitizer's)
   std::size_t members = 0;
