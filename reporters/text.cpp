@@ -1,6 +1,7 @@
 // Human output: `path:line:col: severity[code name]: message`, the source
 // line with the range underlined, the recipe, and a summary line.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,10 +59,34 @@ ShownChar shown_char_before(std::string_view line, std::size_t i) {
   return shown_char(line, i - 1);  // a byte that is not part of a character ending at i
 }
 
+// The window when every byte it could show is printable ASCII (one column
+// each, shown as itself): cut by arithmetic instead of character by character.
+std::optional<Window> plain_window(std::string_view line, std::size_t mark_begin, std::size_t mark_end, bool cut_left,
+                                   bool cut_right) {
+  const std::size_t reach = static_cast<std::size_t>(kSnippetColumns);
+  std::size_t lo = mark_begin > reach ? mark_begin - reach : 0, hi = std::min(line.size(), mark_begin + reach);
+  for (std::size_t i = lo; i < hi; ++i)
+    if (static_cast<unsigned char>(line[i]) < 0x20 || static_cast<unsigned char>(line[i]) >= 0x7f) return std::nullopt;
+  std::size_t from = mark_begin - std::min<std::size_t>(mark_begin, kColumnsBefore);
+  std::size_t to = std::min(line.size(), from + reach);
+  if (to == line.size()) from = to > reach ? to - reach : 0;  // room left: more of the start of the line
+  Window w;
+  if (from > 0 || cut_left) {
+    w.text = "…";
+    w.indent = " ";
+  }
+  w.text.append(line.substr(from, to - from));
+  w.indent.append(mark_begin - from, ' ');
+  if (to < line.size() || cut_right) w.text += "…";
+  w.carets = std::max<std::size_t>(std::min(mark_end, to) > mark_begin ? std::min(mark_end, to) - mark_begin : 0, 1);
+  return w;
+}
+
 // `cut_left`/`cut_right`: `line` is itself a piece of a longer line.
 Window window(std::string_view line, std::size_t mark_begin, std::size_t mark_end, bool cut_left = false,
               bool cut_right = false) {
   mark_begin = std::min(mark_begin, line.size());
+  if (std::optional<Window> w = plain_window(line, mark_begin, mark_end, cut_left, cut_right)) return *std::move(w);
   std::vector<ShownChar> before;  // nearest first
   std::vector<ShownChar> after;
   std::size_t from = mark_begin, to = mark_begin;

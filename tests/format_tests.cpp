@@ -345,6 +345,29 @@ TEST_CASE("text: a long line is cut to a window around the finding; output does 
   CHECK(big.size() < 50 * many.size());
 }
 
+TEST_CASE("text: a window of plain ASCII is cut the same as one decoded character by character", "[formats]") {
+  // A non-ASCII character near the finding, but outside the window shown,
+  // sends the window down the decoding path: what it shows must not change.
+  const std::string x(300, 'x'), statement = "DROP TABLE t;";
+  const std::size_t mark = 2 + x.size() + 3;  // where DROP starts
+  auto with_e_acute_at = [](std::string line, std::size_t at) { return line.replace(at, 1, "\xC3\xA9"); };
+  // The line goes on past the window: 40 columns before the finding, 120 in all.
+  std::string long_line = "/*" + x + "*/ " + statement + " /*" + std::string(300, 'y') + "*/";
+  auto [plain, plain_carets] = snippet(text_report(long_line + "\n"));
+  CHECK(plain == " 1 | …" + x.substr(0, 37) + "*/ " + statement + " /*" + std::string(64, 'y') + "…");
+  CHECK(plain_carets == "   | " + std::string(41, ' ') + std::string(statement.size() - 1, '^'));
+  auto [decoded, decoded_carets] = snippet(text_report(with_e_acute_at(long_line, mark - 80) + "\n"));
+  CHECK(decoded == plain);
+  CHECK(decoded_carets == plain_carets);
+  // The line ends soon after the finding: the window takes more of its start.
+  std::string ending = "/*" + x + "*/ " + statement;
+  auto [end_plain, end_carets] = snippet(text_report(ending + "\n"));
+  CHECK(end_plain == " 1 | …" + ending.substr(ending.size() - 120));
+  auto [end_decoded, end_decoded_carets] = snippet(text_report(with_e_acute_at(ending, mark - 115) + "\n"));
+  CHECK(end_decoded == end_plain);
+  CHECK(end_decoded_carets == end_carets);
+}
+
 namespace {
 std::vector<std::string> fingerprints_of(const std::string& sql, const std::string& path = "db/1.sql") {
   return finding_fingerprints(testing::lint_text(sql, {}, path));
