@@ -55,6 +55,10 @@ struct StatementIndex {
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> column_adds;
 };
 
+namespace rules {
+struct StatementFacts;  // rules/column_types.h
+}
+
 struct StatementView {
   const ParsedFile& file;
   const Statement& stmt;
@@ -62,6 +66,7 @@ struct StatementView {
   const Context& ctx;  // the state *before* the statement runs
   const StatementIndex& index;  // the file's, built once by the engine
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
+  rules::StatementFacts& facts;     // shared by the statement's rules, computed once
 };
 
 class SchemaChangeLog;  // analysis/catalog_diff.h
