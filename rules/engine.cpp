@@ -372,9 +372,11 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
         SchemaReplay{role.down_script ? *role.down_script : *own_down, *changes, ctx.catalog(), options.analysis});
   {
     PhaseTimer timer(RunPhase::Rules);
+    bool down_empty = false, down_marked_irreversible = false;
+    if (role.down_text) down_empty = is_empty_script(*role.down_text, down_marked_irreversible);
     for (RuleId id : file_rules)
       hooks(id).file(FileView{file, role, options.rule_options.of(id), &result.effects,
-                              schema_replay ? &*schema_replay : nullptr},
+                              schema_replay ? &*schema_replay : nullptr, down_empty, down_marked_irreversible},
                      report);
   }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) {

@@ -87,6 +87,10 @@ struct FileView {
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
   const std::vector<Effects>* effects = nullptr;  // one per file.statements entry
   const SchemaReplay* replay = nullptr;           // up scripts with a down script, when a rule needs it
+  // role.down_text lexed once for the reversal rules (is_empty_script): it has
+  // no statements; one of its comments marks the migration irreversible.
+  bool down_empty = false;
+  bool down_marked_irreversible = false;
 };
 
 class Report {
