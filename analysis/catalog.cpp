@@ -271,6 +271,8 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
   QualifiedName name = ctx.qualify_range_var(*ast::field(n, "relation"));
   if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;  // a no-op in PostgreSQL
   drop_relation(name);  // a table dropped earlier and created again
+  // `t` stays valid for the whole statement: nothing below copies the catalog,
+  // so no later write finds the new value shared and copies it.
   TableInfo& t = tables_.put(name, {});
   t.temporary = ast::str(*ast::field(n, "relation"), "relpersistence") == "t";
   t.partitioned = ast::field(n, "partspec") != nullptr;
@@ -279,18 +281,17 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
   if ((!partition && ast::list(n, "inhRelations").size() > 0) || ast::field(n, "ofTypename")) t.columns_known = false;
   std::vector<const Json*> constraints;
   for (const TableElement& elt : table_elements(n)) {
-    if (elt.column) add_column(name, *tables_.find_for_write(name), *elt.column);
+    if (elt.column) add_column(name, t, *elt.column);
     else if (elt.constraint) constraints.push_back(elt.constraint);
-    else tables_.find_for_write(name)->columns_known = false;
+    else t.columns_known = false;
   }
   if (partition && ast::list(n, "inhRelations").size() > 0) {
     QualifiedName parent = ctx.qualify_range_var(ast::list(n, "inhRelations")[0]);
     if (const TableInfo* p = table(parent)) {
-      TableInfo& child = *tables_.find_for_write(name);
-      for (const auto& [col, info] : p->columns) child.columns.try_emplace(col, info);
-      child.columns_known = p->columns_known;
+      for (const auto& [col, info] : p->columns) t.columns.try_emplace(col, info);
+      t.columns_known = p->columns_known;
     } else {
-      tables_.find_for_write(name)->columns_known = false;
+      t.columns_known = false;
     }
     const Json* bound = ast::field(n, "partbound");  // a PartitionBoundSpec, without a node wrapper
     attach(parent, name, bound && ast::flag(*bound, "is_default"));

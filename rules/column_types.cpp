@@ -17,6 +17,34 @@ std::string_view builtin_type(const Json& type_name) {
   return "";
 }
 
+const std::vector<ColumnTypeUse>& column_types(const StatementView& v) {
+  if (v.facts.column_types) return *v.facts.column_types;
+  std::vector<ColumnTypeUse>& uses = v.facts.column_types.emplace();
+  const Json& n = v.stmt.node;
+  auto add = [&](const Json& col, std::string name, const QualifiedName& table, const Json* create, bool alter) {
+    const Json* tn = ast::field(col, "typeName");
+    if (tn && !ast::flag(*tn, "pct_type")) uses.push_back(ColumnTypeUse{*tn, col, std::move(name), table, create, alter});
+  };
+  if (v.stmt.kind == "CreateStmt" || v.stmt.kind == "CreateForeignTableStmt") {
+    const Json& create = v.stmt.kind == "CreateStmt" ? n : *ast::field(n, "base");
+    const Json* rel = ast::field(create, "relation");
+    if (!rel) return uses;
+    QualifiedName table = v.ctx.qualify_range_var(*rel);
+    for (const TableElement& elt : table_elements(create))
+      if (elt.column) add(*elt.column, std::string(ast::str(*elt.column, "colname")), table, &create, false);
+  } else if (v.stmt.kind == "AlterTableStmt") {
+    const Json* rel = ast::field(n, "relation");
+    if (!rel) return uses;
+    QualifiedName table = v.ctx.qualify_range_var(*rel);
+    for (const AlterTableCommand& cmd : alter_table_commands(n)) {
+      if (!cmd.column) continue;
+      if (cmd.subtype == "AT_AddColumn") add(*cmd.column, std::string(ast::str(*cmd.column, "colname")), table, nullptr, false);
+      else if (cmd.subtype == "AT_AlterColumnType") add(*cmd.column, std::string(cmd.name), table, nullptr, true);
+    }
+  }
+  return uses;
+}
+
 bool has_typmods(const Json& type_name) { return ast::list(type_name, "typmods").size() > 0; }
 
 std::string array_bounds(const Json& type_name) {

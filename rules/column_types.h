@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parser/ast.h"
 #include "parser/table_elements.h"
@@ -23,34 +24,24 @@ struct ColumnTypeUse {
   bool alter_type;           // ALTER COLUMN ... TYPE
 };
 
-// The statements for_each_column_type visits: the kinds the type rules handle.
+// The statements column_types finds types in: the kinds the type rules handle.
 inline constexpr StatementKinds kColumnTypeStatements{StmtKind::CreateStmt, StmtKind::CreateForeignTableStmt,
                                                       StmtKind::AlterTableStmt};
 
+// What the engine keeps for all the rules of one statement (StatementView::facts),
+// filled by the first rule that asks.
+struct StatementFacts {
+  std::optional<std::vector<ColumnTypeUse>> column_types;
+};
+
+// The column types the statement writes, in statement order. Six rules ask
+// for them on every CREATE/ALTER TABLE: the first one finds them (qualifying
+// the table name once) and the others read them from v.facts.
+const std::vector<ColumnTypeUse>& column_types(const StatementView& v);
+
 template <class Fn>
 void for_each_column_type(const StatementView& v, Fn fn) {
-  const Json& n = v.stmt.node;
-  auto visit = [&](const Json& col, std::string name, const QualifiedName& table, const Json* create, bool alter) {
-    const Json* tn = ast::field(col, "typeName");
-    if (tn && !ast::flag(*tn, "pct_type")) fn(ColumnTypeUse{*tn, col, std::move(name), table, create, alter});
-  };
-  if (v.stmt.kind == "CreateStmt" || v.stmt.kind == "CreateForeignTableStmt") {
-    const Json& create = v.stmt.kind == "CreateStmt" ? n : *ast::field(n, "base");
-    const Json* rel = ast::field(create, "relation");
-    if (!rel) return;
-    QualifiedName table = v.ctx.qualify_range_var(*rel);
-    for (const TableElement& elt : table_elements(create))
-      if (elt.column) visit(*elt.column, std::string(ast::str(*elt.column, "colname")), table, &create, false);
-  } else if (v.stmt.kind == "AlterTableStmt") {
-    const Json* rel = ast::field(n, "relation");
-    if (!rel) return;
-    QualifiedName table = v.ctx.qualify_range_var(*rel);
-    for (const AlterTableCommand& cmd : alter_table_commands(n)) {
-      if (!cmd.column) continue;
-      if (cmd.subtype == "AT_AddColumn") visit(*cmd.column, std::string(ast::str(*cmd.column, "colname")), table, nullptr, false);
-      else if (cmd.subtype == "AT_AlterColumnType") visit(*cmd.column, std::string(cmd.name), table, nullptr, true);
-    }
-  }
+  for (const ColumnTypeUse& use : column_types(v)) fn(use);
 }
 
 // The built-in type a TypeName names, as pg_type spells it after the

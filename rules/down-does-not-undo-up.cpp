@@ -119,10 +119,9 @@ bool known_to_be_new(const SchemaDifference& d, const Catalog& before, const Cat
 
 void check(const FileView& v, Report& r) {
   if (!v.replay || !v.role.down_text || v.file.statements.empty()) return;
-  bool irreversible = false;
   // An empty down script is missing-down-script's; an `irreversible` comment
   // says the author knows the down script does not undo everything.
-  if (is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  if (v.down_empty || v.down_marked_irreversible) return;
   const SchemaReplay& up = *v.replay;
   for (const ParseProblem& p : up.down.problems)
     if (p.kind == ProblemKind::SyntaxError) return;  // a skipped statement may have restored anything

@@ -2,6 +2,7 @@
 
 #include "analysis/catalog_diff.h"
 
+#include "rules/column_types.h"
 #include "rules/helpers.h"
 #include "rules/registry.h"
 #include "rules/suppressions.h"
@@ -157,11 +158,12 @@ struct Replay {
     {
       PhaseTimer timer(RunPhase::Rules);
       const DispatchTable& table = dispatch_table();
+      rules::StatementFacts facts;
       for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[static_cast<std::size_t>(stmt.tag)]) {
         if (!rule_on[static_cast<std::size_t>(id)]) continue;
         const RuleHooks& rule = hooks(id);
         if (stmt.deferred && rule.skips_function_bodies) continue;
-        rule.statement(StatementView{file, stmt, effects, ctx, index, rule_options.of(id)}, report);
+        rule.statement(StatementView{file, stmt, effects, ctx, index, rule_options.of(id), facts}, report);
       }
     }
     if (stmt.embedded()) annotate(stmt, before);
@@ -370,9 +372,11 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
         SchemaReplay{role.down_script ? *role.down_script : *own_down, *changes, ctx.catalog(), options.analysis});
   {
     PhaseTimer timer(RunPhase::Rules);
+    bool down_empty = false, down_marked_irreversible = false;
+    if (role.down_text) down_empty = is_empty_script(*role.down_text, down_marked_irreversible);
     for (RuleId id : file_rules)
       hooks(id).file(FileView{file, role, options.rule_options.of(id), &result.effects,
-                              schema_replay ? &*schema_replay : nullptr},
+                              schema_replay ? &*schema_replay : nullptr, down_empty, down_marked_irreversible},
                      report);
   }
   if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) {

@@ -62,9 +62,8 @@ bool copied_before_drop(const FileView& v, std::size_t i, const Consequence& los
 
 void check(const FileView& v, Report& r) {
   if (v.role.kind != MigrationRole::Kind::Up || !v.role.down_text || !v.effects || !v.replay) return;
-  bool irreversible = false;
   // An empty down is missing-down-script's; an `irreversible` comment says the author knows.
-  if (is_empty_script(*v.role.down_text, irreversible) || irreversible) return;
+  if (v.down_empty || v.down_marked_irreversible) return;
   for (std::size_t i = 0; i < v.effects->size() && i < v.file.statements.size(); ++i)
     for (const Consequence& loss : (*v.effects)[i].data_loss) {
       if (!existed_before(*v.replay, i, loss) || copied_before_drop(v, i, loss)) continue;

@@ -33,8 +33,7 @@ void check(const FileView& v, Report& r) {
     reason = same_file ? "This up migration has no `-- migrate:down` section"
                        : "This up migration has no down script (`" + v.role.down_path + "` does not exist)";
   } else if (v.role.down_text) {
-    bool irreversible = false;
-    if (!is_empty_script(*v.role.down_text, irreversible) || irreversible || nothing_to_undo(v)) return;
+    if (!v.down_empty || v.down_marked_irreversible || nothing_to_undo(v)) return;
     reason = same_file ? "The `-- migrate:down` section of this migration is empty (or only comments)"
                        : "The down script of this migration (`" + v.role.down_path + "`) is empty (or only comments)";
   } else {

@@ -55,6 +55,10 @@ struct StatementIndex {
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> column_adds;
 };
 
+namespace rules {
+struct StatementFacts;  // rules/column_types.h
+}
+
 struct StatementView {
   const ParsedFile& file;
   const Statement& stmt;
@@ -62,6 +66,7 @@ struct StatementView {
   const Context& ctx;  // the state *before* the statement runs
   const StatementIndex& index;  // the file's, built once by the engine
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
+  rules::StatementFacts& facts;     // shared by the statement's rules, computed once
 };
 
 class SchemaChangeLog;  // analysis/catalog_diff.h
@@ -82,6 +87,10 @@ struct FileView {
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
   const std::vector<Effects>* effects = nullptr;  // one per file.statements entry
   const SchemaReplay* replay = nullptr;           // up scripts with a down script, when a rule needs it
+  // role.down_text lexed once for the reversal rules (is_empty_script): it has
+  // no statements; one of its comments marks the migration irreversible.
+  bool down_empty = false;
+  bool down_marked_irreversible = false;
 };
 
 class Report {
