@@ -158,8 +158,9 @@ struct RuleHooks {
   // Not called for statements in a function body (they run later, under the
   // caller's session settings, not the migration's).
   bool skips_function_bodies = false;
-  // `file` reads FileView::replay (the schema after each statement of an up
-  // script with a down script), which the engine keeps only for such rules.
+  // `file` reads FileView::replay (what each statement of an up script with a
+  // down script changed in the schema), which the engine records only for
+  // such rules.
   bool needs_schema_replay = false;
 };
 
