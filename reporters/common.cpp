@@ -190,14 +190,8 @@ bool is_zero_width(char32_t cp) {
 
 }  // namespace
 
-namespace {
-// Printable ASCII is shown as itself, one column: the common case, tested
-// before any decoding.
-bool is_plain_ascii(unsigned char b) { return b >= 0x20 && b < 0x7f; }
-}  // namespace
-
 ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks) {
-  if (is_plain_ascii(static_cast<unsigned char>(s[i]))) return ShownChar{1, std::string(1, s[i]), 1};
+  if (is_plain_ascii(s[i])) return ShownChar{1, std::string(1, s[i]), 1};
   auto [n, valid, cp] = decode_utf8(s, i);
   ShownChar c{n, {}, 0};
   if (!valid) {  // not UTF-8: show the bytes
@@ -226,7 +220,7 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     std::size_t plain = i;  // a run of printable ASCII is copied whole
-    while (plain < s.size() && is_plain_ascii(static_cast<unsigned char>(s[plain]))) ++plain;
+    while (plain < s.size() && is_plain_ascii(s[plain])) ++plain;
     out.append(s.substr(i, plain - i));
     i = plain;
     if (i == s.size()) break;

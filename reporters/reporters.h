@@ -86,6 +86,9 @@ struct ShownChar {
   std::string text;
   int columns;
 };
+// Printable ASCII is shown as itself, one column: the common case, tested
+// before any decoding.
+inline bool is_plain_ascii(char c) { return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f; }
 ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks = false);
 // `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
 // U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and

@@ -66,7 +66,7 @@ std::optional<Window> plain_window(std::string_view line, std::size_t mark_begin
   const std::size_t reach = static_cast<std::size_t>(kSnippetColumns);
   std::size_t lo = mark_begin > reach ? mark_begin - reach : 0, hi = std::min(line.size(), mark_begin + reach);
   for (std::size_t i = lo; i < hi; ++i)
-    if (static_cast<unsigned char>(line[i]) < 0x20 || static_cast<unsigned char>(line[i]) >= 0x7f) return std::nullopt;
+    if (!is_plain_ascii(line[i])) return std::nullopt;
   std::size_t from = mark_begin - std::min<std::size_t>(mark_begin, kColumnsBefore);
   std::size_t to = std::min(line.size(), from + reach);
   if (to == line.size()) from = to > reach ? to - reach : 0;  // room left: more of the start of the line
