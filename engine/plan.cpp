@@ -45,8 +45,7 @@ std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& path
 }
 
 bool is_under(const std::filesystem::path& path, const std::filesystem::path& dir) {
-  std::filesystem::path rel = path.lexically_relative(dir);
-  return !rel.empty() && *rel.begin() != "..";
+  return path_is_under(path.native(), dir.native());
 }
 
 namespace {
@@ -63,18 +62,19 @@ struct SetInputs {
 // share one history. A file or directory under two directories named goes
 // with the first.
 std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const std::vector<std::string>& paths) {
-  std::vector<std::filesystem::path> dirs = sum_dirs(paths), real_dirs;
-  for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path(d));
-  auto first_dir_holding = [&](const std::filesystem::path& real) {
+  std::vector<std::filesystem::path> dirs = sum_dirs(paths);
+  std::vector<std::string> real_dirs;
+  for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path_string(d.native()));
+  auto first_dir_holding = [&](const std::string& real) {
     std::size_t d = 0;
-    while (d < real_dirs.size() && !is_under(real, real_dirs[d])) ++d;
+    while (d < real_dirs.size() && !path_is_under(real, real_dirs[d])) ++d;
     return d;
   };
   std::vector<SetInputs> by_dir(dirs.size() + 1);  // the last: loose files
   for (std::size_t d = 0; d < dirs.size(); ++d) {
     std::size_t owner = d;  // a directory inside (or equal to) an earlier one is that one's set
     for (std::size_t e = 0; e < d; ++e)
-      if (real_dirs[e] == real_dirs[d] || is_under(real_dirs[d], real_dirs[e])) {
+      if (path_is_under(real_dirs[d], real_dirs[e])) {  // or equal
         owner = e;
         break;
       }
@@ -82,7 +82,7 @@ std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const 
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     bool on_disk = !inputs[i].from_stdin || inputs[i].named;
-    std::size_t d = on_disk ? first_dir_holding(real_path(inputs[i].path)) : dirs.size();
+    std::size_t d = on_disk ? first_dir_holding(real_path_string(inputs[i].path)) : dirs.size();
     by_dir[d].inputs.push_back(i);
   }
   std::vector<SetInputs> sets;

@@ -8,18 +8,22 @@ namespace migrasafe {
 
 namespace {
 
-// Whether every byte is below 0x80, eight bytes at a time.
-bool is_ascii(std::string_view text) {
+// From `from`, the offset of the first block of eight bytes that holds a
+// byte of 0x80 or above, or of the short block at the end.
+std::size_t skip_ascii_blocks(std::string_view text, std::size_t from) {
   constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
-  std::size_t i = 0;
-  std::uint64_t high = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    high |= word;
+  for (std::uint64_t word; from + 8 <= text.size(); from += 8) {
+    std::memcpy(&word, text.data() + from, 8);
+    if (word & kHighBits) break;
   }
-  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
-  return (high & kHighBits) == 0;
+  return from;
+}
+
+// Whether every byte is below 0x80.
+bool is_ascii(std::string_view text) {
+  for (std::size_t i = skip_ascii_blocks(text, 0); i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
+  return true;
 }
 
 }  // namespace
@@ -101,6 +105,8 @@ std::size_t byte_offset_of_code_point(std::string_view text, std::size_t n) {
 std::size_t find_invalid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    i = skip_ascii_blocks(s, i);  // migrations are mostly ASCII
+    if (i == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (len == 0 || i + len > s.size()) return i;

@@ -1,16 +1,19 @@
 #include "sources/discovery.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <set>
-#include <sstream>
+#include <unordered_set>
 
 #include "parser/source.h"
 #include "parser/timings.h"
@@ -88,9 +91,9 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
   std::vector<InputFile> files;
   // One file named twice ("db" and "$PWD/db", or through a symlink) is
   // analysed once, under the first spelling given.
-  std::set<fs::path> seen;
+  std::unordered_set<std::string> seen;
   auto add_regular_file = [&](const std::string& p) {
-    if (seen.insert(real_path(p)).second) files.push_back({p, false});
+    if (seen.insert(real_path_string(p)).second) files.push_back({p, false});
   };
   auto add_file = [&](const std::string& p, fs::file_status st, std::error_code ec) {
     if (auto why = not_a_file(p, st, ec)) errors.push_back({p, *why});
@@ -134,9 +137,9 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
   // The editor's unsaved buffer (--stdin-filename NAME -) takes the place of
   // the file NAME on disk, so it is judged with the rest of the set.
   if (stdin_at && !stdin_name.empty()) {
-    fs::path buffer = real_path(stdin_name);
+    std::string buffer = real_path_string(stdin_name);
     auto on_disk = std::find_if(files.begin(), files.end(),
-                                [&](const InputFile& f) { return !f.from_stdin && real_path(f.path) == buffer; });
+                                [&](const InputFile& f) { return !f.from_stdin && real_path_string(f.path) == buffer; });
     if (on_disk != files.end()) {
       *on_disk = files[*stdin_at];
       files.erase(files.begin() + static_cast<long>(*stdin_at));
@@ -151,13 +154,15 @@ namespace {
 // (a binary file, or a device that never ends); its offset, or npos.
 std::atomic<std::uint64_t> max_file_size_bytes{kDefaultMaxFileSize};
 
-// Reads up to `limit` + 1 bytes, so that a caller sees an input over the limit
-// without reading all of it.
-std::size_t read_until_nul(std::istream& in, std::string& text, std::uint64_t limit) {
+// Reads blocks with `read_block(buffer, size)` (the bytes read; 0 at the end
+// or on an error) up to `limit` + 1 bytes, so that a caller sees an input
+// over the limit without reading all of it.
+template <typename ReadBlock>
+std::size_t read_until_nul(ReadBlock&& read_block, std::string& text, std::uint64_t limit) {
   char block[1 << 16];
-  while (in && text.size() <= limit) {
-    in.read(block, sizeof block);
-    std::size_t n = static_cast<std::size_t>(in.gcount());
+  while (text.size() <= limit) {
+    std::size_t n = read_block(block, sizeof block);
+    if (n == 0) break;
     if (const void* nul = std::memchr(block, '\0', n)) {
       std::size_t at = text.size() + static_cast<std::size_t>(static_cast<const char*>(nul) - block);
       text.append(block, n);
@@ -219,34 +224,56 @@ std::optional<std::string> read_input(const InputFile& f, std::string& error) {
   std::size_t nul = std::string::npos;
   const std::uint64_t limit = max_file_size();
   if (f.from_stdin) {
-    nul = read_until_nul(std::cin, text, limit);
+    nul = read_until_nul(
+        [](char* block, std::size_t size) {
+          if (!std::cin) return std::size_t{0};
+          std::cin.read(block, static_cast<std::streamsize>(size));
+          return static_cast<std::size_t>(std::cin.gcount());
+        },
+        text, limit);
     if (std::cin.bad()) {
       error = "read error";
       return std::nullopt;
     }
   } else {
     // A named pipe is read once here (`--schema <(pg_dump -s db)`); discover()
-    // refuses it among the migrations, which are read more than once.
-    std::error_code ec;
-    fs::file_status st = fs::status(f.path, ec);
-    if (auto why = not_a_file(f.path, st, ec); why && !fs::is_fifo(st)) {
-      error = *why;
-      return std::nullopt;
-    }
-    if (auto size = fs::is_regular_file(st) ? fs::file_size(f.path, ec) : 0; !ec && fs::is_regular_file(st)) {
-      if (size > limit) {
-        error = too_large(size, true);
+    // refuses it among the migrations, which are read more than once. A
+    // regular file (nearly every one) needs one stat, with no path object.
+    struct stat st;
+    bool regular = ::stat(f.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular) {
+      std::error_code ec;
+      fs::file_status status = fs::status(f.path, ec);
+      if (auto why = not_a_file(f.path, status, ec); why && !fs::is_fifo(status)) {
+        error = *why;
         return std::nullopt;
       }
-      text.reserve(size);  // read into place: growing by doubling leaves up to twice the file's size allocated
+    } else if (static_cast<std::uint64_t>(st.st_size) > limit) {
+      error = too_large(static_cast<std::uint64_t>(st.st_size), true);
+      return std::nullopt;
+    } else {
+      text.reserve(static_cast<std::size_t>(st.st_size));  // read into place: growing by doubling leaves up to twice the file's size allocated
     }
-    std::ifstream in(f.path, std::ios::binary);
-    if (!in) {
+    int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
       error = "cannot open file";
       return std::nullopt;
     }
-    nul = read_until_nul(in, text, limit);
-    if (in.bad()) {
+    bool failed = false;
+    nul = read_until_nul(
+        [&](char* block, std::size_t size) {
+          while (true) {
+            ssize_t n = ::read(fd, block, size);
+            if (n >= 0) return static_cast<std::size_t>(n);
+            if (errno != EINTR) {
+              failed = true;
+              return std::size_t{0};
+            }
+          }
+        },
+        text, limit);
+    ::close(fd);
+    if (failed) {
       error = "read error";
       return std::nullopt;
     }

@@ -30,9 +30,9 @@ bool recorded_kind(const Migration& m) { return !m.up.empty() && !m.repeatable &
 // The set a version is unique in: one layout in one directory (directory
 // layouts: the directory holding the migration directories).
 std::string group_of(const Migration& m) {
-  fs::path dir = real_path(directory_of(m.up));
-  if (m.layout == Layout::DirPairs || m.layout == Layout::Prisma) dir = dir.parent_path();
-  return std::string(layout_name(m.layout)) + '\0' + dir.string();
+  std::string dir = real_directory_of(m.up);
+  if (m.layout == Layout::DirPairs || m.layout == Layout::Prisma) dir = fs::path(dir).parent_path().native();
+  return std::string(layout_name(m.layout)) + '\0' + dir;
 }
 
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
@@ -142,11 +142,11 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
   }
   SumFileResult sum{sum_path.string(), normalized(*raw), {}, {}};
   std::vector<SumLine> lines = read_sum_lines(sum.text, sum.findings);
-  std::map<fs::path, const Migration*> by_path;
-  for (const Migration* m : recorded) by_path[real_path(m->up)] = m;
-  std::set<fs::path> listed;
+  std::map<std::string, const Migration*> by_path;  // by real path
+  for (const Migration* m : recorded) by_path[real_path_string(m->up)] = m;
+  std::set<std::string> listed;
   for (const SumLine& l : lines) {
-    fs::path file = real_path(dir / l.path);
+    std::string file = real_path_string((dir / l.path).native());
     listed.insert(file);
     auto it = by_path.find(file);
     if (!fs::exists(file, ec)) {
@@ -175,15 +175,11 @@ void check_sum(const fs::path& dir, const std::vector<const Migration*>& recorde
   out.sum_files.push_back(std::move(sum));
 }
 
-bool under(const fs::path& file, const fs::path& dir) {
-  auto rel = real_path(file).lexically_relative(real_path(dir));
-  return !rel.empty() && *rel.begin() != "..";
-}
-
 std::vector<const Migration*> recorded_under(const MigrationSet& set, const fs::path& dir) {
   std::vector<const Migration*> out;
+  const std::string real_dir = real_path_string(dir.native());
   for (const Migration& m : set.migrations)
-    if (recorded_kind(m) && under(m.up, dir)) out.push_back(&m);
+    if (recorded_kind(m) && path_is_under(real_path_string(m.up), real_dir)) out.push_back(&m);
   return out;
 }
 
@@ -251,9 +247,9 @@ HistoryResult check_history(const MigrationSet& set, const std::vector<fs::path>
     gaps(group, out);
     if (since) out_of_order(group, *since, out);
   }
-  std::set<fs::path> checked;  // a directory named twice ("db", "$PWD/db") has one sum file
+  std::set<std::string> checked;  // a directory named twice ("db", "$PWD/db") has one sum file
   for (const fs::path& dir : sum_dirs)
-    if (checked.insert(real_path(dir)).second) check_sum(dir, recorded_under(set, dir), out);
+    if (checked.insert(real_path_string(dir.native())).second) check_sum(dir, recorded_under(set, dir), out);
   if (since)
     for (const Migration& m : set.migrations)
       if (recorded_kind(m) && since->was_modified(m.up))

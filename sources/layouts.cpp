@@ -181,16 +181,29 @@ std::vector<Match> match_file(const std::string& path) {
     auto [version, name] = split_version(parent);
     out.push_back({Layout::Prisma, grandparent, parent, version, name, Part::Up, false, std::nullopt});
   }
-  // sqitch: <top>/{deploy,revert,verify}/<change>.sql beside <top>/sqitch.plan
-  for (fs::path d = parent_dir; !d.empty() && d.has_filename(); d = d.parent_path()) {
-    std::string dn = d.filename().string();
-    if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
-      std::string change = (parent_dir / file).lexically_relative(d).replace_extension().generic_string();
-      Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
-      out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
-      break;
+  // sqitch: <top>/{deploy,revert,verify}/<change>.sql beside <top>/sqitch.plan. Only a path with
+  // such a directory is walked up (each parent_path() makes a path).
+  auto names_script_directory = [](std::string_view dir) {
+    for (std::size_t end = dir.size(); end != std::string_view::npos && end > 0;) {
+      std::size_t slash = dir.rfind('/', end - 1);
+      std::size_t begin = slash == std::string_view::npos ? 0 : slash + 1;
+      std::string_view name = dir.substr(begin, end - begin);
+      if (name == "deploy" || name == "revert" || name == "verify") return true;
+      end = slash;
     }
-    if (d == d.parent_path()) break;
+    return false;
+  };
+  if (names_script_directory(parent_dir.native())) {
+    for (fs::path d = parent_dir; !d.empty() && d.has_filename(); d = d.parent_path()) {
+      std::string dn = d.filename().string();
+      if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
+        std::string change = (parent_dir / file).lexically_relative(d).replace_extension().generic_string();
+        Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
+        out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
+        break;
+      }
+      if (d == d.parent_path()) break;
+    }
   }
   return out;
 }
@@ -653,7 +666,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       chosen = &plain[i];
     }
     set.files_by_layout[chosen->layout]++;
-    GroupKey key{real_path(chosen->group).string(), chosen->layout};
+    GroupKey key{real_path_string(chosen->group), chosen->layout};
     shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
     groups[key][chosen->key].push_back({i, chosen});
   }

@@ -1,5 +1,7 @@
 #include "sources/paths.h"
 
+#include <sys/stat.h>
+
 #include <mutex>
 #include <unordered_map>
 
@@ -14,39 +16,50 @@ fs::path directory_of(const fs::path& file) {
 
 namespace {
 
+// Planning resolves a path per file several times: the memo works on strings,
+// because every std::filesystem::path is split into components when it is
+// made, which cost more than the lookups themselves.
 std::mutex memo_mutex;
-int memo_users = 0;                              // live RealPathMemo objects
-std::unordered_map<std::string, fs::path> memo;  // absolute path -> real path
+int memo_users = 0;                                 // live RealPathMemo objects
+std::unordered_map<std::string, std::string> memo;  // absolute path -> real path
+std::string memo_cwd;                               // the working directory, read once per memo
 
-fs::path resolve(const fs::path& abs) {
+std::string resolve(const std::string& abs) {
   std::error_code ec;
   fs::path real = fs::weakly_canonical(abs, ec);
-  return ec ? abs.lexically_normal() : real;
+  return ec ? fs::path(abs).lexically_normal().native() : real.native();
 }
 
-// A path without "." or ".." components, whose last component is not empty.
-bool plain(const fs::path& abs) {
-  if (!abs.has_filename()) return false;
-  for (const fs::path& part : abs.relative_path())
-    if (part == "." || part == "..") return false;
+// An absolute path of names only ("/a/b"): no ".", ".." or empty component
+// and no trailing separator, so its parent is the text before its last '/'.
+bool plain(std::string_view abs) {
+  if (abs.size() < 2 || abs.front() != '/' || abs.back() == '/') return false;
+  for (std::size_t begin = 1; begin <= abs.size();) {
+    std::size_t end = std::min(abs.find('/', begin), abs.size());
+    std::string_view part = abs.substr(begin, end - begin);
+    if (part.empty() || part == "." || part == "..") return false;
+    begin = end + 1;
+  }
   return true;
 }
 
 // resolve(), from the memo: the real parent directory, then the file itself
 // unless it is a symlink (one lstat). A part that does not exist is kept as
 // written, as weakly_canonical keeps it. Called with memo_mutex held.
-fs::path resolve_memoized(const fs::path& abs) {
-  if (auto it = memo.find(abs.native()); it != memo.end()) return it->second;
-  fs::path real;
-  const fs::path parent = abs.parent_path();
-  if (!plain(abs) || parent == abs || parent.empty()) {
+std::string resolve_memoized(const std::string& abs) {
+  if (auto it = memo.find(abs); it != memo.end()) return it->second;
+  std::string real;
+  if (!plain(abs)) {
     real = resolve(abs);
   } else {
-    real = resolve_memoized(parent) / abs.filename();
-    std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(real, ec))) real = resolve(real);
+    std::size_t slash = abs.rfind('/');
+    real = resolve_memoized(slash == 0 ? std::string("/") : abs.substr(0, slash));
+    if (real.back() != '/') real += '/';
+    real.append(abs, slash + 1);
+    struct stat st;
+    if (::lstat(real.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) real = resolve(real);
   }
-  memo.emplace(abs.native(), real);
+  memo.emplace(abs, real);
   return real;
 }
 
@@ -59,17 +72,65 @@ RealPathMemo::RealPathMemo() {
 
 RealPathMemo::~RealPathMemo() {
   std::lock_guard<std::mutex> lock(memo_mutex);
-  if (--memo_users == 0) memo.clear();
+  if (--memo_users > 0) return;
+  memo.clear();
+  memo_cwd.clear();
 }
 
-fs::path real_path(const fs::path& p) {
-  std::error_code ec;
-  fs::path abs = fs::absolute(p.empty() ? fs::path(".") : p, ec);
-  if (ec) return p.lexically_normal();
+std::string real_path_string(const std::string& p) {
+  const std::string given = p.empty() ? std::string(".") : p;
   std::unique_lock<std::mutex> lock(memo_mutex);
-  if (memo_users > 0) return resolve_memoized(abs);
-  lock.unlock();
-  return resolve(abs);
+  if (memo_users == 0) {
+    lock.unlock();
+    std::error_code ec;
+    fs::path abs = fs::absolute(given, ec);
+    return ec ? fs::path(p).lexically_normal().native() : resolve(abs.native());
+  }
+  if (given.front() == '/') return resolve_memoized(given);
+  if (memo_cwd.empty()) {
+    std::error_code ec;
+    memo_cwd = fs::current_path(ec).native();
+    if (ec) {
+      memo_cwd.clear();
+      return fs::path(p).lexically_normal().native();
+    }
+  }
+  // As fs::absolute spells it: the working directory, a separator, the path.
+  return resolve_memoized(memo_cwd + (memo_cwd.back() == '/' ? "" : "/") + given);
+}
+
+fs::path real_path(const fs::path& p) { return real_path_string(p.native()); }
+
+std::string real_directory_of(const std::string& file) {
+  // directory_of(), on the string where that is plain: the text before the last separator.
+  std::size_t slash = file.rfind('/');
+  if (slash == std::string::npos) return real_path_string(".");
+  if (slash == file.size() - 1 || file.find("//") != std::string::npos) return real_path(directory_of(file)).native();
+  return real_path_string(slash == 0 ? std::string("/") : file.substr(0, slash));
+}
+
+bool path_is_under(std::string_view path, std::string_view dir) {
+  // Absolute paths of names (the real paths planning compares): a prefix of
+  // whole components. Anything else as lexically_relative decides it.
+  auto of_names = [](std::string_view p) {
+    if (p.empty() || p.front() != '/') return false;
+    for (std::size_t begin = 1; begin < p.size();) {  // a trailing separator ends the loop
+      std::size_t end = std::min(p.find('/', begin), p.size());
+      std::string_view part = p.substr(begin, end - begin);
+      if (part.empty() || part == "." || part == "..") return false;
+      begin = end + 1;
+    }
+    return true;
+  };
+  if (!of_names(path) || !of_names(dir)) {
+    fs::path rel = fs::path(path).lexically_relative(fs::path(dir));
+    return !rel.empty() && *rel.begin() != "..";
+  }
+  auto without_trailing_separator = [](std::string_view p) { return p.size() > 1 && p.back() == '/' ? p.substr(0, p.size() - 1) : p; };
+  path = without_trailing_separator(path);
+  dir = without_trailing_separator(dir);
+  if (dir == "/" || path == dir) return true;
+  return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
 }
 
 std::string path_relative_to(const std::string& path, const fs::path& root) {

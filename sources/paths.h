@@ -3,6 +3,7 @@
 // is empty), `./`, `../`, absolute, through symlinks. These helpers never throw.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace migrasafe {
 
@@ -14,6 +15,16 @@ std::filesystem::path directory_of(const std::filesystem::path& file);
 // telling whether two spellings name one file or directory. An empty path is
 // the working directory.
 std::filesystem::path real_path(const std::filesystem::path& p);
+// real_path, as a string: what planning compares and keys its maps by (each
+// std::filesystem::path made costs a split into components).
+std::string real_path_string(const std::string& p);
+// real_path(directory_of(file)).
+std::string real_directory_of(const std::string& file);
+
+// Whether `path` is `dir` or inside it, by their spelling (as
+// std::filesystem::path::lexically_relative decides it, without making paths
+// of absolute paths of plain names); both spelt alike: absolute, or real paths.
+bool path_is_under(std::string_view path, std::string_view dir);
 
 // While one is alive, real_path remembers what it resolved (each directory
 // once, then one lstat per file): planning a run asks for the real path of
