@@ -133,7 +133,8 @@ std::vector<Match> match_file(const std::string& path) {
   std::vector<Match> out;
   fs::path p(path);
   std::string file = p.filename().string();
-  std::string dir = p.parent_path().string();
+  fs::path parent_dir = p.parent_path();
+  std::string dir = parent_dir.string();
   if (!iends_with(file, ".sql")) return out;
   std::string stem = file.substr(0, file.size() - 4);
 
@@ -163,13 +164,15 @@ std::vector<Match> match_file(const std::string& path) {
 
   // Directory layouts name migrations by the directory holding the file;
   // "up.sql", "./up.sql" and "../up.sql" are named by the real directory.
-  fs::path parent_dir = p.parent_path(), grandparent_dir = parent_dir.parent_path();
+  std::optional<fs::path> grandparent_dir;  // made only for the files of migration directories
   if (std::string n = parent_dir.filename().string(); n.empty() || n == "." || n == "..") {
     parent_dir = real_path(directory_of(p));
     grandparent_dir = (directory_of(p) / "..").lexically_normal();
   }
   std::string parent = parent_dir.filename().string();
-  std::string grandparent = grandparent_dir.string();
+  std::string grandparent;
+  if (file == "up.sql" || file == "down.sql" || file == "migration.sql")
+    grandparent = grandparent_dir.value_or(parent_dir.parent_path()).string();
   // Directory pairs: <version>_<name>/up.sql + down.sql (diesel, sourcegraph, tern-like)
   if ((file == "up.sql" || file == "down.sql") && !parent.empty()) {
     auto [version, name] = split_version(parent);
@@ -236,13 +239,17 @@ bool file_declares(const fs::path& p, std::string_view setting) {
   return text->find(setting) != std::string::npos;
 }
 
-// A migration directory's metadata says the tool runs it outside a
-// transaction: diesel's metadata.toml `run_in_transaction = false` (up and
-// down), Sourcegraph's metadata.yaml `createIndexConcurrently: true` (the up
-// script only: Sourcegraph's migrator runs down scripts in a transaction).
-bool dir_metadata_disables_transaction(const fs::path& dir, bool down) {
-  return file_declares(dir / "metadata.toml", "run_in_transaction=false") ||
-         (!down && file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"));
+// A migration directory's metadata says the tool runs its up or down script
+// outside a transaction: diesel's metadata.toml `run_in_transaction = false`
+// (up and down), Sourcegraph's metadata.yaml `createIndexConcurrently: true`
+// (the up script only: Sourcegraph's migrator runs down scripts in a
+// transaction). Each file is read once for both scripts.
+struct OutsideTransaction {
+  bool up = false, down = false;
+};
+OutsideTransaction dir_metadata_disables_transaction(const fs::path& dir) {
+  bool diesel = file_declares(dir / "metadata.toml", "run_in_transaction=false");
+  return {diesel || file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"), diesel};
 }
 
 // tern's magic comment, a line of its own anywhere in the script, runs it
@@ -351,7 +358,9 @@ void sort_group(std::vector<Migration>& ms, Layout layout) {
     if (a.repeatable != b.repeatable) return b.repeatable;  // Flyway: repeatables after every versioned one
     if (a.repeatable) return a.name < b.name;               // ... by description
     if (layout == Layout::Plain) {
-      std::string fa = fs::path(a.up).filename().string(), fb = fs::path(b.up).filename().string();
+      // The file names (what follows the last separator: a file's path does not end with one).
+      auto name = [](const std::string& path) { return std::string_view(path).substr(path.rfind('/') + 1); };
+      std::string_view fa = name(a.up), fb = name(b.up);
       if (fa != fb) return natural_less(fa, fb);
       return a.up < b.up;
     }
@@ -719,13 +728,13 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           break;
         }
         case Layout::DirPairs: {
-          fs::path dir = group_dir / key;
-          if (mig.up.empty() && is_file(dir / "up.sql")) mig.up = (dir / "up.sql").string();
-          if (!mig.down && is_file(dir / "down.sql")) mig.down = (dir / "down.sql").string();
-          mig.expected_down = (dir / "down.sql").string();
-          mig.transaction = !dir_metadata_disables_transaction(dir, false) && !tern_disables_transaction(mig.up);
-          mig.down_transaction =
-              !dir_metadata_disables_transaction(dir, true) && !(mig.down && tern_disables_transaction(*mig.down));
+          fs::path dir = group_dir / key, up = dir / "up.sql", down = dir / "down.sql";
+          if (mig.up.empty() && is_file(up)) mig.up = up.string();
+          if (!mig.down && is_file(down)) mig.down = down.string();
+          mig.expected_down = down.string();
+          OutsideTransaction metadata = dir_metadata_disables_transaction(dir);
+          mig.transaction = !metadata.up && !tern_disables_transaction(mig.up);
+          mig.down_transaction = !metadata.down && !(mig.down && tern_disables_transaction(*mig.down));
           break;
         }
         case Layout::Dbmate: {

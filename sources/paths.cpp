@@ -30,18 +30,22 @@ std::string resolve(const std::string& abs) {
   return ec ? fs::path(abs).lexically_normal().native() : real.native();
 }
 
-// An absolute path of names only ("/a/b"): no ".", ".." or empty component
-// and no trailing separator, so its parent is the text before its last '/'.
-bool plain(std::string_view abs) {
-  if (abs.size() < 2 || abs.front() != '/' || abs.back() == '/') return false;
-  for (std::size_t begin = 1; begin <= abs.size();) {
-    std::size_t end = std::min(abs.find('/', begin), abs.size());
-    std::string_view part = abs.substr(begin, end - begin);
+// An absolute path whose components are names: no empty ("//"), "." or ".."
+// component; a trailing separator is allowed.
+bool of_names(std::string_view p) {
+  if (p.empty() || p.front() != '/') return false;
+  for (std::size_t begin = 1; begin < p.size();) {  // a trailing separator ends the loop
+    std::size_t end = std::min(p.find('/', begin), p.size());
+    std::string_view part = p.substr(begin, end - begin);
     if (part.empty() || part == "." || part == "..") return false;
     begin = end + 1;
   }
   return true;
 }
+
+// An absolute path of names without a trailing separator ("/a/b"): its
+// parent is the text before its last '/'.
+bool plain(std::string_view abs) { return abs.size() > 1 && abs.back() != '/' && of_names(abs); }
 
 // resolve(), from the memo: the real parent directory, then the file itself
 // unless it is a symlink (one lstat). A part that does not exist is kept as
@@ -78,15 +82,14 @@ RealPathMemo::~RealPathMemo() {
 }
 
 std::string real_path_string(const std::string& p) {
-  const std::string given = p.empty() ? std::string(".") : p;
   std::unique_lock<std::mutex> lock(memo_mutex);
   if (memo_users == 0) {
     lock.unlock();
     std::error_code ec;
-    fs::path abs = fs::absolute(given, ec);
+    fs::path abs = fs::absolute(p.empty() ? fs::path(".") : fs::path(p), ec);
     return ec ? fs::path(p).lexically_normal().native() : resolve(abs.native());
   }
-  if (given.front() == '/') return resolve_memoized(given);
+  if (!p.empty() && p.front() == '/') return resolve_memoized(p);
   if (memo_cwd.empty()) {
     std::error_code ec;
     memo_cwd = fs::current_path(ec).native();
@@ -96,7 +99,11 @@ std::string real_path_string(const std::string& p) {
     }
   }
   // As fs::absolute spells it: the working directory, a separator, the path.
-  return resolve_memoized(memo_cwd + (memo_cwd.back() == '/' ? "" : "/") + given);
+  static std::string absolute;  // reused (memo_mutex is held): no allocation per lookup
+  absolute.assign(memo_cwd);
+  if (absolute.back() != '/') absolute += '/';
+  absolute.append(p.empty() ? std::string_view(".") : std::string_view(p));
+  return resolve_memoized(absolute);
 }
 
 fs::path real_path(const fs::path& p) { return real_path_string(p.native()); }
@@ -112,21 +119,13 @@ std::string real_directory_of(const std::string& file) {
 bool path_is_under(std::string_view path, std::string_view dir) {
   // Absolute paths of names (the real paths planning compares): a prefix of
   // whole components. Anything else as lexically_relative decides it.
-  auto of_names = [](std::string_view p) {
-    if (p.empty() || p.front() != '/') return false;
-    for (std::size_t begin = 1; begin < p.size();) {  // a trailing separator ends the loop
-      std::size_t end = std::min(p.find('/', begin), p.size());
-      std::string_view part = p.substr(begin, end - begin);
-      if (part.empty() || part == "." || part == "..") return false;
-      begin = end + 1;
-    }
-    return true;
-  };
   if (!of_names(path) || !of_names(dir)) {
     fs::path rel = fs::path(path).lexically_relative(fs::path(dir));
     return !rel.empty() && *rel.begin() != "..";
   }
-  auto without_trailing_separator = [](std::string_view p) { return p.size() > 1 && p.back() == '/' ? p.substr(0, p.size() - 1) : p; };
+  auto without_trailing_separator = [](std::string_view p) {
+    return p.size() > 1 && p.back() == '/' ? p.substr(0, p.size() - 1) : p;
+  };
   path = without_trailing_separator(path);
   dir = without_trailing_separator(dir);
   if (dir == "/" || path == dir) return true;
