@@ -38,35 +38,34 @@ bool iends_with(std::string_view s, std::string_view suffix) {
   return true;
 }
 
-std::string strip_zeros(std::string_view digits) {
+std::string_view strip_zeros(std::string_view digits) {
   std::size_t i = 0;
   while (i + 1 < digits.size() && digits[i] == '0') ++i;
-  return std::string(digits.substr(i));
+  return digits.substr(i);
 }
 
 int compare_numbers(std::string_view a, std::string_view b) {
-  std::string x = strip_zeros(a), y = strip_zeros(b);
+  std::string_view x = strip_zeros(a), y = strip_zeros(b);
   if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
-  return x.compare(y) < 0 ? -1 : x.compare(y) > 0 ? 1 : 0;
+  int c = x.compare(y);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-// Versions as runs of digits and runs of letters; everything else separates.
+// The run of digits or of letters of `v` at or after `pos` (everything else
+// separates), and `pos` moved past it; empty at the end.
+std::string_view next_version_part(std::string_view v, std::size_t& pos) {
+  while (pos < v.size() && !is_digit(v[pos]) && !is_alpha(v[pos])) ++pos;
+  std::size_t begin = pos;
+  bool digits = pos < v.size() && is_digit(v[pos]);
+  while (pos < v.size() && (digits ? is_digit(v[pos]) : is_alpha(v[pos]))) ++pos;
+  return v.substr(begin, pos - begin);
+}
+
+// Versions as runs of digits and runs of letters.
 std::vector<std::string_view> version_parts(std::string_view v) {
   std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < v.size()) {
-    std::size_t j = i;
-    if (is_digit(v[i])) {
-      while (j < v.size() && is_digit(v[j])) ++j;
-    } else if (is_alpha(v[i])) {
-      while (j < v.size() && is_alpha(v[j])) ++j;
-    } else {
-      ++i;
-      continue;
-    }
-    out.push_back(v.substr(i, j - i));
-    i = j;
-  }
+  std::size_t pos = 0;
+  for (std::string_view part; !(part = next_version_part(v, pos)).empty();) out.push_back(part);
   return out;
 }
 
@@ -75,7 +74,10 @@ std::string normalized_version(std::string_view v) {
   auto parts = version_parts(v);
   while (parts.size() > 1 && is_digit(parts.back()[0]) && strip_zeros(parts.back()) == "0") parts.pop_back();
   std::string out;
-  for (auto p : parts) out += (out.empty() ? "" : ".") + (is_digit(p[0]) ? strip_zeros(p) : std::string(p));
+  for (auto p : parts) {
+    if (!out.empty()) out += '.';
+    out += is_digit(p[0]) ? strip_zeros(p) : p;
+  }
   return out;
 }
 
@@ -401,26 +403,30 @@ std::vector<std::string> layout_choices() {
 }
 
 int compare_versions(std::string_view a, std::string_view b) {
-  auto pa = version_parts(a), pb = version_parts(b);
-  for (std::size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
-    bool da = is_digit(pa[i][0]), db = is_digit(pb[i][0]);
+  // Part by part, as they are read (sorting a set compares versions many times).
+  std::size_t at_a = 0, at_b = 0;
+  while (true) {
+    std::string_view pa = next_version_part(a, at_a), pb = next_version_part(b, at_b);
+    if (pa.empty() || pb.empty()) {
+      // "1" and "1.0" are equal; otherwise the shorter comes first.
+      auto rest_zero = [](std::string_view part, std::string_view v, std::size_t pos) {
+        for (; !part.empty(); part = next_version_part(v, pos))
+          if (!is_digit(part[0]) || strip_zeros(part) != "0") return false;
+        return true;
+      };
+      if (pa.empty() && pb.empty()) return 0;
+      if (pa.empty()) return rest_zero(pb, b, at_b) ? 0 : -1;
+      return rest_zero(pa, a, at_a) ? 0 : 1;
+    }
+    bool da = is_digit(pa[0]), db = is_digit(pb[0]);
     if (da && db) {
-      if (int c = compare_numbers(pa[i], pb[i])) return c;
+      if (int c = compare_numbers(pa, pb)) return c;
     } else if (da != db) {
       return da ? -1 : 1;  // numbers before words
-    } else if (int c = pa[i].compare(pb[i])) {
+    } else if (int c = pa.compare(pb)) {
       return c < 0 ? -1 : 1;
     }
   }
-  // "1" and "1.0" are equal; otherwise the shorter comes first.
-  auto rest_zero = [](const std::vector<std::string_view>& v, std::size_t from) {
-    for (std::size_t i = from; i < v.size(); ++i)
-      if (!is_digit(v[i][0]) || strip_zeros(v[i]) != "0") return false;
-    return true;
-  };
-  if (pa.size() < pb.size()) return rest_zero(pb, pa.size()) ? 0 : -1;
-  if (pb.size() < pa.size()) return rest_zero(pa, pb.size()) ? 0 : 1;
-  return 0;
 }
 
 bool natural_less(std::string_view a, std::string_view b) {

@@ -87,6 +87,28 @@ TEST_CASE("versions compare numerically by parts", "[layouts]") {
   CHECK(natural_less("a.sql", "b.sql"));
 }
 
+TEST_CASE("version comparison is an order: signs agree both ways and with equal versions", "[layouts]") {
+  const std::vector<std::string> versions{"",       "0",      "00",    "1",       "1.0",     "1_0_0", "01",
+                                          "1.1",    "1.10",   "1_9",   "1a",      "1.a",     "a",     "b1",
+                                          "1.0.a",  "1.0.0.1", "2",    "10",      "9.9.9",   "v2",    "-",
+                                          "2019-02-26-002946", "2019-02-26-002946-0000", "20240101120000", "1..2"};
+  for (const std::string& a : versions)
+    for (const std::string& b : versions) {
+      INFO(a << " vs " << b);
+      int ab = compare_versions(a, b), ba = compare_versions(b, a);
+      CHECK((ab > 0) == (ba < 0));
+      CHECK((ab == 0) == (ba == 0));
+      for (const std::string& c : versions)  // equal versions sort alike against every other
+        if (ab == 0) CHECK(compare_versions(a, c) == compare_versions(b, c));
+    }
+  CHECK(compare_versions("1.0.0", "1") == 0);
+  CHECK(compare_versions("1.0.a", "1") > 0);  // a word left over is not a zero
+  CHECK(compare_versions("1a", "1") > 0);
+  CHECK(compare_versions("1", "a") < 0);     // numbers before words
+  CHECK(compare_versions("", "0") == 0);
+  CHECK(compare_versions("", "1") < 0);
+}
+
 TEST_CASE("layout names and aliases", "[layouts]") {
   CHECK(parse_layout("flyway") == Layout::Flyway);
   CHECK(parse_layout("diesel") == Layout::DirPairs);

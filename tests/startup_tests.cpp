@@ -38,6 +38,11 @@ TEST_CASE("check does not load libpq: only commands that connect do", "[cli][sta
   REQUIRE(check.find("libc.so") != std::string::npos);  // the loader did list the libraries (libpg_query is linked in)
   CHECK(check.find("\"statement_count\": 1") != std::string::npos);  // and the file was checked
   CHECK(check.find("libpq.so") == std::string::npos);
+#ifdef MIGRASAFE_RUNTIME_LINKED_IN
+  // The C++ runtime and RE2 are linked in (CMakeLists.txt): the loader binds none of their symbols.
+  CHECK(check.find("libstdc++") == std::string::npos);
+  CHECK(check.find("libre2") == std::string::npos);
+#endif
 
   // A command that connects loads it then, and reports libpq's own error
   // (a static build has no such command: it says so).
