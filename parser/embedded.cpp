@@ -193,7 +193,7 @@ class EmbeddedParser {
       expand(idx, Text{sql_.substr(s.begin, s.end - s.begin), true, s.begin}, origin, 0);
     }
     if (verbatim_bodies_.empty() && out_.statements.size() == top.size()) return;
-    // By position, for verbatim_body's binary search.
+    // By position, for splice's binary search.
     std::sort(verbatim_bodies_.begin(), verbatim_bodies_.end(),
               [](const VerbatimBody& a, const VerbatimBody& b) { return a.token_begin < b.token_begin; });
     out_.tokens = splice(out_.tokens);
@@ -426,19 +426,14 @@ class EmbeddedParser {
   // time leaves the body unseen.
   void add_body_expressions(std::size_t idx, const PlpgsqlBody& body) {
     if (body.runs_dynamic_query) unseen(idx, "runs a query built at run time");
-    for (const PlpgsqlExpression& e : body.expressions) {
-      std::string query = e.query;
-      if (e.assignment) {  // "target := value" or "target = value"
-        auto at = query.find(":=");
-        if (at != std::string::npos) query.erase(0, at + 2);
-        else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
-      }
-      std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
-      first.erase(0, first.find_first_not_of(" \t\n"));
-      bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
+    std::vector<std::string> selects;
+    selects.reserve(body.expressions.size());
+    for (const PlpgsqlExpression& e : body.expressions) selects.push_back(as_select(e));
+    if (selects.empty() || parse_together(idx, selects)) return;
+    for (const std::string& select : selects) {
       ParsedSql parsed;
       try {
-        parsed = parse_sql(is_query ? query : "SELECT " + query);
+        parsed = parse_sql(select);
       } catch (const JsonTooDeep&) {
         unseen(idx, "has an expression nested too deep to analyse");
         continue;
@@ -450,6 +445,52 @@ class EmbeddedParser {
       out_.trees.push_back(parsed.tree);
       out_.statements[idx].body_expressions.push_back(parsed.statements[0].node);
     }
+  }
+
+  // An expression as a query: an assignment's value, and SELECT before
+  // anything that is not a query already.
+  static std::string as_select(const PlpgsqlExpression& e) {
+    std::string query = e.query;
+    if (e.assignment) {  // "target := value" or "target = value"
+      auto at = query.find(":=");
+      if (at != std::string::npos) query.erase(0, at + 2);
+      else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
+    }
+    std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
+    first.erase(0, first.find_first_not_of(" \t\n"));
+    bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
+    return is_query ? query : "SELECT " + query;
+  }
+
+  // Parses a body's expressions in one go (one parser context and one tree
+  // for the body instead of one per expression), and adds their trees when
+  // each gives exactly one statement; otherwise adds nothing and returns
+  // false, and each is parsed alone to tell which one fails.
+  bool parse_together(std::size_t idx, const std::vector<std::string>& selects) {
+    std::string text;
+    std::vector<std::size_t> ends;  // where the `;` after each one is
+    for (const std::string& select : selects) {
+      text += select;
+      text += '\n';  // ends a -- comment
+      ends.push_back(text.size());
+      text += ";\n";
+    }
+    ParsedSql parsed;
+    try {
+      parsed = parse_sql(text);
+    } catch (const JsonTooDeep&) {
+      return false;
+    }
+    if (parsed.error || parsed.statements.size() != selects.size()) return false;
+    for (std::size_t k = 0; k < selects.size(); ++k) {
+      const SqlStatement& st = parsed.statements[k];
+      std::size_t begin = k == 0 ? 0 : ends[k - 1] + 1;
+      if (static_cast<std::size_t>(st.location) != begin || static_cast<std::size_t>(st.location + st.length) != ends[k])
+        return false;
+    }
+    out_.trees.push_back(parsed.tree);
+    for (const SqlStatement& st : parsed.statements) out_.statements[idx].body_expressions.push_back(st.node);
+    return true;
   }
 
   void too_deep(Span at, const std::string& what) {
@@ -506,36 +547,37 @@ class EmbeddedParser {
     std::uint32_t token_begin, token_end, content;
   };
 
-  // The verbatim body whose literal is token `t`, or nullptr (verbatim_bodies_ is sorted by position).
-  const VerbatimBody* verbatim_body(const Token& t) const {
-    if (t.kind != TokenKind::String) return nullptr;
-    auto it = std::lower_bound(verbatim_bodies_.begin(), verbatim_bodies_.end(), t.begin,
-                               [](const VerbatimBody& b, std::uint32_t at) { return b.token_begin < at; });
-    for (; it != verbatim_bodies_.end() && it->token_begin == t.begin; ++it)
-      if (it->token_end == t.end) return &*it;
-    return nullptr;
-  }
-
+  // `toks` with each verbatim body's literal replaced by its opening quote,
+  // the body's own tokens and its closing quote. Only the literals are looked
+  // up (verbatim_bodies_ is sorted by position): the runs of tokens between
+  // them are copied whole, since a file's tokens are mostly outside bodies.
   std::vector<Token> splice(const std::vector<Token>& toks) const {
     std::vector<Token> out;
     out.reserve(toks.size());
+    if (toks.empty()) return out;
     std::string_view text = out_.source->text;
-    for (const Token& t : toks) {
-      const VerbatimBody* it = verbatim_body(t);
-      if (!it) {
-        out.push_back(t);
+    auto copied = toks.begin();  // the tokens before it are in `out`
+    auto body = std::lower_bound(verbatim_bodies_.begin(), verbatim_bodies_.end(), toks.front().begin,
+                                 [](const VerbatimBody& b, std::uint32_t at) { return b.token_begin < at; });
+    for (; body != verbatim_bodies_.end() && body->token_begin < toks.back().end; ++body) {
+      auto t = std::lower_bound(copied, toks.end(), body->token_begin,
+                                [](const Token& tok, std::uint32_t at) { return tok.begin < at; });
+      if (t == toks.end() || t->begin != body->token_begin || t->end != body->token_end || t->kind != TokenKind::String)
         continue;
-      }
-      std::uint32_t close = t.end - (it->content - t.begin);  // the closing quote is as long as the opening one
-      std::vector<Token> inner = lex(text.substr(it->content, close - it->content));
+      out.insert(out.end(), copied, t);
+      std::uint32_t close = t->end - (body->content - t->begin);  // the closing quote is as long as the opening one
+      std::vector<Token> inner = lex(text.substr(body->content, close - body->content));
       for (Token& i : inner) {
-        i.begin += it->content;
-        i.end += it->content;
+        i.begin += body->content;
+        i.end += body->content;
       }
-      out.push_back({TokenKind::Punct, t.begin, it->content});
-      for (const Token& i : splice(inner)) out.push_back(i);
-      out.push_back({TokenKind::Punct, close, t.end});
+      out.push_back({TokenKind::Punct, t->begin, body->content});
+      std::vector<Token> spliced = splice(inner);
+      out.insert(out.end(), spliced.begin(), spliced.end());
+      out.push_back({TokenKind::Punct, close, t->end});
+      copied = t + 1;
     }
+    out.insert(out.end(), copied, toks.end());
     return out;
   }
 

@@ -50,10 +50,10 @@ TEST_CASE("embedded: every body's tokens are spliced in, nested ones included, a
   const int blocks = 40;
   for (int i = 0; i < blocks; ++i)
     sql += "DO $do$\nBEGIN\n  EXECUTE 'DROP TABLE t" + std::to_string(i) + "';\n  UPDATE u SET n = " +
-           std::to_string(i) + ";\nEND $do$;\n";
+           std::to_string(i) + ";\nEND $do$;\nCOMMENT ON TABLE u IS 'not a body';\n";
   auto f = parse(sql);
   REQUIRE(f.problems.empty());
-  REQUIRE(f.statements.size() == 3 * blocks);
+  REQUIRE(f.statements.size() == 4 * blocks);
   CHECK(std::is_sorted(f.tokens.begin(), f.tokens.end(), [](const Token& a, const Token& b) { return a.begin < b.begin; }));
   // Every statement's token range, found again after the splice, is its own
   // (parents, the bodies in them and the blocks after them alternate in position).
@@ -63,7 +63,11 @@ TEST_CASE("embedded: every body's tokens are spliced in, nested ones included, a
     CHECK(f.tokens[s.first_token].begin == s.begin);
     CHECK(f.tokens[s.end_token - 1].end == s.end);
   }
-  CHECK(f.text(f.tokens[f.statements[3 * blocks - 2].first_token]) == "DROP");  // the last block's EXECUTE string
+  CHECK(f.text(f.tokens[f.statements[4 * blocks - 3].first_token]) == "DROP");  // the last block's EXECUTE string
+  // The other literals between the bodies are kept as they are, one token each.
+  CHECK(std::count_if(f.tokens.begin(), f.tokens.end(), [&](const Token& t) {
+          return t.kind == TokenKind::String && f.text(t) == "'not a body'";
+        }) == blocks);
 }
 
 TEST_CASE("embedded: positions stay exact with CRLF line ends and non-ASCII text before the body", "[embedded]") {
