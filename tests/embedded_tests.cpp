@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "parser/ast.h"
 #include "parser/parse.h"
 #include "reporters/reporters.h"
 #include "rules/engine.h"
@@ -134,6 +135,37 @@ TEST_CASE("embedded: PL/pgSQL errors are reported at the offending word", "[embe
   auto g = parse("CREATE FUNCTION f(c t) RETURNS void LANGUAGE plpgsql AS $$\nDECLARE r t;\nBEGIN\n"
                  "  r.owner := 1;\nEND $$;");
   CHECK(g.problems.empty());
+}
+
+TEST_CASE("embedded: a function's expressions are read as queries, in order, also when one cannot be", "[embedded]") {
+  // Parsed together: one tree per expression, in body order (a variable's default first), one
+  // ending in a -- comment included.
+  auto f = parse("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE n int := g(1);\nBEGIN\n"
+                 "  n := h(n) -- doubled\n  ;\n  IF n > 0 THEN PERFORM k(n); END IF;\n  RETURN (SELECT count(*) FROM t);\nEND $$;");
+  REQUIRE(f.problems.empty());
+  const std::vector<Json>& exprs = f.statements[0].body_expressions;
+  REQUIRE(exprs.size() == 5);
+  CHECK(f.statements[0].body_unseen.empty());
+  auto called = [](const Json& select) {
+    std::string names;
+    ast::walk(select, [&](std::string_view kind, const Json& fields) {
+      if (kind == "FuncCall") names += ast::strings(ast::list(fields, "funcname")).back();
+    });
+    return names;
+  };
+  CHECK(called(exprs[0]) == "g");
+  CHECK(called(exprs[1]) == "h");
+  CHECK(called(exprs[3]) == "k");
+  CHECK(called(exprs[4]) == "count");
+  // One expression not read (the value is taken from after the `:=` in the string): the others
+  // still are, and the body is marked unseen.
+  auto g = parse("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nDECLARE x text;\nBEGIN\n"
+                 "  PERFORM g(1);\n  x = 'a := b';\n  PERFORM h(2);\nEND $$;");
+  REQUIRE(g.problems.empty());
+  REQUIRE(g.statements[0].body_expressions.size() == 2);
+  CHECK(called(g.statements[0].body_expressions[0]) == "g");
+  CHECK(called(g.statements[0].body_expressions[1]) == "h");
+  CHECK(g.statements[0].body_unseen == "has an expression migrasafe cannot read");
 }
 
 TEST_CASE("embedded: a function body does not change the schema; a DO block does", "[embedded]") {
