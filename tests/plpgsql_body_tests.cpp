@@ -257,8 +257,8 @@ TEST_CASE("PL/pgSQL bodies: every kind of statement and expression reads as libp
       "DO LANGUAGE plpgsql 'BEGIN NULL; END'",
       "CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now(); RETURN NEW; END $$",
       "CREATE PROCEDURE p(INOUT a int) LANGUAGE plpgsql AS $$ BEGIN a := a + 1; COMMIT; END $$",
-      "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT 1); END $$;"
-      " CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t; END $$",
+      ("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT 1); END $$;"
+       " CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t; END $$"),
       "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1'",
       // errors: the same message and context on both paths
       "DO $$ BEGIN x := 1; END $$",
