@@ -305,6 +305,30 @@ TEST_CASE("PL/pgSQL bodies: every kind of statement and expression reads as libp
   CHECK(assignment->query == "n := n * 2");
 }
 
+TEST_CASE("PL/pgSQL bodies: the deepest bodies the grammar takes read alike, with the statement at the bottom", "[plpgsql]") {
+  // PL/pgSQL's grammar runs out of stack at about 3,300 nested blocks (1,400 nested handlers).
+  Counts counts;
+  std::string blocks = "DO $$";
+  for (int i = 0; i < 3000; ++i) blocks += "BEGIN ";
+  blocks += "DELETE FROM t;";
+  for (int i = 0; i < 3000; ++i) blocks += " END;";
+  blocks += " $$";
+  std::string handlers = "DO $$ BEGIN ";
+  for (int i = 0; i < 1000; ++i) handlers += "BEGIN NULL; EXCEPTION WHEN others THEN ";
+  handlers += "UPDATE t SET a = 1;";
+  for (int i = 0; i < 1000; ++i) handlers += " END;";
+  handlers += " END $$";
+  for (const std::string& sql : {blocks, handlers}) {
+    CHECK(compare_paths(sql, counts) == "");
+    ParsedPlpgsql parsed = parse_plpgsql(sql);
+    REQUIRE_FALSE(parsed.error);
+    CHECK_FALSE(parsed.body.too_deep);
+    REQUIRE(parsed.body.statements.size() == 1);
+  }
+  CHECK(parse_plpgsql(blocks).body.statements[0].query == "DELETE FROM t");
+  CHECK(parse_plpgsql(handlers).body.statements[0].query == "UPDATE t SET a = 1");
+}
+
 TEST_CASE("PL/pgSQL bodies: every body of the fixtures reads as libpg_query's JSON", "[plpgsql]") {
   Counts counts;
   std::vector<fs::path> files = sql_files_under(fs::path(testing::source_dir()) / "fixtures");
