@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <set>
-
-#include <pg_query.h>
 
 #include "parser/ast.h"
 #include "parser/pg_parse.h"
+#include "parser/plpgsql_body.h"
 #include "parser/raw_parse.h"
 
 namespace migrasafe {
@@ -144,61 +142,6 @@ std::optional<Body> body_of(const Statement& st) {
   return b;
 }
 
-struct PlpgsqlParse {
-  PgQueryPlpgsqlParseResult r;
-  explicit PlpgsqlParse(const std::string& sql) : r(pg_query_parse_plpgsql(sql.c_str())) {}
-  ~PlpgsqlParse() { pg_query_free_plpgsql_parse_result(r); }
-  PlpgsqlParse(const PlpgsqlParse&) = delete;
-  PlpgsqlParse& operator=(const PlpgsqlParse&) = delete;
-};
-
-// `FOR record IN query LOOP ... END LOOP`: its body runs once per row of the query.
-struct ForLoop {
-  std::string_view query;
-  std::string_view record;
-};
-
-// An SQL statement in a PL/pgSQL body, as the PL/pgSQL parser gives it.
-struct BodyStatement {
-  long lineno;         // 1-based line in the body; 0 unknown
-  std::string_view query;
-  bool dynamic;        // EXECUTE's argument, not a statement
-  std::optional<ForLoop> loop = std::nullopt;  // the innermost FOR ... IN query loop around it
-};
-
-// The loop (if any) is passed down by pointer, and scalars are not visited:
-// this walk goes over every node of every body's tree.
-void collect_statements(const Json& node, std::vector<BodyStatement>& out, const ForLoop* loop = nullptr) {
-  if (node.is_array()) {
-    for (const Json& e : node)
-      if (e.is_object() || e.is_array()) collect_statements(e, out, loop);
-    return;
-  }
-  if (!node.is_object()) return;
-  ForLoop here;
-  if (const Json* fors = ast::as(node, "PLpgSQL_stmt_fors")) {
-    const Json* query = ast::field(*fors, "query");
-    const Json* e = query ? ast::as(*query, "PLpgSQL_expr") : nullptr;
-    const Json* var = ast::field(*fors, "var");
-    const Json* record = var ? ast::as(*var, "PLpgSQL_rec") : nullptr;
-    if (e && record) {
-      here = ForLoop{ast::str(*e, "query"), ast::str(*record, "refname")};
-      loop = &here;
-    }
-  }
-  const Json* execsql = ast::as(node, "PLpgSQL_stmt_execsql");
-  const Json* dynexecute = ast::as(node, "PLpgSQL_stmt_dynexecute");
-  if (const Json* fields = execsql ? execsql : dynexecute) {
-    const Json* expr = execsql ? ast::field(*fields, "sqlstmt") : ast::field(*fields, "query");
-    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr) {
-      out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr});
-      if (loop) out.back().loop = *loop;
-    }
-  }
-  for (const auto& member : node.items())
-    if (member.value.is_object() || member.value.is_array()) collect_statements(member.value, out, loop);
-}
-
 // Whether `query` reads a field of `record` (`record.column`).
 bool reads_record(std::string_view query, std::string_view record) {
   std::vector<Token> toks = lex(query);
@@ -250,7 +193,7 @@ class EmbeddedParser {
       expand(idx, Text{sql_.substr(s.begin, s.end - s.begin), true, s.begin}, origin, 0);
     }
     if (verbatim_bodies_.empty() && out_.statements.size() == top.size()) return;
-    // By position, for verbatim_body's binary search.
+    // By position, for splice's binary search.
     std::sort(verbatim_bodies_.begin(), verbatim_bodies_.end(),
               [](const VerbatimBody& a, const VerbatimBody& b) { return a.token_begin < b.token_begin; });
     out_.tokens = splice(out_.tokens);
@@ -295,26 +238,21 @@ class EmbeddedParser {
       return;
     }
     bool is_do = kind == "DoStmt";
-    PlpgsqlParse parsed(is_do ? wrap_do(code.sql) : function);
-    if (parsed.r.error) {
+    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function);
+    if (parsed.error) {
       unseen(idx, "has a body that does not parse");
       if (placeholders) unparsed_placeholder(literal);
-      else if (certain_error(parsed.r.error->message)) report_plpgsql_error(*parsed.r.error, code, literal, is_do);
+      else if (certain_error(parsed.error->message)) report_plpgsql_error(*parsed.error, code, literal, is_do);
       return;
     }
-    std::shared_ptr<JsonDocument> doc;
-    try {
-      doc = JsonDocument::parse(parsed.r.plpgsql_funcs);
-    } catch (const JsonTooDeep&) {
+    if (parsed.body.too_deep) {
       // The statement itself is still analysed; what its body does is not.
       too_deep(literal, is_do ? "this DO block's body" : "this function's body");
       unseen(idx, "has a body nested too deep to analyse");
       return;
     }
-    std::vector<BodyStatement> found;
-    collect_statements(doc->root(), found);
-    add_body_statements(idx, found, code, whole, depth);
-    if (!is_do) add_body_expressions(idx, doc->root());
+    add_body_statements(idx, parsed.body, code, whole, depth);
+    if (!is_do) add_body_expressions(idx, parsed.body);
   }
 
   // A BEGIN ATOMIC body (PostgreSQL 14) is parsed with the function: its
@@ -360,11 +298,10 @@ class EmbeddedParser {
 
   // Places each statement the PL/pgSQL parser found at its text in the body
   // (searched from the start of its line), then parses it as SQL.
-  void add_body_statements(std::size_t idx, const std::vector<BodyStatement>& found, const Text& code, Span whole,
-                           int depth) {
+  void add_body_statements(std::size_t idx, const PlpgsqlBody& body, const Text& code, Span whole, int depth) {
     std::vector<std::size_t> lines = line_starts(code.sql);
     std::size_t search_from = 0;
-    for (const BodyStatement& b : found) {
+    for (const PlpgsqlStatement& b : body.statements) {
       std::size_t start = b.lineno > 0 && static_cast<std::size_t>(b.lineno) <= lines.size() ? lines[b.lineno - 1] : search_from;
       std::size_t pos = find_statement(code.sql, b.query, start);
       bool placed = code.exact && pos != std::string::npos;
@@ -373,8 +310,9 @@ class EmbeddedParser {
       if (!b.dynamic) {
         Span here = placed ? Span{at, at + static_cast<std::uint32_t>(b.query.size())} : whole;
         std::optional<Json> loop_rows;
-        if (b.loop && reads_record(b.query, b.loop->record)) loop_rows = parse_loop_query(b.loop->query);
-        add_sql(idx, Text{std::string(b.query), placed, at}, whole, here, depth, false, false, loop_rows);
+        const PlpgsqlForLoop* loop = b.loop >= 0 ? &body.loops[static_cast<std::size_t>(b.loop)] : nullptr;
+        if (loop && reads_record(b.query, loop->record)) loop_rows = parse_loop_query(loop->query);
+        add_sql(idx, Text{b.query, placed, at}, whole, here, depth, false, false, loop_rows);
         continue;
       }
       auto lit = execute_literal(b.query);
@@ -486,47 +424,73 @@ class EmbeddedParser {
   // statements of their own (conditions, assignments, PERFORM, FOR ... IN
   // and RETURN QUERY queries), each parsed as a SELECT; a query built at run
   // time leaves the body unseen.
-  void add_body_expressions(std::size_t idx, const Json& root) {
-    std::set<const Json*> statements, assignments;
-    ast::walk(root, [&](std::string_view kind, const Json& fields) {
-      for (ast::FieldName key : {ast::FieldName("sqlstmt"), ast::FieldName("query"), ast::FieldName("dynquery"),
-                                 ast::FieldName("expr")}) {
-        const Json* expr = ast::field(fields, key);
-        const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
-        if (!e) continue;
-        if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") statements.insert(e);
-        if (kind == "PLpgSQL_stmt_assign") assignments.insert(e);
-        if (key.view() == "dynquery" || kind == "PLpgSQL_stmt_dynfors") {
-          statements.insert(e);
-          unseen(idx, "runs a query built at run time");
-        }
-      }
-    });
-    ast::walk(root, [&](std::string_view kind, const Json& fields) {
-      if (kind != "PLpgSQL_expr" || statements.count(&fields)) return;
-      std::string query(ast::str(fields, "query"));
-      if (assignments.count(&fields)) {  // "target := value" or "target = value"
-        auto at = query.find(":=");
-        if (at != std::string::npos) query.erase(0, at + 2);
-        else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
-      }
-      std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
-      first.erase(0, first.find_first_not_of(" \t\n"));
-      bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
+  void add_body_expressions(std::size_t idx, const PlpgsqlBody& body) {
+    if (body.runs_dynamic_query) unseen(idx, "runs a query built at run time");
+    std::vector<std::string> selects;
+    selects.reserve(body.expressions.size());
+    for (const PlpgsqlExpression& e : body.expressions) selects.push_back(as_select(e));
+    if (selects.empty() || parse_together(idx, selects)) return;
+    for (const std::string& select : selects) {
       ParsedSql parsed;
       try {
-        parsed = parse_sql(is_query ? query : "SELECT " + query);
+        parsed = parse_sql(select);
       } catch (const JsonTooDeep&) {
         unseen(idx, "has an expression nested too deep to analyse");
-        return;
+        continue;
       }
       if (parsed.error || parsed.statements.size() != 1) {
         unseen(idx, "has an expression migrasafe cannot read");
-        return;
+        continue;
       }
       out_.trees.push_back(parsed.tree);
       out_.statements[idx].body_expressions.push_back(parsed.statements[0].node);
-    });
+    }
+  }
+
+  // An expression as a query: an assignment's value, and SELECT before
+  // anything that is not a query already.
+  static std::string as_select(const PlpgsqlExpression& e) {
+    std::string query = e.query;
+    if (e.assignment) {  // "target := value" or "target = value"
+      auto at = query.find(":=");
+      if (at != std::string::npos) query.erase(0, at + 2);
+      else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
+    }
+    std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
+    first.erase(0, first.find_first_not_of(" \t\n"));
+    bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
+    return is_query ? query : "SELECT " + query;
+  }
+
+  // Parses a body's expressions in one go (one parser context and one tree
+  // for the body instead of one per expression), and adds their trees when
+  // each gives exactly one statement; otherwise adds nothing and returns
+  // false, and each is parsed alone to tell which one fails.
+  bool parse_together(std::size_t idx, const std::vector<std::string>& selects) {
+    std::string text;
+    std::vector<std::size_t> ends;  // where the `;` after each one is
+    for (const std::string& select : selects) {
+      text += select;
+      text += '\n';  // ends a -- comment
+      ends.push_back(text.size());
+      text += ";\n";
+    }
+    ParsedSql parsed;
+    try {
+      parsed = parse_sql(text);
+    } catch (const JsonTooDeep&) {
+      return false;
+    }
+    if (parsed.error || parsed.statements.size() != selects.size()) return false;
+    for (std::size_t k = 0; k < selects.size(); ++k) {
+      const SqlStatement& st = parsed.statements[k];
+      std::size_t begin = k == 0 ? 0 : ends[k - 1] + 1;
+      if (static_cast<std::size_t>(st.location) != begin || static_cast<std::size_t>(st.location + st.length) != ends[k])
+        return false;
+    }
+    out_.trees.push_back(parsed.tree);
+    for (const SqlStatement& st : parsed.statements) out_.statements[idx].body_expressions.push_back(st.node);
+    return true;
   }
 
   void too_deep(Span at, const std::string& what) {
@@ -551,12 +515,12 @@ class EmbeddedParser {
   // The PL/pgSQL parser gives no position, only "near line N" of the body
   // and usually the offending word: point at that word from line N on, else
   // at the whole body.
-  void report_plpgsql_error(const PgQueryError& err, const Text& code, Span literal, bool is_do) {
+  void report_plpgsql_error(const PlpgsqlError& err, const Text& code, Span literal, bool is_do) {
     std::string message = parser_error_message(err.message, code.sql);
     message += is_do ? " (in this DO block's PL/pgSQL body: the DO block fails)"
                      : " (in this PL/pgSQL body: PostgreSQL rejects the function when it is created)";
     Span at = literal;
-    std::string_view context = err.context ? err.context : "";
+    std::string_view context = err.context;
     std::string_view msg = err.message;
     auto near = context.find("near line ");
     auto q1 = msg.find('"');
@@ -583,36 +547,37 @@ class EmbeddedParser {
     std::uint32_t token_begin, token_end, content;
   };
 
-  // The verbatim body whose literal is token `t`, or nullptr (verbatim_bodies_ is sorted by position).
-  const VerbatimBody* verbatim_body(const Token& t) const {
-    if (t.kind != TokenKind::String) return nullptr;
-    auto it = std::lower_bound(verbatim_bodies_.begin(), verbatim_bodies_.end(), t.begin,
-                               [](const VerbatimBody& b, std::uint32_t at) { return b.token_begin < at; });
-    for (; it != verbatim_bodies_.end() && it->token_begin == t.begin; ++it)
-      if (it->token_end == t.end) return &*it;
-    return nullptr;
-  }
-
+  // `toks` with each verbatim body's literal replaced by its opening quote,
+  // the body's own tokens and its closing quote. Only the literals are looked
+  // up (verbatim_bodies_ is sorted by position): the runs of tokens between
+  // them are copied whole, since a file's tokens are mostly outside bodies.
   std::vector<Token> splice(const std::vector<Token>& toks) const {
     std::vector<Token> out;
     out.reserve(toks.size());
+    if (toks.empty()) return out;
     std::string_view text = out_.source->text;
-    for (const Token& t : toks) {
-      const VerbatimBody* it = verbatim_body(t);
-      if (!it) {
-        out.push_back(t);
+    auto copied = toks.begin();  // the tokens before it are in `out`
+    auto body = std::lower_bound(verbatim_bodies_.begin(), verbatim_bodies_.end(), toks.front().begin,
+                                 [](const VerbatimBody& b, std::uint32_t at) { return b.token_begin < at; });
+    for (; body != verbatim_bodies_.end() && body->token_begin < toks.back().end; ++body) {
+      auto t = std::lower_bound(copied, toks.end(), body->token_begin,
+                                [](const Token& tok, std::uint32_t at) { return tok.begin < at; });
+      if (t == toks.end() || t->begin != body->token_begin || t->end != body->token_end || t->kind != TokenKind::String)
         continue;
-      }
-      std::uint32_t close = t.end - (it->content - t.begin);  // the closing quote is as long as the opening one
-      std::vector<Token> inner = lex(text.substr(it->content, close - it->content));
+      out.insert(out.end(), copied, t);
+      std::uint32_t close = t->end - (body->content - t->begin);  // the closing quote is as long as the opening one
+      std::vector<Token> inner = lex(text.substr(body->content, close - body->content));
       for (Token& i : inner) {
-        i.begin += it->content;
-        i.end += it->content;
+        i.begin += body->content;
+        i.end += body->content;
       }
-      out.push_back({TokenKind::Punct, t.begin, it->content});
-      for (const Token& i : splice(inner)) out.push_back(i);
-      out.push_back({TokenKind::Punct, close, t.end});
+      out.push_back({TokenKind::Punct, t->begin, body->content});
+      std::vector<Token> spliced = splice(inner);
+      out.insert(out.end(), spliced.begin(), spliced.end());
+      out.push_back({TokenKind::Punct, close, t->end});
+      copied = t + 1;
     }
+    out.insert(out.end(), copied, toks.end());
     return out;
   }
 

@@ -20,8 +20,9 @@ Enum values follow libpg_query's own copy of the headers where it differs
 
 It also writes the names the rules may read (parser/ast.h checks every node
 and field name against them when it compiles): the node and field names of
-those headers, of plpgsql.h (PL/pgSQL trees come from libpg_query's JSON,
-named after its structs) and of the hand-written nodes.
+those headers, of plpgsql.h (libpg_query's JSON form of PL/pgSQL bodies is
+named after its structs; the differential test of parser/plpgsql_body.cpp
+reads it) and of the hand-written nodes.
 
 Usage: gen_raw_nodes.py SERVER_INCLUDE_DIR PG_QUERY_PROTO OUTPUT_FILE NAMES_FILE
 """

@@ -1,7 +1,9 @@
 #pragma once
 // A read-only tree in the shape of libpg_query's JSON parse output. SQL
 // trees are built into it straight from PostgreSQL's raw parse nodes
-// (parser/raw_parse.h); PL/pgSQL trees are parsed from libpg_query's JSON.
+// (parser/raw_parse.h). JsonDocument::parse reads libpg_query's JSON text
+// itself: only the differential tests do, as the reference the raw trees and
+// the PL/pgSQL bodies read from structs (parser/plpgsql_body.h) are checked against.
 // A tree is read many times and never modified, so it lives in one arena per
 // parse: no allocation per node, no destructor walk, and strings point into
 // the JSON text when they need no unescaping. (nlohmann::json spent most of
@@ -99,9 +101,9 @@ struct JsonTooDeep : std::runtime_error {
 // parse takes little and a large one wastes at most one block's free tail (a
 // buffer that keeps doubling, as std::pmr::monotonic_buffer_resource's does,
 // can leave a third of a large tree's memory allocated and unused). Most
-// trees are small (each PL/pgSQL body and each expression in one is a parse
-// of its own, kept as long as its file): with a first block of 4 KiB, they
-// held 7.7 of the 53 MB of trees of the bench's 4 MB file.
+// trees are small (each statement of a PL/pgSQL body, and a body's
+// expressions, are a parse of their own, kept as long as its file): with a
+// first block of 4 KiB, they held 7.7 of the 53 MB of trees of the bench's 4 MB file.
 class TreeArena {
  public:
   TreeArena() = default;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "parser/ast.h"
 #include "parser/parse.h"
 #include "reporters/reporters.h"
 #include "rules/engine.h"
@@ -50,10 +51,10 @@ TEST_CASE("embedded: every body's tokens are spliced in, nested ones included, a
   const int blocks = 40;
   for (int i = 0; i < blocks; ++i)
     sql += "DO $do$\nBEGIN\n  EXECUTE 'DROP TABLE t" + std::to_string(i) + "';\n  UPDATE u SET n = " +
-           std::to_string(i) + ";\nEND $do$;\n";
+           std::to_string(i) + ";\nEND $do$;\nCOMMENT ON TABLE u IS 'not a body';\n";
   auto f = parse(sql);
   REQUIRE(f.problems.empty());
-  REQUIRE(f.statements.size() == 3 * blocks);
+  REQUIRE(f.statements.size() == 4 * blocks);
   CHECK(std::is_sorted(f.tokens.begin(), f.tokens.end(), [](const Token& a, const Token& b) { return a.begin < b.begin; }));
   // Every statement's token range, found again after the splice, is its own
   // (parents, the bodies in them and the blocks after them alternate in position).
@@ -63,7 +64,11 @@ TEST_CASE("embedded: every body's tokens are spliced in, nested ones included, a
     CHECK(f.tokens[s.first_token].begin == s.begin);
     CHECK(f.tokens[s.end_token - 1].end == s.end);
   }
-  CHECK(f.text(f.tokens[f.statements[3 * blocks - 2].first_token]) == "DROP");  // the last block's EXECUTE string
+  CHECK(f.text(f.tokens[f.statements[4 * blocks - 3].first_token]) == "DROP");  // the last block's EXECUTE string
+  // The other literals between the bodies are kept as they are, one token each.
+  CHECK(std::count_if(f.tokens.begin(), f.tokens.end(), [&](const Token& t) {
+          return t.kind == TokenKind::String && f.text(t) == "'not a body'";
+        }) == blocks);
 }
 
 TEST_CASE("embedded: positions stay exact with CRLF line ends and non-ASCII text before the body", "[embedded]") {
@@ -130,6 +135,37 @@ TEST_CASE("embedded: PL/pgSQL errors are reported at the offending word", "[embe
   auto g = parse("CREATE FUNCTION f(c t) RETURNS void LANGUAGE plpgsql AS $$\nDECLARE r t;\nBEGIN\n"
                  "  r.owner := 1;\nEND $$;");
   CHECK(g.problems.empty());
+}
+
+TEST_CASE("embedded: a function's expressions are read as queries, in order, also when one cannot be", "[embedded]") {
+  // Parsed together: one tree per expression, in body order (a variable's default first), one
+  // ending in a -- comment included.
+  auto f = parse("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE n int := g(1);\nBEGIN\n"
+                 "  n := h(n) -- doubled\n  ;\n  IF n > 0 THEN PERFORM k(n); END IF;\n  RETURN (SELECT count(*) FROM t);\nEND $$;");
+  REQUIRE(f.problems.empty());
+  const std::vector<Json>& exprs = f.statements[0].body_expressions;
+  REQUIRE(exprs.size() == 5);
+  CHECK(f.statements[0].body_unseen.empty());
+  auto called = [](const Json& select) {
+    std::string names;
+    ast::walk(select, [&](std::string_view kind, const Json& fields) {
+      if (kind == "FuncCall") names += ast::strings(ast::list(fields, "funcname")).back();
+    });
+    return names;
+  };
+  CHECK(called(exprs[0]) == "g");
+  CHECK(called(exprs[1]) == "h");
+  CHECK(called(exprs[3]) == "k");
+  CHECK(called(exprs[4]) == "count");
+  // One expression not read (the value is taken from after the `:=` in the string): the others
+  // still are, and the body is marked unseen.
+  auto g = parse("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nDECLARE x text;\nBEGIN\n"
+                 "  PERFORM g(1);\n  x = 'a := b';\n  PERFORM h(2);\nEND $$;");
+  REQUIRE(g.problems.empty());
+  REQUIRE(g.statements[0].body_expressions.size() == 2);
+  CHECK(called(g.statements[0].body_expressions[0]) == "g");
+  CHECK(called(g.statements[0].body_expressions[1]) == "h");
+  CHECK(g.statements[0].body_unseen == "has an expression migrasafe cannot read");
 }
 
 TEST_CASE("embedded: a function body does not change the schema; a DO block does", "[embedded]") {
