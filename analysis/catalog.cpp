@@ -98,12 +98,11 @@ QualifiedName Catalog::choose_name(const QualifiedName& table, const std::string
 
 namespace {
 
-std::optional<ColumnInfo> column_info(const Json& def) {
+std::optional<ColumnInfo> column_info(const Json& def, const ColumnDefFacts& facts) {
   const Json* tn = ast::field(def, "typeName");
   if (!tn) return std::nullopt;
   auto type = column_type(*tn);
   if (!type) return std::nullopt;
-  ColumnDefFacts facts = column_def_facts(def);
   ColumnInfo c{*type, facts.not_null, facts.fills_rows()};
   c.generated = facts.generated;
   return c;
@@ -215,7 +214,8 @@ void Catalog::rename_constraint_column(const QualifiedName& table, const std::st
 
 void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& def) {
   std::string name(ast::str(def, "colname"));
-  auto info = column_info(def);
+  const ColumnDefFacts facts = column_def_facts(def);
+  auto info = column_info(def, facts);
   if (!info) {
     t.columns.erase(name);
     t.columns_known = false;
@@ -226,8 +226,8 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
   // (a table with thousands of columns must not cost a scan per ADD COLUMN).
   static std::atomic<int> next_position{1};
   info->position = next_position.fetch_add(1, std::memory_order_relaxed);
-  t.columns[name] = *info;
-  if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
+  t.columns[name] = std::move(*info);
+  if (facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
     sequences_.put(seq, SequenceInfo{std::pair{table, name}});
     t.owned_sequences.insert({name, seq});
