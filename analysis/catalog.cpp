@@ -21,11 +21,19 @@ std::string ColumnType::display() const {
 }
 
 std::optional<ColumnType> column_type(const Json& tn) {
-  auto names = ast::strings(ast::list(tn, "names"));
-  if (names.empty()) return std::nullopt;
+  // The last two names, read in place: this runs for every column defined.
+  std::string_view schema, name;
+  std::size_t count = 0;
+  for (const Json& item : ast::list(tn, "names"))
+    if (const Json* s = ast::as(item, "String")) {
+      schema = name;
+      name = ast::str(*s, "sval");
+      ++count;
+    }
+  if (count == 0) return std::nullopt;
   ColumnType t;
-  if (names.size() >= 2 && names[names.size() - 2] != "pg_catalog") t.name = names[names.size() - 2] + ".";
-  t.name += names.back();
+  if (count >= 2 && schema != "pg_catalog") (t.name = schema) += ".";
+  t.name += name;
   // serial types are integers with a sequence default.
   if (std::string_view integer = serial_integer_type(t.name); !integer.empty()) t.name = integer;
   else if (t.name == "int" || t.name == "integer") t.name = "int4";
