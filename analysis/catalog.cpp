@@ -21,11 +21,19 @@ std::string ColumnType::display() const {
 }
 
 std::optional<ColumnType> column_type(const Json& tn) {
-  auto names = ast::strings(ast::list(tn, "names"));
-  if (names.empty()) return std::nullopt;
+  // The last two names, read in place: this runs for every column defined.
+  std::string_view schema, name;
+  std::size_t count = 0;
+  for (const Json& item : ast::list(tn, "names"))
+    if (const Json* s = ast::as(item, "String")) {
+      schema = name;
+      name = ast::str(*s, "sval");
+      ++count;
+    }
+  if (count == 0) return std::nullopt;
   ColumnType t;
-  if (names.size() >= 2 && names[names.size() - 2] != "pg_catalog") t.name = names[names.size() - 2] + ".";
-  t.name += names.back();
+  if (count >= 2 && schema != "pg_catalog") (t.name = schema) += ".";
+  t.name += name;
   // serial types are integers with a sequence default.
   if (std::string_view integer = serial_integer_type(t.name); !integer.empty()) t.name = integer;
   else if (t.name == "int" || t.name == "integer") t.name = "int4";
@@ -98,12 +106,11 @@ QualifiedName Catalog::choose_name(const QualifiedName& table, const std::string
 
 namespace {
 
-std::optional<ColumnInfo> column_info(const Json& def) {
+std::optional<ColumnInfo> column_info(const Json& def, const ColumnDefFacts& facts) {
   const Json* tn = ast::field(def, "typeName");
   if (!tn) return std::nullopt;
   auto type = column_type(*tn);
   if (!type) return std::nullopt;
-  ColumnDefFacts facts = column_def_facts(def);
   ColumnInfo c{*type, facts.not_null, facts.fills_rows()};
   c.generated = facts.generated;
   return c;
@@ -215,7 +222,8 @@ void Catalog::rename_constraint_column(const QualifiedName& table, const std::st
 
 void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& def) {
   std::string name(ast::str(def, "colname"));
-  auto info = column_info(def);
+  const ColumnDefFacts facts = column_def_facts(def);
+  auto info = column_info(def, facts);
   if (!info) {
     t.columns.erase(name);
     t.columns_known = false;
@@ -226,8 +234,8 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
   // (a table with thousands of columns must not cost a scan per ADD COLUMN).
   static std::atomic<int> next_position{1};
   info->position = next_position.fetch_add(1, std::memory_order_relaxed);
-  t.columns[name] = *info;
-  if (ColumnDefFacts facts = column_def_facts(def); facts.serial || facts.identity) {
+  t.columns[name] = std::move(*info);
+  if (facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
     sequences_.put(seq, SequenceInfo{std::pair{table, name}});
     t.owned_sequences.insert({name, seq});

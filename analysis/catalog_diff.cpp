@@ -301,8 +301,10 @@ std::optional<std::size_t> SchemaChangeLog::first_showing(const SchemaDifference
 
 Catalog replay_schema(const ParsedFile& file, Catalog start, const AnalysisOptions& options) {
   Context ctx(options, std::move(start));
+  // The schema a statement leaves depends on its words and the search_path,
+  // never on its locks or consequences: no effects are computed.
   for (const Statement& stmt : file.statements)
-    if (!stmt.deferred) ctx.apply(stmt, compute_effects(stmt, ctx));  // a function body runs when called
+    if (!stmt.deferred) ctx.apply(stmt, Effects{});  // a function body runs when called
   return ctx.catalog();
 }
 

@@ -23,13 +23,6 @@ void* TreeArena::allocate_in_new_block(std::size_t bytes) {
   return blocks_.back().get();
 }
 
-const JsonNode* JsonNode::get(std::string_view key) const {
-  if (type_ != Type::Object) return nullptr;
-  for (const Member* m = u_.members; m != u_.members + size_; ++m)
-    if (m->key() == key) return &m->value;
-  return nullptr;
-}
-
 class JsonParser {
  public:
   JsonParser(JsonDocument& doc) : doc_(doc), p_(doc.text_.data()), end_(p_ + doc.text_.size()) {}

@@ -9,6 +9,7 @@
 // the JSON text when they need no unescaping. (nlohmann::json spent most of
 // the analysis time allocating and freeing map nodes.)
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -89,6 +90,20 @@ static_assert(sizeof(JsonNode) == 16 && sizeof(JsonNode::Member) == 24);
 
 inline const JsonNode::Member* JsonNode::members_end() const {
   return type_ == Type::Object ? u_.members + size_ : nullptr;
+}
+
+// Inline, so that a key known at compile time (ast::field's) is compared by
+// a few instructions instead of a call to memcmp per member; the lengths are
+// compared first, and keys are usually the same literal (the raw tree
+// builder's and ast::field's), so equal pointers settle most matches.
+inline const JsonNode* JsonNode::get(std::string_view key) const {
+  if (type_ != Type::Object) return nullptr;
+  for (const Member* m = u_.members; m != u_.members + size_; ++m) {
+    std::string_view k = m->key();
+    if (k.size() == key.size() && (k.data() == key.data() || std::memcmp(k.data(), key.data(), key.size()) == 0))
+      return &m->value;
+  }
+  return nullptr;
 }
 
 // Thrown when a parse tree nests deeper than JsonDocument::kMaxDepth.

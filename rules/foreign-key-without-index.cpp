@@ -30,7 +30,8 @@ void constraint_index(const Json& con, const std::string& column, std::vector<Co
 }
 
 const Json* relation_of(const Statement& s) {
-  if (s.kind == "CreateStmt" || s.kind == "AlterTableStmt" || s.kind == "IndexStmt") return ast::field(s.node, "relation");
+  if (s.tag == StmtKind::CreateStmt || s.tag == StmtKind::AlterTableStmt || s.tag == StmtKind::IndexStmt)
+    return ast::field(s.node, "relation");
   return nullptr;
 }
 
@@ -48,7 +49,7 @@ void index_file(const StatementView& v, FileIndexes& f) {
     const Json* rel = relation_of(s);
     if (!rel) continue;
     std::vector<Columns> made;
-    if (s.kind == "IndexStmt" && !ast::field(s.node, "whereClause")) {
+    if (s.tag == StmtKind::IndexStmt && !ast::field(s.node, "whereClause")) {
       Columns cols;
       for (const Json& p : ast::list(s.node, "indexParams")) {
         const Json* el = ast::as(p, "IndexElem");
@@ -58,6 +59,7 @@ void index_file(const StatementView& v, FileIndexes& f) {
     }
     for (const TableElement& e : added_table_elements(s.node))
       for_each_constraint(e, [&](std::string_view column, const Json& con) { constraint_index(con, std::string(column), made); });
+    if (made.empty()) continue;  // most statements make no index: no name to resolve
     auto& list = f.by_table[v.ctx.qualify_range_var(*rel)];
     for (Columns& c : made) list.emplace_back(s.begin, std::move(c));
   }

@@ -65,13 +65,16 @@ enum class TablesDroppedLater { Skip, Keep };
 template <class Fn>
 void for_each_command(const StatementView& v, std::string_view subtype, Fn fn,
                       TablesDroppedLater dropped_later = TablesDroppedLater::Skip) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target) return;
-  if (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) return;
-  std::optional<bool> skip;  // decided on the first matching sub-command: it reads ahead
+  if (v.stmt.tag != StmtKind::AlterTableStmt || !v.effects.target) return;
+  // Decided on the first matching sub-command, not before: most statements
+  // have none, and the table's history is dearer to look up than a subtype.
+  std::optional<bool> skip;
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = alter_command(v.stmt, a.command);
     if (!cmd || ast::str(*cmd, "subtype") != subtype) continue;
-    if (!skip) skip = dropped_later == TablesDroppedLater::Skip && dropped_later_in_transaction(v, *v.effects.target);
+    if (!skip)
+      skip = (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) ||
+             (dropped_later == TablesDroppedLater::Skip && dropped_later_in_transaction(v, *v.effects.target));
     if (!*skip) fn(a, *cmd);
   }
 }

@@ -529,3 +529,23 @@ TEST_CASE("tree members: keys read back whole, and a key too long for a member i
   CHECK(JsonDocument::parse("{\"" + longest + "\": 1}")->root().get(longest)->as_int() == 1);
   CHECK_THROWS_AS(JsonDocument::parse("{\"" + longest + "k\": 1}"), std::runtime_error);
 }
+
+TEST_CASE("tree members: a key is found by its text wherever the text lives, and never by a shorter key at the same address",
+          "[parser]") {
+  // Raw trees' keys are the builder's string literals, which get() matches by
+  // address first: a key from elsewhere (a std::string, JSON text) must still
+  // match, and a prefix of a literal, at the literal's address, must not.
+  ParsedFile f = parse("CREATE TABLE t (id int);");
+  REQUIRE(f.statements.size() == 1);
+  const Json& create = f.statements[0].node;
+  const std::string relation = "relation";
+  REQUIRE(create.get(relation) != nullptr);
+  CHECK(create.get(relation) == ast::field(create, "relation"));
+  const JsonNode::Member* member = nullptr;
+  for (const auto& m : create.items())
+    if (m.key() == "relation") member = &m;
+  REQUIRE(member != nullptr);
+  CHECK(create.get(member->key()) == &member->value);
+  CHECK(create.get(std::string_view(member->key().data(), member->key().size() - 1)) == nullptr);
+  CHECK(create.get(std::string_view(member->key().data(), 0)) == nullptr);
+}
