@@ -90,6 +90,17 @@ struct ShownChar {
 // before any decoding.
 inline bool is_plain_ascii(char c) { return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f; }
 ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks = false);
+// One step of UTF-8 decoding at s[i]: a valid sequence (its length and code
+// point), or the maximal subpart of an ill-formed one (Unicode 3.9, "U+FFFD
+// substitution of maximal subparts": the bytes up to the first one that
+// cannot continue it, at least one), which is what nlohmann::json's
+// error_handler_t::replace and most decoders turn into one U+FFFD.
+struct Utf8Step {
+  std::size_t length;
+  bool valid;
+  char32_t cp;
+};
+Utf8Step decode_utf8(std::string_view s, std::size_t i);
 // `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
 // U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and
 // GitLab, so every JSON output spells an undecodable file name the same way.

@@ -1,0 +1,71 @@
+#include "reporters/json_writer.h"
+
+namespace migrasafe {
+namespace {
+
+// The bytes escape_string stops at: those JSON escapes (quote, backslash,
+// C0 controls, and DEL, which the report has always escaped) and non-ASCII
+// ones (checked for UTF-8).
+constexpr auto kSpecial = [] {
+  std::array<bool, 256> special{};
+  for (int c = 0; c < 256; ++c) special[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+  return special;
+}();
+
+// Whether one of the 8 bytes at `p` is in kSpecial, by word arithmetic
+// (exact for "any", though not for which): a byte below 0x20, '"', '\\',
+// 0x7f, or one with its high bit set.
+bool any_special(const char* p) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  std::uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t below_space = (x - ones * 0x20) & ~x & highs;
+  return ((x & highs) | below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\')) |
+          has_zero(x ^ (ones * 0x7f))) != 0;
+}
+
+// The escape of each ASCII byte in kSpecial: the short forms JSON has for
+// some, \u00XX for the others.
+struct Escape {
+  std::array<char, 6> text;
+  std::size_t length;
+};
+constexpr auto kEscapes = [] {
+  std::array<Escape, 0x80> table{};
+  constexpr char hex[] = "0123456789abcdef";
+  for (int c = 0; c < 0x80; ++c) table[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}, 6};
+  for (auto [c, letter] : {std::pair{'"', '"'}, {'\\', '\\'}, {'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}})
+    table[static_cast<unsigned char>(c)] = {{'\\', letter}, 2};
+  return table;
+}();
+
+}  // namespace
+
+char* JsonWriter::escape_string(char* out, std::string_view text) {
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (true) {
+    // Plain bytes (most text) are copied eight at a time while none of the
+    // eight needs attention, then one at a time up to the next one that does.
+    while (i + 8 <= n && !any_special(s + i)) {
+      std::memcpy(out, s + i, 8);
+      out += 8, i += 8;
+    }
+    while (i < n && !kSpecial[static_cast<unsigned char>(s[i])]) *out++ = s[i++];
+    if (i == n) return out;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      const Escape& e = kEscapes[c];
+      out = copy(out, {e.text.data(), e.length});
+      ++i;
+      continue;
+    }
+    const Utf8Step step = decode_utf8(text, i);
+    out = step.valid ? copy(out, text.substr(i, step.length)) : copy(out, "\xEF\xBF\xBD");  // U+FFFD
+    i += step.length;
+  }
+}
+
+}  // namespace migrasafe
