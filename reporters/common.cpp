@@ -50,6 +50,13 @@ std::string one_line_summary(std::string_view text, std::size_t width) {
       ++code_points;
     }
     const std::size_t word = i;
+    // Most SQL is ASCII: a byte is a code point, and a word takes as many as fit at once.
+    for (std::size_t fit = std::min(text.size(), i + (width + 1 - code_points)); i < fit && !is_space(text[i]) &&
+                                                                              static_cast<unsigned char>(text[i]) < 0x80;)
+      ++i;
+    code_points += i - word;
+    if (code_points + 1 > width && cut == std::string::npos && width > 0)
+      cut = out.size() + (width - 1) - (code_points - (i - word));
     for (; i < text.size() && !is_space(text[i]); ++i) {
       if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a code point
       if (code_points > width) break;

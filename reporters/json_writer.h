@@ -126,7 +126,7 @@ class JsonWriter {
     separator();
     *room(1) = c;
     ++used_;
-    first_.push_back(true);
+    first_.push_back(1);
   }
   void close(char c) {
     const bool empty = first_.back();
@@ -191,7 +191,7 @@ class JsonWriter {
   std::ostream* sink_ = nullptr;
   std::unique_ptr<char[]> buffer_;  // used_ bytes of text, room for capacity_
   std::size_t used_ = 0, capacity_ = 0;
-  std::vector<bool> first_;  // per open container: nothing written yet
+  std::vector<char> first_;  // per open container: nothing written yet (not vector<bool>: back() is a hot path)
   bool after_key_ = false;
 };
 

@@ -39,7 +39,7 @@ void write_explain_text(std::ostream& out, const RunResult& run);
 void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t index,
                              const std::vector<const Diagnostic*>& findings, const std::string& indent);
 
-// The statement on one line, shortened to about `width` characters.
+// The statement on one line, shortened to about `width` (at least 1) characters.
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
 // Any text on one line (whitespace runs collapsed), shortened the same way.
 std::string one_line_summary(std::string_view text, std::size_t width = 72);
