@@ -25,24 +25,33 @@ bool any_special(const char* p) {
           has_zero(x ^ (ones * 0x7f))) != 0;
 }
 
-// The escape of each ASCII byte in kSpecial: the short forms JSON has for
-// some, \u00XX for the others.
+// The escape of each ASCII byte in kSpecial, per spelling: the short forms
+// JSON has for some, \u00XX for the others.
 struct Escape {
   std::array<char, 6> text;
   std::size_t length;
 };
-constexpr auto kEscapes = [] {
-  std::array<Escape, 0x80> table{};
+using EscapeTable = std::array<Escape, 0x80>;
+constexpr EscapeTable escape_table(JsonEscapes escapes) {
+  EscapeTable table{};
   constexpr char hex[] = "0123456789abcdef";
   for (int c = 0; c < 0x80; ++c) table[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}, 6};
   for (auto [c, letter] : {std::pair{'"', '"'}, {'\\', '\\'}, {'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}})
     table[static_cast<unsigned char>(c)] = {{'\\', letter}, 2};
+  if (escapes == JsonEscapes::Nlohmann) {
+    table['\b'] = {{'\\', 'b'}, 2};
+    table['\f'] = {{'\\', 'f'}, 2};
+    table[0x7f] = {{'\x7f'}, 1};
+  }
   return table;
-}();
+}
+constexpr EscapeTable kReportEscapes = escape_table(JsonEscapes::Report);
+constexpr EscapeTable kNlohmannEscapes = escape_table(JsonEscapes::Nlohmann);
 
 }  // namespace
 
-char* JsonWriter::escape_string(char* out, std::string_view text) {
+char* JsonWriter::escape_string(char* out, std::string_view text, JsonEscapes escapes) {
+  const EscapeTable& table = escapes == JsonEscapes::Report ? kReportEscapes : kNlohmannEscapes;
   const char* s = text.data();
   const std::size_t n = text.size();
   std::size_t i = 0;
@@ -57,7 +66,7 @@ char* JsonWriter::escape_string(char* out, std::string_view text) {
     if (i == n) return out;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      const Escape& e = kEscapes[c];
+      const Escape& e = table[c];
       out = copy(out, {e.text.data(), e.length});
       ++i;
       continue;

@@ -39,14 +39,21 @@ struct JsonKey {
   std::size_t length = 0;
 };
 
+// How control characters are spelt. The JSON report has always written
+// \u0008, \u000c and \u007f; SARIF and GitLab were first written by
+// nlohmann::json (\b, \f, DEL as itself), and keep its spelling.
+enum class JsonEscapes { Report, Nlohmann };
+
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : sink_(&out) {}
+  explicit JsonWriter(std::ostream& out, JsonEscapes escapes = JsonEscapes::Report) : sink_(&out), escapes_(escapes) {}
   // A writer of one element of the array `outer` has open, written as its
   // first element or a later one, into a string (take_text()), so that
   // elements can be formatted apart (on several threads) and then added in
   // order with append_element.
-  JsonWriter(const JsonWriter& outer, bool first_element) : first_(outer.first_) { first_.back() = first_element; }
+  JsonWriter(const JsonWriter& outer, bool first_element) : escapes_(outer.escapes_), first_(outer.first_) {
+    first_.back() = first_element;
+  }
   ~JsonWriter() { flush(); }
   // An element writer's text (the writer is done with it).
   std::string take_text() {
@@ -85,6 +92,11 @@ class JsonWriter {
   }
   void value(int n) { value(static_cast<long long>(n)); }
   void value(std::size_t n) { value(static_cast<long long>(n)); }
+  // A value already formatted as JSON, indented for this place in the document.
+  void raw_value(std::string_view json) {
+    separator();
+    append(json);
+  }
   // An element formatted by a writer made for it (above), in its place.
   void append_element(std::string_view formatted) {
     if (sink_ && used_ + formatted.size() > kFlushSize) {
@@ -104,10 +116,11 @@ class JsonWriter {
 
   // `text` as the body of a JSON string literal (without the quotes) at
   // `out`, which has room for 6 bytes per byte of `text` (the longest escape,
-  // \u00XX; U+FFFD takes 3): quote, backslash, C0 controls and DEL escaped,
-  // UTF-8 kept and each ill-formed part of it written as U+FFFD (as
-  // valid_utf8 does: JSON is UTF-8). Returns the end of what it wrote.
-  static char* escape_string(char* out, std::string_view text);
+  // \u00XX; U+FFFD takes 3): quote, backslash and C0 controls escaped (and
+  // DEL, in the report's spelling), UTF-8 kept and each ill-formed part of it
+  // written as U+FFFD (as valid_utf8 does: JSON is UTF-8). Returns the end
+  // of what it wrote.
+  static char* escape_string(char* out, std::string_view text, JsonEscapes escapes = JsonEscapes::Report);
 
  private:
   void separator() {
@@ -157,7 +170,7 @@ class JsonWriter {
   void string_literal(std::string_view text) {
     char* p = room(6 * text.size() + 2);
     *p++ = '"';
-    p = escape_string(p, text);
+    p = escape_string(p, text, escapes_);
     *p++ = '"';
     commit(p);
   }
@@ -189,6 +202,7 @@ class JsonWriter {
 
   static constexpr std::size_t kFlushSize = 1 << 20, kMinimumBuffer = 4096;
   std::ostream* sink_ = nullptr;
+  JsonEscapes escapes_ = JsonEscapes::Report;
   std::unique_ptr<char[]> buffer_;  // used_ bytes of text, room for capacity_
   std::size_t used_ = 0, capacity_ = 0;
   std::vector<char> first_;  // per open container: nothing written yet (not vector<bool>: back() is a hot path)
