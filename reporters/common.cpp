@@ -231,6 +231,21 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks) {
   return out;
 }
 
+std::string escape_bytes(std::string_view s, const ByteEscapes& escapes) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t run = 0;  // the start of the bytes kept since the last escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const std::string_view escape = escapes[static_cast<unsigned char>(s[i])];
+    if (escape.empty()) continue;
+    out.append(s, run, i - run);
+    out += escape;
+    run = i + 1;
+  }
+  out.append(s, run, s.size() - run);
+  return out;
+}
+
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

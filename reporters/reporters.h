@@ -1,6 +1,7 @@
 #pragma once
 // Output formats. Every reporter takes the same RunResult and uses the same
 // byte-offset -> position mapping (LineIndex), so positions agree everywhere.
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -101,6 +102,11 @@ struct Utf8Step {
   char32_t cp;
 };
 Utf8Step decode_utf8(std::string_view s, std::size_t i);
+// What each byte becomes in an output format's escaping (an empty entry: the
+// byte itself), and `s` escaped by it: runs of bytes kept as they are are
+// copied whole, not one character at a time.
+using ByteEscapes = std::array<std::string_view, 256>;
+std::string escape_bytes(std::string_view s, const ByteEscapes& escapes);
 // `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
 // U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and
 // GitLab, so every JSON output spells an undecodable file name the same way.

@@ -588,6 +588,40 @@ TEST_CASE("json: random text is escaped exactly as the character-by-character de
   }
 }
 
+TEST_CASE("escape_bytes: every byte at every place in a run is escaped as its table entry says", "[formats]") {
+  ByteEscapes escapes{};
+  for (int c = 0; c < 256; c += 3) escapes[c] = c % 2 ? "<odd>" : "#";  // a third of the bytes, two spellings
+  for (int c = 0; c < 256; ++c)
+    for (std::size_t at : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+      const std::string text = std::string(at, 'a') + static_cast<char>(c) + "bc";
+      std::string expected;
+      for (char b : text) {
+        const std::string_view e = escapes[static_cast<unsigned char>(b)];
+        expected += e.empty() ? std::string(1, b) : std::string(e);
+      }
+      INFO("byte " << c << " at " << at);
+      CHECK(escape_bytes(text, escapes) == expected);
+    }
+  CHECK(escape_bytes("", escapes).empty());
+}
+
+TEST_CASE("markdown_escape: random text is escaped exactly as the character-by-character definition", "[formats]") {
+  std::mt19937 rng(5);
+  for (int round = 0; round < 2000; ++round) {
+    const std::string text = random_text(rng, 200) + "&<>\\`*_[]~|$#-";
+    std::string expected;
+    for (char c : visible_controls(text)) {
+      if (c == '&') expected += "&amp;";
+      else if (c == '<') expected += "&lt;";
+      else if (c == '>') expected += "&gt;";
+      else if (std::string_view("\\`*_[]~|$").find(c) != std::string_view::npos) expected += std::string("\\") + c;
+      else expected += c;
+    }
+    INFO("round " << round);
+    CHECK(markdown_escape(text) == expected);
+  }
+}
+
 TEST_CASE("statement summaries: random text is summarised exactly as the character-by-character definition",
           "[formats]") {
   std::mt19937 rng(7);
