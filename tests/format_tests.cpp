@@ -486,13 +486,13 @@ TEST_CASE("sarif: the rule table written once per process is in every report, wh
         std::string::npos);
 }
 
-TEST_CASE("json: a special byte is escaped at every offset of the eight-byte blocks the writer skips", "[formats]") {
-  // The writer copies blocks of eight plain bytes whole: each byte value at
+TEST_CASE("json: a special byte is escaped at every offset of the blocks the writer skips", "[formats]") {
+  // The writer copies blocks of sixteen plain bytes whole: each byte value at
   // each offset of such a block (and past its end) must still be seen.
   const std::map<int, std::string> short_escapes = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
   for (int c = 1; c < 0x100; ++c)
-    for (std::size_t at = 0; at < 17; ++at) {
-      std::string text = std::string(at, 'a') + static_cast<char>(c) + std::string(17 - at, 'b');
+    for (std::size_t at = 0; at < 33; ++at) {
+      std::string text = std::string(at, 'a') + static_cast<char>(c) + std::string(33 - at, 'b');
       std::ostringstream out;
       {
         JsonWriter w(out);
@@ -506,7 +506,7 @@ TEST_CASE("json: a special byte is escaped at every offset of the eight-byte blo
       else if (c < 0x20 || c == 0x7f) escaped = "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
       else if (c >= 0x80) escaped = "\xEF\xBF\xBD";
       INFO("byte " << c << " at " << at);
-      CHECK(out.str().find('"' + std::string(at, 'a') + escaped + std::string(17 - at, 'b') + '"') != std::string::npos);
+      CHECK(out.str().find('"' + std::string(at, 'a') + escaped + std::string(33 - at, 'b') + '"') != std::string::npos);
       CHECK_NOTHROW(nlohmann::json::parse(out.str()));
     }
 }
