@@ -131,9 +131,10 @@ class JsonWriter {
     if (first_.empty()) return;
     const bool first = first_.back();
     first_.back() = false;
-    char* p = room(kBreak.size());
+    const std::size_t indent = 2 * first_.size();
+    char* p = room(1 + line_break_room(indent));
     if (!first) *p++ = ',';
-    commit(line_break(p, 2 * first_.size()));
+    commit(line_break(p, indent));
   }
   void open(char c) {
     separator();
@@ -144,14 +145,17 @@ class JsonWriter {
   void close(char c) {
     const bool empty = first_.back();
     first_.pop_back();
-    char* p = room(kBreak.size() + 2);
-    if (!empty) p = line_break(p, 2 * first_.size());
+    const std::size_t indent = 2 * first_.size();
+    char* p = room(line_break_room(indent) + 2);
+    if (!empty) p = line_break(p, indent);
     *p++ = c;
     if (first_.empty()) *p++ = '\n';
     commit(p);
     if (used_ > kFlushSize) flush();
   }
-  // A newline and `indent` spaces at `out`, which has room for kBreak.
+  // A newline and `indent` spaces at `out`, which has line_break_room(indent)
+  // bytes of room (a shallow break copies the whole of kBreak).
+  static std::size_t line_break_room(std::size_t indent) { return std::max(kBreak.size(), indent + 1); }
   static char* line_break(char* out, std::size_t indent) {
     if (indent + 1 >= kBreak.size()) {  // deeper than any report goes
       *out++ = '\n';

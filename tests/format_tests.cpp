@@ -572,6 +572,27 @@ std::string summary_by_definition(std::string_view text, std::size_t width) {
 
 }  // namespace
 
+TEST_CASE("json: nesting deeper than the writer's indentation block, and many short members", "[formats]") {
+  // Line breaks are copied from a fixed block of spaces: deeper ones are
+  // written apart; both must stay inside the buffer (a sanitizer build checks).
+  for (int depth : {1, 30, 31, 32, 33, 100}) {
+    std::ostringstream out;
+    {
+      JsonWriter w(out);
+      for (int d = 0; d < depth; ++d) w.begin_array();
+      for (int i = 0; i < 5000; ++i) w.value(i);
+      for (int d = 0; d < depth; ++d) w.end_array();
+    }
+    INFO("depth " << depth);
+    nlohmann::json doc = nlohmann::json::parse(out.str());
+    CHECK(doc.dump(2) + "\n" == out.str());  // nlohmann's own layout, byte for byte
+    const nlohmann::json* inner = &doc;
+    for (int d = 1; d < depth; ++d) inner = &(*inner)[0];
+    REQUIRE(inner->size() == 5000);
+    CHECK((*inner)[4999] == 4999);
+  }
+}
+
 TEST_CASE("json: random text is escaped exactly as the character-by-character definition", "[formats]") {
   std::mt19937 rng(11);
   for (int round = 0; round < 5000; ++round) {
