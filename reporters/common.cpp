@@ -34,28 +34,39 @@ std::string statement_summary(const FileResult& f, std::size_t index, std::size_
 }
 
 std::string one_line_summary(std::string_view text, std::size_t width) {
-  // Only the first width + 1 characters decide the summary: a long function
-  // body is not copied whole.
+  // isspace in the C locale, without a call per byte.
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  // Words are copied whole, with one space between them, up to the first
+  // character past `width`: a long function body is not copied whole.
   std::string out;
-  std::size_t code_points = 0;
-  bool space = false;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) {
+  std::size_t code_points = 0;  // in `out`
+  std::size_t cut = std::string::npos;  // where `out` reached width - 1 code points: the end of a shortened summary
+  for (std::size_t i = 0; code_points <= width;) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i == text.size()) break;
+    if (!out.empty()) {
+      if (code_points + 1 == width) cut = out.size();
       out += ' ';
       ++code_points;
     }
-    space = false;
-    const bool starts_code_point = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    if (starts_code_point && code_points > width) break;
-    code_points += starts_code_point;
-    out += c;
+    const std::size_t word = i;
+    // Most SQL is ASCII: a byte is a code point, and a word takes as many as fit at once.
+    for (std::size_t fit = std::min(text.size(), i + (width + 1 - code_points)); i < fit && !is_space(text[i]) &&
+                                                                              static_cast<unsigned char>(text[i]) < 0x80;)
+      ++i;
+    code_points += i - word;
+    if (code_points + 1 > width && cut == std::string::npos && width > 0)
+      cut = out.size() + (width - 1) - (code_points - (i - word));
+    for (; i < text.size() && !is_space(text[i]); ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a code point
+      if (code_points > width) break;
+      if (code_points + 1 == width) cut = out.size() + (i - word);
+      ++code_points;
+    }
+    out.append(text, word, i - word);
   }
-  if (count_code_points(out) > width) {
-    out.resize(byte_offset_of_code_point(out, width - 1));
+  if (code_points > width) {
+    out.resize(std::min(cut, out.size()));
     out += "…";
   }
   return out;
@@ -117,16 +128,7 @@ void append_hex_escape(std::string& out, unsigned char c) {
   out += "0123456789abcdef"[c & 15];
 }
 
-// One step of UTF-8 decoding at s[i]: a valid sequence (its length and code
-// point), or the maximal subpart of an ill-formed one (Unicode 3.9, "U+FFFD
-// substitution of maximal subparts": the bytes up to the first one that
-// cannot continue it, at least one), which is what nlohmann::json's
-// error_handler_t::replace and most decoders turn into one U+FFFD.
-struct Utf8Step {
-  std::size_t length;
-  bool valid;
-  char32_t cp;
-};
+}  // namespace
 
 Utf8Step decode_utf8(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -146,8 +148,6 @@ Utf8Step decode_utf8(std::string_view s, std::size_t i) {
   }
   return {n, true, cp};
 }
-
-}  // namespace
 
 namespace {
 
@@ -228,6 +228,21 @@ std::string visible_controls(std::string_view s, bool keep_line_breaks) {
     out += c.text;
     i += c.length;
   }
+  return out;
+}
+
+std::string escape_bytes(std::string_view s, const ByteEscapes& escapes) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t run = 0;  // the start of the bytes kept since the last escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const std::string_view escape = escapes[static_cast<unsigned char>(s[i])];
+    if (escape.empty()) continue;
+    out.append(s, run, i - run);
+    out += escape;
+    run = i + 1;
+  }
+  out.append(s, run, s.size() - run);
   return out;
 }
 

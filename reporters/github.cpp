@@ -19,19 +19,21 @@ std::string_view command(Severity s) {
 }
 
 // The runner's escaping (actions/toolkit escapeData / escapeProperty).
-std::string escape(std::string_view s, bool property) {
-  std::string out;
-  for (char c : visible_controls(s, true)) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += property ? "%3A" : ":"; break;
-      case ',': out += property ? "%2C" : ","; break;
-      default: out += c;
-    }
+ByteEscapes command_escapes(bool property) {
+  ByteEscapes e{};
+  e['%'] = "%25";
+  e['\r'] = "%0D";
+  e['\n'] = "%0A";
+  if (property) {
+    e[':'] = "%3A";
+    e[','] = "%2C";
   }
-  return out;
+  return e;
+}
+
+std::string escape(std::string_view s, bool property) {
+  static const ByteEscapes in_property = command_escapes(true), in_data = command_escapes(false);
+  return escape_bytes(visible_controls(s, true), property ? in_property : in_data);
 }
 
 }  // namespace

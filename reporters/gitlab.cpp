@@ -6,9 +6,8 @@
 // unrelated lines are added above a finding. Messages are passed through
 // visible_controls(); paths are relative to the repository root (RunResult::root),
 // which is what GitLab matches them against.
-#include <nlohmann/json.hpp>
-
 #include "parser/sha256.h"
+#include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 
 namespace migrasafe {
@@ -23,19 +22,36 @@ std::string_view gitlab_severity(Severity s, std::optional<Severity> fail_on) {
   return "minor";
 }
 
+// An issue's members in sorted order, as nlohmann::json (which wrote this
+// report first) orders them.
+void put_location(JsonWriter& w, const std::string& path, int begin_line, int end_line) {
+  w.key("location");
+  w.begin_object();
+  w.key("lines");
+  w.begin_object();
+  w.field("begin", begin_line);
+  w.field("end", end_line);
+  w.end_object();
+  w.field("path", path);
+  w.end_object();
+}
+
 }  // namespace
 
 void write_gitlab(std::ostream& out, const RunResult& run, std::optional<Severity> fail_on) {
-  nlohmann::json issues = nlohmann::json::array();
+  JsonWriter w(out, JsonEscapes::Nlohmann);
+  w.begin_array();
   for (const FileResult& f : run.files) {
     std::string path = report_path(run, f);
     if (!f.input_error.empty()) {
-      issues.push_back({{"type", "issue"},
-                        {"description", "cannot analyse: " + visible_controls(f.input_error)},
-                        {"check_name", "input-error"},
-                        {"fingerprint", sha256_hex(path + '\0' + "input-error")},
-                        {"severity", "critical"},
-                        {"location", {{"path", path}, {"lines", {{"begin", 1}, {"end", 1}}}}}});
+      w.begin_object();
+      w.field("check_name", "input-error");
+      w.field("description", "cannot analyse: " + visible_controls(f.input_error));
+      w.field("fingerprint", sha256_hex(path + '\0' + "input-error"));
+      put_location(w, path, 1, 1);
+      w.field("severity", "critical");
+      w.field("type", "issue");
+      w.end_object();
       continue;
     }
     std::vector<std::string> fingerprints = finding_fingerprints(f, path);
@@ -44,19 +60,27 @@ void write_gitlab(std::ostream& out, const RunResult& run, std::optional<Severit
       const RuleInfo& info = rule_info(d.rule);
       Range r = range_of(f, d.begin, d.end);
       int end_line = r.end.line > r.start.line && r.end.column == 1 ? r.end.line - 1 : r.end.line;
-      nlohmann::json issue = {
-          {"type", "issue"},
-          {"description", std::string(info.code) + " " + std::string(info.name) + ": " + visible_controls(d.message)},
-          {"check_name", info.name},
-          {"fingerprint", fingerprints[i]},
-          {"severity", gitlab_severity(d.severity, fail_on)},
-          {"categories", nlohmann::json::array({"Bug Risk"})},
-          {"location", {{"path", path}, {"lines", {{"begin", r.start.line}, {"end", end_line}}}}}};
-      if (!d.help.empty()) issue["content"] = {{"body", visible_controls(d.help, true)}};
-      issues.push_back(std::move(issue));
+      w.begin_object();
+      w.key("categories");
+      w.begin_array();
+      w.value("Bug Risk");
+      w.end_array();
+      w.field("check_name", info.name);
+      if (!d.help.empty()) {
+        w.key("content");
+        w.begin_object();
+        w.field("body", visible_controls(d.help, true));
+        w.end_object();
+      }
+      w.field("description", std::string(info.code) + " " + std::string(info.name) + ": " + visible_controls(d.message));
+      w.field("fingerprint", fingerprints[i]);
+      put_location(w, path, r.start.line, end_line);
+      w.field("severity", gitlab_severity(d.severity, fail_on));
+      w.field("type", "issue");
+      w.end_object();
     }
   }
-  out << issues.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  w.end_array();
 }
 
 }  // namespace migrasafe

@@ -14,31 +14,34 @@ namespace {
 // are formatted on all cores and then written (a run's report is a large
 // share of its time); a batch at a time, so the text held stays bounded.
 // Each batch starts its helper threads: a batch must be large enough to pay
-// for that (a file's entry can be large; a statement's is a few hundred bytes).
+// for that (a file's entry can be large; a statement's is a few hundred
+// bytes). A thread takes `piece` consecutive elements at a time and writes
+// them with one writer, so small elements do not each pay for a writer.
 template <class Write>
-void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t batch, const Write& write) {
-  const unsigned helpers = parallel && n > 1 ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0;
+void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t batch, std::size_t piece,
+                    const Write& write) {
+  const unsigned helpers = parallel && n > piece ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0;
   if (helpers == 0) {
     for (std::size_t i = 0; i < n; ++i) write(w, i);
     return;
   }
-  std::vector<std::string> entries(std::min(batch, n));
+  std::vector<std::string> pieces((std::min(batch, n) + piece - 1) / piece);
   for (std::size_t from = 0; from < n; from += batch) {
-    const std::size_t count = std::min(batch, n - from);
+    const std::size_t count = std::min(batch, n - from), piece_count = (count + piece - 1) / piece;
     const bool first = w.empty_container();
     std::atomic<std::size_t> next{0};
     auto format = [&] {
-      for (std::size_t i; (i = next++) < count;) {
-        JsonWriter entry(w, first && i == 0);
-        write(entry, from + i);
-        entries[i] = std::move(entry.text());
+      for (std::size_t p; (p = next++) < piece_count;) {
+        JsonWriter writer(w, first && p == 0);
+        for (std::size_t i = p * piece; i < std::min(count, (p + 1) * piece); ++i) write(writer, from + i);
+        pieces[p] = writer.take_text();
       }
     };
     std::vector<std::thread> threads;
-    for (unsigned t = 0; t < std::min<std::size_t>(helpers, count - 1); ++t) threads.emplace_back(format);
+    for (unsigned t = 0; t < std::min<std::size_t>(helpers, piece_count - 1); ++t) threads.emplace_back(format);
     format();
     for (std::thread& t : threads) t.join();
-    for (std::size_t i = 0; i < count; ++i) w.append_element(entries[i]);
+    for (std::size_t p = 0; p < piece_count; ++p) w.append_element(pieces[p]);
   }
 }
 
@@ -64,6 +67,13 @@ void put_fix(JsonWriter& w, const FileResult& f, const Fix& fix) {
   }
   w.end_array();
   w.end_object();
+}
+
+void put_consequences(JsonWriter& w, JsonKey key, const std::vector<Consequence>& list) {
+  w.key(key);
+  w.begin_array();
+  for (const Consequence& c : list) w.value(c.what);
+  w.end_array();
 }
 
 void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const std::vector<const Diagnostic*>& findings) {
@@ -102,12 +112,8 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.field("scan", tri_name(e.scan));
   w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
   w.field("held_until", held_until_name(f.holds[i]));
-  for (const auto& [key, list] : {std::pair{"data_loss", &e.data_loss}, std::pair{"compat_breaks", &e.compat_breaks}}) {
-    w.key(key);
-    w.begin_array();
-    for (const Consequence& c : *list) w.value(c.what);
-    w.end_array();
-  }
+  put_consequences(w, "data_loss", e.data_loss);
+  put_consequences(w, "compat_breaks", e.compat_breaks);
   w.end_object();
   w.key("findings");
   w.begin_array();
@@ -124,8 +130,8 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
   w.key("statements");
   w.begin_array();
   auto findings = findings_by_statement(f);
-  constexpr std::size_t kStatementsPerBatch = 1024;
-  write_elements(w, f.parsed.statements.size(), parallel, kStatementsPerBatch,
+  constexpr std::size_t kStatementsPerBatch = 2048, kStatementsPerPiece = 64;
+  write_elements(w, f.parsed.statements.size(), parallel, kStatementsPerBatch, kStatementsPerPiece,
                  [&](JsonWriter& sw, std::size_t i) { write_statement(sw, f, i, findings[i]); });
   w.end_array();
   w.key("findings");
@@ -185,7 +191,7 @@ void write_json(std::ostream& out, const RunResult& run) {
   // file, or by statement when there is one file.
   const bool one_file = run.files.size() == 1;
   constexpr std::size_t kFilesPerBatch = 64;
-  write_elements(w, run.files.size(), !one_file, kFilesPerBatch,
+  write_elements(w, run.files.size(), !one_file, kFilesPerBatch, 1,
                  [&](JsonWriter& fw, std::size_t i) { write_file(fw, run.files[i], one_file); });
   w.end_array();
   Counts c = count(run);

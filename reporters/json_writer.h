@@ -1,9 +1,15 @@
 #pragma once
 // A small streaming JSON writer: reports with one entry per statement get
-// large, and building a DOM first cost more than the whole analysis.
+// large, and building a DOM first cost more than the whole analysis. The
+// report of a big file is tens of megabytes, so the writer fills a byte
+// buffer through a pointer (one capacity check per key or value, not per
+// character) and hands it to the stream in large blocks.
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -13,16 +19,48 @@
 
 namespace migrasafe {
 
+// A member name known when the program is compiled, checked then to need no
+// escaping and kept with its quotes and colon, ready to copy in one block.
+struct JsonKey {
+  consteval JsonKey(const char* name) {
+    std::string_view text(name);
+    if (text.size() + 4 > quoted.size()) throw "a constant JSON key is at most 28 characters";
+    std::size_t n = 0;
+    quoted[n++] = '"';
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f)
+        throw "a constant JSON key must need no escaping";
+      quoted[n++] = c;
+    }
+    for (char c : std::string_view("\": ")) quoted[n++] = c;
+    length = n;
+  }
+  std::array<char, 32> quoted{};  // "name": , then zeros
+  std::size_t length = 0;
+};
+
+// How control characters are spelt. The JSON report has always written
+// \u0008, \u000c and \u007f; SARIF and GitLab were first written by
+// nlohmann::json (\b, \f, DEL as itself), and keep its spelling.
+enum class JsonEscapes { Report, Nlohmann };
+
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : sink_(&out) {}
+  explicit JsonWriter(std::ostream& out, JsonEscapes escapes = JsonEscapes::Report) : sink_(&out), escapes_(escapes) {}
   // A writer of one element of the array `outer` has open, written as its
-  // first element or a later one, into a string (text()), so that elements
-  // can be formatted apart (on several threads) and then added in order with
-  // append_element.
-  JsonWriter(const JsonWriter& outer, bool first_element) : first_(outer.first_) { first_.back() = first_element; }
+  // first element or a later one, into a string (take_text()), so that
+  // elements can be formatted apart (on several threads) and then added in
+  // order with append_element.
+  JsonWriter(const JsonWriter& outer, bool first_element) : escapes_(outer.escapes_), first_(outer.first_) {
+    first_.back() = first_element;
+  }
   ~JsonWriter() { flush(); }
-  std::string& text() { return out_; }  // an element writer's text
+  // An element writer's text (the writer is done with it).
+  std::string take_text() {
+    std::string text(buffer_.get(), used_);
+    used_ = 0;
+    return text;
+  }
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
@@ -30,10 +68,11 @@ class JsonWriter {
   void end_object() { close('}'); }
   void begin_array() { open('['); }
   void end_array() { close(']'); }
-  void key(std::string_view k) {
+  void key(const JsonKey& k) {
     separator();
-    string_literal(k);
-    out_ += ": ";
+    char* p = room(k.quoted.size());
+    std::memcpy(p, k.quoted.data(), k.quoted.size());  // whole: a fixed-size copy is a few moves
+    commit(p + k.length);
     after_key_ = true;
   }
   void value(std::string_view s) {
@@ -44,30 +83,44 @@ class JsonWriter {
   void value(const std::string& s) { value(std::string_view(s)); }
   void value(bool b) {
     separator();
-    out_ += b ? "true" : "false";
+    append(b ? "true" : "false");
   }
   void value(long long n) {
     separator();
-    out_ += std::to_string(n);
+    char* p = room(20);
+    commit(std::to_chars(p, p + 20, n).ptr);
   }
   void value(int n) { value(static_cast<long long>(n)); }
   void value(std::size_t n) { value(static_cast<long long>(n)); }
+  // A value already formatted as JSON, indented for this place in the document.
+  void raw_value(std::string_view json) {
+    separator();
+    append(json);
+  }
   // An element formatted by a writer made for it (above), in its place.
   void append_element(std::string_view formatted) {
-    if (sink_ && out_.size() + formatted.size() > kFlushSize) {
+    if (sink_ && used_ + formatted.size() > kFlushSize) {
       flush();
       sink_->write(formatted.data(), static_cast<std::streamsize>(formatted.size()));
     } else {
-      out_ += formatted;
+      append(formatted);
     }
     first_.back() = false;
   }
   bool empty_container() const { return first_.back(); }
   template <class T>
-  void field(std::string_view k, const T& v) {
+  void field(const JsonKey& k, const T& v) {
     key(k);
     value(v);
   }
+
+  // `text` as the body of a JSON string literal (without the quotes) at
+  // `out`, which has room for 6 bytes per byte of `text` (the longest escape,
+  // \u00XX; U+FFFD takes 3): quote, backslash and C0 controls escaped (and
+  // DEL, in the report's spelling), UTF-8 kept and each ill-formed part of it
+  // written as U+FFFD (as valid_utf8 does: JSON is UTF-8). Returns the end
+  // of what it wrote.
+  static char* escape_string(char* out, std::string_view text, JsonEscapes escapes = JsonEscapes::Report);
 
  private:
   void separator() {
@@ -75,105 +128,88 @@ class JsonWriter {
       after_key_ = false;
       return;
     }
-    if (!first_.empty()) {
-      if (!first_.back()) out_ += ',';
-      first_.back() = false;
-      newline();
-    }
+    if (first_.empty()) return;
+    const bool first = first_.back();
+    first_.back() = false;
+    const std::size_t indent = 2 * first_.size();
+    char* p = room(1 + line_break_room(indent));
+    if (!first) *p++ = ',';
+    commit(line_break(p, indent));
   }
   void open(char c) {
     separator();
-    out_ += c;
-    first_.push_back(true);
+    *room(1) = c;
+    ++used_;
+    first_.push_back(1);
   }
   void close(char c) {
-    bool empty = first_.back();
+    const bool empty = first_.back();
     first_.pop_back();
-    if (!empty) newline();
-    out_ += c;
-    if (first_.empty()) out_ += '\n';
-    if (out_.size() > kFlushSize) flush();
+    const std::size_t indent = 2 * first_.size();
+    char* p = room(line_break_room(indent) + 2);
+    if (!empty) p = line_break(p, indent);
+    *p++ = c;
+    if (first_.empty()) *p++ = '\n';
+    commit(p);
+    if (used_ > kFlushSize) flush();
   }
-  void newline() {
-    out_ += '\n';
-    out_.append(2 * first_.size(), ' ');
-  }
-  void string_literal(std::string_view text) {
-    out_ += '"';
-    const std::size_t start = out_.size();
-    if (!append_escaped(text)) {
-      // JSON is UTF-8: a file name (or SQL) with bytes that are not is written with U+FFFD.
-      out_.resize(start);
-      append_escaped(valid_utf8(text), true);
+  // A newline and `indent` spaces at `out`, which has line_break_room(indent)
+  // bytes of room (a shallow break copies the whole of kBreak).
+  static std::size_t line_break_room(std::size_t indent) { return std::max(kBreak.size(), indent + 1); }
+  static char* line_break(char* out, std::size_t indent) {
+    if (indent + 1 >= kBreak.size()) {  // deeper than any report goes
+      *out++ = '\n';
+      std::memset(out, ' ', indent);
+      return out + indent;
     }
-    out_ += '"';
+    std::memcpy(out, kBreak.data(), kBreak.size());  // whole: a fixed-size copy is a few moves
+    return out + 1 + indent;
   }
-  // Appends `s` escaped, copying the runs between characters that need an
-  // escape in one append each. Stops at the first byte of 0x80 or above
-  // (returning false) unless `utf8_checked`.
-  bool append_escaped(std::string_view s, bool utf8_checked = false) {
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      // Eight bytes at a time while none of them is special (most text).
-      while (i + 8 <= s.size() && !any_special(s.data() + i)) i += 8;
-      if (i == s.size()) break;
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (!kSpecial[c]) continue;
-      if (c >= 0x80) {
-        if (!utf8_checked) return false;
-        continue;
-      }
-      out_.append(s.data() + run, i - run);
-      run = i + 1;
-      escape(c);
-    }
-    out_.append(s.data() + run, s.size() - run);
-    return true;
-  }
-  // Whether one of the 8 bytes at `p` is in kSpecial, by word arithmetic
-  // (exact for "any", though not for which): a byte below 0x20, '"', '\\',
-  // 0x7f, or one with its high bit set.
-  static bool any_special(const char* p) {
-    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    std::uint64_t x;
-    std::memcpy(&x, p, sizeof x);
-    auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
-    const std::uint64_t below_space = (x - ones * 0x20) & ~x & highs;
-    return ((x & highs) | below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\')) |
-            has_zero(x ^ (ones * 0x7f))) != 0;
-  }
-  // The bytes append_escaped stops at: those JSON escapes, and non-ASCII
-  // ones (checked for UTF-8): the report's hot loop, after any_special.
-  static constexpr auto kSpecial = [] {
-    std::array<bool, 256> special{};
-    for (int c = 0; c < 256; ++c) special[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
-    return special;
+  static constexpr std::array<char, 64> kBreak = [] {
+    std::array<char, 64> text{};
+    text.fill(' ');
+    text[0] = '\n';
+    return text;
   }();
-  void escape(unsigned char c) {
-    static const char* hex = "0123456789abcdef";
-    switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      default:
-        out_ += "\\u00";
-        out_ += hex[c >> 4];
-        out_ += hex[c & 15];
-    }
+  void string_literal(std::string_view text) {
+    char* p = room(6 * text.size() + 2);
+    *p++ = '"';
+    p = escape_string(p, text, escapes_);
+    *p++ = '"';
+    commit(p);
   }
+  void append(std::string_view s) { commit(copy(room(s.size()), s)); }
+
+  static char* copy(char* out, std::string_view s) {
+    std::memcpy(out, s.data(), s.size());
+    return out + s.size();
+  }
+  // Room for `n` more bytes at the end of the text; commit(end) keeps what
+  // was written up to `end`.
+  char* room(std::size_t n) {
+    if (capacity_ - used_ < n) grow(n);
+    return buffer_.get() + used_;
+  }
+  void grow(std::size_t n) {
+    capacity_ = std::max(2 * capacity_, used_ + n + kMinimumBuffer);
+    auto larger = std::make_unique_for_overwrite<char[]>(capacity_);  // not zeroed: it is written before it is read
+    if (used_) std::memcpy(larger.get(), buffer_.get(), used_);
+    buffer_ = std::move(larger);
+  }
+  void commit(char* end) { used_ = static_cast<std::size_t>(end - buffer_.get()); }
 
   void flush() {
     if (!sink_) return;  // an element writer keeps its text
-    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
-    out_.clear();
+    sink_->write(buffer_.get(), static_cast<std::streamsize>(used_));
+    used_ = 0;
   }
 
-  static constexpr std::size_t kFlushSize = 1 << 20;
+  static constexpr std::size_t kFlushSize = 1 << 20, kMinimumBuffer = 4096;
   std::ostream* sink_ = nullptr;
-  std::string out_;  // buffered: writing to the stream char by char dominated the run time
-  std::vector<bool> first_;  // per open container: nothing written yet
+  JsonEscapes escapes_ = JsonEscapes::Report;
+  std::unique_ptr<char[]> buffer_;  // used_ bytes of text, room for capacity_
+  std::size_t used_ = 0, capacity_ = 0;
+  std::vector<char> first_;  // per open container: nothing written yet (not vector<bool>: back() is a hot path)
   bool after_key_ = false;
 };
 

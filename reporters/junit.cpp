@@ -14,23 +14,26 @@
 namespace migrasafe {
 namespace {
 
-std::string xml(std::string_view s, bool attribute) {
-  std::string out;
-  for (char c : visible_controls(s, true)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += attribute ? "&quot;" : "\""; break;
-      case '\'': out += attribute ? "&apos;" : "'"; break;
-      // Attribute values are normalized by parsers: keep line breaks as references.
-      case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\r': out += "&#13;"; break;
-      case '\t': out += attribute ? "&#9;" : "\t"; break;
-      default: out += c;
-    }
+// Attribute values are normalized by parsers: line breaks and tabs in them
+// are kept as character references.
+ByteEscapes xml_escapes(bool attribute) {
+  ByteEscapes e{};
+  e['&'] = "&amp;";
+  e['<'] = "&lt;";
+  e['>'] = "&gt;";
+  e['\r'] = "&#13;";
+  if (attribute) {
+    e['"'] = "&quot;";
+    e['\''] = "&apos;";
+    e['\n'] = "&#10;";
+    e['\t'] = "&#9;";
   }
-  return out;
+  return e;
+}
+
+std::string xml(std::string_view s, bool attribute) {
+  static const ByteEscapes in_attribute = xml_escapes(true), in_text = xml_escapes(false);
+  return escape_bytes(visible_controls(s, true), attribute ? in_attribute : in_text);
 }
 
 std::string plural(std::size_t n, std::string_view word) {

@@ -14,23 +14,26 @@
 namespace migrasafe {
 
 std::string markdown_escape(std::string_view s) {
-  std::string out;
-  for (char c : visible_controls(s)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      // Inline Markdown: code spans, emphasis, links/images, strikethrough,
-      // table cells, math. Text from the input never starts a line, so
-      // block-level markers (#, -, +, =, 1.) need no escaping.
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '~': case '|': case '$':
-        out += '\\';
-        out += c;
-        break;
-      default: out += c;
-    }
-  }
-  return out;
+  static constexpr ByteEscapes escapes = [] {
+    ByteEscapes e{};
+    e['&'] = "&amp;";
+    e['<'] = "&lt;";
+    e['>'] = "&gt;";
+    // Inline Markdown: code spans, emphasis, links/images, strikethrough,
+    // table cells, math. Text from the input never starts a line, so
+    // block-level markers (#, -, +, =, 1.) need no escaping.
+    e['\\'] = "\\\\";
+    e['`'] = "\\`";
+    e['*'] = "\\*";
+    e['_'] = "\\_";
+    e['['] = "\\[";
+    e[']'] = "\\]";
+    e['~'] = "\\~";
+    e['|'] = "\\|";
+    e['$'] = "\\$";
+    return e;
+  }();
+  return escape_bytes(visible_controls(s), escapes);
 }
 
 namespace {

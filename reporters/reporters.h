@@ -1,6 +1,7 @@
 #pragma once
 // Output formats. Every reporter takes the same RunResult and uses the same
 // byte-offset -> position mapping (LineIndex), so positions agree everywhere.
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -39,7 +40,7 @@ void write_explain_text(std::ostream& out, const RunResult& run);
 void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t index,
                              const std::vector<const Diagnostic*>& findings, const std::string& indent);
 
-// The statement on one line, shortened to about `width` characters.
+// The statement on one line, shortened to about `width` (at least 1) characters.
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
 // Any text on one line (whitespace runs collapsed), shortened the same way.
 std::string one_line_summary(std::string_view text, std::size_t width = 72);
@@ -90,6 +91,22 @@ struct ShownChar {
 // before any decoding.
 inline bool is_plain_ascii(char c) { return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f; }
 ShownChar shown_char(std::string_view s, std::size_t i, bool keep_line_breaks = false);
+// One step of UTF-8 decoding at s[i]: a valid sequence (its length and code
+// point), or the maximal subpart of an ill-formed one (Unicode 3.9, "U+FFFD
+// substitution of maximal subparts": the bytes up to the first one that
+// cannot continue it, at least one), which is what nlohmann::json's
+// error_handler_t::replace and most decoders turn into one U+FFFD.
+struct Utf8Step {
+  std::size_t length;
+  bool valid;
+  char32_t cp;
+};
+Utf8Step decode_utf8(std::string_view s, std::size_t i);
+// What each byte becomes in an output format's escaping (an empty entry: the
+// byte itself), and `s` escaped by it: runs of bytes kept as they are are
+// copied whole, not one character at a time.
+using ByteEscapes = std::array<std::string_view, 256>;
+std::string escape_bytes(std::string_view s, const ByteEscapes& escapes);
 // `s` as valid UTF-8: each ill-formed sequence (its maximal subpart) becomes
 // U+FFFD, as nlohmann::json's error_handler_t::replace does for SARIF and
 // GitLab, so every JSON output spells an undecodable file name the same way.

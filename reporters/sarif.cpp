@@ -2,11 +2,10 @@
 // generated from the rule table; every result has a physical location.
 #include <algorithm>
 #include <cctype>
-#include <functional>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "reporters/json_writer.h"
 #include "reporters/reporters.h"
 
 namespace migrasafe {
@@ -53,38 +52,76 @@ nlohmann::json rule_json(const RuleInfo& r) {
   return j;
 }
 
-nlohmann::json region_json(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
+// A member's keys are written in sorted order, as nlohmann::json (which wrote
+// this report first) orders them.
+void put_region(JsonWriter& w, const FileResult& f, std::uint32_t begin, std::uint32_t end) {
   Range r = range_of(f, begin, end);
-  return {{"startLine", r.start.line}, {"startColumn", r.start.column}, {"endLine", r.end.line}, {"endColumn", r.end.column}};
+  w.begin_object();
+  w.field("endColumn", r.end.column);
+  w.field("endLine", r.end.line);
+  w.field("startColumn", r.start.column);
+  w.field("startLine", r.start.line);
+  w.end_object();
 }
 
-// SARIF `fixes`: one fix with one artifactChange on the result's own file; an
-// insertion is an empty deletedRegion.
 // The SARIF base id that relative paths are relative to (the repository root, see
 // RunResult::root); GitHub code scanning maps such URIs onto the repository.
 constexpr const char* kRootBaseId = "SRCROOT";
 
-nlohmann::json artifact_location(const RunResult& run, const FileResult& f) {
+struct ArtifactLocation {
+  std::string uri;
+  bool relative_to_root;
+};
+
+ArtifactLocation artifact_location(const RunResult& run, const FileResult& f) {
   std::string path = report_path(run, f);
-  nlohmann::json location = {{"uri", path_to_uri(path)}};
-  if (!run.root.empty() && !path.empty() && path[0] != '/') location["uriBaseId"] = kRootBaseId;
-  return location;
+  return {path_to_uri(path), !run.root.empty() && !path.empty() && path[0] != '/'};
 }
 
-nlohmann::json fixes_json(const FileResult& f, const nlohmann::json& location, const Fix& fix) {
-  nlohmann::json replacements = nlohmann::json::array();
-  for (const TextEdit& e : fix.edits)
-    replacements.push_back({{"deletedRegion", region_json(f, e.begin, e.end)}, {"insertedContent", {{"text", e.replacement}}}});
-  nlohmann::json change = {{"artifactLocation", location}, {"replacements", std::move(replacements)}};
-  return nlohmann::json::array(
-      {{{"description", {{"text", fix.description}}}, {"artifactChanges", nlohmann::json::array({std::move(change)})}}});
+void put_artifact_location(JsonWriter& w, const ArtifactLocation& location) {
+  w.key("artifactLocation");
+  w.begin_object();
+  w.field("uri", location.uri);
+  if (location.relative_to_root) w.field("uriBaseId", kRootBaseId);
+  w.end_object();
+}
+
+void put_text(JsonWriter& w, const JsonKey& key, std::string_view text) {
+  w.key(key);
+  w.begin_object();
+  w.field("text", text);
+  w.end_object();
+}
+
+// SARIF `fixes`: one fix with one artifactChange on the result's own file; an
+// insertion is an empty deletedRegion.
+void put_fixes(JsonWriter& w, const FileResult& f, const ArtifactLocation& location, const Fix& fix) {
+  w.key("fixes");
+  w.begin_array();
+  w.begin_object();
+  w.key("artifactChanges");
+  w.begin_array();
+  w.begin_object();
+  put_artifact_location(w, location);
+  w.key("replacements");
+  w.begin_array();
+  for (const TextEdit& e : fix.edits) {
+    w.begin_object();
+    w.key("deletedRegion");
+    put_region(w, f, e.begin, e.end);
+    put_text(w, "insertedContent", e.replacement);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  w.end_array();
+  put_text(w, "description", fix.description);
+  w.end_object();
+  w.end_array();
 }
 
 // tool.driver.rules[] is the same in every report: serialised once, indented
-// for its place in the document (runs[0].tool.driver, five levels deep), and
-// written into the report where a placeholder value stands for it.
-constexpr std::string_view kRulesPlaceholder = "migrasafe: the rule table";
-
+// for its place in the document (runs[0].tool.driver, five levels deep).
 const std::string& rules_text() {
   static const std::string text = [] {
     nlohmann::json rules = nlohmann::json::array();
@@ -102,72 +139,107 @@ const std::string& rules_text() {
   return text;
 }
 
-// The document with the rule table in the placeholder's place. A quote in
-// any string a user wrote is escaped, so `"rules": "placeholder"` can only be
-// the key; it is near the end (the tool object is the run's last member).
-std::string with_rules(std::string document) {
-  const std::string key = "\"rules\": ", value = "\"" + std::string(kRulesPlaceholder) + "\"";
-  return document.replace(document.rfind(key + value) + key.size(), value.size(), rules_text());
-}
-
 }  // namespace
 
 void write_sarif(std::ostream& out, const RunResult& run) {
-  nlohmann::json results = nlohmann::json::array();
-  nlohmann::json notifications = nlohmann::json::array();
-  for (const FileResult& f : run.files) {
-    nlohmann::json location = artifact_location(run, f);
-    if (!f.input_error.empty()) {
-      notifications.push_back({{"level", "error"},
-                               {"message", {{"text", f.path + ": cannot analyse: " + f.input_error}}},
-                               {"locations", nlohmann::json::array({{{"physicalLocation", {{"artifactLocation", location}}}}})}});
-      continue;
+  JsonWriter w(out, JsonEscapes::Nlohmann);
+  w.begin_object();
+  w.field("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+  w.key("runs");
+  w.begin_array();
+  w.begin_object();
+  // Columns count Unicode code points (SARIF's default would be UTF-16 code units).
+  w.field("columnKind", "unicodeCodePoints");
+  w.key("invocations");
+  w.begin_array();
+  w.begin_object();
+  Counts c = count(run);
+  w.field("executionSuccessful", c.input_errors == 0);
+  if (c.input_errors) {
+    w.key("toolExecutionNotifications");
+    w.begin_array();
+    for (const FileResult& f : run.files) {
+      if (f.input_error.empty()) continue;
+      w.begin_object();
+      w.field("level", "error");
+      w.key("locations");
+      w.begin_array();
+      w.begin_object();
+      w.key("physicalLocation");
+      w.begin_object();
+      put_artifact_location(w, artifact_location(run, f));
+      w.end_object();
+      w.end_object();
+      w.end_array();
+      put_text(w, "message", f.path + ": cannot analyse: " + f.input_error);
+      w.end_object();
     }
+    w.end_array();
+  }
+  w.end_object();
+  w.end_array();
+  if (!run.root.empty()) {  // an absolute directory URI, ending in one '/' (the filesystem root is "file:///")
+    std::string root = run.root.generic_string();
+    if (!root.ends_with('/')) root += '/';
+    w.key("originalUriBaseIds");
+    w.begin_object();
+    w.key(kRootBaseId);
+    w.begin_object();
+    w.field("uri", path_to_uri(root));
+    w.end_object();
+    w.end_object();
+  }
+  w.key("results");
+  w.begin_array();
+  for (const FileResult& f : run.files) {
+    if (!f.input_error.empty()) continue;
+    const ArtifactLocation location = artifact_location(run, f);
     // Stable across runs, machines, path spellings and unrelated edits above the finding.
     std::vector<std::string> fingerprints = finding_fingerprints(f, report_path(run, f));
     std::size_t index = 0;
     for (const Diagnostic& d : f.diagnostics) {
       const RuleInfo& info = rule_info(d.rule);
-      nlohmann::json region = region_json(f, d.begin, d.end);
-      nlohmann::json result;
-      result["ruleId"] = info.code;
-      result["ruleIndex"] = static_cast<std::size_t>(d.rule);
-      result["level"] = level(d.severity);
-      result["message"] = {{"text", d.message + ". " + d.help}};
-      result["locations"] = nlohmann::json::array(
-          {{{"physicalLocation", {{"artifactLocation", location}, {"region", std::move(region)}}}}});
-      result["partialFingerprints"] = {{"migrasafe/v1", fingerprints[index++]}};
-      if (d.fix) result["fixes"] = fixes_json(f, location, *d.fix);
-      results.push_back(std::move(result));
+      w.begin_object();
+      if (d.fix) put_fixes(w, f, location, *d.fix);
+      w.field("level", level(d.severity));
+      w.key("locations");
+      w.begin_array();
+      w.begin_object();
+      w.key("physicalLocation");
+      w.begin_object();
+      put_artifact_location(w, location);
+      w.key("region");
+      put_region(w, f, d.begin, d.end);
+      w.end_object();
+      w.end_object();
+      w.end_array();
+      put_text(w, "message", d.message + ". " + d.help);
+      w.key("partialFingerprints");
+      w.begin_object();
+      w.field("migrasafe/v1", fingerprints[index++]);
+      w.end_object();
+      w.field("ruleId", info.code);
+      w.field("ruleIndex", static_cast<std::size_t>(d.rule));
+      w.end_object();
     }
   }
-  Counts c = count(run);
-  nlohmann::json invocation = {{"executionSuccessful", c.input_errors == 0}};
-  if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
-
-  nlohmann::json sarif_run = {
-      {"tool",
-       {{"driver",
-         {{"name", "migrasafe"},
-          {"version", MIGRASAFE_VERSION},
-          {"semanticVersion", MIGRASAFE_VERSION},
-          {"informationUri", "https://github.com/migrasafe/migrasafe"},
-          {"rules", kRulesPlaceholder}}}}},
-      {"invocations", nlohmann::json::array({std::move(invocation)})},
-      // Columns count Unicode code points (SARIF's default would be UTF-16 code units).
-      {"columnKind", "unicodeCodePoints"},
-      {"results", std::move(results)},
-  };
-  if (!run.root.empty()) {  // an absolute directory URI, ending in one '/' (the filesystem root is "file:///")
-    std::string root = run.root.generic_string();
-    if (!root.ends_with('/')) root += '/';
-    sarif_run["originalUriBaseIds"] = {{kRootBaseId, {{"uri", path_to_uri(root)}}}};
-  }
-  nlohmann::json doc;
-  doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
-  doc["version"] = "2.1.0";
-  doc["runs"] = nlohmann::json::array({std::move(sarif_run)});
-  out << with_rules(doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
+  w.end_array();
+  w.key("tool");
+  w.begin_object();
+  w.key("driver");
+  w.begin_object();
+  w.field("informationUri", "https://github.com/migrasafe/migrasafe");
+  w.field("name", "migrasafe");
+  w.key("rules");
+  w.raw_value(rules_text());
+  w.field("semanticVersion", MIGRASAFE_VERSION);
+  w.field("version", MIGRASAFE_VERSION);
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  w.end_array();
+  w.field("version", "2.1.0");
+  w.end_object();
 }
 
 }  // namespace migrasafe

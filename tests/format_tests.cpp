@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -485,13 +486,13 @@ TEST_CASE("sarif: the rule table written once per process is in every report, wh
         std::string::npos);
 }
 
-TEST_CASE("json: a special byte is escaped at every offset of the eight-byte blocks the writer skips", "[formats]") {
-  // The writer copies blocks of eight plain bytes whole: each byte value at
+TEST_CASE("json: a special byte is escaped at every offset of the blocks the writer skips", "[formats]") {
+  // The writer copies blocks of sixteen plain bytes whole: each byte value at
   // each offset of such a block (and past its end) must still be seen.
   const std::map<int, std::string> short_escapes = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
   for (int c = 1; c < 0x100; ++c)
-    for (std::size_t at = 0; at < 17; ++at) {
-      std::string text = std::string(at, 'a') + static_cast<char>(c) + std::string(17 - at, 'b');
+    for (std::size_t at = 0; at < 33; ++at) {
+      std::string text = std::string(at, 'a') + static_cast<char>(c) + std::string(33 - at, 'b');
       std::ostringstream out;
       {
         JsonWriter w(out);
@@ -505,9 +506,153 @@ TEST_CASE("json: a special byte is escaped at every offset of the eight-byte blo
       else if (c < 0x20 || c == 0x7f) escaped = "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
       else if (c >= 0x80) escaped = "\xEF\xBF\xBD";
       INFO("byte " << c << " at " << at);
-      CHECK(out.str().find('"' + std::string(at, 'a') + escaped + std::string(17 - at, 'b') + '"') != std::string::npos);
+      CHECK(out.str().find('"' + std::string(at, 'a') + escaped + std::string(33 - at, 'b') + '"') != std::string::npos);
       CHECK_NOTHROW(nlohmann::json::parse(out.str()));
     }
+}
+
+namespace {
+
+// Random text from the bytes that matter to the writers: plain ASCII, white
+// space, the JSON specials, multibyte UTF-8 (whole and cut), stray bytes.
+std::string random_text(std::mt19937& rng, std::size_t max_length) {
+  static const std::vector<std::string> pieces = {
+      "a", "SELECT", "x_1", " ", "  ", "\n", "\t", "\r\n", "\v", "\f", "\"", "\\", "\x01", "\x1f", "\x7f",
+      "\xC3\xA9", "\xE2\x80\xA6", "\xF0\x9F\x98\x80", "\xC2\x85", "\xE2\x80\xAE", "\xC3", "\xE2\x80", "\x80", "\xBF",
+      "\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "abcdefghijklmnop", "0123456789"};
+  std::string out;
+  const std::size_t n = std::uniform_int_distribution<std::size_t>(0, max_length)(rng);
+  while (out.size() < n) out += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+  return out;
+}
+
+// The definition the JSON writer's fast paths must match: the text made
+// valid UTF-8, then each character escaped on its own.
+std::string json_string_by_definition(std::string_view text) {
+  std::string out = "\"";
+  for (char ch : valid_utf8(text)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+    else out += ch;
+  }
+  return out + "\"";
+}
+
+// The summary as first defined: character by character, then shortened.
+std::string summary_by_definition(std::string_view text, std::size_t width) {
+  std::string out;
+  std::size_t code_points = 0;
+  bool space = false;
+  for (char c : text) {
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) {
+      out += ' ';
+      ++code_points;
+    }
+    space = false;
+    const bool starts_code_point = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (starts_code_point && code_points > width) break;
+    code_points += starts_code_point;
+    out += c;
+  }
+  if (count_code_points(out) > width) {
+    out.resize(byte_offset_of_code_point(out, width - 1));
+    out += "\u2026";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("json: nesting deeper than the writer's indentation block, and many short members", "[formats]") {
+  // Line breaks are copied from a fixed block of spaces: deeper ones are
+  // written apart; both must stay inside the buffer (a sanitizer build checks).
+  for (int depth : {1, 30, 31, 32, 33, 100}) {
+    std::ostringstream out;
+    {
+      JsonWriter w(out);
+      for (int d = 0; d < depth; ++d) w.begin_array();
+      for (int i = 0; i < 5000; ++i) w.value(i);
+      for (int d = 0; d < depth; ++d) w.end_array();
+    }
+    INFO("depth " << depth);
+    nlohmann::json doc = nlohmann::json::parse(out.str());
+    CHECK(doc.dump(2) + "\n" == out.str());  // nlohmann's own layout, byte for byte
+    const nlohmann::json* inner = &doc;
+    for (int d = 1; d < depth; ++d) inner = &(*inner)[0];
+    REQUIRE(inner->size() == 5000);
+    CHECK((*inner)[4999] == 4999);
+  }
+}
+
+TEST_CASE("json: random text is escaped exactly as the character-by-character definition", "[formats]") {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 5000; ++round) {
+    const std::string text = random_text(rng, round % 2 ? 40 : 400);
+    std::ostringstream out;
+    {
+      JsonWriter w(out);
+      w.begin_array();
+      w.value(text);
+      w.end_array();
+    }
+    INFO("round " << round);
+    CHECK(out.str() == "[\n  " + json_string_by_definition(text) + "\n]\n");
+  }
+}
+
+TEST_CASE("escape_bytes: every byte at every place in a run is escaped as its table entry says", "[formats]") {
+  ByteEscapes escapes{};
+  for (int c = 0; c < 256; c += 3) escapes[c] = c % 2 ? "<odd>" : "#";  // a third of the bytes, two spellings
+  for (int c = 0; c < 256; ++c)
+    for (std::size_t at : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+      const std::string text = std::string(at, 'a') + static_cast<char>(c) + "bc";
+      std::string expected;
+      for (char b : text) {
+        const std::string_view e = escapes[static_cast<unsigned char>(b)];
+        expected += e.empty() ? std::string(1, b) : std::string(e);
+      }
+      INFO("byte " << c << " at " << at);
+      CHECK(escape_bytes(text, escapes) == expected);
+    }
+  CHECK(escape_bytes("", escapes).empty());
+}
+
+TEST_CASE("markdown_escape: random text is escaped exactly as the character-by-character definition", "[formats]") {
+  std::mt19937 rng(5);
+  for (int round = 0; round < 2000; ++round) {
+    const std::string text = random_text(rng, 200) + "&<>\\`*_[]~|$#-";
+    std::string expected;
+    for (char c : visible_controls(text)) {
+      if (c == '&') expected += "&amp;";
+      else if (c == '<') expected += "&lt;";
+      else if (c == '>') expected += "&gt;";
+      else if (std::string_view("\\`*_[]~|$").find(c) != std::string_view::npos) expected += std::string("\\") + c;
+      else expected += c;
+    }
+    INFO("round " << round);
+    CHECK(markdown_escape(text) == expected);
+  }
+}
+
+TEST_CASE("statement summaries: random text is summarised exactly as the character-by-character definition",
+          "[formats]") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5000; ++round) {
+    const std::string text = random_text(rng, 300);
+    for (std::size_t width : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{72}}) {
+      INFO("round " << round << ", width " << width);
+      CHECK(one_line_summary(text, width) == summary_by_definition(text, width));
+    }
+  }
 }
 
 TEST_CASE("statement summaries: one line, at most 72 characters, from the start of a long statement", "[formats]") {
