@@ -73,17 +73,19 @@ std::set<std::string> constrained_columns(const StatementView& v) {
 bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
   std::set<std::string> columns = constrained_columns(v);
   if (columns.empty()) return false;
-  for (const Statement& s : v.file.statements) {
-    if (s.begin != since || !is_bulk_dml(s)) continue;
-    if (s.kind == "DeleteStmt") {
+  for (std::size_t i = 0; i < v.file.statements.size(); ++i) {
+    const Statement& s = v.file.statements[i];
+    if (s.begin != since || !v.index.bulk_dml[i]) continue;
+    if (s.kind == "DeleteStmt") {  // its tree outlives it (rules/tree_release.h)
       const Json* where = ast::field(s.node, "whereClause");
       std::set<std::string> chosen_by;
       if (where) add_column_refs(*where, chosen_by);
       return !where || std::any_of(chosen_by.begin(), chosen_by.end(), [&](const std::string& c) { return columns.count(c) > 0; });
     }
-    if (s.kind != "UpdateStmt") return false;
-    for (const Json& t : ast::list(s.node, "targetList"))
-      if (const Json* rt = ast::as(t, "ResTarget"); rt && columns.count(std::string(ast::str(*rt, "name")))) return true;
+    auto update = v.index.updates.find(i);
+    if (update == v.index.updates.end()) return false;
+    for (const auto& [name, reads] : update->second.assigned)
+      if (columns.count(name)) return true;
     return false;
   }
   return false;
