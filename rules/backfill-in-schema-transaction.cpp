@@ -28,14 +28,6 @@ void after_ddl(const StatementView& v, Report& r, const QualifiedName& table) {
         "primary-key ranges), and keep data migrations out of the schema migration.");
 }
 
-// Adds the names of the columns `expr` reads (subqueries included).
-void add_column_refs(const Json& expr, std::set<std::string>& out) {
-  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
-    auto names = kind == "ColumnRef" ? ast::strings(ast::list(fields, "fields")) : std::vector<std::string>{};
-    if (!names.empty()) out.insert(names.back());
-  });
-}
-
 // The columns a UNIQUE or PRIMARY KEY constraint or a unique index added by
 // this statement covers (for an expression, the columns it reads).
 std::set<std::string> constrained_columns(const StatementView& v) {
@@ -47,7 +39,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
     for (const Json& p : ast::list(v.stmt.node, "indexParams"))
       if (const Json* el = ast::as(p, "IndexElem")) {
         if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
-        else if (const Json* expr = ast::field(*el, "expr")) add_column_refs(*expr, out);  // lower(email)
+        else if (const Json* expr = ast::field(*el, "expr")) rules::add_column_refs(*expr, out);  // lower(email)
       }
   }
   for (const ActionEffect& a : v.effects.actions) {
@@ -79,7 +71,7 @@ bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
     if (s.kind == "DeleteStmt") {  // its tree outlives it (rules/tree_release.h)
       const Json* where = ast::field(s.node, "whereClause");
       std::set<std::string> chosen_by;
-      if (where) add_column_refs(*where, chosen_by);
+      if (where) rules::add_column_refs(*where, chosen_by);
       return !where || std::any_of(chosen_by.begin(), chosen_by.end(), [&](const std::string& c) { return columns.count(c) > 0; });
     }
     auto update = v.index.updates.find(i);

@@ -301,16 +301,15 @@ std::vector<std::string> written_relation(const Json& rel) {
   return {schema, name};
 }
 
-namespace {
-
-// Adds the last name of every column reference under `expr`.
-void add_column_names(const Json& expr, std::set<std::string>& out) {
+void add_column_refs(const Json& expr, std::set<std::string>& out) {
   ast::walk(expr, [&](std::string_view kind, const Json& fields) {
     if (kind != "ColumnRef") return;
     auto names = ast::strings(ast::list(fields, "fields"));
     if (!names.empty()) out.insert(names.back());
   });
 }
+
+namespace {
 
 // The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes, as written.
 std::optional<std::vector<std::string>> created_relation(const Statement& s) {
@@ -358,7 +357,7 @@ StatementIndex index_statements(const ParsedFile& file) {
           const Json* rt = ast::as(t, "ResTarget");
           if (!rt) continue;
           auto& [name, reads] = update.assigned.emplace_back(std::string(ast::str(*rt, "name")), std::set<std::string>{});
-          if (const Json* val = ast::field(*rt, "val")) add_column_names(*val, reads);
+          if (const Json* val = ast::field(*rt, "val")) add_column_refs(*val, reads);
         }
       }
     if (std::optional<std::vector<std::string>> made = created_relation(s)) out.creates.emplace(i, std::move(*made));

@@ -12,14 +12,9 @@ bool read_by_other_statements(StmtKind kind) {
     case StmtKind::TruncateStmt:         // emptied_later_in_transaction
     case StmtKind::DeleteStmt:           // emptied_later_in_transaction, backfill-in-schema-transaction
     case StmtKind::CreateDomainStmt:     // alter-domain-add-constraint
-    case StmtKind::ViewStmt:             // breaks-dependent-view, rename-table, rename-object
+    case StmtKind::ViewStmt:             // breaks-dependent-view, rename-table
     case StmtKind::CreateTableAsStmt:    // breaks-dependent-view
     case StmtKind::CreateExtensionStmt:  // missing-down-script
-    case StmtKind::CreateSchemaStmt:     // rename-object (with CreateDomainStmt and ViewStmt above)
-    case StmtKind::CreateEnumStmt:
-    case StmtKind::CreateRangeStmt:
-    case StmtKind::CompositeTypeStmt:
-    case StmtKind::CreateFunctionStmt:
       return true;
     default:
       return false;
