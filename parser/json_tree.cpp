@@ -13,14 +13,51 @@ void* TreeArena::allocate_in_new_block(std::size_t bytes) {
   // block of its own, and the current block stays open for what follows.
   if (bytes > block_size_ / 4 && next_ != nullptr) {
     blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes));
+    block_sizes_.push_back(bytes);
     return blocks_.back().get();
   }
   std::size_t size = std::max(block_size_, bytes);
   blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+  block_sizes_.push_back(size);
   block_size_ = std::min(block_size_ * 2, kLargestBlock);
   next_ = blocks_.back().get() + bytes;
   end_ = blocks_.back().get() + size;
   return blocks_.back().get();
+}
+
+JsonNode JsonDocument::copy(const JsonNode& node) {
+  JsonNode out = node;
+  auto bytes = [&](const void* from, std::size_t size, std::size_t align) {
+    void* to = arena_.allocate(std::max<std::size_t>(size, 1), align);
+    if (size) std::memcpy(to, from, size);
+    return to;
+  };
+  switch (node.type_) {
+    case JsonNode::Type::String:
+      out.u_.s = static_cast<const char*>(bytes(node.u_.s, node.size_, 1));
+      break;
+    case JsonNode::Type::Array: {
+      auto* elems = static_cast<JsonNode*>(arena_.allocate(node.size_ * sizeof(JsonNode), alignof(JsonNode)));
+      for (std::uint32_t i = 0; i < node.size_; ++i) elems[i] = copy(node.u_.elems[i]);
+      out.u_.elems = elems;
+      break;
+    }
+    case JsonNode::Type::Object: {
+      auto* members =
+          static_cast<JsonNode::Member*>(arena_.allocate(node.size_ * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+      for (std::uint32_t i = 0; i < node.size_; ++i) {
+        const JsonNode::Member& m = node.u_.members[i];
+        std::string_view key = m.key();
+        members[i] = JsonNode::Member(std::string_view(static_cast<const char*>(bytes(key.data(), key.size(), 1)), key.size()),
+                                      copy(m.value));
+      }
+      out.u_.members = members;
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
 }
 
 class JsonParser {

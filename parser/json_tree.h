@@ -52,9 +52,16 @@ class JsonNode {
   };
   Members items() const { return {members_begin(), members_end()}; }
 
+  // Where an array's elements, an object's members or a string's bytes are
+  // stored (nullptr for other types): tells which document a tree is in.
+  const void* storage() const {
+    return type_ == Type::Array || type_ == Type::Object || type_ == Type::String ? static_cast<const void*>(u_.s) : nullptr;
+  }
+
  private:
   friend class JsonParser;
   friend class RawTreeBuilder;
+  friend class JsonDocument;
   Type type_ = Type::Null;
   // In a member's value: the length of the member's key, kept here in what
   // would be padding so that a member takes 24 bytes instead of 32 (members
@@ -132,12 +139,18 @@ class TreeArena {
     next_ += pad + bytes;
     return out;
   }
+  // Calls f(first byte, size) for each block.
+  template <class F>
+  void for_each_block(F&& f) const {
+    for (std::size_t i = 0; i < blocks_.size(); ++i) f(blocks_[i].get(), block_sizes_[i]);
+  }
 
  private:
   static constexpr std::size_t kFirstBlock = 256;
   static constexpr std::size_t kLargestBlock = 256 * 1024;
   void* allocate_in_new_block(std::size_t bytes);
   std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::size_t> block_sizes_;
   char* next_ = nullptr;
   char* end_ = nullptr;
   std::size_t block_size_ = kFirstBlock;
@@ -150,6 +163,11 @@ class JsonDocument {
   // Throws std::runtime_error on malformed JSON.
   static std::shared_ptr<JsonDocument> parse(std::string text);
   const JsonNode& root() const { return root_; }
+  // A copy of `node` and everything under it (strings and keys included)
+  // in this document's arena, independent of the document `node` is in: a
+  // tree that must outlive its own document is copied into another one.
+  JsonNode copy(const JsonNode& node);
+  const TreeArena& arena() const { return arena_; }
 
  private:
   friend class JsonParser;

@@ -28,14 +28,6 @@ void after_ddl(const StatementView& v, Report& r, const QualifiedName& table) {
         "primary-key ranges), and keep data migrations out of the schema migration.");
 }
 
-// Adds the names of the columns `expr` reads (subqueries included).
-void add_column_refs(const Json& expr, std::set<std::string>& out) {
-  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
-    auto names = kind == "ColumnRef" ? ast::strings(ast::list(fields, "fields")) : std::vector<std::string>{};
-    if (!names.empty()) out.insert(names.back());
-  });
-}
-
 // The columns a UNIQUE or PRIMARY KEY constraint or a unique index added by
 // this statement covers (for an expression, the columns it reads).
 std::set<std::string> constrained_columns(const StatementView& v) {
@@ -47,7 +39,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
     for (const Json& p : ast::list(v.stmt.node, "indexParams"))
       if (const Json* el = ast::as(p, "IndexElem")) {
         if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
-        else if (const Json* expr = ast::field(*el, "expr")) add_column_refs(*expr, out);  // lower(email)
+        else if (const Json* expr = ast::field(*el, "expr")) rules::add_column_refs(*expr, out);  // lower(email)
       }
   }
   for (const ActionEffect& a : v.effects.actions) {
@@ -73,17 +65,19 @@ std::set<std::string> constrained_columns(const StatementView& v) {
 bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
   std::set<std::string> columns = constrained_columns(v);
   if (columns.empty()) return false;
-  for (const Statement& s : v.file.statements) {
-    if (s.begin != since || !is_bulk_dml(s)) continue;
-    if (s.kind == "DeleteStmt") {
+  for (std::size_t i = 0; i < v.file.statements.size(); ++i) {
+    const Statement& s = v.file.statements[i];
+    if (s.begin != since || !v.index.bulk_dml[i]) continue;
+    if (s.kind == "DeleteStmt") {  // its tree outlives it (rules/tree_release.h)
       const Json* where = ast::field(s.node, "whereClause");
       std::set<std::string> chosen_by;
-      if (where) add_column_refs(*where, chosen_by);
+      if (where) rules::add_column_refs(*where, chosen_by);
       return !where || std::any_of(chosen_by.begin(), chosen_by.end(), [&](const std::string& c) { return columns.count(c) > 0; });
     }
-    if (s.kind != "UpdateStmt") return false;
-    for (const Json& t : ast::list(s.node, "targetList"))
-      if (const Json* rt = ast::as(t, "ResTarget"); rt && columns.count(std::string(ast::str(*rt, "name")))) return true;
+    auto update = v.index.updates.find(i);
+    if (update == v.index.updates.end()) return false;
+    for (const auto& [name, reads] : update->second.assigned)
+      if (columns.count(name)) return true;
     return false;
   }
   return false;

@@ -86,9 +86,15 @@ std::string help(const SchemaDifference& d) {
 }
 
 // Names the up script drops (DROP TABLE/INDEX/VIEW/..., DROP CONSTRAINT), as
-// written, without schema: what it drops existed before it.
-std::set<std::string> dropped_by(const ParsedFile& up) {
-  std::set<std::string> out;
+// written, without schema: what it drops existed before it. Read before the
+// replay frees the up script's trees.
+struct DroppedByUp {
+  std::set<std::string> names;
+};
+
+void summarise(const ParsedFile& up, const MigrationRole& role, Report& r) {
+  if (role.kind != MigrationRole::Kind::Up || !role.down_text) return;  // check() looks at nothing else
+  std::set<std::string>& out = r.file_state<DroppedByUp>(RuleId::down_does_not_undo_up).names;
   for (const Statement& s : up.statements) {
     if (s.deferred) continue;
     if (s.kind == "DropStmt") {
@@ -100,7 +106,6 @@ std::set<std::string> dropped_by(const ParsedFile& up) {
         if (cmd.subtype == "AT_DropConstraint") out.insert(std::string(cmd.name));
     }
   }
-  return out;
 }
 
 // Whether the model knows that an object the down script creates did not
@@ -129,7 +134,7 @@ void check(const FileView& v, Report& r) {
   Catalog after_down = replay_schema(up.down, up.after, up.options);
   std::vector<SchemaDifference> diffs = compare_catalogs(before, after_down);
   if (diffs.empty()) return;
-  std::set<std::string> dropped = dropped_by(v.file);
+  const std::set<std::string>& dropped = r.file_state<DroppedByUp>(RuleId::down_does_not_undo_up).names;
   for (const SchemaDifference& d : diffs) {
     std::optional<std::size_t> cause = up.changes.first_showing(d);  // the up statement behind it
     if (!cause && d.change == SchemaChange::Added && !known_to_be_new(d, before, after_down, dropped)) continue;
@@ -140,5 +145,5 @@ void check(const FileView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_down_does_not_undo_up{.file = check, .needs_schema_replay = true};
+const RuleHooks hooks_down_does_not_undo_up{.file = check, .needs_schema_replay = true, .summarise = summarise};
 }  // namespace migrasafe

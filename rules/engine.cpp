@@ -6,6 +6,7 @@
 #include "rules/helpers.h"
 #include "rules/registry.h"
 #include "rules/suppressions.h"
+#include "rules/tree_release.h"
 
 #include "parser/ast.h"
 #include "parser/dump.h"
@@ -360,10 +361,19 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
   Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds};
+  // What rules read from other statements' trees is summarised by now (the
+  // index above, RuleHooks::summarise): each statement's tree can go once it
+  // and its body have been replayed.
+  for (const RuleInfo& r : all_rules())
+    if (hooks(r.id).summarise && (statement_rule_on[static_cast<std::size_t>(r.id)] ||
+                                  std::find(file_rules.begin(), file_rules.end(), r.id) != file_rules.end()))
+      hooks(r.id).summarise(file, role, report);
+  TreeRelease trees(result.parsed, !snapshot);
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.
     if (changes) changes->record(i, ctx.catalog());
+    if (!options.keep_trees) trees.release(i, next);
     i = next;
   }
   std::optional<SchemaReplay> schema_replay;

@@ -31,6 +31,10 @@ struct LintOptions {
   // Tests only: call every enabled statement rule on every statement, not
   // only on the kinds it declares (which must give the same findings).
   bool ignore_declared_kinds = false;
+  // Tests only: keep every statement's parse tree until the file's rules
+  // have run, instead of freeing each as the replay passes it (which must
+  // give the same findings).
+  bool keep_trees = false;
 };
 
 // The rules whose statement hook handles statements of `kind`, in rule-table

@@ -36,16 +36,23 @@ const Json* relation_of(const Statement& s) {
 }
 
 // The key column lists of the non-partial indexes each statement of the file
-// creates (CREATE INDEX, PRIMARY KEY, UNIQUE), by table, with the statement's
-// offset: built once per file, on the first foreign key.
+// creates (CREATE INDEX, PRIMARY KEY, UNIQUE), with the statement's offset
+// and its table as written (summarised before the replay); by qualified
+// table, built on the first foreign key, with that statement's search_path.
 struct FileIndexes {
+  struct Made {
+    std::uint32_t begin;
+    std::vector<std::string> table;
+    std::vector<Columns> indexes;
+  };
+  std::vector<Made> made;
   bool built = false;
   std::map<QualifiedName, std::vector<std::pair<std::uint32_t, Columns>>> by_table;
 };
 
-void index_file(const StatementView& v, FileIndexes& f) {
-  f.built = true;
-  for (const Statement& s : v.file.statements) {
+void summarise(const ParsedFile& file, const MigrationRole&, Report& r) {
+  FileIndexes& f = r.file_state<FileIndexes>(RuleId::foreign_key_without_index);
+  for (const Statement& s : file.statements) {
     const Json* rel = relation_of(s);
     if (!rel) continue;
     std::vector<Columns> made;
@@ -59,9 +66,16 @@ void index_file(const StatementView& v, FileIndexes& f) {
     }
     for (const TableElement& e : added_table_elements(s.node))
       for_each_constraint(e, [&](std::string_view column, const Json& con) { constraint_index(con, std::string(column), made); });
-    if (made.empty()) continue;  // most statements make no index: no name to resolve
-    auto& list = f.by_table[v.ctx.qualify_range_var(*rel)];
-    for (Columns& c : made) list.emplace_back(s.begin, std::move(c));
+    if (made.empty()) continue;
+    f.made.push_back({s.begin, rules::written_relation(*rel), std::move(made)});
+  }
+}
+
+void index_file(const StatementView& v, FileIndexes& f) {
+  f.built = true;
+  for (FileIndexes::Made& m : f.made) {
+    auto& list = f.by_table[v.ctx.qualify_names(m.table)];
+    for (Columns& c : m.indexes) list.emplace_back(m.begin, std::move(c));
   }
 }
 
@@ -146,5 +160,6 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_foreign_key_without_index{check, nullptr, {StmtKind::CreateStmt, StmtKind::AlterTableStmt}};
+const RuleHooks hooks_foreign_key_without_index{
+    .statement = check, .statement_kinds = {StmtKind::CreateStmt, StmtKind::AlterTableStmt}, .summarise = summarise};
 }  // namespace migrasafe

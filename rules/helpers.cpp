@@ -96,31 +96,18 @@ std::optional<QualifiedName> unfiltered_dml_target(const StatementView& v, std::
 
 namespace {
 
-// ADD COLUMN `column`; without IF NOT EXISTS unless `if_not_exists` (with it
-// the column may already be there, holding data).
-bool adds_column(const AlterTableCommand& cmd, const std::string& column, bool if_not_exists) {
-  if (cmd.subtype != "AT_AddColumn" || (ast::flag(*cmd.fields, "missing_ok") && !if_not_exists)) return false;
-  return cmd.column && ast::str(*cmd.column, "colname") == column;
-}
-
-// Whether an ALTER TABLE earlier in the file adds `column` to `table`.
+// Whether an ALTER TABLE earlier in the file adds `column` to `table`
+// (without IF NOT EXISTS unless `if_not_exists`: with it the column may
+// already be there, holding data).
 bool column_added_earlier(const StatementView& v, const QualifiedName& table, const std::string& column, bool if_not_exists) {
   // Only the file's ADD COLUMNs of this name can matter.
   auto adds = v.index.column_adds.find({table.name, column});
   if (adds == v.index.column_adds.end()) return false;
-  for (std::size_t i : adds->second) {
-    const Statement& s = v.file.statements[i];
-    if (s.begin >= v.stmt.begin) break;
-    if (s.kind == kUnparsedKind) {  // newer syntax, read from its words
-      if (v.ctx.pg_version() <= grammar_version() || v.ctx.qualify_names(s.reading->names[0]) != table) continue;
-      for (const TokenReading::AddedColumn& c : s.reading->added_columns)
-        if (c.name == column && (!c.if_not_exists || if_not_exists)) return true;
-      continue;
-    }
-    const Json* rel = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
-    if (!rel || v.ctx.qualify_range_var(*rel) != table) continue;
-    for (const AlterTableCommand& cmd : alter_table_commands(s.node))
-      if (adds_column(cmd, column, if_not_exists)) return true;
+  for (const StatementIndex::ColumnAdd& add : adds->second) {
+    if (v.file.statements[add.statement].begin >= v.stmt.begin) break;
+    // Newer syntax, read from its words.
+    if (add.from_words && v.ctx.pg_version() <= grammar_version()) continue;
+    if (v.ctx.qualify_names(add.table) == table && (!add.if_not_exists || if_not_exists)) return true;
   }
   return false;
 }
@@ -158,10 +145,6 @@ std::size_t top_level(const std::vector<Statement>& all, std::size_t i) {
   return i;
 }
 
-const Json* alter_table_relation(const Statement& s) {
-  return s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
-}
-
 // RENAME COLUMN on `table`: {old name, new name}.
 std::optional<std::pair<std::string, std::string>> column_rename(const StatementView& v, const Statement& s,
                                                                  const QualifiedName& table) {
@@ -171,31 +154,23 @@ std::optional<std::pair<std::string, std::string>> column_rename(const Statement
   return std::pair{std::string(ast::str(s.node, "subname")), std::string(ast::str(s.node, "newname"))};
 }
 
-bool adds_column(const StatementView& v, const Statement& s, const QualifiedName& table, const std::string& column) {
-  const Json* rel = alter_table_relation(s);
-  if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
-  for (const AlterTableCommand& cmd : alter_table_commands(s.node))
-    if (adds_column(cmd, column, false)) return true;
-  return false;
+// Statement i adds `column` to `table` (ALTER TABLE ... ADD COLUMN without IF NOT EXISTS).
+bool adds_column(const StatementView& v, std::size_t i, const QualifiedName& table, const std::string& column) {
+  auto adds = v.index.column_adds.find({table.name, column});
+  if (adds == v.index.column_adds.end()) return false;
+  return std::any_of(adds->second.begin(), adds->second.end(), [&](const StatementIndex::ColumnAdd& add) {
+    return add.statement == i && !add.from_words && !add.if_not_exists && v.ctx.qualify_names(add.table) == table;
+  });
 }
 
-// UPDATE table SET target = <expression that reads one of `sources`>.
-bool fills_column_from(const StatementView& v, const Statement& s, const QualifiedName& table, const std::string& target,
+// Statement i is UPDATE table SET target = <expression that reads one of `sources`>.
+bool fills_column_from(const StatementView& v, std::size_t i, const QualifiedName& table, const std::string& target,
                        const std::set<std::string>& sources) {
-  const Json* rel = s.kind == "UpdateStmt" ? ast::field(s.node, "relation") : nullptr;
-  if (!rel || v.ctx.qualify_range_var(*rel) != table) return false;
-  for (const Json& t : ast::list(s.node, "targetList")) {
-    const Json* rt = ast::as(t, "ResTarget");
-    const Json* val = rt ? ast::field(*rt, "val") : nullptr;
-    if (!val || ast::str(*rt, "name") != target) continue;
-    bool reads = false;
-    ast::walk(*val, [&](std::string_view kind, const Json& fields) {
-      if (kind != "ColumnRef") return;
-      auto names = ast::strings(ast::list(fields, "fields"));
-      reads = reads || (!names.empty() && sources.count(names.back()));
-    });
-    if (reads) return true;
-  }
+  auto update = v.index.updates.find(i);
+  if (update == v.index.updates.end() || v.ctx.qualify_names(update->second.table) != table) return false;
+  for (const auto& [name, reads] : update->second.assigned)
+    if (name == target && std::any_of(reads.begin(), reads.end(), [&](const std::string& c) { return sources.count(c) > 0; }))
+      return true;
   return false;
 }
 
@@ -319,27 +294,73 @@ bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& t
   return false;
 }
 
+std::vector<std::string> written_relation(const Json& rel) {
+  const Json& range_var = ast::kind(rel) == "RangeVar" ? ast::inner(rel) : rel;
+  std::string schema(ast::str(range_var, "schemaname")), name(ast::str(range_var, "relname"));
+  if (schema.empty()) return {name};
+  return {schema, name};
+}
+
+void add_column_refs(const Json& expr, std::set<std::string>& out) {
+  ast::walk(expr, [&](std::string_view kind, const Json& fields) {
+    if (kind != "ColumnRef") return;
+    auto names = ast::strings(ast::list(fields, "fields"));
+    if (!names.empty()) out.insert(names.back());
+  });
+}
+
+namespace {
+
+// The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes, as written.
+std::optional<std::vector<std::string>> created_relation(const Statement& s) {
+  const Json& n = s.node;
+  const Json* rel = s.tag == StmtKind::CreateStmt      ? ast::field(n, "relation")
+                    : s.tag == StmtKind::CreateSeqStmt ? ast::field(n, "sequence")
+                    : s.tag == StmtKind::ViewStmt      ? ast::field(n, "view")
+                                                       : nullptr;
+  if (s.tag == StmtKind::CreateTableAsStmt)
+    if (const Json* into = ast::field(n, "into")) rel = ast::field(*into, "rel");
+  if (!rel) return std::nullopt;
+  return written_relation(*rel);
+}
+
+}  // namespace
+
 StatementIndex index_statements(const ParsedFile& file) {
   const std::vector<Statement>& all = file.statements;
   StatementIndex out;
   out.transaction_end.resize(all.size());
+  out.bulk_dml.resize(all.size());
   for (std::size_t i = all.size(), end = all.size(); i-- > 0;) {
     out.transaction_end[i] = end;
     if (ends_transaction(transaction_kind(all[i]))) end = i;
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Statement& s = all[i];
+    out.bulk_dml[i] = is_bulk_dml(s);
     const Json* r = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
     if (r) {
-      const Json* range_var = ast::kind(*r) == "RangeVar" ? &ast::inner(*r) : r;
+      std::vector<std::string> table = written_relation(*r);
       for (const AlterTableCommand& cmd : alter_table_commands(s.node))
         if (cmd.subtype == "AT_AddColumn" && cmd.column)
-          out.column_adds[{std::string(ast::str(*range_var, "relname")), std::string(ast::str(*cmd.column, "colname"))}]
-              .push_back(i);
+          out.column_adds[{table.back(), std::string(ast::str(*cmd.column, "colname"))}].push_back(
+              {i, table, ast::flag(*cmd.fields, "missing_ok"), false});
     }
     if (s.kind == kUnparsedKind && s.reading && s.reading->action == TokenReading::Action::Alter)
       for (const TokenReading::AddedColumn& c : s.reading->added_columns)
-        out.column_adds[{s.reading->names[0].back(), c.name}].push_back(i);
+        out.column_adds[{s.reading->names[0].back(), c.name}].push_back({i, s.reading->names[0], c.if_not_exists, true});
+    if (s.tag == StmtKind::UpdateStmt)
+      if (const Json* rel = ast::field(s.node, "relation")) {
+        StatementIndex::Update& update = out.updates[i];
+        update.table = written_relation(*rel);
+        for (const Json& t : ast::list(s.node, "targetList")) {
+          const Json* rt = ast::as(t, "ResTarget");
+          if (!rt) continue;
+          auto& [name, reads] = update.assigned.emplace_back(std::string(ast::str(*rt, "name")), std::set<std::string>{});
+          if (const Json* val = ast::field(*rt, "val")) add_column_refs(*val, reads);
+        }
+      }
+    if (std::optional<std::vector<std::string>> made = created_relation(s)) out.creates.emplace(i, std::move(*made));
     if (s.deferred) continue;
     if (s.kind == "RenameStmt" || s.kind == "DeleteStmt") {
       if (const Json* r = ast::field(s.node, "relation")) {
@@ -389,8 +410,8 @@ bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& 
   // since, and no writer slipped in), then filled from the old column.
   bool added = false;
   for (std::size_t i : tx.before) {
-    if (adds_column(v, all[i], table, *replacement)) added = true;
-    else if (added && fills_column_from(v, all[i], table, *replacement, old_names)) return true;
+    if (adds_column(v, i, table, *replacement)) added = true;
+    else if (added && fills_column_from(v, i, table, *replacement, old_names)) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@
 // Shared pieces for rule implementations: spans inside a statement and how
 // object names are shown in messages.
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,8 +47,15 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
 // (DELETE without WHERE, TRUNCATE): what this statement does to its rows is
 // lost anyway, and that statement is reported on its own.
 bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& table);
-// The index the engine builds once per file for dropped_later_in_transaction.
+// The index the engine builds once per file, before the replay.
 StatementIndex index_statements(const ParsedFile& file);
+// A RangeVar's name as written, [schema,] name: Context::qualify_names reads
+// it as Context::qualify_range_var reads the node, so a summary kept for a
+// later statement is qualified with that statement's search_path.
+std::vector<std::string> written_relation(const Json& range_var);
+// Adds the names of the columns `expr` reads (the last name of each column
+// reference, subqueries included).
+void add_column_refs(const Json& expr, std::set<std::string>& out);
 
 // ALTER TABLE ... ADD COLUMN IF NOT EXISTS on a table this file created with
 // CREATE TABLE IF NOT EXISTS: the file expects the table may be an older one,

@@ -46,19 +46,6 @@ struct DroppedInTransaction {
   std::map<QualifiedName, std::uint32_t> first_exclusive;  // where each ACCESS EXCLUSIVE lock was first taken
 };
 
-// The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE SEQUENCE makes.
-std::optional<QualifiedName> created_relation(const StatementView& v, const Statement& s) {
-  const Json& n = s.node;
-  const Json* rel = s.kind == "CreateStmt"      ? ast::field(n, "relation")
-                    : s.kind == "CreateSeqStmt" ? ast::field(n, "sequence")
-                    : s.kind == "ViewStmt"      ? ast::field(n, "view")
-                                                : nullptr;
-  if (s.kind == "CreateTableAsStmt")
-    if (const Json* into = ast::field(n, "into")) rel = ast::field(*into, "rel");
-  if (!rel) return std::nullopt;
-  return v.ctx.qualify_range_var(*rel);
-}
-
 // A later statement of the transaction creates the relation again under
 // the same name (a view rebuilt, a table swapped): queries that name it
 // wait for the lock and then run against the new one, so the wait is real.
@@ -66,7 +53,8 @@ bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, cons
   auto [it, fresh] = dropped.recreated_later.try_emplace(rel, false);
   if (fresh)
     for (std::size_t i : rules::transaction_statements(v).after)
-      if (created_relation(v, v.file.statements[i]) == rel) it->second = true;
+      if (auto made = v.index.creates.find(i); made != v.index.creates.end() && v.ctx.qualify_names(made->second) == rel)
+        it->second = true;
   return it->second;
 }
 

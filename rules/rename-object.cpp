@@ -14,28 +14,53 @@ struct Renamed {
   std::string help;
 };
 
-// The qualified name a CREATE statement of a schema, type, domain or function makes.
-std::string created_name(const StatementView& v, const Statement& s) {
-  const Json& n = s.node;
-  if (s.kind == "CreateSchemaStmt") return std::string(ast::str(n, "schemaname"));
-  if (s.kind == "CreateDomainStmt") return v.ctx.qualify_names(ast::strings(ast::list(n, "domainname"))).str();
-  if (s.kind == "CreateEnumStmt" || s.kind == "CreateRangeStmt")
-    return v.ctx.qualify_names(ast::strings(ast::list(n, "typeName"))).str();
-  if (s.kind == "CompositeTypeStmt" && ast::field(n, "typevar")) return v.ctx.qualify_range_var(*ast::field(n, "typevar")).str();
-  if (s.kind == "CreateFunctionStmt") return v.ctx.qualify_names(ast::strings(ast::list(n, "funcname"))).str();
+// What each CREATE of a schema, type, domain, function or view in the file
+// makes, with its names as written: summarised before the replay frees the
+// statements' trees, qualified when read with the renaming statement's
+// search_path.
+struct Created {
+  enum class Kind { Schema, TypeOrFunction, View };
+  std::uint32_t begin;
+  Kind kind;
+  std::vector<std::string> names;
+};
+struct CreatedInFile {
+  std::vector<Created> in_order;
+};
+
+void summarise(const ParsedFile& file, const MigrationRole&, Report& r) {
+  auto& created = r.file_state<CreatedInFile>(RuleId::rename_object).in_order;
+  for (const Statement& s : file.statements) {
+    const Json& n = s.node;
+    using K = Created::Kind;
+    if (s.kind == "CreateSchemaStmt") created.push_back({s.begin, K::Schema, {std::string(ast::str(n, "schemaname"))}});
+    else if (s.kind == "CreateDomainStmt") created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "domainname"))});
+    else if (s.kind == "CreateEnumStmt" || s.kind == "CreateRangeStmt")
+      created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "typeName"))});
+    else if (s.kind == "CompositeTypeStmt" && ast::field(n, "typevar"))
+      created.push_back({s.begin, K::TypeOrFunction, rules::written_relation(*ast::field(n, "typevar"))});
+    else if (s.kind == "CreateFunctionStmt") created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "funcname"))});
+    else if (s.kind == "ViewStmt" && ast::field(n, "view"))
+      created.push_back({s.begin, K::View, rules::written_relation(*ast::field(n, "view"))});
+  }
+}
+
+// The qualified name a CREATE statement of a schema, type, domain or function makes ("" for a view).
+std::string created_name(const StatementView& v, const Created& c) {
+  if (c.kind == Created::Kind::Schema) return c.names.front();
+  if (c.kind == Created::Kind::TypeOrFunction) return v.ctx.qualify_names(c.names).str();
   return "";
 }
 
 // Created earlier in this file (so nothing uses it yet), or re-created under
 // the old name later (a compatibility view or wrapper function, or the enum
 // rebuild: rename the old type away, create the new one, convert columns).
-bool exempt(const StatementView& v, const std::string& key, bool relation) {
-  for (const Statement& s : v.file.statements) {
-    if (s.begin < v.stmt.begin && created_name(v, s) == key) return true;
-    if (s.begin > v.stmt.begin && relation && s.kind == "ViewStmt" && ast::field(s.node, "view") &&
-        v.ctx.qualify_range_var(*ast::field(s.node, "view")).str() == key)
+bool exempt(const StatementView& v, Report& r, const std::string& key, bool relation) {
+  for (const Created& c : r.file_state<CreatedInFile>(RuleId::rename_object).in_order) {
+    if (c.begin < v.stmt.begin && created_name(v, c) == key) return true;
+    if (c.begin > v.stmt.begin && relation && c.kind == Created::Kind::View && v.ctx.qualify_names(c.names).str() == key)
       return true;
-    if (s.begin > v.stmt.begin && !relation && created_name(v, s) == key) return true;
+    if (c.begin > v.stmt.begin && !relation && created_name(v, c) == key) return true;
   }
   return false;
 }
@@ -131,7 +156,7 @@ void check(const StatementView& v, Report& r) {
   std::string_view type = ast::str(v.stmt.node, "renameType");
   bool relation = ast::field(v.stmt.node, "relation") != nullptr;
   auto renamed = relation ? relation_rename(v, type) : named_rename(v, type);
-  if (!renamed || exempt(v, renamed->key, relation)) return;
+  if (!renamed || exempt(v, r, renamed->key, relation)) return;
   std::string to(ast::str(v.stmt.node, "newname"));
   r.add(RuleId::rename_object, v.stmt.begin, v.stmt.end,
         "renaming " + std::string(renamed->kind) + " `" + renamed->from + "` to `" + to +
@@ -140,5 +165,6 @@ void check(const StatementView& v, Report& r) {
 }
 
 }  // namespace
-const RuleHooks hooks_rename_object{check, nullptr, {StmtKind::RenameStmt, StmtKind::AlterEnumStmt}};
+const RuleHooks hooks_rename_object{
+    .statement = check, .statement_kinds = {StmtKind::RenameStmt, StmtKind::AlterEnumStmt}, .summarise = summarise};
 }  // namespace migrasafe

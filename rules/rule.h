@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -40,9 +42,11 @@ struct Diagnostic {
   std::optional<Fix> fix = std::nullopt;
 };
 
-// Built once per file, so that "is this object dropped later in the same
-// transaction" or "did this file add that column" costs a lookup, not a scan
-// of the file per statement (quadratic on a big file).
+// Built once per file, before the replay, so that "is this object dropped
+// later in the same transaction" or "did this file add that column" costs a
+// lookup, not a scan of the file per statement (quadratic on a big file), and
+// so that rules read what they need of other statements here rather than in
+// their trees, which the replay frees as it goes (rules/tree_release.h).
 struct StatementIndex {
   // For each top-level statement: the index of the next COMMIT, ROLLBACK,
   // PREPARE or ROLLBACK TO, or the number of statements.
@@ -52,7 +56,26 @@ struct StatementIndex {
   // CASCADE by schema name. In file order.
   std::map<std::string, std::vector<std::size_t>> by_relation_name, schema_drops;
   // ALTER TABLE ... ADD COLUMN statements by (unqualified table name, column), in file order.
-  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> column_adds;
+  struct ColumnAdd {
+    std::size_t statement;
+    std::vector<std::string> table;  // as written ([schema,] name): qualified with the reader's search_path
+    bool if_not_exists;
+    bool from_words;  // a statement in newer syntax (TokenReading): counts only when the target is newer
+  };
+  std::map<std::pair<std::string, std::string>, std::vector<ColumnAdd>> column_adds;
+  // Each UPDATE (top level or in a body), by statement: its table as
+  // written and, per SET target, the columns its value reads (the last name
+  // of each column reference, subqueries included).
+  struct Update {
+    std::vector<std::string> table;
+    std::vector<std::pair<std::string, std::set<std::string>>> assigned;
+  };
+  std::unordered_map<std::size_t, Update> updates;
+  // The relation each CREATE TABLE, CREATE SEQUENCE, CREATE VIEW and CREATE
+  // TABLE AS makes, as written, by statement.
+  std::unordered_map<std::size_t, std::vector<std::string>> creates;
+  // Per statement: is_bulk_dml (analysis/context.h).
+  std::vector<bool> bulk_dml;
 };
 
 namespace rules {
@@ -162,6 +185,11 @@ struct RuleHooks {
   // down script changed in the schema), which the engine records only for
   // such rules.
   bool needs_schema_replay = false;
+  // Called once per file before the replay, while every statement's tree is
+  // there: a rule that reads other statements (later ones, or from its file
+  // hook) keeps what it needs of them in its Report::file_state, because the
+  // replay frees each statement's tree once it has passed it (rules/tree_release.h).
+  void (*summarise)(const ParsedFile&, const MigrationRole&, Report&) = nullptr;
 };
 
 #define RULE(id, ...) extern const RuleHooks hooks_##id;

@@ -10,6 +10,7 @@
 #include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/table_elements.h"
+#include "rules/tree_release.h"
 #include "support.h"
 
 using namespace migrasafe;
@@ -515,6 +516,43 @@ TEST_CASE("a file of plain DDL holds a heap of at most 19 times its text", "[par
   CHECK(held < 19 * static_cast<long long>(sql.size()));
 }
 #endif
+
+TEST_CASE("tree release: a run's tree is freed once its statements are released; what others read is copied",
+          "[parser][memory]") {
+  std::string sql;
+  for (int i = 0; sql.size() < 600 * 1024; ++i)
+    sql += "ALTER TABLE t" + std::to_string(i) + " ADD COLUMN c integer;\nDROP INDEX IF EXISTS i" + std::to_string(i) + ";\n";
+  for (bool keep_read_trees : {true, false}) {
+    ParsedFile f = parse(sql);
+    REQUIRE(f.problems.empty());
+    REQUIRE(f.trees.size() >= 3);  // a file this large is parsed a run of statements at a time
+    std::weak_ptr<JsonDocument> first = f.trees.front(), last = f.trees.back();
+    TreeRelease release(f, keep_read_trees);
+    const std::size_t half = f.statements.size() / 2;
+    release.release(0, half);
+    CHECK(first.expired());
+    CHECK_FALSE(last.expired());
+    CHECK(release.documents_freed() >= 1);
+    CHECK(f.statements[half].node.is_object());  // not released yet
+    CHECK(f.statements[0].kind == "AlterTableStmt");
+    CHECK(f.statements[0].node.type() == Json::Type::Null);  // no rule reads it from another statement
+    const Statement& drop = f.statements[1];
+    REQUIRE(drop.kind == "DropStmt");
+    if (keep_read_trees) {  // a copy that reads the same
+      CHECK(ast::str(drop.node, "removeType") == "OBJECT_INDEX");
+      CHECK(ast::flag(drop.node, "missing_ok"));
+      const Json& objects = ast::list(drop.node, "objects");
+      REQUIRE(objects.size() == 1);
+      const Json* names = ast::as(objects[0], "List");
+      REQUIRE(names);
+      CHECK(ast::strings(ast::list(*names, "items")) == std::vector<std::string>{"i0"});
+    } else {
+      CHECK(drop.node.type() == Json::Type::Null);
+    }
+    release.release(half, f.statements.size());
+    CHECK(last.expired());
+  }
+}
 
 TEST_CASE("tree members: keys read back whole, and a key too long for a member is a malformed tree", "[parser]") {
   auto doc = JsonDocument::parse(R"({"relname": "t", "inh": true, "x": {"": 1}})");
