@@ -1,8 +1,5 @@
 #include "engine/pipeline.h"
 
-#include <malloc.h>
-#include <pthread.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <numeric>
@@ -29,31 +26,6 @@ void throw_if_test_internal_error(const std::string& path) {
 std::optional<std::string> Pipeline::read_script(const std::string& path, std::string& error) const {
   if (const std::string* buffer = in_.buffer_of ? in_.buffer_of(path) : nullptr) return *buffer;
   return read_input({path, false}, error);
-}
-
-void run_on_large_stacks(unsigned n, const std::function<void()>& fn) {
-  // As many malloc arenas as cores. One shared arena (M_ARENA_MAX=1) makes
-  // every thread allocate under one lock: with sets replaying side by side
-  // that doubled the corpus run's CPU time. glibc's default (8 per core, one
-  // per thread as they come) keeps freed memory spread over arenas that no
-  // thread reuses: 20,000 small files peaked at 86 MB instead of 69 MB.
-  static const bool arenas_set = mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
-  (void)arenas_set;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256u << 20);
-  std::vector<pthread_t> threads;
-  auto trampoline = [](void* f) -> void* {
-    (*static_cast<const std::function<void()>*>(f))();
-    return nullptr;
-  };
-  for (unsigned t = 0; t < n; ++t) {
-    pthread_t id;
-    if (pthread_create(&id, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) == 0) threads.push_back(id);
-  }
-  pthread_attr_destroy(&attr);
-  if (threads.empty()) fn();  // could not create threads: run here
-  for (pthread_t id : threads) pthread_join(id, nullptr);
 }
 
 UnitState Pipeline::prepare(const WorkUnit& unit) const {

@@ -15,6 +15,7 @@
 #include "engine/plan.h"
 #include "engine/result.h"
 #include "engine/session.h"
+#include "parser/large_stacks.h"
 #include "sources/history.h"
 
 namespace migrasafe {
@@ -88,10 +89,5 @@ class Pipeline {
   PipelineInputs in_;
   std::mutex mutex_;
 };
-
-// Runs `fn` on `n` threads with 256 MiB stacks (address space only; pages are
-// touched as used), so deeply nested statements cannot overflow the recursive
-// tree walks.
-void run_on_large_stacks(unsigned n, const std::function<void()>& fn);
 
 }  // namespace migrasafe

@@ -1,11 +1,16 @@
 #include "parser/parse.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "parser/embedded.h"
+#include "parser/large_stacks.h"
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
 #include "parser/timings.h"
@@ -19,19 +24,34 @@ class FileParser {
  public:
   FileParser(ParsedFile& out) : out_(out), text_(out.source->text) {}
 
-  void run() {
+  void run(const ChunkSettings& chunking) {
     out_.tokens = lex(text_);
     std::string sql = preprocess();
-    parse_statements(sql);
-    add_embedded_statements(out_, sql);
+    if (sql.size() <= chunking.chunk_bytes || !parse_in_chunks(sql, chunking)) {
+      parse_statements(sql);
+      add_embedded_statements(out_, sql);
+    }
     // Both grew by doubling and are kept until the file's analysis ends.
     out_.tokens.shrink_to_fit();
     out_.statements.shrink_to_fit();
   }
 
+  // Parses bytes [begin, end) of `sql` (whole statements) as the whole of
+  // out_, a chunk's part; false when they do not parse on their own.
+  bool parse_chunk(const std::string& sql, std::size_t begin, std::size_t end) {
+    std::optional<ParsedSql> run;
+    try {
+      run = parse_sql(sql.substr(begin, end - begin));
+    } catch (const JsonTooDeep&) {
+    }
+    if (!run || run->error) return false;
+    add_statements(*run, begin, end - begin);
+    add_embedded_statements(out_, sql);
+    return true;
+  }
+
  private:
   void parse_statements(const std::string& sql) {
-    if (sql.size() > kChunkBytes && parse_in_chunks(sql)) return;
     try {
       ParsedSql whole = parse_sql(sql);
       if (!whole.error) {
@@ -63,33 +83,95 @@ class FileParser {
 
   // PostgreSQL's parse tree of a whole file lives in one memory context
   // until our tree is built from it: several times the text's size, so a
-  // large file is parsed a run of whole statements at a time instead.
-  static constexpr std::size_t kChunkBytes = 256 * 1024;
-
-  // False, with nothing added, when a run does not parse on its own (a
+  // large file is parsed a run of whole statements (a chunk) at a time
+  // instead, on several threads; each chunk becomes a file of its own, with
+  // its share of the tokens, and the chunks are joined in file order, so the
+  // result is the same whatever the threads and their timing.
+  // False, with nothing else changed, when a chunk does not parse on its own (a
   // syntax error, a statement nested too deeply, a semicolon inside BEGIN
   // ATOMIC ... END): the file is then parsed as a whole, as a smaller file is.
-  bool parse_in_chunks(const std::string& sql) {
-    const std::size_t statements_before = out_.statements.size(), trees_before = out_.trees.size();
+  bool parse_in_chunks(const std::string& sql, const ChunkSettings& chunking) {
+    std::vector<Chunk> chunks = plan_chunks(chunking.chunk_bytes);
+    std::vector<Token>().swap(out_.tokens);  // the chunks hold them now (a file has about one per 4 bytes)
+    std::atomic<std::size_t> next_chunk{0};
+    std::atomic<bool> failed{false};
+    std::mutex error_mutex;
+    std::exception_ptr error;  // an exception on a chunk thread, thrown again here
+    auto parse_chunks = [&] {
+      PhaseTimer timer(RunPhase::Parse);  // a helper thread's own (the caller's is parse_file's)
+      for (std::size_t k; !failed && (k = next_chunk++) < chunks.size();) {
+        try {
+          Chunk& c = chunks[k];
+          if (!FileParser(c.part).parse_chunk(sql, c.begin, c.end)) failed = true;
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+          failed = true;
+        }
+      }
+    };
+    unsigned threads = chunking.threads ? chunking.threads : std::max(1u, std::thread::hardware_concurrency());
+    run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(threads, chunks.size())), parse_chunks);
+    if (error || failed) out_.tokens = lex(text_);  // as they were
+    if (error) std::rethrow_exception(error);
+    if (failed) return false;
+    std::size_t tokens = 0;
+    for (const Chunk& c : chunks) tokens += c.part.tokens.size();
+    out_.tokens.reserve(tokens);
+    for (Chunk& c : chunks) append(std::move(c.part));  // each chunk's share freed as it is added
+    return true;
+  }
+
+  // A run of whole statements of a big file and its parse, apart from the rest.
+  struct Chunk {
+    std::size_t begin = 0, end = 0;  // bytes of the file
+    ParsedFile part;  // its statements (with their bodies'), tokens, problems, trees, placeholders
+  };
+
+  // The file's statements in runs of about `chunk_bytes`, each with the
+  // tokens from its first byte to the next chunk's (the tokens are split,
+  // not copied: joined in order they are the file's again).
+  std::vector<Chunk> plan_chunks(std::size_t chunk_bytes) const {
     auto spans = split_statements();
+    std::vector<Chunk> chunks;
     for (std::size_t first = 0; first < spans.size();) {
       std::size_t last = first;
-      while (last + 1 < spans.size() && spans[last].second - spans[first].first < kChunkBytes) ++last;
-      std::size_t b = spans[first].first, e = spans[last].second;
-      std::optional<ParsedSql> run;
-      try {
-        run = parse_sql(sql.substr(b, e - b));
-      } catch (const JsonTooDeep&) {
-      }
-      if (!run || run->error) {
-        out_.statements.resize(statements_before);
-        out_.trees.resize(trees_before);
-        return false;
-      }
-      add_statements(*run, b, e - b);
+      while (last + 1 < spans.size() && spans[last].second - spans[first].first < chunk_bytes) ++last;
+      Chunk c;
+      c.begin = spans[first].first;
+      c.end = spans[last].second;
+      c.part.source = out_.source;
+      c.part.placeholders = out_.placeholders;  // the file's (preprocess); a body may add more
+      chunks.push_back(std::move(c));
       first = last + 1;
     }
-    return true;
+    const std::vector<Token>& toks = out_.tokens;
+    auto token_at = [&](std::size_t offset) {
+      return std::lower_bound(toks.begin(), toks.end(), offset,
+                              [](const Token& t, std::size_t off) { return t.begin < off; });
+    };
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      auto from = k == 0 ? toks.begin() : token_at(chunks[k].begin);
+      auto to = k + 1 == chunks.size() ? toks.end() : token_at(chunks[k + 1].begin);
+      chunks[k].part.tokens.assign(from, to);
+    }
+    return chunks;
+  }
+
+  // Adds a chunk's parse to out_, after the chunks before it.
+  void append(ParsedFile part) {
+    const std::size_t token_offset = out_.tokens.size();
+    const int statement_offset = static_cast<int>(out_.statements.size());
+    out_.tokens.insert(out_.tokens.end(), part.tokens.begin(), part.tokens.end());
+    for (Statement& s : part.statements) {
+      s.first_token += token_offset;
+      s.end_token += token_offset;
+      if (s.parent >= 0) s.parent += statement_offset;
+      out_.statements.push_back(std::move(s));
+    }
+    for (ParseProblem& p : part.problems) out_.problems.push_back(std::move(p));
+    for (auto& tree : part.trees) out_.trees.push_back(std::move(tree));
+    for (auto& [identifier, placeholder] : part.placeholders) record_placeholder(out_, identifier, placeholder);
   }
 
   // psql meta-commands become blanks and template placeholders become
@@ -285,12 +367,14 @@ std::size_t ParsedFile::statement_at(std::uint32_t offset) const {
   }
 }
 
-ParsedFile parse_file(std::shared_ptr<const SourceFile> source) {
+ParsedFile parse_file(std::shared_ptr<const SourceFile> source) { return parse_file(std::move(source), ChunkSettings{}); }
+
+ParsedFile parse_file(std::shared_ptr<const SourceFile> source, const ChunkSettings& chunking) {
   auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(RunPhase::Parse);
   ParsedFile out;
   out.source = std::move(source);
-  FileParser(out).run();
+  FileParser(out).run(chunking);
   out.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

@@ -110,4 +110,13 @@ std::string placeholder_identifier(std::string_view placeholder);
 
 ParsedFile parse_file(std::shared_ptr<const SourceFile> source);
 
+// How parse_file splits a big file: into runs of whole statements of about
+// `chunk_bytes` each, parsed on up to `threads` threads (0: one per core).
+// The result does not depend on either; tests vary them to show it.
+struct ChunkSettings {
+  std::size_t chunk_bytes = 256 * 1024;
+  unsigned threads = 0;
+};
+ParsedFile parse_file(std::shared_ptr<const SourceFile> source, const ChunkSettings& chunking);
+
 }  // namespace migrasafe

@@ -570,3 +570,36 @@ TEST_CASE("MIGRASAFE_TIMINGS=1 prints the time of each phase on stderr, and the 
     CHECK(timings.find(std::string("\n  ") + phase + " ") != std::string::npos);
   fs::remove_all(d.parent_path());
 }
+
+TEST_CASE("a big file parsed in chunks on several threads: a syntax error in a late chunk, the statements after it", "[cli]") {
+  // About 1 MB: parsed as several chunks at once. A statement that does not
+  // parse near the end makes the file parse statement by statement instead;
+  // either way the numbering, positions and findings are the file's own.
+  fs::path d = testing::fresh_dir("cli-chunks", "project");
+  std::string sql;
+  int lines = 0;
+  for (; sql.size() < 1024 * 1024; ++lines) sql += "ALTER TABLE t" + std::to_string(lines) + " ADD COLUMN c integer;\n";
+  const int bad_line = ++lines;
+  sql += "ALTER TABLE oops ADD COLUMN;\n";
+  for (int i = 0; i < 100; ++i, ++lines) sql += "CREATE INDEX i" + std::to_string(i) + " ON t (c);\n";
+  const int drop_line = ++lines;
+  sql += "ALTER TABLE late DROP COLUMN gone;\n";
+  write(d / "bad.sql", sql);
+  write(d / "good.sql", sql.substr(0, sql.find("ALTER TABLE oops")) + sql.substr(sql.find("CREATE INDEX i0 ")));
+
+  auto bad = run_cli("check --format gcc bad.sql", d.string());
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("bad.sql:" + std::to_string(bad_line) + ":28: error: syntax error"));
+  CHECK_THAT(bad.out, Catch::Contains("bad.sql:" + std::to_string(drop_line) + ":18: error: DROP COLUMN `gone`"));
+  auto good = run_cli("check --format gcc ./good.sql", d.string());
+  CHECK(good.exit_code == 1);
+  CHECK_THAT(good.out, !Catch::Contains("syntax error"));
+  CHECK_THAT(good.out, Catch::Contains("good.sql:" + std::to_string(drop_line - 1) + ":18: error: DROP COLUMN `gone`"));
+  // Every statement is counted once, in order, and the report is the same on every run.
+  auto json = run_cli("check --format json bad.sql", d.string());
+  CHECK_THAT(json.out, Catch::Contains("\"statements\": " + std::to_string(lines)));
+  CHECK(run_cli("check --format json bad.sql", d.string()).out == json.out);
+  auto good_json = run_cli("check --format json good.sql", d.string());
+  CHECK_THAT(good_json.out, Catch::Contains("\"statements\": " + std::to_string(lines - 1)));
+  CHECK(run_cli("check --format json good.sql", d.string()).out == good_json.out);
+}

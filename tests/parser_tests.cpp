@@ -455,6 +455,93 @@ TEST_CASE("a syntax error in a file larger than one parse run is reported once a
   CHECK(f.statements.back().kind == "IndexStmt");
 }
 
+namespace {
+// Everything parse_file gives, as text: tokens, statements (with their parse
+// trees, locations made file offsets), problems and placeholders.
+void describe_tree(const Json& node, std::size_t location_base, std::string& out) {
+  switch (node.type()) {
+    case Json::Type::Object:
+      out += '{';
+      for (const auto& member : node.items()) {
+        out += std::string(member.key()) + ':';
+        if (member.key() == "location" && member.value.is_number_integer() && member.value.as_int() >= 0)
+          out += std::to_string(location_base + static_cast<std::size_t>(member.value.as_int()));
+        else
+          describe_tree(member.value, location_base, out);
+        out += ',';
+      }
+      out += '}';
+      break;
+    case Json::Type::Array:
+      out += '[';
+      for (const Json& element : node) describe_tree(element, location_base, out), out += ',';
+      out += ']';
+      break;
+    case Json::Type::String: out += '"' + std::string(node.as_string()) + '"'; break;
+    case Json::Type::Int: out += std::to_string(node.as_int()); break;
+    case Json::Type::Bool: out += node.as_bool() ? "true" : "false"; break;
+    default: out += '?';
+  }
+}
+
+std::string describe_parse(const ParsedFile& f) {
+  std::string out;
+  for (const Token& t : f.tokens)
+    out += std::to_string(static_cast<int>(t.kind)) + '@' + std::to_string(t.begin) + '-' + std::to_string(t.end) + ' ';
+  out += '\n';
+  for (const Statement& s : f.statements) {
+    out += s.kind + ' ' + std::to_string(s.begin) + '-' + std::to_string(s.end) + " tokens " +
+           std::to_string(s.first_token) + '-' + std::to_string(s.end_token) + " parent " + std::to_string(s.parent) +
+           (s.exact ? " exact" : "") + (s.deferred ? " deferred" : "") + (s.via_execute ? " execute" : "") +
+           " unseen " + s.body_unseen + ' ';
+    describe_tree(s.node, s.location_base, out);
+    for (const Json& e : s.body_expressions) describe_tree(e, s.location_base, out);
+    out += '\n';
+  }
+  for (const ParseProblem& p : f.problems)
+    out += std::to_string(static_cast<int>(p.kind)) + ' ' + std::to_string(p.begin) + '-' + std::to_string(p.end) + ' ' +
+           p.message + '\n';
+  for (const auto& [identifier, placeholder] : f.placeholders) out += identifier + '=' + placeholder + '\n';
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a big file parses to the same tokens, statements, trees and problems whole or in chunks on any threads", "[parser]") {
+  // Chunks are parsed on several threads, each with its share of the tokens
+  // (DO bodies in the file verbatim add theirs), its bodies' problems and
+  // placeholders, and joined in file order.
+  std::string sql;
+  for (int i = 0; sql.size() < 300 * 1024; ++i) {
+    std::string n = std::to_string(i);
+    sql += "-- step " + n + "\n\\set x " + n + "\n";
+    sql += "ALTER TABLE t" + n + " ADD COLUMN c integer;\n";
+    sql += "DO $$ BEGIN\n  -- in the body\n  ALTER TABLE t" + n + " ADD COLUMN d integer;\n  EXECUTE 'DROP TABLE u" + n +
+           "';\nEND $$;\n";
+    if (i % 7 == 0)
+      sql += "CREATE FUNCTION f" + n + "() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE {{ .Schema" + n +
+             " }}.t SET a = 1; END $$;\n";
+    if (i % 11 == 0) sql += "DO $$ BEGIN PERFORM 1 +; END $$;\n";  // a body that does not parse
+    if (i % 13 == 0) sql += "CREATE TABLE {{ .Other }}.x" + n + " (id bigint);\n";
+  }
+  auto source = std::make_shared<const SourceFile>("big.sql", sql);
+  ParsedFile parsed_whole = parse_file(source, ChunkSettings{sql.size(), 1});
+  const std::string whole = describe_parse(parsed_whole);
+  REQUIRE(whole.find("DoStmt") != std::string::npos);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    INFO(threads << " threads");
+    ParsedFile chunked = parse_file(source, ChunkSettings{16 * 1024, threads});
+    CHECK(chunked.trees.size() > parsed_whole.trees.size() + 10);  // parsed in chunks: a tree each
+    CHECK(chunked.problems.size() > 10);
+    CHECK(chunked.placeholders.size() > 10);
+    // Not CHECK(a == b): a difference in 2 MB of text would be printed whole.
+    std::string text = describe_parse(chunked);
+    auto [a, b] = std::mismatch(whole.begin(), whole.end(), text.begin(), text.end());
+    INFO("first difference at " << (a - whole.begin()) << ": " << std::string(a, std::min(a + 200, whole.end())) << " | "
+                                << std::string(b, std::min(b + 200, text.end())));
+    CHECK((a == whole.end() && b == text.end()));
+  }
+}
+
 // Bytes glibc's malloc has handed out and not yet had back.
 static long long heap_in_use() {
   struct mallinfo2 m = mallinfo2();
