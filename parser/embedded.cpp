@@ -122,17 +122,17 @@ std::optional<Body> body_of(const Statement& st) {
   if (is_do) b.language = "plpgsql";
   bool has_code = false;
   for (const Json& o : is_do ? ast::list(st.node, "args") : ast::list(st.node, "options")) {
-    const Json* d = ast::as(o, "DefElem");
+    auto d = ast::as<"DefElem">(o);
     const Json* arg = d ? ast::field(*d, "arg") : nullptr;
     if (!arg) continue;
     std::string_view name = ast::str(*d, "defname");
     if (name == "language") {
-      if (const Json* s = ast::as(*arg, "String")) b.language = lower(ast::str(*s, "sval"));
+      if (auto s = ast::as<"String">(*arg)) b.language = lower(ast::str(*s, "sval"));
     } else if (name == "as") {
-      const Json* s = ast::as(*arg, "String");
-      if (const Json* l = ast::as(*arg, "List")) {
+      auto s = ast::as<"String">(*arg);
+      if (auto l = ast::as<"List">(*arg)) {
         const Json& items = ast::list(*l, "items");
-        s = items.size() == 1 ? ast::as(items[0], "String") : nullptr;  // two items: a C function's file and symbol
+        s = items.size() == 1 ? ast::as<"String">(items[0]) : nullptr;  // two items: a C function's file and symbol
       }
       if (!s) continue;
       b.code = std::string(ast::str(*s, "sval"));
@@ -176,21 +176,21 @@ void collect_statements(const Json& node, std::vector<BodyStatement>& out, const
   }
   if (!node.is_object()) return;
   ForLoop here;
-  if (const Json* fors = ast::as(node, "PLpgSQL_stmt_fors")) {
+  if (auto fors = ast::as<"PLpgSQL_stmt_fors">(node)) {
     const Json* query = ast::field(*fors, "query");
-    const Json* e = query ? ast::as(*query, "PLpgSQL_expr") : nullptr;
+    auto e = query ? ast::as<"PLpgSQL_expr">(*query) : nullptr;
     const Json* var = ast::field(*fors, "var");
-    const Json* record = var ? ast::as(*var, "PLpgSQL_rec") : nullptr;
+    auto record = var ? ast::as<"PLpgSQL_rec">(*var) : nullptr;
     if (e && record) {
       here = ForLoop{ast::str(*e, "query"), ast::str(*record, "refname")};
       loop = &here;
     }
   }
-  const Json* execsql = ast::as(node, "PLpgSQL_stmt_execsql");
-  const Json* dynexecute = ast::as(node, "PLpgSQL_stmt_dynexecute");
+  auto execsql = ast::as<"PLpgSQL_stmt_execsql">(node);
+  auto dynexecute = ast::as<"PLpgSQL_stmt_dynexecute">(node);
   if (const Json* fields = execsql ? execsql : dynexecute) {
     const Json* expr = execsql ? ast::field(*fields, "sqlstmt") : ast::field(*fields, "query");
-    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr) {
+    if (auto e = expr ? ast::as<"PLpgSQL_expr">(*expr) : nullptr) {
       out.push_back({ast::num(*fields, "lineno"), ast::str(*e, "query"), dynexecute != nullptr});
       if (loop) out.back().loop = *loop;
     }
@@ -322,9 +322,9 @@ class EmbeddedParser {
   // ATOMIC and the last END, split at semicolons, give their spans.
   void add_atomic_body(std::size_t idx, const Text& own, long origin) {
     const Json* body = ast::field(out_.statements[idx].node, "sql_body");
-    const Json* outer = body ? ast::as(*body, "List") : nullptr;
+    auto outer = body ? ast::as<"List">(*body) : nullptr;
     if (!outer || ast::list(*outer, "items").size() != 1) return;
-    const Json* inner = ast::as(ast::list(*outer, "items")[0], "List");
+    auto inner = ast::as<"List">(ast::list(*outer, "items")[0]);
     if (!inner) return;
     std::vector<Span> spans;
     std::vector<Token> toks = lex(own.sql);
@@ -492,7 +492,7 @@ class EmbeddedParser {
       for (ast::FieldName key : {ast::FieldName("sqlstmt"), ast::FieldName("query"), ast::FieldName("dynquery"),
                                  ast::FieldName("expr")}) {
         const Json* expr = ast::field(fields, key);
-        const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
+        auto e = expr ? ast::as<"PLpgSQL_expr">(*expr) : nullptr;
         if (!e) continue;
         if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") statements.insert(e);
         if (kind == "PLpgSQL_stmt_assign") assignments.insert(e);

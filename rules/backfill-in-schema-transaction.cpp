@@ -45,7 +45,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
   };
   if (v.stmt.kind == "IndexStmt" && ast::flag(v.stmt.node, "unique")) {
     for (const Json& p : ast::list(v.stmt.node, "indexParams"))
-      if (const Json* el = ast::as(p, "IndexElem")) {
+      if (auto el = ast::as<"IndexElem">(p)) {
         if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
         else if (const Json* expr = ast::field(*el, "expr")) add_column_refs(*expr, out);  // lower(email)
       }
@@ -54,7 +54,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     if (!cmd) continue;
     const Json* def = ast::field(*cmd, "def");
-    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+    auto con = def ? ast::as<"Constraint">(*def) : nullptr;
     std::string_view type = con ? ast::str(*con, "contype") : "";
     if (ast::str(*cmd, "subtype") == "AT_AddConstraint" && (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY"))
       add_names(*con, "keys");
@@ -83,7 +83,7 @@ bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
     }
     if (s.kind != "UpdateStmt") return false;
     for (const Json& t : ast::list(s.node, "targetList"))
-      if (const Json* rt = ast::as(t, "ResTarget"); rt && columns.count(std::string(ast::str(*rt, "name")))) return true;
+      if (auto rt = ast::as<"ResTarget">(t); rt && columns.count(std::string(ast::str(*rt, "name")))) return true;
     return false;
   }
   return false;

@@ -51,7 +51,7 @@ void index_file(const StatementView& v, FileIndexes& f) {
     if (s.kind == "IndexStmt" && !ast::field(s.node, "whereClause")) {
       Columns cols;
       for (const Json& p : ast::list(s.node, "indexParams")) {
-        const Json* el = ast::as(p, "IndexElem");
+        auto el = ast::as<"IndexElem">(p);
         cols.push_back(el ? std::string(ast::str(*el, "name")) : "");
       }
       made.push_back(cols);
