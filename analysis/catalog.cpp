@@ -25,7 +25,7 @@ std::optional<ColumnType> column_type(const Json& tn) {
   std::string_view schema, name;
   std::size_t count = 0;
   for (const Json& item : ast::list(tn, "names"))
-    if (const Json* s = ast::as(item, "String")) {
+    if (auto s = ast::as<"String">(item)) {
       schema = name;
       name = ast::str(*s, "sval");
       ++count;
@@ -40,7 +40,7 @@ std::optional<ColumnType> column_type(const Json& tn) {
   else if (t.name == "bigint") t.name = "int8";
   else if (t.name == "smallint") t.name = "int2";
   for (const Json& m : ast::list(tn, "typmods")) {
-    const Json* c = ast::as(m, "A_Const");
+    auto c = ast::as<"A_Const">(m);
     const Json* iv = c ? ast::field(*c, "ival") : nullptr;
     if (!iv) return std::nullopt;  // a modifier we cannot read
     t.typmods.push_back(ast::num(*iv, "ival"));
@@ -119,15 +119,15 @@ std::optional<ColumnInfo> column_info(const Json& def, const ColumnDefFacts& fac
 // Columns a CHECK expression proves NOT NULL: `c IS NOT NULL`, and any
 // such term of a top-level AND (PostgreSQL's implication proof sees those).
 void collect_not_null_columns(const Json& expr, std::set<std::string>& out) {
-  if (const Json* nt = ast::as(expr, "NullTest")) {
+  if (auto nt = ast::as<"NullTest">(expr)) {
     if (ast::str(*nt, "nulltesttype") != "IS_NOT_NULL") return;
     const Json* arg = ast::field(*nt, "arg");
     if (!arg) return;
-    if (const Json* col = ast::as(*arg, "ColumnRef")) {
+    if (auto col = ast::as<"ColumnRef">(*arg)) {
       auto fields = ast::strings(ast::list(*col, "fields"));
       if (fields.size() == 1) out.insert(fields[0]);
     }
-  } else if (const Json* b = ast::as(expr, "BoolExpr")) {
+  } else if (auto b = ast::as<"BoolExpr">(expr)) {
     if (ast::str(*b, "boolop") != "AND_EXPR") return;
     for (const Json& arg : ast::list(*b, "args")) collect_not_null_columns(arg, out);
   }
@@ -201,7 +201,7 @@ void Catalog::note_key_source(const QualifiedName& referenced, const QualifiedNa
 void Catalog::add_column_constraints(const QualifiedName& table, const Json& def, const Context& ctx) {
   std::string column(ast::str(def, "colname"));
   for (const Json& c : ast::list(def, "constraints"))
-    if (const Json* con = ast::as(c, "Constraint")) add_constraint(table, *con, column, ctx);
+    if (auto con = ast::as<"Constraint">(c)) add_constraint(table, *con, column, ctx);
 }
 
 // PostgreSQL drops the constraints that use a dropped column.
@@ -241,7 +241,7 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
     t.owned_sequences.insert({name, seq});
   }
   for (const Json& c : ast::list(def, "constraints"))
-    if (const Json* con = ast::as(c, "Constraint")) add_constraint_index(table, *con, {name});
+    if (auto con = ast::as<"Constraint">(c)) add_constraint_index(table, *con, {name});
 }
 
 // PRIMARY KEY, UNIQUE and EXCLUDE constraints are backed by an index of the
@@ -338,7 +338,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     std::string column(c.name);
     const Json* def = c.def;
     const Json* col = c.column;
-    const Json* part = def ? ast::as(*def, "PartitionCmd") : nullptr;
+    auto part = def ? ast::as<"PartitionCmd">(*def) : nullptr;
     // Indexes, constraints and partitions are known even for a table whose columns are not.
     if (sub == "AT_AddConstraint" && c.constraint) {
       add_constraint_index(name, *c.constraint, {});
@@ -404,7 +404,7 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
   QualifiedName table = ctx.qualify_range_var(*ast::field(n, "relation"));
   IndexInfo idx{table, ast::flag(n, "unique"), ast::flag(n, "primary"), ast::field(n, "whereClause") != nullptr, {}};
   for (const Json& p : ast::list(n, "indexParams"))
-    if (const Json* e = ast::as(p, "IndexElem")) idx.columns.emplace_back(ast::str(*e, "name"));
+    if (auto e = ast::as<"IndexElem">(p)) idx.columns.emplace_back(ast::str(*e, "name"));
   if (std::string_view method = ast::str(n, "accessMethod"); !method.empty()) idx.method = method;
   std::string_view given = ast::str(n, "idxname");
   QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
@@ -430,7 +430,7 @@ class ViewReader {
   void select(const Json& s, const std::vector<const Scope*>& outer, std::set<std::string> ctes) {
     if (const Json* with = ast::field(s, "withClause"))
       for (const Json& cte : ast::list(*with, "ctes"))
-        if (const Json* c = ast::as(cte, "CommonTableExpr")) {
+        if (auto c = ast::as<"CommonTableExpr">(cte)) {
           ctes.insert(std::string(ast::str(*c, "ctename")));  // before its query: WITH RECURSIVE reads itself
           if (const Json* q = ast::field(*c, "ctequery")) query(*q, outer, ctes);
         }
@@ -446,7 +446,7 @@ class ViewReader {
     chain.insert(chain.end(), outer.begin(), outer.end());
     std::set<std::string> outputs;  // ORDER BY may name an output column
     for (const Json& t : ast::list(s, "targetList"))
-      if (const Json* rt = ast::as(t, "ResTarget")) outputs.insert(std::string(ast::str(*rt, "name")));
+      if (auto rt = ast::as<"ResTarget">(t)) outputs.insert(std::string(ast::str(*rt, "name")));
     for (const Json* q : deferred) expression(*q, chain, ctes, outputs);
     for (const auto& member : s.items())
       if (member.key() != "fromClause" && member.key() != "withClause") expression(member.value, chain, ctes, outputs);
@@ -454,7 +454,7 @@ class ViewReader {
 
  private:
   void query(const Json& wrapped, const std::vector<const Scope*>& outer, const std::set<std::string>& ctes) {
-    if (const Json* s = ast::as(wrapped, "SelectStmt")) select(*s, outer, ctes);
+    if (auto s = ast::as<"SelectStmt">(wrapped)) select(*s, outer, ctes);
     else view_.columns_known = false;  // a data-modifying CTE, say
   }
 
@@ -464,7 +464,7 @@ class ViewReader {
       const Json* a = ast::field(n, "alias");
       return a ? std::string(ast::str(*a, "aliasname")) : fallback;
     };
-    if (const Json* rv = ast::as(item, "RangeVar")) {
+    if (auto rv = ast::as<"RangeVar">(item)) {
       std::string rel(ast::str(*rv, "relname"));
       if (ast::str(*rv, "schemaname").empty() && ctes.count(rel)) {
         scope[alias_of(*rv, rel)] = {};
@@ -473,17 +473,17 @@ class ViewReader {
       QualifiedName q = ctx_.qualify_range_var(*rv);
       view_.tables.insert(q);
       scope[alias_of(*rv, rel)] = {q};
-    } else if (const Json* sub = ast::as(item, "RangeSubselect")) {
+    } else if (auto sub = ast::as<"RangeSubselect">(item)) {
       std::vector<const Scope*> visible = outer;
       if (ast::flag(*sub, "lateral")) visible.insert(visible.begin(), &scope);
       if (const Json* q = ast::field(*sub, "subquery")) query(*q, visible, ctes);
       scope[alias_of(*sub, "")] = {};
-    } else if (const Json* join = ast::as(item, "JoinExpr")) {
+    } else if (auto join = ast::as<"JoinExpr">(item)) {
       if (const Json* l = ast::field(*join, "larg")) add_from(*l, scope, outer, ctes, deferred);
       if (const Json* r = ast::field(*join, "rarg")) add_from(*r, scope, outer, ctes, deferred);
       if (const Json* q = ast::field(*join, "quals")) deferred.push_back(q);
       for (const std::string& c : ast::strings(ast::list(*join, "usingClause"))) using_column(scope, c);
-    } else if (const Json* fn = ast::as(item, "RangeFunction")) {
+    } else if (auto fn = ast::as<"RangeFunction">(item)) {
       if (const Json* f = ast::field(*fn, "functions")) deferred.push_back(f);
       scope[alias_of(*fn, "")] = {};
     } else {
@@ -504,13 +504,13 @@ class ViewReader {
       return;
     }
     if (!n.is_object()) return;
-    if (const Json* ref = ast::as(n, "ColumnRef")) return column_ref(*ref, chain, outputs);
-    if (const Json* link = ast::as(n, "SubLink")) {
+    if (auto ref = ast::as<"ColumnRef">(n)) return column_ref(*ref, chain, outputs);
+    if (auto link = ast::as<"SubLink">(n)) {
       if (const Json* q = ast::field(*link, "subselect")) query(*q, chain, ctes);
       if (const Json* t = ast::field(*link, "testexpr")) expression(*t, chain, ctes, outputs);
       return;
     }
-    if (const Json* s = ast::as(n, "SelectStmt")) return select(*s, chain, ctes);
+    if (auto s = ast::as<"SelectStmt">(n)) return select(*s, chain, ctes);
     for (const auto& member : n.items()) expression(member.value, chain, ctes, outputs);
   }
 
@@ -527,7 +527,7 @@ class ViewReader {
   void column_ref(const Json& ref, const std::vector<const Scope*>& chain, const std::set<std::string>& outputs) {
     const Json& fields = ast::list(ref, "fields");
     if (fields.size() == 0) return;
-    bool star = ast::as(fields[fields.size() - 1], "A_Star") != nullptr;
+    bool star = ast::as<"A_Star">(fields[fields.size() - 1]) != nullptr;
     std::vector<std::string> names = ast::strings(fields);
     if (fields.size() >= 2) {  // alias.column or alias.*
       const std::string& qualifier = names[fields.size() - 2];
@@ -581,7 +581,7 @@ class ViewReader {
 void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
   ViewInfo v;
   v.materialized = materialized;
-  if (const Json* s = ast::as(query, "SelectStmt")) ViewReader(*this, ctx, v).select(*s, {}, {});
+  if (auto s = ast::as<"SelectStmt">(query)) ViewReader(*this, ctx, v).select(*s, {}, {});
   else v.columns_known = false;
   views_.put(name, std::move(v));
 }
@@ -635,7 +635,7 @@ void Catalog::drop(const Json& n, const Context& ctx) {
   bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
   for (const Json& obj : ast::list(n, "objects")) {
     if (type == "OBJECT_SCHEMA") {
-      std::string schema(ast::as(obj, "String") ? ast::str(*ast::as(obj, "String"), "sval") : "");
+      std::string schema(ast::as<"String">(obj) ? ast::str(*ast::as<"String">(obj), "sval") : "");
       std::vector<QualifiedName> gone;
       auto collect = [&](const QualifiedName& q, const auto&) { if (q.schema == schema) gone.push_back(q); };
       tables_.for_each(collect);
@@ -644,10 +644,10 @@ void Catalog::drop(const Json& n, const Context& ctx) {
       for (const auto& q : gone) drop_table(q);
       continue;
     }
-    const Json* items = ast::as(obj, "List");
+    auto items = ast::as<"List">(obj);
     if (type == "OBJECT_TYPE") {
       // DROP TYPE takes TypeName nodes.
-      if (const Json* tn = ast::as(obj, "TypeName")) enums_.erase(ctx.qualify_names(ast::strings(ast::list(*tn, "names"))));
+      if (auto tn = ast::as<"TypeName">(obj)) enums_.erase(ctx.qualify_names(ast::strings(ast::list(*tn, "names"))));
       continue;
     }
     if (!items) continue;
@@ -700,7 +700,7 @@ void Catalog::rename(const Json& n, const Context& ctx) {
   std::string to(ast::str(n, "newname"));
   if (type == "OBJECT_TYPE") {
     const Json* obj = ast::field(n, "object");
-    const Json* items = obj ? ast::as(*obj, "List") : nullptr;
+    auto items = obj ? ast::as<"List">(*obj) : nullptr;
     if (!items) return;
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
     enums_.rename(name, {name.schema, to});
@@ -1005,9 +1005,9 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     // VOLATILE unless the definition says otherwise, as in PostgreSQL.
     Volatility v = Volatility::Volatile;
     for (const Json& o : ast::list(n, "options")) {
-      const Json* d = ast::as(o, "DefElem");
+      auto d = ast::as<"DefElem">(o);
       const Json* arg = d && ast::str(*d, "defname") == "volatility" ? ast::field(*d, "arg") : nullptr;
-      const Json* word = arg ? ast::as(*arg, "String") : nullptr;
+      auto word = arg ? ast::as<"String">(*arg) : nullptr;
       if (!word) continue;
       std::string_view w = ast::str(*word, "sval");
       v = w == "immutable" ? Volatility::Immutable : w == "stable" ? Volatility::Stable : Volatility::Volatile;
@@ -1070,9 +1070,9 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     // OWNED BY table.column ties the sequence's life to the column.
     QualifiedName name = ctx.qualify_range_var(*ast::field(n, "sequence"));
     for (const Json& o : ast::list(n, "options")) {
-      const Json* d = ast::as(o, "DefElem");
+      auto d = ast::as<"DefElem">(o);
       const Json* arg = d && ast::str(*d, "defname") == "owned_by" ? ast::field(*d, "arg") : nullptr;
-      const Json* owner_list = arg ? ast::as(*arg, "List") : nullptr;
+      auto owner_list = arg ? ast::as<"List">(*arg) : nullptr;
       if (!owner_list || !sequences_.find(name)) continue;
       auto owner = ast::strings(ast::list(*owner_list, "items"));
       if (owner.size() >= 2) {

@@ -26,9 +26,9 @@ bool is_temporary(const Json& range_var) {
 }  // namespace
 
 std::optional<std::string> const_text(const Json& wrapped) {
-  const Json* c = ast::as(wrapped, "A_Const");
+  auto c = ast::as<"A_Const">(wrapped);
   if (!c) {
-    if (const Json* cast = ast::as(wrapped, "TypeCast")) {
+    if (auto cast = ast::as<"TypeCast">(wrapped)) {
       if (const Json* arg = ast::field(*cast, "arg")) return const_text(*arg);
     }
     return std::nullopt;
@@ -290,9 +290,9 @@ void Context::apply_set(const Json& n) {
 // SELECT set_config('lock_timeout', '1s', is_local) anywhere in the target list.
 void Context::apply_set_config(const Json& n) {
   for (const Json& target : ast::list(n, "targetList")) {
-    const Json* rt = ast::as(target, "ResTarget");
+    auto rt = ast::as<"ResTarget">(target);
     const Json* val = rt ? ast::field(*rt, "val") : nullptr;
-    const Json* call = val ? ast::as(*val, "FuncCall") : nullptr;
+    auto call = val ? ast::as<"FuncCall">(*val) : nullptr;
     if (!call) continue;
     auto fname = ast::strings(ast::list(*call, "funcname"));
     if (fname.empty() || fname.back() != "set_config") continue;
@@ -350,7 +350,7 @@ void Context::apply_alter_table(const Json& n) {
 
 void Context::apply_drop(const Json& n) {
   for (const Json& obj : ast::list(n, "objects")) {
-    const Json* items = ast::as(obj, "List");
+    auto items = ast::as<"List">(obj);
     if (!items) continue;
     created_.erase(qualify_names(ast::strings(ast::list(*items, "items"))));
   }
@@ -469,7 +469,7 @@ bool is_bulk_dml(const Statement& stmt) {
   if (k == StmtKind::UpdateStmt || k == StmtKind::DeleteStmt || k == StmtKind::MergeStmt) return true;
   if (k != StmtKind::InsertStmt) return false;
   const Json* select = ast::field(stmt.node, "selectStmt");
-  const Json* s = select ? ast::as(*select, "SelectStmt") : nullptr;
+  auto s = select ? ast::as<"SelectStmt">(*select) : nullptr;
   return s && ast::list(*s, "valuesLists").size() == 0;
 }
 
@@ -510,8 +510,8 @@ std::string Context::rename_key(const Statement& stmt, bool new_name) const {
     else if (new_name) name.name = to;
   } else if (const Json* obj = ast::field(n, "object")) {
     std::vector<std::string> names;
-    if (const Json* l = ast::as(*obj, "List")) names = ast::strings(ast::list(*l, "items"));
-    else if (const Json* f = ast::as(*obj, "ObjectWithArgs")) names = ast::strings(ast::list(*f, "objname"));
+    if (auto l = ast::as<"List">(*obj)) names = ast::strings(ast::list(*l, "items"));
+    else if (auto f = ast::as<"ObjectWithArgs">(*obj)) names = ast::strings(ast::list(*f, "objname"));
     if (names.empty()) return "";
     name = qualify_names(names);
     if (new_name) name.name = to;

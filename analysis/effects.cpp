@@ -127,17 +127,17 @@ Tri combine(Tri a, Tri b) {
 
 bool has_option(const Json& options, std::string_view name) {
   for (const Json& o : options) {
-    const Json* d = ast::as(o, "DefElem");
+    auto d = ast::as<"DefElem">(o);
     if (d && ast::str(*d, "defname") == name) {
       // VACUUM (FULL false) is written with an explicit argument.
       const Json* arg = ast::field(*d, "arg");
       if (!arg) return true;
-      if (const Json* b = ast::as(*arg, "Boolean")) return ast::flag(*b, "boolval");
-      if (const Json* s = ast::as(*arg, "String")) {
+      if (auto b = ast::as<"Boolean">(*arg)) return ast::flag(*b, "boolval");
+      if (auto s = ast::as<"String">(*arg)) {
         std::string_view v = ast::str(*s, "sval");
         return v != "false" && v != "off" && v != "0";
       }
-      if (const Json* i = ast::as(*arg, "Integer")) return ast::num(*i, "ival") != 0;
+      if (auto i = ast::as<"Integer">(*arg)) return ast::num(*i, "ival") != 0;
       return true;
     }
   }
@@ -265,7 +265,7 @@ class Builder {
       lock(ctx_.qualify_range_var(*ast::field(n, "relation")), LockMode::AccessExclusive);
     } else if (k == StmtKind::CreateStatsStmt) {
       for (const Json& rel : ast::list(n, "relations"))
-        if (ast::as(rel, "RangeVar")) lock(ctx_.qualify_range_var(rel), LockMode::ShareUpdateExclusive);
+        if (ast::as<"RangeVar">(rel)) lock(ctx_.qualify_range_var(rel), LockMode::ShareUpdateExclusive);
     } else if (k == StmtKind::CreatePublicationStmt || k == StmtKind::AlterPublicationStmt) {
       publication(n);
     } else if (k == StmtKind::AlterObjectSchemaStmt) {
@@ -477,8 +477,8 @@ class Builder {
   // 'public.seq' or 'seq'::regclass: the sequence it names.
   std::optional<QualifiedName> sequence_literal(const Json& arg) const {
     const Json* expr = &arg;
-    if (const Json* cast = ast::as(arg, "TypeCast")) expr = ast::field(*cast, "arg");
-    const Json* c = expr ? ast::as(*expr, "A_Const") : nullptr;
+    if (auto cast = ast::as<"TypeCast">(arg)) expr = ast::field(*cast, "arg");
+    auto c = expr ? ast::as<"A_Const">(*expr) : nullptr;
     const Json* sval = c ? ast::field(*c, "sval") : nullptr;  // {"sval": {"sval": "..."}}
     std::string_view text = sval ? ast::str(*sval, "sval") : "";
     if (text.empty()) return std::nullopt;
@@ -502,10 +502,10 @@ class Builder {
   // OWNED BY table.column reads the table's definition.
   void sequence_owner(const Json& n) {
     for (const Json& o : ast::list(n, "options")) {
-      const Json* d = ast::as(o, "DefElem");
+      auto d = ast::as<"DefElem">(o);
       if (!d || ast::str(*d, "defname") != "owned_by") continue;
       const Json* arg = ast::field(*d, "arg");
-      const Json* items = arg ? ast::as(*arg, "List") : nullptr;
+      auto items = arg ? ast::as<"List">(*arg) : nullptr;
       auto names = items ? ast::strings(ast::list(*items, "items")) : std::vector<std::string>{};
       if (names.size() < 2) continue;  // OWNED BY NONE
       names.pop_back();
@@ -518,7 +518,7 @@ class Builder {
   // lock no table.
   void publication(const Json& n) {
     for (const Json& o : ast::list(n, "pubobjects")) {
-      const Json* spec = ast::as(o, "PublicationObjSpec");
+      auto spec = ast::as<"PublicationObjSpec">(o);
       const Json* table = spec ? ast::field(*spec, "pubtable") : nullptr;  // a typed field: not wrapped
       if (const Json* rel = table ? ast::field(*table, "relation") : nullptr)
         lock(ctx_.qualify_range_var(*rel), LockMode::ShareUpdateExclusive);
@@ -584,7 +584,7 @@ class Builder {
       a.reason = "a serial column fills every existing row from a sequence";
     }
     for (const Json& c : ast::list(def, "constraints")) {
-      const Json* con = ast::as(c, "Constraint");
+      auto con = ast::as<"Constraint">(c);
       if (!con) continue;
       std::string_view type = ast::str(*con, "contype");
       if (type == "CONSTR_IDENTITY") {
@@ -630,7 +630,7 @@ class Builder {
     std::string column(ast::str(cmd, "name"));
     const ColumnInfo* old = ctx_.catalog().column(table, column);
     const Json* def = ast::field(cmd, "def");
-    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    auto col = def ? ast::as<"ColumnDef">(*def) : nullptr;
     const Json* tn = col ? ast::field(*col, "typeName") : nullptr;
     auto to = tn ? column_type(*tn) : std::nullopt;
     if (!old || !to) {
@@ -708,7 +708,7 @@ class Builder {
       std::string column(command.name);
       std::string where = qualified_column(table, column);
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
-        if (const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr) {
+        if (auto col = def ? ast::as<"ColumnDef">(*def) : nullptr) {
           add_column(*col, a);
           if (column_def_facts(*col).needs_value()) {
             breaks(ConsequenceKind::RequiredColumnAdded, a.command, table, std::string(ast::str(*col, "colname")),
@@ -732,9 +732,9 @@ class Builder {
       } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
         breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
-        if (def && ast::as(*def, "Constraint")) {
-          constraint(*ast::as(*def, "Constraint"), a);
-          primary_key_not_null(table, *ast::as(*def, "Constraint"), n, a);
+        if (def && ast::as<"Constraint">(*def)) {
+          constraint(*ast::as<"Constraint">(*def), a);
+          primary_key_not_null(table, *ast::as<"Constraint">(*def), n, a);
         }
       } else if (sub == "AT_DropConstraint") {
         if (auto referenced = ctx_.foreign_key_target(table, std::string(ast::str(*cmd, "name"))))
@@ -784,14 +784,14 @@ class Builder {
                                              : "writes a new copy of the whole table";
       } else if (sub == "AT_AttachPartition") {
         a.mode = ctx_.pg_version() >= 12 ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
-        if (def && ast::as(*def, "PartitionCmd")) {
-          const Json& pc = *ast::as(*def, "PartitionCmd");
+        if (def && ast::as<"PartitionCmd">(*def)) {
+          const Json& pc = *ast::as<"PartitionCmd">(*def);
           if (const Json* part = ast::field(pc, "name")) lock(ctx_.qualify_range_var(*part), LockMode::AccessExclusive);
         }
         a.scan = Tri::Yes;
         a.reason = "reads the new partition to check its rows fit the bound";
       } else if (sub == "AT_DetachPartition") {
-        const Json* pc = def ? ast::as(*def, "PartitionCmd") : nullptr;
+        auto pc = def ? ast::as<"PartitionCmd">(*def) : nullptr;
         bool concurrent = pc && ast::flag(*pc, "concurrent");
         if (pc) {
           if (const Json* part = ast::field(*pc, "name"))
@@ -826,7 +826,7 @@ class Builder {
     if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
       // DROP TRIGGER t ON tbl: the table is every name but the last.
       for (const Json& obj : ast::list(n, "objects")) {
-        const Json* items = ast::as(obj, "List");
+        auto items = ast::as<"List">(obj);
         if (!items) continue;
         auto names = ast::strings(ast::list(*items, "items"));
         if (names.size() < 2) continue;
@@ -852,7 +852,7 @@ class Builder {
     }
     LockMode mode = concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
     for (const Json& obj : ast::list(n, "objects")) {
-      const Json* items = ast::as(obj, "List");
+      auto items = ast::as<"List">(obj);
       if (!items) continue;
       QualifiedName name = ctx_.qualify_names(ast::strings(ast::list(*items, "items")));
       lock(name, mode);
@@ -920,10 +920,10 @@ class Builder {
     bool cascade = ast::str(n, "behavior") == "DROP_CASCADE";
     for (const Json& obj : ast::list(n, "objects")) {
       std::string name;
-      if (const Json* s = ast::as(obj, "String")) name = ast::str(*s, "sval");
-      else if (const Json* l = ast::as(obj, "List")) name = ctx_.qualify_names(ast::strings(ast::list(*l, "items"))).str();
-      else if (const Json* t = ast::as(obj, "TypeName")) name = ctx_.qualify_names(ast::strings(ast::list(*t, "names"))).str();
-      else if (const Json* f = ast::as(obj, "ObjectWithArgs")) name = ctx_.qualify_names(ast::strings(ast::list(*f, "objname"))).str();
+      if (auto s = ast::as<"String">(obj)) name = ast::str(*s, "sval");
+      else if (auto l = ast::as<"List">(obj)) name = ctx_.qualify_names(ast::strings(ast::list(*l, "items"))).str();
+      else if (auto t = ast::as<"TypeName">(obj)) name = ctx_.qualify_names(ast::strings(ast::list(*t, "names"))).str();
+      else if (auto f = ast::as<"ObjectWithArgs">(obj)) name = ctx_.qualify_names(ast::strings(ast::list(*f, "objname"))).str();
       if (name.empty()) continue;
       QualifiedName q{"", name};
       if (type == "OBJECT_SCHEMA") {
@@ -936,7 +936,7 @@ class Builder {
         if (cascade) lose(ConsequenceKind::SchemaDeleted, -1, q, "", "deletes schema " + name + " and every table and row in it");
         breaks(ConsequenceKind::DroppedSchemaUsed, -1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
-        const Json* tn = ast::as(obj, "TypeName");
+        auto tn = ast::as<"TypeName">(obj);
         bool unused = tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
         if (cascade && !unused) lose(ConsequenceKind::TypeColumnsDeleted, -1, q, "", "deletes every column of type " + name + " and its data");
         breaks(ConsequenceKind::DroppedTypeUsed, -1, q, "", "code that uses type " + name + " fails");
@@ -955,7 +955,7 @@ class Builder {
     int events = kind == "InsertStmt" ? kInsert : kind == "UpdateStmt" ? kUpdate : kind == "DeleteStmt" ? kDelete
                                                                                   : kInsert | kUpdate | kDelete;
     const Json* conflict = ast::field(n, "onConflictClause");
-    const Json* on_conflict = conflict ? ast::as(*conflict, "OnConflictClause") : nullptr;  // typed: may be unwrapped
+    auto on_conflict = conflict ? ast::as<"OnConflictClause">(*conflict) : nullptr;  // typed: may be unwrapped
     if (conflict && ast::str(on_conflict ? *on_conflict : *conflict, "action") == "ONCONFLICT_UPDATE") events |= kUpdate;
     fire_triggers(table, events);
     if (kind == "InsertStmt" || kind == "UpdateStmt") written_row_checks(n, table, kind == "InsertStmt");
@@ -966,7 +966,7 @@ class Builder {
       lose(ConsequenceKind::AllRowsDeleted, -1, table, "", "deletes every row of " + table.str(), ast::location(*rel));
     if (kind == "UpdateStmt" && everything) {
       for (const Json& t : ast::list(n, "targetList")) {
-        const Json* rt = ast::as(t, "ResTarget");
+        auto rt = ast::as<"ResTarget">(t);
         std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
         if (!column.empty()) lose(ConsequenceKind::ColumnOverwritten, -1, table, column, "overwrites " + qualified_column(table, column) + " in every row");
       }
@@ -984,21 +984,21 @@ class Builder {
     // without a list (INSERT INTO t VALUES ...) the table's own, in order.
     std::vector<std::string> filled;
     for (const Json& t : targets)
-      if (const Json* rt = ast::as(t, "ResTarget")) filled.emplace_back(ast::str(*rt, "name"));
+      if (auto rt = ast::as<"ResTarget">(t)) filled.emplace_back(ast::str(*rt, "name"));
     bool all_columns = insert && targets.size() == 0;  // INSERT without a column list
     if (all_columns) filled = columns_in_order(table);
     if (insert) {
       const Json* select = ast::field(n, "selectStmt");
-      const Json* query = select ? ast::as(*select, "SelectStmt") : nullptr;
+      auto query = select ? ast::as<"SelectStmt">(*select) : nullptr;
       // How many columns each row fills: fewer items than columns leave the rest to their defaults.
       std::optional<std::size_t> width;
       if (!select) width = 0;  // DEFAULT VALUES
       for (const Json& row : ast::list(query ? *query : n, "valuesLists")) {
-        const Json* items = ast::as(row, "List");
+        auto items = ast::as<"List">(row);
         if (!items) continue;
         std::size_t i = 0;
         for (const Json& v : ast::list(*items, "items")) {
-          if (ast::as(v, "SetToDefault") && i < filled.size()) defaulted.insert(filled[i]);  // VALUES (DEFAULT, ...)
+          if (ast::as<"SetToDefault">(v) && i < filled.size()) defaulted.insert(filled[i]);  // VALUES (DEFAULT, ...)
           ++i;
         }
         width = std::max(width.value_or(0), i);
@@ -1068,9 +1068,9 @@ class Builder {
   void data_modifying_ctes(const Json& n) {
     const Json* with = ast::field(n, "withClause");
     if (!with) return;
-    const Json* clause = ast::as(*with, "WithClause");
+    auto clause = ast::as<"WithClause">(*with);
     for (const Json& c : ast::list(clause ? *clause : *with, "ctes")) {
-      const Json* cte = ast::as(c, "CommonTableExpr");
+      auto cte = ast::as<"CommonTableExpr">(c);
       const Json* query = cte ? ast::field(*cte, "ctequery") : nullptr;
       if (!query) continue;
       std::string kind(ast::kind(*query));
@@ -1093,7 +1093,7 @@ class Builder {
     for (const TableElement& elt : table_elements(n))
       for_each_constraint(elt, [&](std::string_view, const Json& con) { fk(con); });
     for (const TableElement& elt : table_elements(n))
-      if (const Json* like = ast::as(*elt.node, "TableLikeClause"))
+      if (auto like = ast::as<"TableLikeClause">(*elt.node))
         lock(ctx_.qualify_range_var(*ast::field(*like, "relation")), LockMode::AccessShare, LockRole::Read);
     // A partition changes its parent's bounds; an inheriting child only reads its parent's columns.
     bool partition = ast::field(n, "partbound") != nullptr;
@@ -1148,8 +1148,8 @@ class Builder {
       name = QualifiedName{"", std::string(ast::str(n, "subname"))};
     } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN" || type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
       const Json* obj = ast::field(n, "object");
-      const Json* list = obj ? ast::as(*obj, "List") : nullptr;
-      const Json* function = obj ? ast::as(*obj, "ObjectWithArgs") : nullptr;
+      auto list = obj ? ast::as<"List">(*obj) : nullptr;
+      auto function = obj ? ast::as<"ObjectWithArgs">(*obj) : nullptr;
       auto names = list ? ast::strings(ast::list(*list, "items"))
                         : function ? ast::strings(ast::list(*function, "objname")) : std::vector<std::string>{};
       if (!names.empty()) name = ctx_.qualify_names(names);
@@ -1183,7 +1183,7 @@ class Builder {
     bool is_vacuum = ast::flag(n, "is_vacuumcmd");
     bool full = is_vacuum && has_option(ast::list(n, "options"), "full");
     for (const Json& v : ast::list(n, "rels")) {
-      const Json* vr = ast::as(v, "VacuumRelation");
+      auto vr = ast::as<"VacuumRelation">(v);
       if (vr && ast::field(*vr, "relation"))
         lock(ctx_.qualify_range_var(*ast::field(*vr, "relation")),
              full ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive);
@@ -1232,7 +1232,7 @@ class Builder {
     std::string_view type = ast::str(n, "objtype");
     const Json* obj = ast::field(n, "object");
     if (!obj) return;
-    const Json* items = ast::as(*obj, "List");
+    auto items = ast::as<"List">(*obj);
     if (!items) return;
     auto names = ast::strings(ast::list(*items, "items"));
     bool on_table_object = type == "OBJECT_TABCONSTRAINT" || type == "OBJECT_TRIGGER" || type == "OBJECT_POLICY" ||

@@ -43,7 +43,7 @@ void walk(const Json& node, Volatility& worst, std::string* culprit, const Funct
     return;
   }
   if (!node.is_object()) return;
-  if (const Json* call = ast::as(node, "FuncCall")) {
+  if (auto call = ast::as<"FuncCall">(node)) {
     auto names = ast::strings(ast::list(*call, "funcname"));
     Volatility v = Volatility::Unknown;
     if (!names.empty() && (names.size() == 1 || names[names.size() - 2] == "pg_catalog")) {
@@ -61,13 +61,13 @@ void walk(const Json& node, Volatility& worst, std::string* culprit, const Funct
         *culprit = qualified + "()";
       }
     }
-  } else if (ast::as(node, "SubLink")) {
+  } else if (ast::as<"SubLink">(node)) {
     if (rank(Volatility::Unknown) > rank(worst)) {
       worst = Volatility::Unknown;
       if (culprit) *culprit = "a subquery";
     }
     return;
-  } else if (ast::as(node, "SQLValueFunction")) {
+  } else if (ast::as<"SQLValueFunction">(node)) {
     // CURRENT_TIMESTAMP, CURRENT_USER, ...: stable for the transaction.
     if (rank(Volatility::Stable) > rank(worst)) worst = Volatility::Stable;
   }

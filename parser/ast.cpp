@@ -6,7 +6,7 @@ std::vector<std::string> strings(const Json& items) {
   std::vector<std::string> out;
   if (!items.is_array()) return out;
   for (const Json& item : items) {
-    if (const Json* s = as(item, "String")) out.emplace_back(str(*s, "sval"));
+    if (auto s = as<"String">(item)) out.emplace_back(str(*s, "sval"));
   }
   return out;
 }

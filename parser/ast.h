@@ -24,6 +24,7 @@ namespace names {
 // time fails the build with its name in the message.
 void no_parse_node_has_a_field_of_this_name();
 void no_parse_node_has_this_name();
+void this_node_has_no_field_of_this_name();
 }  // namespace names
 
 // A field name of a parse node, checked at compile time: `ast::str(n, "relnam")`
@@ -53,21 +54,91 @@ class NodeName {
   std::string_view name_;
 };
 
+// A node name as a template argument: `ast::as<"ColumnDef">(element)`.
+template <std::size_t N>
+struct NodeKind {
+  char name[N]{};
+  consteval NodeKind(const char (&s)[N]) {
+    std::copy_n(s, N, name);
+    if (!std::binary_search(std::begin(names::kParseNodeNames), std::end(names::kParseNodeNames), view()))
+      names::no_parse_node_has_this_name();
+  }
+  constexpr std::string_view view() const { return {name, N - 1}; }
+};
+
+consteval bool node_has_field(std::string_view node, std::string_view field) {
+  const auto* list = std::lower_bound(std::begin(names::kNodeFieldLists), std::end(names::kNodeFieldLists), node,
+                                      [](const names::NodeFieldList& l, std::string_view n) { return l.node < n; });
+  return list != std::end(names::kNodeFieldLists) && list->node == node &&
+         std::binary_search(list->begin, list->end, field);
+}
+
+// The fields of a node known to be of kind K. The helpers below (field, str,
+// flag, num, list) take a field name of K only: `ast::str(*column, "relname")`
+// does not build when `column` came from `ast::as<"ColumnDef">`. It converts to
+// `const Json&` for code that reads any node.
+template <NodeKind K>
+class Fields {
+ public:
+  class Name {
+   public:
+    consteval Name(const char* name) : name_(name) {
+      if (!node_has_field(K.view(), name_)) names::this_node_has_no_field_of_this_name();
+    }
+    std::string_view view() const { return name_; }
+
+   private:
+    std::string_view name_;
+  };
+  explicit Fields(const Json& json) : json_(json) {}
+  operator const Json&() const { return json_; }
+  const Json& json() const { return json_; }
+
+ private:
+  const Json& json_;
+};
+
+// A node of kind K, or none: what `ast::as<"Kind">` returns. Use it like a
+// pointer; `*node` gives its Fields<K>.
+template <NodeKind K>
+class Node {
+ public:
+  Node() = default;
+  Node(std::nullptr_t) {}
+  explicit Node(const Json* fields) : fields_(fields) {}
+  operator const Json*() const { return fields_; }
+  Fields<K> operator*() const { return Fields<K>(*fields_); }
+  const Json* operator->() const { return fields_; }
+
+ private:
+  const Json* fields_ = nullptr;
+};
+
 inline const Json* field(const Json& node, FieldName key) { return node.get(key.view()); }
-
-inline std::string_view str(const Json& node, FieldName key) {
-  const Json* f = field(node, key);
-  return f ? f->as_string() : std::string_view();
+template <NodeKind K>
+const Json* field(const Fields<K>& node, typename Fields<K>::Name key) {
+  return node.json().get(key.view());
 }
 
-inline bool flag(const Json& node, FieldName key) {
-  const Json* f = field(node, key);
-  return f && f->as_bool();
-}
+// What a field holds, read as a string, a flag or a number (absent: "", false, fallback).
+inline std::string_view string_of(const Json* f) { return f ? f->as_string() : std::string_view(); }
+inline bool flag_of(const Json* f) { return f && f->as_bool(); }
+inline long num_of(const Json* f, long fallback) { return f && f->is_number_integer() ? f->as_int() : fallback; }
 
-inline long num(const Json& node, FieldName key, long fallback = 0) {
-  const Json* f = field(node, key);
-  return f && f->is_number_integer() ? f->as_int() : fallback;
+inline std::string_view str(const Json& node, FieldName key) { return string_of(field(node, key)); }
+inline bool flag(const Json& node, FieldName key) { return flag_of(field(node, key)); }
+inline long num(const Json& node, FieldName key, long fallback = 0) { return num_of(field(node, key), fallback); }
+template <NodeKind K>
+std::string_view str(const Fields<K>& node, typename Fields<K>::Name key) {
+  return string_of(field(node, key));
+}
+template <NodeKind K>
+bool flag(const Fields<K>& node, typename Fields<K>::Name key) {
+  return flag_of(field(node, key));
+}
+template <NodeKind K>
+long num(const Fields<K>& node, typename Fields<K>::Name key, long fallback = 0) {
+  return num_of(field(node, key), fallback);
 }
 
 // A wrapped node is {"Kind": {...}}; these read its kind and its fields.
@@ -76,16 +147,21 @@ inline std::string_view kind(const Json& wrapped) {
 }
 inline const Json& inner(const Json& wrapped) { return wrapped.members_begin()->value; }
 
-// The fields of `wrapped` when it is a node of the given kind, else nullptr.
-inline const Json* as(const Json& wrapped, NodeName k) {
-  return kind(wrapped) == k.view() ? &inner(wrapped) : nullptr;
+// The fields of `wrapped` when it is a node of kind K, else none.
+template <NodeKind K>
+Node<K> as(const Json& wrapped) {
+  return Node<K>(kind(wrapped) == K.view() ? &inner(wrapped) : nullptr);
 }
 
 // The elements of a list field (empty when absent).
-inline const Json& list(const Json& node, FieldName key) {
+inline const Json& list_of(const Json* f) {
   static const Json empty;  // null: an empty range
-  const Json* f = field(node, key);
   return f && f->is_array() ? *f : empty;
+}
+inline const Json& list(const Json& node, FieldName key) { return list_of(field(node, key)); }
+template <NodeKind K>
+const Json& list(const Fields<K>& node, typename Fields<K>::Name key) {
+  return list_of(field(node, key));
 }
 
 // [{"String":{"sval":"a"}}, ...] -> {"a", ...}
@@ -107,11 +183,11 @@ void walk(const Json& node, F&& f) {
 
 // NULL, or a cast of NULL (DEFAULT NULL::text).
 inline bool is_null_constant(const Json& expr) {
-  if (const Json* cast = as(expr, "TypeCast")) {
+  if (auto cast = as<"TypeCast">(expr)) {
     const Json* arg = field(*cast, "arg");
     return arg && is_null_constant(*arg);
   }
-  const Json* c = as(expr, "A_Const");
+  auto c = as<"A_Const">(expr);
   return c && flag(*c, "isnull");
 }
 

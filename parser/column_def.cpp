@@ -14,7 +14,7 @@ std::string_view serial_integer_type(std::string_view name) {
 bool is_serial_type(const Json& type_name) {
   const Json& names = ast::list(type_name, "names");
   if (names.size() != 1 || ast::flag(type_name, "pct_type")) return false;
-  const Json* name = ast::as(names[0], "String");
+  auto name = ast::as<"String">(names[0]);
   return name && !serial_integer_type(ast::str(*name, "sval")).empty();
 }
 
@@ -24,7 +24,7 @@ ColumnDefFacts column_def_facts(const Json& column_def) {
   facts.serial = type && is_serial_type(*type);
   if (const Json* expr = ast::field(column_def, "raw_default")) facts.has_default = !ast::is_null_constant(*expr);
   for (const Json& c : ast::list(column_def, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
+    auto con = ast::as<"Constraint">(c);
     std::string_view kind = con ? ast::str(*con, "contype") : "";
     if (kind == "CONSTR_NOTNULL" || kind == "CONSTR_PRIMARY") facts.not_null = true;
     if (kind == "CONSTR_IDENTITY") facts.identity = true;

@@ -133,17 +133,17 @@ std::optional<Body> body_of(const Statement& st) {
   if (is_do) b.language = "plpgsql";
   bool has_code = false;
   for (const Json& o : is_do ? ast::list(st.node, "args") : ast::list(st.node, "options")) {
-    const Json* d = ast::as(o, "DefElem");
+    auto d = ast::as<"DefElem">(o);
     const Json* arg = d ? ast::field(*d, "arg") : nullptr;
     if (!arg) continue;
     std::string_view name = ast::str(*d, "defname");
     if (name == "language") {
-      if (const Json* s = ast::as(*arg, "String")) b.language = lower(ast::str(*s, "sval"));
+      if (auto s = ast::as<"String">(*arg)) b.language = lower(ast::str(*s, "sval"));
     } else if (name == "as") {
-      const Json* s = ast::as(*arg, "String");
-      if (const Json* l = ast::as(*arg, "List")) {
+      auto s = ast::as<"String">(*arg);
+      if (auto l = ast::as<"List">(*arg)) {
         const Json& items = ast::list(*l, "items");
-        s = items.size() == 1 ? ast::as(items[0], "String") : nullptr;  // two items: a C function's file and symbol
+        s = items.size() == 1 ? ast::as<"String">(items[0]) : nullptr;  // two items: a C function's file and symbol
       }
       if (!s) continue;
       b.code = std::string(ast::str(*s, "sval"));
@@ -274,9 +274,9 @@ class EmbeddedParser {
   // ATOMIC and the last END, split at semicolons, give their spans.
   void add_atomic_body(std::size_t idx, const Text& own, long origin) {
     const Json* body = ast::field(out_.statements[idx].node, "sql_body");
-    const Json* outer = body ? ast::as(*body, "List") : nullptr;
+    auto outer = body ? ast::as<"List">(*body) : nullptr;
     if (!outer || ast::list(*outer, "items").size() != 1) return;
-    const Json* inner = ast::as(ast::list(*outer, "items")[0], "List");
+    auto inner = ast::as<"List">(ast::list(*outer, "items")[0]);
     if (!inner) return;
     std::vector<Span> spans;
     std::vector<Token> toks = lex(own.sql);

@@ -18,7 +18,7 @@ struct TableElement {
   const Json* constraint = nullptr;  // a Constraint's fields
 
   static TableElement of(const Json& node) {
-    return {&node, ast::as(node, "ColumnDef"), ast::as(node, "Constraint")};
+    return {&node, ast::as<"ColumnDef">(node), ast::as<"Constraint">(node)};
   }
 };
 
@@ -35,8 +35,8 @@ struct AlterTableCommand {
   static AlterTableCommand of(const Json& fields, int index) {
     AlterTableCommand c{index, &fields, ast::str(fields, "subtype"), ast::str(fields, "name"), ast::field(fields, "def")};
     if (c.def) {
-      c.column = ast::as(*c.def, "ColumnDef");
-      c.constraint = ast::as(*c.def, "Constraint");
+      c.column = ast::as<"ColumnDef">(*c.def);
+      c.constraint = ast::as<"Constraint">(*c.def);
     }
     return c;
   }
@@ -86,7 +86,7 @@ struct AnyElement : TableElement {
 };
 struct Command : AlterTableCommand {
   static bool read(const Json& node, int index, Command& out) {
-    const Json* fields = ast::as(node, "AlterTableCmd");
+    auto fields = ast::as<"AlterTableCmd">(node);
     if (fields) static_cast<AlterTableCommand&>(out) = AlterTableCommand::of(*fields, index);
     return fields != nullptr;
   }
@@ -96,7 +96,7 @@ struct Command : AlterTableCommand {
 struct Added : TableElement {
   static bool read(const Json& node, int, Added& out) {
     const Json* node_added = &node;
-    if (const Json* cmd = ast::as(node, "AlterTableCmd")) {
+    if (auto cmd = ast::as<"AlterTableCmd">(node)) {
       std::string_view sub = ast::str(*cmd, "subtype");
       node_added = sub == "AT_AddColumn" || sub == "AT_AddConstraint" ? ast::field(*cmd, "def") : nullptr;
     }
@@ -132,7 +132,7 @@ void for_each_constraint(const TableElement& element, Fn fn) {
   if (element.column) {
     std::string_view column = ast::str(*element.column, "colname");
     for (const Json& c : ast::list(*element.column, "constraints"))
-      if (const Json* con = ast::as(c, "Constraint")) fn(column, *con);
+      if (auto con = ast::as<"Constraint">(c)) fn(column, *con);
   } else if (element.constraint) {
     fn(std::string_view(), *element.constraint);
   }

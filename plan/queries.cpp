@@ -223,7 +223,7 @@ void alter_table_checks(const ParsedFile& file, const Statement& s, std::vector<
           if (auto type = column_type(*tn); type && !format_type_name(*type).empty())
             after->push_back(column_type_is(t, colname, format_type_name(*type)));
       for (const Json& c : ast::list(*col, "constraints"))
-        if (const Json* con = ast::as(c, "Constraint")) constraint_checks(file, s, t, *con, colname, nullptr, after);
+        if (auto con = ast::as<"Constraint">(c)) constraint_checks(file, s, t, *con, colname, nullptr, after);
     } else if (sub == "AT_AlterColumnType" && cmd.def && after) {
       const Json* col = cmd.column;
       if (const Json* tn = col ? ast::field(*col, "typeName") : nullptr)
@@ -250,7 +250,7 @@ void index_checks(const Statement& s, std::vector<Check>* before, std::vector<Ch
   std::vector<std::string> columns;
   bool plain = true;  // every key a column (no expression)
   for (const Json& p : ast::list(node, "indexParams")) {
-    const Json* e = ast::as(p, "IndexElem");
+    auto e = ast::as<"IndexElem">(p);
     if (!e || ast::str(*e, "name").empty()) plain = false;
     else columns.emplace_back(ast::str(*e, "name"));
   }
@@ -274,7 +274,7 @@ void drop_checks(const Statement& s, std::vector<Check>* after) {
                   type == "OBJECT_MATVIEW" || type == "OBJECT_SEQUENCE";
   if (!relation || !after) return;
   for (const Json& object : ast::list(s.node, "objects")) {
-    const Json* names = ast::as(object, "List");
+    auto names = ast::as<"List">(object);
     if (!names) continue;
     std::vector<std::string> parts = ast::strings(ast::list(*names, "items"));
     if (parts.empty() || parts.size() > 2) continue;

@@ -9,7 +9,7 @@ void check(const StatementView& v, Report& r) {
     if (a.rewrite == Tri::No) return;
     const QualifiedName& table = *v.effects.target;
     const Json* def = ast::field(cmd, "def");
-    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    auto col = def ? ast::as<"ColumnDef">(*def) : nullptr;
     std::string column = col ? std::string(ast::str(*col, "colname")) : "?";
     auto [b, e] = rules::alter_command_span(v, a.command);
     std::string verb = a.rewrite == Tri::Yes ? "rewrites" : "may rewrite";

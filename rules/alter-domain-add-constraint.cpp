@@ -23,7 +23,7 @@ void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "AlterDomainStmt") return;
   std::string_view sub = ast::str(n, "subtype");
   const Json* def = ast::field(n, "def");
-  const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+  auto con = def ? ast::as<"Constraint">(*def) : nullptr;
   bool add = sub == "C" && con && !ast::flag(*con, "skip_validation");
   if (!add && sub != "O") return;  // O: SET NOT NULL
   QualifiedName domain = v.ctx.qualify_names(ast::strings(ast::list(n, "typeName")));

@@ -7,7 +7,7 @@ namespace {
 void check(const StatementView& v, Report& r) {
   rules::for_each_command(v, "AT_AttachPartition", [&](const ActionEffect& a, const Json& cmd) {
     const Json* def = ast::field(cmd, "def");
-    const Json* pc = def ? ast::as(*def, "PartitionCmd") : nullptr;
+    auto pc = def ? ast::as<"PartitionCmd">(*def) : nullptr;
     if (!pc || !ast::field(*pc, "name")) return;
     QualifiedName partition = v.ctx.qualify_range_var(*ast::field(*pc, "name"));
     // An empty table made by this migration, or one with a validated CHECK

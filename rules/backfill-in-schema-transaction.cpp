@@ -37,7 +37,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
   };
   if (v.stmt.kind == "IndexStmt" && ast::flag(v.stmt.node, "unique")) {
     for (const Json& p : ast::list(v.stmt.node, "indexParams"))
-      if (const Json* el = ast::as(p, "IndexElem")) {
+      if (auto el = ast::as<"IndexElem">(p)) {
         if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
         else if (const Json* expr = ast::field(*el, "expr")) rules::add_column_refs(*expr, out);  // lower(email)
       }
@@ -46,7 +46,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     if (!cmd) continue;
     const Json* def = ast::field(*cmd, "def");
-    const Json* con = def ? ast::as(*def, "Constraint") : nullptr;
+    auto con = def ? ast::as<"Constraint">(*def) : nullptr;
     std::string_view type = con ? ast::str(*con, "contype") : "";
     if (ast::str(*cmd, "subtype") == "AT_AddConstraint" && (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY"))
       add_names(*con, "keys");

@@ -7,7 +7,7 @@ std::string_view builtin_type(const Json& type_name) {
   std::string_view names[2];
   std::size_t count = 0;
   for (const Json& item : ast::list(type_name, "names")) {
-    const Json* s = ast::as(item, "String");
+    auto s = ast::as<"String">(item);
     if (!s) continue;
     if (count == 2) return "";
     names[count++] = ast::str(*s, "sval");
@@ -50,7 +50,7 @@ bool has_typmods(const Json& type_name) { return ast::list(type_name, "typmods")
 std::string array_bounds(const Json& type_name) {
   std::string out;
   for (const Json& bound : ast::list(type_name, "arrayBounds")) {
-    const Json* integer = ast::as(bound, "Integer");
+    auto integer = ast::as<"Integer">(bound);
     long n = integer ? ast::num(*integer, "ival", -1) : -1;  // the grammar stores -1 for []
     out += n >= 0 ? "[" + std::to_string(n) + "]" : "[]";
   }
@@ -174,7 +174,7 @@ bool calls_nextval(const Json& expr) {
 
 bool declared_key(const ColumnTypeUse& u) {
   for (const Json& c : ast::list(u.column, "constraints")) {
-    const Json* con = ast::as(c, "Constraint");
+    auto con = ast::as<"Constraint">(c);
     if (!con) continue;
     std::string_view type = ast::str(*con, "contype");
     if (type == "CONSTR_PRIMARY" || type == "CONSTR_FOREIGN" || type == "CONSTR_IDENTITY") return true;

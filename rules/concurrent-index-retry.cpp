@@ -29,7 +29,7 @@ void index_drops(const ParsedFile& file, FileDrops& f) {
   for (const Statement& s : file.statements) {
     if (s.kind != "DropStmt" || ast::str(s.node, "removeType") != "OBJECT_INDEX" || !ast::flag(s.node, "missing_ok")) continue;
     for (const Json& o : ast::list(s.node, "objects"))
-      if (const Json* l = ast::as(o, "List")) {
+      if (auto l = ast::as<"List">(o)) {
         std::vector<std::string> names = ast::strings(ast::list(*l, "items"));
         if (!names.empty()) f.by_name[names.back()].emplace_back(s.begin, std::move(names));
       }

@@ -15,7 +15,7 @@ void check(const StatementView& v, Report& r) {
   const Json& cons = ast::list(n, "constraints");
   long first = -1;
   for (const Json& c : cons)
-    if (const Json* con = ast::as(c, "Constraint")) {
+    if (auto con = ast::as<"Constraint">(c)) {
       std::string_view type = ast::str(*con, "contype");  // DEFAULT and NULL are not constraints
       if ((type == "CONSTR_CHECK" || type == "CONSTR_NOTNULL") && (first < 0 || ast::location(*con) < first))
         first = ast::location(*con);

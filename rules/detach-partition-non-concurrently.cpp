@@ -18,7 +18,7 @@ void check(const StatementView& v, Report& r) {
   if (v.ctx.pg_version() < 14) return;  // no concurrent form before PostgreSQL 14
   rules::for_each_command(v, "AT_DetachPartition", [&](const ActionEffect& a, const Json& cmd) {
     const Json* def = ast::field(cmd, "def");
-    const Json* pc = def ? ast::as(*def, "PartitionCmd") : nullptr;
+    auto pc = def ? ast::as<"PartitionCmd">(*def) : nullptr;
     if (!pc || ast::flag(*pc, "concurrent")) return;
     std::string partition = ast::field(*pc, "name") ? rules::display(v.ctx.qualify_range_var(*ast::field(*pc, "name"))) : "?";
     auto [b, e] = rules::alter_command_span(v, a.command);

@@ -99,7 +99,7 @@ void summarise(const ParsedFile& up, const MigrationRole& role, Report& r) {
     if (s.deferred) continue;
     if (s.kind == "DropStmt") {
       for (const Json& obj : ast::list(s.node, "objects"))
-        if (const Json* items = ast::as(obj, "List"))
+        if (auto items = ast::as<"List">(obj))
           if (auto names = ast::strings(ast::list(*items, "items")); !names.empty()) out.insert(names.back());
     } else if (s.kind == "AlterTableStmt") {
       for (const AlterTableCommand& cmd : alter_table_commands(s.node))

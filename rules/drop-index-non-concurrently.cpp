@@ -21,7 +21,7 @@ void check(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
   if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_INDEX" || ast::flag(n, "concurrent")) return;
   for (const Json& obj : ast::list(n, "objects")) {
-    const Json* items = ast::as(obj, "List");
+    auto items = ast::as<"List">(obj);
     if (!items) continue;
     QualifiedName index = v.ctx.qualify_names(ast::strings(ast::list(*items, "items")));
     if (v.ctx.created_in_migration(index)) continue;

@@ -49,7 +49,7 @@ struct Checker {
   static std::vector<Target> res_targets(const Json& list) {
     std::vector<Target> out;
     for (const Json& e : list)
-      if (const Json* rt = ast::as(e, "ResTarget"))
+      if (auto rt = ast::as<"ResTarget">(e))
         out.push_back({std::string(ast::str(*rt, "name")), ast::list(*rt, "indirection").size() > 0, ast::location(*rt)});
     return out;
   }
@@ -62,15 +62,15 @@ struct Checker {
   // The column name a SELECT output gets when it has no alias (FigureColname),
   // for the expressions whose name is certain; "" when unsure.
   static std::string output_name(const Json& val) {
-    if (const Json* c = ast::as(val, "ColumnRef")) {
+    if (auto c = ast::as<"ColumnRef">(val)) {
       const Json& f = ast::list(*c, "fields");
-      return f.size() && ast::as(f[f.size() - 1], "String") ? std::string(ast::str(*ast::as(f[f.size() - 1], "String"), "sval")) : "";
+      return f.size() && ast::as<"String">(f[f.size() - 1]) ? std::string(ast::str(*ast::as<"String">(f[f.size() - 1]), "sval")) : "";
     }
-    if (const Json* f = ast::as(val, "FuncCall")) {
+    if (auto f = ast::as<"FuncCall">(val)) {
       auto names = ast::strings(ast::list(*f, "funcname"));
       return names.empty() ? "" : names.back();
     }
-    if (const Json* t = ast::as(val, "TypeCast")) {
+    if (auto t = ast::as<"TypeCast">(val)) {
       std::string inner = ast::field(*t, "arg") ? output_name(*ast::field(*t, "arg")) : "";
       if (inner.empty()) return "";  // an expression we do not name may win over the type
       if (inner != "?column?") return inner;
@@ -78,10 +78,10 @@ struct Checker {
       auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
       return names.empty() ? "" : names.back();
     }
-    if (ast::as(val, "CaseExpr")) return "case";
-    if (ast::as(val, "CoalesceExpr")) return "coalesce";
-    if (ast::as(val, "A_Const")) return "?column?";
-    if (const Json* a = ast::as(val, "A_Expr"); a && ast::str(*a, "kind") == "AEXPR_OP") return "?column?";
+    if (ast::as<"CaseExpr">(val)) return "case";
+    if (ast::as<"CoalesceExpr">(val)) return "coalesce";
+    if (ast::as<"A_Const">(val)) return "?column?";
+    if (auto a = ast::as<"A_Expr">(val); a && ast::str(*a, "kind") == "AEXPR_OP") return "?column?";
     return "";
   }
 
@@ -94,14 +94,14 @@ struct Checker {
     if (!sel) return out;
     const Json& list = ast::list(*sel, "targetList");
     for (std::size_t i = skip; i < list.size(); ++i) {
-      const Json* rt = ast::as(list[i], "ResTarget");
+      auto rt = ast::as<"ResTarget">(list[i]);
       if (!rt) continue;
       std::string name(ast::str(*rt, "name"));
       const Json* val = ast::field(*rt, "val");
       if (name.empty() && val) {
-        if (const Json* c = ast::as(*val, "ColumnRef"))
+        if (auto c = ast::as<"ColumnRef">(*val))
           for (const Json& f : ast::list(*c, "fields"))
-            if (ast::as(f, "A_Star")) return {};
+            if (ast::as<"A_Star">(f)) return {};
         name = output_name(*val);
       }
       if (!name.empty()) out.push_back({name, false, ast::location(*rt)});
@@ -119,7 +119,7 @@ struct Checker {
   void relation_columns(const Json& aliases, const Json* query, long location, const std::string& where) {
     auto all = names_list(aliases, location);
     if (query) {
-      auto rest = output_columns(ast::as(*query, "SelectStmt"), aliases.size());
+      auto rest = output_columns(ast::as<"SelectStmt">(*query), aliases.size());
       all.insert(all.end(), rest.begin(), rest.end());
     }
     check(all, where, "column specified more than once");
@@ -135,7 +135,7 @@ struct Checker {
       if (const Json* oc = ast::field(n, "onConflictClause")) assignments(ast::list(*oc, "targetList"), "ON CONFLICT DO UPDATE SET");
     } else if (k == "MergeStmt") {
       for (const Json& w : ast::list(n, "mergeWhenClauses")) {
-        const Json* c = ast::as(w, "MergeWhenClause");
+        auto c = ast::as<"MergeWhenClause">(w);
         if (!c) continue;
         if (ast::str(*c, "commandType") == "CMD_UPDATE") assignments(ast::list(*c, "targetList"), "MERGE ... UPDATE SET");
         else if (ast::str(*c, "commandType") == "CMD_INSERT") columns(ast::list(*c, "targetList"), "The MERGE ... INSERT column list");
@@ -151,7 +151,7 @@ struct Checker {
     } else if (k == "CreateTableAsStmt") {
       const Json* into = ast::field(n, "into");
       const Json* q = ast::field(n, "query");
-      if (into && q && ast::as(*q, "SelectStmt"))
+      if (into && q && ast::as<"SelectStmt">(*q))
         relation_columns(ast::list(*into, "colNames"), q, ast::location(*ast::field(*into, "rel")),
                          ast::str(n, "objtype") == "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
     } else if (k == "SelectStmt" && ast::field(n, "intoClause")) {

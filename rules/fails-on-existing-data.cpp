@@ -64,13 +64,13 @@ bool plain_unique(const IndexInfo* idx) {
 
 // A constant other than NULL, a cast of one, or a CASE whose every branch and ELSE is one.
 bool never_null(const Json& expr) {
-  if (const Json* cast = ast::as(expr, "TypeCast")) return ast::field(*cast, "arg") && never_null(*ast::field(*cast, "arg"));
-  if (const Json* c = ast::as(expr, "A_Const")) return !ast::flag(*c, "isnull");
-  const Json* case_expr = ast::as(expr, "CaseExpr");
+  if (auto cast = ast::as<"TypeCast">(expr)) return ast::field(*cast, "arg") && never_null(*ast::field(*cast, "arg"));
+  if (auto c = ast::as<"A_Const">(expr)) return !ast::flag(*c, "isnull");
+  auto case_expr = ast::as<"CaseExpr">(expr);
   const Json* otherwise = case_expr ? ast::field(*case_expr, "defresult") : nullptr;
   if (!otherwise || !never_null(*otherwise)) return false;
   for (const Json& w : ast::list(*case_expr, "args")) {
-    const Json* when = ast::as(w, "CaseWhen");
+    auto when = ast::as<"CaseWhen">(w);
     const Json* result = when ? ast::field(*when, "result") : nullptr;
     if (!result || !never_null(*result)) return false;
   }
@@ -83,7 +83,7 @@ void remember(const StatementView& v, Proofs& p) {
   const Json& n = v.stmt.node;
   if (v.stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_INDEX") {
     for (const Json& obj : ast::list(n, "objects"))
-      if (const Json* items = ast::as(obj, "List")) {
+      if (auto items = ast::as<"List">(obj)) {
         const IndexInfo* idx = v.ctx.catalog().index(v.ctx.qualify_names(ast::strings(ast::list(*items, "items"))));
         if (plain_unique(idx)) p.unique_dropped.emplace_back(idx->table, idx->columns);
       }
@@ -107,7 +107,7 @@ void remember(const StatementView& v, Proofs& p) {
   } else if (v.stmt.kind == "UpdateStmt" && v.effects.target && !ast::field(n, "whereClause") &&
              v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
     for (const Json& t : ast::list(n, "targetList")) {
-      const Json* rt = ast::as(t, "ResTarget");
+      auto rt = ast::as<"ResTarget">(t);
       const Json* val = rt ? ast::field(*rt, "val") : nullptr;
       if (val && never_null(*val)) p.filled.emplace(*v.effects.target, std::string(ast::str(*rt, "name")));
     }
@@ -215,14 +215,14 @@ std::optional<Failure> command_failure(const StatementView& v, const ActionEffec
   std::string_view sub = ast::str(cmd, "subtype");
   std::string column(ast::str(cmd, "name"));
   const Json* def = ast::field(cmd, "def");
-  if (sub == "AT_AddConstraint" && def && ast::as(*def, "Constraint"))
-    return constraint_failure(v, t, *ast::as(*def, "Constraint"), proofs);
+  if (sub == "AT_AddConstraint" && def && ast::as<"Constraint">(*def))
+    return constraint_failure(v, t, *ast::as<"Constraint">(*def), proofs);
   if (sub == "AT_SetNotNull" && a.scan != Tri::No && !proofs.filled.count({*v.effects.target, column}))
     return Failure{"SET NOT NULL fails if `" + t + "." + column + "` holds NULLs",
                    "SELECT count(*) FROM " + t + " WHERE " + column + " IS NULL;"};
   if (sub == "AT_AlterColumnType") {
     const ColumnInfo* old = v.ctx.catalog().column(*v.effects.target, column);
-    const Json* col = def ? ast::as(*def, "ColumnDef") : nullptr;
+    auto col = def ? ast::as<"ColumnDef">(*def) : nullptr;
     const Json* tn = col ? ast::field(*col, "typeName") : nullptr;
     auto to = tn ? column_type(*tn) : std::nullopt;
     if (!old || !to) return std::nullopt;
@@ -251,7 +251,7 @@ void check_index(const StatementView& v, Report& r) {
   if (v.effects.scan == Tri::No) return;  // ON ONLY a partitioned parent: an invalid index, nothing read
   std::vector<std::string> cols;
   for (const Json& p : ast::list(n, "indexParams")) {
-    const Json* el = ast::as(p, "IndexElem");
+    auto el = ast::as<"IndexElem">(p);
     cols.push_back(el && !ast::str(*el, "name").empty() ? std::string(ast::str(*el, "name")) : "(expression)");
   }
   Failure f = duplicates("CREATE UNIQUE INDEX", rules::display(*v.effects.target), cols, false);

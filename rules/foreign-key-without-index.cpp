@@ -59,7 +59,7 @@ void summarise(const ParsedFile& file, const MigrationRole&, Report& r) {
     if (s.tag == StmtKind::IndexStmt && !ast::field(s.node, "whereClause")) {
       Columns cols;
       for (const Json& p : ast::list(s.node, "indexParams")) {
-        const Json* el = ast::as(p, "IndexElem");
+        auto el = ast::as<"IndexElem">(p);
         cols.push_back(el ? std::string(ast::str(*el, "name")) : "");
       }
       made.push_back(cols);

@@ -32,7 +32,7 @@ Span head_span(const StatementView& v, long location) {
 const Json* alter_command(const Statement& s, int index) {
   const Json& cmds = ast::list(s.node, "cmds");
   if (index < 0 || static_cast<std::size_t>(index) >= cmds.size()) return nullptr;
-  return ast::as(cmds[index], "AlterTableCmd");
+  return ast::as<"AlterTableCmd">(cmds[index]);
 }
 
 Span alter_command_span(const StatementView& v, int index) {
@@ -242,11 +242,11 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
     bool cascade = ast::str(s.node, "behavior") == "DROP_CASCADE";
     for (const Json& obj : ast::list(s.node, "objects")) {
       if (type == "OBJECT_SCHEMA") {
-        const Json* schema = ast::as(obj, "String");
+        auto schema = ast::as<"String">(obj);
         if (cascade && schema && ast::str(*schema, "sval") == rel.schema) return true;
         continue;
       }
-      const Json* items = ast::as(obj, "List");
+      auto items = ast::as<"List">(obj);
       if (!items) continue;
       QualifiedName name = v.ctx.qualify_names(ast::strings(ast::list(*items, "items")));
       bool drops_relation = type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
@@ -354,7 +354,7 @@ StatementIndex index_statements(const ParsedFile& file) {
         StatementIndex::Update& update = out.updates[i];
         update.table = written_relation(*rel);
         for (const Json& t : ast::list(s.node, "targetList")) {
-          const Json* rt = ast::as(t, "ResTarget");
+          auto rt = ast::as<"ResTarget">(t);
           if (!rt) continue;
           auto& [name, reads] = update.assigned.emplace_back(std::string(ast::str(*rt, "name")), std::set<std::string>{});
           if (const Json* val = ast::field(*rt, "val")) add_column_refs(*val, reads);
@@ -373,9 +373,9 @@ StatementIndex index_statements(const ParsedFile& file) {
     } else if (s.kind == "DropStmt") {
       bool schema = ast::str(s.node, "removeType") == "OBJECT_SCHEMA";
       for (const Json& obj : ast::list(s.node, "objects")) {
-        if (const Json* name = ast::as(obj, "String"); name && schema) {
+        if (auto name = ast::as<"String">(obj); name && schema) {
           out.schema_drops[std::string(ast::str(*name, "sval"))].push_back(i);
-        } else if (const Json* items = ast::as(obj, "List")) {
+        } else if (auto items = ast::as<"List">(obj)) {
           auto names = ast::strings(ast::list(*items, "items"));
           if (!names.empty()) out.by_relation_name[names.back()].push_back(i);
         }

@@ -92,7 +92,7 @@ template <class Fn>
 void for_each_added_constraint(const StatementView& v, Fn fn) {
   for_each_command(v, "AT_AddConstraint", [&](const ActionEffect& a, const Json& cmd) {
     const Json* def = ast::field(cmd, "def");
-    if (const Json* con = def ? ast::as(*def, "Constraint") : nullptr) fn(a, *con);
+    if (auto con = def ? ast::as<"Constraint">(*def) : nullptr) fn(a, *con);
   });
 }
 

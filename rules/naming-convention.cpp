@@ -64,7 +64,7 @@ struct Checker {
     std::string n(ast::str(col, "colname"));
     name("column", "column", n, name_span(v, n, offset(ast::location(col))));
     for (const Json& c : ast::list(col, "constraints"))
-      if (const Json* con = ast::as(c, "Constraint")) constraint(*con);
+      if (auto con = ast::as<"Constraint">(c)) constraint(*con);
   }
 
   // The columns and constraints a CREATE TABLE or an ALTER TABLE adds.

@@ -13,7 +13,7 @@ const Json* find_new_value(const Json& node, const std::map<std::string, Qualifi
     return nullptr;
   }
   if (!node.is_object()) return nullptr;
-  if (const Json* c = ast::as(node, "A_Const")) {
+  if (auto c = ast::as<"A_Const">(node)) {
     const Json* sval = ast::field(*c, "sval");
     return sval && added.count(std::string(ast::str(*sval, "sval"))) ? c : nullptr;
   }

@@ -36,7 +36,7 @@ void check(const StatementView& v, Report& r) {
   IndexInfo added{*v.effects.target, ast::flag(n, "unique"), false, ast::field(n, "whereClause") != nullptr, {}};
   if (std::string_view m = ast::str(n, "accessMethod"); !m.empty()) added.method = m;
   for (const Json& p : ast::list(n, "indexParams"))
-    if (const Json* e = ast::as(p, "IndexElem")) added.columns.emplace_back(ast::str(*e, "name"));
+    if (auto e = ast::as<"IndexElem">(p)) added.columns.emplace_back(ast::str(*e, "name"));
   if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;
   std::string t = rules::display(*v.effects.target);
   // Not a structured binding: clang 14 cannot capture one in the lambda below.

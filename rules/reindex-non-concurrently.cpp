@@ -54,7 +54,7 @@ void check(const StatementView& v, Report& r) {
   if (v.effects.forbidden_in_transaction == "REINDEX CONCURRENTLY") return;  // the effects read the option's value
   bool option_given = false;  // (CONCURRENTLY false): no keyword to add
   for (const Json& o : ast::list(n, "params")) {
-    const Json* d = ast::as(o, "DefElem");
+    auto d = ast::as<"DefElem">(o);
     option_given |= d && ast::str(*d, "defname") == "concurrently";
   }
   bool whole_schema = kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE";

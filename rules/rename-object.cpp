@@ -110,8 +110,8 @@ std::optional<Renamed> named_rename(const StatementView& v, std::string_view typ
   const Json* obj = ast::field(n, "object");
   if (!obj) return std::nullopt;
   std::vector<std::string> names;
-  if (const Json* l = ast::as(*obj, "List")) names = ast::strings(ast::list(*l, "items"));
-  else if (const Json* f = ast::as(*obj, "ObjectWithArgs")) names = ast::strings(ast::list(*f, "objname"));
+  if (auto l = ast::as<"List">(*obj)) names = ast::strings(ast::list(*l, "items"));
+  else if (auto f = ast::as<"ObjectWithArgs">(*obj)) names = ast::strings(ast::list(*f, "objname"));
   if (names.empty()) return std::nullopt;
   QualifiedName q = v.ctx.qualify_names(names);
   if (v.ctx.created_in_migration(q)) return std::nullopt;

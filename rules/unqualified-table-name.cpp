@@ -39,7 +39,7 @@ void check(const StatementView& v, Report& r) {
     range_var(v, r, ast::field(n, "relation"), "ALTER TABLE names");
   else if (k == "DropStmt" && ast::str(n, "removeType") == "OBJECT_TABLE")
     for (const Json& o : ast::list(n, "objects")) {
-      const Json* l = ast::as(o, "List");
+      auto l = ast::as<"List">(o);
       auto names = l ? ast::strings(ast::list(*l, "items")) : std::vector<std::string>{};
       if (names.size() == 1) report(v, r, names[0], -1, "DROP TABLE names");
     }

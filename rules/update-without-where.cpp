@@ -11,14 +11,14 @@ namespace {
 
 // The column a ColumnRef names (its last field), or "" for anything else.
 std::string column_named(const Json& expr) {
-  const Json* ref = ast::as(expr, "ColumnRef");
+  auto ref = ast::as<"ColumnRef">(expr);
   auto names = ref ? ast::strings(ast::list(*ref, "fields")) : std::vector<std::string>{};
   return names.empty() ? "" : names.back();
 }
 
 // The constant `column = 'x'` (or `'x' = column`) compares the column to.
 std::optional<std::string> compared_constant(const Json& test, const std::string& column) {
-  const Json* op = ast::as(test, "A_Expr");
+  auto op = ast::as<"A_Expr">(test);
   if (!op || ast::str(*op, "kind") != "AEXPR_OP" || ast::strings(ast::list(*op, "name")) != std::vector<std::string>{"="})
     return std::nullopt;
   const Json* l = ast::field(*op, "lexpr");
@@ -33,14 +33,14 @@ std::optional<std::string> compared_constant(const Json& test, const std::string
 // CASE c WHEN 'a' THEN ...): each listed value becomes a different constant
 // and every other value stays, so the old values can be mapped back.
 bool renames_values(const Json& value, const std::string& column) {
-  const Json* c = ast::as(value, "CaseExpr");
+  auto c = ast::as<"CaseExpr">(value);
   const Json* otherwise = c ? ast::field(*c, "defresult") : nullptr;
   if (!otherwise || column_named(*otherwise) != column) return false;
   const Json* subject = ast::field(*c, "arg");
   if (subject && column_named(*subject) != column) return false;
   std::set<std::string> from, to;
   for (const Json& w : ast::list(*c, "args")) {
-    const Json* when = ast::as(w, "CaseWhen");
+    auto when = ast::as<"CaseWhen">(w);
     const Json* test = when ? ast::field(*when, "expr") : nullptr;
     const Json* result = when ? ast::field(*when, "result") : nullptr;
     if (!test || !result) return false;
@@ -56,14 +56,14 @@ bool renames_values(const Json& value, const std::string& column) {
 // derived data that the new ones replace; nothing that cannot be recounted
 // is lost.
 bool recounts(const Json& value) {
-  const Json* link = ast::as(value, "SubLink");
+  auto link = ast::as<"SubLink">(value);
   const Json* sub = link && ast::str(*link, "subLinkType") == "EXPR_SUBLINK" ? ast::field(*link, "subselect") : nullptr;
-  const Json* select = sub ? ast::as(*sub, "SelectStmt") : nullptr;
+  auto select = sub ? ast::as<"SelectStmt">(*sub) : nullptr;
   if (!select) return false;
   const Json& targets = ast::list(*select, "targetList");
   if (targets.size() != 1 || ast::list(*select, "fromClause").size() == 0) return false;
-  const Json* rt = ast::as(targets[0], "ResTarget");
-  const Json* call = rt && ast::field(*rt, "val") ? ast::as(*ast::field(*rt, "val"), "FuncCall") : nullptr;
+  auto rt = ast::as<"ResTarget">(targets[0]);
+  auto call = rt && ast::field(*rt, "val") ? ast::as<"FuncCall">(*ast::field(*rt, "val")) : nullptr;
   auto name = call ? ast::strings(ast::list(*call, "funcname")) : std::vector<std::string>{};
   return !name.empty() && (name.back() == "count" || name.back() == "sum");
 }
@@ -79,7 +79,7 @@ struct Assignment {
 std::vector<Assignment> assignments(const Json& update) {
   std::vector<Assignment> out;
   for (const Json& t : ast::list(update, "targetList")) {
-    const Json* rt = ast::as(t, "ResTarget");
+    auto rt = ast::as<"ResTarget">(t);
     std::string name = rt ? std::string(ast::str(*rt, "name")) : "";
     if (name.empty()) continue;
     std::set<std::string> sources;

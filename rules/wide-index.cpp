@@ -14,7 +14,7 @@ void check(const StatementView& v, Report& r) {
   if (!method.empty() && method != "btree") return;  // GIN/GiST/BRIN combine columns differently
   // Explicit ASC/DESC or NULLS FIRST/LAST: built to serve an ORDER BY, which uses every column.
   for (const Json& k : keys) {
-    const Json* el = ast::as(k, "IndexElem");
+    auto el = ast::as<"IndexElem">(k);
     if (el && ((!ast::str(*el, "ordering").empty() && ast::str(*el, "ordering") != "SORTBY_DEFAULT") ||
                (!ast::str(*el, "nulls_ordering").empty() && ast::str(*el, "nulls_ordering") != "SORTBY_NULLS_DEFAULT")))
       return;

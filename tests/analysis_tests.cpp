@@ -593,7 +593,7 @@ TEST_CASE("column definition facts: serial, identity, NOT NULL, default, defined
   auto facts = [](const std::string& column) {
     auto f = parse_file(std::make_shared<const SourceFile>("t.sql", "CREATE TABLE t (" + column + ");"));
     REQUIRE(f.statements.size() == 1);
-    const Json* def = ast::as(ast::list(f.statements[0].node, "tableElts")[0], "ColumnDef");
+    auto def = ast::as<"ColumnDef">(ast::list(f.statements[0].node, "tableElts")[0]);
     REQUIRE(def);
     return column_def_facts(*def);
   };

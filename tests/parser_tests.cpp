@@ -630,7 +630,7 @@ TEST_CASE("tree release: a run's tree is freed once its statements are released;
       CHECK(ast::flag(drop.node, "missing_ok"));
       const Json& objects = ast::list(drop.node, "objects");
       REQUIRE(objects.size() == 1);
-      const Json* names = ast::as(objects[0], "List");
+      auto names = ast::as<"List">(objects[0]);
       REQUIRE(names);
       CHECK(ast::strings(ast::list(*names, "items")) == std::vector<std::string>{"i0"});
     } else {

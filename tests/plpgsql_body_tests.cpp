@@ -38,21 +38,21 @@ void json_statements(const Json& node, PlpgsqlBody& out, int loop) {
     return;
   }
   if (!node.is_object()) return;
-  if (const Json* fors = ast::as(node, "PLpgSQL_stmt_fors")) {
+  if (auto fors = ast::as<"PLpgSQL_stmt_fors">(node)) {
     const Json* query = ast::field(*fors, "query");
-    const Json* e = query ? ast::as(*query, "PLpgSQL_expr") : nullptr;
+    auto e = query ? ast::as<"PLpgSQL_expr">(*query) : nullptr;
     const Json* var = ast::field(*fors, "var");
-    const Json* record = var ? ast::as(*var, "PLpgSQL_rec") : nullptr;
+    auto record = var ? ast::as<"PLpgSQL_rec">(*var) : nullptr;
     if (e && record) {
       out.loops.push_back({std::string(ast::str(*e, "query")), std::string(ast::str(*record, "refname"))});
       loop = static_cast<int>(out.loops.size()) - 1;
     }
   }
-  const Json* execsql = ast::as(node, "PLpgSQL_stmt_execsql");
-  const Json* dynexecute = ast::as(node, "PLpgSQL_stmt_dynexecute");
+  auto execsql = ast::as<"PLpgSQL_stmt_execsql">(node);
+  auto dynexecute = ast::as<"PLpgSQL_stmt_dynexecute">(node);
   if (const Json* fields = execsql ? execsql : dynexecute) {
     const Json* expr = execsql ? ast::field(*fields, "sqlstmt") : ast::field(*fields, "query");
-    if (const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr)
+    if (auto e = expr ? ast::as<"PLpgSQL_expr">(*expr) : nullptr)
       out.statements.push_back({ast::num(*fields, "lineno"), std::string(ast::str(*e, "query")), dynexecute != nullptr, loop});
   }
   for (const auto& member : node.items()) json_statements(member.value, out, loop);
@@ -65,7 +65,7 @@ void json_expressions(const Json& root, PlpgsqlBody& out) {
     for (ast::FieldName key : {ast::FieldName("sqlstmt"), ast::FieldName("query"), ast::FieldName("dynquery"),
                                ast::FieldName("expr")}) {
       const Json* expr = ast::field(fields, key);
-      const Json* e = expr ? ast::as(*expr, "PLpgSQL_expr") : nullptr;
+      auto e = expr ? ast::as<"PLpgSQL_expr">(*expr) : nullptr;
       if (!e) continue;
       if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") statements.insert(e);
       if (kind == "PLpgSQL_stmt_assign") assignments.insert(e);
@@ -162,11 +162,11 @@ bool has_plpgsql_body(const Statement& st) {
   std::string language = is_do ? "plpgsql" : "";
   bool has_code = false;
   for (const Json& o : is_do ? ast::list(st.node, "args") : ast::list(st.node, "options")) {
-    const Json* d = ast::as(o, "DefElem");
+    auto d = ast::as<"DefElem">(o);
     const Json* arg = d ? ast::field(*d, "arg") : nullptr;
     if (!arg) continue;
     if (ast::str(*d, "defname") == "as") has_code = true;
-    const Json* s = ast::as(*arg, "String");
+    auto s = ast::as<"String">(*arg);
     if (ast::str(*d, "defname") == "language" && s) language = ast::str(*s, "sval");
   }
   std::transform(language.begin(), language.end(), language.begin(), [](unsigned char c) { return std::tolower(c); });
