@@ -8,8 +8,7 @@ namespace migrasafe {
 
 std::string_view column_name_of(const Json& element) {
 #if defined(MISSPELT_FIELD)
-  auto column = ast::as<"ColumnDef">(element);
-  return column ? ast::str(*column, "colnmae") : std::string_view();
+  return ast::str(element, "colnmae");  // read from any node: checked against every node's fields
 #elif defined(MISSPELT_NODE)
   auto column = ast::as<"ColumDef">(element);
   return column ? ast::str(*column, "colname") : std::string_view();
