@@ -153,6 +153,15 @@ Node<K> as(const Json& wrapped) {
   return Node<K>(kind(wrapped) == K.view() ? &inner(wrapped) : nullptr);
 }
 
+// A statement's own node as a node of kind K, so that its fields are checked
+// against K's; an empty node (every field absent) when the statement is of
+// another kind.
+template <NodeKind K>
+Fields<K> fields_of(const Statement& statement) {
+  static const Json empty;
+  return Fields<K>(statement.kind == K.view() ? statement.node : empty);
+}
+
 // The elements of a list field (empty when absent).
 inline const Json& list_of(const Json* f) {
   static const Json empty;  // null: an empty range

@@ -19,7 +19,7 @@ bool created_in_file(const StatementView& v, const QualifiedName& domain) {
 }
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"AlterDomainStmt">(v.stmt);
   if (v.stmt.kind != "AlterDomainStmt") return;
   std::string_view sub = ast::str(n, "subtype");
   const Json* def = ast::field(n, "def");

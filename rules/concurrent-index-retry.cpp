@@ -70,7 +70,7 @@ std::optional<std::string> written_name(const StatementView& v) {
 }
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"IndexStmt">(v.stmt);
   if (v.stmt.kind != "IndexStmt" || !ast::flag(n, "concurrent") || v.ctx.in_transaction() || v.stmt.embedded()) return;
   std::string name(ast::str(n, "idxname"));
   const Json* rel = ast::field(n, "relation");

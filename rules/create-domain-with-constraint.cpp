@@ -10,7 +10,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"CreateDomainStmt">(v.stmt);
   if (v.stmt.kind != "CreateDomainStmt") return;
   const Json& cons = ast::list(n, "constraints");
   long first = -1;

@@ -8,7 +8,7 @@ namespace {
 // DROP INDEX CONCURRENTLY takes one index, no CASCADE, runs outside a
 // transaction block and function bodies, and refuses a partitioned index.
 std::optional<Fix> fix(const StatementView& v, const std::optional<QualifiedName>& table) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"DropStmt">(v.stmt);
   if (ast::list(n, "objects").size() != 1 || ast::str(n, "behavior") == "DROP_CASCADE") return std::nullopt;
   const TableInfo* info = table ? v.ctx.catalog().table(*table) : nullptr;
   if (!fixes::outside_transaction(v) || (info && info->partitioned)) return std::nullopt;
@@ -18,7 +18,7 @@ std::optional<Fix> fix(const StatementView& v, const std::optional<QualifiedName
 }
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"DropStmt">(v.stmt);
   if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_INDEX" || ast::flag(n, "concurrent")) return;
   for (const Json& obj : ast::list(n, "objects")) {
     auto items = ast::as<"List">(obj);

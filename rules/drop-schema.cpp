@@ -21,7 +21,7 @@ const char* kHelp =
 // create are lost for certain. A schema the migration created holds nothing
 // else; any other schema may hold tables created outside the migrations.
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"DropStmt">(v.stmt);
   if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_SCHEMA") return;
   auto deleted = v.effects.of_kind(ConsequenceKind::SchemaDeleted);  // with CASCADE, what is in it goes too
   for (const Consequence* dropped : v.effects.of_kind(ConsequenceKind::DroppedSchemaUsed)) {

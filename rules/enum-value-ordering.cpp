@@ -8,7 +8,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"AlterEnumStmt">(v.stmt);
   if (v.stmt.kind != "AlterEnumStmt" || !ast::field(n, "newVal") || ast::field(n, "oldVal") || ast::field(n, "newValNeighbor"))
     return;  // RENAME VALUE has an oldVal
   QualifiedName type = v.ctx.qualify_names(ast::strings(ast::list(n, "typeName")));

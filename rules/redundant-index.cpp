@@ -29,7 +29,7 @@ std::string list(const Columns& cols) {
 }
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"IndexStmt">(v.stmt);
   if (v.stmt.kind != "IndexStmt" || !v.effects.target) return;
   const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
   if (!table) return;

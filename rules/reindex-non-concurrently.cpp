@@ -48,7 +48,7 @@ std::string help(const StatementView& v, std::string_view kind) {
 
 void check(const StatementView& v, Report& r) {
   if (v.stmt.kind != "ReindexStmt") return;
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"ReindexStmt">(v.stmt);
   std::string_view kind = ast::str(n, "kind");
   if (kind == "REINDEX_OBJECT_SYSTEM") return;  // system catalogs cannot be reindexed concurrently
   if (v.effects.forbidden_in_transaction == "REINDEX CONCURRENTLY") return;  // the effects read the option's value

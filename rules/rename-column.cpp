@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"RenameStmt">(v.stmt);
   auto renamed = v.effects.of_kind(ConsequenceKind::ColumnRenamed);
   if (renamed.empty()) return;
   const QualifiedName& table = renamed.front()->object;

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  const Json& n = v.stmt.node;
+  const auto n = ast::fields_of<"IndexStmt">(v.stmt);
   // A unique index needs every column it enforces; INCLUDE columns are not keys.
   if (v.stmt.kind != "IndexStmt" || ast::flag(n, "unique") || !v.effects.target) return;
   const Json& keys = ast::list(n, "indexParams");

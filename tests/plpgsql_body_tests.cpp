@@ -339,11 +339,9 @@ TEST_CASE("PL/pgSQL bodies: every body of the fixtures reads as libpg_query's JS
 // Every DO block and function of the corpus (../shared/corpus, or $MIGRASAFE_CORPUS), both ways.
 // Hidden from the unit run: the ctest `raw-parse-corpus` runs it with the SQL comparison.
 TEST_CASE("PL/pgSQL bodies: the whole corpus reads as libpg_query's JSON", "[.raw-parse-corpus]") {
-  const char* env = std::getenv("MIGRASAFE_CORPUS");
-  fs::path corpus = env && *env ? fs::path(env) : fs::path(testing::source_dir()) / ".." / "shared" / "corpus";
+  fs::path corpus = testing::corpus_dir();
   if (!fs::is_directory(corpus)) {
-    const char* allow = std::getenv("MIGRASAFE_ALLOW_NO_CORPUS");
-    if (allow && std::string(allow) == "1") {
+    if (testing::missing_corpus_allowed()) {
       WARN("corpus not found at " << corpus << "; skipped (MIGRASAFE_ALLOW_NO_CORPUS=1)");
       return;
     }

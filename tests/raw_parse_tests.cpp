@@ -346,11 +346,9 @@ TEST_CASE("raw parse: every SQL file of the repository reads as libpg_query's JS
 // The real-migration corpus (${MIGRASAFE_CORPUS:-<repo>/../shared/corpus}), both ways, every tree
 // compared completely. Hidden from the unit run: the ctest `raw-parse-corpus` runs it on its own.
 TEST_CASE("raw parse: the whole corpus reads as libpg_query's JSON", "[.raw-parse-corpus]") {
-  const char* env = std::getenv("MIGRASAFE_CORPUS");
-  fs::path corpus = env && *env ? fs::path(env) : fs::path(testing::source_dir()) / ".." / "shared" / "corpus";
+  fs::path corpus = testing::corpus_dir();
   if (!fs::is_directory(corpus)) {
-    const char* allow = std::getenv("MIGRASAFE_ALLOW_NO_CORPUS");
-    if (allow && std::string(allow) == "1") {
+    if (testing::missing_corpus_allowed()) {
       WARN("corpus not found at " << corpus << "; skipped (MIGRASAFE_ALLOW_NO_CORPUS=1)");
       return;
     }

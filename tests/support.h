@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,18 @@
 namespace testing {
 
 inline std::string source_dir() { return MIGRASAFE_SOURCE_DIR; }
+
+// The real-migration corpus: $MIGRASAFE_CORPUS, else ../shared/corpus beside the repository.
+inline std::filesystem::path corpus_dir() {
+  const char* env = std::getenv("MIGRASAFE_CORPUS");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path(source_dir()) / ".." / "shared" / "corpus";
+}
+
+// Whether a corpus test may skip when the corpus is missing (MIGRASAFE_ALLOW_NO_CORPUS=1) instead of failing.
+inline bool missing_corpus_allowed() {
+  const char* allow = std::getenv("MIGRASAFE_ALLOW_NO_CORPUS");
+  return allow && std::string(allow) == "1";
+}
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
