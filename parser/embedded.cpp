@@ -265,8 +265,8 @@ class EmbeddedParser {
       unseen(idx, "has a body nested too deep to analyse");
       return;
     }
-    add_body_statements(idx, parsed.body, code, whole, depth);
-    if (!is_do) add_body_expressions(idx, parsed.body);
+    add_body_statements(idx, parsed.body, parsed.sql_parses, code, whole, depth);
+    if (!is_do) add_body_expressions(idx, parsed.body, parsed.sql_parses);
   }
 
   // A BEGIN ATOMIC body (PostgreSQL 14) is parsed with the function: its
@@ -311,8 +311,10 @@ class EmbeddedParser {
   }
 
   // Places each statement the PL/pgSQL parser found at its text in the body
-  // (searched from the start of its line), then parses it as SQL.
-  void add_body_statements(std::size_t idx, const PlpgsqlBody& body, const Text& code, Span whole, int depth) {
+  // (searched from the start of its line), then parses it as SQL (or takes
+  // the compiler's parse of it from `compiled`).
+  void add_body_statements(std::size_t idx, const PlpgsqlBody& body, RecordedParses& compiled, const Text& code,
+                           Span whole, int depth) {
     std::vector<std::size_t> lines = line_starts(code.sql);
     std::size_t search_from = 0;
     for (const PlpgsqlStatement& b : body.statements) {
@@ -325,8 +327,8 @@ class EmbeddedParser {
         Span here = placed ? Span{at, at + static_cast<std::uint32_t>(b.query.size())} : whole;
         std::optional<Json> loop_rows;
         const PlpgsqlForLoop* loop = b.loop >= 0 ? &body.loops[static_cast<std::size_t>(b.loop)] : nullptr;
-        if (loop && reads_record(b.query, loop->record)) loop_rows = parse_loop_query(loop->query);
-        add_sql(idx, Text{b.query, placed, at}, whole, here, depth, false, false, loop_rows);
+        if (loop && reads_record(b.query, loop->record)) loop_rows = parse_loop_query(loop->query, compiled);
+        add_sql(idx, Text{b.query, placed, at}, whole, here, depth, false, false, loop_rows, &compiled);
         continue;
       }
       auto lit = execute_literal(b.query);
@@ -345,10 +347,10 @@ class EmbeddedParser {
 
   // A FOR loop's query as a SELECT statement node (kept with the file's
   // trees), or nothing when it is not one query that parses.
-  std::optional<Json> parse_loop_query(std::string_view query) {
+  std::optional<Json> parse_loop_query(const std::string& query, RecordedParses& compiled) {
     ParsedSql parsed;
     try {
-      parsed = parse_sql(std::string(query));
+      parsed = compiled.parse(query);
     } catch (const JsonTooDeep&) {
       return std::nullopt;
     }
@@ -360,12 +362,14 @@ class EmbeddedParser {
   // Parses `piece` and adds its statements under statement `parent`.
   // `whole`: the parent's span (for statements that cannot be placed);
   // `problem_at`: where a parse error is reported when it cannot be placed;
-  // `loop_rows`: the FOR loop query whose rows the piece runs once for each.
+  // `loop_rows`: the FOR loop query whose rows the piece runs once for each;
+  // `compiled`: parses made already, the piece's among them perhaps.
   void add_sql(std::size_t parent, const Text& piece, Span whole, Span problem_at, int depth, bool via_execute,
-               bool placeholders = false, const std::optional<Json>& loop_rows = std::nullopt) {
+               bool placeholders = false, const std::optional<Json>& loop_rows = std::nullopt,
+               RecordedParses* compiled = nullptr) {
     ParsedSql parsed;
     try {
-      parsed = parse_sql(piece.sql);
+      parsed = compiled ? compiled->parse(piece.sql) : parse_sql(piece.sql);
     } catch (const JsonTooDeep&) {
       too_deep(problem_at, via_execute ? "this EXECUTE string" : "this statement of the body");
       unseen(parent, "has a statement nested too deep to analyse");
@@ -437,28 +441,43 @@ class EmbeddedParser {
   // The PL/pgSQL expressions of function `idx`'s body that are not SQL
   // statements of their own (conditions, assignments, PERFORM, FOR ... IN
   // and RETURN QUERY queries), each parsed as a SELECT; a query built at run
-  // time leaves the body unseen.
-  void add_body_expressions(std::size_t idx, const PlpgsqlBody& body) {
+  // time leaves the body unseen. Those that are queries already (PERFORM's,
+  // FOR ... IN's) were parsed by the compiler as they are: `compiled` has them.
+  void add_body_expressions(std::size_t idx, const PlpgsqlBody& body, RecordedParses& compiled) {
     if (body.runs_dynamic_query) unseen(idx, "runs a query built at run time");
-    std::vector<std::string> selects;
-    selects.reserve(body.expressions.size());
-    for (const PlpgsqlExpression& e : body.expressions) selects.push_back(as_select(e));
-    if (selects.empty() || parse_together(idx, selects)) return;
-    for (const std::string& select : selects) {
-      ParsedSql parsed;
-      try {
-        parsed = parse_sql(select);
-      } catch (const JsonTooDeep&) {
-        unseen(idx, "has an expression nested too deep to analyse");
-        continue;
+    std::vector<std::optional<Json>> trees(body.expressions.size());
+    std::vector<std::string> selects;  // those still to parse, and where each goes in `trees`
+    std::vector<std::size_t> slots;
+    for (std::size_t k = 0; k < body.expressions.size(); ++k) {
+      std::string select = as_select(body.expressions[k]);
+      std::optional<ParsedSql> parsed = compiled.take(select);
+      if (parsed && parsed->statements.size() == 1) {
+        out_.trees.push_back(parsed->tree);
+        trees[k] = parsed->statements[0].node;
+      } else {
+        selects.push_back(std::move(select));
+        slots.push_back(k);
       }
-      if (parsed.error || parsed.statements.size() != 1) {
-        unseen(idx, "has an expression migrasafe cannot read");
-        continue;
-      }
-      out_.trees.push_back(parsed.tree);
-      out_.statements[idx].body_expressions.push_back(parsed.statements[0].node);
     }
+    if (!selects.empty() && !parse_together(selects, slots, trees)) {
+      for (std::size_t k = 0; k < selects.size(); ++k) {
+        ParsedSql parsed;
+        try {
+          parsed = parse_sql(selects[k]);
+        } catch (const JsonTooDeep&) {
+          unseen(idx, "has an expression nested too deep to analyse");
+          continue;
+        }
+        if (parsed.error || parsed.statements.size() != 1) {
+          unseen(idx, "has an expression migrasafe cannot read");
+          continue;
+        }
+        out_.trees.push_back(parsed.tree);
+        trees[slots[k]] = parsed.statements[0].node;
+      }
+    }
+    for (const std::optional<Json>& tree : trees)
+      if (tree) out_.statements[idx].body_expressions.push_back(*tree);
   }
 
   // An expression as a query: an assignment's value, and SELECT before
@@ -477,10 +496,12 @@ class EmbeddedParser {
   }
 
   // Parses a body's expressions in one go (one parser context and one tree
-  // for the body instead of one per expression), and adds their trees when
-  // each gives exactly one statement; otherwise adds nothing and returns
-  // false, and each is parsed alone to tell which one fails.
-  bool parse_together(std::size_t idx, const std::vector<std::string>& selects) {
+  // for the body instead of one per expression), and puts the tree of
+  // selects[k] in trees[slots[k]] when each gives exactly one statement;
+  // otherwise puts nothing and returns false, and each is parsed alone to
+  // tell which one fails.
+  bool parse_together(const std::vector<std::string>& selects, const std::vector<std::size_t>& slots,
+                      std::vector<std::optional<Json>>& trees) {
     std::string text;
     std::vector<std::size_t> ends;  // where the `;` after each one is
     for (const std::string& select : selects) {
@@ -503,7 +524,7 @@ class EmbeddedParser {
         return false;
     }
     out_.trees.push_back(parsed.tree);
-    for (const SqlStatement& st : parsed.statements) out_.statements[idx].body_expressions.push_back(st.node);
+    for (std::size_t k = 0; k < selects.size(); ++k) trees[slots[k]] = parsed.statements[k].node;
     return true;
   }
 

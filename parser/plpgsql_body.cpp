@@ -259,6 +259,7 @@ ParsedPlpgsql parse_plpgsql(const std::string& sql) {
   Capture capture;
   capture.body = &out.body;
   active_capture = &capture;
+  ParseRecording recording(sql.c_str());
   PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(sql.c_str());
   active_capture = nullptr;
   struct Free {
@@ -273,6 +274,7 @@ ParsedPlpgsql parse_plpgsql(const std::string& sql) {
   // libpg_query wrote its JSON for some function itself: plpgsqlToJSON was not wrapped at link time.
   if (!capture.reached && r.plpgsql_funcs && std::strcmp(r.plpgsql_funcs, "[]") != 0)
     throw std::logic_error("PL/pgSQL bodies were not read: link libpg_query statically with -Wl,--wrap=plpgsqlToJSON");
+  out.sql_parses = RecordedParses(recording.take());
   return out;
 }
 

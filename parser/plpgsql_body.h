@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "parser/raw_parse.h"
+
 namespace migrasafe {
 
 // `FOR record IN query LOOP ... END LOOP`: its body runs once per row of the query.
@@ -50,6 +52,9 @@ struct PlpgsqlError {
 struct ParsedPlpgsql {
   std::optional<PlpgsqlError> error;
   PlpgsqlBody body;
+  // The compiler's parses of the body's SQL statements and queries, so that
+  // they are not parsed a second time.
+  RecordedParses sql_parses;
 };
 
 // Compiles the PL/pgSQL functions and DO blocks of `sql` as

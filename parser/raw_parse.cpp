@@ -16,6 +16,7 @@ extern "C" {
 #include <pg_query/pg_query_internal.h>
 
 #include "nodes/parsenodes.h"
+#include <parser/parser.h>
 }
 
 namespace migrasafe {
@@ -292,6 +293,22 @@ struct PgMemoryContext {
   PgMemoryContext& operator=(const PgMemoryContext&) = delete;
 };
 
+// Our tree of a parse's statements.
+ParsedSql tree_of(const List* stmts) {
+  ParsedSql out;
+  out.tree = std::make_shared<JsonDocument>();
+  RawTreeBuilder builder(*out.tree);
+  for (int i = 0; stmts && i < stmts->length; ++i) {
+    const auto* rs = static_cast<const RawStmt*>(stmts->elements[i].ptr_value);
+    if (!rs || !rs->stmt) continue;
+    out.statements.push_back(
+        {node_name(nodeTag(rs->stmt)), builder.statement(rs->stmt), rs->stmt_location, rs->stmt_len});
+  }
+  return out;
+}
+
+thread_local ParseRecording* active_recording = nullptr;
+
 }  // namespace
 
 ParsedSql parse_sql(const std::string& sql) {
@@ -304,16 +321,46 @@ ParsedSql parse_sql(const std::string& sql) {
     pg_query_free_error(raw.error);
     return out;
   }
-  out.tree = std::make_shared<JsonDocument>();
-  RawTreeBuilder builder(*out.tree);
-  const List* stmts = raw.tree;
-  for (int i = 0; stmts && i < stmts->length; ++i) {
-    const auto* rs = static_cast<const RawStmt*>(stmts->elements[i].ptr_value);
-    if (!rs || !rs->stmt) continue;
-    out.statements.push_back(
-        {node_name(nodeTag(rs->stmt)), builder.statement(rs->stmt), rs->stmt_location, rs->stmt_len});
+  return tree_of(raw.tree);
+}
+
+ParseRecording::ParseRecording(const char* skip) : skip_(skip), outer_(active_recording) { active_recording = this; }
+ParseRecording::~ParseRecording() { active_recording = outer_; }
+
+void ParseRecording::record(const char* sql, const void* raw_statements) noexcept {
+  if (sql == skip_) return;
+  try {
+    parses_.emplace_back(sql, tree_of(static_cast<const List*>(raw_statements)));
+  } catch (...) {
+    // Too deep, or out of memory: not recorded, so parse_sql parses it again and meets the same.
   }
-  return out;
+}
+
+std::optional<ParsedSql> RecordedParses::take(const std::string& sql) {
+  for (std::size_t k = 0; k < parses_.size(); ++k) {
+    auto& [text, parsed] = parses_[(next_ + k) % parses_.size()];
+    if (!parsed.tree || text != sql) continue;
+    next_ = (next_ + k + 1) % parses_.size();
+    return std::move(parsed);  // its tree is null now: taken
+  }
+  return std::nullopt;
+}
+
+ParsedSql RecordedParses::parse(const std::string& sql) {
+  std::optional<ParsedSql> recorded = take(sql);
+  return recorded ? std::move(*recorded) : parse_sql(sql);
 }
 
 }  // namespace migrasafe
+
+// Every parse libpg_query makes passes through here (the build links with
+// --wrap=raw_parser), the PL/pgSQL compiler's included. A parse that fails
+// does not return (libpg_query's error handling jumps past this frame, which
+// holds nothing to destroy).
+extern "C" List* __real_raw_parser(const char* str, RawParseMode mode);
+extern "C" List* __wrap_raw_parser(const char* str, RawParseMode mode) {
+  List* tree = __real_raw_parser(str, mode);
+  // Only whole statements (expressions are parsed in other modes, into trees parse_sql does not make).
+  if (migrasafe::active_recording && mode == RAW_PARSE_DEFAULT) migrasafe::active_recording->record(str, tree);
+  return tree;
+}
