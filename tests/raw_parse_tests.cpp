@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "parser/parse.h"
+#include "parser/plpgsql_body.h"
 #include "parser/raw_parse.h"
 #include "support.h"
 
@@ -295,6 +296,54 @@ TEST_CASE("raw parse: syntax errors have the same message and position as before
   CHECK(compare_paths(parens, counts) == "");
   REQUIRE(parse_sql(parens).error);
   CHECK(parse_sql(parens).error->message.starts_with("memory exhausted"));
+}
+
+TEST_CASE("raw parse: the PL/pgSQL compiler's parses of a body's statements and queries are kept, each the tree parse_sql gives", "[raw-parse]") {
+  const std::string function = R"(CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  IF now() > '2020-01-01' THEN
+    INSERT INTO t VALUES (1, 'a;b');
+  END IF;
+  PERFORM g(2);
+  FOR r IN SELECT id FROM u LOOP
+    UPDATE t SET x = r.id;
+  END LOOP;
+  UPDATE t SET x = 2;
+  UPDATE t SET x = 2;
+  EXECUTE 'DROP TABLE v';
+END $$)";
+  ParsedPlpgsql parsed = parse_plpgsql(function);
+  REQUIRE_FALSE(parsed.error);
+  Counts counts;
+  // Each statement and query as parse_sql gives it; the UPDATE written twice is there twice.
+  for (const char* sql : {"INSERT INTO t VALUES (1, 'a;b')", "SELECT id FROM u", "UPDATE t SET x = r.id", "UPDATE t SET x = 2",
+                          "UPDATE t SET x = 2"}) {
+    INFO(sql);
+    std::optional<ParsedSql> recorded = parsed.sql_parses.take(sql);
+    REQUIRE(recorded);
+    ParsedSql fresh = parse_sql(sql);
+    REQUIRE(recorded->statements.size() == 1);
+    CHECK(recorded->statements[0].kind == fresh.statements[0].kind);
+    CHECK(recorded->statements[0].location == fresh.statements[0].location);
+    CHECK(recorded->statements[0].length == fresh.statements[0].length);
+    CHECK(difference(recorded->statements[0].node, fresh.statements[0].node, counts) == "");
+  }
+  // Taken once each; the function itself, the condition (an expression, not a
+  // statement) and the EXECUTE string are not among them.
+  for (const std::string& sql : {std::string("UPDATE t SET x = 2"), function, std::string("now() > '2020-01-01'"),
+                                 std::string("SELECT now() > '2020-01-01'"), std::string("DROP TABLE v")}) {
+    INFO(sql);
+    CHECK_FALSE(parsed.sql_parses.take(sql));
+  }
+  // PERFORM's query is compiled as a SELECT.
+  CHECK(parsed.sql_parses.take("SELECT g(2)"));
+  // parse() parses what was not recorded.
+  ParsedSql other = parsed.sql_parses.parse("DROP TABLE v");
+  REQUIRE(other.statements.size() == 1);
+  CHECK(other.statements[0].kind == "DropStmt");
+  // Nothing is recorded outside the compiler, nor from a body that does not compile.
+  CHECK(parse_plpgsql("DO $$ BEGIN INSERT INTO t VALUES (1); SELEC 2; END $$").error);
 }
 
 TEST_CASE("raw parse: a tree is refused at exactly the depth the JSON reader refused it", "[raw-parse]") {
