@@ -236,17 +236,16 @@ class FileParser {
   // Narrow [begin, end) to its first and last real tokens.
   bool trim(std::size_t begin, std::size_t end, Statement& st) const {
     const auto& toks = out_.tokens;
-    auto first = std::lower_bound(toks.begin(), toks.end(), begin,
-                                  [](const Token& t, std::size_t off) { return t.begin < off; });
-    std::size_t i = static_cast<std::size_t>(first - toks.begin());
+    auto at_or_after = [&](auto from, std::size_t off) {
+      return std::lower_bound(from, toks.end(), off, [](const Token& t, std::size_t o) { return t.begin < o; });
+    };
+    std::size_t i = static_cast<std::size_t>(at_or_after(toks.begin(), begin) - toks.begin());
     while (i < toks.size() && toks[i].begin < end && skippable(toks[i].kind)) ++i;
-    std::size_t j = i;
-    std::size_t last_real = i;
-    while (j < toks.size() && toks[j].begin < end) {
-      if (!skippable(toks[j].kind)) last_real = j;
-      ++j;
-    }
-    if (i >= toks.size() || i >= j) return false;
+    if (i >= toks.size() || toks[i].begin >= end) return false;
+    // Back from the first token past the end, rather than through all of the
+    // statement's tokens: toks[i] is real, so this stops there at the latest.
+    std::size_t last_real = static_cast<std::size_t>(at_or_after(toks.begin() + i, end) - toks.begin()) - 1;
+    while (skippable(toks[last_real].kind)) --last_real;
     st.first_token = i;
     st.end_token = last_real + 1;
     st.begin = toks[i].begin;

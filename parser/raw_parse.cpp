@@ -41,6 +41,8 @@ class StagingStack {
     size_ = mark;
     return count;
   }
+  // Drops the items from `mark` up (those of a tree whose building threw).
+  void pop_to(std::size_t mark) { size_ = mark; }
 
  private:
   [[gnu::noinline]] void grow() {
@@ -61,6 +63,12 @@ class StagingStack {
 class RawTreeBuilder {
  public:
   explicit RawTreeBuilder(JsonDocument& doc) : doc_(doc) {}
+  ~RawTreeBuilder() {
+    members_.pop_to(members_base_);
+    elems_.pop_to(elems_base_);
+  }
+  RawTreeBuilder(const RawTreeBuilder&) = delete;
+  RawTreeBuilder& operator=(const RawTreeBuilder&) = delete;
 
   // The fields of a statement node (the value under its node name).
   JsonNode statement(const Node* stmt) {
@@ -190,10 +198,21 @@ class RawTreeBuilder {
   JsonDocument& doc_;
   int depth_ = 0;  // JSON depth of the object or array being filled
   // Members and elements of the objects and arrays being built, copied to
-  // the arena when they close.
-  StagingStack<JsonNode::Member> members_;
-  StagingStack<JsonNode> elems_;
+  // the arena when they close. One pair per thread, kept from one tree to
+  // the next: most parses are small (a body's statements and expressions are
+  // parses of their own), and growing new stacks for each cost more than
+  // building their trees' lists.
+  static thread_local StagingStack<JsonNode::Member> thread_members_;
+  static thread_local StagingStack<JsonNode> thread_elems_;
+  StagingStack<JsonNode::Member>& members_ = thread_members_;
+  StagingStack<JsonNode>& elems_ = thread_elems_;
+  // Where this tree's items start: all it stages is popped by its end, also when it throws.
+  const std::size_t members_base_ = members_.size();
+  const std::size_t elems_base_ = elems_.size();
 };
+
+thread_local StagingStack<JsonNode::Member> RawTreeBuilder::thread_members_;
+thread_local StagingStack<JsonNode> RawTreeBuilder::thread_elems_;
 
 namespace {
 
