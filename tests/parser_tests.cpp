@@ -107,6 +107,15 @@ TEST_CASE("statements carry exact spans without comments or the semicolon", "[pa
   CHECK(f.statements[0].kind == "CreateStmt");
   CHECK(f.problems.empty());
   CHECK(f.comments().size() == 2);
+
+  // Comments inside a statement stay in it; those after its last word do not.
+  auto g = parse("SELECT 1 /* in */ + 2 -- after\n/* more */ ; -- alone\n; SELECT 3 -- end");
+  REQUIRE(g.statements.size() == 2);
+  CHECK(g.text(g.statements[0]) == "SELECT 1 /* in */ + 2");
+  CHECK(g.statements[0].first_token == 0);
+  CHECK(g.statements[0].end_token == 5);  // SELECT 1 /* in */ + 2
+  CHECK(g.text(g.statements[1]) == "SELECT 3");
+  CHECK(g.text(g.tokens[g.statements[1].end_token - 1]) == "3");
 }
 
 TEST_CASE("a syntax error is reported at its position and the rest of the file is still parsed", "[parser]") {
