@@ -441,21 +441,23 @@ class EmbeddedParser {
   // The PL/pgSQL expressions of function `idx`'s body that are not SQL
   // statements of their own (conditions, assignments, PERFORM, FOR ... IN
   // and RETURN QUERY queries), each parsed as a SELECT; a query built at run
-  // time leaves the body unseen. Those that are queries already (PERFORM's,
-  // FOR ... IN's) were parsed by the compiler as they are: `compiled` has them.
+  // time leaves the body unseen. The compiler parsed them all: `compiled` has
+  // those parses, taken where they are the trees parsing here would give.
   void add_body_expressions(std::size_t idx, const PlpgsqlBody& body, RecordedParses& compiled) {
     if (body.runs_dynamic_query) unseen(idx, "runs a query built at run time");
     std::vector<std::optional<Json>> trees(body.expressions.size());
     std::vector<std::string> selects;  // those still to parse, and where each goes in `trees`
     std::vector<std::size_t> slots;
     for (std::size_t k = 0; k < body.expressions.size(); ++k) {
-      std::string select = as_select(body.expressions[k]);
-      std::optional<ParsedSql> parsed = compiled.take(select);
+      Select select = as_select(body.expressions[k]);
+      trees[k] = compiled_expression(body.expressions[k], select, compiled);
+      if (trees[k]) continue;
+      std::optional<ParsedSql> parsed = select.prefixed ? std::nullopt : compiled.take(select.text);
       if (parsed && parsed->statements.size() == 1) {
         out_.trees.push_back(parsed->tree);
         trees[k] = parsed->statements[0].node;
       } else {
-        selects.push_back(std::move(select));
+        selects.push_back(std::move(select.text));
         slots.push_back(k);
       }
     }
@@ -482,17 +484,58 @@ class EmbeddedParser {
 
   // An expression as a query: an assignment's value, and SELECT before
   // anything that is not a query already.
-  static std::string as_select(const PlpgsqlExpression& e) {
+  struct Select {
+    std::string text;
+    std::size_t target_end = 0;  // an assignment's: where its := or = is
+    bool prefixed = false;       // SELECT was put before the value
+  };
+  static Select as_select(const PlpgsqlExpression& e) {
+    Select out;
     std::string query = e.query;
     if (e.assignment) {  // "target := value" or "target = value"
       auto at = query.find(":=");
       if (at != std::string::npos) query.erase(0, at + 2);
       else if ((at = query.find('=')) != std::string::npos) query.erase(0, at + 1);
+      out.target_end = at == std::string::npos ? 0 : at;
     }
     std::string first = lower(query.substr(0, query.find_first_of(" \t\n(", query.find_first_not_of(" \t\n"))));
     first.erase(0, first.find_first_not_of(" \t\n"));
     bool is_query = first == "select" || first == "with" || first == "values" || first == "table";
-    return is_query ? query : "SELECT " + query;
+    out.prefixed = !is_query;
+    out.text = is_query ? std::move(query) : "SELECT " + query;
+    return out;
+  }
+
+  // The compiler's parse of expression `e` when it is the tree `select`
+  // parses to (but for locations, which the analysis does not read in
+  // expressions): the SelectStmt PostgreSQL's grammar makes of an expression
+  // is the one it makes of SELECT and the expression. An assignment's target
+  // is split off by its first := or = here, so only a plain target (names
+  // and dots, where neither can occur) is sure to be split where the grammar
+  // splits it. Whatever the compiler did not parse, or parsed otherwise, is
+  // not taken: nullopt.
+  std::optional<Json> compiled_expression(const PlpgsqlExpression& e, const Select& select, RecordedParses& compiled) {
+    if (!select.prefixed) return std::nullopt;
+    if (e.assignment) {
+      std::string_view target = std::string_view(e.query).substr(0, select.target_end);
+      bool plain = select.target_end > 0 && std::all_of(target.begin(), target.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '.' || c == ' ' || c == '\t' ||
+               c == '\n' || c == '\r' || static_cast<unsigned char>(c) >= 0x80;
+      });
+      if (!plain) return std::nullopt;
+    }
+    std::optional<ParsedSql> parsed = compiled.take(e.query, e.assignment ? ParseMode::Assignment : ParseMode::Expression);
+    if (!parsed || parsed->statements.size() != 1) return std::nullopt;
+    const SqlStatement& st = parsed->statements[0];
+    const Json* tree = &st.node;
+    if (e.assignment) {
+      tree = st.kind == "PLAssignStmt" ? ast::field(st.node, "val") : nullptr;
+      if (!tree) return std::nullopt;
+    } else if (st.kind != "SelectStmt") {
+      return std::nullopt;
+    }
+    out_.trees.push_back(parsed->tree);
+    return *tree;
   }
 
   // Parses a body's expressions in one go (one parser context and one tree

@@ -346,21 +346,21 @@ ParsedSql parse_sql(const std::string& sql) {
 ParseRecording::ParseRecording(const char* skip) : skip_(skip), outer_(active_recording) { active_recording = this; }
 ParseRecording::~ParseRecording() { active_recording = outer_; }
 
-void ParseRecording::record(const char* sql, const void* raw_statements) noexcept {
+void ParseRecording::record(const char* sql, ParseMode mode, const void* raw_statements) noexcept {
   if (sql == skip_) return;
   try {
-    parses_.emplace_back(sql, tree_of(static_cast<const List*>(raw_statements)));
+    parses_.push_back({sql, mode, tree_of(static_cast<const List*>(raw_statements))});
   } catch (...) {
     // Too deep, or out of memory: not recorded, so parse_sql parses it again and meets the same.
   }
 }
 
-std::optional<ParsedSql> RecordedParses::take(const std::string& sql) {
+std::optional<ParsedSql> RecordedParses::take(const std::string& sql, ParseMode mode) {
   for (std::size_t k = 0; k < parses_.size(); ++k) {
-    auto& [text, parsed] = parses_[(next_ + k) % parses_.size()];
-    if (!parsed.tree || text != sql) continue;
+    ParseRecording::Parse& p = parses_[(next_ + k) % parses_.size()];
+    if (!p.parsed.tree || p.mode != mode || p.text != sql) continue;
     next_ = (next_ + k + 1) % parses_.size();
-    return std::move(parsed);  // its tree is null now: taken
+    return std::move(p.parsed);  // its tree is null now: taken
   }
   return std::nullopt;
 }
@@ -379,7 +379,16 @@ ParsedSql RecordedParses::parse(const std::string& sql) {
 extern "C" List* __real_raw_parser(const char* str, RawParseMode mode);
 extern "C" List* __wrap_raw_parser(const char* str, RawParseMode mode) {
   List* tree = __real_raw_parser(str, mode);
-  // Only whole statements (expressions are parsed in other modes, into trees parse_sql does not make).
-  if (migrasafe::active_recording && mode == RAW_PARSE_DEFAULT) migrasafe::active_recording->record(str, tree);
+  if (migrasafe::ParseRecording* recording = migrasafe::active_recording) {
+    using migrasafe::ParseMode;
+    switch (mode) {
+      case RAW_PARSE_DEFAULT: recording->record(str, ParseMode::Statements, tree); break;
+      case RAW_PARSE_PLPGSQL_EXPR: recording->record(str, ParseMode::Expression, tree); break;
+      case RAW_PARSE_PLPGSQL_ASSIGN1:
+      case RAW_PARSE_PLPGSQL_ASSIGN2:
+      case RAW_PARSE_PLPGSQL_ASSIGN3: recording->record(str, ParseMode::Assignment, tree); break;
+      case RAW_PARSE_TYPE_NAME: break;  // a type name: not a tree parse_sql makes
+    }
+  }
   return tree;
 }

@@ -36,13 +36,26 @@ struct ParsedSql {
 // JSON form of the tree would nest).
 ParsedSql parse_sql(const std::string& sql);
 
-// Parses that libpg_query makes of whole statements on this thread while a
-// ParseRecording lives, each with its text, as parse_sql would give them.
-// PostgreSQL's PL/pgSQL compiler checks every SQL statement and query of a
+// What a recorded parse was parsed as: SQL statements (PostgreSQL's
+// RAW_PARSE_DEFAULT), a PL/pgSQL expression (a SelectStmt of its own, as
+// `SELECT expression` gives but for the locations, which count from the
+// expression), or a PL/pgSQL assignment `target := expression` (a
+// PLAssignStmt, whose `val` is the expression's SelectStmt, likewise).
+enum class ParseMode { Statements, Expression, Assignment };
+
+// Parses that libpg_query makes on this thread while a ParseRecording lives,
+// each with its text and mode, as parse_sql would build them. PostgreSQL's
+// PL/pgSQL compiler checks every SQL statement, query and expression of a
 // body with the raw parser; recorded, those parses need not be made again
-// for the body's statements (the build links with --wrap=raw_parser).
+// (the build links with --wrap=raw_parser).
 class ParseRecording {
  public:
+  struct Parse {
+    std::string text;
+    ParseMode mode;
+    ParsedSql parsed;  // its tree is null once taken
+  };
+
   // `skip`: a text passed to libpg_query whose parse is not wanted (the
   // function itself, parsed already), told apart by its address.
   explicit ParseRecording(const char* skip);
@@ -51,29 +64,29 @@ class ParseRecording {
   ParseRecording& operator=(const ParseRecording&) = delete;
 
   // Called for each parse while recording (noexcept: it is called from C).
-  void record(const char* sql, const void* raw_statements) noexcept;
-  std::vector<std::pair<std::string, ParsedSql>> take() { return std::move(parses_); }
+  void record(const char* sql, ParseMode mode, const void* raw_statements) noexcept;
+  std::vector<Parse> take() { return std::move(parses_); }
 
  private:
   const char* skip_;
   ParseRecording* outer_;
-  std::vector<std::pair<std::string, ParsedSql>> parses_;
+  std::vector<Parse> parses_;
 };
 
-// Parses of SQL texts made already, handed out by text: each at most once,
-// so that two statements of the same text get trees of their own, as two
-// calls of parse_sql would give them.
+// Parses of SQL texts made already, handed out by text and mode: each at most
+// once, so that two statements of the same text get trees of their own, as
+// two calls of parse_sql would give them.
 class RecordedParses {
  public:
   RecordedParses() = default;
-  explicit RecordedParses(std::vector<std::pair<std::string, ParsedSql>> parses) : parses_(std::move(parses)) {}
-  // The recorded parse of `sql`, if there is one not taken yet.
-  std::optional<ParsedSql> take(const std::string& sql);
-  // parse_sql(sql), taken from the recorded parse of the same text if there is one.
+  explicit RecordedParses(std::vector<ParseRecording::Parse> parses) : parses_(std::move(parses)) {}
+  // The recorded parse of `sql` as `mode`, if there is one not taken yet.
+  std::optional<ParsedSql> take(const std::string& sql, ParseMode mode = ParseMode::Statements);
+  // parse_sql(sql), taken from the recorded parse of the same statements if there is one.
   ParsedSql parse(const std::string& sql);
 
  private:
-  std::vector<std::pair<std::string, ParsedSql>> parses_;
+  std::vector<ParseRecording::Parse> parses_;
   std::size_t next_ = 0;  // where the last one was taken: they are mostly asked for in the order they were made
 };
 

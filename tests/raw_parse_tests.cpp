@@ -346,6 +346,61 @@ END $$)";
   CHECK(parse_plpgsql("DO $$ BEGIN INSERT INTO t VALUES (1); SELEC 2; END $$").error);
 }
 
+// A tree written out without its locations.
+std::string without_locations(const JsonNode& n) {
+  if (n.is_array()) {
+    std::string out = "[";
+    for (const JsonNode& e : n) out += without_locations(e) + ",";
+    return out + "]";
+  }
+  if (!n.is_object()) return show(n);
+  std::string out = "{";
+  for (const auto& m : n.items())
+    if (m.key() != "location") out += std::string(m.key()) + ":" + without_locations(m.value) + ",";
+  return out + "}";
+}
+
+TEST_CASE("raw parse: the compiler's parse of a PL/pgSQL expression is the tree of SELECT and the expression, but for locations", "[raw-parse]") {
+  const std::string function = R"(CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  n int := (SELECT count(*) FROM t WHERE t.a = a);
+  r record;
+BEGIN
+  IF a > 1 AND NOT EXISTS (SELECT 1 FROM u WHERE u.id = a) THEN
+    n := n + g(a, b => 2)::int;
+  ELSIF a IS DISTINCT FROM 2 THEN
+    n = CASE WHEN a < 0 THEN -a ELSE a END;
+  END IF;
+  FOR i IN 1 .. a * 2 LOOP
+    RAISE NOTICE 'x %', i || 'y';
+  END LOOP;
+  RETURN coalesce(n, 0) + array_length(ARRAY[1, 2], 1);
+END $$)";
+  ParsedPlpgsql parsed = parse_plpgsql(function);
+  INFO((parsed.error ? parsed.error->message : ""));
+  REQUIRE_FALSE(parsed.error);
+  REQUIRE(parsed.body.expressions.size() == 9);
+  for (const PlpgsqlExpression& e : parsed.body.expressions) {
+    INFO(e.query);
+    std::string value = e.query;
+    if (e.assignment) value.erase(0, value.find('=') + 1);
+    ParsedSql fresh = parse_sql("SELECT " + value);
+    REQUIRE(fresh.statements.size() == 1);
+    std::optional<ParsedSql> recorded = parsed.sql_parses.take(e.query, e.assignment ? ParseMode::Assignment : ParseMode::Expression);
+    REQUIRE(recorded);
+    REQUIRE(recorded->statements.size() == 1);
+    const JsonNode* tree = &recorded->statements[0].node;
+    if (e.assignment) {
+      CHECK(recorded->statements[0].kind == "PLAssignStmt");
+      tree = tree->get("val");
+      REQUIRE(tree);
+    } else {
+      CHECK(recorded->statements[0].kind == "SelectStmt");
+    }
+    CHECK(without_locations(*tree) == without_locations(fresh.statements[0].node));
+  }
+}
+
 TEST_CASE("raw parse: a tree is refused at exactly the depth the JSON reader refused it", "[raw-parse]") {
   Counts counts;
   // Each `+` nests an A_Expr two levels deeper in the JSON form: find the longest chain that still reads.
