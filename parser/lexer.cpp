@@ -50,8 +50,7 @@ class Lexer {
         continue;
       }
       if (in_class(static_cast<char>(c), kBlank)) {
-        do ++i_;
-        while (i_ < s_.size() && in_class(s_[i_], kBlank));
+        i_ = skip_class(i_ + 1, kBlank);
         continue;
       }
       std::size_t b = i_;
@@ -60,8 +59,7 @@ class Lexer {
       Token t{TokenKind::Punct, 0, 0};
       // Words first: the most common tokens, and no other branch starts at a letter, '_' or a byte above 0x7F.
       if (ident_start(c)) {
-        do ++i_;
-        while (i_ < s_.size() && in_class(s_[i_], kIdentChar));
+        i_ = skip_class(i_ + 1, kIdentChar);
         t.kind = TokenKind::Word;
         // A string prefix (E'', B'', X'', U&'') belongs to the string.
         if (i_ < s_.size() && s_[i_] == '\'' && i_ - b <= 2) {
@@ -114,6 +112,16 @@ class Lexer {
 
  private:
   char peek(std::size_t k) const { return i_ + k < s_.size() ? s_[i_ + k] : '\0'; }
+
+  // The first offset at or after `from` whose byte is not of class `k`: a
+  // loop over local pointers, which the compiler keeps in registers (through
+  // the member offset it stored and reloaded at each byte).
+  std::size_t skip_class(std::size_t from, ByteClass k) const {
+    const char* p = s_.data() + from;
+    const char* const end = s_.data() + s_.size();
+    while (p < end && in_class(*p, k)) ++p;
+    return static_cast<std::size_t>(p - s_.data());
+  }
 
   // The offset of the first line break at or after `from`, or the end.
   std::size_t line_end(std::size_t from) const {

@@ -81,6 +81,23 @@ TEST_CASE("line index: every offset agrees with a byte-by-byte count, LF-only or
   }
 }
 
+TEST_CASE("lexer: a word or a run of blanks ends at the first byte of another class, or at the end", "[parser]") {
+  auto words = [](std::string_view sql) {
+    std::string out;
+    for (const Token& t : lex(sql)) out += std::string(sql.substr(t.begin, t.end - t.begin)) + "|";
+    return out;
+  };
+  CHECK(words("abc") == "abc|");
+  CHECK(words("a") == "a|");
+  CHECK(words("ab  \t") == "ab|");
+  CHECK(words(" \t\f\v x$1_\xC3\xA9;y") == "x$1_\xC3\xA9|;|y|");
+  CHECK(words("a\nb\r\nc") == "a|b|c|");
+  CHECK(words("   ").empty());
+  // A view that ends inside a longer text stops at the view's end.
+  std::string text = "SELECT abcdef";
+  CHECK(words(std::string_view(text).substr(0, 9)) == "SELECT|ab|");
+}
+
 TEST_CASE("lexer: a line comment or meta-command ends at the first LF or CR, or at the end", "[parser]") {
   auto span = [](const std::string& sql, std::size_t k) {
     auto toks = lex(sql);
