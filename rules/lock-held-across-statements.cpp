@@ -63,7 +63,7 @@ void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
   if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}, {}};
   for (const RelationLock& l : v.effects.locks)
     if (l.mode == LockMode::AccessExclusive) dropped.first_exclusive.try_emplace(l.relation, v.stmt.begin);
-  if (v.stmt.kind != "DropStmt") return;
+  if (v.stmt.tag != StmtKind::DropStmt) return;
   std::string_view type = ast::str(v.stmt.node, "removeType");  // not DROP TRIGGER, POLICY, ... ON a table
   if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE" &&
       type != "OBJECT_FOREIGN_TABLE" && type != "OBJECT_INDEX")
