@@ -379,31 +379,44 @@ class Builder {
   // EXCLUSIVE on the sequences nextval/setval/currval work on, and a call to
   // a function that is not built in may lock anything.
   void reads(const Json& query, bool runs = true) {
-    std::set<std::string> ctes;
-    ast::walk(query, [&](std::string_view kind, const Json& fields) {
-      if (kind == "CommonTableExpr") ctes.insert(std::string(ast::str(fields, "ctename")));
-    });
-    read_node(query, ctes, runs);
+    // One walk finds the relations and calls and the query's CTE names; an
+    // unqualified relation named like any CTE of the query is that CTE, so
+    // the relations are locked after the walk, in the order it met them.
+    QueryReads found;
+    collect_reads(query, runs, found);
+    for (const Json* node : found.in_order) {
+      if (ast::kind(*node) == "FuncCall") {
+        function_call(ast::inner(*node));
+        continue;
+      }
+      const Json& rv = ast::inner(*node);
+      if (!ast::str(rv, "schemaname").empty() || !found.ctes.count(ast::str(rv, "relname")))
+        lock(ctx_.qualify_range_var(*node), LockMode::AccessShare, LockRole::Read);
+    }
   }
 
-  void read_node(const Json& node, const std::set<std::string>& ctes, bool runs) {
+  struct QueryReads {
+    std::vector<const Json*> in_order;  // RangeVar nodes, and FuncCall nodes of a query that runs
+    std::set<std::string_view> ctes;    // names in the tree, which outlives the walk
+  };
+
+  static void collect_reads(const Json& node, bool runs, QueryReads& found) {
     if (node.is_array()) {
-      for (const Json& e : node) read_node(e, ctes, runs);
+      for (const Json& e : node) collect_reads(e, runs, found);
       return;
     }
     if (!node.is_object()) return;
     const std::string_view kind = ast::kind(node);
-    // Leaves of the tree that hold no relation or call (the rows of a long VALUES list).
+    // Leaves of the tree that hold no relation, call or CTE (the rows of a long VALUES list).
     if (kind == "A_Const" || kind == "ColumnRef") return;
     if (kind == "RangeVar") {
-      const Json& rv = ast::inner(node);
-      if (!ast::str(rv, "schemaname").empty() || !ctes.count(std::string(ast::str(rv, "relname"))))
-        lock(ctx_.qualify_range_var(node), LockMode::AccessShare, LockRole::Read);
+      found.in_order.push_back(&node);
       return;
     }
-    if (kind == "FuncCall" && runs) function_call(ast::inner(node));
+    if (kind == "CommonTableExpr" && ast::inner(node).is_object()) found.ctes.insert(ast::str(ast::inner(node), "ctename"));
+    if (kind == "FuncCall" && runs) found.in_order.push_back(&node);
     for (const auto& member : node.items())
-      if (member.key() != "intoClause") read_node(member.value, ctes, runs);  // SELECT INTO: the table it creates
+      if (member.key() != "intoClause") collect_reads(member.value, runs, found);  // SELECT INTO: the table it creates
   }
 
   void function_call(const Json& call) {
