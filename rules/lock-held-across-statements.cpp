@@ -29,9 +29,9 @@ bool blocks_only_its_own_table(const StatementView& v) {
 
 // Work that takes time: a scan or rewrite, row changes, or a lock on another table.
 bool slow(const StatementView& v) {
-  const std::string& k = v.stmt.kind;
+  const StmtKind k = v.stmt.tag;
   if ((v.effects.rewrite != Tri::No || v.effects.scan != Tri::No) && !blocks_only_its_own_table(v)) return true;
-  if (k == "UpdateStmt" || k == "DeleteStmt" || k == "InsertStmt" || k == "MergeStmt") return true;
+  if (k == StmtKind::UpdateStmt || k == StmtKind::DeleteStmt || k == StmtKind::InsertStmt || k == StmtKind::MergeStmt) return true;
   for (const RelationLock& l : v.effects.locks)
     if (blocks_writes(l.mode) && !already_held(v, l.relation) && !v.ctx.created_in_migration(l.relation)) return true;
   return false;
