@@ -719,7 +719,8 @@ class Builder {
       std::string_view sub = command.subtype;
       const Json* def = command.def;
       std::string column(command.name);
-      std::string where = qualified_column(table, column);
+      // Only the messages of some sub-commands name the column: spelt out when one does.
+      auto where = [&] { return qualified_column(table, column); };
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (auto col = def ? ast::as<"ColumnDef">(*def) : nullptr) {
           add_column(*col, a);
@@ -735,15 +736,15 @@ class Builder {
       } else if (sub == "AT_DropColumn") {
         // A generated column's values are computed from other columns: nothing is lost.
         const ColumnInfo* dropped = ctx_.catalog().column(table, column);
-        if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where + " and its data");
-        breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where + " fail");
+        if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where() + " and its data");
+        breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where() + " fail");
         dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", false);
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
         // A foreign key on the column goes with it, and its triggers on the referenced table.
         for (const auto& [name, c] : ctx_.catalog().constraints(table))
           if (c.references && c.columns.count(column)) lock(*c.references, LockMode::AccessExclusive, LockRole::ReferencedByKey);
       } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
-        breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
+        breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where() + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as<"Constraint">(*def)) {
           constraint(*ast::as<"Constraint">(*def), a);
@@ -758,7 +759,7 @@ class Builder {
           // PostgreSQL's ATExecSetNotNull does nothing when the column is NOT NULL already.
           a.reason = column + " is NOT NULL already: nothing to check";
         } else {
-          breaks(ConsequenceKind::NullsRejected, a.command, table, column, "writes of NULL to " + where + " fail");
+          breaks(ConsequenceKind::NullsRejected, a.command, table, column, "writes of NULL to " + where() + " fail");
           if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
             a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
           } else {
@@ -769,11 +770,11 @@ class Builder {
       } else if (sub == "AT_DropNotNull") {
         nullable_here.insert(column);
         breaks(ConsequenceKind::NullsAllowed, a.command, table, column,
-               "code that expects " + where + " to be set may read NULL, and once a NULL is stored SET NOT NULL fails");
+               "code that expects " + where() + " to be set may read NULL, and once a NULL is stored SET NOT NULL fails");
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
         recheck_constraints(table, column, a);
-        breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where + " with its new type");
+        breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where() + " with its new type");
         dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", true);
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;
