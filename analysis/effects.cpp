@@ -709,7 +709,9 @@ class Builder {
     if (!rel) return;
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
-    bool recurse = ast::flag(*rel, "inh");  // not ALTER TABLE ONLY
+    // Not ALTER TABLE ONLY, on a table with partitions: looked up once, not per sub-command.
+    const TableInfo* info = ast::flag(*rel, "inh") ? ctx_.catalog().table(table) : nullptr;
+    const bool recurse = info && !info->partitions.empty();
     std::set<std::string> nullable_here;  // DROP NOT NULL earlier in this statement
     for (const AlterTableCommand& command : alter_table_commands(n)) {
       const Json* cmd = command.fields;
