@@ -379,31 +379,44 @@ class Builder {
   // EXCLUSIVE on the sequences nextval/setval/currval work on, and a call to
   // a function that is not built in may lock anything.
   void reads(const Json& query, bool runs = true) {
-    std::set<std::string> ctes;
-    ast::walk(query, [&](std::string_view kind, const Json& fields) {
-      if (kind == "CommonTableExpr") ctes.insert(std::string(ast::str(fields, "ctename")));
-    });
-    read_node(query, ctes, runs);
+    // One walk finds the relations and calls and the query's CTE names; an
+    // unqualified relation named like any CTE of the query is that CTE, so
+    // the relations are locked after the walk, in the order it met them.
+    QueryReads found;
+    collect_reads(query, runs, found);
+    for (const Json* node : found.in_order) {
+      if (ast::kind(*node) == "FuncCall") {
+        function_call(ast::inner(*node));
+        continue;
+      }
+      const Json& rv = ast::inner(*node);
+      if (!ast::str(rv, "schemaname").empty() || !found.ctes.count(ast::str(rv, "relname")))
+        lock(ctx_.qualify_range_var(*node), LockMode::AccessShare, LockRole::Read);
+    }
   }
 
-  void read_node(const Json& node, const std::set<std::string>& ctes, bool runs) {
+  struct QueryReads {
+    std::vector<const Json*> in_order;  // RangeVar nodes, and FuncCall nodes of a query that runs
+    std::set<std::string_view> ctes;    // names in the tree, which outlives the walk
+  };
+
+  static void collect_reads(const Json& node, bool runs, QueryReads& found) {
     if (node.is_array()) {
-      for (const Json& e : node) read_node(e, ctes, runs);
+      for (const Json& e : node) collect_reads(e, runs, found);
       return;
     }
     if (!node.is_object()) return;
     const std::string_view kind = ast::kind(node);
-    // Leaves of the tree that hold no relation or call (the rows of a long VALUES list).
+    // Leaves of the tree that hold no relation, call or CTE (the rows of a long VALUES list).
     if (kind == "A_Const" || kind == "ColumnRef") return;
     if (kind == "RangeVar") {
-      const Json& rv = ast::inner(node);
-      if (!ast::str(rv, "schemaname").empty() || !ctes.count(std::string(ast::str(rv, "relname"))))
-        lock(ctx_.qualify_range_var(node), LockMode::AccessShare, LockRole::Read);
+      found.in_order.push_back(&node);
       return;
     }
-    if (kind == "FuncCall" && runs) function_call(ast::inner(node));
+    if (kind == "CommonTableExpr" && ast::inner(node).is_object()) found.ctes.insert(ast::str(ast::inner(node), "ctename"));
+    if (kind == "FuncCall" && runs) found.in_order.push_back(&node);
     for (const auto& member : node.items())
-      if (member.key() != "intoClause") read_node(member.value, ctes, runs);  // SELECT INTO: the table it creates
+      if (member.key() != "intoClause") collect_reads(member.value, runs, found);  // SELECT INTO: the table it creates
   }
 
   void function_call(const Json& call) {
@@ -696,7 +709,9 @@ class Builder {
     if (!rel) return;
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::AccessShare);  // makes the table the target even if no action locks it
-    bool recurse = ast::flag(*rel, "inh");  // not ALTER TABLE ONLY
+    // Not ALTER TABLE ONLY, on a table with partitions: looked up once, not per sub-command.
+    const TableInfo* info = ast::flag(*rel, "inh") ? ctx_.catalog().table(table) : nullptr;
+    const bool recurse = info && !info->partitions.empty();
     std::set<std::string> nullable_here;  // DROP NOT NULL earlier in this statement
     for (const AlterTableCommand& command : alter_table_commands(n)) {
       const Json* cmd = command.fields;
@@ -706,7 +721,8 @@ class Builder {
       std::string_view sub = command.subtype;
       const Json* def = command.def;
       std::string column(command.name);
-      std::string where = qualified_column(table, column);
+      // Only the messages of some sub-commands name the column: spelt out when one does.
+      auto where = [&] { return qualified_column(table, column); };
       if (sub == "AT_AddColumn" || sub == "AT_AddColumnToView") {
         if (auto col = def ? ast::as<"ColumnDef">(*def) : nullptr) {
           add_column(*col, a);
@@ -722,15 +738,15 @@ class Builder {
       } else if (sub == "AT_DropColumn") {
         // A generated column's values are computed from other columns: nothing is lost.
         const ColumnInfo* dropped = ctx_.catalog().column(table, column);
-        if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where + " and its data");
-        breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where + " fail");
+        if (!dropped || !dropped->generated) lose(ConsequenceKind::ColumnDeleted, a.command, table, column, "deletes column " + where() + " and its data");
+        breaks(ConsequenceKind::DroppedColumnUsed, a.command, table, column, "queries that read or write " + where() + " fail");
         dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", false);
         for (const QualifiedName& seq : ctx_.catalog().owned_sequences(table, column)) lock(seq, LockMode::AccessExclusive, LockRole::OwnedSequence);
         // A foreign key on the column goes with it, and its triggers on the referenced table.
         for (const auto& [name, c] : ctx_.catalog().constraints(table))
           if (c.references && c.columns.count(column)) lock(*c.references, LockMode::AccessExclusive, LockRole::ReferencedByKey);
       } else if (sub == "AT_ColumnDefault" && (!def || is_null_constant(*def))) {  // DROP DEFAULT, SET DEFAULT NULL
-        breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where + " now store NULL or fail");
+        breaks(ConsequenceKind::DefaultDropped, a.command, table, column, "INSERTs that relied on the default of " + where() + " now store NULL or fail");
       } else if (sub == "AT_AddConstraint") {
         if (def && ast::as<"Constraint">(*def)) {
           constraint(*ast::as<"Constraint">(*def), a);
@@ -745,7 +761,7 @@ class Builder {
           // PostgreSQL's ATExecSetNotNull does nothing when the column is NOT NULL already.
           a.reason = column + " is NOT NULL already: nothing to check";
         } else {
-          breaks(ConsequenceKind::NullsRejected, a.command, table, column, "writes of NULL to " + where + " fail");
+          breaks(ConsequenceKind::NullsRejected, a.command, table, column, "writes of NULL to " + where() + " fail");
           if (ctx_.pg_version() >= 12 && ctx_.has_valid_not_null_check(table, column)) {
             a.reason = "a validated CHECK (" + column + " IS NOT NULL) lets PostgreSQL skip the scan";
           } else {
@@ -756,11 +772,11 @@ class Builder {
       } else if (sub == "AT_DropNotNull") {
         nullable_here.insert(column);
         breaks(ConsequenceKind::NullsAllowed, a.command, table, column,
-               "code that expects " + where + " to be set may read NULL, and once a NULL is stored SET NOT NULL fails");
+               "code that expects " + where() + " to be set may read NULL, and once a NULL is stored SET NOT NULL fails");
       } else if (sub == "AT_AlterColumnType") {
         type_change(table, *cmd, a);
         recheck_constraints(table, column, a);
-        breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where + " with its new type");
+        breaks(ConsequenceKind::ColumnRetyped, a.command, table, column, "clients see " + where() + " with its new type");
         dependent_views_break(table, column, a.command, ast::str(*cmd, "behavior") == "DROP_CASCADE", true);
       } else if (sub == "AT_ValidateConstraint") {
         a.mode = LockMode::ShareUpdateExclusive;

@@ -12,7 +12,7 @@ namespace {
 bool created_in_file(const StatementView& v, const QualifiedName& domain) {
   for (const Statement& s : v.file.statements) {
     if (s.begin >= v.stmt.begin) break;
-    if (s.kind == "CreateDomainStmt" && v.ctx.qualify_names(ast::strings(ast::list(s.node, "domainname"))) == domain)
+    if (s.tag == StmtKind::CreateDomainStmt && v.ctx.qualify_names(ast::strings(ast::list(s.node, "domainname"))) == domain)
       return true;
   }
   return false;
@@ -20,7 +20,7 @@ bool created_in_file(const StatementView& v, const QualifiedName& domain) {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"AlterDomainStmt">(v.stmt);
-  if (v.stmt.kind != "AlterDomainStmt") return;
+  if (v.stmt.tag != StmtKind::AlterDomainStmt) return;
   std::string_view sub = ast::str(n, "subtype");
   const Json* def = ast::field(n, "def");
   auto con = def ? ast::as<"Constraint">(*def) : nullptr;

@@ -35,7 +35,7 @@ std::set<std::string> constrained_columns(const StatementView& v) {
   auto add_names = [&](const Json& list_owner, ast::FieldName field) {
     for (const std::string& c : ast::strings(ast::list(list_owner, field))) out.insert(c);
   };
-  if (v.stmt.kind == "IndexStmt" && ast::flag(v.stmt.node, "unique")) {
+  if (v.stmt.tag == StmtKind::IndexStmt && ast::flag(v.stmt.node, "unique")) {
     for (const Json& p : ast::list(v.stmt.node, "indexParams"))
       if (auto el = ast::as<"IndexElem">(p)) {
         if (!ast::str(*el, "name").empty()) out.insert(std::string(ast::str(*el, "name")));
@@ -68,7 +68,7 @@ bool dedupes_for_constraint(const StatementView& v, std::uint32_t since) {
   for (std::size_t i = 0; i < v.file.statements.size(); ++i) {
     const Statement& s = v.file.statements[i];
     if (s.begin != since || !v.index.bulk_dml[i]) continue;
-    if (s.kind == "DeleteStmt") {  // its tree outlives it (rules/tree_release.h)
+    if (s.tag == StmtKind::DeleteStmt) {  // its tree outlives it (rules/tree_release.h)
       const Json* where = ast::field(s.node, "whereClause");
       std::set<std::string> chosen_by;
       if (where) rules::add_column_refs(*where, chosen_by);

@@ -54,7 +54,7 @@ bool cascade_harmless(const StatementView& v, const QualifiedName& view) {
 void check(const StatementView& v, Report& r) {
   auto broken = v.effects.of_kind(ConsequenceKind::DependentViewBroken);
   if (broken.empty()) return;
-  if (v.stmt.kind == "AlterTableStmt") {
+  if (v.stmt.tag == StmtKind::AlterTableStmt) {
     // Per sub-command, the views that read its column (in the effects' order).
     std::map<int, std::vector<const Consequence*>> by_command;
     for (const Consequence* c : broken) by_command[c->command].push_back(c);

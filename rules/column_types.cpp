@@ -25,14 +25,14 @@ const std::vector<ColumnTypeUse>& column_types(const StatementView& v) {
     const Json* tn = ast::field(col, "typeName");
     if (tn && !ast::flag(*tn, "pct_type")) uses.push_back(ColumnTypeUse{*tn, col, std::move(name), table, create, alter});
   };
-  if (v.stmt.kind == "CreateStmt" || v.stmt.kind == "CreateForeignTableStmt") {
-    const Json& create = v.stmt.kind == "CreateStmt" ? n : *ast::field(n, "base");
+  if (v.stmt.tag == StmtKind::CreateStmt || v.stmt.tag == StmtKind::CreateForeignTableStmt) {
+    const Json& create = v.stmt.tag == StmtKind::CreateStmt ? n : *ast::field(n, "base");
     const Json* rel = ast::field(create, "relation");
     if (!rel) return uses;
     QualifiedName table = v.ctx.qualify_range_var(*rel);
     for (const TableElement& elt : table_elements(create))
       if (elt.column) add(*elt.column, std::string(ast::str(*elt.column, "colname")), table, &create, false);
-  } else if (v.stmt.kind == "AlterTableStmt") {
+  } else if (v.stmt.tag == StmtKind::AlterTableStmt) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return uses;
     QualifiedName table = v.ctx.qualify_range_var(*rel);

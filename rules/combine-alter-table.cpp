@@ -11,7 +11,7 @@ bool heavy(Tri rewrite, Tri scan) { return rewrite != Tri::No || scan != Tri::No
 // repeated rewrite or scan costs extra.
 void check(const StatementView& v, Report& r) {
   const auto& prev = v.ctx.previous();
-  if (v.stmt.kind != "AlterTableStmt" || !prev || prev->kind != "AlterTableStmt" || !v.effects.target ||
+  if (v.stmt.tag != StmtKind::AlterTableStmt || !prev || prev->kind != "AlterTableStmt" || !v.effects.target ||
       prev->target != v.effects.target || v.ctx.created_in_migration(*v.effects.target))
     return;
   if (v.effects.lock_on(*v.effects.target) != LockMode::AccessExclusive || prev->target_lock != LockMode::AccessExclusive)

@@ -27,7 +27,7 @@ struct FileDrops {
 void index_drops(const ParsedFile& file, FileDrops& f) {
   f.built = true;
   for (const Statement& s : file.statements) {
-    if (s.kind != "DropStmt" || ast::str(s.node, "removeType") != "OBJECT_INDEX" || !ast::flag(s.node, "missing_ok")) continue;
+    if (s.tag != StmtKind::DropStmt || ast::str(s.node, "removeType") != "OBJECT_INDEX" || !ast::flag(s.node, "missing_ok")) continue;
     for (const Json& o : ast::list(s.node, "objects"))
       if (auto l = ast::as<"List">(o)) {
         std::vector<std::string> names = ast::strings(ast::list(*l, "items"));
@@ -71,7 +71,7 @@ std::optional<std::string> written_name(const StatementView& v) {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"IndexStmt">(v.stmt);
-  if (v.stmt.kind != "IndexStmt" || !ast::flag(n, "concurrent") || v.ctx.in_transaction() || v.stmt.embedded()) return;
+  if (v.stmt.tag != StmtKind::IndexStmt || !ast::flag(n, "concurrent") || v.ctx.in_transaction() || v.stmt.embedded()) return;
   std::string name(ast::str(n, "idxname"));
   const Json* rel = ast::field(n, "relation");
   if (name.empty() || !rel) return;  // an unnamed index gets a fresh name on every run

@@ -11,7 +11,7 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"CreateDomainStmt">(v.stmt);
-  if (v.stmt.kind != "CreateDomainStmt") return;
+  if (v.stmt.tag != StmtKind::CreateDomainStmt) return;
   const Json& cons = ast::list(n, "constraints");
   long first = -1;
   for (const Json& c : cons)

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "CreateEnumStmt") return;
+  if (v.stmt.tag != StmtKind::CreateEnumStmt) return;
   QualifiedName type = v.ctx.qualify_names(ast::strings(ast::list(v.stmt.node, "typeName")));
   std::string t = rules::display(type);
   r.add(RuleId::create_enum, v.stmt.begin, v.stmt.end,

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "IndexStmt" || !ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
+  if (v.stmt.tag != StmtKind::IndexStmt || !ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
   const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
   if (!table || !table->partitioned) return;
   std::string name = rules::display(*v.effects.target);

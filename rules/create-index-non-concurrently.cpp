@@ -16,7 +16,7 @@ std::optional<Fix> fix(const StatementView& v, const TableInfo* info) {
 }
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "IndexStmt" || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
+  if (v.stmt.tag != StmtKind::IndexStmt || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
   const QualifiedName& table = *v.effects.target;
   if (v.ctx.created_in_migration(table)) return;  // nobody else can be using it yet
   if (rules::dropped_later_in_transaction(v, table)) return;  // the DROP's lock covers this one

@@ -19,7 +19,7 @@ std::optional<Fix> fix(const StatementView& v, const std::optional<QualifiedName
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"DropStmt">(v.stmt);
-  if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_INDEX" || ast::flag(n, "concurrent")) return;
+  if (v.stmt.tag != StmtKind::DropStmt || ast::str(n, "removeType") != "OBJECT_INDEX" || ast::flag(n, "concurrent")) return;
   for (const Json& obj : ast::list(n, "objects")) {
     auto items = ast::as<"List">(obj);
     if (!items) continue;

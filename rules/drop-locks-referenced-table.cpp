@@ -7,9 +7,9 @@ namespace {
 // DROP TABLE t, or ALTER TABLE t DROP CONSTRAINT fk: the effects carry the
 // ACCESS EXCLUSIVE lock on the table the foreign key points at.
 void check(const StatementView& v, Report& r) {
-  bool drop_table = v.stmt.kind == "DropStmt" && ast::str(v.stmt.node, "removeType") == "OBJECT_TABLE";
+  bool drop_table = v.stmt.tag == StmtKind::DropStmt && ast::str(v.stmt.node, "removeType") == "OBJECT_TABLE";
   bool drop_constraint = false;
-  if (v.stmt.kind == "AlterTableStmt")
+  if (v.stmt.tag == StmtKind::AlterTableStmt)
     for (const ActionEffect& a : v.effects.actions) {
       const Json* cmd = rules::alter_command(v.stmt, a.command);
       drop_constraint = drop_constraint || (cmd && ast::str(*cmd, "subtype") == "AT_DropConstraint");

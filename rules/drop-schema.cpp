@@ -22,7 +22,7 @@ const char* kHelp =
 // else; any other schema may hold tables created outside the migrations.
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"DropStmt">(v.stmt);
-  if (v.stmt.kind != "DropStmt" || ast::str(n, "removeType") != "OBJECT_SCHEMA") return;
+  if (v.stmt.tag != StmtKind::DropStmt || ast::str(n, "removeType") != "OBJECT_SCHEMA") return;
   auto deleted = v.effects.of_kind(ConsequenceKind::SchemaDeleted);  // with CASCADE, what is in it goes too
   for (const Consequence* dropped : v.effects.of_kind(ConsequenceKind::DroppedSchemaUsed)) {
     const std::string& name = dropped->object.name;

@@ -20,7 +20,7 @@ bool unknown_to_history(const StatementView& v, const QualifiedName& table) {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"DropStmt">(v.stmt);
-  if (v.stmt.kind != "DropStmt") return;
+  if (v.stmt.tag != StmtKind::DropStmt) return;
   std::string_view type = ast::str(n, "removeType");
   if (type != "OBJECT_TABLE" && type != "OBJECT_FOREIGN_TABLE") return;
   for (const Consequence& loss : v.effects.data_loss) {

@@ -6,7 +6,7 @@
 // SELECT INTO). Names are compared as the parse tree has them: folded and
 // truncated to 63 bytes. Assignments to parts of a column (a.x, a[1]) may
 // repeat as long as each is partial.
-#include <map>
+#include <algorithm>
 
 #include "parser/ast.h"
 #include "parser/table_elements.h"
@@ -25,25 +25,33 @@ struct Checker {
   const StatementView& v;
   Report& r;
 
-  void report(const Target& t, const std::string& where, const char* error) {
+  void report(const Target& t, std::string_view where, const char* error) {
     std::uint32_t b = t.location >= 0 ? rules::at(v.stmt, t.location) : v.stmt.begin;
     std::uint32_t e = t.location >= 0 ? b + 1 : v.stmt.end;
     // Widen to the token at the location.
     for (std::size_t i = v.stmt.first_token; i < v.stmt.end_token; ++i)
       if (v.file.tokens[i].begin == b) e = v.file.tokens[i].end;
     r.add(RuleId::duplicate_column_assignment, b, e,
-          where + " names column `" + t.name + "` more than once; PostgreSQL rejects the statement (" + error + ")",
+          std::string(where) + " names column `" + t.name + "` more than once; PostgreSQL rejects the statement (" + error + ")",
           "Keep one entry for `" + t.name + "` and remove the other. If the two names differ only after the 63rd "
           "byte, PostgreSQL truncated them to the same name: shorten them.");
   }
 
-  // Reports each later duplicate of a name; two partial targets are fine.
-  void check(const std::vector<Target>& targets, const std::string& where, const char* error) {
-    std::map<std::string, const Target*> first;
-    for (const Target& t : targets) {
-      auto [it, inserted] = first.emplace(t.name, &t);
-      if (!inserted && !(it->second->partial && t.partial)) report(t, where, error);
+  // Reports each later duplicate of a name, in statement order; two partial
+  // targets are fine. The targets are sorted by name rather than put in a
+  // map: most statements have a few, and a map allocates for each.
+  void check(const std::vector<Target>& targets, std::string_view where, const char* error) {
+    std::vector<const Target*> by_name;
+    by_name.reserve(targets.size());
+    for (const Target& t : targets) by_name.push_back(&t);
+    std::stable_sort(by_name.begin(), by_name.end(), [](const Target* a, const Target* b) { return a->name < b->name; });
+    std::vector<const Target*> repeats;
+    for (std::size_t i = 1, first = 0; i < by_name.size(); ++i) {
+      if (by_name[i]->name != by_name[first]->name) first = i;
+      else if (!(by_name[first]->partial && by_name[i]->partial)) repeats.push_back(by_name[i]);
     }
+    std::sort(repeats.begin(), repeats.end());  // pointers into `targets`: back in statement order
+    for (const Target* t : repeats) report(*t, where, error);
   }
 
   static std::vector<Target> res_targets(const Json& list) {
@@ -54,10 +62,10 @@ struct Checker {
     return out;
   }
 
-  void assignments(const Json& list, const std::string& where) {
+  void assignments(const Json& list, std::string_view where) {
     check(res_targets(list), where, "multiple assignments to same column");
   }
-  void columns(const Json& list, const std::string& where) { check(res_targets(list), where, "column specified more than once"); }
+  void columns(const Json& list, std::string_view where) { check(res_targets(list), where, "column specified more than once"); }
 
   // The column name a SELECT output gets when it has no alias (FigureColname),
   // for the expressions whose name is certain; "" when unsure.
@@ -116,7 +124,7 @@ struct Checker {
   }
 
   // A column list (aliases) and the query's remaining output names.
-  void relation_columns(const Json& aliases, const Json* query, long location, const std::string& where) {
+  void relation_columns(const Json& aliases, const Json* query, long location, std::string_view where) {
     auto all = names_list(aliases, location);
     if (query) {
       auto rest = output_columns(ast::as<"SelectStmt">(*query), aliases.size());
@@ -127,34 +135,34 @@ struct Checker {
 
   void run() {
     const Json& n = v.stmt.node;
-    const std::string& k = v.stmt.kind;
-    if (k == "UpdateStmt") {
+    const StmtKind k = v.stmt.tag;
+    if (k == StmtKind::UpdateStmt) {
       assignments(ast::list(n, "targetList"), "UPDATE ... SET");
-    } else if (k == "InsertStmt") {
+    } else if (k == StmtKind::InsertStmt) {
       columns(ast::list(n, "cols"), "The INSERT column list");
       if (const Json* oc = ast::field(n, "onConflictClause")) assignments(ast::list(*oc, "targetList"), "ON CONFLICT DO UPDATE SET");
-    } else if (k == "MergeStmt") {
+    } else if (k == StmtKind::MergeStmt) {
       for (const Json& w : ast::list(n, "mergeWhenClauses")) {
         auto c = ast::as<"MergeWhenClause">(w);
         if (!c) continue;
         if (ast::str(*c, "commandType") == "CMD_UPDATE") assignments(ast::list(*c, "targetList"), "MERGE ... UPDATE SET");
         else if (ast::str(*c, "commandType") == "CMD_INSERT") columns(ast::list(*c, "targetList"), "The MERGE ... INSERT column list");
       }
-    } else if (k == "CreateStmt") {
+    } else if (k == StmtKind::CreateStmt) {
       std::vector<Target> cols;
       for (const TableElement& e : table_elements(n))
         if (const Json* c = e.column) cols.push_back({std::string(ast::str(*c, "colname")), false, ast::location(*c)});
       check(cols, "CREATE TABLE", "column specified more than once");
-    } else if (k == "ViewStmt") {
+    } else if (k == StmtKind::ViewStmt) {
       const Json* q = ast::field(n, "query");
       relation_columns(ast::list(n, "aliases"), q, ast::location(*ast::field(n, "view")), "CREATE VIEW");
-    } else if (k == "CreateTableAsStmt") {
+    } else if (k == StmtKind::CreateTableAsStmt) {
       const Json* into = ast::field(n, "into");
       const Json* q = ast::field(n, "query");
       if (into && q && ast::as<"SelectStmt">(*q))
         relation_columns(ast::list(*into, "colNames"), q, ast::location(*ast::field(*into, "rel")),
                          ast::str(n, "objtype") == "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
-    } else if (k == "SelectStmt" && ast::field(n, "intoClause")) {
+    } else if (k == StmtKind::SelectStmt && ast::field(n, "intoClause")) {
       check(output_columns(&n, 0), "SELECT ... INTO", "column specified more than once");
     }
   }

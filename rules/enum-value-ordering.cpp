@@ -9,7 +9,7 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"AlterEnumStmt">(v.stmt);
-  if (v.stmt.kind != "AlterEnumStmt" || !ast::field(n, "newVal") || ast::field(n, "oldVal") || ast::field(n, "newValNeighbor"))
+  if (v.stmt.tag != StmtKind::AlterEnumStmt || !ast::field(n, "newVal") || ast::field(n, "oldVal") || ast::field(n, "newValNeighbor"))
     return;  // RENAME VALUE has an oldVal
   QualifiedName type = v.ctx.qualify_names(ast::strings(ast::list(n, "typeName")));
   std::string value(ast::str(n, "newVal"));

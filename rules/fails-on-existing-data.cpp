@@ -81,13 +81,13 @@ void remember(const StatementView& v, Proofs& p) {
   if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return;
   if (p.transaction != v.ctx.transaction_id()) p = {v.ctx.transaction_id(), {}, {}, {}, {}};
   const Json& n = v.stmt.node;
-  if (v.stmt.kind == "DropStmt" && ast::str(n, "removeType") == "OBJECT_INDEX") {
+  if (v.stmt.tag == StmtKind::DropStmt && ast::str(n, "removeType") == "OBJECT_INDEX") {
     for (const Json& obj : ast::list(n, "objects"))
       if (auto items = ast::as<"List">(obj)) {
         const IndexInfo* idx = v.ctx.catalog().index(v.ctx.qualify_names(ast::strings(ast::list(*items, "items"))));
         if (plain_unique(idx)) p.unique_dropped.emplace_back(idx->table, idx->columns);
       }
-  } else if (v.stmt.kind == "AlterTableStmt" && v.effects.target) {
+  } else if (v.stmt.tag == StmtKind::AlterTableStmt && v.effects.target) {
     const QualifiedName& table = *v.effects.target;
     for (const AlterTableCommand& cmd : alter_table_commands(n)) {
       if (cmd.subtype != "AT_DropConstraint") continue;
@@ -99,12 +99,12 @@ void remember(const StatementView& v, Proofs& p) {
           fk->second.references)
         p.foreign_keys_dropped.emplace_back(table, fk->second.columns, *fk->second.references);
     }
-  } else if (v.stmt.kind == "DeleteStmt" && v.effects.target && ast::field(n, "whereClause") &&
+  } else if (v.stmt.tag == StmtKind::DeleteStmt && v.effects.target && ast::field(n, "whereClause") &&
              v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
     ast::walk(*ast::field(n, "whereClause"), [&](std::string_view kind, const Json& fields) {
       if (kind == "RangeVar") p.orphans_deleted.emplace(*v.effects.target, v.ctx.qualify_range_var(fields));
     });
-  } else if (v.stmt.kind == "UpdateStmt" && v.effects.target && !ast::field(n, "whereClause") &&
+  } else if (v.stmt.tag == StmtKind::UpdateStmt && v.effects.target && !ast::field(n, "whereClause") &&
              v.ctx.held_lock(*v.effects.target) == LockMode::AccessExclusive) {
     for (const Json& t : ast::list(n, "targetList")) {
       auto rt = ast::as<"ResTarget">(t);
@@ -265,9 +265,9 @@ void check(const StatementView& v, Report& r) {
   const Proofs& kept = r.file_state<Proofs>(RuleId::fails_on_existing_data);
   bool current = v.ctx.in_transaction() && !v.ctx.in_function_body() && kept.transaction == v.ctx.transaction_id();
   const Proofs& proofs = current ? kept : none;
-  if (v.stmt.kind == "IndexStmt") return check_index(v, r);
+  if (v.stmt.tag == StmtKind::IndexStmt) return check_index(v, r);
   bool reported = false;
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (v.stmt.tag != StmtKind::AlterTableStmt || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     auto f = cmd && !reported ? command_failure(v, a, *cmd, proofs) : std::nullopt;

@@ -135,12 +135,13 @@ rules::Span element_span(const StatementView& v, long location) {
 
 void check(const StatementView& v, Report& r) {
   const Json* rel = relation_of(v.stmt);
-  if (!rel || v.stmt.kind == "IndexStmt") return;
-  QualifiedName table = v.ctx.qualify_range_var(*rel);
-  // An existing table the history does not define may have indexes we cannot see.
-  if (v.stmt.kind == "AlterTableStmt" && !v.ctx.catalog().table(table)) return;
+  if (!rel || v.stmt.tag == StmtKind::IndexStmt) return;
+  // Most statements add no foreign key: look for one before resolving the table.
   auto fks = foreign_keys(v.stmt);
   if (fks.empty()) return;
+  QualifiedName table = v.ctx.qualify_range_var(*rel);
+  // An existing table the history does not define may have indexes we cannot see.
+  if (v.stmt.tag == StmtKind::AlterTableStmt && !v.ctx.catalog().table(table)) return;
   auto indexes = indexes_of(v, r, table);
   std::string t = rules::display(table);
   for (const ForeignKey& fk : fks) {

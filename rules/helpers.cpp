@@ -131,7 +131,7 @@ bool column_absent_from_history(const StatementView& v, const QualifiedName& tab
 namespace {
 
 std::string_view transaction_kind(const Statement& s) {
-  return s.kind == "TransactionStmt" && s.parent < 0 ? ast::str(s.node, "kind") : std::string_view();
+  return s.tag == StmtKind::TransactionStmt && s.parent < 0 ? ast::str(s.node, "kind") : std::string_view();
 }
 
 // Ends the transaction (or, ROLLBACK TO, undoes part of it).
@@ -148,7 +148,7 @@ std::size_t top_level(const std::vector<Statement>& all, std::size_t i) {
 // RENAME COLUMN on `table`: {old name, new name}.
 std::optional<std::pair<std::string, std::string>> column_rename(const StatementView& v, const Statement& s,
                                                                  const QualifiedName& table) {
-  if (s.kind != "RenameStmt" || ast::str(s.node, "renameType") != "OBJECT_COLUMN") return std::nullopt;
+  if (s.tag != StmtKind::RenameStmt || ast::str(s.node, "renameType") != "OBJECT_COLUMN") return std::nullopt;
   const Json* rel = ast::field(s.node, "relation");
   if (!rel || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
   return std::pair{std::string(ast::str(s.node, "subname")), std::string(ast::str(s.node, "newname"))};
@@ -231,13 +231,13 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
   }
   for (std::size_t i : later) {
     const Statement& s = all[i];
-    if (s.kind == "RenameStmt") {
+    if (s.tag == StmtKind::RenameStmt) {
       // Under another name a later DROP of this one is about something else.
       const Json* r = ast::field(s.node, "relation");
       if (r && is_ours(v.ctx.qualify_range_var(*r))) return false;
       continue;
     }
-    if (s.kind != "DropStmt") continue;
+    if (s.tag != StmtKind::DropStmt) continue;
     std::string_view type = ast::str(s.node, "removeType");
     bool cascade = ast::str(s.node, "behavior") == "DROP_CASCADE";
     for (const Json& obj : ast::list(s.node, "objects")) {
@@ -261,12 +261,12 @@ namespace {
 
 // DELETE without WHERE (or USING) or TRUNCATE of `table`.
 bool empties(const StatementView& v, const Statement& s, const QualifiedName& table) {
-  if (s.kind == "DeleteStmt") {
+  if (s.tag == StmtKind::DeleteStmt) {
     const Json* r = ast::field(s.node, "relation");
     return r && !ast::field(s.node, "whereClause") && ast::list(s.node, "usingClause").size() == 0 &&
            v.ctx.qualify_range_var(*r) == table;
   }
-  if (s.kind != "TruncateStmt") return false;
+  if (s.tag != StmtKind::TruncateStmt) return false;
   const auto& relations = ast::list(s.node, "relations");
   return std::any_of(relations.begin(), relations.end(), [&](const Json& r) { return v.ctx.qualify_range_var(r) == table; });
 }
@@ -283,7 +283,7 @@ bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& t
   for (std::size_t i : named->second) {
     if (i <= self || i >= end) continue;
     const Statement& s = all[i];
-    if (s.kind == "RenameStmt") {
+    if (s.tag == StmtKind::RenameStmt) {
       // Renamed first: a later statement of that name is about another table.
       const Json* r = ast::field(s.node, "relation");
       if (r && v.ctx.qualify_range_var(*r) == table) return false;
@@ -338,13 +338,15 @@ StatementIndex index_statements(const ParsedFile& file) {
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Statement& s = all[i];
     out.bulk_dml[i] = is_bulk_dml(s);
-    const Json* r = s.kind == "AlterTableStmt" ? ast::field(s.node, "relation") : nullptr;
+    const Json* r = s.tag == StmtKind::AlterTableStmt ? ast::field(s.node, "relation") : nullptr;
     if (r) {
-      std::vector<std::string> table = written_relation(*r);
+      std::optional<std::vector<std::string>> table;  // read on the first ADD COLUMN: most ALTER TABLEs have none
       for (const AlterTableCommand& cmd : alter_table_commands(s.node))
-        if (cmd.subtype == "AT_AddColumn" && cmd.column)
-          out.column_adds[{table.back(), std::string(ast::str(*cmd.column, "colname"))}].push_back(
-              {i, table, ast::flag(*cmd.fields, "missing_ok"), false});
+        if (cmd.subtype == "AT_AddColumn" && cmd.column) {
+          if (!table) table = written_relation(*r);
+          out.column_adds[{table->back(), std::string(ast::str(*cmd.column, "colname"))}].push_back(
+              {i, *table, ast::flag(*cmd.fields, "missing_ok"), false});
+        }
     }
     if (s.kind == kUnparsedKind && s.reading && s.reading->action == TokenReading::Action::Alter)
       for (const TokenReading::AddedColumn& c : s.reading->added_columns)
@@ -362,15 +364,15 @@ StatementIndex index_statements(const ParsedFile& file) {
       }
     if (std::optional<std::vector<std::string>> made = created_relation(s)) out.creates.emplace(i, std::move(*made));
     if (s.deferred) continue;
-    if (s.kind == "RenameStmt" || s.kind == "DeleteStmt") {
+    if (s.tag == StmtKind::RenameStmt || s.tag == StmtKind::DeleteStmt) {
       if (const Json* r = ast::field(s.node, "relation")) {
         const Json& range_var = ast::kind(*r) == "RangeVar" ? ast::inner(*r) : *r;
         out.by_relation_name[std::string(ast::str(range_var, "relname"))].push_back(i);
       }
-    } else if (s.kind == "TruncateStmt") {
+    } else if (s.tag == StmtKind::TruncateStmt) {
       for (const Json& r : ast::list(s.node, "relations"))
         out.by_relation_name[std::string(ast::str(ast::kind(r) == "RangeVar" ? ast::inner(r) : r, "relname"))].push_back(i);
-    } else if (s.kind == "DropStmt") {
+    } else if (s.tag == StmtKind::DropStmt) {
       bool schema = ast::str(s.node, "removeType") == "OBJECT_SCHEMA";
       for (const Json& obj : ast::list(s.node, "objects")) {
         if (auto name = ast::as<"String">(obj); name && schema) {

@@ -32,7 +32,7 @@ void check(const FileView& v, Report& r) {
     if (s.embedded()) continue;
     // DROP names an existing object: the long name is truncated the same way
     // it was when the object was created, so it finds that object.
-    if (s.kind == "DropStmt") continue;
+    if (s.tag == StmtKind::DropStmt) continue;
     std::set<std::string> seen;  // once per statement and name
     for (std::size_t i = s.first_token; i < s.end_token; ++i) {
       const Token& t = v.file.tokens[i];

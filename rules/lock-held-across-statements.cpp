@@ -29,9 +29,9 @@ bool blocks_only_its_own_table(const StatementView& v) {
 
 // Work that takes time: a scan or rewrite, row changes, or a lock on another table.
 bool slow(const StatementView& v) {
-  const std::string& k = v.stmt.kind;
+  const StmtKind k = v.stmt.tag;
   if ((v.effects.rewrite != Tri::No || v.effects.scan != Tri::No) && !blocks_only_its_own_table(v)) return true;
-  if (k == "UpdateStmt" || k == "DeleteStmt" || k == "InsertStmt" || k == "MergeStmt") return true;
+  if (k == StmtKind::UpdateStmt || k == StmtKind::DeleteStmt || k == StmtKind::InsertStmt || k == StmtKind::MergeStmt) return true;
   for (const RelationLock& l : v.effects.locks)
     if (blocks_writes(l.mode) && !already_held(v, l.relation) && !v.ctx.created_in_migration(l.relation)) return true;
   return false;
@@ -63,7 +63,7 @@ void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
   if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}, {}};
   for (const RelationLock& l : v.effects.locks)
     if (l.mode == LockMode::AccessExclusive) dropped.first_exclusive.try_emplace(l.relation, v.stmt.begin);
-  if (v.stmt.kind != "DropStmt") return;
+  if (v.stmt.tag != StmtKind::DropStmt) return;
   std::string_view type = ast::str(v.stmt.node, "removeType");  // not DROP TRIGGER, POLICY, ... ON a table
   if (type != "OBJECT_TABLE" && type != "OBJECT_VIEW" && type != "OBJECT_MATVIEW" && type != "OBJECT_SEQUENCE" &&
       type != "OBJECT_FOREIGN_TABLE" && type != "OBJECT_INDEX")

@@ -20,7 +20,7 @@ bool nothing_to_undo(const FileView& v) {
                                            "CommentStmt", "VariableSetStmt", "TransactionStmt"};
   return std::all_of(v.file.statements.begin(), v.file.statements.end(), [](const Statement& s) {
     return s.deferred || kinds.count(s.kind) > 0 ||
-           (s.kind == "CreateExtensionStmt" && ast::flag(s.node, "if_not_exists"));
+           (s.tag == StmtKind::CreateExtensionStmt && ast::flag(s.node, "if_not_exists"));
   });
 }
 

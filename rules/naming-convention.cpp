@@ -82,16 +82,16 @@ struct Checker {
 
   void run() {
     const Json& n = v.stmt.node;
-    const std::string& kind = v.stmt.kind;
-    if (kind == "CreateStmt") {
+    const StmtKind kind = v.stmt.tag;
+    if (kind == StmtKind::CreateStmt) {
       if (const Json* rel = ast::field(n, "relation")) table(*rel, "table");
       added(n);
-    } else if (kind == "AlterTableStmt" && ast::str(n, "objtype") == "OBJECT_TABLE") {
+    } else if (kind == StmtKind::AlterTableStmt && ast::str(n, "objtype") == "OBJECT_TABLE") {
       added(n);
-    } else if (kind == "IndexStmt") {
+    } else if (kind == StmtKind::IndexStmt) {
       std::string idx(ast::str(n, "idxname"));
       if (!idx.empty()) name("index", "index", idx, name_span(v, idx, v.stmt.begin));
-    } else if (kind == "RenameStmt") {
+    } else if (kind == StmtKind::RenameStmt) {
       std::string_view type = ast::str(n, "renameType");
       std::string to(ast::str(n, "newname"));
       rules::Span span = name_span(v, to, v.stmt.begin, true);

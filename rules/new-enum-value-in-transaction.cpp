@@ -24,7 +24,7 @@ const Json* find_new_value(const Json& node, const std::map<std::string, Qualifi
 
 void check(const StatementView& v, Report& r) {
   const auto& added = v.ctx.enum_values_added_in_transaction();
-  if (added.empty() || !v.ctx.in_transaction() || v.stmt.kind == "AlterEnumStmt") return;
+  if (added.empty() || !v.ctx.in_transaction() || v.stmt.tag == StmtKind::AlterEnumStmt) return;
   const Json* hit = find_new_value(v.stmt.node, added);
   if (!hit) return;
   std::string value(ast::str(*ast::field(*hit, "sval"), "sval"));

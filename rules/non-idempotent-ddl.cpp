@@ -32,8 +32,9 @@ bool followed_by_other_transaction(const StatementView& v) {
     if (!v.ctx.in_transaction()) return top_level_after(i);
     if (!v.ctx.in_explicit_transaction()) return false;  // the runner wraps the whole file
   }
-  for (std::size_t k = i + 1; k < all.size(); ++k) {
-    if (all[k].kind != "TransactionStmt" || all[k].embedded()) continue;
+  // From one top-level COMMIT, ROLLBACK, PREPARE or ROLLBACK TO to the next
+  // (the index's), not through every statement of the transaction.
+  for (std::size_t k = v.index.transaction_end[i]; k < all.size(); k = v.index.transaction_end[k]) {
     std::string_view kind = ast::str(all[k].node, "kind");
     if (kind == "TRANS_STMT_ROLLBACK") return false;
     if (kind == "TRANS_STMT_COMMIT") return top_level_after(k);
@@ -162,31 +163,31 @@ struct Checker {
 
   void run() {
     const Json& n = v.stmt.node;
-    const std::string& k = v.stmt.kind;
-    if (k == "CreateStmt" || k == "CreateForeignTableStmt") {
-      const Json& create = k == "CreateStmt" ? n : *ast::field(n, "base");
+    const StmtKind k = v.stmt.tag;
+    if (k == StmtKind::CreateStmt || k == StmtKind::CreateForeignTableStmt) {
+      const Json& create = k == StmtKind::CreateStmt ? n : *ast::field(n, "base");
       const Json* rel = ast::field(create, "relation");
       // A temporary table disappears with the session that failed.
       if (!ast::flag(create, "if_not_exists") && rel && ast::str(*rel, "relpersistence") != "t")
-        create_relation(rel, k == "CreateStmt" ? "CREATE TABLE" : "CREATE FOREIGN TABLE");
-    } else if (k == "CreateTableAsStmt" && !ast::flag(n, "if_not_exists")) {
+        create_relation(rel, k == StmtKind::CreateStmt ? "CREATE TABLE" : "CREATE FOREIGN TABLE");
+    } else if (k == StmtKind::CreateTableAsStmt && !ast::flag(n, "if_not_exists")) {
       const Json* into = ast::field(n, "into");
       const Json* rel = into ? ast::field(*into, "rel") : nullptr;
       bool matview = ast::str(n, "objtype") == "OBJECT_MATVIEW";
       if (rel && ast::str(*rel, "relpersistence") != "t")
         create_relation(rel, matview ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
-    } else if (k == "CreateSeqStmt" && !ast::flag(n, "if_not_exists")) {
+    } else if (k == StmtKind::CreateSeqStmt && !ast::flag(n, "if_not_exists")) {
       const Json* rel = ast::field(n, "sequence");
       if (rel && ast::str(*rel, "relpersistence") != "t") create_relation(rel, "CREATE SEQUENCE");
-    } else if (k == "CreateSchemaStmt" && !ast::flag(n, "if_not_exists") && ast::list(n, "schemaElts").size() == 0) {
+    } else if (k == StmtKind::CreateSchemaStmt && !ast::flag(n, "if_not_exists") && ast::list(n, "schemaElts").size() == 0) {
       create_after_keyword("SCHEMA", "CREATE SCHEMA `" + std::string(ast::str(n, "schemaname")) + "`");
-    } else if (k == "CreateExtensionStmt" && !ast::flag(n, "if_not_exists")) {
+    } else if (k == StmtKind::CreateExtensionStmt && !ast::flag(n, "if_not_exists")) {
       create_after_keyword("EXTENSION", "CREATE EXTENSION `" + std::string(ast::str(n, "extname")) + "`");
-    } else if (k == "IndexStmt" && !ast::flag(n, "if_not_exists")) {
+    } else if (k == StmtKind::IndexStmt && !ast::flag(n, "if_not_exists")) {
       index();
-    } else if (k == "AlterTableStmt") {
+    } else if (k == StmtKind::AlterTableStmt) {
       alter_table();
-    } else if (k == "DropStmt") {
+    } else if (k == StmtKind::DropStmt) {
       drop();
     }
   }

@@ -30,7 +30,7 @@ std::string list(const Columns& cols) {
 
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"IndexStmt">(v.stmt);
-  if (v.stmt.kind != "IndexStmt" || !v.effects.target) return;
+  if (v.stmt.tag != StmtKind::IndexStmt || !v.effects.target) return;
   const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
   if (!table) return;
   IndexInfo added{*v.effects.target, ast::flag(n, "unique"), false, ast::field(n, "whereClause") != nullptr, {}};

@@ -19,7 +19,7 @@ std::optional<Fix> fix(const StatementView& v, const QualifiedName& view) {
 }
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "RefreshMatViewStmt" || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
+  if (v.stmt.tag != StmtKind::RefreshMatViewStmt || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
   const QualifiedName& view = *v.effects.target;
   if (v.ctx.created_in_migration(view)) return;
   Diagnostic& d = r.add(RuleId::refresh_matview_non_concurrently, v.stmt.begin, v.stmt.end,

@@ -47,7 +47,7 @@ std::string help(const StatementView& v, std::string_view kind) {
 }
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "ReindexStmt") return;
+  if (v.stmt.tag != StmtKind::ReindexStmt) return;
   const auto n = ast::fields_of<"ReindexStmt">(v.stmt);
   std::string_view kind = ast::str(n, "kind");
   if (kind == "REINDEX_OBJECT_SYSTEM") return;  // system catalogs cannot be reindexed concurrently

@@ -33,14 +33,14 @@ void summarise(const ParsedFile& file, const MigrationRole&, Report& r) {
   for (const Statement& s : file.statements) {
     const Json& n = s.node;
     using K = Created::Kind;
-    if (s.kind == "CreateSchemaStmt") created.push_back({s.begin, K::Schema, {std::string(ast::str(n, "schemaname"))}});
-    else if (s.kind == "CreateDomainStmt") created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "domainname"))});
-    else if (s.kind == "CreateEnumStmt" || s.kind == "CreateRangeStmt")
+    if (s.tag == StmtKind::CreateSchemaStmt) created.push_back({s.begin, K::Schema, {std::string(ast::str(n, "schemaname"))}});
+    else if (s.tag == StmtKind::CreateDomainStmt) created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "domainname"))});
+    else if (s.tag == StmtKind::CreateEnumStmt || s.tag == StmtKind::CreateRangeStmt)
       created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "typeName"))});
-    else if (s.kind == "CompositeTypeStmt" && ast::field(n, "typevar"))
+    else if (s.tag == StmtKind::CompositeTypeStmt && ast::field(n, "typevar"))
       created.push_back({s.begin, K::TypeOrFunction, rules::written_relation(*ast::field(n, "typevar"))});
-    else if (s.kind == "CreateFunctionStmt") created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "funcname"))});
-    else if (s.kind == "ViewStmt" && ast::field(n, "view"))
+    else if (s.tag == StmtKind::CreateFunctionStmt) created.push_back({s.begin, K::TypeOrFunction, ast::strings(ast::list(n, "funcname"))});
+    else if (s.tag == StmtKind::ViewStmt && ast::field(n, "view"))
       created.push_back({s.begin, K::View, rules::written_relation(*ast::field(n, "view"))});
   }
 }
@@ -151,8 +151,8 @@ void check(const StatementView& v, Report& r) {
   if (!breaks_code) return;
   // A down script renaming back what its up script renamed.
   if (v.ctx.renamed_by_undone_migration(v.ctx.rename_key(v.stmt, false))) return;
-  if (v.stmt.kind == "AlterEnumStmt") return check_enum_value(v, r);
-  if (v.stmt.kind != "RenameStmt") return;
+  if (v.stmt.tag == StmtKind::AlterEnumStmt) return check_enum_value(v, r);
+  if (v.stmt.tag != StmtKind::RenameStmt) return;
   std::string_view type = ast::str(v.stmt.node, "renameType");
   bool relation = ast::field(v.stmt.node, "relation") != nullptr;
   auto renamed = relation ? relation_rename(v, type) : named_rename(v, type);

@@ -13,7 +13,7 @@ const char* kHelp =
 // while reads and writes go on.
 std::string repack_help(const StatementView& v) {
   std::string t = rules::display(*v.effects.target);
-  bool cluster = v.stmt.kind == "ClusterStmt";
+  bool cluster = v.stmt.tag == StmtKind::ClusterStmt;
   std::string index(cluster ? ast::str(v.stmt.node, "indexname") : "");
   std::string order = !cluster ? "" : index.empty() ? " USING INDEX" : " USING INDEX " + index;
   return "On PostgreSQL 19 use REPACK (CONCURRENTLY) " + t + order +
@@ -32,8 +32,8 @@ void report(const StatementView& v, Report& r, std::uint32_t b, std::uint32_t e,
 
 void check(const StatementView& v, Report& r) {
   if (!v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
-  if ((v.stmt.kind == "VacuumStmt" || v.stmt.kind == "ClusterStmt") && v.effects.rewrite == Tri::Yes) {
-    report(v, r, v.stmt.begin, v.stmt.end, v.stmt.kind == "ClusterStmt" ? "CLUSTER" : "VACUUM FULL",
+  if ((v.stmt.tag == StmtKind::VacuumStmt || v.stmt.tag == StmtKind::ClusterStmt) && v.effects.rewrite == Tri::Yes) {
+    report(v, r, v.stmt.begin, v.stmt.end, v.stmt.tag == StmtKind::ClusterStmt ? "CLUSTER" : "VACUUM FULL",
            v.ctx.pg_version() >= 19 ? repack_help(v) : kHelp);
     return;
   }

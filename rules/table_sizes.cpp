@@ -23,7 +23,7 @@ struct Work {
 std::optional<Work> work_of(const Statement& s, const Effects& e, const TableSize& size, const SizeThresholds& t) {
   if (e.rewrite != Tri::No)
     return Work{"the rewrite", static_cast<double>(size.total_bytes()), t.rewrite_bytes_per_second};
-  if (s.kind == "IndexStmt") return Work{"the index build", static_cast<double>(size.heap_bytes), t.rewrite_bytes_per_second};
+  if (s.tag == StmtKind::IndexStmt) return Work{"the index build", static_cast<double>(size.heap_bytes), t.rewrite_bytes_per_second};
   if (e.scan != Tri::No) return Work{"the scan", static_cast<double>(size.heap_bytes), t.scan_bytes_per_second};
   return std::nullopt;
 }
@@ -106,7 +106,7 @@ void TableSizes::apply(FileResult& result, std::vector<Diagnostic>& diagnostics)
 
     // What this statement leaves for the ones after it.
     if (!e.target) continue;
-    if ((s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") && !snapshot_tables_.count(*e.target)) {
+    if ((s.tag == StmtKind::CreateStmt || s.tag == StmtKind::CreateTableAsStmt) && !snapshot_tables_.count(*e.target)) {
       created_[*e.target] = Known{TableSize{0, 0, 0, 0}, false};
       written_.erase(*e.target);
     }

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 std::string_view transaction_kind(const Statement& s) {
-  return s.kind == "TransactionStmt" ? ast::str(s.node, "kind") : std::string_view();
+  return s.tag == StmtKind::TransactionStmt ? ast::str(s.node, "kind") : std::string_view();
 }
 
 bool begin_before(const StatementView& v) {

@@ -55,7 +55,8 @@ void TreeRelease::release(std::size_t first, std::size_t end) {
   if (!enabled_) return;
   for (std::size_t i = first; i < end && i < file_.statements.size(); ++i) {
     Statement& s = file_.statements[i];
-    std::vector<std::size_t> documents;
+    std::vector<std::size_t>& documents = documents_scratch_;
+    documents.clear();
     for_each_tree(s, [&](const Json& tree) {
       if (tree.storage()) documents.push_back(document_of(tree));
     });

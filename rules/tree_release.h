@@ -53,6 +53,7 @@ class TreeRelease {
   std::vector<std::size_t> users_;    // per document: statement trees in it not yet released
   std::shared_ptr<JsonDocument> kept_;  // copies of the trees other statements read (in file.trees too)
   std::size_t freed_ = 0;
+  std::vector<std::size_t> documents_scratch_;  // release's, kept so that each statement does not allocate
 };
 
 }  // namespace migrasafe

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "TruncateStmt") return;
+  if (v.stmt.tag != StmtKind::TruncateStmt) return;
   bool cascade = ast::str(v.stmt.node, "behavior") == "DROP_CASCADE";
   for (const Consequence* truncated : v.effects.of_kind(ConsequenceKind::RowsTruncated)) {
     const Consequence& loss = *truncated;

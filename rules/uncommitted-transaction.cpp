@@ -5,12 +5,12 @@ namespace migrasafe {
 namespace {
 
 bool is_begin(const Statement& s) {
-  std::string_view k = s.kind == "TransactionStmt" ? ast::str(s.node, "kind") : "";
+  std::string_view k = s.tag == StmtKind::TransactionStmt ? ast::str(s.node, "kind") : "";
   return k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START";
 }
 
 bool ends_transaction(const Statement& s) {
-  std::string_view k = s.kind == "TransactionStmt" ? ast::str(s.node, "kind") : "";
+  std::string_view k = s.tag == StmtKind::TransactionStmt ? ast::str(s.node, "kind") : "";
   return k == "TRANS_STMT_COMMIT" || k == "TRANS_STMT_ROLLBACK" || k == "TRANS_STMT_PREPARE";
 }
 

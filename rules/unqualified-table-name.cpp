@@ -31,13 +31,13 @@ void range_var(const StatementView& v, Report& r, const Json* rv, const char* ve
 void check(const StatementView& v, Report& r) {
   if (v.ctx.setting("search_path")) return;  // the migration chose its own path
   const Json& n = v.stmt.node;
-  const std::string& k = v.stmt.kind;
-  if (k == "CreateStmt") range_var(v, r, ast::field(n, "relation"), "CREATE TABLE names");
-  else if (k == "CreateTableAsStmt" && ast::str(n, "objtype") == "OBJECT_TABLE")
+  const StmtKind k = v.stmt.tag;
+  if (k == StmtKind::CreateStmt) range_var(v, r, ast::field(n, "relation"), "CREATE TABLE names");
+  else if (k == StmtKind::CreateTableAsStmt && ast::str(n, "objtype") == "OBJECT_TABLE")
     range_var(v, r, ast::field(n, "into") ? ast::field(*ast::field(n, "into"), "rel") : nullptr, "CREATE TABLE AS names");
-  else if (k == "AlterTableStmt" && ast::str(n, "objtype") == "OBJECT_TABLE")
+  else if (k == StmtKind::AlterTableStmt && ast::str(n, "objtype") == "OBJECT_TABLE")
     range_var(v, r, ast::field(n, "relation"), "ALTER TABLE names");
-  else if (k == "DropStmt" && ast::str(n, "removeType") == "OBJECT_TABLE")
+  else if (k == StmtKind::DropStmt && ast::str(n, "removeType") == "OBJECT_TABLE")
     for (const Json& o : ast::list(n, "objects")) {
       auto l = ast::as<"List">(o);
       auto names = l ? ast::strings(ast::list(*l, "items")) : std::vector<std::string>{};

@@ -5,7 +5,7 @@ namespace migrasafe {
 namespace {
 
 void check(const StatementView& v, Report& r) {
-  if (v.stmt.kind != "AlterTableStmt" || !v.effects.target || !v.ctx.in_transaction()) return;
+  if (v.stmt.tag != StmtKind::AlterTableStmt || !v.effects.target || !v.ctx.in_transaction()) return;
   const QualifiedName& table = *v.effects.target;
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);

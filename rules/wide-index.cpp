@@ -7,7 +7,7 @@ namespace {
 void check(const StatementView& v, Report& r) {
   const auto n = ast::fields_of<"IndexStmt">(v.stmt);
   // A unique index needs every column it enforces; INCLUDE columns are not keys.
-  if (v.stmt.kind != "IndexStmt" || ast::flag(n, "unique") || !v.effects.target) return;
+  if (v.stmt.tag != StmtKind::IndexStmt || ast::flag(n, "unique") || !v.effects.target) return;
   const Json& keys = ast::list(n, "indexParams");
   if (keys.size() <= 3) return;
   std::string_view method = ast::str(n, "accessMethod");

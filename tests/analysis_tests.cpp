@@ -453,6 +453,10 @@ TEST_CASE("catalog and effects: partitions are locked with their parent", "[cata
   CHECK(add.lock_on({"public", "pt_1"}) == LockMode::AccessExclusive);
   CHECK(add.lock_on({"public", "pt_2"}) == LockMode::AccessExclusive);
   CHECK(!last_effects(setup + "ALTER TABLE ONLY pt ALTER COLUMN v SET DEFAULT 'x'").lock_on({"public", "pt_1"}));
+  // Each sub-command decides: OWNER TO stays on the parent, SET DEFAULT after it recurses.
+  CHECK(!last_effects(setup + "ALTER TABLE pt OWNER TO app").lock_on({"public", "pt_1"}));
+  CHECK(last_effects(setup + "ALTER TABLE pt OWNER TO app, ALTER COLUMN v SET DEFAULT 'x'").lock_on({"public", "pt_1"}) ==
+        LockMode::AccessExclusive);
   CHECK(last_effects(setup + "CREATE INDEX ON pt (v)").lock_on({"public", "pt_2"}) == LockMode::Share);
   CHECK(last_effects(setup + "DROP TABLE pt_1").lock_on({"public", "pt"}) == LockMode::AccessExclusive);
   Effects detach = last_effects(setup + "ALTER TABLE pt DETACH PARTITION pt_2; ALTER TABLE pt ADD COLUMN c int");
