@@ -176,6 +176,10 @@ std::optional<SessionConfig> resolve(CheckArgs& a, bool& input_error) {
   session->fix = a.fix;
   session->baseline_file = a.baseline;
   session->report_path = a.output;
+  // Fingerprints (baselines, SARIF, GitLab), --fix and `plan` read more of each file than the other reports.
+  std::optional<Format> format = parse_format(a.format);
+  session->keep_full_results =
+      a.fix || a.plan || a.record_baseline || !a.baseline.empty() || !format || reads_fingerprints(*format);
   return session;
 }
 

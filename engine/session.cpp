@@ -51,6 +51,24 @@ std::optional<FileResult> result_of_input(std::vector<ScriptState>& scripts, std
   return file;
 }
 
+// Frees what a result keeps beyond what a report reads (SessionConfig::keep_full_results).
+void drop_unreported(FileResult& f) {
+  std::vector<Token>().swap(f.parsed.tokens);
+  std::vector<std::shared_ptr<JsonDocument>>().swap(f.parsed.trees);
+  for (Statement& s : f.parsed.statements) {
+    s.node = {};
+    s.loop_rows.reset();
+    s.reading.reset();
+    std::vector<Json>().swap(s.body_expressions);
+    s.first_token = s.end_token = 0;  // no tokens left to index
+  }
+  for (Effects& e : f.effects) {
+    e.target.reset();
+    std::vector<ActionEffect>().swap(e.actions);
+    std::vector<QualifiedName>().swap(e.calls);
+  }
+}
+
 // A path as the buffers are keyed: absolute, normalised (no file system access for an absolute path).
 std::string buffer_key(const std::string& path) {
   std::error_code ec;
@@ -246,14 +264,28 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   // Taken from each unit as soon as it is replayed (the pipeline then frees the unit's state).
   run.files.resize(inputs.size());
   std::vector<char> filled(inputs.size(), 0);
+  auto inputs_of = [](const WorkUnit& unit) {
+    std::set<std::size_t> read;  // a unit reads one to three files
+    for (const ScriptRef& script : unit.scripts) read.insert(script.input);
+    return read;
+  };
+  // The units still to replay, per input and per set: a file's result is
+  // complete (merged from all its units) when its count reaches zero, and a
+  // set's history is no longer needed when its count does.
+  std::vector<std::size_t> units_left_of_input(inputs.size(), 0), units_left_of_set(histories.size(), 0);
+  for (const WorkUnit& unit : plan.units) {
+    for (std::size_t i : inputs_of(unit)) ++units_left_of_input[i];
+    ++units_left_of_set[unit.set];
+  }
   auto collect = [&](UnitState& u) {
-    std::set<std::size_t> unit_inputs;  // a unit reads one to three files
-    for (const ScriptState& script : u.scripts) unit_inputs.insert(script.ref.input);
-    for (std::size_t i : unit_inputs)
+    for (std::size_t i : inputs_of(*u.unit)) {
       if (auto file = result_of_input(u.scripts, i)) {
         run.files[i] = filled[i] ? merge_disjoint(std::move(run.files[i]), std::move(*file)) : std::move(*file);
         filled[i] = 1;
       }
+      if (--units_left_of_input[i] == 0 && !c.keep_full_results && filled[i]) drop_unreported(run.files[i]);
+    }
+    if (--units_left_of_set[u.unit->set] == 0) histories[u.unit->set] = SetHistory{};
   };
   real_paths.reset();
   pipeline.run_all(plan.units, histories, collect);

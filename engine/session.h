@@ -43,6 +43,13 @@ struct SessionConfig {
   std::optional<std::vector<BaselineEntry>> baseline;  // findings to hide
   std::string baseline_file;                           // where they came from (for messages)
   std::string report_path;  // where the report will be written: refused when it is one of the inputs
+  // Whether each file's result keeps what only some readers need: its tokens
+  // (finding fingerprints: baselines, SARIF, GitLab; `plan`), the parse trees
+  // kept for other statements and the effects' actions, target and calls
+  // (`plan`, editors, tests). False (the reports that read none of them:
+  // text, JSON, ...) frees them as each file is done, since the run holds
+  // every file's result until its report is written.
+  bool keep_full_results = true;
   // A front end's last word on a file's options (the fixture harness's
   // `-- options:` header), after the configuration and the layout's conventions.
   std::function<void(const std::string& path, LintOptions& options)> adjust_options;

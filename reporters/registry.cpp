@@ -4,6 +4,8 @@
 
 namespace migrasafe {
 
+bool reads_fingerprints(Format format) { return format == Format::Sarif || format == Format::Gitlab; }
+
 void write_report(std::ostream& out, Format format, const RunResult& run, const ReportOptions& options) {
   switch (format) {
     case Format::Text:

@@ -18,6 +18,9 @@ struct ReportOptions {
   bool explain = false;             // text: the per-statement effects report of `explain`
 };
 
+// Whether the format's writer reads finding fingerprints (which need the files' tokens).
+bool reads_fingerprints(Format format);
+
 void write_report(std::ostream& out, Format format, const RunResult& run, const ReportOptions& options);
 
 }  // namespace migrasafe

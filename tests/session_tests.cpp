@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "engine/session.h"
+#include "reporters/registry.h"
 #include "support.h"
 
 namespace fs = std::filesystem;
@@ -329,4 +331,41 @@ TEST_CASE("session: relint of a later script of a multi-script step counts what 
   // A table the step did not create is an existing one.
   FileResult other = session.relint(second, "ALTER TABLE events ALTER COLUMN kind SET NOT NULL;\n");
   CHECK(count_rule(other, RuleId::set_not_null_scan) == 1);
+}
+
+TEST_CASE("session: results that keep only what the reports read give the same reports", "[session][report]") {
+  // Liquibase files hold several migrations (results merged across units),
+  // dbmate files two sections, the rule fixtures every kind of finding and fix.
+  for (const char* dir : {"fixtures/rules", "fixtures/layouts/liquibase", "fixtures/layouts/dbmate",
+                          "fixtures/layouts/dir-pairs", "fixtures/layouts/sqitch"}) {
+    CAPTURE(dir);
+    std::vector<std::string> paths = {(fs::path(testing::source_dir()) / dir).string()};
+    LintSession full(default_config());
+    RunResult kept = full.run(paths);
+    SessionConfig lean_config = default_config();
+    lean_config.keep_full_results = false;
+    LintSession lean(std::move(lean_config));
+    RunResult trimmed = lean.run(paths);
+    REQUIRE(kept.files.size() == trimmed.files.size());
+    bool any_tokens = false;
+    for (std::size_t i = 0; i < kept.files.size(); ++i) {
+      any_tokens = any_tokens || !kept.files[i].parsed.tokens.empty();
+      CHECK(trimmed.files[i].parsed.tokens.empty());
+      kept.files[i].seconds = trimmed.files[i].seconds = 0;  // JUnit's times
+    }
+    CHECK(any_tokens);
+    for (Format format : {Format::Text, Format::Json, Format::Github, Format::Gcc, Format::Markdown, Format::Junit}) {
+      REQUIRE(!reads_fingerprints(format));
+      for (bool explain : {false, true}) {
+        CAPTURE(format_name(format), explain);
+        ReportOptions options;
+        options.fail_on = Severity::Warning;
+        options.explain = explain;
+        std::ostringstream a, b;
+        write_report(a, format, kept, options);
+        write_report(b, format, trimmed, options);
+        CHECK(a.str() == b.str());
+      }
+    }
+  }
 }
