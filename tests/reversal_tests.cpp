@@ -261,6 +261,24 @@ TEST_CASE("compare_catalogs: what goes with a dropped column or table goes on ta
               "ALTER TABLE t DROP COLUMN d;").empty());
 }
 
+namespace {
+
+// Writes golang-migrate pairs (up, down) into `dir`; returns the paths of
+// the scripts named `*<suffix>`, quoted for the shell.
+std::string write_pairs(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& pairs,
+                        const std::string& suffix) {
+  std::string paths;
+  for (std::size_t k = 0; k < pairs.size(); ++k) {
+    std::string stem = "00" + std::to_string(k + 1) + "_step";
+    testing::write_file(dir / (stem + ".up.sql"), pairs[k].first);
+    testing::write_file(dir / (stem + ".down.sql"), pairs[k].second);
+    paths += " '" + (dir / (stem + suffix)).string() + "'";
+  }
+  return paths;
+}
+
+}  // namespace
+
 TEST_CASE("reversal in check: the pipeline's analysis of the down script and a replay of it agree", "[reversal][cli]") {
   // Checked together, a down script is analysed once and its up script's
   // reversal check reads the schema it leaves; checked alone, an up script's
@@ -279,13 +297,7 @@ TEST_CASE("reversal in check: the pipeline's analysis of the down script and a r
       {"ALTER TABLE purchases ADD COLUMN c int;\n", "-- irreversible: c stays\nSELECT 1;\n"},
       {"DO $$ BEGIN CREATE TABLE d (id int); END $$;\nCREATE SEQUENCE s;\n", "DO $$ BEGIN DROP TABLE d; END $$;\n"},
   };
-  std::string up_files;
-  for (std::size_t k = 0; k < pairs.size(); ++k) {
-    std::string stem = "00" + std::to_string(k + 1) + "_step";
-    testing::write_file(dir / (stem + ".up.sql"), pairs[k].first);
-    testing::write_file(dir / (stem + ".down.sql"), pairs[k].second);
-    up_files += " '" + (dir / (stem + ".up.sql")).string() + "'";
-  }
+  const std::string up_files = write_pairs(dir, pairs, ".up.sql");
   const std::string select = "check --format gcc --select down-does-not-undo-up,irreversible-data-change ";
   auto together = testing::run_cli(select + "'" + dir.string() + "'");
   auto alone = testing::run_cli(select + up_files);
@@ -347,13 +359,7 @@ TEST_CASE("reversal in check: a down script checked with its up script and alone
        "ALTER TABLE purchases RENAME COLUMN remark TO note;\nALTER TABLE purchases RENAME TO orders;\n"},
       {"BEGIN;\nCREATE TABLE tmp (id int);\nROLLBACK;\nCREATE TABLE kept (id int);\n", "DROP TABLE kept;\nDROP TABLE tmp;\n"},
   };
-  std::string down_files;
-  for (std::size_t k = 0; k < pairs.size(); ++k) {
-    std::string stem = "00" + std::to_string(k + 1) + "_step";
-    testing::write_file(dir / (stem + ".up.sql"), pairs[k].first);
-    testing::write_file(dir / (stem + ".down.sql"), pairs[k].second);
-    down_files += " '" + (dir / (stem + ".down.sql")).string() + "'";
-  }
+  const std::string down_files = write_pairs(dir, pairs, ".down.sql");
   // The rules that spare what the up script did.
   const std::string select =
       "check --format gcc --select drop-table,drop-column,drop-not-null,rename-table,rename-column,drop-schema,truncate-table ";
