@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/undone.h"
 #include "parser/ast.h"
 #include "parser/table_elements.h"
 
@@ -433,31 +434,10 @@ UndoneMigration Context::undone_by(const ParsedFile& up, const AnalysisOptions& 
   Context replay(options);
   for (const Statement& s : up.statements) {
     if (s.deferred) continue;  // a function body changes nothing when the up script runs
-    if (s.tag == StmtKind::AlterTableStmt && ast::field(s.node, "relation")) {
-      QualifiedName table = replay.qualify_range_var(*ast::field(s.node, "relation"));
-      for (const AlterTableCommand& cmd : alter_table_commands(s.node)) {
-        if (cmd.column && cmd.subtype == "AT_AddColumn") undone.columns.insert({table, std::string(ast::str(*cmd.column, "colname"))});
-        if (cmd.subtype == "AT_SetNotNull") undone.not_null.insert({table, std::string(cmd.name)});
-      }
-    }
-    if (s.kind == kUnparsedKind && s.reading && options.pg_version > grammar_version() &&
-        s.reading->action == TokenReading::Action::Alter) {
-      QualifiedName table = replay.qualify_names(s.reading->names[0]);
-      for (const auto& nn : s.reading->not_null) undone.not_null.insert({table, nn.column});
-    }
-    // What the up script renamed to, its down script renames back.
-    if (s.tag == StmtKind::RenameStmt && ast::field(s.node, "relation")) {
-      QualifiedName rel = replay.qualify_range_var(*ast::field(s.node, "relation"));
-      std::string to(ast::str(s.node, "newname"));
-      std::string_view type = ast::str(s.node, "renameType");
-      if (type == "OBJECT_COLUMN") undone.columns.insert({rel, to});
-      else if (type == "OBJECT_TABLE") undone.relations.insert({rel.schema, to});
-    }
-    if (std::string key = replay.rename_key(s, true); !key.empty()) undone.renames.insert(key);
+    note_undone(s, replay, undone);
     replay.apply(s, Effects{});
   }
   for (const auto& [rel, tx] : replay.created_) undone.relations.insert(rel);
-  undone.schemas.insert(replay.schemas_created_.begin(), replay.schemas_created_.end());
   // CREATE TABLE IF NOT EXISTS counts as the up script's creation here, even
   // where the file expects an older table: undoing it is what the down script is for.
   undone.relations.insert(replay.created_if_not_exists_.begin(), replay.created_if_not_exists_.end());

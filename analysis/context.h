@@ -112,8 +112,9 @@ class Context {
 
   // A down script undoes its up script: the tables and columns the up script
   // created are expected to go, so dropping them is not a data-loss finding.
-  // What the up script did is read from its parse (undone_by) before the up
-  // script's own analysis frees its trees.
+  // What the up script did is read as the up script's own analysis replays
+  // it (analysis/undone.h), or from a replay of its parse alone (undone_by)
+  // on an empty schema, before its analysis frees its trees.
   static UndoneMigration undone_by(const ParsedFile& up, const AnalysisOptions& options);
   void set_undone_migration(UndoneMigration undone) { undone_ = std::move(undone); }
   bool created_by_undone_migration(const QualifiedName& rel) const { return undone_.relations.count(rel) > 0; }

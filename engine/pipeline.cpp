@@ -1,5 +1,7 @@
 #include "engine/pipeline.h"
 
+#include "analysis/undone.h"
+
 #include <algorithm>
 #include <condition_variable>
 #include <numeric>
@@ -144,15 +146,23 @@ std::optional<ParsedFile> Pipeline::pair_scripts(UnitState& unit) {
 }
 
 void Pipeline::read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up) {
-  // What the up script did, for its down script: read here, from the up
-  // script's parse, before the up script's replay frees its trees.
+  // What the up script did, for its down script. Analysed with it, the up
+  // script's analysis reads it as it replays the up script (see replay);
+  // otherwise, or when that replay could see otherwise
+  // (undone_depends_on_history), it is read here from a replay of the up
+  // script alone, before the up script's replay frees its trees.
   for (ScriptState& s : unit.scripts) {
     if (s.ref.part != ScriptPart::Down || !s.parsed) continue;
     const ParsedFile* up = context_up ? &*context_up : nullptr;
+    const ScriptState* up_script = nullptr;
     for (const ScriptState& u : unit.scripts)
-      if (u.ref.part == ScriptPart::Up && u.parsed) up = &*u.parsed;
+      if (u.ref.part == ScriptPart::Up && u.parsed) up_script = &u;
+    if (up_script) up = &*up_script->parsed;
     try {
-      if (up) unit.undone = Context::undone_by(*up, options_for(*unit.unit, s).analysis);
+      const AnalysisOptions options = options_for(*unit.unit, s).analysis;
+      const bool read_by_up_analysis = up_script && !undone_depends_on_history(*up) &&
+                                       options_for(*unit.unit, *up_script).analysis.pg_version == options.pg_version;
+      if (up && !read_by_up_analysis) unit.undone = Context::undone_by(*up, options);
     } catch (const std::exception& e) {
       internal_error(s, e);
       s.parsed.reset();
@@ -174,26 +184,49 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) co
   return o;
 }
 
-void Pipeline::replay(UnitState& unit, SetHistory& history, bool with_rules) {
-  for (ScriptState& s : unit.scripts) {
-    if (!s.parsed) continue;
-    const std::string& path = in_.inputs[s.ref.input].path;
-    auto source = s.parsed->source;
-    try {
-      throw_if_test_internal_error(path);
-      LintOptions o = options_for(*unit.unit, s);
-      if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
-      const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
-      s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history);
-    } catch (const std::exception& e) {
-      s.result = FileResult{};
-      s.result.path = path;
-      s.result.parsed.source = source;
-      internal_error(s, e);
-    }
-    ++scripts_replayed;
-    s.parsed.reset();
+void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules,
+                              const DownAnalysis* down, Catalog* schema_after) {
+  const std::string& path = in_.inputs[s.ref.input].path;
+  auto source = s.parsed->source;
+  try {
+    throw_if_test_internal_error(path);
+    LintOptions o = options_for(*unit.unit, s);
+    if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
+    const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
+    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, down, schema_after);
+  } catch (const std::exception& e) {
+    s.result = FileResult{};
+    s.result.path = path;
+    s.result.parsed.source = source;
+    internal_error(s, e);
   }
+  ++scripts_replayed;
+  s.parsed.reset();
+}
+
+void Pipeline::replay(UnitState& unit, SetHistory& history, bool with_rules) {
+  // A down script is analysed once, by its up script's analysis as soon as
+  // the up script's replay is done, on the schema the up script leaves (a
+  // down script reads the history but does not extend it): the up script's
+  // reversal check reads the schema after it from that analysis.
+  auto parsed = [&](ScriptPart part) -> ScriptState* {
+    for (ScriptState& s : unit.scripts)
+      if (s.ref.part == part && s.parsed) return &s;
+    return nullptr;
+  };
+  ScriptState* up = parsed(ScriptPart::Up);
+  ScriptState* down = up ? parsed(ScriptPart::Down) : nullptr;
+  const DownAnalysis analyse_down = [&](const Catalog& after_up, const UndoneMigration& undone) -> std::optional<Catalog> {
+    if (!unit.undone) unit.undone = undone;  // not read at parse time (read_undone)
+    SetHistory after_up_history{after_up, {}, {}};
+    Catalog after_down;
+    analyse_script(unit, *down, after_up_history, with_rules, nullptr, &after_down);
+    if (!down->result.input_error.empty()) return std::nullopt;  // an internal error
+    return after_down;
+  };
+  for (ScriptState& s : unit.scripts)
+    if (s.parsed)  // not the down script once its up script's analysis took it
+      analyse_script(unit, s, history, with_rules, &s == up && down ? &analyse_down : nullptr, nullptr);
   unit.context_down.reset();
 }
 

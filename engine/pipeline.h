@@ -29,15 +29,16 @@ struct ScriptState {
   FileResult result;
 };
 
-// A migration's scripts, each read and parsed once: the reversal check of
-// the up script reads the down script's parse, and the down script's
-// analysis what the up script created (from the up script's parse). A
-// script that is not among the files asked about is read for that alone.
+// A migration's scripts, each read and parsed once and replayed once: the
+// up script's analysis runs its down script's, which reads what the up
+// script did from the up script's replay, and the up script's reversal check
+// reads the schema the down script leaves. A script that is not among the
+// files asked about is read (and replayed by itself) for that alone.
 struct UnitState {
   const WorkUnit* unit = nullptr;
   std::vector<ScriptState> scripts;
   std::optional<ParsedFile> context_down;  // read from disk for the up script's reversal check
-  std::optional<UndoneMigration> undone;   // what the up script did, for the down script (read at parse time)
+  std::optional<UndoneMigration> undone;   // what the up script did, for the down script (see read_undone)
 };
 
 // What the pipeline reads: the session's configuration and the run's inputs.
@@ -85,6 +86,9 @@ class Pipeline {
   std::optional<ParsedFile> pair_scripts(UnitState& unit);
   void read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up);
   LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
+  // Analyses one parsed script onto `history`, and frees its parse.
+  void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, const DownAnalysis* down,
+                      Catalog* schema_after);
   void internal_error(ScriptState& s, const std::exception& e);
   PipelineInputs in_;
   std::mutex mutex_;

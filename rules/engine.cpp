@@ -1,6 +1,7 @@
 #include "rules/engine.h"
 
 #include "analysis/catalog_diff.h"
+#include "analysis/undone.h"
 
 #include "rules/column_types.h"
 #include "rules/helpers.h"
@@ -150,6 +151,7 @@ struct Replay {
   const bool ignore_declared_kinds;
   const StatementIndex index = rules::index_statements(file);
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
+  UndoneMigration* undone = nullptr;       // when set: what a down script would undo, noted as it runs
 
   // Analyses statement i and its body; returns the index after them.
   std::size_t run(std::size_t i, Context& ctx) {
@@ -170,6 +172,7 @@ struct Replay {
     if (stmt.embedded()) annotate(stmt, before);
     bool was_in_transaction = ctx.in_transaction();
     int transaction = ctx.transaction_id();
+    if (undone && !stmt.deferred) note_undone(stmt, ctx, *undone);
     ctx.apply(stmt, effects);
     // It ended the block (a COMMIT in a file sent as one query starts the next
     // implicit block at once, so the transaction changes rather than ends).
@@ -319,7 +322,8 @@ void show_placeholders(FileResult& result) {
 }  // namespace
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const UndoneMigration* undone, SetHistory* history) {
+                        const UndoneMigration* undone, SetHistory* history, const DownAnalysis* down,
+                        Catalog* schema_after) {
   auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
   FileResult result;
@@ -364,9 +368,11 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   Catalog schema = history ? history->schema : Catalog{};
   std::optional<SchemaChangeLog> changes;  // outlives ctx, whose catalog writes to it
   std::optional<ParsedFile> own_down;     // parsed here only when the caller did not
+  const ParsedFile* down_file = nullptr;  // until `down` analyses (and takes) it
   if (log_changes) {
     changes.emplace(schema);
     if (!role.down_script) own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
+    down_file = role.down_script ? role.down_script : &*own_down;
   }
   Context ctx(options.analysis, std::move(schema));
   // A later script of a multi-script step: what the earlier ones created is new here too.
@@ -378,6 +384,8 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
   Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds};
+  UndoneMigration undone_here;  // for `down`
+  if (down) replay.undone = &undone_here;
   // What rules read from other statements' trees is summarised by now (the
   // index above, RuleHooks::summarise): each statement's tree can go once it
   // and its body have been replayed.
@@ -393,14 +401,28 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     if (!options.keep_trees) trees.release(i, next);
     i = next;
   }
+  if (schema_after) *schema_after = ctx.catalog();
+  // The reversal check reads the schema after the down script too: unknown
+  // when the down script has a syntax error (a statement it skipped may have
+  // restored anything), and needed only when the down script does something.
+  const bool down_unparsed = down_file && std::any_of(down_file->problems.begin(), down_file->problems.end(), [](const ParseProblem& p) {
+    return p.kind == ProblemKind::SyntaxError;
+  });
+  bool down_empty = false, down_marked_irreversible = false;
+  if (role.down_text) down_empty = is_empty_script(*role.down_text, down_marked_irreversible);
+  std::optional<Catalog> after_down;
+  if (down) {
+    const auto down_start = std::chrono::steady_clock::now();
+    for (const QualifiedName& rel : ctx.created_relations()) undone_here.relations.insert(rel);
+    after_down = (*down)(ctx.catalog(), undone_here);
+    start += std::chrono::steady_clock::now() - down_start;  // the down script's time is its own
+  } else if (changes && !down_unparsed && !down_empty && !down_marked_irreversible) {
+    after_down = replay_schema(*down_file, ctx.catalog(), options.analysis);
+  }
   std::optional<SchemaReplay> schema_replay;
-  if (changes)
-    schema_replay.emplace(
-        SchemaReplay{role.down_script ? *role.down_script : *own_down, *changes, ctx.catalog(), options.analysis});
+  if (changes) schema_replay.emplace(SchemaReplay{*changes, ctx.catalog(), after_down && !down_unparsed ? &*after_down : nullptr});
   {
     PhaseTimer timer(RunPhase::Rules);
-    bool down_empty = false, down_marked_irreversible = false;
-    if (role.down_text) down_empty = is_empty_script(*role.down_text, down_marked_irreversible);
     for (RuleId id : file_rules)
       hooks(id).file(FileView{file, role, options.rule_options.of(id), &result.effects,
                               schema_replay ? &*schema_replay : nullptr, down_empty, down_marked_irreversible},

@@ -94,14 +94,15 @@ struct StatementView {
 
 class SchemaChangeLog;  // analysis/catalog_diff.h
 
-// What an up script did to the schema, for the reversal check: its down
-// script, the schema before it and what each of its statements changed, the
-// schema after it, and the options it ran with.
+// What an up script did to the schema, for the reversal check: the schema
+// before it and what each of its statements changed, the schema after it,
+// and the schema after it and its down script.
 struct SchemaReplay {
-  const ParsedFile& down;  // the down script
   const SchemaChangeLog& changes;
   const Catalog& after;
-  const AnalysisOptions& options;
+  // Null when unknown (the down script has a syntax error) or not needed
+  // (it is empty or marked irreversible).
+  const Catalog* after_down;
 };
 
 struct FileView {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "analysis/catalog_diff.h"
+#include "analysis/undone.h"
 #include "sources/layouts.h"
 #include "support.h"
 
@@ -258,4 +259,117 @@ TEST_CASE("compare_catalogs: what goes with a dropped column or table goes on ta
   CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t DROP COLUMN c;").empty());
   CHECK(after("ALTER TABLE t ADD COLUMN c int CHECK (c > 0); CREATE INDEX t_c ON t (c); ALTER TABLE t RENAME COLUMN c TO d;"
               "ALTER TABLE t DROP COLUMN d;").empty());
+}
+
+namespace {
+
+// Writes golang-migrate pairs (up, down) into `dir`; returns the paths of
+// the scripts named `*<suffix>`, quoted for the shell.
+std::string write_pairs(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& pairs,
+                        const std::string& suffix) {
+  std::string paths;
+  for (std::size_t k = 0; k < pairs.size(); ++k) {
+    std::string stem = "00" + std::to_string(k + 1) + "_step";
+    testing::write_file(dir / (stem + ".up.sql"), pairs[k].first);
+    testing::write_file(dir / (stem + ".down.sql"), pairs[k].second);
+    paths += " '" + (dir / (stem + suffix)).string() + "'";
+  }
+  return paths;
+}
+
+}  // namespace
+
+TEST_CASE("reversal in check: the pipeline's analysis of the down script and a replay of it agree", "[reversal][cli]") {
+  // Checked together, a down script is analysed once and its up script's
+  // reversal check reads the schema it leaves; checked alone, an up script's
+  // reversal check replays its down script from disk. Same findings.
+  auto dir = testing::fresh_dir("reversal", "agree");
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"CREATE TABLE orders (id serial PRIMARY KEY, note text NOT NULL);\nCREATE INDEX orders_note ON orders (note);\n",
+       "DROP INDEX orders_note;\n"},
+      {"ALTER TABLE orders ADD COLUMN total int;\nALTER TABLE orders ALTER COLUMN note DROP NOT NULL;\nTRUNCATE orders;\n",
+       "ALTER TABLE orders DROP COLUMN total;\n"},
+      {"BEGIN;\nCREATE TABLE a (id int);\nROLLBACK;\nCREATE TABLE IF NOT EXISTS orders (id int);\nCREATE TYPE mood AS ENUM ('x');\n",
+       "BEGIN;\nDROP TYPE mood;\nCOMMIT;\nDROP VIEW IF EXISTS nothing;\n"},
+      {"ALTER TABLE orders RENAME TO purchases;\nCREATE VIEW recent AS SELECT * FROM purchases;\n",
+       "ALTER TABLE purchases RENAME TO orders;\n"},
+      {"ALTER TABLE purchases DROP COLUMN total;\n", "ALTER TABLE purchases ADD COLUMN total int int;\n"},
+      {"ALTER TABLE purchases ADD COLUMN c int;\n", "-- irreversible: c stays\nSELECT 1;\n"},
+      {"DO $$ BEGIN CREATE TABLE d (id int); END $$;\nCREATE SEQUENCE s;\n", "DO $$ BEGIN DROP TABLE d; END $$;\n"},
+  };
+  const std::string up_files = write_pairs(dir, pairs, ".up.sql");
+  const std::string select = "check --format gcc --select down-does-not-undo-up,irreversible-data-change ";
+  auto together = testing::run_cli(select + "'" + dir.string() + "'");
+  auto alone = testing::run_cli(select + up_files);
+  CHECK_THAT(together.out, Catch::Contains("Table `orders` is created here"));
+  CHECK_THAT(together.out, Catch::Contains("irreversible-data-change"));
+  CHECK(together.out == alone.out);
+}
+
+TEST_CASE("what a down script undoes: read from the up script's replay in the history, as from a replay alone", "[reversal]") {
+  const std::vector<std::string> ups = {
+      "CREATE TABLE n (id serial PRIMARY KEY, x int);\nCREATE INDEX n_x ON n (x);\nCREATE SCHEMA extra;\n"
+      "CREATE TYPE e AS ENUM ('a');\nCREATE SEQUENCE s;\nCREATE VIEW nv AS SELECT * FROM n;\n",
+      "ALTER TABLE t ADD COLUMN c int, ALTER COLUMN b SET NOT NULL;\nALTER TABLE t RENAME COLUMN a TO aa;\n"
+      "ALTER TABLE t RENAME TO t2;\nALTER INDEX t_b_idx RENAME TO t_b_idx2;\nALTER TYPE mood RENAME VALUE 'sad' TO 'blue';\n",
+      "SET search_path = app;\nCREATE TABLE q (id int);\nDROP TABLE q;\nCREATE TABLE r AS SELECT 1 AS one;\n"
+      "DO $$ BEGIN CREATE TABLE d (id int); END $$;\n"
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE in_body (id int); END $$;\n",
+      "BEGIN;\nCREATE TABLE b1 (id int);\nCOMMIT;\nALTER TABLE b1 RENAME TO b2;\n",
+  };
+  for (const std::string& up : ups) {
+    INFO(up);
+    auto parsed = parse_file(std::make_shared<const SourceFile>("x.up.sql", up));
+    REQUIRE(parsed.problems.empty());
+    REQUIRE_FALSE(undone_depends_on_history(parsed));
+    UndoneMigration alone = Context::undone_by(parsed, {});
+    std::optional<UndoneMigration> replayed;
+    DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration& undone) -> std::optional<Catalog> {
+      replayed = undone;
+      return after_up;
+    };
+    SetHistory h;
+    h.schema = schema(kBase);
+    analyse_file(std::move(parsed), {}, {}, nullptr, &h, &down);
+    REQUIRE(replayed);
+    CHECK(replayed->relations == alone.relations);
+    CHECK(replayed->schemas == alone.schemas);
+    CHECK(replayed->columns == alone.columns);
+    CHECK(replayed->not_null == alone.not_null);
+    CHECK(replayed->renames == alone.renames);
+    CHECK_FALSE((alone.relations.empty() && alone.columns.empty()));
+  }
+  // Where the schema before or the transaction matters, the replay alone is read.
+  for (const char* up : {"CREATE TABLE IF NOT EXISTS t (id int);", "BEGIN; CREATE TABLE x (id int); ROLLBACK;",
+                         "SET LOCAL search_path = app; CREATE TABLE x (id int);",
+                         "SELECT set_config('search_path', 'app', true); CREATE TABLE x (id int);",
+                         "SELECT 1 FROM (SELECT SET_CONFIG('search_path', 'app', true)) s; CREATE TABLE x (id int);"})
+    CHECK(undone_depends_on_history(parse_file(std::make_shared<const SourceFile>("x.up.sql", up))));
+}
+
+TEST_CASE("reversal in check: a down script checked with its up script and alone", "[reversal][cli]") {
+  // Together, what the up script did is read from its replay; alone, from its file.
+  auto dir = testing::fresh_dir("reversal", "down-alone");
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"CREATE TABLE orders (id serial PRIMARY KEY, note text);\n", "DROP TABLE orders;\n"},
+      {"ALTER TABLE orders ADD COLUMN total int;\nALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n",
+       "ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;\nALTER TABLE orders DROP COLUMN total;\nALTER TABLE orders DROP COLUMN id;\n"},
+      {"CREATE TABLE IF NOT EXISTS orders (id int);\nCREATE SCHEMA app;\n", "DROP SCHEMA app CASCADE;\nDROP TABLE orders;\n"},
+      {"ALTER TABLE orders RENAME TO purchases;\nALTER TABLE purchases RENAME COLUMN note TO remark;\n",
+       "ALTER TABLE purchases RENAME COLUMN remark TO note;\nALTER TABLE purchases RENAME TO orders;\n"},
+      {"BEGIN;\nCREATE TABLE tmp (id int);\nROLLBACK;\nCREATE TABLE kept (id int);\n", "DROP TABLE kept;\nDROP TABLE tmp;\n"},
+  };
+  const std::string down_files = write_pairs(dir, pairs, ".down.sql");
+  // The rules that spare what the up script did.
+  const std::string select =
+      "check --format gcc --select drop-table,drop-column,drop-not-null,rename-table,rename-column,drop-schema,truncate-table ";
+  auto together = testing::run_cli(select + "'" + dir.string() + "'");
+  auto alone = testing::run_cli(select + down_files);
+  std::string together_down;  // the down scripts' findings
+  std::istringstream lines(together.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(".down.sql:") != std::string::npos) together_down += line + "\n";
+  CHECK_THAT(together_down, Catch::Contains("002_step.down.sql:3:"));  // id existed before: a data-loss finding
+  CHECK(together_down.find("002_step.down.sql:2:") == std::string::npos);  // total: the up script's
+  CHECK(together_down == alone.out);
 }
