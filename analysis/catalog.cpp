@@ -363,38 +363,46 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
       attach(name, ctx.qualify_range_var(*ast::field(*part, "name")), bound && ast::flag(*bound, "is_default"));
     }
     else if (sub == "AT_DetachPartition" && part && ast::field(*part, "name")) detach(name, ctx.qualify_range_var(*ast::field(*part, "name")));
-    TableInfo* t = tables_.find_for_write(name);
-    if (!t) continue;  // unknown table: its columns stay unknown
-    auto found = t->columns.find(column);
+    // Only the commands below change the table's own record: the others must
+    // not take it for writing, which copies it when it is shared.
+    const TableInfo* known = table(name);
+    if (!known) continue;  // unknown table: its columns stay unknown
+    const bool has_column = known->columns.count(column) > 0;
+    auto column_for_write = [&]() -> ColumnInfo& { return tables_.find_for_write(name)->columns.find(column)->second; };
     if (sub == "AT_AddColumn" && col) {
-      if (!(ast::flag(*cmd, "missing_ok") && t->columns.count(std::string(ast::str(*col, "colname"))))) add_column(name, *t, *col);
+      if (!(ast::flag(*cmd, "missing_ok") && known->columns.count(std::string(ast::str(*col, "colname")))))
+        add_column(name, *tables_.find_for_write(name), *col);
     } else if (sub == "AT_DropColumn") {
-      t->columns.erase(column);
+      if (has_column) tables_.find_for_write(name)->columns.erase(column);
       for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
       // Views go with it with CASCADE (without, the DROP fails).
       if (ast::str(*cmd, "behavior") == "DROP_CASCADE")
         for (const auto& v : views_using(name, column)) views_.erase(v);
-    } else if (sub == "AT_AlterColumnType" && col && found != t->columns.end()) {
+    } else if (!has_column) {
+      continue;
+    } else if (sub == "AT_AlterColumnType" && col) {
       const Json* tn = ast::field(*col, "typeName");
       auto type = tn ? column_type(*tn) : std::nullopt;
-      if (type) found->second.type = *type;
+      if (type) column_for_write().type = *type;
       else {
-        t->columns.erase(found);  // no longer known
+        TableInfo* t = tables_.find_for_write(name);
+        t->columns.erase(column);  // no longer known
         t->columns_known = false;
       }
-    } else if ((sub == "AT_SetNotNull" || sub == "AT_DropNotNull") && found != t->columns.end()) {
-      found->second.not_null = sub == "AT_SetNotNull";
-    } else if (sub == "AT_ColumnDefault" && found != t->columns.end()) {
-      found->second.has_default = def && !ast::is_null_constant(*def);  // SET DEFAULT NULL removes it
-    } else if (sub == "AT_AddIdentity" && found != t->columns.end()) {
-      found->second.has_default = found->second.not_null = true;
+    } else if (sub == "AT_SetNotNull" || sub == "AT_DropNotNull") {
+      column_for_write().not_null = sub == "AT_SetNotNull";
+    } else if (sub == "AT_ColumnDefault") {
+      column_for_write().has_default = def && !ast::is_null_constant(*def);  // SET DEFAULT NULL removes it
+    } else if (sub == "AT_AddIdentity") {
+      ColumnInfo& c = column_for_write();
+      c.has_default = c.not_null = true;
       QualifiedName seq = choose_name(name, column, "seq");
       sequences_.put(seq, {});
       set_owner(seq, std::pair{name, column});
-    } else if (sub == "AT_DropExpression" && found != t->columns.end()) {
-      found->second.generated = false;  // now an ordinary column holding the computed values
-    } else if (sub == "AT_DropIdentity" && found != t->columns.end()) {
-      found->second.has_default = false;
+    } else if (sub == "AT_DropExpression") {
+      column_for_write().generated = false;  // now an ordinary column holding the computed values
+    } else if (sub == "AT_DropIdentity") {
+      column_for_write().has_default = false;
       for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
     }
   }

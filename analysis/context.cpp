@@ -85,6 +85,23 @@ Context::Context(AnalysisOptions opts, Catalog history) : opts_(opts), catalog_(
   if (opts_.assume_in_transaction) begin_transaction(false);
 }
 
+Catalog Context::take_catalog() {
+  Catalog taken = catalog_;  // a copy has neither the undo journal nor the change log
+  catalog_ = Catalog{};      // and, with this one gone, shares nothing
+  return taken;
+}
+
+void Context::expect_rollback(bool may_come) {
+  rollback_may_come_ = may_come;
+  if (!may_come) catalog_.end_transaction(true);  // the journal of a block open already
+}
+
+bool has_rollback(const ParsedFile& file) {
+  return std::any_of(file.statements.begin(), file.statements.end(), [](const Statement& s) {
+    return s.tag == StmtKind::TransactionStmt && ast::str(s.node, "kind") == "TRANS_STMT_ROLLBACK";
+  });
+}
+
 std::optional<std::string> Context::setting(const std::string& name) const {
   if (auto it = local_.find(name); it != local_.end()) return it->second;
   if (auto it = session_.find(name); it != session_.end()) return it->second;
@@ -182,7 +199,7 @@ void Context::begin_transaction(bool explicit_block) {
   in_transaction_ = true;
   explicit_block_ = explicit_block;
   session_at_begin_ = session_;
-  catalog_.begin_transaction();
+  if (rollback_may_come_) catalog_.begin_transaction();
 }
 
 // PostgreSQL runs a query of several statements as one implicit transaction
@@ -236,6 +253,7 @@ Context Context::for_function_body() const {
   // functions quadratic. A body starts from the schema, the search_path and
   // the tables that exist (temporary ones, what the undone up created).
   Context body(opts_, catalog_);
+  body.expect_rollback(rollback_may_come_);
   body.temporary_ = temporary_;
   body.undone_ = undone_;
   if (auto search_path = setting("search_path")) body.session_["search_path"] = *search_path;

@@ -49,6 +49,14 @@ class Context {
   explicit Context(AnalysisOptions opts, Catalog history = {});
 
   const Catalog& catalog() const { return catalog_; }
+  // The schema as the statements so far left it, moved out (a transaction
+  // still open counts as committed): the next file's history.
+  Catalog take_catalog();
+
+  // Whether a ROLLBACK may come (has_rollback of the file): without one, no
+  // transaction is undone, so the catalog keeps no undo journal, whose first
+  // change to an object after BEGIN copies it.
+  void expect_rollback(bool may_come);
 
   const AnalysisOptions& options() const { return opts_; }
   int pg_version() const { return opts_.pg_version; }
@@ -238,6 +246,7 @@ class Context {
   Settings local_;
   Settings session_at_begin_;
   Catalog catalog_;  // its undo journal puts back the schema on ROLLBACK
+  bool rollback_may_come_ = true;  // see expect_rollback
   std::unordered_map<QualifiedName, int, QualifiedNameHash> created_;  // relation -> transaction id it was created in
   std::set<std::string> schemas_created_;
   std::map<QualifiedName, RowsCopied> copied_from_;
@@ -256,6 +265,9 @@ class Context {
   std::set<std::pair<QualifiedName, std::string>> set_not_null_;
   UndoneMigration undone_;
 };
+
+// The file has a ROLLBACK statement (in a function or DO body too).
+bool has_rollback(const ParsedFile& file);
 
 // UPDATE, DELETE, MERGE or INSERT ... SELECT: a statement that changes rows
 // in bulk (a backfill), as opposed to INSERT ... VALUES.

@@ -365,7 +365,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   const bool log_changes = role.kind == MigrationRole::Kind::Up && role.down_text &&
                            std::any_of(file_rules.begin(), file_rules.end(),
                                        [](RuleId id) { return hooks(id).needs_schema_replay; });
-  Catalog schema = history ? history->schema : Catalog{};
+  // The schema moves from the history to this file and back, unshared, so
+  // that changing it copies nothing; a down script leaves the history as is.
+  const bool extends_history = history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up);
+  Catalog schema = !history ? Catalog{} : extends_history ? std::move(history->schema) : history->schema;
   std::optional<SchemaChangeLog> changes;  // outlives ctx, whose catalog writes to it
   std::optional<ParsedFile> own_down;     // parsed here only when the caller did not
   const ParsedFile* down_file = nullptr;  // until `down` analyses (and takes) it
@@ -375,6 +378,15 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     down_file = role.down_script ? role.down_script : &*own_down;
   }
   Context ctx(options.analysis, std::move(schema));
+  ctx.expect_rollback(has_rollback(file));
+  // If the analysis throws, the history keeps the schema (with this file's changes so far).
+  struct ReturnSchema {
+    Catalog* to;
+    Context& from;
+    ~ReturnSchema() {
+      if (to) *to = from.take_catalog();
+    }
+  } return_schema{extends_history ? &history->schema : nullptr, ctx};
   // A later script of a multi-script step: what the earlier ones created is new here too.
   if (history && !role.step.empty() && history->step == role.step) ctx.count_as_created(history->step_created);
   if (options.analysis.single_query &&
@@ -428,8 +440,9 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
                               schema_replay ? &*schema_replay : nullptr, down_empty, down_marked_irreversible},
                      report);
   }
-  if (history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up)) {
-    history->schema = ctx.catalog();
+  if (extends_history) {
+    history->schema = ctx.take_catalog();
+    return_schema.to = nullptr;
     history->step = role.step;
     history->step_created = role.step.empty() ? std::vector<QualifiedName>{} : ctx.created_relations();
   }

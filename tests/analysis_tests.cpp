@@ -1259,3 +1259,67 @@ TEST_CASE("effects: INSERT without a column list locks the sequence of a column 
   CHECK(mode_on(engine_effects("CREATE TABLE s2 (label text, id serial);\nINSERT INTO s2 VALUES ('x');"), "public", "s2_id_seq") ==
         LockMode::RowExclusive);
 }
+
+namespace {
+
+// The history after `sql` is analysed as a migration of `kind` on top of `history`.
+void analyse_into(SetHistory& history, const std::string& sql, MigrationRole::Kind kind = MigrationRole::Kind::Plain) {
+  MigrationRole role;
+  role.kind = kind;
+  analyse_file(parse_file(std::make_shared<const SourceFile>("m.sql", sql)), role, LintOptions{}, nullptr, &history);
+}
+
+}  // namespace
+
+TEST_CASE("history: the schema moves from file to file without copying what a file changes", "[context][catalog]") {
+  SetHistory h;
+  analyse_into(h, "CREATE TABLE t (id int, a text);");
+  const TableInfo* t = h.schema.table({"public", "t"});
+  REQUIRE(t);
+  // Changed in place: the history hands over the only copy of the schema.
+  analyse_into(h, "ALTER TABLE t ADD COLUMN b int;");
+  CHECK(h.schema.table({"public", "t"}) == t);
+  CHECK(h.schema.column({"public", "t"}, "b"));
+  // A transaction of a file without ROLLBACK keeps no undo journal, so nothing is copied either.
+  analyse_into(h, "BEGIN; ALTER TABLE t ADD COLUMN c int; COMMIT;");
+  CHECK(h.schema.table({"public", "t"}) == t);
+  CHECK(h.schema.column({"public", "t"}, "c"));
+  // With a ROLLBACK in the file, the rolled-back block is still undone and the committed one kept.
+  analyse_into(h, "BEGIN; ALTER TABLE t ADD COLUMN d int; ROLLBACK; BEGIN; ALTER TABLE t ADD COLUMN e int; COMMIT;");
+  CHECK_FALSE(h.schema.column({"public", "t"}, "d"));
+  CHECK(h.schema.column({"public", "t"}, "e"));
+  // A down script works on a copy: the history keeps what it drops.
+  analyse_into(h, "DROP TABLE t;", MigrationRole::Kind::Down);
+  CHECK(h.schema.column({"public", "t"}, "e"));
+  analyse_into(h, "ALTER TABLE t DROP COLUMN e;");
+  CHECK_FALSE(h.schema.column({"public", "t"}, "e"));
+}
+
+TEST_CASE("has_rollback: a ROLLBACK statement anywhere in the file", "[context]") {
+  auto parsed = [](const std::string& sql) { return parse_file(std::make_shared<const SourceFile>("t.sql", sql)); };
+  CHECK_FALSE(has_rollback(parsed("BEGIN; CREATE TABLE t (id int); COMMIT;")));
+  CHECK(has_rollback(parsed("BEGIN; CREATE TABLE t (id int); ROLLBACK;")));
+  CHECK_FALSE(has_rollback(parsed("SAVEPOINT s; ROLLBACK TO SAVEPOINT s;")));  // undoes nothing the replay models
+}
+
+TEST_CASE("catalog: ALTER TABLE takes a shared table for writing only to change it", "[catalog]") {
+  Context history = replay("CREATE TABLE t (id int, a text, b int);");
+  const TableInfo* t = history.catalog().table({"public", "t"});
+  auto after = [&](const std::string& sql) {
+    Context ctx(AnalysisOptions{}, history.catalog());  // shares the table with `history`
+    auto f = parse_file(std::make_shared<const SourceFile>("t.sql", sql));
+    for (const auto& s : f.statements) ctx.apply(s, compute_effects(s, ctx));
+    return ctx;
+  };
+  // Constraints are kept beside the table, not in its record: it stays shared.
+  Context constrained = after("ALTER TABLE t ADD CONSTRAINT t_b_check CHECK (b > 0), ALTER COLUMN nope SET NOT NULL;");
+  CHECK(constrained.catalog().table({"public", "t"}) == t);
+  CHECK(constrained.catalog().constraints({"public", "t"}).count("t_b_check"));
+  // A change copies it, and leaves the original as it was.
+  Context changed = after("ALTER TABLE t ALTER COLUMN b SET NOT NULL, ALTER COLUMN a TYPE varchar(10);");
+  CHECK(changed.catalog().table({"public", "t"}) != t);
+  CHECK(changed.catalog().column({"public", "t"}, "b")->not_null);
+  CHECK(changed.catalog().column({"public", "t"}, "a")->type.display() == "varchar(10)");
+  CHECK_FALSE(history.catalog().column({"public", "t"}, "b")->not_null);
+  CHECK(history.catalog().column({"public", "t"}, "a")->type.display() == "text");
+}
