@@ -18,7 +18,7 @@
 namespace migrasafe::ast {
 
 namespace names {
-#include "generated/parse_node_names.inc"
+using namespace parse_names;  // kParseNodeNames, kParseFieldNames, kNodeFieldLists
 
 // Not constexpr: reaching one of these while a name is checked at compile
 // time fails the build with its name in the message.
@@ -31,14 +31,18 @@ void this_node_has_no_field_of_this_name();
 // does not build. Construct one only from a string literal.
 class FieldName {
  public:
-  consteval FieldName(const char* name) : name_(name) {
-    if (!std::binary_search(std::begin(names::kParseFieldNames), std::end(names::kParseFieldNames), name_))
-      names::no_parse_node_has_a_field_of_this_name();
-  }
-  std::string_view view() const { return name_; }
+  consteval FieldName(const char* name) : key_(checked(name)) {}
+  std::string_view view() const { return key_.name(); }
+  TreeKey key() const { return key_; }
 
  private:
-  std::string_view name_;
+  // Checked before the key is numbered, so that a misspelt name fails with this message.
+  static consteval const char* checked(const char* name) {
+    if (!std::binary_search(std::begin(names::kParseFieldNames), std::end(names::kParseFieldNames), std::string_view(name)))
+      names::no_parse_node_has_a_field_of_this_name();
+    return name;
+  }
+  TreeKey key_;
 };
 
 // A parse node's name ("ColumnDef", "PLpgSQL_expr"), checked like FieldName.
@@ -64,6 +68,7 @@ struct NodeKind {
       names::no_parse_node_has_this_name();
   }
   constexpr std::string_view view() const { return {name, N - 1}; }
+  consteval TreeKey key() const { return TreeKey(name); }
 };
 
 consteval bool node_has_field(std::string_view node, std::string_view field) {
@@ -82,13 +87,16 @@ class Fields {
  public:
   class Name {
    public:
-    consteval Name(const char* name) : name_(name) {
-      if (!node_has_field(K.view(), name_)) names::this_node_has_no_field_of_this_name();
-    }
-    std::string_view view() const { return name_; }
+    consteval Name(const char* name) : key_(checked(name)) {}
+    std::string_view view() const { return key_.name(); }
+    TreeKey key() const { return key_; }
 
    private:
-    std::string_view name_;
+    static consteval const char* checked(const char* name) {
+      if (!node_has_field(K.view(), name)) names::this_node_has_no_field_of_this_name();
+      return name;
+    }
+    TreeKey key_;
   };
   explicit Fields(const Json& json) : json_(json) {}
   operator const Json&() const { return json_; }
@@ -114,10 +122,10 @@ class Node {
   const Json* fields_ = nullptr;
 };
 
-inline const Json* field(const Json& node, FieldName key) { return node.get(key.view()); }
+inline const Json* field(const Json& node, FieldName key) { return node.get(key.key()); }
 template <NodeKind K>
 const Json* field(const Fields<K>& node, typename Fields<K>::Name key) {
-  return node.json().get(key.view());
+  return node.json().get(key.key());
 }
 
 // What a field holds, read as a string, a flag or a number (absent: "", false, fallback).
@@ -150,7 +158,9 @@ inline const Json& inner(const Json& wrapped) { return wrapped.members_begin()->
 // The fields of `wrapped` when it is a node of kind K, else none.
 template <NodeKind K>
 Node<K> as(const Json& wrapped) {
-  return Node<K>(kind(wrapped) == K.view() ? &inner(wrapped) : nullptr);
+  constexpr TreeKey key = K.key();
+  bool is_k = wrapped.is_object() && wrapped.size() == 1 && wrapped.members_begin()->tree_key() == key;
+  return Node<K>(is_k ? &inner(wrapped) : nullptr);
 }
 
 // A statement's own node as a node of kind K, so that its fields are checked

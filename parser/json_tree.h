@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "parser/tree_key.h"
 
 namespace migrasafe {
 
@@ -41,7 +44,16 @@ class JsonNode {
   const JsonNode& operator[](std::size_t i) const { return u_.elems[i]; }
 
   // Object access: the member named `key`, or nullptr.
-  const JsonNode* get(std::string_view key) const;
+  const JsonNode* get(TreeKey key) const;
+  const JsonNode* get(std::string_view key) const {
+    std::optional<TreeKey> known = TreeKey::find(key);
+    return known ? get(*known) : nullptr;
+  }
+  // A literal converts both ways; either finds the same member.
+  template <std::size_t N>
+  const JsonNode* get(const char (&key)[N]) const {
+    return get(std::string_view(key, N - 1));
+  }
   const Member* members_begin() const { return type_ == Type::Object ? u_.members : nullptr; }
   const Member* members_end() const;
   struct Members {
@@ -63,10 +75,10 @@ class JsonNode {
   friend class RawTreeBuilder;
   friend class JsonDocument;
   Type type_ = Type::Null;
-  // In a member's value: the length of the member's key, kept here in what
-  // would be padding so that a member takes 24 bytes instead of 32 (members
-  // are most of a tree's memory).
-  std::uint16_t key_size_ = 0;
+  // In a member's value: the member's key (TreeKey's number), kept here in
+  // what would be padding so that a member takes 16 bytes (members are most
+  // of a tree's memory).
+  std::uint16_t key_ = 0;
   std::uint32_t size_ = 0;
   union {
     bool b;
@@ -78,38 +90,27 @@ class JsonNode {
   } u_{};
 };
 
+// The key is in the value (JsonNode::key_), so `auto [key, value]` does not
+// build: a member has one data member.
 struct JsonNode::Member {
-  // Keys are field and node names: a longer one is a malformed tree.
-  static constexpr std::size_t kMaxKeySize = UINT16_MAX;
   Member() = default;
-  Member(std::string_view k, JsonNode v) : value(v), key_data_(k.data()) {
-    if (k.size() > kMaxKeySize) throw std::runtime_error("parse tree key longer than 65535 bytes");
-    value.key_size_ = static_cast<std::uint16_t>(k.size());
-  }
-  std::string_view key() const { return {key_data_, value.key_size_}; }
+  Member(TreeKey k, JsonNode v) : value(v) { value.key_ = k.number(); }
+  TreeKey tree_key() const { return TreeKey::from_number(value.key_); }
+  std::string_view key() const { return tree_key().name(); }
 
   JsonNode value;
-
- private:
-  const char* key_data_ = nullptr;  // private, so `auto [key, value]` does not build (it would bind this pointer)
 };
-static_assert(sizeof(JsonNode) == 16 && sizeof(JsonNode::Member) == 24);
+static_assert(sizeof(JsonNode) == 16 && sizeof(JsonNode::Member) == 16);
 
 inline const JsonNode::Member* JsonNode::members_end() const {
   return type_ == Type::Object ? u_.members + size_ : nullptr;
 }
 
-// Inline, so that a key known at compile time (ast::field's) is compared by
-// a few instructions instead of a call to memcmp per member; the lengths are
-// compared first, and keys are usually the same literal (the raw tree
-// builder's and ast::field's), so equal pointers settle most matches.
-inline const JsonNode* JsonNode::get(std::string_view key) const {
+// Inline: a key known at compile time (ast::field's) is one number to compare per member.
+inline const JsonNode* JsonNode::get(TreeKey key) const {
   if (type_ != Type::Object) return nullptr;
-  for (const Member* m = u_.members; m != u_.members + size_; ++m) {
-    std::string_view k = m->key();
-    if (k.size() == key.size() && (k.data() == key.data() || std::memcmp(k.data(), key.data(), key.size()) == 0))
-      return &m->value;
-  }
+  for (const Member* m = u_.members; m != u_.members + size_; ++m)
+    if (m->value.key_ == key.number()) return &m->value;
   return nullptr;
 }
 
@@ -126,9 +127,12 @@ struct JsonTooDeep : std::runtime_error {
 // trees are small (each statement of a PL/pgSQL body, and a body's
 // expressions, are a parse of their own, kept as long as its file): with a
 // first block of 4 KiB, they held 7.7 of the 53 MB of trees of the bench's 4 MB file.
+// Large blocks are mapped from the system and unmapped when freed
+// (json_tree.cpp says why).
 class TreeArena {
  public:
   TreeArena() = default;
+  ~TreeArena();
   TreeArena(const TreeArena&) = delete;
   TreeArena& operator=(const TreeArena&) = delete;
   // `align` is at most alignof(std::max_align_t).
@@ -142,18 +146,19 @@ class TreeArena {
   // Calls f(first byte, size) for each block.
   template <class F>
   void for_each_block(F&& f) const {
-    for (std::size_t i = 0; i < blocks_.size(); ++i) f(blocks_[i].get(), block_sizes_[i]);
+    for (const Block& b : blocks_) f(b.data, b.size);
   }
 
  private:
-  static constexpr std::size_t kFirstBlock = 256;
-  static constexpr std::size_t kLargestBlock = 256 * 1024;
+  struct Block {
+    char* data;
+    std::size_t size;
+  };
   void* allocate_in_new_block(std::size_t bytes);
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<std::size_t> block_sizes_;
+  std::vector<Block> blocks_;
   char* next_ = nullptr;
   char* end_ = nullptr;
-  std::size_t block_size_ = kFirstBlock;
+  std::size_t block_size_ = 0;  // of the next block; 0: the first
 };
 
 // Owns the arena (and the JSON text, if any) every node of one parse points into.
@@ -164,7 +169,8 @@ class JsonDocument {
   static std::shared_ptr<JsonDocument> parse(std::string text);
   const JsonNode& root() const { return root_; }
   // A copy of `node` and everything under it (strings and keys included)
-  // in this document's arena, independent of the document `node` is in: a
+  // in this document's arena (keys are numbers, shared by every document),
+  // independent of the document `node` is in: a
   // tree that must outlive its own document is copied into another one.
   JsonNode copy(const JsonNode& node);
   const TreeArena& arena() const { return arena_; }

@@ -26,7 +26,8 @@ class FileParser {
 
   void run(const ChunkSettings& chunking) {
     out_.tokens = lex(text_);
-    std::string sql = preprocess();
+    std::string edited;  // empty when the text parses as it is (no copy of a large file beside it)
+    const std::string& sql = preprocess(edited) ? edited : text_;
     if (sql.size() <= chunking.chunk_bytes || !parse_in_chunks(sql, chunking)) {
       parse_statements(sql);
       add_embedded_statements(out_, sql);
@@ -115,9 +116,19 @@ class FileParser {
     if (error || failed) out_.tokens = lex(text_);  // as they were
     if (error) std::rethrow_exception(error);
     if (failed) return false;
-    std::size_t tokens = 0;
-    for (const Chunk& c : chunks) tokens += c.part.tokens.size();
+    // Reserved at their final sizes: grown by doubling, then trimmed, the
+    // statement list was briefly there twice, at the parse's (the run's) peak.
+    std::size_t tokens = 0, statements = 0, problems = 0, trees = 0;
+    for (const Chunk& c : chunks) {
+      tokens += c.part.tokens.size();
+      statements += c.part.statements.size();
+      problems += c.part.problems.size();
+      trees += c.part.trees.size();
+    }
     out_.tokens.reserve(tokens);
+    out_.statements.reserve(out_.statements.size() + statements);
+    out_.problems.reserve(out_.problems.size() + problems);
+    out_.trees.reserve(out_.trees.size() + trees);
     for (Chunk& c : chunks) append(std::move(c.part));  // each chunk's share freed as it is added
     return true;
   }
@@ -175,10 +186,16 @@ class FileParser {
   }
 
   // psql meta-commands become blanks and template placeholders become
-  // identifiers of the same byte length, so every offset stays valid.
-  std::string preprocess() {
-    std::string sql = text_;
-    if (sql.starts_with("\xEF\xBB\xBF")) sql.replace(0, 3, "   ");  // byte order mark
+  // identifiers of the same byte length, so every offset stays valid. True
+  // when there was any to replace: `sql` is then the text as it is parsed.
+  bool preprocess(std::string& sql) {
+    bool bom = text_.starts_with("\xEF\xBB\xBF");
+    if (!bom && std::none_of(out_.tokens.begin(), out_.tokens.end(), [](const Token& t) {
+          return t.kind == TokenKind::CopyData || t.kind == TokenKind::MetaCommand || t.kind == TokenKind::Placeholder;
+        }))
+      return false;
+    sql = text_;
+    if (bom) sql.replace(0, 3, "   ");  // byte order mark
     for (const Token& t : out_.tokens) {
       if (t.kind == TokenKind::CopyData) {
         std::fill(sql.begin() + t.begin, sql.begin() + t.end, ' ');  // rows of COPY ... FROM STDIN
@@ -197,7 +214,7 @@ class FileParser {
                                      "` was analysed as a plain identifier; findings that depend on its value may be missing"});
       }
     }
-    return sql;
+    return true;
   }
 
   // Byte spans between top-level semicolons (outside parentheses).

@@ -1,6 +1,7 @@
 #include "parser/raw_parse.h"
 
 #include <array>
+#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -76,34 +77,34 @@ class RawTreeBuilder {
     return fields_object(stmt);
   }
 
-  void add_bool(std::string_view key, bool v) {
+  void add_bool(TreeKey key, bool v) {
     if (v) add_bool_even_false(key, v);
   }
-  void add_bool_even_false(std::string_view key, bool v) {
+  void add_bool_even_false(TreeKey key, bool v) {
     add_member(key, scalar(JsonNode::Type::Bool, [&](JsonNode& n) { n.u_.b = v; }));
   }
-  void add_int(std::string_view key, long v) {
+  void add_int(TreeKey key, long v) {
     if (v != 0) add_member(key, scalar(JsonNode::Type::Int, [&](JsonNode& n) { n.u_.i = v; }));
   }
-  void add_char(std::string_view key, char c) {
+  void add_char(TreeKey key, char c) {
     if (c != 0) add_member(key, text(std::string_view(&kChars[static_cast<unsigned char>(c)], 1)));
   }
-  void add_enum(std::string_view key, std::string_view name) { add_member(key, text(name)); }
-  void add_string(std::string_view key, const char* s) {
+  void add_enum(TreeKey key, std::string_view name) { add_member(key, text(name)); }
+  void add_string(TreeKey key, const char* s) {
     if (s) add_member(key, text(copy(s)));
   }
-  void add_node(std::string_view key, const Node* n) {
+  void add_node(TreeKey key, const Node* n) {
     if (n) add_member(key, named_node(n));
   }
-  void add_list(std::string_view key, const List* l) {
+  void add_list(TreeKey key, const List* l) {
     if (l) add_member(key, node_array(l));
   }
   // A field typed as one node struct: its fields, without the node's name.
   template <class T>
-  void add_struct(std::string_view key, const T* p);
+  void add_struct(TreeKey key, const T* p);
   // An object whose members `fill` adds.
   template <class Fill>
-  void add_object(std::string_view key, Fill fill) {
+  void add_object(TreeKey key, Fill fill) {
     JsonNode object;
     {
       Level level(*this);
@@ -162,7 +163,7 @@ class RawTreeBuilder {
     return {out, len};
   }
 
-  void add_member(std::string_view key, JsonNode v) { members_.push({key, v}); }
+  void add_member(TreeKey key, JsonNode v) { members_.push({key, v}); }
 
   JsonNode close_object(std::size_t mark) {
     std::size_t count = members_.size() - mark;
@@ -240,7 +241,7 @@ void add_fields(RawTreeBuilder& b, const A_Const& x) {
 }  // namespace
 
 template <class T>
-void RawTreeBuilder::add_struct(std::string_view key, const T* p) {
+void RawTreeBuilder::add_struct(TreeKey key, const T* p) {
   if (p) add_object(key, [&] { add_fields(*this, *p); });
 }
 
@@ -273,13 +274,29 @@ JsonNode RawTreeBuilder::fields_object(const Node* n) {
   return close_object(mark);
 }
 
+namespace {
+// A node name's key, looked up once per tag; none for a tag with no name.
+std::optional<TreeKey> node_key(NodeTag tag) {
+  static const auto keys = [] {
+    std::array<std::optional<TreeKey>, T_SupportRequestWFuncMonotonic + 1> by_tag;
+    for (std::size_t t = 0; t < by_tag.size(); ++t) {
+      std::string_view name = node_name(static_cast<NodeTag>(t));
+      if (!name.empty()) by_tag[t] = TreeKey::find(name);
+    }
+    return by_tag;
+  }();
+  std::size_t t = static_cast<std::size_t>(tag);
+  return t < keys.size() ? keys[t] : std::nullopt;
+}
+}  // namespace
+
 JsonNode RawTreeBuilder::named_node(const Node* n) {
-  std::string_view name = node_name(nodeTag(n));
-  if (name.empty()) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
+  std::optional<TreeKey> name = node_key(nodeTag(n));
+  if (!name) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
   Level level(*this);
   JsonNode fields = fields_object(n);
   std::size_t mark = members_.size();
-  add_member(name, fields);
+  add_member(*name, fields);
   return close_object(mark);
 }
 
