@@ -1,8 +1,6 @@
 // migrasafe command line: argument wiring only. Each subcommand lives in its
 // own file (cli/command.h lists them) and registers itself with one line
 // below; the analysis itself is engine/'s LintSession.
-#include <malloc.h>
-
 #include <iostream>
 #include <optional>
 #include <string>
@@ -47,14 +45,6 @@ std::optional<std::string> option_given_empty(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Allocations of 256 KiB and more (parse-tree blocks, libpg_query's memory
-  // of a large file's chunks, a big file's text and token list) get their own
-  // mapping, returned to the system when freed. glibc's default threshold
-  // rises to the size of each such block freed, after which they are carved
-  // from the arenas and stay there, fragmented: 7 MB more peak on the corpus
-  // (its one 533 kB file), 22 MB more on the 4 MB file. The cost: page faults
-  // on each new mapping, about a tenth more CPU time on the 4 MB file.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
   app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + "\ncommit " + build_commit() +
                                            "\nparses with the PostgreSQL " + std::to_string(grammar_version()) +
