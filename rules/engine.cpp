@@ -405,12 +405,13 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
     if (hooks(r.id).summarise && (statement_rule_on[static_cast<std::size_t>(r.id)] ||
                                   std::find(file_rules.begin(), file_rules.end(), r.id) != file_rules.end()))
       hooks(r.id).summarise(file, role, report);
-  TreeRelease trees(result.parsed, !snapshot);
+  TreeRelease trees(result.parsed, !snapshot,
+                    options.free_trees == LintOptions::FreeTrees::EveryFile ? 0 : TreeRelease::kLargeTreeBytes);
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.
     if (changes) changes->record(i, ctx.catalog());
-    if (!options.keep_trees) trees.release(i, next);
+    if (options.free_trees != LintOptions::FreeTrees::Never) trees.release(i, next);
     i = next;
   }
   if (schema_after) *schema_after = ctx.catalog();

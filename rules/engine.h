@@ -32,10 +32,12 @@ struct LintOptions {
   // Tests only: call every enabled statement rule on every statement, not
   // only on the kinds it declares (which must give the same findings).
   bool ignore_declared_kinds = false;
-  // Tests only: keep every statement's parse tree until the file's rules
-  // have run, instead of freeing each as the replay passes it (which must
-  // give the same findings).
-  bool keep_trees = false;
+  // Which files free each statement's parse tree as the replay passes it,
+  // instead of keeping them all until the file's rules have run: by default
+  // those whose trees are large (rules/tree_release.h). Tests set the others,
+  // which must give the same findings.
+  enum class FreeTrees { LargeFiles, EveryFile, Never };
+  FreeTrees free_trees = FreeTrees::LargeFiles;
 };
 
 // The rules whose statement hook handles statements of `kind`, in rule-table

@@ -28,10 +28,21 @@ void TreeRelease::for_each_tree(Statement& s, F&& f) {
   if (s.loop_rows) f(*s.loop_rows);
 }
 
-TreeRelease::TreeRelease(ParsedFile& file, bool keep_read_trees) : file_(file), keep_read_trees_(keep_read_trees) {
+TreeRelease::TreeRelease(ParsedFile& file, bool keep_read_trees, std::size_t min_tree_bytes)
+    : file_(file), keep_read_trees_(keep_read_trees) {
+  std::size_t tree_bytes = 0;
   for (std::size_t d = 0; d < file.trees.size(); ++d)
     if (file.trees[d])
-      file.trees[d]->arena().for_each_block([&](const char* begin, std::size_t size) { blocks_.push_back({begin, begin + size, d}); });
+      file.trees[d]->arena().for_each_block([&](const char* begin, std::size_t size) {
+        blocks_.push_back({begin, begin + size, d});
+        tree_bytes += size;
+      });
+  // Small trees go with the file's results soon enough; releasing them early
+  // would cost more (the copies of what other statements read) than it saves.
+  if (tree_bytes < min_tree_bytes) {
+    enabled_ = false;
+    return;
+  }
   std::sort(blocks_.begin(), blocks_.end(), [](const Block& a, const Block& b) { return a.begin < b.begin; });
   users_.assign(file.trees.size(), 0);
   for (Statement& s : file.statements)

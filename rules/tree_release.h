@@ -12,7 +12,8 @@
 // those of the kinds other statements read are first copied into a small
 // document of their own, the rest are set to null. The trees of a parse
 // live in one document (a run of statements, or one PL/pgSQL body), which is
-// freed when the last statement in it has been released.
+// freed when the last statement in it has been released. A file whose trees
+// are small (most migrations) keeps them until its results are trimmed.
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -29,7 +30,10 @@ class TreeRelease {
  public:
   // `keep_read_trees`: copy the trees other statements read (false when no
   // rule runs on the file, as for a schema dump).
-  TreeRelease(ParsedFile& file, bool keep_read_trees);
+  // Nothing is freed early when the file's trees take less than
+  // `min_tree_bytes`.
+  static constexpr std::size_t kLargeTreeBytes = 1 << 20;
+  TreeRelease(ParsedFile& file, bool keep_read_trees, std::size_t min_tree_bytes = kLargeTreeBytes);
   // Statements [first, end) and their bodies have been replayed and their rules run.
   void release(std::size_t first, std::size_t end);
   // Documents freed so far (tests).

@@ -146,7 +146,7 @@ std::string check_file(const FileResult& r, const std::string& path) {
 }
 
 std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule, bool ignore_declared_kinds,
-                                         bool keep_trees) {
+                                         LintOptions::FreeTrees free_trees) {
   SessionConfig config{Settings(Config{}, CommandLine{})};
   std::vector<fs::path> files = sql_files(c);
   std::string first = files.empty() ? "" : testing::read_file(files.front());
@@ -157,7 +157,7 @@ std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule
     config.layout = parse_layout(name);
     if (!config.layout) FAIL("unknown fixture layout " << name);
   }
-  config.adjust_options = [rule, ignore_declared_kinds, keep_trees](const std::string& path, LintOptions& o) {
+  config.adjust_options = [rule, ignore_declared_kinds, free_trees](const std::string& path, LintOptions& o) {
     std::string text = testing::read_file(path);
     std::fill(o.enabled.begin(), o.enabled.end(), rule == nullptr);
     if (rule) {
@@ -166,7 +166,7 @@ std::unique_ptr<LintSession> session_for(const fs::path& c, const RuleInfo* rule
     }
     apply_options(text, o);
     o.ignore_declared_kinds = ignore_declared_kinds;
-    o.keep_trees = keep_trees;
+    o.free_trees = free_trees;
   };
   return std::make_unique<LintSession>(std::move(config));
 }
@@ -309,8 +309,8 @@ TEST_CASE("tree release: every fixture gives the same findings with each tree fr
     for (const char* kind : {"bad", "good"}) {
       for (const fs::path& c : cases(std::string(rule.name), kind)) {
         INFO("fixture " << c.string());
-        RunResult freed = session_for(c, nullptr, false)->run({c.string()});
-        RunResult kept = session_for(c, nullptr, false, true)->run({c.string()});
+        RunResult freed = session_for(c, nullptr, false, LintOptions::FreeTrees::EveryFile)->run({c.string()});
+        RunResult kept = session_for(c, nullptr, false, LintOptions::FreeTrees::Never)->run({c.string()});
         CHECK(findings(freed) == findings(kept));
         compared += freed.files.size();
       }

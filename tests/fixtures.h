@@ -20,11 +20,12 @@ migrasafe::LintOptions options_for(const std::string& text, const migrasafe::Rul
 // every rule when `rule` is null. A `-- layout: NAME` header in the case's
 // first file forces the migration-tool layout (as --layout does).
 // `ignore_declared_kinds`: call the rule for every statement, not only the
-// kinds it declares (the dispatch test). `keep_trees`: keep every parse tree
-// until the file's rules have run (the tree release test).
+// kinds it declares (the dispatch test). `free_trees`: which files free their
+// trees as the replay passes them (the tree release test).
 std::unique_ptr<migrasafe::LintSession> session_for(const std::filesystem::path& fixture_case,
                                                     const migrasafe::RuleInfo* rule, bool ignore_declared_kinds = false,
-                                                    bool keep_trees = false);
+                                                    migrasafe::LintOptions::FreeTrees free_trees =
+                                                        migrasafe::LintOptions::FreeTrees::LargeFiles);
 // The .sql files of a fixture case (a file, or a directory: a history), in name order.
 std::vector<std::filesystem::path> sql_files(const std::filesystem::path& p);
 // fixtures/rules/<rule>/<prefix>* (files and directories), in name order.

@@ -680,7 +680,7 @@ TEST_CASE("tree release: a run's tree is freed once its statements are released;
     REQUIRE(f.problems.empty());
     REQUIRE(f.trees.size() >= 3);  // a file this large is parsed a run of statements at a time
     std::weak_ptr<JsonDocument> first = f.trees.front(), last = f.trees.back();
-    TreeRelease release(f, keep_read_trees);
+    TreeRelease release(f, keep_read_trees, 0);
     const std::size_t half = f.statements.size() / 2;
     release.release(0, half);
     CHECK(first.expired());
@@ -705,6 +705,24 @@ TEST_CASE("tree release: a run's tree is freed once its statements are released;
     release.release(half, f.statements.size());
     CHECK(last.expired());
   }
+}
+
+TEST_CASE("tree release: a file whose trees are small keeps them, a large one frees them", "[parser][memory]") {
+  auto sql_of = [](std::size_t bytes) {
+    std::string sql;
+    for (int i = 0; sql.size() < bytes; ++i) sql += "ALTER TABLE t" + std::to_string(i) + " ADD COLUMN c integer;\n";
+    return sql;
+  };
+  ParsedFile small = parse(sql_of(4 * 1024));
+  TreeRelease small_release(small, true);
+  small_release.release(0, small.statements.size());
+  CHECK(small_release.documents_freed() == 0);
+  CHECK(small.statements.back().node.is_object());
+  ParsedFile large = parse(sql_of(600 * 1024));  // its trees take several MB
+  TreeRelease large_release(large, true);
+  large_release.release(0, large.statements.size());
+  CHECK(large_release.documents_freed() >= 1);
+  CHECK(large.statements.back().node.type() == Json::Type::Null);
 }
 
 TEST_CASE("tree members: keys read back whole, whatever their length, and members take 16 bytes", "[parser]") {
