@@ -20,14 +20,21 @@ constexpr bool ident_start(unsigned char c) { return is_alpha(c) || c == '_' || 
 constexpr bool ident_char(unsigned char c) { return is_alnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
 // The same classes as one table lookup per byte, for the loops that run over
-// most of a file's bytes (words and white space).
-enum ByteClass : std::uint8_t { kIdentChar = 1, kBlank = 2 /* white space other than a line break */ };
+// most of a file's bytes (words and white space) and for the choice of token
+// at each token's first byte.
+enum ByteClass : std::uint8_t {
+  kIdentChar = 1,
+  kBlank = 2,  // white space other than a line break
+  kIdentStart = 4,
+  kLineBreak = 8,
+};
 constexpr std::array<std::uint8_t, 256> kByteClasses = [] {
   std::array<std::uint8_t, 256> classes{};
   for (int c = 0; c < 256; ++c) {
     const auto u = static_cast<unsigned char>(c);
-    classes[u] = static_cast<std::uint8_t>((ident_char(u) ? kIdentChar : 0) |
-                                           (is_space(u) && u != '\n' && u != '\r' ? kBlank : 0));
+    const bool line_break = u == '\n' || u == '\r';
+    classes[u] = static_cast<std::uint8_t>((ident_char(u) ? kIdentChar : 0) | (is_space(u) && !line_break ? kBlank : 0) |
+                                           (ident_start(u) ? kIdentStart : 0) | (line_break ? kLineBreak : 0));
   }
   return classes;
 }();
@@ -43,22 +50,23 @@ class Lexer {
     if (s_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a UTF-8 byte order mark is not part of the SQL
     while (i_ < s_.size()) {
       unsigned char c = s_[i_];
-      if (c == '\n' || c == '\r') {
+      const std::uint8_t cls = kByteClasses[c];
+      if (cls & kBlank) {
+        i_ = skip_class(i_ + 1, kBlank);
+        continue;
+      }
+      if (cls & kLineBreak) {
         at_line_start_ = true;
         i_ += c == '\r' && peek(1) == '\n' ? 2 : 1;
         if (copy_data_follows_) copy_data(out);
-        continue;
-      }
-      if (in_class(static_cast<char>(c), kBlank)) {
-        i_ = skip_class(i_ + 1, kBlank);
         continue;
       }
       std::size_t b = i_;
       bool line_start = at_line_start_;
       at_line_start_ = false;
       Token t{TokenKind::Punct, 0, 0};
-      // Words first: the most common tokens, and no other branch starts at a letter, '_' or a byte above 0x7F.
-      if (ident_start(c)) {
+      // Words first: the most common tokens, and no other case starts at a letter, '_' or a byte above 0x7F.
+      if (cls & kIdentStart) {
         i_ = skip_class(i_ + 1, kIdentChar);
         t.kind = TokenKind::Word;
         // A string prefix (E'', B'', X'', U&'') belongs to the string.
@@ -67,50 +75,88 @@ class Lexer {
           t.kind = TokenKind::String;
           t.unterminated = !quoted('\'', esc);
         }
-      } else if (c == '-' && peek(1) == '-') {
-        i_ = line_end(i_ + 2);
-        t.kind = TokenKind::LineComment;
-      } else if (c == '/' && peek(1) == '*') {
-        t.kind = TokenKind::BlockComment;
-        t.unterminated = !block_comment();
-      } else if (c == '\\' && line_start) {
-        i_ = line_end(i_ + 1);
-        t.kind = TokenKind::MetaCommand;
-      } else if ((c == '$' && peek(1) == '{') || (c == '{' && peek(1) == '{')) {
-        t.kind = placeholder(c == '{') ? TokenKind::Placeholder : TokenKind::Punct;
-      } else if (c == '"' && peek(1) == '{' && peek(2) == '{' && quoted_placeholder()) {
-        t.kind = TokenKind::Placeholder;  // "{{ .Schema "x" }}": Go templates quote inside
-      } else if (c == '\'') {
-        t.kind = TokenKind::String;
-        t.unterminated = !quoted('\'', false);
-      } else if (c == '"') {
-        t.kind = TokenKind::QuotedIdent;
-        t.unterminated = !quoted('"', false);
-      } else if (c == '$' && is_digit(static_cast<unsigned char>(peek(1)))) {
-        ++i_;
-        while (i_ < s_.size() && is_digit(static_cast<unsigned char>(s_[i_]))) ++i_;
-        t.kind = TokenKind::Param;
-      } else if (c == '$' && dollar_quote(t)) {
-        // handled
-      } else if (is_digit(c) || (c == '.' && is_digit(static_cast<unsigned char>(peek(1))))) {
-        while (i_ < s_.size() && (is_alnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
-          if (s_[i_] == '.' && peek(1) == '.') break;  // 1..2 is not a number
-          ++i_;
-        }
-        t.kind = TokenKind::Number;
       } else {
-        ++i_;
-        t.kind = TokenKind::Punct;
+        other_token(c, line_start, t);
       }
       t.begin = static_cast<std::uint32_t>(b);
       t.end = static_cast<std::uint32_t>(i_);
       out.push_back(t);
-      note_statement_end(out);
+      if (t.kind == TokenKind::MetaCommand || (t.kind == TokenKind::Punct && c == ';')) note_statement_end(out);
     }
     return out;
   }
 
  private:
+  // A token that is not a word, starting at i_ (byte `c`): sets its kind and
+  // moves i_ past it.
+  void other_token(unsigned char c, bool line_start, Token& t) {
+    switch (c) {
+      case '-':
+        if (peek(1) == '-') {
+          i_ = line_end(i_ + 2);
+          t.kind = TokenKind::LineComment;
+          return;
+        }
+        break;
+      case '/':
+        if (peek(1) == '*') {
+          t.kind = TokenKind::BlockComment;
+          t.unterminated = !block_comment();
+          return;
+        }
+        break;
+      case '\\':
+        if (line_start) {
+          i_ = line_end(i_ + 1);
+          t.kind = TokenKind::MetaCommand;
+          return;
+        }
+        break;
+      case '{':
+        if (peek(1) == '{') {
+          t.kind = placeholder(true) ? TokenKind::Placeholder : TokenKind::Punct;
+          return;
+        }
+        break;
+      case '"':
+        if (peek(1) == '{' && peek(2) == '{' && quoted_placeholder()) {
+          t.kind = TokenKind::Placeholder;  // "{{ .Schema "x" }}": Go templates quote inside
+          return;
+        }
+        t.kind = TokenKind::QuotedIdent;
+        t.unterminated = !quoted('"', false);
+        return;
+      case '\'':
+        t.kind = TokenKind::String;
+        t.unterminated = !quoted('\'', false);
+        return;
+      case '$':
+        if (peek(1) == '{') {
+          t.kind = placeholder(false) ? TokenKind::Placeholder : TokenKind::Punct;
+          return;
+        }
+        if (is_digit(static_cast<unsigned char>(peek(1)))) {
+          ++i_;
+          while (i_ < s_.size() && is_digit(static_cast<unsigned char>(s_[i_]))) ++i_;
+          t.kind = TokenKind::Param;
+          return;
+        }
+        if (dollar_quote(t)) return;
+        break;
+      default: break;
+    }
+    if (is_digit(c) || (c == '.' && is_digit(static_cast<unsigned char>(peek(1))))) {
+      while (i_ < s_.size() && (is_alnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '_')) {
+        if (s_[i_] == '.' && peek(1) == '.') break;  // 1..2 is not a number
+        ++i_;
+      }
+      t.kind = TokenKind::Number;
+      return;
+    }
+    ++i_;
+    t.kind = TokenKind::Punct;
+  }
+
   char peek(std::size_t k) const { return i_ + k < s_.size() ? s_[i_ + k] : '\0'; }
 
   // The first offset at or after `from` whose byte is not of class `k`: a

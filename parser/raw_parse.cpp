@@ -90,14 +90,16 @@ class RawTreeBuilder {
     if (c != 0) add_member(key, text(std::string_view(&kChars[static_cast<unsigned char>(c)], 1)));
   }
   void add_enum(TreeKey key, std::string_view name) { add_member(key, text(name)); }
+  // The tests for an absent field are inline: most node and list fields are
+  // NULL, and a call per field cost more than the test.
   void add_string(TreeKey key, const char* s) {
-    if (s) add_member(key, text(copy(s)));
+    if (s) add_present_string(key, s);
   }
   void add_node(TreeKey key, const Node* n) {
-    if (n) add_member(key, named_node(n));
+    if (n) add_present_node(key, n);
   }
   void add_list(TreeKey key, const List* l) {
-    if (l) add_member(key, node_array(l));
+    if (l) add_present_list(key, l);
   }
   // A field typed as one node struct: its fields, without the node's name.
   template <class T>
@@ -164,6 +166,9 @@ class RawTreeBuilder {
   }
 
   void add_member(TreeKey key, JsonNode v) { members_.push({key, v}); }
+  [[gnu::noinline]] void add_present_string(TreeKey key, const char* s) { add_member(key, text(copy(s))); }
+  [[gnu::noinline]] void add_present_node(TreeKey key, const Node* n) { add_member(key, named_node(n)); }
+  [[gnu::noinline]] void add_present_list(TreeKey key, const List* l) { add_member(key, node_array(l)); }
 
   JsonNode close_object(std::size_t mark) {
     std::size_t count = members_.size() - mark;
@@ -294,10 +299,15 @@ JsonNode RawTreeBuilder::named_node(const Node* n) {
   std::optional<TreeKey> name = node_key(nodeTag(n));
   if (!name) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
   Level level(*this);
-  JsonNode fields = fields_object(n);
-  std::size_t mark = members_.size();
-  add_member(*name, fields);
-  return close_object(mark);
+  JsonNode::Member member(*name, fields_object(n));
+  // Its one member goes straight to the arena, not through the staging stack.
+  auto* out = static_cast<JsonNode::Member*>(doc_.arena_.allocate(sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+  *out = member;
+  JsonNode node;
+  node.type_ = JsonNode::Type::Object;
+  node.u_.members = out;
+  node.size_ = 1;
+  return node;
 }
 
 JsonNode RawTreeBuilder::node_array(const List* l) {

@@ -253,6 +253,43 @@ TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale",
   }
 }
 
+TEST_CASE("lexer: a token's first byte and the bytes after it choose its kind and its end", "[parser]") {
+  // Each case of the choice at a token's first byte, with the byte alone (a
+  // punctuation token) and with what makes it start a longer token.
+  auto first = [](std::string_view sql) {
+    auto toks = lex(sql);
+    REQUIRE(!toks.empty());
+    return std::pair(toks[0].kind, std::string(sql.substr(toks[0].begin, toks[0].end - toks[0].begin)));
+  };
+  using K = TokenKind;
+  CHECK(first("- 1") == std::pair(K::Punct, std::string("-")));
+  CHECK(first("-- c\n1") == std::pair(K::LineComment, std::string("-- c")));
+  CHECK(first("/ 2") == std::pair(K::Punct, std::string("/")));
+  CHECK(first("/* c */ 1") == std::pair(K::BlockComment, std::string("/* c */")));
+  CHECK(first("\\i f.sql\n") == std::pair(K::MetaCommand, std::string("\\i f.sql")));
+  CHECK(lex("x \\i f")[1].kind == K::Punct);  // a backslash not at a line's start
+  CHECK(first("{ x") == std::pair(K::Punct, std::string("{")));
+  CHECK(first("{{ .X }} y") == std::pair(K::Placeholder, std::string("{{ .X }}")));
+  CHECK(first("{{ .X\n}}") == std::pair(K::Punct, std::string("{")));  // not closed on its line
+  CHECK(first("${x} y") == std::pair(K::Placeholder, std::string("${x}")));
+  CHECK(first("$1 x") == std::pair(K::Param, std::string("$1")));
+  CHECK(first("$t$ a $t$ x") == std::pair(K::String, std::string("$t$ a $t$")));
+  CHECK(first("$ x") == std::pair(K::Punct, std::string("$")));
+  CHECK(first("\"a\"\"b\" x") == std::pair(K::QuotedIdent, std::string("\"a\"\"b\"")));
+  CHECK(first("\"{{ .S \"x\" }}\" y") == std::pair(K::Placeholder, std::string("\"{{ .S \"x\" }}\"")));
+  CHECK(first("'a''b' x") == std::pair(K::String, std::string("'a''b'")));
+  CHECK(first("E'a\\'b' x") == std::pair(K::String, std::string("E'a\\'b'")));
+  CHECK(first(".5e3 x") == std::pair(K::Number, std::string(".5e3")));
+  CHECK(first(". x") == std::pair(K::Punct, std::string(".")));
+  CHECK(first("1..2") == std::pair(K::Number, std::string("1")));
+  CHECK(first("; x") == std::pair(K::Punct, std::string(";")));
+  // A `;` ends a statement for COPY's data, also right after a comment or a line break.
+  auto copy = lex("COPY t FROM STDIN /* c */;\n1\t2\n\\.\nSELECT 1;");
+  REQUIRE(copy.size() > 7);
+  CHECK(copy[6].kind == K::CopyData);
+  CHECK(copy[7].kind == K::Word);
+}
+
 TEST_CASE("lexer: dollar quotes, escapes, nested comments and quoted identifiers", "[parser]") {
   std::string sql = "SELECT $f$ ; $$ $f$, E'it\\'s', 'a''b', \"we\"\"ird\" /* a /* nested */ ; */ ;";
   auto toks = lex(sql);
