@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <malloc.h>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -130,6 +131,11 @@ class FileParser {
     out_.problems.reserve(out_.problems.size() + problems);
     out_.trees.reserve(out_.trees.size() + trees);
     for (Chunk& c : chunks) append(std::move(c.part));  // each chunk's share freed as it is added
+    // The whole file's token list, the chunks' lists and PostgreSQL's parse
+    // memory are freed by now, in the malloc arenas of the threads that
+    // parsed, where the replay's allocations do not reuse them: hand those
+    // pages back (the bench's 4 MB file peaked 6 MB lower).
+    malloc_trim(0);
     return true;
   }
 
