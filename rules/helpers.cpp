@@ -389,6 +389,14 @@ StatementIndex index_statements(const ParsedFile& file) {
 
 bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column) {
   const std::vector<Statement>& all = v.file.statements;
+  // No swap without a RENAME on the table somewhere in the file (the index
+  // has every one that runs now): listing the transaction's statements costs
+  // more than this, and most tables are never renamed from.
+  auto on_table = v.index.by_relation_name.find(table.name);
+  if (on_table == v.index.by_relation_name.end() ||
+      std::none_of(on_table->second.begin(), on_table->second.end(),
+                   [&](std::size_t i) { return all[i].tag == StmtKind::RenameStmt; }))
+    return false;
   TransactionStatements tx = transaction_statements(v);
   // The names the old values went by in this transaction: `column`, and the
   // name it had before an earlier RENAME in it (RENAME x TO x_old; ... DROP x_old).
