@@ -29,12 +29,6 @@ Span head_span(const StatementView& v, long location) {
   return {s.begin, s.end};
 }
 
-const Json* alter_command(const Statement& s, int index) {
-  const Json& cmds = ast::list(s.node, "cmds");
-  if (index < 0 || static_cast<std::size_t>(index) >= cmds.size()) return nullptr;
-  return ast::as<"AlterTableCmd">(cmds[index]);
-}
-
 Span alter_command_span(const StatementView& v, int index) {
   const Statement& s = v.stmt;
   const Json* rel = ast::field(s.node, "relation");
