@@ -144,7 +144,10 @@ std::optional<std::pair<std::string, std::string>> column_rename(const Statement
                                                                  const QualifiedName& table) {
   if (s.tag != StmtKind::RenameStmt || ast::str(s.node, "renameType") != "OBJECT_COLUMN") return std::nullopt;
   const Json* rel = ast::field(s.node, "relation");
-  if (!rel || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
+  if (!rel) return std::nullopt;
+  // The name first: qualifying allocates, and most renames are of other tables.
+  const Json& range_var = ast::kind(*rel) == "RangeVar" ? ast::inner(*rel) : *rel;
+  if (ast::str(range_var, "relname") != table.name || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
   return std::pair{std::string(ast::str(s.node, "subname")), std::string(ast::str(s.node, "newname"))};
 }
 
