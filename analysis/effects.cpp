@@ -1,6 +1,7 @@
 #include "analysis/effects.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -168,34 +169,50 @@ bool recurses_to_partitions(std::string_view sub) {
 // Statement kinds whose locks are modelled: those Builder::run handles, and
 // those that lock no existing table, view or sequence (only the catalog rows
 // of the objects they create or change). Any other kind reads as "unknown".
-bool lock_model_known(std::string_view kind) {
-  static const std::set<std::string_view> kinds = {
-      "TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CreateSchemaStmt", "CreateFunctionStmt",
-      "AlterFunctionStmt", "CreateEnumStmt", "AlterEnumStmt", "CreateDomainStmt", "AlterDomainStmt",
-      "CompositeTypeStmt", "CreateRangeStmt", "DefineStmt", "AlterTypeStmt", "CreateRoleStmt", "AlterRoleStmt",
-      "AlterRoleSetStmt", "DropRoleStmt", "GrantRoleStmt", "GrantStmt", "AlterDefaultPrivilegesStmt",
-      "CreatePLangStmt", "CreateCastStmt", "CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt",
-      "AlterOpFamilyStmt", "AlterOperatorStmt", "AlterCollationStmt", "CreateAmStmt", "CreateTransformStmt",
-      "CreateFdwStmt", "AlterFdwStmt", "CreateForeignServerStmt", "AlterForeignServerStmt",
-      "CreateUserMappingStmt", "AlterUserMappingStmt", "DropUserMappingStmt", "ImportForeignSchemaStmt",
-      "CreateEventTrigStmt", "AlterEventTrigStmt", "AlterTSConfigurationStmt", "AlterTSDictionaryStmt",
-      "CreatedbStmt", "DropdbStmt", "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt",
-      "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterTableSpaceOptionsStmt",
-      "ListenStmt", "UnlistenStmt", "NotifyStmt", "LoadStmt", "CheckPointStmt", "DeallocateStmt", "FetchStmt",
-      "ClosePortalStmt", "ConstraintsSetStmt", "SecLabelStmt", "CreateExtensionStmt",
-      "AlterExtensionContentsStmt", "CreateSubscriptionStmt", "AlterSubscriptionStmt", "DropSubscriptionStmt",
-      "AlterObjectDependsStmt", "AlterOwnerStmt", "AlterStatsStmt", "ReturnStmt",
-      // A DO block's statements are analysed one by one, as statements of their own.
-      "DoStmt",
-      // Statements handled in Builder::run, which lock what they name (or nothing).
-      "AlterTableStmt", "IndexStmt", "DropStmt", "TruncateStmt", "DeleteStmt", "UpdateStmt", "InsertStmt",
-      "MergeStmt", "CreateStmt", "CreateForeignTableStmt", "RenameStmt", "VacuumStmt", "ClusterStmt",
-      "ReindexStmt", "RefreshMatViewStmt", "LockStmt", "AlterSeqStmt", "CreateSeqStmt", "CreateTrigStmt",
-      "ViewStmt", "CreateTableAsStmt", "SelectStmt", "PLAssignStmt", "DeclareCursorStmt", "CopyStmt",
-      "CreatePolicyStmt", "AlterPolicyStmt", "RuleStmt", "CreateStatsStmt", "CreatePublicationStmt",
-      "AlterPublicationStmt", "AlterObjectSchemaStmt", "CommentStmt", "CallStmt", "ExecuteStmt", "ExplainStmt",
-      "PrepareStmt", "AlterExtensionStmt", "DropOwnedStmt", "ReassignOwnedStmt", "AlterTableMoveAllStmt"};
-  return kinds.count(kind) > 0;
+bool lock_model_known(StmtKind kind) {
+  static constexpr auto known = [] {
+    std::array<bool, kStmtKindCount> k{};
+    for (StmtKind s : {
+             StmtKind::TransactionStmt, StmtKind::VariableSetStmt, StmtKind::VariableShowStmt,
+             StmtKind::CreateSchemaStmt, StmtKind::CreateFunctionStmt, StmtKind::AlterFunctionStmt,
+             StmtKind::CreateEnumStmt, StmtKind::AlterEnumStmt, StmtKind::CreateDomainStmt,
+             StmtKind::AlterDomainStmt, StmtKind::CompositeTypeStmt, StmtKind::CreateRangeStmt, StmtKind::DefineStmt,
+             StmtKind::AlterTypeStmt, StmtKind::CreateRoleStmt, StmtKind::AlterRoleStmt, StmtKind::AlterRoleSetStmt,
+             StmtKind::DropRoleStmt, StmtKind::GrantRoleStmt, StmtKind::GrantStmt,
+             StmtKind::AlterDefaultPrivilegesStmt, StmtKind::CreatePLangStmt, StmtKind::CreateCastStmt,
+             StmtKind::CreateConversionStmt, StmtKind::CreateOpClassStmt, StmtKind::CreateOpFamilyStmt,
+             StmtKind::AlterOpFamilyStmt, StmtKind::AlterOperatorStmt, StmtKind::AlterCollationStmt,
+             StmtKind::CreateAmStmt, StmtKind::CreateTransformStmt, StmtKind::CreateFdwStmt, StmtKind::AlterFdwStmt,
+             StmtKind::CreateForeignServerStmt, StmtKind::AlterForeignServerStmt, StmtKind::CreateUserMappingStmt,
+             StmtKind::AlterUserMappingStmt, StmtKind::DropUserMappingStmt, StmtKind::ImportForeignSchemaStmt,
+             StmtKind::CreateEventTrigStmt, StmtKind::AlterEventTrigStmt, StmtKind::AlterTSConfigurationStmt,
+             StmtKind::AlterTSDictionaryStmt, StmtKind::CreatedbStmt, StmtKind::DropdbStmt,
+             StmtKind::AlterDatabaseStmt, StmtKind::AlterDatabaseSetStmt, StmtKind::AlterDatabaseRefreshCollStmt,
+             StmtKind::AlterSystemStmt, StmtKind::CreateTableSpaceStmt, StmtKind::DropTableSpaceStmt,
+             StmtKind::AlterTableSpaceOptionsStmt, StmtKind::ListenStmt, StmtKind::UnlistenStmt,
+             StmtKind::NotifyStmt, StmtKind::LoadStmt, StmtKind::CheckPointStmt, StmtKind::DeallocateStmt,
+             StmtKind::FetchStmt, StmtKind::ClosePortalStmt, StmtKind::ConstraintsSetStmt, StmtKind::SecLabelStmt,
+             StmtKind::CreateExtensionStmt, StmtKind::AlterExtensionContentsStmt, StmtKind::CreateSubscriptionStmt,
+             StmtKind::AlterSubscriptionStmt, StmtKind::DropSubscriptionStmt, StmtKind::AlterObjectDependsStmt,
+             StmtKind::AlterOwnerStmt, StmtKind::AlterStatsStmt, StmtKind::ReturnStmt,
+             // A DO block's statements are analysed one by one, as statements of their own.
+             StmtKind::DoStmt,
+             // Statements handled in Builder::run, which lock what they name (or nothing).
+             StmtKind::AlterTableStmt, StmtKind::IndexStmt, StmtKind::DropStmt, StmtKind::TruncateStmt,
+             StmtKind::DeleteStmt, StmtKind::UpdateStmt, StmtKind::InsertStmt, StmtKind::MergeStmt,
+             StmtKind::CreateStmt, StmtKind::CreateForeignTableStmt, StmtKind::RenameStmt, StmtKind::VacuumStmt,
+             StmtKind::ClusterStmt, StmtKind::ReindexStmt, StmtKind::RefreshMatViewStmt, StmtKind::LockStmt,
+             StmtKind::AlterSeqStmt, StmtKind::CreateSeqStmt, StmtKind::CreateTrigStmt, StmtKind::ViewStmt,
+             StmtKind::CreateTableAsStmt, StmtKind::SelectStmt, StmtKind::PLAssignStmt, StmtKind::DeclareCursorStmt,
+             StmtKind::CopyStmt, StmtKind::CreatePolicyStmt, StmtKind::AlterPolicyStmt, StmtKind::RuleStmt,
+             StmtKind::CreateStatsStmt, StmtKind::CreatePublicationStmt, StmtKind::AlterPublicationStmt,
+             StmtKind::AlterObjectSchemaStmt, StmtKind::CommentStmt, StmtKind::CallStmt, StmtKind::ExecuteStmt,
+             StmtKind::ExplainStmt, StmtKind::PrepareStmt, StmtKind::AlterExtensionStmt, StmtKind::DropOwnedStmt,
+             StmtKind::ReassignOwnedStmt, StmtKind::AlterTableMoveAllStmt})
+      k[static_cast<std::size_t>(s)] = true;
+    return k;
+  }();
+  return known[static_cast<std::size_t>(kind)];
 }
 
 class Builder {
@@ -208,7 +225,7 @@ class Builder {
     if (k == StmtKind::AlterTableStmt) alter_table(n);
     else if (k == StmtKind::IndexStmt) create_index(n);
     else if (k == StmtKind::DropStmt) drop(n);
-    else if (k == StmtKind::TruncateStmt) truncate(n); else if (k == StmtKind::DeleteStmt || k == StmtKind::UpdateStmt || k == StmtKind::InsertStmt || k == StmtKind::MergeStmt) dml(n, stmt_.kind);
+    else if (k == StmtKind::TruncateStmt) truncate(n); else if (k == StmtKind::DeleteStmt || k == StmtKind::UpdateStmt || k == StmtKind::InsertStmt || k == StmtKind::MergeStmt) dml(n, k);
     else if (k == StmtKind::CreateStmt) create_table(n);
     else if (k == StmtKind::RenameStmt) rename(n);
     else if (k == StmtKind::VacuumStmt) vacuum(n);
@@ -302,7 +319,7 @@ class Builder {
     } else if (k == StmtKind::AlterEnumStmt) alter_enum(n);
     else if (stmt_.kind == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     else if (k == StmtKind::DiscardStmt && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
-    else if (!lock_model_known(stmt_.kind) && k != StmtKind::DiscardStmt && stmt_.kind != kUnparsedKind)
+    else if (!lock_model_known(k) && k != StmtKind::DiscardStmt && stmt_.kind != kUnparsedKind)
       unknown_locks("migrasafe does not model the locks of " + stmt_.kind);
     data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
@@ -385,7 +402,7 @@ class Builder {
     QueryReads found;
     collect_reads(query, runs, found);
     for (const Json* node : found.in_order) {
-      if (ast::kind(*node) == "FuncCall") {
+      if (node->members_begin()->tree_key() == TreeKey("FuncCall")) {
         function_call(ast::inner(*node));
         continue;
       }
@@ -400,23 +417,28 @@ class Builder {
     std::set<std::string_view> ctes;    // names in the tree, which outlives the walk
   };
 
+  // Kinds and keys are compared as key numbers: this walk visits every node
+  // of every query (a long VALUES list, a big INSERT ... SELECT).
   static void collect_reads(const Json& node, bool runs, QueryReads& found) {
     if (node.is_array()) {
       for (const Json& e : node) collect_reads(e, runs, found);
       return;
     }
     if (!node.is_object()) return;
-    const std::string_view kind = ast::kind(node);
-    // Leaves of the tree that hold no relation, call or CTE (the rows of a long VALUES list).
-    if (kind == "A_Const" || kind == "ColumnRef") return;
-    if (kind == "RangeVar") {
-      found.in_order.push_back(&node);
-      return;
+    if (node.size() == 1) {  // a wrapped node, {"Kind": {...}}, or an object of one field
+      const TreeKey kind = node.members_begin()->tree_key();
+      // Leaves of the tree that hold no relation, call or CTE (the rows of a long VALUES list).
+      if (kind == TreeKey("A_Const") || kind == TreeKey("ColumnRef")) return;
+      if (kind == TreeKey("RangeVar")) {
+        found.in_order.push_back(&node);
+        return;
+      }
+      if (kind == TreeKey("CommonTableExpr") && ast::inner(node).is_object())
+        found.ctes.insert(ast::str(ast::inner(node), "ctename"));
+      if (kind == TreeKey("FuncCall") && runs) found.in_order.push_back(&node);
     }
-    if (kind == "CommonTableExpr" && ast::inner(node).is_object()) found.ctes.insert(ast::str(ast::inner(node), "ctename"));
-    if (kind == "FuncCall" && runs) found.in_order.push_back(&node);
     for (const auto& member : node.items())
-      if (member.key() != "intoClause") collect_reads(member.value, runs, found);  // SELECT INTO: the table it creates
+      if (member.tree_key() != TreeKey("intoClause")) collect_reads(member.value, runs, found);  // SELECT INTO: the table it creates
   }
 
   void function_call(const Json& call) {
@@ -953,7 +975,8 @@ class Builder {
         breaks(ConsequenceKind::DroppedSchemaUsed, -1, q, "", "code that uses objects in schema " + name + " fails");
       } else if (type == "OBJECT_TYPE" || type == "OBJECT_DOMAIN") {
         auto tn = ast::as<"TypeName">(obj);
-        bool unused = tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
+        // Reads every table's columns: only CASCADE asks.
+        bool unused = cascade && tn && type_unused(ctx_.qualify_names(ast::strings(ast::list(*tn, "names"))));
         if (cascade && !unused) lose(ConsequenceKind::TypeColumnsDeleted, -1, q, "", "deletes every column of type " + name + " and its data");
         breaks(ConsequenceKind::DroppedTypeUsed, -1, q, "", "code that uses type " + name + " fails");
       } else if (type == "OBJECT_FUNCTION" || type == "OBJECT_PROCEDURE") {
@@ -962,25 +985,25 @@ class Builder {
     }
   }
 
-  void dml(const Json& n, const std::string& kind) {
+  void dml(const Json& n, StmtKind kind) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return;
     QualifiedName table = ctx_.qualify_range_var(*rel);
     lock(table, LockMode::RowExclusive);
     reads(n);  // FROM, USING, subqueries, INSERT ... SELECT, nextval() calls
-    int events = kind == "InsertStmt" ? kInsert : kind == "UpdateStmt" ? kUpdate : kind == "DeleteStmt" ? kDelete
+    int events = kind == StmtKind::InsertStmt ? kInsert : kind == StmtKind::UpdateStmt ? kUpdate : kind == StmtKind::DeleteStmt ? kDelete
                                                                                   : kInsert | kUpdate | kDelete;
     const Json* conflict = ast::field(n, "onConflictClause");
     auto on_conflict = conflict ? ast::as<"OnConflictClause">(*conflict) : nullptr;  // typed: may be unwrapped
     if (conflict && ast::str(on_conflict ? *on_conflict : *conflict, "action") == "ONCONFLICT_UPDATE") events |= kUpdate;
     fire_triggers(table, events);
-    if (kind == "InsertStmt" || kind == "UpdateStmt") written_row_checks(n, table, kind == "InsertStmt");
-    if (kind == "DeleteStmt") deleted_row_checks(table);
+    if (kind == StmtKind::InsertStmt || kind == StmtKind::UpdateStmt) written_row_checks(n, table, kind == StmtKind::InsertStmt);
+    if (kind == StmtKind::DeleteStmt) deleted_row_checks(table);
     bool everything = !ast::field(n, "whereClause");
-    if ((kind == "UpdateStmt" || kind == "DeleteStmt") && everything) e_.scan = Tri::Yes;
-    if (kind == "DeleteStmt" && everything)
+    if ((kind == StmtKind::UpdateStmt || kind == StmtKind::DeleteStmt) && everything) e_.scan = Tri::Yes;
+    if (kind == StmtKind::DeleteStmt && everything)
       lose(ConsequenceKind::AllRowsDeleted, -1, table, "", "deletes every row of " + table.str(), ast::location(*rel));
-    if (kind == "UpdateStmt" && everything) {
+    if (kind == StmtKind::UpdateStmt && everything) {
       for (const Json& t : ast::list(n, "targetList")) {
         auto rt = ast::as<"ResTarget">(t);
         std::string column = rt ? std::string(ast::str(*rt, "name")) : "";
@@ -994,6 +1017,14 @@ class Builder {
   // table a written foreign-key column references (ROW SHARE: the key check
   // reads it FOR KEY SHARE).
   void written_row_checks(const Json& n, const QualifiedName& table, bool insert) {
+    // Most tables have neither: then the written columns need not be worked out.
+    const TableInfo* info = ctx_.catalog().table(table);
+    const bool sequences = insert && info && !info->owned_sequences.empty();
+    const TableConstraints& constraints = ctx_.catalog().constraints(table);
+    const bool keys = std::any_of(constraints.begin(), constraints.end(), [](const auto& named) {
+      return named.second.kind == ConstraintInfo::Kind::ForeignKey && named.second.references;
+    });
+    if (!sequences && !keys) return;
     std::set<std::string> written, defaulted;
     const Json& targets = insert ? ast::list(n, "cols") : ast::list(n, "targetList");
     // The columns the items of a row fill, in order: the listed ones, or
@@ -1026,15 +1057,15 @@ class Builder {
         else written.insert(filled.begin(), filled.end());
         all_columns = false;
       }
-      if (const TableInfo* t = ctx_.catalog().table(table)) {
-        for (const auto& [column, seq] : t->owned_sequences)
+      if (sequences) {
+        for (const auto& [column, seq] : info->owned_sequences)
           if ((!all_columns && !written.count(column)) || defaulted.count(column))
             lock(seq, LockMode::RowExclusive, LockRole::Sequence);
       }
     } else {
       written.insert(filled.begin(), filled.end());
     }
-    for (const auto& [name, c] : ctx_.catalog().constraints(table)) {
+    for (const auto& [name, c] : constraints) {
       if (c.kind != ConstraintInfo::Kind::ForeignKey || !c.references) continue;
       bool touched = all_columns || std::any_of(c.columns.begin(), c.columns.end(), [&](const std::string& col) {
                        return written.count(col) && !defaulted.count(col);
@@ -1089,8 +1120,8 @@ class Builder {
       auto cte = ast::as<"CommonTableExpr">(c);
       const Json* query = cte ? ast::field(*cte, "ctequery") : nullptr;
       if (!query) continue;
-      std::string kind(ast::kind(*query));
-      if (kind == "DeleteStmt" || kind == "UpdateStmt" || kind == "InsertStmt" || kind == "MergeStmt") {
+      const StmtKind kind = statement_kind(ast::kind(*query));
+      if (kind == StmtKind::DeleteStmt || kind == StmtKind::UpdateStmt || kind == StmtKind::InsertStmt || kind == StmtKind::MergeStmt) {
         dml(ast::inner(*query), kind);
         data_modifying_ctes(ast::inner(*query));
       }

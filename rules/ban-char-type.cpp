@@ -9,10 +9,10 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
-    if (rules::builtin_type(u.type) != "bpchar") return;
+    if (u.builtin != "bpchar") return;
     rules::Span span = rules::type_span(v, u.type);
     r.add(RuleId::ban_char_type, span.first, span.second,
-          "Column `" + u.column_name + "` of `" + rules::display(u.table) +
+          "Column `" + std::string(u.column_name) + "` of `" + rules::display(u.table) +
               "` is char(n): values are padded with spaces to the full length and trailing spaces are ignored when "
               "comparing, which surprises clients, and it is no faster or smaller than text",
           "Use text (with a CHECK (char_length(...) <= n) if the length matters) or varchar. Existing code that "

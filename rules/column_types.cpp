@@ -20,26 +20,28 @@ std::string_view builtin_type(const Json& type_name) {
 const std::vector<ColumnTypeUse>& column_types(const StatementView& v) {
   if (v.facts.column_types) return *v.facts.column_types;
   std::vector<ColumnTypeUse>& uses = v.facts.column_types.emplace();
+  const QualifiedName& table = v.facts.column_types_table;
   const Json& n = v.stmt.node;
-  auto add = [&](const Json& col, std::string name, const QualifiedName& table, const Json* create, bool alter) {
+  auto add = [&](const Json& col, std::string_view name, const Json* create, bool alter) {
     const Json* tn = ast::field(col, "typeName");
-    if (tn && !ast::flag(*tn, "pct_type")) uses.push_back(ColumnTypeUse{*tn, col, std::move(name), table, create, alter});
+    if (tn && !ast::flag(*tn, "pct_type")) uses.push_back(ColumnTypeUse{*tn, col, name, table, builtin_type(*tn), create, alter});
   };
   if (v.stmt.tag == StmtKind::CreateStmt || v.stmt.tag == StmtKind::CreateForeignTableStmt) {
     const Json& create = v.stmt.tag == StmtKind::CreateStmt ? n : *ast::field(n, "base");
     const Json* rel = ast::field(create, "relation");
     if (!rel) return uses;
-    QualifiedName table = v.ctx.qualify_range_var(*rel);
+    v.facts.column_types_table = v.ctx.qualify_range_var(*rel);
+    uses.reserve(ast::list(create, "tableElts").size());  // mostly columns
     for (const TableElement& elt : table_elements(create))
-      if (elt.column) add(*elt.column, std::string(ast::str(*elt.column, "colname")), table, &create, false);
+      if (elt.column) add(*elt.column, ast::str(*elt.column, "colname"), &create, false);
   } else if (v.stmt.tag == StmtKind::AlterTableStmt) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return uses;
-    QualifiedName table = v.ctx.qualify_range_var(*rel);
+    v.facts.column_types_table = v.ctx.qualify_range_var(*rel);
     for (const AlterTableCommand& cmd : alter_table_commands(n)) {
       if (!cmd.column) continue;
-      if (cmd.subtype == "AT_AddColumn") add(*cmd.column, std::string(ast::str(*cmd.column, "colname")), table, nullptr, false);
-      else if (cmd.subtype == "AT_AlterColumnType") add(*cmd.column, std::string(cmd.name), table, nullptr, true);
+      if (cmd.subtype == "AT_AddColumn") add(*cmd.column, ast::str(*cmd.column, "colname"), nullptr, false);
+      else if (cmd.subtype == "AT_AlterColumnType") add(*cmd.column, cmd.name, nullptr, true);
     }
   }
   return uses;
@@ -154,9 +156,9 @@ TextEdit rename_type_word(const StatementView& v, const TypeText& t, const std::
 
 namespace {
 
-bool lists_column(const Json& names, const std::string& column) {
-  for (const std::string& n : ast::strings(names))
-    if (n == column) return true;
+bool lists_column(const Json& names, std::string_view column) {
+  for (const Json& item : names)
+    if (auto s = ast::as<"String">(item); s && ast::str(*s, "sval") == column) return true;
   return false;
 }
 

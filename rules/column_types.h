@@ -15,11 +15,14 @@
 namespace migrasafe::rules {
 
 // A column type written in CREATE TABLE, ADD COLUMN or ALTER COLUMN ... TYPE.
+// Names are views into the parse tree and the statement's facts, which
+// outlive the rules' checks of the statement.
 struct ColumnTypeUse {
   const Json& type;          // the TypeName node's fields
   const Json& column;        // the ColumnDef (its inline constraints)
-  std::string column_name;
-  QualifiedName table;
+  std::string_view column_name;
+  const QualifiedName& table;
+  std::string_view builtin;  // builtin_type(type), asked by every type rule
   const Json* create;        // the CreateStmt for CREATE TABLE (table constraints), else nullptr
   bool alter_type;           // ALTER COLUMN ... TYPE
 };
@@ -31,6 +34,7 @@ inline constexpr StatementKinds kColumnTypeStatements{StmtKind::CreateStmt, Stmt
 // What the engine keeps for all the rules of one statement (StatementView::facts),
 // filled by the first rule that asks.
 struct StatementFacts {
+  QualifiedName column_types_table;  // the table of every ColumnTypeUse, qualified once
   std::optional<std::vector<ColumnTypeUse>> column_types;
 };
 

@@ -12,12 +12,13 @@ bool heavy(Tri rewrite, Tri scan) { return rewrite != Tri::No || scan != Tri::No
 void check(const StatementView& v, Report& r) {
   const auto& prev = v.ctx.previous();
   if (v.stmt.tag != StmtKind::AlterTableStmt || !prev || prev->kind != "AlterTableStmt" || !v.effects.target ||
-      prev->target != v.effects.target || v.ctx.created_in_migration(*v.effects.target))
+      prev->target != v.effects.target)
     return;
   if (v.effects.lock_on(*v.effects.target) != LockMode::AccessExclusive || prev->target_lock != LockMode::AccessExclusive)
     return;
   bool both_heavy = heavy(prev->rewrite, prev->scan) && heavy(v.effects.rewrite, v.effects.scan);
   if (v.ctx.in_transaction() && !both_heavy) return;
+  if (v.ctx.created_in_migration(*v.effects.target)) return;  // last: the dearest test
   if (r.reported_since(RuleId::combine_alter_table, prev->begin)) return;  // once per run of statements
   std::string table = rules::display(*v.effects.target);
   std::string why = v.ctx.in_transaction()

@@ -16,7 +16,7 @@ namespace migrasafe {
 namespace {
 
 struct Target {
-  std::string name;
+  std::string_view name;  // in the parse tree, which outlives the check
   bool partial;  // a[1] or a.x
   long location;
 };
@@ -32,19 +32,24 @@ struct Checker {
     for (std::size_t i = v.stmt.first_token; i < v.stmt.end_token; ++i)
       if (v.file.tokens[i].begin == b) e = v.file.tokens[i].end;
     r.add(RuleId::duplicate_column_assignment, b, e,
-          std::string(where) + " names column `" + t.name + "` more than once; PostgreSQL rejects the statement (" + error + ")",
-          "Keep one entry for `" + t.name + "` and remove the other. If the two names differ only after the 63rd "
+          std::string(where) + " names column `" + std::string(t.name) + "` more than once; PostgreSQL rejects the statement (" + error + ")",
+          "Keep one entry for `" + std::string(t.name) + "` and remove the other. If the two names differ only after the 63rd "
           "byte, PostgreSQL truncated them to the same name: shorten them.");
   }
 
   // Reports each later duplicate of a name, in statement order; two partial
   // targets are fine. The targets are sorted by name rather than put in a
-  // map: most statements have a few, and a map allocates for each.
+  // map: most statements have a few, and a map allocates for each. Equal
+  // names stay in statement order (pointers into `targets`) without the
+  // buffer a stable sort allocates.
   void check(const std::vector<Target>& targets, std::string_view where, const char* error) {
+    if (targets.size() < 2) return;
     std::vector<const Target*> by_name;
     by_name.reserve(targets.size());
     for (const Target& t : targets) by_name.push_back(&t);
-    std::stable_sort(by_name.begin(), by_name.end(), [](const Target* a, const Target* b) { return a->name < b->name; });
+    std::sort(by_name.begin(), by_name.end(), [](const Target* a, const Target* b) {
+      return a->name != b->name ? a->name < b->name : a < b;
+    });
     std::vector<const Target*> repeats;
     for (std::size_t i = 1, first = 0; i < by_name.size(); ++i) {
       if (by_name[i]->name != by_name[first]->name) first = i;
@@ -58,7 +63,7 @@ struct Checker {
     std::vector<Target> out;
     for (const Json& e : list)
       if (auto rt = ast::as<"ResTarget">(e))
-        out.push_back({std::string(ast::str(*rt, "name")), ast::list(*rt, "indirection").size() > 0, ast::location(*rt)});
+        out.push_back({ast::str(*rt, "name"), ast::list(*rt, "indirection").size() > 0, ast::location(*rt)});
     return out;
   }
 
@@ -67,24 +72,28 @@ struct Checker {
   }
   void columns(const Json& list, std::string_view where) { check(res_targets(list), where, "column specified more than once"); }
 
+  // The last name of a list of String nodes ("" when it has none), in the tree.
+  static std::string_view last_name(const Json& list) {
+    std::string_view last;
+    for (const Json& item : list)
+      if (auto s = ast::as<"String">(item)) last = ast::str(*s, "sval");
+    return last;
+  }
+
   // The column name a SELECT output gets when it has no alias (FigureColname),
   // for the expressions whose name is certain; "" when unsure.
-  static std::string output_name(const Json& val) {
+  static std::string_view output_name(const Json& val) {
     if (auto c = ast::as<"ColumnRef">(val)) {
       const Json& f = ast::list(*c, "fields");
-      return f.size() && ast::as<"String">(f[f.size() - 1]) ? std::string(ast::str(*ast::as<"String">(f[f.size() - 1]), "sval")) : "";
+      return f.size() && ast::as<"String">(f[f.size() - 1]) ? ast::str(*ast::as<"String">(f[f.size() - 1]), "sval") : "";
     }
-    if (auto f = ast::as<"FuncCall">(val)) {
-      auto names = ast::strings(ast::list(*f, "funcname"));
-      return names.empty() ? "" : names.back();
-    }
+    if (auto f = ast::as<"FuncCall">(val)) return last_name(ast::list(*f, "funcname"));
     if (auto t = ast::as<"TypeCast">(val)) {
-      std::string inner = ast::field(*t, "arg") ? output_name(*ast::field(*t, "arg")) : "";
+      std::string_view inner = ast::field(*t, "arg") ? output_name(*ast::field(*t, "arg")) : "";
       if (inner.empty()) return "";  // an expression we do not name may win over the type
       if (inner != "?column?") return inner;
       const Json* tn = ast::field(*t, "typeName");
-      auto names = tn ? ast::strings(ast::list(*tn, "names")) : std::vector<std::string>{};
-      return names.empty() ? "" : names.back();
+      return tn ? last_name(ast::list(*tn, "names")) : "";
     }
     if (ast::as<"CaseExpr">(val)) return "case";
     if (ast::as<"CoalesceExpr">(val)) return "coalesce";
@@ -104,7 +113,7 @@ struct Checker {
     for (std::size_t i = skip; i < list.size(); ++i) {
       auto rt = ast::as<"ResTarget">(list[i]);
       if (!rt) continue;
-      std::string name(ast::str(*rt, "name"));
+      std::string_view name = ast::str(*rt, "name");
       const Json* val = ast::field(*rt, "val");
       if (name.empty() && val) {
         if (auto c = ast::as<"ColumnRef">(*val))
@@ -119,7 +128,8 @@ struct Checker {
 
   static std::vector<Target> names_list(const Json& list, long location) {
     std::vector<Target> out;
-    for (const std::string& s : ast::strings(list)) out.push_back({s, false, location});
+    for (const Json& item : list)
+      if (auto s = ast::as<"String">(item)) out.push_back({ast::str(*s, "sval"), false, location});
     return out;
   }
 
@@ -151,7 +161,7 @@ struct Checker {
     } else if (k == StmtKind::CreateStmt) {
       std::vector<Target> cols;
       for (const TableElement& e : table_elements(n))
-        if (const Json* c = e.column) cols.push_back({std::string(ast::str(*c, "colname")), false, ast::location(*c)});
+        if (const Json* c = e.column) cols.push_back({ast::str(*c, "colname"), false, ast::location(*c)});
       check(cols, "CREATE TABLE", "column specified more than once");
     } else if (k == StmtKind::ViewStmt) {
       const Json* q = ast::field(n, "query");

@@ -2,7 +2,6 @@
 // the referenced side (it must be unique) but not the referencing one, so
 // every DELETE or key UPDATE on the referenced table scans this table.
 #include <algorithm>
-#include <set>
 
 #include "parser/ast.h"
 #include "parser/table_elements.h"
@@ -73,33 +72,42 @@ void summarise(const ParsedFile& file, const MigrationRole&, Report& r) {
 
 void index_file(const StatementView& v, FileIndexes& f) {
   f.built = true;
+  // A table's indexes mostly follow each other (CREATE TABLE, then its
+  // CREATE INDEXes): a run of one written name is qualified and looked up once.
+  const std::vector<std::string>* last_table = nullptr;
+  std::vector<std::pair<std::uint32_t, Columns>>* list = nullptr;
   for (FileIndexes::Made& m : f.made) {
-    auto& list = f.by_table[v.ctx.qualify_names(m.table)];
-    for (Columns& c : m.indexes) list.emplace_back(m.begin, std::move(c));
+    if (!last_table || m.table != *last_table) list = &f.by_table[v.ctx.qualify_names(m.table)];
+    last_table = &m.table;
+    for (Columns& c : m.indexes) list->emplace_back(m.begin, std::move(c));
   }
 }
 
 // Key column lists of the non-partial indexes `table` has: in the catalog,
 // made by this statement, or made later in the file (an index built right
 // after the foreign key counts).
-std::vector<Columns> indexes_of(const StatementView& v, Report& r, const QualifiedName& table) {
-  std::vector<Columns> out;
+// (Pointers into the catalog and the file's summary, which outlive the check.)
+std::vector<const Columns*> indexes_of(const StatementView& v, Report& r, const QualifiedName& table) {
+  std::vector<const Columns*> out;
   if (const TableInfo* t = v.ctx.catalog().table(table))
     for (const std::string& name : t->indexes)
-      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(i->columns);
+      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(&i->columns);
   FileIndexes& f = r.file_state<FileIndexes>(RuleId::foreign_key_without_index);
   if (!f.built) index_file(v, f);
   if (auto it = f.by_table.find(table); it != f.by_table.end())
     for (const auto& [begin, cols] : it->second)
-      if (begin >= v.stmt.begin) out.push_back(cols);
+      if (begin >= v.stmt.begin) out.push_back(&cols);
   return out;
 }
 
-// An index serves the key when its leading columns are the key's columns (in any order).
+// An index serves the key when its leading columns are the key's columns (in
+// any order): the same sets of names, compared in place (keys are short).
 bool covers(const Columns& index, const Columns& key) {
   if (index.size() < key.size()) return false;
-  std::set<std::string> lead(index.begin(), index.begin() + static_cast<long>(key.size()));
-  return lead == std::set<std::string>(key.begin(), key.end());
+  const auto lead_end = index.begin() + static_cast<long>(key.size());
+  auto in = [](auto begin, auto end, const std::string& name) { return std::find(begin, end, name) != end; };
+  return std::all_of(index.begin(), lead_end, [&](const std::string& c) { return in(key.begin(), key.end(), c); }) &&
+         std::all_of(key.begin(), key.end(), [&](const std::string& c) { return in(index.begin(), lead_end, c); });
 }
 
 std::vector<ForeignKey> foreign_keys(const Statement& s) {
@@ -145,7 +153,7 @@ void check(const StatementView& v, Report& r) {
   auto indexes = indexes_of(v, r, table);
   std::string t = rules::display(table);
   for (const ForeignKey& fk : fks) {
-    if (std::any_of(indexes.begin(), indexes.end(), [&](const Columns& i) { return covers(i, fk.columns); })) continue;
+    if (std::any_of(indexes.begin(), indexes.end(), [&](const Columns* i) { return covers(*i, fk.columns); })) continue;
     const Json* pk = ast::field(*fk.constraint, "pktable");
     std::string ref = pk ? rules::display(v.ctx.qualify_range_var(*pk)) : "the referenced table";
     std::string cols;

@@ -29,12 +29,6 @@ Span head_span(const StatementView& v, long location) {
   return {s.begin, s.end};
 }
 
-const Json* alter_command(const Statement& s, int index) {
-  const Json& cmds = ast::list(s.node, "cmds");
-  if (index < 0 || static_cast<std::size_t>(index) >= cmds.size()) return nullptr;
-  return ast::as<"AlterTableCmd">(cmds[index]);
-}
-
 Span alter_command_span(const StatementView& v, int index) {
   const Statement& s = v.stmt;
   const Json* rel = ast::field(s.node, "relation");
@@ -150,7 +144,10 @@ std::optional<std::pair<std::string, std::string>> column_rename(const Statement
                                                                  const QualifiedName& table) {
   if (s.tag != StmtKind::RenameStmt || ast::str(s.node, "renameType") != "OBJECT_COLUMN") return std::nullopt;
   const Json* rel = ast::field(s.node, "relation");
-  if (!rel || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
+  if (!rel) return std::nullopt;
+  // The name first: qualifying allocates, and most renames are of other tables.
+  const Json& range_var = ast::kind(*rel) == "RangeVar" ? ast::inner(*rel) : *rel;
+  if (ast::str(range_var, "relname") != table.name || v.ctx.qualify_range_var(*rel) != table) return std::nullopt;
   return std::pair{std::string(ast::str(s.node, "subname")), std::string(ast::str(s.node, "newname"))};
 }
 
@@ -389,6 +386,14 @@ StatementIndex index_statements(const ParsedFile& file) {
 
 bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column) {
   const std::vector<Statement>& all = v.file.statements;
+  // No swap without a RENAME on the table somewhere in the file (the index
+  // has every one that runs now): listing the transaction's statements costs
+  // more than this, and most tables are never renamed from.
+  auto on_table = v.index.by_relation_name.find(table.name);
+  if (on_table == v.index.by_relation_name.end() ||
+      std::none_of(on_table->second.begin(), on_table->second.end(),
+                   [&](std::size_t i) { return all[i].tag == StmtKind::RenameStmt; }))
+    return false;
   TransactionStatements tx = transaction_statements(v);
   // The names the old values went by in this transaction: `column`, and the
   // name it had before an earlier RENAME in it (RENAME x TO x_old; ... DROP x_old).

@@ -35,8 +35,13 @@ Span head_span(const StatementView& v, long location);
 // The text of ALTER TABLE sub-command `index` ("ADD COLUMN c int ...").
 Span alter_command_span(const StatementView& v, int index);
 
-// The AlterTableCmd node at `index` of an ALTER TABLE statement.
-const Json* alter_command(const Statement& s, int index);
+// The AlterTableCmd node at `index` of an ALTER TABLE statement, or of its
+// list of commands (`cmds`, read once for many look-ups).
+inline const Json* alter_command_in(const Json& cmds, int index) {
+  if (index < 0 || static_cast<std::size_t>(index) >= cmds.size()) return nullptr;
+  return ast::as<"AlterTableCmd">(cmds[static_cast<std::size_t>(index)]);
+}
+inline const Json* alter_command(const Statement& s, int index) { return alter_command_in(ast::list(s.node, "cmds"), index); }
 
 // A later statement of the same transaction drops `rel` (a table, view or
 // sequence, by DROP or DROP SCHEMA ... CASCADE) or, for an index, its table:
@@ -77,8 +82,9 @@ void for_each_command(const StatementView& v, std::string_view subtype, Fn fn,
   // Decided on the first matching sub-command, not before: most statements
   // have none, and the table's history is dearer to look up than a subtype.
   std::optional<bool> skip;
+  const Json& cmds = ast::list(v.stmt.node, "cmds");
   for (const ActionEffect& a : v.effects.actions) {
-    const Json* cmd = alter_command(v.stmt, a.command);
+    const Json* cmd = alter_command_in(cmds, a.command);
     if (!cmd || ast::str(*cmd, "subtype") != subtype) continue;
     if (!skip)
       skip = (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) ||

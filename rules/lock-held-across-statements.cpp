@@ -60,6 +60,9 @@ bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, cons
 
 void remember_drops(const StatementView& v, DroppedInTransaction& dropped) {
   if (v.ctx.in_function_body()) return;  // runs when the function is called, not now
+  // Outside a transaction block the statement is a transaction of its own:
+  // the next statement starts another, which forgets what this one kept.
+  if (!v.ctx.in_transaction()) return;
   if (dropped.transaction != v.ctx.transaction_id()) dropped = {v.ctx.transaction_id(), {}, {}, {}};
   for (const RelationLock& l : v.effects.locks)
     if (l.mode == LockMode::AccessExclusive) dropped.first_exclusive.try_emplace(l.relation, v.stmt.begin);

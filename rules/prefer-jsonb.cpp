@@ -8,11 +8,11 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
-    if (rules::builtin_type(u.type) != "json") return;
+    if (u.builtin != "json") return;
     auto text = rules::type_text(v, u.type);
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     auto& d = r.add(RuleId::prefer_jsonb, span.first, span.second,
-                    "Column `" + u.column_name + "` of `" + rules::display(u.table) +
+                    "Column `" + std::string(u.column_name) + "` of `" + rules::display(u.table) +
                         "` is json" + rules::array_bounds(u.type) + ": it is re-parsed on every access, has no equality operator (DISTINCT, GROUP BY, "
                         "UNION and comparisons fail on it) and cannot use GIN indexes",
                     "Use jsonb: stored parsed, comparable, and indexable with GIN (jsonb_path_ops for containment "

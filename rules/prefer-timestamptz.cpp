@@ -8,11 +8,11 @@ namespace {
 
 void check(const StatementView& v, Report& r) {
   rules::for_each_column_type(v, [&](const rules::ColumnTypeUse& u) {
-    if (rules::builtin_type(u.type) != "timestamp") return;
+    if (u.builtin != "timestamp") return;
     auto text = rules::type_text(v, u.type);
     rules::Span span = text ? text->all : rules::Span{v.stmt.begin, v.stmt.end};
     auto& d = r.add(RuleId::prefer_timestamptz, span.first, span.second,
-                    "Column `" + u.column_name + "` of `" + rules::display(u.table) +
+                    "Column `" + std::string(u.column_name) + "` of `" + rules::display(u.table) +
                         "` is timestamp without time zone" + rules::array_bounds(u.type) + ": it stores a wall-clock reading with no zone, so values "
                         "written by sessions with different TimeZone settings cannot be compared, and local times are "
                         "ambiguous around daylight-saving changes",

@@ -38,10 +38,13 @@ void check(const StatementView& v, Report& r) {
   for (const Json& p : ast::list(n, "indexParams"))
     if (auto e = ast::as<"IndexElem">(p)) added.columns.emplace_back(ast::str(*e, "name"));
   if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;
-  std::string t = rules::display(*v.effects.target);
-  // Not a structured binding: clang 14 cannot capture one in the lambda below.
-  const auto span = rules::head_span(v, ast::location(*ast::field(n, "relation")));
-  const auto b = span.first, e = span.second;
+  // The table's name and the statement's head are worked out for a finding
+  // only: most new indexes are redundant with none.
+  auto t = [&] { return rules::display(*v.effects.target); };
+  auto add = [&](std::string message, std::string help) {
+    const rules::Span span = rules::head_span(v, ast::location(*ast::field(n, "relation")));
+    r.add(RuleId::redundant_index, span.first, span.second, std::move(message), std::move(help));
+  };
   // Only an index whose columns are a prefix of the new one's, or start with
   // them, can be redundant with it; the first by name (as the table lists
   // them) is reported.
@@ -56,21 +59,19 @@ void check(const StatementView& v, Report& r) {
     bool stricter = ast::flag(n, "nulls_not_distinct") && !other.primary;
     if (is_prefix(added.columns, other.columns) &&
         (!added.unique || (same && (other.unique || other.primary) && !stricter))) {
-      r.add(RuleId::redundant_index, b, e,
-            "this index on `" + t + "` (" + list(added.columns) + ") is redundant: index `" + name + "` on (" +
-                list(other.columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +
-                " and serves the same queries, while every write would maintain both",
-            "Leave it out and rely on `" + name + "`; check with EXPLAIN that the queries use it.");
+      add("this index on `" + t() + "` (" + list(added.columns) + ") is redundant: index `" + name + "` on (" +
+              list(other.columns) + ") " + (same ? "has the same columns" : "starts with the same columns") +
+              " and serves the same queries, while every write would maintain both",
+          "Leave it out and rely on `" + name + "`; check with EXPLAIN that the queries use it.");
       return true;
     }
     // The new index makes an older, non-unique one redundant.
     if (!same && is_prefix(other.columns, added.columns) && !other.unique && !other.primary) {
-      r.add(RuleId::redundant_index, b, e,
-            "index `" + name + "` on `" + t + "` (" + list(other.columns) +
-                ") becomes redundant: this index starts with the same columns and serves the same queries, while "
-                "every write maintains both",
-            "Drop `" + name + "` once this index is built (DROP INDEX CONCURRENTLY " + name +
-                "), after checking with EXPLAIN that its queries use the new one.");
+      add("index `" + name + "` on `" + t() + "` (" + list(other.columns) +
+              ") becomes redundant: this index starts with the same columns and serves the same queries, while "
+              "every write maintains both",
+          "Drop `" + name + "` once this index is built (DROP INDEX CONCURRENTLY " + name +
+              "), after checking with EXPLAIN that its queries use the new one.");
       return true;
     }
     return false;

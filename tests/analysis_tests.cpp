@@ -142,6 +142,20 @@ TEST_CASE("effects: weak locks on what a statement reads, checks or draws from",
   CHECK(!last_effects(setup + "TRUNCATE customers").lock_on({"public", "items"}));
 }
 
+TEST_CASE("effects: a write locks only its table when the table has no foreign keys or owned sequences", "[effects]") {
+  CHECK(last_effects("CREATE TABLE plain (a int, b text); INSERT INTO plain VALUES (1, 'x')").locks.size() == 1);
+  CHECK(last_effects("CREATE TABLE plain (a int, b text); UPDATE plain SET a = 2").locks.size() == 1);
+  // An UPDATE draws from no sequence; only an INSERT does.
+  std::string serial = "CREATE TABLE s (id serial, n text);";
+  CHECK(last_effects(serial + "UPDATE s SET n = 'x'").locks.size() == 1);
+  CHECK(mode_on(last_effects(serial + "INSERT INTO s (n) VALUES ('x')"), "public", "s_id_seq") == LockMode::RowExclusive);
+  // A foreign key alone: its referenced table is read only when the key column is written.
+  std::string keyed = "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int REFERENCES p, n text);";
+  CHECK(!last_effects(keyed + "INSERT INTO c (n) VALUES ('x')").lock_on({"public", "p"}));
+  CHECK(mode_on(last_effects(keyed + "INSERT INTO c (p_id) VALUES (1)"), "public", "p") == LockMode::RowShare);
+  CHECK(mode_on(last_effects(keyed + "UPDATE c SET p_id = 2"), "public", "p") == LockMode::RowShare);
+}
+
 TEST_CASE("effects: policies, rules, SET SCHEMA, statistics, publications, CLUSTER", "[effects]") {
   CHECK(mode_on(last_effects("CREATE POLICY p ON t USING (true)"), "public", "t") == LockMode::AccessExclusive);
   CHECK(mode_on(last_effects("ALTER POLICY p ON t USING (false)"), "public", "t") == LockMode::AccessExclusive);
@@ -1208,6 +1222,21 @@ TEST_CASE("lock-held-across-statements: locks on relations the transaction drops
   REQUIRE(d.size() == 1);
   CHECK(d[0].message.find("lock on `users` taken at line 3") != std::string::npos);
   CHECK(d[0].message.find("orders") == std::string::npos);
+}
+
+TEST_CASE("lock-held-across-statements: statements outside a transaction block leave nothing to the next block",
+          "[rules]") {
+  const std::string history = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+                              "CREATE TABLE orders (id bigint);\n"
+                              "CREATE TABLE sessions (id bigint);\n";
+  // Each statement before BEGIN is a transaction of its own: its lock on
+  // users and its DROP of sessions end with it.
+  auto d = findings_after(history,
+                          "ALTER TABLE users ADD COLUMN a int;\nDROP TABLE sessions;\nBEGIN;\n"
+                          "ALTER TABLE users ADD COLUMN b int;\nUPDATE orders SET id = id + 0;\nCOMMIT;",
+                          RuleId::lock_held_across_statements);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("lock on `users` taken at line 4") != std::string::npos);
 }
 
 namespace {
