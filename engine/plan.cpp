@@ -5,6 +5,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <string>
 #include <thread>
 
@@ -109,12 +110,17 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   plan.sets.resize(groups.size());  // sized once: units point into the sets
   plan.histories.resize(groups.size());
   // The sets are independent, and the parse workers wait for the whole plan:
-  // each core plans the next set not taken yet.
+  // each core plans the next set not taken yet, the largest first.
+  std::vector<std::size_t> by_size(groups.size());
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](std::size_t a, std::size_t b) { return groups[a].inputs.size() > groups[b].inputs.size(); });
   std::atomic<std::size_t> next{0};
   std::mutex failure_mutex;
   std::exception_ptr failure;  // rethrown here, as the serial planning threw it
   auto plan_sets = [&] {
-    for (std::size_t k; (k = next++) < groups.size();) {
+    for (std::size_t taken; (taken = next++) < groups.size();) {
+      const std::size_t k = by_size[taken];
       try {
         std::vector<InputFile> files;
         for (std::size_t i : groups[k].inputs) files.push_back(inputs[i]);
