@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       {{"init"}, add_init_command},
       {{"snapshot"}, add_snapshot_command},
       {{"verify"}, add_verify},
-      {{"lsp"}, [](CLI::App& app, std::vector<Command>&) { add_lsp_command(app); }},
+      {{"lsp"}, [](CLI::App& parent, std::vector<Command>&) { add_lsp_command(parent); }},
   };
   // Building every subcommand's options costs over a third of checking a
   // small file: when the first argument names a subcommand, only its
