@@ -220,12 +220,8 @@ int write_output(const CheckArgs& a, RunResult& run) {
   return kExitClean;
 }
 
-int run_check(CheckArgs a) {
-  bool input_error = false;
-  std::optional<SessionConfig> config = resolve(a, input_error);
-  if (!config) return input_error ? kExitInput : kExitUsage;
-  LintSession session(std::move(*config));
-  RunResult run = session.run(a.paths);
+// The exit code of a finished run, after its report is written.
+int report_run(const CheckArgs& a, RunResult& run) {
   if (run.failure) {
     say(run.messages);
     say_error(run.failure->message);
@@ -257,6 +253,17 @@ int run_check(CheckArgs a) {
   }
   // --fix that could not write a file: that is the outcome, whatever remains.
   return run.fix_write_failed ? kExitInput : status;
+}
+
+int run_check(CheckArgs a) {
+  bool input_error = false;
+  std::optional<SessionConfig> config = resolve(a, input_error);
+  if (!config) return input_error ? kExitInput : kExitUsage;
+  auto session = std::make_unique<LintSession>(std::move(*config));
+  RunResult run = session->run(a.paths);
+  int status = report_run(a, run);
+  keep_until_exit(std::pair(std::move(session), std::move(run)));  // the process exits next
+  return status;
 }
 
 // --pg-version's check: why VALUE is not a supported major version ("" if it is).
@@ -323,7 +330,7 @@ void add(std::vector<Command>& commands, CLI::App* cmd, std::shared_ptr<CheckArg
 
 }  // namespace
 
-void add_check_commands(CLI::App& app, std::vector<Command>& commands) {
+void add_check_command(CLI::App& app, std::vector<Command>& commands) {
   auto check = std::make_shared<CheckArgs>();
   CLI::App* check_cmd = app.add_subcommand("check", "Analyse migration files and report dangerous statements");
   add_analysis_options(check_cmd, *check);
@@ -350,7 +357,9 @@ void add_check_commands(CLI::App& app, std::vector<Command>& commands) {
                         "Report only findings that are not in this baseline file (written by `migrasafe baseline`; "
                         "default: `baseline` of the configuration file)");
   add(commands, check_cmd, check);
+}
 
+void add_baseline_command(CLI::App& app, std::vector<Command>& commands) {
   auto record = std::make_shared<CheckArgs>();
   record->record_baseline = true;
   CLI::App* baseline_cmd = app.add_subcommand(
@@ -361,7 +370,9 @@ void add_check_commands(CLI::App& app, std::vector<Command>& commands) {
   baseline_cmd->add_option("--select", record->select, "Only these rules")->allow_extra_args(false);
   baseline_cmd->add_option("--ignore", record->ignore, "Skip these rules")->allow_extra_args(false);
   add(commands, baseline_cmd, record);
+}
 
+void add_explain_command(CLI::App& app, std::vector<Command>& commands) {
   auto explain = std::make_shared<CheckArgs>();
   explain->explain = true;
   CLI::App* explain_cmd = app.add_subcommand(
@@ -371,7 +382,9 @@ void add_check_commands(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::IsMember(explain_format_names()))
       ->capture_default_str();
   add(commands, explain_cmd, explain);
+}
 
+void add_plan_command(CLI::App& app, std::vector<Command>& commands) {
   auto plan = std::make_shared<CheckArgs>();
   plan->plan = true;
   CLI::App* plan_cmd = app.add_subcommand(

@@ -4,6 +4,7 @@
 // its subcommand(s) with one `add_*` function, called once from main.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -30,7 +31,10 @@ struct Command {
   std::function<int()> run;
 };
 
-void add_check_commands(CLI::App& app, std::vector<Command>& commands);  // check, baseline, explain, plan
+void add_check_command(CLI::App& app, std::vector<Command>& commands);
+void add_baseline_command(CLI::App& app, std::vector<Command>& commands);
+void add_explain_command(CLI::App& app, std::vector<Command>& commands);
+void add_plan_command(CLI::App& app, std::vector<Command>& commands);
 void add_sources_command(CLI::App& app, std::vector<Command>& commands);
 void add_rules_commands(CLI::App& app, std::vector<Command>& commands);  // rules, rule
 void add_lock_command(CLI::App& app, std::vector<Command>& commands);
@@ -53,6 +57,23 @@ void say(const std::vector<RunMessage>& messages);
 int write_error(const std::string& file, int error);
 // Whether everything sent to stdout was written (after a flush); says why not.
 bool stdout_written();
+
+// Hands `value` to the end of the process instead of destroying it: freeing
+// a run's results (every file's statements, effects and findings) object by
+// object would keep the main thread busy after the report is written, while
+// the process gives its memory back at once on exit. One value per process;
+// the pointer that holds it keeps it reachable, so leak checkers do not count
+// it. A leak-checking build (MIGRASAFE_FREE_AT_EXIT: the sanitizer build)
+// destroys it here, so that its destructors are checked.
+template <typename T>
+void keep_until_exit(T&& value) {
+#ifdef MIGRASAFE_FREE_AT_EXIT
+  [[maybe_unused]] T destroyed_here = std::move(value);
+#else
+  static T* kept = nullptr;
+  if (!kept) kept = new T(std::move(value));
+#endif
+}
 
 std::optional<Layout> forced_layout(const std::string& name);  // "auto": none
 // Rows as left-aligned columns two spaces apart (the last column unpadded).

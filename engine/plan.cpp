@@ -1,9 +1,15 @@
 #include "engine/plan.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
+#include <mutex>
+#include <numeric>
 #include <string>
+#include <thread>
 
+#include "parser/large_stacks.h"
 #include "sources/paths.h"
 
 namespace migrasafe {
@@ -101,15 +107,36 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   // analysed once (dbmate: once per section, merged); unnamed stdin and
   // anything the set does not hold run last, as plain files.
   std::vector<SetInputs> groups = group_by_set(inputs, read_paths);
-  plan.sets.reserve(groups.size());  // units point into the sets
-  for (const SetInputs& group : groups) {
-    std::vector<InputFile> files;
-    for (std::size_t i : group.inputs) files.push_back(inputs[i]);
-    plan.sets.push_back(build_migration_set(files, layout, text_of));
-    // History integrity: the set against itself, the git base and migrasafe.sum
-    // in each directory named.
-    plan.histories.push_back(check_history(plan.sets.back(), group.sum_dirs, since));
-  }
+  plan.sets.resize(groups.size());  // sized once: units point into the sets
+  plan.histories.resize(groups.size());
+  // The sets are independent, and the parse workers wait for the whole plan:
+  // each core plans the next set not taken yet, the largest first.
+  std::vector<std::size_t> by_size(groups.size());
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](std::size_t a, std::size_t b) { return groups[a].inputs.size() > groups[b].inputs.size(); });
+  std::atomic<std::size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;  // rethrown here, as the serial planning threw it
+  auto plan_sets = [&] {
+    for (std::size_t taken; (taken = next++) < groups.size();) {
+      const std::size_t k = by_size[taken];
+      try {
+        std::vector<InputFile> files;
+        for (std::size_t i : groups[k].inputs) files.push_back(inputs[i]);
+        plan.sets[k] = build_migration_set(files, layout, text_of);
+        // History integrity: the set against itself, the git base and migrasafe.sum
+        // in each directory named.
+        plan.histories[k] = check_history(plan.sets[k], groups[k].sum_dirs, since);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(cores, groups.size())), plan_sets);
+  if (failure) std::rethrow_exception(failure);
   std::vector<char> covered(inputs.size(), 0);
   for (std::size_t k = 0; k < groups.size(); ++k)
     plan_units(plan.sets[k], k, inputs, groups[k].inputs, covered, plan.units);

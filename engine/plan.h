@@ -49,7 +49,8 @@ struct RunPlan {
 
 // `read_paths`: the paths as read (the git index snapshot's with --staged);
 // `text_of`: the texts not read from disk (named stdin, editor buffers: the
-// layout may depend on them); `since`: --changed-since's files, for the
+// layout may depend on them), called from several threads at once (the sets
+// are planned side by side); `since`: --changed-since's files, for the
 // history checks.
 RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::string>& read_paths,
                  std::optional<Layout> layout, const TextOverride& text_of, const ChangedFiles* since);

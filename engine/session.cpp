@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iterator>
 #include <malloc.h>
+#include <mutex>
 
 #include "engine/fix_loop.h"
 #include "engine/pipeline.h"
@@ -392,9 +393,12 @@ LintSession::PlannedPaths& LintSession::plan_for(const std::vector<std::string>&
     planned.fingerprints.push_back(disk_fingerprint(planned.inputs[i].path));
   }
   // The layout may depend on a file's text (dbmate, Liquibase): remember which buffers it read.
+  std::mutex recording;  // plan_run reads from several threads
   TextOverride recorded = [&](const std::string& p) -> const std::string* {
     const std::string* buffer = buffer_of(p);
-    planned.texts_read[buffer_key(p)] = buffer ? std::hash<std::string>{}(*buffer) | 1 : 0;
+    std::size_t hash = buffer ? std::hash<std::string>{}(*buffer) | 1 : 0;
+    std::lock_guard<std::mutex> lock(recording);
+    planned.texts_read[buffer_key(p)] = hash;
     return buffer;
   };
   planned.plan = plan_run(planned.inputs, paths, config_.layout, recorded, nullptr);

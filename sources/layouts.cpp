@@ -131,13 +131,25 @@ struct Match {
   std::optional<DbmateSections> sections;
 };
 
+// fs::path's filename() and parent_path() on the string: planning splits
+// every file's path, and making a path object splits all its components.
+std::string_view last_name(std::string_view p) {
+  std::size_t slash = p.rfind('/');
+  return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+std::string_view parent_of(std::string_view p) {
+  std::size_t slash = p.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  std::size_t end = p.find_last_not_of('/', slash);  // "a//b.sql" -> "a"
+  return end == std::string_view::npos ? p.substr(0, 1) : p.substr(0, end + 1);
+}
+
 std::vector<Match> match_file(const std::string& path) {
   std::vector<Match> out;
-  fs::path p(path);
-  std::string file = p.filename().string();
-  fs::path parent_dir = p.parent_path();
-  std::string dir = parent_dir.string();
+  std::string file(last_name(path));
   if (!iends_with(file, ".sql")) return out;
+  std::string parent_dir(parent_of(path));
+  const std::string dir = parent_dir;
   std::string stem = file.substr(0, file.size() - 4);
 
   // Flyway: V<version>__<description>.sql, U<version>__..., R__<description>.sql
@@ -166,15 +178,16 @@ std::vector<Match> match_file(const std::string& path) {
 
   // Directory layouts name migrations by the directory holding the file;
   // "up.sql", "./up.sql" and "../up.sql" are named by the real directory.
-  std::optional<fs::path> grandparent_dir;  // made only for the files of migration directories
-  if (std::string n = parent_dir.filename().string(); n.empty() || n == "." || n == "..") {
-    parent_dir = real_path(directory_of(p));
-    grandparent_dir = (directory_of(p) / "..").lexically_normal();
+  std::optional<std::string> grandparent_dir;  // made only for the files of migration directories
+  if (std::string_view n = last_name(parent_dir); n.empty() || n == "." || n == "..") {
+    fs::path p(path);
+    parent_dir = real_path(directory_of(p)).native();
+    grandparent_dir = (directory_of(p) / "..").lexically_normal().string();
   }
-  std::string parent = parent_dir.filename().string();
+  std::string parent(last_name(parent_dir));
   std::string grandparent;
   if (file == "up.sql" || file == "down.sql" || file == "migration.sql")
-    grandparent = grandparent_dir.value_or(parent_dir.parent_path()).string();
+    grandparent = grandparent_dir.value_or(std::string(parent_of(parent_dir)));
   // Directory pairs: <version>_<name>/up.sql + down.sql (diesel, sourcegraph, tern-like)
   if ((file == "up.sql" || file == "down.sql") && !parent.empty()) {
     auto [version, name] = split_version(parent);
@@ -198,11 +211,11 @@ std::vector<Match> match_file(const std::string& path) {
     }
     return false;
   };
-  if (names_script_directory(parent_dir.native())) {
+  if (names_script_directory(parent_dir)) {
     for (fs::path d = parent_dir; !d.empty() && d.has_filename(); d = d.parent_path()) {
       std::string dn = d.filename().string();
       if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
-        std::string change = (parent_dir / file).lexically_relative(d).replace_extension().generic_string();
+        std::string change = (fs::path(parent_dir) / file).lexically_relative(d).replace_extension().generic_string();
         Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
         out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
         break;
@@ -450,6 +463,9 @@ bool natural_less(std::string_view a, std::string_view b) {
 }
 
 std::optional<DbmateSections> dbmate_sections(std::string_view text) {
+  // Planning asks this of every file no name explains, before any is parsed:
+  // a file without the up marker's words is not scanned line by line.
+  if (text.find("migrate:up") == std::string_view::npos) return std::nullopt;
   DbmateSections s;
   struct Marker {
     bool up;

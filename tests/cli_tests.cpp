@@ -6,6 +6,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -136,6 +137,29 @@ TEST_CASE("--output writes the report to a file; --version and rules listing", "
     CHECK(rule.contains("summary"));
     CHECK(rule["aliases"].is_array());
   }
+}
+
+TEST_CASE("a subcommand named first is built alone, and behaves as when every subcommand is built", "[cli]") {
+  // `--help NAME` builds them all (its first argument names none); `NAME --help` builds NAME's alone.
+  auto top = run_cli("--help");
+  std::istringstream lines(top.out.substr(top.out.find("\nSubcommands:\n") + 14));
+  std::vector<std::string> names;
+  for (std::string line; std::getline(lines, line) && line.starts_with("  ");)
+    names.push_back(line.substr(2, line.find(' ', 2) - 2));
+  REQUIRE(names.size() >= 13);
+  for (const std::string& name : names) {
+    INFO(name);
+    auto alone = run_cli(name + " --help 2>&1");
+    CHECK(alone.exit_code == 0);
+    CHECK(alone.out == run_cli("--help " + name + " 2>&1").out);
+  }
+  // A sibling's name after the subcommand is still an argument of it (a path here), and a
+  // typo of a name still fails as before.
+  auto sibling = run_cli("check --format json explain 2>&1");
+  CHECK(sibling.exit_code == 3);
+  CHECK_THAT(sibling.out, Catch::Contains("\"path\": \"explain\""));
+  CHECK(run_cli("chek x 2>&1").exit_code == 2);
+  CHECK_THAT(run_cli("man-page").out, Catch::Contains("lsp"));
 }
 
 TEST_CASE("rules: a header line, and fixable rules marked; sources counts in words that agree", "[cli]") {

@@ -207,6 +207,10 @@ TEST_CASE("dbmate: sections, their transaction options, analysed in place", "[la
   CHECK(s->up_transaction);
   CHECK(!s->down_transaction);
   CHECK(!dbmate_sections("-- migrate:upgrade\nSELECT 1;\n"));
+  // A file with the words but no marker line, or with only a down marker, has no sections.
+  CHECK(!dbmate_sections("SELECT 'migrate:up';\n"));
+  CHECK(!dbmate_sections("-- migrate:down\nDROP TABLE t;\n"));
+  CHECK(dbmate_sections("SELECT 1;\n--\tmigrate:up\n"));
   std::string blanked = blank_outside("ab\r\ncd\nef", {4, 6});
   CHECK(blanked == "  \r\ncd\n  ");
 
@@ -635,4 +639,40 @@ TEST_CASE("a numbered directory of scripts numbered 1..N is one step: what one c
   // and events2 is an existing table in the second.
   CHECK(reported(project("gap", "14", "03_constrain.sql"), "set-not-null-scan"));
   CHECK(reported(project("named", "notes", "02_constrain.sql"), "set-not-null-scan"));
+}
+
+TEST_CASE("a path spelt with doubled separators or from inside its directory names the same migrations", "[layouts]") {
+  // Planning splits each path on the string (no path objects): the splits must be
+  // std::filesystem's, for every spelling a shell or a file list can give.
+  auto plan = [](const std::string& cwd, const std::vector<std::string>& paths) {
+    fs::path old = fs::current_path();
+    fs::current_path(fs::path(testing::source_dir()) / cwd);
+    std::vector<InputFile> files;
+    for (const std::string& p : paths) files.push_back({p, false});
+    MigrationSet set = build_migration_set(files);
+    fs::current_path(old);
+    std::vector<std::string> out{std::string(layout_name(set.layout))};
+    for (const Migration& m : set.migrations)
+      out.push_back(m.version + " " + m.name + " " + fs::path(m.up).filename().string() + " " +
+                    (m.down ? fs::path(*m.down).filename().string() : "-"));
+    return out;
+  };
+  const std::string golang = "fixtures/layouts/golang-migrate";
+  auto clean = plan(".", {golang + "/1_create_users.up.sql", golang + "/1_create_users.down.sql"});
+  CHECK(clean.size() == 2);
+  CHECK(plan(".", {golang + "//1_create_users.up.sql", golang + "//1_create_users.down.sql"}) == clean);
+  CHECK(plan(golang, {"1_create_users.up.sql", "1_create_users.down.sql"}) == clean);
+  CHECK(plan(golang, {"./1_create_users.up.sql", ".//1_create_users.down.sql"}) == clean);
+  // Migration directories: up.sql named from inside its directory, or through doubled separators.
+  const std::string pairs = "fixtures/layouts/dir-pairs";
+  std::string first_dir;
+  for (const auto& entry : fs::directory_iterator(fs::path(testing::source_dir()) / pairs))
+    if (entry.is_directory() && (first_dir.empty() || entry.path().filename().string() < first_dir))
+      first_dir = entry.path().filename().string();
+  REQUIRE(!first_dir.empty());
+  auto in_pairs = plan(".", {pairs + "/" + first_dir + "/up.sql"});
+  CHECK(in_pairs.front() == "dir-pairs");
+  CHECK(plan(".", {pairs + "//" + first_dir + "//up.sql"}) == in_pairs);
+  CHECK(plan(pairs + "/" + first_dir, {"up.sql"}) == in_pairs);
+  CHECK(plan(pairs + "/" + first_dir, {"./up.sql"}) == in_pairs);
 }

@@ -369,3 +369,47 @@ TEST_CASE("session: results that keep only what the reports read give the same r
     }
   }
 }
+
+TEST_CASE("plan: the sets planned side by side are the sets planned one by one, in the order named", "[session]") {
+  // Directories of different layouts, more of them than cores: plan_run plans them on several threads.
+  fs::path root = testing::fresh_dir("session", "planned-sets");
+  std::vector<std::string> dirs;
+  for (int copy = 0; copy < 3; ++copy) {
+    std::string n = std::to_string(copy);
+    testing::write_file(root / ("golang" + n) / "001_a.up.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / ("golang" + n) / "001_a.down.sql", "DROP TABLE a;\n");
+    testing::write_file(root / ("golang" + n) / "002_b.up.sql", "CREATE TABLE b (id int);\n");
+    testing::write_file(root / ("flyway" + n) / "V1__a.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / ("flyway" + n) / "V2__b.sql", "CREATE TABLE b (id int);\n");
+    testing::write_file(root / ("flyway" + n) / "U2__b.sql", "DROP TABLE b;\n");
+    testing::write_file(root / ("pairs" + n) / "001_a/up.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / ("pairs" + n) / "001_a/down.sql", "DROP TABLE a;\n");
+    testing::write_file(root / ("plain" + n) / "001.sql", "CREATE TABLE a (id int);\n");
+    for (const char* layout : {"golang", "flyway", "pairs", "plain"}) dirs.push_back((root / (layout + n)).string());
+  }
+  auto migrations = [](const MigrationSet& set) {
+    std::vector<std::string> out;
+    for (const Migration& m : set.migrations) out.push_back(m.up + " | " + m.down.value_or("") + " | " + m.version);
+    return out;
+  };
+  std::vector<InputError> errors;
+  std::vector<InputFile> inputs = discover(dirs, "", errors);
+  RunPlan all = plan_run(inputs, dirs, std::nullopt, {}, nullptr);
+  REQUIRE(all.sets.size() == dirs.size());
+  std::size_t units = 0;
+  for (std::size_t k = 0; k < dirs.size(); ++k) {
+    INFO(dirs[k]);
+    std::vector<InputFile> own = discover({dirs[k]}, "", errors);
+    RunPlan one = plan_run(own, {dirs[k]}, std::nullopt, {}, nullptr);
+    REQUIRE(one.sets.size() == 1);
+    CHECK(all.sets[k].layout == one.sets[0].layout);
+    CHECK(migrations(all.sets[k]) == migrations(one.sets[0]));
+    CHECK(all.histories[k].by_file.size() == one.histories[0].by_file.size());
+    units += one.units.size();
+  }
+  CHECK(errors.empty());
+  CHECK(all.units.size() == units);
+  CHECK(std::is_sorted(all.units.begin(), all.units.end(), [](const WorkUnit& a, const WorkUnit& b) { return a.set < b.set; }));
+  CHECK(all.sets[0].layout == Layout::GolangMigrate);
+  CHECK(all.sets[1].layout == Layout::Flyway);
+}
