@@ -34,11 +34,17 @@ std::string statement_summary(const FileResult& f, std::size_t index, std::size_
 }
 
 std::string one_line_summary(std::string_view text, std::size_t width) {
+  std::string out;
+  one_line_summary(out, text, width);
+  return out;
+}
+
+void one_line_summary(std::string& out, std::string_view text, std::size_t width) {
   // isspace in the C locale, without a call per byte.
   auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   // Words are copied whole, with one space between them, up to the first
   // character past `width`: a long function body is not copied whole.
-  std::string out;
+  out.clear();
   std::size_t code_points = 0;  // in `out`
   std::size_t cut = std::string::npos;  // where `out` reached width - 1 code points: the end of a shortened summary
   for (std::size_t i = 0; code_points <= width;) {
@@ -69,7 +75,6 @@ std::string one_line_summary(std::string_view text, std::size_t width) {
     out.resize(std::min(cut, out.size()));
     out += "…";
   }
-  return out;
 }
 
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f) {

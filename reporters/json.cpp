@@ -25,7 +25,7 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     for (std::size_t i = 0; i < n; ++i) write(w, i);
     return;
   }
-  std::vector<std::string> pieces((std::min(batch, n) + piece - 1) / piece);
+  std::vector<JsonWriter::Text> pieces((std::min(batch, n) + piece - 1) / piece);
   for (std::size_t from = 0; from < n; from += batch) {
     const std::size_t count = std::min(batch, n - from), piece_count = (count + piece - 1) / piece;
     const bool first = w.empty_container();
@@ -41,7 +41,7 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     for (unsigned t = 0; t < std::min<std::size_t>(helpers, piece_count - 1); ++t) threads.emplace_back(format);
     format();
     for (std::thread& t : threads) t.join();
-    for (std::size_t p = 0; p < piece_count; ++p) w.append_element(pieces[p]);
+    for (std::size_t p = 0; p < piece_count; ++p) w.append_element(pieces[p].view());
   }
 }
 
@@ -82,7 +82,9 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.begin_object();
   put_range(w, range_of(f, s.begin, s.end));
   w.field("kind", s.kind);
-  w.field("summary", statement_summary(f, i));
+  thread_local std::string summary;  // statements are written on several threads
+  one_line_summary(summary, f.parsed.text(s));
+  w.field("summary", summary);
   if (s.embedded()) {
     const Statement& up = f.parsed.statements[static_cast<std::size_t>(s.parent)];
     w.key("embedded_in");

@@ -55,10 +55,16 @@ class JsonWriter {
     first_.back() = first_element;
   }
   ~JsonWriter() { flush(); }
-  // An element writer's text (the writer is done with it).
-  std::string take_text() {
-    std::string text(buffer_.get(), used_);
-    used_ = 0;
+  // An element writer's text, its buffer handed over (not copied).
+  struct Text {
+    std::unique_ptr<char[]> bytes;
+    std::size_t size = 0;
+    std::string_view view() const { return {bytes.get(), size}; }
+  };
+  // The writer is done with it.
+  Text take_text() {
+    Text text{std::move(buffer_), used_};
+    used_ = capacity_ = 0;
     return text;
   }
   JsonWriter(const JsonWriter&) = delete;
@@ -99,7 +105,7 @@ class JsonWriter {
   }
   // An element formatted by a writer made for it (above), in its place.
   void append_element(std::string_view formatted) {
-    if (sink_ && used_ + formatted.size() > kFlushSize) {
+    if (sink_ && (used_ + formatted.size() > kFlushSize || formatted.size() >= kDirectSize)) {
       flush();
       sink_->write(formatted.data(), static_cast<std::streamsize>(formatted.size()));
     } else {
@@ -204,7 +210,8 @@ class JsonWriter {
     used_ = 0;
   }
 
-  static constexpr std::size_t kFlushSize = 1 << 20, kMinimumBuffer = 4096;
+  // A formatted element this large goes to the stream as it is (no copy into the buffer).
+  static constexpr std::size_t kFlushSize = 1 << 20, kDirectSize = 1 << 16, kMinimumBuffer = 4096;
   std::ostream* sink_ = nullptr;
   JsonEscapes escapes_ = JsonEscapes::Report;
   std::unique_ptr<char[]> buffer_;  // used_ bytes of text, room for capacity_
