@@ -32,7 +32,7 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     std::atomic<std::size_t> next{0};
     auto format = [&] {
       for (std::size_t p; (p = next++) < piece_count;) {
-        JsonWriter writer(w, first && p == 0);
+        JsonWriter writer(w, first && p == 0, std::move(pieces[p]));  // the last batch's buffer
         for (std::size_t i = p * piece; i < std::min(count, (p + 1) * piece); ++i) write(writer, from + i);
         pieces[p] = writer.take_text();
       }
@@ -103,23 +103,29 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   for (const RelationLock& l : e.locks) {
     w.begin_object();
     w.field("relation", l.relation.str());
-    w.field("mode", pg_lock_name(l.mode));
-    w.field("blocks", lock_blocks(l.mode));
+    w.key("mode");
+    w.plain_value(pg_lock_name(l.mode));
+    w.key("blocks");
+    w.plain_value(lock_blocks(l.mode));
     w.end_object();
   }
   w.end_array();
   w.field("locks_known", e.locks_unknown.empty());
   if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown);
-  w.field("rewrite", tri_name(e.rewrite));
-  w.field("scan", tri_name(e.scan));
-  w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
-  w.field("held_until", held_until_name(f.holds[i]));
+  w.key("rewrite");
+  w.plain_value(tri_name(e.rewrite));
+  w.key("scan");
+  w.plain_value(tri_name(e.scan));
+  w.key("transaction");
+  w.plain_value(e.transaction_allowed ? "allowed" : "forbidden");
+  w.key("held_until");
+  w.plain_value(held_until_name(f.holds[i]));
   put_consequences(w, "data_loss", e.data_loss);
   put_consequences(w, "compat_breaks", e.compat_breaks);
   w.end_object();
   w.key("findings");
   w.begin_array();
-  for (const Diagnostic* d : findings) w.value(rule_info(d->rule).name);
+  for (const Diagnostic* d : findings) w.plain_value(rule_info(d->rule).name);
   w.end_array();
   w.end_object();
 }

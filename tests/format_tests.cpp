@@ -655,6 +655,25 @@ TEST_CASE("statement summaries: random text is summarised exactly as the charact
   }
 }
 
+TEST_CASE("json: the names the report writes without escaping need none", "[formats]") {
+  auto plain = [](std::string_view name) {
+    INFO(name);
+    CHECK(!name.empty());
+    for (char c : name) CHECK((is_plain_ascii(c) && c != '"' && c != '\\'));
+  };
+  for (int m = static_cast<int>(LockMode::AccessShare); m <= static_cast<int>(LockMode::AccessExclusive); ++m) {
+    plain(pg_lock_name(static_cast<LockMode>(m)));
+    plain(lock_blocks(static_cast<LockMode>(m)));
+  }
+  for (Tri t : {Tri::No, Tri::Yes, Tri::Unknown}) plain(tri_name(t));
+  for (bool until_end : {false, true}) {
+    LockHold hold;
+    hold.until_transaction_end = until_end;
+    plain(held_until_name(hold));
+  }
+  for (const RuleInfo& rule : all_rules()) plain(rule.name);
+}
+
 TEST_CASE("statement summaries: written into a reused string, whatever it held before", "[formats]") {
   std::mt19937 rng(11);
   std::string out = "text left from before";
