@@ -40,9 +40,48 @@ std::string one_line_summary(std::string_view text, std::size_t width) {
   return out;
 }
 
+namespace {
+
+// isspace in the C locale, without a call per byte.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// one_line_summary of text that is ASCII up to where its summary ends (most
+// SQL): a byte is a code point, so the summary is the first width + 1 bytes
+// of the collapsed text, copied a byte at a time, shortened when it has
+// them all. false (`out` unspecified) at a byte that is not ASCII.
+bool ascii_summary(std::string& out, std::string_view text, std::size_t width) {
+  out.resize(width + 3);  // width + 1 bytes, or width - 1 and the ellipsis
+  char* const begin = out.data();
+  char* const full = begin + width + 1;
+  char* p = begin;
+  bool space = false;  // a space goes before the next word
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+    if (is_space(c)) {
+      space = p != begin;
+      continue;
+    }
+    if (space) {
+      *p++ = ' ';
+      space = false;
+      if (p == full) break;
+    }
+    *p++ = c;
+    if (p == full) break;
+  }
+  if (p == full) {
+    p = begin + width - 1;
+    std::memcpy(p, "…", 3);
+    p += 3;
+  }
+  out.resize(static_cast<std::size_t>(p - begin));
+  return true;
+}
+
+}  // namespace
+
 void one_line_summary(std::string& out, std::string_view text, std::size_t width) {
-  // isspace in the C locale, without a call per byte.
-  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  if (width > 0 && ascii_summary(out, text, width)) return;
   // Words are copied whole, with one space between them, up to the first
   // character past `width`: a long function body is not copied whole. They
   // are written through `out`'s buffer, `used` bytes of it (a statement's

@@ -683,6 +683,17 @@ TEST_CASE("statement summaries: written into a reused string, whatever it held b
     one_line_summary(out, text);
     CHECK(out == summary_by_definition(text, 72));
   }
+  // ASCII up to where the summary ends (the byte-a-code-point path), then anything.
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = random_text(rng, 300);
+    std::erase_if(text, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (round % 3 == 0) text.insert(std::min(text.size(), std::size_t(round % 200)), "\xC3\xA9");
+    for (std::size_t width : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{72}}) {
+      INFO("round " << round << ", width " << width);
+      one_line_summary(out, text, width);
+      CHECK(out == summary_by_definition(text, width));
+    }
+  }
 }
 
 TEST_CASE("statement summaries: one line, at most 72 characters, from the start of a long statement", "[formats]") {
