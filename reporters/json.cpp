@@ -17,6 +17,8 @@ namespace {
 // for that (a file's entry can be large; a statement's is a few hundred
 // bytes). A thread takes `piece` consecutive elements at a time and writes
 // them with one writer, so small elements do not each pay for a writer.
+constexpr std::size_t kLargestReused = 256 << 10;  // bytes of an element's buffer that the next batch reuses
+
 template <class Write>
 void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t batch, std::size_t piece,
                     const Write& write) {
@@ -41,7 +43,11 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     for (unsigned t = 0; t < std::min<std::size_t>(helpers, piece_count - 1); ++t) threads.emplace_back(format);
     format();
     for (std::thread& t : threads) t.join();
-    for (std::size_t p = 0; p < piece_count; ++p) w.append_element(pieces[p].view());
+    for (std::size_t p = 0; p < piece_count; ++p) {
+      w.append_element(pieces[p].view());
+      // Kept for the next batch's piece, unless it is large (one big file's): that would hold memory.
+      if (pieces[p].capacity > kLargestReused) pieces[p] = {};
+    }
   }
 }
 
