@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <streambuf>
 
 namespace migrasafe {
@@ -27,15 +28,29 @@ class FdStreamBuf : public std::streambuf {
     return c;
   }
   int sync() override { return drain() ? 0 : -1; }
+  // A block larger than the buffer (a report's writer hands over megabytes
+  // at a time) goes to the file as it is, not copied through the buffer.
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const auto size = static_cast<std::size_t>(n);
+    if (size > static_cast<std::size_t>(epptr() - pptr()) && (!drain() || size >= sizeof buffer_))
+      return write_all(s, size) ? n : 0;
+    std::memcpy(pptr(), s, size);
+    pbump(static_cast<int>(n));
+    return n;
+  }
 
  private:
-  bool drain() {
-    for (char* p = pbase(); !error_ && p < pptr();) {
-      ssize_t n = ::write(fd_, p, static_cast<std::size_t>(pptr() - p));
+  bool write_all(const char* p, std::size_t size) {
+    for (const char* end = p + size; !error_ && p < end;) {
+      ssize_t n = ::write(fd_, p, static_cast<std::size_t>(end - p));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) error_ = n < 0 ? errno : EIO;
       else p += n;
     }
+    return !error_;
+  }
+  bool drain() {
+    write_all(pbase(), static_cast<std::size_t>(pptr() - pbase()));
     setp(buffer_, buffer_ + sizeof buffer_);  // after a failure the rest is dropped: the write is reported failed
     return !error_;
   }

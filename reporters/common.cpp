@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
@@ -34,19 +35,71 @@ std::string statement_summary(const FileResult& f, std::size_t index, std::size_
 }
 
 std::string one_line_summary(std::string_view text, std::size_t width) {
-  // isspace in the C locale, without a call per byte.
-  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  // Words are copied whole, with one space between them, up to the first
-  // character past `width`: a long function body is not copied whole.
   std::string out;
+  one_line_summary(out, text, width);
+  return out;
+}
+
+namespace {
+
+// isspace in the C locale, without a call per byte.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// one_line_summary of text that is ASCII up to where its summary ends (most
+// SQL): a byte is a code point, so the summary is the first width + 1 bytes
+// of the collapsed text, copied a byte at a time, shortened when it has
+// them all. false (`out` unspecified) at a byte that is not ASCII.
+bool ascii_summary(std::string& out, std::string_view text, std::size_t width) {
+  out.resize(width + 3);  // width + 1 bytes, or width - 1 and the ellipsis
+  char* const begin = out.data();
+  char* const full = begin + width + 1;
+  char* p = begin;
+  bool space = false;  // a space goes before the next word
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+    if (is_space(c)) {
+      space = p != begin;
+      continue;
+    }
+    if (space) {
+      *p++ = ' ';
+      space = false;
+      if (p == full) break;
+    }
+    *p++ = c;
+    if (p == full) break;
+  }
+  if (p == full) {
+    p = begin + width - 1;
+    std::memcpy(p, "…", 3);
+    p += 3;
+  }
+  out.resize(static_cast<std::size_t>(p - begin));
+  return true;
+}
+
+}  // namespace
+
+void one_line_summary(std::string& out, std::string_view text, std::size_t width) {
+  if (width > 0 && ascii_summary(out, text, width)) return;
+  // Words are copied whole, with one space between them, up to the first
+  // character past `width`: a long function body is not copied whole. They
+  // are written through `out`'s buffer, `used` bytes of it (a statement's
+  // words are short: an append each cost more than scanning them), kept 4
+  // bytes larger than what is written (a space, the ellipsis); the summary
+  // is no longer than the text, and it takes at most 4 bytes a code point
+  // unless the text is not UTF-8.
+  constexpr std::size_t kRoom = 4;
+  out.resize(std::min(text.size(), 4 * (width + 1)) + kRoom);
+  std::size_t used = 0;
   std::size_t code_points = 0;  // in `out`
   std::size_t cut = std::string::npos;  // where `out` reached width - 1 code points: the end of a shortened summary
   for (std::size_t i = 0; code_points <= width;) {
     while (i < text.size() && is_space(text[i])) ++i;
     if (i == text.size()) break;
-    if (!out.empty()) {
-      if (code_points + 1 == width) cut = out.size();
-      out += ' ';
+    if (used) {
+      if (code_points + 1 == width) cut = used;
+      out[used++] = ' ';
       ++code_points;
     }
     const std::size_t word = i;
@@ -56,20 +109,23 @@ std::string one_line_summary(std::string_view text, std::size_t width) {
       ++i;
     code_points += i - word;
     if (code_points + 1 > width && cut == std::string::npos && width > 0)
-      cut = out.size() + (width - 1) - (code_points - (i - word));
+      cut = used + (width - 1) - (code_points - (i - word));
     for (; i < text.size() && !is_space(text[i]); ++i) {
       if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a code point
       if (code_points > width) break;
-      if (code_points + 1 == width) cut = out.size() + (i - word);
+      if (code_points + 1 == width) cut = used + (i - word);
       ++code_points;
     }
-    out.append(text, word, i - word);
+    if (used + (i - word) + kRoom > out.size()) out.resize(std::max(2 * out.size(), used + (i - word) + kRoom));
+    std::memcpy(out.data() + used, text.data() + word, i - word);
+    used += i - word;
   }
   if (code_points > width) {
-    out.resize(std::min(cut, out.size()));
-    out += "…";
+    used = std::min(cut, used);
+    std::memcpy(out.data() + used, "…", 3);
+    used += 3;
   }
-  return out;
+  out.resize(used);
 }
 
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f) {

@@ -17,6 +17,8 @@ namespace {
 // for that (a file's entry can be large; a statement's is a few hundred
 // bytes). A thread takes `piece` consecutive elements at a time and writes
 // them with one writer, so small elements do not each pay for a writer.
+constexpr std::size_t kLargestReused = 256 << 10;  // bytes of an element's buffer that the next batch reuses
+
 template <class Write>
 void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t batch, std::size_t piece,
                     const Write& write) {
@@ -25,14 +27,14 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     for (std::size_t i = 0; i < n; ++i) write(w, i);
     return;
   }
-  std::vector<std::string> pieces((std::min(batch, n) + piece - 1) / piece);
+  std::vector<JsonWriter::Text> pieces((std::min(batch, n) + piece - 1) / piece);
   for (std::size_t from = 0; from < n; from += batch) {
     const std::size_t count = std::min(batch, n - from), piece_count = (count + piece - 1) / piece;
     const bool first = w.empty_container();
     std::atomic<std::size_t> next{0};
     auto format = [&] {
       for (std::size_t p; (p = next++) < piece_count;) {
-        JsonWriter writer(w, first && p == 0);
+        JsonWriter writer(w, first && p == 0, std::move(pieces[p]));  // the last batch's buffer
         for (std::size_t i = p * piece; i < std::min(count, (p + 1) * piece); ++i) write(writer, from + i);
         pieces[p] = writer.take_text();
       }
@@ -41,7 +43,11 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     for (unsigned t = 0; t < std::min<std::size_t>(helpers, piece_count - 1); ++t) threads.emplace_back(format);
     format();
     for (std::thread& t : threads) t.join();
-    for (std::size_t p = 0; p < piece_count; ++p) w.append_element(pieces[p]);
+    for (std::size_t p = 0; p < piece_count; ++p) {
+      w.append_element(pieces[p].view());
+      // Kept for the next batch's piece, unless it is large (one big file's): that would hold memory.
+      if (pieces[p].capacity > kLargestReused) pieces[p] = {};
+    }
   }
 }
 
@@ -82,7 +88,9 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.begin_object();
   put_range(w, range_of(f, s.begin, s.end));
   w.field("kind", s.kind);
-  w.field("summary", statement_summary(f, i));
+  thread_local std::string summary;  // statements are written on several threads
+  one_line_summary(summary, f.parsed.text(s));
+  w.field("summary", summary);
   if (s.embedded()) {
     const Statement& up = f.parsed.statements[static_cast<std::size_t>(s.parent)];
     w.key("embedded_in");
@@ -101,23 +109,29 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   for (const RelationLock& l : e.locks) {
     w.begin_object();
     w.field("relation", l.relation.str());
-    w.field("mode", pg_lock_name(l.mode));
-    w.field("blocks", lock_blocks(l.mode));
+    w.key("mode");
+    w.plain_value(pg_lock_name(l.mode));
+    w.key("blocks");
+    w.plain_value(lock_blocks(l.mode));
     w.end_object();
   }
   w.end_array();
   w.field("locks_known", e.locks_unknown.empty());
   if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown);
-  w.field("rewrite", tri_name(e.rewrite));
-  w.field("scan", tri_name(e.scan));
-  w.field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
-  w.field("held_until", held_until_name(f.holds[i]));
+  w.key("rewrite");
+  w.plain_value(tri_name(e.rewrite));
+  w.key("scan");
+  w.plain_value(tri_name(e.scan));
+  w.key("transaction");
+  w.plain_value(e.transaction_allowed ? "allowed" : "forbidden");
+  w.key("held_until");
+  w.plain_value(held_until_name(f.holds[i]));
   put_consequences(w, "data_loss", e.data_loss);
   put_consequences(w, "compat_breaks", e.compat_breaks);
   w.end_object();
   w.key("findings");
   w.begin_array();
-  for (const Diagnostic* d : findings) w.value(rule_info(d->rule).name);
+  for (const Diagnostic* d : findings) w.plain_value(rule_info(d->rule).name);
   w.end_array();
   w.end_object();
 }

@@ -44,6 +44,13 @@ struct JsonKey {
 // nlohmann::json (\b, \f, DEL as itself), and keep its spelling.
 enum class JsonEscapes { Report, Nlohmann };
 
+// An element writer's text (JsonWriter::take_text), its buffer handed over, not copied.
+struct JsonText {
+  std::unique_ptr<char[]> bytes;
+  std::size_t size = 0, capacity = 0;
+  std::string_view view() const { return {bytes.get(), size}; }
+};
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out, JsonEscapes escapes = JsonEscapes::Report) : sink_(&out), escapes_(escapes) {}
@@ -51,14 +58,18 @@ class JsonWriter {
   // first element or a later one, into a string (take_text()), so that
   // elements can be formatted apart (on several threads) and then added in
   // order with append_element.
-  JsonWriter(const JsonWriter& outer, bool first_element) : escapes_(outer.escapes_), first_(outer.first_) {
+  using Text = JsonText;
+  // `reuse`: the buffer of an element written before (its text is done
+  // with), so that the writer does not grow a new one from nothing.
+  JsonWriter(const JsonWriter& outer, bool first_element, Text reuse = {})
+      : escapes_(outer.escapes_), buffer_(std::move(reuse.bytes)), capacity_(reuse.capacity), first_(outer.first_) {
     first_.back() = first_element;
   }
   ~JsonWriter() { flush(); }
-  // An element writer's text (the writer is done with it).
-  std::string take_text() {
-    std::string text(buffer_.get(), used_);
-    used_ = 0;
+  // The writer is done with it.
+  Text take_text() {
+    Text text{std::move(buffer_), used_, capacity_};
+    used_ = capacity_ = 0;
     return text;
   }
   JsonWriter(const JsonWriter&) = delete;
@@ -78,6 +89,17 @@ class JsonWriter {
   void value(std::string_view s) {
     separator();
     string_literal(s);
+  }
+  // A name of the program's own (a lock mode, a rule): printable ASCII
+  // without quote or backslash, written as it is (a test checks every name
+  // the report writes so).
+  void plain_value(std::string_view s) {
+    separator();
+    char* p = room(s.size() + 2);
+    *p++ = '"';
+    p = copy(p, s);
+    *p++ = '"';
+    commit(p);
   }
   void value(const char* s) { value(std::string_view(s)); }
   void value(const std::string& s) { value(std::string_view(s)); }
@@ -99,7 +121,7 @@ class JsonWriter {
   }
   // An element formatted by a writer made for it (above), in its place.
   void append_element(std::string_view formatted) {
-    if (sink_ && used_ + formatted.size() > kFlushSize) {
+    if (sink_ && (used_ + formatted.size() > kFlushSize || formatted.size() >= kDirectSize)) {
       flush();
       sink_->write(formatted.data(), static_cast<std::streamsize>(formatted.size()));
     } else {
@@ -204,7 +226,8 @@ class JsonWriter {
     used_ = 0;
   }
 
-  static constexpr std::size_t kFlushSize = 1 << 20, kMinimumBuffer = 4096;
+  // A formatted element this large goes to the stream as it is (no copy into the buffer).
+  static constexpr std::size_t kFlushSize = 1 << 20, kDirectSize = 1 << 16, kMinimumBuffer = 4096;
   std::ostream* sink_ = nullptr;
   JsonEscapes escapes_ = JsonEscapes::Report;
   std::unique_ptr<char[]> buffer_;  // used_ bytes of text, room for capacity_

@@ -44,6 +44,8 @@ void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width = 72);
 // Any text on one line (whitespace runs collapsed), shortened the same way.
 std::string one_line_summary(std::string_view text, std::size_t width = 72);
+// The same into `out` (its text replaced, its capacity reused: a report summarises every statement).
+void one_line_summary(std::string& out, std::string_view text, std::size_t width = 72);
 // For each statement, the findings that start inside it (one pass over the file).
 std::vector<std::vector<const Diagnostic*>> findings_by_statement(const FileResult& f);
 // "statement" or "transaction".

@@ -655,6 +655,47 @@ TEST_CASE("statement summaries: random text is summarised exactly as the charact
   }
 }
 
+TEST_CASE("json: the names the report writes without escaping need none", "[formats]") {
+  auto plain = [](std::string_view name) {
+    INFO(name);
+    CHECK(!name.empty());
+    for (char c : name) CHECK((is_plain_ascii(c) && c != '"' && c != '\\'));
+  };
+  for (int m = static_cast<int>(LockMode::AccessShare); m <= static_cast<int>(LockMode::AccessExclusive); ++m) {
+    plain(pg_lock_name(static_cast<LockMode>(m)));
+    plain(lock_blocks(static_cast<LockMode>(m)));
+  }
+  for (Tri t : {Tri::No, Tri::Yes, Tri::Unknown}) plain(tri_name(t));
+  for (bool until_end : {false, true}) {
+    LockHold hold;
+    hold.until_transaction_end = until_end;
+    plain(held_until_name(hold));
+  }
+  for (const RuleInfo& rule : all_rules()) plain(rule.name);
+}
+
+TEST_CASE("statement summaries: written into a reused string, whatever it held before", "[formats]") {
+  std::mt19937 rng(11);
+  std::string out = "text left from before";
+  for (int round = 0; round < 2000; ++round) {
+    const std::string text = random_text(rng, round % 2 ? 300 : 20);
+    INFO("round " << round);
+    one_line_summary(out, text);
+    CHECK(out == summary_by_definition(text, 72));
+  }
+  // ASCII up to where the summary ends (the byte-a-code-point path), then anything.
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = random_text(rng, 300);
+    std::erase_if(text, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (round % 3 == 0) text.insert(std::min(text.size(), std::size_t(round % 200)), "\xC3\xA9");
+    for (std::size_t width : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{72}}) {
+      INFO("round " << round << ", width " << width);
+      one_line_summary(out, text, width);
+      CHECK(out == summary_by_definition(text, width));
+    }
+  }
+}
+
 TEST_CASE("statement summaries: one line, at most 72 characters, from the start of a long statement", "[formats]") {
   CHECK(one_line_summary("SELECT\n  1,\t2  ") == "SELECT 1, 2");
   std::string body = "CREATE FUNCTION f() RETURNS int AS $$ " + std::string(1 << 20, 'x') + " $$";
@@ -703,4 +744,23 @@ TEST_CASE("json: files formatted in parallel batches come out in order, as one s
   REQUIRE(single["files"][0]["statements"].size() == 2100);
   for (int i : {0, 1023, 1024, 2047, 2048, 2099}) CHECK(single["files"][0]["statements"][i]["line"] == i + 1);
   CHECK(one.out == single.dump(2) + "\n");
+
+  // Files whose entries are larger than the writer's direct-write size (64 kB) go to the output as they are,
+  // between small ones that are copied; to stdout and to --output alike.
+  std::filesystem::path mixed = testing::fresh_dir("formats", "json-large-entries");
+  for (int i = 0; i < 6; ++i) {
+    std::string text;
+    for (int k = 0; k < (i % 2 ? 400 : 1); ++k) text += "CREATE INDEX i" + std::to_string(k) + " ON t (c);\n";
+    testing::write_file(mixed / ("V" + std::to_string(i + 1) + "__m.sql"), text);
+  }
+  auto large = testing::run_cli("check --format json " + mixed.string());
+  nlohmann::ordered_json large_doc = nlohmann::ordered_json::parse(large.out);
+  REQUIRE(large_doc["files"].size() == 6);
+  CHECK(large_doc["files"][1]["statements"].size() == 400);
+  CHECK(large.out.size() > 3 * 65536);
+  CHECK(large.out == large_doc.dump(2) + "\n");
+  const std::filesystem::path report = mixed.parent_path() / "json-large-entries.json";
+  auto to_file = testing::run_cli("check --format json -o " + report.string() + " " + mixed.string());
+  std::ifstream written(report, std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(written), {}) == large.out);
 }
