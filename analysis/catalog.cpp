@@ -78,10 +78,10 @@ void Catalog::set_owner(const QualifiedName& sequence, std::optional<std::pair<Q
   SequenceInfo* s = sequences_.find_for_write(sequence);
   if (!s) return;
   if (s->owned_by)
-    if (TableInfo* old = tables_.find_for_write(s->owned_by->first)) old->owned_sequences.erase({s->owned_by->second, sequence});
+    if (TableInfo* old = tables_.find_for_write(s->owned_by->first)) old->owned_sequences.write().erase({s->owned_by->second, sequence});
   s->owned_by = owner;
   if (owner)
-    if (TableInfo* t = tables_.find_for_write(owner->first)) t->owned_sequences.insert({owner->second, sequence});
+    if (TableInfo* t = tables_.find_for_write(owner->first)) t->owned_sequences.write().insert({owner->second, sequence});
 }
 
 bool Catalog::relation_exists(const QualifiedName& name) const {
@@ -111,7 +111,7 @@ std::optional<ColumnInfo> column_info(const Json& def, const ColumnDefFacts& fac
   if (!tn) return std::nullopt;
   auto type = column_type(*tn);
   if (!type) return std::nullopt;
-  ColumnInfo c{*type, facts.not_null, facts.fills_rows()};
+  ColumnInfo c{std::move(*type), facts.not_null, facts.fills_rows()};
   c.generated = facts.generated;
   return c;
 }
@@ -140,6 +140,12 @@ void collect_columns(const Json& expr, std::set<std::string>& out) {
     auto names = ast::strings(ast::list(fields, "fields"));
     if (!names.empty()) out.insert(names.back());
   });
+}
+
+// PRIMARY KEY, UNIQUE and EXCLUDE constraints are backed by an index of the
+// constraint's name.
+bool backed_by_index(std::string_view contype) {
+  return contype == "CONSTR_PRIMARY" || contype == "CONSTR_UNIQUE" || contype == "CONSTR_EXCLUSION";
 }
 
 std::string joined(const std::vector<std::string>& parts) {
@@ -225,7 +231,7 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
   const ColumnDefFacts facts = column_def_facts(def);
   auto info = column_info(def, facts);
   if (!info) {
-    t.columns.erase(name);
+    t.columns.write().erase(name);
     t.columns_known = false;
     return;
   }
@@ -234,21 +240,20 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
   // (a table with thousands of columns must not cost a scan per ADD COLUMN).
   static std::atomic<int> next_position{1};
   info->position = next_position.fetch_add(1, std::memory_order_relaxed);
-  t.columns[name] = std::move(*info);
+  t.columns.write()[name] = std::move(*info);
   if (facts.serial || facts.identity) {
     QualifiedName seq = choose_name(table, name, "seq");
     sequences_.put(seq, SequenceInfo{std::pair{table, name}});
-    t.owned_sequences.insert({name, seq});
+    t.owned_sequences.write().insert({name, seq});
   }
-  for (const Json& c : ast::list(def, "constraints"))
-    if (auto con = ast::as<"Constraint">(c)) add_constraint_index(table, *con, {name});
+  for (const Json& c : ast::list(def, "constraints"))  // the column's own list only for those that make an index
+    if (auto con = ast::as<"Constraint">(c); con && backed_by_index(ast::str(*con, "contype")))
+      add_constraint_index(table, *con, {name});
 }
 
-// PRIMARY KEY, UNIQUE and EXCLUDE constraints are backed by an index of the
-// constraint's name.
 void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, const std::vector<std::string>& default_columns) {
   std::string_view type = ast::str(con, "contype");
-  if (type != "CONSTR_PRIMARY" && type != "CONSTR_UNIQUE" && type != "CONSTR_EXCLUSION") return;
+  if (!backed_by_index(type)) return;
   IndexInfo idx{table, type != "CONSTR_EXCLUSION", type == "CONSTR_PRIMARY", ast::field(con, "where_clause") != nullptr, {}};
   idx.columns = ast::strings(ast::list(con, "keys"));
   if (idx.columns.empty() && type != "CONSTR_EXCLUSION") idx.columns = default_columns;
@@ -264,14 +269,15 @@ void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, 
       idx.partial = found->partial;
     }
     erase_index(old);
-    if (TableInfo* t = tables_.find_for_write(table)) t->indexes.erase(old.name);
+    if (TableInfo* t = tables_.find_for_write(table)) t->indexes.write().erase(old.name);
   }
   put_index(qname, idx);
   if (TableInfo* t = tables_.find_for_write(table)) {
-    t->indexes.insert(qname.name);
+    t->indexes.write().insert(qname.name);
+    // Only a primary key changes columns: the list stays shared otherwise.
     if (idx.primary)
       for (const auto& c : idx.columns)
-        if (auto col = t->columns.find(c); col != t->columns.end()) col->second.not_null = true;
+        if (t->columns.count(c)) t->columns.write().find(c)->second.not_null = true;
   }
 }
 
@@ -296,7 +302,7 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
   if (partition && ast::list(n, "inhRelations").size() > 0) {
     QualifiedName parent = ctx.qualify_range_var(ast::list(n, "inhRelations")[0]);
     if (const TableInfo* p = table(parent)) {
-      for (const auto& [col, info] : p->columns) t.columns.try_emplace(col, info);
+      for (const auto& [col, info] : p->columns) t.columns.write().try_emplace(col, info);
       t.columns_known = p->columns_known;
     } else {
       t.columns_known = false;
@@ -314,7 +320,7 @@ void Catalog::create_table(const Json& n, const Context& ctx) {
 
 void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition, bool is_default) {
   if (TableInfo* p = tables_.find_for_write(parent)) {
-    p->partitions.insert(partition);
+    p->partitions.write().insert(partition);
     if (is_default) p->default_partition = partition;
   }
   if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of = parent;
@@ -322,7 +328,7 @@ void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition
 
 void Catalog::detach(const QualifiedName& parent, const QualifiedName& partition) {
   if (TableInfo* p = tables_.find_for_write(parent)) {
-    p->partitions.erase(partition);
+    p->partitions.write().erase(partition);
     if (p->default_partition == partition) p->default_partition.reset();
   }
   if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of.reset();
@@ -368,12 +374,12 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
     const TableInfo* known = table(name);
     if (!known) continue;  // unknown table: its columns stay unknown
     const bool has_column = known->columns.count(column) > 0;
-    auto column_for_write = [&]() -> ColumnInfo& { return tables_.find_for_write(name)->columns.find(column)->second; };
+    auto column_for_write = [&]() -> ColumnInfo& { return tables_.find_for_write(name)->columns.write().find(column)->second; };
     if (sub == "AT_AddColumn" && col) {
       if (!(ast::flag(*cmd, "missing_ok") && known->columns.count(std::string(ast::str(*col, "colname")))))
         add_column(name, *tables_.find_for_write(name), *col);
     } else if (sub == "AT_DropColumn") {
-      if (has_column) tables_.find_for_write(name)->columns.erase(column);
+      if (has_column) tables_.find_for_write(name)->columns.write().erase(column);
       for (const auto& seq : owned_sequences(name, column)) drop_relation(seq);
       // Views go with it with CASCADE (without, the DROP fails).
       if (ast::str(*cmd, "behavior") == "DROP_CASCADE")
@@ -386,7 +392,7 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
       if (type) column_for_write().type = *type;
       else {
         TableInfo* t = tables_.find_for_write(name);
-        t->columns.erase(column);  // no longer known
+        t->columns.write().erase(column);  // no longer known
         t->columns_known = false;
       }
     } else if (sub == "AT_SetNotNull" || sub == "AT_DropNotNull") {
@@ -419,7 +425,7 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
                                       : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");
   if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
   put_index(name, idx);
-  if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(name.name);
+  if (TableInfo* t = tables_.find_for_write(table)) t->indexes.write().insert(name.name);
 }
 
 // Which table columns a view's query reads, resolved SELECT by SELECT as
@@ -428,18 +434,45 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
 // functions in FROM are "derived": their own SELECTs record what they read.
 class ViewReader {
  public:
+  // A FROM item by its alias; the alias and CTE names are read in place in
+  // the statement's tree, which outlives the reader.
   struct Source {
+    std::string_view alias;
     std::optional<QualifiedName> table;  // nullopt: derived
   };
-  using Scope = std::map<std::string, Source>;
+  // A SELECT's FROM items, one per alias (a later item replaces one of the
+  // same alias, as in a map; a handful, so searched in order).
+  class Scope {
+   public:
+    void put(std::string_view alias, std::optional<QualifiedName> table = std::nullopt) {
+      for (Source& s : sources_)
+        if (s.alias == alias) {
+          s.table = std::move(table);
+          return;
+        }
+      sources_.push_back({alias, std::move(table)});
+    }
+    const Source* find(std::string_view alias) const {
+      for (const Source& s : sources_)
+        if (s.alias == alias) return &s;
+      return nullptr;
+    }
+    auto begin() const { return sources_.begin(); }
+    auto end() const { return sources_.end(); }
+    std::size_t size() const { return sources_.size(); }
+
+   private:
+    std::vector<Source> sources_;
+  };
+  using Names = std::vector<std::string_view>;
 
   ViewReader(const Catalog& catalog, const Context& ctx, ViewInfo& view) : catalog_(catalog), ctx_(ctx), view_(view) {}
 
-  void select(const Json& s, const std::vector<const Scope*>& outer, std::set<std::string> ctes) {
+  void select(const Json& s, const std::vector<const Scope*>& outer, Names ctes) {
     if (const Json* with = ast::field(s, "withClause"))
       for (const Json& cte : ast::list(*with, "ctes"))
         if (auto c = ast::as<"CommonTableExpr">(cte)) {
-          ctes.insert(std::string(ast::str(*c, "ctename")));  // before its query: WITH RECURSIVE reads itself
+          ctes.push_back(ast::str(*c, "ctename"));  // before its query: WITH RECURSIVE reads itself
           if (const Json* q = ast::field(*c, "ctequery")) query(*q, outer, ctes);
         }
     if (ast::field(s, "larg")) {  // UNION / INTERSECT / EXCEPT
@@ -452,40 +485,44 @@ class ViewReader {
     for (const Json& item : ast::list(s, "fromClause")) add_from(item, scope, outer, ctes, deferred);
     std::vector<const Scope*> chain{&scope};
     chain.insert(chain.end(), outer.begin(), outer.end());
-    std::set<std::string> outputs;  // ORDER BY may name an output column
+    Names outputs;  // ORDER BY may name an output column
     for (const Json& t : ast::list(s, "targetList"))
-      if (auto rt = ast::as<"ResTarget">(t)) outputs.insert(std::string(ast::str(*rt, "name")));
+      if (auto rt = ast::as<"ResTarget">(t)) outputs.push_back(ast::str(*rt, "name"));
     for (const Json* q : deferred) expression(*q, chain, ctes, outputs);
     for (const auto& member : s.items())
       if (member.key() != "fromClause" && member.key() != "withClause") expression(member.value, chain, ctes, outputs);
   }
 
  private:
-  void query(const Json& wrapped, const std::vector<const Scope*>& outer, const std::set<std::string>& ctes) {
+  static bool contains(const Names& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+
+  void query(const Json& wrapped, const std::vector<const Scope*>& outer, const Names& ctes) {
     if (auto s = ast::as<"SelectStmt">(wrapped)) select(*s, outer, ctes);
     else view_.columns_known = false;  // a data-modifying CTE, say
   }
 
-  void add_from(const Json& item, Scope& scope, const std::vector<const Scope*>& outer, const std::set<std::string>& ctes,
+  void add_from(const Json& item, Scope& scope, const std::vector<const Scope*>& outer, const Names& ctes,
                 std::vector<const Json*>& deferred) {
-    auto alias_of = [](const Json& n, std::string fallback) {
+    auto alias_of = [](const Json& n, std::string_view fallback) {
       const Json* a = ast::field(n, "alias");
-      return a ? std::string(ast::str(*a, "aliasname")) : fallback;
+      return a ? ast::str(*a, "aliasname") : fallback;
     };
     if (auto rv = ast::as<"RangeVar">(item)) {
-      std::string rel(ast::str(*rv, "relname"));
-      if (ast::str(*rv, "schemaname").empty() && ctes.count(rel)) {
-        scope[alias_of(*rv, rel)] = {};
+      std::string_view rel = ast::str(*rv, "relname");
+      if (ast::str(*rv, "schemaname").empty() && contains(ctes, rel)) {
+        scope.put(alias_of(*rv, rel));
         return;
       }
       QualifiedName q = ctx_.qualify_range_var(*rv);
       view_.tables.insert(q);
-      scope[alias_of(*rv, rel)] = {q};
+      scope.put(alias_of(*rv, rel), std::move(q));
     } else if (auto sub = ast::as<"RangeSubselect">(item)) {
       std::vector<const Scope*> visible = outer;
       if (ast::flag(*sub, "lateral")) visible.insert(visible.begin(), &scope);
       if (const Json* q = ast::field(*sub, "subquery")) query(*q, visible, ctes);
-      scope[alias_of(*sub, "")] = {};
+      scope.put(alias_of(*sub, ""));
     } else if (auto join = ast::as<"JoinExpr">(item)) {
       if (const Json* l = ast::field(*join, "larg")) add_from(*l, scope, outer, ctes, deferred);
       if (const Json* r = ast::field(*join, "rarg")) add_from(*r, scope, outer, ctes, deferred);
@@ -493,7 +530,7 @@ class ViewReader {
       for (const std::string& c : ast::strings(ast::list(*join, "usingClause"))) using_column(scope, c);
     } else if (auto fn = ast::as<"RangeFunction">(item)) {
       if (const Json* f = ast::field(*fn, "functions")) deferred.push_back(f);
-      scope[alias_of(*fn, "")] = {};
+      scope.put(alias_of(*fn, ""));
     } else {
       view_.columns_known = false;
     }
@@ -501,12 +538,11 @@ class ViewReader {
 
   // JOIN ... USING (c): the view reads c of both sides.
   void using_column(const Scope& scope, const std::string& column) {
-    for (const auto& [alias, source] : scope)
+    for (const Source& source : scope)
       if (source.table && catalog_.column(*source.table, column)) view_.columns.insert({*source.table, column});
   }
 
-  void expression(const Json& n, const std::vector<const Scope*>& chain, const std::set<std::string>& ctes,
-                  const std::set<std::string>& outputs) {
+  void expression(const Json& n, const std::vector<const Scope*>& chain, const Names& ctes, const Names& outputs) {
     if (n.is_array()) {
       for (const Json& e : n) expression(e, chain, ctes, outputs);
       return;
@@ -532,18 +568,20 @@ class ViewReader {
     for (const auto& [name, col] : info->columns) view_.columns.insert({t, name});
   }
 
-  void column_ref(const Json& ref, const std::vector<const Scope*>& chain, const std::set<std::string>& outputs) {
+  void column_ref(const Json& ref, const std::vector<const Scope*>& chain, const Names& outputs) {
     const Json& fields = ast::list(ref, "fields");
     if (fields.size() == 0) return;
     bool star = ast::as<"A_Star">(fields[fields.size() - 1]) != nullptr;
-    std::vector<std::string> names = ast::strings(fields);
+    Names names;  // the String items, as ast::strings lists them
+    for (const Json& item : fields)
+      if (auto s = ast::as<"String">(item)) names.push_back(ast::str(*s, "sval"));
     if (fields.size() >= 2) {  // alias.column or alias.*
-      const std::string& qualifier = names[fields.size() - 2];
+      std::string_view qualifier = names[fields.size() - 2];
       for (const Scope* scope : chain)
-        if (auto it = scope->find(qualifier); it != scope->end()) {
-          if (!it->second.table) return;  // derived: its SELECT recorded what it reads
-          if (star) star_of(*it->second.table);
-          else view_.columns.insert({*it->second.table, names.back()});
+        if (const Source* source = scope->find(qualifier)) {
+          if (!source->table) return;  // derived: its SELECT recorded what it reads
+          if (star) star_of(*source->table);
+          else view_.columns.insert({*source->table, std::string(names.back())});
           return;
         }
       view_.columns_known = false;
@@ -551,25 +589,25 @@ class ViewReader {
     }
     if (star) {  // an unqualified * is its own SELECT's FROM list
       if (!chain.empty())
-        for (const auto& [alias, source] : *chain.front())
+        for (const Source& source : *chain.front())
           if (source.table) star_of(*source.table);
       return;
     }
-    const std::string& column = names.back();
+    const std::string column(names.back());
     for (const Scope* scope : chain) {
-      std::vector<QualifiedName> owners, unreadable;
+      std::vector<const QualifiedName*> owners, unreadable;
       bool derived = false;
-      for (const auto& [alias, source] : *scope) {
+      for (const Source& source : *scope) {
         if (!source.table) derived = true;
-        else if (catalog_.column(*source.table, column)) owners.push_back(*source.table);
-        else if (const TableInfo* t = catalog_.table(*source.table); !t || !t->columns_known) unreadable.push_back(*source.table);
+        else if (catalog_.column(*source.table, column)) owners.push_back(&*source.table);
+        else if (const TableInfo* t = catalog_.table(*source.table); !t || !t->columns_known) unreadable.push_back(&*source.table);
       }
       if (!owners.empty()) {  // several only for a JOIN ... USING column, which is both
-        for (const auto& o : owners) view_.columns.insert({o, column});
+        for (const QualifiedName* o : owners) view_.columns.insert({*o, column});
         return;
       }
       if (unreadable.size() == 1 && scope->size() == 1) {
-        view_.columns.insert({unreadable[0], column});
+        view_.columns.insert({*unreadable[0], column});
         return;
       }
       if (!unreadable.empty()) {
@@ -578,7 +616,7 @@ class ViewReader {
       }
       if (derived) return;  // a subquery's or function's output column
     }
-    if (!outputs.count(column)) view_.columns_known = false;
+    if (!contains(outputs, column)) view_.columns_known = false;
   }
 
   const Catalog& catalog_;
@@ -607,7 +645,7 @@ void Catalog::drop_relation(const QualifiedName& name) {
     if (copy.partition_of) detach(*copy.partition_of, name);
   }
   if (const IndexInfo* idx = index(name)) {
-    if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.erase(name.name);
+    if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.write().erase(name.name);
     erase_index(name);
   }
   if (const ViewInfo* v = view(name); v && v->materialized)  // its indexes go with it (not listed on a table)
@@ -663,7 +701,7 @@ void Catalog::drop(const Json& n, const Context& ctx) {
       auto names = ast::strings(ast::list(*items, "items"));
       std::string trigger = names.back();
       names.pop_back();
-      if (TableInfo* t = names.empty() ? nullptr : tables_.find_for_write(ctx.qualify_names(names))) t->triggers.erase(trigger);
+      if (TableInfo* t = names.empty() ? nullptr : tables_.find_for_write(ctx.qualify_names(names))) t->triggers.write().erase(trigger);
       continue;
     }
     QualifiedName name = ctx.qualify_names(ast::strings(ast::list(*items, "items")));
@@ -690,7 +728,7 @@ void Catalog::retype_columns(const QualifiedName& type, const std::string& to) {
       }
   });
   for (const QualifiedName& t : affected)
-    for (auto& [c, col] : tables_.find_for_write(t)->columns) {
+    for (auto& [c, col] : tables_.find_for_write(t)->columns.write()) {
       if (col.type.name == type.name) col.type.name = to;
       else if (col.type.name == qualified) col.type.name = type.schema + "." + to;
     }
@@ -724,17 +762,22 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     rename_constraint_column(name, from, to);  // known on tables whose columns are not
     TableInfo* t = tables_.find_for_write(name);
     if (!t) return;
-    auto col = t->columns.find(from);
-    if (col == t->columns.end()) return;
+    if (!t->columns.count(from)) return;
+    auto& columns = t->columns.write();
+    auto col = columns.find(from);
     ColumnInfo info = col->second;
-    t->columns.erase(col);
-    t->columns[to] = info;
+    columns.erase(col);
+    columns[to] = info;
     // Indexes and views follow a column by identity, as PostgreSQL's do.
-    for (const auto& i : std::set<std::string>(t->indexes))
-      if (IndexInfo* idx = indexes_.find_for_write({name.schema, i})) {
-        std::replace(idx->columns.begin(), idx->columns.end(), from, to);
-        note_index_columns({name.schema, i}, *idx);
-      }
+    for (const auto& i : t->indexes) {
+      const QualifiedName index_name{name.schema, i};
+      const IndexInfo* idx = index(index_name);
+      // An index without the column is left as it is (shared, not logged as changed).
+      if (!idx || std::find(idx->columns.begin(), idx->columns.end(), from) == idx->columns.end()) continue;
+      IndexInfo* renamed_in = indexes_.find_for_write(index_name);
+      std::replace(renamed_in->columns.begin(), renamed_in->columns.end(), from, to);
+      note_index_columns(index_name, *renamed_in);
+    }
     for (const auto& v : views_using(name, from)) {
       ViewInfo& view = *views_.find_for_write(v);
       if (view.columns.erase({name, from})) view.columns.insert({name, to});
@@ -745,8 +788,8 @@ void Catalog::rename(const Json& n, const Context& ctx) {
     QualifiedName index_name{name.schema, from};
     if (const IndexInfo* idx = index(index_name); idx && idx->table == name) {
       if (TableInfo* t = tables_.find_for_write(name)) {
-        t->indexes.erase(from);
-        t->indexes.insert(to);
+        t->indexes.write().erase(from);
+        t->indexes.write().insert(to);
       }
       move_index(index_name, renamed, name);
     }
@@ -762,8 +805,8 @@ void Catalog::rename_index(const QualifiedName& name, const std::string& to) {
   const IndexInfo* idx = index(name);
   if (!idx) return;
   if (TableInfo* t = tables_.find_for_write(idx->table)) {
-    t->indexes.erase(name.name);
-    t->indexes.insert(to);
+    t->indexes.write().erase(name.name);
+    t->indexes.write().insert(to);
   }
   move_index(name, {name.schema, to}, idx->table);
 }
@@ -801,7 +844,7 @@ void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
         info.unique = r.unique;
         info.columns = {""};  // unknown, as an expression is
         put_index(index_name, std::move(info));
-        if (TableInfo* t = tables_.find_for_write(table)) t->indexes.insert(index_name.name);
+        if (TableInfo* t = tables_.find_for_write(table)) t->indexes.write().insert(index_name.name);
         return;
       }
       if (r.if_not_exists && relation_exists(name)) return;
@@ -824,7 +867,7 @@ void Catalog::apply_unparsed(const TokenReading& r, const Context& ctx) {
     case Action::Alter:
       if (TableInfo* t = tables_.find_for_write(name))
         for (const auto& nn : r.not_null)
-          if (auto col = t->columns.find(nn.column); col != t->columns.end() && !nn.not_valid) col->second.not_null = true;
+          if (t->columns.count(nn.column) && !nn.not_valid) t->columns.write().find(nn.column)->second.not_null = true;
       return;
   }
 }
@@ -853,8 +896,8 @@ void Catalog::retarget_table(const QualifiedName& from, const QualifiedName& to,
     if (TableInfo* child = tables_.find_for_write(p)) child->partition_of = to;
   if (t.partition_of)
     if (TableInfo* parent = tables_.find_for_write(*t.partition_of)) {
-      parent->partitions.erase(from);
-      parent->partitions.insert(to);
+      parent->partitions.write().erase(from);
+      parent->partitions.write().insert(to);
       if (parent->default_partition == from) parent->default_partition = to;
     }
 }
@@ -1035,7 +1078,7 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
     f.overloads = ast::flag(n, "replace") ? 1 : f.overloads + 1;
   } else if (stmt.tag == StmtKind::CreateTrigStmt) {
     if (TableInfo* t = tables_.find_for_write(ctx.qualify_range_var(*ast::field(n, "relation")))) {
-      TriggerInfo& trigger = t->triggers[std::string(ast::str(n, "trigname"))];
+      TriggerInfo& trigger = t->triggers.write()[std::string(ast::str(n, "trigname"))];
       trigger.function = ctx.qualify_names(ast::strings(ast::list(n, "funcname")));
       trigger.events = static_cast<int>(ast::num(n, "events"));
       trigger.row = ast::flag(n, "row");

@@ -10,8 +10,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "analysis/copy_on_write.h"
 #include "analysis/effects.h"
 #include "analysis/names.h"
 #include "analysis/volatility.h"
@@ -48,8 +50,10 @@ struct TriggerInfo {
   bool row = false;  // FOR EACH ROW: runs only for rows the statement changes
 };
 
+// Its lists are shared between copies until changed (CopyOnWrite): a copy
+// for one change copies only the list that change touches.
 struct TableInfo {
-  std::map<std::string, ColumnInfo> columns;
+  CopyOnWrite<std::map<std::string, ColumnInfo>> columns;
   // false when the table has columns the model could not read (CREATE TABLE
   // AS, LIKE, INHERITS, a type modifier that is not a constant): a column
   // missing from `columns` may still exist.
@@ -57,11 +61,11 @@ struct TableInfo {
   bool temporary = false;                    // CREATE TEMP TABLE: the session's own, gone at its end
   bool partitioned = false;                  // PARTITION BY: a parent without storage of its own
   std::optional<QualifiedName> partition_of; // the parent, for a partition
-  std::set<QualifiedName> partitions;        // the partitions known to the model
+  CopyOnWrite<std::set<QualifiedName>> partitions;  // the partitions known to the model
   std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
-  std::set<std::string> indexes;             // index names (same schema as the table)
-  std::set<std::pair<std::string, QualifiedName>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
-  std::map<std::string, TriggerInfo> triggers;  // created by CREATE TRIGGER statements the replay saw
+  CopyOnWrite<std::set<std::string>> indexes;       // index names (same schema as the table)
+  CopyOnWrite<std::set<std::pair<std::string, QualifiedName>>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
+  CopyOnWrite<std::map<std::string, TriggerInfo>> triggers;  // created by CREATE TRIGGER statements the replay saw
   // Created by a statement the grammar could not parse (newer PostgreSQL
   // syntax): created in these migrations, but its columns are unknown
   // (columns_known is false).
@@ -173,8 +177,8 @@ class ShardedMap {
   void log_changes_to(std::vector<QualifiedName>* changed) { changed_ = changed; }
   // The value to modify in place, or nullptr when absent.
   V* find_for_write(const QualifiedName& name) {
-    if (!find(name)) return nullptr;
-    auto it = shard_for_write(name).find(name);
+    auto [shard, it] = entry_for_write(name);
+    if (!shard) return nullptr;
     if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
     return it->second.get();
   }
@@ -189,7 +193,8 @@ class ShardedMap {
     return *slot;
   }
   void erase(const QualifiedName& name) {
-    if (find(name)) shard_for_write(name).erase(name);
+    auto [shard, it] = entry_for_write(name);
+    if (shard) shard->erase(it);
   }
   void rename(const QualifiedName& from, const QualifiedName& to) {
     const V* v = find(from);
@@ -258,18 +263,44 @@ class ShardedMap {
     static const std::shared_ptr<Map> kNone;
     return shards_ ? (*shards_)[s] : kNone;
   }
+  // The shard holding `name` and its entry, about to be written: the shard
+  // is this map's own then, and the write recorded. A null shard when `name`
+  // is absent (nothing copied or recorded). One lookup when this map owns the
+  // shard already; a shared one is copied, and the name found again in it.
+  std::pair<Map*, typename Map::iterator> entry_for_write(const QualifiedName& name) {
+    const std::size_t s = shard_of(name);
+    Map* shard = shard_ptr(s).get();
+    if (!shard) return {nullptr, {}};
+    auto it = shard->find(name);
+    if (it == shard->end()) return {nullptr, {}};
+    if (shards_.use_count() > 1 || shard_ptr(s).use_count() > 1) {
+      shard = &own_shard(s);
+      it = shard->find(name);
+    }
+    record_write(name, *shard);
+    return {shard, it};
+  }
   Map& shard_for_write(const QualifiedName& name) {
+    Map& shard = own_shard(shard_of(name));
+    record_write(name, shard);
+    return shard;
+  }
+  // Shard s, copied first when a copy of this map shares it.
+  Map& own_shard(std::size_t s) {
     if (!shards_) shards_ = std::make_shared<Shards>();
     else if (shards_.use_count() > 1) shards_ = std::make_shared<Shards>(*shards_);
-    if (changed_) changed_->push_back(name);
-    auto& shard = (*shards_)[shard_of(name)];
+    auto& shard = (*shards_)[s];
     if (!shard) shard = std::make_shared<Map>();
     else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
-    if (undo_ && !undo_->count(name)) {  // the value before the transaction; null when absent
-      auto it = shard->find(name);
-      undo_->emplace(name, it == shard->end() ? nullptr : it->second);
-    }
     return *shard;
+  }
+  // Before `name` is written in `shard`: the change log, and the undo journal.
+  void record_write(const QualifiedName& name, const Map& shard) {
+    if (changed_) changed_->push_back(name);
+    if (undo_ && !undo_->count(name)) {  // the value before the transaction; null when absent
+      auto it = shard.find(name);
+      undo_->emplace(name, it == shard.end() ? nullptr : it->second);
+    }
   }
   // Two levels of sharing: copying the map copies one pointer (the catalog
   // is copied for every file), and a write

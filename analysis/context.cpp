@@ -125,34 +125,36 @@ std::string Context::no_timeout_reason(const std::string& name) const {
   return name + " is set to '" + *value + "', which PostgreSQL rejects";
 }
 
-QualifiedName Context::qualify(std::string schema, std::string name) const {
-  if (schema.empty()) {
-    schema = "public";
-    if (auto path = setting("search_path")) {
-      // The first listed schema is where unqualified names are created and
-      // (for this analysis) looked up. "$user" rarely exists as a schema.
-      std::string item;
-      for (std::size_t i = 0; i <= path->size(); ++i) {
-        if (i == path->size() || (*path)[i] == ',') {
-          item.erase(0, item.find_first_not_of(" \""));
-          item.erase(item.find_last_not_of(" \"") + 1);
-          if (!item.empty() && item != "$user" && item != "pg_temp") {
-            schema = item;
-            break;
-          }
-          item.clear();
-        } else {
-          item += (*path)[i];
-        }
-      }
+QualifiedName Context::qualify(std::string_view schema, std::string_view name) const {
+  QualifiedName q{std::string(schema), std::string(name)};
+  if (!schema.empty()) return q;
+  q.schema = "public";
+  // The setting read in place: this runs for every name a statement uses.
+  static const std::string kSearchPath = "search_path";
+  const std::string* set = nullptr;
+  if (auto local = local_.find(kSearchPath); local != local_.end()) set = &local->second;
+  else if (auto session = session_.find(kSearchPath); session != session_.end()) set = &session->second;
+  if (!set) return q;
+  // The first listed schema is where unqualified names are created and (for
+  // this analysis) looked up. "$user" rarely exists as a schema.
+  std::string_view path = *set;
+  while (true) {
+    std::size_t comma = path.find(',');
+    std::string_view item = path.substr(0, comma);
+    std::size_t first = item.find_first_not_of(" \"");
+    item = first == std::string_view::npos ? std::string_view() : item.substr(first, item.find_last_not_of(" \"") - first + 1);
+    if (!item.empty() && item != "$user" && item != "pg_temp") {
+      q.schema = item;
+      return q;
     }
+    if (comma == std::string_view::npos) return q;
+    path.remove_prefix(comma + 1);
   }
-  return {std::move(schema), std::move(name)};
 }
 
 QualifiedName Context::qualify_range_var(const Json& rv) const {
   const Json& fields = ast::kind(rv) == "RangeVar" ? ast::inner(rv) : rv;
-  return qualify(std::string(ast::str(fields, "schemaname")), std::string(ast::str(fields, "relname")));
+  return qualify(ast::str(fields, "schemaname"), ast::str(fields, "relname"));
 }
 
 QualifiedName Context::qualify_names(const std::vector<std::string>& names) const {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/catalog.h"
@@ -81,7 +82,7 @@ class Context {
   std::string no_timeout_reason(const std::string& name) const;
 
   // Resolve a possibly unqualified name against the search_path in effect.
-  QualifiedName qualify(std::string schema, std::string name) const;
+  QualifiedName qualify(std::string_view schema, std::string_view name) const;
   QualifiedName qualify_range_var(const Json& range_var) const;
   // Names as libpg_query lists them: ["schema", "name"] or ["name"].
   QualifiedName qualify_names(const std::vector<std::string>& names) const;

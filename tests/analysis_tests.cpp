@@ -35,6 +35,12 @@ Context replay(const std::string& sql, AnalysisOptions opts = {}) {
   return ctx;
 }
 
+// Whether view public.`view` reads public.`table`.`column`.
+bool view_uses(const Catalog& c, const char* view, const char* table, const char* column) {
+  auto v = c.views_using({"public", table}, column);
+  return std::find(v.begin(), v.end(), QualifiedName{"public", view}) != v.end();
+}
+
 LockMode mode_on(const Effects& e, const std::string& schema, const std::string& name) {
   auto m = e.lock_on({schema, name});
   REQUIRE(m.has_value());
@@ -433,10 +439,7 @@ TEST_CASE("catalog: view columns are resolved SELECT by SELECT", "[catalog]") {
       "CREATE VIEW ord AS SELECT x AS total FROM a UNION ALL SELECT z FROM b ORDER BY total;"
       "CREATE VIEW lat AS SELECT l.m FROM a, LATERAL (SELECT max(z) AS m FROM b WHERE b.id = a.id) l;");
   const Catalog& c = ctx.catalog();
-  auto uses = [&](const char* view, const char* table, const char* column) {
-    auto v = c.views_using({"public", table}, column);
-    return std::find(v.begin(), v.end(), QualifiedName{"public", view}) != v.end();
-  };
+  auto uses = [&](const char* view, const char* table, const char* column) { return view_uses(c, view, table, column); };
   CHECK(uses("sub", "a", "x"));
   CHECK(!uses("sub", "a", "y"));
   CHECK(c.view({"public", "sub"})->columns_known);
@@ -489,7 +492,7 @@ TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along
   CHECK(c.views_using({"public", "b"}, "y") == std::vector<QualifiedName>{{"public", "v"}});
   CHECK(c.views_using({"public", "a"}, "x").empty());
   CHECK(c.owned_sequences({"public", "b"}).size() == 1);
-  CHECK(c.table({"public", "qt"})->partitions == std::set<QualifiedName>{{"public", "q1"}});
+  CHECK(c.table({"public", "qt"})->partitions.get() == std::set<QualifiedName>{{"public", "q1"}});
   CHECK(c.table({"public", "q1"})->partition_of == QualifiedName{"public", "qt"});
 }
 
@@ -1351,4 +1354,103 @@ TEST_CASE("catalog: ALTER TABLE takes a shared table for writing only to change 
   CHECK(changed.catalog().column({"public", "t"}, "a")->type.display() == "varchar(10)");
   CHECK_FALSE(history.catalog().column({"public", "t"}, "b")->not_null);
   CHECK(history.catalog().column({"public", "t"}, "a")->type.display() == "text");
+}
+
+TEST_CASE("CopyOnWrite: copies share one container until one of them writes", "[catalog]") {
+  CopyOnWrite<std::set<std::string>> a;
+  CHECK(a.empty());
+  CHECK(a.find("x") == a.end());
+  a.write().insert("x");
+  CopyOnWrite<std::set<std::string>> b = a;
+  CHECK(b.shares_with(a));
+  b.write().insert("y");
+  CHECK_FALSE(b.shares_with(a));
+  CHECK(a.size() == 1);
+  CHECK(b.size() == 2);
+  CHECK_FALSE(a.count("y"));
+  CopyOnWrite<std::set<std::string>> c = a;
+  a.write();  // shared with c: copied, though unchanged
+  CHECK_FALSE(c.shares_with(a));
+  CHECK(c == a);
+}
+
+TEST_CASE("catalog: a table copied for a change shares the lists the change leaves alone", "[catalog]") {
+  Context history = replay("CREATE TABLE t (id int PRIMARY KEY, a text); CREATE INDEX t_a_idx ON t (a);"
+                           "CREATE TABLE p (id int) PARTITION BY RANGE (id);"
+                           "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (1) TO (9);");
+  const TableInfo* t = history.catalog().table({"public", "t"});
+  REQUIRE(t);
+  auto after = [&](const std::string& sql) {
+    Context ctx(AnalysisOptions{}, history.catalog());  // shares the tables with `history`
+    auto f = parse_file(std::make_shared<const SourceFile>("t.sql", sql));
+    for (const auto& s : f.statements) ctx.apply(s, compute_effects(s, ctx));
+    return ctx;
+  };
+  // A new index copies the record and its list of indexes; the columns stay shared.
+  Context indexed = after("CREATE INDEX t_id_a_idx ON t (id, a);");
+  const TableInfo* with_index = indexed.catalog().table({"public", "t"});
+  REQUIRE(with_index);
+  CHECK(with_index != t);
+  CHECK(with_index->columns.shares_with(t->columns));
+  CHECK(with_index->indexes.count("t_id_a_idx"));
+  CHECK_FALSE(t->indexes.count("t_id_a_idx"));
+  // A renamed column copies the columns, not the indexes; the original keeps its own.
+  Context renamed = after("ALTER TABLE t RENAME COLUMN a TO b;");
+  const TableInfo* with_b = renamed.catalog().table({"public", "t"});
+  REQUIRE(with_b);
+  CHECK(with_b->indexes.shares_with(t->indexes));
+  CHECK_FALSE(with_b->columns.shares_with(t->columns));
+  CHECK(with_b->columns.count("b"));
+  CHECK_FALSE(with_b->columns.count("a"));
+  CHECK(t->columns.count("a"));
+  CHECK_FALSE(t->columns.count("b"));
+  CHECK(renamed.catalog().index({"public", "t_a_idx"})->columns == std::vector<std::string>{"b"});
+  CHECK(history.catalog().index({"public", "t_a_idx"})->columns == std::vector<std::string>{"a"});
+  // SET NOT NULL and a detached partition change the copy only.
+  Context altered = after("ALTER TABLE t ALTER COLUMN a SET NOT NULL; ALTER TABLE p DETACH PARTITION p1;");
+  CHECK(altered.catalog().column({"public", "t"}, "a")->not_null);
+  CHECK_FALSE(history.catalog().column({"public", "t"}, "a")->not_null);
+  CHECK(altered.catalog().table({"public", "p"})->partitions.empty());
+  CHECK(history.catalog().table({"public", "p"})->partitions.count(QualifiedName{"public", "p1"}));
+  // Dropped in a copy: the history keeps the table and its index.
+  Context dropped = after("DROP TABLE t;");
+  CHECK_FALSE(dropped.catalog().table({"public", "t"}));
+  CHECK_FALSE(dropped.catalog().index({"public", "t_a_idx"}));
+  CHECK(history.catalog().index({"public", "t_a_idx"}));
+  CHECK(history.catalog().table({"public", "t"})->indexes.count("t_pkey"));
+}
+
+TEST_CASE("context: unqualified names take the first schema of search_path that can be one", "[context]") {
+  CHECK(replay("SELECT 1").qualify("", "t") == QualifiedName{"public", "t"});
+  CHECK(replay("SET search_path = app, public").qualify("", "t") == QualifiedName{"app", "t"});
+  CHECK(replay("SET search_path = app, public").qualify("other", "t") == QualifiedName{"other", "t"});
+  CHECK(replay("SET search_path = \"$user\", pg_temp, \"app\"").qualify("", "t") == QualifiedName{"app", "t"});
+  CHECK(replay("SET search_path = \"$user\"").qualify("", "t") == QualifiedName{"public", "t"});
+  CHECK(replay("SET search_path = ''").qualify("", "t") == QualifiedName{"public", "t"});
+  CHECK(replay("SELECT set_config('search_path', ' , \"app\" ,x', false)").qualify("", "t") == QualifiedName{"app", "t"});
+  // SET LOCAL wins within its block, and the session value comes back after it.
+  CHECK(replay("SET search_path = a; BEGIN; SET LOCAL search_path = b").qualify("", "t") == QualifiedName{"b", "t"});
+  CHECK(replay("SET search_path = a; BEGIN; SET LOCAL search_path = b; COMMIT").qualify("", "t") == QualifiedName{"a", "t"});
+}
+
+TEST_CASE("catalog: view FROM items by alias, CTEs before tables of their name", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE a (id int, x int); CREATE TABLE b (id int, z int);"
+      // A CTE named like a table hides it: a.z is the CTE's column, which reads b.
+      "CREATE VIEW cte AS WITH a AS (SELECT z FROM b) SELECT a.z FROM a;"
+      // Aliases name the tables; a USING column is read from both sides.
+      "CREATE VIEW j AS SELECT t1.x, id FROM a AS t1 JOIN b AS t2 USING (id);"
+      // A name no FROM item has is unknown.
+      "CREATE VIEW bad AS SELECT q.x FROM a;");
+  const Catalog& c = ctx.catalog();
+  auto uses = [&](const char* view, const char* table, const char* column) { return view_uses(c, view, table, column); };
+  CHECK(uses("cte", "b", "z"));
+  CHECK_FALSE(c.view({"public", "cte"})->tables.count(QualifiedName{"public", "a"}));
+  CHECK(c.view({"public", "cte"})->columns_known);
+  CHECK(uses("j", "a", "x"));
+  CHECK(uses("j", "a", "id"));
+  CHECK(uses("j", "b", "id"));
+  CHECK_FALSE(uses("j", "b", "z"));
+  CHECK(c.view({"public", "j"})->columns_known);
+  CHECK_FALSE(c.view({"public", "bad"})->columns_known);
 }
