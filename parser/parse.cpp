@@ -114,7 +114,7 @@ class FileParser {
     std::vector<Chunk> chunks = plan_chunks(spans, chunking.chunk_bytes);
     std::vector<Token>().swap(out_.tokens);  // the chunks hold them now (a file has about one per 4 bytes)
     std::exception_ptr error;  // an exception on a chunk thread, thrown again here
-    std::atomic<bool> thrown{false};
+    std::atomic<bool> thrown_or_whole{false};  // nothing more to parse in chunks
     const unsigned threads = chunking.threads ? chunking.threads : std::max(1u, std::thread::hardware_concurrency());
     // Parses the chunks not parsed yet: false when one of them does not parse.
     auto parse_unparsed = [&](bool one_by_one) {
@@ -126,12 +126,14 @@ class FileParser {
       std::mutex error_mutex;
       auto parse_chunks = [&] {
         PhaseTimer timer(RunPhase::Parse);  // a helper thread's own (the caller's is parse_file's)
-        for (std::size_t k; !thrown && (k = next_chunk++) < todo.size();) {
+        for (std::size_t k; !thrown_or_whole && (k = next_chunk++) < todo.size();) {
           try {
             Chunk& c = *todo[k];
             c.parsed = FileParser(c.part).parse_chunk(sql, std::span(spans).subspan(c.first_span, c.spans), one_by_one);
             if (!c.parsed) {
               failed = true;
+              // Perhaps a BEGIN ATOMIC body the chunk's end cut: then the file is parsed whole (below).
+              if (has_begin_atomic(c.part.tokens)) thrown_or_whole = true;
               continue;
             }
             c.statement_problems = c.part.problems.size();
@@ -139,14 +141,17 @@ class FileParser {
           } catch (...) {
             std::lock_guard<std::mutex> lock(error_mutex);
             if (!error) error = std::current_exception();
-            thrown = true;
+            thrown_or_whole = true;
           }
         }
       };
       run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(threads, todo.size())), parse_chunks);
       return !failed;
     };
-    const bool parsed = parse_unparsed(false) || (!thrown && !has_begin_atomic(chunks) && parse_unparsed(true));
+    auto any_begin_atomic = [&] {
+      return std::any_of(chunks.begin(), chunks.end(), [&](const Chunk& c) { return has_begin_atomic(c.part.tokens); });
+    };
+    const bool parsed = parse_unparsed(false) || (!thrown_or_whole && !any_begin_atomic() && parse_unparsed(true));
     if (error || !parsed) out_.tokens = lex(text_);  // as they were
     if (error) std::rethrow_exception(error);
     if (!parsed) return false;
@@ -187,12 +192,10 @@ class FileParser {
     std::size_t statement_problems = 0;  // the first of part.problems are its statements', the rest their bodies'
   };
 
-  // Whether a BEGIN ATOMIC body may be among the chunks' statements.
-  bool has_begin_atomic(const std::vector<Chunk>& chunks) const {
-    for (const Chunk& c : chunks)
-      for (const Token& t : c.part.tokens)
-        if (t.kind == TokenKind::Word && token_is(text_, t, "ATOMIC")) return true;
-    return false;
+  // Whether a BEGIN ATOMIC body may be among these tokens' statements.
+  bool has_begin_atomic(const std::vector<Token>& tokens) const {
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [&](const Token& t) { return t.kind == TokenKind::Word && token_is(text_, t, "ATOMIC"); });
   }
 
   // The file's statements in runs of about `chunk_bytes`, each with the
