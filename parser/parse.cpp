@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -18,6 +19,9 @@
 
 namespace migrasafe {
 namespace {
+
+// A statement's bytes [first, second) in the file, between top-level semicolons.
+using Span = std::pair<std::size_t, std::size_t>;
 
 bool skippable(TokenKind k) { return is_comment(k) || k == TokenKind::MetaCommand || k == TokenKind::CopyData; }
 
@@ -38,9 +42,15 @@ class FileParser {
     out_.statements.shrink_to_fit();
   }
 
-  // Parses bytes [begin, end) of `sql` (whole statements) as the whole of
-  // out_, a chunk's part; false when they do not parse on their own.
-  bool parse_chunk(const std::string& sql, std::size_t begin, std::size_t end) {
+  // Parses the statements `spans` of `sql` (not their bodies) as the whole
+  // of out_, a chunk's part: as one run, or `one_by_one` as the whole file is
+  // when it does not parse. False when they do not parse as one run.
+  bool parse_chunk(const std::string& sql, std::span<const Span> spans, bool one_by_one) {
+    if (one_by_one) {
+      parse_each(sql, spans);
+      return true;
+    }
+    const std::size_t begin = spans.front().first, end = spans.back().second;
     std::optional<ParsedSql> run;
     try {
       run = parse_sql(sql.substr(begin, end - begin));
@@ -48,7 +58,6 @@ class FileParser {
     }
     if (!run || run->error) return false;
     add_statements(*run, begin, end - begin);
-    add_embedded_statements(out_, sql);
     return true;
   }
 
@@ -63,8 +72,12 @@ class FileParser {
     } catch (const JsonTooDeep&) {
       // find the deep statement(s) below
     }
-    // Parse statement by statement so one error does not hide the others.
-    for (auto [b, e] : split_statements()) {
+    parse_each(sql, split_statements());
+  }
+
+  // Parses statement by statement, so that one error does not hide the others.
+  void parse_each(const std::string& sql, std::span<const Span> spans) {
+    for (auto [b, e] : spans) {
       std::string piece = sql.substr(b, e - b);
       try {
         ParsedSql one = parse_sql(piece);
@@ -89,34 +102,59 @@ class FileParser {
   // instead, on several threads; each chunk becomes a file of its own, with
   // its share of the tokens, and the chunks are joined in file order, so the
   // result is the same whatever the threads and their timing.
-  // False, with nothing else changed, when a chunk does not parse on its own (a
-  // syntax error, a statement nested too deeply, a semicolon inside BEGIN
-  // ATOMIC ... END): the file is then parsed as a whole, as a smaller file is.
+  // A chunk that does not parse as one run (a syntax error, a statement
+  // nested too deeply) is parsed statement by statement, as the whole file
+  // then is, so the others' work is kept and the error is found on the
+  // threads. False, with nothing else changed, when the file has BEGIN
+  // ATOMIC ... END, whose semicolons split it into pieces that do not parse
+  // alone while the whole may: the file is then parsed as a whole, as a
+  // smaller file is.
   bool parse_in_chunks(const std::string& sql, const ChunkSettings& chunking) {
-    std::vector<Chunk> chunks = plan_chunks(chunking.chunk_bytes);
+    const std::vector<Span> spans = split_statements();
+    std::vector<Chunk> chunks = plan_chunks(spans, chunking.chunk_bytes);
     std::vector<Token>().swap(out_.tokens);  // the chunks hold them now (a file has about one per 4 bytes)
-    std::atomic<std::size_t> next_chunk{0};
-    std::atomic<bool> failed{false};
-    std::mutex error_mutex;
     std::exception_ptr error;  // an exception on a chunk thread, thrown again here
-    auto parse_chunks = [&] {
-      PhaseTimer timer(RunPhase::Parse);  // a helper thread's own (the caller's is parse_file's)
-      for (std::size_t k; !failed && (k = next_chunk++) < chunks.size();) {
-        try {
-          Chunk& c = chunks[k];
-          if (!FileParser(c.part).parse_chunk(sql, c.begin, c.end)) failed = true;
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error) error = std::current_exception();
-          failed = true;
+    std::atomic<bool> thrown_or_whole{false};  // nothing more to parse in chunks
+    const unsigned threads = chunking.threads ? chunking.threads : std::max(1u, std::thread::hardware_concurrency());
+    // Parses the chunks not parsed yet: false when one of them does not parse.
+    auto parse_unparsed = [&](bool one_by_one) {
+      std::vector<Chunk*> todo;
+      for (Chunk& c : chunks)
+        if (!c.parsed) todo.push_back(&c);
+      std::atomic<std::size_t> next_chunk{0};
+      std::atomic<bool> failed{false};
+      std::mutex error_mutex;
+      auto parse_chunks = [&] {
+        PhaseTimer timer(RunPhase::Parse);  // a helper thread's own (the caller's is parse_file's)
+        for (std::size_t k; !thrown_or_whole && (k = next_chunk++) < todo.size();) {
+          try {
+            Chunk& c = *todo[k];
+            c.parsed = FileParser(c.part).parse_chunk(sql, std::span(spans).subspan(c.first_span, c.spans), one_by_one);
+            if (!c.parsed) {
+              failed = true;
+              // Perhaps a BEGIN ATOMIC body the chunk's end cut: then the file is parsed whole (below).
+              if (has_begin_atomic(c.part.tokens)) thrown_or_whole = true;
+              continue;
+            }
+            c.statement_problems = c.part.problems.size();
+            add_embedded_statements(c.part, sql);
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(error_mutex);
+            if (!error) error = std::current_exception();
+            thrown_or_whole = true;
+          }
         }
-      }
+      };
+      run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(threads, todo.size())), parse_chunks);
+      return !failed;
     };
-    unsigned threads = chunking.threads ? chunking.threads : std::max(1u, std::thread::hardware_concurrency());
-    run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(threads, chunks.size())), parse_chunks);
-    if (error || failed) out_.tokens = lex(text_);  // as they were
+    auto any_begin_atomic = [&] {
+      return std::any_of(chunks.begin(), chunks.end(), [&](const Chunk& c) { return has_begin_atomic(c.part.tokens); });
+    };
+    const bool parsed = parse_unparsed(false) || (!thrown_or_whole && !any_begin_atomic() && parse_unparsed(true));
+    if (error || !parsed) out_.tokens = lex(text_);  // as they were
     if (error) std::rethrow_exception(error);
-    if (failed) return false;
+    if (!parsed) return false;
     // Reserved at their final sizes: grown by doubling, then trimmed, the
     // statement list was briefly there twice, at the parse's (the run's) peak.
     std::size_t tokens = 0, statements = 0, problems = 0, trees = 0;
@@ -130,7 +168,14 @@ class FileParser {
     out_.statements.reserve(out_.statements.size() + statements);
     out_.problems.reserve(out_.problems.size() + problems);
     out_.trees.reserve(out_.trees.size() + trees);
-    for (Chunk& c : chunks) append(std::move(c.part));  // each chunk's share freed as it is added
+    // Problems in the order a parse of the whole file gives them: the
+    // statements' (syntax errors), then their bodies'.
+    for (Chunk& c : chunks)
+      for (std::size_t p = 0; p < c.statement_problems; ++p) out_.problems.push_back(std::move(c.part.problems[p]));
+    for (Chunk& c : chunks) {
+      c.part.problems.erase(c.part.problems.begin(), c.part.problems.begin() + static_cast<long>(c.statement_problems));
+      append(std::move(c.part));  // each chunk's share freed as it is added
+    }
     // The whole file's token list, the chunks' lists and PostgreSQL's parse
     // memory are freed by now, in the malloc arenas of the threads that
     // parsed, where the replay's allocations do not reuse them: hand those
@@ -141,22 +186,29 @@ class FileParser {
 
   // A run of whole statements of a big file and its parse, apart from the rest.
   struct Chunk {
-    std::size_t begin = 0, end = 0;  // bytes of the file
+    std::size_t first_span = 0, spans = 0;  // its statements, in split_statements()
     ParsedFile part;  // its statements (with their bodies'), tokens, problems, trees, placeholders
+    bool parsed = false;
+    std::size_t statement_problems = 0;  // the first of part.problems are its statements', the rest their bodies'
   };
+
+  // Whether a BEGIN ATOMIC body may be among these tokens' statements.
+  bool has_begin_atomic(const std::vector<Token>& tokens) const {
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [&](const Token& t) { return t.kind == TokenKind::Word && token_is(text_, t, "ATOMIC"); });
+  }
 
   // The file's statements in runs of about `chunk_bytes`, each with the
   // tokens from its first byte to the next chunk's (the tokens are split,
   // not copied: joined in order they are the file's again).
-  std::vector<Chunk> plan_chunks(std::size_t chunk_bytes) const {
-    auto spans = split_statements();
+  std::vector<Chunk> plan_chunks(const std::vector<Span>& spans, std::size_t chunk_bytes) const {
     std::vector<Chunk> chunks;
     for (std::size_t first = 0; first < spans.size();) {
       std::size_t last = first;
       while (last + 1 < spans.size() && spans[last].second - spans[first].first < chunk_bytes) ++last;
       Chunk c;
-      c.begin = spans[first].first;
-      c.end = spans[last].second;
+      c.first_span = first;
+      c.spans = last + 1 - first;
       c.part.source = out_.source;
       c.part.placeholders = out_.placeholders;  // the file's (preprocess); a body may add more
       chunks.push_back(std::move(c));
@@ -168,8 +220,8 @@ class FileParser {
                               [](const Token& t, std::size_t off) { return t.begin < off; });
     };
     for (std::size_t k = 0; k < chunks.size(); ++k) {
-      auto from = k == 0 ? toks.begin() : token_at(chunks[k].begin);
-      auto to = k + 1 == chunks.size() ? toks.end() : token_at(chunks[k + 1].begin);
+      auto from = k == 0 ? toks.begin() : token_at(spans[chunks[k].first_span].first);
+      auto to = k + 1 == chunks.size() ? toks.end() : token_at(spans[chunks[k + 1].first_span].first);
       chunks[k].part.tokens.assign(from, to);
     }
     return chunks;
@@ -224,8 +276,8 @@ class FileParser {
   }
 
   // Byte spans between top-level semicolons (outside parentheses).
-  std::vector<std::pair<std::size_t, std::size_t>> split_statements() const {
-    std::vector<std::pair<std::size_t, std::size_t>> spans;
+  std::vector<Span> split_statements() const {
+    std::vector<Span> spans;
     std::size_t start = 0;
     int depth = 0;
     for (const Token& t : out_.tokens) {

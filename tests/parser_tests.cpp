@@ -569,6 +569,14 @@ std::string describe_parse(const ParsedFile& f) {
   for (const auto& [identifier, placeholder] : f.placeholders) out += identifier + '=' + placeholder + '\n';
   return out;
 }
+
+void check_same_parse(const std::string& whole, const std::string& chunked) {
+  // Not CHECK(a == b): a difference in 2 MB of text would be printed whole.
+  auto [a, b] = std::mismatch(whole.begin(), whole.end(), chunked.begin(), chunked.end());
+  INFO("first difference at " << (a - whole.begin()) << ": " << std::string(a, std::min(a + 200, whole.end())) << " | "
+                              << std::string(b, std::min(b + 200, chunked.end())));
+  CHECK((a == whole.end() && b == chunked.end()));
+}
 }  // namespace
 
 TEST_CASE("a big file parses to the same tokens, statements, trees and problems whole or in chunks on any threads", "[parser]") {
@@ -598,12 +606,65 @@ TEST_CASE("a big file parses to the same tokens, statements, trees and problems 
     CHECK(chunked.trees.size() > parsed_whole.trees.size() + 10);  // parsed in chunks: a tree each
     CHECK(chunked.problems.size() > 10);
     CHECK(chunked.placeholders.size() > 10);
-    // Not CHECK(a == b): a difference in 2 MB of text would be printed whole.
-    std::string text = describe_parse(chunked);
-    auto [a, b] = std::mismatch(whole.begin(), whole.end(), text.begin(), text.end());
-    INFO("first difference at " << (a - whole.begin()) << ": " << std::string(a, std::min(a + 200, whole.end())) << " | "
-                                << std::string(b, std::min(b + 200, text.end())));
-    CHECK((a == whole.end() && b == text.end()));
+    check_same_parse(whole, describe_parse(chunked));
+  }
+}
+
+TEST_CASE("a big file with syntax errors in some chunks parses as it does whole: those chunks statement by statement", "[parser]") {
+  // A chunk that does not parse as one run is parsed a statement at a time
+  // on the chunk threads, as the whole file is when it does not parse: the
+  // same statements, errors at the same places, in the same order, the
+  // bodies' problems after the statements'.
+  std::string sql;
+  for (int i = 0; sql.size() < 200 * 1024; ++i) {
+    std::string n = std::to_string(i);
+    sql += "ALTER TABLE t" + n + " ADD COLUMN c integer;\n";
+    // A body whose semicolons are not the file's, longer than a chunk's start.
+    sql += "CREATE FUNCTION f" + n + "() RETURNS void LANGUAGE plpgsql AS $$ BEGIN\n";
+    for (int k = 0; k < 20; ++k) sql += "  UPDATE t" + n + " SET c = " + std::to_string(k) + "; -- ; not an end\n";
+    sql += "END $$;\n";
+    if (i % 40 == 20) sql += "ALTER TABLE t" + n + " ADD COLUMN;\n";  // does not parse
+    if (i % 9 == 6) sql += "DO $$ BEGIN PERFORM 1 +; END $$;\n";    // its body does not parse
+    if (i % 60 == 30) {  // nested too deeply to read (a + chain, as in raw_parse_tests)
+      sql += "SELECT 1";
+      for (int k = 0; k < 10100; ++k) sql += " + 1";
+      sql += ";\n";
+    }
+  }
+  auto source = std::make_shared<const SourceFile>("big.sql", sql);
+  ParsedFile parsed_whole = parse_file(source, ChunkSettings{sql.size(), 1});
+  auto problems_of = [&](ProblemKind kind) {
+    return std::count_if(parsed_whole.problems.begin(), parsed_whole.problems.end(),
+                         [&](const ParseProblem& p) { return p.kind == kind; });
+  };
+  REQUIRE(problems_of(ProblemKind::SyntaxError) > 10);  // the statements' and the DO bodies'
+  REQUIRE(problems_of(ProblemKind::TooDeep) >= 2);
+  const std::string whole = describe_parse(parsed_whole);
+  for (std::size_t chunk_bytes : {4 * 1024, 16 * 1024})
+    for (unsigned threads : {1u, 2u}) {
+      INFO(chunk_bytes << " bytes, " << threads << " threads");
+      ParsedFile chunked = parse_file(source, ChunkSettings{chunk_bytes, threads});
+      CHECK(chunked.trees.size() < parsed_whole.trees.size());  // the chunks without errors parsed as runs, a tree each
+      check_same_parse(whole, describe_parse(chunked));
+    }
+}
+
+TEST_CASE("a big file with BEGIN ATOMIC bodies, which chunks may split, parses as it does whole", "[parser]") {
+  // The body's semicolons split the file's statements: a chunk may end inside
+  // it and not parse, although the whole file does.
+  for (bool with_error : {false, true}) {
+    std::string sql;
+    for (int i = 0; sql.size() < 100 * 1024; ++i) {
+      std::string n = std::to_string(i);
+      sql += "CREATE FUNCTION f" + n + "() RETURNS integer LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT " + n + "; END;\n";
+      sql += "ALTER TABLE t" + n + " ADD COLUMN c integer;\n";
+      if (with_error && i % 50 == 25) sql += "ALTER TABLE t" + n + " ADD COLUMN;\n";
+    }
+    INFO((with_error ? "with" : "without") << " syntax errors");
+    auto source = std::make_shared<const SourceFile>("big.sql", sql);
+    const std::string whole = describe_parse(parse_file(source, ChunkSettings{sql.size(), 1}));
+    REQUIRE((whole.find("\n0 ") != std::string::npos) == with_error);  // a SyntaxError problem
+    check_same_parse(whole, describe_parse(parse_file(source, ChunkSettings{4 * 1024, 2})));
   }
 }
 
