@@ -308,10 +308,15 @@ JsonNode RawTreeBuilder::named_node(const Node* n) {
   std::optional<TreeKey> name = node_key(nodeTag(n));
   if (!name) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
   Level level(*this);
-  JsonNode::Member member(*name, fields_object(n));
-  // Its one member goes straight to the arena, not through the staging stack.
-  auto* out = static_cast<JsonNode::Member*>(doc_.arena_.allocate(sizeof(JsonNode::Member), alignof(JsonNode::Member)));
-  *out = member;
+  Level fields_level(*this);
+  std::size_t mark = members_.size();
+  add_any_fields(n);
+  // The node's one member and then its fields, in one allocation.
+  std::size_t count = members_.size() - mark;
+  auto* out = static_cast<JsonNode::Member*>(
+      doc_.arena_.allocate(((count ? count : 1) + 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+  members_.pop_into(mark, out + 1);
+  out[0] = JsonNode::Member(*name, object_of(out + 1, static_cast<std::uint32_t>(count)));
   return object_of(out, 1);
 }
 
