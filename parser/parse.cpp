@@ -1,6 +1,7 @@
 #include "parser/parse.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -8,7 +9,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "parser/embedded.h"
 #include "parser/large_stacks.h"
@@ -358,16 +358,41 @@ std::vector<const Token*> ParsedFile::comments() const {
   return out;
 }
 
+namespace {
+
+// The kinds' names in StmtKind's order: kKindNames[k] is StmtKind k + 1.
+constexpr std::string_view kKindNames[] = {
+#define MIGRASAFE_KIND_NAME(name) #name,
+    MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_NAME)
+#undef MIGRASAFE_KIND_NAME
+};
+
+constexpr std::uint32_t kind_hash(std::string_view name) {  // FNV-1a
+  std::uint32_t h = 2166136261u;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+// An open-addressing table of the kinds, filled when the program compiles
+// (a std::unordered_map spent more on hashing and its buckets, once per statement).
+constexpr std::size_t kKindSlots = 512;  // over four slots a kind: probes are short
+constexpr std::array<StmtKind, kKindSlots> kKindTable = [] {
+  std::array<StmtKind, kKindSlots> table{};  // Other: an empty slot
+  for (std::size_t k = 0; k < std::size(kKindNames); ++k) {
+    std::size_t slot = kind_hash(kKindNames[k]) % kKindSlots;
+    while (table[slot] != StmtKind::Other) slot = (slot + 1) % kKindSlots;
+    table[slot] = static_cast<StmtKind>(k + 1);
+  }
+  return table;
+}();
+
+}  // namespace
+
 StmtKind statement_kind(std::string_view node_name) {
-  static const std::unordered_map<std::string_view, StmtKind> by_name = [] {
-    std::unordered_map<std::string_view, StmtKind> m;
-#define MIGRASAFE_KIND_ENTRY(name) m.emplace(#name, StmtKind::name);
-    MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_ENTRY)
-#undef MIGRASAFE_KIND_ENTRY
-    return m;
-  }();
-  auto it = by_name.find(node_name);
-  return it == by_name.end() ? StmtKind::Other : it->second;
+  for (std::size_t slot = kind_hash(node_name) % kKindSlots; kKindTable[slot] != StmtKind::Other;
+       slot = (slot + 1) % kKindSlots)
+    if (kKindNames[static_cast<std::size_t>(kKindTable[slot]) - 1] == node_name) return kKindTable[slot];
+  return StmtKind::Other;
 }
 
 std::size_t ParsedFile::statement_at(std::uint32_t offset) const {

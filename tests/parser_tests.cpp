@@ -228,6 +228,19 @@ TEST_CASE("statements: the kind tag the analysis dispatches on always names the 
   }
 }
 
+TEST_CASE("statement kinds: each kind's name finds that kind, and a name that is no kind's finds none", "[parser]") {
+#define MIGRASAFE_KIND_CHECK(name)                                                 \
+  CHECK(statement_kind(#name) == StmtKind::name);                                  \
+  CHECK(statement_kind(#name "s") == StmtKind::Other);                             \
+  CHECK(statement_kind(std::string_view(#name).substr(1)) == StmtKind::Other);     \
+  CHECK(statement_kind(std::string_view(#name).substr(0, 4)) == StmtKind::Other);
+  MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_CHECK)
+#undef MIGRASAFE_KIND_CHECK
+  CHECK(statement_kind("") == StmtKind::Other);
+  CHECK(statement_kind("altertablestmt") == StmtKind::Other);
+  CHECK(statement_kind("String") == StmtKind::Other);
+}
+
 TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale", "[parser]") {
   // The lexer tests character classes itself (no library call per byte).
   for (int c = 1; c < 0x100; ++c) {
