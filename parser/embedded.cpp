@@ -8,6 +8,7 @@
 #include "parser/pg_parse.h"
 #include "parser/plpgsql_body.h"
 #include "parser/raw_parse.h"
+#include "parser/token_search.h"
 
 namespace migrasafe {
 namespace {
@@ -677,27 +678,14 @@ class EmbeddedParser {
 
   void reindex_tokens() {
     const auto& toks = out_.tokens;
-    // The first token at or after `off`, searched from `from` on (every token
-    // before `from` begins before `off`): forward in doubling steps, then a
-    // binary search. Statements come nearly in file order, so each search is
-    // short; a binary search over the whole file for each cost more than the
-    // rest of this pass.
-    auto index_from = [&](std::size_t from, std::uint32_t off) {
-      std::size_t lo = from, step = 1;
-      while (lo + step < toks.size() && toks[lo + step].begin < off) {
-        lo += step;
-        step *= 2;
-      }
-      auto first = toks.begin() + static_cast<std::ptrdiff_t>(lo);
-      auto last = toks.begin() + static_cast<std::ptrdiff_t>(std::min(lo + step, toks.size()));
-      return static_cast<std::size_t>(
-          std::lower_bound(first, last, off, [](const Token& t, std::uint32_t o) { return t.begin < o; }) - toks.begin());
-    };
+    // Statements come nearly in file order, so each search from the previous
+    // statement is short; a binary search over the whole file for each cost
+    // more than the rest of this pass.
     std::size_t previous = 0;  // the previous statement's first token
     for (Statement& st : out_.statements) {
       if (previous > 0 && toks[previous - 1].begin >= st.begin) previous = 0;
-      st.first_token = previous = index_from(previous, st.begin);
-      st.end_token = st.exact ? index_from(st.first_token, st.end) : st.first_token;
+      st.first_token = previous = first_token_from(toks, previous, st.begin);
+      st.end_token = st.exact ? first_token_from(toks, st.first_token, st.end) : st.first_token;
     }
   }
 

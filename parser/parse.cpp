@@ -15,6 +15,7 @@
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
 #include "parser/timings.h"
+#include "parser/token_search.h"
 
 namespace migrasafe {
 namespace {
@@ -244,11 +245,13 @@ class FileParser {
 
   void add_statements(const ParsedSql& parsed, std::size_t base, std::size_t len) {
     out_.trees.push_back(parsed.tree);
+    std::size_t previous = 0;  // the previous statement's first token
     for (const SqlStatement& raw : parsed.statements) {
       std::size_t loc = base + static_cast<std::size_t>(raw.location);
       std::size_t end = raw.length == 0 ? base + len : loc + static_cast<std::size_t>(raw.length);
       Statement st;
-      if (!trim(loc, end, st)) continue;
+      if (!trim(loc, end, st, previous)) continue;
+      previous = st.first_token;
       st.location_base = static_cast<std::uint32_t>(base);
       st.set_kind(raw.kind);
       st.node = raw.node;
@@ -257,17 +260,18 @@ class FileParser {
   }
 
   // Narrow [begin, end) to its first and last real tokens.
-  bool trim(std::size_t begin, std::size_t end, Statement& st) const {
+  // `from`: where the search for its first token starts (the previous
+  // statement's first token, when statements come in order); a token before
+  // it that does not begin before `begin` makes it start at the beginning.
+  bool trim(std::size_t begin, std::size_t end, Statement& st, std::size_t from = 0) const {
     const auto& toks = out_.tokens;
-    auto at_or_after = [&](auto from, std::size_t off) {
-      return std::lower_bound(from, toks.end(), off, [](const Token& t, std::size_t o) { return t.begin < o; });
-    };
-    std::size_t i = static_cast<std::size_t>(at_or_after(toks.begin(), begin) - toks.begin());
+    if (from > toks.size() || (from > 0 && toks[from - 1].begin >= begin)) from = 0;
+    std::size_t i = first_token_from(toks, from, begin);
     while (i < toks.size() && toks[i].begin < end && skippable(toks[i].kind)) ++i;
     if (i >= toks.size() || toks[i].begin >= end) return false;
     // Back from the first token past the end, rather than through all of the
     // statement's tokens: toks[i] is real, so this stops there at the latest.
-    std::size_t last_real = static_cast<std::size_t>(at_or_after(toks.begin() + i, end) - toks.begin()) - 1;
+    std::size_t last_real = first_token_from(toks, i, end) - 1;
     while (skippable(toks[last_real].kind)) --last_real;
     st.first_token = i;
     st.end_token = last_real + 1;

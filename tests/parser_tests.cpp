@@ -12,6 +12,7 @@
 #include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/table_elements.h"
+#include "parser/token_search.h"
 #include "rules/tree_release.h"
 #include "support.h"
 
@@ -838,4 +839,20 @@ TEST_CASE("tree members: a key is found by its text wherever the text lives, and
   CHECK(create.get(member->key()) == &member->value);
   CHECK(create.get(std::string_view(member->key().data(), member->key().size() - 1)) == nullptr);
   CHECK(create.get(std::string_view(member->key().data(), 0)) == nullptr);
+}
+
+TEST_CASE("token search: the first token at or after an offset, searched from any token that begins before it", "[parser]") {
+  const std::string sql = "SELECT a, b  FROM t; -- note\nUPDATE u SET x = 1 WHERE y IN (1, 2, 3);\n\nDROP TABLE v;";
+  const std::vector<Token> toks = lex(sql);
+  REQUIRE(toks.size() > 20);
+  for (std::size_t off = 0; off <= sql.size() + 1; ++off) {
+    auto expected = static_cast<std::size_t>(
+        std::lower_bound(toks.begin(), toks.end(), off, [](const Token& t, std::size_t o) { return t.begin < o; }) -
+        toks.begin());
+    for (std::size_t from = 0; from <= expected; ++from) {
+      INFO("offset " << off << ", from token " << from);
+      CHECK(first_token_from(toks, from, off) == expected);
+    }
+  }
+  CHECK(first_token_from({}, 0, 5) == 0);
 }
