@@ -8,6 +8,7 @@
 #include "parser/pg_parse.h"
 #include "parser/plpgsql_body.h"
 #include "parser/raw_parse.h"
+#include "parser/token_search.h"
 
 namespace migrasafe {
 namespace {
@@ -185,8 +186,8 @@ std::size_t find_statement(std::string_view code, std::string_view query, std::s
 
 std::vector<std::size_t> line_starts(std::string_view s) {
   std::vector<std::size_t> out{0};
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (s[i] == '\n') out.push_back(i + 1);
+  // memchr jumps from one line break to the next (a byte loop was most of placing a body's statements).
+  for (std::size_t at = s.find('\n'); at != std::string_view::npos; at = s.find('\n', at + 1)) out.push_back(at + 1);
   return out;
 }
 
@@ -251,7 +252,8 @@ class EmbeddedParser {
       return;
     }
     bool is_do = kind == "DoStmt";
-    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function);
+    // A DO block's expressions are not read (add_body_expressions is for functions): no trees for their parses.
+    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function, is_do ? KeptParses::Statements : KeptParses::All);
     if (parsed.error) {
       unseen(idx, "has a body that does not parse");
       if (placeholders) unparsed_placeholder(literal);
@@ -676,27 +678,14 @@ class EmbeddedParser {
 
   void reindex_tokens() {
     const auto& toks = out_.tokens;
-    // The first token at or after `off`, searched from `from` on (every token
-    // before `from` begins before `off`): forward in doubling steps, then a
-    // binary search. Statements come nearly in file order, so each search is
-    // short; a binary search over the whole file for each cost more than the
-    // rest of this pass.
-    auto index_from = [&](std::size_t from, std::uint32_t off) {
-      std::size_t lo = from, step = 1;
-      while (lo + step < toks.size() && toks[lo + step].begin < off) {
-        lo += step;
-        step *= 2;
-      }
-      auto first = toks.begin() + static_cast<std::ptrdiff_t>(lo);
-      auto last = toks.begin() + static_cast<std::ptrdiff_t>(std::min(lo + step, toks.size()));
-      return static_cast<std::size_t>(
-          std::lower_bound(first, last, off, [](const Token& t, std::uint32_t o) { return t.begin < o; }) - toks.begin());
-    };
+    // Statements come nearly in file order, so each search from the previous
+    // statement is short; a binary search over the whole file for each cost
+    // more than the rest of this pass.
     std::size_t previous = 0;  // the previous statement's first token
     for (Statement& st : out_.statements) {
       if (previous > 0 && toks[previous - 1].begin >= st.begin) previous = 0;
-      st.first_token = previous = index_from(previous, st.begin);
-      st.end_token = st.exact ? index_from(st.first_token, st.end) : st.first_token;
+      st.first_token = previous = first_token_from(toks, previous, st.begin);
+      st.end_token = st.exact ? first_token_from(toks, st.first_token, st.end) : st.first_token;
     }
   }
 

@@ -1,6 +1,7 @@
 #include "parser/parse.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -9,13 +10,13 @@
 #include <optional>
 #include <span>
 #include <thread>
-#include <unordered_map>
 
 #include "parser/embedded.h"
 #include "parser/large_stacks.h"
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
 #include "parser/timings.h"
+#include "parser/token_search.h"
 
 namespace migrasafe {
 namespace {
@@ -296,11 +297,13 @@ class FileParser {
 
   void add_statements(const ParsedSql& parsed, std::size_t base, std::size_t len) {
     out_.trees.push_back(parsed.tree);
+    std::size_t previous = 0;  // the previous statement's first token
     for (const SqlStatement& raw : parsed.statements) {
       std::size_t loc = base + static_cast<std::size_t>(raw.location);
       std::size_t end = raw.length == 0 ? base + len : loc + static_cast<std::size_t>(raw.length);
       Statement st;
-      if (!trim(loc, end, st)) continue;
+      if (!trim(loc, end, st, previous)) continue;
+      previous = st.first_token;
       st.location_base = static_cast<std::uint32_t>(base);
       st.set_kind(raw.kind);
       st.node = raw.node;
@@ -309,17 +312,18 @@ class FileParser {
   }
 
   // Narrow [begin, end) to its first and last real tokens.
-  bool trim(std::size_t begin, std::size_t end, Statement& st) const {
+  // `from`: where the search for its first token starts (the previous
+  // statement's first token, when statements come in order); a token before
+  // it that does not begin before `begin` makes it start at the beginning.
+  bool trim(std::size_t begin, std::size_t end, Statement& st, std::size_t from = 0) const {
     const auto& toks = out_.tokens;
-    auto at_or_after = [&](auto from, std::size_t off) {
-      return std::lower_bound(from, toks.end(), off, [](const Token& t, std::size_t o) { return t.begin < o; });
-    };
-    std::size_t i = static_cast<std::size_t>(at_or_after(toks.begin(), begin) - toks.begin());
+    if (from > toks.size() || (from > 0 && toks[from - 1].begin >= begin)) from = 0;
+    std::size_t i = first_token_from(toks, from, begin);
     while (i < toks.size() && toks[i].begin < end && skippable(toks[i].kind)) ++i;
     if (i >= toks.size() || toks[i].begin >= end) return false;
     // Back from the first token past the end, rather than through all of the
     // statement's tokens: toks[i] is real, so this stops there at the latest.
-    std::size_t last_real = static_cast<std::size_t>(at_or_after(toks.begin() + i, end) - toks.begin()) - 1;
+    std::size_t last_real = first_token_from(toks, i, end) - 1;
     while (skippable(toks[last_real].kind)) --last_real;
     st.first_token = i;
     st.end_token = last_real + 1;
@@ -410,16 +414,41 @@ std::vector<const Token*> ParsedFile::comments() const {
   return out;
 }
 
+namespace {
+
+// The kinds' names in StmtKind's order: kKindNames[k] is StmtKind k + 1.
+constexpr std::string_view kKindNames[] = {
+#define MIGRASAFE_KIND_NAME(name) #name,
+    MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_NAME)
+#undef MIGRASAFE_KIND_NAME
+};
+
+constexpr std::uint32_t kind_hash(std::string_view name) {  // FNV-1a
+  std::uint32_t h = 2166136261u;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+// An open-addressing table of the kinds, filled when the program compiles
+// (a std::unordered_map spent more on hashing and its buckets, once per statement).
+constexpr std::size_t kKindSlots = 512;  // over four slots a kind: probes are short
+constexpr std::array<StmtKind, kKindSlots> kKindTable = [] {
+  std::array<StmtKind, kKindSlots> table{};  // Other: an empty slot
+  for (std::size_t k = 0; k < std::size(kKindNames); ++k) {
+    std::size_t slot = kind_hash(kKindNames[k]) % kKindSlots;
+    while (table[slot] != StmtKind::Other) slot = (slot + 1) % kKindSlots;
+    table[slot] = static_cast<StmtKind>(k + 1);
+  }
+  return table;
+}();
+
+}  // namespace
+
 StmtKind statement_kind(std::string_view node_name) {
-  static const std::unordered_map<std::string_view, StmtKind> by_name = [] {
-    std::unordered_map<std::string_view, StmtKind> m;
-#define MIGRASAFE_KIND_ENTRY(name) m.emplace(#name, StmtKind::name);
-    MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_ENTRY)
-#undef MIGRASAFE_KIND_ENTRY
-    return m;
-  }();
-  auto it = by_name.find(node_name);
-  return it == by_name.end() ? StmtKind::Other : it->second;
+  for (std::size_t slot = kind_hash(node_name) % kKindSlots; kKindTable[slot] != StmtKind::Other;
+       slot = (slot + 1) % kKindSlots)
+    if (kKindNames[static_cast<std::size_t>(kKindTable[slot]) - 1] == node_name) return kKindTable[slot];
+  return StmtKind::Other;
 }
 
 std::size_t ParsedFile::statement_at(std::uint32_t offset) const {

@@ -57,10 +57,15 @@ struct ParsedPlpgsql {
   RecordedParses sql_parses;
 };
 
+// Which of the compiler's parses ParsedPlpgsql::sql_parses keeps: all, or
+// only those of statements (ParseMode::Statements), when the caller reads
+// none of the body's expressions (a DO block's).
+enum class KeptParses { All, Statements };
+
 // Compiles the PL/pgSQL functions and DO blocks of `sql` as
 // pg_query_parse_plpgsql does (same grammar, same errors) and reads their
 // bodies. Throws std::logic_error when libpg_query's PL/pgSQL structs do not
 // read as this build expects.
-ParsedPlpgsql parse_plpgsql(const std::string& sql);
+ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept = KeptParses::All);
 
 }  // namespace migrasafe

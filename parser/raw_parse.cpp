@@ -175,11 +175,7 @@ class RawTreeBuilder {
     auto* out = static_cast<JsonNode::Member*>(
         doc_.arena_.allocate((count ? count : 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
     members_.pop_into(mark, out);
-    JsonNode n;
-    n.type_ = JsonNode::Type::Object;
-    n.u_.members = out;
-    n.size_ = static_cast<std::uint32_t>(count);
-    return n;
+    return object_of(out, static_cast<std::uint32_t>(count));
   }
 
   JsonNode close_array(std::size_t mark) {
@@ -195,6 +191,15 @@ class RawTreeBuilder {
 
   // {"NodeName": {fields}}
   JsonNode named_node(const Node* n);
+  // {"String": {"sval": s}}, built without the staging stack.
+  JsonNode string_node(const char* s);
+  static JsonNode object_of(const JsonNode::Member* members, std::uint32_t count) {
+    JsonNode n;
+    n.type_ = JsonNode::Type::Object;
+    n.u_.members = members;
+    n.size_ = count;
+    return n;
+  }
   // {fields} of any node.
   JsonNode fields_object(const Node* n);
   // [named nodes]; a NULL element is {}.
@@ -296,18 +301,36 @@ std::optional<TreeKey> node_key(NodeTag tag) {
 }  // namespace
 
 JsonNode RawTreeBuilder::named_node(const Node* n) {
+  // A third of a tree's nodes are Strings (names, column references, options).
+  if (nodeTag(n) == T_String) {
+    if (const char* s = reinterpret_cast<const String*>(n)->sval) return string_node(s);
+  }
   std::optional<TreeKey> name = node_key(nodeTag(n));
   if (!name) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
   Level level(*this);
-  JsonNode::Member member(*name, fields_object(n));
-  // Its one member goes straight to the arena, not through the staging stack.
-  auto* out = static_cast<JsonNode::Member*>(doc_.arena_.allocate(sizeof(JsonNode::Member), alignof(JsonNode::Member)));
-  *out = member;
-  JsonNode node;
-  node.type_ = JsonNode::Type::Object;
-  node.u_.members = out;
-  node.size_ = 1;
-  return node;
+  Level fields_level(*this);
+  std::size_t mark = members_.size();
+  add_any_fields(n);
+  // The node's one member and then its fields, in one allocation.
+  std::size_t count = members_.size() - mark;
+  auto* out = static_cast<JsonNode::Member*>(
+      doc_.arena_.allocate(((count ? count : 1) + 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+  members_.pop_into(mark, out + 1);
+  out[0] = JsonNode::Member(*name, object_of(out + 1, static_cast<std::uint32_t>(count)));
+  return object_of(out, 1);
+}
+
+JsonNode RawTreeBuilder::string_node(const char* s) {
+  // The levels named_node and fields_object would count, and the string's.
+  if (depth_ + 3 > JsonDocument::kMaxDepth) throw JsonTooDeep();
+  std::string_view value = copy(s);
+  JsonNode sval = text(value);
+  // The node's one member and its fields' one member, side by side.
+  auto* members =
+      static_cast<JsonNode::Member*>(doc_.arena_.allocate(2 * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+  members[1] = JsonNode::Member("sval", sval);
+  members[0] = JsonNode::Member("String", object_of(&members[1], 1));
+  return object_of(&members[0], 1);
 }
 
 JsonNode RawTreeBuilder::node_array(const List* l) {
@@ -370,11 +393,14 @@ ParsedSql parse_sql(const std::string& sql) {
   return tree_of(raw.tree);
 }
 
-ParseRecording::ParseRecording(const char* skip) : skip_(skip), outer_(active_recording) { active_recording = this; }
+ParseRecording::ParseRecording(const char* skip, bool statements_only)
+    : skip_(skip), statements_only_(statements_only), outer_(active_recording) {
+  active_recording = this;
+}
 ParseRecording::~ParseRecording() { active_recording = outer_; }
 
 void ParseRecording::record(const char* sql, ParseMode mode, const void* raw_statements) noexcept {
-  if (sql == skip_) return;
+  if (sql == skip_ || (statements_only_ && mode != ParseMode::Statements)) return;
   try {
     parses_.push_back({sql, mode, tree_of(static_cast<const List*>(raw_statements))});
   } catch (...) {

@@ -58,7 +58,9 @@ class ParseRecording {
 
   // `skip`: a text passed to libpg_query whose parse is not wanted (the
   // function itself, parsed already), told apart by its address.
-  explicit ParseRecording(const char* skip);
+  // `statements_only`: expressions' and assignments' parses are not wanted
+  // either (no tree is built for them).
+  explicit ParseRecording(const char* skip, bool statements_only = false);
   ~ParseRecording();
   ParseRecording(const ParseRecording&) = delete;
   ParseRecording& operator=(const ParseRecording&) = delete;
@@ -69,6 +71,7 @@ class ParseRecording {
 
  private:
   const char* skip_;
+  bool statements_only_;
   ParseRecording* outer_;
   std::vector<Parse> parses_;
 };

@@ -12,6 +12,7 @@
 #include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/table_elements.h"
+#include "parser/token_search.h"
 #include "rules/tree_release.h"
 #include "support.h"
 
@@ -226,6 +227,19 @@ TEST_CASE("statements: the kind tag the analysis dispatches on always names the 
     CHECK(s.tag == statement_kind(s.kind));
     if (s.kind != kUnparsedKind) CHECK(s.tag != StmtKind::Other);
   }
+}
+
+TEST_CASE("statement kinds: each kind's name finds that kind, and a name that is no kind's finds none", "[parser]") {
+#define MIGRASAFE_KIND_CHECK(name)                                                 \
+  CHECK(statement_kind(#name) == StmtKind::name);                                  \
+  CHECK(statement_kind(#name "s") == StmtKind::Other);                             \
+  CHECK(statement_kind(std::string_view(#name).substr(1)) == StmtKind::Other);     \
+  CHECK(statement_kind(std::string_view(#name).substr(0, 4)) == StmtKind::Other);
+  MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_KIND_CHECK)
+#undef MIGRASAFE_KIND_CHECK
+  CHECK(statement_kind("") == StmtKind::Other);
+  CHECK(statement_kind("altertablestmt") == StmtKind::Other);
+  CHECK(statement_kind("String") == StmtKind::Other);
 }
 
 TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale", "[parser]") {
@@ -886,4 +900,20 @@ TEST_CASE("tree members: a key is found by its text wherever the text lives, and
   CHECK(create.get(member->key()) == &member->value);
   CHECK(create.get(std::string_view(member->key().data(), member->key().size() - 1)) == nullptr);
   CHECK(create.get(std::string_view(member->key().data(), 0)) == nullptr);
+}
+
+TEST_CASE("token search: the first token at or after an offset, searched from any token that begins before it", "[parser]") {
+  const std::string sql = "SELECT a, b  FROM t; -- note\nUPDATE u SET x = 1 WHERE y IN (1, 2, 3);\n\nDROP TABLE v;";
+  const std::vector<Token> toks = lex(sql);
+  REQUIRE(toks.size() > 20);
+  for (std::size_t off = 0; off <= sql.size() + 1; ++off) {
+    auto expected = static_cast<std::size_t>(
+        std::lower_bound(toks.begin(), toks.end(), off, [](const Token& t, std::size_t o) { return t.begin < o; }) -
+        toks.begin());
+    for (std::size_t from = 0; from <= expected; ++from) {
+      INFO("offset " << off << ", from token " << from);
+      CHECK(first_token_from(toks, from, off) == expected);
+    }
+  }
+  CHECK(first_token_from({}, 0, 5) == 0);
 }

@@ -342,6 +342,13 @@ END $$)";
   ParsedSql other = parsed.sql_parses.parse("DROP TABLE v");
   REQUIRE(other.statements.size() == 1);
   CHECK(other.statements[0].kind == "DropStmt");
+  // Kept to statements, the compiler's parses of expressions are not recorded.
+  ParsedPlpgsql statements_only = parse_plpgsql(function, KeptParses::Statements);
+  REQUIRE_FALSE(statements_only.error);
+  CHECK(statements_only.sql_parses.take("SELECT id FROM u"));
+  CHECK(statements_only.sql_parses.take("UPDATE t SET x = r.id"));
+  CHECK_FALSE(statements_only.sql_parses.take("now() > '2020-01-01'", ParseMode::Expression));
+  CHECK(parse_plpgsql(function).sql_parses.take("now() > '2020-01-01'", ParseMode::Expression));
   // Nothing is recorded outside the compiler, nor from a body that does not compile.
   CHECK(parse_plpgsql("DO $$ BEGIN INSERT INTO t VALUES (1); SELEC 2; END $$").error);
 }
@@ -416,6 +423,31 @@ TEST_CASE("raw parse: a tree is refused at exactly the depth the JSON reader ref
   }
   CHECK(longest > 9990);
   CHECK(longest < 10009);
+}
+
+TEST_CASE("raw parse: a tree whose deepest value is a name (a String node, built on its own path) is refused at the JSON reader's depth", "[raw-parse]") {
+  Counts counts;
+  // x+x+...: the first column reference's name is the deepest value. The
+  // statements around it put it at depths of both parities.
+  for (const char* before : {"SELECT ", "VALUES (", "SELECT f("}) {
+    std::string around_end = std::string_view(before) == "SELECT " ? "" : ")";
+    int longest = 0;
+    for (int terms = 9990; terms < 10010; ++terms) {
+      std::string sql = before + std::string("x");
+      for (int i = 1; i < terms; ++i) sql += "+x";
+      sql += around_end;
+      INFO(sql.substr(0, 20) << " with " << terms << " terms");
+      CHECK(compare_paths(sql, counts) == "");
+      try {
+        parse_sql(sql);
+        longest = terms;
+      } catch (const JsonTooDeep&) {
+      }
+    }
+    INFO(before);
+    CHECK(longest > 9990);
+    CHECK(longest < 10009);
+  }
 }
 
 TEST_CASE("raw parse: a very long left-deep expression is refused as too deep, not a crash", "[raw-parse]") {
