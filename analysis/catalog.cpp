@@ -20,6 +20,20 @@ std::string ColumnType::display() const {
   return array ? out + "[]" : out;
 }
 
+namespace {
+
+// pg_catalog's name for a builtin type's SQL spelling; serial types are
+// integers with a sequence default. Read as a view: this runs for every column.
+std::string_view internal_type_name(std::string_view name) {
+  if (std::string_view integer = serial_integer_type(name); !integer.empty()) return integer;
+  if (name == "int" || name == "integer") return "int4";
+  if (name == "bigint") return "int8";
+  if (name == "smallint") return "int2";
+  return name;
+}
+
+}  // namespace
+
 std::optional<ColumnType> column_type(const Json& tn) {
   // The last two names, read in place: this runs for every column defined.
   std::string_view schema, name;
@@ -32,13 +46,12 @@ std::optional<ColumnType> column_type(const Json& tn) {
     }
   if (count == 0) return std::nullopt;
   ColumnType t;
-  if (count >= 2 && schema != "pg_catalog") (t.name = schema) += ".";
-  t.name += name;
-  // serial types are integers with a sequence default.
-  if (std::string_view integer = serial_integer_type(t.name); !integer.empty()) t.name = integer;
-  else if (t.name == "int" || t.name == "integer") t.name = "int4";
-  else if (t.name == "bigint") t.name = "int8";
-  else if (t.name == "smallint") t.name = "int2";
+  if (count >= 2 && schema != "pg_catalog") {
+    t.name.reserve(schema.size() + 1 + name.size());
+    ((t.name = schema) += ".") += name;
+  } else {
+    t.name = internal_type_name(name);
+  }
   for (const Json& m : ast::list(tn, "typmods")) {
     auto c = ast::as<"A_Const">(m);
     const Json* iv = c ? ast::field(*c, "ival") : nullptr;
@@ -85,7 +98,8 @@ void Catalog::set_owner(const QualifiedName& sequence, std::optional<std::pair<Q
 }
 
 bool Catalog::relation_exists(const QualifiedName& name) const {
-  return table(name) || index(name) || view(name) || sequence(name);
+  const std::size_t shard = shard_of(name);
+  return tables_.find(name, shard) || indexes_.find(name, shard) || views_.find(name, shard) || sequences_.find(name, shard);
 }
 
 // PostgreSQL's makeObjectName and ChooseRelationName: "<table>_<part>_<label>",
@@ -271,7 +285,6 @@ void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, 
     erase_index(old);
     if (TableInfo* t = tables_.find_for_write(table)) t->indexes.write().erase(old.name);
   }
-  put_index(qname, idx);
   if (TableInfo* t = tables_.find_for_write(table)) {
     t->indexes.write().insert(qname.name);
     // Only a primary key changes columns: the list stays shared otherwise.
@@ -279,6 +292,7 @@ void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, 
       for (const auto& c : idx.columns)
         if (t->columns.count(c)) t->columns.write().find(c)->second.not_null = true;
   }
+  put_index(qname, std::move(idx));
 }
 
 void Catalog::create_table(const Json& n, const Context& ctx) {
@@ -424,7 +438,7 @@ void Catalog::create_index(const Json& n, const Context& ctx) {
   QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
                                       : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");
   if (ast::flag(n, "if_not_exists") && relation_exists(name)) return;
-  put_index(name, idx);
+  put_index(name, std::move(idx));
   if (TableInfo* t = tables_.find_for_write(table)) t->indexes.write().insert(name.name);
 }
 
@@ -439,18 +453,23 @@ class ViewReader {
   struct Source {
     std::string_view alias;
     std::optional<QualifiedName> table;  // nullopt: derived
+    // The table as the catalog has it (null: not known), looked up once for
+    // all the column references that may name it: the catalog does not
+    // change while a view is read.
+    const TableInfo* info = nullptr;
   };
   // A SELECT's FROM items, one per alias (a later item replaces one of the
   // same alias, as in a map; a handful, so searched in order).
   class Scope {
    public:
-    void put(std::string_view alias, std::optional<QualifiedName> table = std::nullopt) {
+    void put(std::string_view alias, std::optional<QualifiedName> table = std::nullopt, const TableInfo* info = nullptr) {
       for (Source& s : sources_)
         if (s.alias == alias) {
           s.table = std::move(table);
+          s.info = info;
           return;
         }
-      sources_.push_back({alias, std::move(table)});
+      sources_.push_back({alias, std::move(table), info});
     }
     const Source* find(std::string_view alias) const {
       for (const Source& s : sources_)
@@ -517,7 +536,8 @@ class ViewReader {
       }
       QualifiedName q = ctx_.qualify_range_var(*rv);
       view_.tables.insert(q);
-      scope.put(alias_of(*rv, rel), std::move(q));
+      const TableInfo* info = catalog_.table(q);
+      scope.put(alias_of(*rv, rel), std::move(q), info);
     } else if (auto sub = ast::as<"RangeSubselect">(item)) {
       std::vector<const Scope*> visible = outer;
       if (ast::flag(*sub, "lateral")) visible.insert(visible.begin(), &scope);
@@ -539,7 +559,7 @@ class ViewReader {
   // JOIN ... USING (c): the view reads c of both sides.
   void using_column(const Scope& scope, const std::string& column) {
     for (const Source& source : scope)
-      if (source.table && catalog_.column(*source.table, column)) view_.columns.insert({*source.table, column});
+      if (has_column(source, column)) view_.columns.insert({*source.table, column});
   }
 
   void expression(const Json& n, const std::vector<const Scope*>& chain, const Names& ctes, const Names& outputs) {
@@ -558,14 +578,18 @@ class ViewReader {
     for (const auto& member : n.items()) expression(member.value, chain, ctes, outputs);
   }
 
+  static bool has_column(const Source& source, const std::string& column) {
+    return source.info && source.info->columns.count(column) > 0;
+  }
+
   // PostgreSQL expands * when the view is created: later columns are not part of it.
-  void star_of(const QualifiedName& t) {
-    const TableInfo* info = catalog_.table(t);
-    if (!info || !info->columns_known) {
+  void star_of(const Source& source) {
+    const QualifiedName& t = *source.table;
+    if (!source.info || !source.info->columns_known) {
       view_.all_columns_of.insert(t);
       return;
     }
-    for (const auto& [name, col] : info->columns) view_.columns.insert({t, name});
+    for (const auto& [name, col] : source.info->columns) view_.columns.insert({t, name});
   }
 
   void column_ref(const Json& ref, const std::vector<const Scope*>& chain, const Names& outputs) {
@@ -580,7 +604,7 @@ class ViewReader {
       for (const Scope* scope : chain)
         if (const Source* source = scope->find(qualifier)) {
           if (!source->table) return;  // derived: its SELECT recorded what it reads
-          if (star) star_of(*source->table);
+          if (star) star_of(*source);
           else view_.columns.insert({*source->table, std::string(names.back())});
           return;
         }
@@ -590,7 +614,7 @@ class ViewReader {
     if (star) {  // an unqualified * is its own SELECT's FROM list
       if (!chain.empty())
         for (const Source& source : *chain.front())
-          if (source.table) star_of(*source.table);
+          if (source.table) star_of(source);
       return;
     }
     const std::string column(names.back());
@@ -599,8 +623,8 @@ class ViewReader {
       bool derived = false;
       for (const Source& source : *scope) {
         if (!source.table) derived = true;
-        else if (catalog_.column(*source.table, column)) owners.push_back(&*source.table);
-        else if (const TableInfo* t = catalog_.table(*source.table); !t || !t->columns_known) unreadable.push_back(&*source.table);
+        else if (has_column(source, column)) owners.push_back(&*source.table);
+        else if (!source.info || !source.info->columns_known) unreadable.push_back(&*source.table);
       }
       if (!owners.empty()) {  // several only for a JOIN ... USING column, which is both
         for (const QualifiedName* o : owners) view_.columns.insert({*o, column});
@@ -635,23 +659,28 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
 // A relation and what goes with it: a table's indexes, owned sequences and
 // partitions (a partitioned table's partitions are dropped with it).
 void Catalog::drop_relation(const QualifiedName& name) {
-  constraints_.erase(name);
-  if (const TableInfo* t = table(name)) {
-    TableInfo copy = *t;
+  // Every CREATE TABLE comes here first: the name is hashed once for the
+  // lookups, and a map is taken for writing only when it has the name.
+  const std::size_t shard = shard_of(name);
+  if (constraints_.find(name, shard)) constraints_.erase(name);
+  if (tables_.find(name, shard)) {
+    const std::shared_ptr<const TableInfo> gone = tables_.find_shared(name);  // kept past its erase
     tables_.erase(name);
-    for (const auto& i : copy.indexes) erase_index({name.schema, i});
-    for (const auto& [column, seq] : copy.owned_sequences) sequences_.erase(seq);
-    for (const auto& p : copy.partitions) drop_relation(p);
-    if (copy.partition_of) detach(*copy.partition_of, name);
+    for (const auto& i : gone->indexes) erase_index({name.schema, i});
+    for (const auto& [column, seq] : gone->owned_sequences) sequences_.erase(seq);
+    for (const auto& p : gone->partitions) drop_relation(p);
+    if (gone->partition_of) detach(*gone->partition_of, name);
   }
-  if (const IndexInfo* idx = index(name)) {
+  if (const IndexInfo* idx = indexes_.find(name, shard)) {
     if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.write().erase(name.name);
     erase_index(name);
   }
-  if (const ViewInfo* v = view(name); v && v->materialized)  // its indexes go with it (not listed on a table)
-    for (const auto& i : index_names(name)) erase_index({name.schema, i});
-  views_.erase(name);
-  if (sequence(name)) {
+  if (const ViewInfo* v = views_.find(name, shard)) {
+    if (v->materialized)  // its indexes go with it (not listed on a table)
+      for (const auto& i : index_names(name)) erase_index({name.schema, i});
+    views_.erase(name);
+  }
+  if (sequences_.find(name, shard)) {
     set_owner(name, std::nullopt);
     sequences_.erase(name);
   }

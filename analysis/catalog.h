@@ -158,8 +158,10 @@ class ShardedMap {
   ShardedMap(ShardedMap&&) = default;
   ShardedMap& operator=(ShardedMap&&) = default;
 
-  const V* find(const QualifiedName& name) const {
-    const Map* shard = shard_ptr(shard_of(name)).get();
+  const V* find(const QualifiedName& name) const { return find(name, shard_of(name)); }
+  // `shard_index`: shard_of(name), hashed once to look one name up in several maps.
+  const V* find(const QualifiedName& name, std::size_t shard_index) const {
+    const Map* shard = shard_ptr(shard_index).get();
     if (!shard) return nullptr;
     auto it = shard->find(name);
     return it == shard->end() ? nullptr : it->second.get();
@@ -182,10 +184,14 @@ class ShardedMap {
     if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
     return it->second.get();
   }
-  // The value to modify in place, created empty when absent.
+  // The value to modify in place, created empty when absent: one lookup
+  // either way (an absent name is inserted where the search ended).
   V& find_or_put(const QualifiedName& name) {
-    if (V* v = find_for_write(name)) return *v;
-    return put(name, V{});
+    Map& shard = shard_for_write(name);
+    auto it = shard.lower_bound(name);
+    if (it == shard.end() || it->first != name) it = shard.emplace_hint(it, name, std::make_shared<V>());
+    else if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
+    return *it->second;
   }
   V& put(const QualifiedName& name, V value) {
     auto& slot = shard_for_write(name)[name];

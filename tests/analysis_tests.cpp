@@ -1454,3 +1454,106 @@ TEST_CASE("catalog: view FROM items by alias, CTEs before tables of their name",
   CHECK(c.view({"public", "j"})->columns_known);
   CHECK_FALSE(c.view({"public", "bad"})->columns_known);
 }
+
+TEST_CASE("ShardedMap: find_or_put finds or creates in one lookup, copies what a copy shares, logs and undoes", "[catalog]") {
+  using Names = std::set<std::string>;
+  const QualifiedName a{"public", "a"}, b{"other", "a"};
+  ShardedMap<Names> map;
+  map.find_or_put(a).insert("x");
+  map.find_or_put(a).insert("y");  // the same value
+  CHECK(*map.find(a) == Names{"x", "y"});
+  CHECK(map.find(b) == nullptr);  // same name, other schema: same shard, another entry
+  CHECK(map.find(a, ShardedMap<Names>::shard_of(a)) == map.find(a));
+  CHECK(map.find(b, ShardedMap<Names>::shard_of(b)) == nullptr);
+  // A copy shares the value until one side writes it.
+  ShardedMap<Names> copy = map;
+  CHECK(copy.find(a) == map.find(a));
+  copy.find_or_put(a).insert("z");
+  CHECK(*map.find(a) == Names{"x", "y"});
+  CHECK(*copy.find(a) == Names{"x", "y", "z"});
+  copy.find_or_put(b).insert("w");
+  CHECK(map.find(b) == nullptr);
+  // Names written are logged; a rollback takes out what was created and puts back what was changed.
+  std::vector<QualifiedName> changed;
+  map.log_changes_to(&changed);
+  map.begin_undo();
+  map.find_or_put(b).insert("new");
+  map.find_or_put(a).erase("x");
+  CHECK(changed == std::vector<QualifiedName>{b, a});
+  map.end_undo(false);
+  CHECK(map.find(b) == nullptr);
+  CHECK(*map.find(a) == Names{"x", "y"});
+}
+
+TEST_CASE("column types: builtin spellings take pg_catalog's names, qualified ones stay as written", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE t (a int, b integer, c bigint, d smallint, e serial, f bigserial, g smallserial, h serial8,"
+      " i pg_catalog.int4, j app.integer, k app.serial, l varchar(20)[], m \"int\", n text);");
+  const Catalog& c = ctx.catalog();
+  auto type = [&](const char* column) { return c.column({"public", "t"}, column)->type.display(); };
+  CHECK(type("a") == "int4");
+  CHECK(type("b") == "int4");
+  CHECK(type("c") == "int8");
+  CHECK(type("d") == "int2");
+  CHECK(type("e") == "int4");
+  CHECK(type("f") == "int8");
+  CHECK(type("g") == "int2");
+  CHECK(type("h") == "int8");
+  CHECK(type("i") == "int4");
+  CHECK(type("j") == "app.integer");  // a type of that name in another schema
+  CHECK(type("k") == "app.serial");
+  CHECK(type("l") == "varchar(20)[]");
+  CHECK(type("m") == "int4");
+  CHECK(type("n") == "text");
+}
+
+TEST_CASE("catalog: a relation created again after a drop has nothing of the old one", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE t (id serial PRIMARY KEY, x int CHECK (x > 0), y int REFERENCES t (id));"
+      "CREATE INDEX t_x ON t (x);"
+      "CREATE MATERIALIZED VIEW mv AS SELECT x FROM t; CREATE UNIQUE INDEX mv_x ON mv (x);"
+      "DROP MATERIALIZED VIEW mv; DROP TABLE t;"
+      "CREATE TABLE t (z int); CREATE TABLE mv (w int);");
+  const Catalog& c = ctx.catalog();
+  CHECK(c.index_names({"public", "t"}).empty());
+  CHECK(c.index_names({"public", "mv"}).empty());
+  CHECK_FALSE(c.index({"public", "t_pkey"}));
+  CHECK_FALSE(c.index({"public", "t_x"}));
+  CHECK_FALSE(c.index({"public", "mv_x"}));
+  CHECK_FALSE(c.sequence({"public", "t_id_seq"}));
+  CHECK(c.constraints({"public", "t"}).empty());
+  CHECK_FALSE(c.view({"public", "mv"}));
+  CHECK(c.column({"public", "t"}, "z"));
+  CHECK_FALSE(c.column({"public", "t"}, "x"));
+  // CREATE TABLE of a name an index has replaces the index (PostgreSQL would refuse; the model keeps one relation).
+  Context again = replay("CREATE TABLE t (x int); CREATE INDEX i ON t (x); CREATE TABLE i (y int);");
+  CHECK_FALSE(again.catalog().index({"public", "i"}));
+  CHECK(again.catalog().index_names({"public", "t"}).empty());
+  CHECK(again.catalog().column({"public", "i"}, "y"));
+}
+
+TEST_CASE("catalog: view columns of tables the model knows partly or not at all", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE a (id int, x int); CREATE TABLE l (LIKE a);"
+      // One FROM item the model does not know: the column is its.
+      "CREATE VIEW one AS SELECT q FROM elsewhere;"
+      // A known table without the column and one with unknown columns: the column is the latter's.
+      "CREATE VIEW like_t AS SELECT a.x, r FROM a, l;"
+      // Two unknown tables: the column cannot be placed.
+      "CREATE VIEW two AS SELECT q FROM elsewhere, l;"
+      // * of an unknown table is every column it has; an alias given again names the later table.
+      "CREATE VIEW star AS SELECT s.* FROM elsewhere s;"
+      "CREATE VIEW aliased AS SELECT t.x FROM (SELECT 1) t, a t;"
+      "CREATE VIEW aliased_unknown AS SELECT nope FROM (SELECT 1) t, a t;");
+  const Catalog& c = ctx.catalog();
+  auto uses = [&](const char* view, const char* table, const char* column) { return view_uses(c, view, table, column); };
+  CHECK(uses("one", "elsewhere", "q"));
+  CHECK(c.view({"public", "one"})->columns_known);
+  CHECK(c.view({"public", "like_t"})->columns.count({QualifiedName{"public", "a"}, "x"}));
+  CHECK_FALSE(c.view({"public", "like_t"})->columns_known);
+  CHECK_FALSE(c.view({"public", "two"})->columns_known);
+  CHECK(c.view({"public", "star"})->all_columns_of.count(QualifiedName{"public", "elsewhere"}));
+  CHECK(uses("aliased", "a", "x"));
+  CHECK(c.view({"public", "aliased"})->columns_known);
+  CHECK_FALSE(c.view({"public", "aliased_unknown"})->columns_known);  // a has no such column
+}
