@@ -12,6 +12,7 @@
 #include "support.h"
 
 using namespace migrasafe;
+using testing::lint_text;
 
 namespace {
 
@@ -67,8 +68,9 @@ TEST_CASE("retained: a body's expressions and unseen reason are copied with thei
 }
 
 TEST_CASE("retained: a FOR loop's query is kept for the statement that reads its rows", "[retained]") {
-  ParsedFile f = parse("DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT id FROM src LOOP\n"
-                       "    INSERT INTO dst VALUES (r.id);\n  END LOOP;\nEND $$;");
+  ParsedFile f = parse("DO $$\nDECLARE a RECORD;\nBEGIN\n  FOR a IN SELECT * FROM access_log LOOP\n"
+                       "    IF a.id > 0 THEN\n      INSERT INTO audit_log (id) VALUES (a.id);\n    END IF;\n"
+                       "  END LOOP;\nEND $$;");
   bool found = false;
   for (const Statement& s : f.statements)
     if (s.tag == StmtKind::InsertStmt) {
