@@ -585,7 +585,7 @@ void Context::apply(const Statement& stmt, const Effects& effects) {
     // INSERT ... SELECT, or an INSERT a FOR loop runs for each row it reads.
     const Json* rel = ast::field(n, "relation");
     if (rel && is_bulk_dml(stmt)) record_copy(qualify_range_var(*rel), *ast::field(n, "selectStmt"), stmt.begin);
-    if (rel && stmt.loop_rows) record_copy(qualify_range_var(*rel), *stmt.loop_rows, stmt.begin);
+    if (rel && stmt.loop_rows()) record_copy(qualify_range_var(*rel), *stmt.loop_rows(), stmt.begin);
   } else if (k == StmtKind::ViewStmt) {
     if (const Json* view = ast::field(n, "view")) created_[qualify_range_var(*view)] = transaction_id_;
   } else if (k == StmtKind::AlterEnumStmt) {

@@ -161,7 +161,7 @@ class Context {
   // The statement just before this one in the file, as far as rules about
   // consecutive statements need it.
   struct PreviousStatement {
-    std::string kind;
+    std::string_view kind;  // a Statement's kind: static text
     std::optional<QualifiedName> target;
     std::optional<LockMode> target_lock;  // the lock it took on its target
     Tri rewrite = Tri::No;

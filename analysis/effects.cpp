@@ -320,7 +320,7 @@ class Builder {
     else if (stmt_.kind == kUnparsedKind && stmt_.reading && ctx_.pg_version() > grammar_version()) unparsed(*stmt_.reading);
     else if (k == StmtKind::DiscardStmt && ast::str(n, "target") == "DISCARD_ALL") forbid("DISCARD ALL");
     else if (!lock_model_known(k) && k != StmtKind::DiscardStmt && stmt_.kind != kUnparsedKind)
-      unknown_locks("migrasafe does not model the locks of " + stmt_.kind);
+      unknown_locks("migrasafe does not model the locks of " + std::string(stmt_.kind));
     data_modifying_ctes(n);
     // The statement's own action, for statements that are not ALTER TABLE.
     if (e_.actions.empty() && !e_.locks.empty()) {
@@ -1363,15 +1363,15 @@ Effects compute_effects(const Statement& stmt, const Context& ctx) { return Buil
 
 FunctionEffects function_effects(const Statement& create, const std::vector<const Effects*>& body, const Context& ctx) {
   FunctionEffects out;
-  out.unknown = create.body_unseen;
+  out.unknown = create.body_unseen();
   auto add = [&](const Effects& e) {
     for (const RelationLock& l : e.locks) out.add_lock(l.relation, l.mode);
-    if (out.unknown.empty() && !e.locks_unknown.empty()) out.unknown = e.locks_unknown;
+    if (out.unknown.empty() && !e.locks_unknown.empty()) out.unknown = e.locks_unknown.str();
     for (const QualifiedName& f : e.calls) out.add_call(f);
   };
   for (const Effects* e : body) add(*e);
   Context in_body = ctx.for_function_body();
-  for (const Json& expr : create.body_expressions) {
+  for (const Json& expr : create.body_expressions()) {
     Statement select;
     select.set_kind("SelectStmt");
     select.node = expr;

@@ -127,17 +127,35 @@ struct Consequence {
   std::optional<QualifiedName> view = std::nullopt;  // dependent-view-broken: the view that reads object(.column)
 };
 
+// Text most statements leave empty, kept out of line: a big file holds an
+// Effects per statement, and an empty std::string takes 32 bytes, this 8.
+class RareText {
+ public:
+  bool empty() const { return !text_.get(); }
+  const std::string& str() const { return text_.get() ? *text_.get() : kEmpty; }
+  RareText& operator=(std::string text) {
+    if (text.empty()) text_.reset();
+    else text_.get_or_make() = std::move(text);
+    return *this;
+  }
+  bool operator==(std::string_view other) const { return str() == other; }
+
+ private:
+  static inline const std::string kEmpty;
+  OutOfLine<std::string> text_;
+};
+
 struct Effects {
   std::optional<QualifiedName> target;  // the relation the statement is about
   std::vector<RelationLock> locks;      // strongest mode per relation, target first
   // Non-empty when the statement may lock relations the analysis cannot name
   // (a call to a user function, CLUSTER without a table, EXECUTE, ...): why.
   // `locks` then holds only what is certain; readers must not take it as all.
-  std::string locks_unknown;
+  RareText locks_unknown;
   Tri rewrite = Tri::No;                // table (and its indexes) rewritten
   Tri scan = Tri::No;                   // whole table read while the lock is held
   bool transaction_allowed = true;
-  std::string forbidden_in_transaction;  // what cannot run in a transaction block
+  RareText forbidden_in_transaction;  // what cannot run in a transaction block
   std::vector<ActionEffect> actions;
   std::vector<Consequence> data_loss;      // data the statement destroys for good
   std::vector<Consequence> compat_breaks;  // what breaks for application code of the previous release
@@ -150,6 +168,8 @@ struct Effects {
   std::vector<const Consequence*> of_kind(ConsequenceKind kind) const;
   std::optional<LockMode> strongest_lock() const;
 };
+// A big file holds one per statement: keep rare parts out of line (RareText, OutOfLine).
+static_assert(sizeof(Effects) <= 224);
 
 Effects compute_effects(const Statement& stmt, const Context& ctx);
 

@@ -59,9 +59,8 @@ void drop_unreported(FileResult& f) {
   std::vector<std::shared_ptr<JsonDocument>>().swap(f.parsed.trees);
   for (Statement& s : f.parsed.statements) {
     s.node = {};
-    s.loop_rows.reset();
+    s.release_body_trees();
     s.reading.reset();
-    std::vector<Json>().swap(s.body_expressions);
     s.first_token = s.end_token = 0;  // no tokens left to index
   }
   for (Effects& e : f.effects) {

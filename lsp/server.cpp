@@ -549,7 +549,7 @@ class Server {
     write_statement_effects(effects, f, i, findings, "");
     std::string text = effects.str();
     if (text.empty()) text = "no locks: catalog only\n";
-    std::string markdown = "**" + s.kind + "** (line " + std::to_string(f.parsed.source->lines.position(s.begin).line) +
+    std::string markdown = "**" + std::string(s.kind) + "** (line " + std::to_string(f.parsed.source->lines.position(s.begin).line) +
                            ")\n\n```text\n" + text + "```\n";
     return {{"contents", {{"kind", "markdown"}, {"value", markdown}}}, {"range", range_json(*l.source, s.begin, s.end)}};
   }

@@ -226,7 +226,7 @@ class EmbeddedParser {
       add_atomic_body(idx, own, origin);
       return;
     }
-    const std::string kind = out_.statements[idx].kind;
+    const std::string_view kind = out_.statements[idx].kind;  // static text: stays valid as statements grow
     Span whole{out_.statements[idx].begin, out_.statements[idx].end};
     std::size_t from = body->as_location >= origin ? static_cast<std::size_t>(body->as_location - origin) : 0;
     Text code{body->code, false, 0};
@@ -411,7 +411,7 @@ class EmbeddedParser {
       st.exact = piece.exact;
       st.deferred = deferred;
       st.via_execute = via_execute;
-      st.loop_rows = loop_rows;
+      if (loop_rows) st.make_body_parts().loop_rows = loop_rows;
       st.begin = piece.exact ? piece.base + static_cast<std::uint32_t>(span->first) : whole.first;
       st.end = piece.exact ? piece.base + static_cast<std::uint32_t>(span->second) : whole.second;
       st.location_base = piece.exact ? piece.base : st.begin;
@@ -437,7 +437,8 @@ class EmbeddedParser {
   }
 
   void unseen(std::size_t idx, std::string why) {
-    if (out_.statements[idx].body_unseen.empty()) out_.statements[idx].body_unseen = std::move(why);
+    std::string& unseen = out_.statements[idx].make_body_parts().unseen;
+    if (unseen.empty()) unseen = std::move(why);
   }
 
   // The PL/pgSQL expressions of function `idx`'s body that are not SQL
@@ -481,7 +482,7 @@ class EmbeddedParser {
       }
     }
     for (const std::optional<Json>& tree : trees)
-      if (tree) out_.statements[idx].body_expressions.push_back(*tree);
+      if (tree) out_.statements[idx].make_body_parts().expressions.push_back(*tree);
   }
 
   // An expression as a query: an assignment's value, and SELECT before
@@ -684,8 +685,9 @@ class EmbeddedParser {
     std::size_t previous = 0;  // the previous statement's first token
     for (Statement& st : out_.statements) {
       if (previous > 0 && toks[previous - 1].begin >= st.begin) previous = 0;
-      st.first_token = previous = first_token_from(toks, previous, st.begin);
-      st.end_token = st.exact ? first_token_from(toks, st.first_token, st.end) : st.first_token;
+      previous = first_token_from(toks, previous, st.begin);
+      st.first_token = static_cast<std::uint32_t>(previous);
+      st.end_token = st.exact ? static_cast<std::uint32_t>(first_token_from(toks, st.first_token, st.end)) : st.first_token;
     }
   }
 

@@ -325,8 +325,8 @@ class FileParser {
     // statement's tokens: toks[i] is real, so this stops there at the latest.
     std::size_t last_real = first_token_from(toks, i, end) - 1;
     while (skippable(toks[last_real].kind)) --last_real;
-    st.first_token = i;
-    st.end_token = last_real + 1;
+    st.first_token = static_cast<std::uint32_t>(i);  // a token holds at least a byte: offsets fit in 32 bits
+    st.end_token = static_cast<std::uint32_t>(last_real + 1);
     st.begin = toks[i].begin;
     st.end = toks[last_real].end;
     return true;
@@ -449,6 +449,12 @@ StmtKind statement_kind(std::string_view node_name) {
        slot = (slot + 1) % kKindSlots)
     if (kKindNames[static_cast<std::size_t>(kKindTable[slot]) - 1] == node_name) return kKindTable[slot];
   return StmtKind::Other;
+}
+
+void Statement::set_kind(std::string_view node_name) {
+  // A node name is numbered when the program compiles: its TreeKey's name is static text.
+  kind = node_name == kUnparsedKind ? kUnparsedKind : TreeKey::of(node_name).name();
+  tag = statement_kind(node_name);
 }
 
 std::size_t ParsedFile::statement_at(std::uint32_t offset) const {

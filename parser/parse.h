@@ -18,19 +18,70 @@ namespace migrasafe {
 
 using Json = JsonNode;
 
+// An optional value kept out of line: for what few of many objects have
+// (a big file holds a Statement, Effects and findings by the ten thousand),
+// so that it costs the others a pointer, not its size. A copy copies the value.
+template <class T>
+class OutOfLine {
+ public:
+  OutOfLine() = default;
+  OutOfLine(std::nullopt_t) {}
+  OutOfLine(const OutOfLine& other) : value_(other.value_ ? std::make_unique<T>(*other.value_) : nullptr) {}
+  OutOfLine(OutOfLine&&) noexcept = default;
+  OutOfLine& operator=(const OutOfLine& other) {
+    if (this != &other) value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+    return *this;
+  }
+  OutOfLine& operator=(OutOfLine&&) noexcept = default;
+  OutOfLine& operator=(T value) {
+    value_ = std::make_unique<T>(std::move(value));
+    return *this;
+  }
+  OutOfLine& operator=(std::optional<T> value) {
+    if (value) *this = std::move(*value);
+    else reset();
+    return *this;
+  }
+
+  bool has_value() const { return value_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  const T* get() const { return value_.get(); }
+  T* get() { return value_.get(); }
+  const T& operator*() const { return *value_; }
+  T& operator*() { return *value_; }
+  const T* operator->() const { return value_.get(); }
+  T* operator->() { return value_.get(); }
+  T& get_or_make() {
+    if (!value_) value_ = std::make_unique<T>();
+    return *value_;
+  }
+  void reset() { value_.reset(); }
+
+ private:
+  std::unique_ptr<T> value_;
+};
+
+// What only a statement of a function or DO block body has (see Statement's accessors).
+struct BodyParts {
+  std::optional<JsonNode> loop_rows;
+  std::vector<JsonNode> expressions;
+  std::string unseen;
+};
+
+// A file holds one per statement, kept until its analysis ends: the fields
+// most statements leave empty are out of line (BodyParts), and the kind is a
+// view of a static name, so that a statement takes 88 bytes, not 192.
 struct Statement {
   std::uint32_t begin = 0;          // first byte of the statement's first token
   std::uint32_t end = 0;            // one past its last token (the ';' is not included)
   std::uint32_t location_base = 0;  // add to a parse-tree "location" to get a file offset
-  std::string kind;                 // parse-tree node name, e.g. "AlterTableStmt"
-  StmtKind tag = StmtKind::Other;   // the same as an enum: cheap to compare and to dispatch on
-  Json node;                        // the node's fields (points into ParsedFile::trees; null after lint_source)
-  std::size_t first_token = 0;      // [first_token, end_token) index ParsedFile::tokens
-  std::size_t end_token = 0;
+  std::uint32_t first_token = 0;    // [first_token, end_token) index ParsedFile::tokens
+  std::uint32_t end_token = 0;
   // A statement inside another's body (a DO block, a function or procedure
   // body, or a literal EXECUTE string in one): its enclosing statement's
   // index in ParsedFile::statements, which comes before it. -1: top level.
   int parent = -1;
+  StmtKind tag = StmtKind::Other;   // the kind as an enum: cheap to compare and to dispatch on
   // Whether begin/end and location_base are this statement's own. False when
   // its text could not be placed in the file exactly (a body in a string with
   // doubled quotes or escapes): the span is then the enclosing statement's,
@@ -38,26 +89,46 @@ struct Statement {
   bool exact = true;
   bool deferred = false;     // in a function or procedure body: runs when it is called, not now
   bool via_execute = false;  // parsed from a literal EXECUTE string
-  // In a PL/pgSQL body, inside `FOR rec IN query LOOP` and reading `rec`:
-  // that query (a SelectStmt node), whose rows the statement runs once for each.
-  std::optional<Json> loop_rows;
+  // Parse-tree node name, e.g. "AlterTableStmt": static text (TreeKey's
+  // names), set by set_kind.
+  std::string_view kind;
+  Json node;                        // the node's fields (points into ParsedFile::trees; null after lint_source)
   // kind == kUnparsedKind: a statement PostgreSQL 15's grammar rejects (node
   // is null), with what its words establish; the analysis uses it only when
   // the target version is newer than the grammar.
   std::shared_ptr<const TokenReading> reading;
+
+  bool embedded() const { return parent >= 0; }
+  void set_kind(std::string_view node_name);
+
+  // In a PL/pgSQL body, inside `FOR rec IN query LOOP` and reading `rec`:
+  // that query (a SelectStmt node), whose rows the statement runs once for each.
+  const std::optional<Json>& loop_rows() const { return body_parts_.get() ? body_parts_.get()->loop_rows : kNoLoopRows; }
   // A function's or DO block's body beyond its statements: the PL/pgSQL
   // expressions it evaluates (conditions, assignments, PERFORM, FOR ... IN
   // queries), each parsed as a SELECT; and why the SQL the body runs cannot
   // all be seen, as a verb phrase ("EXECUTEs a string built at run time";
   // "" when it can).
-  std::vector<Json> body_expressions;
-  std::string body_unseen;
-  bool embedded() const { return parent >= 0; }
-  void set_kind(std::string_view node_name) {
-    kind = node_name;
-    tag = statement_kind(node_name);
+  const std::vector<Json>& body_expressions() const {
+    return body_parts_.get() ? body_parts_.get()->expressions : kNoExpressions;
   }
+  std::string_view body_unseen() const { return body_parts_.get() ? std::string_view(body_parts_.get()->unseen) : ""; }
+  BodyParts* body_parts_if_any() { return body_parts_.get(); }
+  BodyParts& make_body_parts() { return body_parts_.get_or_make(); }
+  // Drops the trees loop_rows and body_expressions point into (their file's are freed).
+  void release_body_trees() {
+    if (BodyParts* parts = body_parts_.get()) {
+      parts->loop_rows.reset();
+      std::vector<Json>().swap(parts->expressions);  // clear() would keep the capacity
+    }
+  }
+
+ private:
+  static inline const std::optional<Json> kNoLoopRows;
+  static inline const std::vector<Json> kNoExpressions;
+  OutOfLine<BodyParts> body_parts_;
 };
+static_assert(sizeof(Statement) <= 88, "a big file holds one Statement per statement: keep rare fields in BodyParts");
 
 inline constexpr std::string_view kUnparsedKind = "UnparsedStmt";
 

@@ -42,7 +42,7 @@ void write_statement_effects(std::ostream& out, const FileResult& f, std::size_t
     out << indent << "lock   " << visible_controls(l.relation.str()) << ": " << pg_lock_name(l.mode) << ", blocks "
         << lock_blocks(l.mode) << "; held until " << held << "\n";
   if (!e.locks_unknown.empty())
-    out << indent << "lock   unknown" << (e.locks.empty() ? "" : " beyond these") << ": " << visible_controls(e.locks_unknown) << "\n";
+    out << indent << "lock   unknown" << (e.locks.empty() ? "" : " beyond these") << ": " << visible_controls(e.locks_unknown.str()) << "\n";
   if (!e.locks.empty()) out << indent << "work   " << effects_work(e) << "\n";
   if (i < f.sizes.size() && !f.sizes[i].empty()) out << indent << "size   " << visible_controls(f.sizes[i]) << "\n";
   if (!e.transaction_allowed) out << indent << "note   cannot run inside a transaction block\n";

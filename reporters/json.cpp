@@ -117,7 +117,7 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   }
   w.end_array();
   w.field("locks_known", e.locks_unknown.empty());
-  if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown);
+  if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown.str());
   w.key("rewrite");
   w.plain_value(tri_name(e.rewrite));
   w.key("scan");

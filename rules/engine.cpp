@@ -451,7 +451,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   // keeping every file's trees until the report is written.
   for (Statement& s : result.parsed.statements) {
     s.node = Json{};
-    std::vector<Json>().swap(s.body_expressions);  // clear() would keep the capacity
+    s.release_body_trees();
   }
   result.parsed.trees.clear();
 

@@ -16,8 +16,8 @@ namespace {
 // EXTENSION IF NOT EXISTS: it may have been there before, and other objects
 // may use it), comments, and session state.
 bool nothing_to_undo(const FileView& v) {
-  static const std::set<std::string> kinds{"UpdateStmt", "DeleteStmt", "TruncateStmt", "CallStmt",
-                                           "CommentStmt", "VariableSetStmt", "TransactionStmt"};
+  static const std::set<std::string, std::less<>> kinds{"UpdateStmt", "DeleteStmt", "TruncateStmt", "CallStmt",
+                                                         "CommentStmt", "VariableSetStmt", "TransactionStmt"};
   return std::all_of(v.file.statements.begin(), v.file.statements.end(), [](const Statement& s) {
     return s.deferred || kinds.count(s.kind) > 0 ||
            (s.tag == StmtKind::CreateExtensionStmt && ast::flag(s.node, "if_not_exists"));

@@ -70,7 +70,7 @@ void check(const StatementView& v, Report& r) {
   }
   std::string state = v.ctx.no_timeout_reason("lock_timeout");
   std::string message =
-      unknown ? "This statement may take locks migrasafe cannot name (it " + v.effects.locks_unknown + ") and " + state +
+      unknown ? "This statement may take locks migrasafe cannot name (it " + v.effects.locks_unknown.str() + ") and " + state +
                     ": if one of them has to wait behind a long-running query, every query queued after it waits too "
                     "(reported once per file)"
               : "This statement requests " +

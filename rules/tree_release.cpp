@@ -24,8 +24,10 @@ bool read_by_other_statements(StmtKind kind) {
 template <class F>
 void TreeRelease::for_each_tree(Statement& s, F&& f) {
   f(s.node);
-  for (Json& e : s.body_expressions) f(e);
-  if (s.loop_rows) f(*s.loop_rows);
+  if (BodyParts* parts = s.body_parts_if_any()) {
+    for (Json& e : parts->expressions) f(e);
+    if (parts->loop_rows) f(*parts->loop_rows);
+  }
 }
 
 TreeRelease::TreeRelease(ParsedFile& file, bool keep_read_trees, std::size_t min_tree_bytes)
@@ -79,8 +81,7 @@ void TreeRelease::release(std::size_t first, std::size_t end) {
       for_each_tree(s, [&](Json& tree) { tree = kept_->copy(tree); });
     } else {
       s.node = Json{};
-      std::vector<Json>().swap(s.body_expressions);
-      s.loop_rows.reset();
+      s.release_body_trees();
     }
     for (std::size_t d : documents)
       if (--users_[d] == 0) {

@@ -875,7 +875,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
 
 bool flyway_runs_outside_transaction(const Statement& s, int pg_version) {
   const Json& n = s.node;
-  const std::string& k = s.kind;
+  std::string_view k = s.kind;
   if (k == "IndexStmt") return ast::flag(n, "concurrent");
   if (k == "DropStmt") return ast::str(n, "removeType") == "OBJECT_INDEX" && ast::flag(n, "concurrent");
   if (k == "CreatedbStmt" || k == "DropdbStmt" || k == "CreateTableSpaceStmt" || k == "DropTableSpaceStmt" ||

@@ -143,9 +143,9 @@ TEST_CASE("embedded: a function's expressions are read as queries, in order, als
   auto f = parse("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE n int := g(1);\nBEGIN\n"
                  "  n := h(n) -- doubled\n  ;\n  IF n > 0 THEN PERFORM k(n); END IF;\n  RETURN (SELECT count(*) FROM t);\nEND $$;");
   REQUIRE(f.problems.empty());
-  const std::vector<Json>& exprs = f.statements[0].body_expressions;
+  const std::vector<Json>& exprs = f.statements[0].body_expressions();
   REQUIRE(exprs.size() == 5);
-  CHECK(f.statements[0].body_unseen.empty());
+  CHECK(f.statements[0].body_unseen().empty());
   auto called = [](const Json& select) {
     std::string names;
     ast::walk(select, [&](std::string_view kind, const Json& fields) {
@@ -162,10 +162,10 @@ TEST_CASE("embedded: a function's expressions are read as queries, in order, als
   auto g = parse("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nDECLARE x text;\nBEGIN\n"
                  "  PERFORM g(1);\n  x = 'a := b';\n  PERFORM h(2);\nEND $$;");
   REQUIRE(g.problems.empty());
-  REQUIRE(g.statements[0].body_expressions.size() == 2);
-  CHECK(called(g.statements[0].body_expressions[0]) == "g");
-  CHECK(called(g.statements[0].body_expressions[1]) == "h");
-  CHECK(g.statements[0].body_unseen == "has an expression migrasafe cannot read");
+  REQUIRE(g.statements[0].body_expressions().size() == 2);
+  CHECK(called(g.statements[0].body_expressions()[0]) == "g");
+  CHECK(called(g.statements[0].body_expressions()[1]) == "h");
+  CHECK(g.statements[0].body_unseen() == "has an expression migrasafe cannot read");
 }
 
 TEST_CASE("embedded: a function body does not change the schema; a DO block does", "[embedded]") {

@@ -94,7 +94,8 @@ TEST_CASE("fixes: fixable rules have fixed fixtures, and only fixable rules atta
 
 TEST_CASE("apply_fixes: edits apply together; of two overlapping fixes the first wins", "[fix]") {
   auto diag = [](std::vector<TextEdit> edits) {
-    Diagnostic d{RuleId::create_index_non_concurrently, Severity::Warning, 0, 0, "", "", Fix{"x", std::move(edits)}};
+    Diagnostic d{RuleId::create_index_non_concurrently, Severity::Warning, 0, 0, "", ""};
+    d.fix = Fix{"x", std::move(edits)};
     return d;
   };
   std::string text = "CREATE INDEX i ON t (a);";

@@ -569,12 +569,12 @@ std::string describe_parse(const ParsedFile& f) {
     out += std::to_string(static_cast<int>(t.kind)) + '@' + std::to_string(t.begin) + '-' + std::to_string(t.end) + ' ';
   out += '\n';
   for (const Statement& s : f.statements) {
-    out += s.kind + ' ' + std::to_string(s.begin) + '-' + std::to_string(s.end) + " tokens " +
+    out += std::string(s.kind) + ' ' + std::to_string(s.begin) + '-' + std::to_string(s.end) + " tokens " +
            std::to_string(s.first_token) + '-' + std::to_string(s.end_token) + " parent " + std::to_string(s.parent) +
            (s.exact ? " exact" : "") + (s.deferred ? " deferred" : "") + (s.via_execute ? " execute" : "") +
-           " unseen " + s.body_unseen + ' ';
+           " unseen " + std::string(s.body_unseen()) + ' ';
     describe_tree(s.node, s.location_base, out);
-    for (const Json& e : s.body_expressions) describe_tree(e, s.location_base, out);
+    for (const Json& e : s.body_expressions()) describe_tree(e, s.location_base, out);
     out += '\n';
   }
   for (const ParseProblem& p : f.problems)
