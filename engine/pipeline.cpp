@@ -193,14 +193,14 @@ void Pipeline::analysis_failed(ScriptState& s, std::shared_ptr<const SourceFile>
 }
 
 void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules,
-                              const DownAnalysis* down, Catalog* schema_after) {
+                              Catalog* schema_after) {
   auto source = s.parsed->source;
   try {
     throw_if_test_internal_error(in_.inputs[s.ref.input].path);
     LintOptions o = options_for(*unit.unit, s);
     if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
     const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
-    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, down, schema_after);
+    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, nullptr, schema_after);
   } catch (const std::exception& e) {
     analysis_failed(s, source, e);
   }
@@ -229,13 +229,14 @@ void Pipeline::replay_history(UnitState& unit, SetHistory& history, bool with_ru
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed || (&s == down && unit.awaiting_down)) continue;
     if (&s != up || !down) {
-      analyse_script(unit, s, history, with_rules, nullptr, nullptr);
+      analyse_script(unit, s, history, with_rules, nullptr);
       continue;
     }
     auto source = s.parsed->source;
     try {
       throw_if_test_internal_error(in_.inputs[s.ref.input].path);
-      UnitState::AwaitingDown& awaiting = unit.awaiting_down.emplace(UnitState::AwaitingDown{up, down, source, options_for(*unit.unit, s), {}});
+      UnitState::AwaitingDown& awaiting =
+          unit.awaiting_down.emplace(UnitState::AwaitingDown{up, down, source, options_for(*unit.unit, s), {}});
       if (!with_rules) std::fill(awaiting.options.enabled.begin(), awaiting.options.enabled.end(), false);
       awaiting.analysis = start_file(std::move(*s.parsed), s.role, awaiting.options, nullptr, &history, true);
       awaiting.analysis->extend_history();
@@ -256,7 +257,7 @@ void Pipeline::finish_down(UnitState& unit, bool with_rules) {
     if (!unit.undone) unit.undone = up.undone();  // not read at parse time (read_undone)
     SetHistory after_up{up.schema_after(), {}, {}};
     Catalog after_down;
-    analyse_script(unit, *awaiting.down, after_up, with_rules, nullptr, &after_down);
+    analyse_script(unit, *awaiting.down, after_up, with_rules, &after_down);
     const bool down_analysed = awaiting.down->result.input_error.empty();  // else an internal error
     awaiting.up->result = std::move(up).finish(down_analysed ? std::optional<Catalog>(std::move(after_down)) : std::nullopt);
   } catch (const std::exception& e) {

@@ -31,9 +31,9 @@ struct ScriptState {
 };
 
 // A migration's scripts, each read and parsed once and replayed once: the
-// up script's analysis runs its down script's, which reads what the up
-// script did from the up script's replay, and the up script's reversal check
-// reads the schema the down script leaves. A script that is not among the
+// down script is analysed after the up script's replay (finish_down), on
+// the schema it leaves and with what it did, and the up script's reversal
+// check reads the schema the down script leaves. A script that is not among the
 // files asked about is read (and replayed by itself) for that alone.
 struct UnitState {
   const WorkUnit* unit = nullptr;
@@ -104,8 +104,7 @@ class Pipeline {
   void read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up);
   LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
   // Analyses one parsed script onto `history`, and frees its parse.
-  void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, const DownAnalysis* down,
-                      Catalog* schema_after);
+  void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, Catalog* schema_after);
   void internal_error(ScriptState& s, const std::exception& e);
   // A script whose analysis threw: its result is the internal error alone.
   void analysis_failed(ScriptState& s, std::shared_ptr<const SourceFile> source, const std::exception& e);
