@@ -181,7 +181,7 @@ class ShardedMap {
   V* find_for_write(const QualifiedName& name) {
     auto [shard, it] = entry_for_write(name);
     if (!shard) return nullptr;
-    if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
+    if (!sole_owner(it->second)) it->second = std::make_shared<V>(*it->second);
     return it->second.get();
   }
   // The value to modify in place, created empty when absent: one lookup
@@ -279,7 +279,7 @@ class ShardedMap {
     if (!shard) return {nullptr, {}};
     auto it = shard->find(name);
     if (it == shard->end()) return {nullptr, {}};
-    if (shards_.use_count() > 1 || shard_ptr(s).use_count() > 1) {
+    if (!sole_owner(shards_) || !sole_owner(shard_ptr(s))) {
       shard = &own_shard(s);
       it = shard->find(name);
     }
@@ -294,10 +294,10 @@ class ShardedMap {
   // Shard s, copied first when a copy of this map shares it.
   Map& own_shard(std::size_t s) {
     if (!shards_) shards_ = std::make_shared<Shards>();
-    else if (shards_.use_count() > 1) shards_ = std::make_shared<Shards>(*shards_);
+    else if (!sole_owner(shards_)) shards_ = std::make_shared<Shards>(*shards_);
     auto& shard = (*shards_)[s];
     if (!shard) shard = std::make_shared<Map>();
-    else if (shard.use_count() > 1) shard = std::make_shared<Map>(*shard);
+    else if (!sole_owner(shard)) shard = std::make_shared<Map>(*shard);
     return *shard;
   }
   // Before `name` is written in `shard`: the change log, and the undo journal.

@@ -1,8 +1,22 @@
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <memory>
 
 namespace migrasafe {
+
+// Whether `holder` is the only owner of its object, which it may then change
+// in place. Another thread may have held a copy until just now (the
+// pipeline analyses a down script beside its set's next replays, on a copy
+// of the schema): use_count() reads the count without ordering, so the
+// fence pairs with the release in that thread's decrement, and its reads of
+// the object happen before our writes to it.
+template <class T>
+bool sole_owner(const std::shared_ptr<T>& holder) {
+  if (holder.use_count() > 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
 
 // A container shared by the copies of the record that holds it until one of
 // them changes it. A table's record is copied at its first change after the
@@ -32,7 +46,7 @@ class CopyOnWrite {
 
   Container& write() {
     if (!data_) data_ = std::make_shared<Container>();
-    else if (data_.use_count() > 1) data_ = std::make_shared<Container>(*data_);
+    else if (!sole_owner(data_)) data_ = std::make_shared<Container>(*data_);
     return *data_;
   }
 

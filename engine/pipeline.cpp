@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <numeric>
 #include <memory>
 #include <cstdlib>
@@ -184,31 +185,40 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) co
   return o;
 }
 
+void Pipeline::analysis_failed(ScriptState& s, std::shared_ptr<const SourceFile> source, const std::exception& e) {
+  s.result = FileResult{};
+  s.result.path = in_.inputs[s.ref.input].path;
+  s.result.parsed.source = source;
+  internal_error(s, e);
+}
+
 void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules,
-                              const DownAnalysis* down, Catalog* schema_after) {
-  const std::string& path = in_.inputs[s.ref.input].path;
+                              Catalog* schema_after) {
   auto source = s.parsed->source;
   try {
-    throw_if_test_internal_error(path);
+    throw_if_test_internal_error(in_.inputs[s.ref.input].path);
     LintOptions o = options_for(*unit.unit, s);
     if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
     const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
-    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, down, schema_after);
+    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, nullptr, schema_after);
   } catch (const std::exception& e) {
-    s.result = FileResult{};
-    s.result.path = path;
-    s.result.parsed.source = source;
-    internal_error(s, e);
+    analysis_failed(s, source, e);
   }
   ++scripts_replayed;
   s.parsed.reset();
 }
 
 void Pipeline::replay(UnitState& unit, SetHistory& history, bool with_rules) {
-  // A down script is analysed once, by its up script's analysis as soon as
-  // the up script's replay is done, on the schema the up script leaves (a
-  // down script reads the history but does not extend it): the up script's
-  // reversal check reads the schema after it from that analysis.
+  replay_history(unit, history, with_rules);
+  if (unit.awaiting_down) finish_down(unit, with_rules);
+}
+
+void Pipeline::replay_history(UnitState& unit, SetHistory& history, bool with_rules) {
+  // A down script is analysed once, after its up script's replay, on the
+  // schema the up script leaves (a down script reads the history but does
+  // not extend it): the up script's reversal check reads the schema after
+  // it from that analysis, so the up script's file rules wait for it
+  // (finish_down); the history goes on without either.
   auto parsed = [&](ScriptPart part) -> ScriptState* {
     for (ScriptState& s : unit.scripts)
       if (s.ref.part == part && s.parsed) return &s;
@@ -216,17 +226,45 @@ void Pipeline::replay(UnitState& unit, SetHistory& history, bool with_rules) {
   };
   ScriptState* up = parsed(ScriptPart::Up);
   ScriptState* down = up ? parsed(ScriptPart::Down) : nullptr;
-  const DownAnalysis analyse_down = [&](const Catalog& after_up, const UndoneMigration& undone) -> std::optional<Catalog> {
-    if (!unit.undone) unit.undone = undone;  // not read at parse time (read_undone)
-    SetHistory after_up_history{after_up, {}, {}};
+  for (ScriptState& s : unit.scripts) {
+    if (!s.parsed || (&s == down && unit.awaiting_down)) continue;
+    if (&s != up || !down) {
+      analyse_script(unit, s, history, with_rules, nullptr);
+      continue;
+    }
+    auto source = s.parsed->source;
+    try {
+      throw_if_test_internal_error(in_.inputs[s.ref.input].path);
+      UnitState::AwaitingDown& awaiting =
+          unit.awaiting_down.emplace(UnitState::AwaitingDown{up, down, source, options_for(*unit.unit, s), {}});
+      if (!with_rules) std::fill(awaiting.options.enabled.begin(), awaiting.options.enabled.end(), false);
+      awaiting.analysis = start_file(std::move(*s.parsed), s.role, awaiting.options, nullptr, &history, true);
+      awaiting.analysis->extend_history();
+    } catch (const std::exception& e) {  // the down script is then analysed by itself, as the loop goes on
+      unit.awaiting_down.reset();
+      analysis_failed(s, source, e);
+      ++scripts_replayed;
+    }
+    s.parsed.reset();
+  }
+  if (!unit.awaiting_down) unit.context_down.reset();
+}
+
+void Pipeline::finish_down(UnitState& unit, bool with_rules) {
+  UnitState::AwaitingDown& awaiting = *unit.awaiting_down;
+  try {
+    FileAnalysis& up = *awaiting.analysis;
+    if (!unit.undone) unit.undone = up.undone();  // not read at parse time (read_undone)
+    SetHistory after_up{up.schema_after(), {}, {}};
     Catalog after_down;
-    analyse_script(unit, *down, after_up_history, with_rules, nullptr, &after_down);
-    if (!down->result.input_error.empty()) return std::nullopt;  // an internal error
-    return after_down;
-  };
-  for (ScriptState& s : unit.scripts)
-    if (s.parsed)  // not the down script once its up script's analysis took it
-      analyse_script(unit, s, history, with_rules, &s == up && down ? &analyse_down : nullptr, nullptr);
+    analyse_script(unit, *awaiting.down, after_up, with_rules, &after_down);
+    const bool down_analysed = awaiting.down->result.input_error.empty();  // else an internal error
+    awaiting.up->result = std::move(up).finish(down_analysed ? std::optional<Catalog>(std::move(after_down)) : std::nullopt);
+  } catch (const std::exception& e) {
+    analysis_failed(*awaiting.up, awaiting.source, e);
+  }
+  ++scripts_replayed;
+  unit.awaiting_down.reset();
   unit.context_down.reset();
 }
 
@@ -242,6 +280,7 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
     std::vector<std::size_t> units;  // in replay order
     std::size_t next_parse = 0;      // the next of `units` to parse
     std::size_t next_replay = 0;     // the next to replay
+    std::size_t next_done = 0;       // the next to hand to on_replayed
     bool replaying = false;
   };
   const bool one_history = in_.config.sizes != nullptr;
@@ -258,7 +297,13 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
   std::iota(set_order.begin(), set_order.end(), 0);
   std::stable_sort(set_order.begin(), set_order.end(),
                    [&](std::size_t a, std::size_t b) { return sets[a].units.size() > sets[b].units.size(); });
-  std::vector<char> parsed(units.size(), 0);
+  std::vector<char> parsed(units.size(), 0), done(units.size(), 0);
+  // Units whose history part is replayed and whose down script's analysis
+  // waits (finish_down): any thread runs it beside the set's next replays.
+  // Not with a snapshot: the sizes the files update are read as the file
+  // rules run.
+  std::deque<std::size_t> awaiting_down;
+  const bool down_beside = !one_history;
   std::vector<std::unique_ptr<UnitState>> states(units.size());  // from its parse until it is replayed
   // Parse threads stay at most this many units ahead of a set's replay, and
   // of all replays together: a parsed unit holds its trees until it is
@@ -269,8 +314,9 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
   std::mutex mutex;
   std::condition_variable changed;
 
-  enum class Task { None, Parse, Replay };
-  // Under `mutex`: the next task, claimed. Replays come first (they free trees).
+  enum class Task { None, Parse, Replay, FinishDown };
+  // Under `mutex`: the next task, claimed. Replays come first (the serial
+  // chain, and they free trees), then down scripts (they free the rest).
   auto claim = [&](std::size_t& set_index, std::size_t& unit) {
     for (std::size_t s : set_order) {
       SetQueue& q = sets[s];
@@ -280,6 +326,12 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
         unit = q.units[q.next_replay];
         return Task::Replay;
       }
+    }
+    if (!awaiting_down.empty()) {
+      unit = awaiting_down.front();
+      set_index = one_history ? 0 : units[unit].set;
+      awaiting_down.pop_front();
+      return Task::FinishDown;
     }
     if (parsed_ahead >= kMaxParsedAheadInAll) return Task::None;
     for (std::size_t s : set_order) {
@@ -306,18 +358,30 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
       if (task == Task::Parse) {
         states[k] = std::make_unique<UnitState>(prepare(units[k]));
         parse(*states[k]);
-      } else {
+      } else if (task == Task::Replay && down_beside) {
+        replay_history(*states[k], histories[units[k].set], true);
+      } else if (task == Task::Replay) {
         replay(*states[k], histories[units[k].set], true);
+      } else {
+        finish_down(*states[k], true);
       }
       lock.lock();
+      SetQueue& q = sets[set];
       if (task == Task::Parse) {
         parsed[k] = 1;
-      } else {
-        SetQueue& q = sets[set];
-        if (on_replayed) on_replayed(*states[k]);  // under the lock: one call at a time
-        states[k].reset();
+      } else if (task == Task::Replay) {
         q.replaying = false;
         ++q.next_replay;
+        if (states[k]->awaiting_down) awaiting_down.push_back(k);
+        else done[k] = 1;
+      } else {
+        done[k] = 1;
+      }
+      // Units go to on_replayed in their set's order, however their down scripts finish.
+      while (q.next_done < q.next_replay && done[q.units[q.next_done]]) {
+        std::size_t d = q.units[q.next_done++];
+        if (on_replayed) on_replayed(*states[d]);  // under the lock: one call at a time
+        states[d].reset();
         --parsed_ahead;
         --remaining;
       }

@@ -4,6 +4,7 @@
 // replay is sequential per migration set, in migration order, so each
 // migration sees the schema the ones before it left, and it frees each
 // file's trees as soon as it is done.
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -30,15 +31,25 @@ struct ScriptState {
 };
 
 // A migration's scripts, each read and parsed once and replayed once: the
-// up script's analysis runs its down script's, which reads what the up
-// script did from the up script's replay, and the up script's reversal check
-// reads the schema the down script leaves. A script that is not among the
+// down script is analysed after the up script's replay (finish_down), on
+// the schema it leaves and with what it did, and the up script's reversal
+// check reads the schema the down script leaves. A script that is not among the
 // files asked about is read (and replayed by itself) for that alone.
 struct UnitState {
   const WorkUnit* unit = nullptr;
   std::vector<ScriptState> scripts;
   std::optional<ParsedFile> context_down;  // read from disk for the up script's reversal check
   std::optional<UndoneMigration> undone;   // what the up script did, for the down script (see read_undone)
+  // An up script whose replay is done (the history has its schema) and
+  // whose down script's analysis and file rules are still to run (finish_down).
+  struct AwaitingDown {
+    ScriptState* up;
+    ScriptState* down;
+    std::shared_ptr<const SourceFile> source;  // the up script's, for an internal error
+    LintOptions options;  // the up script's
+    std::optional<FileAnalysis> analysis;  // started on `options`
+  };
+  std::optional<AwaitingDown> awaiting_down;
 };
 
 // What the pipeline reads: the session's configuration and the run's inputs.
@@ -62,6 +73,12 @@ class Pipeline {
   // Replays the unit's scripts onto `history` (its set's); without rules it
   // only advances the history (the history before a relinted file).
   void replay(UnitState& unit, SetHistory& history, bool with_rules);
+  // replay in two parts: the first extends the history and, when an up
+  // script's down script is to be analysed, leaves that and the up script's
+  // file rules to the second (unit.awaiting_down), which reads nothing the
+  // set's later units change, so it may run beside their replay.
+  void replay_history(UnitState& unit, SetHistory& history, bool with_rules);
+  void finish_down(UnitState& unit, bool with_rules);
   // Every unit: parsed by any thread, replayed in order within its set (sets
   // side by side). `histories`: each set's starting history, advanced as the
   // units replay. `on_replayed` is called with each unit as soon as it is
@@ -76,7 +93,7 @@ class Pipeline {
   // What happened beside the results (internal errors), in order; thread-safe.
   std::vector<RunMessage> messages;
   std::set<std::string> internal_errors;  // files, as reported
-  std::size_t scripts_replayed = 0;
+  std::atomic<std::size_t> scripts_replayed = 0;  // down scripts are analysed beside the replay
 
  private:
   // A script's text: the session's buffer of `path`, else the file on disk.
@@ -87,9 +104,10 @@ class Pipeline {
   void read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up);
   LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
   // Analyses one parsed script onto `history`, and frees its parse.
-  void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, const DownAnalysis* down,
-                      Catalog* schema_after);
+  void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, Catalog* schema_after);
   void internal_error(ScriptState& s, const std::exception& e);
+  // A script whose analysis threw: its result is the internal error alone.
+  void analysis_failed(ScriptState& s, std::shared_ptr<const SourceFile> source, const std::exception& e);
   PipelineInputs in_;
   std::mutex mutex_;
 };

@@ -321,18 +321,59 @@ void show_placeholders(FileResult& result) {
 
 }  // namespace
 
-FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const UndoneMigration* undone, SetHistory* history, const DownAnalysis* down,
-                        Catalog* schema_after) {
-  auto start = std::chrono::steady_clock::now();
-  PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
+// What the second part of a file's analysis reads of the first.
+struct FileAnalysis::State {
+  std::chrono::steady_clock::duration elapsed{};  // in the parts so far (not in the down script's analysis)
+  const MigrationRole& role;
+  const LintOptions& options;
   FileResult result;
+  Report report;
+  std::vector<RuleId> file_rules;
+  std::optional<SchemaChangeLog> changes;  // kept where no copy moves it: the replay's catalog writes to it
+  std::optional<ParsedFile> own_down;      // parsed here only when the caller did not
+  const ParsedFile* down_file = nullptr;
+  bool down_by_caller = false, down_unparsed = false, down_empty = false, down_marked_irreversible = false;
+  Catalog after;  // the schema after the file
+  UndoneMigration undone_here;  // for the caller's analysis of the down script
+  SetHistory* history = nullptr;  // extended with `after` once (extends_history)
+  std::vector<QualifiedName> created;  // the step's relations so far, for the history
+  bool history_pending = false;
+
+  State(const MigrationRole& r, const LintOptions& o) : role(r), options(o) {}
+};
+
+FileAnalysis::FileAnalysis(std::unique_ptr<State> state) : state_(std::move(state)) {}
+FileAnalysis::FileAnalysis(FileAnalysis&&) noexcept = default;
+FileAnalysis& FileAnalysis::operator=(FileAnalysis&&) noexcept = default;
+FileAnalysis::~FileAnalysis() = default;
+const Catalog& FileAnalysis::schema_after() const { return state_->after; }
+const UndoneMigration& FileAnalysis::undone() const { return state_->undone_here; }
+
+void FileAnalysis::extend_history() {
+  State& st = *state_;
+  if (!st.history_pending) return;
+  st.history_pending = false;
+  // The file's rules read the schema after it until finish: the history
+  // gets a copy then (it shares every value until the next file writes).
+  st.history->schema = st.changes || st.down_by_caller ? st.after : std::move(st.after);
+  st.history->step = st.role.step;
+  st.history->step_created = std::move(st.created);
+}
+
+FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
+                        const UndoneMigration* undone, SetHistory* history, bool down_by_caller) {
+  const auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(RunPhase::Replay);  // and the rules' own timers
+  auto state = std::make_unique<FileAnalysis::State>(role, options);
+  FileAnalysis::State& st = *state;
+  st.down_by_caller = down_by_caller;
+  FileResult& result = st.result;
+  Report& report = st.report;
   result.path = parsed.source->path;
   result.role = role;
   result.role.down_text.reset();  // read by the rules; not needed in the results
   result.parsed = std::move(parsed);
   const ParsedFile& file = result.parsed;
-  Report report;
   // pg_dump output is the schema at some point, not a change to it: replay
   // it so later migrations know its objects, but judge none of its statements.
   const bool snapshot = looks_like_schema_dump(file.source->text);
@@ -348,7 +389,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
 
   std::vector<char> statement_rule_on(all_rules().size(), 0);
-  std::vector<RuleId> file_rules;
+  std::vector<RuleId>& file_rules = st.file_rules;
   // A down script puts back the schema as it was: design advice (types,
   // names, indexes) is about that old schema, which the team is leaving.
   const bool restores_old_schema = role.kind == MigrationRole::Kind::Down;
@@ -369,13 +410,10 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   // that changing it copies nothing; a down script leaves the history as is.
   const bool extends_history = history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up);
   Catalog schema = !history ? Catalog{} : extends_history ? std::move(history->schema) : history->schema;
-  std::optional<SchemaChangeLog> changes;  // outlives ctx, whose catalog writes to it
-  std::optional<ParsedFile> own_down;     // parsed here only when the caller did not
-  const ParsedFile* down_file = nullptr;  // until `down` analyses (and takes) it
   if (log_changes) {
-    changes.emplace(schema);
-    if (!role.down_script) own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
-    down_file = role.down_script ? role.down_script : &*own_down;
+    st.changes.emplace(schema);
+    if (!role.down_script) st.own_down = parse_file(std::make_shared<const SourceFile>(role.down_path, *role.down_text));
+    st.down_file = role.down_script ? role.down_script : &*st.own_down;
   }
   Context ctx(options.analysis, std::move(schema));
   ctx.expect_rollback(has_rollback(file));
@@ -396,8 +434,7 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   result.effects.resize(file.statements.size());
   result.holds.resize(file.statements.size());
   Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds};
-  UndoneMigration undone_here;  // for `down`
-  if (down) replay.undone = &undone_here;
+  if (down_by_caller) replay.undone = &st.undone_here;
   // What rules read from other statements' trees is summarised by now (the
   // index above, RuleHooks::summarise): each statement's tree can go once it
   // and its body have been replayed.
@@ -410,42 +447,52 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);
     // A statement and its body (DO block, function) share the schema after them.
-    if (changes) changes->record(i, ctx.catalog());
+    if (st.changes) st.changes->record(i, ctx.catalog());
     if (options.free_trees != LintOptions::FreeTrees::Never) trees.release(i, next);
     i = next;
   }
-  if (schema_after) *schema_after = ctx.catalog();
   // The reversal check reads the schema after the down script too: unknown
   // when the down script has a syntax error (a statement it skipped may have
   // restored anything), and needed only when the down script does something.
-  const bool down_unparsed = down_file && std::any_of(down_file->problems.begin(), down_file->problems.end(), [](const ParseProblem& p) {
-    return p.kind == ProblemKind::SyntaxError;
-  });
-  bool down_empty = false, down_marked_irreversible = false;
-  if (role.down_text) down_empty = is_empty_script(*role.down_text, down_marked_irreversible);
-  std::optional<Catalog> after_down;
-  if (down) {
-    const auto down_start = std::chrono::steady_clock::now();
-    for (const QualifiedName& rel : ctx.created_relations()) undone_here.relations.insert(rel);
-    after_down = (*down)(ctx.catalog(), undone_here);
-    start += std::chrono::steady_clock::now() - down_start;  // the down script's time is its own
-  } else if (changes && !down_unparsed && !down_empty && !down_marked_irreversible) {
-    after_down = replay_schema(*down_file, ctx.catalog(), options.analysis);
+  // Read now: the caller's analysis of the down script takes its parse.
+  st.down_unparsed = st.down_file && std::any_of(st.down_file->problems.begin(), st.down_file->problems.end(),
+                                                 [](const ParseProblem& p) { return p.kind == ProblemKind::SyntaxError; });
+  if (role.down_text) st.down_empty = is_empty_script(*role.down_text, st.down_marked_irreversible);
+  if (down_by_caller)
+    for (const QualifiedName& rel : ctx.created_relations()) st.undone_here.relations.insert(rel);
+  if (extends_history) {
+    st.history = history;
+    st.history_pending = true;
+    if (!role.step.empty()) st.created = ctx.created_relations();
   }
+  return_schema.to = nullptr;
+  st.after = ctx.take_catalog();
+  st.elapsed = std::chrono::steady_clock::now() - start;
+  return FileAnalysis(std::move(state));
+}
+
+FileResult FileAnalysis::finish(std::optional<Catalog> after_down) && {
+  const auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(RunPhase::Replay);
+  State& st = *state_;
+  // If a file rule throws, the history still gets the schema after the file.
+  struct ExtendHistory {
+    FileAnalysis& analysis;
+    ~ExtendHistory() { analysis.extend_history(); }
+  } extend_history_at_end{*this};
+  FileResult& result = st.result;
+  const ParsedFile& file = result.parsed;
+  if (!st.down_by_caller && st.changes && !st.down_unparsed && !st.down_empty && !st.down_marked_irreversible)
+    after_down = replay_schema(*st.down_file, st.after, st.options.analysis);
   std::optional<SchemaReplay> schema_replay;
-  if (changes) schema_replay.emplace(SchemaReplay{*changes, ctx.catalog(), after_down && !down_unparsed ? &*after_down : nullptr});
+  if (st.changes)
+    schema_replay.emplace(SchemaReplay{*st.changes, st.after, after_down && !st.down_unparsed ? &*after_down : nullptr});
   {
     PhaseTimer timer(RunPhase::Rules);
-    for (RuleId id : file_rules)
-      hooks(id).file(FileView{file, role, options.rule_options.of(id), &result.effects,
-                              schema_replay ? &*schema_replay : nullptr, down_empty, down_marked_irreversible},
-                     report);
-  }
-  if (extends_history) {
-    history->schema = ctx.take_catalog();
-    return_schema.to = nullptr;
-    history->step = role.step;
-    history->step_created = role.step.empty() ? std::vector<QualifiedName>{} : ctx.created_relations();
+    for (RuleId id : st.file_rules)
+      hooks(id).file(FileView{file, st.role, st.options.rule_options.of(id), &result.effects,
+                              schema_replay ? &*schema_replay : nullptr, st.down_empty, st.down_marked_irreversible},
+                     st.report);
   }
   // Reporters need spans and kinds, not trees: free them now rather than
   // keeping every file's trees until the report is written.
@@ -455,16 +502,26 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
   }
   result.parsed.trees.clear();
 
-  auto& diags = report.diagnostics();
-  filter_findings(result, options, false, diags);
-  if (options.sizes && role.kind != MigrationRole::Kind::Down && role.kind != MigrationRole::Kind::Verify)
-    options.sizes->apply(result, diags);
+  auto& diags = st.report.diagnostics();
+  filter_findings(result, st.options, false, diags);
+  if (st.options.sizes && st.role.kind != MigrationRole::Kind::Down && st.role.kind != MigrationRole::Kind::Verify)
+    st.options.sizes->apply(result, diags);
   sort_by_position(diags);
   result.diagnostics = std::move(diags);
   if (!file.placeholders.empty()) show_placeholders(result);
-  result.seconds =
-      result.parsed.parse_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
+  result.seconds = result.parsed.parse_seconds +
+                   std::chrono::duration<double>(st.elapsed + (std::chrono::steady_clock::now() - start)).count();
+  return std::move(result);
+}
+
+FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
+                        const UndoneMigration* undone, SetHistory* history, const DownAnalysis* down,
+                        Catalog* schema_after) {
+  FileAnalysis analysis = start_file(std::move(parsed), role, options, undone, history, down != nullptr);
+  if (schema_after) *schema_after = analysis.schema_after();
+  std::optional<Catalog> after_down;
+  if (down) after_down = (*down)(analysis.schema_after(), analysis.undone());
+  return std::move(analysis).finish(std::move(after_down));
 }
 
 void filter_findings(const FileResult& result, const LintOptions& options, bool from_verify,

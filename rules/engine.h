@@ -100,6 +100,42 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
                         const UndoneMigration* undone = nullptr, SetHistory* history = nullptr,
                         const DownAnalysis* down = nullptr, Catalog* schema_after = nullptr);
 
+// analyse_file in two parts, for a caller that analyses an up script's down
+// script elsewhere (another thread) while the set's replay goes on: the
+// first part replays the file; the second, when the down script's analysis
+// is done, runs the file rules (the reversal check reads the schema after
+// the down script) and makes the result. One-directional: the first part
+// feeds the history, the second only reads what the first part left.
+class FileAnalysis {
+ public:
+  FileAnalysis(FileAnalysis&&) noexcept;
+  FileAnalysis& operator=(FileAnalysis&&) noexcept;
+  ~FileAnalysis();
+  // The schema after the file, and what an up script did: its down script's input.
+  const Catalog& schema_after() const;
+  const UndoneMigration& undone() const;
+  // Hands the schema after the file (and its step) to the history it was
+  // started with, now rather than when finish ends, so that the next file
+  // can replay before this one is finished (a down script's, nothing).
+  void extend_history();
+  // The rest of analyse_file. `after_down`: the schema after the down
+  // script, for a file started with `down_by_caller` (nullopt: the down
+  // script could not be analysed, no reversal check).
+  FileResult finish(std::optional<Catalog> after_down = std::nullopt) &&;
+
+ private:
+  struct State;
+  explicit FileAnalysis(std::unique_ptr<State> state);
+  friend FileAnalysis start_file(ParsedFile, const MigrationRole&, const LintOptions&, const UndoneMigration*,
+                                 SetHistory*, bool);
+  std::unique_ptr<State> state_;
+};
+// The first part; `role`, `options` and `history` must outlive finish.
+// `down_by_caller`: the caller analyses the down script of `role` and hands
+// finish the schema after it (otherwise the reversal check replays it).
+FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
+                        const UndoneMigration* undone, SetHistory* history, bool down_by_caller);
+
 // The pass every finding of a file goes through, check's and verify's
 // alike: drops the findings of rules `options` turns off, applies the file's
 // ignore comments, then re-levels ([rules.severity], hot_tables).

@@ -373,3 +373,57 @@ TEST_CASE("reversal in check: a down script checked with its up script and alone
   CHECK(together_down.find("002_step.down.sql:2:") == std::string::npos);  // total: the up script's
   CHECK(together_down == alone.out);
 }
+
+TEST_CASE("reversal: an up script finished after the history went on, as analysed at once", "[reversal]") {
+  // The pipeline hands the history an up script's schema (start_file,
+  // extend_history) and replays the next file before the up script's down
+  // script and file rules run (finish): the next file's changes to the
+  // history must not reach the schema the up script's rules and down script read.
+  const std::string up_sql = "CREATE TABLE orders (id int, note text);\nCREATE INDEX orders_note ON orders (note);\n";
+  const std::string down_sql = "DROP INDEX orders_note;\n";
+  const std::string next_sql = "ALTER TABLE orders DROP COLUMN note;\nDROP TABLE purchases;\nCREATE TABLE later (id int);\n";
+  auto parse = [](const std::string& path, const std::string& sql) {
+    return parse_file(std::make_shared<const SourceFile>(path, sql));
+  };
+  const ParsedFile down_file = parse("1.down.sql", down_sql);
+  MigrationRole role;
+  role.kind = MigrationRole::Kind::Up;
+  role.down_path = "1.down.sql";
+  role.down_exists = true;
+  role.down_text = down_sql;
+  role.down_script = &down_file;
+  const LintOptions options;
+  auto rules_of = [](const FileResult& r) {
+    std::vector<std::string> out;
+    for (const Diagnostic& d : r.diagnostics) out.push_back(std::string(rule_info(d.rule).name) + " " + d.message);
+    return out;
+  };
+
+  SetHistory at_once;
+  at_once.schema = schema("CREATE TABLE purchases (id int);");
+  DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration&) -> std::optional<Catalog> {
+    return replay_schema(down_file, after_up, {});
+  };
+  FileResult expected = analyse_file(parse("1.up.sql", up_sql), role, options, nullptr, &at_once, &down);
+  analyse_file(parse("2.sql", next_sql), {}, options, nullptr, &at_once);
+
+  SetHistory went_on;
+  went_on.schema = schema("CREATE TABLE purchases (id int);");
+  FileAnalysis up = start_file(parse("1.up.sql", up_sql), role, options, nullptr, &went_on, true);
+  up.extend_history();
+  analyse_file(parse("2.sql", next_sql), {}, options, nullptr, &went_on);
+  REQUIRE(up.schema_after().table(QualifiedName{"public", "orders"}));
+  CHECK(up.schema_after().column(QualifiedName{"public", "orders"}, "note"));
+  CHECK(up.schema_after().table(QualifiedName{"public", "purchases"}));
+  CHECK_FALSE(up.schema_after().table(QualifiedName{"public", "later"}));
+  std::optional<Catalog> after_down = replay_schema(down_file, up.schema_after(), {});
+  FileResult finished = std::move(up).finish(std::move(after_down));
+
+  CHECK(std::any_of(expected.diagnostics.begin(), expected.diagnostics.end(),
+                    [](const Diagnostic& d) { return d.rule == RuleId::down_does_not_undo_up; }));
+  CHECK(rules_of(finished) == rules_of(expected));
+  // finish leaves the history as the next file left it.
+  CHECK(describe(compare_catalogs(at_once.schema, went_on.schema)).empty());
+  CHECK(went_on.schema.table(QualifiedName{"public", "later"}));
+  CHECK_FALSE(went_on.schema.column(QualifiedName{"public", "orders"}, "note"));
+}

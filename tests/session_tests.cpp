@@ -24,6 +24,14 @@ std::size_t count_rule(const FileResult& f, RuleId rule) {
       std::count_if(f.diagnostics.begin(), f.diagnostics.end(), [&](const Diagnostic& d) { return d.rule == rule; }));
 }
 
+// "rule@offset: message" for each finding, in the file's order.
+std::vector<std::string> findings(const FileResult& f) {
+  std::vector<std::string> out;
+  for (const Diagnostic& d : f.diagnostics)
+    out.push_back(std::string(rule_info(d.rule).name) + "@" + std::to_string(d.begin) + ": " + d.message);
+  return out;
+}
+
 const FileResult& file_named(const RunResult& run, const fs::path& path) {
   auto it = std::find_if(run.files.begin(), run.files.end(), [&](const FileResult& f) { return f.path == path.string(); });
   REQUIRE(it != run.files.end());
@@ -87,11 +95,6 @@ TEST_CASE("session: sets replayed side by side each see their own history, in or
     }
     dirs.push_back(dir.string());
   }
-  auto findings = [](const FileResult& f) {
-    std::vector<std::string> out;
-    for (const Diagnostic& d : f.diagnostics) out.push_back(std::string(rule_info(d.rule).name) + ": " + d.message);
-    return out;
-  };
   LintSession together(default_config());
   RunResult all = together.run(dirs);
   REQUIRE(!all.failure);
@@ -412,4 +415,48 @@ TEST_CASE("plan: the sets planned side by side are the sets planned one by one, 
   CHECK(std::is_sorted(all.units.begin(), all.units.end(), [](const WorkUnit& a, const WorkUnit& b) { return a.set < b.set; }));
   CHECK(all.sets[0].layout == Layout::GolangMigrate);
   CHECK(all.sets[1].layout == Layout::Flyway);
+}
+
+TEST_CASE("session: down scripts analysed beside the set's later replays give what relint's one-by-one replay gives",
+          "[session][reversal][pipeline]") {
+  // run() analyses each down script (and its up script's reversal check)
+  // on another thread while the set's later migrations replay, all on
+  // copies that share the schema's tables; relint replays one migration at
+  // a time. Every up script changes a table earlier ones created and `hub`,
+  // which every migration writes, while the earlier down scripts read them.
+  fs::path dir = testing::fresh_dir("session", "down-beside");
+  constexpr int kMigrations = 200;
+  testing::write_file(dir / "0000_hub.up.sql", "CREATE TABLE hub (id bigint PRIMARY KEY, h0 int);\n");
+  testing::write_file(dir / "0000_hub.down.sql", "DROP TABLE hub;\n");
+  for (int k = 1; k < kMigrations; ++k) {
+    char stem[16];
+    std::snprintf(stem, sizeof stem, "%04d_step", k);
+    const std::string t = "t" + std::to_string(k), prev = k == 1 ? "hub" : "t" + std::to_string(k - 1);
+    const std::string c = "c" + std::to_string(k), h = "h" + std::to_string(k);
+    testing::write_file(dir / (std::string(stem) + ".up.sql"),
+                        "CREATE TABLE " + t + " (id int, note text NOT NULL);\n"
+                        "ALTER TABLE " + prev + " ADD COLUMN " + c + " int;\n"
+                        "CREATE INDEX " + t + "_" + c + " ON " + prev + " (" + c + ");\n"
+                        "ALTER TABLE hub ADD COLUMN " + h + " int;\n"
+                        "ALTER TABLE hub ALTER COLUMN h" + std::to_string(k - 1) + " SET NOT NULL;\n");
+    // Every third one leaves something behind: a reversal finding.
+    std::string down = "ALTER TABLE hub ALTER COLUMN h" + std::to_string(k - 1) + " DROP NOT NULL;\n"
+                       "ALTER TABLE hub DROP COLUMN " + h + ";\n"
+                       "DROP INDEX " + t + "_" + c + ";\n";
+    if (k % 3 != 0) down += "ALTER TABLE " + prev + " DROP COLUMN " + c + ";\n";
+    down += "DROP TABLE " + t + ";\n";
+    testing::write_file(dir / (std::string(stem) + ".down.sql"), down);
+  }
+  LintSession together(default_config());
+  RunResult run = together.run({dir.string()});
+  REQUIRE(!run.failure);
+  REQUIRE(run.files.size() == 2 * kMigrations);
+  LintSession one_by_one(default_config());
+  std::size_t reversal_findings = 0;
+  for (const FileResult& f : run.files) {  // in migration order: each relint reuses the history before it
+    CAPTURE(f.path);
+    CHECK(findings(one_by_one.relint(f.path)) == findings(f));
+    reversal_findings += count_rule(f, RuleId::down_does_not_undo_up);
+  }
+  CHECK(reversal_findings == (kMigrations - 1) / 3);
 }
