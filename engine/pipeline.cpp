@@ -171,7 +171,7 @@ void Pipeline::read_undone(UnitState& unit, const std::optional<ParsedFile>& con
   }
 }
 
-LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) const {
+LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s, bool with_rules) const {
   // Per-file options (config overrides), and the layout's transaction convention.
   LintOptions o = in_.config.settings.options_for(in_.shown(in_.inputs[s.ref.input].path));
   o.sizes = in_.config.sizes;
@@ -182,6 +182,7 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s) co
       o.analysis.assume_in_transaction = true;
   }
   if (in_.config.adjust_options) in_.config.adjust_options(in_.inputs[s.ref.input].path, o);
+  if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
   return o;
 }
 
@@ -197,8 +198,7 @@ void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& histo
   auto source = s.parsed->source;
   try {
     throw_if_test_internal_error(in_.inputs[s.ref.input].path);
-    LintOptions o = options_for(*unit.unit, s);
-    if (!with_rules) std::fill(o.enabled.begin(), o.enabled.end(), false);
+    LintOptions o = options_for(*unit.unit, s, with_rules);
     const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
     s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, nullptr, schema_after);
   } catch (const std::exception& e) {
@@ -236,8 +236,7 @@ void Pipeline::replay_history(UnitState& unit, SetHistory& history, bool with_ru
     try {
       throw_if_test_internal_error(in_.inputs[s.ref.input].path);
       UnitState::AwaitingDown& awaiting =
-          unit.awaiting_down.emplace(UnitState::AwaitingDown{up, down, source, options_for(*unit.unit, s), {}});
-      if (!with_rules) std::fill(awaiting.options.enabled.begin(), awaiting.options.enabled.end(), false);
+          unit.awaiting_down.emplace(UnitState::AwaitingDown{up, down, source, options_for(*unit.unit, s, with_rules), {}});
       awaiting.analysis = start_file(std::move(*s.parsed), s.role, awaiting.options, nullptr, &history, true);
       awaiting.analysis->extend_history();
     } catch (const std::exception& e) {  // the down script is then analysed by itself, as the loop goes on

@@ -102,7 +102,8 @@ class Pipeline {
   // Pairs up and down scripts; returns the up script's parse when it was read for the down script alone.
   std::optional<ParsedFile> pair_scripts(UnitState& unit);
   void read_undone(UnitState& unit, const std::optional<ParsedFile>& context_up);
-  LintOptions options_for(const WorkUnit& unit, const ScriptState& s) const;
+  // A script's options; without rules (`with_rules` false) every rule is off: the script only replays.
+  LintOptions options_for(const WorkUnit& unit, const ScriptState& s, bool with_rules = true) const;
   // Analyses one parsed script onto `history`, and frees its parse.
   void analyse_script(UnitState& unit, ScriptState& s, SetHistory& history, bool with_rules, Catalog* schema_after);
   void internal_error(ScriptState& s, const std::exception& e);
