@@ -198,6 +198,7 @@ class EmbeddedParser {
   void run() {
     std::vector<Statement> top = std::move(out_.statements);
     out_.statements.clear();
+    out_.statements.reserve(top.size());  // their bodies' statements, if any, grow it past that
     for (Statement& st : top) {
       std::size_t idx = out_.statements.size();
       out_.statements.push_back(std::move(st));

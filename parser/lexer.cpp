@@ -86,6 +86,25 @@ class Lexer {
     return out;
   }
 
+  // Whether the text has a token that is neither a comment nor a `;`, as
+  // run() would find it, without building the list: the scan stops there.
+  bool has_statement() {
+    if (s_.starts_with("\xEF\xBB\xBF")) i_ = 3;
+    while (i_ < s_.size()) {
+      const unsigned char c = s_[i_];
+      if (is_space(c) || c == ';') {
+        ++i_;
+      } else if (c == '-' && peek(1) == '-') {
+        i_ = line_end(i_ + 2);
+      } else if (c == '/' && peek(1) == '*') {
+        block_comment();
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
  private:
   // A token that is not a word, starting at i_ (byte `c`): sets its kind and
   // moves i_ past it.
@@ -375,9 +394,45 @@ std::string quote_ident(std::string_view name) {
   return out + "\"";
 }
 
+namespace {
+
+// Whether `text` says `irreversible` in any case, as a comment lowered by
+// std::tolower in the "C" locale would say it.
+bool says_irreversible(std::string_view text) {
+  constexpr std::string_view kWord = "irreversible";
+  if (text.size() < kWord.size()) return false;
+  const std::size_t last = text.size() - kWord.size();  // the last offset the word can start at
+  // `| 0x20` lowers exactly A-Z among the bytes that can match a lower-case letter.
+  auto word_at = [&](std::size_t at) {
+    for (std::size_t k = 0; k < kWord.size(); ++k)
+      if ((text[at + k] | 0x20) != kWord[k]) return false;
+    return true;
+  };
+  // Eight bytes a step: only a block with an `i` or `I` in it is looked at
+  // byte by byte (the test may also pass a block without one, never miss one).
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighBits = 0x8080808080808080ull;
+  std::size_t at = 0;
+  for (; at + 8 <= text.size(); at += 8) {
+    std::uint64_t block;
+    std::memcpy(&block, text.data() + at, 8);
+    const std::uint64_t differs = (block | 0x20 * kOnes) ^ ('i' * kOnes);  // a zero byte where 'i' or 'I' is
+    if (((differs - kOnes) & ~differs & kHighBits) == 0) continue;
+    for (std::size_t k = at; k < at + 8 && k <= last; ++k)
+      if (word_at(k)) return true;
+  }
+  for (; at <= last; ++at)
+    if (word_at(at)) return true;
+  return false;
+}
+
+}  // namespace
+
 bool is_empty_script(std::string_view text, bool& irreversible) {
   irreversible = false;
   bool empty = true, on_purpose = false;
+  // With a statement in it, only a comment saying `irreversible` can change
+  // the answer: most down scripts have one, and need not be lexed whole.
+  if (!says_irreversible(text) && Lexer(text).has_statement()) return false;
   for (const Token& t : lex(text)) {
     if (is_comment(t.kind)) {
       std::string comment(text.substr(t.begin, t.end - t.begin));

@@ -242,6 +242,24 @@ TEST_CASE("statement kinds: each kind's name finds that kind, and a name that is
   CHECK(statement_kind("String") == StmtKind::Other);
 }
 
+TEST_CASE("statement kinds: set_kind keeps the node's name as static text and its kind's tag", "[parser]") {
+  auto check = [](const std::string& name, StmtKind expected) {
+    std::string buffer = name;  // overwritten below: the kind must not point into it
+    Statement st;
+    st.set_kind(buffer);
+    std::fill(buffer.begin(), buffer.end(), '#');
+    INFO(name);
+    CHECK(st.kind == name);
+    CHECK(st.tag == expected);
+  };
+#define MIGRASAFE_SET_KIND_CHECK(name) check(#name, StmtKind::name);
+  MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_SET_KIND_CHECK)
+#undef MIGRASAFE_SET_KIND_CHECK
+  check(std::string(kUnparsedKind), StmtKind::UnparsedStmt);
+  check("String", StmtKind::Other);        // a node that is no statement
+  check("NoSuchStmtNode", StmtKind::Other);  // a name no node has (a JSON tree's)
+}
+
 TEST_CASE("lexer: every byte is classed as <cctype> classes it in the C locale", "[parser]") {
   // The lexer tests character classes itself (no library call per byte).
   for (int c = 1; c < 0x100; ++c) {
@@ -916,4 +934,50 @@ TEST_CASE("token search: the first token at or after an offset, searched from an
     }
   }
   CHECK(first_token_from({}, 0, 5) == 0);
+}
+
+namespace {
+// is_empty_script as it was before it stopped at the first statement: every
+// token lexed, every comment lowered and read.
+bool empty_script_reference(std::string_view text, bool& irreversible) {
+  bool empty = true, on_purpose = false;
+  irreversible = false;
+  for (const Token& t : lex(text)) {
+    std::string s(text.substr(t.begin, t.end - t.begin));
+    if (is_comment(t.kind)) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      irreversible = irreversible || s.find("irreversible") != std::string::npos;
+      for (std::string_view words : {"intentional", "left blank", "destructive", "not reversible", "no down migration",
+                                     "no downmigration", "no down-migration", "no down script", "no rollback"})
+        on_purpose = on_purpose || s.find(words) != std::string::npos;
+    } else if (!(t.kind == TokenKind::Punct && s == ";")) {
+      empty = false;
+    }
+  }
+  irreversible = irreversible || (empty && on_purpose);
+  return empty;
+}
+}  // namespace
+
+TEST_CASE("empty scripts: stopping at the first statement gives what lexing the whole script gives", "[parser]") {
+  std::vector<std::string> scripts = {
+      "", ";", " ;\n;;\t", "\xEF\xBB\xBF-- x\n;", "\xEF\xBB\xBFSELECT 1;", "-- intentionally left blank\n",
+      "/* no rollback */", "/* a /* nested */ comment */ ;", "/* unterminated -- comment", "/* a */ x", "-", "- 1",
+      "/", "/ 1", "-- a\rSELECT 1", "-- a\r\n;", "\\i other.sql\n", "{{ .Table }}", "'irreversible';",
+      "SELECT 'irreversible'; -- irreversible", "SELECT 1; -- IrReVeRsIbLe", "SELECT 1; /* irreversibl */",
+      "-- irreversibl\nSELECT 1;", "DROP TABLE t; -- no rollback", "-- destructive\n", "COPY t FROM STDIN;\n1\n\\.\n",
+      "\x80", "\xC3\xA9", "irrEVERSIBLE", "-- irreversible"};
+  // The word at every offset of an 8-byte block and of the tail, in both cases, in and out of comments.
+  for (std::size_t pad = 0; pad < 20; ++pad)
+    for (std::string_view word : {"irreversible", "IRREVERSIBLE", "irreversiblE", "iirreversible", "irreversibl"}) {
+      scripts.push_back(std::string(pad, ' ') + "-- " + std::string(word));
+      scripts.push_back("SELECT 1;" + std::string(pad, ' ') + "-- " + std::string(word) + std::string(pad % 3, '\n'));
+      scripts.push_back("SELECT '" + std::string(pad, 'x') + std::string(word) + "';");
+    }
+  for (const std::string& script : scripts) {
+    INFO(script);
+    bool irreversible = true, expected_irreversible = false;
+    CHECK(is_empty_script(script, irreversible) == empty_script_reference(script, expected_irreversible));
+    CHECK(irreversible == expected_irreversible);
+  }
 }
