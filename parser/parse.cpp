@@ -304,13 +304,15 @@ class FileParser {
     for (const SqlStatement& raw : parsed.statements) {
       std::size_t loc = base + static_cast<std::size_t>(raw.location);
       std::size_t end = raw.length == 0 ? base + len : loc + static_cast<std::size_t>(raw.length);
-      Statement st;
-      if (!trim(loc, end, st, previous)) continue;
+      Statement& st = out_.statements.emplace_back();  // built in place, not moved there
+      if (!trim(loc, end, st, previous)) {
+        out_.statements.pop_back();
+        continue;
+      }
       previous = st.first_token;
       st.location_base = static_cast<std::uint32_t>(base);
       st.set_kind(raw.kind);
       st.node = raw.node;
-      out_.statements.push_back(std::move(st));
     }
   }
 
