@@ -57,7 +57,8 @@ std::size_t dirty_pages() {
 
 TEST_CASE("jemalloc runs with the configuration compiled into the binary", "[allocator]") {
   // parser/allocator.cpp's malloc_conf (the suite runs without MALLOC_CONF, which would override it).
-  CHECK(control<unsigned>("opt.narenas") == 2);
+  CHECK(control<unsigned>("opt.narenas") == 1);
+  CHECK(control<ssize_t>("opt.dirty_decay_ms") == 200);
   CHECK(!control<bool>("opt.background_thread"));
 }
 
