@@ -15,10 +15,10 @@
 #ifdef MIGRASAFE_JEMALLOC
 // jemalloc reads this when it starts; MALLOC_CONF in the environment overrides the options it
 // names. One arena: blocks freed by one thread are reused by the others (the parse threads' by the
-// replay's; the threads wait on its locks a handful of times per run, each thread allocating from
-// its own cache). Freed pages go back to the system after 200 ms instead of 10 s (the corpus run
+// replay's; the threads waited on its locks twice in a corpus run, each thread allocating from its
+// own cache). Freed pages go back to the system after 200 ms instead of 10 s (the corpus run
 // peaked about 1.3 MB lower); at 0, every block freed and allocated again is a new page fault (the
-// 4 MB file: 46,700 instead of 30,000). docs/performance-history.md has the measurements.
+// 4 MB file: 46,700 instead of 30,000). docs/notes/allocator.md has the measurements.
 const char* malloc_conf = "narenas:1,dirty_decay_ms:200";
 #endif
 
