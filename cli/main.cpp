@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/lsp.h"
 #include "cli/man_page.h"
+#include "parser/allocator.h"
 #include "parser/parse.h"
 
 using namespace migrasafe;
@@ -47,9 +48,11 @@ std::optional<std::string> option_given_empty(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   CLI::App app{"migrasafe: static safety analysis for PostgreSQL migrations"};
-  app.set_version_flag("-V,--version", std::string("migrasafe ") + MIGRASAFE_VERSION + "\ncommit " + build_commit() +
-                                           "\nparses with the PostgreSQL " + std::to_string(grammar_version()) +
-                                           " grammar (libpg_query)");
+  // Written when asked for (the allocator is probed).
+  app.set_version_flag("-V,--version", [] {
+    return std::string("migrasafe ") + MIGRASAFE_VERSION + "\ncommit " + build_commit() + "\nparses with the PostgreSQL " +
+           std::to_string(grammar_version()) + " grammar (libpg_query)\nallocates with " + allocator_name();
+  });
   app.require_subcommand(1);
   app.footer("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or baseline-file error, "
              "3 unreadable input, 4 internal error.");

@@ -5,12 +5,12 @@
 #include <set>
 #include <filesystem>
 #include <iterator>
-#include <malloc.h>
 #include <mutex>
 
 #include "engine/fix_loop.h"
 #include "engine/pipeline.h"
 #include "engine/plan.h"
+#include "parser/allocator.h"
 #include "sources/discovery.h"
 #include "sources/git.h"
 #include "sources/history.h"
@@ -293,7 +293,7 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   // What the analysis freed (the schema model, tokens, trees) is spread over
   // the replay threads' malloc arenas, which the report's writer threads do
   // not reuse: hand it back first, or the report's peak is on top of it.
-  malloc_trim(0);
+  release_free_memory();
   real_paths.emplace();
   stats_.scripts_replayed += pipeline.scripts_replayed;
   std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));

@@ -1,11 +1,10 @@
 #include "parser/large_stacks.h"
 
-#include <malloc.h>
 #include <pthread.h>
 
-#include <algorithm>
-#include <thread>
 #include <vector>
+
+#include "parser/allocator.h"
 
 namespace migrasafe {
 
@@ -13,13 +12,7 @@ namespace {
 
 // Starts `n` threads running `fn`; fewer (or none) when threads cannot be created.
 std::vector<pthread_t> start_threads(unsigned n, const std::function<void()>& fn) {
-  // As many malloc arenas as cores. One shared arena (M_ARENA_MAX=1) makes
-  // every thread allocate under one lock: with sets replaying side by side
-  // that doubled the corpus run's CPU time. glibc's default (8 per core, one
-  // per thread as they come) keeps freed memory spread over arenas that no
-  // thread reuses: 20,000 small files peaked at 86 MB instead of 69 MB.
-  static const bool arenas_set = mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
-  (void)arenas_set;
+  share_arenas_among_cores();
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256u << 20);

@@ -8,6 +8,8 @@ packages=(
   cmake g++ make pkg-config python3
   libpg-query-dev nlohmann-json3-dev libcli11-dev libre2-dev catch2
   libtomlplusplus-dev libpq-dev
+  # jemalloc's archive, linked in as the allocator (-DMIGRASAFE_JEMALLOC=OFF builds without it).
+  libjemalloc-dev
   # PostgreSQL 15's node headers: the parser walks libpg_query's raw parse trees with them.
   postgresql-server-dev-15
 )

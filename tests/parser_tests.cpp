@@ -4,11 +4,8 @@
 #include <cctype>
 #include <optional>
 #include <set>
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-#include <malloc.h>
-#define MIGRASAFE_HAS_MALLINFO2 1
-#endif
 
+#include "parser/allocator.h"
 #include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/table_elements.h"
@@ -713,14 +710,15 @@ static long long mapped_tree_bytes(const ParsedFile& f) {
   return bytes;
 }
 
-// Bytes glibc's malloc has handed out and not yet had back, and the tree
-// blocks `parsed` has mapped (mallinfo2 does not see them).
+// Bytes malloc has handed out and not yet had back, and the tree blocks
+// `parsed` has mapped (malloc does not see them); 0 when the allocator cannot
+// tell (a sanitizer's).
 static long long heap_in_use(const ParsedFile* parsed = nullptr) {
-  struct mallinfo2 m = mallinfo2();
-  return static_cast<long long>(m.uordblks + m.hblkhd) + (parsed ? mapped_tree_bytes(*parsed) : 0);
+  const std::optional<std::size_t> allocated = heap_bytes_in_use();
+  if (!allocated) return 0;
+  return static_cast<long long>(*allocated) + (parsed ? mapped_tree_bytes(*parsed) : 0);
 }
 
-#ifdef MIGRASAFE_HAS_MALLINFO2
 // The heap a file's parse holds: each PL/pgSQL body and each expression in
 // one is a parse of its own, so a file of many small DO blocks is a file of
 // many small trees. Their arenas start small: this file's parse holds about
@@ -734,8 +732,7 @@ TEST_CASE("a file of many small DO blocks holds a heap in proportion to its text
   ParsedFile parsed = parse(sql);
   const long long held = heap_in_use(&parsed) - before;
   REQUIRE(parsed.statements.size() == 4000);  // each DO block and the CREATE TYPE in its body
-  // A sanitizer's allocator is not glibc's: mallinfo2 then sees nothing of the parse.
-  if (held < static_cast<long long>(sql.size())) return;
+  if (held < static_cast<long long>(sql.size())) return;  // the allocator cannot tell (a sanitizer's)
   INFO("heap held by the parse: " << held << " bytes for " << sql.size() << " bytes of text");
   CHECK(held < 25 * static_cast<long long>(sql.size()));
 }
@@ -760,7 +757,7 @@ TEST_CASE("a file of plain DDL holds a heap of at most 19 times its text", "[par
   ParsedFile parsed = parse(sql);
   const long long held = heap_in_use(&parsed) - before;
   REQUIRE(parsed.problems.empty());
-  if (held < static_cast<long long>(sql.size())) return;  // not glibc's allocator (a sanitizer's)
+  if (held < static_cast<long long>(sql.size())) return;  // the allocator cannot tell (a sanitizer's)
   std::size_t members = 0;
   auto count = [&](auto& self, const Json& n) -> void {
     for (const Json& e : n) self(self, e);
@@ -774,7 +771,6 @@ TEST_CASE("a file of plain DDL holds a heap of at most 19 times its text", "[par
                                   << " object members");
   CHECK(held < 19 * static_cast<long long>(sql.size()));
 }
-#endif
 
 // A large file's trees are built by the parse threads and freed by the
 // replay's: in blocks from malloc, the freed memory stayed with arenas no
