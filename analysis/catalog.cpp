@@ -596,7 +596,8 @@ class ViewReader {
     const Json& fields = ast::list(ref, "fields");
     if (fields.size() == 0) return;
     bool star = ast::as<"A_Star">(fields[fields.size() - 1]) != nullptr;
-    Names names;  // the String items, as ast::strings lists them
+    Names& names = names_;  // the String items, as ast::strings lists them
+    names.clear();
     for (const Json& item : fields)
       if (auto s = ast::as<"String">(item)) names.push_back(ast::str(*s, "sval"));
     if (fields.size() >= 2) {  // alias.column or alias.*
@@ -646,6 +647,7 @@ class ViewReader {
   const Catalog& catalog_;
   const Context& ctx_;
   ViewInfo& view_;
+  Names names_;  // column_ref's, reused: one allocation per view, not per column reference
 };
 
 void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
