@@ -1129,11 +1129,13 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
     } else tables_.put(name, {}).columns_known = false;
   } else if (stmt.tag == StmtKind::SelectStmt) {
-    ast::walk(n, [&](std::string_view kind, const Json& fields) {
-      if (kind != "FuncCall") return;
-      auto names = ast::strings(ast::list(fields, "funcname"));
-      if (!names.empty() && !is_builtin_function(names.back())) unseen_code_ran_ = true;
-    });
+    // Once set, the flag stays set (the history carries it): no need to read the calls again.
+    if (!unseen_code_ran_)
+      ast::walk(n, [&](std::string_view kind, const Json& fields) {
+        if (kind != "FuncCall") return;
+        auto names = ast::strings(ast::list(fields, "funcname"));
+        if (!names.empty() && !is_builtin_function(names.back())) unseen_code_ran_ = true;
+      });
     // SELECT ... INTO new_table creates a table, like CREATE TABLE AS.
     const Json* into = ast::field(n, "intoClause");
     const Json* rel = into ? ast::field(*into, "rel") : nullptr;

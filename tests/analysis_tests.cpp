@@ -626,6 +626,16 @@ TEST_CASE("catalog: indexes sharing a prefix are found per table, and a copy of 
   CHECK(visited(before, {"public", "ta"}, {"ab"}).empty());
 }
 
+TEST_CASE("catalog: a SELECT calling a user function makes triggers uncertain, for good", "[catalog]") {
+  const std::string setup = "CREATE TABLE t (a int);";
+  CHECK(replay(setup + "SELECT count(*), now() FROM t;").catalog().trigger_absent({"public", "t"}, "audit"));
+  // The SELECTs after the call are not read again; the flag stays, in copies too.
+  Context ctx = replay(setup + "SELECT now(); SELECT make_triggers(); SELECT count(*) FROM t; SELECT 1;");
+  CHECK_FALSE(ctx.catalog().trigger_absent({"public", "t"}, "audit"));
+  Catalog copy = ctx.catalog();
+  CHECK_FALSE(copy.trigger_absent({"public", "t"}, "audit"));
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
