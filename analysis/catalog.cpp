@@ -596,7 +596,8 @@ class ViewReader {
     const Json& fields = ast::list(ref, "fields");
     if (fields.size() == 0) return;
     bool star = ast::as<"A_Star">(fields[fields.size() - 1]) != nullptr;
-    Names names;  // the String items, as ast::strings lists them
+    Names& names = names_;  // the String items, as ast::strings lists them
+    names.clear();
     for (const Json& item : fields)
       if (auto s = ast::as<"String">(item)) names.push_back(ast::str(*s, "sval"));
     if (fields.size() >= 2) {  // alias.column or alias.*
@@ -646,6 +647,7 @@ class ViewReader {
   const Catalog& catalog_;
   const Context& ctx_;
   ViewInfo& view_;
+  Names names_;  // column_ref's, reused: one allocation per view, not per column reference
 };
 
 void Catalog::create_view(const QualifiedName& name, const Json& query, bool materialized, const Context& ctx) {
@@ -1127,11 +1129,13 @@ void Catalog::apply(const Statement& stmt, const Context& ctx) {
       if (ast::flag(*into, "skipData")) views_.find_for_write(name)->populated = false;
     } else tables_.put(name, {}).columns_known = false;
   } else if (stmt.tag == StmtKind::SelectStmt) {
-    ast::walk(n, [&](std::string_view kind, const Json& fields) {
-      if (kind != "FuncCall") return;
-      auto names = ast::strings(ast::list(fields, "funcname"));
-      if (!names.empty() && !is_builtin_function(names.back())) unseen_code_ran_ = true;
-    });
+    // Once set, the flag stays set (the history carries it): no need to read the calls again.
+    if (!unseen_code_ran_)
+      ast::walk(n, [&](std::string_view kind, const Json& fields) {
+        if (kind != "FuncCall") return;
+        auto names = ast::strings(ast::list(fields, "funcname"));
+        if (!names.empty() && !is_builtin_function(names.back())) unseen_code_ran_ = true;
+      });
     // SELECT ... INTO new_table creates a table, like CREATE TABLE AS.
     const Json* into = ast::field(n, "intoClause");
     const Json* rel = into ? ast::field(*into, "rel") : nullptr;

@@ -183,7 +183,11 @@ SchemaChangeLog::SchemaChangeLog(Catalog& start) : before_(start) { start.log_ch
 template <class V>
 void SchemaChangeLog::Versions<V>::record(std::size_t statement, std::vector<QualifiedName>& changed,
                                           const ShardedMap<V>& now) {
+  const QualifiedName* previous = nullptr;
   for (const QualifiedName& name : changed) {
+    // A statement writes a table several times in a row (its columns, then its indexes): looked up once.
+    if (previous && *previous == name) continue;
+    previous = &name;
     std::vector<Version>& versions = by_name[name];
     if (versions.empty() || versions.back().statement != statement) versions.push_back({statement, now.find_shared(name)});
   }

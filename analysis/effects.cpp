@@ -334,7 +334,9 @@ class Builder {
   }
 
  private:
-  void lock(const QualifiedName& rel, LockMode mode, LockRole role = LockRole::Named) {
+  // `rel` a temporary (a name just qualified) is moved into the lock list, not copied.
+  template <class Name = QualifiedName>  // the default takes a braced {schema, name}
+  void lock(Name&& rel, LockMode mode, LockRole role = LockRole::Named) {
     if (rel.name.empty()) return;
     if (!e_.target && role == LockRole::Named) e_.target = rel;
     for (auto& l : e_.locks) {
@@ -344,7 +346,7 @@ class Builder {
         return;
       }
     }
-    e_.locks.push_back({rel, mode, role});
+    e_.locks.push_back({std::forward<Name>(rel), mode, role});
   }
 
   // A new foreign key's triggers go on the table it references, and on each

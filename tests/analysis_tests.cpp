@@ -597,6 +597,45 @@ TEST_CASE("catalog: visit_indexes_sharing_prefix finds from its index what a sca
   CHECK(visited({"public", "none"}, {"a"}).empty());
 }
 
+TEST_CASE("catalog: indexes sharing a prefix are found per table, and a copy of the history keeps its own", "[catalog]") {
+  // Names that run together ("t" + "ab", "ta" + "b"), and a catalog copied
+  // from the history before its indexes change.
+  Context first = replay("CREATE TABLE t (ab int, a int, b int); CREATE TABLE ta (b int, ab int);"
+                         "CREATE INDEX t_ab ON t (ab); CREATE INDEX t_a_b ON t (a, b); CREATE INDEX ta_b ON ta (b);");
+  Catalog before = first.catalog();
+  auto later = parse_file(std::make_shared<const SourceFile>(
+      "t.sql", "CREATE INDEX ta_ab ON ta (ab, b); DROP INDEX t_a_b; CREATE INDEX t_a ON t (a);"));
+  Context ctx(AnalysisOptions{}, before);
+  for (const Statement& stmt : later.statements) ctx.apply(stmt, compute_effects(stmt, ctx));
+  auto visited = [](const Catalog& c, const QualifiedName& table, const std::vector<std::string>& columns) {
+    std::vector<std::string> names;
+    c.visit_indexes_sharing_prefix(table, columns, [&](const std::string& name, const IndexInfo&) {
+      names.push_back(name);
+      return false;
+    });
+    return names;
+  };
+  const Catalog& after = ctx.catalog();
+  CHECK(visited(after, {"public", "t"}, {"ab"}) == std::vector<std::string>{"t_ab"});
+  CHECK(visited(after, {"public", "t"}, {"a", "b"}) == std::vector<std::string>{"t_a"});
+  CHECK(visited(after, {"public", "ta"}, {"b"}) == std::vector<std::string>{"ta_b"});
+  CHECK(visited(after, {"public", "ta"}, {"ab"}) == std::vector<std::string>{"ta_ab"});
+  CHECK(visited(after, {"public", "t"}, {"b"}).empty());
+  // The copy the history kept is unchanged.
+  CHECK(visited(before, {"public", "t"}, {"a"}) == std::vector<std::string>{"t_a_b"});
+  CHECK(visited(before, {"public", "ta"}, {"ab"}).empty());
+}
+
+TEST_CASE("catalog: a SELECT calling a user function makes triggers uncertain, for good", "[catalog]") {
+  const std::string setup = "CREATE TABLE t (a int);";
+  CHECK(replay(setup + "SELECT count(*), now() FROM t;").catalog().trigger_absent({"public", "t"}, "audit"));
+  // The SELECTs after the call are not read again; the flag stays, in copies too.
+  Context ctx = replay(setup + "SELECT now(); SELECT make_triggers(); SELECT count(*) FROM t; SELECT 1;");
+  CHECK_FALSE(ctx.catalog().trigger_absent({"public", "t"}, "audit"));
+  Catalog copy = ctx.catalog();
+  CHECK_FALSE(copy.trigger_absent({"public", "t"}, "audit"));
+}
+
 TEST_CASE("catalog: what the model cannot read is marked unknown", "[catalog]") {
   Context ctx = replay("CREATE TABLE base (a int); CREATE TABLE l (LIKE base); CREATE TABLE s AS SELECT 1 AS one;"
                        "CREATE TABLE k (b int) INHERITS (base); CREATE TABLE ok (a int);");
