@@ -200,7 +200,7 @@ void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& histo
     throw_if_test_internal_error(in_.inputs[s.ref.input].path);
     LintOptions o = options_for(*unit.unit, s, with_rules);
     const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
-    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, nullptr, schema_after);
+    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, schema_after);
   } catch (const std::exception& e) {
     analysis_failed(s, source, e);
   }

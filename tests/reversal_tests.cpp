@@ -323,20 +323,19 @@ TEST_CASE("what a down script undoes: read from the up script's replay in the hi
     REQUIRE(parsed.problems.empty());
     REQUIRE_FALSE(undone_depends_on_history(parsed));
     UndoneMigration alone = Context::undone_by(parsed, {});
-    std::optional<UndoneMigration> replayed;
-    DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration& undone) -> std::optional<Catalog> {
-      replayed = undone;
-      return after_up;
-    };
     SetHistory h;
     h.schema = schema(kBase);
-    analyse_file(std::move(parsed), {}, {}, nullptr, &h, &down);
-    REQUIRE(replayed);
-    CHECK(replayed->relations == alone.relations);
-    CHECK(replayed->schemas == alone.schemas);
-    CHECK(replayed->columns == alone.columns);
-    CHECK(replayed->not_null == alone.not_null);
-    CHECK(replayed->renames == alone.renames);
+    // As the pipeline runs an up script whose down script it analyses.
+    const MigrationRole role;
+    const LintOptions options;
+    FileAnalysis analysis = start_file(std::move(parsed), role, options, nullptr, &h, true);
+    const UndoneMigration replayed = analysis.undone();
+    std::move(analysis).finish(analysis.schema_after());
+    CHECK(replayed.relations == alone.relations);
+    CHECK(replayed.schemas == alone.schemas);
+    CHECK(replayed.columns == alone.columns);
+    CHECK(replayed.not_null == alone.not_null);
+    CHECK(replayed.renames == alone.renames);
     CHECK_FALSE((alone.relations.empty() && alone.columns.empty()));
   }
   // Where the schema before or the transaction matters, the replay alone is read.
@@ -399,12 +398,10 @@ TEST_CASE("reversal: an up script finished after the history went on, as analyse
     return out;
   };
 
+  // At once: the reversal check replays the down script itself.
   SetHistory at_once;
   at_once.schema = schema("CREATE TABLE purchases (id int);");
-  DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration&) -> std::optional<Catalog> {
-    return replay_schema(down_file, after_up, {});
-  };
-  FileResult expected = analyse_file(parse("1.up.sql", up_sql), role, options, nullptr, &at_once, &down);
+  FileResult expected = analyse_file(parse("1.up.sql", up_sql), role, options, nullptr, &at_once);
   analyse_file(parse("2.sql", next_sql), {}, options, nullptr, &at_once);
 
   SetHistory went_on;
