@@ -80,6 +80,7 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
     slot.input_error = err;
     return;
   }
+  bytes_read += text->size();
   try {
     const Migration* m = unit.migration;
     switch (s.ref.part) {

@@ -5,13 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
-#include <malloc.h>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
 
 #include "parser/embedded.h"
+#include "parser/free_memory.h"
 #include "parser/large_stacks.h"
 #include "parser/pg_parse.h"
 #include "parser/raw_parse.h"
@@ -181,7 +181,7 @@ class FileParser {
     // memory are freed by now, in the malloc arenas of the threads that
     // parsed, where the replay's allocations do not reuse them: hand those
     // pages back (the bench's 4 MB file peaked 6 MB lower).
-    malloc_trim(0);
+    release_free_memory();
     return true;
   }
 
