@@ -24,6 +24,13 @@ void throw_if_test_internal_error(const std::string& path) {
     throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
 }
 
+// The unit's script of `part` whose parse it still holds, or nullptr.
+ScriptState* parsed_script(UnitState& unit, ScriptPart part) {
+  for (ScriptState& s : unit.scripts)
+    if (s.ref.part == part && s.parsed) return &s;
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<std::string> Pipeline::read_script(const std::string& path, std::string& error) const {
@@ -110,13 +117,8 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
 std::optional<ParsedFile> Pipeline::pair_scripts(UnitState& unit) {
   const Migration* m = unit.unit->migration;
   if (!m) return std::nullopt;
-  auto find = [&](ScriptPart part) -> ScriptState* {
-    for (ScriptState& s : unit.scripts)
-      if (s.ref.part == part && s.parsed) return &s;
-    return nullptr;
-  };
-  ScriptState* up = find(ScriptPart::Up);
-  ScriptState* down = find(ScriptPart::Down);
+  ScriptState* up = parsed_script(unit, ScriptPart::Up);
+  ScriptState* down = parsed_script(unit, ScriptPart::Down);
   const bool sections = m->up_section.has_value();  // dbmate, Liquibase: scripts are parts of one file
   // The up script's down script (the reversal check, missing-down-script).
   if (up && up->role.down_exists) {
@@ -220,13 +222,8 @@ void Pipeline::replay_history(UnitState& unit, SetHistory& history, bool with_ru
   // not extend it): the up script's reversal check reads the schema after
   // it from that analysis, so the up script's file rules wait for it
   // (finish_down); the history goes on without either.
-  auto parsed = [&](ScriptPart part) -> ScriptState* {
-    for (ScriptState& s : unit.scripts)
-      if (s.ref.part == part && s.parsed) return &s;
-    return nullptr;
-  };
-  ScriptState* up = parsed(ScriptPart::Up);
-  ScriptState* down = up ? parsed(ScriptPart::Down) : nullptr;
+  ScriptState* up = parsed_script(unit, ScriptPart::Up);
+  ScriptState* down = up ? parsed_script(unit, ScriptPart::Down) : nullptr;
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed || (&s == down && unit.awaiting_down)) continue;
     if (&s != up || !down) {
