@@ -1,11 +1,11 @@
 #include "engine/pipeline.h"
 
 #include "analysis/undone.h"
+#include "engine/largest_first.h"
 
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <numeric>
 #include <memory>
 #include <cstdlib>
 #include <stdexcept>
@@ -290,10 +290,8 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
   // The longest sets first: a set's replay is a serial chain, so a run lasts
   // at least as long as its longest one; started first, it runs beside the
   // shorter ones instead of after them.
-  std::vector<std::size_t> set_order(sets.size());
-  std::iota(set_order.begin(), set_order.end(), 0);
-  std::stable_sort(set_order.begin(), set_order.end(),
-                   [&](std::size_t a, std::size_t b) { return sets[a].units.size() > sets[b].units.size(); });
+  const std::vector<std::size_t> set_order =
+      largest_first(sets.size(), [&](std::size_t k) { return sets[k].units.size(); });
   std::vector<char> parsed(units.size(), 0), done(units.size(), 0);
   // Units whose history part is replayed and whose down script's analysis
   // waits (finish_down): any thread runs it beside the set's next replays.
