@@ -1,11 +1,11 @@
 #include "engine/pipeline.h"
 
 #include "analysis/undone.h"
+#include "engine/largest_first.h"
 
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <numeric>
 #include <memory>
 #include <cstdlib>
 #include <stdexcept>
@@ -22,6 +22,13 @@ void throw_if_test_internal_error(const std::string& path) {
   const char* text = std::getenv("MIGRASAFE_TEST_INTERNAL_ERROR");
   if (text && *text && path.find(text) != std::string::npos)
     throw std::logic_error("MIGRASAFE_TEST_INTERNAL_ERROR is set");
+}
+
+// The unit's script of `part` whose parse it still holds, or nullptr.
+ScriptState* parsed_script(UnitState& unit, ScriptPart part) {
+  for (ScriptState& s : unit.scripts)
+    if (s.ref.part == part && s.parsed) return &s;
+  return nullptr;
 }
 
 }  // namespace
@@ -80,6 +87,7 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
     slot.input_error = err;
     return;
   }
+  bytes_read += text->size();
   try {
     const Migration* m = unit.migration;
     switch (s.ref.part) {
@@ -109,13 +117,8 @@ void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
 std::optional<ParsedFile> Pipeline::pair_scripts(UnitState& unit) {
   const Migration* m = unit.unit->migration;
   if (!m) return std::nullopt;
-  auto find = [&](ScriptPart part) -> ScriptState* {
-    for (ScriptState& s : unit.scripts)
-      if (s.ref.part == part && s.parsed) return &s;
-    return nullptr;
-  };
-  ScriptState* up = find(ScriptPart::Up);
-  ScriptState* down = find(ScriptPart::Down);
+  ScriptState* up = parsed_script(unit, ScriptPart::Up);
+  ScriptState* down = parsed_script(unit, ScriptPart::Down);
   const bool sections = m->up_section.has_value();  // dbmate, Liquibase: scripts are parts of one file
   // The up script's down script (the reversal check, missing-down-script).
   if (up && up->role.down_exists) {
@@ -200,7 +203,7 @@ void Pipeline::analyse_script(UnitState& unit, ScriptState& s, SetHistory& histo
     throw_if_test_internal_error(in_.inputs[s.ref.input].path);
     LintOptions o = options_for(*unit.unit, s, with_rules);
     const UndoneMigration* undoes = s.ref.part == ScriptPart::Down && unit.undone ? &*unit.undone : nullptr;
-    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, nullptr, schema_after);
+    s.result = analyse_file(std::move(*s.parsed), s.role, o, undoes, &history, schema_after);
   } catch (const std::exception& e) {
     analysis_failed(s, source, e);
   }
@@ -219,13 +222,8 @@ void Pipeline::replay_history(UnitState& unit, SetHistory& history, bool with_ru
   // not extend it): the up script's reversal check reads the schema after
   // it from that analysis, so the up script's file rules wait for it
   // (finish_down); the history goes on without either.
-  auto parsed = [&](ScriptPart part) -> ScriptState* {
-    for (ScriptState& s : unit.scripts)
-      if (s.ref.part == part && s.parsed) return &s;
-    return nullptr;
-  };
-  ScriptState* up = parsed(ScriptPart::Up);
-  ScriptState* down = up ? parsed(ScriptPart::Down) : nullptr;
+  ScriptState* up = parsed_script(unit, ScriptPart::Up);
+  ScriptState* down = up ? parsed_script(unit, ScriptPart::Down) : nullptr;
   for (ScriptState& s : unit.scripts) {
     if (!s.parsed || (&s == down && unit.awaiting_down)) continue;
     if (&s != up || !down) {
@@ -292,10 +290,8 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
   // The longest sets first: a set's replay is a serial chain, so a run lasts
   // at least as long as its longest one; started first, it runs beside the
   // shorter ones instead of after them.
-  std::vector<std::size_t> set_order(sets.size());
-  std::iota(set_order.begin(), set_order.end(), 0);
-  std::stable_sort(set_order.begin(), set_order.end(),
-                   [&](std::size_t a, std::size_t b) { return sets[a].units.size() > sets[b].units.size(); });
+  const std::vector<std::size_t> set_order =
+      largest_first(sets.size(), [&](std::size_t k) { return sets[k].units.size(); });
   std::vector<char> parsed(units.size(), 0), done(units.size(), 0);
   // Units whose history part is replayed and whose down script's analysis
   // waits (finish_down): any thread runs it beside the set's next replays.

@@ -94,6 +94,7 @@ class Pipeline {
   std::vector<RunMessage> messages;
   std::set<std::string> internal_errors;  // files, as reported
   std::atomic<std::size_t> scripts_replayed = 0;  // down scripts are analysed beside the replay
+  std::atomic<std::size_t> bytes_read = 0;  // the scripts' texts, as parsed
 
  private:
   // A script's text: the session's buffer of `path`, else the file on disk.

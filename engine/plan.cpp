@@ -5,10 +5,10 @@
 #include <exception>
 #include <map>
 #include <mutex>
-#include <numeric>
 #include <string>
 #include <thread>
 
+#include "engine/largest_first.h"
 #include "parser/large_stacks.h"
 #include "sources/paths.h"
 
@@ -111,10 +111,8 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   plan.histories.resize(groups.size());
   // The sets are independent, and the parse workers wait for the whole plan:
   // each core plans the next set not taken yet, the largest first.
-  std::vector<std::size_t> by_size(groups.size());
-  std::iota(by_size.begin(), by_size.end(), 0);
-  std::stable_sort(by_size.begin(), by_size.end(),
-                   [&](std::size_t a, std::size_t b) { return groups[a].inputs.size() > groups[b].inputs.size(); });
+  const std::vector<std::size_t> by_size =
+      largest_first(groups.size(), [&](std::size_t k) { return groups[k].inputs.size(); });
   std::atomic<std::size_t> next{0};
   std::mutex failure_mutex;
   std::exception_ptr failure;  // rethrown here, as the serial planning threw it

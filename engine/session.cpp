@@ -90,6 +90,12 @@ std::string disk_fingerprint(const std::string& path) {
 LintSession::LintSession(SessionConfig config) : config_(std::move(config)) {}
 LintSession::~LintSession() = default;
 
+void LintSession::release_memory_after(std::size_t bytes_read) {
+  if (bytes_read < kReleaseMemoryAfterBytes) return;
+  release_free_memory();
+  ++stats_.memory_releases;
+}
+
 SetHistory LintSession::seeded_history() const {
   SetHistory history;
   history.schema = *seed_;
@@ -293,7 +299,7 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   // What the analysis freed (the schema model, tokens, trees) is spread over
   // the replay threads' malloc arenas, which the report's writer threads do
   // not reuse: hand it back first, or the report's peak is on top of it.
-  release_free_memory();
+  release_memory_after(pipeline.bytes_read);
   real_paths.emplace();
   stats_.scripts_replayed += pipeline.scripts_replayed;
   std::move(pipeline.messages.begin(), pipeline.messages.end(), std::back_inserter(run.messages));
@@ -479,6 +485,7 @@ FileResult LintSession::relint(const std::string& path) {
     pipeline.replay(state, history, true);
   });
   stats_.scripts_replayed += pipeline.scripts_replayed;
+  release_memory_after(pipeline.bytes_read);
   if (auto file = result_of_input(state.scripts, target)) out = std::move(*file);
   if (!out.parsed.source) out.parsed.source = std::make_shared<SourceFile>(path, "");
   return out;

@@ -59,6 +59,7 @@ struct SessionConfig {
 struct SessionStats {
   std::size_t scripts_replayed = 0;  // scripts run through the replay (with or without rules)
   std::size_t history_reuses = 0;    // relints that started from a cached schema
+  std::size_t memory_releases = 0;   // runs and relints after which free memory went back to the system
 };
 
 class LintSession {
@@ -67,6 +68,15 @@ class LintSession {
   ~LintSession();
   LintSession(const LintSession&) = delete;
   LintSession& operator=(const LintSession&) = delete;
+
+  // After a run or relint that read at least this many bytes, the memory it
+  // freed goes back to the system (release_free_memory): a parse holds about
+  // 20 times its text, so such a run frees tens of MB that would otherwise
+  // stay with threads that may not allocate again. After a smaller one (an
+  // editor's relint of one buffer, a file or two in a hook) a trim is a walk
+  // over every arena for little; what it leaves free, at most that run's own
+  // peak, is reused by the next run, so a long-running server stays bounded.
+  static constexpr std::size_t kReleaseMemoryAfterBytes = 1 << 20;
 
   // The whole set, in migration order: every file named (directories
   // searched for *.sql, globs, `-` for stdin), each directory its own history.
@@ -123,6 +133,8 @@ class LintSession {
   // --schema, replayed once per session; false (with `failure`) when it cannot be read.
   bool seed_schema(RunResult& run);
   SetHistory seeded_history() const;  // a set's history before its first migration
+  // release_free_memory after a run or relint that read `bytes_read` bytes, if that is enough.
+  void release_memory_after(std::size_t bytes_read);
   // The buffer of `path`, or nullptr; and the lookup the pipeline reads through.
   const std::string* buffer_of(const std::string& path) const;
   TextOverride buffers() const;

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "parser/tree_blocks.h"
+
 namespace migrasafe {
 
 namespace {
@@ -67,22 +69,17 @@ namespace {
 
 constexpr std::size_t kFirstBlock = 256;
 constexpr std::size_t kLargestBlock = 256 * 1024;
-// Blocks this large are mapped: a large file's trees are built by the parse
-// threads and freed by the replay's, as it passes them. From malloc, the
-// freed blocks stayed with the parse threads' arenas, where nothing reused
-// them, while the replay's allocations took new memory (the 4 MB file's peak
-// RSS was 23 MB above the same run's with these blocks mapped).
-constexpr std::size_t kMappedBlock = 64 * 1024;
 
+// Blocks of kMappedTreeBlock bytes or more are mapped (tree_blocks.h says why).
 char* new_block(std::size_t size) {
-  if (size < kMappedBlock) return new char[size];
+  if (size < kMappedTreeBlock) return new char[size];
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return static_cast<char*>(p);
 }
 
 void free_block(char* data, std::size_t size) {
-  if (size < kMappedBlock) delete[] data;
+  if (size < kMappedTreeBlock) delete[] data;
   else munmap(data, size);
 }
 

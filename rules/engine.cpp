@@ -515,13 +515,10 @@ FileResult FileAnalysis::finish(std::optional<Catalog> after_down) && {
 }
 
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
-                        const UndoneMigration* undone, SetHistory* history, const DownAnalysis* down,
-                        Catalog* schema_after) {
-  FileAnalysis analysis = start_file(std::move(parsed), role, options, undone, history, down != nullptr);
+                        const UndoneMigration* undone, SetHistory* history, Catalog* schema_after) {
+  FileAnalysis analysis = start_file(std::move(parsed), role, options, undone, history, false);
   if (schema_after) *schema_after = analysis.schema_after();
-  std::optional<Catalog> after_down;
-  if (down) after_down = (*down)(analysis.schema_after(), analysis.undone());
-  return std::move(analysis).finish(std::move(after_down));
+  return std::move(analysis).finish();
 }
 
 void filter_findings(const FileResult& result, const LintOptions& options, bool from_verify,

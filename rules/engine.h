@@ -1,7 +1,6 @@
 #pragma once
 // Runs one migration file through parse -> replay (context + effects) ->
 // rules, and returns everything the reporters need.
-#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -78,27 +77,17 @@ struct SetHistory {
   std::vector<QualifiedName> step_created;
 };
 
-// The caller's own analysis of an up script's down script, when it analyses
-// both (a migration whose scripts are all among the files checked): the up
-// script's analysis runs it as soon as its replay is done, on the schema the
-// up script leaves, with what the up script did as its replay read it
-// (right unless undone_depends_on_history). It returns the schema after the
-// down script, which the reversal check then reads instead of replaying the
-// down script once more; nullopt when the down script could not be analysed
-// (no reversal check).
-using DownAnalysis = std::function<std::optional<Catalog>(const Catalog& after_up, const UndoneMigration& undone)>;
-
 // Runs one parsed file through the replay and the rules.
 // `undone`: what the up script a down script reverses did (nullptr otherwise).
 // `history`: what the earlier migrations of the set left (nullptr: none);
 // updated with this file's changes, except for down scripts, which undo
-// rather than extend the history. `down`: see DownAnalysis (nullptr: the
-// reversal check replays the down script of `role` itself). `schema_after`:
-// set to the schema after the file (a down script's, for its up script's
-// reversal check).
+// rather than extend the history. An up script's reversal check replays
+// its down script here (start_file: for a caller that analyses it).
+// `schema_after`: set to the schema after the file (a down script's, for
+// its up script's reversal check).
 FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const LintOptions& options,
                         const UndoneMigration* undone = nullptr, SetHistory* history = nullptr,
-                        const DownAnalysis* down = nullptr, Catalog* schema_after = nullptr);
+                        Catalog* schema_after = nullptr);
 
 // analyse_file in two parts, for a caller that analyses an up script's down
 // script elsewhere (another thread) while the set's replay goes on: the

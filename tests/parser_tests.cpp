@@ -10,6 +10,7 @@
 #include "parser/parse.h"
 #include "parser/table_elements.h"
 #include "parser/token_search.h"
+#include "parser/tree_blocks.h"
 #include "rules/tree_release.h"
 #include "support.h"
 
@@ -696,9 +697,6 @@ TEST_CASE("a big file with BEGIN ATOMIC bodies, which chunks may split, parses a
     check_same_parse(whole, describe_parse(parse_file(source, ChunkSettings{4 * 1024, 2})));
   }
 }
-
-// Tree blocks this large are mapped from the system, not malloc's (TreeArena, json_tree.cpp).
-constexpr std::size_t kMappedTreeBlock = 64 * 1024;
 
 static long long mapped_tree_bytes(const ParsedFile& f) {
   long long bytes = 0;

@@ -84,6 +84,16 @@ TEST_CASE("compare_catalogs: nothing is claimed about what the model does not kn
 
 namespace {
 
+// An up script's place in its migration, whose down script `down_path` holds `down_text`.
+MigrationRole up_with_down(const std::string& down_path, const std::string& down_text) {
+  MigrationRole role;
+  role.kind = MigrationRole::Kind::Up;
+  role.down_path = down_path;
+  role.down_exists = true;
+  role.down_text = down_text;
+  return role;
+}
+
 // The reversal rules' findings on an up script (line: message start).
 std::vector<std::pair<int, std::string>> reversal(const std::string& up, const std::string& down,
                                                   const std::string& history = kBase) {
@@ -93,11 +103,7 @@ std::vector<std::pair<int, std::string>> reversal(const std::string& up, const s
   o.enabled[static_cast<std::size_t>(RuleId::irreversible_data_change)] = true;
   SetHistory h;
   h.schema = schema(history);
-  MigrationRole role;
-  role.kind = MigrationRole::Kind::Up;
-  role.down_path = "x.down.sql";
-  role.down_exists = true;
-  role.down_text = down;
+  const MigrationRole role = up_with_down("x.down.sql", down);
   auto r = analyse_file(parse_file(std::make_shared<const SourceFile>("x.up.sql", up)), role, o, nullptr, &h);
   std::vector<std::pair<int, std::string>> out;
   for (const auto& d : r.diagnostics)
@@ -119,11 +125,8 @@ TEST_CASE("reversal: a view recreated with `*` after its table gained columns re
   LintOptions o;
   SetHistory h;
   h.schema = schema(history);
-  MigrationRole role;
-  role.kind = MigrationRole::Kind::Up;
-  role.down_path = "x.down.sql";
-  role.down_exists = true;
-  role.down_text = "DROP VIEW v;\nALTER TABLE t DROP COLUMN c;\nCREATE VIEW v AS SELECT t.* FROM t;\n";
+  const MigrationRole role =
+      up_with_down("x.down.sql", "DROP VIEW v;\nALTER TABLE t DROP COLUMN c;\nCREATE VIEW v AS SELECT t.* FROM t;\n");
   auto f = analyse_file(parse_file(std::make_shared<const SourceFile>("x.up.sql", view)), role, o, nullptr, &h);
   bool noted = false;
   for (const auto& d : f.diagnostics)
@@ -323,20 +326,19 @@ TEST_CASE("what a down script undoes: read from the up script's replay in the hi
     REQUIRE(parsed.problems.empty());
     REQUIRE_FALSE(undone_depends_on_history(parsed));
     UndoneMigration alone = Context::undone_by(parsed, {});
-    std::optional<UndoneMigration> replayed;
-    DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration& undone) -> std::optional<Catalog> {
-      replayed = undone;
-      return after_up;
-    };
     SetHistory h;
     h.schema = schema(kBase);
-    analyse_file(std::move(parsed), {}, {}, nullptr, &h, &down);
-    REQUIRE(replayed);
-    CHECK(replayed->relations == alone.relations);
-    CHECK(replayed->schemas == alone.schemas);
-    CHECK(replayed->columns == alone.columns);
-    CHECK(replayed->not_null == alone.not_null);
-    CHECK(replayed->renames == alone.renames);
+    // As the pipeline runs an up script whose down script it analyses.
+    const MigrationRole role;
+    const LintOptions options;
+    FileAnalysis analysis = start_file(std::move(parsed), role, options, nullptr, &h, true);
+    const UndoneMigration replayed = analysis.undone();
+    std::move(analysis).finish(analysis.schema_after());
+    CHECK(replayed.relations == alone.relations);
+    CHECK(replayed.schemas == alone.schemas);
+    CHECK(replayed.columns == alone.columns);
+    CHECK(replayed.not_null == alone.not_null);
+    CHECK(replayed.renames == alone.renames);
     CHECK_FALSE((alone.relations.empty() && alone.columns.empty()));
   }
   // Where the schema before or the transaction matters, the replay alone is read.
@@ -386,11 +388,7 @@ TEST_CASE("reversal: an up script finished after the history went on, as analyse
     return parse_file(std::make_shared<const SourceFile>(path, sql));
   };
   const ParsedFile down_file = parse("1.down.sql", down_sql);
-  MigrationRole role;
-  role.kind = MigrationRole::Kind::Up;
-  role.down_path = "1.down.sql";
-  role.down_exists = true;
-  role.down_text = down_sql;
+  MigrationRole role = up_with_down("1.down.sql", down_sql);
   role.down_script = &down_file;
   const LintOptions options;
   auto rules_of = [](const FileResult& r) {
@@ -399,12 +397,10 @@ TEST_CASE("reversal: an up script finished after the history went on, as analyse
     return out;
   };
 
+  // At once: the reversal check replays the down script itself.
   SetHistory at_once;
   at_once.schema = schema("CREATE TABLE purchases (id int);");
-  DownAnalysis down = [&](const Catalog& after_up, const UndoneMigration&) -> std::optional<Catalog> {
-    return replay_schema(down_file, after_up, {});
-  };
-  FileResult expected = analyse_file(parse("1.up.sql", up_sql), role, options, nullptr, &at_once, &down);
+  FileResult expected = analyse_file(parse("1.up.sql", up_sql), role, options, nullptr, &at_once);
   analyse_file(parse("2.sql", next_sql), {}, options, nullptr, &at_once);
 
   SetHistory went_on;

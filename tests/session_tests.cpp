@@ -178,6 +178,34 @@ TEST_CASE("session: a second relint reuses the schema cached at file boundaries"
   CHECK(session.stats().scripts_replayed == 7);  // 002 again (its text may have changed), then 003
 }
 
+TEST_CASE("session: free memory goes back to the system after a large run or relint, not a small one", "[session][memory]") {
+  // Input of `bytes` bytes or more, whole statements.
+  auto sql_of = [](std::size_t bytes) {
+    std::string sql;
+    for (int i = 0; sql.size() < bytes; ++i) sql += "CREATE TABLE t" + std::to_string(i) + " (id int);\n";
+    return sql;
+  };
+  const std::string small = sql_of(LintSession::kReleaseMemoryAfterBytes / 4);
+  const std::string large = sql_of(LintSession::kReleaseMemoryAfterBytes);
+  for (const std::string* sql : {&small, &large}) {
+    SessionConfig config = default_config();
+    config.stdin_text = *sql;
+    LintSession session(std::move(config));
+    RunResult run = session.run({"-"});
+    REQUIRE(run.files.size() == 1);
+    CHECK(session.stats().memory_releases == (sql == &large ? 1u : 0u));
+  }
+  // An editor's relints: a small buffer's none, a large buffer's each.
+  fs::path dir = history_dir("release");
+  std::string path = (dir / "003_widen.sql").string();
+  LintSession session(default_config());
+  session.relint(path, small);
+  session.relint(path, small + "SELECT 1;\n");
+  CHECK(session.stats().memory_releases == 0);
+  session.relint(path, large);
+  CHECK(session.stats().memory_releases == 1);
+}
+
 namespace {
 
 // 0010 creates accounts without email; 0020 creates orders; 0030 changes the

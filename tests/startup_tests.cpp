@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/largest_first.h"
 #include "engine/plan.h"
 #include "parser/source.h"
 #include "sources/paths.h"
@@ -135,4 +136,11 @@ TEST_CASE("find_invalid_utf8 finds the first bad byte wherever it falls in its b
       }
   CHECK(migrasafe::find_invalid_utf8(std::string(1000, 'x')) == std::string_view::npos);
   CHECK(migrasafe::find_invalid_utf8(std::string(1000, 'x') + "\xff") == 1000);
+}
+
+TEST_CASE("largest_first: the indexes by size, largest first, ties in index order", "[plan]") {
+  const std::vector<std::size_t> sizes = {3, 9, 3, 0, 9, 5};
+  auto size_of = [&](std::size_t k) { return sizes[k]; };
+  CHECK(migrasafe::largest_first(sizes.size(), size_of) == std::vector<std::size_t>{1, 4, 5, 0, 2, 3});
+  CHECK(migrasafe::largest_first(0, size_of).empty());
 }
