@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "reporters/byte_block.h"
 #include "reporters/reporters.h"
 #include "sources/discovery.h"
 #include "sources/paths.h"
@@ -30,6 +31,24 @@ Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
   return {lines.position(begin), lines.position(end)};
 }
 
+Position PositionCursor::at(std::uint32_t offset) {
+  const LineIndex& lines = source_->lines;
+  const std::string& text = source_->text;
+  const std::size_t at = std::min<std::size_t>(offset, text.size());
+  // Back, farther than a few lines on, or far along a line: LineIndex's search.
+  constexpr int kSteps = 8;
+  constexpr std::size_t kNearColumns = 256;
+  int line = last_.line;
+  if (lines.line_start(line) > at) return last_ = lines.position(offset);
+  for (int steps = 0; static_cast<std::size_t>(line) < lines.line_count() && lines.line_start(line + 1) <= at; ++line)
+    if (++steps > kSteps) return last_ = lines.position(offset);
+  const std::size_t start = lines.line_start(line);
+  if (at - start > kNearColumns) return last_ = lines.position(offset);
+  Position p{line, static_cast<int>(count_code_points(std::string_view(text).substr(start, at - start))) + 1};
+  if (start == 0 && at >= 3 && text.starts_with("\xEF\xBB\xBF")) --p.column;  // as LineIndex: not a column
+  return last_ = p;
+}
+
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width) {
   return one_line_summary(f.parsed.text(f.parsed.statements[index]), width);
 }
@@ -45,31 +64,46 @@ namespace {
 // isspace in the C locale, without a call per byte.
 bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+// The bytes that end a word of a summary's ASCII path, as bits (block_bits):
+// whitespace (is_space's six) and bytes that are not ASCII.
+unsigned word_ends(const char* p) {
+  const ByteBlock x = load_block(p);
+  return block_bits((x == ' ') | ((x >= '\t') & (x <= '\r')) | (x >= 0x80));
+}
+
 // one_line_summary of text that is ASCII up to where its summary ends (most
 // SQL): a byte is a code point, so the summary is the first width + 1 bytes
-// of the collapsed text, copied a byte at a time, shortened when it has
-// them all. false (`out` unspecified) at a byte that is not ASCII.
+// of the collapsed text, its words copied a block at a time, shortened when
+// it has them all. Only the text up to there is read (a function body is
+// not walked to its end). false (`out` unspecified) at a byte that is not
+// ASCII.
 bool ascii_summary(std::string& out, std::string_view text, std::size_t width) {
-  out.resize(width + 3);  // width + 1 bytes, or width - 1 and the ellipsis
+  out.resize(width + 1 + kByteBlock);  // width + 1 bytes and a block's overrun, or width - 1 and the ellipsis
   char* const begin = out.data();
   char* const full = begin + width + 1;
   char* p = begin;
-  bool space = false;  // a space goes before the next word
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-    if (is_space(c)) {
-      space = p != begin;
-      continue;
-    }
-    if (space) {
-      *p++ = ' ';
-      space = false;
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  char tail[kByteBlock] = {};
+  while (p < full) {
+    while (i < n && is_space(s[i])) ++i;
+    if (i == n) break;
+    if (p != begin) {
+      *p++ = ' ';  // between words
       if (p == full) break;
     }
-    *p++ = c;
-    if (p == full) break;
+    std::size_t copied;
+    do {  // the word: a block at a time, the output moved on to where it ends
+      const TextBlock block = text_block(s, n, i, tail);
+      std::memcpy(p, block.bytes, kByteBlock);
+      const unsigned ends = word_ends(block.bytes) | block.past_end;
+      copied = ends ? static_cast<std::size_t>(std::countr_zero(ends)) : kByteBlock;
+      p += copied, i += copied;
+    } while (copied == kByteBlock && p < full);
+    if (p < full && i < n && static_cast<unsigned char>(s[i]) >= 0x80) return false;
   }
-  if (p == full) {
+  if (p >= full) {
     p = begin + width - 1;
     std::memcpy(p, "…", 3);
     p += 3;

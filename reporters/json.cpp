@@ -9,8 +9,8 @@
 namespace migrasafe {
 namespace {
 
-// Writes the elements [0, n) of the array open in `w`, element i by
-// write(writer, i), in order. With `parallel`, batches of `batch` elements
+// Writes the elements [0, n) of the array open in `w`, in order, a run of
+// them [from, to) by write(writer, from, to). With `parallel`, batches of `batch` elements
 // are formatted on all cores and then written (a run's report is a large
 // share of its time); a batch at a time, so the text held stays bounded.
 // Each batch starts its helper threads: a batch must be large enough to pay
@@ -24,7 +24,7 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
                     const Write& write) {
   const unsigned helpers = parallel && n > piece ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0;
   if (helpers == 0) {
-    for (std::size_t i = 0; i < n; ++i) write(w, i);
+    write(w, 0, n);
     return;
   }
   std::vector<JsonWriter::Text> pieces((std::min(batch, n) + piece - 1) / piece);
@@ -35,7 +35,7 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     auto format = [&] {
       for (std::size_t p; (p = next++) < piece_count;) {
         JsonWriter writer(w, first && p == 0, std::move(pieces[p]));  // the last batch's buffer
-        for (std::size_t i = p * piece; i < std::min(count, (p + 1) * piece); ++i) write(writer, from + i);
+        write(writer, from + p * piece, from + std::min(count, (p + 1) * piece));
         pieces[p] = writer.take_text();
       }
     };
@@ -59,7 +59,7 @@ void put_range(JsonWriter& w, const Range& r) {
 }
 
 // The finding's fix: what it does, and each edit as a range to replace.
-void put_fix(JsonWriter& w, const FileResult& f, const Fix& fix) {
+void put_fix(JsonWriter& w, PositionCursor& positions, const Fix& fix) {
   w.key("fix");
   w.begin_object();
   w.field("description", fix.description);
@@ -67,7 +67,7 @@ void put_fix(JsonWriter& w, const FileResult& f, const Fix& fix) {
   w.begin_array();
   for (const TextEdit& e : fix.edits) {
     w.begin_object();
-    put_range(w, range_of(f, e.begin, e.end));
+    put_range(w, positions.range(e.begin, e.end));
     w.field("replacement", e.replacement);
     w.end_object();
   }
@@ -82,11 +82,20 @@ void put_consequences(JsonWriter& w, JsonKey key, const std::vector<Consequence>
   w.end_array();
 }
 
-void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const std::vector<const Diagnostic*>& findings) {
+// A relation's name as one string, built in a buffer of the thread's (no allocation per lock).
+std::string_view relation_name(const QualifiedName& name) {
+  if (name.schema.empty()) return name.name;
+  thread_local std::string joined;  // statements are written on several threads
+  joined.assign(name.schema).append(".").append(name.name);
+  return joined;
+}
+
+void write_statement(JsonWriter& w, const FileResult& f, PositionCursor& positions, std::size_t i,
+                     const std::vector<const Diagnostic*>& findings) {
   const Statement& s = f.parsed.statements[i];
   const Effects& e = f.effects[i];
   w.begin_object();
-  put_range(w, range_of(f, s.begin, s.end));
+  put_range(w, positions.range(s.begin, s.end));
   w.field("kind", s.kind);
   thread_local std::string summary;  // statements are written on several threads
   one_line_summary(summary, f.parsed.text(s));
@@ -95,7 +104,7 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
     const Statement& up = f.parsed.statements[static_cast<std::size_t>(s.parent)];
     w.key("embedded_in");
     w.begin_object();
-    w.field("line", range_of(f, up.begin, up.end).start.line);
+    w.field("line", positions.at(up.begin).line);
     w.field("kind", up.kind);
     w.field("via", s.via_execute ? "execute" : "body");
     w.field("runs", s.deferred ? "when_called" : "now");
@@ -108,7 +117,7 @@ void write_statement(JsonWriter& w, const FileResult& f, std::size_t i, const st
   w.begin_array();
   for (const RelationLock& l : e.locks) {
     w.begin_object();
-    w.field("relation", l.relation.str());
+    w.field("relation", relation_name(l.relation));
     w.key("mode");
     w.plain_value(pg_lock_name(l.mode));
     w.key("blocks");
@@ -146,10 +155,14 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
   auto findings = findings_by_statement(f);
   constexpr std::size_t kStatementsPerBatch = 2048, kStatementsPerPiece = 64;
   write_elements(w, f.parsed.statements.size(), parallel, kStatementsPerBatch, kStatementsPerPiece,
-                 [&](JsonWriter& sw, std::size_t i) { write_statement(sw, f, i, findings[i]); });
+                 [&](JsonWriter& sw, std::size_t from, std::size_t to) {
+                   PositionCursor positions(f);  // a piece's own: pieces are written on several threads
+                   for (std::size_t i = from; i < to; ++i) write_statement(sw, f, positions, i, findings[i]);
+                 });
   w.end_array();
   w.key("findings");
   w.begin_array();
+  PositionCursor positions(f);
   for (const Diagnostic& d : f.diagnostics) {
     const RuleInfo& info = rule_info(d.rule);
     w.begin_object();
@@ -157,10 +170,10 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
     w.field("rule", info.name);
     w.field("category", category_name(info.category));
     w.field("severity", severity_name(d.severity));
-    put_range(w, range_of(f, d.begin, d.end));
+    put_range(w, positions.range(d.begin, d.end));
     w.field("message", d.message);
     w.field("help", d.help);
-    if (d.fix) put_fix(w, f, *d.fix);
+    if (d.fix) put_fix(w, positions, *d.fix);
     w.end_object();
   }
   w.end_array();
@@ -176,7 +189,7 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
     if (d.rule != RuleId::syntax_error) continue;
     w.begin_object();
     w.field("message", d.message);
-    put_range(w, range_of(f, d.begin, d.end));
+    put_range(w, positions.range(d.begin, d.end));
     w.end_object();
   }
   w.end_array();
@@ -205,8 +218,9 @@ void write_json(std::ostream& out, const RunResult& run) {
   // file, or by statement when there is one file.
   const bool one_file = run.files.size() == 1;
   constexpr std::size_t kFilesPerBatch = 64;
-  write_elements(w, run.files.size(), !one_file, kFilesPerBatch, 1,
-                 [&](JsonWriter& fw, std::size_t i) { write_file(fw, run.files[i], one_file); });
+  write_elements(w, run.files.size(), !one_file, kFilesPerBatch, 1, [&](JsonWriter& fw, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) write_file(fw, run.files[i], one_file);
+  });
   w.end_array();
   Counts c = count(run);
   w.key("summary");

@@ -31,6 +31,23 @@ struct Range {
   Position start, end;
 };
 Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end);
+// The same for offsets asked for in about file order (a report's statements
+// or findings): each line is searched from the last answer's (usually a few
+// lines on), not by a binary search over the file's lines, and a column near
+// its line's start is counted from there.
+class PositionCursor {
+ public:
+  explicit PositionCursor(const FileResult& f) : source_(f.parsed.source.get()) {}  // none for an unread file
+  Position at(std::uint32_t offset);
+  Range range(std::uint32_t begin, std::uint32_t end) {
+    const Position start = at(begin);
+    return {start, at(end)};
+  }
+
+ private:
+  const SourceFile* source_;
+  Position last_;
+};
 
 void write_text(std::ostream& out, const RunResult& run, bool color);
 void write_explain_text(std::ostream& out, const RunResult& run);

@@ -764,3 +764,130 @@ TEST_CASE("json: files formatted in parallel batches come out in order, as one s
   std::ifstream written(report, std::ios::binary);
   CHECK(std::string(std::istreambuf_iterator<char>(written), {}) == large.out);
 }
+
+TEST_CASE("json: a special byte at every place of short strings and of a string's last bytes", "[formats]") {
+  // The writer reads a string's last bytes (fewer than a block) through a
+  // copy: each length, with one special byte (or none) at each place.
+  for (const char* special : {"\"", "\\", "\x01", "\n", "\x7f", "\xC3\xA9", "\xE2\x80\xA6", "\xFF", "\xE2\x80"})
+    for (std::size_t length = 0; length < 40; ++length)
+      for (std::size_t at = 0; at <= length; ++at) {
+        const std::string text = std::string(at, 'a') + special + std::string(length - at, 'b');
+        std::ostringstream out;
+        {
+          JsonWriter w(out);
+          w.begin_array();
+          w.value(text);
+          w.value(std::string_view(text).substr(0, at));  // no special byte
+          w.end_array();
+        }
+        INFO("length " << length << ", at " << at);
+        CHECK(out.str() == "[\n  " + json_string_by_definition(text) + ",\n  " +
+                               json_string_by_definition(text.substr(0, at)) + "\n]\n");
+      }
+}
+
+TEST_CASE("statement summaries: words across block boundaries, cut at every width", "[formats]") {
+  // The ASCII path copies a word sixteen bytes at a time: words of every
+  // length around a block's, runs of every kind of white space, controls
+  // inside words, and a byte that is not ASCII before or after the cut.
+  std::mt19937 rng(13);
+  const std::string spaces = " \t\n\v\f\r";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int words = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int w = 0; w < words; ++w) {
+      const std::size_t gap = std::uniform_int_distribution<std::size_t>(w == 0 ? 0 : 1, 4)(rng);
+      for (std::size_t g = 0; g < gap; ++g) text += spaces[rng() % spaces.size()];
+      const std::size_t length = std::uniform_int_distribution<std::size_t>(1, 40)(rng);
+      for (std::size_t k = 0; k < length; ++k) text += static_cast<char>(rng() % 7 == 0 ? '\x01' + rng() % 8 : 'a' + rng() % 26);
+    }
+    if (round % 5 == 0) text += "  ";
+    if (round % 7 == 0) text.insert(rng() % (text.size() + 1), "\xC3\xA9");
+    for (std::size_t width : {std::size_t{1}, std::size_t{2}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                              std::size_t{40}, std::size_t{72}, std::size_t{200}}) {
+      INFO("round " << round << ", width " << width);
+      CHECK(one_line_summary(text, width) == summary_by_definition(text, width));
+    }
+  }
+  // A long run of white space, and a long function body summarised from its
+  // start: the cut does not depend on what follows.
+  const std::string head = "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN";
+  CHECK(one_line_summary(head + std::string(1 << 16, ' ') + "\xFF") == head + " \xFF");
+  CHECK(one_line_summary(head + " " + std::string(100, 'x') + "\xFF") ==
+        one_line_summary(head + " " + std::string(100, 'x')));
+}
+
+TEST_CASE("positions: a cursor gives LineIndex's positions, asked in order or not", "[formats]") {
+  // LF and CRLF line ends, a byte order mark, multibyte characters, long
+  // lines (columns counted past the cursor's reach) and a last line without
+  // a line break.
+  std::mt19937 rng(17);
+  const std::vector<std::string> pieces = {"a", "SELECT 1;", "\n", "\r\n", "\r", "\xC3\xA9", "\xE2\x80\xA6", "\xFF",
+                                           std::string(700, 'x'), std::string(300, '\n')};
+  for (int round = 0; round < 300; ++round) {
+    std::string text = round % 3 == 0 ? "\xEF\xBB\xBF" : "";
+    const int count = std::uniform_int_distribution<int>(0, 60)(rng);
+    for (int k = 0; k < count; ++k) text += pieces[rng() % pieces.size()];
+    FileResult f;
+    f.parsed.source = std::make_shared<const SourceFile>("cursor.sql", text);
+    const LineIndex& lines = f.parsed.source->lines;
+    PositionCursor cursor(f);
+    std::uint32_t offset = 0;
+    for (int k = 0; k < 200; ++k) {
+      // Mostly forward by a little, sometimes anywhere, sometimes past the end.
+      const unsigned move = rng() % 10;
+      if (move < 6) offset += rng() % 40;
+      else if (move < 8) offset = static_cast<std::uint32_t>(rng() % (text.size() + 2));
+      else offset += rng() % 3000;
+      const Position expected = lines.position(offset), got = cursor.at(offset);
+      INFO("round " << round << ", offset " << offset << " of " << text.size());
+      CHECK(got.line == expected.line);
+      CHECK(got.column == expected.column);
+    }
+  }
+}
+
+TEST_CASE("json: statements and findings at CRLF lines, after multibyte text, at the end without a line break",
+          "[formats]") {
+  // Positions come from a cursor per file; each must be what range_of says.
+  const std::string sql =
+      "-- caf\xC3\xA9 \xE2\x80\xA6\r\nCREATE TABLE t (id int);\r\n\r\nALTER TABLE t ADD COLUMN \"na\\me\" text NOT NULL "
+      "DEFAULT '\xC3\xA9\t\x01';\r\nCREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN\n  DROP TABLE t;\n"
+      "  EXECUTE 'DROP TABLE u';\nEND $$;\nDROP TABLE t";
+  RunResult run;
+  run.files.push_back(testing::lint_text(sql, {}, "crlf.sql"));
+  std::ostringstream out;
+  write_json(out, run);
+  const nlohmann::json doc = nlohmann::json::parse(out.str());
+  const FileResult& f = run.files[0];
+  const nlohmann::json& statements = doc["files"][0]["statements"];
+  REQUIRE(statements.size() == f.parsed.statements.size());
+  REQUIRE(statements.size() >= 5);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const Statement& s = f.parsed.statements[i];
+    const Range r = range_of(f, s.begin, s.end);
+    INFO("statement " << i);
+    CHECK(statements[i]["line"] == r.start.line);
+    CHECK(statements[i]["column"] == r.start.column);
+    CHECK(statements[i]["end_line"] == r.end.line);
+    CHECK(statements[i]["end_column"] == r.end.column);
+    CHECK(statements[i]["summary"] == one_line_summary(f.parsed.text(s)));
+    if (s.embedded())
+      CHECK(statements[i]["embedded_in"]["line"] ==
+            range_of(f, f.parsed.statements[static_cast<std::size_t>(s.parent)].begin, 0).start.line);
+  }
+  CHECK(statements.back()["summary"] == "DROP TABLE t");
+  const nlohmann::json& findings = doc["files"][0]["findings"];
+  REQUIRE(findings.size() == f.diagnostics.size());
+  REQUIRE(!findings.empty());
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const Diagnostic& d = f.diagnostics[i];
+    const Range r = range_of(f, d.begin, d.end);
+    INFO("finding " << i);
+    CHECK(findings[i]["line"] == r.start.line);
+    CHECK(findings[i]["end_column"] == r.end.column);
+    CHECK(findings[i]["message"] == valid_utf8(d.message));
+  }
+  // The writer's layout is nlohmann's, byte for byte (commas, indentation).
+  CHECK(nlohmann::ordered_json::parse(out.str()).dump(2) + "\n" == out.str());
+}
