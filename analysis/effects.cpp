@@ -385,7 +385,9 @@ class Builder {
       std::string text = retype    ? "the type of " + what + " cannot change while view " + view.str() + " reads it: the statement fails"
                          : cascade ? "CASCADE drops view " + view.str() + ", which reads " + what + ": queries that read the view fail"
                                    : what + " cannot be dropped without CASCADE while view " + view.str() + " reads it: the statement fails";
-      e_.compat_breaks.push_back({ConsequenceKind::DependentViewBroken, command, object, column, std::move(text), -1, view});
+      Consequence broken{ConsequenceKind::DependentViewBroken, command, object, column, std::move(text)};
+      broken.view = view;
+      e_.compat_breaks.push_back(std::move(broken));
     }
   }
 

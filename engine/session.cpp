@@ -66,7 +66,7 @@ void drop_unreported(FileResult& f) {
   for (Effects& e : f.effects) {
     e.target.reset();
     std::vector<ActionEffect>().swap(e.actions);
-    std::vector<QualifiedName>().swap(e.calls);
+    e.calls.clear();
   }
 }
 

@@ -75,7 +75,7 @@ void put_fix(JsonWriter& w, PositionCursor& positions, const Fix& fix) {
   w.end_object();
 }
 
-void put_consequences(JsonWriter& w, JsonKey key, const std::vector<Consequence>& list) {
+void put_consequences(JsonWriter& w, JsonKey key, std::span<const Consequence> list) {
   w.key(key);
   w.begin_array();
   for (const Consequence& c : list) w.value(c.what);

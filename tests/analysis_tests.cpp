@@ -733,7 +733,7 @@ TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
   CHECK(breaks("ALTER TABLE t ADD COLUMN r int").empty());
   CHECK(breaks("DROP FUNCTION f(int)").size() == 1);
   // Each consequence has its kind, which the reporting rules read.
-  auto kind_of = [](const std::vector<Consequence>& list) { return list.size() == 1 ? list[0].kind : static_cast<ConsequenceKind>(-1); };
+  auto kind_of = [](std::span<const Consequence> list) { return list.size() == 1 ? list[0].kind : static_cast<ConsequenceKind>(-1); };
   CHECK(kind_of(loss("ALTER TABLE t DROP COLUMN c")) == ConsequenceKind::ColumnDeleted);
   CHECK(kind_of(loss("TRUNCATE t")) == ConsequenceKind::RowsTruncated);
   CHECK(kind_of(loss("DELETE FROM t")) == ConsequenceKind::AllRowsDeleted);

@@ -1,6 +1,6 @@
 // What a file's analysis keeps until its report, per statement and per
 // finding: the parts few of them have are kept out of line (parser/parse.h's
-// OutOfLine, analysis/effects.h's RareText), and must read the same as
+// OutOfLine, analysis/effects.h's RareText and RareList), and must read the same as
 // before wherever they are copied or released.
 #include <catch2/catch.hpp>
 
@@ -103,6 +103,36 @@ TEST_CASE("retained: rare effect texts read as strings, empty unless set", "[ret
   CHECK(r.effects[0].locks_unknown.str().find("my_migration_step") != std::string::npos);
   CHECK(r.effects[1].forbidden_in_transaction == "DISCARD ALL");
   CHECK(r.effects[1].locks_unknown.empty());
+}
+
+TEST_CASE("retained: rare effect lists read as vectors, empty until filled, copied whole and freed", "[retained]") {
+  static_assert(sizeof(RareList<Consequence>) == sizeof(void*));
+  Effects e;
+  CHECK(e.data_loss.empty());
+  CHECK(e.data_loss.size() == 0);
+  CHECK(e.data_loss.begin() == e.data_loss.end());
+  CHECK(std::span<const Consequence>(e.compat_breaks).empty());
+  e.data_loss.push_back({ConsequenceKind::RowsTruncated, -1, {"public", "t"}, "", "deletes every row of public.t"});
+  e.data_loss.push_back({ConsequenceKind::ColumnDeleted, 0, {"public", "t"}, "a", "deletes column a"});
+  Effects copy = e;
+  e.data_loss.clear();
+  CHECK(e.data_loss.empty());
+  REQUIRE(copy.data_loss.size() == 2);
+  CHECK(copy.data_loss[1].column == "a");
+  CHECK(copy.of_kind(ConsequenceKind::RowsTruncated).size() == 1);
+  for (Consequence& c : copy.data_loss) c.what += ".";  // rules/engine.cpp restores placeholders in place
+  CHECK(copy.data_loss[0].what == "deletes every row of public.t.");
+
+  // Through a file's analysis: a broken view's name, out of line in its consequence.
+  FileResult r = lint_text(
+      "CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT a FROM t;\nALTER TABLE t DROP COLUMN a CASCADE;");
+  REQUIRE(r.effects.size() == 3);
+  auto broken = r.effects[2].of_kind(ConsequenceKind::DependentViewBroken);
+  REQUIRE(broken.size() == 1);
+  REQUIRE(broken[0]->view);
+  CHECK(*broken[0]->view == QualifiedName{"public", "v"});
+  CHECK(r.effects[2].data_loss.size() == 1);
+  CHECK(r.effects[0].data_loss.empty());
 }
 
 TEST_CASE("retained: a finding's fix is kept out of line and survives copies", "[retained]") {
