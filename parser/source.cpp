@@ -67,7 +67,21 @@ std::size_t LineIndex::line_end(int line) const {
 Position LineIndex::position(std::size_t offset) const {
   offset = std::min(offset, text_.size());
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-  std::size_t line = static_cast<std::size_t>(it - line_starts_.begin());  // 1-based
+  return on_line(offset, static_cast<std::size_t>(it - line_starts_.begin()));
+}
+
+Position LineIndex::position(std::size_t offset, int near_line) const {
+  offset = std::min(offset, text_.size());
+  constexpr int kSteps = 8;  // farther on: the binary search
+  if (near_line < 1 || static_cast<std::size_t>(near_line) > line_starts_.size() || line_starts_[near_line - 1] > offset)
+    return position(offset);
+  std::size_t line = static_cast<std::size_t>(near_line);
+  for (int steps = 0; line < line_starts_.size() && line_starts_[line] <= offset; ++line)
+    if (++steps > kSteps) return position(offset);
+  return on_line(offset, line);
+}
+
+Position LineIndex::on_line(std::size_t offset, std::size_t line) const {
   std::size_t start = line_starts_[line - 1];
   Position p;
   p.line = static_cast<int>(line);

@@ -19,6 +19,10 @@ class LineIndex {
   // Offsets past the end clamp to the end. A CRLF pair is one line break:
   // the CR belongs to the line it ends.
   Position position(std::size_t offset) const;
+  // The same, for offsets asked for in about text order (a report's
+  // statements): the line is searched forward from `near_line` (the last
+  // answer's) for a few lines, then by a binary search.
+  Position position(std::size_t offset, int near_line) const;
   std::size_t line_count() const { return line_starts_.size(); }
   std::size_t line_start(int line) const { return line_starts_[line - 1]; }
   // Byte offset one past the last byte of `line`, excluding its line break.
@@ -30,6 +34,7 @@ class LineIndex {
   // one on a short line.
   static constexpr std::size_t kBlock = 1024;
   std::size_t code_points_before(std::size_t offset) const;
+  Position on_line(std::size_t offset, std::size_t line) const;  // `offset` (clamped) on 1-based `line`
 
   std::string_view text_;
   std::vector<std::size_t> line_starts_;

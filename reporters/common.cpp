@@ -31,23 +31,7 @@ Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end) {
   return {lines.position(begin), lines.position(end)};
 }
 
-Position PositionCursor::at(std::uint32_t offset) {
-  const LineIndex& lines = source_->lines;
-  const std::string& text = source_->text;
-  const std::size_t at = std::min<std::size_t>(offset, text.size());
-  // Back, farther than a few lines on, or far along a line: LineIndex's search.
-  constexpr int kSteps = 8;
-  constexpr std::size_t kNearColumns = 256;
-  int line = last_.line;
-  if (lines.line_start(line) > at) return last_ = lines.position(offset);
-  for (int steps = 0; static_cast<std::size_t>(line) < lines.line_count() && lines.line_start(line + 1) <= at; ++line)
-    if (++steps > kSteps) return last_ = lines.position(offset);
-  const std::size_t start = lines.line_start(line);
-  if (at - start > kNearColumns) return last_ = lines.position(offset);
-  Position p{line, static_cast<int>(count_code_points(std::string_view(text).substr(start, at - start))) + 1};
-  if (start == 0 && at >= 3 && text.starts_with("\xEF\xBB\xBF")) --p.column;  // as LineIndex: not a column
-  return last_ = p;
-}
+Position PositionCursor::at(std::uint32_t offset) { return last_ = source_->lines.position(offset, last_.line); }
 
 std::string statement_summary(const FileResult& f, std::size_t index, std::size_t width) {
   return one_line_summary(f.parsed.text(f.parsed.statements[index]), width);

@@ -33,8 +33,8 @@ struct Range {
 Range range_of(const FileResult& f, std::uint32_t begin, std::uint32_t end);
 // The same for offsets asked for in about file order (a report's statements
 // or findings): each line is searched from the last answer's (usually a few
-// lines on), not by a binary search over the file's lines, and a column near
-// its line's start is counted from there.
+// lines on; LineIndex::position with a line near it), not by a binary search
+// over the file's lines.
 class PositionCursor {
  public:
   explicit PositionCursor(const FileResult& f) : source_(f.parsed.source.get()) {}  // none for an unread file
