@@ -296,9 +296,9 @@ RunResult LintSession::run_once(const std::vector<std::string>& paths, std::vect
   };
   real_paths.reset();
   pipeline.run_all(plan.units, histories, collect);
-  // What the analysis freed (the schema model, tokens, trees) is spread over
-  // the replay threads' malloc arenas, which the report's writer threads do
-  // not reuse: hand it back first, or the report's peak is on top of it.
+  // What the analysis freed (the schema model, tokens, trees) is held by the
+  // allocator for threads that may not allocate again: hand it back first,
+  // or the report's peak is on top of it.
   release_memory_after(pipeline.bytes_read);
   real_paths.emplace();
   stats_.scripts_replayed += pipeline.scripts_replayed;
