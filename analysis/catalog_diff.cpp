@@ -133,16 +133,22 @@ class Comparison {
     out_.push_back({kind, n, std::move(part), SchemaChange::Changed, std::move(aspect), std::move(b), std::move(a)});
   }
 
-  // Columns only where both sides know every column of the table.
+  // Columns only where both sides know every column of the table. A table
+  // written since the copy (an index added, say) often still shares its
+  // columns: nothing to compare then. Otherwise both maps are walked side by
+  // side in name order: added and changed columns in `a`'s order, then the
+  // removed ones in `b`'s.
   void columns(const QualifiedName& table, const TableInfo& b, const TableInfo& a) {
-    if (!a.columns_known || !b.columns_known) return;
+    if (!a.columns_known || !b.columns_known || a.columns.shares_with(b.columns)) return;
+    std::vector<const std::string*> removed;
+    auto bi = b.columns.begin();
     for (const auto& [name, ac] : a.columns) {
-      auto it = b.columns.find(name);
-      if (it == b.columns.end()) {
+      for (; bi != b.columns.end() && bi->first < name; ++bi) removed.push_back(&bi->first);
+      if (bi == b.columns.end() || bi->first != name) {
         out_.push_back({SchemaObject::Column, table, name, SchemaChange::Added, "", "", ""});
         continue;
       }
-      const ColumnInfo& bc = it->second;
+      const ColumnInfo& bc = (bi++)->second;
       if (!(ac.type == bc.type)) changed(SchemaObject::Column, table, name, "type", bc.type.display(), ac.type.display());
       if (ac.not_null != bc.not_null)
         changed(SchemaObject::Column, table, name, "nullability", bc.not_null ? "NOT NULL" : "nullable", ac.not_null ? "NOT NULL" : "nullable");
@@ -150,8 +156,8 @@ class Comparison {
         changed(SchemaObject::Column, table, name, "default", bc.has_default ? "a default" : "no default",
                 ac.has_default ? "a default" : "no default");
     }
-    for (const auto& [name, bc] : b.columns)
-      if (!a.columns.count(name)) out_.push_back({SchemaObject::Column, table, name, SchemaChange::Removed, "", "", ""});
+    for (; bi != b.columns.end(); ++bi) removed.push_back(&bi->first);
+    for (const std::string* name : removed) out_.push_back({SchemaObject::Column, table, *name, SchemaChange::Removed, "", "", ""});
   }
 
   void constraint(const QualifiedName& table, const std::string& name, bool in_before, bool in_after) {

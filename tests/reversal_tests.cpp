@@ -19,8 +19,8 @@ Catalog schema(const std::string& sql, Catalog start = {}) {
   return replay_schema(f, std::move(start), {});
 }
 
-// "kind object part aspect change" for each difference, sorted.
-std::vector<std::string> describe(const std::vector<SchemaDifference>& diffs) {
+// "kind object part aspect change" for each difference, in the order given.
+std::vector<std::string> describe_in_order(const std::vector<SchemaDifference>& diffs) {
   std::vector<std::string> out;
   const char* changes[] = {"added", "removed", "changed"};
   const char* kinds[] = {"table", "column", "index", "constraint", "view", "sequence", "enum", "enum-value"};
@@ -32,6 +32,12 @@ std::vector<std::string> describe(const std::vector<SchemaDifference>& diffs) {
     if (!d.before.empty()) s += " " + d.before + "->" + d.after;
     out.push_back(s);
   }
+  return out;
+}
+
+// The same, sorted.
+std::vector<std::string> describe(const std::vector<SchemaDifference>& diffs) {
+  std::vector<std::string> out = describe_in_order(diffs);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -71,6 +77,25 @@ TEST_CASE("compare_catalogs: a copy compares equal, and each kind of change is o
   // Undone in full: no difference, whatever the route.
   CHECK(after("ALTER TABLE t RENAME TO t2; ALTER TABLE t2 RENAME TO t;").empty());
   CHECK(after("ALTER TABLE t ADD COLUMN c int; ALTER TABLE t DROP COLUMN c;").empty());
+}
+
+TEST_CASE("compare_catalogs: a table's columns in order, added and changed ones first, then removed ones", "[catalog]") {
+  Catalog before = schema("CREATE TABLE w (a int, c int, e int, g int NOT NULL, i int);");
+  Catalog changed = schema(
+      "ALTER TABLE w DROP COLUMN a, ADD COLUMN b int, ALTER COLUMN c TYPE bigint, DROP COLUMN e, ADD COLUMN f int,"
+      " ALTER COLUMN g DROP NOT NULL, DROP COLUMN i, ADD COLUMN j int;",
+      before);
+  CHECK(describe_in_order(compare_catalogs(before, changed)) ==
+        V{"column public.w b added", "column public.w c type changed int4->int8", "column public.w f added",
+          "column public.w g nullability changed NOT NULL->nullable", "column public.w j added",
+          "column public.w a removed", "column public.w e removed", "column public.w i removed"});
+  CHECK(describe_in_order(compare_catalogs(changed, before)) ==
+        V{"column public.w a added", "column public.w c type changed int8->int4", "column public.w e added",
+          "column public.w g nullability changed nullable->NOT NULL", "column public.w i added",
+          "column public.w b removed", "column public.w f removed", "column public.w j removed"});
+  // The table written (an index, a trigger) but its columns untouched, or put back as they were.
+  CHECK(compare_catalogs(before, schema("CREATE INDEX w_c ON w (c); DROP INDEX w_c;", before)).empty());
+  CHECK(compare_catalogs(before, schema("ALTER TABLE w ADD COLUMN z int; ALTER TABLE w DROP COLUMN z;", before)).empty());
 }
 
 TEST_CASE("compare_catalogs: nothing is claimed about what the model does not know", "[catalog]") {
