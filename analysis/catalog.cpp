@@ -668,7 +668,22 @@ void Catalog::drop_relation(const QualifiedName& name) {
   if (tables_.find(name, shard)) {
     const std::shared_ptr<const TableInfo> gone = tables_.find_shared(name);  // kept past its erase
     tables_.erase(name);
-    for (const auto& i : gone->indexes) erase_index({name.schema, i});
+    // Its indexes: the table's entry of indexes_by_table_ is taken for
+    // writing once, not once per index (erase_index, for an index the model
+    // puts on another table).
+    std::set<std::string>* on_table = gone->indexes.empty() ? nullptr : indexes_by_table_.find_for_write(name);
+    bool erased_from_table = false;
+    for (const auto& i : gone->indexes) {
+      const QualifiedName index_name{name.schema, i};
+      const IndexInfo* idx = index(index_name);
+      if (!on_table || !idx || idx->table != name) {
+        erase_index(index_name);
+        continue;
+      }
+      erased_from_table |= on_table->erase(i) > 0;
+      indexes_.erase(index_name);
+    }
+    if (erased_from_table && on_table->empty()) indexes_by_table_.erase(name);
     for (const auto& [column, seq] : gone->owned_sequences) sequences_.erase(seq);
     for (const auto& p : gone->partitions) drop_relation(p);
     if (gone->partition_of) detach(*gone->partition_of, name);

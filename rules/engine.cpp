@@ -524,10 +524,22 @@ FileResult analyse_file(ParsedFile parsed, const MigrationRole& role, const Lint
 void filter_findings(const FileResult& result, const LintOptions& options, bool from_verify,
                      std::vector<Diagnostic>& diags) {
   std::erase_if(diags, [&](const Diagnostic& d) { return !options.enabled[static_cast<std::size_t>(d.rule)]; });
-  // The rules whose findings this pass holds.
+  // The rules whose findings this pass holds. The few rules verify reports
+  // are read from the rules' names once, not for every file.
+  static const std::vector<std::size_t> verify_rules = [] {
+    std::vector<std::size_t> out;
+    for (const RuleInfo& r : all_rules())
+      if (reported_by_verify(r)) out.push_back(static_cast<std::size_t>(r.id));
+    return out;
+  }();
   std::vector<bool> judged = options.enabled;
-  for (const RuleInfo& r : all_rules())
-    if (reported_by_verify(r) != from_verify) judged[static_cast<std::size_t>(r.id)] = false;
+  if (from_verify) {
+    std::vector<bool> only_verify(judged.size(), false);
+    for (std::size_t id : verify_rules) only_verify[id] = judged[id];
+    judged = std::move(only_verify);
+  } else {
+    for (std::size_t id : verify_rules) judged[id] = false;
+  }
   if (from_verify) {
     judged[static_cast<std::size_t>(RuleId::invalid_suppression)] = false;
     judged[static_cast<std::size_t>(RuleId::unused_suppression)] = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/catalog_diff.h"
 #include "analysis/context.h"
 #include "analysis/effects.h"
 #include "analysis/type_change.h"
@@ -384,6 +385,35 @@ TEST_CASE("catalog: the indexes of a table are found through renames, also for a
                       "DROP MATERIALIZED VIEW m;");
   CHECK(!mv.catalog().index({"public", "mi"}));
   CHECK(mv.catalog().index_names({"public", "m"}).empty());
+}
+
+// DROP TABLE takes the table's indexes off its entry of the index lookup at
+// once; what stays must be what dropping them one by one leaves.
+TEST_CASE("catalog: a dropped table's indexes all go, in a copy, and back on ROLLBACK", "[catalog]") {
+  const char* kTables = "CREATE TABLE t (a int, b int, c int); CREATE INDEX ta ON t (a); CREATE UNIQUE INDEX tb ON t (b);"
+                        "CREATE INDEX tc ON t (c, a); CREATE TABLE u (a int); CREATE INDEX ua ON u (a);";
+  Context dropped = replay(std::string(kTables) + "DROP TABLE t; CREATE TABLE t (a int);");
+  for (const char* gone : {"ta", "tb", "tc"}) CHECK(!dropped.catalog().index({"public", gone}));
+  CHECK(dropped.catalog().index_names({"public", "t"}).empty());
+  CHECK(dropped.catalog().index_names({"public", "u"}) == std::vector<std::string>{"ua"});
+  // An index created again under a dropped one's name belongs to its new table.
+  Context again = replay(std::string(kTables) + "DROP TABLE t; CREATE INDEX ta ON u (a);");
+  CHECK(again.catalog().index({"public", "ta"})->table == QualifiedName{"public", "u"});
+  CHECK(again.catalog().index_names({"public", "u"}) == std::vector<std::string>{"ta", "ua"});
+  // Dropped in a copy (a down script's schema): the original keeps them.
+  Catalog before = replay(kTables).catalog();
+  Catalog after = replay_schema(parse_file(std::make_shared<const SourceFile>("d.sql", "DROP TABLE t;")), before, {});
+  CHECK(after.index_names({"public", "t"}).empty());
+  CHECK(!after.index({"public", "tb"}));
+  CHECK(before.index_names({"public", "t"}) == std::vector<std::string>{"ta", "tb", "tc"});
+  CHECK(before.index({"public", "tb"}));
+  // Rolled back: the table and its indexes are as they were.
+  Context rolled_back = replay(std::string(kTables) + "BEGIN; DROP TABLE t; ROLLBACK;");
+  CHECK(rolled_back.catalog().index_names({"public", "t"}) == std::vector<std::string>{"ta", "tb", "tc"});
+  CHECK(rolled_back.catalog().index({"public", "tc"})->table == QualifiedName{"public", "t"});
+  Context after_rollback = replay(std::string(kTables) + "BEGIN; DROP TABLE t; ROLLBACK; DROP TABLE t;");
+  CHECK(!after_rollback.catalog().index({"public", "ta"}));
+  CHECK(after_rollback.catalog().index_names({"public", "t"}).empty());
 }
 
 TEST_CASE("catalog: serial and identity sequences, OWNED BY, and what a drop takes with it", "[catalog]") {
