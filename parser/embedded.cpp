@@ -253,8 +253,12 @@ class EmbeddedParser {
       return;
     }
     bool is_do = kind == "DoStmt";
+    // The function's own tree stands for its parse, unless its text was edited (blanked placeholders).
+    const JsonNode tree = out_.statements[idx].node;
+    const JsonNode* unedited = !is_do && function == own.sql ? &tree : nullptr;
     // A DO block's expressions are not read (add_body_expressions is for functions): no trees for their parses.
-    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function, is_do ? KeptParses::Statements : KeptParses::All);
+    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function,
+                                         is_do ? KeptParses::Statements : KeptParses::All, unedited);
     if (parsed.error) {
       unseen(idx, "has a body that does not parse");
       if (placeholders) unparsed_placeholder(literal);
