@@ -254,7 +254,7 @@ extern "C" char* __wrap_plpgsqlToJSON(PLpgSQL_function* func) noexcept {
 
 namespace migrasafe {
 
-ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept, const JsonNode* function) {
+ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept, const KnownFunction* function) {
   ParsedPlpgsql out;
   Capture capture;
   capture.body = &out.body;

@@ -414,7 +414,7 @@ ParsedSql parse_sql(const std::string& sql) {
   return tree_of(raw.tree);
 }
 
-ParseRecording::ParseRecording(const char* skip, bool statements_only, const JsonNode* skipped_function)
+ParseRecording::ParseRecording(const char* skip, bool statements_only, const KnownFunction* skipped_function)
     : skip_(skip), statements_only_(statements_only), skipped_function_(skipped_function), outer_(active_recording) {
   active_recording = this;
 }
@@ -468,7 +468,8 @@ List* raw_strings(const JsonNode* array) {
   return out;
 }
 
-List* raw_function_statement(const JsonNode& function) {
+List* raw_function_statement(const KnownFunction& known) {
+  const JsonNode& function = known.fields;
   auto* stmt = raw_node<CreateFunctionStmt>(T_CreateFunctionStmt);
   stmt->funcname = raw_strings(member(&function, "funcname"));
   if (const JsonNode* parameters = member(&function, "parameters")) {
@@ -492,7 +493,9 @@ List* raw_function_statement(const JsonNode& function) {
       if (!defname || !arg) continue;
       std::string_view name = defname->as_string();
       Node* raw_arg = nullptr;
-      if (name == "as") {
+      if (name == "as" && known.body) {
+        raw_arg = reinterpret_cast<Node*>(list_make1(makeString(raw_text(*known.body))));
+      } else if (name == "as") {
         raw_arg = reinterpret_cast<Node*>(raw_strings(member(member(arg, "List"), "items")));
       } else if (name == "language") {
         raw_arg = raw_string(*arg);

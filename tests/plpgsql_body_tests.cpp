@@ -153,7 +153,8 @@ std::optional<ParsedPlpgsql> parse_plpgsql_with_tree(const std::string& sql) {
   ParsedSql parsed = parse_sql(sql);
   if (parsed.error || parsed.statements.size() != 1 || parsed.statements[0].kind != "CreateFunctionStmt")
     return std::nullopt;
-  return parse_plpgsql(sql, KeptParses::All, &parsed.statements[0].node);
+  const KnownFunction known{parsed.statements[0].node, std::nullopt};
+  return parse_plpgsql(sql, KeptParses::All, &known);
 }
 
 // "" when both paths read `sql` alike (and a function's tree reads as its
@@ -341,7 +342,8 @@ TEST_CASE("PL/pgSQL bodies: a function's tree stands for its text, which is not 
   ParsedSql function = parse_sql("CREATE FUNCTION f(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id = n; END $$");
   REQUIRE(function.statements.size() == 1);
   // The text given is not SQL: only the tree is read.
-  ParsedPlpgsql parsed = parse_plpgsql("no statement here", KeptParses::All, &function.statements[0].node);
+  const KnownFunction known{function.statements[0].node, std::nullopt};
+  ParsedPlpgsql parsed = parse_plpgsql("no statement here", KeptParses::All, &known);
   INFO((parsed.error ? parsed.error->message : std::string()));
   REQUIRE_FALSE(parsed.error);
   REQUIRE(parsed.body.statements.size() == 1);
@@ -349,6 +351,21 @@ TEST_CASE("PL/pgSQL bodies: a function's tree stands for its text, which is not 
   // Its statement's parse is kept, as from a parse of the text.
   CHECK(parsed.sql_parses.take("DELETE FROM t WHERE id = n").has_value());
   CHECK(parse_plpgsql("no statement here").error.has_value());
+
+  // A body given with the tree is compiled in place of the tree's own (a DO block's, in a wrapping
+  // function): as the text with that body reads, errors included.
+  ParsedSql wrapper = parse_sql("CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS ''");
+  REQUIRE(wrapper.statements.size() == 1);
+  Counts counts;
+  for (std::string body : {"BEGIN UPDATE t SET a = 1; EXECUTE 'x'; END", "DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP "
+                           "DELETE FROM t; END LOOP; END", "BEGIN\n x := 1; END"}) {
+    INFO(body);
+    const std::string text = "CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS $b$" + body + "$b$";
+    const KnownFunction with_body{wrapper.statements[0].node, body};
+    CHECK(body_differences(parse_plpgsql("not parsed", KeptParses::All, &with_body), parse_plpgsql_via_json(text)) == "");
+    CHECK(compare_paths(text, counts) == "");
+  }
+  CHECK(counts.errors == 1);
 }
 
 TEST_CASE("PL/pgSQL bodies: the deepest bodies the grammar takes read alike, with the statement at the bottom", "[plpgsql]") {
