@@ -253,8 +253,14 @@ class EmbeddedParser {
       return;
     }
     bool is_do = kind == "DoStmt";
+    // The function's own tree stands for a parse of its text, unless the text was edited (blanked
+    // placeholders); a DO block's wrapping function's tree is the same for every block.
+    const KnownFunction known = is_do ? KnownFunction{do_function_tree(), code.sql}
+                                      : KnownFunction{out_.statements[idx].node, std::nullopt};
+    const bool tree_known = is_do || function == own.sql;
     // A DO block's expressions are not read (add_body_expressions is for functions): no trees for their parses.
-    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function, is_do ? KeptParses::Statements : KeptParses::All);
+    ParsedPlpgsql parsed = parse_plpgsql(is_do ? wrap_do(code.sql) : function,
+                                         is_do ? KeptParses::Statements : KeptParses::All, tree_known ? &known : nullptr);
     if (parsed.error) {
       unseen(idx, "has a body that does not parse");
       if (placeholders) unparsed_placeholder(literal);
@@ -588,10 +594,16 @@ class EmbeddedParser {
   }
 
   // A DO block's body as a function, which is how PostgreSQL compiles it.
+  static constexpr std::string_view kDoFunctionHead = "CREATE FUNCTION migrasafe_do() RETURNS void LANGUAGE plpgsql AS ";
   static std::string wrap_do(const std::string& code) {
     std::string tag = "$migrasafe_do$";
     while (code.find(tag) != std::string::npos) tag.insert(tag.size() - 1, "_");
-    return "CREATE FUNCTION migrasafe_do() RETURNS void LANGUAGE plpgsql AS " + tag + code + tag;
+    return std::string(kDoFunctionHead) + tag + code + tag;
+  }
+  // The tree of wrap_do's function, whatever its body (parsed once).
+  static JsonNode do_function_tree() {
+    static const ParsedSql wrapper = parse_sql(std::string(kDoFunctionHead) + "''");
+    return wrapper.statements.at(0).node;
   }
 
   // The PL/pgSQL parser gives no position, only "near line N" of the body

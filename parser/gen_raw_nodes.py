@@ -214,7 +214,7 @@ def generate(include_dir, proto_path):
                 out.append(f'    case {value}: return "{ident}";')
         out += ["  }", '  return "";', "}", ""]
 
-    out += ["std::string_view node_name(NodeTag tag) {", "  switch (tag) {"]
+    out += ["constexpr std::string_view node_name(NodeTag tag) {", "  switch (tag) {"]
     out += [f'    case T_{name}: return "{name}";' for name in tags if name in structs or name in HAND_WRITTEN]
     out += [f'    case T_{name}: return "{name}";' for name in sorted(LIST_NODE_NAMES)]
     out += ["    default: return {};", "  }", "}", ""]

@@ -254,12 +254,12 @@ extern "C" char* __wrap_plpgsqlToJSON(PLpgSQL_function* func) noexcept {
 
 namespace migrasafe {
 
-ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept) {
+ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept, const KnownFunction* function) {
   ParsedPlpgsql out;
   Capture capture;
   capture.body = &out.body;
   active_capture = &capture;
-  ParseRecording recording(sql.c_str(), kept == KeptParses::Statements);
+  ParseRecording recording(sql.c_str(), kept == KeptParses::Statements, function);
   PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(sql.c_str());
   active_capture = nullptr;
   struct Free {

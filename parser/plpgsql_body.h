@@ -64,8 +64,11 @@ enum class KeptParses { All, Statements };
 
 // Compiles the PL/pgSQL functions and DO blocks of `sql` as
 // pg_query_parse_plpgsql does (same grammar, same errors) and reads their
-// bodies. Throws std::logic_error when libpg_query's PL/pgSQL structs do not
-// read as this build expects.
-ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept = KeptParses::All);
+// bodies. `function`: `sql`'s one statement, a CREATE FUNCTION, when its
+// tree is known (see ParseRecording): `sql` is then not parsed again. Throws
+// std::logic_error when libpg_query's PL/pgSQL structs do not read as this
+// build expects.
+ParsedPlpgsql parse_plpgsql(const std::string& sql, KeptParses kept = KeptParses::All,
+                            const KnownFunction* function = nullptr);
 
 }  // namespace migrasafe

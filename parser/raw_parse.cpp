@@ -16,6 +16,7 @@ extern "C" {
 #include <pg_query.h>
 #include <pg_query/pg_query_internal.h>
 
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include <parser/parser.h>
 }
@@ -36,9 +37,10 @@ class StagingStack {
     data_[size_++] = v;
   }
   // Copies the items from `mark` up into `out` and pops them.
-  std::size_t pop_into(std::size_t mark, T* out) {
+  std::size_t pop_into(std::size_t mark, T* __restrict out) {
     std::size_t count = size_ - mark;
-    for (std::size_t k = 0; k < count; ++k) out[k] = data_[mark + k];  // a few items: no memcpy call
+    const T* __restrict from = data_.get() + mark;
+    for (std::size_t k = 0; k < count; ++k) out[k] = from[k];  // a few items: no memcpy call
     size_ = mark;
     return count;
   }
@@ -133,13 +135,16 @@ class RawTreeBuilder {
     return a;
   }();
 
-  // A container at the next level; counts the level while it is filled.
+  // Containers at the next `levels` levels (a named node is an object in an
+  // object); counts them while they are filled.
   struct Level {
     RawTreeBuilder& b;
-    explicit Level(RawTreeBuilder& builder) : b(builder) {
-      if (++b.depth_ > JsonDocument::kMaxDepth) throw JsonTooDeep();
+    int levels;
+    explicit Level(RawTreeBuilder& builder, int nested = 1) : b(builder), levels(nested) {
+      b.depth_ += levels;
+      if (b.depth_ > JsonDocument::kMaxDepth) throw JsonTooDeep();
     }
-    ~Level() { --b.depth_; }
+    ~Level() { b.depth_ -= levels; }
     Level(const Level&) = delete;
     Level& operator=(const Level&) = delete;
   };
@@ -161,8 +166,23 @@ class RawTreeBuilder {
   std::string_view copy(const char* s) {
     std::size_t len = std::strlen(s);
     char* out = static_cast<char*>(doc_.arena_.allocate(len ? len : 1, 1));
-    std::memcpy(out, s, len);
+    copy_bytes(out, s, len);
     return {out, len};
+  }
+  // Most strings of a tree are names, a few bytes long: copied inline (two
+  // overlapping moves), not by a call to memcpy.
+  static void copy_bytes(char* out, const char* s, std::size_t len) {
+    if (len > 16) {
+      std::memcpy(out, s, len);
+    } else if (len >= 8) {
+      std::memcpy(out, s, 8);
+      std::memcpy(out + len - 8, s + len - 8, 8);
+    } else if (len >= 4) {
+      std::memcpy(out, s, 4);
+      std::memcpy(out + len - 4, s + len - 4, 4);
+    } else {
+      for (std::size_t k = 0; k < len; ++k) out[k] = s[k];
+    }
   }
 
   void add_member(TreeKey key, JsonNode v) { members_.push({key, v}); }
@@ -204,7 +224,8 @@ class RawTreeBuilder {
   JsonNode fields_object(const Node* n);
   // [named nodes]; a NULL element is {}.
   JsonNode node_array(const List* l);
-  void add_any_fields(const Node* n);
+  // Inline in its two callers: a node's fields are added at every node of a tree.
+  [[gnu::always_inline]] inline void add_any_fields(const Node* n);
 
   JsonDocument& doc_;
   int depth_ = 0;  // JSON depth of the object or array being filled
@@ -255,7 +276,7 @@ void RawTreeBuilder::add_struct(TreeKey key, const T* p) {
   if (p) add_object(key, [&] { add_fields(*this, *p); });
 }
 
-void RawTreeBuilder::add_any_fields(const Node* n) {
+inline void RawTreeBuilder::add_any_fields(const Node* n) {
   switch (nodeTag(n)) {
     case T_List: return add_list("items", reinterpret_cast<const List*>(n));
     case T_IntList:
@@ -285,19 +306,16 @@ JsonNode RawTreeBuilder::fields_object(const Node* n) {
 }
 
 namespace {
-// A node name's key, looked up once per tag; none for a tag with no name.
-std::optional<TreeKey> node_key(NodeTag tag) {
-  static const auto keys = [] {
-    std::array<std::optional<TreeKey>, T_SupportRequestWFuncMonotonic + 1> by_tag;
-    for (std::size_t t = 0; t < by_tag.size(); ++t) {
-      std::string_view name = node_name(static_cast<NodeTag>(t));
-      if (!name.empty()) by_tag[t] = TreeKey::find(name);
-    }
-    return by_tag;
-  }();
-  std::size_t t = static_cast<std::size_t>(tag);
-  return t < keys.size() ? keys[t] : std::nullopt;
-}
+// Each tag's node name's key number, numbered when it compiles;
+// kKeyNameCount for a tag with no name.
+constexpr auto kNodeKeyNumbers = [] {
+  std::array<std::uint16_t, T_SupportRequestWFuncMonotonic + 1> by_tag{};
+  for (std::size_t t = 0; t < by_tag.size(); ++t) {
+    std::string_view name = node_name(static_cast<NodeTag>(t));
+    by_tag[t] = static_cast<std::uint16_t>(name.empty() ? parse_names::kKeyNameCount : parse_names::static_key_number(name));
+  }
+  return by_tag;
+}();
 }  // namespace
 
 JsonNode RawTreeBuilder::named_node(const Node* n) {
@@ -305,10 +323,11 @@ JsonNode RawTreeBuilder::named_node(const Node* n) {
   if (nodeTag(n) == T_String) {
     if (const char* s = reinterpret_cast<const String*>(n)->sval) return string_node(s);
   }
-  std::optional<TreeKey> name = node_key(nodeTag(n));
-  if (!name) unsupported("node tag", std::to_string(static_cast<int>(nodeTag(n))));
-  Level level(*this);
-  Level fields_level(*this);
+  const auto tag = static_cast<std::size_t>(nodeTag(n));
+  if (tag >= kNodeKeyNumbers.size() || kNodeKeyNumbers[tag] == parse_names::kKeyNameCount)
+    unsupported("node tag", std::to_string(tag));
+  const TreeKey name = TreeKey::from_number(kNodeKeyNumbers[tag]);
+  Level levels(*this, 2);  // {"Name": {fields}}
   std::size_t mark = members_.size();
   add_any_fields(n);
   // The node's one member and then its fields, in one allocation.
@@ -316,18 +335,20 @@ JsonNode RawTreeBuilder::named_node(const Node* n) {
   auto* out = static_cast<JsonNode::Member*>(
       doc_.arena_.allocate(((count ? count : 1) + 1) * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
   members_.pop_into(mark, out + 1);
-  out[0] = JsonNode::Member(*name, object_of(out + 1, static_cast<std::uint32_t>(count)));
+  out[0] = JsonNode::Member(name, object_of(out + 1, static_cast<std::uint32_t>(count)));
   return object_of(out, 1);
 }
 
 JsonNode RawTreeBuilder::string_node(const char* s) {
   // The levels named_node and fields_object would count, and the string's.
   if (depth_ + 3 > JsonDocument::kMaxDepth) throw JsonTooDeep();
-  std::string_view value = copy(s);
-  JsonNode sval = text(value);
-  // The node's one member and its fields' one member, side by side.
-  auto* members =
-      static_cast<JsonNode::Member*>(doc_.arena_.allocate(2 * sizeof(JsonNode::Member), alignof(JsonNode::Member)));
+  // The node's one member, its fields' one member and the string's bytes, in one allocation.
+  std::size_t len = std::strlen(s);
+  auto* members = static_cast<JsonNode::Member*>(
+      doc_.arena_.allocate(2 * sizeof(JsonNode::Member) + (len ? len : 1), alignof(JsonNode::Member)));
+  char* bytes = reinterpret_cast<char*>(members + 2);
+  copy_bytes(bytes, s, len);
+  JsonNode sval = text(std::string_view(bytes, len));
   members[1] = JsonNode::Member("sval", sval);
   members[0] = JsonNode::Member("String", object_of(&members[1], 1));
   return object_of(&members[0], 1);
@@ -393,8 +414,8 @@ ParsedSql parse_sql(const std::string& sql) {
   return tree_of(raw.tree);
 }
 
-ParseRecording::ParseRecording(const char* skip, bool statements_only)
-    : skip_(skip), statements_only_(statements_only), outer_(active_recording) {
+ParseRecording::ParseRecording(const char* skip, bool statements_only, const KnownFunction* skipped_function)
+    : skip_(skip), statements_only_(statements_only), skipped_function_(skipped_function), outer_(active_recording) {
   active_recording = this;
 }
 ParseRecording::~ParseRecording() { active_recording = outer_; }
@@ -406,6 +427,94 @@ void ParseRecording::record(const char* sql, ParseMode mode, const void* raw_sta
   } catch (...) {
     // Too deep, or out of memory: not recorded, so parse_sql parses it again and meets the same.
   }
+}
+
+namespace {
+
+// PostgreSQL's raw nodes for the parts of a CREATE FUNCTION statement's tree
+// that libpg_query's compile_create_function_stmt (and the walk that finds
+// the statement) reads, allocated in the current memory context: the first
+// of funcname's Strings, each parameter's name, the return type's names and
+// setof, and the AS and LANGUAGE options. No C++ exception leaves them: they
+// run inside the C parser.
+char* raw_text(std::string_view s) {
+  char* out = static_cast<char*>(palloc(s.size() + 1));
+  std::memcpy(out, s.data(), s.size());
+  out[s.size()] = '\0';
+  return out;
+}
+
+template <class T>
+T* raw_node(NodeTag tag) {
+  T* n = static_cast<T*>(palloc0(sizeof(T)));
+  n->type = tag;
+  return n;
+}
+
+// The member `key` of `node`, if both are there.
+const JsonNode* member(const JsonNode* node, TreeKey key) { return node ? node->get(key) : nullptr; }
+
+// {"String": {"sval": s}} as a String node; an empty one for any other node.
+Node* raw_string(const JsonNode& named) {
+  const JsonNode* sval = member(named.get(TreeKey("String")), "sval");
+  return reinterpret_cast<Node*>(makeString(raw_text(sval ? sval->as_string() : std::string_view())));
+}
+
+// An array of Strings as a List of String nodes (NIL when absent or empty).
+List* raw_strings(const JsonNode* array) {
+  List* out = NIL;
+  if (array)
+    for (const JsonNode& e : *array) out = lappend(out, raw_string(e));
+  return out;
+}
+
+List* raw_function_statement(const KnownFunction& known) {
+  const JsonNode& function = known.fields;
+  auto* stmt = raw_node<CreateFunctionStmt>(T_CreateFunctionStmt);
+  stmt->funcname = raw_strings(member(&function, "funcname"));
+  if (const JsonNode* parameters = member(&function, "parameters")) {
+    for (const JsonNode& p : *parameters) {
+      auto* param = raw_node<FunctionParameter>(T_FunctionParameter);
+      if (const JsonNode* name = member(member(&p, "FunctionParameter"), "name")) param->name = raw_text(name->as_string());
+      stmt->parameters = lappend(stmt->parameters, param);
+    }
+  }
+  if (const JsonNode* returns = member(&function, "returnType")) {
+    stmt->returnType = raw_node<TypeName>(T_TypeName);
+    stmt->returnType->names = raw_strings(member(returns, "names"));
+    const JsonNode* setof = member(returns, "setof");
+    stmt->returnType->setof = setof && setof->as_bool();
+  }
+  if (const JsonNode* options = member(&function, "options")) {
+    for (const JsonNode& o : *options) {
+      const JsonNode* d = member(&o, "DefElem");
+      const JsonNode* defname = member(d, "defname");
+      const JsonNode* arg = member(d, "arg");
+      if (!defname || !arg) continue;
+      std::string_view name = defname->as_string();
+      Node* raw_arg = nullptr;
+      if (name == "as" && known.body) {
+        raw_arg = reinterpret_cast<Node*>(list_make1(makeString(raw_text(*known.body))));
+      } else if (name == "as") {
+        raw_arg = reinterpret_cast<Node*>(raw_strings(member(member(arg, "List"), "items")));
+      } else if (name == "language") {
+        raw_arg = raw_string(*arg);
+      } else {
+        continue;  // not read
+      }
+      stmt->options = lappend(stmt->options, makeDefElem(raw_text(name), raw_arg, -1));
+    }
+  }
+  auto* raw = raw_node<RawStmt>(T_RawStmt);
+  raw->stmt = reinterpret_cast<Node*>(stmt);
+  return list_make1(raw);
+}
+
+}  // namespace
+
+void* ParseRecording::prebuilt_parse(const char* sql) const noexcept {
+  if (sql != skip_ || !skipped_function_) return nullptr;
+  return raw_function_statement(*skipped_function_);
 }
 
 std::optional<ParsedSql> RecordedParses::take(const std::string& sql, ParseMode mode) {
@@ -431,8 +540,12 @@ ParsedSql RecordedParses::parse(const std::string& sql) {
 // holds nothing to destroy).
 extern "C" List* __real_raw_parser(const char* str, RawParseMode mode);
 extern "C" List* __wrap_raw_parser(const char* str, RawParseMode mode) {
+  migrasafe::ParseRecording* const recording = migrasafe::active_recording;
+  if (recording && mode == RAW_PARSE_DEFAULT) {
+    if (void* prebuilt = recording->prebuilt_parse(str)) return static_cast<List*>(prebuilt);
+  }
   List* tree = __real_raw_parser(str, mode);
-  if (migrasafe::ParseRecording* recording = migrasafe::active_recording) {
+  if (recording) {
     using migrasafe::ParseMode;
     switch (mode) {
       case RAW_PARSE_DEFAULT: recording->record(str, ParseMode::Statements, tree); break;

@@ -43,6 +43,14 @@ ParsedSql parse_sql(const std::string& sql);
 // PLAssignStmt, whose `val` is the expression's SelectStmt, likewise).
 enum class ParseMode { Statements, Expression, Assignment };
 
+// A CREATE FUNCTION statement known without parsing its text (ParseRecording).
+struct KnownFunction {
+  JsonNode fields;  // the statement's tree
+  // Compiled in place of its AS text, when given: a DO block's body, compiled
+  // as a function whose tree is the same for every block.
+  std::optional<std::string_view> body;
+};
+
 // Parses that libpg_query makes on this thread while a ParseRecording lives,
 // each with its text and mode, as parse_sql would build them. PostgreSQL's
 // PL/pgSQL compiler checks every SQL statement, query and expression of a
@@ -60,18 +68,28 @@ class ParseRecording {
   // function itself, parsed already), told apart by its address.
   // `statements_only`: expressions' and assignments' parses are not wanted
   // either (no tree is built for them).
-  explicit ParseRecording(const char* skip, bool statements_only = false);
+  // `skipped_function`: `skip`'s one statement, a CREATE FUNCTION, when its
+  // tree is known: then `skip` is not parsed at all.
+  // libpg_query's PL/pgSQL compiler gets a raw statement built from this tree
+  // instead, with what it reads of one (names, parameter names, return type,
+  // AS and LANGUAGE); the grammar would lex the whole body again.
+  explicit ParseRecording(const char* skip, bool statements_only = false, const KnownFunction* skipped_function = nullptr);
   ~ParseRecording();
   ParseRecording(const ParseRecording&) = delete;
   ParseRecording& operator=(const ParseRecording&) = delete;
 
   // Called for each parse while recording (noexcept: it is called from C).
   void record(const char* sql, ParseMode mode, const void* raw_statements) noexcept;
+  // The raw statement list (a PostgreSQL List*) to give for a parse of `sql`
+  // without parsing it, or nullptr: parse it. Called from C, in libpg_query's
+  // memory context, where the list is allocated.
+  void* prebuilt_parse(const char* sql) const noexcept;
   std::vector<Parse> take() { return std::move(parses_); }
 
  private:
   const char* skip_;
   bool statements_only_;
+  const KnownFunction* skipped_function_;
   ParseRecording* outer_;
   std::vector<Parse> parses_;
 };

@@ -110,13 +110,10 @@ struct Counts {
   std::size_t errors = 0;
 };
 
-// "" when both paths read `sql` alike, else the first difference.
-std::string compare_paths(const std::string& sql, Counts& counts) {
-  ParsedPlpgsql structs = parse_plpgsql(sql);
-  JsonPlpgsql json = parse_plpgsql_via_json(sql);
+// "" when the struct path's reading equals the JSON path's, else the first difference.
+std::string body_differences(const ParsedPlpgsql& structs, const JsonPlpgsql& json) {
   if (structs.error.has_value() != json.error.has_value()) return "only one path reports an error";
   if (structs.error) {
-    ++counts.errors;
     if (structs.error->message != json.error->message || structs.error->context != json.error->context)
       return "errors differ: \"" + structs.error->message + "\", JSON \"" + json.error->message + "\"";
     return "";
@@ -147,6 +144,33 @@ std::string compare_paths(const std::string& sql, Counts& counts) {
       return "expression " + std::to_string(i + 1) + ": \"" + x.query + "\"" + (x.assignment ? " (assignment)" : "") +
              ", JSON \"" + y.query + "\"" + (y.assignment ? " (assignment)" : "");
   }
+  return "";
+}
+
+// The function `sql` (one CREATE FUNCTION statement) compiled as the product
+// compiles it: with the statement's own tree standing for a parse of its text.
+std::optional<ParsedPlpgsql> parse_plpgsql_with_tree(const std::string& sql) {
+  ParsedSql parsed = parse_sql(sql);
+  if (parsed.error || parsed.statements.size() != 1 || parsed.statements[0].kind != "CreateFunctionStmt")
+    return std::nullopt;
+  const KnownFunction known{parsed.statements[0].node, std::nullopt};
+  return parse_plpgsql(sql, KeptParses::All, &known);
+}
+
+// "" when both paths read `sql` alike (and a function's tree reads as its
+// text), else the first difference.
+std::string compare_paths(const std::string& sql, Counts& counts) {
+  ParsedPlpgsql structs = parse_plpgsql(sql);
+  JsonPlpgsql json = parse_plpgsql_via_json(sql);
+  if (std::string d = body_differences(structs, json); !d.empty()) return d;
+  if (std::optional<ParsedPlpgsql> with_tree = parse_plpgsql_with_tree(sql)) {
+    if (std::string d = body_differences(*with_tree, json); !d.empty()) return "from the statement's tree: " + d;
+  }
+  if (structs.error) {
+    ++counts.errors;
+    return "";
+  }
+  const PlpgsqlBody& a = structs.body;
   ++counts.bodies;
   counts.statements += a.statements.size();
   counts.expressions += a.expressions.size();
@@ -260,16 +284,25 @@ TEST_CASE("PL/pgSQL bodies: every kind of statement and expression reads as libp
       ("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT 1); END $$;"
        " CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t; END $$"),
       "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1'",
-      // errors: the same message and context on both paths
+      // What the compiler reads of the statement: parameter names (and positions), a trigger's
+      // NEW and OLD, SETOF, a language spelt otherwise (not plpgsql to libpg_query: no body)
+      "CREATE FUNCTION f(int, b text) RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN RETURN NEXT $1 + length(b); END $$",
+      "CREATE FUNCTION s.t() RETURNS pg_catalog.trigger AS 'BEGIN IF OLD.a THEN DELETE FROM x; END IF; RETURN NEW; END' LANGUAGE plpgsql",
+      "CREATE FUNCTION f() RETURNS TABLE (a int) LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY SELECT 1; END $$",
+      "CREATE FUNCTION f() RETURNS void LANGUAGE 'PLPGSQL' AS $$ BEGIN DELETE FROM t; END $$",
+      "CREATE OR REPLACE FUNCTION f() RETURNS void STRICT LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN END $$",
+      // errors: the same message and context on both paths (the context names the function by
+      // the first of its names)
       "DO $$ BEGIN x := 1; END $$",
       "DO $$ BEGIN IF THEN END IF; END $$",
       "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN FOR LOOP END $$",
+      "CREATE FUNCTION app.f(a int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN\n  b := a; END $$",
   };
   for (const char* sql : more) {
     INFO(sql);
     CHECK(compare_paths(sql, counts) == "");
   }
-  CHECK(counts.errors == 3);
+  CHECK(counts.errors == 4);
 
   // What the product reads from the function with every statement, in order.
   ParsedPlpgsql every = parse_plpgsql(kEveryStatement);
@@ -303,6 +336,36 @@ TEST_CASE("PL/pgSQL bodies: every kind of statement and expression reads as libp
                                  [](const PlpgsqlExpression& e) { return e.assignment; });
   REQUIRE(assignment != body.expressions.end());
   CHECK(assignment->query == "n := n * 2");
+}
+
+TEST_CASE("PL/pgSQL bodies: a function's tree stands for its text, which is not parsed again", "[plpgsql]") {
+  ParsedSql function = parse_sql("CREATE FUNCTION f(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id = n; END $$");
+  REQUIRE(function.statements.size() == 1);
+  // The text given is not SQL: only the tree is read.
+  const KnownFunction known{function.statements[0].node, std::nullopt};
+  ParsedPlpgsql parsed = parse_plpgsql("no statement here", KeptParses::All, &known);
+  INFO((parsed.error ? parsed.error->message : std::string()));
+  REQUIRE_FALSE(parsed.error);
+  REQUIRE(parsed.body.statements.size() == 1);
+  CHECK(parsed.body.statements[0].query == "DELETE FROM t WHERE id = n");
+  // Its statement's parse is kept, as from a parse of the text.
+  CHECK(parsed.sql_parses.take("DELETE FROM t WHERE id = n").has_value());
+  CHECK(parse_plpgsql("no statement here").error.has_value());
+
+  // A body given with the tree is compiled in place of the tree's own (a DO block's, in a wrapping
+  // function): as the text with that body reads, errors included.
+  ParsedSql wrapper = parse_sql("CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS ''");
+  REQUIRE(wrapper.statements.size() == 1);
+  Counts counts;
+  for (std::string body : {"BEGIN UPDATE t SET a = 1; EXECUTE 'x'; END", "DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP "
+                           "DELETE FROM t; END LOOP; END", "BEGIN\n x := 1; END"}) {
+    INFO(body);
+    const std::string text = "CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS $b$" + body + "$b$";
+    const KnownFunction with_body{wrapper.statements[0].node, body};
+    CHECK(body_differences(parse_plpgsql("not parsed", KeptParses::All, &with_body), parse_plpgsql_via_json(text)) == "");
+    CHECK(compare_paths(text, counts) == "");
+  }
+  CHECK(counts.errors == 1);
 }
 
 TEST_CASE("PL/pgSQL bodies: the deepest bodies the grammar takes read alike, with the statement at the bottom", "[plpgsql]") {
