@@ -671,7 +671,19 @@ TEST_CASE("json: the names the report writes without escaping need none", "[form
     hold.until_transaction_end = until_end;
     plain(held_until_name(hold));
   }
-  for (const RuleInfo& rule : all_rules()) plain(rule.name);
+  for (const RuleInfo& rule : all_rules()) {
+    plain(rule.name);
+    plain(rule.code);
+  }
+  for (Category c : {Category::Locking, Category::Rewrite, Category::Transaction, Category::DataLoss,
+                     Category::Compatibility, Category::Reversibility, Category::History, Category::Idempotency,
+                     Category::SchemaDesign, Category::Syntax})
+    plain(category_name(c));
+  for (Severity s : {Severity::Note, Severity::Warning, Severity::Error}) plain(severity_name(s));
+  // A statement's kind is its parse-tree node's name.
+#define MIGRASAFE_PLAIN_KIND(name) plain(#name);
+  MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_PLAIN_KIND)
+#undef MIGRASAFE_PLAIN_KIND
 }
 
 TEST_CASE("statement summaries: written into a reused string, whatever it held before", "[formats]") {
