@@ -262,18 +262,24 @@ class JsonWriter {
       grow(n);
     return buffer_.get() + used_;
   }
-  // Room in a new buffer, the text so far not copied: written to the
-  // stream, or kept as a part of the element's text.
+  // Room in a new buffer. An element writer's text so far is kept as a part
+  // of its text, not copied; a stream writer's is copied, or written to the
+  // stream once it is large.
   [[gnu::noinline]] void grow(std::size_t n) {
-    if (sink_) {
+    std::size_t keep = used_;  // bytes copied to the new buffer
+    if (!sink_) {
+      if (used_) full_.push_back({std::move(buffer_), used_, capacity_});
+      keep = used_ = 0;
+    } else if (used_ + n > kFlushSize) {
       flush();
+      keep = 0;
       if (capacity_ >= n) return;
-    } else if (used_) {
-      full_.push_back({std::move(buffer_), used_, capacity_});
-      used_ = 0;
     }
-    capacity_ = std::max(2 * capacity_, n + kMinimumBuffer);
-    buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);  // not zeroed: it is written before it is read
+    const std::size_t capacity = std::max(2 * capacity_, keep + n + kMinimumBuffer);
+    auto larger = std::make_unique_for_overwrite<char[]>(capacity);  // not zeroed: it is written before it is read
+    if (keep) std::memcpy(larger.get(), buffer_.get(), keep);
+    buffer_ = std::move(larger);
+    capacity_ = capacity;
   }
   void commit(char* end) { used_ = static_cast<std::size_t>(end - buffer_.get()); }
 
