@@ -44,9 +44,9 @@ void write_elements(JsonWriter& w, std::size_t n, bool parallel, std::size_t bat
     format();
     for (std::thread& t : threads) t.join();
     for (std::size_t p = 0; p < piece_count; ++p) {
-      w.append_element(pieces[p].view());
+      w.append_element(pieces[p]);
       // Kept for the next batch's piece, unless it is large (one big file's): that would hold memory.
-      if (pieces[p].capacity > kLargestReused) pieces[p] = {};
+      if (pieces[p].capacity() > kLargestReused) pieces[p] = {};
     }
   }
 }
@@ -75,7 +75,8 @@ void put_fix(JsonWriter& w, PositionCursor& positions, const Fix& fix) {
   w.end_object();
 }
 
-void put_consequences(JsonWriter& w, JsonKey key, std::span<const Consequence> list) {
+void put_consequences(JsonWriter& w, const JsonKey& key, std::span<const Consequence> list) {
+  if (list.empty()) return w.empty_array_field(key);  // most statements'
   w.key(key);
   w.begin_array();
   for (const Consequence& c : list) w.value(c.what);
@@ -96,7 +97,7 @@ void write_statement(JsonWriter& w, const FileResult& f, PositionCursor& positio
   const Effects& e = f.effects[i];
   w.begin_object();
   put_range(w, positions.range(s.begin, s.end));
-  w.field("kind", s.kind);
+  w.plain_field("kind", s.kind);
   thread_local std::string summary;  // statements are written on several threads
   one_line_summary(summary, f.parsed.text(s));
   w.field("summary", summary);
@@ -105,9 +106,9 @@ void write_statement(JsonWriter& w, const FileResult& f, PositionCursor& positio
     w.key("embedded_in");
     w.begin_object();
     w.field("line", positions.at(up.begin).line);
-    w.field("kind", up.kind);
-    w.field("via", s.via_execute ? "execute" : "body");
-    w.field("runs", s.deferred ? "when_called" : "now");
+    w.plain_field("kind", up.kind);
+    w.plain_field("via", s.via_execute ? "execute" : "body");
+    w.plain_field("runs", s.deferred ? "when_called" : "now");
     w.field("exact_position", s.exact);
     w.end_object();
   }
@@ -118,30 +119,28 @@ void write_statement(JsonWriter& w, const FileResult& f, PositionCursor& positio
   for (const RelationLock& l : e.locks) {
     w.begin_object();
     w.field("relation", relation_name(l.relation));
-    w.key("mode");
-    w.plain_value(pg_lock_name(l.mode));
-    w.key("blocks");
-    w.plain_value(lock_blocks(l.mode));
+    w.plain_field("mode", pg_lock_name(l.mode));
+    w.plain_field("blocks", lock_blocks(l.mode));
     w.end_object();
   }
   w.end_array();
   w.field("locks_known", e.locks_unknown.empty());
   if (!e.locks_unknown.empty()) w.field("locks_unknown", e.locks_unknown.str());
-  w.key("rewrite");
-  w.plain_value(tri_name(e.rewrite));
-  w.key("scan");
-  w.plain_value(tri_name(e.scan));
-  w.key("transaction");
-  w.plain_value(e.transaction_allowed ? "allowed" : "forbidden");
-  w.key("held_until");
-  w.plain_value(held_until_name(f.holds[i]));
+  w.plain_field("rewrite", tri_name(e.rewrite));
+  w.plain_field("scan", tri_name(e.scan));
+  w.plain_field("transaction", e.transaction_allowed ? "allowed" : "forbidden");
+  w.plain_field("held_until", held_until_name(f.holds[i]));
   put_consequences(w, "data_loss", e.data_loss);
   put_consequences(w, "compat_breaks", e.compat_breaks);
   w.end_object();
-  w.key("findings");
-  w.begin_array();
-  for (const Diagnostic* d : findings) w.plain_value(rule_info(d->rule).name);
-  w.end_array();
+  if (findings.empty()) {
+    w.empty_array_field("findings");
+  } else {
+    w.key("findings");
+    w.begin_array();
+    for (const Diagnostic* d : findings) w.plain_value(rule_info(d->rule).name);
+    w.end_array();
+  }
   w.end_object();
 }
 
@@ -166,10 +165,10 @@ void write_file(JsonWriter& w, const FileResult& f, bool parallel) {
   for (const Diagnostic& d : f.diagnostics) {
     const RuleInfo& info = rule_info(d.rule);
     w.begin_object();
-    w.field("code", info.code);
-    w.field("rule", info.name);
-    w.field("category", category_name(info.category));
-    w.field("severity", severity_name(d.severity));
+    w.plain_field("code", info.code);
+    w.plain_field("rule", info.name);
+    w.plain_field("category", category_name(info.category));
+    w.plain_field("severity", severity_name(d.severity));
     put_range(w, positions.range(d.begin, d.end));
     w.field("message", d.message);
     w.field("help", d.help);

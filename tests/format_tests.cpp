@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -467,6 +468,72 @@ TEST_CASE("json: strings are escaped as JSON requires, runs of plain text copied
   CHECK(out.str().find("\"a\\\"b\\\\c\\nd\\te\\rf\\u0001g\"") != std::string::npos);
 }
 
+TEST_CASE("json: numbers, members and empty containers as the writer lays them out", "[formats]") {
+  std::vector<long long> numbers = {0, 9, 10, 99, 100, 101, 999, 1000, 1009, 9999, 10000, 10001, 123456789, -1, -10,
+                                    -12345, std::numeric_limits<long long>::max(), std::numeric_limits<long long>::min()};
+  for (long long n = 0; n < 20000; n += 7) numbers.push_back(n);
+  std::ostringstream out;
+  {
+    JsonWriter w(out);
+    w.begin_object();
+    w.key("numbers");
+    w.begin_array();
+    for (long long n : numbers) w.value(n);
+    w.end_array();
+    w.field("int", 42);
+    w.field("size", std::size_t{7});
+    w.field("yes", true);
+    w.field("no", false);
+    w.plain_field("plain", "AlterTableStmt");
+    w.field("text", "a\"b");
+    w.empty_array_field("none");
+    w.key("empty_object");
+    w.begin_object();
+    w.end_object();
+    w.end_object();
+  }
+  std::string expected = "{\n  \"numbers\": [";
+  for (std::size_t i = 0; i < numbers.size(); ++i) expected += (i ? ",\n    " : "\n    ") + std::to_string(numbers[i]);
+  expected +=
+      "\n  ],\n  \"int\": 42,\n  \"size\": 7,\n  \"yes\": true,\n  \"no\": false,\n  \"plain\": \"AlterTableStmt\",\n"
+      "  \"text\": \"a\\\"b\",\n  \"none\": [],\n  \"empty_object\": {}\n}\n";
+  CHECK(out.str() == expected);
+}
+
+TEST_CASE("json: an element's text written across buffers that filled up comes out whole and in order", "[formats]") {
+  // An element writer keeps a full buffer as a part of its text and goes on
+  // in a new one; reused for the next element, it starts from its largest.
+  std::ostringstream direct, by_element;
+  const std::string long_text(70000, 'x');
+  auto write = [&](JsonWriter& w, int k) {
+    w.begin_object();
+    w.field("k", k);
+    for (int i = 0; i < k * 50; ++i) w.field("text", long_text.substr(0, static_cast<std::size_t>(i * 37 % 5000)));
+    w.end_object();
+  };
+  {
+    JsonWriter w(direct);
+    w.begin_array();
+    for (int k = 0; k < 6; ++k) write(w, k);
+    w.end_array();
+  }
+  {
+    JsonWriter w(by_element);
+    w.begin_array();
+    JsonWriter::Text reused;
+    for (int k = 0; k < 6; ++k) {
+      JsonWriter element(w, k == 0, std::move(reused));
+      write(element, k);
+      reused = element.take_text();
+      if (k == 1) CHECK(reused.parts.size() > 1);  // it outgrew its first buffer
+      w.append_element(reused);
+    }
+    w.end_array();
+  }
+  CHECK(by_element.str() == direct.str());
+  CHECK_NOTHROW(nlohmann::json::parse(by_element.str()));
+}
+
 TEST_CASE("sarif: the rule table written once per process is in every report, whatever the findings say", "[formats]") {
   // The table is serialised once and put where a placeholder value stands; a
   // finding that quotes the placeholder must keep its own text.
@@ -671,7 +738,19 @@ TEST_CASE("json: the names the report writes without escaping need none", "[form
     hold.until_transaction_end = until_end;
     plain(held_until_name(hold));
   }
-  for (const RuleInfo& rule : all_rules()) plain(rule.name);
+  for (const RuleInfo& rule : all_rules()) {
+    plain(rule.name);
+    plain(rule.code);
+  }
+  for (Category c : {Category::Locking, Category::Rewrite, Category::Transaction, Category::DataLoss,
+                     Category::Compatibility, Category::Reversibility, Category::History, Category::Idempotency,
+                     Category::SchemaDesign, Category::Syntax})
+    plain(category_name(c));
+  for (Severity s : {Severity::Note, Severity::Warning, Severity::Error}) plain(severity_name(s));
+  // A statement's kind is its parse-tree node's name.
+#define MIGRASAFE_PLAIN_KIND(name) plain(#name);
+  MIGRASAFE_STATEMENT_KINDS(MIGRASAFE_PLAIN_KIND)
+#undef MIGRASAFE_PLAIN_KIND
 }
 
 TEST_CASE("statement summaries: written into a reused string, whatever it held before", "[formats]") {
