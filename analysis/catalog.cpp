@@ -509,7 +509,8 @@ class ViewReader {
       if (auto rt = ast::as<"ResTarget">(t)) outputs.push_back(ast::str(*rt, "name"));
     for (const Json* q : deferred) expression(*q, chain, ctes, outputs);
     for (const auto& member : s.items())
-      if (member.key() != "fromClause" && member.key() != "withClause") expression(member.value, chain, ctes, outputs);
+      if (member.tree_key() != TreeKey("fromClause") && member.tree_key() != TreeKey("withClause"))
+        expression(member.value, chain, ctes, outputs);
   }
 
  private:
@@ -568,13 +569,19 @@ class ViewReader {
       return;
     }
     if (!n.is_object()) return;
-    if (auto ref = ast::as<"ColumnRef">(n)) return column_ref(*ref, chain, outputs);
-    if (auto link = ast::as<"SubLink">(n)) {
-      if (const Json* q = ast::field(*link, "subselect")) query(*q, chain, ctes);
-      if (const Json* t = ast::field(*link, "testexpr")) expression(*t, chain, ctes, outputs);
-      return;
+    if (n.size() == 1) {  // a wrapped node, {"Kind": {...}}: its kind read once
+      const TreeKey kind = n.members_begin()->tree_key();
+      const Json& fields = ast::inner(n);
+      // Leaves that name no column (constants, the names in a function call or type).
+      if (kind == TreeKey("A_Const") || kind == TreeKey("String")) return;
+      if (kind == TreeKey("ColumnRef")) return column_ref(fields, chain, outputs);
+      if (kind == TreeKey("SubLink")) {
+        if (const Json* q = ast::field(fields, "subselect")) query(*q, chain, ctes);
+        if (const Json* t = ast::field(fields, "testexpr")) expression(*t, chain, ctes, outputs);
+        return;
+      }
+      if (kind == TreeKey("SelectStmt")) return select(fields, chain, ctes);
     }
-    if (auto s = ast::as<"SelectStmt">(n)) return select(*s, chain, ctes);
     for (const auto& member : n.items()) expression(member.value, chain, ctes, outputs);
   }
 

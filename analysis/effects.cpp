@@ -379,9 +379,10 @@ class Builder {
   // drops the views too. `dropped_too`: views this statement drops anyway.
   void dependent_views_break(const QualifiedName& object, const std::string& column, int command, bool cascade,
                              bool retype, const std::set<QualifiedName>& dropped_too = {}) {
-    std::string what = column.empty() ? object.str() : qualified_column(object, column);
+    std::string what;  // named only when a view breaks: most tables have none
     for (const QualifiedName& view : ctx_.catalog().views_using(object, column)) {
       if (dropped_too.count(view)) continue;
+      if (what.empty()) what = column.empty() ? object.str() : qualified_column(object, column);
       std::string text = retype    ? "the type of " + what + " cannot change while view " + view.str() + " reads it: the statement fails"
                          : cascade ? "CASCADE drops view " + view.str() + ", which reads " + what + ": queries that read the view fail"
                                    : what + " cannot be dropped without CASCADE while view " + view.str() + " reads it: the statement fails";

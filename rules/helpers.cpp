@@ -173,29 +173,33 @@ bool fills_column_from(const StatementView& v, std::size_t i, const QualifiedNam
 
 }  // namespace
 
-TransactionStatements transaction_statements(const StatementView& v) {
-  TransactionStatements out;
-  if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return out;
+TransactionSpan transaction_span(const StatementView& v) {
+  if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return {};
   const std::vector<Statement>& all = v.file.statements;
   const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
-  if (self >= all.size()) return out;
+  if (self >= all.size()) return {};
   if (v.ctx.do_block()) {
     // The DO block runs in a transaction of its own: only its statements share it.
-    std::size_t block = top_level(all, self);
-    for (std::size_t i = block + 1; i < all.size() && top_level(all, i) == block; ++i)
-      if (i != self && !all[i].deferred) (i < self ? out.before : out.after).push_back(i);
-    return out;
+    std::size_t block = top_level(all, self), end = block + 1;
+    while (end < all.size() && top_level(all, end) == block) ++end;
+    return {block + 1, end};
   }
-  for (std::size_t i = self; i-- > 0;) {
-    std::string_view kind = transaction_kind(all[i]);
+  std::size_t first = self;
+  while (first > 0) {
+    std::string_view kind = transaction_kind(all[first - 1]);
     if (ends_transaction(kind) || kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") break;
-    if (!all[i].deferred) out.before.push_back(i);
+    --first;
   }
-  std::reverse(out.before.begin(), out.before.end());
-  for (std::size_t i = self + 1; i < all.size(); ++i) {
-    if (ends_transaction(transaction_kind(all[i]))) break;
-    if (!all[i].deferred) out.after.push_back(i);
-  }
+  return {first, v.index.transaction_end[self]};  // the next COMMIT, ROLLBACK, PREPARE or ROLLBACK TO
+}
+
+TransactionStatements transaction_statements(const StatementView& v) {
+  TransactionStatements out;
+  const TransactionSpan span = transaction_span(v);
+  const std::vector<Statement>& all = v.file.statements;
+  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  for (std::size_t i = span.first; i < span.end; ++i)
+    if (i != self && !all[i].deferred) (i < self ? out.before : out.after).push_back(i);
   return out;
 }
 
@@ -386,20 +390,22 @@ StatementIndex index_statements(const ParsedFile& file) {
 
 bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& table, const std::string& column) {
   const std::vector<Statement>& all = v.file.statements;
-  // No swap without a RENAME on the table somewhere in the file (the index
-  // has every one that runs now): listing the transaction's statements costs
-  // more than this, and most tables are never renamed from.
+  // Only a RENAME on the table can swap a column: the index lists those that
+  // run now (top level and in DO blocks), so the transaction is not listed.
   auto on_table = v.index.by_relation_name.find(table.name);
-  if (on_table == v.index.by_relation_name.end() ||
-      std::none_of(on_table->second.begin(), on_table->second.end(),
-                   [&](std::size_t i) { return all[i].tag == StmtKind::RenameStmt; }))
-    return false;
-  TransactionStatements tx = transaction_statements(v);
+  if (on_table == v.index.by_relation_name.end()) return false;
+  const TransactionSpan tx = transaction_span(v);
+  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  std::vector<std::size_t> renames;  // the table's RENAMEs in the transaction, in file order
+  for (std::size_t i : on_table->second)
+    if (all[i].tag == StmtKind::RenameStmt && tx.holds(i) && i != self) renames.push_back(i);
+  if (renames.empty()) return false;
+  const auto first_after = std::upper_bound(renames.begin(), renames.end(), self);
   // The names the old values went by in this transaction: `column`, and the
   // name it had before an earlier RENAME in it (RENAME x TO x_old; ... DROP x_old).
   std::set<std::string> old_names{column};
   std::string original = column;
-  for (auto it = tx.before.rbegin(); it != tx.before.rend(); ++it)
+  for (auto it = std::make_reverse_iterator(first_after); it != renames.rend(); ++it)
     if (auto r = column_rename(v, all[*it], table); r && r->second == original) {
       original = r->first;
       old_names.insert(original);
@@ -407,16 +413,16 @@ bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& 
   // Which column takes over the original name in the transaction (after this
   // statement, or before it when the old column was renamed out of the way).
   std::optional<std::string> replacement;
-  for (const auto* part : {&tx.before, &tx.after})
-    for (std::size_t i : *part)
-      if (auto r = column_rename(v, all[i], table); r && r->second == original && !old_names.count(r->first))
-        replacement = r->first;
+  for (std::size_t i : renames)
+    if (auto r = column_rename(v, all[i], table); r && r->second == original && !old_names.count(r->first))
+      replacement = r->first;
 
   if (!replacement) return false;
   // Added in this transaction (so the table has been locked ACCESS EXCLUSIVE
   // since, and no writer slipped in), then filled from the old column.
   bool added = false;
-  for (std::size_t i : tx.before) {
+  for (std::size_t i = tx.first; i < self; ++i) {
+    if (all[i].deferred) continue;
     if (adds_column(v, i, table, *replacement)) added = true;
     else if (added && fills_column_from(v, i, table, *replacement, old_names)) return true;
   }

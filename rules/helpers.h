@@ -146,6 +146,16 @@ struct TransactionStatements {
 };
 TransactionStatements transaction_statements(const StatementView& v);
 
+// The same statements as a range of v.file.statements, v.stmt in it: those of
+// [first, end) that are not v.stmt and not deferred. A rule that looks for a
+// few statements (the index lists them) tests them against the range rather
+// than listing the whole transaction.
+struct TransactionSpan {
+  std::size_t first = 0, end = 0;  // empty: no transaction
+  bool holds(std::size_t i) const { return i >= first && i < end; }
+};
+TransactionSpan transaction_span(const StatementView& v);
+
 
 // The column swap: a later statement of the same transaction renames a column
 // this migration added to `column`, and an earlier one filled that column

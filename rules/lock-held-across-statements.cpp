@@ -51,10 +51,13 @@ struct DroppedInTransaction {
 // wait for the lock and then run against the new one, so the wait is real.
 bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, const QualifiedName& rel) {
   auto [it, fresh] = dropped.recreated_later.try_emplace(rel, false);
-  if (fresh)
-    for (std::size_t i : rules::transaction_statements(v).after)
-      if (auto made = v.index.creates.find(i); made != v.index.creates.end() && v.ctx.qualify_names(made->second) == rel)
+  if (fresh) {
+    const rules::TransactionSpan tx = rules::transaction_span(v);
+    for (std::size_t i = static_cast<std::size_t>(&v.stmt - v.file.statements.data()) + 1; i < tx.end; ++i)
+      if (auto made = v.index.creates.find(i); made != v.index.creates.end() && !v.file.statements[i].deferred &&
+                                                  v.ctx.qualify_names(made->second) == rel)
         it->second = true;
+  }
   return it->second;
 }
 

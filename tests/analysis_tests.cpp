@@ -487,6 +487,23 @@ TEST_CASE("catalog: view columns are resolved SELECT by SELECT", "[catalog]") {
   CHECK(c.view({"public", "lat"})->columns_known);
 }
 
+// ViewReader skips constants and names (String nodes) without looking inside:
+// the columns beside them, in casts, calls, CASE and IN lists, are still read.
+TEST_CASE("catalog: view columns beside constants, casts and function names", "[catalog]") {
+  Context ctx = replay(
+      "CREATE TABLE a (id int, x int, y text, z int, w int);"
+      "CREATE VIEW v AS SELECT pg_catalog.lower(y::varchar(10)) AS l, CASE WHEN x > 1 THEN 'big' ELSE w::text END AS s,"
+      " coalesce(z, 0) + 1 AS n FROM a WHERE id IN (1, 2, 3) AND 'k' = 'k';"
+      "CREATE VIEW u AS SELECT 1 AS one, 'x'::text AS t FROM a;");
+  const Catalog& c = ctx.catalog();
+  auto uses = [&](const char* view, const char* column) { return view_uses(c, view, "a", column); };
+  for (const char* column : {"id", "x", "y", "z", "w"}) CHECK(uses("v", column));
+  CHECK(c.view({"public", "v"})->columns_known);
+  for (const char* column : {"id", "x", "y", "z", "w"}) CHECK_FALSE(uses("u", column));
+  CHECK(c.view({"public", "u"})->columns_known);
+  CHECK(c.views_using({"public", "a"}, "") == std::vector<QualifiedName>{{"public", "u"}, {"public", "v"}});
+}
+
 TEST_CASE("catalog and effects: partitions are locked with their parent", "[catalog]") {
   std::string setup = "CREATE TABLE pt (id int, v text) PARTITION BY RANGE (id);"
                       "CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);"
