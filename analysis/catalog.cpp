@@ -268,7 +268,10 @@ void Catalog::add_column(const QualifiedName& table, TableInfo& t, const Json& d
 void Catalog::add_constraint_index(const QualifiedName& table, const Json& con, const std::vector<std::string>& default_columns) {
   std::string_view type = ast::str(con, "contype");
   if (!backed_by_index(type)) return;
-  IndexInfo idx{table, type != "CONSTR_EXCLUSION", type == "CONSTR_PRIMARY", ast::field(con, "where_clause") != nullptr, {}};
+  IndexInfo idx{.table = table,
+                .unique = type != "CONSTR_EXCLUSION",
+                .primary = type == "CONSTR_PRIMARY",
+                .partial = ast::field(con, "where_clause") != nullptr};
   idx.columns = ast::strings(ast::list(con, "keys"));
   if (idx.columns.empty() && type != "CONSTR_EXCLUSION") idx.columns = default_columns;
   std::string name(ast::str(con, "conname"));
@@ -428,12 +431,20 @@ void Catalog::alter_table(const Json& n, const Context& ctx) {
   }
 }
 
+bool uses_btree(const Json& index_stmt) {
+  std::string_view method = ast::str(index_stmt, "accessMethod");
+  return method.empty() || method == "btree";
+}
+
 void Catalog::create_index(const Json& n, const Context& ctx) {
   QualifiedName table = ctx.qualify_range_var(*ast::field(n, "relation"));
-  IndexInfo idx{table, ast::flag(n, "unique"), ast::flag(n, "primary"), ast::field(n, "whereClause") != nullptr, {}};
+  IndexInfo idx{.table = table,
+                .unique = ast::flag(n, "unique"),
+                .primary = ast::flag(n, "primary"),
+                .partial = ast::field(n, "whereClause") != nullptr,
+                .btree = uses_btree(n)};
   for (const Json& p : ast::list(n, "indexParams"))
     if (auto e = ast::as<"IndexElem">(p)) idx.columns.emplace_back(ast::str(*e, "name"));
-  if (std::string_view method = ast::str(n, "accessMethod"); !method.empty()) idx.method = method;
   std::string_view given = ast::str(n, "idxname");
   QualifiedName name = !given.empty() ? QualifiedName{table.schema, std::string(given)}
                                       : choose_name(table, joined(idx.columns), idx.unique ? "key" : "idx");

@@ -35,13 +35,18 @@ struct ColumnType {
 // From a TypeName parse node; nullopt when modifiers are not constants.
 std::optional<ColumnType> column_type(const Json& type_name);
 
+// A table holds one per column in a map node: the flags and position sit in
+// the type's tail padding ([[no_unique_address]]), so that the node takes 128
+// bytes (the allocator's class of that size), not 136 (rounded up to 160).
 struct ColumnInfo {
-  ColumnType type;
+  [[no_unique_address]] ColumnType type;
   bool not_null = false;
   bool has_default = false;  // DEFAULT, serial, identity or generated
   bool generated = false;    // GENERATED ALWAYS AS (...) STORED: computed from other columns
   int position = 0;          // order in the table (INSERT without a column list fills columns in it)
 };
+static_assert(sizeof(ColumnInfo) <= sizeof(ColumnType),
+              "a ColumnInfo's flags and position fit in its type's tail padding (see above)");
 
 // A trigger the migrations created: the function it runs, and when.
 struct TriggerInfo {
@@ -72,14 +77,20 @@ struct TableInfo {
   bool created_unparsed = false;
 };
 
+// Held shared, one per index: the access method is a flag, not its name (the
+// only reader asks for B-tree), so that the value and its shared count take
+// 112 bytes, not 144 (rounded up to 160).
 struct IndexInfo {
   QualifiedName table;
   bool unique = false;
   bool primary = false;
   bool partial = false;                // has a WHERE clause
-  std::vector<std::string> columns;    // key columns; "" for an expression
-  std::string method = "btree";        // access method (USING ...)
+  bool btree = true;                   // the access method (USING ...) is B-tree
+  std::vector<std::string> columns{};  // key columns; "" for an expression
 };
+static_assert(sizeof(IndexInfo) <= 96, "an index's value and its shared count fit the allocator's 112-byte class");
+// Whether an IndexStmt node builds a B-tree (no USING, or USING btree).
+bool uses_btree(const Json& index_stmt);
 
 // A view or materialized view and what it reads. A column of a table a view
 // reads cannot be dropped or change type without dropping the view first.

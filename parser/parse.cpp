@@ -371,9 +371,8 @@ class FileParser {
   void add_unparsed(Statement st, ParseProblem& problem) {
     st.set_kind(kUnparsedKind);
     st.location_base = st.begin;
-    auto reading = std::make_shared<TokenReading>(read_tokens(text_, out_.tokens, st.first_token, st.end_token));
-    problem.read_from_words = describe(*reading);
-    st.reading = std::move(reading);
+    st.reading = read_tokens(text_, out_.tokens, st.first_token, st.end_token);
+    problem.read_from_words = describe(*st.reading);
     out_.statements.push_back(std::move(st));
   }
 

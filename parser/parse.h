@@ -69,8 +69,8 @@ struct BodyParts {
 };
 
 // A file holds one per statement, kept until its analysis ends: the fields
-// most statements leave empty are out of line (BodyParts), and the kind is a
-// view of a static name, so that a statement takes 88 bytes, not 192.
+// most statements leave empty are out of line (BodyParts, reading), and the
+// kind is a view of a static name, so that a statement takes 80 bytes, not 192.
 struct Statement {
   std::uint32_t begin = 0;          // first byte of the statement's first token
   std::uint32_t end = 0;            // one past its last token (the ';' is not included)
@@ -96,7 +96,7 @@ struct Statement {
   // kind == kUnparsedKind: a statement PostgreSQL 15's grammar rejects (node
   // is null), with what its words establish; the analysis uses it only when
   // the target version is newer than the grammar.
-  std::shared_ptr<const TokenReading> reading;
+  OutOfLine<TokenReading> reading;
 
   bool embedded() const { return parent >= 0; }
   void set_kind(std::string_view node_name);
@@ -128,7 +128,7 @@ struct Statement {
   static inline const std::vector<Json> kNoExpressions;
   OutOfLine<BodyParts> body_parts_;
 };
-static_assert(sizeof(Statement) <= 88, "a big file holds one Statement per statement: keep rare fields in BodyParts");
+static_assert(sizeof(Statement) <= 80, "a big file holds one Statement per statement: keep rare fields out of line");
 
 inline constexpr std::string_view kUnparsedKind = "UnparsedStmt";
 

@@ -18,7 +18,7 @@ bool is_prefix(const Columns& shorter, const Columns& longer) {
 // Plain B-tree on plain columns: expressions, partial indexes and other
 // access methods answer different queries, so they are never compared.
 bool comparable(const IndexInfo& i) {
-  return i.method == "btree" && !i.partial && !i.columns.empty() &&
+  return i.btree && !i.partial && !i.columns.empty() &&
          std::find(i.columns.begin(), i.columns.end(), "") == i.columns.end();
 }
 
@@ -33,8 +33,10 @@ void check(const StatementView& v, Report& r) {
   if (v.stmt.tag != StmtKind::IndexStmt || !v.effects.target) return;
   const TableInfo* table = v.ctx.catalog().table(*v.effects.target);
   if (!table) return;
-  IndexInfo added{*v.effects.target, ast::flag(n, "unique"), false, ast::field(n, "whereClause") != nullptr, {}};
-  if (std::string_view m = ast::str(n, "accessMethod"); !m.empty()) added.method = m;
+  IndexInfo added{.table = *v.effects.target,
+                  .unique = ast::flag(n, "unique"),
+                  .partial = ast::field(n, "whereClause") != nullptr,
+                  .btree = uses_btree(n)};
   for (const Json& p : ast::list(n, "indexParams"))
     if (auto e = ast::as<"IndexElem">(p)) added.columns.emplace_back(ast::str(*e, "name"));
   if (!comparable(added) || ast::list(n, "indexIncludingParams").size() > 0) return;

@@ -416,6 +416,58 @@ TEST_CASE("catalog: a dropped table's indexes all go, in a copy, and back on ROL
   CHECK(after_rollback.catalog().index_names({"public", "t"}).empty());
 }
 
+TEST_CASE("catalog: a column's flags and position stay when its type changes (they share the type's padding)",
+          "[catalog]") {
+  Context ctx = replay("CREATE TABLE t (a int, b varchar(20) NOT NULL DEFAULT 'x', c int[]);"
+                       "ALTER TABLE t ALTER COLUMN b TYPE numeric(12,2)[];"
+                       "ALTER TABLE t ALTER COLUMN c TYPE text;");
+  const Catalog& c = ctx.catalog();
+  const ColumnInfo* a = c.column({"public", "t"}, "a");
+  const ColumnInfo* b = c.column({"public", "t"}, "b");
+  const ColumnInfo* col_c = c.column({"public", "t"}, "c");
+  REQUIRE((a && b && col_c));
+  CHECK(b->type == ColumnType{"numeric", {12, 2}, true});
+  CHECK(b->not_null);
+  CHECK(b->has_default);
+  CHECK(!b->generated);
+  CHECK(col_c->type == ColumnType{"text", {}, false});
+  CHECK(!col_c->not_null);
+  CHECK(!col_c->has_default);
+  CHECK(a->position < b->position);
+  CHECK(b->position < col_c->position);
+  // A copy written again keeps them too (a shared column list is copied on write).
+  Catalog copy = c;
+  Context again(AnalysisOptions{}, std::move(copy));
+  const int b_position = b->position;
+  auto alter = parse_file(std::make_shared<const SourceFile>("t.sql", "ALTER TABLE t ALTER COLUMN b TYPE bigint;"));
+  for (const auto& s : alter.statements) again.apply(s, compute_effects(s, again));
+  const ColumnInfo* b_again = again.catalog().column({"public", "t"}, "b");
+  REQUIRE(b_again);
+  CHECK(b_again->type == ColumnType{"int8", {}, false});
+  CHECK(b_again->not_null);
+  CHECK(b_again->has_default);
+  CHECK(b_again->position == b_position);
+}
+
+TEST_CASE("catalog: an index is known as B-tree unless another access method builds it", "[catalog]") {
+  Context ctx = replay("CREATE TABLE t (id int PRIMARY KEY, c int, d tsvector, UNIQUE (c));"
+                       "CREATE INDEX plain ON t (c); CREATE INDEX named ON t USING btree (c);"
+                       "CREATE INDEX h ON t USING hash (c); CREATE INDEX g ON t USING gin (d);");
+  const Catalog& c = ctx.catalog();
+  for (const char* name : {"t_pkey", "t_c_key", "plain", "named"}) {
+    INFO(name);
+    REQUIRE(c.index({"public", name}));
+    CHECK(c.index({"public", name})->btree);
+  }
+  for (const char* name : {"h", "g"}) {
+    INFO(name);
+    REQUIRE(c.index({"public", name}));
+    CHECK(!c.index({"public", name})->btree);
+  }
+  CHECK(c.index({"public", "t_pkey"})->primary);
+  CHECK(c.index({"public", "t_c_key"})->unique);
+}
+
 TEST_CASE("catalog: serial and identity sequences, OWNED BY, and what a drop takes with it", "[catalog]") {
   Context ctx = replay("CREATE TABLE t (id serial, n bigint GENERATED ALWAYS AS IDENTITY, x int DEFAULT 1, y int);"
                        "CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY t.y;");

@@ -67,6 +67,21 @@ TEST_CASE("retained: a body's expressions and unseen reason are copied with thei
   CHECK(moved.body_expressions().size() == 2);
 }
 
+TEST_CASE("retained: a statement the grammar rejects keeps its reading out of line, copied with it", "[retained]") {
+  ParsedFile f = parse("CREATE UNLOGGED TABLE IF NOT EXISTS a AS SELECT 1 FROM (SELECT 1);\nSELECT 1;");
+  REQUIRE(f.statements.size() == 2);
+  CHECK_FALSE(f.statements[1].reading);  // a parsed statement has none
+  Statement copy = f.statements[0];
+  REQUIRE(copy.reading);
+  REQUIRE(f.statements[0].reading);
+  CHECK(copy.reading.get() != f.statements[0].reading.get());  // its own
+  CHECK(describe(*copy.reading) == describe(*f.statements[0].reading));
+  f.statements[0].reading.reset();
+  CHECK(copy.reading->action == TokenReading::Action::Create);
+  REQUIRE(copy.reading->names.size() == 1);
+  CHECK(copy.reading->names[0].back() == "a");
+}
+
 TEST_CASE("retained: a FOR loop's query is kept for the statement that reads its rows", "[retained]") {
   ParsedFile f = parse("DO $$\nDECLARE a RECORD;\nBEGIN\n  FOR a IN SELECT * FROM access_log LOOP\n"
                        "    IF a.id > 0 THEN\n      INSERT INTO audit_log (id) VALUES (a.id);\n    END IF;\n"
