@@ -176,7 +176,7 @@ bool fills_column_from(const StatementView& v, std::size_t i, const QualifiedNam
 TransactionSpan transaction_span(const StatementView& v) {
   if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return {};
   const std::vector<Statement>& all = v.file.statements;
-  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  const std::size_t self = v.position();
   if (self >= all.size()) return {};
   if (v.ctx.do_block()) {
     // The DO block runs in a transaction of its own: only its statements share it.
@@ -197,7 +197,7 @@ TransactionStatements transaction_statements(const StatementView& v) {
   TransactionStatements out;
   const TransactionSpan span = transaction_span(v);
   const std::vector<Statement>& all = v.file.statements;
-  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  const std::size_t self = v.position();
   for (std::size_t i = span.first; i < span.end; ++i)
     if (i != self && !all[i].deferred) (i < self ? out.before : out.after).push_back(i);
   return out;
@@ -215,7 +215,7 @@ bool dropped_later_in_transaction(const StatementView& v, const QualifiedName& r
     later = transaction_statements(v).after;
   } else {
     if (!v.ctx.in_transaction() || v.ctx.in_function_body()) return false;
-    const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+    const std::size_t self = v.position();
     if (self >= all.size()) return false;
     const std::size_t end = v.index.transaction_end[top_level(all, self)];
     auto add = [&](const std::map<std::string, std::vector<std::size_t>>& from, const std::string& key) {
@@ -277,7 +277,7 @@ bool empties(const StatementView& v, const Statement& s, const QualifiedName& ta
 bool emptied_later_in_transaction(const StatementView& v, const QualifiedName& table) {
   if (!v.ctx.in_transaction() || v.ctx.in_function_body() || v.ctx.do_block()) return false;
   const std::vector<Statement>& all = v.file.statements;
-  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  const std::size_t self = v.position();
   auto named = v.index.by_relation_name.find(table.name);
   if (self >= all.size() || named == v.index.by_relation_name.end()) return false;
   const std::size_t end = v.index.transaction_end[top_level(all, self)];
@@ -395,7 +395,7 @@ bool column_swapped_in_transaction(const StatementView& v, const QualifiedName& 
   auto on_table = v.index.by_relation_name.find(table.name);
   if (on_table == v.index.by_relation_name.end()) return false;
   const TransactionSpan tx = transaction_span(v);
-  const std::size_t self = static_cast<std::size_t>(&v.stmt - all.data());
+  const std::size_t self = v.position();
   std::vector<std::size_t> renames;  // the table's RENAMEs in the transaction, in file order
   for (std::size_t i : on_table->second)
     if (all[i].tag == StmtKind::RenameStmt && tx.holds(i) && i != self) renames.push_back(i);

@@ -53,7 +53,7 @@ bool recreated_later(const StatementView& v, DroppedInTransaction& dropped, cons
   auto [it, fresh] = dropped.recreated_later.try_emplace(rel, false);
   if (fresh) {
     const rules::TransactionSpan tx = rules::transaction_span(v);
-    for (std::size_t i = static_cast<std::size_t>(&v.stmt - v.file.statements.data()) + 1; i < tx.end; ++i)
+    for (std::size_t i = v.position() + 1; i < tx.end; ++i)
       if (auto made = v.index.creates.find(i); made != v.index.creates.end() && !v.file.statements[i].deferred &&
                                                   v.ctx.qualify_names(made->second) == rel)
         it->second = true;

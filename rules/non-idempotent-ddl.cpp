@@ -22,7 +22,7 @@ bool followed_by_other_transaction(const StatementView& v) {
   const auto& all = v.file.statements;
   if (v.stmt.embedded()) return false;
   if (&v.stmt < all.data() || &v.stmt >= all.data() + all.size()) return false;
-  std::size_t i = static_cast<std::size_t>(&v.stmt - all.data());
+  std::size_t i = v.position();
   auto top_level_after = [&](std::size_t k) {
     return std::any_of(all.begin() + static_cast<long>(k) + 1, all.end(), [](const Statement& s) { return !s.embedded(); });
   };

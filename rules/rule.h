@@ -92,6 +92,10 @@ struct StatementView {
   const StatementIndex& index;  // the file's, built once by the engine
   const RuleOptionValues& options;  // the called rule's [rules.<name>] values
   rules::StatementFacts& facts;     // shared by the statement's rules, computed once
+
+  // The statement's place in file.statements (file.statements.size() or more
+  // when a test gives a statement from elsewhere: callers check).
+  std::size_t position() const { return static_cast<std::size_t>(&stmt - file.statements.data()); }
 };
 
 class SchemaChangeLog;  // analysis/catalog_diff.h
