@@ -71,9 +71,17 @@ std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const 
   std::vector<std::filesystem::path> dirs = sum_dirs(paths);
   std::vector<std::string> real_dirs;
   for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path_string(d.native()));
+  // Absolute real paths have no "//", "." or ".." part: a file is under a
+  // directory only if its path begins with the directory's (checked first: a
+  // run names a thousand files and a dozen directories).
   auto first_dir_holding = [&](const std::string& real) {
     std::size_t d = 0;
-    while (d < real_dirs.size() && !path_is_under(real, real_dirs[d])) ++d;
+    while (d < real_dirs.size()) {
+      std::string_view dir = real_dirs[d];
+      if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+      if ((!dir.starts_with('/') || real.starts_with(dir)) && path_is_under(real, real_dirs[d])) break;
+      ++d;
+    }
     return d;
   };
   std::vector<SetInputs> by_dir(dirs.size() + 1);  // the last: loose files

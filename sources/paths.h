@@ -18,8 +18,17 @@ std::filesystem::path real_path(const std::filesystem::path& p);
 // real_path, as a string: what planning compares and keys its maps by (each
 // std::filesystem::path made costs a split into components).
 std::string real_path_string(const std::string& p);
+// The real path of `p`, an entry a directory listing showed is no symbolic
+// link (`name` in the directory whose real path is `real_dir`), with no system
+// call: a walk that does not follow links knows it. Remembered for
+// real_path_string(p) while a RealPathMemo lives.
+std::string real_path_of_entry(const std::string& p, std::string_view real_dir, std::string_view name);
 // real_path(directory_of(file)).
 std::string real_directory_of(const std::string& file);
+
+// Whether `s` ends with `lower_suffix` (lower case), in any case: a file's
+// extension as the migration tools and discovery compare it.
+bool iends_with(std::string_view s, std::string_view lower_suffix);
 
 // Whether `path` is `dir` or inside it, by their spelling (as
 // std::filesystem::path::lexically_relative decides it, without making paths
