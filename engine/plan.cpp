@@ -1,5 +1,7 @@
 #include "engine/plan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -44,9 +46,10 @@ namespace migrasafe {
 
 std::vector<std::filesystem::path> sum_dirs(const std::vector<std::string>& paths) {
   std::vector<std::filesystem::path> dirs;
-  std::error_code ec;
-  for (const std::string& p : paths)
-    if (p != "-" && std::filesystem::is_directory(p, ec)) dirs.emplace_back(p);
+  for (const std::string& p : paths) {
+    struct stat st;  // a stat, not a path object, for each of a file list's thousand files
+    if (p != "-" && ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dirs.emplace_back(p);
+  }
   return dirs;
 }
 

@@ -93,15 +93,18 @@ class SqlFileWalk {
       ::close(fd);
       return;
     }
+    std::vector<std::string> names;
     while (failure_.empty()) {
       errno = 0;
       const dirent* entry = ::readdir(listing);
       if (!entry) {
         if (errno != 0) failure_ = std::generic_category().message(errno);
+        else remember_listing(dir, std::move(names));  // read whole
         break;
       }
       std::string_view name = entry->d_name;
       if (name == "." || name == "..") continue;
+      names.emplace_back(name);
       std::string path = dir;
       if (path.back() != '/') path += '/';
       path.append(name);
@@ -175,7 +178,14 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
       files.push_back({stdin_name.empty() ? std::string(kStdinName) : stdin_name, true, !stdin_name.empty()});
       continue;
     }
-    // One stat per path named (a file list can name thousands).
+    // One lstat per file named (a file list can name thousands): a regular
+    // file that is no symlink has its directory's real path and its name.
+    struct stat own;
+    if (::lstat(arg.c_str(), &own) == 0 && S_ISREG(own.st_mode)) {
+      std::string_view name = std::string_view(arg).substr(arg.rfind('/') + 1);  // npos + 1: all of it
+      add_regular_file(arg, real_path_of_entry(arg, real_directory_of(arg), name));
+      continue;
+    }
     std::error_code ec;
     fs::file_status st = fs::status(arg, ec);
     std::error_code link_ec;

@@ -81,9 +81,7 @@ std::string normalized_version(std::string_view v) {
 std::optional<std::string> read_text(const std::string& p) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  std::string text;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size));
+  std::string text;  // most are read by one block: no size asked for
   char block[1 << 16];
   for (ssize_t n; (n = ::read(fd, block, sizeof block)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
@@ -252,6 +250,7 @@ std::vector<std::string> sqitch_plan(const std::string& plan) {
 // Whether the file at `p` (when it exists) holds `setting`, compared without
 // blanks and quotes ("run_in_transaction=false").
 bool file_declares(const std::string& p, std::string_view setting) {
+  if (!may_exist(parent_of(p), last_name(p))) return false;  // not in its directory's listing
   auto text = read_text(p);
   if (!text) return false;
   std::erase_if(*text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
@@ -686,6 +685,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // forced) the most specific layout that does; otherwise plain.
   std::map<GroupKey, std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>> groups;
   std::map<std::string, std::string> shown_dir;  // real group directory -> as the first path spells it
+  auto group = groups.end();                     // the last file's
   std::vector<Match> plain(paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const Match* chosen = nullptr;
@@ -705,8 +705,13 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     }
     set.files_by_layout[chosen->layout]++;
     GroupKey key{real_path_string(chosen->group), chosen->layout};
-    shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
-    groups[key][chosen->key].push_back({i, chosen});
+    // Files come mostly group by group: the last group is compared first (a
+    // map lookup compares long directory names in natural order).
+    if (group == groups.end() || group->first.layout != key.layout || group->first.dir != key.dir) {
+      shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
+      group = groups.try_emplace(std::move(key)).first;
+    }
+    group->second[chosen->key].push_back({i, chosen});
   }
 
   for (auto& [gk, members] : groups) {

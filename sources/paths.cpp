@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <unordered_map>
@@ -24,6 +25,12 @@ std::mutex memo_mutex;
 int memo_users = 0;                                 // live RealPathMemo objects
 std::unordered_map<std::string, std::string> memo;  // absolute path -> real path
 std::string memo_cwd;                               // the working directory, read once per memo
+// Directory (as a walk spelt it) -> its entry names, sorted; looked up by string_view.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+std::unordered_map<std::string, std::vector<std::string>, NameHash, std::equal_to<>> listings;
 
 std::string resolve(const std::string& abs) {
   std::error_code ec;
@@ -100,6 +107,19 @@ RealPathMemo::~RealPathMemo() {
   if (--memo_users > 0) return;
   memo.clear();
   memo_cwd.clear();
+  listings.clear();
+}
+
+void remember_listing(const std::string& dir, std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  if (memo_users > 0) listings.insert_or_assign(dir, std::move(names));
+}
+
+bool may_exist(std::string_view dir, std::string_view name) {
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  auto it = listings.find(dir);
+  return it == listings.end() || std::binary_search(it->second.begin(), it->second.end(), name, std::less<>());
 }
 
 std::string real_path_string(const std::string& p) {

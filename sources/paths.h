@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace migrasafe {
 
@@ -47,6 +48,15 @@ class RealPathMemo {
   RealPathMemo(const RealPathMemo&) = delete;
   RealPathMemo& operator=(const RealPathMemo&) = delete;
 };
+
+// While a RealPathMemo lives, a directory walk remembers the names each
+// directory it read holds, so that looking for a file that may sit beside a
+// migration (a tool's metadata or configuration file, mostly absent) asks the
+// listing instead of failing to open it. `dir` as the walk spells it.
+void remember_listing(const std::string& dir, std::vector<std::string> names);
+// False when the listing of `dir` (spelt as the walk spelt it) is remembered
+// and has no entry `name`; true when it has one, or was not read.
+bool may_exist(std::string_view dir, std::string_view name);
 
 // What reports and baselines record for `path`: relative to `root` (the repository root), in
 // generic form, so `db/m.sql`, `./db/m.sql`, the absolute path and `m.sql` typed in db/ all give

@@ -1,16 +1,19 @@
 // Discovery's directory walk (sources/discovery.h): which entries it lists,
 // from the directory listing's types, and the real paths it gives the memo
-// (sources/paths.h) without asking the file system again.
+// (sources/paths.h) without asking the file system again, and the listings
+// that spare opening files beside migrations that are not there.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sources/discovery.h"
+#include "sources/layouts.h"
 #include "sources/paths.h"
 #include "support.h"
 
@@ -99,4 +102,70 @@ TEST_CASE("discover: a directory without .sql files, and one that cannot be read
   std::vector<InputError> errors;
   CHECK(discover({d.string()}, "", errors).empty());
   CHECK(messages_of(errors) == V{"empty: directory contains no .sql files"});
+}
+
+TEST_CASE("discover: a walk's listings answer whether a file beside a migration exists, while the memo lives",
+          "[sources][paths]") {
+  fs::path d = testing::fresh_dir("discovery", "listings");
+  testing::write_file(d / "db/1_a/up.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\n");
+  testing::write_file(d / "db/1_a/down.sql", "DROP INDEX i;\n");
+  testing::write_file(d / "db/1_a/metadata.toml", "run_in_transaction = false\n");
+  testing::write_file(d / "db/2_b/up.sql", "CREATE TABLE u (id int);\n");
+  testing::write_file(d / "db/2_b/down.sql", "DROP TABLE u;\n");
+  testing::write_file(d / "fw/V1__a.sql", "CREATE TABLE t (a int);\n");
+  testing::write_file(d / "fw/V1__a.sql.conf", "executeInTransaction=false\n");
+  testing::write_file(d / "fw/V2__b.sql", "CREATE TABLE v (a int);\n");
+  const std::string db = (d / "db").string(), fw = (d / "fw").string();
+  auto transactions = [](const MigrationSet& set) {
+    V out;
+    for (const Migration& m : set.migrations)
+      out.push_back(fs::path(m.up).parent_path().filename().string() + "/" + fs::path(m.up).filename().string() + " " +
+                    (m.transaction ? "t" : "n") + (m.down_transaction ? "t" : "n"));
+    return out;
+  };
+  const V dir_pairs{"1_a/up.sql nn", "2_b/up.sql tt"}, flyway{"fw/V1__a.sql nt", "fw/V2__b.sql tt"};
+  for (bool memo_alive : {true, false}) {
+    INFO("memo " << memo_alive);
+    std::optional<RealPathMemo> memo;
+    if (memo_alive) memo.emplace();
+    std::vector<InputError> errors;
+    auto db_files = discover({db}, "", errors);
+    auto fw_files = discover({fw}, "", errors);
+    REQUIRE(errors.empty());
+    CHECK(may_exist(db + "/1_a", "metadata.toml"));
+    CHECK(may_exist(db + "/2_b", "metadata.toml") == !memo_alive);  // listed: not there
+    CHECK(may_exist(db + "/3_never_listed", "metadata.toml"));
+    // The files that exist are read; the ones that do not are not looked for.
+    CHECK(transactions(build_migration_set(db_files)) == dir_pairs);
+    CHECK(transactions(build_migration_set(fw_files)) == flyway);
+  }
+  // Without a memo, nothing is remembered.
+  CHECK(may_exist(db + "/2_b", "metadata.toml"));
+}
+
+TEST_CASE("discover: files named one by one keep their spelling; a symlink or another spelling of a file named is the same file",
+          "[sources][paths]") {
+  fs::path d = testing::fresh_dir("discovery", "named");
+  testing::write_file(d / "db/1_a.sql", "SELECT 1;\n");
+  testing::write_file(d / "db/2_b.sql", "SELECT 2;\n");
+  fs::create_symlink(d / "db/1_a.sql", d / "db/3_link_to_a.sql");
+  fs::create_directory_symlink(d / "db", d / "dblink");
+  fs::path old = fs::current_path();
+  fs::current_path(d / "db");
+  for (bool memo_alive : {true, false}) {
+    INFO("memo " << memo_alive);
+    std::optional<RealPathMemo> memo;
+    if (memo_alive) memo.emplace();
+    std::vector<InputError> errors;
+    auto files = discover({"3_link_to_a.sql", "1_a.sql", "../db/2_b.sql", (d / "dblink/2_b.sql").string(),
+                           "../dblink/../db/1_a.sql", "2_b.sql"},
+                          "", errors);
+    CHECK(errors.empty());
+    CHECK(paths_of(files) == V{"3_link_to_a.sql", "../db/2_b.sql"});
+    for (const std::string p : {"1_a.sql", "../db/2_b.sql", "3_link_to_a.sql", "../dblink/../db/1_a.sql"}) {
+      INFO(p);
+      CHECK(real_path_string(p) == fs::canonical(p).string());
+    }
+  }
+  fs::current_path(old);
 }
