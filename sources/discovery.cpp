@@ -1,5 +1,6 @@
 #include "sources/discovery.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,11 +26,6 @@ namespace fs = std::filesystem;
 namespace migrasafe {
 namespace {
 
-bool is_sql(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext == ".sql";
-}
 
 // Why `p` cannot be read as a migration, or nullopt for a regular file (or a
 // symlink to one). FIFOs, devices and sockets are refused: a device such as
@@ -57,31 +53,100 @@ std::optional<std::string> not_a_file(const fs::path& p) {
   return not_a_file(p, st, ec);
 }
 
-// The *.sql files below `dir`, in sorted order, skipping hidden directories
-// (.git, .venv, ...), which hold no migrations. A .sql entry that is not a
-// readable file (a FIFO, a dangling or looping symlink) is an error, not
-// skipped.
-std::vector<std::string> sql_files_under(const fs::path& dir, std::vector<InputError>& errors) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    std::error_code type_ec;
-    if (it->is_directory(type_ec)) {
-      if (it->path().filename().string().starts_with(".")) it.disable_recursion_pending();
-      continue;
+// A migration file found by walking a directory, and its real path.
+struct FoundFile {
+  std::string path, real;
+};
+
+// Walks directories with plain system calls: each entry's type comes from the
+// listing (no stat per file, except for symlinks and file systems that do not
+// tell), and a real path is the real directory and the entry's name (no lstat).
+class SqlFileWalk {
+ public:
+  explicit SqlFileWalk(std::vector<InputError>& errors) : errors_(errors) {}
+
+  // The *.sql files below `dir`, in sorted order, skipping hidden directories
+  // (.git, .venv, ...), which hold no migrations, and symlinks to directories.
+  // A .sql entry that is not a readable file (a FIFO, a dangling or looping
+  // symlink) is an error, not skipped. A subdirectory that cannot be read for
+  // want of permission is skipped.
+  std::vector<FoundFile> files_under(const std::string& dir) {
+    found_.clear();
+    failure_.clear();
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EACCES) failure_ = std::generic_category().message(errno);
+    } else {
+      walk(fd, dir, real_path_string(dir));
     }
-    if (!is_sql(it->path())) continue;
-    // The entry knows a plain file's type from the directory listing: no stat.
-    std::error_code file_ec;
-    if (it->is_regular_file(file_ec)) out.push_back(it->path().string());
-    else if (auto why = not_a_file(it->path())) errors.push_back({it->path().string(), *why});
-    else out.push_back(it->path().string());
+    if (!failure_.empty()) errors_.push_back({dir, "cannot read directory: " + failure_});
+    std::sort(found_.begin(), found_.end(), [](const FoundFile& a, const FoundFile& b) { return a.path < b.path; });
+    return std::move(found_);
   }
-  if (ec) errors.push_back({dir.string(), "cannot read directory: " + ec.message()});
-  std::sort(out.begin(), out.end());
-  return out;
-}
+
+ private:
+  // Reads the directory open as `fd` (and closes it), spelt `dir`, whose real path is `real_dir`.
+  void walk(int fd, const std::string& dir, const std::string& real_dir) {
+    DIR* listing = ::fdopendir(fd);
+    if (!listing) {
+      failure_ = std::generic_category().message(errno);
+      ::close(fd);
+      return;
+    }
+    std::vector<std::string> names;
+    while (failure_.empty()) {
+      errno = 0;
+      const dirent* entry = ::readdir(listing);
+      if (!entry) {
+        if (errno != 0) failure_ = std::generic_category().message(errno);
+        else remember_listing(dir, std::move(names));  // read whole
+        break;
+      }
+      std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      names.emplace_back(name);
+      std::string path = dir;
+      if (path.back() != '/') path += '/';
+      path.append(name);
+      unsigned char type = entry->d_type;
+      struct stat st;
+      bool followed = false;  // `st`: what a symlink (or an entry of unknown type) leads to
+      if (type == DT_LNK || type == DT_UNKNOWN) followed = ::fstatat(::dirfd(listing), entry->d_name, &st, 0) == 0;
+      if (type == DT_UNKNOWN && followed) {  // a plain entry's own type; a symlink stays a symlink
+        struct stat own;
+        if (::fstatat(::dirfd(listing), entry->d_name, &own, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(own.st_mode))
+          type = S_ISDIR(own.st_mode) ? DT_DIR : S_ISREG(own.st_mode) ? DT_REG : DT_UNKNOWN;
+        else type = DT_LNK;
+      }
+      if (type == DT_DIR) {
+        if (name.starts_with('.')) continue;
+        int sub = ::openat(::dirfd(listing), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+          if (errno != EACCES) failure_ = std::generic_category().message(errno);
+          continue;
+        }
+        walk(sub, path, real_path_of_entry(path, real_dir, name));
+        continue;
+      }
+      if (followed && S_ISDIR(st.st_mode)) continue;  // a symlink to a directory: not followed
+      if (!(name.size() > 4 && iends_with(name, ".sql"))) continue;  // an extension `.sql` in any case
+      if (type == DT_REG) {
+        std::string real = real_path_of_entry(path, real_dir, name);
+        found_.push_back({std::move(path), std::move(real)});
+      } else if (auto why = followed && S_ISREG(st.st_mode) ? std::nullopt : not_a_file(path)) {
+        errors_.push_back({path, *why});
+      } else {
+        std::string real = real_path_string(path);
+        found_.push_back({std::move(path), std::move(real)});
+      }
+    }
+    ::closedir(listing);
+  }
+
+  std::vector<InputError>& errors_;
+  std::vector<FoundFile> found_;
+  std::string failure_;  // why the walk stopped
+};
 
 }  // namespace
 
@@ -92,18 +157,19 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
   // One file named twice ("db" and "$PWD/db", or through a symlink) is
   // analysed once, under the first spelling given.
   std::unordered_set<std::string> seen;
-  auto add_regular_file = [&](const std::string& p) {
-    if (seen.insert(real_path_string(p)).second) files.push_back({p, false});
+  auto add_regular_file = [&](const std::string& p, std::string real) {
+    if (seen.insert(std::move(real)).second) files.push_back({p, false});
   };
   auto add_file = [&](const std::string& p, fs::file_status st, std::error_code ec) {
     if (auto why = not_a_file(p, st, ec)) errors.push_back({p, *why});
-    else add_regular_file(p);
+    else add_regular_file(p, real_path_string(p));
   };
+  SqlFileWalk walk(errors);
   auto add_directory = [&](const std::string& dir) {
     std::size_t errors_before = errors.size();
-    auto found = sql_files_under(dir, errors);
+    std::vector<FoundFile> found = walk.files_under(dir);
     if (found.empty() && errors.size() == errors_before) errors.push_back({dir, "directory contains no .sql files"});
-    for (const auto& f : found) add_regular_file(f);
+    for (FoundFile& f : found) add_regular_file(f.path, std::move(f.real));
   };
   std::optional<std::size_t> stdin_at;
   for (const std::string& arg : args) {
@@ -112,7 +178,14 @@ std::vector<InputFile> discover(const std::vector<std::string>& args, const std:
       files.push_back({stdin_name.empty() ? std::string(kStdinName) : stdin_name, true, !stdin_name.empty()});
       continue;
     }
-    // One stat per path named (a file list can name thousands).
+    // One lstat per file named (a file list can name thousands): a regular
+    // file that is no symlink has its directory's real path and its name.
+    struct stat own;
+    if (::lstat(arg.c_str(), &own) == 0 && S_ISREG(own.st_mode)) {
+      std::string_view name = std::string_view(arg).substr(arg.rfind('/') + 1);  // npos + 1: all of it
+      add_regular_file(arg, real_path_of_entry(arg, real_directory_of(arg), name));
+      continue;
+    }
     std::error_code ec;
     fs::file_status st = fs::status(arg, ec);
     std::error_code link_ec;

@@ -31,12 +31,6 @@ constexpr std::array<Layout, 7> kPriority = {Layout::Sqitch,   Layout::Dbmate,  
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
-bool iends_with(std::string_view s, std::string_view suffix) {
-  if (s.size() < suffix.size()) return false;
-  for (std::size_t i = 0; i < suffix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
-  return true;
-}
 
 std::string_view strip_zeros(std::string_view digits) {
   std::size_t i = 0;
@@ -84,12 +78,10 @@ std::string normalized_version(std::string_view v) {
 // Planning reads many small files (each DirPairs script for tern's comment,
 // down scripts, metadata files that are mostly absent): with plain system
 // calls, which cost less than an ifstream and a stringstream for each.
-std::optional<std::string> read_text(const fs::path& p) {
+std::optional<std::string> read_text(const std::string& p) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  std::string text;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size));
+  std::string text;  // most are read by one block: no size asked for
   char block[1 << 16];
   for (ssize_t n; (n = ::read(fd, block, sizeof block)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
@@ -100,9 +92,9 @@ std::optional<std::string> read_text(const fs::path& p) {
   return text;
 }
 
-bool is_file(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
+bool is_file(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 // "<version>_<name>" (either part may be empty).
@@ -130,6 +122,16 @@ struct Match {
   bool repeatable = false;
   std::optional<DbmateSections> sections;
 };
+
+// `dir` / `name` (a relative path) as fs::path's operator/ spells it: a
+// separator unless `dir` is empty or ends with one. Planning joins a few
+// paths per migration, and each fs::path made is split into components.
+std::string joined(std::string_view dir, std::string_view name) {
+  std::string out(dir);
+  if (!out.empty() && out.back() != '/') out += '/';
+  out.append(name);
+  return out;
+}
 
 // fs::path's filename() and parent_path() on the string: planning splits
 // every file's path, and making a path object splits all its components.
@@ -214,7 +216,7 @@ std::vector<Match> match_file(const std::string& path) {
   if (names_script_directory(parent_dir)) {
     for (fs::path d = parent_dir; !d.empty() && d.has_filename(); d = d.parent_path()) {
       std::string dn = d.filename().string();
-      if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file(d.parent_path() / "sqitch.plan")) {
+      if ((dn == "deploy" || dn == "revert" || dn == "verify") && is_file((d.parent_path() / "sqitch.plan").native())) {
         std::string change = (fs::path(parent_dir) / file).lexically_relative(d).replace_extension().generic_string();
         Part part = dn == "deploy" ? Part::Up : dn == "revert" ? Part::Down : Part::Verify;
         out.push_back({Layout::Sqitch, d.parent_path().string(), change, "", change, part, false, std::nullopt});
@@ -228,7 +230,7 @@ std::vector<Match> match_file(const std::string& path) {
 
 // The plan's changes in order (pragmas, tags, blank lines and comments skipped;
 // a reworked change counts once, where it first appears).
-std::vector<std::string> sqitch_plan(const fs::path& plan) {
+std::vector<std::string> sqitch_plan(const std::string& plan) {
   std::vector<std::string> out;
   std::set<std::string> seen;
   auto text = read_text(plan);
@@ -247,7 +249,8 @@ std::vector<std::string> sqitch_plan(const fs::path& plan) {
 
 // Whether the file at `p` (when it exists) holds `setting`, compared without
 // blanks and quotes ("run_in_transaction=false").
-bool file_declares(const fs::path& p, std::string_view setting) {
+bool file_declares(const std::string& p, std::string_view setting) {
+  if (!may_exist(parent_of(p), last_name(p))) return false;  // not in its directory's listing
   auto text = read_text(p);
   if (!text) return false;
   std::erase_if(*text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; });
@@ -262,9 +265,9 @@ bool file_declares(const fs::path& p, std::string_view setting) {
 struct OutsideTransaction {
   bool up = false, down = false;
 };
-OutsideTransaction dir_metadata_disables_transaction(const fs::path& dir) {
-  bool diesel = file_declares(dir / "metadata.toml", "run_in_transaction=false");
-  return {diesel || file_declares(dir / "metadata.yaml", "createIndexConcurrently:true"), diesel};
+OutsideTransaction dir_metadata_disables_transaction(const std::string& dir) {
+  bool diesel = file_declares(joined(dir, "metadata.toml"), "run_in_transaction=false");
+  return {diesel || file_declares(joined(dir, "metadata.yaml"), "createIndexConcurrently:true"), diesel};
 }
 
 // tern's magic comment, a line of its own anywhere in the script, runs it
@@ -295,7 +298,7 @@ bool written_down(std::string_view text) {
   return !is_empty_script(text, irreversible) || irreversible;
 }
 
-bool written_down_file(const fs::path& p) {
+bool written_down_file(const std::string& p) {
   auto text = read_text(p);
   return text && written_down(*text);
 }
@@ -318,14 +321,17 @@ bool group_uses_downs(Layout layout, const fs::path& group_dir) {
   switch (layout) {
     case Layout::GolangMigrate:
       return any_entry(dir, [](const fs::path& p) {
-        return iends_with(p.filename().string(), ".down.sql") && is_file(p) && written_down_file(p);
+        return iends_with(p.filename().string(), ".down.sql") && is_file(p.native()) && written_down_file(p.native());
       });
     case Layout::DirPairs:
-      return any_entry(dir, [](const fs::path& p) { return is_file(p / "down.sql") && written_down_file(p / "down.sql"); });
+      return any_entry(dir, [](const fs::path& p) {
+        const std::string down = joined(p.native(), "down.sql");
+        return is_file(down) && written_down_file(down);
+      });
     case Layout::Dbmate:
       return any_entry(dir, [&](const fs::path& p) {
-        if (!is_sql(p) || !is_file(p)) return false;
-        auto text = read_text(p);
+        if (!is_sql(p) || !is_file(p.native())) return false;
+        auto text = read_text(p.native());
         auto sections = text ? dbmate_sections(*text) : std::nullopt;
         return sections && sections->down &&
                written_down(std::string_view(*text).substr(sections->down->begin,
@@ -333,7 +339,7 @@ bool group_uses_downs(Layout layout, const fs::path& group_dir) {
       });
     case Layout::Sqitch:
       for (fs::recursive_directory_iterator it(dir / "revert", ec), end; !ec && it != end; it.increment(ec))
-        if (is_sql(it->path()) && is_file(it->path()) && written_down_file(it->path())) return true;
+        if (is_sql(it->path()) && is_file(it->path().native()) && written_down_file(it->path().native())) return true;
       return false;
     case Layout::Flyway:
       return any_entry(dir, [&](const fs::path& p) {
@@ -679,6 +685,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // forced) the most specific layout that does; otherwise plain.
   std::map<GroupKey, std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>> groups;
   std::map<std::string, std::string> shown_dir;  // real group directory -> as the first path spells it
+  auto group = groups.end();                     // the last file's
   std::vector<Match> plain(paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const Match* chosen = nullptr;
@@ -698,13 +705,18 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     }
     set.files_by_layout[chosen->layout]++;
     GroupKey key{real_path_string(chosen->group), chosen->layout};
-    shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
-    groups[key][chosen->key].push_back({i, chosen});
+    // Files come mostly group by group: the last group is compared first (a
+    // map lookup compares long directory names in natural order).
+    if (group == groups.end() || group->first.layout != key.layout || group->first.dir != key.dir) {
+      shown_dir.emplace(key.dir, chosen->group);  // sibling paths are built from the first spelling
+      group = groups.try_emplace(std::move(key)).first;
+    }
+    group->second[chosen->key].push_back({i, chosen});
   }
 
   for (auto& [gk, members] : groups) {
     std::vector<Migration> ms;
-    const fs::path group_dir(shown_dir.at(gk.dir));
+    const std::string& group_dir = shown_dir.at(gk.dir);
     bool uses_downs = group_uses_downs(gk.layout, group_dir);
     for (auto& [key, files_] : members)
       for (auto& [i, m] : files_)
@@ -731,29 +743,35 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       switch (gk.layout) {
         case Layout::Flyway: {
           std::string desc_file = "__" + mig.name + ".sql";
-          if (!mig.repeatable && mig.up.empty() && is_file(group_dir / ("V" + mig.version + desc_file)))
-            mig.up = (group_dir / ("V" + mig.version + desc_file)).string();
+          if (!mig.repeatable && mig.up.empty()) {
+            std::string up = joined(group_dir, "V" + mig.version + desc_file);
+            if (is_file(up)) mig.up = std::move(up);
+          }
           mig.transaction = !flyway_script_config_disables_transaction(mig.up);
           mig.down_transaction = true;
           if (mig.repeatable) break;
-          if (!mig.down && is_file(group_dir / ("U" + mig.version + desc_file)))
-            mig.down = (group_dir / ("U" + mig.version + desc_file)).string();
-          mig.expected_down = (group_dir / ("U" + mig.version + desc_file)).string();
+          mig.expected_down = joined(group_dir, "U" + mig.version + desc_file);
+          if (!mig.down && is_file(mig.expected_down)) mig.down = mig.expected_down;
           if (mig.down) mig.down_transaction = !flyway_script_config_disables_transaction(*mig.down);
           break;
         }
         case Layout::GolangMigrate: {
-          fs::path up = group_dir / (key + ".up.sql"), down = group_dir / (key + ".down.sql");
-          if (mig.up.empty() && is_file(up)) mig.up = up.string();
-          if (!mig.down && is_file(down)) mig.down = down.string();
-          mig.expected_down = down.string();
+          if (mig.up.empty()) {
+            std::string up = joined(group_dir, key + ".up.sql");
+            if (is_file(up)) mig.up = std::move(up);
+          }
+          mig.expected_down = joined(group_dir, key + ".down.sql");
+          if (!mig.down && is_file(mig.expected_down)) mig.down = mig.expected_down;
           break;
         }
         case Layout::DirPairs: {
-          fs::path dir = group_dir / key, up = dir / "up.sql", down = dir / "down.sql";
-          if (mig.up.empty() && is_file(up)) mig.up = up.string();
-          if (!mig.down && is_file(down)) mig.down = down.string();
-          mig.expected_down = down.string();
+          std::string dir = joined(group_dir, key);
+          if (mig.up.empty()) {
+            std::string up = joined(dir, "up.sql");
+            if (is_file(up)) mig.up = std::move(up);
+          }
+          mig.expected_down = joined(dir, "down.sql");
+          if (!mig.down && is_file(mig.expected_down)) mig.down = mig.expected_down;
           OutsideTransaction metadata = dir_metadata_disables_transaction(dir);
           mig.transaction = !metadata.up && !tern_disables_transaction(mig.up);
           mig.down_transaction = !metadata.down && !(mig.down && tern_disables_transaction(*mig.down));
@@ -770,12 +788,17 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
           break;
         }
         case Layout::Sqitch: {
-          fs::path deploy = group_dir / "deploy" / (key + ".sql"), revert = group_dir / "revert" / (key + ".sql"),
-                   verify = group_dir / "verify" / (key + ".sql");
-          if (mig.up.empty() && is_file(deploy)) mig.up = deploy.string();
-          if (!mig.down && is_file(revert)) mig.down = revert.string();
-          if (!mig.verify && is_file(verify)) mig.verify = verify.string();
-          mig.expected_down = revert.string();
+          std::string script = key + ".sql";
+          if (mig.up.empty()) {
+            std::string deploy = joined(joined(group_dir, "deploy"), script);
+            if (is_file(deploy)) mig.up = std::move(deploy);
+          }
+          mig.expected_down = joined(joined(group_dir, "revert"), script);
+          if (!mig.down && is_file(mig.expected_down)) mig.down = mig.expected_down;
+          if (!mig.verify) {
+            std::string verify = joined(joined(group_dir, "verify"), script);
+            if (is_file(verify)) mig.verify = std::move(verify);
+          }
           break;  // sqitch scripts carry their own BEGIN/COMMIT
         }
         case Layout::Prisma:  // no downs; no transaction block (see README)
@@ -814,13 +837,14 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
 
     if (gk.layout == Layout::Sqitch) {
       // The plan's order; changes with files but not in the plan go last, by name.
-      std::vector<std::string> plan = sqitch_plan(group_dir / "sqitch.plan");
+      const std::string plan_path = joined(group_dir, "sqitch.plan");
+      std::vector<std::string> plan = sqitch_plan(plan_path);
       std::set<std::string> planned(plan.begin(), plan.end());
       for (const std::string& change : plan) {
         auto it = members.find(change);
         if (it == members.end()) continue;
         std::vector<Migration> built = build_all(change, it->second);
-        if (built.front().up.empty()) set.notes.push_back((group_dir / "sqitch.plan").string() + ": change `" +
+        if (built.front().up.empty()) set.notes.push_back(plan_path + ": change `" +
                                                           change + "` has no deploy script");
         for (Migration& mig : built) {
           mig.version = std::to_string(ms.size() + 1);  // position in the plan
@@ -829,7 +853,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       }
       for (auto& [key, fs_] : members) {
         if (planned.count(key)) continue;
-        set.notes.push_back((group_dir / "sqitch.plan").string() + ": `" + key +
+        set.notes.push_back(plan_path + ": `" + key +
                             "` has scripts but is not in the plan; run after the planned changes");
         for (Migration& mig : build_all(key, fs_)) ms.push_back(std::move(mig));
       }

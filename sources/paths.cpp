@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <unordered_map>
 
@@ -23,6 +25,12 @@ std::mutex memo_mutex;
 int memo_users = 0;                                 // live RealPathMemo objects
 std::unordered_map<std::string, std::string> memo;  // absolute path -> real path
 std::string memo_cwd;                               // the working directory, read once per memo
+// Directory (as a walk spelt it) -> its entry names, sorted; looked up by string_view.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+std::unordered_map<std::string, std::vector<std::string>, NameHash, std::equal_to<>> listings;
 
 std::string resolve(const std::string& abs) {
   std::error_code ec;
@@ -67,6 +75,26 @@ std::string resolve_memoized(const std::string& abs) {
   return real;
 }
 
+// The memo's key for `p`: `p` when absolute, else as fs::absolute spells it
+// (the working directory, a separator, the path); nullptr when the working
+// directory cannot be read. Called with memo_mutex held; valid until the next call.
+const std::string* memo_key(const std::string& p) {
+  if (!p.empty() && p.front() == '/') return &p;
+  if (memo_cwd.empty()) {
+    std::error_code ec;
+    memo_cwd = fs::current_path(ec).native();
+    if (ec) {
+      memo_cwd.clear();
+      return nullptr;
+    }
+  }
+  static std::string absolute;  // reused: no allocation per lookup
+  absolute.assign(memo_cwd);
+  if (absolute.back() != '/') absolute += '/';
+  absolute.append(p.empty() ? std::string_view(".") : std::string_view(p));
+  return &absolute;
+}
+
 }  // namespace
 
 RealPathMemo::RealPathMemo() {
@@ -79,6 +107,19 @@ RealPathMemo::~RealPathMemo() {
   if (--memo_users > 0) return;
   memo.clear();
   memo_cwd.clear();
+  listings.clear();
+}
+
+void remember_listing(const std::string& dir, std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  if (memo_users > 0) listings.insert_or_assign(dir, std::move(names));
+}
+
+bool may_exist(std::string_view dir, std::string_view name) {
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  auto it = listings.find(dir);
+  return it == listings.end() || std::binary_search(it->second.begin(), it->second.end(), name, std::less<>());
 }
 
 std::string real_path_string(const std::string& p) {
@@ -89,21 +130,18 @@ std::string real_path_string(const std::string& p) {
     fs::path abs = fs::absolute(p.empty() ? fs::path(".") : fs::path(p), ec);
     return ec ? fs::path(p).lexically_normal().native() : resolve(abs.native());
   }
-  if (!p.empty() && p.front() == '/') return resolve_memoized(p);
-  if (memo_cwd.empty()) {
-    std::error_code ec;
-    memo_cwd = fs::current_path(ec).native();
-    if (ec) {
-      memo_cwd.clear();
-      return fs::path(p).lexically_normal().native();
-    }
-  }
-  // As fs::absolute spells it: the working directory, a separator, the path.
-  static std::string absolute;  // reused (memo_mutex is held): no allocation per lookup
-  absolute.assign(memo_cwd);
-  if (absolute.back() != '/') absolute += '/';
-  absolute.append(p.empty() ? std::string_view(".") : std::string_view(p));
-  return resolve_memoized(absolute);
+  if (const std::string* abs = memo_key(p)) return resolve_memoized(*abs);
+  return fs::path(p).lexically_normal().native();
+}
+
+std::string real_path_of_entry(const std::string& p, std::string_view real_dir, std::string_view name) {
+  std::string real(real_dir);
+  if (real.empty() || real.back() != '/') real += '/';
+  real.append(name);
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  if (memo_users == 0) return real;
+  if (const std::string* abs = memo_key(p)) memo.emplace(*abs, real);
+  return real;
 }
 
 fs::path real_path(const fs::path& p) { return real_path_string(p.native()); }
@@ -114,6 +152,13 @@ std::string real_directory_of(const std::string& file) {
   if (slash == std::string::npos) return real_path_string(".");
   if (slash == file.size() - 1 || file.find("//") != std::string::npos) return real_path(directory_of(file)).native();
   return real_path_string(slash == 0 ? std::string("/") : file.substr(0, slash));
+}
+
+bool iends_with(std::string_view s, std::string_view lower_suffix) {
+  if (s.size() < lower_suffix.size()) return false;
+  for (std::size_t i = 0; i < lower_suffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - lower_suffix.size() + i])) != lower_suffix[i]) return false;
+  return true;
 }
 
 bool path_is_under(std::string_view path, std::string_view dir) {
