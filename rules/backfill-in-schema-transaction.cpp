@@ -100,7 +100,7 @@ void after_backfill(const StatementView& v, Report& r, const QualifiedName& tabl
 }
 
 void check(const StatementView& v, Report& r) {
-  if (!v.ctx.in_transaction() || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (!v.ctx.in_transaction() || !v.effects.target || rules::target_created_in_migration(v)) return;
   // Once per transaction (the runner's transaction is the whole file).
   if (r.reported_since(RuleId::backfill_in_schema_transaction, v.ctx.transaction_begin().value_or(0))) return;
   const QualifiedName& table = *v.effects.target;

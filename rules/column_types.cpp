@@ -37,12 +37,13 @@ const std::vector<ColumnTypeUse>& column_types(const StatementView& v) {
   } else if (v.stmt.tag == StmtKind::AlterTableStmt) {
     const Json* rel = ast::field(n, "relation");
     if (!rel) return uses;
-    v.facts.column_types_table = v.ctx.qualify_range_var(*rel);
     for (const AlterTableCommand& cmd : alter_table_commands(n)) {
       if (!cmd.column) continue;
       if (cmd.subtype == "AT_AddColumn") add(*cmd.column, ast::str(*cmd.column, "colname"), nullptr, false);
       else if (cmd.subtype == "AT_AlterColumnType") add(*cmd.column, cmd.name, nullptr, true);
     }
+    // Most ALTER TABLEs write no type: the table is named only for one that does.
+    if (!uses.empty()) v.facts.column_types_table = v.ctx.qualify_range_var(*rel);
   }
   return uses;
 }

@@ -36,6 +36,10 @@ inline constexpr StatementKinds kColumnTypeStatements{StmtKind::CreateStmt, Stmt
 struct StatementFacts {
   QualifiedName column_types_table;  // the table of every ColumnTypeUse, qualified once
   std::optional<std::vector<ColumnTypeUse>> column_types;
+  // About the statement's target (rules/helpers.h): most ALTER TABLE rules ask.
+  std::optional<bool> target_created;       // target_created_in_migration
+  std::optional<bool> target_new;           // created, and not expected to exist already
+  std::optional<bool> target_dropped_later; // target_dropped_later_in_transaction
 };
 
 // The column types the statement writes, in statement order. Six rules ask

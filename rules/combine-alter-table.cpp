@@ -18,7 +18,7 @@ void check(const StatementView& v, Report& r) {
     return;
   bool both_heavy = heavy(prev->rewrite, prev->scan) && heavy(v.effects.rewrite, v.effects.scan);
   if (v.ctx.in_transaction() && !both_heavy) return;
-  if (v.ctx.created_in_migration(*v.effects.target)) return;  // last: the dearest test
+  if (rules::target_created_in_migration(v)) return;  // last: the dearest test
   if (r.reported_since(RuleId::combine_alter_table, prev->begin)) return;  // once per run of statements
   std::string table = rules::display(*v.effects.target);
   std::string why = v.ctx.in_transaction()

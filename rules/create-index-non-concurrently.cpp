@@ -18,8 +18,8 @@ std::optional<Fix> fix(const StatementView& v, const TableInfo* info) {
 void check(const StatementView& v, Report& r) {
   if (v.stmt.tag != StmtKind::IndexStmt || ast::flag(v.stmt.node, "concurrent") || !v.effects.target) return;
   const QualifiedName& table = *v.effects.target;
-  if (v.ctx.created_in_migration(table)) return;  // nobody else can be using it yet
-  if (rules::dropped_later_in_transaction(v, table)) return;  // the DROP's lock covers this one
+  if (rules::target_created_in_migration(v)) return;  // nobody else can be using it yet
+  if (rules::target_dropped_later_in_transaction(v)) return;  // the DROP's lock covers this one
   if (v.effects.scan == Tri::No) return;  // ON ONLY a partitioned parent: no build, a brief lock
   LockMode mode = v.effects.lock_on(table).value_or(LockMode::Share);
   auto [b, e] = rules::head_span(v, ast::location(*ast::field(v.stmt.node, "relation")));

@@ -247,7 +247,7 @@ void report(Report& r, std::uint32_t b, std::uint32_t e, const Failure& f, bool 
 
 void check_index(const StatementView& v, Report& r) {
   const Json& n = v.stmt.node;
-  if (!ast::flag(n, "unique") || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (!ast::flag(n, "unique") || !v.effects.target || rules::target_created_in_migration(v)) return;
   if (v.effects.scan == Tri::No) return;  // ON ONLY a partitioned parent: an invalid index, nothing read
   std::vector<std::string> cols;
   for (const Json& p : ast::list(n, "indexParams")) {
@@ -267,7 +267,7 @@ void check(const StatementView& v, Report& r) {
   const Proofs& proofs = current ? kept : none;
   if (v.stmt.tag == StmtKind::IndexStmt) return check_index(v, r);
   bool reported = false;
-  if (v.stmt.tag != StmtKind::AlterTableStmt || !v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (v.stmt.tag != StmtKind::AlterTableStmt || !v.effects.target || rules::target_created_in_migration(v)) return;
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = rules::alter_command(v.stmt, a.command);
     auto f = cmd && !reported ? command_failure(v, a, *cmd, proofs) : std::nullopt;

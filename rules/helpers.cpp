@@ -6,6 +6,7 @@
 
 #include "parser/ast.h"
 #include "parser/table_elements.h"
+#include "rules/column_types.h"
 
 namespace migrasafe::rules {
 
@@ -74,6 +75,24 @@ bool expects_existing_table(const StatementView& v) {
     if (cmd.subtype == "AT_AddColumn" && ast::flag(*cmd.fields, "missing_ok"))
       return v.ctx.created_if_not_exists(*v.effects.target);
   return false;
+}
+
+bool target_created_in_migration(const StatementView& v) {
+  std::optional<bool>& known = v.facts.target_created;
+  if (!known) known = v.effects.target && v.ctx.created_in_migration(*v.effects.target);
+  return *known;
+}
+
+bool target_dropped_later_in_transaction(const StatementView& v) {
+  std::optional<bool>& known = v.facts.target_dropped_later;
+  if (!known) known = v.effects.target && dropped_later_in_transaction(v, *v.effects.target);
+  return *known;
+}
+
+bool target_not_in_use(const StatementView& v, TablesDroppedLater dropped_later) {
+  std::optional<bool>& is_new = v.facts.target_new;
+  if (!is_new) is_new = target_created_in_migration(v) && !expects_existing_table(v);
+  return *is_new || (dropped_later == TablesDroppedLater::Skip && target_dropped_later_in_transaction(v));
 }
 
 bool rows_not_at_stake(const StatementView& v, const QualifiedName& table) {

@@ -72,6 +72,16 @@ bool expects_existing_table(const StatementView& v);
 // covered by the DROP, but a failure (Keep) still happens first.
 enum class TablesDroppedLater { Skip, Keep };
 
+// The same questions about the statement's target (false without one),
+// asked by most rules of an ALTER TABLE: answered once per statement
+// (StatementView::facts) rather than once per rule.
+bool target_created_in_migration(const StatementView& v);
+bool target_dropped_later_in_transaction(const StatementView& v);
+// The target is not in use by others: created by this migration (and not
+// expected to exist already, expects_existing_table) or, with Skip, dropped
+// later in the same transaction.
+bool target_not_in_use(const StatementView& v, TablesDroppedLater dropped_later);
+
 // Calls fn(action_effect, alter_table_cmd) for every ALTER TABLE sub-command
 // of the given subtype ("AT_AddColumn", ...) on a table that existed before
 // this migration (tables the migration created are not in use yet).
@@ -86,9 +96,7 @@ void for_each_command(const StatementView& v, std::string_view subtype, Fn fn,
   for (const ActionEffect& a : v.effects.actions) {
     const Json* cmd = alter_command_in(cmds, a.command);
     if (!cmd || ast::str(*cmd, "subtype") != subtype) continue;
-    if (!skip)
-      skip = (v.ctx.created_in_migration(*v.effects.target) && !expects_existing_table(v)) ||
-             (dropped_later == TablesDroppedLater::Skip && dropped_later_in_transaction(v, *v.effects.target));
+    if (!skip) skip = target_not_in_use(v, dropped_later);
     if (!*skip) fn(a, *cmd);
   }
 }

@@ -30,7 +30,7 @@ std::string recipe(const QualifiedName& table, const std::string& column, int pg
 // action per added NOT NULL.
 void check_unparsed(const StatementView& v, Report& r) {
   const TokenReading& reading = *v.stmt.reading;
-  if (!v.effects.target || v.ctx.created_in_migration(*v.effects.target) ||
+  if (!v.effects.target || rules::target_created_in_migration(v) ||
       v.effects.actions.size() != reading.not_null.size())
     return;
   const QualifiedName& table = *v.effects.target;

@@ -31,7 +31,7 @@ void report(const StatementView& v, Report& r, std::uint32_t b, std::uint32_t e,
 }
 
 void check(const StatementView& v, Report& r) {
-  if (!v.effects.target || v.ctx.created_in_migration(*v.effects.target)) return;
+  if (!v.effects.target || rules::target_created_in_migration(v)) return;
   if ((v.stmt.tag == StmtKind::VacuumStmt || v.stmt.tag == StmtKind::ClusterStmt) && v.effects.rewrite == Tri::Yes) {
     report(v, r, v.stmt.begin, v.stmt.end, v.stmt.tag == StmtKind::ClusterStmt ? "CLUSTER" : "VACUUM FULL",
            v.ctx.pg_version() >= 19 ? repack_help(v) : kHelp);

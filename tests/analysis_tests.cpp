@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "analysis/catalog_diff.h"
 #include "analysis/context.h"
@@ -1694,4 +1695,40 @@ TEST_CASE("catalog: view columns of tables the model knows partly or not at all"
   CHECK(uses("aliased", "a", "x"));
   CHECK(c.view({"public", "aliased"})->columns_known);
   CHECK_FALSE(c.view({"public", "aliased_unknown"})->columns_known);  // a has no such column
+}
+
+TEST_CASE("statement facts: the rules of one ALTER TABLE share what they ask of its table", "[rules]") {
+  // Each rule of the statement asks whether the table is new or dropped later;
+  // the answer is computed once (StatementFacts), and a rule that keeps
+  // tables dropped later (add-required-column: the ADD fails first) must still
+  // see them after a rule that skips them asked.
+  auto rules_of = [](const std::string& sql) {
+    std::multiset<RuleId> out;
+    for (const Diagnostic& d : testing::lint_text(sql).diagnostics) out.insert(d.rule);
+    return out;
+  };
+  const std::string alter =
+      "ALTER TABLE orders ADD COLUMN code text NOT NULL, ADD COLUMN token uuid DEFAULT gen_random_uuid(), "
+      "ADD COLUMN ref text NOT NULL, SET TABLESPACE archive;\n";
+  auto kept = rules_of("BEGIN;\n" + alter + "COMMIT;\n");
+  CHECK(kept.count(RuleId::add_required_column) == 2);
+  CHECK(kept.count(RuleId::add_column_volatile_default) == 1);
+  CHECK(kept.count(RuleId::table_rewrite) == 1);
+  // Dropped later in the transaction: only the failing ADDs are reported.
+  auto dropped = rules_of("BEGIN;\n" + alter + "DROP TABLE orders;\nCOMMIT;\n");
+  CHECK(dropped.count(RuleId::add_required_column) == 2);
+  CHECK(dropped.count(RuleId::add_column_volatile_default) == 0);
+  CHECK(dropped.count(RuleId::table_rewrite) == 0);
+  // Created by this migration: nobody's table yet, unless created IF NOT EXISTS
+  // and then given a column IF NOT EXISTS (it may be an older table, with rows).
+  auto created = rules_of("CREATE TABLE orders (id bigint);\n" + alter);
+  CHECK(created.count(RuleId::add_required_column) == 0);
+  CHECK(created.count(RuleId::add_column_volatile_default) == 0);
+  CHECK(created.count(RuleId::table_rewrite) == 0);
+  auto maybe_older = rules_of(
+      "CREATE TABLE IF NOT EXISTS orders (id bigint);\n"
+      "ALTER TABLE orders ADD COLUMN IF NOT EXISTS code text NOT NULL, ADD COLUMN IF NOT EXISTS token uuid DEFAULT "
+      "gen_random_uuid();\n");
+  CHECK(maybe_older.count(RuleId::add_required_column) == 1);
+  CHECK(maybe_older.count(RuleId::add_column_volatile_default) == 1);
 }
