@@ -5,6 +5,11 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <future>
+#include <system_error>
+
+#include "parser/lex_halves.h"
+#include "parser/timings.h"
 
 namespace migrasafe {
 namespace {
@@ -42,13 +47,22 @@ bool in_class(char c, ByteClass k) { return kByteClasses[static_cast<unsigned ch
 
 class Lexer {
  public:
-  explicit Lexer(std::string_view s) : s_(s) {}
+  // Lexes `s` from byte `from` (a line's start, when not 0).
+  explicit Lexer(std::string_view s, std::size_t from = 0) : s_(s), i_(from) {}
 
   std::vector<Token> run() {
     std::vector<Token> out;
-    out.reserve(s_.size() / 4);
-    if (s_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a UTF-8 byte order mark is not part of the SQL
-    while (i_ < s_.size()) {
+    out.reserve((s_.size() - i_) / 4);
+    run_until(out, s_.size());
+    return out;
+  }
+
+  // Appends to `out` (the tokens before i_) those up to the first that
+  // begins at or after `stop`, or spans it.
+  void run_until(std::vector<Token>& out, std::size_t stop) {
+    if (i_ == 0 && s_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a UTF-8 byte order mark is not part of the SQL
+    const std::size_t limit = std::min(stop, s_.size());
+    while (i_ < limit) {
       unsigned char c = s_[i_];
       const std::uint8_t cls = kByteClasses[c];
       if (cls & kBlank) {
@@ -83,7 +97,13 @@ class Lexer {
       out.push_back(t);
       if (t.kind == TokenKind::MetaCommand || (t.kind == TokenKind::Punct && c == ';')) note_statement_end(out);
     }
-    return out;
+  }
+
+  // Whether this lexer, run until `at` with `out` so far, goes on as one
+  // started at `at` does: there, at a line's start, between statements,
+  // with no COPY data to read.
+  bool fresh_at(std::size_t at, const std::vector<Token>& out) const {
+    return i_ == at && at_line_start_ && !copy_data_follows_ && statement_start_ == out.size();
   }
 
   // Whether the text has a token that is neither a comment nor a `;`, as
@@ -336,7 +356,33 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> lex(std::string_view text) { return Lexer(text).run(); }
+std::vector<Token> lex(std::string_view text) { return lex(text, kLexHalvesFromBytes); }
+
+std::vector<Token> lex(std::string_view text, std::size_t halves_from) {
+  // The second half starts after a statement's last line near the middle,
+  // where the first half's lexer most likely is as a new one starts (not
+  // in a string, a comment or COPY data): checked when it gets there.
+  const std::size_t end_line = text.size() >= halves_from ? text.find(";\n", text.size() / 2) : std::string_view::npos;
+  if (end_line == std::string_view::npos) return Lexer(text).run();
+  const std::size_t half = end_line + 2;
+  std::future<std::vector<Token>> second;
+  try {
+    second = std::async(std::launch::async, [text, half] {
+      PhaseTimer timer(RunPhase::Parse);  // the helper thread's share (lex runs in parse_file's)
+      return Lexer(text, half).run();
+    });
+  } catch (const std::system_error&) {  // no thread to be had
+    return Lexer(text).run();
+  }
+  Lexer first(text);
+  std::vector<Token> out;
+  out.reserve(text.size() / 4);
+  first.run_until(out, half);
+  std::vector<Token> rest = second.get();
+  if (first.fresh_at(half, out)) out.insert(out.end(), rest.begin(), rest.end());
+  else first.run_until(out, text.size());  // the second half's tokens are not the file's: lexed on from here
+  return out;
+}
 
 bool token_is(std::string_view text, const Token& t, std::string_view keyword) {
   if (t.kind != TokenKind::Word || t.end - t.begin != keyword.size()) return false;
