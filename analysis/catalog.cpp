@@ -98,8 +98,8 @@ void Catalog::set_owner(const QualifiedName& sequence, std::optional<std::pair<Q
 }
 
 bool Catalog::relation_exists(const QualifiedName& name) const {
-  const std::size_t shard = shard_of(name);
-  return tables_.find(name, shard) || indexes_.find(name, shard) || views_.find(name, shard) || sequences_.find(name, shard);
+  const std::size_t hash = ShardedMap<TableInfo>::hash_of(name);
+  return tables_.find(name, hash) || indexes_.find(name, hash) || views_.find(name, hash) || sequences_.find(name, hash);
 }
 
 // PostgreSQL's makeObjectName and ChooseRelationName: "<table>_<part>_<label>",
@@ -681,9 +681,9 @@ void Catalog::create_view(const QualifiedName& name, const Json& query, bool mat
 void Catalog::drop_relation(const QualifiedName& name) {
   // Every CREATE TABLE comes here first: the name is hashed once for the
   // lookups, and a map is taken for writing only when it has the name.
-  const std::size_t shard = shard_of(name);
-  if (constraints_.find(name, shard)) constraints_.erase(name);
-  if (tables_.find(name, shard)) {
+  const std::size_t hash = ShardedMap<TableInfo>::hash_of(name);
+  if (constraints_.find(name, hash)) constraints_.erase(name);
+  if (tables_.find(name, hash)) {
     const std::shared_ptr<const TableInfo> gone = tables_.find_shared(name);  // kept past its erase
     tables_.erase(name);
     // Its indexes: the table's entry of indexes_by_table_ is taken for
@@ -706,16 +706,16 @@ void Catalog::drop_relation(const QualifiedName& name) {
     for (const auto& p : gone->partitions) drop_relation(p);
     if (gone->partition_of) detach(*gone->partition_of, name);
   }
-  if (const IndexInfo* idx = indexes_.find(name, shard)) {
+  if (const IndexInfo* idx = indexes_.find(name, hash)) {
     if (TableInfo* t = tables_.find_for_write(idx->table)) t->indexes.write().erase(name.name);
     erase_index(name);
   }
-  if (const ViewInfo* v = views_.find(name, shard)) {
+  if (const ViewInfo* v = views_.find(name, hash)) {
     if (v->materialized)  // its indexes go with it (not listed on a table)
       for (const auto& i : index_names(name)) erase_index({name.schema, i});
     views_.erase(name);
   }
-  if (sequences_.find(name, shard)) {
+  if (sequences_.find(name, hash)) {
     set_owner(name, std::nullopt);
     sequences_.erase(name);
   }
@@ -751,6 +751,7 @@ void Catalog::drop(const Json& n, const Context& ctx) {
       tables_.for_each(collect);
       views_.for_each(collect);
       sequences_.for_each(collect);
+      std::sort(gone.begin(), gone.end());  // the maps' order is no order
       for (const auto& q : gone) drop_table(q);
       continue;
     }
@@ -1056,7 +1057,7 @@ std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& tabl
     const TableConstraints& all = constraints(t);
     if (std::any_of(all.begin(), all.end(), [&](const auto& c) { return c.second.references == table; })) out.push_back(t);
   }
-  // In the order of constraints_ (by shard, then name), as the callers lock them.
+  // By shard, then name: the order the callers lock them in, which reports show.
   std::sort(out.begin(), out.end(), [](const QualifiedName& a, const QualifiedName& b) {
     std::size_t sa = shard_of(a), sb = shard_of(b);
     return sa != sb ? sa < sb : a < b;

@@ -3,6 +3,7 @@
 // partitions as the migration history so far has defined them, replayed
 // statement by statement across every file. What it cannot model it leaves
 // out or marks unknown, so lookups answer "unknown", never a wrong certainty.
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -149,11 +151,15 @@ std::string constraint_name(const QualifiedName& table, const Json& constraint, 
 // and the first change after it copies one shard and one value only. A transaction does not copy: while an
 // undo journal is open, the first change to a name records its old value, and
 // rolling back puts those values back, at a cost proportional to the changes.
+// A shard is a hash table keyed by the name's hash, computed once per call for
+// the shard and the table: a lookup compares one name, not a name at every
+// level of a tree (for_each_difference puts what it reports in name order).
 template <class V>
 class ShardedMap {
  public:
   static constexpr std::size_t kShards = 64;
-  static std::size_t shard_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name) % kShards; }
+  static std::size_t hash_of(const QualifiedName& name) { return std::hash<std::string>{}(name.name); }
+  static std::size_t shard_of(const QualifiedName& name) { return hash_of(name) % kShards; }
 
   // A copy shares the values but neither an open undo journal nor a change
   // log: copies (the history, the schema before a script) are read or
@@ -169,21 +175,17 @@ class ShardedMap {
   ShardedMap(ShardedMap&&) = default;
   ShardedMap& operator=(ShardedMap&&) = default;
 
-  const V* find(const QualifiedName& name) const { return find(name, shard_of(name)); }
-  // `shard_index`: shard_of(name), hashed once to look one name up in several maps.
-  const V* find(const QualifiedName& name, std::size_t shard_index) const {
-    const Map* shard = shard_ptr(shard_index).get();
-    if (!shard) return nullptr;
-    auto it = shard->find(name);
-    return it == shard->end() ? nullptr : it->second.get();
+  const V* find(const QualifiedName& name) const { return find(name, hash_of(name)); }
+  // `hash`: hash_of(name), computed once to look one name up in several maps.
+  const V* find(const QualifiedName& name, std::size_t hash) const {
+    const std::shared_ptr<V>* value = slot(name, hash);
+    return value ? value->get() : nullptr;
   }
   // The value itself, shared: it stays as it is now, since a later write
   // copies a value that is shared.
   std::shared_ptr<const V> find_shared(const QualifiedName& name) const {
-    const Map* shard = shard_ptr(shard_of(name)).get();
-    if (!shard) return nullptr;
-    auto it = shard->find(name);
-    return it == shard->end() ? nullptr : it->second;
+    const std::shared_ptr<V>* value = slot(name, hash_of(name));
+    return value ? *value : nullptr;
   }
   // From now on, appends the name of every entry written (possibly more than
   // once) to `changed`, which must outlive this map's writes (SchemaChangeLog).
@@ -195,17 +197,15 @@ class ShardedMap {
     if (!sole_owner(it->second)) it->second = std::make_shared<V>(*it->second);
     return it->second.get();
   }
-  // The value to modify in place, created empty when absent: one lookup
-  // either way (an absent name is inserted where the search ended).
+  // The value to modify in place, created empty when absent.
   V& find_or_put(const QualifiedName& name) {
-    Map& shard = shard_for_write(name);
-    auto it = shard.lower_bound(name);
-    if (it == shard.end() || it->first != name) it = shard.emplace_hint(it, name, std::make_shared<V>());
-    else if (it->second.use_count() > 1) it->second = std::make_shared<V>(*it->second);
-    return *it->second;
+    std::shared_ptr<V>& value = slot_for_write(name);
+    if (!value) value = std::make_shared<V>();
+    else if (!sole_owner(value)) value = std::make_shared<V>(*value);
+    return *value;
   }
   V& put(const QualifiedName& name, V value) {
-    auto& slot = shard_for_write(name)[name];
+    std::shared_ptr<V>& slot = slot_for_write(name);
     slot = std::make_shared<V>(std::move(value));
     return *slot;
   }
@@ -228,18 +228,19 @@ class ShardedMap {
     auto undo = std::move(*undo_);
     undo_.reset();
     if (commit) return;
-    for (auto& [name, value] : undo) {
-      if (value) shard_for_write(name)[name] = std::move(value);
-      else if (find(name)) shard_for_write(name).erase(name);
+    for (auto& [key, value] : undo) {
+      if (value) slot_for_write(key.name) = std::move(value);
+      else erase(key.name);
     }
   }
 
+  // Every entry, in no particular order.
   template <class F>
   void for_each(F&& f) const {
     if (!shards_) return;
     for (const auto& shard : *shards_)
       if (shard)
-        for (const auto& [name, value] : *shard) f(name, *value);
+        for (const auto& [key, value] : *shard) f(key.name, *value);
   }
   // Whether pred(name, value) holds for some entry; stops at the first.
   template <class F>
@@ -247,60 +248,106 @@ class ShardedMap {
     if (!shards_) return false;
     for (const auto& shard : *shards_)
       if (shard)
-        for (const auto& [name, value] : *shard)
-          if (pred(name, *value)) return true;
+        for (const auto& [key, value] : *shard)
+          if (pred(key.name, *value)) return true;
     return false;
   }
   // Calls f(name, mine, theirs) for every name whose value may differ between
-  // this map and `other` (a pointer is null where the name is absent). Shards
-  // and values the two copies still share are skipped, so comparing a copy
-  // with its original costs what was changed since the copy.
+  // this map and `other` (a pointer is null where the name is absent), shard
+  // by shard: this map's names in name order, then those only `other` has.
+  // Shards and values the two copies still share are skipped, so comparing a
+  // copy with its original costs what was changed since the copy.
   template <class F>
   void for_each_difference(const ShardedMap& other, F&& f) const {
     if (shards_ == other.shards_) return;
+    using Entry = typename Map::value_type;
+    auto by_name = [](const Entry* x, const Entry* y) { return x->first.name < y->first.name; };
+    std::vector<const Entry*> mine, theirs;
     for (std::size_t s = 0; s < kShards; ++s) {
       if (shard_ptr(s) == other.shard_ptr(s)) continue;
       static const Map kEmpty;  // a shard not allocated yet
       const Map& a = shard_ptr(s) ? *shard_ptr(s) : kEmpty;
       const Map& b = other.shard_ptr(s) ? *other.shard_ptr(s) : kEmpty;
-      for (const auto& [name, value] : a) {
-        auto it = b.find(name);
-        if (it == b.end()) f(name, value.get(), static_cast<const V*>(nullptr));
-        else if (it->second != value) f(name, value.get(), it->second.get());
+      mine.clear();
+      theirs.clear();
+      for (const Entry& e : a)
+        if (auto it = b.find(e.first); it == b.end() || it->second != e.second) mine.push_back(&e);
+      for (const Entry& e : b)
+        if (!a.count(e.first)) theirs.push_back(&e);
+      std::sort(mine.begin(), mine.end(), by_name);
+      std::sort(theirs.begin(), theirs.end(), by_name);
+      for (const Entry* e : mine) {
+        auto it = b.find(e->first);
+        f(e->first.name, e->second.get(), it == b.end() ? static_cast<const V*>(nullptr) : it->second.get());
       }
-      for (const auto& [name, value] : b)
-        if (!a.count(name)) f(name, static_cast<const V*>(nullptr), value.get());
+      for (const Entry* e : theirs) f(e->first.name, static_cast<const V*>(nullptr), e->second.get());
     }
   }
 
  private:
-  using Map = std::map<QualifiedName, std::shared_ptr<V>>;
+  // A shard's key: the name with its hash, which the table reads instead of
+  // hashing again. A lookup passes a NameRef (no copy of the name).
+  struct Key {
+    std::size_t hash;
+    QualifiedName name;
+  };
+  struct NameRef {
+    std::size_t hash;
+    const QualifiedName& name;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(const Key& k) const noexcept { return k.hash; }
+    std::size_t operator()(const NameRef& k) const noexcept { return k.hash; }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return a.hash == b.hash && a.name == b.name;
+    }
+  };
+  using Map = std::unordered_map<Key, std::shared_ptr<V>, KeyHash, KeyEqual>;
   using Shards = std::array<std::shared_ptr<Map>, kShards>;
   const std::shared_ptr<Map>& shard_ptr(std::size_t s) const {
     static const std::shared_ptr<Map> kNone;
     return shards_ ? (*shards_)[s] : kNone;
+  }
+  const std::shared_ptr<V>* slot(const QualifiedName& name, std::size_t hash) const {
+    const Map* shard = shard_ptr(hash % kShards).get();
+    if (!shard) return nullptr;
+    auto it = shard->find(NameRef{hash, name});
+    return it == shard->end() ? nullptr : &it->second;
   }
   // The shard holding `name` and its entry, about to be written: the shard
   // is this map's own then, and the write recorded. A null shard when `name`
   // is absent (nothing copied or recorded). One lookup when this map owns the
   // shard already; a shared one is copied, and the name found again in it.
   std::pair<Map*, typename Map::iterator> entry_for_write(const QualifiedName& name) {
-    const std::size_t s = shard_of(name);
+    const std::size_t hash = hash_of(name), s = hash % kShards;
     Map* shard = shard_ptr(s).get();
     if (!shard) return {nullptr, {}};
-    auto it = shard->find(name);
+    auto it = shard->find(NameRef{hash, name});
     if (it == shard->end()) return {nullptr, {}};
     if (!sole_owner(shards_) || !sole_owner(shard_ptr(s))) {
       shard = &own_shard(s);
-      it = shard->find(name);
+      it = shard->find(NameRef{hash, name});
     }
-    record_write(name, *shard);
+    record_write(name, hash, it->second);
     return {shard, it};
   }
-  Map& shard_for_write(const QualifiedName& name) {
-    Map& shard = own_shard(shard_of(name));
-    record_write(name, shard);
-    return shard;
+  // The value of `name` about to be written, null when absent (then
+  // inserted, and to be set by the caller).
+  std::shared_ptr<V>& slot_for_write(const QualifiedName& name) {
+    const std::size_t hash = hash_of(name);
+    Map& shard = own_shard(hash % kShards);
+    auto it = shard.find(NameRef{hash, name});
+    if (it == shard.end()) {
+      record_write(name, hash, nullptr);
+      return shard.try_emplace(Key{hash, name}).first->second;
+    }
+    record_write(name, hash, it->second);
+    return it->second;
   }
   // Shard s, copied first when a copy of this map shares it.
   Map& own_shard(std::size_t s) {
@@ -311,13 +358,11 @@ class ShardedMap {
     else if (!sole_owner(shard)) shard = std::make_shared<Map>(*shard);
     return *shard;
   }
-  // Before `name` is written in `shard`: the change log, and the undo journal.
-  void record_write(const QualifiedName& name, const Map& shard) {
+  // Before `name` (holding `value`, null when absent) is written: the change
+  // log, and the undo journal.
+  void record_write(const QualifiedName& name, std::size_t hash, const std::shared_ptr<V>& value) {
     if (changed_) changed_->push_back(name);
-    if (undo_ && !undo_->count(name)) {  // the value before the transaction; null when absent
-      auto it = shard.find(name);
-      undo_->emplace(name, it == shard.end() ? nullptr : it->second);
-    }
+    if (undo_ && !undo_->count(NameRef{hash, name})) undo_->emplace(Key{hash, name}, value);  // the value before the transaction
   }
   // Two levels of sharing: copying the map copies one pointer (the catalog
   // is copied for every file), and a write

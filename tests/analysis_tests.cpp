@@ -616,11 +616,14 @@ TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to i
 }
 
 TEST_CASE("catalog: tables_referencing answers from its index what a scan of every constraint finds", "[catalog]") {
-  // The scan the index replaces: every table's constraints, in the catalog's order.
+  // The scan the index replaces: every table's constraints, by shard, then name.
   auto scanned = [](const Catalog& c, const QualifiedName& table) {
     std::vector<QualifiedName> out;
     c.all_constraints().for_each([&](const QualifiedName& t, const TableConstraints& all) {
       if (std::any_of(all.begin(), all.end(), [&](const auto& k) { return k.second.references == table; })) out.push_back(t);
+    });
+    std::sort(out.begin(), out.end(), [](const QualifiedName& a, const QualifiedName& b) {
+      return std::pair(Catalog::shard_of(a), a) < std::pair(Catalog::shard_of(b), b);
     });
     return out;
   };
@@ -1602,8 +1605,8 @@ TEST_CASE("ShardedMap: find_or_put finds or creates in one lookup, copies what a
   map.find_or_put(a).insert("y");  // the same value
   CHECK(*map.find(a) == Names{"x", "y"});
   CHECK(map.find(b) == nullptr);  // same name, other schema: same shard, another entry
-  CHECK(map.find(a, ShardedMap<Names>::shard_of(a)) == map.find(a));
-  CHECK(map.find(b, ShardedMap<Names>::shard_of(b)) == nullptr);
+  CHECK(map.find(a, ShardedMap<Names>::hash_of(a)) == map.find(a));
+  CHECK(map.find(b, ShardedMap<Names>::hash_of(b)) == nullptr);
   // A copy shares the value until one side writes it.
   ShardedMap<Names> copy = map;
   CHECK(copy.find(a) == map.find(a));
@@ -1622,6 +1625,44 @@ TEST_CASE("ShardedMap: find_or_put finds or creates in one lookup, copies what a
   map.end_undo(false);
   CHECK(map.find(b) == nullptr);
   CHECK(*map.find(a) == Names{"x", "y"});
+}
+
+TEST_CASE("ShardedMap: lookups by hash find every name; differences come shard by shard in name order", "[catalog]") {
+  using Names = std::set<std::string>;
+  ShardedMap<Names> map;
+  std::vector<QualifiedName> names;
+  for (int i = 0; i < 500; ++i) names.push_back({i % 3 ? "public" : "app", "t" + std::to_string(i)});
+  for (const QualifiedName& n : names) map.find_or_put(n).insert(n.name);
+  for (const QualifiedName& n : names) {
+    REQUIRE(map.find(n));
+    CHECK(*map.find(n) == Names{n.name});
+    CHECK(map.find({n.schema == "app" ? "public" : "app", n.name}) == nullptr);
+  }
+  // A copy changed and added to: its differences, this side's in name order
+  // per shard, then the names only the original has.
+  ShardedMap<Names> copy = map;
+  for (int i = 0; i < 500; i += 7) copy.find_or_put(names[i]).insert("changed");
+  for (int i = 1; i < 500; i += 11) copy.erase(names[i]);
+  copy.find_or_put({"public", "added"});
+  std::vector<std::pair<std::size_t, QualifiedName>> mine, theirs, order;
+  copy.for_each_difference(map, [&](const QualifiedName& n, const Names* a, const Names* b) {
+    order.push_back({ShardedMap<Names>::shard_of(n), n});
+    (a ? mine : theirs).push_back({ShardedMap<Names>::shard_of(n), n});
+    if (a && b) CHECK(a->count("changed"));
+  });
+  CHECK(mine.size() == 72 - 6 + 1);  // every 7th changed, less the 6 of them erased, and the added one
+  CHECK(theirs.size() == 46);
+  // Within a shard: the changed and added names in name order, then the erased ones in name order.
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    if (order[i].first != order[i - 1].first) {
+      CHECK(order[i].first > order[i - 1].first);
+      continue;
+    }
+    const bool prev_mine = std::count(mine.begin(), mine.end(), order[i - 1]) > 0;
+    const bool this_mine = std::count(mine.begin(), mine.end(), order[i]) > 0;
+    if (prev_mine == this_mine) CHECK(order[i - 1].second < order[i].second);
+    else CHECK((prev_mine && !this_mine));
+  }
 }
 
 TEST_CASE("column types: builtin spellings take pg_catalog's names, qualified ones stay as written", "[catalog]") {
