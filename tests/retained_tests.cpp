@@ -179,7 +179,7 @@ TEST_CASE("retained: effect details no report reads are freed as the replay pass
   const std::string sql =
       "CREATE TABLE t (id int, a int);\n"
       "CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE t; END $$;\n"
-      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM g(); UPDATE t SET a = 1; END $$;\n"
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM g(); UPDATE t SET a = h(); END $$;\n"
       "SELECT f();\n"
       "ALTER TABLE t ALTER COLUMN id TYPE bigint, ALTER COLUMN a SET NOT NULL;\n"
       "DO $$ BEGIN ALTER TABLE t DROP COLUMN a; END $$;\n";
