@@ -178,6 +178,7 @@ LintOptions Pipeline::options_for(const WorkUnit& unit, const ScriptState& s, bo
   // Per-file options (config overrides), and the layout's transaction convention.
   LintOptions o = in_.config.settings.options_for(in_.shown(in_.inputs[s.ref.input].path));
   o.sizes = in_.config.sizes;
+  o.keep_effect_details = in_.config.keep_full_results;
   if (const Migration* m = unit.migration) {
     o.analysis.single_query = m->layout == Layout::GolangMigrate || m->layout == Layout::Prisma;
     // Flyway decides from the statements (a file of CONCURRENTLY statements runs without one).

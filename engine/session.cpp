@@ -53,7 +53,8 @@ std::optional<FileResult> result_of_input(std::vector<ScriptState>& scripts, std
   return file;
 }
 
-// Frees what a result keeps beyond what a report reads (SessionConfig::keep_full_results).
+// Frees what a result keeps beyond what a report reads (SessionConfig::keep_full_results);
+// the effects' details went as the replay passed them (LintOptions::keep_effect_details).
 void drop_unreported(FileResult& f) {
   std::vector<Token>().swap(f.parsed.tokens);
   std::vector<std::shared_ptr<JsonDocument>>().swap(f.parsed.trees);
@@ -63,11 +64,7 @@ void drop_unreported(FileResult& f) {
     s.reading.reset();
     s.first_token = s.end_token = 0;  // no tokens left to index
   }
-  for (Effects& e : f.effects) {
-    e.target.reset();
-    std::vector<ActionEffect>().swap(e.actions);
-    e.calls.clear();
-  }
+  for (Effects& e : f.effects) drop_effect_details(e);
 }
 
 // A path as the buffers are keyed: absolute, normalised (no file system access for an absolute path).

@@ -153,6 +153,7 @@ struct Replay {
   const std::vector<char>& rule_on;  // by RuleId: the statement rules that run
   const RuleOptionSet& rule_options;
   const bool ignore_declared_kinds;
+  const bool keep_effect_details;
   const StatementIndex& index;
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
   UndoneMigration* undone = nullptr;       // when set: what a down script would undo, noted as it runs
@@ -174,6 +175,7 @@ struct Replay {
       }
     }
     if (stmt.embedded()) annotate(stmt, before);
+    fit_texts(before);
     bool was_in_transaction = ctx.in_transaction();
     int transaction = ctx.transaction_id();
     if (undone && !stmt.deferred) note_undone(stmt, ctx, *undone);
@@ -189,6 +191,10 @@ struct Replay {
     result.effects[i] = std::move(effects);
     std::size_t next = run_body(i, ctx);
     if (stmt.tag == StmtKind::CreateFunctionStmt) ctx.define_function(stmt, function_effects(stmt, body_effects(i, next), ctx));
+    // A body's effects are read up to its function's definition, just done:
+    // past a top-level statement, no one reads its or its body's details.
+    if (!keep_effect_details && !stmt.embedded())
+      for (std::size_t k = i; k < next; ++k) drop_effect_details(result.effects[k]);
     return next;
   }
 
@@ -224,6 +230,17 @@ struct Replay {
   void close_block(std::uint32_t at) {
     for (std::size_t k : open_block) result.holds[k].transaction_end = at;
     open_block.clear();
+  }
+
+  // The findings from `from` on are kept until the report: a text built by
+  // appending holds up to twice the room it needs (the bench's 4 MB file:
+  // about 1.5 MB of its findings' texts was such room).
+  void fit_texts(std::size_t from) {
+    auto& diags = report.diagnostics();
+    for (std::size_t k = from; k < diags.size(); ++k) {
+      diags[k].message.shrink_to_fit();
+      diags[k].help.shrink_to_fit();
+    }
   }
 
   // Findings on a body statement: a fix that edits the body is not offered
@@ -288,6 +305,12 @@ void report_schema_dump(const ParsedFile& file, Report& report) {
 }
 
 }  // namespace
+
+void drop_effect_details(Effects& effects) {
+  effects.target.reset();
+  std::vector<ActionEffect>().swap(effects.actions);  // clear() would keep the capacity
+  effects.calls.clear();
+}
 
 const std::vector<RuleId>& rules_handling(StmtKind kind) {
   return dispatch_table().by_kind[static_cast<std::size_t>(kind)];
@@ -485,7 +508,8 @@ FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const Lint
         trees.emplace(result.parsed, !snapshot,
                       options.free_trees == LintOptions::FreeTrees::EveryFile ? 0 : TreeRelease::kLargeTreeBytes);
       });
-  Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds, index};
+  Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds,
+                options.keep_effect_details || options.sizes != nullptr, index};
   if (down_by_caller) replay.undone = &st.undone_here;
   for (std::size_t i = 0; i < file.statements.size();) {
     std::size_t next = replay.run(i, ctx);

@@ -37,7 +37,18 @@ struct LintOptions {
   // which must give the same findings.
   enum class FreeTrees { LargeFiles, EveryFile, Never };
   FreeTrees free_trees = FreeTrees::LargeFiles;
+  // Whether each statement's effects keep what no report reads (its actions,
+  // target and calls: `plan`, editors, tests) after its rules, and its
+  // function's definition, have read them. A run whose reports read none
+  // (SessionConfig::keep_full_results false) frees them as the replay passes
+  // each top-level statement, so that a large file does not hold them all at
+  // the end of its replay, where its memory peaks. Kept with table sizes,
+  // which read the targets when the file is finished.
+  bool keep_effect_details = true;
 };
+
+// Frees what an Effects holds that no report reads (see keep_effect_details).
+void drop_effect_details(Effects& effects);
 
 // The rules whose statement hook handles statements of `kind`, in rule-table
 // order: what the engine dispatches a statement to (a table built once).
