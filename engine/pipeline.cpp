@@ -69,6 +69,9 @@ void Pipeline::parse(UnitState& unit) {
     internal_error(unit.scripts.front(), e);
   }
   read_undone(unit, context_up);
+  for (const ScriptState& s : unit.scripts)
+    if (s.parsed) unit.bytes += s.parsed->source->text.size();
+  if (unit.context_down) unit.bytes += unit.context_down->source->text.size();
 }
 
 void Pipeline::parse_script(const WorkUnit& unit, ScriptState& s) {
@@ -266,6 +269,17 @@ void Pipeline::finish_down(UnitState& unit, bool with_rules) {
   unit.context_down.reset();
 }
 
+bool parse_ahead_allowed(std::size_t of_set, std::size_t in_all, std::size_t bytes) {
+  // A few units whatever their size, so that the replay finds its next unit
+  // parsed. Further while what they hold is small (a migration is a few kB):
+  // the replay's next unit can be slow to parse (a large file), and a
+  // window of a few small units then fills up and leaves a core idle.
+  constexpr std::size_t kAnyUnits = 8, kAnyUnitsInAll = 16;
+  constexpr std::size_t kSmallUnits = 32, kSmallUnitsInAll = 64, kSmallBytes = std::size_t{1} << 20;
+  if (of_set < kAnyUnits && in_all < kAnyUnitsInAll) return true;
+  return of_set < kSmallUnits && in_all < kSmallUnitsInAll && bytes < kSmallBytes;
+}
+
 void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistory>& histories,
                        const std::function<void(UnitState&)>& on_replayed) {
   // Each migration set is its own history: its units replay in order, one at
@@ -301,11 +315,11 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
   std::deque<std::size_t> awaiting_down;
   const bool down_beside = !one_history;
   std::vector<std::unique_ptr<UnitState>> states(units.size());  // from its parse until it is replayed
-  // Parse threads stay at most this many units ahead of a set's replay, and
-  // of all replays together: a parsed unit holds its trees until it is
-  // replayed, so running further ahead costs memory and gains no time.
-  constexpr std::size_t kMaxParsedAhead = 8, kMaxParsedAheadInAll = 16;
-  std::size_t parsed_ahead = 0;  // parsed (or being parsed), not yet replayed
+  // How far parse threads run ahead of the replays: a parsed unit holds its
+  // trees until it is handed on (parse_ahead_allowed).
+  std::size_t parsed_ahead = 0;  // parsed (or being parsed), not yet handed on
+  std::size_t bytes_ahead = 0;   // the texts of those parsed
+  std::vector<std::size_t> bytes_of(units.size(), 0);
   std::size_t remaining = units.size();
   std::mutex mutex;
   std::condition_variable changed;
@@ -329,10 +343,9 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
       awaiting_down.pop_front();
       return Task::FinishDown;
     }
-    if (parsed_ahead >= kMaxParsedAheadInAll) return Task::None;
     for (std::size_t s : set_order) {
       SetQueue& q = sets[s];
-      if (q.next_parse < q.units.size() && q.next_parse < q.next_replay + kMaxParsedAhead) {
+      if (q.next_parse < q.units.size() && parse_ahead_allowed(q.next_parse - q.next_replay, parsed_ahead, bytes_ahead)) {
         set_index = s;
         unit = q.units[q.next_parse++];
         ++parsed_ahead;
@@ -365,6 +378,8 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
       SetQueue& q = sets[set];
       if (task == Task::Parse) {
         parsed[k] = 1;
+        bytes_of[k] = states[k]->bytes;
+        bytes_ahead += bytes_of[k];
       } else if (task == Task::Replay) {
         q.replaying = false;
         ++q.next_replay;
@@ -379,6 +394,7 @@ void Pipeline::run_all(const std::vector<WorkUnit>& units, std::vector<SetHistor
         if (on_replayed) on_replayed(*states[d]);  // under the lock: one call at a time
         states[d].reset();
         --parsed_ahead;
+        bytes_ahead -= bytes_of[d];
         --remaining;
       }
       changed.notify_all();

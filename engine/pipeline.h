@@ -50,7 +50,13 @@ struct UnitState {
     std::optional<FileAnalysis> analysis;  // started on `options`
   };
   std::optional<AwaitingDown> awaiting_down;
+  std::size_t bytes = 0;  // the texts its parses hold
 };
+
+// Whether a parse thread may parse one more unit of a set, with `of_set`
+// units of that set ahead of its replay and `in_all` of every set parsed
+// (or being parsed) and not yet handed on, whose texts are `bytes` long.
+bool parse_ahead_allowed(std::size_t of_set, std::size_t in_all, std::size_t bytes);
 
 // What the pipeline reads: the session's configuration and the run's inputs.
 struct PipelineInputs {

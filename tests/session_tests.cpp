@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/pipeline.h"
 #include "engine/session.h"
 #include "reporters/registry.h"
 #include "support.h"
@@ -487,4 +488,15 @@ TEST_CASE("session: down scripts analysed beside the set's later replays give wh
     reversal_findings += count_rule(f, RuleId::down_does_not_undo_up);
   }
   CHECK(reversal_findings == (kMigrations - 1) / 3);
+}
+
+TEST_CASE("pipeline: parse threads run further ahead of a set's replay over small files than over large ones",
+          "[session][pipeline]") {
+  CHECK(parse_ahead_allowed(0, 0, 0));
+  CHECK(parse_ahead_allowed(7, 15, std::size_t{100} << 20));  // a few units, whatever their texts
+  CHECK_FALSE(parse_ahead_allowed(8, 8, std::size_t{1} << 20));  // more only while their texts are small
+  CHECK_FALSE(parse_ahead_allowed(0, 16, std::size_t{2} << 20));
+  CHECK(parse_ahead_allowed(31, 63, std::size_t{64} << 10));
+  CHECK_FALSE(parse_ahead_allowed(32, 32, 0));  // and not without bound
+  CHECK_FALSE(parse_ahead_allowed(0, 64, 0));
 }
