@@ -3,10 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -73,16 +70,21 @@ struct SetInputs {
 std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const std::vector<std::string>& paths) {
   std::vector<std::filesystem::path> dirs = sum_dirs(paths);
   std::vector<std::string> real_dirs;
+  std::vector<std::string_view> prefixes;  // each real directory without a trailing '/'
   for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path_string(d.native()));
+  for (std::string_view dir : real_dirs) {
+    if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    prefixes.push_back(dir);
+  }
   // Absolute real paths have no "//", "." or ".." part: a file is under a
   // directory only if its path begins with the directory's (checked first: a
   // run names a thousand files and a dozen directories).
-  auto first_dir_holding = [&](const std::string& real) {
+  auto first_dir_holding = [&](const std::string& path) {
+    if (real_dirs.empty()) return std::size_t{0};  // loose files only: no real path needed
+    const std::string real = real_path_string(path);
     std::size_t d = 0;
     while (d < real_dirs.size()) {
-      std::string_view dir = real_dirs[d];
-      if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
-      if ((!dir.starts_with('/') || real.starts_with(dir)) && path_is_under(real, real_dirs[d])) break;
+      if ((!prefixes[d].starts_with('/') || real.starts_with(prefixes[d])) && path_is_under(real, real_dirs[d])) break;
       ++d;
     }
     return d;
@@ -99,7 +101,7 @@ std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const 
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     bool on_disk = !inputs[i].from_stdin || inputs[i].named;
-    std::size_t d = on_disk ? first_dir_holding(real_path_string(inputs[i].path)) : dirs.size();
+    std::size_t d = on_disk ? first_dir_holding(inputs[i].path) : dirs.size();
     by_dir[d].inputs.push_back(i);
   }
   std::vector<SetInputs> sets;
@@ -121,31 +123,23 @@ RunPlan plan_run(const std::vector<InputFile>& inputs, const std::vector<std::st
   plan.sets.resize(groups.size());  // sized once: units point into the sets
   plan.histories.resize(groups.size());
   // The sets are independent, and the parse workers wait for the whole plan:
-  // each core plans the next set not taken yet, the largest first.
+  // each core plans the next set not taken yet, the largest first; cores
+  // beyond the sets' count plan a set's files side by side (a file list is
+  // one set).
   const std::vector<std::size_t> by_size =
       largest_first(groups.size(), [&](std::size_t k) { return groups[k].inputs.size(); });
-  std::atomic<std::size_t> next{0};
-  std::mutex failure_mutex;
-  std::exception_ptr failure;  // rethrown here, as the serial planning threw it
-  auto plan_sets = [&] {
-    for (std::size_t taken; (taken = next++) < groups.size();) {
-      const std::size_t k = by_size[taken];
-      try {
-        std::vector<InputFile> files;
-        for (std::size_t i : groups[k].inputs) files.push_back(inputs[i]);
-        plan.sets[k] = build_migration_set(files, layout, text_of);
-        // History integrity: the set against itself, the git base and migrasafe.sum
-        // in each directory named.
-        plan.histories[k] = check_history(plan.sets[k], groups[k].sum_dirs, since);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(cores, groups.size())), plan_sets);
-  if (failure) std::rethrow_exception(failure);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned set_threads = static_cast<unsigned>(std::min<std::size_t>(cores, groups.size()));
+  const unsigned threads_per_set = std::max(1u, cores / std::max(1u, set_threads));
+  for_each_index_on_large_stacks(set_threads, groups.size(), [&](std::size_t taken) {
+    const std::size_t k = by_size[taken];
+    std::vector<InputFile> files;
+    for (std::size_t i : groups[k].inputs) files.push_back(inputs[i]);
+    plan.sets[k] = build_migration_set(files, layout, text_of, threads_per_set);
+    // History integrity: the set against itself, the git base and migrasafe.sum
+    // in each directory named.
+    plan.histories[k] = check_history(plan.sets[k], groups[k].sum_dirs, since);
+  });
   std::vector<char> covered(inputs.size(), 0);
   for (std::size_t k = 0; k < groups.size(); ++k)
     plan_units(plan.sets[k], k, inputs, groups[k].inputs, covered, plan.units);

@@ -2,6 +2,10 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <vector>
 
 #include "parser/allocator.h"
@@ -41,6 +45,23 @@ void run_here_and_on_large_stacks(unsigned n, const std::function<void()>& fn) {
   std::vector<pthread_t> threads = start_threads(n > 0 ? n - 1 : 0, fn);
   fn();
   for (pthread_t id : threads) pthread_join(id, nullptr);
+}
+
+void for_each_index_on_large_stacks(unsigned n, std::size_t count, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  run_here_and_on_large_stacks(static_cast<unsigned>(std::min<std::size_t>(std::max(n, 1u), count)), [&] {
+    for (std::size_t i; (i = next++) < count;) {
+      try {
+        fn(i);
+      } catch (...) {  // nothing may escape a thread
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  });
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace migrasafe

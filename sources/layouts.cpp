@@ -17,6 +17,7 @@
 #include "sources/paths.h"
 #include "parser/ast.h"
 #include "parser/dump.h"
+#include "parser/large_stacks.h"
 #include "parser/timings.h"
 
 namespace fs = std::filesystem;
@@ -630,7 +631,7 @@ void mark_steps(std::vector<Migration>& ms) {
 }  // namespace
 
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force,
-                                 const TextOverride& text_of) {
+                                 const TextOverride& text_of, unsigned threads) {
   PhaseTimer timer(RunPhase::Discovery);  // and planning: layout, order, pairs
   MigrationSet set;
   std::vector<std::string> paths;
@@ -642,32 +643,34 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   }
 
   // Every layout each file matches; dbmate needs the text, read only for
-  // files no name-based layout explains.
+  // files no name-based layout explains. Files apart, on `threads` threads.
   std::vector<std::vector<Match>> matches(paths.size());
+  std::vector<std::vector<LiquibaseChangeset>> changesets_of(paths.size());
+  for_each_index_on_large_stacks(threads, paths.size(), [&](std::size_t i) {
+    matches[i] = match_file(paths[i]);
+    bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
+    if (named || !iends_with(paths[i], ".sql")) return;
+    std::optional<std::string> text;
+    if (const std::string* given = text_of ? text_of(paths[i]) : nullptr) text = *given;
+    else if (paths[i] != stdin_path) text = read_text(paths[i]);
+    if (!text) return;
+    if (auto sections = dbmate_sections(*text)) {
+      std::string stem = fs::path(paths[i]).stem().string();
+      std::string version = leading_digits(stem);
+      std::string name = stem.substr(version.size());
+      if (!name.empty() && (name[0] == '_' || name[0] == '-')) name = name.substr(1);
+      matches[i].push_back({Layout::Dbmate, fs::path(paths[i]).parent_path().string(), paths[i], version, name,
+                            Part::Up, false, sections});
+    } else if (auto changesets = liquibase_changesets(*text); !changesets.empty()) {
+      matches[i].push_back({Layout::Liquibase, fs::path(paths[i]).parent_path().string(), paths[i], "",
+                            fs::path(paths[i]).stem().string(), Part::Up, false, std::nullopt});
+      changesets_of[i] = std::move(changesets);
+    }
+  });
   std::map<std::string, std::vector<LiquibaseChangeset>> changelogs;  // Liquibase files by path
   std::map<Layout, std::size_t> explains;
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    matches[i] = match_file(paths[i]);
-    bool named = std::any_of(matches[i].begin(), matches[i].end(), [](const Match& m) { return m.layout != Layout::Sqitch; });
-    if (!named && iends_with(paths[i], ".sql")) {
-      std::optional<std::string> text;
-      if (const std::string* given = text_of ? text_of(paths[i]) : nullptr) text = *given;
-      else if (paths[i] != stdin_path) text = read_text(paths[i]);
-      if (text) {
-        if (auto sections = dbmate_sections(*text)) {
-          std::string stem = fs::path(paths[i]).stem().string();
-          std::string version = leading_digits(stem);
-          std::string name = stem.substr(version.size());
-          if (!name.empty() && (name[0] == '_' || name[0] == '-')) name = name.substr(1);
-          matches[i].push_back({Layout::Dbmate, fs::path(paths[i]).parent_path().string(), paths[i], version, name,
-                                Part::Up, false, sections});
-        } else if (auto changesets = liquibase_changesets(*text); !changesets.empty()) {
-          matches[i].push_back({Layout::Liquibase, fs::path(paths[i]).parent_path().string(), paths[i], "",
-                                fs::path(paths[i]).stem().string(), Part::Up, false, std::nullopt});
-          changelogs[paths[i]] = std::move(changesets);
-        }
-      }
-    }
+    if (!changesets_of[i].empty()) changelogs[paths[i]] = std::move(changesets_of[i]);
     for (const Match& m : matches[i]) explains[m.layout]++;
   }
 
@@ -683,7 +686,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
 
   // Each file: the set's layout when it explains the file; otherwise (unless
   // forced) the most specific layout that does; otherwise plain.
-  std::map<GroupKey, std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>> groups;
+  using Members = std::map<std::string, std::vector<std::pair<std::size_t, const Match*>>>;  // by migration key
+  std::map<GroupKey, Members> groups;
   std::map<std::string, std::string> shown_dir;  // real group directory -> as the first path spells it
   auto group = groups.end();                     // the last file's
   std::vector<Match> plain(paths.size());
@@ -714,16 +718,34 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
     group->second[chosen->key].push_back({i, chosen});
   }
 
-  for (auto& [gk, members] : groups) {
-    std::vector<Migration> ms;
+  // Each group is built by itself (its siblings looked for, its scripts
+  // and metadata read), the largest first, on `threads` threads; the set
+  // takes them in order.
+  std::vector<std::pair<const GroupKey*, const Members*>> group_list;
+  for (const auto& entry : groups) group_list.push_back({&entry.first, &entry.second});
+  std::vector<std::size_t> by_size(group_list.size());
+  for (std::size_t g = 0; g < by_size.size(); ++g) by_size[g] = g;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
+    return group_list[a].second->size() > group_list[b].second->size();
+  });
+  struct BuiltGroup {
+    std::vector<Migration> migrations;
+    std::vector<std::string> notes;
+  };
+  std::vector<BuiltGroup> built_groups(group_list.size());
+  for_each_index_on_large_stacks(threads, group_list.size(), [&](std::size_t taken) {
+    const std::size_t g = by_size[taken];
+    const GroupKey& gk = *group_list[g].first;
+    const Members& members = *group_list[g].second;
+    std::vector<Migration>& ms = built_groups[g].migrations;
+    std::vector<std::string>& notes = built_groups[g].notes;
     const std::string& group_dir = shown_dir.at(gk.dir);
     bool uses_downs = group_uses_downs(gk.layout, group_dir);
     for (auto& [key, files_] : members)
       for (auto& [i, m] : files_)
         if (m->part == Part::Down && gk.layout == Layout::Flyway) uses_downs = true;
 
-    // `&gk = gk`: clang 14 cannot capture a structured binding itself.
-    auto build = [&, &gk = gk](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
+    auto build = [&](const std::string& key, const std::vector<std::pair<std::size_t, const Match*>>& fs_) {
       Migration mig;
       mig.layout = gk.layout;
       const Match* first = fs_.front().second;
@@ -824,7 +846,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       for (const auto& [i, m] : extra) {
         Migration mig = build(key, {{i, m}});
         if (m->part != Part::Up) {  // a lone down or verify script: not paired with its siblings' files again
-          set.notes.push_back(paths[i] + ": a second " + (m->part == Part::Down ? "down" : "verify") +
+          notes.push_back(paths[i] + ": a second " + (m->part == Part::Down ? "down" : "verify") +
                               " script for `" + key + "`; it is checked on its own");
           mig.up.clear();
           if (m->part != Part::Down) mig.down.reset();
@@ -844,7 +866,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         auto it = members.find(change);
         if (it == members.end()) continue;
         std::vector<Migration> built = build_all(change, it->second);
-        if (built.front().up.empty()) set.notes.push_back(plan_path + ": change `" +
+        if (built.front().up.empty()) notes.push_back(plan_path + ": change `" +
                                                           change + "` has no deploy script");
         for (Migration& mig : built) {
           mig.version = std::to_string(ms.size() + 1);  // position in the plan
@@ -853,7 +875,7 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
       }
       for (auto& [key, fs_] : members) {
         if (planned.count(key)) continue;
-        set.notes.push_back(plan_path + ": `" + key +
+        notes.push_back(plan_path + ": `" + key +
                             "` has scripts but is not in the plan; run after the planned changes");
         for (Migration& mig : build_all(key, fs_)) ms.push_back(std::move(mig));
       }
@@ -884,14 +906,16 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
         for (Migration& mig : build_all(key, fs_)) ms.push_back(std::move(mig));
       sort_group(ms, gk.layout);
     }
-    for (Migration& m : ms) set.migrations.push_back(std::move(m));
+    // A schema dump without a version (Rails' db/structure.sql, dbmate's
+    // db/schema.sql) is the schema after the migrations beside it: it replays
+    // after all of them (replayed first, it would make every CREATE in them a
+    // duplicate). A versioned dump (a squashed baseline) keeps its place.
+    for (Migration& m : ms) m.snapshot = m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up);
+  });
+  for (BuiltGroup& built : built_groups) {
+    std::move(built.migrations.begin(), built.migrations.end(), std::back_inserter(set.migrations));
+    std::move(built.notes.begin(), built.notes.end(), std::back_inserter(set.notes));
   }
-  // A schema dump without a version (Rails' db/structure.sql, dbmate's
-  // db/schema.sql) is the schema after the migrations beside it: it replays
-  // after all of them (replayed first, it would make every CREATE in them a
-  // duplicate). A versioned dump (a squashed baseline) keeps its place.
-  for (Migration& m : set.migrations)
-    m.snapshot = m.layout == Layout::Plain && m.version.empty() && is_schema_dump_file(m.up);
   std::stable_partition(set.migrations.begin(), set.migrations.end(), [](const Migration& m) { return !m.snapshot; });
   mark_steps(set.migrations);
   return set;

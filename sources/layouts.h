@@ -85,9 +85,10 @@ struct MigrationSet {
 using TextOverride = std::function<const std::string*(const std::string& path)>;
 
 // Builds the ordered set from discovered files (stdin only when named with
-// --stdin-filename, and only with its text from `text_of`).
+// --stdin-filename, and only with its text from `text_of`), looking at the
+// files and at the directories they form on `threads` threads.
 MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optional<Layout> force = std::nullopt,
-                                 const TextOverride& text_of = {});
+                                 const TextOverride& text_of = {}, unsigned threads = 1);
 
 // Version order: runs of digits compare as numbers (any length), runs of
 // letters as text; '.', '_' and '-' only separate ("1_10" > "1_9", "2" > "1.5").

@@ -500,3 +500,52 @@ TEST_CASE("pipeline: parse threads run further ahead of a set's replay over smal
   CHECK_FALSE(parse_ahead_allowed(32, 32, 0));  // and not without bound
   CHECK_FALSE(parse_ahead_allowed(0, 64, 0));
 }
+
+TEST_CASE("plan: one set's files and directories looked at on several threads give the set planned on one",
+          "[session][layout]") {
+  // A file list of many tools' directories is one set: build_migration_set
+  // matches its files and builds its groups side by side.
+  fs::path root = testing::fresh_dir("session", "set-threads");
+  for (int copy = 0; copy < 4; ++copy) {
+    const fs::path n = std::to_string(copy);
+    testing::write_file(root / "golang" / n / "001_a.up.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / "golang" / n / "001_a.down.sql", "DROP TABLE a;\n");
+    testing::write_file(root / "flyway" / n / "V1__a.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / "flyway" / n / "V2__b.sql", "CREATE INDEX CONCURRENTLY i ON a (id);\n");
+    testing::write_file(root / "flyway" / n / "V2__b.sql.conf", "executeInTransaction=false\n");
+    testing::write_file(root / "pairs" / n / "001_a/up.sql", "---- tern: disable-tx ----\nCREATE TABLE a (id int);\n");
+    testing::write_file(root / "pairs" / n / "001_a/down.sql", "DROP TABLE a;\n");
+    testing::write_file(root / "pairs" / n / "002_b/up.sql", "CREATE TABLE b (id int);\n");
+    testing::write_file(root / "pairs" / n / "002_b/metadata.toml", "run_in_transaction = false\n");
+    testing::write_file(root / "dbmate" / n / "20240101_a.sql",
+                        "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n");
+    testing::write_file(root / "liquibase" / n / "changelog.sql",
+                        "--liquibase formatted sql\n--changeset me:1\nCREATE TABLE a (id int);\n--rollback DROP TABLE a;\n");
+    testing::write_file(root / "plain" / n / "structure.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE a (id int);\n");
+    testing::write_file(root / "plain" / n / "001_seed.sql", "INSERT INTO a VALUES (1);\n");
+    testing::write_file(root / "sqitch" / n / "sqitch.plan", "%project=x\nb 2024-01-01 me\n");
+    testing::write_file(root / "sqitch" / n / "deploy/a.sql", "CREATE TABLE a (id int);\n");
+    testing::write_file(root / "sqitch" / n / "revert/a.sql", "DROP TABLE a;\n");
+  }
+  std::vector<InputError> errors;
+  std::vector<InputFile> files = discover({root.string()}, "", errors);
+  REQUIRE(errors.empty());
+  auto described = [](const MigrationSet& set) {
+    std::vector<std::string> out{std::string(layout_name(set.layout))};
+    for (const auto& [layout, count] : set.files_by_layout) out.push_back(std::string(layout_name(layout)) + " " + std::to_string(count));
+    for (const Migration& m : set.migrations)
+      out.push_back(std::string(layout_name(m.layout)) + " " + m.up + " | " + m.down.value_or("") + " | " + m.version +
+                    " | " + m.name + " | " + m.expected_down + (m.transaction ? " t" : " n") +
+                    (m.down_transaction ? " t" : " n") + (m.snapshot ? " snapshot" : "") + (m.up_section ? " section" : ""));
+    out.insert(out.end(), set.notes.begin(), set.notes.end());
+    return out;
+  };
+  const std::vector<std::string> one = described(build_migration_set(files, std::nullopt, {}, 1));
+  CHECK(one.size() > 40);
+  CHECK(std::count_if(one.begin(), one.end(), [](const std::string& l) { return l.ends_with(" snapshot"); }) == 4);
+  CHECK(std::count_if(one.begin(), one.end(), [](const std::string& l) { return l.find("not in the plan") != std::string::npos; }) == 4);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    INFO(threads << " threads");
+    CHECK(described(build_migration_set(files, std::nullopt, {}, threads)) == one);
+  }
+}
