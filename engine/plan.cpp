@@ -7,6 +7,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/largest_first.h"
 #include "parser/large_stacks.h"
@@ -70,7 +71,15 @@ struct SetInputs {
 // share one history. A file or directory under two directories named goes
 // with the first.
 std::vector<SetInputs> group_by_set(const std::vector<InputFile>& inputs, const std::vector<std::string>& paths) {
-  std::vector<std::filesystem::path> dirs = sum_dirs(paths);
+  // A path that discovery took as a file, spelt as named, is no directory:
+  // only the others are asked (a file list names a thousand files).
+  std::unordered_set<std::string_view> files_named;
+  for (const InputFile& in : inputs)
+    if (!in.from_stdin) files_named.insert(in.path);
+  std::vector<std::string> maybe_dirs;
+  for (const std::string& p : paths)
+    if (!files_named.count(p)) maybe_dirs.push_back(p);
+  std::vector<std::filesystem::path> dirs = sum_dirs(maybe_dirs);
   std::vector<std::string> real_dirs;
   std::vector<std::string_view> prefixes;  // each real directory without a trailing '/'
   for (const std::filesystem::path& d : dirs) real_dirs.push_back(real_path_string(d.native()));

@@ -549,3 +549,32 @@ TEST_CASE("plan: one set's files and directories looked at on several threads gi
     CHECK(described(build_migration_set(files, std::nullopt, {}, threads)) == one);
   }
 }
+
+TEST_CASE("plan: a file named beside directories goes with the directory that holds it; a directory named like a file is a set",
+          "[session]") {
+  fs::path root = testing::fresh_dir("session", "named-files-and-dirs");
+  testing::write_file(root / "a" / "001_a.up.sql", "CREATE TABLE a (id int);\n");
+  testing::write_file(root / "b" / "001_b.up.sql", "CREATE TABLE b (id int);\n");
+  testing::write_file(root / "b" / "002_b.up.sql", "CREATE TABLE b2 (id int);\n");
+  testing::write_file(root / "odd.sql" / "001_c.up.sql", "CREATE TABLE c (id int);\n");
+  testing::write_file(root / "loose.sql", "CREATE TABLE l (id int);\n");
+  const std::vector<std::string> paths = {(root / "b" / "002_b.up.sql").string(), (root / "loose.sql").string(),
+                                          (root / "a").string(), (root / "b").string(), (root / "odd.sql").string()};
+  std::vector<InputError> errors;
+  std::vector<InputFile> inputs = discover(paths, "", errors);
+  REQUIRE(errors.empty());
+  RunPlan plan = plan_run(inputs, paths, std::nullopt, {}, nullptr);
+  REQUIRE(plan.sets.size() == 4);  // a, b (with the file named first), odd.sql, the loose file
+  auto set_of = [&](const std::string& file) {
+    for (const WorkUnit& u : plan.units)
+      for (const ScriptRef& s : u.scripts)
+        if (inputs[s.input].path.ends_with(file)) return u.set;
+    return plan.sets.size();
+  };
+  CHECK(set_of("/002_b.up.sql") == set_of("/001_b.up.sql"));
+  CHECK(set_of("/001_a.up.sql") != set_of("/001_b.up.sql"));
+  CHECK(set_of("/001_c.up.sql") != set_of("/loose.sql"));
+  CHECK(set_of("/001_c.up.sql") != set_of("/001_a.up.sql"));
+  CHECK(plan.sets[set_of("/001_b.up.sql")].migrations.size() == 2);
+  CHECK(plan.sets[set_of("/loose.sql")].migrations.size() == 1);
+}
