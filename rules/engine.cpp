@@ -19,6 +19,7 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 
 namespace migrasafe {
 namespace {
@@ -58,6 +59,49 @@ const DispatchTable& dispatch_table() {
   }();
   return table;
 }
+
+// A statement rule as the replay calls it. Its options are looked up only
+// when it declares some: the configuration sets no others.
+struct BoundRule {
+  void (*statement)(const StatementView&, Report&);
+  RuleId id;
+  bool has_options;
+  bool skips_function_bodies;
+};
+
+// Per statement kind, the rules that run in one configuration: which
+// statement rules are on, and whether declared kinds are ignored.
+struct BoundRules {
+  std::vector<char> rule_on;
+  bool ignore_declared_kinds;
+  std::vector<BoundRule> by_kind[kStmtKindCount];
+};
+
+// A configuration's lists, built on its first file: a thread keeps the last
+// few it met (an up script's, a down script's, a schema dump's), so that a
+// file compares its configuration once instead of each statement testing
+// every rule of its kind for being on (half a million calls on the 4 MB file).
+std::shared_ptr<const BoundRules> bound_rules(const std::vector<char>& rule_on, bool ignore_declared_kinds) {
+  constexpr std::size_t kKept = 4;
+  thread_local std::vector<std::shared_ptr<const BoundRules>> kept;
+  for (const auto& b : kept)
+    if (b->ignore_declared_kinds == ignore_declared_kinds && b->rule_on == rule_on) return b;
+  auto b = std::make_shared<BoundRules>();
+  b->rule_on = rule_on;
+  b->ignore_declared_kinds = ignore_declared_kinds;
+  const DispatchTable& table = dispatch_table();
+  for (std::size_t k = 0; k < kStmtKindCount; ++k)
+    for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[k]) {
+      if (!rule_on[static_cast<std::size_t>(id)]) continue;
+      const RuleHooks& h = hooks(id);
+      b->by_kind[k].push_back({h.statement, id, !h.options.empty(), h.skips_function_bodies});
+    }
+  if (kept.size() == kKept) kept.erase(kept.begin());
+  kept.push_back(b);
+  return b;
+}
+
+const RuleOptionValues kNoOptions;
 
 RuleId problem_rule(ProblemKind k) {
   return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
@@ -150,9 +194,8 @@ struct Replay {
   const ParsedFile& file;
   FileResult& result;
   Report& report;
-  const std::vector<char>& rule_on;  // by RuleId: the statement rules that run
+  const BoundRules& statement_rules;  // the statement rules that run, by kind
   const RuleOptionSet& rule_options;
-  const bool ignore_declared_kinds;
   const bool keep_effect_details;
   const StatementIndex& index;
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
@@ -165,13 +208,11 @@ struct Replay {
     std::size_t before = report.diagnostics().size();
     {
       PhaseTimer timer(RunPhase::Rules);
-      const DispatchTable& table = dispatch_table();
       rules::StatementFacts facts;
-      for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[static_cast<std::size_t>(stmt.tag)]) {
-        if (!rule_on[static_cast<std::size_t>(id)]) continue;
-        const RuleHooks& rule = hooks(id);
+      for (const BoundRule& rule : statement_rules.by_kind[static_cast<std::size_t>(stmt.tag)]) {
         if (stmt.deferred && rule.skips_function_bodies) continue;
-        rule.statement(StatementView{file, stmt, effects, ctx, index, rule_options.of(id), facts}, report);
+        const RuleOptionValues& values = rule.has_options ? rule_options.of(rule.id) : kNoOptions;
+        rule.statement(StatementView{file, stmt, effects, ctx, index, values, facts}, report);
       }
     }
     if (stmt.embedded()) annotate(stmt, before);
@@ -508,7 +549,8 @@ FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const Lint
         trees.emplace(result.parsed, !snapshot,
                       options.free_trees == LintOptions::FreeTrees::EveryFile ? 0 : TreeRelease::kLargeTreeBytes);
       });
-  Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds,
+  const std::shared_ptr<const BoundRules> bound = bound_rules(statement_rule_on, options.ignore_declared_kinds);
+  Replay replay{file, result, report, *bound, options.rule_options,
                 options.keep_effect_details || options.sizes != nullptr, index};
   if (down_by_caller) replay.undone = &st.undone_here;
   for (std::size_t i = 0; i < file.statements.size();) {
