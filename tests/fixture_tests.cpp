@@ -320,6 +320,26 @@ TEST_CASE("dispatch: a rule turned off is not called, and one turned on again is
     rules_reported(one_off);
   }
 
+  // A down script (no schema-design notes) and a schema dump (no findings)
+  // between plain files: each gets its own plan, and a plain file its own back.
+  auto reported_as = [](const std::string& text, MigrationRole::Kind kind) {
+    MigrationRole role;
+    role.kind = kind;
+    std::set<RuleId> out;
+    for (const Diagnostic& d : lint_source(std::make_shared<const SourceFile>("t.sql", text), role, {}).diagnostics)
+      out.insert(d.rule);
+    return out;
+  };
+  const std::string design = "CREATE TABLE accounts (id int PRIMARY KEY, name varchar(20));\n";
+  const std::string dump = "--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n" + design;
+  const std::set<RuleId> plain = reported_as(design, MigrationRole::Kind::Plain);
+  REQUIRE(plain.count(RuleId::prefer_bigint));
+  for (int round = 0; round < 2; ++round) {
+    CHECK_FALSE(reported_as(design, MigrationRole::Kind::Down).count(RuleId::prefer_bigint));
+    CHECK(reported_as(dump, MigrationRole::Kind::Plain) == std::set<RuleId>{RuleId::schema_dump});
+    CHECK(reported_as(design, MigrationRole::Kind::Plain) == plain);
+  }
+
   // A rule that declares options gets the configured values; one that
   // declares none is called with none.
   LintOptions strict = all;
