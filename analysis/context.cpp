@@ -125,31 +125,33 @@ std::string Context::no_timeout_reason(const std::string& name) const {
   return name + " is set to '" + *value + "', which PostgreSQL rejects";
 }
 
-QualifiedName Context::qualify(std::string_view schema, std::string_view name) const {
-  QualifiedName q{std::string(schema), std::string(name)};
-  if (!schema.empty()) return q;
-  q.schema = "public";
-  // The setting read in place: this runs for every name a statement uses.
-  static const std::string kSearchPath = "search_path";
-  const std::string* set = nullptr;
-  if (auto local = local_.find(kSearchPath); local != local_.end()) set = &local->second;
-  else if (auto session = session_.find(kSearchPath); session != session_.end()) set = &session->second;
-  if (!set) return q;
-  // The first listed schema is where unqualified names are created and (for
-  // this analysis) looked up. "$user" rarely exists as a schema.
-  std::string_view path = *set;
+namespace {
+
+// The first schema a search_path lists: where unqualified names are created
+// and (for this analysis) looked up. "$user" rarely exists as a schema.
+std::string_view first_listed_schema(std::string_view path) {
   while (true) {
     std::size_t comma = path.find(',');
     std::string_view item = path.substr(0, comma);
     std::size_t first = item.find_first_not_of(" \"");
     item = first == std::string_view::npos ? std::string_view() : item.substr(first, item.find_last_not_of(" \"") - first + 1);
-    if (!item.empty() && item != "$user" && item != "pg_temp") {
-      q.schema = item;
-      return q;
-    }
-    if (comma == std::string_view::npos) return q;
+    if (!item.empty() && item != "$user" && item != "pg_temp") return item;
+    if (comma == std::string_view::npos) return "public";
     path.remove_prefix(comma + 1);
   }
+}
+
+}  // namespace
+
+QualifiedName Context::qualify(std::string_view schema, std::string_view name) const {
+  // Each part built once, in place: this runs for every name a statement uses.
+  if (!schema.empty()) return {std::string(schema), std::string(name)};
+  // The setting read in place.
+  static const std::string kSearchPath = "search_path";
+  const std::string* set = nullptr;
+  if (auto local = local_.find(kSearchPath); local != local_.end()) set = &local->second;
+  else if (auto session = session_.find(kSearchPath); session != session_.end()) set = &session->second;
+  return {std::string(set ? first_listed_schema(*set) : std::string_view("public")), std::string(name)};
 }
 
 QualifiedName Context::qualify_range_var(const Json& rv) const {

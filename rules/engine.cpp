@@ -19,6 +19,7 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 
 namespace migrasafe {
 namespace {
@@ -58,6 +59,72 @@ const DispatchTable& dispatch_table() {
   }();
   return table;
 }
+
+// A statement rule as the replay calls it. Its options are looked up only
+// when it declares some: the configuration sets no others.
+struct BoundRule {
+  void (*statement)(const StatementView&, Report&);
+  RuleId id;
+  bool has_options;
+  bool skips_function_bodies;
+};
+
+// Which rules run on a file and how the replay calls them, in one
+// configuration: the rules enabled, whether the file is a schema dump (none
+// run) or a down script (schema-design notes do not), and whether statement
+// rules are called for every kind rather than the ones they declare.
+struct RulePlan {
+  std::vector<bool> enabled;
+  bool snapshot, restores_old_schema, ignore_declared_kinds;
+  std::vector<BoundRule> by_kind[kStmtKindCount];  // the statement rules, per statement kind
+  std::vector<RuleId> file_rules;
+  std::vector<RuleId> summarisers;   // rules that run and summarise the file first
+  bool needs_schema_replay = false;  // a file rule reads FileView::replay
+};
+
+// A configuration's plan, made on its first file: a thread keeps the last few
+// it met (an up script's, a down script's, a schema dump's), so that a file
+// compares its configuration instead of testing each rule (1,644 files on the
+// corpus), and a statement calls its kind's rules without testing each for
+// being on (half a million calls on the 4 MB file).
+std::shared_ptr<const RulePlan> rule_plan(const std::vector<bool>& enabled, bool snapshot, bool restores_old_schema,
+                                          bool ignore_declared_kinds) {
+  constexpr std::size_t kKept = 4;
+  thread_local std::vector<std::shared_ptr<const RulePlan>> kept;
+  for (const auto& p : kept)
+    if (p->snapshot == snapshot && p->restores_old_schema == restores_old_schema &&
+        p->ignore_declared_kinds == ignore_declared_kinds && p->enabled == enabled)
+      return p;
+  auto plan = std::make_shared<RulePlan>();
+  plan->enabled = enabled;
+  plan->snapshot = snapshot;
+  plan->restores_old_schema = restores_old_schema;
+  plan->ignore_declared_kinds = ignore_declared_kinds;
+  std::vector<char> statement_rule_on(all_rules().size(), 0);
+  for (const RuleInfo& r : all_rules()) {
+    if (snapshot || !enabled[static_cast<std::size_t>(r.id)]) continue;
+    if (restores_old_schema && r.category == Category::SchemaDesign && r.severity == Severity::Note) continue;
+    const RuleHooks& h = hooks(r.id);
+    if (h.statement) statement_rule_on[static_cast<std::size_t>(r.id)] = 1;
+    if (h.file) {
+      plan->file_rules.push_back(r.id);
+      plan->needs_schema_replay |= h.needs_schema_replay;
+    }
+    if (h.summarise && (h.statement || h.file)) plan->summarisers.push_back(r.id);
+  }
+  const DispatchTable& table = dispatch_table();
+  for (std::size_t k = 0; k < kStmtKindCount; ++k)
+    for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[k]) {
+      if (!statement_rule_on[static_cast<std::size_t>(id)]) continue;
+      const RuleHooks& h = hooks(id);
+      plan->by_kind[k].push_back({h.statement, id, !h.options.empty(), h.skips_function_bodies});
+    }
+  if (kept.size() == kKept) kept.erase(kept.begin());
+  kept.push_back(plan);
+  return plan;
+}
+
+const RuleOptionValues kNoOptions;
 
 RuleId problem_rule(ProblemKind k) {
   return k == ProblemKind::SyntaxError ? RuleId::syntax_error : RuleId::skipped_content;
@@ -150,9 +217,8 @@ struct Replay {
   const ParsedFile& file;
   FileResult& result;
   Report& report;
-  const std::vector<char>& rule_on;  // by RuleId: the statement rules that run
+  const RulePlan& plan;  // the statement rules that run, by kind
   const RuleOptionSet& rule_options;
-  const bool ignore_declared_kinds;
   const bool keep_effect_details;
   const StatementIndex& index;
   std::vector<std::size_t> open_block{};  // statements waiting for their transaction to end
@@ -165,13 +231,11 @@ struct Replay {
     std::size_t before = report.diagnostics().size();
     {
       PhaseTimer timer(RunPhase::Rules);
-      const DispatchTable& table = dispatch_table();
       rules::StatementFacts facts;
-      for (RuleId id : ignore_declared_kinds ? table.all : table.by_kind[static_cast<std::size_t>(stmt.tag)]) {
-        if (!rule_on[static_cast<std::size_t>(id)]) continue;
-        const RuleHooks& rule = hooks(id);
+      for (const BoundRule& rule : plan.by_kind[static_cast<std::size_t>(stmt.tag)]) {
         if (stmt.deferred && rule.skips_function_bodies) continue;
-        rule.statement(StatementView{file, stmt, effects, ctx, index, rule_options.of(id), facts}, report);
+        const RuleOptionValues& values = rule.has_options ? rule_options.of(rule.id) : kNoOptions;
+        rule.statement(StatementView{file, stmt, effects, ctx, index, values, facts}, report);
       }
     }
     if (stmt.embedded()) annotate(stmt, before);
@@ -387,7 +451,7 @@ struct FileAnalysis::State {
   const LintOptions& options;
   FileResult result;
   Report report;
-  std::vector<RuleId> file_rules;
+  std::shared_ptr<const RulePlan> plan;  // the rules that run on the file
   std::optional<SchemaChangeLog> changes;  // kept where no copy moves it: the replay's catalog writes to it
   std::optional<ParsedFile> own_down;      // parsed here only when the caller did not
   const ParsedFile* down_file = nullptr;
@@ -447,24 +511,15 @@ FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const Lint
     report.add(problem_rule(p.kind), p.begin, p.end, p.message, problem_help(p.kind));
   }
 
-  std::vector<char> statement_rule_on(all_rules().size(), 0);
-  std::vector<RuleId>& file_rules = st.file_rules;
   // A down script puts back the schema as it was: design advice (types,
   // names, indexes) is about that old schema, which the team is leaving.
-  const bool restores_old_schema = role.kind == MigrationRole::Kind::Down;
-  for (const RuleInfo& r : all_rules()) {
-    if (snapshot || !options.enabled[static_cast<std::size_t>(r.id)]) continue;
-    if (restores_old_schema && r.category == Category::SchemaDesign && r.severity == Severity::Note) continue;
-    if (hooks(r.id).statement) statement_rule_on[static_cast<std::size_t>(r.id)] = 1;
-    if (hooks(r.id).file) file_rules.push_back(r.id);
-  }
+  st.plan = rule_plan(options.enabled, snapshot, role.kind == MigrationRole::Kind::Down, options.ignore_declared_kinds);
+  const RulePlan& plan = *st.plan;
 
   // The reversal check compares the schema before the up script with the
   // schema after it and its down script, and finds the up statement behind
   // each difference: log what each statement changes.
-  const bool log_changes = role.kind == MigrationRole::Kind::Up && role.down_text &&
-                           std::any_of(file_rules.begin(), file_rules.end(),
-                                       [](RuleId id) { return hooks(id).needs_schema_replay; });
+  const bool log_changes = role.kind == MigrationRole::Kind::Up && role.down_text && plan.needs_schema_replay;
   // The schema moves from the history to this file and back, unshared, so
   // that changing it copies nothing; a down script leaves the history as is.
   const bool extends_history = history && (role.kind == MigrationRole::Kind::Plain || role.kind == MigrationRole::Kind::Up);
@@ -501,14 +556,11 @@ FileAnalysis start_file(ParsedFile parsed, const MigrationRole& role, const Lint
   run_together(
       file.statements.size() >= kIndexBesideStatements, [&] { index = rules::index_statements(file); },
       [&] {
-        for (const RuleInfo& r : all_rules())
-          if (hooks(r.id).summarise && (statement_rule_on[static_cast<std::size_t>(r.id)] ||
-                                        std::find(file_rules.begin(), file_rules.end(), r.id) != file_rules.end()))
-            hooks(r.id).summarise(file, role, report);
+        for (RuleId id : plan.summarisers) hooks(id).summarise(file, role, report);
         trees.emplace(result.parsed, !snapshot,
                       options.free_trees == LintOptions::FreeTrees::EveryFile ? 0 : TreeRelease::kLargeTreeBytes);
       });
-  Replay replay{file, result, report, statement_rule_on, options.rule_options, options.ignore_declared_kinds,
+  Replay replay{file, result, report, plan, options.rule_options,
                 options.keep_effect_details || options.sizes != nullptr, index};
   if (down_by_caller) replay.undone = &st.undone_here;
   for (std::size_t i = 0; i < file.statements.size();) {
@@ -556,7 +608,7 @@ FileResult FileAnalysis::finish(std::optional<Catalog> after_down) && {
     schema_replay.emplace(SchemaReplay{*st.changes, st.after, after_down && !st.down_unparsed ? &*after_down : nullptr});
   {
     PhaseTimer timer(RunPhase::Rules);
-    for (RuleId id : st.file_rules)
+    for (RuleId id : st.plan->file_rules)
       hooks(id).file(FileView{file, st.role, st.options.rule_options.of(id), &result.effects,
                               schema_replay ? &*schema_replay : nullptr, st.down_empty, st.down_marked_irreversible},
                      st.report);

@@ -89,9 +89,13 @@ void index_file(const StatementView& v, FileIndexes& f) {
 // (Pointers into the catalog and the file's summary, which outlive the check.)
 std::vector<const Columns*> indexes_of(const StatementView& v, Report& r, const QualifiedName& table) {
   std::vector<const Columns*> out;
-  if (const TableInfo* t = v.ctx.catalog().table(table))
-    for (const std::string& name : t->indexes)
-      if (const IndexInfo* i = v.ctx.catalog().index({table.schema, name}); i && !i->partial) out.push_back(&i->columns);
+  if (const TableInfo* t = v.ctx.catalog().table(table)) {
+    QualifiedName index{table.schema, {}};  // its name reassigned per index: the schema is not copied for each
+    for (const std::string& name : t->indexes) {
+      index.name = name;
+      if (const IndexInfo* i = v.ctx.catalog().index(index); i && !i->partial) out.push_back(&i->columns);
+    }
+  }
   FileIndexes& f = r.file_state<FileIndexes>(RuleId::foreign_key_without_index);
   if (!f.built) index_file(v, f);
   if (auto it = f.by_table.find(table); it != f.by_table.end())

@@ -34,15 +34,16 @@ void check(const FileView& v, Report& r) {
     // it was when the object was created, so it finds that object.
     if (s.tag == StmtKind::DropStmt) continue;
     std::set<std::string> seen;  // once per statement and name
-    for (std::size_t i = s.first_token; i < s.end_token; ++i) {
-      const Token& t = v.file.tokens[i];
-      if (t.kind != TokenKind::Word && t.kind != TokenKind::QuotedIdent) continue;
+    const Token* const tokens = v.file.tokens.data();
+    for (const Token* t = tokens + s.first_token; t != tokens + s.end_token; ++t) {
       // A name is never longer than its spelling (quotes and doubled quotes
-      // drop out): most words need no copy to be judged short.
-      if (v.file.text(t).size() <= kMaxIdentifier) continue;
-      std::string value = rules::ident_value(v.file.text(t), t.kind);
+      // drop out): the span's width settles most tokens, before their kind
+      // (this loop reads every token of the file).
+      if (t->end - t->begin <= kMaxIdentifier) continue;
+      if (t->kind != TokenKind::Word && t->kind != TokenKind::QuotedIdent) continue;
+      std::string value = rules::ident_value(v.file.text(*t), t->kind);
       if (value.size() <= kMaxIdentifier || !seen.insert(value).second) continue;
-      found.push_back({value, t.begin, t.end});
+      found.push_back({value, t->begin, t->end});
       by_prefix[truncated(value)].insert(value);
     }
   }

@@ -290,6 +290,70 @@ TEST_CASE("dispatch: a rule is called for the statement kinds it declares, and t
   }
 }
 
+TEST_CASE("dispatch: a rule turned off is not called, and one turned on again is, on the same thread",
+          "[fixtures][dispatch]") {
+  // The engine keeps each configuration's lists of rules per kind on the
+  // thread: a file with another set of rules on must not get a former's lists.
+  const std::string sql = "SET lock_timeout = '1min';\nCREATE INDEX idx ON orders (id);\nALTER TABLE orders DROP COLUMN note;\n";
+  auto rules_reported = [&](const LintOptions& opts) {
+    std::set<RuleId> out;
+    for (const Diagnostic& d : testing::lint_text(sql, opts).diagnostics) out.insert(d.rule);
+    return out;
+  };
+  LintOptions all;
+  LintOptions without_index = all, without_drop = all;
+  without_index.enabled[static_cast<std::size_t>(RuleId::create_index_non_concurrently)] = false;
+  without_drop.enabled[static_cast<std::size_t>(RuleId::drop_column)] = false;
+  const std::set<RuleId> every = rules_reported(all);
+  REQUIRE(every.count(RuleId::create_index_non_concurrently));
+  REQUIRE(every.count(RuleId::drop_column));
+  for (int round = 0; round < 6; ++round) {  // more configurations than the thread keeps
+    std::set<RuleId> less = every;
+    less.erase(RuleId::create_index_non_concurrently);
+    CHECK(rules_reported(without_index) == less);
+    less = every;
+    less.erase(RuleId::drop_column);
+    CHECK(rules_reported(without_drop) == less);
+    CHECK(rules_reported(all) == every);
+    LintOptions one_off = all;  // a configuration not met before
+    one_off.enabled[static_cast<std::size_t>(all_rules()[static_cast<std::size_t>(round)].id)] = false;
+    rules_reported(one_off);
+  }
+
+  // A down script (no schema-design notes) and a schema dump (no findings)
+  // between plain files: each gets its own plan, and a plain file its own back.
+  auto reported_as = [](const std::string& text, MigrationRole::Kind kind) {
+    MigrationRole role;
+    role.kind = kind;
+    std::set<RuleId> out;
+    for (const Diagnostic& d : lint_source(std::make_shared<const SourceFile>("t.sql", text), role, {}).diagnostics)
+      out.insert(d.rule);
+    return out;
+  };
+  const std::string design = "CREATE TABLE accounts (id int PRIMARY KEY, name varchar(20));\n";
+  const std::string dump = "--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n" + design;
+  const std::set<RuleId> plain = reported_as(design, MigrationRole::Kind::Plain);
+  REQUIRE(plain.count(RuleId::prefer_bigint));
+  for (int round = 0; round < 2; ++round) {
+    CHECK_FALSE(reported_as(design, MigrationRole::Kind::Down).count(RuleId::prefer_bigint));
+    CHECK(reported_as(dump, MigrationRole::Kind::Plain) == std::set<RuleId>{RuleId::schema_dump});
+    CHECK(reported_as(design, MigrationRole::Kind::Plain) == plain);
+  }
+
+  // A rule that declares options gets the configured values; one that
+  // declares none is called with none.
+  LintOptions strict = all;
+  OptionValue five_seconds;
+  five_seconds.text = "5s";
+  five_seconds.milliseconds = 5000;
+  strict.rule_options.of(RuleId::missing_lock_timeout).set("max_lock_timeout", five_seconds);
+  bool too_long = false;
+  for (const Diagnostic& d : testing::lint_text(sql, strict).diagnostics)
+    too_long |= d.rule == RuleId::missing_lock_timeout && d.message.find("max_lock_timeout of 5s") != std::string::npos;
+  CHECK(too_long);
+  CHECK(rules_reported(all) == every);
+}
+
 TEST_CASE("tree release: every fixture gives the same findings with each tree freed as the replay passes it",
           "[fixtures][memory]") {
   // The replay frees a statement's tree once it has been analysed; rules read
