@@ -56,7 +56,7 @@ std::optional<ColumnType> column_type(const Json& tn) {
     auto c = ast::as<"A_Const">(m);
     const Json* iv = c ? ast::field(*c, "ival") : nullptr;
     if (!iv) return std::nullopt;  // a modifier we cannot read
-    t.typmods.push_back(ast::num(*iv, "ival"));
+    if (!t.typmods.push_back(ast::num(*iv, "ival"))) return std::nullopt;
   }
   t.array = ast::list(tn, "arrayBounds").size() > 0;
   return t;
@@ -190,6 +190,9 @@ std::string constraint_name(const QualifiedName& table, const Json& con, const s
 // for a column constraint).
 void Catalog::add_constraint(const QualifiedName& table, const Json& con, const std::string& column, const Context& ctx) {
   std::string_view type = ast::str(con, "contype");
+  // Only these two are kept: most column constraints (NOT NULL, DEFAULT,
+  // PRIMARY KEY) build no record.
+  if (type != "CONSTR_CHECK" && type != "CONSTR_FOREIGN") return;
   ConstraintInfo c;
   if (!column.empty()) c.columns.insert(column);
   if (type == "CONSTR_CHECK") {
@@ -206,8 +209,6 @@ void Catalog::add_constraint(const QualifiedName& table, const Json& con, const 
     c.references = ctx.qualify_range_var(*referenced);
     if (std::string_view action = ast::str(con, "fk_del_action"); !action.empty()) c.on_delete = action[0];
     for (const std::string& a : ast::strings(ast::list(con, "fk_attrs"))) c.columns.insert(a);
-  } else {
-    return;
   }
   if (c.references) note_key_source(*c.references, table);
   constraints_.find_or_put(table)[constraint_name(table, con, column)] = std::move(c);
@@ -346,7 +347,7 @@ void Catalog::attach(const QualifiedName& parent, const QualifiedName& partition
 void Catalog::detach(const QualifiedName& parent, const QualifiedName& partition) {
   if (TableInfo* p = tables_.find_for_write(parent)) {
     p->partitions.write().erase(partition);
-    if (p->default_partition == partition) p->default_partition.reset();
+    if (p->default_partition && *p->default_partition == partition) p->default_partition.reset();
   }
   if (TableInfo* c = tables_.find_for_write(partition)) c->partition_of.reset();
 }
@@ -686,22 +687,7 @@ void Catalog::drop_relation(const QualifiedName& name) {
   if (tables_.find(name, hash)) {
     const std::shared_ptr<const TableInfo> gone = tables_.find_shared(name);  // kept past its erase
     tables_.erase(name);
-    // Its indexes: the table's entry of indexes_by_table_ is taken for
-    // writing once, not once per index (erase_index, for an index the model
-    // puts on another table).
-    std::set<std::string>* on_table = gone->indexes.empty() ? nullptr : indexes_by_table_.find_for_write(name);
-    bool erased_from_table = false;
-    for (const auto& i : gone->indexes) {
-      const QualifiedName index_name{name.schema, i};
-      const IndexInfo* idx = index(index_name);
-      if (!on_table || !idx || idx->table != name) {
-        erase_index(index_name);
-        continue;
-      }
-      erased_from_table |= on_table->erase(i) > 0;
-      indexes_.erase(index_name);
-    }
-    if (erased_from_table && on_table->empty()) indexes_by_table_.erase(name);
+    for (const auto& i : gone->indexes) erase_index({name.schema, i});
     for (const auto& [column, seq] : gone->owned_sequences) sequences_.erase(seq);
     for (const auto& p : gone->partitions) drop_relation(p);
     if (gone->partition_of) detach(*gone->partition_of, name);
@@ -840,8 +826,9 @@ void Catalog::rename(const Json& n, const Context& ctx) {
       // An index without the column is left as it is (shared, not logged as changed).
       if (!idx || std::find(idx->columns.begin(), idx->columns.end(), from) == idx->columns.end()) continue;
       IndexInfo* renamed_in = indexes_.find_for_write(index_name);
+      unlist_index(index_name, *renamed_in);
       std::replace(renamed_in->columns.begin(), renamed_in->columns.end(), from, to);
-      note_index_columns(index_name, *renamed_in);
+      list_index(index_name, *renamed_in);
     }
     for (const auto& v : views_using(name, from)) {
       ViewInfo& view = *views_.find_for_write(v);
@@ -963,7 +950,7 @@ void Catalog::retarget_table(const QualifiedName& from, const QualifiedName& to,
     if (TableInfo* parent = tables_.find_for_write(*t.partition_of)) {
       parent->partitions.write().erase(from);
       parent->partitions.write().insert(to);
-      if (parent->default_partition == from) parent->default_partition = to;
+      if (parent->default_partition && *parent->default_partition == from) parent->default_partition = to;
     }
 }
 
@@ -978,8 +965,11 @@ void Catalog::retarget_view(const QualifiedName& view, const QualifiedName& from
 
 std::vector<std::string> Catalog::index_names(const QualifiedName& table) const {
   if (const TableInfo* t = this->table(table)) return {t->indexes.begin(), t->indexes.end()};
-  const std::set<std::string>* on_table = indexes_by_table_.find(table);
-  return on_table ? std::vector<std::string>(on_table->begin(), on_table->end()) : std::vector<std::string>{};
+  std::vector<std::string> names;
+  if (const auto* by_columns = index_names_by_columns_.find(table))
+    for (const auto& [columns, listed] : *by_columns) names.insert(names.end(), listed.begin(), listed.end());
+  std::sort(names.begin(), names.end());  // each is listed once, under its key columns
+  return names;
 }
 
 void Catalog::visit_indexes_sharing_prefix(const QualifiedName& table, const std::vector<std::string>& columns,
@@ -999,8 +989,7 @@ void Catalog::visit_indexes_sharing_prefix(const QualifiedName& table, const std
        std::equal(columns.begin(), columns.end(), it->first.begin());
        ++it)
     lists.emplace_back(it->second.begin(), it->second.end());
-  // Merged in name order; the lists are a superset, so each name is checked
-  // against the index as it is now.
+  // Merged in name order (a name is in one list: its key columns').
   while (true) {
     const std::string* next = nullptr;
     for (const auto& [at, end] : lists)
@@ -1018,24 +1007,30 @@ void Catalog::visit_indexes_sharing_prefix(const QualifiedName& table, const std
   }
 }
 
-void Catalog::note_index_columns(const QualifiedName& name, const IndexInfo& info) {
+void Catalog::list_index(const QualifiedName& name, const IndexInfo& info) {
   index_names_by_columns_.find_or_put(info.table)[info.columns].insert(name.name);
+}
+
+void Catalog::unlist_index(const QualifiedName& name, const IndexInfo& info) {
+  auto* by_columns = index_names_by_columns_.find_for_write(info.table);
+  if (!by_columns) return;
+  auto listed = by_columns->find(info.columns);
+  if (listed == by_columns->end()) return;
+  listed->second.erase(name.name);
+  if (listed->second.empty()) by_columns->erase(listed);
+  if (by_columns->empty()) index_names_by_columns_.erase(info.table);
 }
 
 void Catalog::put_index(const QualifiedName& name, IndexInfo info) {
   erase_index(name);
-  indexes_by_table_.find_or_put(info.table).insert(name.name);
-  note_index_columns(name, info);
+  list_index(name, info);
   indexes_.put(name, std::move(info));
 }
 
 void Catalog::erase_index(const QualifiedName& name) {
   const IndexInfo* idx = index(name);
   if (!idx) return;
-  if (std::set<std::string>* on_table = indexes_by_table_.find_for_write(idx->table)) {
-    on_table->erase(name.name);
-    if (on_table->empty()) indexes_by_table_.erase(idx->table);
-  }
+  unlist_index(name, *idx);
   indexes_.erase(name);
 }
 
@@ -1066,12 +1061,15 @@ std::vector<QualifiedName> Catalog::tables_referencing(const QualifiedName& tabl
 }
 
 bool Catalog::has_plain_unique_index(const QualifiedName& rel) const {
-  const std::set<std::string>* on_rel = indexes_by_table_.find(rel);
-  return on_rel && std::any_of(on_rel->begin(), on_rel->end(), [&](const std::string& name) {
-           const IndexInfo* i = index({rel.schema, name});
-           return i && i->unique && !i->partial && !i->columns.empty() &&
-                  std::none_of(i->columns.begin(), i->columns.end(), [](const std::string& c) { return c.empty(); });
-         });
+  const auto* by_columns = index_names_by_columns_.find(rel);
+  if (!by_columns) return false;
+  for (const auto& [columns, listed] : *by_columns) {
+    if (columns.empty() || std::any_of(columns.begin(), columns.end(), [](const std::string& c) { return c.empty(); }))
+      continue;
+    for (const std::string& name : listed)
+      if (const IndexInfo* i = index({rel.schema, name}); i && i->unique && !i->partial) return true;
+  }
+  return false;
 }
 
 void Catalog::set_function_effects(const QualifiedName& name, FunctionEffects runs, bool replace) {
@@ -1098,6 +1096,7 @@ std::optional<Volatility> Catalog::function_volatility(const QualifiedName& name
 void Catalog::begin_transaction() {
   tables_.begin_undo();
   indexes_.begin_undo();
+  index_names_by_columns_.begin_undo();
   views_.begin_undo();
   sequences_.begin_undo();
   enums_.begin_undo();
@@ -1108,6 +1107,7 @@ void Catalog::begin_transaction() {
 void Catalog::end_transaction(bool commit) {
   tables_.end_undo(commit);
   indexes_.end_undo(commit);
+  index_names_by_columns_.end_undo(commit);
   views_.end_undo(commit);
   sequences_.end_undo(commit);
   enums_.end_undo(commit);

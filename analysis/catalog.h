@@ -5,7 +5,10 @@
 // out or marks unknown, so lookups answer "unknown", never a wrong certainty.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,23 +26,52 @@
 
 namespace migrasafe {
 
+// A type's modifiers (varchar(20) -> {20}, numeric(10,2) -> {10, 2}), held
+// inline: a column is one map node per column of every table, and the parser
+// gives each modifier as a 32-bit integer. Two at most, as PostgreSQL's own
+// types take (interval day to second(3) is {range, 3}); push_back refuses a
+// third.
+class TypeModifiers {
+ public:
+  TypeModifiers() = default;
+  TypeModifiers(std::initializer_list<long> values) {
+    for (long v : values) push_back(v);
+  }
+  bool empty() const { return values_[0] == kAbsent; }
+  std::size_t size() const { return std::size_t(values_[0] != kAbsent) + std::size_t(values_[1] != kAbsent); }
+  long operator[](std::size_t i) const { return values_[i]; }
+  // false (and nothing added) when two are held already or `value` is not a
+  // 32-bit integer.
+  bool push_back(long value) {
+    const std::size_t at = size();
+    if (at == values_.size() || value <= kAbsent || value > std::numeric_limits<std::int32_t>::max()) return false;
+    values_[at] = static_cast<std::int32_t>(value);
+    return true;
+  }
+  bool operator==(const TypeModifiers&) const = default;
+
+ private:
+  static constexpr std::int32_t kAbsent = std::numeric_limits<std::int32_t>::min();
+  std::array<std::int32_t, 2> values_{kAbsent, kAbsent};
+};
+
 // A column type as written, normalized: pg_catalog's internal name ("int4",
-// "varchar", "timestamptz"), its type modifiers (varchar(20) -> {20},
-// numeric(10,2) -> {10, 2}) and whether it is an array.
+// "varchar", "timestamptz"), its type modifiers and whether it is an array.
 struct ColumnType {
   std::string name;
-  std::vector<long> typmods;
+  TypeModifiers typmods;
   bool array = false;
   std::string display() const;  // "varchar(20)", "int4[]"
   bool operator==(const ColumnType&) const = default;
 };
 
-// From a TypeName parse node; nullopt when modifiers are not constants.
+// From a TypeName parse node; nullopt when modifiers are not integer
+// constants, or more than two.
 std::optional<ColumnType> column_type(const Json& type_name);
 
 // A table holds one per column in a map node: the flags and position sit in
-// the type's tail padding ([[no_unique_address]]), so that the node takes 128
-// bytes (the allocator's class of that size), not 136 (rounded up to 160).
+// the type's tail padding ([[no_unique_address]]), so that the node takes 112
+// bytes (the allocator's class of that size), not 120 (rounded up to 128).
 struct ColumnInfo {
   [[no_unique_address]] ColumnType type;
   bool not_null = false;
@@ -47,7 +79,7 @@ struct ColumnInfo {
   bool generated = false;    // GENERATED ALWAYS AS (...) STORED: computed from other columns
   int position = 0;          // order in the table (INSERT without a column list fills columns in it)
 };
-static_assert(sizeof(ColumnInfo) <= sizeof(ColumnType),
+static_assert(sizeof(ColumnInfo) <= sizeof(ColumnType) && sizeof(ColumnInfo) <= 48,
               "a ColumnInfo's flags and position fit in its type's tail padding (see above)");
 
 // A trigger the migrations created: the function it runs, and when.
@@ -58,7 +90,9 @@ struct TriggerInfo {
 };
 
 // Its lists are shared between copies until changed (CopyOnWrite): a copy
-// for one change copies only the list that change touches.
+// for one change copies only the list that change touches. The partition
+// names are out of line (OutOfLine: few tables are partitions), so that the
+// record and its shared count take 128 bytes, not 248 (rounded up to 256).
 struct TableInfo {
   CopyOnWrite<std::map<std::string, ColumnInfo>> columns;
   // false when the table has columns the model could not read (CREATE TABLE
@@ -67,9 +101,9 @@ struct TableInfo {
   bool columns_known = true;
   bool temporary = false;                    // CREATE TEMP TABLE: the session's own, gone at its end
   bool partitioned = false;                  // PARTITION BY: a parent without storage of its own
-  std::optional<QualifiedName> partition_of; // the parent, for a partition
+  OutOfLine<QualifiedName> partition_of;     // the parent, for a partition
   CopyOnWrite<std::set<QualifiedName>> partitions;  // the partitions known to the model
-  std::optional<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
+  OutOfLine<QualifiedName> default_partition;  // the DEFAULT partition, when one is known
   CopyOnWrite<std::set<std::string>> indexes;       // index names (same schema as the table)
   CopyOnWrite<std::set<std::pair<std::string, QualifiedName>>> owned_sequences;  // (column, sequence): serial, identity, OWNED BY
   CopyOnWrite<std::map<std::string, TriggerInfo>> triggers;  // created by CREATE TRIGGER statements the replay saw
@@ -78,6 +112,7 @@ struct TableInfo {
   // (columns_known is false).
   bool created_unparsed = false;
 };
+static_assert(sizeof(TableInfo) <= 112, "a table's record and its shared count fit the allocator's 128-byte class");
 
 // Held shared, one per index: the access method is a flag, not its name (the
 // only reader asks for B-tree), so that the value and its shared count take
@@ -508,21 +543,22 @@ class Catalog {
   // Ties a sequence to table.column (or to nothing), on both sides.
   void set_owner(const QualifiedName& sequence, std::optional<std::pair<QualifiedName, std::string>> owner);
   void detach(const QualifiedName& parent, const QualifiedName& partition);
-  // Every change to indexes_ goes through these, which keep indexes_by_table_ in step.
+  // Every change to indexes_ goes through these (or lists the index again
+  // after changing its columns), which keep index_names_by_columns_ in step.
   void put_index(const QualifiedName& name, IndexInfo info);
   void erase_index(const QualifiedName& name);
   void move_index(const QualifiedName& from, const QualifiedName& to, const QualifiedName& table);
 
   ShardedMap<TableInfo> tables_;
   ShardedMap<IndexInfo> indexes_;
-  // Index names by the relation they are on (known to the model or not), so
-  // that dropping a relation finds its indexes without scanning all of them.
-  ShardedMap<std::set<std::string>> indexes_by_table_;
-  // Index names by table and key columns, for indexes_sharing_prefix: a
-  // superset (entries are only added, so a rollback leaves none out),
-  // checked against indexes_ when read.
+  // The name of every index in indexes_, under the relation it is on (known
+  // to the model or not) and its key columns: the indexes of a relation the
+  // model does not know, and those visit_indexes_sharing_prefix reads,
+  // found without scanning all of them. A transaction's rollback restores it
+  // with indexes_.
   ShardedMap<std::map<std::vector<std::string>, std::set<std::string>>> index_names_by_columns_;
-  void note_index_columns(const QualifiedName& name, const IndexInfo& info);
+  void list_index(const QualifiedName& name, const IndexInfo& info);
+  void unlist_index(const QualifiedName& name, const IndexInfo& info);
   ShardedMap<ViewInfo> views_;
   ShardedMap<SequenceInfo> sequences_;
   ShardedMap<EnumInfo> enums_;

@@ -417,6 +417,39 @@ TEST_CASE("catalog: a dropped table's indexes all go, in a copy, and back on ROL
   CHECK(after_rollback.catalog().index_names({"public", "t"}).empty());
 }
 
+TEST_CASE("catalog: a rollback restores the index lists of relations the model does not know", "[catalog]") {
+  // An index on a table created before these migrations, dropped and rolled back: still listed, so
+  // that dropping the table drops it.
+  const std::string on_unknown = "CREATE INDEX ext_a ON ext (a); CREATE INDEX ext_b ON ext (b);"
+                                 "BEGIN; DROP INDEX ext_a; CREATE INDEX ext_c ON ext (a); ROLLBACK;";
+  Context ctx = replay(on_unknown);
+  CHECK(ctx.catalog().index_names({"public", "ext"}) == std::vector<std::string>{"ext_a", "ext_b"});
+  Context dropped = replay(on_unknown + "DROP TABLE ext;");
+  CHECK(dropped.catalog().index_names({"public", "ext"}).empty());
+  CHECK(!dropped.catalog().index({"public", "ext_a"}));
+  // A materialized view's unique index, dropped and rolled back: REFRESH ... CONCURRENTLY can still use it.
+  Context view = replay("CREATE TABLE t (id int); CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;"
+                        "CREATE UNIQUE INDEX mv_id ON mv (id); BEGIN; DROP INDEX mv_id; ROLLBACK;");
+  CHECK(view.catalog().has_plain_unique_index({"public", "mv"}));
+  Context view_dropped = replay("CREATE TABLE t (id int); CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;"
+                                "CREATE UNIQUE INDEX mv_id ON mv (id); BEGIN; DROP INDEX mv_id; COMMIT;");
+  CHECK_FALSE(view_dropped.catalog().has_plain_unique_index({"public", "mv"}));
+  // An index whose column was renamed is found under its new key columns only, and listed once.
+  Context renamed = replay("CREATE INDEX ext_a ON ext (a); CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a, b);"
+                           "ALTER TABLE t RENAME COLUMN a TO z;");
+  std::vector<std::string> seen;
+  renamed.catalog().visit_indexes_sharing_prefix({"public", "t"}, {"a"}, [&](const std::string& name, const IndexInfo&) {
+    seen.push_back(name);
+    return false;
+  });
+  CHECK(seen.empty());
+  renamed.catalog().visit_indexes_sharing_prefix({"public", "t"}, {"z"}, [&](const std::string& name, const IndexInfo&) {
+    seen.push_back(name);
+    return false;
+  });
+  CHECK(seen == std::vector<std::string>{"t_a"});
+}
+
 TEST_CASE("catalog: a column's flags and position stay when its type changes (they share the type's padding)",
           "[catalog]") {
   Context ctx = replay("CREATE TABLE t (a int, b varchar(20) NOT NULL DEFAULT 'x', c int[]);"
@@ -448,6 +481,40 @@ TEST_CASE("catalog: a column's flags and position stay when its type changes (th
   CHECK(b_again->not_null);
   CHECK(b_again->has_default);
   CHECK(b_again->position == b_position);
+}
+
+TEST_CASE("catalog: a column type's modifiers are held inline, two at most", "[catalog]") {
+  Context ctx = replay("CREATE TABLE t (a varchar(20), b numeric(12,2)[], c interval day to second(3), d timestamptz,"
+                       " e mytype(1,2,3), f numeric(-5), g int);");
+  const Catalog& c = ctx.catalog();
+  const ColumnInfo* a = c.column({"public", "t"}, "a");
+  const ColumnInfo* b = c.column({"public", "t"}, "b");
+  const ColumnInfo* col_c = c.column({"public", "t"}, "c");
+  const ColumnInfo* d = c.column({"public", "t"}, "d");
+  const ColumnInfo* f = c.column({"public", "t"}, "f");
+  REQUIRE((a && b && col_c && d && f));
+  CHECK(a->type.typmods.size() == 1);
+  CHECK(a->type.typmods[0] == 20);
+  CHECK(a->type.display() == "varchar(20)");
+  CHECK(b->type.typmods.size() == 2);
+  CHECK(b->type.display() == "numeric(12,2)[]");
+  CHECK(col_c->type.typmods.size() == 2);
+  CHECK(col_c->type.typmods[1] == 3);
+  CHECK(d->type.typmods.empty());
+  CHECK(d->type.display() == "timestamptz");
+  CHECK(f->type.typmods[0] == -5);
+  // A third modifier is one the model does not read: the column is unknown, as
+  // one with a modifier that is not a constant.
+  CHECK(!c.column({"public", "t"}, "e"));
+  CHECK(!c.table({"public", "t"})->columns_known);
+  CHECK(c.column({"public", "t"}, "g"));
+  TypeModifiers mods;
+  CHECK(mods.push_back(std::numeric_limits<std::int32_t>::max()));
+  CHECK(!mods.push_back(std::numeric_limits<std::int32_t>::min()));
+  CHECK(mods.push_back(0));
+  CHECK(!mods.push_back(1));
+  CHECK(mods == TypeModifiers{std::numeric_limits<std::int32_t>::max(), 0});
+  CHECK(TypeModifiers{6} != TypeModifiers{6, 0});
 }
 
 TEST_CASE("catalog: an index is known as B-tree unless another access method builds it", "[catalog]") {
@@ -580,6 +647,11 @@ TEST_CASE("catalog and effects: partitions are locked with their parent", "[cata
   CHECK(!detach.lock_on({"public", "pt_2"}));
 }
 
+// A partition name the catalog holds out of line, to compare.
+static std::optional<QualifiedName> value_of(const OutOfLine<QualifiedName>& name) {
+  return name ? std::optional<QualifiedName>(*name) : std::nullopt;
+}
+
 TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along", "[catalog]") {
   Context ctx = replay("CREATE TABLE a (id serial, x int); CREATE INDEX ai ON a (x); CREATE VIEW v AS SELECT x FROM a;"
                        "CREATE TABLE pt (id int) PARTITION BY RANGE (id);"
@@ -593,7 +665,7 @@ TEST_CASE("catalog: renames carry indexes, views, sequences and partitions along
   CHECK(c.views_using({"public", "a"}, "x").empty());
   CHECK(c.owned_sequences({"public", "b"}).size() == 1);
   CHECK(c.table({"public", "qt"})->partitions.get() == std::set<QualifiedName>{{"public", "q1"}});
-  CHECK(c.table({"public", "q1"})->partition_of == QualifiedName{"public", "qt"});
+  CHECK(value_of(c.table({"public", "q1"})->partition_of) == QualifiedName{"public", "qt"});
 }
 
 TEST_CASE("catalog: a renamed table keeps its constraints, and foreign keys to it follow", "[catalog]") {
@@ -855,7 +927,7 @@ TEST_CASE("effects: data loss and compatibility breaks", "[effects]") {
 }
 
 TEST_CASE("type changes that fail on values that do not convert", "[effects]") {
-  auto t = [](const char* name, std::vector<long> mods = {}) { return ColumnType{name, std::move(mods), false}; };
+  auto t = [](const char* name, TypeModifiers mods = {}) { return ColumnType{name, mods, false}; };
   auto fails = [&](const ColumnType& from, const ColumnType& to, bool using_expr = false) {
     return !type_change_failure(from, to, using_expr).empty();
   };
@@ -1554,6 +1626,23 @@ TEST_CASE("catalog: a table copied for a change shares the lists the change leav
   CHECK_FALSE(history.catalog().column({"public", "t"}, "a")->not_null);
   CHECK(altered.catalog().table({"public", "p"})->partitions.empty());
   CHECK(history.catalog().table({"public", "p"})->partitions.count(QualifiedName{"public", "p1"}));
+  // The partition's parent, held out of line, is the copy's own.
+  CHECK_FALSE(altered.catalog().table({"public", "p1"})->partition_of);
+  CHECK(value_of(history.catalog().table({"public", "p1"})->partition_of) == QualifiedName{"public", "p"});
+  // A default partition attached and the parent renamed in a copy: the history keeps its names.
+  Context with_default = after("CREATE TABLE pd (id int); ALTER TABLE p ATTACH PARTITION pd DEFAULT;"
+                               "ALTER TABLE p RENAME TO q;");
+  const TableInfo* q = with_default.catalog().table({"public", "q"});
+  REQUIRE(q);
+  CHECK(value_of(q->default_partition) == QualifiedName{"public", "pd"});
+  CHECK(value_of(with_default.catalog().table({"public", "pd"})->partition_of) == QualifiedName{"public", "q"});
+  CHECK(value_of(with_default.catalog().table({"public", "p1"})->partition_of) == QualifiedName{"public", "q"});
+  CHECK_FALSE(history.catalog().table({"public", "p"})->default_partition);
+  CHECK(value_of(history.catalog().table({"public", "p1"})->partition_of) == QualifiedName{"public", "p"});
+  CHECK_FALSE(history.catalog().table({"public", "pd"}));
+  TableInfo copied = *q;
+  copied.default_partition.reset();
+  CHECK(value_of(q->default_partition) == QualifiedName{"public", "pd"});
   // Dropped in a copy: the history keeps the table and its index.
   Context dropped = after("DROP TABLE t;");
   CHECK_FALSE(dropped.catalog().table({"public", "t"}));
