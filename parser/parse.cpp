@@ -173,9 +173,20 @@ class FileParser {
     // statements' (syntax errors), then their bodies'.
     for (Chunk& c : chunks)
       for (std::size_t p = 0; p < c.statement_problems; ++p) out_.problems.push_back(std::move(c.part.problems[p]));
+    // Each chunk's share is freed as it is added, while the file's lists fill
+    // up: handed back as it goes, not only after the join, so that the two
+    // copies are not resident together (the 50 MB bench file's parse peaked
+    // there, about 100 MB higher).
+    constexpr std::size_t kHandBackBytes = 16 << 20;
+    std::size_t freed = 0;
     for (Chunk& c : chunks) {
       c.part.problems.erase(c.part.problems.begin(), c.part.problems.begin() + static_cast<long>(c.statement_problems));
-      append(std::move(c.part));  // each chunk's share freed as it is added
+      freed += c.part.tokens.size() * sizeof(Token) + c.part.statements.size() * sizeof(Statement);
+      append(std::move(c.part));
+      if (freed >= kHandBackBytes) {
+        release_free_memory();
+        freed = 0;
+      }
     }
     // The whole file's token list, the chunks' lists and PostgreSQL's parse
     // memory are freed by now, in the malloc arenas of the threads that
