@@ -93,10 +93,13 @@ PY
 
 # run INPUT: sets secs and peak_mb for a check run (exit codes 0 and 1 are normal): the lowest CPU
 # time of three runs, since one run on a shared machine can be slowed by half (CI runs saw 3.0, and
-# with the lower of two runs 2.8, for doublings whose instruction counts are exactly 2.0).
+# with the lower of two runs 2.8, for doublings whose instruction counts are exactly 2.0). Runs under
+# a second get five tries: their system time (opening 10,000 files) varies the most (a bench run saw
+# 2.6 for `files`, whose instruction counts doubled to 2.03).
 run() {
   local rc attempt best=
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4 5; do
+    if ((attempt > 3)) && awk -v b="$best" 'BEGIN { exit !(b >= 1) }'; then break; fi
     rc=0
     /usr/bin/time -f '%U %S %M' -o "$tmp/t" "$migrasafe" check --format json "$1" >"$tmp/out.json" 2>"$tmp/err" || rc=$?
     if ((rc > 1)); then
