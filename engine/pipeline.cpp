@@ -1,7 +1,7 @@
 #include "engine/pipeline.h"
 
 #include "analysis/undone.h"
-#include "engine/largest_first.h"
+#include "parser/largest_first.h"
 
 #include <algorithm>
 #include <condition_variable>

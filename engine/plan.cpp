@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "engine/largest_first.h"
+#include "parser/largest_first.h"
 #include "parser/large_stacks.h"
 #include "sources/paths.h"
 

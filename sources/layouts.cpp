@@ -18,6 +18,7 @@
 #include "parser/ast.h"
 #include "parser/dump.h"
 #include "parser/large_stacks.h"
+#include "parser/largest_first.h"
 #include "parser/timings.h"
 
 namespace fs = std::filesystem;
@@ -723,11 +724,8 @@ MigrationSet build_migration_set(const std::vector<InputFile>& files, std::optio
   // takes them in order.
   std::vector<std::pair<const GroupKey*, const Members*>> group_list;
   for (const auto& entry : groups) group_list.push_back({&entry.first, &entry.second});
-  std::vector<std::size_t> by_size(group_list.size());
-  for (std::size_t g = 0; g < by_size.size(); ++g) by_size[g] = g;
-  std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
-    return group_list[a].second->size() > group_list[b].second->size();
-  });
+  const std::vector<std::size_t> by_size =
+      largest_first(group_list.size(), [&](std::size_t g) { return group_list[g].second->size(); });
   struct BuiltGroup {
     std::vector<Migration> migrations;
     std::vector<std::string> notes;

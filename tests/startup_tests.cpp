@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/largest_first.h"
+#include "parser/largest_first.h"
 #include "engine/plan.h"
 #include "parser/source.h"
 #include "sources/paths.h"

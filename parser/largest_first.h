@@ -1,5 +1,5 @@
 #pragma once
-// The order in which independent pieces of work (migration sets) start.
+// The order in which independent pieces of work (migration sets, a set's groups) start.
 #include <algorithm>
 #include <cstddef>
 #include <numeric>
